@@ -1,0 +1,572 @@
+//! The checked program the evaluator runs: every name resolved to an index,
+//! every text interned, every expression typed. Produced by `check`, read by `eval` and `facts`.
+
+use crate::source::Span;
+use crate::syntax::ast::{Effect, Quantifier};
+use crate::value::{Date, Interner, Sym, Value};
+
+macro_rules! index_type {
+    ($($(#[doc = $doc:literal])+ $name:ident;)*) => {$(
+        $(#[doc = $doc])+
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The index as `usize`.
+            pub fn idx(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+
+index_type! {
+    /// Index of a type in [`Program::types`].
+    TypeId;
+    /// Index of an enum in [`Program::enums`].
+    EnumId;
+    /// Index of a record type in [`Program::records`].
+    RecordId;
+    /// Index of a constant in [`Program::consts`].
+    ConstId;
+    /// Index of a function in [`Program::functions`].
+    FnId;
+    /// Index of an obligation in [`Program::obligations`].
+    ObligationId;
+    /// Index of a rule in [`Program::rules`].
+    RuleId;
+    /// Index of a key reference in [`Program::key_refs`].
+    KeyRefId;
+}
+
+/// A type. Types are interned in [`Types`], so equal types have equal ids.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    /// `Bool`.
+    Bool,
+    /// `Int`.
+    Int,
+    /// `Text`.
+    Text,
+    /// `Date`.
+    Date,
+    /// An enum.
+    Enum(EnumId),
+    /// A reference to a record.
+    Record(RecordId),
+    /// `Set<T>`.
+    Set(TypeId),
+    /// `List<T>`.
+    List(TypeId),
+    /// `T?`: a value or none. Never nested.
+    Optional(TypeId),
+    /// The type of `none` and of the empty set's elements before it meets a context.
+    Nothing,
+}
+
+/// The table of interned types.
+#[derive(Clone, Debug, Default)]
+pub struct Types {
+    types: Vec<Type>,
+}
+
+impl Types {
+    /// The id of a type, adding it if new.
+    pub fn intern(&mut self, ty: Type) -> TypeId {
+        if let Some(idx) = self.types.iter().position(|known| *known == ty) {
+            return TypeId(idx as u32);
+        }
+        self.types.push(ty);
+        TypeId((self.types.len() - 1) as u32)
+    }
+
+    /// The type with this id.
+    pub fn get(&self, id: TypeId) -> Type {
+        self.types[id.idx()]
+    }
+
+    /// The id of a type already interned.
+    pub fn find(&self, ty: Type) -> Option<TypeId> {
+        self.types.iter().position(|known| *known == ty).map(|idx| TypeId(idx as u32))
+    }
+
+    /// The type without its `?`.
+    pub fn strip_optional(&self, id: TypeId) -> TypeId {
+        match self.get(id) {
+            Type::Optional(inner) => inner,
+            _ => id,
+        }
+    }
+}
+
+/// An enum type.
+#[derive(Clone, Debug)]
+pub struct EnumDef {
+    /// Its name.
+    pub name: String,
+    /// Variant names in order; a `Value::Variant(i)` is `variants[i]`.
+    pub variants: Vec<String>,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// A record type: the schema of one kind of fact.
+#[derive(Clone, Debug)]
+pub struct RecordDef {
+    /// Its name, as facts files name it.
+    pub name: String,
+    /// Fields in declaration order; facts store them in this order.
+    pub fields: Vec<FieldDef>,
+    /// The index of the key field, if facts of this type have keys.
+    pub key: Option<u32>,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+impl RecordDef {
+    /// The index of a field by name.
+    pub fn field(&self, name: &str) -> Option<u32> {
+        self.fields.iter().position(|field| field.name == name).map(|idx| idx as u32)
+    }
+}
+
+/// One field of a record type.
+#[derive(Clone, Debug)]
+pub struct FieldDef {
+    /// Its name.
+    pub name: String,
+    /// Its type; `Optional` for `T?`.
+    pub ty: TypeId,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// A named constant (`let`).
+#[derive(Clone, Debug)]
+pub struct ConstDef {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: TypeId,
+    /// Its value; it never mentions the subject.
+    pub value: Expr,
+    /// Local slots its value uses (quantified variables).
+    pub n_locals: u32,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// A function (`fn`). Functions are never recursive, so calls always end.
+#[derive(Clone, Debug)]
+pub struct FnDef {
+    /// Its name.
+    pub name: String,
+    /// Parameter names and types; parameter `i` is local slot `i`.
+    pub params: Vec<(String, TypeId)>,
+    /// How many local slots the body uses (parameters first, then quantified variables).
+    pub n_locals: u32,
+    /// Its result type.
+    pub result: TypeId,
+    /// The body.
+    pub body: Expr,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// An obligation a permit can attach.
+#[derive(Clone, Debug)]
+pub struct ObligationDef {
+    /// Its name.
+    pub name: String,
+    /// What it requires, in words.
+    pub text: String,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// One `when` (or `unless`) clause of a rule; a rule applies when every part holds.
+#[derive(Clone, Debug)]
+pub struct Condition {
+    /// The boolean expression.
+    pub expr: Expr,
+    /// True for `unless`: the part holds when the expression is false.
+    pub negated: bool,
+    /// The span of the clause's expression.
+    pub span: Span,
+}
+
+/// A rule.
+#[derive(Clone, Debug)]
+pub struct RuleDef {
+    /// Its name.
+    pub name: String,
+    /// Permit or deny.
+    pub effect: Effect,
+    /// Its condition parts, in source order (a top-level `and` in a `when` is split into parts).
+    pub conditions: Vec<Condition>,
+    /// The reason in words, if given.
+    pub reason: Option<String>,
+    /// The provision cited, if given.
+    pub citation: Option<String>,
+    /// Obligations attached (permit rules only).
+    pub obligations: Vec<ObligationId>,
+    /// In force from this date, if given.
+    pub effective: Option<Date>,
+    /// In force before this date only, if given.
+    pub until: Option<Date>,
+    /// The rules this one is an exception to.
+    pub exception_to: Vec<RuleId>,
+    /// The rules that are exceptions to this one (the reverse of `exception_to`).
+    pub defeated_by: Vec<RuleId>,
+    /// Local slots its conditions use (quantified variables).
+    pub n_locals: u32,
+    /// The span of the rule's name.
+    pub name_span: Span,
+    /// The span of the whole rule.
+    pub span: Span,
+}
+
+impl RuleDef {
+    /// Whether the rule is in force on a date (`effective <= date < until`).
+    pub fn in_force(&self, date: Date) -> bool {
+        self.effective.is_none_or(|from| from <= date) && self.until.is_none_or(|to| date < to)
+    }
+
+    /// Whether the rule has an effective or end date.
+    pub fn is_dated(&self) -> bool {
+        self.effective.is_some() || self.until.is_some()
+    }
+}
+
+/// What a policy decides: the record type and how rules refer to it.
+#[derive(Clone, Debug)]
+pub struct Subject {
+    /// The record type decided, one decision per fact of this type.
+    pub record: RecordId,
+    /// The name rules use for it.
+    pub var: String,
+    /// The date whose law applies, from `decide … on expr`; of type `Date` or `Date?`.
+    pub date: Option<Expr>,
+    /// Local slots the date expression uses.
+    pub n_locals: u32,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// The decision when no rule applies.
+#[derive(Clone, Debug)]
+pub struct DefaultDef {
+    /// Permit or deny.
+    pub effect: Effect,
+    /// Why, in words.
+    pub reason: Option<String>,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// `Record["key"]` in a policy: bound to a row when facts are loaded.
+#[derive(Clone, Debug)]
+pub struct KeyRefDef {
+    /// The record type.
+    pub record: RecordId,
+    /// The key.
+    pub key: Sym,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// A checked, runnable program: one policy with everything it imports.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    /// Interned texts of the policy (string literals, keys); facts extend a copy of it.
+    pub interner: Interner,
+    /// Every type used.
+    pub types: Types,
+    /// Enum types.
+    pub enums: Vec<EnumDef>,
+    /// Record types.
+    pub records: Vec<RecordDef>,
+    /// Constants, in an order where each depends only on earlier ones.
+    pub consts: Vec<ConstDef>,
+    /// Functions.
+    pub functions: Vec<FnDef>,
+    /// Obligations.
+    pub obligations: Vec<ObligationDef>,
+    /// Rules, in source order (imported modules first).
+    pub rules: Vec<RuleDef>,
+    /// Rules ordered so that every exception comes before the rules it defeats.
+    pub rule_order: Vec<RuleId>,
+    /// Key references to bind against facts.
+    pub key_refs: Vec<KeyRefDef>,
+    /// What the policy decides; `None` for a module that only defines.
+    pub subject: Option<Subject>,
+    /// The default decision; `None` for a module that only defines.
+    pub default: Option<DefaultDef>,
+    /// Test blocks.
+    pub tests: Vec<TestDef>,
+}
+
+impl Program {
+    /// The id of a record type by name.
+    pub fn record(&self, name: &str) -> Option<RecordId> {
+        self.records.iter().position(|record| record.name == name).map(|idx| RecordId(idx as u32))
+    }
+
+    /// The id of a rule by name.
+    pub fn rule(&self, name: &str) -> Option<RuleId> {
+        self.rules.iter().position(|rule| rule.name == name).map(|idx| RuleId(idx as u32))
+    }
+
+    /// The id of an obligation by name.
+    pub fn obligation(&self, name: &str) -> Option<ObligationId> {
+        self.obligations
+            .iter()
+            .position(|obligation| obligation.name == name)
+            .map(|idx| ObligationId(idx as u32))
+    }
+
+    /// The type a `T` or `T?` field holds, as written (`Set<Country>`, `Date?`).
+    pub fn type_name(&self, ty: TypeId) -> String {
+        match self.types.get(ty) {
+            Type::Bool => "Bool".into(),
+            Type::Int => "Int".into(),
+            Type::Text => "Text".into(),
+            Type::Date => "Date".into(),
+            Type::Enum(id) => self.enums[id.idx()].name.clone(),
+            Type::Record(id) => self.records[id.idx()].name.clone(),
+            Type::Set(inner) => format!("Set<{}>", self.type_name(inner)),
+            Type::List(inner) => format!("List<{}>", self.type_name(inner)),
+            Type::Optional(inner) => format!("{}?", self.type_name(inner)),
+            Type::Nothing => "none".into(),
+        }
+    }
+}
+
+/// A typed expression.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    /// Its shape.
+    pub kind: ExprKind,
+    /// Its type.
+    pub ty: TypeId,
+    /// The span of the syntax it came from.
+    pub span: Span,
+}
+
+/// Comparison operators.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CompareOp {
+    /// `==`: any two values of one type (none equals only none).
+    Eq,
+    /// `!=`.
+    Ne,
+    /// `<` on Int or Date.
+    Lt,
+    /// `<=`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `>=`.
+    Ge,
+}
+
+/// Set operators.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SetOp {
+    /// `union`.
+    Union,
+    /// `intersect`.
+    Intersect,
+    /// `without`.
+    Without,
+}
+
+/// Integer operators; overflow is an error.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ArithOp {
+    /// `+`.
+    Add,
+    /// `-`.
+    Sub,
+    /// `*`.
+    Mul,
+}
+
+/// Functions built into the language.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    /// `size(S)`: the number of elements of a set or list.
+    Size,
+    /// `year(d)`: the year of a date.
+    Year,
+    /// `days_between(a, b)`: days from `a` to `b` (negative if `b` is earlier).
+    DaysBetween,
+    /// `add_days(d, n)`: the date `n` days after `d`.
+    AddDays,
+}
+
+impl Builtin {
+    /// Every builtin, for name lookup.
+    pub const ALL: &'static [Builtin] = &[Builtin::Size, Builtin::Year, Builtin::DaysBetween, Builtin::AddDays];
+
+    /// The name it is called by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Size => "size",
+            Builtin::Year => "year",
+            Builtin::DaysBetween => "days_between",
+            Builtin::AddDays => "add_days",
+        }
+    }
+}
+
+/// The shape of a typed expression.
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    /// A literal: `Bool`, `Int`, `Text` (interned in [`Program::interner`]), `Date`, `Variant` or `None`.
+    Literal(Value),
+    /// A set literal; elements are evaluated, then sorted and deduplicated.
+    SetLiteral(Vec<Expr>),
+    /// The subject being decided (a `Value::Record` of the subject's record type).
+    Subject,
+    /// A function parameter or quantified variable, by slot in the current frame.
+    Local(u32),
+    /// A constant.
+    Const(ConstId),
+    /// `Record["key"]`.
+    KeyRef(KeyRefId),
+    /// `base.field`, where `base` is a record of type `record` (never none: the checker proved it).
+    Field {
+        /// The record value.
+        base: Box<Expr>,
+        /// Its record type.
+        record: RecordId,
+        /// The field's index.
+        field: u32,
+    },
+    /// A call to a user function.
+    Call(FnId, Vec<Expr>),
+    /// A call to a builtin.
+    Builtin(Builtin, Vec<Expr>),
+    /// `not e`.
+    Not(Box<Expr>),
+    /// `-e` on Int.
+    Neg(Box<Expr>),
+    /// `e is some`.
+    IsSome(Box<Expr>),
+    /// `e is none`.
+    IsNone(Box<Expr>),
+    /// `a and b` (Kleene).
+    And(Box<Expr>, Box<Expr>),
+    /// `a or b` (Kleene).
+    Or(Box<Expr>, Box<Expr>),
+    /// A comparison.
+    Compare(CompareOp, Box<Expr>, Box<Expr>),
+    /// `e in S`, or `e not in S` when `negated`.
+    In {
+        /// The element.
+        element: Box<Expr>,
+        /// The set or list.
+        set: Box<Expr>,
+        /// `not in`.
+        negated: bool,
+    },
+    /// `a subset b`.
+    Subset(Box<Expr>, Box<Expr>),
+    /// A set operation.
+    SetOp(SetOp, Box<Expr>, Box<Expr>),
+    /// Integer arithmetic.
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `any`/`all x in S: body`, with `x` in local slot `slot`.
+    Quantified {
+        /// `any` or `all`.
+        quantifier: Quantifier,
+        /// The slot of the bound variable.
+        slot: u32,
+        /// The set or list ranged over.
+        set: Box<Expr>,
+        /// The condition on each element.
+        body: Box<Expr>,
+    },
+    /// `if c then a else b`.
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+/// A test block, checked.
+#[derive(Clone, Debug)]
+pub struct TestDef {
+    /// What the test shows.
+    pub name: String,
+    /// `as of DATE`.
+    pub as_of: Option<Date>,
+    /// Its facts, checked against the schema.
+    pub facts: Vec<TestFact>,
+    /// Its expectations.
+    pub expects: Vec<TestExpect>,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// A fact of a test, with its fields in the record's field order.
+#[derive(Clone, Debug)]
+pub struct TestFact {
+    /// The record type.
+    pub record: RecordId,
+    /// One entry per field of the record, in field order.
+    pub fields: Vec<TestValue>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// A value in a test fact, checked against its field's type.
+#[derive(Clone, Debug)]
+pub enum TestValue {
+    /// Not known (written `unknown`, or a required field left out).
+    Unknown,
+    /// A scalar (texts interned in the program's interner; `None` for none).
+    Scalar(Value),
+    /// The key of a record of this type (bound to a row when the test runs).
+    Key(RecordId, Sym, Span),
+    /// A set or list of values.
+    Seq(Vec<TestValue>),
+}
+
+/// Which subject of a test an expectation is about.
+#[derive(Clone, Debug)]
+pub enum TestSubject {
+    /// By key.
+    Key(Sym),
+    /// By 0-based position among the test's subject facts.
+    Position(u32),
+}
+
+/// A missing fact named in an expectation.
+#[derive(Clone, Debug)]
+pub struct TestFactPath {
+    /// The record type.
+    pub record: RecordId,
+    /// Which record.
+    pub subject: TestSubject,
+    /// The field.
+    pub field: u32,
+}
+
+/// What a test expects of one subject.
+#[derive(Clone, Debug)]
+pub struct TestExpect {
+    /// The subject.
+    pub subject: TestSubject,
+    /// The expected outcome.
+    pub outcome: ExpectedOutcome,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// An expected outcome, checked.
+#[derive(Clone, Debug)]
+pub enum ExpectedOutcome {
+    /// Permit or deny by exactly these rules (empty: the default), with these obligations if given.
+    Decided(Effect, Vec<RuleId>, Option<Vec<ObligationId>>),
+    /// Undecided, missing exactly these facts if given.
+    Undecided(Option<Vec<TestFactPath>>),
+}

@@ -1,0 +1,165 @@
+//! The registry of stable diagnostic codes: one variant per code, never reused or renumbered.
+//! Ranges: `E01xx` syntax, `E02xx` check, `E03xx` evaluation, `E04xx` facts and input, `W0xxx` warnings.
+
+use super::Severity;
+
+macro_rules! codes {
+    ($( $(#[doc = $doc:literal])+ $variant:ident = $code:literal, )*) => {
+        /// A stable diagnostic code.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $(#[doc = $doc])+ $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as written in output, e.g. `E0201`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// One line saying what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => concat!($($doc),+).trim_ascii(),)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The text does not follow Pol's grammar.
+    Syntax = "E0101",
+    /// A string literal has no closing quote.
+    UnterminatedString = "E0102",
+    /// A string literal has an escape Pol does not know.
+    InvalidEscape = "E0103",
+    /// A date literal is not a real calendar date.
+    InvalidDate = "E0104",
+    /// An integer literal does not fit in 64 bits.
+    IntegerTooLarge = "E0105",
+    /// A character that cannot start any token, such as a non-ASCII letter in a name.
+    InvalidCharacter = "E0106",
+    /// Expressions or blocks are nested deeper than the limit.
+    NestingTooDeep = "E0107",
+
+    /// A name that is not defined.
+    UnknownName = "E0201",
+    /// A type name that is not defined.
+    UnknownType = "E0202",
+    /// A record has no field of that name.
+    UnknownField = "E0203",
+    /// A value of one type where another is needed.
+    TypeMismatch = "E0204",
+    /// Two definitions with the same name.
+    DuplicateDefinition = "E0205",
+    /// An exception names a rule that does not exist.
+    UnknownRule = "E0206",
+    /// Rules are exceptions to each other in a cycle.
+    ExceptionCycle = "E0207",
+    /// A function called with the wrong number of arguments.
+    WrongArity = "E0208",
+    /// A field read through an optional value that may be none.
+    OptionalAccess = "E0209",
+    /// A function that calls itself, directly or through others.
+    RecursiveFunction = "E0210",
+    /// The policy does not say which record it decides, or says it twice.
+    SubjectDeclaration = "E0211",
+    /// A rule clause that may appear once appears twice, or a required one is missing.
+    RuleClause = "E0212",
+    /// An obligation attached to a deny rule.
+    ObligationOnDeny = "E0213",
+    /// An obligation name that is not declared.
+    UnknownObligation = "E0214",
+    /// A record's key is not one of its fields, or not text.
+    InvalidKey = "E0215",
+    /// An imported module cannot be found.
+    ImportNotFound = "E0216",
+    /// Modules import each other in a cycle.
+    ImportCycle = "E0217",
+    /// An enum has no variant of that name.
+    UnknownVariant = "E0218",
+    /// The policy has no `default` decision, or has two.
+    DefaultDeclaration = "E0219",
+    /// A fact in a test does not fit the schema.
+    TestFact = "E0220",
+    /// An `expect` names a subject, rule or fact the test does not have.
+    TestExpect = "E0221",
+    /// An import leaves the directory it may read from.
+    ImportOutsideRoot = "E0222",
+    /// A name that could mean two things.
+    AmbiguousName = "E0223",
+    /// A key reference to a record type without a key.
+    KeylessRecord = "E0224",
+    /// A date range whose end is not after its start.
+    InvalidPeriod = "E0225",
+
+    /// A value was none where the checker proved it could not be.
+    RuntimeNone = "E0301",
+    /// Integer arithmetic overflowed.
+    IntegerOverflow = "E0302",
+    /// Evaluation took more steps than the limit.
+    StepLimit = "E0303",
+    /// Evaluation nested deeper than the limit.
+    DepthLimit = "E0304",
+    /// A set built during evaluation grew past the limit.
+    SetSizeLimit = "E0305",
+
+    /// A file could not be read or written.
+    Io = "E0401",
+    /// A facts file is not well-formed JSON, YAML or CSV.
+    MalformedFacts = "E0402",
+    /// Facts of a record type the policy does not declare.
+    UnknownRecordType = "E0403",
+    /// A fact has a field its record type does not declare.
+    UnknownFactField = "E0404",
+    /// A fact's value has the wrong type for its field.
+    FactType = "E0405",
+    /// A fact refers to a key that no fact has.
+    DanglingReference = "E0406",
+    /// Two facts of one record type have the same key.
+    DuplicateKey = "E0407",
+    /// A fact lacks its record's key field.
+    MissingKey = "E0408",
+    /// An input is larger than the limit.
+    InputTooLarge = "E0409",
+    /// The record type of a facts file cannot be told.
+    FactsShape = "E0410",
+    /// A command-line value is not valid.
+    InvalidArgument = "E0411",
+    /// A field given twice in one fact.
+    DuplicateFactField = "E0412",
+
+    /// A definition that nothing uses.
+    Unused = "W0001",
+    /// A rule that can never apply.
+    NeverApplies = "W0002",
+}
+
+impl Code {
+    /// Whether this code is an error or a warning.
+    pub fn severity(self) -> Severity {
+        if self.as_str().starts_with('W') {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "duplicate code {text}");
+            assert_eq!(text.len(), 5, "{text}");
+            assert!(!code.summary().is_empty());
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The versioned JSON wire format of diagnostics, for editors and tools.

@@ -1,0 +1,1 @@
+//! Evaluation: decides subjects under a checked program and loaded facts.

@@ -1,0 +1,17 @@
+//! Pol: a policy language for export-control rules about who may send what to whom.
+//!
+//! The pipeline: text is parsed (`syntax::parse`) into an `ast::Module`, modules are checked
+//! (`check::check`) into an `ir::Program`, facts are loaded against the program's schema
+//! (`facts`), and the evaluator (`eval`) decides every subject into a `Decision`.
+//! [`engine::Engine`] runs the stages in order for the command line, the REPL and the tests.
+//! Every stage reports problems as [`diagnostic::Diagnostic`]s.
+
+pub mod check;
+pub mod diagnostic;
+pub mod engine;
+pub mod eval;
+pub mod facts;
+pub mod source;
+pub mod stdlib;
+pub mod syntax;
+pub mod value;

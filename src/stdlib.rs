@@ -1,0 +1,1 @@
+//! The standard library: `.pol` modules under `stdlib/`, embedded in the binary.
