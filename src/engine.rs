@@ -1,1 +1,352 @@
-//! The engine: runs the stages in order for the command line, the REPL, the tests and editors.
+//! The engine: runs the stages in order (load and parse modules, check, load facts, decide, test)
+//! for the command line, the REPL, the tests and editors. The only code that knows the order.
+
+mod messages;
+pub mod testing;
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::check::{self, Checked, ir::Program};
+use crate::diagnostic::Diagnostic;
+use crate::eval::{Decision, Evaluator, Options, Scratch};
+use crate::facts::{Facts, FactsBuilder, Format};
+use crate::source::{SourceId, SourceMap, Span};
+use crate::stdlib;
+use crate::syntax::{self, ast};
+
+/// Where the engine reads policy files from. The library reads nothing itself: the command line
+/// passes one that reads the disk, tests and editors pass their own.
+pub trait FileSystem: Sync {
+    /// The bytes of a file, or a message saying why it cannot be read (including being larger
+    /// than `max_bytes`, which it checks before reading).
+    fn read(&self, path: &Path, max_bytes: u64) -> Result<Vec<u8>, String>;
+    /// The file's real path with links resolved, or a message saying why it cannot be found.
+    fn canonical(&self, path: &Path) -> Result<PathBuf, String>;
+}
+
+/// A file system with no files: for policies given as text.
+#[derive(Debug, Default)]
+pub struct NoFiles;
+
+impl FileSystem for NoFiles {
+    fn read(&self, path: &Path, _max_bytes: u64) -> Result<Vec<u8>, String> {
+        Err(format!("no file `{}` here", path.display()))
+    }
+
+    fn canonical(&self, path: &Path) -> Result<PathBuf, String> {
+        Err(format!("no file `{}` here", path.display()))
+    }
+}
+
+/// A facts input: a named text, its format, and the record type it holds if the text does not say.
+#[derive(Debug, Clone)]
+pub struct FactsInput {
+    /// The name shown in diagnostics (a path or `<stdin>`).
+    pub name: String,
+    /// The bytes as read; decoded as UTF-8 by the engine.
+    pub bytes: Vec<u8>,
+    /// The format.
+    pub format: Format,
+    /// The record type named on the command line (`--facts Country=countries.json`).
+    pub record: Option<String>,
+}
+
+/// The outcome of loading a policy: the checked program, or every diagnostic found.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The checked program and its warnings.
+    pub checked: Checked,
+    /// The sources of the modules, policy last.
+    pub modules: Vec<SourceId>,
+}
+
+/// Runs Pol's stages over one set of sources.
+pub struct Engine<'fs> {
+    /// Every text read so far: policies, stdlib modules, facts.
+    pub sources: SourceMap,
+    files: &'fs dyn FileSystem,
+    roots: Vec<PathBuf>,
+    /// Nesting allowed in policy syntax.
+    pub max_nesting: usize,
+    /// The largest policy file read, in bytes.
+    pub max_policy_bytes: u64,
+}
+
+/// The default for [`Engine::max_policy_bytes`]: 8 MiB.
+pub const DEFAULT_MAX_POLICY_BYTES: u64 = 8 << 20;
+
+impl std::fmt::Debug for Engine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("roots", &self.roots).finish_non_exhaustive()
+    }
+}
+
+enum ModuleKey {
+    File(PathBuf),
+    Std(String),
+}
+
+impl<'fs> Engine<'fs> {
+    /// An engine reading files through `files`; imports may only reach files under `roots`
+    /// (besides the directory of each policy loaded).
+    pub fn new(files: &'fs dyn FileSystem, roots: Vec<PathBuf>) -> Engine<'fs> {
+        Engine {
+            sources: SourceMap::new(),
+            files,
+            roots,
+            max_nesting: syntax::DEFAULT_MAX_NESTING,
+            max_policy_bytes: DEFAULT_MAX_POLICY_BYTES,
+        }
+    }
+
+    /// Loads the policy at `path` and everything it imports, parses and checks it.
+    pub fn load_policy(&mut self, path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+        let canonical = self
+            .files
+            .canonical(path)
+            .map_err(|message| vec![messages::cannot_read(&path.display().to_string(), &message)])?;
+        let bytes = self
+            .files
+            .read(&canonical, self.max_policy_bytes)
+            .map_err(|message| vec![messages::cannot_read(&path.display().to_string(), &message)])?;
+        if let Some(parent) = canonical.parent() {
+            self.roots.push(parent.to_path_buf());
+        }
+        let id = self.add_bytes(path.display().to_string(), bytes).map_err(|diagnostic| vec![diagnostic])?;
+        self.load_from(id, Some(canonical))
+    }
+
+    /// Parses and checks a policy given as text (an editor buffer, a REPL session, a test);
+    /// file imports resolve against `dir` when given.
+    pub fn load_policy_text(&mut self, name: &str, text: &str, dir: Option<&Path>) -> Result<Loaded, Vec<Diagnostic>> {
+        let id = self.sources.add(name, text);
+        if let Some(dir) = dir {
+            self.roots.push(dir.to_path_buf());
+        }
+        let path = dir.map(|dir| dir.join(name));
+        self.load_from(id, path)
+    }
+
+    fn load_from(&mut self, root: SourceId, path: Option<PathBuf>) -> Result<Loaded, Vec<Diagnostic>> {
+        let mut order: Vec<(SourceId, ast::Module)> = Vec::new();
+        let mut diagnostics = Vec::new();
+        let mut visited: HashMap<String, Option<usize>> = HashMap::new();
+        let mut stack: Vec<String> = Vec::new();
+        let key = path.as_ref().map_or_else(|| format!("text:{}", root.0), |path| path.display().to_string());
+        self.visit(root, path, key, &mut visited, &mut stack, &mut order, &mut diagnostics);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            crate::diagnostic::sort(&mut diagnostics);
+            return Err(diagnostics);
+        }
+        let modules: Vec<ast::Module> = order.iter().map(|(_, module)| module.clone()).collect();
+        let ids = order.iter().map(|(id, _)| *id).collect();
+        match check::check(&modules) {
+            Ok(checked) => Ok(Loaded { checked, modules: ids }),
+            Err(mut errors) => {
+                errors.extend(diagnostics);
+                crate::diagnostic::sort(&mut errors);
+                Err(errors)
+            }
+        }
+    }
+
+    /// Parses one module and, depth first, the modules it imports; appends them in dependency order.
+    #[allow(clippy::too_many_arguments)]
+    fn visit(
+        &mut self,
+        id: SourceId,
+        path: Option<PathBuf>,
+        key: String,
+        visited: &mut HashMap<String, Option<usize>>,
+        stack: &mut Vec<String>,
+        order: &mut Vec<(SourceId, ast::Module)>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let module = match syntax::parse_with_limit(&self.sources, id, self.max_nesting) {
+            Ok(module) => module,
+            Err(errors) => {
+                diagnostics.extend(errors);
+                visited.insert(key, Some(usize::MAX));
+                return;
+            }
+        };
+        visited.insert(key.clone(), None);
+        stack.push(key.clone());
+        for item in &module.items {
+            let ast::Item::Use(use_decl) = item else { continue };
+            let child = match self.resolve(use_decl, path.as_deref()) {
+                Ok(found) => found,
+                Err(diagnostic) => {
+                    diagnostics.push(*diagnostic);
+                    continue;
+                }
+            };
+            let child_key_text = match &child {
+                ModuleKey::File(path) => path.display().to_string(),
+                ModuleKey::Std(name) => format!("std:{name}"),
+            };
+            match visited.get(&child_key_text) {
+                Some(Some(_)) => continue,
+                Some(None) => {
+                    let start = stack.iter().position(|entry| *entry == child_key_text).unwrap_or(0);
+                    let cycle: Vec<String> = stack[start..]
+                        .iter()
+                        .chain(std::iter::once(&child_key_text))
+                        .map(|entry| display_key(entry))
+                        .collect();
+                    diagnostics.push(messages::import_cycle(&cycle, use_decl.span));
+                    continue;
+                }
+                None => {}
+            }
+            let (child_id, child_path) = match child {
+                ModuleKey::Std(name) => {
+                    let text = stdlib::module(&name).expect("resolve only returns stdlib modules that exist");
+                    (self.sources.add(format!("<std>/{name}.pol"), text), None)
+                }
+                ModuleKey::File(path) => match self.files.read(&path, self.max_policy_bytes) {
+                    Ok(bytes) => match self.add_bytes(path.display().to_string(), bytes) {
+                        Ok(id) => (id, Some(path)),
+                        Err(diagnostic) => {
+                            diagnostics.push(diagnostic);
+                            continue;
+                        }
+                    },
+                    Err(message) => {
+                        diagnostics.push(messages::import_unreadable(&path.display().to_string(), &message, use_decl.span));
+                        continue;
+                    }
+                },
+            };
+            self.visit(child_id, child_path, child_key_text, visited, stack, order, diagnostics);
+        }
+        stack.pop();
+        visited.insert(key, Some(order.len()));
+        order.push((id, module));
+    }
+
+    fn resolve(&self, use_decl: &ast::UseDecl, from: Option<&Path>) -> Result<ModuleKey, Box<Diagnostic>> {
+        match &use_decl.target {
+            ast::UseTarget::Std(parts) => {
+                let names: Vec<&str> = parts.iter().map(|part| part.name.as_str()).collect();
+                let dotted = names.join(".");
+                let module_name = match names.as_slice() {
+                    ["std", rest @ ..] if !rest.is_empty() => rest.join("."),
+                    _ => return Err(Box::new(messages::std_path_needs_prefix(&dotted, use_decl.span))),
+                };
+                if stdlib::module(&module_name).is_none() {
+                    return Err(Box::new(messages::unknown_std_module(&dotted, stdlib::names(), use_decl.span)));
+                }
+                Ok(ModuleKey::Std(module_name))
+            }
+            ast::UseTarget::File(text) => {
+                let relative = Path::new(&text.value);
+                if relative.is_absolute() || relative.components().any(|part| matches!(part, Component::Prefix(_))) {
+                    return Err(Box::new(messages::absolute_import(&text.value, text.span)));
+                }
+                let Some(from) = from else {
+                    return Err(Box::new(messages::import_without_file(&text.value, text.span)));
+                };
+                let base = from.parent().unwrap_or(Path::new("."));
+                let joined = base.join(relative);
+                let canonical = self
+                    .files
+                    .canonical(&joined)
+                    .map_err(|message| Box::new(messages::import_not_found(&text.value, &message, text.span)))?;
+                if !self.roots.iter().any(|root| canonical.starts_with(root)) {
+                    return Err(Box::new(messages::import_outside_root(&text.value, &self.roots, text.span)));
+                }
+                Ok(ModuleKey::File(canonical))
+            }
+        }
+    }
+
+    /// Loads facts inputs against a program's schema.
+    pub fn load_facts(&mut self, program: &Program, inputs: Vec<FactsInput>) -> Result<Facts, Vec<Diagnostic>> {
+        let mut builder = FactsBuilder::new(program);
+        let mut diagnostics = Vec::new();
+        for input in inputs {
+            let record = match &input.record {
+                Some(name) => match program.record(name) {
+                    Some(record) => Some(record),
+                    None => {
+                        diagnostics.push(messages::unknown_record_argument(name, program));
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let id = match self.add_bytes(input.name, input.bytes) {
+                Ok(id) => id,
+                Err(diagnostic) => {
+                    diagnostics.push(diagnostic);
+                    continue;
+                }
+            };
+            if let Err(errors) = builder.add_text(&self.sources, id, input.format, record) {
+                diagnostics.extend(errors);
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(diagnostics);
+        }
+        builder.finish()
+    }
+
+    /// Decides every subject in the facts, in parallel, in input order.
+    pub fn decide_all(
+        &self,
+        program: &Program,
+        facts: &Facts,
+        options: Options,
+    ) -> Result<Vec<Result<Decision, Diagnostic>>, Diagnostic> {
+        let evaluator = Evaluator::new(program, facts, options)?;
+        let subjects: Vec<u32> = evaluator.subjects().collect();
+        Ok(subjects
+            .par_chunks(1024)
+            .flat_map_iter(|chunk| {
+                let mut scratch = Scratch::new();
+                chunk
+                    .iter()
+                    .map(|subject| evaluator.decide(&mut scratch, *subject))
+                    .collect::<Vec<_>>()
+            })
+            .collect())
+    }
+
+    /// Adds a text given as bytes to the sources: a leading byte order mark is dropped, and
+    /// bytes that are not UTF-8 are a diagnostic pointing at the first bad byte.
+    pub fn add_bytes(&mut self, name: String, bytes: Vec<u8>) -> Result<SourceId, Diagnostic> {
+        let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => rest.to_vec(),
+            None => bytes,
+        };
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(self.sources.add(name, text)),
+            Err(error) => {
+                let offset = error.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+                // The lossy text has the same bytes up to the first bad one, so the offset holds.
+                let id = self.sources.add(name.clone(), text);
+                Err(messages::not_utf8(&name, Span::new(id, offset, offset + 1)))
+            }
+        }
+    }
+
+    /// The span of a source's whole text (for diagnostics about a file as a whole).
+    pub fn whole(&self, id: SourceId) -> Span {
+        Span::new(id, 0, self.sources.get(id).text.len())
+    }
+}
+
+fn display_key(key: &str) -> String {
+    match key.strip_prefix("std:") {
+        Some(name) => format!("std.{name}"),
+        None => Path::new(key)
+            .file_name()
+            .map_or_else(|| key.to_string(), |name| name.to_string_lossy().into_owned()),
+    }
+}

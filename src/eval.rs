@@ -1,1 +1,989 @@
-//! Evaluation: decides subjects under a checked program and loaded facts.
+//! Evaluation: decides subjects under a checked program and loaded facts, in Kleene's
+//! three-valued logic, and records the derivation when asked (the same pass, not a second one).
+
+pub mod limits;
+mod messages;
+
+use std::cmp::Ordering;
+
+pub use limits::Limits;
+
+use crate::check::ir::{
+    ArithOp, Builtin, CompareOp, Expr, ExprKind, ObligationId, Program, RecordId, RuleId, SetOp, Type, TypeId,
+};
+use crate::diagnostic::Diagnostic;
+use crate::facts::Facts;
+use crate::source::Span;
+use crate::syntax::ast::{Effect, Quantifier};
+use crate::value::{Date, SeqId, Value};
+
+/// One fact: a field of one record.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FactRef {
+    /// The record type.
+    pub record: RecordId,
+    /// The row in its table.
+    pub row: u32,
+    /// The field.
+    pub field: u32,
+}
+
+/// A three-valued truth.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Truth {
+    /// Known to hold.
+    True,
+    /// Known not to hold.
+    False,
+    /// Depends on facts nobody supplied.
+    Unknown,
+}
+
+impl Truth {
+    /// The word used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Truth::True => "true",
+            Truth::False => "false",
+            Truth::Unknown => "unknown",
+        }
+    }
+}
+
+/// The outcome of a decision.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// The transfer may go.
+    Permit,
+    /// The transfer may not go.
+    Deny,
+    /// The outcome depends on missing facts.
+    Undecided,
+}
+
+impl Verdict {
+    /// The word used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Permit => "permit",
+            Verdict::Deny => "deny",
+            Verdict::Undecided => "undecided",
+        }
+    }
+}
+
+impl From<Effect> for Verdict {
+    fn from(effect: Effect) -> Verdict {
+        match effect {
+            Effect::Permit => Verdict::Permit,
+            Effect::Deny => Verdict::Deny,
+        }
+    }
+}
+
+/// How one rule stood in one decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleStatus {
+    /// Among the deciding rules.
+    Decided,
+    /// Applied and was not defeated, but the decision went the other way (a permit under a deny).
+    Overridden,
+    /// Applied, but an active exception defeated it.
+    Defeated(Vec<RuleId>),
+    /// Did not apply: the condition part at this index was false.
+    NotApplied(usize),
+    /// Whether it applies depends on missing facts.
+    Unknown,
+    /// Not in force on the decision's date.
+    NotInForce,
+}
+
+/// What one condition part evaluated to, with the values that made it so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartTrace {
+    /// The part's truth, `unless` already applied.
+    pub truth: Truth,
+    /// For a comparison or membership test, the operands' values as text (`unknown` for a missing fact).
+    pub operands: Option<(String, String)>,
+    /// The missing facts behind an unknown part.
+    pub missing: Vec<FactRef>,
+}
+
+/// How one rule was evaluated for one decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleTrace {
+    /// The rule.
+    pub rule: RuleId,
+    /// Its status.
+    pub status: RuleStatus,
+    /// Its condition parts, in order, up to the first false one.
+    pub parts: Vec<PartTrace>,
+}
+
+/// The derivation of one decision.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Trace {
+    /// Every rule, in source order.
+    pub rules: Vec<RuleTrace>,
+}
+
+/// The decision for one subject.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// The subject's row in its table.
+    pub subject: u32,
+    /// Permit, deny or undecided.
+    pub verdict: Verdict,
+    /// The rules that decided (empty for the default).
+    pub deciding: Vec<RuleId>,
+    /// Obligations attached to a permit, from its deciding rules.
+    pub obligations: Vec<ObligationId>,
+    /// For an undecided verdict, the missing facts that could change it.
+    pub missing: Vec<FactRef>,
+    /// The date whose law was applied, if any.
+    pub law_date: Option<Date>,
+    /// The derivation, when asked for.
+    pub trace: Option<Trace>,
+}
+
+/// Which date's law decides.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum LawDate {
+    /// The date the policy's `decide … on` expression gives for each subject.
+    #[default]
+    SubjectDate,
+    /// One date for every subject (`--as-of`).
+    AsOf(Date),
+}
+
+/// Settings of one evaluation.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Which date's law decides.
+    pub law: LawDate,
+    /// Budgets.
+    pub limits: Limits,
+    /// Whether to record derivations.
+    pub explain: bool,
+}
+
+/// A set of missing facts, behind an unknown value.
+type Missing = Vec<FactRef>;
+
+/// Why evaluation of an expression did not give a known value.
+#[derive(Debug)]
+enum Flow {
+    /// The value depends on these missing facts.
+    Unknown(Missing),
+    /// Evaluation failed; the decision fails closed.
+    Error(Box<Diagnostic>),
+}
+
+type Eval = Result<Value, Flow>;
+
+const ARENA_SHIFT: u32 = 30;
+const ARENA_FACTS: u32 = 0;
+const ARENA_CONSTS: u32 = 1;
+const ARENA_SCRATCH: u32 = 2;
+const INDEX_MASK: u32 = (1 << ARENA_SHIFT) - 1;
+
+fn seq_id(arena: u32, idx: usize) -> SeqId {
+    SeqId((arena << ARENA_SHIFT) | (idx as u32 & INDEX_MASK))
+}
+
+/// Per-thread working memory, reused across decisions so deciding allocates nothing once warm.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    locals: Vec<Value>,
+    values: Vec<Value>,
+    seqs: Vec<(u32, u32)>,
+    steps: u64,
+    depth: u32,
+}
+
+impl Scratch {
+    /// Empty working memory.
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+}
+
+/// Decides subjects of one program against one set of facts.
+#[derive(Debug)]
+pub struct Evaluator<'a> {
+    program: &'a Program,
+    facts: &'a Facts,
+    options: Options,
+    consts: Vec<Result<Value, Missing>>,
+    const_seqs: Vec<Box<[Value]>>,
+    subject_record: RecordId,
+    any_dated: bool,
+}
+
+impl<'a> Evaluator<'a> {
+    /// Prepares to decide: evaluates the constants once and checks that the law's date can be known.
+    pub fn new(program: &'a Program, facts: &'a Facts, options: Options) -> Result<Evaluator<'a>, Diagnostic> {
+        let subject = program.subject.as_ref().ok_or_else(messages::no_subject)?;
+        let any_dated = program.rules.iter().any(|rule| rule.is_dated());
+        if any_dated && options.law == LawDate::SubjectDate && subject.date.is_none() {
+            let first = program.rules.iter().find(|rule| rule.is_dated()).expect("a dated rule exists");
+            return Err(messages::no_law_date(&program.records[subject.record.idx()].name, first.name_span));
+        }
+        let mut evaluator = Evaluator {
+            program,
+            facts,
+            options,
+            consts: Vec::with_capacity(program.consts.len()),
+            const_seqs: Vec::new(),
+            subject_record: subject.record,
+            any_dated,
+        };
+        let mut scratch = Scratch::new();
+        for def in &program.consts {
+            scratch.steps = 0;
+            scratch.locals.clear();
+            scratch.locals.resize(def.n_locals as usize, Value::None);
+            let mut run = Run::new(&evaluator, &mut scratch, u32::MAX);
+            let result = run.eval(&def.value);
+            let value = match result {
+                Ok(value) => Ok(evaluator.persist(value, &scratch)),
+                Err(Flow::Unknown(missing)) => Err(missing),
+                Err(Flow::Error(diagnostic)) => return Err(*diagnostic),
+            };
+            scratch.values.clear();
+            scratch.seqs.clear();
+            evaluator.consts.push(value);
+        }
+        Ok(evaluator)
+    }
+
+    /// Moves a constant's runtime-built sets into the constant arena so they outlive the scratch space.
+    fn persist(&mut self, value: Value, scratch: &Scratch) -> Value {
+        let Value::Seq(id) = value else { return value };
+        if id.0 >> ARENA_SHIFT != ARENA_SCRATCH {
+            return value;
+        }
+        let elements: Vec<Value> = self
+            .seq_in(id, scratch)
+            .to_vec()
+            .into_iter()
+            .map(|element| self.persist(element, scratch))
+            .collect();
+        self.const_seqs.push(elements.into_boxed_slice());
+        Value::Seq(seq_id(ARENA_CONSTS, self.const_seqs.len() - 1))
+    }
+
+    fn seq_in<'s>(&'s self, id: SeqId, scratch: &'s Scratch) -> &'s [Value] {
+        let idx = (id.0 & INDEX_MASK) as usize;
+        match id.0 >> ARENA_SHIFT {
+            ARENA_FACTS => self.facts.seq(SeqId(id.0 & INDEX_MASK)),
+            ARENA_CONSTS => &self.const_seqs[idx],
+            _ => {
+                let (start, len) = scratch.seqs[idx];
+                &scratch.values[start as usize..(start + len) as usize]
+            }
+        }
+    }
+
+    /// The program being run.
+    pub fn program(&self) -> &'a Program {
+        self.program
+    }
+
+    /// The facts being decided on.
+    pub fn facts(&self) -> &'a Facts {
+        self.facts
+    }
+
+    /// The rows of the subject's table that came from input, in order.
+    pub fn subjects(&self) -> std::ops::Range<u32> {
+        0..self.facts.tables[self.subject_record.idx()].n_input_rows
+    }
+
+    /// Decides one subject.
+    pub fn decide(&self, scratch: &mut Scratch, subject: u32) -> Result<Decision, Diagnostic> {
+        let program = self.program;
+        let law_date = match self.law_date(scratch, subject) {
+            Ok(date) => date,
+            Err(Flow::Unknown(missing)) => {
+                // Without the date, which rules are in force is unknown: fail closed.
+                return Ok(Decision {
+                    subject,
+                    verdict: Verdict::Undecided,
+                    deciding: Vec::new(),
+                    obligations: Vec::new(),
+                    missing: sorted(missing),
+                    law_date: None,
+                    trace: self.options.explain.then(Trace::default),
+                });
+            }
+            Err(Flow::Error(diagnostic)) => return Err(*diagnostic),
+        };
+        let n_rules = program.rules.len();
+        let mut applies: Vec<Result<bool, Missing>> = Vec::with_capacity(n_rules);
+        let mut active: Vec<Option<Result<bool, Missing>>> = vec![None; n_rules];
+        let mut parts: Vec<Vec<PartTrace>> = if self.options.explain {
+            vec![Vec::new(); n_rules]
+        } else {
+            Vec::new()
+        };
+        for _ in 0..n_rules {
+            applies.push(Ok(false));
+        }
+        for &rule_id in &program.rule_order {
+            let rule = &program.rules[rule_id.idx()];
+            if let Some(date) = law_date
+                && !rule.in_force(date)
+            {
+                continue;
+            }
+            let trace = if self.options.explain {
+                Some(&mut parts[rule_id.idx()])
+            } else {
+                None
+            };
+            let applied = self.rule_applies(scratch, subject, rule_id, trace)?;
+            // Active(r) = A(r) and not (Active(e1) or Active(e2) or ...), in Kleene's logic.
+            let defeated = rule
+                .defeated_by
+                .iter()
+                .filter_map(|exception| active[exception.idx()].clone())
+                .fold(Ok(false), kleene_or);
+            let value = kleene_and(applied.clone(), kleene_not(defeated));
+            applies[rule_id.idx()] = applied;
+            active[rule_id.idx()] = Some(value);
+        }
+        Ok(self.combine(subject, law_date, &applies, &active, parts))
+    }
+
+    fn law_date(&self, scratch: &mut Scratch, subject: u32) -> Result<Option<Date>, Flow> {
+        if let LawDate::AsOf(date) = self.options.law {
+            return Ok(Some(date));
+        }
+        let Some(expr) = self.program.subject.as_ref().and_then(|subject| subject.date.as_ref()) else {
+            return Ok(None);
+        };
+        if !self.any_dated {
+            return Ok(None);
+        }
+        scratch.steps = 0;
+        scratch.values.clear();
+        scratch.seqs.clear();
+        let n_locals = self.program.subject.as_ref().map_or(0, |subject| subject.n_locals);
+        scratch.locals.clear();
+        scratch.locals.resize(n_locals as usize, Value::None);
+        let mut run = Run::new(self, scratch, subject);
+        match run.eval(expr)? {
+            Value::Date(date) => Ok(Some(date)),
+            Value::None => Err(Flow::Error(Box::new(messages::no_date_value(expr.span)))),
+            other => unreachable!("the checker typed the decision date as Date, got {other:?}"),
+        }
+    }
+
+    /// Evaluates a rule's condition parts in order, stopping at the first false one.
+    fn rule_applies(
+        &self,
+        scratch: &mut Scratch,
+        subject: u32,
+        rule_id: RuleId,
+        mut trace: Option<&mut Vec<PartTrace>>,
+    ) -> Result<Result<bool, Missing>, Diagnostic> {
+        let rule = &self.program.rules[rule_id.idx()];
+        scratch.steps = 0;
+        scratch.values.clear();
+        scratch.seqs.clear();
+        scratch.locals.clear();
+        scratch.locals.resize(rule.n_locals as usize, Value::None);
+        let mut unknown: Option<Missing> = None;
+        for condition in &rule.conditions {
+            let mut run = Run::new(self, scratch, subject);
+            let (result, operands) = if trace.is_some() {
+                run.eval_explained(&condition.expr)
+            } else {
+                (run.eval(&condition.expr), None)
+            };
+            let truth = match result {
+                Ok(Value::Bool(value)) => Ok(value != condition.negated),
+                Ok(other) => unreachable!("the checker typed a condition as Bool, got {other:?}"),
+                Err(Flow::Unknown(missing)) => Err(missing),
+                Err(Flow::Error(diagnostic)) => return Err(*diagnostic),
+            };
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.push(PartTrace {
+                    truth: truth_of(&truth),
+                    operands,
+                    missing: truth.as_ref().err().cloned().map(sorted).unwrap_or_default(),
+                });
+            }
+            match truth {
+                Ok(true) => {}
+                Ok(false) => return Ok(Ok(false)),
+                Err(missing) => unknown.get_or_insert_with(Vec::new).extend(missing),
+            }
+        }
+        Ok(unknown.map_or(Ok(true), Err))
+    }
+
+    /// Combines the rules' activity into a decision, following `docs/semantics.md`.
+    fn combine(
+        &self,
+        subject: u32,
+        law_date: Option<Date>,
+        applies: &[Result<bool, Missing>],
+        active: &[Option<Result<bool, Missing>>],
+        parts: Vec<Vec<PartTrace>>,
+    ) -> Decision {
+        let program = self.program;
+        let default = program.default.as_ref().map_or(Effect::Deny, |default| default.effect);
+        let rules_with = |effect: Effect, wanted: Truth| -> Vec<RuleId> {
+            program
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(idx, rule)| {
+                    rule.effect == effect
+                        && active[*idx].as_ref().is_some_and(|value| truth_of(value) == wanted)
+                })
+                .map(|(idx, _)| RuleId(idx as u32))
+                .collect()
+        };
+        let deny_true = rules_with(Effect::Deny, Truth::True);
+        let deny_unknown = rules_with(Effect::Deny, Truth::Unknown);
+        let permit_true = rules_with(Effect::Permit, Truth::True);
+        let permit_unknown = rules_with(Effect::Permit, Truth::Unknown);
+        let missing_of = |rules: &[RuleId]| -> Missing {
+            rules
+                .iter()
+                .flat_map(|rule| active[rule.idx()].as_ref().and_then(|value| value.as_ref().err()).into_iter().flatten())
+                .copied()
+                .collect()
+        };
+        let (verdict, deciding, missing) = if !deny_true.is_empty() {
+            (Verdict::Deny, deny_true, Vec::new())
+        } else if !deny_unknown.is_empty() {
+            if default == Effect::Deny && permit_true.is_empty() && permit_unknown.is_empty() {
+                // Every completion of the unknowns ends in deny: by a deny rule or by default.
+                (Verdict::Deny, Vec::new(), Vec::new())
+            } else if !permit_true.is_empty() {
+                (Verdict::Undecided, Vec::new(), missing_of(&deny_unknown))
+            } else {
+                let mut missing = missing_of(&deny_unknown);
+                missing.extend(missing_of(&permit_unknown));
+                (Verdict::Undecided, Vec::new(), missing)
+            }
+        } else if !permit_true.is_empty() {
+            (Verdict::Permit, permit_true, Vec::new())
+        } else if !permit_unknown.is_empty() {
+            if default == Effect::Permit {
+                (Verdict::Permit, Vec::new(), Vec::new())
+            } else {
+                (Verdict::Undecided, Vec::new(), missing_of(&permit_unknown))
+            }
+        } else {
+            (default.into(), Vec::new(), Vec::new())
+        };
+        let mut obligations: Vec<ObligationId> = Vec::new();
+        if verdict == Verdict::Permit {
+            for rule in &deciding {
+                for obligation in &program.rules[rule.idx()].obligations {
+                    if !obligations.contains(obligation) {
+                        obligations.push(*obligation);
+                    }
+                }
+            }
+        }
+        let trace = self.options.explain.then(|| Trace {
+            rules: parts
+                .into_iter()
+                .enumerate()
+                .map(|(idx, parts)| {
+                    let rule_id = RuleId(idx as u32);
+                    let status = rule_status(program, rule_id, &deciding, applies, active, &parts);
+                    RuleTrace {
+                        rule: rule_id,
+                        status,
+                        parts,
+                    }
+                })
+                .collect(),
+        });
+        Decision {
+            subject,
+            verdict,
+            deciding,
+            obligations,
+            missing: sorted(missing),
+            law_date,
+            trace,
+        }
+    }
+}
+
+fn rule_status(
+    program: &Program,
+    rule_id: RuleId,
+    deciding: &[RuleId],
+    applies: &[Result<bool, Missing>],
+    active: &[Option<Result<bool, Missing>>],
+    parts: &[PartTrace],
+) -> RuleStatus {
+    let Some(value) = &active[rule_id.idx()] else {
+        return RuleStatus::NotInForce;
+    };
+    if deciding.contains(&rule_id) {
+        return RuleStatus::Decided;
+    }
+    match (value, &applies[rule_id.idx()]) {
+        (Ok(true), _) => RuleStatus::Overridden,
+        (_, Ok(true)) => {
+            let defeaters: Vec<RuleId> = program.rules[rule_id.idx()]
+                .defeated_by
+                .iter()
+                .filter(|exception| matches!(active[exception.idx()], Some(Ok(true))))
+                .copied()
+                .collect();
+            if defeaters.is_empty() {
+                RuleStatus::Unknown
+            } else {
+                RuleStatus::Defeated(defeaters)
+            }
+        }
+        (_, Ok(false)) => RuleStatus::NotApplied(parts.iter().position(|part| part.truth == Truth::False).unwrap_or(0)),
+        (_, Err(_)) => RuleStatus::Unknown,
+    }
+}
+
+fn truth_of(value: &Result<bool, Missing>) -> Truth {
+    match value {
+        Ok(true) => Truth::True,
+        Ok(false) => Truth::False,
+        Err(_) => Truth::Unknown,
+    }
+}
+
+fn kleene_and(a: Result<bool, Missing>, b: Result<bool, Missing>) -> Result<bool, Missing> {
+    match (a, b) {
+        (Ok(false), _) | (_, Ok(false)) => Ok(false),
+        (Ok(true), other) | (other, Ok(true)) => other,
+        (Err(mut a), Err(b)) => {
+            a.extend(b);
+            Err(a)
+        }
+    }
+}
+
+fn kleene_or(a: Result<bool, Missing>, b: Result<bool, Missing>) -> Result<bool, Missing> {
+    match (a, b) {
+        (Ok(true), _) | (_, Ok(true)) => Ok(true),
+        (Ok(false), other) | (other, Ok(false)) => other,
+        (Err(mut a), Err(b)) => {
+            a.extend(b);
+            Err(a)
+        }
+    }
+}
+
+fn kleene_not(a: Result<bool, Missing>) -> Result<bool, Missing> {
+    a.map(|value| !value)
+}
+
+fn sorted(mut missing: Missing) -> Missing {
+    missing.sort_unstable();
+    missing.dedup();
+    missing
+}
+
+/// One evaluation of expressions for one subject, with its budgets.
+struct Run<'e, 'a> {
+    evaluator: &'e Evaluator<'a>,
+    scratch: &'e mut Scratch,
+    subject: u32,
+    frame: usize,
+}
+
+impl<'e, 'a> Run<'e, 'a> {
+    fn new(evaluator: &'e Evaluator<'a>, scratch: &'e mut Scratch, subject: u32) -> Run<'e, 'a> {
+        Run {
+            evaluator,
+            scratch,
+            subject,
+            frame: 0,
+        }
+    }
+
+    fn seq(&self, id: SeqId) -> &[Value] {
+        self.evaluator.seq_in(id, self.scratch)
+    }
+
+    fn ty(&self, id: TypeId) -> Type {
+        self.evaluator.program.types.get(id)
+    }
+
+    /// Evaluates a condition and, for a comparison or membership test, shows its operands.
+    fn eval_explained(&mut self, expr: &Expr) -> (Eval, Option<(String, String)>) {
+        let (left, right) = match &expr.kind {
+            ExprKind::Compare(_, left, right) | ExprKind::Subset(left, right) => (left, right),
+            ExprKind::In { element, set, .. } => (element, set),
+            _ => return (self.eval(expr), None),
+        };
+        let left_value = self.eval(left);
+        let right_value = self.eval(right);
+        let shown = (self.show(&left_value, left.ty), self.show(&right_value, right.ty));
+        // The result comes from the same evaluator; operands are evaluated again only in explain mode.
+        (self.eval(expr), Some(shown))
+    }
+
+    fn show(&self, value: &Eval, ty: TypeId) -> String {
+        match value {
+            Ok(value) => crate::report::show_value(
+                self.evaluator.program,
+                self.evaluator.facts,
+                &|id| self.seq(id).to_vec(),
+                *value,
+                ty,
+            ),
+            Err(Flow::Unknown(_)) => "unknown".into(),
+            Err(Flow::Error(_)) => "error".into(),
+        }
+    }
+
+    fn enter(&mut self, span: Span) -> Result<(), Flow> {
+        let limits = &self.evaluator.options.limits;
+        self.scratch.steps += 1;
+        if self.scratch.steps > limits.max_steps {
+            return Err(Flow::Error(Box::new(messages::step_limit(limits.max_steps, span))));
+        }
+        self.scratch.depth += 1;
+        if self.scratch.depth > limits.max_depth {
+            self.scratch.depth -= 1;
+            return Err(Flow::Error(Box::new(messages::depth_limit(limits.max_depth, span))));
+        }
+        Ok(())
+    }
+
+    fn eval(&mut self, expr: &Expr) -> Eval {
+        self.enter(expr.span)?;
+        let result = self.eval_inner(expr);
+        self.scratch.depth -= 1;
+        result
+    }
+
+    fn eval_bool(&mut self, expr: &Expr) -> Result<bool, Flow> {
+        match self.eval(expr)? {
+            Value::Bool(value) => Ok(value),
+            other => unreachable!("the checker typed {:?} as Bool, got {other:?}", expr.span),
+        }
+    }
+
+    fn eval_inner(&mut self, expr: &Expr) -> Eval {
+        let facts = self.evaluator.facts;
+        match &expr.kind {
+            ExprKind::Literal(value) => Ok(*value),
+            ExprKind::Subject => Ok(Value::Record(self.subject)),
+            ExprKind::Local(slot) => Ok(self.scratch.locals[self.frame + *slot as usize]),
+            ExprKind::Const(id) => match &self.evaluator.consts[id.idx()] {
+                Ok(value) => Ok(*value),
+                Err(missing) => Err(Flow::Unknown(missing.clone())),
+            },
+            ExprKind::KeyRef(id) => Ok(Value::Record(facts.key_refs[id.idx()])),
+            ExprKind::Field { base, record, field } => match self.eval(base)? {
+                Value::Record(row) => match facts.cell(*record, row, *field) {
+                    Some(value) => Ok(value),
+                    None => Err(Flow::Unknown(vec![FactRef {
+                        record: *record,
+                        row,
+                        field: *field,
+                    }])),
+                },
+                Value::None => Err(Flow::Error(Box::new(messages::field_of_none(base.span)))),
+                other => unreachable!("the checker typed a field's base as a record, got {other:?}"),
+            },
+            ExprKind::SetLiteral(elements) => {
+                let mut values = Vec::with_capacity(elements.len());
+                let mut missing: Option<Missing> = None;
+                for element in elements {
+                    match self.eval(element) {
+                        Ok(value) => values.push(value),
+                        Err(Flow::Unknown(more)) => missing.get_or_insert_with(Vec::new).extend(more),
+                        Err(error) => return Err(error),
+                    }
+                }
+                if let Some(missing) = missing {
+                    return Err(Flow::Unknown(missing));
+                }
+                self.new_set(values, expr.span)
+            }
+            ExprKind::Call(id, args) => {
+                let function = &self.evaluator.program.functions[id.idx()];
+                let mut values = Vec::with_capacity(args.len());
+                for arg in args {
+                    // Arguments are evaluated eagerly; an unknown argument makes the call unknown
+                    // only if the body reads it, so keep the unknown and let the body decide.
+                    values.push(self.eval(arg));
+                }
+                let frame = self.scratch.locals.len();
+                self.scratch.locals.resize(frame + function.n_locals as usize, Value::None);
+                let mut unknown_params: Vec<(usize, Missing)> = Vec::new();
+                for (slot, value) in values.into_iter().enumerate() {
+                    match value {
+                        Ok(value) => self.scratch.locals[frame + slot] = value,
+                        Err(Flow::Unknown(missing)) => unknown_params.push((slot, missing)),
+                        Err(error) => {
+                            self.scratch.locals.truncate(frame);
+                            return Err(error);
+                        }
+                    }
+                }
+                let result = if unknown_params.is_empty() {
+                    let saved = std::mem::replace(&mut self.frame, frame);
+                    let result = self.eval(&function.body);
+                    self.frame = saved;
+                    result
+                } else {
+                    // An unknown argument: the call's value is unknown (it may depend on it).
+                    Err(Flow::Unknown(unknown_params.into_iter().flat_map(|(_, missing)| missing).collect()))
+                };
+                self.scratch.locals.truncate(frame);
+                result
+            }
+            ExprKind::Builtin(builtin, args) => self.eval_builtin(*builtin, args, expr.span),
+            ExprKind::Not(inner) => Ok(Value::Bool(!self.eval_bool(inner)?)),
+            ExprKind::Neg(inner) => match self.eval(inner)? {
+                Value::Int(value) => value
+                    .checked_neg()
+                    .map(Value::Int)
+                    .ok_or_else(|| Flow::Error(Box::new(messages::overflow(expr.span)))),
+                other => unreachable!("the checker typed `-` on Int, got {other:?}"),
+            },
+            ExprKind::IsSome(inner) => Ok(Value::Bool(self.eval(inner)? != Value::None)),
+            ExprKind::IsNone(inner) => Ok(Value::Bool(self.eval(inner)? == Value::None)),
+            ExprKind::And(left, right) => match self.eval_bool(left) {
+                Ok(false) => Ok(Value::Bool(false)),
+                Ok(true) => self.eval(right),
+                Err(Flow::Unknown(mut missing)) => match self.eval_bool(right) {
+                    Ok(false) => Ok(Value::Bool(false)),
+                    Ok(true) => Err(Flow::Unknown(missing)),
+                    Err(Flow::Unknown(more)) => {
+                        missing.extend(more);
+                        Err(Flow::Unknown(missing))
+                    }
+                    Err(error) => Err(error),
+                },
+                Err(error) => Err(error),
+            },
+            ExprKind::Or(left, right) => match self.eval_bool(left) {
+                Ok(true) => Ok(Value::Bool(true)),
+                Ok(false) => self.eval(right),
+                Err(Flow::Unknown(mut missing)) => match self.eval_bool(right) {
+                    Ok(true) => Ok(Value::Bool(true)),
+                    Ok(false) => Err(Flow::Unknown(missing)),
+                    Err(Flow::Unknown(more)) => {
+                        missing.extend(more);
+                        Err(Flow::Unknown(missing))
+                    }
+                    Err(error) => Err(error),
+                },
+                Err(error) => Err(error),
+            },
+            ExprKind::Compare(op, left, right) => {
+                let (left, right) = self.eval_pair(left, right)?;
+                let ordering = self.compare(left, right);
+                Ok(Value::Bool(match op {
+                    CompareOp::Eq => ordering == Ordering::Equal,
+                    CompareOp::Ne => ordering != Ordering::Equal,
+                    CompareOp::Lt => ordering == Ordering::Less,
+                    CompareOp::Le => ordering != Ordering::Greater,
+                    CompareOp::Gt => ordering == Ordering::Greater,
+                    CompareOp::Ge => ordering != Ordering::Less,
+                }))
+            }
+            ExprKind::In { element, set, negated } => {
+                let is_set = matches!(self.ty(set.ty), Type::Set(_));
+                let (element, set) = match (self.eval(element), self.eval(set)) {
+                    (_, Ok(Value::Seq(id))) if self.seq(id).is_empty() => return Ok(Value::Bool(*negated)),
+                    (Ok(element), Ok(set)) => (element, set),
+                    (left, right) => return Err(merge_unknown(left, right)),
+                };
+                let Value::Seq(id) = set else {
+                    unreachable!("the checker typed the right of `in` as a set, got {set:?}")
+                };
+                let found = if element == Value::None {
+                    false
+                } else if is_set {
+                    self.seq(id).binary_search_by(|probe| self.compare(*probe, element)).is_ok()
+                } else {
+                    self.seq(id).iter().any(|probe| self.compare(*probe, element) == Ordering::Equal)
+                };
+                Ok(Value::Bool(found != *negated))
+            }
+            ExprKind::Subset(left, right) => {
+                let (left, right) = self.eval_pair(left, right)?;
+                let (Value::Seq(left), Value::Seq(right)) = (left, right) else {
+                    unreachable!("the checker typed `subset` operands as sets")
+                };
+                let right = self.seq(right);
+                let all = self
+                    .seq(left)
+                    .iter()
+                    .all(|element| right.binary_search_by(|probe| self.compare(*probe, *element)).is_ok());
+                Ok(Value::Bool(all))
+            }
+            ExprKind::SetOp(op, left, right) => {
+                let (left, right) = self.eval_pair(left, right)?;
+                let (Value::Seq(left), Value::Seq(right)) = (left, right) else {
+                    unreachable!("the checker typed set operands as sets")
+                };
+                let (left, right) = (self.seq(left), self.seq(right));
+                let contains = |set: &[Value], element: &Value| {
+                    set.binary_search_by(|probe| self.compare(*probe, *element)).is_ok()
+                };
+                let values: Vec<Value> = match op {
+                    SetOp::Union => left.iter().chain(right).copied().collect(),
+                    SetOp::Intersect => left.iter().filter(|element| contains(right, element)).copied().collect(),
+                    SetOp::Without => left.iter().filter(|element| !contains(right, element)).copied().collect(),
+                };
+                self.new_set(values, expr.span)
+            }
+            ExprKind::Arith(op, left, right) => {
+                let (left, right) = self.eval_pair(left, right)?;
+                let (Value::Int(left), Value::Int(right)) = (left, right) else {
+                    unreachable!("the checker typed arithmetic operands as Int")
+                };
+                let result = match op {
+                    ArithOp::Add => left.checked_add(right),
+                    ArithOp::Sub => left.checked_sub(right),
+                    ArithOp::Mul => left.checked_mul(right),
+                };
+                result
+                    .map(Value::Int)
+                    .ok_or_else(|| Flow::Error(Box::new(messages::overflow(expr.span))))
+            }
+            ExprKind::Quantified {
+                quantifier,
+                slot,
+                set,
+                body,
+            } => {
+                let Value::Seq(id) = self.eval(set)? else {
+                    unreachable!("the checker typed a quantifier's range as a set")
+                };
+                let n_elements = self.seq(id).len();
+                let mut missing: Option<Missing> = None;
+                // `any` looks for a true element, `all` for a false one; either settles the result.
+                let settles = *quantifier == Quantifier::Any;
+                for idx in 0..n_elements {
+                    let element = self.seq(id)[idx];
+                    self.scratch.locals[self.frame + *slot as usize] = element;
+                    match self.eval_bool(body) {
+                        Ok(value) if value == settles => return Ok(Value::Bool(settles)),
+                        Ok(_) => {}
+                        Err(Flow::Unknown(more)) => missing.get_or_insert_with(Vec::new).extend(more),
+                        Err(error) => return Err(error),
+                    }
+                }
+                match missing {
+                    Some(missing) => Err(Flow::Unknown(missing)),
+                    None => Ok(Value::Bool(!settles)),
+                }
+            }
+            ExprKind::If(condition, then, otherwise) => match self.eval_bool(condition) {
+                Ok(true) => self.eval(then),
+                Ok(false) => self.eval(otherwise),
+                Err(Flow::Unknown(mut missing)) => {
+                    // Both branches may still agree; otherwise the value is unknown.
+                    let (then, otherwise) = (self.eval(then), self.eval(otherwise));
+                    match (then, otherwise) {
+                        (Ok(a), Ok(b)) if self.compare(a, b) == Ordering::Equal => Ok(a),
+                        (Err(Flow::Error(error)), _) | (_, Err(Flow::Error(error))) => Err(Flow::Error(error)),
+                        (a, b) => {
+                            if let Flow::Unknown(more) = merge_unknown(a, b) {
+                                missing.extend(more);
+                            }
+                            Err(Flow::Unknown(missing))
+                        }
+                    }
+                }
+                Err(error) => Err(error),
+            },
+        }
+    }
+
+    /// Evaluates both operands; if either is unknown, the result is unknown with both operands' missing facts.
+    fn eval_pair(&mut self, left: &Expr, right: &Expr) -> Result<(Value, Value), Flow> {
+        match (self.eval(left), self.eval(right)) {
+            (Ok(left), Ok(right)) => Ok((left, right)),
+            (left, right) => Err(merge_unknown(left, right)),
+        }
+    }
+
+    fn eval_builtin(&mut self, builtin: Builtin, args: &[Expr], span: Span) -> Eval {
+        let mut values = [Value::None; 2];
+        let mut missing: Option<Missing> = None;
+        for (idx, arg) in args.iter().enumerate().take(2) {
+            match self.eval(arg) {
+                Ok(value) => values[idx] = value,
+                Err(Flow::Unknown(more)) => missing.get_or_insert_with(Vec::new).extend(more),
+                Err(error) => return Err(error),
+            }
+        }
+        if let Some(missing) = missing {
+            return Err(Flow::Unknown(missing));
+        }
+        match (builtin, values) {
+            (Builtin::Size, [Value::Seq(id), _]) => Ok(Value::Int(self.seq(id).len() as i64)),
+            (Builtin::Year, [Value::Date(date), _]) => Ok(Value::Int(i64::from(date.year()))),
+            (Builtin::DaysBetween, [Value::Date(from), Value::Date(to)]) => Ok(Value::Int(i64::from(to.0) - i64::from(from.0))),
+            (Builtin::AddDays, [Value::Date(date), Value::Int(days)]) => i32::try_from(days)
+                .ok()
+                .and_then(|days| date.0.checked_add(days))
+                .map(Date)
+                .filter(|date| (1..=9999).contains(&date.year()))
+                .map(Value::Date)
+                .ok_or_else(|| Flow::Error(Box::new(messages::date_out_of_range(span)))),
+            (builtin, values) => unreachable!("the checker typed {} arguments, got {values:?}", builtin.name()),
+        }
+    }
+
+    /// A new set in scratch space: sorted, deduplicated, within the size limit.
+    fn new_set(&mut self, mut values: Vec<Value>, span: Span) -> Eval {
+        let limit = self.evaluator.options.limits.max_set_size;
+        values.sort_by(|a, b| self.compare(*a, *b));
+        values.dedup_by(|a, b| self.compare(*a, *b) == Ordering::Equal);
+        if values.len() > limit {
+            return Err(Flow::Error(Box::new(messages::set_too_large(limit, span))));
+        }
+        let start = self.scratch.values.len() as u32;
+        self.scratch.values.extend_from_slice(&values);
+        self.scratch.seqs.push((start, values.len() as u32));
+        Ok(Value::Seq(seq_id(ARENA_SCRATCH, self.scratch.seqs.len() - 1)))
+    }
+
+    /// A total order on values of one type; sets and lists compare by content.
+    fn compare(&self, a: Value, b: Value) -> Ordering {
+        match (a, b) {
+            (Value::Seq(a), Value::Seq(b)) => {
+                let (a, b) = (self.seq(a), self.seq(b));
+                for (x, y) in a.iter().zip(b) {
+                    let ordering = self.compare(*x, *y);
+                    if ordering != Ordering::Equal {
+                        return ordering;
+                    }
+                }
+                a.len().cmp(&b.len())
+            }
+            (a, b) => a.cmp(&b),
+        }
+    }
+}
+
+fn merge_unknown(left: Eval, right: Eval) -> Flow {
+    match (left, right) {
+        (Err(Flow::Error(error)), _) | (_, Err(Flow::Error(error))) => Flow::Error(error),
+        (Err(Flow::Unknown(mut a)), Err(Flow::Unknown(b))) => {
+            a.extend(b);
+            Flow::Unknown(a)
+        }
+        (Err(flow), Ok(_)) | (Ok(_), Err(flow)) => flow,
+        (Ok(_), Ok(_)) => unreachable!("merge_unknown is only called when an operand is not known"),
+    }
+}

@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod eval;
 pub mod facts;
+pub mod report;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;

@@ -1,1 +1,14 @@
-//! The standard library: `.pol` modules under `stdlib/`, embedded in the binary.
+//! The standard library: `.pol` modules under `stdlib/`, embedded in the binary and imported
+//! with `use std.NAME`.
+
+const MODULES: &[(&str, &str)] = &[("dates", include_str!("../stdlib/dates.pol"))];
+
+/// The text of the stdlib module `std.NAME`.
+pub fn module(name: &str) -> Option<&'static str> {
+    MODULES.iter().find(|(known, _)| *known == name).map(|(_, text)| *text)
+}
+
+/// The names of every stdlib module.
+pub fn names() -> &'static [&'static str] {
+    &["dates"]
+}

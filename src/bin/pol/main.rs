@@ -1,1 +1,478 @@
-fn main() {}
+//! The `pol` command line: `run`, `check` and `test` over the library's engine.
+//! Reads files and standard input, chooses output formats, maps outcomes to exit codes.
+
+mod files;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use pol::diagnostic::{self, Diagnostic, human};
+use pol::engine::testing::{self, TestFailure};
+use pol::engine::{Engine, FactsInput};
+use pol::eval::{LawDate, Limits, Options, Verdict};
+use pol::facts::Format;
+use pol::value::Date;
+
+use files::DiskFiles;
+
+/// Exit code: success.
+const EXIT_OK: u8 = 0;
+/// Exit code: the policy or facts have errors, or a test failed.
+const EXIT_FAILED: u8 = 1;
+/// Exit code: a usage or input/output error.
+const EXIT_USAGE: u8 = 2;
+
+/// Pol: decide export-control transfers with policies written as law.
+#[derive(Parser, Debug)]
+#[command(name = "pol", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Decide every subject (transfer) in the facts under a policy.
+    Run(RunArgs),
+    /// Parse and check policies, reporting every problem.
+    Check(CheckArgs),
+    /// Run the `test` blocks of policies.
+    Test(TestArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CommonArgs {
+    /// How to show diagnostics on standard error.
+    #[arg(long, value_enum, default_value_t = DiagnosticStyle::Auto)]
+    diagnostics: DiagnosticStyle,
+    /// Also allow imports from this directory (besides the policy's own).
+    #[arg(long = "lib", value_name = "DIR")]
+    lib: Vec<PathBuf>,
+    /// Deepest nesting of expressions and brackets accepted in a policy.
+    #[arg(long, value_name = "N", default_value_t = pol::syntax::DEFAULT_MAX_NESTING)]
+    max_nesting: usize,
+    /// Largest policy file read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = pol::engine::DEFAULT_MAX_POLICY_BYTES)]
+    max_policy_bytes: u64,
+    /// Evaluation steps allowed for one rule of one decision.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_STEPS)]
+    max_steps: u64,
+    /// Deepest nesting of evaluation (expressions and function calls).
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_DEPTH)]
+    max_depth: u32,
+    /// Largest set built while evaluating.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_SET_SIZE)]
+    max_set_size: usize,
+}
+
+impl CommonArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_steps: self.max_steps,
+            max_depth: self.max_depth,
+            max_set_size: self.max_set_size,
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum DiagnosticStyle {
+    /// Graphical with colour on a terminal, plain otherwise.
+    Auto,
+    /// Graphical with colour.
+    Fancy,
+    /// Plain text without colour.
+    Plain,
+    /// Sentences, for screen readers.
+    Narrated,
+    /// The versioned JSON document (see docs/diagnostics-json.md).
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// For people.
+    Text,
+    /// One JSON object per line (per decision, or per test file).
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// The policy file.
+    policy: PathBuf,
+    /// Facts: `FILE`, `Record=FILE`, or `-` / `Record=-` for standard input (JSON Lines unless the
+    /// format says otherwise). The format follows the extension (.json .jsonl .yaml .yml .csv).
+    #[arg(long = "facts", short = 'f', value_name = "[RECORD=]FILE", required = true, num_args = 1..)]
+    facts: Vec<String>,
+    /// Format of facts read from standard input.
+    #[arg(long, value_enum, default_value_t = StdinFormat::Jsonl)]
+    stdin_format: StdinFormat,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Decide under the law in force on this date (YYYY-MM-DD) instead of each subject's own date.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Show how each decision was derived: every rule's status and the value of each condition.
+    #[arg(long)]
+    explain: bool,
+    /// Print counts per decision and per deciding rule instead of one decision per subject.
+    #[arg(long)]
+    summary: bool,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum StdinFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// One JSON document.
+    Json,
+    /// YAML.
+    Yaml,
+    /// CSV with a header row.
+    Csv,
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// The policy files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Output format of the diagnostics: `text` on standard error, `json` on standard output.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct TestArgs {
+    /// Policy files or directories to search for `.pol` files (default: the current directory).
+    paths: Vec<PathBuf>,
+    /// Run only tests whose name contains this text.
+    #[arg(long)]
+    filter: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let code = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Check(args) => check(args),
+        Command::Test(args) => test(args),
+    };
+    ExitCode::from(code)
+}
+
+/// Prints diagnostics on standard error in the chosen style.
+fn report(engine: &Engine<'_>, diagnostics: &[Diagnostic], style: DiagnosticStyle) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let stderr = std::io::stderr();
+    let text = match style {
+        DiagnosticStyle::Json => format!("{}\n", diagnostic::json::to_json(diagnostics, &engine.sources)),
+        DiagnosticStyle::Fancy => human::render_all(diagnostics, &engine.sources, human::Style::Fancy),
+        DiagnosticStyle::Plain => human::render_all(diagnostics, &engine.sources, human::Style::Plain),
+        DiagnosticStyle::Narrated => human::render_all(diagnostics, &engine.sources, human::Style::Narrated),
+        DiagnosticStyle::Auto if stderr.is_terminal() => {
+            human::render_all(diagnostics, &engine.sources, human::Style::Fancy)
+        }
+        DiagnosticStyle::Auto => human::render_all(diagnostics, &engine.sources, human::Style::Plain),
+    };
+    let _ = stderr.lock().write_all(text.as_bytes());
+}
+
+fn new_engine<'fs>(files: &'fs DiskFiles, common: &CommonArgs) -> Engine<'fs> {
+    let roots = common
+        .lib
+        .iter()
+        .map(|dir| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()))
+        .collect();
+    let mut engine = Engine::new(files, roots);
+    engine.max_nesting = common.max_nesting;
+    engine.max_policy_bytes = common.max_policy_bytes;
+    engine
+}
+
+/// Exit code for a set of diagnostics: failed if any is an error.
+fn code_for(diagnostics: &[Diagnostic]) -> u8 {
+    if diagnostics.iter().any(Diagnostic::is_error) { EXIT_FAILED } else { EXIT_OK }
+}
+
+/// I/O problems are usage errors (exit 2); problems in the policy or facts exit 1.
+fn code_for_load(diagnostics: &[Diagnostic]) -> u8 {
+    if diagnostics.iter().any(|d| d.code == diagnostic::Code::Io) { EXIT_USAGE } else { code_for(diagnostics) }
+}
+
+fn run(args: RunArgs) -> u8 {
+    let files = DiskFiles;
+    let mut engine = new_engine(&files, &args.common);
+    let style = args.common.diagnostics;
+    let law = match &args.as_of {
+        None => LawDate::SubjectDate,
+        Some(text) => match Date::parse(text) {
+            Some(date) => LawDate::AsOf(date),
+            None => {
+                eprintln!("error: `--as-of {text}` is not a date: write YYYY-MM-DD, e.g. 2023-12-22");
+                return EXIT_USAGE;
+            }
+        },
+    };
+    let loaded = match engine.load_policy(&args.policy) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => {
+            report(&engine, &diagnostics, style);
+            return code_for_load(&diagnostics);
+        }
+    };
+    report(&engine, &loaded.checked.warnings, style);
+    let program = &loaded.checked.program;
+    let mut inputs = Vec::new();
+    for spec in &args.facts {
+        match read_facts_input(spec, args.stdin_format) {
+            Ok(input) => inputs.push(input),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let facts = match engine.load_facts(program, inputs) {
+        Ok(facts) => facts,
+        Err(diagnostics) => {
+            report(&engine, &diagnostics, style);
+            return code_for_load(&diagnostics);
+        }
+    };
+    let options = Options {
+        law,
+        limits: args.common.limits(),
+        explain: args.explain,
+    };
+    let decisions = match engine.decide_all(program, &facts, options) {
+        Ok(decisions) => decisions,
+        Err(diagnostic) => {
+            report(&engine, &[diagnostic], style);
+            return EXIT_FAILED;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut errors = Vec::new();
+    let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    let mut verdicts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for decision in &decisions {
+        let decision = match decision {
+            Ok(decision) => decision,
+            Err(diagnostic) => {
+                errors.push(diagnostic.clone());
+                *verdicts.entry("error").or_default() += 1;
+                continue;
+            }
+        };
+        if args.summary {
+            *verdicts.entry(decision.verdict.as_str()).or_default() += 1;
+            let key = decision.verdict.as_str().to_string();
+            if decision.deciding.is_empty() {
+                let by = if decision.verdict == Verdict::Undecided { "(missing facts)" } else { "(default)" };
+                *counts.entry((key.clone(), by.to_string())).or_default() += 1;
+            }
+            for rule in &decision.deciding {
+                *counts.entry((key.clone(), program.rules[rule.idx()].name.clone())).or_default() += 1;
+            }
+            continue;
+        }
+        let written = match args.format {
+            OutputFormat::Text => {
+                writeln!(out, "{}", pol::report::decision_text(program, &facts, &engine.sources, decision).trim_end())
+            }
+            OutputFormat::Json => writeln!(
+                out,
+                "{}",
+                pol::report::decision_json(program, &facts, &engine.sources, decision)
+            ),
+        };
+        if written.is_err() {
+            // The reader went away (a closed pipe): stop quietly.
+            return EXIT_OK;
+        }
+    }
+    if args.summary {
+        let _ = write_summary(&mut out, args.format, decisions.len(), &verdicts, &counts);
+    }
+    let _ = out.flush();
+    drop(out);
+    report(&engine, &errors, style);
+    if errors.is_empty() { EXIT_OK } else { EXIT_FAILED }
+}
+
+fn write_summary(
+    out: &mut impl Write,
+    format: OutputFormat,
+    total: usize,
+    verdicts: &std::collections::BTreeMap<&str, usize>,
+    counts: &std::collections::BTreeMap<(String, String), usize>,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Text => {
+            writeln!(out, "{total} decided")?;
+            for (verdict, count) in verdicts {
+                writeln!(out, "  {verdict}: {count}")?;
+            }
+            writeln!(out, "by rule:")?;
+            for ((verdict, rule), count) in counts {
+                writeln!(out, "  {verdict} {rule}: {count}")?;
+            }
+        }
+        OutputFormat::Json => {
+            let by_rule: Vec<serde_json::Value> = counts
+                .iter()
+                .map(|((verdict, rule), count)| serde_json::json!({"decision": verdict, "rule": rule, "count": count}))
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({"total": total, "decisions": verdicts, "by_rule": by_rule})
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.
+fn read_facts_input(spec: &str, stdin_format: StdinFormat) -> Result<FactsInput, String> {
+    let (record, path) = match spec.split_once('=') {
+        Some((record, path)) if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            (Some(record.to_string()), path)
+        }
+        _ => (None, spec),
+    };
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|error| format!("cannot read standard input: {error}"))?;
+        let format = match stdin_format {
+            StdinFormat::Jsonl => Format::JsonLines,
+            StdinFormat::Json => Format::Json,
+            StdinFormat::Yaml => Format::Yaml,
+            StdinFormat::Csv => Format::Csv,
+        };
+        return Ok(FactsInput {
+            name: "<stdin>".into(),
+            bytes,
+            format,
+            record,
+        });
+    }
+    let format = Format::from_path(path).ok_or_else(|| {
+        format!("cannot tell the format of `{path}`: name it .json, .jsonl, .yaml, .yml or .csv")
+    })?;
+    let bytes = std::fs::read(path).map_err(|error| format!("cannot read `{path}`: {error}"))?;
+    Ok(FactsInput {
+        name: path.to_string(),
+        bytes,
+        format,
+        record,
+    })
+}
+
+fn check(args: CheckArgs) -> u8 {
+    let files = DiskFiles;
+    let mut all = Vec::new();
+    let mut engine = new_engine(&files, &args.common);
+    for path in &args.files {
+        match engine.load_policy(path) {
+            Ok(loaded) => all.extend(loaded.checked.warnings),
+            Err(diagnostics) => all.extend(diagnostics),
+        }
+    }
+    match args.format {
+        OutputFormat::Json => println!("{}", diagnostic::json::to_json(&all, &engine.sources)),
+        OutputFormat::Text => {
+            report(&engine, &all, args.common.diagnostics);
+            if all.is_empty() {
+                eprintln!("no problems found in {} file(s)", args.files.len());
+            }
+        }
+    }
+    code_for_load(&all)
+}
+
+fn test(args: TestArgs) -> u8 {
+    let files = DiskFiles;
+    let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let mut policies = Vec::new();
+    for root in &roots {
+        if let Err(message) = files::collect_policies(root, &mut policies) {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    }
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for path in &policies {
+        let mut engine = new_engine(&files, &args.common);
+        let loaded = match engine.load_policy(path) {
+            Ok(loaded) => loaded,
+            Err(diagnostics) => {
+                let _ = writeln!(out, "{}: cannot run tests", path.display());
+                report(&engine, &diagnostics, args.common.diagnostics);
+                failed += 1;
+                continue;
+            }
+        };
+        let program = &loaded.checked.program;
+        if program.tests.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{}", path.display());
+        for result in testing::run_tests(program, args.filter.as_deref(), args.common.limits()) {
+            if result.passed() {
+                passed += 1;
+                let _ = writeln!(out, "  ok    {}", result.name);
+                continue;
+            }
+            failed += 1;
+            let _ = writeln!(out, "  FAIL  {}", result.name);
+            for failure in &result.failures {
+                match failure {
+                    TestFailure::Mismatch {
+                        span,
+                        subject,
+                        expected,
+                        actual,
+                    } => {
+                        let line = engine.sources.get(span.source).line_of(span.start) + 1;
+                        let _ = writeln!(out, "        expect {subject} (line {line}):");
+                        let _ = writeln!(out, "          expected: {expected}");
+                        let _ = writeln!(out, "          actual:   {actual}");
+                    }
+                    TestFailure::Error(diagnostics) => {
+                        let _ = writeln!(out, "        the test could not run:");
+                        let _ = out.flush();
+                        report(&engine, diagnostics, args.common.diagnostics);
+                    }
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "{passed} passed, {failed} failed");
+    if failed > 0 { EXIT_FAILED } else { EXIT_OK }
+}

@@ -1,0 +1,83 @@
+//! Every diagnostic the engine can emit: reading files, resolving imports, naming record types.
+
+use std::path::PathBuf;
+
+use crate::check::ir::Program;
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::source::Span;
+
+pub(super) fn cannot_read(name: &str, message: &str) -> Diagnostic {
+    Diagnostic::new(Code::Io, format!("cannot read `{name}`: {message}"))
+}
+
+pub(super) fn import_unreadable(name: &str, message: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::ImportNotFound, format!("cannot read imported module `{name}`: {message}"))
+        .at(span, "imported here")
+}
+
+pub(super) fn import_not_found(name: &str, message: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::ImportNotFound, format!("imported module `{name}` not found"))
+        .at(span, message.to_string())
+        .help("file imports are relative to the importing file")
+}
+
+pub(super) fn import_without_file(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::ImportNotFound, format!("cannot import `{name}` from a policy that is not a file"))
+        .at(span, "no directory to look in")
+        .help("save the policy as a file, or import stdlib modules only")
+}
+
+pub(super) fn absolute_import(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::ImportOutsideRoot, format!("import `{name}` is an absolute path"))
+        .at(span, "imports must be relative")
+        .help("write the path relative to this file, and keep it under the policy's directory")
+}
+
+pub(super) fn import_outside_root(name: &str, roots: &[PathBuf], span: Span) -> Diagnostic {
+    let roots: Vec<String> = roots.iter().map(|root| format!("`{}`", root.display())).collect();
+    Diagnostic::new(Code::ImportOutsideRoot, format!("import `{name}` leaves the directories a policy may read"))
+        .at(span, "this path resolves outside them")
+        .help(format!(
+            "a policy may import files under {}; add a directory with `--lib DIR`",
+            roots.join(", ")
+        ))
+}
+
+pub(super) fn import_cycle(cycle: &[String], span: Span) -> Diagnostic {
+    Diagnostic::new(Code::ImportCycle, format!("modules import each other in a cycle: {}", cycle.join(" -> ")))
+        .at(span, "this import closes the cycle")
+        .help("move the shared definitions into a module that both import")
+}
+
+pub(super) fn std_path_needs_prefix(path: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::ImportNotFound, format!("`{path}` is not a stdlib module"))
+        .at(span, "stdlib modules start with `std.`")
+        .help(format!("write `use std.{path}`, or `use \"{path}.pol\"` for a file"))
+}
+
+pub(super) fn unknown_std_module(path: &str, known: &[&str], span: Span) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(Code::ImportNotFound, format!("no stdlib module `{path}`"))
+        .at(span, "not in the standard library");
+    let wanted = path.strip_prefix("std.").unwrap_or(path);
+    let list: Vec<String> = known.iter().map(|name| format!("`std.{name}`")).collect();
+    diagnostic = match did_you_mean(wanted, known.iter().copied()) {
+        Some(name) => diagnostic.help(format!("a similar module exists: `std.{name}`")),
+        None => diagnostic.help(format!("the stdlib has {}", list.join(", "))),
+    };
+    diagnostic
+}
+
+pub(super) fn unknown_record_argument(name: &str, program: &Program) -> Diagnostic {
+    let names: Vec<&str> = program.records.iter().map(|record| record.name.as_str()).collect();
+    let diagnostic = Diagnostic::new(Code::UnknownRecordType, format!("the policy has no record type `{name}`"));
+    match did_you_mean(name, names.iter().copied()) {
+        Some(similar) => diagnostic.help(format!("a similar record type exists: `{similar}`")),
+        None => diagnostic.help(format!("the policy's record types are {}", names.join(", "))),
+    }
+}
+
+pub(super) fn not_utf8(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::InvalidCharacter, format!("`{name}` is not valid UTF-8"))
+        .at(span, "this byte is not UTF-8")
+        .help("save the file as UTF-8")
+}

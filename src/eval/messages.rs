@@ -1,0 +1,58 @@
+//! Every diagnostic evaluation can emit.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
+
+pub(super) fn no_subject() -> Diagnostic {
+    Diagnostic::new(Code::SubjectDeclaration, "the policy does not say what it decides")
+        .help("add `decide t: Transfer on t.date` naming the record type to decide")
+}
+
+pub(super) fn no_law_date(record: &str, dated_rule: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::SubjectDeclaration,
+        format!("rules have effective dates, but nothing says which date's law decides a `{record}`"),
+    )
+    .at(dated_rule, "this rule is in force only on some dates")
+    .help("name the date field in the policy (`decide t: Transfer on t.date`), or pass `--as-of YYYY-MM-DD`")
+}
+
+pub(super) fn no_date_value(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::RuntimeNone, "the date that decides which law applies is none")
+        .at(span, "this is none for the subject")
+        .help("give the subject a date, or pass `--as-of YYYY-MM-DD`")
+}
+
+pub(super) fn field_of_none(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::RuntimeNone, "a field was read from a value that is none")
+        .at(span, "this is none")
+        .help("this is a bug in Pol's checker: please report it with the policy")
+}
+
+pub(super) fn overflow(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::IntegerOverflow, "integer arithmetic overflowed")
+        .at(span, "the result does not fit in 64 bits")
+}
+
+pub(super) fn date_out_of_range(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::IntegerOverflow, "a date moved outside the years 1 to 9999")
+        .at(span, "this date is out of range")
+}
+
+pub(super) fn step_limit(limit: u64, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::StepLimit, format!("evaluation took more than {limit} steps"))
+        .at(span, "stopped here")
+        .help("simplify the rule, or raise the budget with `--max-steps`")
+}
+
+pub(super) fn depth_limit(limit: u32, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::DepthLimit, format!("evaluation nested deeper than {limit} levels"))
+        .at(span, "stopped here")
+        .help("simplify the expression, or raise the budget with `--max-depth`")
+}
+
+pub(super) fn set_too_large(limit: usize, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::SetSizeLimit, format!("a set grew past {limit} elements"))
+        .at(span, "this set is too large")
+        .help("raise the budget with `--max-set-size`")
+}
