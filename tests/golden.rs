@@ -1,0 +1,154 @@
+//! The golden corpus: every `tests/golden/**/*.pol` (and `*.cmd`) is run through the built `pol`
+//! binary and its output compared with the `.stdout`, `.stderr` and `.exit` files beside it.
+//!
+//! - A `.pol` file runs `pol check FILE`, or the command in a `// pol: ARGS` line near its top
+//!   (`{file}` stands for the file itself), e.g. `// pol: run {file} --facts cases.json --explain`.
+//! - A `.cmd` file holds the arguments of one command on its first line (for cases that need no
+//!   policy of their own, such as running a bundled example under another date).
+//! - A missing `.stdout` or `.stderr` means empty output; a missing `.exit` means exit status 0.
+//! - Commands run in the file's folder, so paths in output are short and stable.
+//!
+//! `POL_BLESS=1 cargo test --test golden` rewrites the expected files; review the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn golden_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect(&path, found);
+        } else if path.extension().is_some_and(|ext| ext == "pol" || ext == "cmd") {
+            found.push(path);
+        }
+    }
+}
+
+/// Splits a command line on spaces, keeping double-quoted words together.
+fn split_args(line: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for ch in line.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !current.is_empty() {
+                    args.push(std::mem::take(&mut current));
+                }
+            }
+            _ => current.push(ch),
+        }
+    }
+    if !current.is_empty() {
+        args.push(current);
+    }
+    args
+}
+
+fn command_for(path: &Path) -> Option<Vec<String>> {
+    let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let text = std::fs::read(path).unwrap();
+    let text = String::from_utf8_lossy(&text);
+    if path.extension().is_some_and(|ext| ext == "cmd") {
+        return Some(split_args(text.lines().next().unwrap_or("")));
+    }
+    // Files that are imported by others (helpers of a golden case) carry `// pol: skip`.
+    for line in text.lines().take(5) {
+        if let Some(args) = line.trim().strip_prefix("// pol:") {
+            let args = args.trim();
+            if args == "skip" {
+                return None;
+            }
+            return Some(split_args(&args.replace("{file}", &file_name)));
+        }
+    }
+    Some(vec!["check".into(), file_name])
+}
+
+fn expected(path: &Path, extension: &str) -> (PathBuf, String) {
+    let file = path.with_extension(extension);
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    (file, text)
+}
+
+#[test]
+fn golden_corpus() {
+    let bless = std::env::var_os("POL_BLESS").is_some();
+    let mut cases = Vec::new();
+    collect(&golden_root(), &mut cases);
+    assert!(cases.len() > 10, "the golden corpus is missing");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let Some(args) = command_for(case) else { continue };
+        let output = Command::new(env!("CARGO_BIN_EXE_pol"))
+            .args(&args)
+            .current_dir(case.parent().unwrap())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let code = output.status.code().unwrap_or(-1);
+        let code_text = if code == 0 { String::new() } else { format!("{code}\n") };
+        for (extension, actual) in [("stdout", &stdout), ("stderr", &stderr), ("exit", &code_text)] {
+            let (file, wanted) = expected(case, extension);
+            if *actual == wanted {
+                continue;
+            }
+            if bless {
+                if actual.is_empty() {
+                    let _ = std::fs::remove_file(&file);
+                } else {
+                    std::fs::write(&file, actual).unwrap();
+                }
+            } else {
+                failures.push(format!(
+                    "{} ({extension}) for `pol {}`:\n--- expected\n{wanted}\n--- actual\n{actual}",
+                    case.strip_prefix(golden_root()).unwrap().display(),
+                    args.join(" ")
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} golden mismatches (rerun with POL_BLESS=1 to accept):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Every diagnostic code appears in at least one expected output, so each has a worked example.
+#[test]
+fn every_diagnostic_code_has_a_golden_example() {
+    let mut outputs = String::new();
+    let mut files = Vec::new();
+    collect_outputs(&golden_root(), &mut files);
+    for file in files {
+        outputs.push_str(&std::fs::read_to_string(file).unwrap());
+    }
+    // E0301 can only come from a bug in the checker, so no valid input produces it.
+    let missing: Vec<&str> = pol::diagnostic::Code::ALL
+        .iter()
+        .map(|code| code.as_str())
+        .filter(|code| *code != "E0301" && !outputs.contains(&format!("[{code}]")) && !outputs.contains(&format!("\"{code}\"")))
+        .collect();
+    assert!(missing.is_empty(), "codes without a golden example: {missing:?}");
+}
+
+fn collect_outputs(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_outputs(&path, found);
+        } else if path.extension().is_some_and(|ext| ext == "stderr" || ext == "stdout") {
+            found.push(path);
+        }
+    }
+}
