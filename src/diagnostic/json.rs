@@ -297,8 +297,14 @@ mod tests {
         assert_eq!(
             entry.range,
             Some(Range {
-                start: Position { line: 0, character: 0 },
-                end: Position { line: 1, character: 0 },
+                start: Position {
+                    line: 0,
+                    character: 0
+                },
+                end: Position {
+                    line: 1,
+                    character: 0
+                },
             })
         );
     }
