@@ -194,6 +194,8 @@ fn seq_id(arena: u32, idx: usize) -> SeqId {
 /// Per-thread working memory, reused across decisions so deciding allocates nothing once warm.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    applies: Vec<Result<bool, Missing>>,
+    active: Vec<Option<Result<bool, Missing>>>,
     locals: Vec<Value>,
     values: Vec<Value>,
     seqs: Vec<(u32, u32)>,
@@ -320,16 +322,18 @@ impl<'a> Evaluator<'a> {
             Err(Flow::Error(diagnostic)) => return Err(*diagnostic),
         };
         let n_rules = program.rules.len();
-        let mut applies: Vec<Result<bool, Missing>> = Vec::with_capacity(n_rules);
-        let mut active: Vec<Option<Result<bool, Missing>>> = vec![None; n_rules];
+        // Reuse the per-decision buffers of the scratch space: no allocation once warm.
+        let mut applies = std::mem::take(&mut scratch.applies);
+        let mut active = std::mem::take(&mut scratch.active);
+        applies.clear();
+        applies.resize(n_rules, Ok(false));
+        active.clear();
+        active.resize(n_rules, None);
         let mut parts: Vec<Vec<PartTrace>> = if self.options.explain {
             vec![Vec::new(); n_rules]
         } else {
             Vec::new()
         };
-        for _ in 0..n_rules {
-            applies.push(Ok(false));
-        }
         for &rule_id in &program.rule_order {
             let rule = &program.rules[rule_id.idx()];
             if let Some(date) = law_date
@@ -342,18 +346,32 @@ impl<'a> Evaluator<'a> {
             } else {
                 None
             };
-            let applied = self.rule_applies(scratch, subject, rule_id, trace)?;
+            let applied = match self.rule_applies(scratch, subject, rule_id, trace) {
+                Ok(applied) => applied,
+                Err(diagnostic) => {
+                    scratch.applies = applies;
+                    scratch.active = active;
+                    return Err(diagnostic);
+                }
+            };
             // Active(r) = A(r) and not (Active(e1) or Active(e2) or ...), in Kleene's logic.
-            let defeated = rule
-                .defeated_by
-                .iter()
-                .filter_map(|exception| active[exception.idx()].clone())
-                .fold(Ok(false), kleene_or);
-            let value = kleene_and(applied.clone(), kleene_not(defeated));
+            let value = if rule.defeated_by.is_empty() {
+                applied.clone()
+            } else {
+                let defeated = rule
+                    .defeated_by
+                    .iter()
+                    .filter_map(|exception| active[exception.idx()].clone())
+                    .fold(Ok(false), kleene_or);
+                kleene_and(applied.clone(), kleene_not(defeated))
+            };
             applies[rule_id.idx()] = applied;
             active[rule_id.idx()] = Some(value);
         }
-        Ok(self.combine(subject, law_date, &applies, &active, parts))
+        let decision = self.combine(subject, law_date, &applies, &active, parts);
+        scratch.applies = applies;
+        scratch.active = active;
+        Ok(decision)
     }
 
     fn law_date(&self, scratch: &mut Scratch, subject: u32) -> Result<Option<Date>, Flow> {
@@ -435,49 +453,59 @@ impl<'a> Evaluator<'a> {
     ) -> Decision {
         let program = self.program;
         let default = program.default.as_ref().map_or(Effect::Deny, |default| default.effect);
-        let rules_with = |effect: Effect, wanted: Truth| -> Vec<RuleId> {
+        // One pass over the rules: which effects are active as T and as U.
+        let (mut deny_true, mut deny_unknown, mut permit_true, mut permit_unknown) = (false, false, false, false);
+        for (rule, value) in program.rules.iter().zip(active) {
+            let Some(value) = value else { continue };
+            match (rule.effect, value) {
+                (Effect::Deny, Ok(true)) => deny_true = true,
+                (Effect::Deny, Err(_)) => deny_unknown = true,
+                (Effect::Permit, Ok(true)) => permit_true = true,
+                (Effect::Permit, Err(_)) => permit_unknown = true,
+                (_, Ok(false)) => {}
+            }
+        }
+        let rules_with = |effect: Effect| -> Vec<RuleId> {
             program
                 .rules
                 .iter()
+                .zip(active)
                 .enumerate()
-                .filter(|(idx, rule)| {
-                    rule.effect == effect
-                        && active[*idx].as_ref().is_some_and(|value| truth_of(value) == wanted)
-                })
+                .filter(|(_, (rule, value))| rule.effect == effect && matches!(value, Some(Ok(true))))
                 .map(|(idx, _)| RuleId(idx as u32))
                 .collect()
         };
-        let deny_true = rules_with(Effect::Deny, Truth::True);
-        let deny_unknown = rules_with(Effect::Deny, Truth::Unknown);
-        let permit_true = rules_with(Effect::Permit, Truth::True);
-        let permit_unknown = rules_with(Effect::Permit, Truth::Unknown);
-        let missing_of = |rules: &[RuleId]| -> Missing {
-            rules
+        let missing_of = |effect: Effect| -> Missing {
+            program
+                .rules
                 .iter()
-                .flat_map(|rule| active[rule.idx()].as_ref().and_then(|value| value.as_ref().err()).into_iter().flatten())
+                .zip(active)
+                .filter(|(rule, _)| rule.effect == effect)
+                .filter_map(|(_, value)| value.as_ref().and_then(|value| value.as_ref().err()))
+                .flatten()
                 .copied()
                 .collect()
         };
-        let (verdict, deciding, missing) = if !deny_true.is_empty() {
-            (Verdict::Deny, deny_true, Vec::new())
-        } else if !deny_unknown.is_empty() {
-            if default == Effect::Deny && permit_true.is_empty() && permit_unknown.is_empty() {
+        let (verdict, deciding, missing) = if deny_true {
+            (Verdict::Deny, rules_with(Effect::Deny), Vec::new())
+        } else if deny_unknown {
+            if default == Effect::Deny && !permit_true && !permit_unknown {
                 // Every completion of the unknowns ends in deny: by a deny rule or by default.
                 (Verdict::Deny, Vec::new(), Vec::new())
-            } else if !permit_true.is_empty() {
-                (Verdict::Undecided, Vec::new(), missing_of(&deny_unknown))
+            } else if permit_true {
+                (Verdict::Undecided, Vec::new(), missing_of(Effect::Deny))
             } else {
-                let mut missing = missing_of(&deny_unknown);
-                missing.extend(missing_of(&permit_unknown));
+                let mut missing = missing_of(Effect::Deny);
+                missing.extend(missing_of(Effect::Permit));
                 (Verdict::Undecided, Vec::new(), missing)
             }
-        } else if !permit_true.is_empty() {
-            (Verdict::Permit, permit_true, Vec::new())
-        } else if !permit_unknown.is_empty() {
+        } else if permit_true {
+            (Verdict::Permit, rules_with(Effect::Permit), Vec::new())
+        } else if permit_unknown {
             if default == Effect::Permit {
                 (Verdict::Permit, Vec::new(), Vec::new())
             } else {
-                (Verdict::Undecided, Vec::new(), missing_of(&permit_unknown))
+                (Verdict::Undecided, Vec::new(), missing_of(Effect::Permit))
             }
         } else {
             (default.into(), Vec::new(), Vec::new())

@@ -152,3 +152,53 @@ fn collect_outputs(dir: &Path, found: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// `docs/diagnostics.md` lists every code with its summary and a golden example; it is generated
+/// from `src/diagnostic/code.rs` and the corpus, and `POL_BLESS=1` regenerates it.
+#[test]
+fn diagnostics_doc_is_up_to_date() {
+    let root = golden_root();
+    let mut cases = Vec::new();
+    collect(&root, &mut cases);
+    let mut doc = String::from(
+        "# Diagnostic codes\n\n\
+         Every problem Pol reports has a stable code: `E01xx` syntax, `E02xx` checking, `E03xx` evaluation, `E04xx` facts and input, `W0xxx` warnings.\n\
+         Codes are never reused or renumbered.\n\
+         Each entry below shows a case from the golden corpus (`tests/golden/`) and what `pol` prints for it.\n\
+         This page is generated from `src/diagnostic/code.rs` and the corpus by `POL_BLESS=1 cargo test --test golden`.\n",
+    );
+    for code in pol::diagnostic::Code::ALL {
+        let text = code.as_str();
+        doc.push_str(&format!("\n## {text}\n\n{}\n", code.summary()));
+        let example = cases.iter().find(|case| {
+            let stderr = std::fs::read_to_string(case.with_extension("stderr")).unwrap_or_default();
+            let stdout = std::fs::read_to_string(case.with_extension("stdout")).unwrap_or_default();
+            stderr.contains(&format!("[{text}]")) || stdout.contains(&format!("\"{text}\""))
+        });
+        let Some(case) = example else {
+            doc.push_str("\nThis code means a bug in Pol's checker; no valid input produces it.\n");
+            continue;
+        };
+        let relative = case.strip_prefix(&root).unwrap().display().to_string();
+        let source = std::fs::read_to_string(case).unwrap();
+        let command = command_for(case).unwrap_or_default().join(" ");
+        doc.push_str(&format!("\nExample: `tests/golden/{relative}`, run as `pol {command}`.\n"));
+        if case.extension().is_some_and(|ext| ext == "pol") && source.lines().count() <= 40 {
+            doc.push_str(&format!("\n```pol\n{}\n```\n", source.trim_end()));
+        }
+        let stderr = std::fs::read_to_string(case.with_extension("stderr")).unwrap_or_default();
+        let output = if stderr.contains(&format!("[{text}]")) {
+            stderr
+        } else {
+            std::fs::read_to_string(case.with_extension("stdout")).unwrap_or_default()
+        };
+        doc.push_str(&format!("\n```text\n{}\n```\n", output.trim_end()));
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md");
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    if std::env::var_os("POL_BLESS").is_some() {
+        std::fs::write(&path, &doc).unwrap();
+    } else {
+        assert!(current == doc, "docs/diagnostics.md is stale: run `POL_BLESS=1 cargo test --test golden`");
+    }
+}
