@@ -17,12 +17,26 @@ use crate::source::{SourceId, SourceMap, Span};
 use crate::stdlib;
 use crate::syntax::{self, ast};
 
+/// Why a file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// The file is larger than the limit; nothing was read.
+    TooLarge {
+        /// Its size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Any other failure, in words (`no such file`, `permission denied`).
+    Failed(String),
+}
+
 /// Where the engine reads policy files from. The library reads nothing itself: the command line
 /// passes one that reads the disk, tests and editors pass their own.
 pub trait FileSystem: Sync {
     /// The bytes of a file, or a message saying why it cannot be read (including being larger
     /// than `max_bytes`, which it checks before reading).
-    fn read(&self, path: &Path, max_bytes: u64) -> Result<Vec<u8>, String>;
+    fn read(&self, path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError>;
     /// The file's real path with links resolved, or a message saying why it cannot be found.
     fn canonical(&self, path: &Path) -> Result<PathBuf, String>;
 }
@@ -32,8 +46,8 @@ pub trait FileSystem: Sync {
 pub struct NoFiles;
 
 impl FileSystem for NoFiles {
-    fn read(&self, path: &Path, _max_bytes: u64) -> Result<Vec<u8>, String> {
-        Err(format!("no file `{}` here", path.display()))
+    fn read(&self, path: &Path, _max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+        Err(ReadError::Failed(format!("no file `{}` here", path.display())))
     }
 
     fn canonical(&self, path: &Path) -> Result<PathBuf, String> {
@@ -111,7 +125,7 @@ impl<'fs> Engine<'fs> {
         let bytes = self
             .files
             .read(&canonical, self.max_policy_bytes)
-            .map_err(|message| vec![messages::cannot_read(&path.display().to_string(), &message)])?;
+            .map_err(|error| vec![read_error(&path.display().to_string(), &error, None)])?;
         if let Some(parent) = canonical.parent() {
             self.roots.push(parent.to_path_buf());
         }
@@ -215,8 +229,8 @@ impl<'fs> Engine<'fs> {
                             continue;
                         }
                     },
-                    Err(message) => {
-                        diagnostics.push(messages::import_unreadable(&path.display().to_string(), &message, use_decl.span));
+                    Err(error) => {
+                        diagnostics.push(read_error(&path.display().to_string(), &error, Some(use_decl.span)));
                         continue;
                     }
                 },
@@ -340,6 +354,20 @@ impl<'fs> Engine<'fs> {
     pub fn whole(&self, id: SourceId) -> Span {
         Span::new(id, 0, self.sources.get(id).text.len())
     }
+}
+
+/// The diagnostic for a file that could not be read; `import` is the `use` that asked for it.
+pub fn read_error(name: &str, error: &ReadError, import: Option<Span>) -> Diagnostic {
+    match (error, import) {
+        (ReadError::TooLarge { size, limit }, _) => messages::too_large(name, *size, *limit, import),
+        (ReadError::Failed(message), Some(span)) => messages::import_unreadable(name, message, span),
+        (ReadError::Failed(message), None) => messages::cannot_read(name, message),
+    }
+}
+
+/// The diagnostic for a command-line value that is not valid.
+pub fn invalid_argument(flag: &str, value: &str, help: &str) -> Diagnostic {
+    messages::invalid_argument(flag, value, help)
 }
 
 fn display_key(key: &str) -> String {

@@ -81,3 +81,19 @@ pub(super) fn not_utf8(name: &str, span: Span) -> Diagnostic {
         .at(span, "this byte is not UTF-8")
         .help("save the file as UTF-8")
 }
+
+pub(super) fn too_large(name: &str, size: u64, limit: u64, import: Option<Span>) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::InputTooLarge,
+        format!("`{name}` is {size} bytes, more than the limit of {limit}"),
+    )
+    .help("raise the limit with `--max-policy-bytes` (or `--max-facts-bytes` for facts) if the file is meant to be this large");
+    match import {
+        Some(span) => diagnostic.at(span, "imported here"),
+        None => diagnostic,
+    }
+}
+
+pub(super) fn invalid_argument(flag: &str, value: &str, help: &str) -> Diagnostic {
+    Diagnostic::new(Code::InvalidArgument, format!("`{flag} {value}` is not valid")).help(help.to_string())
+}

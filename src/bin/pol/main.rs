@@ -4,14 +4,14 @@
 mod files;
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use pol::diagnostic::{self, Diagnostic, human};
 use pol::engine::testing::{self, TestFailure};
-use pol::engine::{Engine, FactsInput};
+use pol::engine::{Engine, FactsInput, ReadError};
 use pol::eval::{LawDate, Limits, Options, Verdict};
 use pol::facts::Format;
 use pol::value::Date;
@@ -24,6 +24,9 @@ const EXIT_OK: u8 = 0;
 const EXIT_FAILED: u8 = 1;
 /// Exit code: a usage or input/output error.
 const EXIT_USAGE: u8 = 2;
+
+/// The default for `--max-facts-bytes`: 4 GiB.
+const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
 
 /// Pol: decide export-control transfers with policies written as law.
 #[derive(Parser, Debug)]
@@ -123,6 +126,9 @@ struct RunArgs {
     /// Print counts per decision and per deciding rule instead of one decision per subject.
     #[arg(long)]
     summary: bool,
+    /// Largest facts input read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FACTS_BYTES)]
+    max_facts_bytes: u64,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -228,7 +234,12 @@ fn run(args: RunArgs) -> u8 {
         Some(text) => match Date::parse(text) {
             Some(date) => LawDate::AsOf(date),
             None => {
-                eprintln!("error: `--as-of {text}` is not a date: write YYYY-MM-DD, e.g. 2023-12-22");
+                let diagnostic = pol::engine::invalid_argument(
+                    "--as-of",
+                    text,
+                    "write a calendar date as YYYY-MM-DD, e.g. 2023-12-22",
+                );
+                report(&engine, &[diagnostic], style);
                 return EXIT_USAGE;
             }
         },
@@ -244,10 +255,10 @@ fn run(args: RunArgs) -> u8 {
     let program = &loaded.checked.program;
     let mut inputs = Vec::new();
     for spec in &args.facts {
-        match read_facts_input(spec, args.stdin_format) {
+        match read_facts_input(spec, args.stdin_format, args.max_facts_bytes) {
             Ok(input) => inputs.push(input),
-            Err(message) => {
-                eprintln!("error: {message}");
+            Err(diagnostic) => {
+                report(&engine, &[diagnostic], style);
                 return EXIT_USAGE;
             }
         }
@@ -355,7 +366,7 @@ fn write_summary(
 }
 
 /// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.
-fn read_facts_input(spec: &str, stdin_format: StdinFormat) -> Result<FactsInput, String> {
+fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Result<FactsInput, Diagnostic> {
     let (record, path) = match spec.split_once('=') {
         Some((record, path)) if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
             (Some(record.to_string()), path)
@@ -365,8 +376,16 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat) -> Result<FactsInput,
     if path == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
+            .take(max_bytes + 1)
             .read_to_end(&mut bytes)
-            .map_err(|error| format!("cannot read standard input: {error}"))?;
+            .map_err(|error| pol::engine::read_error("<stdin>", &ReadError::Failed(error.to_string()), None))?;
+        if bytes.len() as u64 > max_bytes {
+            let error = ReadError::TooLarge {
+                size: bytes.len() as u64,
+                limit: max_bytes,
+            };
+            return Err(pol::engine::read_error("<stdin>", &error, None));
+        }
         let format = match stdin_format {
             StdinFormat::Jsonl => Format::JsonLines,
             StdinFormat::Json => Format::Json,
@@ -381,9 +400,13 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat) -> Result<FactsInput,
         });
     }
     let format = Format::from_path(path).ok_or_else(|| {
-        format!("cannot tell the format of `{path}`: name it .json, .jsonl, .yaml, .yml or .csv")
+        pol::engine::invalid_argument(
+            "--facts",
+            spec,
+            "name facts files .json, .jsonl, .ndjson, .yaml, .yml or .csv, so Pol knows their format",
+        )
     })?;
-    let bytes = std::fs::read(path).map_err(|error| format!("cannot read `{path}`: {error}"))?;
+    let bytes = files::read_limited(Path::new(path), max_bytes).map_err(|error| pol::engine::read_error(path, &error, None))?;
     Ok(FactsInput {
         name: path.to_string(),
         bytes,
@@ -419,8 +442,9 @@ fn test(args: TestArgs) -> u8 {
     let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     let mut policies = Vec::new();
     for root in &roots {
-        if let Err(message) = files::collect_policies(root, &mut policies) {
-            eprintln!("error: {message}");
+        if let Err((path, message)) = files::collect_policies(root, &mut policies) {
+            let diagnostic = pol::engine::read_error(&path.display().to_string(), &ReadError::Failed(message), None);
+            eprintln!("{}", human::render(&diagnostic, &pol::source::SourceMap::new(), human::Style::Plain).trim_end());
             return EXIT_USAGE;
         }
     }
