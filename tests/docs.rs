@@ -75,3 +75,21 @@ fn every_language_example_checks_and_its_tests_pass() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(n_tests >= 2, "the examples' tests did not run");
 }
+
+/// The README's first policy and its facts are the golden case `tests/golden/readme/`, so the
+/// output the README describes is checked.
+#[test]
+fn readme_example_is_a_golden_case() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let block = |fence: &str| -> String {
+        let start = readme.find(fence).unwrap() + fence.len();
+        let end = start + readme[start..].find("```").unwrap();
+        readme[start..end].to_string()
+    };
+    let golden = std::fs::read_to_string(root.join("tests/golden/readme/first_policy.pol")).unwrap();
+    let golden_policy: String = golden.lines().skip(2).map(|line| format!("{line}\n")).collect();
+    assert_eq!(block("```pol\n"), golden_policy);
+    let golden_facts = std::fs::read_to_string(root.join("tests/golden/readme/first_policy.json")).unwrap();
+    assert_eq!(block("```json\n"), golden_facts);
+}

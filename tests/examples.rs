@@ -1,0 +1,50 @@
+//! Every bundled example checks cleanly and its `test` blocks pass, run through the built binary
+//! as a user would run them. (Their decisions on the bundled facts are golden cases under
+//! `tests/golden/examples/`.)
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn policies(dir: &Path, found: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            policies(&path, found);
+        } else if path.extension().is_some_and(|ext| ext == "pol") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_example_checks_without_errors_or_warnings() {
+    let mut found = Vec::new();
+    policies(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), &mut found);
+    assert!(!found.is_empty(), "no examples found");
+    for policy in found {
+        let output = Command::new(env!("CARGO_BIN_EXE_pol")).arg("check").arg(&policy).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{}: {stderr}", policy.display());
+        assert!(stderr.starts_with("no problems found"), "{}: {stderr}", policy.display());
+    }
+}
+
+#[test]
+fn every_example_test_passes() {
+    let output = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .arg("test")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = stdout.lines().last().unwrap_or_default();
+    let passed: usize = summary.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(passed >= 5, "too few example tests ran: {summary}");
+}

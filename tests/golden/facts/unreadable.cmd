@@ -1,0 +1,1 @@
+run csv_policy.pol --facts no_such_file.json
