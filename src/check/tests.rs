@@ -127,6 +127,10 @@ fn not(inner: ast::Expr) -> ast::Expr {
     expr(K::Not(Box::new(inner)))
 }
 
+fn neg(inner: ast::Expr) -> ast::Expr {
+    expr(K::Neg(Box::new(inner)))
+}
+
 fn is_some(inner: ast::Expr) -> ast::Expr {
     expr(K::IsSome(Box::new(inner)))
 }
@@ -1255,6 +1259,174 @@ fn show_value(program: &Program, value: &TestValue) -> String {
                 .join(", ")
         ),
     }
+}
+
+/// The rules of the sample policy that shows every construct of the grammar.
+#[test]
+fn the_sample_policy_checks_with_warnings_for_what_it_leaves_unused() {
+    let items = vec![
+        enum_(
+            "Category",
+            &[
+                "rescue",
+                "transport",
+                "warning",
+                "surveillance",
+                "minesweeping",
+                "other",
+            ],
+        ),
+        record(
+            "Country",
+            Some("code"),
+            &[
+                ("code", "Text"),
+                ("party_to_conflict", "Bool"),
+                ("in_combat", "Bool"),
+                ("agreement_since", "Date?"),
+            ],
+        ),
+        record(
+            "Item",
+            Some("id"),
+            &[
+                ("id", "Text"),
+                ("lethal", "Bool"),
+                ("category", "Category"),
+                ("licensed_from", "Country?"),
+                ("joint_partners", "Set<Country>"),
+            ],
+        ),
+        record(
+            "Transfer",
+            Some("id"),
+            &[
+                ("id", "Text"),
+                ("item", "Item"),
+                ("exporter", "Country"),
+                ("destination", "Country"),
+                ("onward", "Country?"),
+                ("consent", "Bool"),
+                ("date", "Date"),
+            ],
+        ),
+        decide("t", "Transfer", Some(p("t.date"))),
+        default(Effect::Deny),
+        let_("home", None, key("Country", "JP")),
+        let_(
+            "five",
+            None,
+            set(vec![
+                p("rescue"),
+                p("transport"),
+                p("Category.warning"),
+                p("surveillance"),
+                p("minesweeping"),
+            ]),
+        ),
+        fn_(
+            "has_agreement",
+            &[("c", "Country"), ("day", "Date")],
+            Some("Bool"),
+            op(
+                is_some(p("c.agreement_since")),
+                "and",
+                op(p("c.agreement_since"), "<=", p("day")),
+            ),
+        ),
+        obligation("prior_consent"),
+        rule(
+            "party_to_conflict",
+            "deny",
+            vec![
+                when(p("t.destination.party_to_conflict")),
+                because("prohibited"),
+                cite("Principle 1(3)"),
+                effective("2014-04-01"),
+            ],
+        ),
+        rule(
+            "licensed_return",
+            "permit",
+            vec![
+                when(op(
+                    is_some(p("t.item.licensed_from")),
+                    "and",
+                    op(p("t.destination"), "==", p("t.item.licensed_from")),
+                )),
+                unless(is_some(p("t.onward"))),
+                oblige(&["prior_consent"]),
+                effective("2023-12-22"),
+                exception_to(&["party_to_conflict"]),
+            ],
+        ),
+        rule(
+            "x",
+            "deny",
+            vec![
+                when(any(
+                    "p",
+                    p("t.item.joint_partners"),
+                    op(
+                        p("p.in_combat"),
+                        "or",
+                        op(
+                            not(op(p("p"), "not in", set(vec![p("home")]))),
+                            "and",
+                            op(
+                                op(call("size", vec![p("t.item.joint_partners")]), "+", int(1)),
+                                ">=",
+                                neg(int(2)),
+                            ),
+                        ),
+                    ),
+                )),
+                when(if_(
+                    p("t.consent"),
+                    op(p("t.exporter"), "==", p("home")),
+                    bool(false),
+                )),
+                when(op(
+                    op(p("t.item.joint_partners"), "union", set(vec![p("home")])),
+                    "subset",
+                    op(
+                        op(set(vec![p("home")]), "intersect", set(vec![])),
+                        "without",
+                        set(vec![]),
+                    ),
+                )),
+            ],
+        ),
+    ];
+    let checked = check(&[module(ast::HeaderKind::Policy, items)]).expect("only warnings");
+    let warnings: Vec<String> = checked.warnings.iter().map(render).collect();
+    assert_eq!(
+        warnings,
+        [
+            "W0001 constant `five` is never used [defined here]",
+            "W0001 function `has_agreement` is never used [defined here]"
+        ]
+    );
+    let program = checked.program;
+    assert_eq!(program.type_name(program.consts[1].ty), "Set<Category>");
+    assert_eq!(
+        conditions(&program, "licensed_return"),
+        [
+            "t.item.licensed_from is some : Bool",
+            "(t.destination Eq t.item.licensed_from) : Bool",
+            "unless t.onward is some : Bool",
+        ]
+    );
+    assert_eq!(
+        conditions(&program, "x")[2],
+        "((t.item.joint_partners Union {@home}) subset (({@home} Intersect {}) Without {})) : Bool"
+    );
+    let names: Vec<&str> = program
+        .rule_order
+        .iter()
+        .map(|id| program.rules[id.idx()].name.as_str())
+        .collect();
+    assert_eq!(names, ["licensed_return", "party_to_conflict", "x"]);
 }
 
 // ---------------------------------------------------------------- names and definitions
