@@ -1,9 +1,24 @@
 //! Checking: resolves names, checks types, orders exceptions; `ast` modules to `ir::Program`.
+//! This file collects the declarations of every module and runs the passes in order.
 
+mod expr;
+mod graph;
 pub mod ir;
+mod messages;
+mod rules;
+mod test_blocks;
+mod types;
 
-use crate::diagnostic::Diagnostic;
+use std::collections::HashMap;
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::source::Span;
 use crate::syntax::ast;
+use crate::value::Sym;
+
+use expr::Scope;
+use ir::{ConstId, EnumId, KeyRefId, RecordId, Type, TypeId};
+use types::ERROR;
 
 /// A checked program and the warnings found while checking it.
 #[derive(Debug)]
@@ -15,6 +30,708 @@ pub struct Checked {
 }
 
 /// Checks modules, given in dependency order (every module after the modules it imports; the policy last).
-pub fn check(_modules: &[ast::Module]) -> Result<Checked, Vec<Diagnostic>> {
-    unimplemented!("checker is being written")
+///
+/// On failure, the result holds every error found, and any warnings, sorted by position.
+pub fn check(modules: &[ast::Module]) -> Result<Checked, Vec<Diagnostic>> {
+    let mut checker = Checker::new();
+    checker.collect(modules);
+    checker.resolve_records();
+    checker.resolve_subject();
+    checker.check_globals();
+    checker.check_subject_date();
+    checker.check_rules();
+    checker.check_tests();
+    checker.warn_unused();
+    checker.finish()
 }
+
+/// A top-level name and what it names; indices are in source order across modules.
+#[derive(Copy, Clone, Debug)]
+enum Global {
+    Enum(EnumId),
+    Record(RecordId),
+    Const(usize),
+    Fn(usize),
+    Obligation(usize),
+    Rule(usize),
+}
+
+impl Global {
+    /// The kind of definition, with its article, for messages.
+    fn kind(self) -> &'static str {
+        match self {
+            Global::Enum(_) => "an enum",
+            Global::Record(_) => "a record type",
+            Global::Const(_) => "a constant",
+            Global::Fn(_) => "a function",
+            Global::Obligation(_) => "an obligation",
+            Global::Rule(_) => "a rule",
+        }
+    }
+}
+
+/// A constant while it is being checked.
+struct ConstSlot<'a> {
+    decl: &'a ast::LetDecl,
+    /// Its id in the sorted [`ir::Program::consts`].
+    id: ConstId,
+    /// Its type, once its value is checked.
+    ty: Option<TypeId>,
+    def: Option<ir::ConstDef>,
+    used: bool,
+    in_policy: bool,
+}
+
+/// A function while it is being checked.
+struct FnSlot<'a> {
+    decl: &'a ast::FnDecl,
+    params: Vec<TypeId>,
+    /// Its result type: declared, or inferred once its body is checked.
+    result: Option<TypeId>,
+    def: Option<ir::FnDef>,
+    used: bool,
+    in_policy: bool,
+}
+
+/// Ids of the types every program uses.
+#[derive(Copy, Clone)]
+struct Prims {
+    bool: TypeId,
+    int: TypeId,
+    text: TypeId,
+    date: TypeId,
+    nothing: TypeId,
+}
+
+/// The state of one check: the program being built, name tables and diagnostics.
+struct Checker<'a> {
+    program: ir::Program,
+    diagnostics: Vec<Diagnostic>,
+    globals: HashMap<&'a str, (Global, Span)>,
+    /// Every enum that has a variant of this name, with the variant's index.
+    variants: HashMap<&'a str, Vec<(EnumId, u32)>>,
+    enum_decls: Vec<&'a ast::EnumDecl>,
+    record_decls: Vec<&'a ast::RecordDecl>,
+    consts: Vec<ConstSlot<'a>>,
+    fns: Vec<FnSlot<'a>>,
+    obligation_used: Vec<bool>,
+    obligation_in_policy: Vec<bool>,
+    obligation_spans: Vec<Span>,
+    rule_decls: Vec<&'a ast::RuleDecl>,
+    test_decls: Vec<&'a ast::TestDecl>,
+    decide: Option<&'a ast::DecideDecl>,
+    default: Option<&'a ast::DefaultDecl>,
+    /// The subject's name and type (`Record(r)`, or [`ERROR`] if its record is unknown).
+    subject: Option<(&'a str, TypeId)>,
+    key_refs: HashMap<(RecordId, Sym), KeyRefId>,
+    prims: Prims,
+}
+
+const BUILTIN_TYPES: [&str; 4] = ["Bool", "Int", "Text", "Date"];
+
+impl<'a> Checker<'a> {
+    fn new() -> Checker<'a> {
+        let mut program = ir::Program::default();
+        let prims = Prims {
+            bool: program.types.intern(Type::Bool),
+            int: program.types.intern(Type::Int),
+            text: program.types.intern(Type::Text),
+            date: program.types.intern(Type::Date),
+            nothing: program.types.intern(Type::Nothing),
+        };
+        Checker {
+            program,
+            diagnostics: Vec::new(),
+            globals: HashMap::new(),
+            variants: HashMap::new(),
+            enum_decls: Vec::new(),
+            record_decls: Vec::new(),
+            consts: Vec::new(),
+            fns: Vec::new(),
+            obligation_used: Vec::new(),
+            obligation_in_policy: Vec::new(),
+            obligation_spans: Vec::new(),
+            rule_decls: Vec::new(),
+            test_decls: Vec::new(),
+            decide: None,
+            default: None,
+            subject: None,
+            key_refs: HashMap::new(),
+            prims,
+        }
+    }
+
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Registers a top-level name; reports it and returns false if it is taken.
+    fn define(&mut self, name: &'a ast::Ident, global: Global) -> bool {
+        if BUILTIN_TYPES.contains(&name.name.as_str()) {
+            self.error(messages::builtin_redefined(&name.name, "type", name.span));
+        } else if ir::Builtin::ALL
+            .iter()
+            .any(|builtin| builtin.name() == name.name)
+        {
+            self.error(messages::builtin_redefined(
+                &name.name, "function", name.span,
+            ));
+        }
+        match self.globals.get(name.name.as_str()) {
+            Some((_, first)) => {
+                let first = *first;
+                self.error(messages::duplicate_definition(&name.name, name.span, first));
+                false
+            }
+            None => {
+                self.globals.insert(&name.name, (global, name.span));
+                true
+            }
+        }
+    }
+
+    /// Pass 1: registers every declaration of every module.
+    fn collect(&mut self, modules: &'a [ast::Module]) {
+        let last = modules.len().saturating_sub(1);
+        for (module_idx, module) in modules.iter().enumerate() {
+            let in_policy = module_idx == last && module.header.kind == ast::HeaderKind::Policy;
+            for item in &module.items {
+                self.collect_item(item, in_policy);
+            }
+        }
+        if let Some(policy) = modules.last() {
+            if policy.header.kind == ast::HeaderKind::Policy {
+                match (self.decide, self.default) {
+                    (None, _) if !self.rule_decls.is_empty() => {
+                        self.error(messages::missing_subject(policy.header.span));
+                    }
+                    (Some(decide), None) => self.error(messages::missing_default(decide.span)),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn collect_item(&mut self, item: &'a ast::Item, in_policy: bool) {
+        match item {
+            ast::Item::Use(_) => {}
+            ast::Item::Enum(decl) => self.collect_enum(decl),
+            ast::Item::Record(decl) => {
+                let id = RecordId(self.record_decls.len() as u32);
+                self.define(&decl.name, Global::Record(id));
+                self.record_decls.push(decl);
+                self.program.records.push(ir::RecordDef {
+                    name: decl.name.name.clone(),
+                    fields: Vec::new(),
+                    key: None,
+                    span: decl.name.span,
+                });
+            }
+            ast::Item::Let(decl) => {
+                // A duplicate is reported once, never also as unused.
+                let unique = self.define(&decl.name, Global::Const(self.consts.len()));
+                self.consts.push(ConstSlot {
+                    decl,
+                    id: ConstId(0),
+                    ty: None,
+                    def: None,
+                    used: !unique,
+                    in_policy,
+                });
+            }
+            ast::Item::Fn(decl) => {
+                let unique = self.define(&decl.name, Global::Fn(self.fns.len()));
+                self.fns.push(FnSlot {
+                    decl,
+                    params: Vec::new(),
+                    result: None,
+                    def: None,
+                    used: !unique,
+                    in_policy,
+                });
+            }
+            ast::Item::Obligation(decl) => {
+                let unique = self.define(
+                    &decl.name,
+                    Global::Obligation(self.program.obligations.len()),
+                );
+                self.program.obligations.push(ir::ObligationDef {
+                    name: decl.name.name.clone(),
+                    text: decl.text.value.clone(),
+                    span: decl.name.span,
+                });
+                self.obligation_used.push(!unique);
+                self.obligation_in_policy.push(in_policy);
+                self.obligation_spans.push(decl.name.span);
+            }
+            ast::Item::Decide(decl) => match self.decide {
+                Some(first) => self.error(messages::duplicate_subject(decl.span, first.span)),
+                None => self.decide = Some(decl),
+            },
+            ast::Item::Default(decl) => match self.default {
+                Some(first) => self.error(messages::duplicate_default(decl.span, first.span)),
+                None => self.default = Some(decl),
+            },
+            ast::Item::Rule(decl) => {
+                self.define(&decl.name, Global::Rule(self.rule_decls.len()));
+                self.rule_decls.push(decl);
+            }
+            ast::Item::Test(decl) => self.test_decls.push(decl),
+        }
+    }
+
+    fn collect_enum(&mut self, decl: &'a ast::EnumDecl) {
+        let id = EnumId(self.enum_decls.len() as u32);
+        self.define(&decl.name, Global::Enum(id));
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut variants = Vec::new();
+        for variant in &decl.variants {
+            if let Some(first) = seen.get(variant.name.as_str()) {
+                let first = *first;
+                self.error(messages::duplicate_member(
+                    "variant",
+                    &variant.name,
+                    variant.span,
+                    first,
+                ));
+                continue;
+            }
+            seen.insert(&variant.name, variant.span);
+            self.variants
+                .entry(&variant.name)
+                .or_default()
+                .push((id, variants.len() as u32));
+            variants.push(variant.name.clone());
+        }
+        self.enum_decls.push(decl);
+        self.program.enums.push(ir::EnumDef {
+            name: decl.name.name.clone(),
+            variants,
+            span: decl.name.span,
+        });
+    }
+
+    /// Pass 2: resolves record fields and keys, now that every type name is known.
+    fn resolve_records(&mut self) {
+        for (idx, decl) in self.record_decls.clone().into_iter().enumerate() {
+            let mut fields: Vec<ir::FieldDef> = Vec::new();
+            for field in &decl.fields {
+                if let Some(first) = fields.iter().find(|known| known.name == field.name.name) {
+                    let first = first.span;
+                    self.error(messages::duplicate_member(
+                        "field",
+                        &field.name.name,
+                        field.name.span,
+                        first,
+                    ));
+                    continue;
+                }
+                let ty = self.resolve_type(&field.ty);
+                self.check_references_have_keys(&field.ty);
+                fields.push(ir::FieldDef {
+                    name: field.name.name.clone(),
+                    ty,
+                    span: field.name.span,
+                });
+            }
+            let key = decl.key.as_ref().and_then(|key| {
+                let Some(position) = fields.iter().position(|field| field.name == key.name) else {
+                    let names: Vec<&str> = fields.iter().map(|field| field.name.as_str()).collect();
+                    let diagnostic =
+                        messages::key_not_a_field(&decl.name.name, &key.name, key.span, &names);
+                    self.error(diagnostic);
+                    return None;
+                };
+                let ty = fields[position].ty;
+                if ty != self.prims.text && ty != ERROR {
+                    let found = self.type_name(ty);
+                    let field_span = fields[position].span;
+                    self.error(messages::key_not_text(
+                        &decl.name.name,
+                        &key.name,
+                        &found,
+                        key.span,
+                        field_span,
+                    ));
+                    return None;
+                }
+                Some(position as u32)
+            });
+            let record = &mut self.program.records[idx];
+            record.fields = fields;
+            record.key = key;
+        }
+    }
+
+    /// Reports record types named in a field's type that cannot be referred to, having no key.
+    fn check_references_have_keys(&mut self, ty: &ast::TypeExpr) {
+        match &ty.kind {
+            ast::TypeKind::Named(name) => {
+                if let Some((Global::Record(id), _)) = self.globals.get(name.name.as_str()) {
+                    if self.record_decls[id.idx()].key.is_none() {
+                        self.error(messages::keyless_record(&name.name, name.span));
+                    }
+                }
+            }
+            ast::TypeKind::Set(inner) | ast::TypeKind::List(inner) => {
+                self.check_references_have_keys(inner)
+            }
+        }
+    }
+
+    /// Resolves the record type of `decide` and checks the subject's name.
+    fn resolve_subject(&mut self) {
+        let Some(decide) = self.decide else {
+            return;
+        };
+        let ty = match self.globals.get(decide.record.name.as_str()) {
+            Some((Global::Record(id), _)) => self.program.types.intern(Type::Record(*id)),
+            Some(_) => {
+                self.error(messages::not_a_record_type(
+                    &decide.record.name,
+                    decide.record.span,
+                ));
+                ERROR
+            }
+            None => {
+                let candidates = self.record_names();
+                self.error(messages::unknown_type(
+                    &decide.record.name,
+                    decide.record.span,
+                    &candidates,
+                ));
+                ERROR
+            }
+        };
+        if let Some((_, first)) = self.globals.get(decide.var.name.as_str()) {
+            let first = *first;
+            self.error(messages::shadowing(
+                &decide.var.name,
+                decide.var.span,
+                first,
+            ));
+        }
+        self.subject = Some((&decide.var.name, ty));
+    }
+
+    fn record_names(&self) -> Vec<&'a str> {
+        self.record_decls
+            .iter()
+            .map(|decl| decl.name.name.as_str())
+            .collect()
+    }
+
+    /// Checks constants and functions, each after everything it uses; reports cycles.
+    fn check_globals(&mut self) {
+        // Nodes are constants then functions; the source position decides ties.
+        let n_consts = self.consts.len();
+        let node_of = |global: Global| match global {
+            Global::Const(idx) => Some(idx),
+            Global::Fn(idx) => Some(n_consts + idx),
+            _ => None,
+        };
+        let mut uses: Vec<Vec<(usize, Span)>> = Vec::with_capacity(n_consts + self.fns.len());
+        let bodies: Vec<&'a ast::Expr> = self
+            .consts
+            .iter()
+            .map(|slot| &slot.decl.value)
+            .chain(self.fns.iter().map(|slot| &slot.decl.body))
+            .collect();
+        for body in &bodies {
+            let mut refs = Vec::new();
+            collect_refs(body, &mut refs);
+            let mut edges = Vec::new();
+            for (name, span, call) in refs {
+                if let Some((global, _)) = self.globals.get(name) {
+                    let fits = matches!(
+                        (global, call),
+                        (Global::Const(_), false) | (Global::Fn(_), true)
+                    );
+                    if let (true, Some(node)) = (fits, node_of(*global)) {
+                        edges.push((node, span));
+                    }
+                }
+            }
+            uses.push(edges);
+        }
+        let order = self.source_order_keys();
+        for cycle in graph::cycles(&uses) {
+            self.report_global_cycle(&cycle, n_consts);
+        }
+        let after: Vec<Vec<usize>> = uses
+            .iter()
+            .map(|edges| edges.iter().map(|(node, _)| *node).collect())
+            .collect();
+        let sorted = graph::topo_order(&after, &order);
+        let mut next_const = 0;
+        for node in &sorted {
+            if *node < n_consts {
+                self.consts[*node].id = ConstId(next_const);
+                next_const += 1;
+            }
+        }
+        for idx in 0..self.fns.len() {
+            self.resolve_signature(idx);
+        }
+        for node in sorted {
+            if node < n_consts {
+                self.check_const(node);
+            } else {
+                self.check_fn(node - n_consts);
+            }
+        }
+        let mut consts: Vec<(ConstId, ir::ConstDef)> = self
+            .consts
+            .iter_mut()
+            .map(|slot| {
+                (
+                    slot.id,
+                    slot.def.take().expect("every constant is checked once"),
+                )
+            })
+            .collect();
+        consts.sort_by_key(|(id, _)| *id);
+        self.program.consts = consts.into_iter().map(|(_, def)| def).collect();
+        self.program.functions = self
+            .fns
+            .iter_mut()
+            .map(|slot| slot.def.take().expect("every function is checked once"))
+            .collect();
+    }
+
+    /// Keys that put constants and functions in source order (module, then position).
+    fn source_order_keys(&self) -> Vec<(u32, u32, u32)> {
+        self.consts
+            .iter()
+            .map(|slot| slot.decl.span)
+            .chain(self.fns.iter().map(|slot| slot.decl.span))
+            .map(|span| (span.source.0, span.start, span.end))
+            .collect()
+    }
+
+    fn report_global_cycle(&mut self, cycle: &[(usize, Span)], n_consts: usize) {
+        let name = |node: usize| -> &'a str {
+            if node < n_consts {
+                &self.consts[node].decl.name.name
+            } else {
+                &self.fns[node - n_consts].decl.name.name
+            }
+        };
+        match cycle.iter().position(|(node, _)| *node < n_consts) {
+            Some(start) => {
+                let rotated: Vec<(&str, Span)> = cycle[start..]
+                    .iter()
+                    .chain(&cycle[..start])
+                    .map(|(node, span)| (name(*node), *span))
+                    .collect();
+                self.error(messages::recursive_constant(&rotated));
+            }
+            None => {
+                let named: Vec<(&str, Span)> = cycle
+                    .iter()
+                    .map(|(node, span)| (name(*node), *span))
+                    .collect();
+                self.error(messages::recursive_function(&named));
+            }
+        }
+    }
+
+    fn resolve_signature(&mut self, idx: usize) {
+        let decl = self.fns[idx].decl;
+        let params: Vec<TypeId> = decl
+            .params
+            .iter()
+            .map(|param| self.resolve_type(&param.ty))
+            .collect();
+        let result = decl.result.as_ref().map(|ty| self.resolve_type(ty));
+        let slot = &mut self.fns[idx];
+        slot.params = params;
+        slot.result = result;
+    }
+
+    fn check_const(&mut self, idx: usize) {
+        let decl = self.consts[idx].decl;
+        let declared = decl.ty.as_ref().map(|ty| (self.resolve_type(ty), ty.span));
+        let mut scope = Scope::new(false);
+        let value = self.expr(&decl.value, &mut scope);
+        let ty = match declared {
+            Some((declared, span)) => {
+                if !self.assignable(value.ty, declared) {
+                    let (want, found) = (self.type_name(declared), self.type_name(value.ty));
+                    let diagnostic = messages::declared_mismatch(
+                        "constant",
+                        &decl.name.name,
+                        &want,
+                        &found,
+                        value.span,
+                        span,
+                    );
+                    self.error(diagnostic);
+                }
+                declared
+            }
+            None => value.ty,
+        };
+        let slot = &mut self.consts[idx];
+        slot.ty = Some(ty);
+        slot.def = Some(ir::ConstDef {
+            name: decl.name.name.clone(),
+            ty,
+            value,
+            n_locals: scope.n_locals,
+            span: decl.name.span,
+        });
+    }
+
+    fn check_fn(&mut self, idx: usize) {
+        let decl = self.fns[idx].decl;
+        let params = self.fns[idx].params.clone();
+        let mut scope = Scope::new(false);
+        for (param, ty) in decl.params.iter().zip(&params) {
+            self.bind(&mut scope, &param.name, *ty);
+        }
+        let body = self.expr(&decl.body, &mut scope);
+        let result = match (&decl.result, self.fns[idx].result) {
+            (Some(written), Some(declared)) => {
+                if !self.assignable(body.ty, declared) {
+                    let (want, found) = (self.type_name(declared), self.type_name(body.ty));
+                    let diagnostic = messages::declared_mismatch(
+                        "function",
+                        &decl.name.name,
+                        &want,
+                        &found,
+                        body.span,
+                        written.span,
+                    );
+                    self.error(diagnostic);
+                }
+                declared
+            }
+            _ => body.ty,
+        };
+        let slot = &mut self.fns[idx];
+        slot.result = Some(result);
+        slot.def = Some(ir::FnDef {
+            name: decl.name.name.clone(),
+            params: decl
+                .params
+                .iter()
+                .map(|param| param.name.name.clone())
+                .zip(params)
+                .collect(),
+            n_locals: scope.n_locals,
+            result,
+            body,
+            span: decl.name.span,
+        });
+    }
+
+    /// Checks `decide … on expr` and builds the subject.
+    fn check_subject_date(&mut self) {
+        let (Some(decide), Some((var, ty))) = (self.decide, self.subject) else {
+            return;
+        };
+        let mut scope = Scope::new(true);
+        let date = decide.date.as_ref().map(|date| {
+            let expr = self.expr(date, &mut scope);
+            let optional_date = self.optional(self.prims.date);
+            if expr.ty != self.prims.date && expr.ty != optional_date && expr.ty != ERROR {
+                let found = self.type_name(expr.ty);
+                self.error(messages::mismatch("`Date` or `Date?`", &found, expr.span));
+            }
+            expr
+        });
+        let record = match self.kind(ty) {
+            Some(Type::Record(id)) => id,
+            _ => RecordId(0),
+        };
+        self.program.subject = Some(ir::Subject {
+            record,
+            var: var.to_string(),
+            date,
+            n_locals: scope.n_locals,
+            span: decide.span,
+        });
+        if let Some(default) = self.default {
+            self.program.default = Some(ir::DefaultDef {
+                effect: default.effect,
+                reason: default.reason.as_ref().map(|reason| reason.value.clone()),
+                span: default.span,
+            });
+        }
+    }
+
+    /// W0001 for constants, functions and obligations of the policy that nothing uses.
+    fn warn_unused(&mut self) {
+        let mut warnings = Vec::new();
+        for slot in &self.consts {
+            if slot.in_policy && !slot.used {
+                warnings.push(messages::unused(
+                    "constant",
+                    &slot.decl.name.name,
+                    slot.decl.name.span,
+                ));
+            }
+        }
+        for slot in &self.fns {
+            if slot.in_policy && !slot.used {
+                warnings.push(messages::unused(
+                    "function",
+                    &slot.decl.name.name,
+                    slot.decl.name.span,
+                ));
+            }
+        }
+        for (idx, obligation) in self.program.obligations.iter().enumerate() {
+            if self.obligation_in_policy[idx] && !self.obligation_used[idx] {
+                warnings.push(messages::unused(
+                    "obligation",
+                    &obligation.name,
+                    self.obligation_spans[idx],
+                ));
+            }
+        }
+        self.diagnostics.extend(warnings);
+    }
+
+    fn finish(mut self) -> Result<Checked, Vec<Diagnostic>> {
+        diagnostic::sort(&mut self.diagnostics);
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(self.diagnostics);
+        }
+        Ok(Checked {
+            program: self.program,
+            warnings: self.diagnostics,
+        })
+    }
+}
+
+/// Collects the names an expression reads (`false`) or calls (`true`), to order definitions.
+fn collect_refs<'e>(expr: &'e ast::Expr, out: &mut Vec<(&'e str, Span, bool)>) {
+    use ast::ExprKind as K;
+    match &expr.kind {
+        K::Bool(_) | K::Int(_) | K::Text(_) | K::Date(_) | K::None | K::KeyRef(..) => {}
+        K::Name(name) => out.push((&name.name, name.span, false)),
+        K::Field(base, _) => collect_refs(base, out),
+        K::Call(name, args) => {
+            out.push((&name.name, name.span, true));
+            args.iter().for_each(|arg| collect_refs(arg, out));
+        }
+        K::Set(items) => items.iter().for_each(|item| collect_refs(item, out)),
+        K::Not(inner) | K::Neg(inner) | K::IsSome(inner) | K::IsNone(inner) => {
+            collect_refs(inner, out)
+        }
+        K::Binary(_, left, right) | K::Quantified(_, _, left, right) => {
+            collect_refs(left, out);
+            collect_refs(right, out);
+        }
+        K::If(cond, then, otherwise) => {
+            collect_refs(cond, out);
+            collect_refs(then, out);
+            collect_refs(otherwise, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

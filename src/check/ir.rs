@@ -1,6 +1,8 @@
 //! The checked program the evaluator runs: every name resolved to an index,
 //! every text interned, every expression typed. Produced by `check`, read by `eval` and `facts`.
 
+use std::collections::HashMap;
+
 use crate::source::Span;
 use crate::syntax::ast::{Effect, Quantifier};
 use crate::value::{Date, Interner, Sym, Value};
@@ -68,16 +70,20 @@ pub enum Type {
 #[derive(Clone, Debug, Default)]
 pub struct Types {
     types: Vec<Type>,
+    // Finds a type's id without scanning the table: large policies intern often.
+    ids: HashMap<Type, TypeId>,
 }
 
 impl Types {
     /// The id of a type, adding it if new.
     pub fn intern(&mut self, ty: Type) -> TypeId {
-        if let Some(idx) = self.types.iter().position(|known| *known == ty) {
-            return TypeId(idx as u32);
+        if let Some(id) = self.ids.get(&ty) {
+            return *id;
         }
         self.types.push(ty);
-        TypeId((self.types.len() - 1) as u32)
+        let id = TypeId((self.types.len() - 1) as u32);
+        self.ids.insert(ty, id);
+        id
     }
 
     /// The type with this id.
@@ -87,7 +93,7 @@ impl Types {
 
     /// The id of a type already interned.
     pub fn find(&self, ty: Type) -> Option<TypeId> {
-        self.types.iter().position(|known| *known == ty).map(|idx| TypeId(idx as u32))
+        self.ids.get(&ty).copied()
     }
 
     /// The type without its `?`.

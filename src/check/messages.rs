@@ -1,0 +1,757 @@
+//! Every diagnostic the checker can emit, in one place so that their wording can be reviewed together.
+//! Types arrive already written out (`Set<Country>`); names arrive as the user wrote them.
+
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::source::Span;
+use crate::value::Date;
+
+/// Adds "a similar name exists" help when one of `candidates` is close to `name`.
+fn similar(diagnostic: Diagnostic, name: &str, candidates: &[&str]) -> Diagnostic {
+    match did_you_mean(name, candidates.iter().copied()) {
+        Some(best) => diagnostic.help(format!("a similar name exists: `{best}`")),
+        None => diagnostic,
+    }
+}
+
+/// Like [`similar`], but lists a short candidate list when nothing is close.
+fn similar_or_list(
+    diagnostic: Diagnostic,
+    name: &str,
+    candidates: &[&str],
+    what: &str,
+) -> Diagnostic {
+    if let Some(best) = did_you_mean(name, candidates.iter().copied()) {
+        return diagnostic.help(format!("a similar name exists: `{best}`"));
+    }
+    if candidates.is_empty() || candidates.len() > 12 {
+        return diagnostic;
+    }
+    diagnostic.help(format!("{what}: {}", backticked(candidates)))
+}
+
+fn backticked(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+// ---------------------------------------------------------------- definitions
+
+/// E0205: a top-level name defined twice.
+pub fn duplicate_definition(name: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DuplicateDefinition,
+        format!("`{name}` is defined twice"),
+    )
+    .at(span, "defined again here")
+    .also(first, "first defined here")
+    .help("rename one of them")
+}
+
+/// E0205: a variant, field or parameter name repeated within one declaration.
+pub fn duplicate_member(what: &str, name: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DuplicateDefinition,
+        format!("{what} `{name}` is declared twice"),
+    )
+    .at(span, "declared again here")
+    .also(first, "first declared here")
+    .help("remove or rename one of them")
+}
+
+/// E0205: a top-level definition named like a builtin.
+pub fn builtin_redefined(name: &str, what: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DuplicateDefinition,
+        format!("`{name}` is a builtin {what}"),
+    )
+    .at(span, "defined again here")
+    .help("choose another name")
+}
+
+/// E0205: a parameter, quantified variable or subject named like something already in scope.
+pub fn shadowing(name: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DuplicateDefinition,
+        format!("`{name}` is already defined"),
+    )
+    .at(span, "defined again here")
+    .also(first, "first defined here")
+    .help("a name cannot be reused in its scope; rename this one")
+}
+
+// ---------------------------------------------------------------- names
+
+/// E0201: a name that nothing defines.
+pub fn unknown_name(name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(Code::UnknownName, format!("unknown name `{name}`"))
+        .at(span, "not defined");
+    similar(diagnostic, name, candidates)
+}
+
+/// E0201: the subject used outside rules.
+pub fn subject_outside_rules(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::UnknownName, format!("unknown name `{name}`"))
+        .at(span, "not visible here")
+        .help(format!("the subject `{name}` is only visible in rules"))
+}
+
+/// E0201: a type, function, rule or obligation used as a value.
+pub fn not_a_value(name: &str, kind: &str, span: Span) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::UnknownName,
+        format!("`{name}` is {kind}, not a value"),
+    )
+    .at(span, "used as a value here");
+    match kind {
+        "a record type" => diagnostic.help(format!(
+            "to refer to one `{name}`, write its key: `{name}[\"…\"]`"
+        )),
+        "a function" => diagnostic.help(format!("call it: `{name}(…)`")),
+        "an enum" => diagnostic.help(format!("name one of its variants: `{name}.…`")),
+        _ => diagnostic,
+    }
+}
+
+/// E0201: a call to a function that nothing defines.
+pub fn unknown_function(name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(Code::UnknownName, format!("unknown function `{name}`"))
+        .at(span, "not defined");
+    similar(diagnostic, name, candidates)
+}
+
+/// E0201: a call to something that is not a function.
+pub fn not_a_function(name: &str, kind: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnknownName,
+        format!("`{name}` is {kind}, not a function"),
+    )
+    .at(span, "called here")
+}
+
+/// E0202: a type name that nothing defines.
+pub fn unknown_type(name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(Code::UnknownType, format!("unknown type `{name}`"))
+        .at(span, "not defined");
+    similar(diagnostic, name, candidates)
+}
+
+/// E0202: a name used as a type that is something else.
+pub fn not_a_type(name: &str, kind: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::UnknownType, format!("`{name}` is {kind}, not a type"))
+        .at(span, "used as a type here")
+}
+
+/// E0202: a subject or key reference naming a type that is not a record type.
+pub fn not_a_record_type(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::UnknownType, format!("`{name}` is not a record type"))
+        .at(span, "expected a record type")
+        .help("only records have facts that can be decided or referred to by key")
+}
+
+/// E0203: a field a record does not have.
+pub fn unknown_field(record: &str, field: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::UnknownField,
+        format!("`{record}` has no field `{field}`"),
+    )
+    .at(span, "no such field");
+    similar_or_list(
+        diagnostic,
+        field,
+        candidates,
+        &format!("the fields of `{record}` are"),
+    )
+}
+
+/// E0218: a variant an enum does not have.
+pub fn unknown_variant(
+    enumeration: &str,
+    variant: &str,
+    span: Span,
+    candidates: &[&str],
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::UnknownVariant,
+        format!("`{enumeration}` has no variant `{variant}`"),
+    )
+    .at(span, "no such variant");
+    similar_or_list(
+        diagnostic,
+        variant,
+        candidates,
+        &format!("the variants of `{enumeration}` are"),
+    )
+}
+
+/// E0223: a bare variant that several enums define.
+pub fn ambiguous_variant(name: &str, span: Span, enums: &[&str]) -> Diagnostic {
+    let qualified: Vec<String> = enums
+        .iter()
+        .map(|enumeration| format!("`{enumeration}.{name}`"))
+        .collect();
+    Diagnostic::new(
+        Code::AmbiguousName,
+        format!("`{name}` is a variant of {}", both(enums)),
+    )
+    .at(span, "ambiguous")
+    .help(format!("qualify it: {}", qualified.join(" or ")))
+}
+
+fn both(enums: &[&str]) -> String {
+    match enums {
+        [a, b] => format!("both `{a}` and `{b}`"),
+        _ => format!("each of {}", backticked(enums)),
+    }
+}
+
+/// E0223: a bare variant that is also the name of something else.
+pub fn ambiguous_name(name: &str, span: Span, enumeration: &str, other: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::AmbiguousName,
+        format!("`{name}` could be the variant `{enumeration}.{name}` or {other} `{name}`"),
+    )
+    .at(span, "ambiguous")
+    .help(format!(
+        "write `{enumeration}.{name}` for the variant, or rename {other}"
+    ))
+}
+
+/// E0206: a rule name that no rule has.
+pub fn unknown_rule(name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(Code::UnknownRule, format!("unknown rule `{name}`"))
+        .at(span, "no rule has this name");
+    similar(diagnostic, name, candidates)
+}
+
+/// E0214: an obligation name that is not declared.
+pub fn unknown_obligation(name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::UnknownObligation,
+        format!("unknown obligation `{name}`"),
+    )
+    .at(span, "not declared");
+    match did_you_mean(name, candidates.iter().copied()) {
+        Some(best) => diagnostic.help(format!("a similar name exists: `{best}`")),
+        None => diagnostic.help(format!("declare it: `obligation {name} \"…\"`")),
+    }
+}
+
+// ---------------------------------------------------------------- types
+
+/// E0204: a value of one type where another is needed; `expected` is already written out.
+pub fn mismatch(expected: &str, found: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("expected {expected}, found `{found}`"),
+    )
+    .at(span, format!("this is `{found}`"))
+}
+
+/// E0204: field access on a value that is not a record.
+pub fn not_a_record(found: &str, field: &str, span: Span) -> Diagnostic {
+    mismatch("a record", found, span).help(format!("only records have fields such as `{field}`"))
+}
+
+/// E0204: operands that cannot be compared; `help` explains a likely intent.
+pub fn incomparable(
+    op: &str,
+    left: &str,
+    right: &str,
+    span: Span,
+    help: Option<String>,
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::TypeMismatch,
+        format!("`{op}` cannot compare `{left}` with `{right}`"),
+    )
+    .at(span, "operands of different types");
+    match help {
+        Some(help) => diagnostic.help(help),
+        None => diagnostic,
+    }
+}
+
+/// E0204: the two operands of a set operator have different element types.
+pub fn set_operands(op: &str, left: &str, right: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("`{op}` needs two sets of one type, found `{left}` and `{right}`"),
+    )
+    .at(span, "operands of different types")
+}
+
+/// E0204: the element of `in` does not fit the set.
+pub fn element_not_in(element: &str, set: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("a value of type `{element}` can never be in a `{set}`"),
+    )
+    .at(span, format!("this is `{element}`"))
+}
+
+/// E0204: `if` branches of different types.
+pub fn branch_mismatch(
+    then_ty: &str,
+    else_ty: &str,
+    then_span: Span,
+    else_span: Span,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("the branches of `if` have different types `{then_ty}` and `{else_ty}`"),
+    )
+    .at(else_span, format!("this is `{else_ty}`"))
+    .also(then_span, format!("this is `{then_ty}`"))
+}
+
+/// E0204: set literal elements of different types.
+pub fn element_mismatch(first: &str, other: &str, first_span: Span, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("set elements have different types `{first}` and `{other}`"),
+    )
+    .at(span, format!("this is `{other}`"))
+    .also(first_span, format!("this is `{first}`"))
+}
+
+/// E0204: a call argument of the wrong type; `narrow` is the path to check first when it may be none.
+pub fn argument_mismatch(
+    function: &str,
+    param: &str,
+    expected: &str,
+    found: &str,
+    span: Span,
+    narrow: Option<&str>,
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::TypeMismatch,
+        format!("argument `{param}` of `{function}` must be {expected}, found `{found}`"),
+    )
+    .at(span, format!("this is `{found}`"));
+    match narrow {
+        Some(path) => diagnostic.help(format!("check `{path} is some and …` first")),
+        None => diagnostic,
+    }
+}
+
+/// E0204: a function body or constant value that does not have its declared type.
+pub fn declared_mismatch(
+    what: &str,
+    name: &str,
+    declared: &str,
+    found: &str,
+    span: Span,
+    decl: Span,
+) -> Diagnostic {
+    let message = match what {
+        "function" => {
+            format!("`{name}` is declared to return `{declared}`, but its body is `{found}`")
+        }
+        _ => format!("`{name}` is declared as `{declared}`, but its value is `{found}`"),
+    };
+    Diagnostic::new(Code::TypeMismatch, message)
+        .at(span, format!("this is `{found}`"))
+        .also(decl, "declared here")
+}
+
+/// E0204: `is some` or `is none` on a value that is never none.
+pub fn never_none(op: &str, path: Option<&str>, found: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("`{op}` needs an optional value, found `{found}`"),
+    )
+    .at(span, format!("this is `{found}`"))
+    .help(format!("`{}` is never none", path.unwrap_or("this value")))
+}
+
+/// E0209: an optional value used where it may not be none.
+pub fn optional_access(path: Option<&str>, found: &str, span: Span) -> Diagnostic {
+    let diagnostic = match path {
+        Some(path) => Diagnostic::new(Code::OptionalAccess, format!("`{path}` may be none")),
+        None => Diagnostic::new(Code::OptionalAccess, "this value may be none"),
+    };
+    let diagnostic = diagnostic.at(span, format!("this is `{found}`"));
+    match path {
+        Some(path) => diagnostic.help(format!("check `{path} is some and …` first")),
+        None => diagnostic.help("only names and field paths can be checked with `is some`; pass the value to a function and check its parameter"),
+    }
+}
+
+/// E0208: a call with the wrong number of arguments.
+pub fn wrong_arity(function: &str, expected: usize, given: usize, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::WrongArity,
+        format!(
+            "`{function}` takes {} but {} given",
+            plural(expected, "argument"),
+            was_were(given)
+        ),
+    )
+    .at(span, format!("{} given", plural(given, "argument")))
+}
+
+fn was_were(n: usize) -> String {
+    if n == 1 {
+        "1 was".into()
+    } else {
+        format!("{n} were")
+    }
+}
+
+/// E0210: functions that call themselves; `cycle` is each function with the span of its call to the next.
+pub fn recursive_function(cycle: &[(&str, Span)]) -> Diagnostic {
+    let first = cycle[0].0;
+    let message = if cycle.len() == 1 {
+        format!("function `{first}` calls itself")
+    } else {
+        let through: Vec<&str> = cycle[1..].iter().map(|(name, _)| *name).collect();
+        format!(
+            "function `{first}` calls itself through {}",
+            backticked(&through)
+        )
+    };
+    cycle_labels(
+        Diagnostic::new(Code::RecursiveFunction, message),
+        cycle,
+        "calls",
+    )
+    .help("functions cannot be recursive; go through a set with `any` or `all` instead")
+}
+
+/// E0210: constants (and functions) that depend on themselves, starting at a constant.
+pub fn recursive_constant(cycle: &[(&str, Span)]) -> Diagnostic {
+    let first = cycle[0].0;
+    let message = if cycle.len() == 1 {
+        format!("constant `{first}` depends on itself")
+    } else {
+        let through: Vec<&str> = cycle[1..].iter().map(|(name, _)| *name).collect();
+        format!(
+            "constant `{first}` depends on itself through {}",
+            backticked(&through)
+        )
+    };
+    cycle_labels(
+        Diagnostic::new(Code::RecursiveFunction, message),
+        cycle,
+        "uses",
+    )
+    .help("a constant cannot depend on its own value")
+}
+
+fn cycle_labels(mut diagnostic: Diagnostic, cycle: &[(&str, Span)], verb: &str) -> Diagnostic {
+    for (idx, (_, span)) in cycle.iter().enumerate() {
+        let next = cycle[(idx + 1) % cycle.len()].0;
+        diagnostic = if idx == 0 {
+            diagnostic.at(*span, format!("{verb} `{next}`"))
+        } else {
+            diagnostic.also(*span, format!("{verb} `{next}`"))
+        };
+    }
+    diagnostic
+}
+
+// ---------------------------------------------------------------- declarations
+
+/// E0211: a second `decide`.
+pub fn duplicate_subject(span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::SubjectDeclaration,
+        "the policy says twice what it decides",
+    )
+    .at(span, "second `decide`")
+    .also(first, "first `decide`")
+    .help("a policy decides one record type; remove one `decide`")
+}
+
+/// E0211: a policy with rules and no `decide`.
+pub fn missing_subject(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::SubjectDeclaration,
+        "the policy has rules but does not say what it decides",
+    )
+    .at(span, "no `decide` in this policy")
+    .help("add `decide t: Record`, naming the record type the rules decide")
+}
+
+/// E0211: a test in a program without `decide`.
+pub fn test_without_subject(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::SubjectDeclaration,
+        "a test needs a policy that says what it decides",
+    )
+    .at(span, "test without `decide`")
+    .help("add `decide t: Record`, naming the record type the rules decide")
+}
+
+/// E0219: a policy with `decide` and no `default`.
+pub fn missing_default(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DefaultDeclaration,
+        "the policy has no `default` decision",
+    )
+    .at(span, "decides without a default")
+    .help("add `default deny because \"…\"` (or `default permit`)")
+}
+
+/// E0219: a second `default`.
+pub fn duplicate_default(span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DefaultDeclaration,
+        "the default decision is given twice",
+    )
+    .at(span, "second `default`")
+    .also(first, "first `default`")
+    .help("keep one `default`")
+}
+
+/// E0215: a key that is not a field of its record.
+pub fn key_not_a_field(record: &str, key: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::InvalidKey,
+        format!("the key `{key}` is not a field of `{record}`"),
+    )
+    .at(span, "no such field");
+    similar_or_list(
+        diagnostic,
+        key,
+        candidates,
+        &format!("the fields of `{record}` are"),
+    )
+}
+
+/// E0215: a key field that is not `Text`.
+pub fn key_not_text(record: &str, key: &str, found: &str, span: Span, field: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidKey,
+        format!("the key of `{record}` must be `Text`, but `{key}` is `{found}`"),
+    )
+    .at(span, "key declared here")
+    .also(field, format!("this is `{found}`"))
+    .help("a key is a text that names each fact, such as `\"JP\"`, and is never none")
+}
+
+/// E0224: a reference by key to a record type without a key.
+pub fn keyless_record(record: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::KeylessRecord, format!("record `{record}` has no key"))
+        .at(span, format!("refers to a `{record}` by key"))
+        .help(format!(
+            "give `{record}` a key: `record {record} key <field> {{ … }}`"
+        ))
+}
+
+// ---------------------------------------------------------------- rules
+
+/// E0212: a clause that may appear once, given twice.
+pub fn duplicate_clause(rule: &str, clause: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::RuleClause,
+        format!("rule `{rule}` has two `{clause}` clauses"),
+    )
+    .at(span, format!("second `{clause}`"))
+    .also(first, format!("first `{clause}`"))
+    .help(format!("a rule has at most one `{clause}`; keep one"))
+}
+
+/// E0213: `oblige` in a deny rule.
+pub fn obligation_on_deny(rule: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::ObligationOnDeny,
+        format!("deny rule `{rule}` cannot attach obligations"),
+    )
+    .at(span, "`oblige` in a deny rule")
+    .help("obligations come with permits: make the rule `permit`, or remove `oblige`")
+}
+
+/// E0225: `until` not after `effective`.
+pub fn invalid_period(
+    rule: &str,
+    effective: Date,
+    until: Date,
+    span: Span,
+    effective_span: Span,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidPeriod,
+        format!("rule `{rule}` ends before it starts"),
+    )
+    .at(span, format!("ends on {until}"))
+    .also(effective_span, format!("starts on {effective}"))
+    .help("a rule is in force from `effective` up to the day before `until`; `until` must be later")
+}
+
+/// E0207: rules that are exceptions to each other; `cycle` is each rule with the span where it names the next.
+pub fn exception_cycle(cycle: &[(&str, Span)]) -> Diagnostic {
+    let first = cycle[0].0;
+    let diagnostic = if cycle.len() == 1 {
+        Diagnostic::new(
+            Code::ExceptionCycle,
+            format!("rule `{first}` is an exception to itself"),
+        )
+    } else {
+        let mut names: Vec<String> = cycle.iter().map(|(name, _)| format!("`{name}`")).collect();
+        names.push(format!("`{first}`"));
+        Diagnostic::new(
+            Code::ExceptionCycle,
+            format!("rules are exceptions to each other: {}", names.join(" → ")),
+        )
+    };
+    let mut diagnostic = diagnostic;
+    for (idx, (name, span)) in cycle.iter().enumerate() {
+        let next = cycle[(idx + 1) % cycle.len()].0;
+        let label = format!("`{name}` is an exception to `{next}`");
+        diagnostic = if idx == 0 {
+            diagnostic.at(*span, label)
+        } else {
+            diagnostic.also(*span, label)
+        };
+    }
+    diagnostic.help("an exception cannot defeat a rule that defeats it; remove one `exception to`")
+}
+
+/// W0002: a rule that can never apply because of one condition part.
+pub fn never_applies(rule: &str, span: Span, always: bool) -> Diagnostic {
+    let label = if always {
+        "this is always true"
+    } else {
+        "this is always false"
+    };
+    Diagnostic::new(Code::NeverApplies, format!("rule `{rule}` never applies"))
+        .at(span, label)
+        .help("fix the condition, or remove the rule")
+}
+
+/// W0001: a definition nothing uses.
+pub fn unused(kind: &str, name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::Unused, format!("{kind} `{name}` is never used"))
+        .at(span, "defined here")
+        .help("remove it, or use it in a rule")
+}
+
+// ---------------------------------------------------------------- tests
+
+/// E0220: a test fact of a record type that does not exist.
+pub fn unknown_fact_record(name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::TestFact,
+        format!("unknown record type `{name}` in a test fact"),
+    )
+    .at(span, "not declared");
+    similar(diagnostic, name, candidates)
+}
+
+/// E0220: a test fact field the record does not have.
+pub fn unknown_fact_field(
+    record: &str,
+    field: &str,
+    span: Span,
+    candidates: &[&str],
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(Code::TestFact, format!("`{record}` has no field `{field}`"))
+        .at(span, "no such field");
+    similar_or_list(
+        diagnostic,
+        field,
+        candidates,
+        &format!("the fields of `{record}` are"),
+    )
+}
+
+/// E0220: a test fact field given twice.
+pub fn duplicate_fact_field(field: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(Code::TestFact, format!("field `{field}` is given twice"))
+        .at(span, "given again here")
+        .also(first, "first given here")
+}
+
+/// E0220: a test fact value that does not fit its field's type.
+pub fn fact_value(record: &str, field: &str, expected: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TestFact,
+        format!("wrong value for field `{field}` of `{record}`"),
+    )
+    .at(span, format!("expected `{expected}`"))
+}
+
+/// E0220: a test fact variant its enum does not have.
+pub fn fact_variant(
+    enumeration: &str,
+    variant: &str,
+    span: Span,
+    candidates: &[&str],
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::TestFact,
+        format!("`{enumeration}` has no variant `{variant}`"),
+    )
+    .at(span, format!("expected `{enumeration}`"));
+    similar_or_list(
+        diagnostic,
+        variant,
+        candidates,
+        &format!("the variants of `{enumeration}` are"),
+    )
+}
+
+/// E0221: an expectation naming a rule, obligation, record type or field that does not exist.
+pub fn expect_unknown(what: &str, name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::TestExpect,
+        format!("unknown {what} `{name}` in `expect`"),
+    )
+    .at(span, "not declared");
+    similar(diagnostic, name, candidates)
+}
+
+/// E0221: an expectation about a field the record does not have.
+pub fn expect_unknown_field(
+    record: &str,
+    field: &str,
+    span: Span,
+    candidates: &[&str],
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::TestExpect,
+        format!("`{record}` has no field `{field}`"),
+    )
+    .at(span, "no such field");
+    similar_or_list(
+        diagnostic,
+        field,
+        candidates,
+        &format!("the fields of `{record}` are"),
+    )
+}
+
+/// E0221: an expectation about a fact, by key, that the test does not have.
+pub fn expect_no_key(record: &str, key: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TestExpect,
+        format!("the test has no `{record}` with key `{key}`"),
+    )
+    .at(span, "not among the test's facts")
+    .help(format!("add a `{record}` fact with this key to the test"))
+}
+
+/// E0221: an expectation about a fact, by position, that the test does not have.
+pub fn expect_no_position(record: &str, position: u32, count: usize, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TestExpect,
+        format!("the test has no `{record}` #{position}"),
+    )
+    .at(span, "position out of range")
+    .help(format!(
+        "the test has {}; positions start at #1",
+        plural(count, &format!("`{record}` fact"))
+    ))
+}

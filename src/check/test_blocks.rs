@@ -1,0 +1,349 @@
+//! Test blocks in the checker: facts checked against the schema, expectations resolved
+//! to rules, obligations and the test's own facts.
+
+use std::collections::{HashMap, HashSet};
+
+use super::ir::{self, RecordId, TestSubject, TestValue, Type, TypeId};
+use super::types::ERROR;
+use super::{Checker, Global, messages};
+use crate::source::Span;
+use crate::syntax::ast::{self, FactValue};
+use crate::value::Value;
+
+/// The facts of one test, per record type: how many, and the keys given.
+#[derive(Default)]
+struct Written<'a> {
+    count: HashMap<RecordId, usize>,
+    keys: HashSet<(RecordId, &'a str)>,
+}
+
+impl<'a> Checker<'a> {
+    /// Checks every test block.
+    pub(super) fn check_tests(&mut self) {
+        for decl in self.test_decls.clone() {
+            let test = self.check_test(decl);
+            self.program.tests.push(test);
+        }
+    }
+
+    fn check_test(&mut self, decl: &'a ast::TestDecl) -> ir::TestDef {
+        if self.decide.is_none() {
+            self.error(messages::test_without_subject(decl.name.span));
+        }
+        let mut written = Written::default();
+        let mut facts = Vec::with_capacity(decl.facts.len());
+        for fact in &decl.facts {
+            if let Some(checked) = self.check_fact(fact, &mut written) {
+                facts.push(checked);
+            }
+        }
+        let mut expects = Vec::with_capacity(decl.expects.len());
+        for expect in &decl.expects {
+            if let Some(checked) = self.check_expect(expect, &written) {
+                expects.push(checked);
+            }
+        }
+        ir::TestDef {
+            name: decl.name.value.clone(),
+            as_of: decl.as_of.map(|(date, _)| date),
+            facts,
+            expects,
+            span: decl.span,
+        }
+    }
+
+    fn check_fact(
+        &mut self,
+        fact: &'a ast::FactDecl,
+        written: &mut Written<'a>,
+    ) -> Option<ir::TestFact> {
+        let record = match self.globals.get(fact.record.name.as_str()) {
+            Some((Global::Record(id), _)) => *id,
+            _ => {
+                let candidates = self.record_names();
+                self.error(messages::unknown_fact_record(
+                    &fact.record.name,
+                    fact.record.span,
+                    &candidates,
+                ));
+                return None;
+            }
+        };
+        let n_fields = self.program.records[record.idx()].fields.len();
+        let mut values: Vec<Option<(TestValue, Span)>> = vec![None; n_fields];
+        for field in &fact.fields {
+            let def = &self.program.records[record.idx()];
+            let Some(idx) = def.field(&field.name.name) else {
+                let names: Vec<&str> = def.fields.iter().map(|field| field.name.as_str()).collect();
+                let diagnostic = messages::unknown_fact_field(
+                    &def.name,
+                    &field.name.name,
+                    field.name.span,
+                    &names,
+                );
+                self.error(diagnostic);
+                continue;
+            };
+            let idx = idx as usize;
+            if let Some((_, first)) = &values[idx] {
+                let first = *first;
+                self.error(messages::duplicate_fact_field(
+                    &field.name.name,
+                    field.name.span,
+                    first,
+                ));
+                continue;
+            }
+            let ty = def.fields[idx].ty;
+            let is_key = def.key == Some(idx as u32);
+            let value = self.fact_value(&field.value, ty, record, &field.name.name);
+            if is_key {
+                if let FactValue::Text(text) = &field.value {
+                    written.keys.insert((record, text.value.as_str()));
+                }
+            }
+            values[idx] = Some((value, field.name.span));
+        }
+        *written.count.entry(record).or_default() += 1;
+        let fields = values
+            .into_iter()
+            .enumerate()
+            .map(|(idx, value)| match value {
+                Some((value, _)) => value,
+                None if self.is_optional(self.program.records[record.idx()].fields[idx].ty) => {
+                    TestValue::Scalar(Value::None)
+                }
+                None => TestValue::Unknown,
+            })
+            .collect();
+        Some(ir::TestFact {
+            record,
+            fields,
+            span: fact.span,
+        })
+    }
+
+    /// Checks a value against its field's type; a value that does not fit is reported and unknown.
+    fn fact_value(
+        &mut self,
+        value: &FactValue,
+        ty: TypeId,
+        record: RecordId,
+        field: &str,
+    ) -> TestValue {
+        if ty == ERROR {
+            return TestValue::Unknown;
+        }
+        let optional = self.is_optional(ty);
+        let inner = self.strip_optional(ty);
+        let kind = self.program.types.get(inner);
+        let checked = match (value, kind) {
+            (FactValue::Unknown(_), _) => Some(TestValue::Unknown),
+            (FactValue::None(_), _) if optional => Some(TestValue::Scalar(Value::None)),
+            (FactValue::Bool(value, _), Type::Bool) => Some(TestValue::Scalar(Value::Bool(*value))),
+            (FactValue::Int(value, _), Type::Int) => Some(TestValue::Scalar(Value::Int(*value))),
+            (FactValue::Date(value, _), Type::Date) => Some(TestValue::Scalar(Value::Date(*value))),
+            (FactValue::Text(text), Type::Text) => Some(TestValue::Scalar(Value::Text(
+                self.program.interner.intern(&text.value),
+            ))),
+            (FactValue::Text(text), Type::Record(target)) => Some(TestValue::Key(
+                target,
+                self.program.interner.intern(&text.value),
+                text.span,
+            )),
+            (FactValue::Variant(variant), Type::Enum(enumeration)) => {
+                let def = &self.program.enums[enumeration.idx()];
+                match def.variants.iter().position(|known| *known == variant.name) {
+                    Some(idx) => Some(TestValue::Scalar(Value::Variant(idx as u32))),
+                    None => {
+                        let names: Vec<&str> = def.variants.iter().map(String::as_str).collect();
+                        let diagnostic =
+                            messages::fact_variant(&def.name, &variant.name, variant.span, &names);
+                        self.error(diagnostic);
+                        return TestValue::Unknown;
+                    }
+                }
+            }
+            (FactValue::Set(items, _), Type::Set(element) | Type::List(element)) => {
+                Some(TestValue::Seq(
+                    items
+                        .iter()
+                        .map(|item| self.fact_value(item, element, record, field))
+                        .collect(),
+                ))
+            }
+            _ => None,
+        };
+        checked.unwrap_or_else(|| {
+            let expected = self.type_name(ty);
+            let record_name = &self.program.records[record.idx()].name;
+            let diagnostic = messages::fact_value(record_name, field, &expected, value.span());
+            self.error(diagnostic);
+            TestValue::Unknown
+        })
+    }
+
+    fn check_expect(
+        &mut self,
+        expect: &'a ast::ExpectDecl,
+        written: &Written<'a>,
+    ) -> Option<ir::TestExpect> {
+        let subject = match self.subject {
+            Some((_, ty)) => match self.kind(ty) {
+                Some(Type::Record(record)) => self.test_subject(record, &expect.subject, written),
+                _ => None,
+            },
+            None => None,
+        };
+        let outcome = match &expect.expected {
+            ast::Expected::Decided {
+                effect,
+                rules,
+                obligations,
+            } => {
+                let rules = rules
+                    .iter()
+                    .filter_map(|rule| self.expect_rule(rule))
+                    .collect();
+                let obligations = obligations.as_ref().map(|names| {
+                    names
+                        .iter()
+                        .filter_map(|name| self.expect_obligation(name))
+                        .collect()
+                });
+                ir::ExpectedOutcome::Decided(*effect, rules, obligations)
+            }
+            ast::Expected::Undecided(paths) => {
+                ir::ExpectedOutcome::Undecided(paths.as_ref().map(|paths| {
+                    paths
+                        .iter()
+                        .filter_map(|path| self.fact_path(path, written))
+                        .collect()
+                }))
+            }
+        };
+        Some(ir::TestExpect {
+            subject: subject?,
+            outcome,
+            span: expect.span,
+        })
+    }
+
+    /// Resolves a reference to one of the test's facts of a record type, by key or position.
+    fn test_subject(
+        &mut self,
+        record: RecordId,
+        subject: &ast::SubjectRef,
+        written: &Written<'a>,
+    ) -> Option<TestSubject> {
+        let record_name = self.program.records[record.idx()].name.clone();
+        match subject {
+            ast::SubjectRef::Key(text) => {
+                if self.record_decls[record.idx()].key.is_none() {
+                    self.error(messages::keyless_record(&record_name, text.span));
+                    return None;
+                }
+                if !written.keys.contains(&(record, text.value.as_str())) {
+                    self.error(messages::expect_no_key(
+                        &record_name,
+                        &text.value,
+                        text.span,
+                    ));
+                    return None;
+                }
+                Some(TestSubject::Key(self.program.interner.intern(&text.value)))
+            }
+            ast::SubjectRef::Position(position, span) => {
+                let count = written.count.get(&record).copied().unwrap_or(0);
+                if *position == 0 || *position as usize > count {
+                    self.error(messages::expect_no_position(
+                        &record_name,
+                        *position,
+                        count,
+                        *span,
+                    ));
+                    return None;
+                }
+                Some(TestSubject::Position(position - 1))
+            }
+        }
+    }
+
+    fn expect_rule(&mut self, name: &ast::Ident) -> Option<ir::RuleId> {
+        if let Some((Global::Rule(idx), _)) = self.globals.get(name.name.as_str()) {
+            return Some(ir::RuleId(*idx as u32));
+        }
+        let candidates: Vec<&str> = self
+            .rule_decls
+            .iter()
+            .map(|rule| rule.name.name.as_str())
+            .collect();
+        self.error(messages::expect_unknown(
+            "rule",
+            &name.name,
+            name.span,
+            &candidates,
+        ));
+        None
+    }
+
+    fn expect_obligation(&mut self, name: &ast::Ident) -> Option<ir::ObligationId> {
+        if let Some((Global::Obligation(idx), _)) = self.globals.get(name.name.as_str()) {
+            return Some(ir::ObligationId(*idx as u32));
+        }
+        let candidates: Vec<&str> = self
+            .program
+            .obligations
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect();
+        self.error(messages::expect_unknown(
+            "obligation",
+            &name.name,
+            name.span,
+            &candidates,
+        ));
+        None
+    }
+
+    fn fact_path(
+        &mut self,
+        path: &ast::FactPath,
+        written: &Written<'a>,
+    ) -> Option<ir::TestFactPath> {
+        let record = match self.globals.get(path.record.name.as_str()) {
+            Some((Global::Record(id), _)) => *id,
+            _ => {
+                let candidates = self.record_names();
+                self.error(messages::expect_unknown(
+                    "record type",
+                    &path.record.name,
+                    path.record.span,
+                    &candidates,
+                ));
+                return None;
+            }
+        };
+        let def = &self.program.records[record.idx()];
+        let field = match def.field(&path.field.name) {
+            Some(field) => Some(field),
+            None => {
+                let names: Vec<&str> = def.fields.iter().map(|field| field.name.as_str()).collect();
+                let diagnostic = messages::expect_unknown_field(
+                    &def.name,
+                    &path.field.name,
+                    path.field.span,
+                    &names,
+                );
+                self.error(diagnostic);
+                None
+            }
+        };
+        let subject = self.test_subject(record, &path.subject, written);
+        Some(ir::TestFactPath {
+            record,
+            subject: subject?,
+            field: field?,
+        })
+    }
+}
