@@ -42,3 +42,6 @@ fn collect_comments(text: &str, id: SourceId) -> Vec<ast::Comment> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
