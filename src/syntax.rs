@@ -3,20 +3,45 @@
 pub mod ast;
 mod grammar;
 mod lower;
+mod messages;
 
 use crate::diagnostic::Diagnostic;
-use crate::source::{SourceId, SourceMap};
+use crate::source::{SourceId, SourceMap, Span};
+
+/// How deeply expressions, brackets and blocks may nest when the caller sets no limit.
+pub const DEFAULT_MAX_NESTING: usize = 256;
 
 /// Parses one source text into a module, or returns its syntax errors.
 pub fn parse(sources: &SourceMap, id: SourceId) -> Result<ast::Module, Vec<Diagnostic>> {
-    lower::parse_module(sources, id)
+    parse_with_limit(sources, id, DEFAULT_MAX_NESTING)
 }
 
-/// The default limit on nesting of brackets and expressions in a policy.
-pub const DEFAULT_MAX_NESTING: usize = 256;
-
-/// Parses with a limit on nesting (see [`DEFAULT_MAX_NESTING`]).
-pub fn parse_with_limit(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Result<ast::Module, Vec<Diagnostic>> {
-    let _ = max_nesting;
-    lower::parse_module(sources, id)
+/// Parses one source text like [`parse`], rejecting nesting deeper than `max_nesting`.
+///
+/// Nesting counts open brackets, `if`/`any`/`all` branches, runs of prefix operators
+/// and the depth of each expression tree (a chain `a or b or c` is as deep as it is
+/// long). Past the limit, parsing stops with `E0107` instead of exhausting the stack.
+pub fn parse_with_limit(
+    sources: &SourceMap,
+    id: SourceId,
+    max_nesting: usize,
+) -> Result<ast::Module, Vec<Diagnostic>> {
+    lower::parse_module(sources, id, max_nesting)
 }
+
+/// Every comment of a text, in source order, with its text after `//`.
+///
+/// The grammar skips comments, so they are found by a separate lexical scan that
+/// steps over string literals (a `//` inside a string is not a comment).
+fn collect_comments(text: &str, id: SourceId) -> Vec<ast::Comment> {
+    grammar::Lexer::new(text)
+        .filter(|token| token.kind == grammar::TokenKind::Comment)
+        .map(|token| ast::Comment {
+            text: text[token.start + 2..token.end].to_owned(),
+            span: Span::new(id, token.start, token.end),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

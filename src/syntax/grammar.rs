@@ -1,9 +1,1174 @@
-//! The pest parser derived from `grammar/pol.pest`, and plain words for its rule names.
+//! The pest parser derived from `grammar/pol.pest`, plain words for its rule names,
+//! a small lexer over the raw text (nesting pre-scan, comments, error context), and
+//! the one function that turns a pest error into a `Diagnostic`.
 
+use std::sync::Once;
+
+use pest::Parser;
+use pest::error::{Error, ErrorVariant, InputLocation};
+use pest::iterators::Pair;
 use pest_derive::Parser;
+
+use super::messages::{self, Found, Hint};
+use crate::diagnostic::Diagnostic;
+use crate::source::{SourceId, Span};
 
 /// The parser generated from the grammar.
 #[derive(Parser)]
 #[grammar = "../grammar/pol.pest"]
 pub(crate) struct PolParser;
 
+/// The words the grammar reserves (its `keyword` rule): they can never be names.
+pub(super) const RESERVED: &[&str] = &[
+    "policy",
+    "module",
+    "use",
+    "enum",
+    "record",
+    "let",
+    "fn",
+    "obligation",
+    "decide",
+    "default",
+    "rule",
+    "permit",
+    "deny",
+    "test",
+    "expect",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "some",
+    "none",
+    "unknown",
+    "any",
+    "all",
+    "if",
+    "then",
+    "else",
+    "true",
+    "false",
+    "union",
+    "intersect",
+    "without",
+    "subset",
+];
+
+/// Words that start a top-level declaration (plus `source`, which may follow the header).
+const DECLARATION_WORDS: &[&str] = &[
+    "use",
+    "enum",
+    "record",
+    "let",
+    "fn",
+    "obligation",
+    "decide",
+    "default",
+    "rule",
+    "test",
+    "source",
+];
+
+/// Words that start a clause inside a rule's braces.
+const CLAUSE_WORDS: &[&str] = &[
+    "when",
+    "unless",
+    "because",
+    "cite",
+    "oblige",
+    "effective",
+    "until",
+    "exception",
+];
+
+/// Tokens that can follow an operand inside an expression: infix and postfix operators.
+const OPERATOR_TOKENS: &[&str] = &[
+    "or",
+    "and",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "not",
+    "in",
+    "subset",
+    "union",
+    "without",
+    "+",
+    "-",
+    "intersect",
+    "*",
+    ".",
+    "is",
+    "(",
+    "[",
+];
+
+/// Tokens that only an expression can start with (a prefix operator, a literal, a bracket).
+const EXPRESSION_START_WORDS: &[&str] = &["if", "any", "all", "true", "false", "none"];
+
+/// Parses a whole module into its `module` pair, or returns the one syntax error.
+///
+/// Before pest runs, a lexical pre-scan bounds the nesting of the text so that pest,
+/// which recurses once per nesting level, can never exhaust the stack.
+pub(super) fn parse_tree(
+    text: &str,
+    id: SourceId,
+    max_nesting: usize,
+) -> Result<Pair<'_, Rule>, Diagnostic> {
+    static ERROR_DETAIL: Once = Once::new();
+    ERROR_DETAIL.call_once(|| pest::set_error_detail(true));
+    check_nesting(text, id, max_nesting)?;
+    match PolParser::parse(Rule::module, text) {
+        Ok(mut pairs) => Ok(pairs
+            .next()
+            .expect("a successful parse of `module` yields one `module` pair")),
+        Err(error) => Err(syntax_error(&error, text, id, max_nesting)),
+    }
+}
+
+/// Plain words for a rule, as users see it in "expected …".
+///
+/// Keep this table in step with `grammar/pol.pest`: the match is exhaustive, so a new
+/// rule does not compile until it has words here.
+pub(super) fn describe(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "end of file",
+        Rule::WHITESPACE => "a space",
+        Rule::COMMENT => "a comment",
+        Rule::keyword => "a reserved word",
+        Rule::ident | Rule::ident_char | Rule::name | Rule::named_type => "a name",
+        Rule::date => "a date (YYYY-MM-DD)",
+        Rule::int | Rule::position => "a number",
+        Rule::string | Rule::string_inner | Rule::string_char => "a string in double quotes",
+        Rule::kw_policy => "`policy`",
+        Rule::kw_module => "`module`",
+        Rule::kw_source => "`source`",
+        Rule::kw_use => "`use`",
+        Rule::kw_enum => "`enum`",
+        Rule::kw_record => "`record`",
+        Rule::kw_key => "`key`",
+        Rule::kw_let => "`let`",
+        Rule::kw_fn => "`fn`",
+        Rule::kw_obligation => "`obligation`",
+        Rule::kw_decide => "`decide`",
+        Rule::kw_on => "`on`",
+        Rule::kw_default => "`default`",
+        Rule::kw_rule => "`rule`",
+        Rule::kw_permit => "`permit`",
+        Rule::kw_deny => "`deny`",
+        Rule::kw_when => "`when`",
+        Rule::kw_unless => "`unless`",
+        Rule::kw_because => "`because`",
+        Rule::kw_cite => "`cite`",
+        Rule::kw_oblige => "`oblige`",
+        Rule::kw_effective => "`effective`",
+        Rule::kw_until => "`until`",
+        Rule::kw_exception => "`exception`",
+        Rule::kw_to => "`to`",
+        Rule::kw_test => "`test`",
+        Rule::kw_as => "`as`",
+        Rule::kw_of => "`of`",
+        Rule::kw_expect => "`expect`",
+        Rule::kw_by => "`by`",
+        Rule::kw_missing => "`missing`",
+        Rule::kw_undecided => "`undecided`",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_not => "`not`",
+        Rule::kw_in => "`in`",
+        Rule::kw_is => "`is`",
+        Rule::kw_some => "`some`",
+        Rule::kw_none => "`none`",
+        Rule::kw_unknown => "`unknown`",
+        Rule::kw_any => "`any`",
+        Rule::kw_all => "`all`",
+        Rule::kw_if => "`if`",
+        Rule::kw_then => "`then`",
+        Rule::kw_else => "`else`",
+        Rule::kw_true => "`true`",
+        Rule::kw_false => "`false`",
+        Rule::kw_union => "`union`",
+        Rule::kw_intersect => "`intersect`",
+        Rule::kw_without => "`without`",
+        Rule::kw_subset => "`subset`",
+        Rule::module => "a `policy` or `module` file",
+        Rule::header | Rule::header_kind => "`policy` or `module`",
+        Rule::source_clause => "`source`",
+        Rule::item => "a declaration",
+        Rule::use_decl => "`use`",
+        Rule::std_path => "a module path such as `std.dates`",
+        Rule::enum_decl => "`enum`",
+        Rule::record_decl => "`record`",
+        Rule::key_clause => "`key`",
+        Rule::field_decl => "a field (`name: Type`)",
+        Rule::type_expr | Rule::set_type | Rule::list_type => "a type",
+        Rule::optional_mark => "`?`",
+        Rule::let_decl => "`let`",
+        Rule::fn_decl => "`fn`",
+        Rule::param => "a parameter (`name: Type`)",
+        Rule::obligation_decl => "`obligation`",
+        Rule::decide_decl => "`decide`",
+        Rule::default_decl => "`default`",
+        Rule::effect => "`permit` or `deny`",
+        Rule::rule_decl => "`rule`",
+        Rule::rule_clause => "a rule clause",
+        Rule::when_clause => "`when`",
+        Rule::unless_clause => "`unless`",
+        Rule::because_clause => "`because`",
+        Rule::cite_clause => "`cite`",
+        Rule::oblige_clause => "`oblige`",
+        Rule::effective_clause => "`effective`",
+        Rule::until_clause => "`until`",
+        Rule::exception_clause => "`exception`",
+        Rule::test_decl => "`test`",
+        Rule::as_of_clause => "`as of`",
+        Rule::fact_decl => "a fact (`Record { … }`)",
+        Rule::fact_field => "a field (`name: value`)",
+        Rule::fact_value | Rule::fact_set => "a value",
+        Rule::unknown_lit => "`unknown`",
+        Rule::none_lit => "`none`",
+        Rule::expect_decl => "`expect`",
+        Rule::subject_ref => "a subject (`\"key\"` or `#1`)",
+        Rule::expect_by => "`by`",
+        Rule::expect_oblige => "`oblige`",
+        Rule::expect_undecided => "`undecided`",
+        Rule::fact_path => "a fact path such as `Country[\"UA\"].in_combat`",
+        Rule::expr | Rule::expr_no_colon | Rule::primary | Rule::literal => "an expression",
+        Rule::infix_op | Rule::prefix_op | Rule::postfix_op => "an operator",
+        Rule::or_op => "`or`",
+        Rule::and_op => "`and`",
+        Rule::eq_op => "`==`",
+        Rule::ne_op => "`!=`",
+        Rule::le_op => "`<=`",
+        Rule::ge_op => "`>=`",
+        Rule::lt_op => "`<`",
+        Rule::gt_op => "`>`",
+        Rule::not_in_op => "`not in`",
+        Rule::in_op => "`in`",
+        Rule::subset_op => "`subset`",
+        Rule::union_op => "`union`",
+        Rule::without_op => "`without`",
+        Rule::add_op => "`+`",
+        Rule::sub_op => "`-`",
+        Rule::intersect_op => "`intersect`",
+        Rule::mul_op => "`*`",
+        Rule::not_op => "`not`",
+        Rule::neg_op => "`-`",
+        Rule::field_op => "`.`",
+        Rule::is_some_op => "`is some`",
+        Rule::is_none_op => "`is none`",
+        Rule::bool_lit => "`true` or `false`",
+        Rule::set_literal => "a set (`{a, b}`)",
+        Rule::key_ref => "a key reference (`Record[\"key\"]`)",
+        Rule::call => "a call",
+        Rule::paren => "`(`",
+        Rule::quantifier | Rule::quantifier_kind => "`any` or `all`",
+        Rule::if_expr => "`if`",
+        // Silent rules produce no pairs and no error entries; they are listed so the
+        // match stays exhaustive.
+        Rule::w_policy
+        | Rule::w_module
+        | Rule::w_source
+        | Rule::w_use
+        | Rule::w_enum
+        | Rule::w_record
+        | Rule::w_key
+        | Rule::w_let
+        | Rule::w_fn
+        | Rule::w_obligation
+        | Rule::w_decide
+        | Rule::w_on
+        | Rule::w_default
+        | Rule::w_rule
+        | Rule::w_permit
+        | Rule::w_deny
+        | Rule::w_when
+        | Rule::w_unless
+        | Rule::w_because
+        | Rule::w_cite
+        | Rule::w_oblige
+        | Rule::w_effective
+        | Rule::w_until
+        | Rule::w_exception
+        | Rule::w_to
+        | Rule::w_test
+        | Rule::w_as
+        | Rule::w_of
+        | Rule::w_expect
+        | Rule::w_by
+        | Rule::w_missing
+        | Rule::w_undecided
+        | Rule::w_and
+        | Rule::w_or
+        | Rule::w_not
+        | Rule::w_in
+        | Rule::w_is
+        | Rule::w_some
+        | Rule::w_none
+        | Rule::w_unknown
+        | Rule::w_any
+        | Rule::w_all
+        | Rule::w_if
+        | Rule::w_then
+        | Rule::w_else
+        | Rule::w_true
+        | Rule::w_false
+        | Rule::w_union
+        | Rule::w_intersect
+        | Rule::w_without
+        | Rule::w_subset => "a keyword",
+    }
+}
+
+// ---------------------------------------------------------------- lexer
+
+/// The kind of a lexical token.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum TokenKind {
+    /// ASCII letters, digits and `_`: a name, a keyword or a number.
+    Word,
+    /// A string literal; `terminated` is false when the text ends inside it.
+    String { terminated: bool },
+    /// `//` to the end of the line, without the line break.
+    Comment,
+    /// ASCII punctuation, with `==`, `!=`, `<=`, `>=`, `->`, `&&` and `||` as one token.
+    Punct,
+    /// One character outside strings and comments that is not ASCII.
+    Other,
+}
+
+/// A token of the lexical scan: its kind and byte range.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) struct Token {
+    /// What it is.
+    pub kind: TokenKind,
+    /// Byte offset of its first byte.
+    pub start: usize,
+    /// Byte offset one past its last byte.
+    pub end: usize,
+}
+
+/// A lexical scan of Pol text that agrees with the grammar on what is whitespace,
+/// a comment or a string, so that brackets and words inside those are never seen.
+pub(super) struct Lexer<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Lexer<'a> {
+    /// A lexer from the start of `text`.
+    pub fn new(text: &'a str) -> Lexer<'a> {
+        Lexer { text, pos: 0 }
+    }
+}
+
+/// Whether the grammar skips this character as whitespace.
+fn is_whitespace(ch: char) -> bool {
+    matches!(ch, ' ' | '\t' | '\r' | '\n' | '\u{FEFF}')
+}
+
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+impl Iterator for Lexer<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let bytes = self.text.as_bytes();
+        let rest = &self.text[self.pos..];
+        let skipped = rest.len() - rest.trim_start_matches(is_whitespace).len();
+        self.pos += skipped;
+        let start = self.pos;
+        let first = *bytes.get(start)?;
+        let kind = if is_word_byte(first) {
+            self.pos += bytes[start..]
+                .iter()
+                .take_while(|byte| is_word_byte(**byte))
+                .count();
+            TokenKind::Word
+        } else if first == b'"' {
+            let mut idx = start + 1;
+            let mut terminated = false;
+            while idx < bytes.len() {
+                match bytes[idx] {
+                    b'\\' => idx += 2,
+                    b'"' => {
+                        terminated = true;
+                        idx += 1;
+                        break;
+                    }
+                    _ => idx += 1,
+                }
+            }
+            // Skipping the byte after a backslash can land inside a longer character;
+            // its continuation bytes are never `\` or `"`, so no quote is missed, and
+            // the end is moved to the next character boundary.
+            self.pos = idx.min(bytes.len());
+            while !self.text.is_char_boundary(self.pos) {
+                self.pos += 1;
+            }
+            TokenKind::String { terminated }
+        } else if rest[skipped..].starts_with("//") {
+            let line = &self.text[start..];
+            let len = line.find('\n').unwrap_or(line.len());
+            self.pos += line[..len].trim_end_matches('\r').len();
+            TokenKind::Comment
+        } else if first.is_ascii() {
+            let long = bytes.get(start..start + 2).is_some_and(|pair| {
+                [b"==", b"!=", b"<=", b">=", b"->", b"&&", b"||"]
+                    .iter()
+                    .any(|long| long.as_slice() == pair)
+            });
+            self.pos += if long { 2 } else { 1 };
+            TokenKind::Punct
+        } else {
+            let ch = self.text[start..].chars().next().expect("not at the end");
+            self.pos += ch.len_utf8();
+            TokenKind::Other
+        };
+        Some(Token {
+            kind,
+            start,
+            end: self.pos,
+        })
+    }
+}
+
+/// Whether any token of the grammar can start with this character.
+fn starts_token(ch: char) -> bool {
+    ch.is_ascii_alphanumeric() || "_\"#(){}[]<>=!+-*,.:?/".contains(ch) || is_whitespace(ch)
+}
+
+// ---------------------------------------------------------------- nesting pre-scan
+
+/// One open bracket of the pre-scan, with what nests without brackets inside it.
+#[derive(Default)]
+struct Frame {
+    /// The character that closes it: `)`, `]`, `}`, or `>` for `Set<`/`List<`.
+    closer: u8,
+    /// `if`, `any` and `all` words of the expression being read at this level.
+    words: usize,
+    /// Prefix `not`s since the last `and` or `or` of that expression.
+    nots: usize,
+    /// The current run of prefix `-`.
+    negs: usize,
+}
+
+/// The state of the nesting pre-scan: open frames and their total weight.
+struct Nesting {
+    frames: Vec<Frame>,
+    depth: usize,
+}
+
+impl Nesting {
+    fn top(&mut self) -> &mut Frame {
+        self.frames
+            .last_mut()
+            .expect("the outermost frame is never popped")
+    }
+
+    /// The expression at the current level ended: what nested in it stops counting.
+    fn end_expression(&mut self) {
+        let top = self.top();
+        let weight = top.words + top.nots + top.negs;
+        (top.words, top.nots, top.negs) = (0, 0, 0);
+        self.depth -= weight;
+    }
+
+    /// An infix operator: it closes the run of `-`, and `and`/`or` close the `not`s too.
+    fn infix(&mut self, closes_nots: bool) {
+        let top = self.top();
+        let weight = top.negs + if closes_nots { top.nots } else { 0 };
+        top.negs = 0;
+        if closes_nots {
+            top.nots = 0;
+        }
+        self.depth -= weight;
+    }
+
+    fn open(&mut self, closer: u8) {
+        self.frames.push(Frame {
+            closer,
+            ..Frame::default()
+        });
+        self.depth += 1;
+    }
+
+    /// Closes the innermost frame closed by `closer` and any left open inside it;
+    /// false if no such frame is open.
+    fn close(&mut self, closer: u8) -> bool {
+        let Some(idx) = self
+            .frames
+            .iter()
+            .skip(1)
+            .rposition(|frame| frame.closer == closer)
+        else {
+            return false;
+        };
+        for frame in self.frames.drain(idx + 1..) {
+            self.depth -= 1 + frame.words + frame.nots + frame.negs;
+        }
+        true
+    }
+}
+
+/// Words that continue an expression after an operand: infix operators, `is`, and the
+/// later keywords of `if` and of a quantifier.
+const CONTINUING_WORDS: &[&str] = &[
+    "or",
+    "and",
+    "not",
+    "in",
+    "is",
+    "subset",
+    "union",
+    "without",
+    "intersect",
+    "then",
+    "else",
+];
+
+/// Bounds how deeply the text nests before pest sees it.
+///
+/// pest recurses once per bracket and once per `if`, `any` or `all` (whose last branch
+/// or body extends to the end of its expression, so they nest without brackets), so the
+/// bound is the number of open brackets (`(`, `[`, `{`, and `<` after `Set` or `List`)
+/// plus, at each bracket level, the `if`, `any` and `all` words of the expression being
+/// read there. An expression ends at a `,`, or where an operand is followed by a token
+/// that cannot continue it (a name, a literal, a clause keyword); its words then stop
+/// counting. Prefix operators count too (`not` until the next `and` or `or`, `-` until
+/// its operand ends): pest repeats them without recursing, but the Pratt parser nests
+/// them, and rejecting them here is faster than letting pest read them all first.
+fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<(), Diagnostic> {
+    let mut nesting = Nesting {
+        frames: vec![Frame::default()],
+        depth: 0,
+    };
+    let mut after_operand = false;
+    let mut previous_word = "";
+    for token in Lexer::new(text) {
+        let slice = &text[token.start..token.end];
+        let mut word = "";
+        match token.kind {
+            TokenKind::Comment | TokenKind::Other => continue,
+            TokenKind::String { .. } => {
+                if after_operand {
+                    nesting.end_expression();
+                }
+                after_operand = true;
+            }
+            TokenKind::Word => {
+                word = slice;
+                if after_operand {
+                    if CONTINUING_WORDS.contains(&word) {
+                        if word != "is" && word != "then" && word != "else" {
+                            nesting.infix(word == "and" || word == "or");
+                        }
+                    } else {
+                        nesting.end_expression();
+                    }
+                } else if word == "not" {
+                    nesting.top().nots += 1;
+                    nesting.depth += 1;
+                }
+                if ["if", "any", "all"].contains(&word) {
+                    nesting.top().words += 1;
+                    nesting.depth += 1;
+                }
+                after_operand = !RESERVED.contains(&word)
+                    || ["true", "false", "none", "some", "unknown"].contains(&word);
+            }
+            TokenKind::Punct => match slice {
+                "(" | "[" | "{" => {
+                    if slice == "{" && after_operand {
+                        nesting.end_expression();
+                    }
+                    nesting.open(match slice {
+                        "(" => b')',
+                        "[" => b']',
+                        _ => b'}',
+                    });
+                    after_operand = false;
+                }
+                ")" | "]" | "}" => {
+                    nesting.close(slice.as_bytes()[0]);
+                    after_operand = true;
+                }
+                "<" if ["Set", "List"].contains(&previous_word) => {
+                    nesting.open(b'>');
+                    after_operand = false;
+                }
+                // A `>` with no `Set<` open is the comparison operator.
+                ">" if nesting.close(b'>') => after_operand = true,
+                "," => {
+                    nesting.end_expression();
+                    after_operand = false;
+                }
+                "?" => after_operand = true,
+                "-" if !after_operand => {
+                    nesting.top().negs += 1;
+                    nesting.depth += 1;
+                }
+                "." => after_operand = false,
+                _ => {
+                    if after_operand {
+                        nesting.infix(false);
+                    }
+                    after_operand = false;
+                }
+            },
+        }
+        previous_word = word;
+        if nesting.depth > max_nesting {
+            return Err(messages::nesting_too_deep(
+                max_nesting,
+                Span::new(id, token.start, token.end),
+            ));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- syntax errors
+
+/// One thing the parser would have accepted, grouped for the message.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Want {
+    Name,
+    Expression,
+    Text,
+    Number,
+    Phrase(&'static str),
+    Declaration,
+    Clause,
+    Operator,
+    Token(String),
+    EndOfFile,
+}
+
+impl Want {
+    fn words(&self) -> String {
+        match self {
+            Want::Name => "a name".to_owned(),
+            Want::Expression => "an expression".to_owned(),
+            Want::Text => "a string in double quotes".to_owned(),
+            Want::Number => "a number".to_owned(),
+            Want::Phrase(words) => (*words).to_owned(),
+            Want::Token(token) => format!("`{token}`"),
+            Want::Declaration => "a declaration".to_owned(),
+            Want::Clause => "a rule clause".to_owned(),
+            Want::Operator => "an operator".to_owned(),
+            Want::EndOfFile => "end of file".to_owned(),
+        }
+    }
+
+    fn is_closer(&self) -> bool {
+        matches!(self, Want::Token(token) if ["}", ")", "]", ">"].contains(&token.as_str()))
+    }
+}
+
+/// A token pest tried at the farthest position it reached.
+///
+/// pest's own `ParsingToken` is public but not exported, so it cannot be named or
+/// matched; it is read through its `Debug` (for the variant) and `Display` (for the text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Tried {
+    /// A literal string of the grammar, such as `:` or `permit`.
+    Literal(String),
+    /// A character range, such as `a..z`.
+    Range(char, char),
+}
+
+impl Tried {
+    fn from_pest(token: &(impl std::fmt::Debug + std::fmt::Display)) -> Option<Tried> {
+        let variant = format!("{token:?}");
+        let text = token.to_string();
+        if variant.starts_with("Sensitive") || variant.starts_with("Insensitive") {
+            Some(Tried::Literal(text))
+        } else if variant.starts_with("Range") {
+            let mut ends = text.split("..").filter_map(|end| end.chars().next());
+            Some(Tried::Range(ends.next()?, ends.next()?))
+        } else {
+            None
+        }
+    }
+}
+
+/// Groups the tokens pest tried at the error position into a few wants.
+///
+/// `continues_word` says the position directly follows a letter, digit or `_`: the
+/// character ranges pest tried there would only have made that word longer.
+fn wants_from_tokens(tokens: &[Tried], continues_word: bool) -> Vec<Want> {
+    let literals: Vec<&str> = tokens
+        .iter()
+        .filter_map(|token| match token {
+            Tried::Literal(token) => Some(token.as_str()),
+            Tried::Range(..) => None,
+        })
+        .collect();
+    // An expression can always start with `if`, and an operator can always follow an
+    // operand with `==`: these tell the two expression positions apart from places
+    // where the same tokens are plain punctuation (`Record[#1].field`).
+    let expression = literals.contains(&"if");
+    let after_operand = literals.contains(&"==");
+    let letters = tokens
+        .iter()
+        .any(|token| matches!(token, Tried::Range(start, _) if start.is_ascii_alphabetic()));
+    let mut wants = Vec::new();
+    for token in tokens {
+        let want = match token {
+            Tried::Literal(token) if token == "_" && continues_word => continue,
+            Tried::Range(..) if continues_word => continue,
+            Tried::Literal(token) => match token.as_str() {
+                " " | "\t" | "\r" | "\n" | "\u{feff}" | "//" => continue,
+                "_" if expression => Want::Expression,
+                "_" => Want::Name,
+                "\"" if expression => Want::Expression,
+                "\"" => Want::Text,
+                "(" | "{" | "-" | "not" if expression => Want::Expression,
+                token if expression && EXPRESSION_START_WORDS.contains(&token) => Want::Expression,
+                token if after_operand && OPERATOR_TOKENS.contains(&token) => Want::Operator,
+                token if DECLARATION_WORDS.contains(&token) => Want::Declaration,
+                token if CLAUSE_WORDS.contains(&token) => Want::Clause,
+                token => Want::Token(token.to_owned()),
+            },
+            Tried::Range(..) if expression => Want::Expression,
+            Tried::Range(start, end)
+                if start.is_ascii_digit() && end.is_ascii_digit() && !letters =>
+            {
+                Want::Number
+            }
+            Tried::Range(..) => Want::Name,
+        };
+        wants.push(want);
+    }
+    if literals.contains(&"Set") && literals.contains(&"List") {
+        wants.retain(|want| {
+            !matches!(want, Want::Name)
+                && !matches!(want, Want::Token(token) if token == "Set" || token == "List")
+        });
+        wants.push(Want::Phrase("a type"));
+    }
+    // Pairs of alternatives read best in their usual order.
+    for (first, second) in [("permit", "deny"), ("policy", "module")] {
+        if literals.contains(&first) && literals.contains(&second) {
+            wants.retain(
+                |want| !matches!(want, Want::Token(token) if token == first || token == second),
+            );
+            wants.push(Want::Phrase(if first == "permit" {
+                "`permit` or `deny`"
+            } else {
+                "`policy` or `module`"
+            }));
+        }
+    }
+    // A group of one keyword reads better as the keyword itself.
+    for (group, words) in [
+        (Want::Declaration, DECLARATION_WORDS),
+        (Want::Clause, CLAUSE_WORDS),
+    ] {
+        let present: Vec<&&str> = words
+            .iter()
+            .filter(|word| literals.contains(word))
+            .collect();
+        if let [only] = present.as_slice() {
+            for want in wants.iter_mut().filter(|want| **want == group) {
+                *want = Want::Token((**only).to_owned());
+            }
+        }
+    }
+    wants
+}
+
+/// Groups the rules pest expected at the error position into a few wants.
+fn wants_from_rules(rules: &[Rule]) -> Vec<Want> {
+    let names: Vec<&str> = rules
+        .iter()
+        .map(|rule| describe(*rule).trim_matches('`'))
+        .collect();
+    let declarations = names
+        .iter()
+        .filter(|name| DECLARATION_WORDS.contains(name))
+        .count();
+    // Only an expression can start with `if`, a quantifier or a set.
+    let expression = rules.iter().any(|rule| {
+        matches!(
+            rule,
+            Rule::if_expr | Rule::kw_if | Rule::quantifier_kind | Rule::set_literal
+        )
+    });
+    let clauses = names
+        .iter()
+        .filter(|name| CLAUSE_WORDS.contains(name))
+        .count();
+    rules
+        .iter()
+        .zip(&names)
+        .map(|(rule, name)| match rule {
+            Rule::EOI => Want::EndOfFile,
+            Rule::ident
+            | Rule::string
+            | Rule::date
+            | Rule::int
+            | Rule::bool_lit
+            | Rule::none_lit
+            | Rule::kw_none
+            | Rule::kw_true
+            | Rule::kw_false
+            | Rule::kw_any
+            | Rule::kw_all
+            | Rule::kw_not
+            | Rule::kw_if
+            | Rule::if_expr
+            | Rule::quantifier
+            | Rule::quantifier_kind
+            | Rule::set_literal
+            | Rule::key_ref
+            | Rule::call
+            | Rule::name
+            | Rule::paren
+            | Rule::not_op
+            | Rule::neg_op
+                if expression =>
+            {
+                Want::Expression
+            }
+            Rule::ident => Want::Name,
+            Rule::expr => Want::Expression,
+            Rule::string => Want::Text,
+            _ if declarations > 1 && DECLARATION_WORDS.contains(name) => Want::Declaration,
+            _ if clauses > 1 && CLAUSE_WORDS.contains(name) => Want::Clause,
+            _ if OPERATOR_TOKENS.contains(name)
+                || describe(*rule) == "an operator"
+                || matches!(rule, Rule::not_in_op | Rule::is_some_op | Rule::is_none_op) =>
+            {
+                Want::Operator
+            }
+            _ => Want::Phrase(describe(*rule)),
+        })
+        .collect()
+}
+
+/// Keeps the wants worth saying: sorted, without repeats, and without "an operator"
+/// (always possible after an operand) when something more telling is expected.
+fn simplify(mut wants: Vec<Want>, at_end: bool) -> Vec<Want> {
+    wants.sort();
+    wants.dedup();
+    if wants.contains(&Want::Expression) {
+        wants.retain(|want| !matches!(want, Want::Name | Want::Text | Want::Number));
+    }
+    if wants.iter().any(|want| *want != Want::Operator) {
+        wants.retain(|want| *want != Want::Operator);
+    }
+    if at_end && wants.iter().any(Want::is_closer) {
+        wants.retain(Want::is_closer);
+    }
+    wants
+}
+
+/// Joins wants as `a`, `a or b`, `a, b or c`.
+fn join_wants(wants: &[Want]) -> String {
+    let words: Vec<String> = wants.iter().map(Want::words).collect();
+    match words.as_slice() {
+        [] => "something else".to_owned(),
+        [only] => only.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// Where the expected token belongs, for "expected `:` after the rule name".
+fn context(rule: Rule, want: &Want) -> Option<&'static str> {
+    let Want::Token(token) = want else {
+        return None;
+    };
+    Some(match (rule, token.as_str()) {
+        (Rule::rule_decl, ":") => "after the rule name",
+        (Rule::rule_decl, "{") => "after the rule's effect",
+        (Rule::decide_decl, ":") => "after the subject's name",
+        (Rule::field_decl, ":") => "after the field name",
+        (Rule::fact_field, ":") => "after the field name",
+        (Rule::param, ":") => "after the parameter name",
+        (Rule::quantifier, ":") => "after the quantifier's set",
+        (Rule::fn_decl, "(") => "after the function name",
+        (Rule::fn_decl, "=") => "before the function body",
+        (Rule::let_decl, "=") => "after the constant's name",
+        (Rule::enum_decl, "{") => "after the enum name",
+        (Rule::record_decl, "{") => "after the record name",
+        (Rule::test_decl, "{") => "after the test name",
+        // A keyword is tried through its own atomic rule, which is then the deepest.
+        (Rule::kw_then, "then") => "after the condition",
+        (Rule::kw_else, "else") => "after the `then` branch",
+        (Rule::kw_to, "to") => "after `exception`",
+        (Rule::kw_of, "of") => "after `as`",
+        (Rule::kw_by, "by") => "after the expected effect",
+        (Rule::kw_in, "in") => "after the quantifier's variable",
+        _ => return None,
+    })
+}
+
+/// Converts a pest error into one diagnostic in plain words.
+///
+/// pest reports two views of a failure: the rules expected where the last rule failed
+/// (`ErrorVariant::ParsingError`), and, with error detail on, the literal tokens tried at
+/// the farthest position reached (`parse_attempts`). The first is exact but coarse; the
+/// second names tokens such as `:` but can land inside a word after a failed lookahead.
+/// The message uses the second whenever it names something a user could write there,
+/// and the first otherwise. A string, escape or character problem at the error position
+/// gets its own code (`E0102`, `E0103`, `E0106`) instead of "expected …".
+fn syntax_error(error: &Error<Rule>, text: &str, id: SourceId, max_nesting: usize) -> Diagnostic {
+    let location = match error.location {
+        InputLocation::Pos(pos) => pos,
+        InputLocation::Span((start, _)) => start,
+    };
+    let positives = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        // pest's own call and stack limits; the pre-scan normally stops such input first.
+        ErrorVariant::CustomError { .. } => {
+            return messages::nesting_too_deep(
+                max_nesting,
+                Span::new(id, location, location.min(text.len())),
+            );
+        }
+    };
+    let mut pos = location;
+    let mut wants = simplify(wants_from_rules(&positives), false);
+    let mut deepest: Vec<Rule> = Vec::new();
+    if let Some(attempts) = error.parse_attempts() {
+        let tokens: Vec<Tried> = attempts
+            .expected_tokens()
+            .iter()
+            .filter_map(Tried::from_pest)
+            .collect();
+        let reached = attempts.max_position;
+        let continues_word = text[..reached.min(text.len())]
+            .bytes()
+            .next_back()
+            .is_some_and(is_word_byte);
+        let token_wants = wants_from_tokens(&tokens, continues_word);
+        let names_only = token_wants
+            .iter()
+            .all(|want| matches!(want, Want::Name | Want::Number));
+        let usable = reached >= location && !token_wants.is_empty();
+        // Letters tried past the error position come from a word-boundary lookahead
+        // inside a keyword, not from something the user could write there.
+        if usable && !(names_only && reached > location) {
+            pos = reached;
+            wants = token_wants;
+            // The end of input is a rule (`EOI`), not a literal, so only the rules say so.
+            if reached == location && positives.contains(&Rule::EOI) {
+                wants.push(Want::EndOfFile);
+            }
+            // The deepest rules pest was in, to say where the expected token belongs.
+            deepest = attempts
+                .call_stacks()
+                .into_iter()
+                .filter_map(|stack| stack.deepest.get_rule().copied())
+                .collect();
+        }
+    }
+
+    // Find the token at the error position, and what is still open there.
+    let mut open: Vec<Token> = Vec::new();
+    let mut found = None;
+    for token in Lexer::new(text) {
+        if let TokenKind::String { terminated } = token.kind {
+            if !terminated && token.start <= pos {
+                return messages::unterminated_string(Span::new(id, token.start, token.start + 1));
+            }
+            if token.start < pos && pos < token.end {
+                return invalid_escape(text, id, pos, token.end);
+            }
+        }
+        if token.end <= pos {
+            let slice = &text[token.start..token.end];
+            match slice {
+                "(" | "[" | "{" => open.push(token),
+                ")" | "]" | "}" => {
+                    open.pop();
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if token.kind != TokenKind::Comment {
+            found = Some(token);
+            break;
+        }
+    }
+
+    let Some(token) = found else {
+        let wants = simplify(wants, true);
+        let span = Span::new(id, text.len(), text.len());
+        let hint = if wants
+            .iter()
+            .any(|want| matches!(want, Want::Phrase(p) if p.contains("`policy`")))
+        {
+            Some(Hint::Header)
+        } else {
+            None
+        };
+        let mut diagnostic =
+            messages::syntax(&join_wants(&wants), None, Found::EndOfFile, span, hint);
+        if let Some(opener) = open.last().filter(|_| wants.iter().any(Want::is_closer)) {
+            let slice = &text[opener.start..opener.end];
+            diagnostic =
+                messages::never_closed(diagnostic, slice, Span::new(id, opener.start, opener.end));
+        }
+        return diagnostic;
+    };
+
+    let slice = &text[token.start..token.end];
+    let span = Span::new(id, token.start, token.end);
+    let first = slice.chars().next().expect("tokens are not empty");
+    if !starts_token(first) {
+        return invalid_character(text, id, token);
+    }
+    let after_operand = wants.contains(&Want::Operator);
+    let wants = simplify(wants, false);
+    let context = match wants.as_slice() {
+        [only] => deepest.iter().find_map(|rule| context(*rule, only)),
+        _ => None,
+    };
+    let hint = hint_for(slice, &wants, &open, after_operand);
+    let found = if RESERVED.contains(&slice) && wants.contains(&Want::Name) {
+        Found::ReservedWord(slice)
+    } else if matches!(token.kind, TokenKind::String { .. }) {
+        Found::String
+    } else {
+        Found::Token(slice)
+    };
+    messages::syntax(&join_wants(&wants), context, found, span, hint)
+}
+
+/// Advice for a token found where it cannot go.
+fn hint_for(found: &str, wants: &[Want], open: &[Token], after_operand: bool) -> Option<Hint> {
+    let expects = |phrase: &str| {
+        wants.iter().any(|want| {
+            want.words().contains(phrase)
+                || *want == Want::Token(phrase.trim_matches('`').to_owned())
+        })
+    };
+    let effect_expected = expects("`permit`") || expects("`deny`");
+    if effect_expected
+        && ["allow", "accept", "grant", "forbid", "reject", "refuse"].contains(&found)
+    {
+        return Some(Hint::Effect);
+    }
+    if RESERVED.contains(&found) && wants.contains(&Want::Name) {
+        return Some(Hint::Reserved(found.to_owned()));
+    }
+    if expects("`policy`") {
+        return Some(Hint::Header);
+    }
+    match found {
+        "=" if after_operand => return Some(Hint::Compare),
+        "!" => return Some(Hint::Logical("!", "not")),
+        "}" | ")" | "]" if open.is_empty() => return Some(Hint::Unmatched(found.to_owned())),
+        _ => {}
+    }
+    if wants.contains(&Want::Declaration) {
+        let keyword = DECLARATION_WORDS.iter().find(|word| {
+            found.len() > word.len()
+                && found.starts_with(**word)
+                && found.as_bytes()[word.len()].is_ascii_alphabetic()
+        });
+        if let Some(keyword) = keyword {
+            return Some(Hint::SpaceAfter(keyword, found[keyword.len()..].to_owned()));
+        }
+    }
+    None
+}
+
+/// The diagnostic for a character no token starts with.
+fn invalid_character(text: &str, id: SourceId, token: Token) -> Diagnostic {
+    let slice = &text[token.start..token.end];
+    let span = Span::new(id, token.start, token.end);
+    match slice {
+        "&&" => return messages::c_operator("&&", "and", span),
+        "||" => return messages::c_operator("||", "or", span),
+        _ => {}
+    }
+    let ch = slice.chars().next().expect("tokens are not empty");
+    let before = text[..token.start].chars().next_back();
+    let after = text[token.end..].chars().next();
+    let in_name = ch.is_alphabetic()
+        && (before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            || after.is_some_and(|c| c.is_alphanumeric() || c == '_'));
+    messages::invalid_character(ch, in_name || ch.is_alphabetic(), lookalike(ch), span)
+}
+
+/// The ASCII character a non-ASCII one is easily mistaken for.
+fn lookalike(ch: char) -> Option<char> {
+    let code = u32::from(ch);
+    // Fullwidth forms of `!` to `~` sit at a fixed offset from ASCII.
+    if (0xFF01..=0xFF5E).contains(&code) {
+        return char::from_u32(code - 0xFF01 + 0x21);
+    }
+    Some(match ch {
+        'а' => 'a',
+        'с' => 'c',
+        'е' => 'e',
+        'һ' => 'h',
+        'і' => 'i',
+        'ј' => 'j',
+        'о' => 'o',
+        'р' => 'p',
+        'ѕ' => 's',
+        'у' => 'y',
+        'х' => 'x',
+        'А' => 'A',
+        'В' => 'B',
+        'С' => 'C',
+        'Е' => 'E',
+        'Н' => 'H',
+        'І' => 'I',
+        'К' => 'K',
+        'М' => 'M',
+        'О' => 'O',
+        'Р' => 'P',
+        'Т' => 'T',
+        'Х' => 'X',
+        'ο' => 'o',
+        'α' => 'a',
+        'ν' => 'v',
+        'Α' => 'A',
+        'Β' => 'B',
+        'Ε' => 'E',
+        'Κ' => 'K',
+        'Ο' => 'O',
+        'Ρ' => 'P',
+        'Τ' => 'T',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' => '"',
+        '\u{2018}' | '\u{2019}' => '\'',
+        '\u{2212}' | '\u{2013}' | '\u{2014}' => '-',
+        '\u{00A0}' | '\u{2002}' | '\u{2003}' | '\u{2009}' | '\u{3000}' => ' ',
+        _ => return None,
+    })
+}
+
+/// The diagnostic for a backslash in a string that starts no escape the grammar knows.
+fn invalid_escape(text: &str, id: SourceId, pos: usize, string_end: usize) -> Diagnostic {
+    // pest stops at or just after the backslash; show it with what follows, up to a
+    // closing `}` for a `\u{…}` attempt.
+    let pos = if text[pos..].starts_with('\\') {
+        pos
+    } else {
+        text[..pos].rfind('\\').unwrap_or(pos)
+    };
+    let rest = &text[pos..string_end.saturating_sub(1).max(pos)];
+    let mut len = rest.chars().take(2).map(char::len_utf8).sum::<usize>();
+    if rest.starts_with("\\u{") {
+        len = rest.find('}').map_or(len, |idx| idx + 1).min(12);
+        while !rest.is_char_boundary(len) {
+            len -= 1;
+        }
+    }
+    let escape = &rest[..len.min(rest.len())];
+    messages::invalid_escape(escape, Span::new(id, pos, pos + escape.len()))
+}

@@ -1,9 +1,1197 @@
 //! Lowering: pest pairs to `ast` nodes, one function per grammar rule.
+//! Literal values are checked here (escapes, dates, integer range), and so is the
+//! depth of every expression tree, so later stages can recurse over it safely.
 
-use super::ast;
+use std::cell::{Cell, RefCell};
+use std::iter::Peekable;
+use std::sync::LazyLock;
+
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+
+use super::ast::{
+    BinaryOp, Comment, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr,
+    ExprKind, FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind,
+    Ident, Item, LetDecl, Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause,
+    RuleDecl, SubjectRef, TestDecl, Text, TypeExpr, TypeKind, UseDecl, UseTarget,
+};
+use super::grammar::{self, Rule};
+use super::messages;
 use crate::diagnostic::Diagnostic;
-use crate::source::{SourceId, SourceMap};
+use crate::source::{SourceId, SourceMap, Span};
+use crate::value::Date;
 
-pub(crate) fn parse_module(_sources: &SourceMap, _id: SourceId) -> Result<ast::Module, Vec<Diagnostic>> {
-    unimplemented!("lowering is being written")
+/// Parses and lowers one source text.
+pub(crate) fn parse_module(
+    sources: &SourceMap,
+    id: SourceId,
+    max_nesting: usize,
+) -> Result<Module, Vec<Diagnostic>> {
+    let text = &sources.get(id).text;
+    let pair = grammar::parse_tree(text, id, max_nesting).map_err(|diagnostic| vec![diagnostic])?;
+    let ctx = Ctx {
+        id,
+        max_nesting,
+        diagnostics: RefCell::new(Vec::new()),
+        failed: Cell::new(false),
+    };
+    let module = lower_module(&ctx, pair, text);
+    let diagnostics = ctx.diagnostics.into_inner();
+    match module {
+        Ok(module) if diagnostics.is_empty() => Ok(module),
+        _ => Err(diagnostics),
+    }
+}
+
+// ---------------------------------------------------------------- plumbing
+
+/// Lowering stopped: a diagnostic that makes going on pointless (nesting past the
+/// limit) has been recorded.
+struct Fatal;
+
+type Lowered<T> = Result<T, Fatal>;
+
+/// What every lowering function shares.
+struct Ctx {
+    id: SourceId,
+    max_nesting: usize,
+    /// Problems found in literals; lowering goes on after them to report them all.
+    diagnostics: RefCell<Vec<Diagnostic>>,
+    /// Set once a fatal diagnostic is recorded.
+    failed: Cell<bool>,
+}
+
+impl Ctx {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let span = pair.as_span();
+        Span::new(self.id, span.start(), span.end())
+    }
+
+    fn report(&self, diagnostic: Diagnostic) {
+        self.diagnostics.borrow_mut().push(diagnostic);
+    }
+
+    fn fatal(&self, diagnostic: Diagnostic) -> Fatal {
+        self.report(diagnostic);
+        self.failed.set(true);
+        Fatal
+    }
+
+    /// Builds an expression node of the given height, unless the tree it belongs to,
+    /// whose root sits `depth` levels down, would then be deeper than the limit.
+    ///
+    /// Checking every node as it is built means no tree deeper than the limit (plus
+    /// one) ever exists, so dropping a rejected one cannot exhaust the stack either.
+    fn node(
+        &self,
+        kind: ExprKind,
+        span: Span,
+        height: usize,
+        depth: usize,
+        at: Span,
+    ) -> Lowered<Tall> {
+        if depth + height > self.max_nesting {
+            return Err(self.fatal(messages::nesting_too_deep(self.max_nesting, at)));
+        }
+        Ok(Tall {
+            expr: Box::new(Expr { kind, span }),
+            height,
+        })
+    }
+}
+
+/// An expression and the height of its tree (a leaf has height 1).
+///
+/// The expression is boxed: parent nodes hold their children boxed anyway, and a small
+/// value keeps the frames of the recursive lowering functions small.
+struct Tall {
+    expr: Box<Expr>,
+    height: usize,
+}
+
+/// Walks the children of one pair in order.
+struct Cursor<'i> {
+    parent: Rule,
+    children: Peekable<Pairs<'i, Rule>>,
+}
+
+impl<'i> Cursor<'i> {
+    fn new(pair: Pair<'i, Rule>) -> Cursor<'i> {
+        Cursor {
+            parent: pair.as_rule(),
+            children: pair.into_inner().peekable(),
+        }
+    }
+
+    /// The next child, which the grammar guarantees is a `rule`.
+    fn expect(&mut self, rule: Rule) -> Pair<'i, Rule> {
+        match self.children.next() {
+            Some(pair) if pair.as_rule() == rule => pair,
+            Some(pair) => unreachable!(
+                "{:?}: expected {rule:?}, found {:?}",
+                self.parent,
+                pair.as_rule()
+            ),
+            None => unreachable!("{:?}: expected {rule:?}, found nothing", self.parent),
+        }
+    }
+
+    /// The next child if it is a `rule`.
+    fn optional(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
+        self.children.next_if(|pair| pair.as_rule() == rule)
+    }
+
+    /// The next children while they are `rule`s.
+    fn many(&mut self, rule: Rule) -> Vec<Pair<'i, Rule>> {
+        std::iter::from_fn(|| self.optional(rule)).collect()
+    }
+
+    /// The next child, whatever it is.
+    fn next(&mut self) -> Option<Pair<'i, Rule>> {
+        self.children.next()
+    }
+
+    /// The next child, which the grammar guarantees exists.
+    fn any(&mut self) -> Pair<'i, Rule> {
+        self.children
+            .next()
+            .unwrap_or_else(|| unreachable!("{:?}: expected a child, found nothing", self.parent))
+    }
+
+    /// Asserts that every child was consumed.
+    fn finish(mut self) {
+        if let Some(pair) = self.children.next() {
+            unreachable!("{:?}: unexpected child {:?}", self.parent, pair.as_rule());
+        }
+    }
+}
+
+// ---------------------------------------------------------------- modules
+
+fn lower_module(ctx: &Ctx, pair: Pair<'_, Rule>, text: &str) -> Lowered<Module> {
+    let span = Span::new(ctx.id, 0, text.len());
+    let mut cursor = Cursor::new(pair);
+    let header = lower_header(ctx, cursor.expect(Rule::header));
+    let mut items = Vec::new();
+    while let Some(pair) = cursor.next() {
+        match pair.as_rule() {
+            Rule::EOI => break,
+            _ => items.push(lower_item(ctx, pair)?),
+        }
+    }
+    cursor.finish();
+    let comments: Vec<Comment> = super::collect_comments(text, ctx.id);
+    Ok(Module {
+        header,
+        items,
+        comments,
+        span,
+    })
+}
+
+fn lower_header(ctx: &Ctx, pair: Pair<'_, Rule>) -> Header {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let kind = lower_header_kind(cursor.expect(Rule::header_kind));
+    let title = lower_string(ctx, cursor.expect(Rule::string));
+    let source = cursor
+        .optional(Rule::source_clause)
+        .map(|pair| lower_source_clause(ctx, pair));
+    cursor.finish();
+    Header {
+        kind,
+        title,
+        source,
+        span,
+    }
+}
+
+fn lower_header_kind(pair: Pair<'_, Rule>) -> HeaderKind {
+    match pair.as_str() {
+        "policy" => HeaderKind::Policy,
+        "module" => HeaderKind::Module,
+        other => unreachable!("header_kind: `{other}` is neither `policy` nor `module`"),
+    }
+}
+
+fn lower_source_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
+    let mut cursor = Cursor::new(pair);
+    let text = lower_string(ctx, cursor.expect(Rule::string));
+    cursor.finish();
+    text
+}
+
+/// Lowers one declaration (`item` is a silent rule: the pair is the declaration itself).
+fn lower_item(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<Item> {
+    Ok(match pair.as_rule() {
+        Rule::use_decl => Item::Use(lower_use_decl(ctx, pair)),
+        Rule::enum_decl => Item::Enum(lower_enum_decl(ctx, pair)),
+        Rule::record_decl => Item::Record(lower_record_decl(ctx, pair)),
+        Rule::let_decl => Item::Let(lower_let_decl(ctx, pair)?),
+        Rule::fn_decl => Item::Fn(lower_fn_decl(ctx, pair)?),
+        Rule::obligation_decl => Item::Obligation(lower_obligation_decl(ctx, pair)),
+        Rule::decide_decl => Item::Decide(lower_decide_decl(ctx, pair)?),
+        Rule::default_decl => Item::Default(lower_default_decl(ctx, pair)),
+        Rule::rule_decl => Item::Rule(lower_rule_decl(ctx, pair)?),
+        Rule::test_decl => Item::Test(lower_test_decl(ctx, pair)),
+        rule => unreachable!("item: {rule:?} is not a declaration"),
+    })
+}
+
+fn lower_use_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> UseDecl {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let target = match cursor.any() {
+        pair if pair.as_rule() == Rule::std_path => UseTarget::Std(lower_std_path(ctx, pair)),
+        pair if pair.as_rule() == Rule::string => UseTarget::File(lower_string(ctx, pair)),
+        pair => unreachable!("use_decl: unexpected {:?}", pair.as_rule()),
+    };
+    cursor.finish();
+    UseDecl { target, span }
+}
+
+fn lower_std_path(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+    let mut cursor = Cursor::new(pair);
+    let parts = lower_idents(ctx, &mut cursor);
+    cursor.finish();
+    parts
+}
+
+fn lower_enum_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> EnumDecl {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let name = lower_ident(ctx, cursor.expect(Rule::ident));
+    let variants = lower_idents(ctx, &mut cursor);
+    cursor.finish();
+    EnumDecl {
+        name,
+        variants,
+        span,
+    }
+}
+
+fn lower_record_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> RecordDecl {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let name = lower_ident(ctx, cursor.expect(Rule::ident));
+    let key = cursor
+        .optional(Rule::key_clause)
+        .map(|pair| lower_key_clause(ctx, pair));
+    let fields = cursor
+        .many(Rule::field_decl)
+        .into_iter()
+        .map(|pair| lower_field_decl(ctx, pair))
+        .collect();
+    cursor.finish();
+    RecordDecl {
+        name,
+        key,
+        fields,
+        span,
+    }
+}
+
+fn lower_key_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
+    let mut cursor = Cursor::new(pair);
+    let key = lower_ident(ctx, cursor.expect(Rule::ident));
+    cursor.finish();
+    key
+}
+
+fn lower_field_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> FieldDecl {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let name = lower_ident(ctx, cursor.expect(Rule::ident));
+    let ty = lower_type_expr(ctx, cursor.expect(Rule::type_expr));
+    cursor.finish();
+    FieldDecl { name, ty, span }
+}
+
+/// Lowers a type. Its nesting (`Set<Set<…>>`) is bounded by the pre-scan.
+fn lower_type_expr(ctx: &Ctx, pair: Pair<'_, Rule>) -> TypeExpr {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let inner = cursor.any();
+    let kind = match inner.as_rule() {
+        Rule::set_type => TypeKind::Set(Box::new(lower_set_type(ctx, inner))),
+        Rule::list_type => TypeKind::List(Box::new(lower_list_type(ctx, inner))),
+        Rule::named_type => TypeKind::Named(lower_named_type(ctx, inner)),
+        rule => unreachable!("type_expr: unexpected {rule:?}"),
+    };
+    let optional = cursor.optional(Rule::optional_mark).is_some();
+    cursor.finish();
+    TypeExpr {
+        kind,
+        optional,
+        span,
+    }
+}
+
+fn lower_set_type(ctx: &Ctx, pair: Pair<'_, Rule>) -> TypeExpr {
+    let mut cursor = Cursor::new(pair);
+    let element = lower_type_expr(ctx, cursor.expect(Rule::type_expr));
+    cursor.finish();
+    element
+}
+
+fn lower_list_type(ctx: &Ctx, pair: Pair<'_, Rule>) -> TypeExpr {
+    let mut cursor = Cursor::new(pair);
+    let element = lower_type_expr(ctx, cursor.expect(Rule::type_expr));
+    cursor.finish();
+    element
+}
+
+fn lower_named_type(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
+    let mut cursor = Cursor::new(pair);
+    let name = lower_ident(ctx, cursor.expect(Rule::ident));
+    cursor.finish();
+    name
+}
+
+fn lower_let_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<LetDecl> {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let name = lower_ident(ctx, cursor.expect(Rule::ident));
+    let ty = cursor
+        .optional(Rule::type_expr)
+        .map(|pair| lower_type_expr(ctx, pair));
+    let value = *lower_expr(ctx, cursor.expect(Rule::expr), 0)?.expr;
+    cursor.finish();
+    Ok(LetDecl {
+        name,
+        ty,
+        value,
+        span,
+    })
+}
+
+fn lower_fn_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<FnDecl> {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let name = lower_ident(ctx, cursor.expect(Rule::ident));
+    let params = cursor
+        .many(Rule::param)
+        .into_iter()
+        .map(|pair| lower_param(ctx, pair))
+        .collect();
+    let result = cursor
+        .optional(Rule::type_expr)
+        .map(|pair| lower_type_expr(ctx, pair));
+    let body = *lower_expr(ctx, cursor.expect(Rule::expr), 0)?.expr;
+    cursor.finish();
+    Ok(FnDecl {
+        name,
+        params,
+        result,
+        body,
+        span,
+    })
+}
+
+fn lower_param(ctx: &Ctx, pair: Pair<'_, Rule>) -> Param {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let name = lower_ident(ctx, cursor.expect(Rule::ident));
+    let ty = lower_type_expr(ctx, cursor.expect(Rule::type_expr));
+    cursor.finish();
+    Param { name, ty, span }
+}
+
+fn lower_obligation_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> ObligationDecl {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let name = lower_ident(ctx, cursor.expect(Rule::ident));
+    let text = lower_string(ctx, cursor.expect(Rule::string));
+    cursor.finish();
+    ObligationDecl { name, text, span }
+}
+
+fn lower_decide_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<DecideDecl> {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let var = lower_ident(ctx, cursor.expect(Rule::ident));
+    let record = lower_ident(ctx, cursor.expect(Rule::ident));
+    let date = match cursor.optional(Rule::expr) {
+        Some(pair) => Some(*lower_expr(ctx, pair, 0)?.expr),
+        None => None,
+    };
+    cursor.finish();
+    Ok(DecideDecl {
+        var,
+        record,
+        date,
+        span,
+    })
+}
+
+fn lower_default_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> DefaultDecl {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let effect = lower_effect(cursor.expect(Rule::effect));
+    let reason = cursor
+        .optional(Rule::string)
+        .map(|pair| lower_string(ctx, pair));
+    cursor.finish();
+    DefaultDecl {
+        effect,
+        reason,
+        span,
+    }
+}
+
+fn lower_effect(pair: Pair<'_, Rule>) -> Effect {
+    match pair.as_str() {
+        "permit" => Effect::Permit,
+        "deny" => Effect::Deny,
+        other => unreachable!("effect: `{other}` is neither `permit` nor `deny`"),
+    }
+}
+
+fn lower_rule_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<RuleDecl> {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let name = lower_ident(ctx, cursor.expect(Rule::ident));
+    let effect_pair = cursor.expect(Rule::effect);
+    let effect_span = ctx.span(&effect_pair);
+    let effect = lower_effect(effect_pair);
+    let mut clauses = Vec::new();
+    while let Some(pair) = cursor.next() {
+        clauses.push(lower_rule_clause(ctx, pair)?);
+    }
+    Ok(RuleDecl {
+        name,
+        effect,
+        effect_span,
+        clauses,
+        span,
+    })
+}
+
+/// Lowers one clause of a rule (`rule_clause` is a silent rule: the pair is the clause).
+fn lower_rule_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<RuleClause> {
+    Ok(match pair.as_rule() {
+        Rule::when_clause => RuleClause::When(lower_when_clause(ctx, pair)?),
+        Rule::unless_clause => RuleClause::Unless(lower_unless_clause(ctx, pair)?),
+        Rule::because_clause => RuleClause::Because(lower_because_clause(ctx, pair)),
+        Rule::cite_clause => RuleClause::Cite(lower_cite_clause(ctx, pair)),
+        Rule::oblige_clause => {
+            let span = ctx.span(&pair);
+            RuleClause::Oblige(lower_oblige_clause(ctx, pair), span)
+        }
+        Rule::effective_clause => {
+            let span = ctx.span(&pair);
+            RuleClause::Effective(lower_effective_clause(ctx, pair), span)
+        }
+        Rule::until_clause => {
+            let span = ctx.span(&pair);
+            RuleClause::Until(lower_until_clause(ctx, pair), span)
+        }
+        Rule::exception_clause => {
+            let span = ctx.span(&pair);
+            RuleClause::ExceptionTo(lower_exception_clause(ctx, pair), span)
+        }
+        rule => unreachable!("rule_clause: {rule:?} is not a clause"),
+    })
+}
+
+fn lower_when_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<Expr> {
+    let mut cursor = Cursor::new(pair);
+    let condition = *lower_expr(ctx, cursor.expect(Rule::expr), 0)?.expr;
+    cursor.finish();
+    Ok(condition)
+}
+
+fn lower_unless_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<Expr> {
+    let mut cursor = Cursor::new(pair);
+    let condition = *lower_expr(ctx, cursor.expect(Rule::expr), 0)?.expr;
+    cursor.finish();
+    Ok(condition)
+}
+
+fn lower_because_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
+    let mut cursor = Cursor::new(pair);
+    let reason = lower_string(ctx, cursor.expect(Rule::string));
+    cursor.finish();
+    reason
+}
+
+fn lower_cite_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
+    let mut cursor = Cursor::new(pair);
+    let provision = lower_string(ctx, cursor.expect(Rule::string));
+    cursor.finish();
+    provision
+}
+
+fn lower_oblige_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+    let mut cursor = Cursor::new(pair);
+    let names = lower_idents(ctx, &mut cursor);
+    cursor.finish();
+    names
+}
+
+fn lower_effective_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Date {
+    let mut cursor = Cursor::new(pair);
+    let date = lower_date(ctx, cursor.expect(Rule::date));
+    cursor.finish();
+    date
+}
+
+fn lower_until_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Date {
+    let mut cursor = Cursor::new(pair);
+    let date = lower_date(ctx, cursor.expect(Rule::date));
+    cursor.finish();
+    date
+}
+
+fn lower_exception_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+    let mut cursor = Cursor::new(pair);
+    let names = lower_idents(ctx, &mut cursor);
+    cursor.finish();
+    names
+}
+
+// ---------------------------------------------------------------- tests
+
+fn lower_test_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> TestDecl {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let name = lower_string(ctx, cursor.expect(Rule::string));
+    let as_of = cursor.optional(Rule::as_of_clause).map(|pair| {
+        let span = ctx.span(&pair);
+        (lower_as_of_clause(ctx, pair), span)
+    });
+    let mut facts = Vec::new();
+    let mut expects = Vec::new();
+    while let Some(pair) = cursor.next() {
+        match pair.as_rule() {
+            Rule::fact_decl => facts.push(lower_fact_decl(ctx, pair)),
+            Rule::expect_decl => expects.push(lower_expect_decl(ctx, pair)),
+            rule => unreachable!("test_decl: unexpected {rule:?}"),
+        }
+    }
+    TestDecl {
+        name,
+        as_of,
+        facts,
+        expects,
+        span,
+    }
+}
+
+fn lower_as_of_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Date {
+    let mut cursor = Cursor::new(pair);
+    let date = lower_date(ctx, cursor.expect(Rule::date));
+    cursor.finish();
+    date
+}
+
+fn lower_fact_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactDecl {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let record = lower_ident(ctx, cursor.expect(Rule::ident));
+    let fields = cursor
+        .many(Rule::fact_field)
+        .into_iter()
+        .map(|pair| lower_fact_field(ctx, pair))
+        .collect();
+    cursor.finish();
+    FactDecl {
+        record,
+        fields,
+        span,
+    }
+}
+
+fn lower_fact_field(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactField {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let name = lower_ident(ctx, cursor.expect(Rule::ident));
+    let value = lower_fact_value(ctx, cursor.expect(Rule::fact_value));
+    cursor.finish();
+    FactField { name, value, span }
+}
+
+/// Lowers a fact value. Nested sets are bounded by the pre-scan's bracket count.
+fn lower_fact_value(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactValue {
+    let mut cursor = Cursor::new(pair);
+    let inner = cursor.any();
+    cursor.finish();
+    let span = ctx.span(&inner);
+    match inner.as_rule() {
+        Rule::unknown_lit => FactValue::Unknown(span),
+        Rule::none_lit => FactValue::None(span),
+        Rule::fact_set => FactValue::Set(lower_fact_set(ctx, inner), span),
+        Rule::bool_lit => FactValue::Bool(lower_bool_lit(inner), span),
+        Rule::int => FactValue::Int(lower_int(ctx, inner), span),
+        Rule::date => FactValue::Date(lower_date(ctx, inner), span),
+        Rule::string => FactValue::Text(lower_string(ctx, inner)),
+        Rule::ident => FactValue::Variant(lower_ident(ctx, inner)),
+        rule => unreachable!("fact_value: unexpected {rule:?}"),
+    }
+}
+
+fn lower_fact_set(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<FactValue> {
+    let mut cursor = Cursor::new(pair);
+    let values = cursor
+        .many(Rule::fact_value)
+        .into_iter()
+        .map(|pair| lower_fact_value(ctx, pair))
+        .collect();
+    cursor.finish();
+    values
+}
+
+fn lower_expect_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> ExpectDecl {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let subject = lower_subject_ref(ctx, cursor.expect(Rule::subject_ref));
+    let expected = match cursor.optional(Rule::expect_undecided) {
+        Some(pair) => Expected::Undecided(lower_expect_undecided(ctx, pair)),
+        None => {
+            let effect = lower_effect(cursor.expect(Rule::effect));
+            let rules = lower_expect_by(ctx, cursor.expect(Rule::expect_by));
+            let obligations = cursor
+                .optional(Rule::expect_oblige)
+                .map(|pair| lower_expect_oblige(ctx, pair));
+            Expected::Decided {
+                effect,
+                rules,
+                obligations,
+            }
+        }
+    };
+    cursor.finish();
+    ExpectDecl {
+        subject,
+        expected,
+        span,
+    }
+}
+
+fn lower_subject_ref(ctx: &Ctx, pair: Pair<'_, Rule>) -> SubjectRef {
+    let mut cursor = Cursor::new(pair);
+    let inner = cursor.any();
+    cursor.finish();
+    lower_subject(ctx, inner)
+}
+
+/// A subject as written in `expect` or in a fact path: `"key"` or `#n`.
+fn lower_subject(ctx: &Ctx, pair: Pair<'_, Rule>) -> SubjectRef {
+    match pair.as_rule() {
+        Rule::string => SubjectRef::Key(lower_string(ctx, pair)),
+        Rule::position => {
+            let span = ctx.span(&pair);
+            SubjectRef::Position(lower_position(ctx, pair), span)
+        }
+        rule => unreachable!("subject_ref: unexpected {rule:?}"),
+    }
+}
+
+/// Lowers `#n`, a 1-based position kept as written (the checker rejects `#0`).
+fn lower_position(ctx: &Ctx, pair: Pair<'_, Rule>) -> u32 {
+    let mut cursor = Cursor::new(pair);
+    let int = cursor.expect(Rule::int);
+    cursor.finish();
+    let digits: String = int.as_str().chars().filter(|ch| *ch != '_').collect();
+    digits.parse().unwrap_or_else(|_| {
+        ctx.report(messages::integer_too_large(
+            int.as_str(),
+            &format!("`#{}`", u32::MAX),
+            ctx.span(&int),
+        ));
+        0
+    })
+}
+
+fn lower_expect_by(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+    let mut cursor = Cursor::new(pair);
+    let rules = lower_idents(ctx, &mut cursor);
+    cursor.finish();
+    rules
+}
+
+fn lower_expect_oblige(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+    let mut cursor = Cursor::new(pair);
+    let obligations = lower_idents(ctx, &mut cursor);
+    cursor.finish();
+    obligations
+}
+
+fn lower_expect_undecided(ctx: &Ctx, pair: Pair<'_, Rule>) -> Option<Vec<FactPath>> {
+    let mut cursor = Cursor::new(pair);
+    let paths: Vec<FactPath> = cursor
+        .many(Rule::fact_path)
+        .into_iter()
+        .map(|pair| lower_fact_path(ctx, pair))
+        .collect();
+    cursor.finish();
+    // The grammar requires a path after `missing`, so no paths means no `missing`.
+    (!paths.is_empty()).then_some(paths)
+}
+
+fn lower_fact_path(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactPath {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let record = lower_ident(ctx, cursor.expect(Rule::ident));
+    let subject = lower_subject(ctx, cursor.any());
+    let field = lower_ident(ctx, cursor.expect(Rule::ident));
+    cursor.finish();
+    FactPath {
+        record,
+        subject,
+        field,
+        span,
+    }
+}
+
+// ---------------------------------------------------------------- expressions
+
+/// Where an operator sits in the precedence table.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Fixity {
+    Prefix,
+    Infix,
+    Postfix,
+}
+
+/// Operator precedence, loosest first: the order of `infix_op` in `grammar/pol.pest`,
+/// with the prefix and postfix operators slotted in. Every level is left-associative.
+const PRECEDENCE: &[(Fixity, &[Rule])] = &[
+    (Fixity::Infix, &[Rule::or_op]),
+    (Fixity::Infix, &[Rule::and_op]),
+    (Fixity::Prefix, &[Rule::not_op]),
+    (
+        Fixity::Infix,
+        &[
+            Rule::eq_op,
+            Rule::ne_op,
+            Rule::le_op,
+            Rule::ge_op,
+            Rule::lt_op,
+            Rule::gt_op,
+            Rule::not_in_op,
+            Rule::in_op,
+            Rule::subset_op,
+        ],
+    ),
+    (
+        Fixity::Infix,
+        &[Rule::union_op, Rule::without_op, Rule::add_op, Rule::sub_op],
+    ),
+    (Fixity::Infix, &[Rule::intersect_op, Rule::mul_op]),
+    (Fixity::Prefix, &[Rule::neg_op]),
+    (
+        Fixity::Postfix,
+        &[Rule::field_op, Rule::is_some_op, Rule::is_none_op],
+    ),
+];
+
+/// The Pratt parser built from [`PRECEDENCE`].
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PRECEDENCE
+        .iter()
+        .fold(PrattParser::new(), |pratt, (fixity, rules)| {
+            let op = rules
+                .iter()
+                .map(|rule| match fixity {
+                    Fixity::Prefix => Op::prefix(*rule),
+                    Fixity::Infix => Op::infix(*rule, Assoc::Left),
+                    Fixity::Postfix => Op::postfix(*rule),
+                })
+                .reduce(|left, right| left | right)
+                .expect("a precedence level has at least one operator");
+            pratt.op(op)
+        })
+});
+
+/// An operator's fixity and binding power (higher binds tighter), as the Pratt parser sees it.
+fn operator(rule: Rule) -> Option<(Fixity, usize)> {
+    PRECEDENCE
+        .iter()
+        .enumerate()
+        .find(|(_, (_, rules))| rules.contains(&rule))
+        .map(|(level, (fixity, _))| (*fixity, (level + 1) * 10))
+}
+
+/// The depth of Pratt recursion at each primary of one flat `expr`, or a fatal error
+/// where it would pass the limit.
+///
+/// The Pratt parser recurses once per prefix operator and once per infix operator whose
+/// right side binds tighter; `x == not y == not z …` nests without bound. This replays
+/// its descent with an explicit stack (the binding powers of the open calls, as in pest's
+/// `expr`, `nud` and `led`) before it runs, so its real recursion stays bounded.
+fn pratt_depths(ctx: &Ctx, pairs: &[Pair<'_, Rule>], depth: usize) -> Lowered<Vec<usize>> {
+    let mut open = vec![0];
+    let mut depths = Vec::new();
+    for pair in pairs {
+        match operator(pair.as_rule()) {
+            Some((Fixity::Prefix, power)) => open.push(power - 1),
+            Some((fixity, power)) => {
+                while open.last().is_some_and(|top| *top >= power) {
+                    open.pop();
+                }
+                if fixity == Fixity::Infix {
+                    open.push(power);
+                }
+            }
+            None => depths.push(depth + open.len() - 1),
+        }
+        if depth + open.len() > ctx.max_nesting {
+            return Err(ctx.fatal(messages::nesting_too_deep(ctx.max_nesting, ctx.span(pair))));
+        }
+    }
+    Ok(depths)
+}
+
+/// Lowers an expression whose root sits `depth` levels down its tree.
+fn lower_expr(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+    let mut pairs = pair.into_inner();
+    // An operand alone (a bracket's content, a branch, an argument) skips the Pratt
+    // parser: deep nesting then costs fewer stack frames per level.
+    if pairs.len() == 1 {
+        let primary = pairs.next().expect("an `expr` has an operand");
+        return lower_primary(ctx, primary, depth);
+    }
+    lower_operators(ctx, pairs.collect(), depth)
+}
+
+/// Lowers an expression with operators through the Pratt parser.
+fn lower_operators(ctx: &Ctx, pairs: Vec<Pair<'_, Rule>>, depth: usize) -> Lowered<Tall> {
+    let depths = pratt_depths(ctx, &pairs, depth)?;
+    let next_primary = Cell::new(0);
+    PRATT
+        .map_primary(|primary| {
+            if ctx.failed.get() {
+                return Err(Fatal);
+            }
+            let idx = next_primary.get();
+            next_primary.set(idx + 1);
+            lower_primary(ctx, primary, depths[idx])
+        })
+        .map_prefix(|op, operand| lower_prefix(ctx, op, operand?, depth))
+        .map_infix(|left, op, right| lower_infix(ctx, left?, op, right?, depth))
+        .map_postfix(|operand, op| lower_postfix(ctx, operand?, op, depth))
+        .parse(pairs.into_iter())
+}
+
+fn lower_prefix(ctx: &Ctx, op: Pair<'_, Rule>, operand: Tall, depth: usize) -> Lowered<Tall> {
+    let at = ctx.span(&op);
+    let span = at.to(operand.expr.span);
+    let kind = match op.as_rule() {
+        Rule::not_op => ExprKind::Not(operand.expr),
+        Rule::neg_op => ExprKind::Neg(operand.expr),
+        rule => unreachable!("expr: {rule:?} is not a prefix operator"),
+    };
+    ctx.node(kind, span, operand.height + 1, depth, at)
+}
+
+fn lower_infix(
+    ctx: &Ctx,
+    left: Tall,
+    op: Pair<'_, Rule>,
+    right: Tall,
+    depth: usize,
+) -> Lowered<Tall> {
+    let at = ctx.span(&op);
+    let height = left.height.max(right.height) + 1;
+    let span = left.expr.span.to(right.expr.span);
+    let kind = ExprKind::Binary(lower_binary_op(op.as_rule()), left.expr, right.expr);
+    ctx.node(kind, span, height, depth, at)
+}
+
+fn lower_postfix(ctx: &Ctx, operand: Tall, op: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+    let at = ctx.span(&op);
+    let span = operand.expr.span.to(at);
+    let kind = match op.as_rule() {
+        Rule::field_op => ExprKind::Field(operand.expr, lower_field_op(ctx, op)),
+        Rule::is_some_op => ExprKind::IsSome(operand.expr),
+        Rule::is_none_op => ExprKind::IsNone(operand.expr),
+        rule => unreachable!("expr: {rule:?} is not a postfix operator"),
+    };
+    ctx.node(kind, span, operand.height + 1, depth, at)
+}
+
+fn lower_binary_op(rule: Rule) -> BinaryOp {
+    match rule {
+        Rule::or_op => BinaryOp::Or,
+        Rule::and_op => BinaryOp::And,
+        Rule::eq_op => BinaryOp::Eq,
+        Rule::ne_op => BinaryOp::Ne,
+        Rule::le_op => BinaryOp::Le,
+        Rule::ge_op => BinaryOp::Ge,
+        Rule::lt_op => BinaryOp::Lt,
+        Rule::gt_op => BinaryOp::Gt,
+        Rule::not_in_op => BinaryOp::NotIn,
+        Rule::in_op => BinaryOp::In,
+        Rule::subset_op => BinaryOp::Subset,
+        Rule::union_op => BinaryOp::Union,
+        Rule::without_op => BinaryOp::Without,
+        Rule::add_op => BinaryOp::Add,
+        Rule::sub_op => BinaryOp::Sub,
+        Rule::intersect_op => BinaryOp::Intersect,
+        Rule::mul_op => BinaryOp::Mul,
+        rule => unreachable!("expr: {rule:?} is not an infix operator"),
+    }
+}
+
+fn lower_field_op(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
+    let mut cursor = Cursor::new(pair);
+    let field = lower_ident(ctx, cursor.expect(Rule::ident));
+    cursor.finish();
+    field
+}
+
+/// Lowers one operand (`primary` is a silent rule: the pair is the operand itself).
+///
+/// Only the operands that hold expressions recurse; the others are lowered in
+/// [`lower_literal`], which keeps this function's frame small on the recursive path.
+fn lower_primary(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+    match pair.as_rule() {
+        Rule::quantifier => lower_quantifier(ctx, pair, depth),
+        Rule::if_expr => lower_if_expr(ctx, pair, depth),
+        Rule::set_literal => lower_set_literal(ctx, pair, depth),
+        Rule::call => lower_call(ctx, pair, depth),
+        Rule::paren => lower_paren(ctx, pair, depth),
+        _ => lower_literal(ctx, pair, depth),
+    }
+}
+
+/// Lowers an operand with no expression inside: a literal, a name or a key reference.
+fn lower_literal(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+    let span = ctx.span(&pair);
+    let kind = match pair.as_rule() {
+        Rule::key_ref => {
+            let (record, key) = lower_key_ref(ctx, pair);
+            ExprKind::KeyRef(record, key)
+        }
+        Rule::name => ExprKind::Name(lower_name(ctx, pair)),
+        Rule::date => ExprKind::Date(lower_date(ctx, pair)),
+        Rule::int => ExprKind::Int(lower_int(ctx, pair)),
+        Rule::string => ExprKind::Text(lower_string(ctx, pair).value),
+        Rule::bool_lit => ExprKind::Bool(lower_bool_lit(pair)),
+        Rule::none_lit => ExprKind::None,
+        rule => unreachable!("primary: unexpected {rule:?}"),
+    };
+    ctx.node(kind, span, 1, depth, span)
+}
+
+fn lower_quantifier(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let kind_pair = cursor.expect(Rule::quantifier_kind);
+    let at = ctx.span(&kind_pair);
+    let quantifier = lower_quantifier_kind(kind_pair);
+    let var = lower_ident(ctx, cursor.expect(Rule::ident));
+    let [set, body] = lower_expr_array(ctx, &mut cursor, depth + 1)?;
+    cursor.finish();
+    let height = set.height.max(body.height) + 1;
+    let kind = ExprKind::Quantified(quantifier, var, set.expr, body.expr);
+    ctx.node(kind, span, height, depth, at)
+}
+
+fn lower_quantifier_kind(pair: Pair<'_, Rule>) -> Quantifier {
+    match pair.as_str() {
+        "any" => Quantifier::Any,
+        "all" => Quantifier::All,
+        other => unreachable!("quantifier_kind: `{other}` is neither `any` nor `all`"),
+    }
+}
+
+fn lower_if_expr(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+    let span = ctx.span(&pair);
+    let at = Span::new(ctx.id, span.start as usize, span.start as usize + 2);
+    let mut cursor = Cursor::new(pair);
+    let [condition, then, otherwise] = lower_expr_array(ctx, &mut cursor, depth + 1)?;
+    cursor.finish();
+    let height = condition.height.max(then.height).max(otherwise.height) + 1;
+    let kind = ExprKind::If(condition.expr, then.expr, otherwise.expr);
+    ctx.node(kind, span, height, depth, at)
+}
+
+/// Lowers the next `N` children of a cursor, all expressions.
+fn lower_expr_array<const N: usize>(
+    ctx: &Ctx,
+    cursor: &mut Cursor<'_>,
+    depth: usize,
+) -> Lowered<[Tall; N]> {
+    let mut lowered = Vec::with_capacity(N);
+    for _ in 0..N {
+        lowered.push(lower_expr(ctx, cursor.expect(Rule::expr), depth)?);
+    }
+    Ok(lowered
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("exactly {N} expressions were lowered")))
+}
+
+fn lower_set_literal(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+    let span = ctx.span(&pair);
+    let at = Span::new(ctx.id, span.start as usize, span.start as usize + 1);
+    let mut cursor = Cursor::new(pair);
+    let (elements, height) = lower_exprs(ctx, cursor.many(Rule::expr), depth + 1)?;
+    cursor.finish();
+    ctx.node(ExprKind::Set(elements), span, height + 1, depth, at)
+}
+
+fn lower_call(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let function = lower_ident(ctx, cursor.expect(Rule::ident));
+    let at = function.span;
+    let (args, height) = lower_exprs(ctx, cursor.many(Rule::expr), depth + 1)?;
+    cursor.finish();
+    ctx.node(ExprKind::Call(function, args), span, height + 1, depth, at)
+}
+
+/// Lowers a list of expressions and returns the tallest height among them (0 if none).
+fn lower_exprs(ctx: &Ctx, pairs: Vec<Pair<'_, Rule>>, depth: usize) -> Lowered<(Vec<Expr>, usize)> {
+    let mut exprs = Vec::with_capacity(pairs.len());
+    let mut height = 0;
+    for pair in pairs {
+        let tall = lower_expr(ctx, pair, depth)?;
+        height = height.max(tall.height);
+        exprs.push(*tall.expr);
+    }
+    Ok((exprs, height))
+}
+
+/// Lowers `(e)` to `e`, with a span that takes in the parentheses.
+fn lower_paren(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let mut inner = lower_expr(ctx, cursor.expect(Rule::expr), depth)?;
+    cursor.finish();
+    inner.expr.span = span;
+    Ok(inner)
+}
+
+fn lower_key_ref(ctx: &Ctx, pair: Pair<'_, Rule>) -> (Ident, Text) {
+    let mut cursor = Cursor::new(pair);
+    let record = lower_ident(ctx, cursor.expect(Rule::ident));
+    let key = lower_string(ctx, cursor.expect(Rule::string));
+    cursor.finish();
+    (record, key)
+}
+
+fn lower_name(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
+    let mut cursor = Cursor::new(pair);
+    let name = lower_ident(ctx, cursor.expect(Rule::ident));
+    cursor.finish();
+    name
+}
+
+// ---------------------------------------------------------------- tokens
+
+fn lower_ident(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
+    Ident {
+        name: pair.as_str().to_owned(),
+        span: ctx.span(&pair),
+    }
+}
+
+/// Lowers the remaining children of a cursor, all names (`a, b, c` lists).
+fn lower_idents(ctx: &Ctx, cursor: &mut Cursor<'_>) -> Vec<Ident> {
+    cursor
+        .many(Rule::ident)
+        .into_iter()
+        .map(|pair| lower_ident(ctx, pair))
+        .collect()
+}
+
+fn lower_bool_lit(pair: Pair<'_, Rule>) -> bool {
+    match pair.as_str() {
+        "true" => true,
+        "false" => false,
+        other => unreachable!("bool_lit: `{other}` is neither `true` nor `false`"),
+    }
+}
+
+/// Lowers an integer literal; `_` separates digit groups. Out of range is reported and
+/// lowered as 0 so lowering can go on.
+fn lower_int(ctx: &Ctx, pair: Pair<'_, Rule>) -> i64 {
+    let digits: String = pair.as_str().chars().filter(|ch| *ch != '_').collect();
+    digits.parse().unwrap_or_else(|_| {
+        ctx.report(messages::integer_too_large(
+            pair.as_str(),
+            &format!("`{}`", i64::MAX),
+            ctx.span(&pair),
+        ));
+        0
+    })
+}
+
+/// Lowers a date literal, reporting one that is not on the calendar.
+fn lower_date(ctx: &Ctx, pair: Pair<'_, Rule>) -> Date {
+    Date::parse(pair.as_str()).unwrap_or_else(|| {
+        ctx.report(messages::invalid_date(pair.as_str(), ctx.span(&pair)));
+        Date(0)
+    })
+}
+
+/// Lowers a string literal: resolves the escapes `\"`, `\\`, `\n`, `\t` and `\u{XXXX}`,
+/// and folds line breaks.
+///
+/// A line break written inside the quotes, together with the spaces and tabs around it
+/// (and any blank lines), reads as one space: long legal texts can wrap across lines
+/// without changing their value. Write `\n` for a real line break.
+fn lower_string(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let inner = cursor.expect(Rule::string_inner);
+    cursor.finish();
+    let offset = inner.as_span().start();
+    let raw = inner.as_str();
+    let mut value = String::with_capacity(raw.len());
+    // How many characters at the end of `value` are raw spaces or tabs (or a fold),
+    // which a following line break swallows.
+    let mut trailing_blanks = 0usize;
+    let mut chars = raw.char_indices().peekable();
+    while let Some((idx, ch)) = chars.next() {
+        match ch {
+            '\\' => {
+                let (_, escape) = chars
+                    .next()
+                    .expect("the grammar puts a character after `\\`");
+                let resolved = match escape {
+                    '"' => '"',
+                    '\\' => '\\',
+                    'n' => '\n',
+                    't' => '\t',
+                    'u' => {
+                        let close = raw[idx..].find('}').expect("the grammar closes `\\u{`") + idx;
+                        while chars.next_if(|(at, _)| *at <= close).is_some() {}
+                        let hex = &raw[idx + 3..close];
+                        u32::from_str_radix(hex, 16)
+                            .ok()
+                            .and_then(char::from_u32)
+                            .unwrap_or_else(|| {
+                                let span = Span::new(ctx.id, offset + idx, offset + close + 1);
+                                ctx.report(messages::invalid_escape(&raw[idx..=close], span));
+                                char::REPLACEMENT_CHARACTER
+                            })
+                    }
+                    other => unreachable!("string_char: the grammar has no escape `\\{other}`"),
+                };
+                value.push(resolved);
+                trailing_blanks = 0;
+            }
+            '\r' | '\n' => {
+                value.truncate(value.len() - trailing_blanks);
+                while chars
+                    .next_if(|(_, next)| matches!(next, ' ' | '\t' | '\r' | '\n'))
+                    .is_some()
+                {}
+                value.push(' ');
+                trailing_blanks = 1;
+            }
+            ' ' | '\t' => {
+                value.push(ch);
+                trailing_blanks += 1;
+            }
+            _ => {
+                value.push(ch);
+                trailing_blanks = 0;
+            }
+        }
+    }
+    Text { value, span }
 }

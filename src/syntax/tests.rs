@@ -1,0 +1,1246 @@
+//! Tests of the parsing stage: syntax trees as S-expressions, syntax errors as their
+//! one-line message and the text under their span, and the nesting limits.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use super::ast::*;
+use super::{DEFAULT_MAX_NESTING, parse_with_limit};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::SourceMap;
+
+// ---------------------------------------------------------------- helpers
+
+fn parse_text(text: &str, max_nesting: usize) -> (SourceMap, Result<Module, Vec<Diagnostic>>) {
+    let mut sources = SourceMap::new();
+    let id = sources.add("test.pol", text);
+    let result = parse_with_limit(&sources, id, max_nesting);
+    (sources, result)
+}
+
+fn parse_ok(text: &str) -> Module {
+    match parse_text(text, DEFAULT_MAX_NESTING).1 {
+        Ok(module) => module,
+        Err(diagnostics) => panic!("expected {text:?} to parse, got {diagnostics:#?}"),
+    }
+}
+
+/// Parses a module and compares the dump of its items, one per line.
+fn check(input: &str, expected: &str) {
+    let module = parse_ok(input);
+    let dumped: Vec<String> = module.items.iter().map(dump_item).collect();
+    assert_eq!(dumped.join("\n"), expected.trim(), "input: {input}");
+}
+
+/// Parses an expression (as the value of a `let`) and compares its dump.
+fn check_expr(input: &str, expected: &str) {
+    let module = parse_ok(&format!("policy \"p\"\nlet x = {input}\n"));
+    match module.items.as_slice() {
+        [Item::Let(decl)] => assert_eq!(dump_expr(&decl.value), expected, "input: {input}"),
+        items => panic!("expected one `let`, got {items:?}"),
+    }
+}
+
+/// Parses a text that must fail with one diagnostic, and compares its code, message,
+/// the text under its primary span and its help.
+fn check_error(input: &str, code: Code, message: &str, under_span: &str, help: Option<&str>) {
+    let (sources, result) = parse_text(input, DEFAULT_MAX_NESTING);
+    let diagnostics = match result {
+        Ok(module) => panic!("expected {input:?} to fail, got {module:#?}"),
+        Err(diagnostics) => diagnostics,
+    };
+    let [diagnostic] = diagnostics.as_slice() else {
+        panic!("expected one diagnostic for {input:?}, got {diagnostics:#?}");
+    };
+    assert_eq!(diagnostic.message, message, "input: {input:?}");
+    assert_eq!(diagnostic.code, code, "input: {input:?}");
+    let span = diagnostic.span().expect("syntax errors have a span");
+    assert_eq!(sources.snippet(span), under_span, "input: {input:?}");
+    assert_eq!(diagnostic.help.as_deref(), help, "input: {input:?}");
+}
+
+fn dump_expr(expr: &Expr) -> String {
+    let mut out = String::new();
+    write_expr(&mut out, expr);
+    out
+}
+
+fn write_expr(out: &mut String, expr: &Expr) {
+    let mut list = |head: &str, parts: &[&Expr]| {
+        out.push('(');
+        out.push_str(head);
+        for part in parts {
+            out.push(' ');
+            write_expr(out, part);
+        }
+        out.push(')');
+    };
+    match &expr.kind {
+        ExprKind::Bool(value) => out.push_str(&value.to_string()),
+        ExprKind::Int(value) => out.push_str(&value.to_string()),
+        ExprKind::Text(value) => out.push_str(&format!("{value:?}")),
+        ExprKind::Date(date) => out.push_str(&date.to_string()),
+        ExprKind::None => out.push_str("none"),
+        ExprKind::Name(name) => out.push_str(&name.name),
+        ExprKind::KeyRef(record, key) => {
+            let _ = write!(out, "(key {} {:?})", record.name, key.value);
+        }
+        ExprKind::Field(base, field) => {
+            out.push_str("(. ");
+            write_expr(out, base);
+            let _ = write!(out, " {})", field.name);
+        }
+        ExprKind::Call(function, args) => {
+            let args: Vec<&Expr> = args.iter().collect();
+            list(&format!("call {}", function.name), &args);
+        }
+        ExprKind::Set(elements) => {
+            let elements: Vec<&Expr> = elements.iter().collect();
+            list("set", &elements);
+        }
+        ExprKind::Not(operand) => list("not", &[operand]),
+        ExprKind::Neg(operand) => list("neg", &[operand]),
+        ExprKind::IsSome(operand) => list("is-some", &[operand]),
+        ExprKind::IsNone(operand) => list("is-none", &[operand]),
+        ExprKind::Binary(op, left, right) => list(op.as_str(), &[left, right]),
+        ExprKind::Quantified(quantifier, var, set, body) => {
+            let head = match quantifier {
+                Quantifier::Any => "any",
+                Quantifier::All => "all",
+            };
+            list(&format!("{head} {}", var.name), &[set, body]);
+        }
+        ExprKind::If(condition, then, otherwise) => list("if", &[condition, then, otherwise]),
+    }
+}
+
+fn dump_type(ty: &TypeExpr) -> String {
+    let base = match &ty.kind {
+        TypeKind::Named(name) => name.name.clone(),
+        TypeKind::Set(element) => format!("(Set {})", dump_type(element)),
+        TypeKind::List(element) => format!("(List {})", dump_type(element)),
+    };
+    if ty.optional {
+        format!("{base}?")
+    } else {
+        base
+    }
+}
+
+fn names(idents: &[Ident]) -> String {
+    idents
+        .iter()
+        .map(|ident| ident.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn dump_fact_value(value: &FactValue) -> String {
+    match value {
+        FactValue::Unknown(_) => "unknown".to_owned(),
+        FactValue::None(_) => "none".to_owned(),
+        FactValue::Bool(value, _) => value.to_string(),
+        FactValue::Int(value, _) => value.to_string(),
+        FactValue::Text(text) => format!("{:?}", text.value),
+        FactValue::Date(date, _) => date.to_string(),
+        FactValue::Variant(name) => format!("'{}", name.name),
+        FactValue::Set(values, _) => {
+            let values: Vec<String> = values.iter().map(dump_fact_value).collect();
+            format!("{{{}}}", values.join(" "))
+        }
+    }
+}
+
+fn dump_subject(subject: &SubjectRef) -> String {
+    match subject {
+        SubjectRef::Key(text) => format!("{:?}", text.value),
+        SubjectRef::Position(n, _) => format!("#{n}"),
+    }
+}
+
+fn dump_item(item: &Item) -> String {
+    match item {
+        Item::Use(decl) => match &decl.target {
+            UseTarget::Std(path) => {
+                let path: Vec<&str> = path.iter().map(|part| part.name.as_str()).collect();
+                format!("(use {})", path.join("."))
+            }
+            UseTarget::File(file) => format!("(use {:?})", file.value),
+        },
+        Item::Enum(decl) => format!("(enum {} {})", decl.name.name, names(&decl.variants)),
+        Item::Record(decl) => {
+            let mut out = format!("(record {}", decl.name.name);
+            if let Some(key) = &decl.key {
+                let _ = write!(out, " key={}", key.name);
+            }
+            for field in &decl.fields {
+                let _ = write!(out, " ({} {})", field.name.name, dump_type(&field.ty));
+            }
+            out + ")"
+        }
+        Item::Let(decl) => {
+            let ty = decl.ty.as_ref().map(|ty| format!(": {}", dump_type(ty)));
+            format!(
+                "(let {}{} {})",
+                decl.name.name,
+                ty.unwrap_or_default(),
+                dump_expr(&decl.value)
+            )
+        }
+        Item::Fn(decl) => {
+            let params: Vec<String> = decl
+                .params
+                .iter()
+                .map(|param| format!("({} {})", param.name.name, dump_type(&param.ty)))
+                .collect();
+            let result = decl
+                .result
+                .as_ref()
+                .map(|ty| format!(" -> {}", dump_type(ty)));
+            format!(
+                "(fn {} ({}){} {})",
+                decl.name.name,
+                params.join(" "),
+                result.unwrap_or_default(),
+                dump_expr(&decl.body)
+            )
+        }
+        Item::Obligation(decl) => format!("(obligation {} {:?})", decl.name.name, decl.text.value),
+        Item::Decide(decl) => {
+            let date = decl
+                .date
+                .as_ref()
+                .map(|date| format!(" on {}", dump_expr(date)));
+            format!(
+                "(decide {} {}{})",
+                decl.var.name,
+                decl.record.name,
+                date.unwrap_or_default()
+            )
+        }
+        Item::Default(decl) => {
+            let reason = decl
+                .reason
+                .as_ref()
+                .map(|text| format!(" {:?}", text.value));
+            format!(
+                "(default {}{})",
+                decl.effect.as_str(),
+                reason.unwrap_or_default()
+            )
+        }
+        Item::Rule(decl) => {
+            let mut out = format!("(rule {} {}", decl.name.name, decl.effect.as_str());
+            for clause in &decl.clauses {
+                let clause = match clause {
+                    RuleClause::When(expr) => format!("(when {})", dump_expr(expr)),
+                    RuleClause::Unless(expr) => format!("(unless {})", dump_expr(expr)),
+                    RuleClause::Because(text) => format!("(because {:?})", text.value),
+                    RuleClause::Cite(text) => format!("(cite {:?})", text.value),
+                    RuleClause::Oblige(names_, _) => format!("(oblige {})", names(names_)),
+                    RuleClause::Effective(date, _) => format!("(effective {date})"),
+                    RuleClause::Until(date, _) => format!("(until {date})"),
+                    RuleClause::ExceptionTo(names_, _) => {
+                        format!("(exception-to {})", names(names_))
+                    }
+                };
+                out.push(' ');
+                out.push_str(&clause);
+            }
+            out + ")"
+        }
+        Item::Test(decl) => {
+            let mut out = format!("(test {:?}", decl.name.value);
+            if let Some((date, _)) = decl.as_of {
+                let _ = write!(out, " (as-of {date})");
+            }
+            for fact in &decl.facts {
+                let _ = write!(out, " (fact {}", fact.record.name);
+                for field in &fact.fields {
+                    let _ = write!(
+                        out,
+                        " ({} {})",
+                        field.name.name,
+                        dump_fact_value(&field.value)
+                    );
+                }
+                out.push(')');
+            }
+            for expect in &decl.expects {
+                let expected = match &expect.expected {
+                    Expected::Decided {
+                        effect,
+                        rules,
+                        obligations,
+                    } => {
+                        let by = if rules.is_empty() {
+                            "default".to_owned()
+                        } else {
+                            format!("({})", names(rules))
+                        };
+                        let oblige = obligations
+                            .as_ref()
+                            .map(|list| format!(" oblige ({})", names(list)));
+                        format!("{} by {by}{}", effect.as_str(), oblige.unwrap_or_default())
+                    }
+                    Expected::Undecided(None) => "undecided".to_owned(),
+                    Expected::Undecided(Some(paths)) => {
+                        let paths: Vec<String> = paths
+                            .iter()
+                            .map(|path| {
+                                format!(
+                                    "{}[{}].{}",
+                                    path.record.name,
+                                    dump_subject(&path.subject),
+                                    path.field.name
+                                )
+                            })
+                            .collect();
+                        format!("undecided missing ({})", paths.join(" "))
+                    }
+                };
+                let _ = write!(
+                    out,
+                    " (expect {} {expected})",
+                    dump_subject(&expect.subject)
+                );
+            }
+            out + ")"
+        }
+    }
+}
+
+// ---------------------------------------------------------------- precedence
+
+#[test]
+fn or_is_looser_than_and() {
+    check_expr("a or b and c", "(or a (and b c))");
+    check_expr("a and b or c", "(or (and a b) c)");
+}
+
+#[test]
+fn binary_operators_are_left_associative() {
+    check_expr("a or b or c", "(or (or a b) c)");
+    check_expr("a and b and c", "(and (and a b) c)");
+    check_expr("a == b == c", "(== (== a b) c)");
+    check_expr("a - b - c", "(- (- a b) c)");
+    check_expr("a - b + c", "(+ (- a b) c)");
+    check_expr("a * b * c", "(* (* a b) c)");
+    check_expr("a without b union c", "(union (without a b) c)");
+    check_expr("a intersect b * c", "(* (intersect a b) c)");
+}
+
+#[test]
+fn not_sits_between_and_and_comparisons() {
+    check_expr("not a and b", "(and (not a) b)");
+    check_expr("not a or b", "(or (not a) b)");
+    check_expr("not a == b", "(not (== a b))");
+    check_expr("not a in b union c", "(not (in a (union b c)))");
+    check_expr("a == not b", "(== a (not b))");
+    check_expr("not not a", "(not (not a))");
+}
+
+#[test]
+fn comparisons_share_one_level() {
+    check_expr("a <= b != c", "(!= (<= a b) c)");
+    check_expr("a < b > c", "(> (< a b) c)");
+    check_expr("a >= b == c", "(== (>= a b) c)");
+    check_expr("a in b subset c", "(subset (in a b) c)");
+    check_expr("a not in b == c", "(== (not in a b) c)");
+    check_expr("a subset b not in c", "(not in (subset a b) c)");
+}
+
+#[test]
+fn arithmetic_and_set_operators_bind_tighter_than_comparisons() {
+    check_expr("a < b + c", "(< a (+ b c))");
+    check_expr("a in b union c", "(in a (union b c))");
+    check_expr("a subset b intersect c", "(subset a (intersect b c))");
+    check_expr("a + b * c", "(+ a (* b c))");
+    check_expr("a union b intersect c", "(union a (intersect b c))");
+    check_expr("a without b * c == d", "(== (without a (* b c)) d)");
+}
+
+#[test]
+fn negation_binds_tighter_than_products_and_looser_than_postfix() {
+    check_expr("- a * b", "(* (neg a) b)");
+    check_expr("-a.b", "(neg (. a b))");
+    check_expr("- - 1", "(neg (neg 1))");
+    check_expr("a - -b", "(- a (neg b))");
+    check_expr("-x is some", "(neg (is-some x))");
+}
+
+#[test]
+fn postfix_operators_chain_left_to_right() {
+    check_expr(
+        "t.onward is some and t.onward.in_combat",
+        "(and (is-some (. t onward)) (. (. t onward) in_combat))",
+    );
+    check_expr("x is none is some", "(is-some (is-none x))");
+    check_expr("f(x).y", "(. (call f x) y)");
+    check_expr("Country[\"JP\"].code", "(. (key Country \"JP\") code)");
+    check_expr("(a or b).c", "(. (or a b) c)");
+}
+
+#[test]
+fn parentheses_override_precedence() {
+    check_expr("(a or b) and c", "(and (or a b) c)");
+    check_expr("a - (b - c)", "(- a (- b c))");
+    check_expr("not (a and b)", "(not (and a b))");
+}
+
+#[test]
+fn quantifier_body_extends_right() {
+    check_expr("any x in S: p or q", "(any x S (or p q))");
+    check_expr("a and all x in S: p or q", "(and a (all x S (or p q)))");
+    check_expr(
+        "all x in t.item.parts: any y in x.makers: y.ok",
+        "(all x (. (. t item) parts) (any y (. x makers) (. y ok)))",
+    );
+    check_expr("any x in a union b: x", "(any x (union a b) x)");
+}
+
+#[test]
+fn if_else_extends_right_and_chains() {
+    check_expr("if a then b else c or d", "(if a b (or c d))");
+    check_expr("if a then b else if c then d else e", "(if a b (if c d e))");
+    check_expr("x and if a then b else c", "(and x (if a b c))");
+}
+
+#[test]
+fn literals_sets_calls_and_key_refs() {
+    check_expr("{}", "(set)");
+    check_expr("{a, b,}", "(set a b)");
+    check_expr("{{1}, {}}", "(set (set 1) (set))");
+    check_expr("size(s) + 1", "(+ (call size s) 1)");
+    check_expr("f()", "(call f)");
+    check_expr("f(a, b or c,)", "(call f a (or b c))");
+    check_expr("Country[\"UA\"]", "(key Country \"UA\")");
+    check_expr("true or false", "(or true false)");
+    check_expr("x == none", "(== x none)");
+    check_expr("2014-04-01 <= d", "(<= 2014-04-01 d)");
+    check_expr("1_000_000 * 3", "(* 1000000 3)");
+    check_expr("9_223_372_036_854_775_807", "9223372036854775807");
+}
+
+#[test]
+fn keywords_inside_names_stay_names() {
+    check_expr("android or notable", "(or android notable)");
+    check_expr("is_some and in_combat", "(and is_some in_combat)");
+    check_expr("when or key or on", "(or (or when key) on)");
+}
+
+// ---------------------------------------------------------------- strings
+
+#[test]
+fn string_escapes_are_resolved() {
+    check_expr(r#""a\"b\\c\nd\te""#, r#""a\"b\\c\nd\te""#);
+    check_expr(r#""\u{41}\u{e9}\u{1F600}""#, "\"Aé😀\"");
+    check_expr(r#""// not a comment""#, r#""// not a comment""#);
+}
+
+#[test]
+fn line_breaks_in_strings_fold_to_one_space() {
+    check_expr(
+        "\"transfers to a party\n      to a conflict\"",
+        r#""transfers to a party to a conflict""#,
+    );
+    check_expr("\"trailing   \r\n\t  blanks\"", r#""trailing blanks""#);
+    check_expr("\"blank\n\n   lines\"", r#""blank lines""#);
+    check_expr("\"kept\\n  \n  escape\"", r#""kept\n escape""#);
+}
+
+#[test]
+fn invalid_unicode_escape_is_reported_at_the_escape() {
+    check_error(
+        "policy \"p\"\nlet x = \"a\\u{D800}b\"",
+        Code::InvalidEscape,
+        "invalid escape `\\u{D800}` in a string",
+        "\\u{D800}",
+        Some(
+            "`\\u{…}` takes 1 to 6 hex digits naming a Unicode scalar value: up to `10FFFF`, \
+             without the surrogates `D800` to `DFFF`",
+        ),
+    );
+    check_error(
+        "policy \"p\"\nlet x = \"\\u{110000}\"",
+        Code::InvalidEscape,
+        "invalid escape `\\u{110000}` in a string",
+        "\\u{110000}",
+        Some(
+            "`\\u{…}` takes 1 to 6 hex digits naming a Unicode scalar value: up to `10FFFF`, \
+             without the surrogates `D800` to `DFFF`",
+        ),
+    );
+}
+
+#[test]
+fn unknown_escape_is_reported_at_the_escape() {
+    check_error(
+        "policy \"p\"\nlet x = \"tab\\q\"",
+        Code::InvalidEscape,
+        "invalid escape `\\q` in a string",
+        "\\q",
+        Some("a string can contain the escapes `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{…}`"),
+    );
+}
+
+// ---------------------------------------------------------------- literals
+
+#[test]
+fn impossible_date_names_the_month_end() {
+    check_error(
+        "policy \"p\"\nlet d = 2023-02-30",
+        Code::InvalidDate,
+        "`2023-02-30` is not a calendar date",
+        "2023-02-30",
+        Some("February 2023 ends on `2023-02-28`"),
+    );
+    check_error(
+        "policy \"p\"\nrule r: deny { effective 2024-04-31 }",
+        Code::InvalidDate,
+        "`2024-04-31` is not a calendar date",
+        "2024-04-31",
+        Some("April 2024 ends on `2024-04-30`"),
+    );
+    check_error(
+        "policy \"p\"\nlet d = 2023-13-01",
+        Code::InvalidDate,
+        "`2023-13-01` is not a calendar date",
+        "2023-13-01",
+        Some("months go from `01` to `12`"),
+    );
+}
+
+#[test]
+fn leap_day_is_a_date() {
+    check_expr("2024-02-29", "2024-02-29");
+}
+
+#[test]
+fn integer_past_i64_is_reported() {
+    check_error(
+        "policy \"p\"\nlet n = 9_223_372_036_854_775_808",
+        Code::IntegerTooLarge,
+        "integer `9_223_372_036_854_775_808` is too large",
+        "9_223_372_036_854_775_808",
+        Some("the largest allowed here is `9223372036854775807`"),
+    );
+}
+
+#[test]
+fn every_literal_problem_is_reported() {
+    let (_, result) = parse_text(
+        "policy \"p\"\nlet a = 2023-02-30\nlet b = 99999999999999999999\nlet c = \"\\u{DFFF}\"\n",
+        DEFAULT_MAX_NESTING,
+    );
+    let codes: Vec<Code> = result.unwrap_err().iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        [
+            Code::InvalidDate,
+            Code::IntegerTooLarge,
+            Code::InvalidEscape
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- declarations
+
+#[test]
+fn header_with_source() {
+    let module = parse_ok("policy \"Title\" source \"Decision of 2014\"\n");
+    assert_eq!(module.header.kind, HeaderKind::Policy);
+    assert_eq!(module.header.title.value, "Title");
+    assert_eq!(module.header.source.unwrap().value, "Decision of 2014");
+    let module = parse_ok("module \"Shared\"");
+    assert_eq!(module.header.kind, HeaderKind::Module);
+    assert!(module.header.source.is_none() && module.items.is_empty());
+}
+
+#[test]
+fn every_item_kind() {
+    check(
+        r#"policy "p"
+use std.dates
+use "schema.pol"
+enum Category { rescue, transport, }
+record Country key code { code: Text, since: Date? tags: Set<Text> hops: List<Set<Country>?> }
+record Note { text: Text }
+let home = Country["JP"]
+let limit: Int = 3
+fn ok(c: Country, day: Date,) -> Bool = c.since is some
+fn zero() = 0
+obligation consent "prior consent"
+decide t: Transfer on t.date
+decide s: Shipment
+default deny because "no rule permits this"
+default permit
+rule r: permit {}
+test "t" {}
+"#,
+        r#"
+(use std.dates)
+(use "schema.pol")
+(enum Category rescue transport)
+(record Country key=code (code Text) (since Date?) (tags (Set Text)) (hops (List (Set Country)?)))
+(record Note (text Text))
+(let home (key Country "JP"))
+(let limit: Int 3)
+(fn ok ((c Country) (day Date)) -> Bool (is-some (. c since)))
+(fn zero () 0)
+(obligation consent "prior consent")
+(decide t Transfer on (. t date))
+(decide s Shipment)
+(default deny "no rule permits this")
+(default permit)
+(rule r permit)
+(test "t")
+"#,
+    );
+}
+
+#[test]
+fn every_rule_clause() {
+    check(
+        r#"policy "p"
+rule r: deny {
+  when a
+  unless b or c
+  because "reason"
+  cite "Art. 1"
+  oblige o1, o2
+  effective 2014-04-01
+  until 2030-01-01
+  exception to x, y
+  when d
+}
+"#,
+        r#"(rule r deny (when a) (unless (or b c)) (because "reason") (cite "Art. 1") (oblige o1 o2) (effective 2014-04-01) (until 2030-01-01) (exception-to x y) (when d))"#,
+    );
+}
+
+#[test]
+fn every_test_construct() {
+    check(
+        r#"policy "p"
+test "cases" {
+  as of 2023-12-22
+  Country { code: "UA", in_combat: unknown, since: none, tags: {"a", "b",}, n: 1, ok: true }
+  Item { id: "x", category: rescue, parts: {rescue, {}}, day: 2020-01-01 }
+  Empty {}
+  expect "t1" permit by r1, r2 oblige o1, o2
+  expect "t2" deny by r3
+  expect #2 deny by default
+  expect #1 permit by default oblige o
+  expect "t3" undecided missing Country["UA"].in_combat, Transfer[#1].consent
+  expect "t4" undecided
+}
+"#,
+        r#"(test "cases" (as-of 2023-12-22) (fact Country (code "UA") (in_combat unknown) (since none) (tags {"a" "b"}) (n 1) (ok true)) (fact Item (id "x") (category 'rescue) (parts {'rescue {}}) (day 2020-01-01)) (fact Empty) (expect "t1" permit by (r1 r2) oblige (o1 o2)) (expect "t2" deny by (r3)) (expect #2 deny by default) (expect #1 permit by default oblige (o)) (expect "t3" undecided missing (Country["UA"].in_combat Transfer[#1].consent)) (expect "t4" undecided))"#,
+    );
+}
+
+#[test]
+fn sample_with_every_construct_parses() {
+    let text = include_str!("testdata/all_constructs.pol");
+    let module = parse_ok(text);
+    assert_eq!(module.items.len(), 16);
+    let rule = module
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Rule(rule) if rule.name.name == "x" => Some(rule),
+            _ => None,
+        })
+        .unwrap();
+    let whens: Vec<String> = rule
+        .clauses
+        .iter()
+        .map(|clause| match clause {
+            RuleClause::When(expr) => dump_expr(expr),
+            other => panic!("unexpected clause {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        whens,
+        [
+            "(any p (. (. t item) joint_partners) (or (. p in_combat) (and (not (not in p (set home))) (>= (+ (call size (. (. t item) joint_partners)) 1) (neg 2)))))",
+            "(if (. t consent) (== (. t exporter) home) false)",
+            "(subset (union (. (. t item) joint_partners) (set home)) (without (intersect (set home) (set)) (set)))",
+        ]
+    );
+    assert_eq!(module.comments.len(), 1);
+}
+
+// ---------------------------------------------------------------- spans and comments
+
+#[test]
+fn spans_cover_what_they_name() {
+    let text = "policy \"p\"\nrule r: permit {\n  when (a or b) and t.x is some\n}\n";
+    let (sources, result) = parse_text(text, DEFAULT_MAX_NESTING);
+    let module = result.unwrap();
+    let Item::Rule(rule) = &module.items[0] else {
+        panic!("expected a rule")
+    };
+    assert_eq!(
+        sources.snippet(rule.span),
+        "rule r: permit {\n  when (a or b) and t.x is some\n}"
+    );
+    assert_eq!(sources.snippet(rule.name.span), "r");
+    assert_eq!(sources.snippet(rule.effect_span), "permit");
+    let RuleClause::When(condition) = &rule.clauses[0] else {
+        panic!("expected `when`")
+    };
+    assert_eq!(sources.snippet(condition.span), "(a or b) and t.x is some");
+    let ExprKind::Binary(_, left, right) = &condition.kind else {
+        panic!("expected `and`")
+    };
+    assert_eq!(sources.snippet(left.span), "(a or b)");
+    assert_eq!(sources.snippet(right.span), "t.x is some");
+    assert_eq!(sources.snippet(module.span), text);
+}
+
+#[test]
+fn comments_are_collected_in_order() {
+    let text = "// head\npolicy \"p // not a comment\" // after header\n\
+                let x = \"\\\" // still a string\" // tail\r\n// last";
+    let (sources, result) = parse_text(text, DEFAULT_MAX_NESTING);
+    let module = result.unwrap();
+    let comments: Vec<(&str, &str)> = module
+        .comments
+        .iter()
+        .map(|comment| (comment.text.as_str(), sources.snippet(comment.span)))
+        .collect();
+    assert_eq!(
+        comments,
+        [
+            (" head", "// head"),
+            (" after header", "// after header"),
+            (" tail", "// tail"),
+            (" last", "// last"),
+        ]
+    );
+}
+
+#[test]
+fn byte_order_mark_is_skipped() {
+    let module = parse_ok("\u{FEFF}policy \"p\"\nlet x = 1\n");
+    assert_eq!(module.items.len(), 1);
+}
+
+#[test]
+fn crlf_line_endings_parse_with_byte_spans() {
+    let text = "policy \"p\"\r\nrule r: deny {\r\n  when a\r\n}\r\n";
+    let (sources, result) = parse_text(text, DEFAULT_MAX_NESTING);
+    let module = result.unwrap();
+    let Item::Rule(rule) = &module.items[0] else {
+        panic!("expected a rule")
+    };
+    assert_eq!(rule.span.start, 12);
+    assert_eq!(
+        sources.snippet(rule.span),
+        "rule r: deny {\r\n  when a\r\n}"
+    );
+    let RuleClause::When(condition) = &rule.clauses[0] else {
+        panic!("expected `when`")
+    };
+    assert_eq!(sources.snippet(condition.span), "a");
+}
+
+#[test]
+fn tabs_are_whitespace() {
+    check(
+        "policy\t\"p\"\n\trule\tr:\tdeny\t{\n\t\twhen\ta\tand\tb\n\t}\n",
+        "(rule r deny (when (and a b)))",
+    );
+}
+
+#[test]
+fn keyword_glued_to_a_name_is_a_name() {
+    // `rulefoo` is one word: it must not read as `rule foo`.
+    check_error(
+        "policy \"p\"\nrulefoo: permit {}",
+        Code::Syntax,
+        "expected a declaration or end of file, found `rulefoo`",
+        "rulefoo",
+        Some("to start a declaration, put a space after `rule`: `rule foo`"),
+    );
+}
+
+#[test]
+fn reserved_words_cannot_be_names_and_clause_words_can() {
+    for word in super::grammar::RESERVED {
+        let (_, result) = parse_text(
+            &format!("policy \"p\"\nlet {word} = 1"),
+            DEFAULT_MAX_NESTING,
+        );
+        assert!(result.is_err(), "`{word}` should be reserved");
+    }
+    for word in [
+        "when", "unless", "key", "on", "source", "to", "as", "of", "by", "missing",
+    ] {
+        check(
+            &format!("policy \"p\"\nlet {word} = {word}"),
+            &format!("(let {word} {word})"),
+        );
+    }
+}
+
+// ---------------------------------------------------------------- syntax errors
+
+#[test]
+fn missing_colon_after_rule_name() {
+    check_error(
+        "policy \"p\"\nrule x permit {}",
+        Code::Syntax,
+        "expected `:` after the rule name, found `permit`",
+        "permit",
+        None,
+    );
+}
+
+#[test]
+fn missing_colon_after_field_name() {
+    check_error(
+        "policy \"p\"\nrecord R { a Int }",
+        Code::Syntax,
+        "expected `:` after the field name, found `Int`",
+        "Int",
+        None,
+    );
+}
+
+#[test]
+fn allow_instead_of_an_effect() {
+    check_error(
+        "policy \"p\"\nrule x: allow {}",
+        Code::Syntax,
+        "expected `permit` or `deny`, found `allow`",
+        "allow",
+        Some("a rule's effect is `permit` or `deny`"),
+    );
+}
+
+#[test]
+fn unterminated_string_points_at_its_quote() {
+    check_error(
+        "policy \"p\"\nrule x: permit { because \"no end }\n",
+        Code::UnterminatedString,
+        "unterminated string",
+        "\"",
+        Some("add a `\"` where the string ends; write `\\\"` for a quote inside it"),
+    );
+}
+
+#[test]
+fn reserved_word_as_a_name() {
+    check_error(
+        "policy \"p\"\nrule rule: permit {}",
+        Code::Syntax,
+        "expected a name, found reserved word `rule`",
+        "rule",
+        Some("`rule` is a reserved word; choose another name"),
+    );
+}
+
+#[test]
+fn c_style_logical_operators() {
+    check_error(
+        "policy \"p\"\nrule x: permit { when a && b }",
+        Code::InvalidCharacter,
+        "unknown operator `&&`",
+        "&&",
+        Some("write `and` instead of `&&`: Pol spells its logical operators `and`, `or`, `not`"),
+    );
+    check_error(
+        "policy \"p\"\nlet x = a || b",
+        Code::InvalidCharacter,
+        "unknown operator `||`",
+        "||",
+        Some("write `or` instead of `||`: Pol spells its logical operators `and`, `or`, `not`"),
+    );
+    check_error(
+        "policy \"p\"\nlet x = !a",
+        Code::Syntax,
+        "expected an expression, found `!`",
+        "!",
+        Some("write `not` instead of `!`: Pol spells its logical operators `and`, `or`, `not`"),
+    );
+}
+
+#[test]
+fn single_equals_in_a_condition() {
+    check_error(
+        "policy \"p\"\nrule x: permit { when a = b }",
+        Code::Syntax,
+        "expected a rule clause or `}`, found `=`",
+        "=",
+        Some("to compare two values, write `==`"),
+    );
+}
+
+#[test]
+fn cyrillic_letter_in_a_name() {
+    check_error(
+        "policy \"p\"\nrule x: permit { when t.lеgal }",
+        Code::InvalidCharacter,
+        "invalid character `е` (U+0435) in a name",
+        "е",
+        Some(
+            "names are made of ASCII letters, digits and `_`; U+0435 looks like `e` but is a different character",
+        ),
+    );
+    check_error(
+        "policy \"p\"\nlet а = 1",
+        Code::InvalidCharacter,
+        "invalid character `а` (U+0430) in a name",
+        "а",
+        Some(
+            "names are made of ASCII letters, digits and `_`; U+0430 looks like `a` but is a different character",
+        ),
+    );
+}
+
+#[test]
+fn fullwidth_letter_in_a_name() {
+    check_error(
+        "policy \"p\"\nlet ｘ = 1",
+        Code::InvalidCharacter,
+        "invalid character `ｘ` (U+FF58) in a name",
+        "ｘ",
+        Some(
+            "names are made of ASCII letters, digits and `_`; U+FF58 looks like `x` but is a different character",
+        ),
+    );
+}
+
+#[test]
+fn curly_quotes_are_not_string_quotes() {
+    check_error(
+        "policy “p”",
+        Code::InvalidCharacter,
+        "invalid character `“` (U+201C)",
+        "“",
+        Some(
+            "outside strings and comments, Pol text is ASCII; U+201C looks like `\"` but is a different character",
+        ),
+    );
+}
+
+#[test]
+fn lone_closing_brace() {
+    check_error(
+        "policy \"p\"\n}",
+        Code::Syntax,
+        "expected a declaration or end of file, found `}`",
+        "}",
+        Some("this `}` has no opening bracket to close"),
+    );
+}
+
+#[test]
+fn empty_file_needs_a_header() {
+    check_error(
+        "",
+        Code::Syntax,
+        "unexpected end of file, expected `policy` or `module`",
+        "",
+        Some("a file starts with `policy \"title\"` or `module \"title\"`"),
+    );
+    check_error(
+        "// only a comment\n",
+        Code::Syntax,
+        "unexpected end of file, expected `policy` or `module`",
+        "",
+        Some("a file starts with `policy \"title\"` or `module \"title\"`"),
+    );
+}
+
+#[test]
+fn declaration_before_the_header() {
+    check_error(
+        "rule x: permit {}",
+        Code::Syntax,
+        "expected `policy` or `module`, found `rule`",
+        "rule",
+        Some("a file starts with `policy \"title\"` or `module \"title\"`"),
+    );
+}
+
+#[test]
+fn end_of_file_inside_a_rule_names_the_open_brace() {
+    let text = "policy \"p\"\nrule x: permit {\n  when a\n";
+    check_error(
+        text,
+        Code::Syntax,
+        "unexpected end of file, expected `}`",
+        "",
+        None,
+    );
+    let (sources, result) = parse_text(text, DEFAULT_MAX_NESTING);
+    let diagnostic = &result.unwrap_err()[0];
+    let [label] = diagnostic.secondary.as_slice() else {
+        panic!("expected one secondary label")
+    };
+    assert_eq!(sources.snippet(label.span), "{");
+    assert_eq!(label.message, "this `{` is never closed");
+    assert_eq!(label.span.start, 26);
+}
+
+#[test]
+fn end_of_file_inside_parentheses_and_after_equals() {
+    check_error(
+        "policy \"p\"\nlet x = (a",
+        Code::Syntax,
+        "unexpected end of file, expected `)`",
+        "",
+        None,
+    );
+    check_error(
+        "policy \"p\"\nlet x = ",
+        Code::Syntax,
+        "unexpected end of file, expected an expression",
+        "",
+        None,
+    );
+}
+
+#[test]
+fn missing_title_string() {
+    check_error(
+        "policy Title",
+        Code::Syntax,
+        "expected a string in double quotes, found `Title`",
+        "Title",
+        None,
+    );
+}
+
+#[test]
+fn missing_then() {
+    check_error(
+        "policy \"p\"\nlet x = if a b else c",
+        Code::Syntax,
+        "expected `then` after the condition, found `b`",
+        "b",
+        None,
+    );
+}
+
+// ---------------------------------------------------------------- nesting limits
+
+fn check_too_deep(text: &str) {
+    let started = Instant::now();
+    let (_, result) = parse_text(text, DEFAULT_MAX_NESTING);
+    let diagnostics = result.unwrap_err();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].code, Code::NestingTooDeep);
+    assert_eq!(
+        diagnostics[0].message,
+        "nesting is deeper than the limit of 256 levels"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+const DEEP: usize = 100_000;
+
+#[test]
+fn deep_parentheses_are_rejected() {
+    let text = format!(
+        "policy \"p\"\nlet x = {}a{}",
+        "(".repeat(DEEP),
+        ")".repeat(DEEP)
+    );
+    check_too_deep(&text);
+    // Unclosed, too: the pre-scan stops before pest looks for the closers.
+    check_too_deep(&format!("policy \"p\"\nlet x = {}", "(".repeat(DEEP)));
+}
+
+#[test]
+fn deep_sets_and_calls_are_rejected() {
+    check_too_deep(&format!(
+        "policy \"p\"\nlet x = {}{}",
+        "{".repeat(DEEP),
+        "}".repeat(DEEP)
+    ));
+    check_too_deep(&format!(
+        "policy \"p\"\nlet x = {}1{}",
+        "f(".repeat(DEEP),
+        ")".repeat(DEEP)
+    ));
+    check_too_deep(&format!(
+        "policy \"p\"\ntest \"t\" {{ R {{ f: {}{} }} }}",
+        "{".repeat(DEEP),
+        "}".repeat(DEEP)
+    ));
+}
+
+#[test]
+fn deep_types_are_rejected() {
+    check_too_deep(&format!(
+        "policy \"p\"\nrecord R {{ f: {}Int{} }}",
+        "Set<".repeat(DEEP),
+        ">".repeat(DEEP)
+    ));
+}
+
+#[test]
+fn long_runs_of_prefix_operators_are_rejected() {
+    check_too_deep(&format!("policy \"p\"\nlet x = {}x", "not ".repeat(DEEP)));
+    check_too_deep(&format!("policy \"p\"\nlet x = {}1", "- ".repeat(DEEP)));
+    check_too_deep(&format!("policy \"p\"\nlet x = {}1", "-".repeat(DEEP)));
+}
+
+#[test]
+fn prefix_operators_nesting_through_comparisons_are_rejected() {
+    check_too_deep(&format!(
+        "policy \"p\"\nlet x = a{}",
+        " == not a".repeat(DEEP)
+    ));
+}
+
+#[test]
+fn deep_if_chains_and_quantifiers_are_rejected() {
+    check_too_deep(&format!(
+        "policy \"p\"\nlet x = {}c",
+        "if a then b else ".repeat(DEEP)
+    ));
+    check_too_deep(&format!(
+        "policy \"p\"\nlet x = {}c",
+        "any x in s: ".repeat(DEEP)
+    ));
+}
+
+/// Flat chains nest only as trees, so pest reads them whole before lowering rejects
+/// them; they are shorter here to keep the unoptimised test build quick.
+const LONG: usize = 20_000;
+
+#[test]
+fn long_flat_chains_are_rejected_as_deep_trees() {
+    check_too_deep(&format!("policy \"p\"\nlet x = a{}", " or a".repeat(LONG)));
+    check_too_deep(&format!("policy \"p\"\nlet x = a{}", " + 1".repeat(LONG)));
+    check_too_deep(&format!("policy \"p\"\nlet x = a{}", ".f".repeat(LONG)));
+    check_too_deep(&format!(
+        "policy \"p\"\nlet x = a{}",
+        " is some".repeat(LONG)
+    ));
+}
+
+#[test]
+fn nesting_up_to_the_limit_parses() {
+    let depth = DEFAULT_MAX_NESTING - 10;
+    parse_ok(&format!(
+        "policy \"p\"\nlet x = {}a{}",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    ));
+    parse_ok(&format!(
+        "policy \"p\"\nlet x = {}a{}",
+        "f(".repeat(depth),
+        ")".repeat(depth)
+    ));
+    parse_ok(&format!(
+        "policy \"p\"\nlet x = {}c",
+        "if a then b else ".repeat(depth)
+    ));
+    parse_ok(&format!("policy \"p\"\nlet x = {}x", "not ".repeat(depth)));
+    parse_ok(&format!("policy \"p\"\nlet x = a{}", " or a".repeat(depth)));
+    parse_ok(&format!(
+        "policy \"p\"\nlet x = a{}",
+        " == not a".repeat(depth / 2)
+    ));
+    // Eight levels of the pre-scan's count in each repetition.
+    let mixed = "not (if a then b else any x in s: {f(-(".repeat(depth / 8);
+    parse_ok(&format!(
+        "policy \"p\"\nlet x = {mixed}1{}",
+        "))})".repeat(depth / 8)
+    ));
+}
+
+#[test]
+fn separate_expressions_do_not_add_up() {
+    // Each `when` and each set element is its own expression.
+    let clauses = "  when if a then b else c\n".repeat(DEFAULT_MAX_NESTING * 2);
+    parse_ok(&format!("policy \"p\"\nrule r: deny {{\n{clauses}}}"));
+    let elements = "if a then b else c, ".repeat(DEFAULT_MAX_NESTING * 2);
+    parse_ok(&format!("policy \"p\"\nlet x = {{{elements}}}"));
+    let lets = "let x = not a == not b\n".repeat(DEFAULT_MAX_NESTING * 2);
+    parse_ok(&format!("policy \"p\"\n{lets}"));
+}
+
+#[test]
+fn the_limit_can_be_set() {
+    let (sources, result) = parse_text("policy \"p\"\nlet x = ((a))\nlet y = ((((a))))", 3);
+    let diagnostics = result.unwrap_err();
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(
+        diagnostics[0].message,
+        "nesting is deeper than the limit of 3 levels"
+    );
+    let span = diagnostics[0].span().unwrap();
+    assert_eq!(sources.snippet(span), "(");
+    assert_eq!(span.start, 36);
+    let (sources, result) = parse_text("policy \"p\"\nlet x = a or b or c or d", 3);
+    let diagnostic = &result.unwrap_err()[0];
+    assert_eq!(diagnostic.code, Code::NestingTooDeep);
+    assert_eq!(sources.snippet(diagnostic.span().unwrap()), "or");
+    assert!(parse_text("policy \"p\"\nlet x = a or b or c", 3).1.is_ok());
+}
+
+// ---------------------------------------------------------------- robustness
+
+/// A short text using most of the grammar, for mutation tests.
+const DENSE: &str = "policy \"p\" source \"s\"\n\
+    record R key id { id: Text, s: Set<R>? }\n\
+    let k = R[\"a\"]\nfn f(x: Int) -> Bool = -x * 2 >= 1 and x not in {1}\n\
+    rule r: deny { when any y in k.s: y.id == \"\\u{41}\" or not (y is none) // c\n\
+    unless if a then b else c effective 2020-01-01 exception to q }\n\
+    test \"t\" { as of 2020-01-01 R { id: \"a\", s: {unknown, none} }\n\
+    expect #1 permit by r oblige o\n\
+    expect \"a\" undecided missing R[\"a\"].s }\n";
+
+/// Checks that parsing never panics and that any diagnostic has a sound span and
+/// speaks in plain words.
+fn check_no_panic(text: &str) {
+    let (_, result) = parse_text(text, 16);
+    let Err(diagnostics) = result else { return };
+    assert!(!diagnostics.is_empty(), "{text:?}");
+    for diagnostic in &diagnostics {
+        let span = diagnostic.span().expect("syntax errors have a span");
+        assert!(
+            span.start <= span.end && span.end as usize <= text.len(),
+            "{text:?}"
+        );
+        assert!(text.is_char_boundary(span.start as usize), "{text:?}");
+        assert!(text.is_char_boundary(span.end as usize), "{text:?}");
+        for internal in ["kw_", "_decl", "_op", "EOI", "_lit", "something else"] {
+            assert!(
+                !diagnostic.message.contains(internal),
+                "{text:?}: {}",
+                diagnostic.message
+            );
+        }
+    }
+}
+
+#[test]
+fn dense_text_parses() {
+    parse_ok(DENSE);
+}
+
+#[test]
+fn truncated_and_mutated_texts_give_diagnostics_not_panics() {
+    let boundaries: Vec<usize> = (0..=DENSE.len())
+        .filter(|idx| DENSE.is_char_boundary(*idx))
+        .collect();
+    for &idx in &boundaries {
+        check_no_panic(&DENSE[..idx]);
+        for insert in ["\u{a0}", "\"", "\\", "{", ")", "а"] {
+            check_no_panic(&format!("{}{insert}{}", &DENSE[..idx], &DENSE[idx..]));
+        }
+    }
+}
