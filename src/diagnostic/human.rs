@@ -36,8 +36,12 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> Str
         Style::Fancy | Style::Plain if adapter.source.is_none() => {
             render_bare(&mut out, diagnostic, style)
         }
-        Style::Fancy => graphical(GraphicalTheme::unicode()).render_report(&mut out, &adapter),
-        Style::Plain => graphical(GraphicalTheme::none()).render_report(&mut out, &adapter),
+        Style::Fancy => graphical(GraphicalTheme::unicode())
+            .render_report(&mut out, &adapter.without_code())
+            .map(|()| out = with_header(&out, diagnostic, style)),
+        Style::Plain => graphical(GraphicalTheme::none())
+            .render_report(&mut out, &adapter.without_code())
+            .map(|()| out = with_header(&out, diagnostic, style)),
     };
     if drawn.is_err() {
         // miette gives up when it cannot read a span; the message must still reach the user.
@@ -90,6 +94,30 @@ fn graphical(theme: GraphicalTheme) -> GraphicalReportHandler {
         .tab_width(4)
 }
 
+/// Replaces miette's header (the lines before the source snippet) with `error[E0201]: message`,
+/// so every rendering starts the same way, with the code where people and tools look for it.
+fn with_header(rendered: &str, diagnostic: &Diagnostic, style: Style) -> String {
+    let mut header = String::new();
+    render_bare(&mut header, &Diagnostic { help: None, ..diagnostic.clone() }, style)
+        .expect("writing to a `String` cannot fail");
+    let snippet_start = rendered
+        .lines()
+        .scan(0usize, |offset, line| {
+            let start = *offset;
+            *offset += line.len() + 1;
+            Some((start, line))
+        })
+        .find(|(_, line)| {
+            let line = line.trim_start();
+            line.starts_with(",-[") || line.starts_with("╭─[")
+        })
+        .map(|(start, _)| start);
+    match snippet_start {
+        Some(start) => format!("{header}{}", &rendered[start..]),
+        None => rendered.to_string(),
+    }
+}
+
 /// Writes `error[E0401]: message` and the help, for a diagnostic with nothing to point at.
 fn render_bare(out: &mut String, diagnostic: &Diagnostic, style: Style) -> fmt::Result {
     use fmt::Write;
@@ -121,9 +149,21 @@ pub struct Adapter<'a> {
     source: Option<NamedText<'a>>,
     labels: Vec<LabeledSpan>,
     notes: Vec<String>,
+    hide_code: bool,
 }
 
 impl<'a> Adapter<'a> {
+    /// The same adapter, telling miette no code: the code goes in the header Pol writes itself.
+    fn without_code(&self) -> Adapter<'a> {
+        Adapter {
+            diagnostic: self.diagnostic,
+            source: self.source.clone(),
+            labels: self.labels.clone(),
+            notes: Vec::new(),
+            hide_code: true,
+        }
+    }
+
     /// Wraps a diagnostic; `sources` must hold every source its labels point into.
     pub fn new(diagnostic: &'a Diagnostic, sources: &'a SourceMap) -> Adapter<'a> {
         let home = diagnostic.primary.as_ref().map(|label| label.span.source);
@@ -155,6 +195,7 @@ impl<'a> Adapter<'a> {
             source,
             labels,
             notes,
+            hide_code: false,
         }
     }
 
@@ -207,6 +248,9 @@ impl std::error::Error for Adapter<'_> {}
 
 impl miette::Diagnostic for Adapter<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn Display + 'b>> {
+        if self.hide_code {
+            return None;
+        }
         Some(Box::new(self.diagnostic.code.as_str()))
     }
 
@@ -237,7 +281,7 @@ impl miette::Diagnostic for Adapter<'_> {
 }
 
 /// A source text with its name, so miette's header reads `path:line:col`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct NamedText<'a> {
     name: &'a str,
     text: Cow<'a, str>,
@@ -324,9 +368,7 @@ mod tests {
         check(
             &diagnostic,
             &sources,
-            r#"E0201
-
-  x unknown name `foo`
+            r#"error[E0201]: unknown name `foo`
    ,-[policy.pol:2:21]
  1 | policy p
  2 | rule a: permit when foo
@@ -349,9 +391,7 @@ mod tests {
         check(
             &diagnostic,
             &sources,
-            r#"E0208
-
-  x `f` takes 1 argument, not 2
+            r#"error[E0208]: `f` takes 1 argument, not 2
    ,-[main.pol:2:21]
  1 | import lib
    : ^^^^^|^^^^
@@ -379,9 +419,7 @@ mod tests {
         check(
             &diagnostic,
             &sources,
-            r#"E0208
-
-  x `f` takes 1 argument, not 2
+            r#"error[E0208]: `f` takes 1 argument, not 2
    ,-[main.pol:2:21]
  1 | import lib
  2 | rule r: permit when f(1, 2)
@@ -405,9 +443,7 @@ mod tests {
         check(
             &diagnostic,
             &sources,
-            r#"W0001
-
-  ! unused rule `r`
+            r#"warning[W0001]: unused rule `r`
    ,-[main.pol:2:1]
  1 |     import lib
  2 | ,-> rule r: permit when f(1, 2)
@@ -422,9 +458,7 @@ mod tests {
 
     #[test]
     fn empty_span_at_end_of_file_points_past_the_last_character() {
-        let expected = r#"E0101
-
-  x unexpected end of input
+        let expected = r#"error[E0101]: unexpected end of input
    ,-[eof.pol:2:20]
  1 | policy p
  2 | rule a: permit when
@@ -451,9 +485,7 @@ mod tests {
         let diagnostic = Diagnostic::new(Code::Syntax, "unexpected end of input")
             .at(Span::new(id, 0, 0), "expected `policy`");
         let expected = [
-            "E0101",
-            "",
-            "  x unexpected end of input",
+            "error[E0101]: unexpected end of input",
             "   ,-[empty.pol:1:1]",
             " 1 | ",
             "   : ^",
@@ -473,9 +505,7 @@ mod tests {
         check(
             &diagnostic,
             &sources,
-            r#"E0201
-
-  x unknown name `foo`
+            r#"error[E0201]: unknown name `foo`
    ,-[crlf.pol:2:21]
  1 | policy p
  2 | rule a: permit when foo
@@ -497,9 +527,7 @@ mod tests {
         check(
             &diagnostic,
             &sources,
-            r#"E0201
-
-  x unknown name `bar`
+            r#"error[E0201]: unknown name `bar`
    ,-[utf.pol:2:29]
  1 | policy p
  2 | rule a: permit when "é😀" == bar
@@ -519,9 +547,7 @@ mod tests {
         check(
             &diagnostic,
             &sources,
-            r#"E0201
-
-  x unknown name `foo`
+            r#"error[E0201]: unknown name `foo`
    ,-[tabs.pol:2:21]
  1 | policy p
  2 | rule a: permit  when    foo
@@ -545,9 +571,7 @@ mod tests {
         let line = text.lines().nth(1).unwrap();
         let column = line.find("foo").unwrap();
         let expected = format!(
-            r#"E0201
-
-  x unknown name `foo`
+            r#"error[E0201]: unknown name `foo`
    ,-[long.pol:2:{}]
  1 | policy p
  2 | {line}
@@ -600,9 +624,7 @@ mod tests {
         check(
             &diagnostic,
             &sources,
-            r#"E0106
-
-  x unexpected character
+            r#"error[E0106]: unexpected character
    ,-[ctl.pol:1:14]
  1 | policy p?rule?[31m a: permit when ???foo
    :              |
@@ -625,8 +647,8 @@ mod tests {
             rendered.ends_with("`----\n\n2 errors, 1 warning\n"),
             "{rendered}"
         );
-        assert_eq!(rendered.matches("E0201\n").count(), 2);
-        assert!(rendered.contains("W0001\n\n  ! unused rule `a`\n   ,-[p.pol:1:6]\n"));
+        assert_eq!(rendered.matches("error[E0201]: unknown name `foo`\n").count(), 2);
+        assert!(rendered.contains("warning[W0001]: unused rule `a`\n   ,-[p.pol:1:6]\n"));
         assert_eq!(render_all(&[], &sources, Style::Plain), "");
     }
 
