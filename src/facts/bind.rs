@@ -295,6 +295,18 @@ impl FactsBuilder<'_> {
         }
     }
 
+    /// Makes room for `n_rows` more rows of `record`, so that a large file fills its table without regrowing it.
+    pub(super) fn reserve_rows(&mut self, record: RecordId, n_rows: usize) {
+        let keyed = self.program.records[record.idx()].key.is_some();
+        let table = &mut self.tables[record.idx()];
+        table.cells.reserve(n_rows * table.n_fields);
+        table.origins.reserve(n_rows);
+        if keyed {
+            table.key_spans.reserve(n_rows);
+            table.keys.reserve(n_rows);
+        }
+    }
+
     pub(super) fn mark(&self, record: RecordId) -> Mark {
         Mark {
             record,
