@@ -1,56 +1,309 @@
-//! Facts: input records validated against a program's schema (placeholder until the loader lands).
-#![allow(missing_docs, clippy::missing_errors_doc)]
+//! Facts: input records (JSON, JSON Lines, YAML, CSV, or a test's facts) validated against a
+//! program's schema and stored as typed tables the evaluator reads without copying.
+//! The readers live in `json`, `yaml` and `csv`; `bind` turns what they read into cells.
+
+mod bind;
+mod csv;
+mod json;
+mod messages;
+mod yaml;
+
 use std::collections::HashMap;
 
-use crate::check::ir::{self, Program, RecordId};
+use crate::check::ir::{self, Program, RecordId, Type};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::{Interner, SeqId, Sym, Value};
 
-#[derive(Debug)]
+use bind::{PendingRef, Sink};
+
+/// Loaded facts: one table per record type of the program, ready for evaluation.
+#[derive(Clone, Debug)]
 pub struct Facts {
+    /// A copy of the program's interner, extended with every text in the facts.
     pub interner: Interner,
+    /// One table per record type, in the order of [`Program::records`].
     pub tables: Vec<Table>,
+    /// The sets and lists of the facts: `Value::Seq(SeqId(i))` is `seqs[i]`.
+    /// Sets are sorted by `Value`'s order and hold no duplicates; lists keep their order.
     pub seqs: Vec<Box<[Value]>>,
+    /// The row each of [`Program::key_refs`] is bound to, in its record's table.
     pub key_refs: Vec<u32>,
 }
-#[derive(Debug)]
+
+/// The facts of one record type, stored row by row.
+#[derive(Clone, Debug)]
 pub struct Table {
+    /// How many fields each row has (the record type's field count).
     pub n_fields: usize,
+    /// Row-major cells, `n_fields` per row, in field order.
+    /// `None` is unknown; `Some(Value::None)` is an optional value known to be absent.
     pub cells: Vec<Option<Value>>,
+    /// The row of each key (records with a key field only).
     pub keys: HashMap<Sym, u32>,
+    /// How many rows came from input; rows from this one on are placeholders for
+    /// key references of the policy that no fact has, with every field but the key unknown.
     pub n_input_rows: u32,
+    /// Where each row came from; `None` for placeholders.
     pub origins: Vec<Option<Span>>,
 }
+
 impl Facts {
+    /// The value of a field of a row; `None` if it is unknown.
     pub fn cell(&self, record: RecordId, row: u32, field: u32) -> Option<Value> {
         let table = &self.tables[record.idx()];
         table.cells[row as usize * table.n_fields + field as usize]
     }
+
+    /// The elements of a set or list.
     pub fn seq(&self, id: SeqId) -> &[Value] {
         &self.seqs[id.0 as usize]
     }
+
+    /// How many rows a record type has, placeholders included.
     pub fn n_rows(&self, record: RecordId) -> u32 {
-        let table = &self.tables[record.idx()];
-        (table.cells.len() / table.n_fields.max(1)) as u32
+        u32::try_from(self.tables[record.idx()].origins.len()).expect("rows are counted in u32")
     }
+
+    /// The key of a row, if its record type has a key field and the row's key is known.
     pub fn key_text(&self, program: &Program, record: RecordId, row: u32) -> Option<&str> {
         let key = program.records[record.idx()].key?;
-        match self.cell(record, row, key) {
-            Some(Value::Text(sym)) => Some(self.interner.resolve(sym)),
+        match self.cell(record, row, key)? {
+            Value::Text(sym) => Some(self.interner.resolve(sym)),
             _ => None,
         }
     }
 }
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Format { Json, JsonLines, Yaml, Csv }
+
+/// The format of a facts text.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// One JSON document: an object of record arrays, or an array of records.
+    Json,
+    /// One JSON object per line, every one a record of the same type.
+    JsonLines,
+    /// One YAML document, shaped like the JSON one.
+    Yaml,
+    /// A header row of field names, then one record per row.
+    Csv,
+}
+
 impl Format {
-    pub fn from_path(_path: &str) -> Option<Format> { unimplemented!() }
+    /// The format a file name's extension says (`.json`, `.jsonl`, `.ndjson`, `.yaml`, `.yml`, `.csv`).
+    pub fn from_path(path: &str) -> Option<Format> {
+        let (_, extension) = path.rsplit_once('.')?;
+        match extension.to_ascii_lowercase().as_str() {
+            "json" => Some(Format::Json),
+            "jsonl" | "ndjson" => Some(Format::JsonLines),
+            "yaml" | "yml" => Some(Format::Yaml),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
 }
-pub struct FactsBuilder<'p> { _program: &'p Program }
+
+/// A table being filled.
+#[derive(Debug)]
+struct TableBuilder {
+    n_fields: usize,
+    cells: Vec<Option<Value>>,
+    keys: HashMap<Sym, u32>,
+    origins: Vec<Option<Span>>,
+    /// The span of each row's key (keyed records only), for duplicate-key messages.
+    key_spans: Vec<Span>,
+    /// The cells a new row starts with: none for optional fields, unknown for the others.
+    defaults: Box<[Option<Value>]>,
+    /// Field names as bytes, for the readers' field lookup.
+    field_names: Box<[Box<[u8]>]>,
+}
+
+impl TableBuilder {
+    fn n_rows(&self) -> u32 {
+        u32::try_from(self.origins.len()).expect("fewer than 2^32 rows per record type")
+    }
+}
+
+/// Loads facts texts and test facts against a program's schema.
+///
+/// Call [`FactsBuilder::add_text`] (or [`FactsBuilder::add_json_line`], or
+/// [`FactsBuilder::add_test_facts`]) for each input, then [`FactsBuilder::finish`].
+/// A failed add reports its problems and leaves the tables well-formed (a bad value is
+/// stored as unknown), but the caller should report the problems rather than evaluate.
+#[derive(Debug)]
+pub struct FactsBuilder<'p> {
+    program: &'p Program,
+    interner: Interner,
+    tables: Vec<TableBuilder>,
+    seqs: Vec<Box<[Value]>>,
+    /// References by key that could not be resolved when read; `finish` resolves them.
+    pending: Vec<PendingRef>,
+    /// Sets holding references resolved only in `finish`, to be sorted there.
+    unsorted_sets: Vec<u32>,
+    /// Problems found while adding that only `finish` reports (duplicate keys, test facts).
+    deferred: Sink,
+    /// How many JSON Lines records each source has given, for paths like `Transfer[3]`.
+    line_counts: HashMap<SourceId, u32>,
+    /// Per field of the current record: the span of its name if already given.
+    seen: Vec<Option<Span>>,
+}
+
 impl<'p> FactsBuilder<'p> {
-    pub fn new(program: &'p Program) -> Self { FactsBuilder { _program: program } }
-    pub fn add_text(&mut self, _sources: &SourceMap, _source: SourceId, _format: Format, _record: Option<RecordId>) -> Result<(), Vec<Diagnostic>> { unimplemented!() }
-    pub fn add_test_facts(&mut self, _facts: &[ir::TestFact]) { unimplemented!() }
-    pub fn finish(self) -> Result<Facts, Vec<Diagnostic>> { unimplemented!() }
+    /// A builder with empty tables for every record type of the program.
+    pub fn new(program: &'p Program) -> Self {
+        let tables = program
+            .records
+            .iter()
+            .map(|record| {
+                let defaults = record
+                    .fields
+                    .iter()
+                    .map(|field| match program.types.get(field.ty) {
+                        Type::Optional(_) => Some(Value::None),
+                        _ => None,
+                    })
+                    .collect();
+                let field_names = record
+                    .fields
+                    .iter()
+                    .map(|field| Box::from(field.name.as_bytes()))
+                    .collect();
+                TableBuilder {
+                    n_fields: record.fields.len(),
+                    cells: Vec::new(),
+                    keys: HashMap::new(),
+                    origins: Vec::new(),
+                    key_spans: Vec::new(),
+                    defaults,
+                    field_names,
+                }
+            })
+            .collect();
+        FactsBuilder {
+            program,
+            interner: program.interner.clone(),
+            tables,
+            seqs: Vec::new(),
+            pending: Vec::new(),
+            unsorted_sets: Vec::new(),
+            deferred: Sink::new(),
+            line_counts: HashMap::new(),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Parses one facts text and adds its records.
+    ///
+    /// `record` is the record type of every record in the text when the text does not name it:
+    /// required for a top-level JSON or YAML array and for CSV; for JSON Lines it defaults to
+    /// the record type the policy decides.
+    pub fn add_text(
+        &mut self,
+        sources: &SourceMap,
+        source: SourceId,
+        format: Format,
+        record: Option<RecordId>,
+    ) -> Result<(), Vec<Diagnostic>> {
+        let text = sources.get(source).text.as_str();
+        let mut sink = Sink::new();
+        match format {
+            Format::Json => json::load_document(self, &mut sink, text, source, record),
+            Format::JsonLines => {
+                match record.or_else(|| self.program.subject.as_ref().map(|subject| subject.record)) {
+                    Some(record) => json::load_lines(self, &mut sink, text, source, record),
+                    None => sink.push(messages::lines_without_record(self, Span::new(source, 0, 0))),
+                }
+            }
+            Format::Yaml => yaml::load_document(self, &mut sink, text, source, record),
+            Format::Csv => match record {
+                Some(record) => csv::load(self, &mut sink, text, source, record),
+                None => sink.push(messages::csv_without_record(self, Span::new(source, 0, 0))),
+            },
+        }
+        sink.into_result()
+    }
+
+    /// Adds one record of type `record` from one JSON Lines line whose bytes start at
+    /// `offset` in `source`; for batch loading without a whole text in memory.
+    pub fn add_json_line(
+        &mut self,
+        line: &str,
+        source: SourceId,
+        offset: usize,
+        record: RecordId,
+    ) -> Result<(), Vec<Diagnostic>> {
+        let mut sink = Sink::new();
+        let index = self.line_counts.get(&source).copied().unwrap_or(0);
+        if json::load_line(self, &mut sink, line, source, offset, record, index) {
+            self.line_counts.insert(source, index + 1);
+        }
+        sink.into_result()
+    }
+
+    /// Adds the facts of a test block, already checked against the schema.
+    /// Their problems (duplicate or missing keys, dangling references) are reported by `finish`.
+    pub fn add_test_facts(&mut self, facts: &[ir::TestFact]) {
+        let mut counts = vec![0u32; self.program.records.len()];
+        for fact in facts {
+            let index = counts[fact.record.idx()];
+            counts[fact.record.idx()] += 1;
+            self.add_test_fact(fact, index);
+        }
+    }
+
+    /// Resolves references by key, binds the program's key references, and reports
+    /// duplicate keys; returns the facts, or every problem found.
+    pub fn finish(mut self) -> Result<Facts, Vec<Diagnostic>> {
+        let mut sink = std::mem::replace(&mut self.deferred, Sink::new());
+        self.resolve_pending(&mut sink);
+        sink.into_result()?;
+        self.sort_pending_sets();
+        let n_input_rows: Vec<u32> = self.tables.iter().map(TableBuilder::n_rows).collect();
+        let key_refs = self.bind_key_refs();
+        let tables = self
+            .tables
+            .into_iter()
+            .zip(n_input_rows)
+            .map(|(table, n_input_rows)| Table {
+                n_fields: table.n_fields,
+                cells: table.cells,
+                keys: table.keys,
+                n_input_rows,
+                origins: table.origins,
+            })
+            .collect();
+        Ok(Facts {
+            interner: self.interner,
+            tables,
+            seqs: self.seqs,
+            key_refs,
+        })
+    }
+
+    /// Binds every key reference of the program to a row, adding placeholder rows for keys
+    /// no fact has, so that their fields read as unknown.
+    fn bind_key_refs(&mut self) -> Vec<u32> {
+        let program = self.program;
+        program
+            .key_refs
+            .iter()
+            .map(|key_ref| {
+                let table = &mut self.tables[key_ref.record.idx()];
+                if let Some(row) = table.keys.get(&key_ref.key) {
+                    return *row;
+                }
+                let row = table.n_rows();
+                let start = table.cells.len();
+                table.cells.resize(start + table.n_fields, None);
+                if let Some(key) = program.records[key_ref.record.idx()].key {
+                    table.cells[start + key as usize] = Some(Value::Text(key_ref.key));
+                }
+                table.origins.push(None);
+                table.keys.insert(key_ref.key, row);
+                row
+            })
+            .collect()
+    }
 }
+
+#[cfg(test)]
+mod tests;
