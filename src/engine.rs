@@ -365,9 +365,9 @@ pub fn read_error(name: &str, error: &ReadError, import: Option<Span>) -> Diagno
     }
 }
 
-/// The diagnostic for a command-line value that is not valid.
-pub fn invalid_argument(flag: &str, value: &str, help: &str) -> Diagnostic {
-    messages::invalid_argument(flag, value, help)
+/// The diagnostic for a command-line value that is not valid: `` `FLAG VALUE` PROBLEM ``.
+pub fn invalid_argument(flag: &str, value: &str, problem: &str, help: &str) -> Diagnostic {
+    messages::invalid_argument(flag, value, problem, help)
 }
 
 fn display_key(key: &str) -> String {

@@ -206,7 +206,7 @@ fn check_reports_errors_with_exit_one_and_json_for_editors() {
     let diagnostic = &report["diagnostics"][0];
     assert_eq!(diagnostic["code"], "E0203");
     assert_eq!(diagnostic["file"], "bad.pol");
-    assert_eq!(diagnostic["range"]["start"]["line"], 30);
+    assert_eq!(diagnostic["range"]["start"]["line"], 27);
     assert!(diagnostic["help"].as_str().unwrap().contains("destination"), "{diagnostic}");
 }
 

@@ -94,6 +94,6 @@ pub(super) fn too_large(name: &str, size: u64, limit: u64, import: Option<Span>)
     }
 }
 
-pub(super) fn invalid_argument(flag: &str, value: &str, help: &str) -> Diagnostic {
-    Diagnostic::new(Code::InvalidArgument, format!("`{flag} {value}` is not valid")).help(help.to_string())
+pub(super) fn invalid_argument(flag: &str, value: &str, problem: &str, help: &str) -> Diagnostic {
+    Diagnostic::new(Code::InvalidArgument, format!("`{flag} {value}` {problem}")).help(help.to_string())
 }

@@ -237,6 +237,7 @@ fn run(args: RunArgs) -> u8 {
                 let diagnostic = pol::engine::invalid_argument(
                     "--as-of",
                     text,
+                    "is not a date",
                     "write a calendar date as YYYY-MM-DD, e.g. 2023-12-22",
                 );
                 report(&engine, &[diagnostic], style);
@@ -403,6 +404,7 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
         pol::engine::invalid_argument(
             "--facts",
             spec,
+            "has no format Pol knows",
             "name facts files .json, .jsonl, .ndjson, .yaml, .yml or .csv, so Pol knows their format",
         )
     })?;
