@@ -697,6 +697,9 @@ impl<'a> Checker<'a> {
     fn finish(mut self) -> Result<Checked, Vec<Diagnostic>> {
         diagnostic::sort(&mut self.diagnostics);
         if self.diagnostics.iter().any(Diagnostic::is_error) {
+            // A definition reached only through a misspelt name looks unused; once the errors
+            // are fixed the warning comes back if it still holds, so drop it as noise now.
+            self.diagnostics.retain(|diagnostic| diagnostic.code != crate::diagnostic::Code::Unused);
             return Err(self.diagnostics);
         }
         Ok(Checked {

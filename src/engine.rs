@@ -89,6 +89,9 @@ pub struct Engine<'fs> {
     pub max_policy_bytes: u64,
 }
 
+/// The flag that raises [`Engine::max_policy_bytes`].
+const POLICY_LIMIT_FLAG: &str = "--max-policy-bytes";
+
 /// The default for [`Engine::max_policy_bytes`]: 8 MiB.
 pub const DEFAULT_MAX_POLICY_BYTES: u64 = 8 << 20;
 
@@ -125,7 +128,7 @@ impl<'fs> Engine<'fs> {
         let bytes = self
             .files
             .read(&canonical, self.max_policy_bytes)
-            .map_err(|error| vec![read_error(&path.display().to_string(), &error, None)])?;
+            .map_err(|error| vec![read_error(&path.display().to_string(), &error, None, POLICY_LIMIT_FLAG)])?;
         if let Some(parent) = canonical.parent() {
             self.roots.push(parent.to_path_buf());
         }
@@ -230,7 +233,7 @@ impl<'fs> Engine<'fs> {
                         }
                     },
                     Err(error) => {
-                        diagnostics.push(read_error(&path.display().to_string(), &error, Some(use_decl.span)));
+                        diagnostics.push(read_error(&path.display().to_string(), &error, Some(use_decl.span), POLICY_LIMIT_FLAG));
                         continue;
                     }
                 },
@@ -310,13 +313,14 @@ impl<'fs> Engine<'fs> {
         builder.finish()
     }
 
-    /// Decides every subject in the facts, in parallel, in input order.
+    /// Decides every subject in the facts, in parallel, in input order. Each entry is a decision,
+    /// or the subject's row with the error that stopped its decision.
     pub fn decide_all(
         &self,
         program: &Program,
         facts: &Facts,
         options: Options,
-    ) -> Result<Vec<Result<Decision, Diagnostic>>, Diagnostic> {
+    ) -> Result<Vec<Result<Decision, (u32, Diagnostic)>>, Diagnostic> {
         let evaluator = Evaluator::new(program, facts, options)?;
         let subjects: Vec<u32> = evaluator.subjects().collect();
         Ok(subjects
@@ -325,7 +329,11 @@ impl<'fs> Engine<'fs> {
                 let mut scratch = Scratch::new();
                 chunk
                     .iter()
-                    .map(|subject| evaluator.decide(&mut scratch, *subject))
+                    .map(|subject| {
+                        evaluator
+                            .decide(&mut scratch, *subject)
+                            .map_err(|diagnostic| (*subject, diagnostic))
+                    })
                     .collect::<Vec<_>>()
             })
             .collect())
@@ -356,10 +364,11 @@ impl<'fs> Engine<'fs> {
     }
 }
 
-/// The diagnostic for a file that could not be read; `import` is the `use` that asked for it.
-pub fn read_error(name: &str, error: &ReadError, import: Option<Span>) -> Diagnostic {
+/// The diagnostic for a file that could not be read; `import` is the `use` that asked for it,
+/// `limit_flag` the command-line flag that raises the size limit that applied.
+pub fn read_error(name: &str, error: &ReadError, import: Option<Span>, limit_flag: &str) -> Diagnostic {
     match (error, import) {
-        (ReadError::TooLarge { size, limit }, _) => messages::too_large(name, *size, *limit, import),
+        (ReadError::TooLarge { size, limit }, _) => messages::too_large(name, *size, *limit, import, limit_flag),
         (ReadError::Failed(message), Some(span)) => messages::import_unreadable(name, message, span),
         (ReadError::Failed(message), None) => messages::cannot_read(name, message),
     }

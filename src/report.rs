@@ -4,6 +4,7 @@
 use serde_json::{Value as Json, json};
 
 use crate::check::ir::{Program, RecordId, Type, TypeId};
+use crate::diagnostic::Diagnostic;
 use crate::eval::{Decision, FactRef, RuleStatus, Trace, Truth, Verdict};
 use crate::facts::Facts;
 use crate::source::SourceMap;
@@ -73,30 +74,60 @@ pub fn fact_path(program: &Program, facts: &Facts, fact: FactRef) -> String {
 }
 
 /// The subject's name in output: its key, or `#n` (1-based) when its record has no key.
-pub fn subject_name(program: &Program, facts: &Facts, decision: &Decision) -> String {
+pub fn subject_name(program: &Program, facts: &Facts, row: u32) -> String {
     let Some(subject) = &program.subject else {
-        return format!("#{}", decision.subject + 1);
+        return format!("#{}", row + 1);
     };
-    match facts.key_text(program, subject.record, decision.subject) {
+    match facts.key_text(program, subject.record, row) {
         Some(key) => key.to_string(),
-        None => format!("#{}", decision.subject + 1),
+        None => format!("#{}", row + 1),
     }
+}
+
+fn subject_record(program: &Program) -> &str {
+    program
+        .subject
+        .as_ref()
+        .map_or("subject", |subject| program.records[subject.record.idx()].name.as_str())
+}
+
+/// A subject whose decision failed, as text: it gets no decision (fail closed).
+pub fn error_text(program: &Program, facts: &Facts, row: u32, diagnostic: &Diagnostic) -> String {
+    format!(
+        "{} {}: ERROR, no decision: {} [{}]",
+        subject_record(program),
+        subject_name(program, facts, row),
+        diagnostic.message,
+        diagnostic.code.as_str()
+    )
+}
+
+/// A subject whose decision failed, as a JSON object with `"decision": "error"`.
+pub fn error_json(program: &Program, facts: &Facts, row: u32, diagnostic: &Diagnostic) -> Json {
+    let key = program
+        .subject
+        .as_ref()
+        .and_then(|subject| facts.key_text(program, subject.record, row));
+    json!({
+        "record": subject_record(program),
+        "key": key,
+        "position": row + 1,
+        "decision": "error",
+        "error": {"code": diagnostic.code.as_str(), "message": diagnostic.message},
+    })
 }
 
 /// One decision as text: a headline, then its rules, obligations and missing facts, indented.
 pub fn decision_text(program: &Program, facts: &Facts, sources: &SourceMap, decision: &Decision) -> String {
     let mut out = String::new();
-    let record = program
-        .subject
-        .as_ref()
-        .map_or("subject", |subject| program.records[subject.record.idx()].name.as_str());
+    let record = subject_record(program);
     let law = decision
         .law_date
         .map(|date| format!(" under the law of {date}"))
         .unwrap_or_default();
     out.push_str(&format!(
         "{record} {}{law}: {}",
-        subject_name(program, facts, decision),
+        subject_name(program, facts, decision.subject),
         decision.verdict.as_str().to_uppercase()
     ));
     if decision.deciding.is_empty() && decision.verdict != Verdict::Undecided {

@@ -82,12 +82,12 @@ pub(super) fn not_utf8(name: &str, span: Span) -> Diagnostic {
         .help("save the file as UTF-8")
 }
 
-pub(super) fn too_large(name: &str, size: u64, limit: u64, import: Option<Span>) -> Diagnostic {
+pub(super) fn too_large(name: &str, size: u64, limit: u64, import: Option<Span>, flag: &str) -> Diagnostic {
     let diagnostic = Diagnostic::new(
         Code::InputTooLarge,
         format!("`{name}` is {size} bytes, more than the limit of {limit}"),
     )
-    .help("raise the limit with `--max-policy-bytes` (or `--max-facts-bytes` for facts) if the file is meant to be this large");
+    .help(format!("if it is meant to be this large, raise the limit with `{flag}`"));
     match import {
         Some(span) => diagnostic.at(span, "imported here"),
         None => diagnostic,

@@ -25,6 +25,9 @@ const EXIT_FAILED: u8 = 1;
 /// Exit code: a usage or input/output error.
 const EXIT_USAGE: u8 = 2;
 
+/// The flag that raises the size limit of facts inputs.
+const FACTS_LIMIT_FLAG: &str = "--max-facts-bytes";
+
 /// The default for `--max-facts-bytes`: 4 GiB.
 const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
 
@@ -285,15 +288,24 @@ fn run(args: RunArgs) -> u8 {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut errors = Vec::new();
+    let mut errors: Vec<(u32, Diagnostic)> = Vec::new();
     let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
     let mut verdicts: std::collections::BTreeMap<&str, usize> = Default::default();
     for decision in &decisions {
         let decision = match decision {
             Ok(decision) => decision,
-            Err(diagnostic) => {
-                errors.push(diagnostic.clone());
+            Err((row, diagnostic)) => {
+                errors.push((*row, diagnostic.clone()));
                 *verdicts.entry("error").or_default() += 1;
+                if !args.summary {
+                    let line = match args.format {
+                        OutputFormat::Text => pol::report::error_text(program, &facts, *row, diagnostic),
+                        OutputFormat::Json => pol::report::error_json(program, &facts, *row, diagnostic).to_string(),
+                    };
+                    if writeln!(out, "{line}").is_err() {
+                        return EXIT_FAILED;
+                    }
+                }
                 continue;
             }
         };
@@ -329,8 +341,45 @@ fn run(args: RunArgs) -> u8 {
     }
     let _ = out.flush();
     drop(out);
-    report(&engine, &errors, style);
-    if errors.is_empty() { EXIT_OK } else { EXIT_FAILED }
+    let failed = !errors.is_empty();
+    report(&engine, &group_failures(program, &facts, errors), style);
+    if failed { EXIT_FAILED } else { EXIT_OK }
+}
+
+/// One diagnostic per distinct failure, saying which subjects it stopped (the same rule usually
+/// fails the same way for many subjects).
+fn group_failures(
+    program: &pol::check::ir::Program,
+    facts: &pol::facts::Facts,
+    errors: Vec<(u32, Diagnostic)>,
+) -> Vec<Diagnostic> {
+    let mut groups: Vec<(Diagnostic, Vec<u32>)> = Vec::new();
+    for (row, diagnostic) in errors {
+        match groups.iter_mut().find(|(known, _)| *known == diagnostic) {
+            Some((_, rows)) => rows.push(row),
+            None => groups.push((diagnostic, vec![row])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(mut diagnostic, rows)| {
+            let record = program
+                .subject
+                .as_ref()
+                .map_or("subject", |subject| program.records[subject.record.idx()].name.as_str());
+            let mut names: Vec<String> =
+                rows.iter().take(5).map(|row| pol::report::subject_name(program, facts, *row)).collect();
+            if rows.len() > 5 {
+                names.push(format!("and {} more", rows.len() - 5));
+            }
+            let stopped = format!("no decision for {} `{record}` facts: {}", rows.len(), names.join(", "));
+            diagnostic.help = Some(match diagnostic.help.take() {
+                Some(help) => format!("{help}\n{stopped}"),
+                None => stopped,
+            });
+            diagnostic
+        })
+        .collect()
 }
 
 fn write_summary(
@@ -379,13 +428,13 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
         std::io::stdin()
             .take(max_bytes + 1)
             .read_to_end(&mut bytes)
-            .map_err(|error| pol::engine::read_error("<stdin>", &ReadError::Failed(error.to_string()), None))?;
+            .map_err(|error| pol::engine::read_error("<stdin>", &ReadError::Failed(error.to_string()), None, FACTS_LIMIT_FLAG))?;
         if bytes.len() as u64 > max_bytes {
             let error = ReadError::TooLarge {
                 size: bytes.len() as u64,
                 limit: max_bytes,
             };
-            return Err(pol::engine::read_error("<stdin>", &error, None));
+            return Err(pol::engine::read_error("<stdin>", &error, None, FACTS_LIMIT_FLAG));
         }
         let format = match stdin_format {
             StdinFormat::Jsonl => Format::JsonLines,
@@ -408,7 +457,7 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
             "name facts files .json, .jsonl, .ndjson, .yaml, .yml or .csv, so Pol knows their format",
         )
     })?;
-    let bytes = files::read_limited(Path::new(path), max_bytes).map_err(|error| pol::engine::read_error(path, &error, None))?;
+    let bytes = files::read_limited(Path::new(path), max_bytes).map_err(|error| pol::engine::read_error(path, &error, None, FACTS_LIMIT_FLAG))?;
     Ok(FactsInput {
         name: path.to_string(),
         bytes,
@@ -445,7 +494,7 @@ fn test(args: TestArgs) -> u8 {
     let mut policies = Vec::new();
     for root in &roots {
         if let Err((path, message)) = files::collect_policies(root, &mut policies) {
-            let diagnostic = pol::engine::read_error(&path.display().to_string(), &ReadError::Failed(message), None);
+            let diagnostic = pol::engine::read_error(&path.display().to_string(), &ReadError::Failed(message), None, "");
             eprintln!("{}", human::render(&diagnostic, &pol::source::SourceMap::new(), human::Style::Plain).trim_end());
             return EXIT_USAGE;
         }
