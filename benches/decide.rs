@@ -5,6 +5,8 @@
 //! Run with `cargo bench --bench decide`. Figures move by tens of percent between runs on shared
 //! machines: compare within one run.
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,7 +24,9 @@ fn transfers_file() -> (PathBuf, usize) {
     if shared.exists() {
         (shared, 100_000)
     } else {
-        eprintln!("note: ../shared/bench/transfers-100000.json is absent; using the 10,000 transfers of bench/data");
+        eprintln!(
+            "note: ../shared/bench/transfers-100000.json is absent; using the 10,000 transfers of bench/data"
+        );
         (root().join("bench/data/transfers-10000.json"), 10_000)
     }
 }
@@ -83,7 +87,9 @@ mod baseline {
     }
 
     fn date(text: &str) -> i32 {
-        pol::value::Date::parse(text).expect("dates in the workload are valid").0
+        pol::value::Date::parse(text)
+            .expect("dates in the workload are valid")
+            .0
     }
 
     pub fn load(countries: &str, items: &str, transfers: &str) -> World {
@@ -168,13 +174,17 @@ mod baseline {
         let to_partner = item.joint_partners.contains(&transfer.destination);
         let mut permit = 0u16;
         permit |= u16::from(from_home && to_licensor && onward.is_none()) << 4;
-        permit |= u16::from(from_home && to_licensor && transfer.consent && onward.is_some_and(|o| !o.in_conflict)) << 5;
+        permit |=
+            u16::from(from_home && to_licensor && transfer.consent && onward.is_some_and(|o| !o.in_conflict))
+                << 5;
         permit |= u16::from(from_home && item.is_component && to_licensor) << 6;
         permit |= u16::from(joint && to_partner) << 7;
         permit |= u16::from(
             joint
                 && !to_partner
-                && destination.agreement_since.is_some_and(|since| since <= transfer.date)
+                && destination
+                    .agreement_since
+                    .is_some_and(|since| since <= transfer.date)
                 && !destination.in_conflict
                 && onward.is_none(),
         ) << 8;
@@ -218,7 +228,11 @@ fn main() {
     // Parse and check.
     let parse_check = per_item(21, 1, || {
         let mut engine = Engine::new(&files, Vec::new());
-        black_box(engine.load_policy_text("reference.pol", &policy_text, None).unwrap());
+        black_box(
+            engine
+                .load_policy_text("reference.pol", &policy_text, None)
+                .unwrap(),
+        );
     });
     let big = generated_policy(10_000);
     let parse_check_big = per_item(5, 1, || {
@@ -228,7 +242,9 @@ fn main() {
 
     // Facts.
     let mut engine = Engine::new(&files, Vec::new());
-    let loaded = engine.load_policy_text("reference.pol", &policy_text, None).unwrap();
+    let loaded = engine
+        .load_policy_text("reference.pol", &policy_text, None)
+        .unwrap();
     let program = &loaded.checked.program;
     let transfers_bytes = std::fs::metadata(&transfers_path).unwrap().len() as f64;
     let inputs = || {
@@ -289,7 +305,10 @@ fn main() {
     println!("  pol decide with --explain   {explain_ns:>10.1} ns/decision");
     println!("  hand-written Rust           {baseline_ns:>10.1} ns/decision");
     println!("  ratio pol / hand-written    {:>10.2}x", pol_ns / baseline_ns);
-    println!("  ratio explain / hand-written{:>10.2}x", explain_ns / baseline_ns);
+    println!(
+        "  ratio explain / hand-written{:>10.2}x",
+        explain_ns / baseline_ns
+    );
     println!("parse + check");
     println!("  reference policy            {:>10.3} ms", parse_check / 1e6);
     println!("  generated, 10,010 rules     {:>10.3} ms", parse_check_big / 1e6);

@@ -169,13 +169,8 @@ impl<'a> Checker<'a> {
     fn define(&mut self, name: &'a ast::Ident, global: Global) -> bool {
         if BUILTIN_TYPES.contains(&name.name.as_str()) {
             self.error(messages::builtin_redefined(&name.name, "type", name.span));
-        } else if ir::Builtin::ALL
-            .iter()
-            .any(|builtin| builtin.name() == name.name)
-        {
-            self.error(messages::builtin_redefined(
-                &name.name, "function", name.span,
-            ));
+        } else if ir::Builtin::ALL.iter().any(|builtin| builtin.name() == name.name) {
+            self.error(messages::builtin_redefined(&name.name, "function", name.span));
         }
         match self.globals.get(name.name.as_str()) {
             Some((_, first)) => {
@@ -251,10 +246,7 @@ impl<'a> Checker<'a> {
                 });
             }
             ast::Item::Obligation(decl) => {
-                let unique = self.define(
-                    &decl.name,
-                    Global::Obligation(self.program.obligations.len()),
-                );
+                let unique = self.define(&decl.name, Global::Obligation(self.program.obligations.len()));
                 self.program.obligations.push(ir::ObligationDef {
                     name: decl.name.name.clone(),
                     text: decl.text.value.clone(),
@@ -337,8 +329,7 @@ impl<'a> Checker<'a> {
             let key = decl.key.as_ref().and_then(|key| {
                 let Some(position) = fields.iter().position(|field| field.name == key.name) else {
                     let names: Vec<&str> = fields.iter().map(|field| field.name.as_str()).collect();
-                    let diagnostic =
-                        messages::key_not_a_field(&decl.name.name, &key.name, key.span, &names);
+                    let diagnostic = messages::key_not_a_field(&decl.name.name, &key.name, key.span, &names);
                     self.error(diagnostic);
                     return None;
                 };
@@ -373,9 +364,7 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            ast::TypeKind::Set(inner) | ast::TypeKind::List(inner) => {
-                self.check_references_have_keys(inner)
-            }
+            ast::TypeKind::Set(inner) | ast::TypeKind::List(inner) => self.check_references_have_keys(inner),
         }
     }
 
@@ -405,11 +394,7 @@ impl<'a> Checker<'a> {
         };
         if let Some((_, first)) = self.globals.get(decide.var.name.as_str()) {
             let first = *first;
-            self.error(messages::shadowing(
-                &decide.var.name,
-                decide.var.span,
-                first,
-            ));
+            self.error(messages::shadowing(&decide.var.name, decide.var.span, first));
         }
         self.subject = Some((&decide.var.name, ty));
     }
@@ -443,10 +428,7 @@ impl<'a> Checker<'a> {
             let mut edges = Vec::new();
             for (name, span, call) in refs {
                 if let Some((global, _)) = self.globals.get(name) {
-                    let fits = matches!(
-                        (global, call),
-                        (Global::Const(_), false) | (Global::Fn(_), true)
-                    );
+                    let fits = matches!((global, call), (Global::Const(_), false) | (Global::Fn(_), true));
                     if let (true, Some(node)) = (fits, node_of(*global)) {
                         edges.push((node, span));
                     }
@@ -483,12 +465,7 @@ impl<'a> Checker<'a> {
         let mut consts: Vec<(ConstId, ir::ConstDef)> = self
             .consts
             .iter_mut()
-            .map(|slot| {
-                (
-                    slot.id,
-                    slot.def.take().expect("every constant is checked once"),
-                )
-            })
+            .map(|slot| (slot.id, slot.def.take().expect("every constant is checked once")))
             .collect();
         consts.sort_by_key(|(id, _)| *id);
         self.program.consts = consts.into_iter().map(|(_, def)| def).collect();
@@ -527,10 +504,8 @@ impl<'a> Checker<'a> {
                 self.error(messages::recursive_constant(&rotated));
             }
             None => {
-                let named: Vec<(&str, Span)> = cycle
-                    .iter()
-                    .map(|(node, span)| (name(*node), *span))
-                    .collect();
+                let named: Vec<(&str, Span)> =
+                    cycle.iter().map(|(node, span)| (name(*node), *span)).collect();
                 self.error(messages::recursive_function(&named));
             }
         }
@@ -699,7 +674,8 @@ impl<'a> Checker<'a> {
         if self.diagnostics.iter().any(Diagnostic::is_error) {
             // A definition reached only through a misspelt name looks unused; once the errors
             // are fixed the warning comes back if it still holds, so drop it as noise now.
-            self.diagnostics.retain(|diagnostic| diagnostic.code != crate::diagnostic::Code::Unused);
+            self.diagnostics
+                .retain(|diagnostic| diagnostic.code != crate::diagnostic::Code::Unused);
             return Err(self.diagnostics);
         }
         Ok(Checked {
@@ -721,9 +697,7 @@ fn collect_refs<'e>(expr: &'e ast::Expr, out: &mut Vec<(&'e str, Span, bool)>) {
             args.iter().for_each(|arg| collect_refs(arg, out));
         }
         K::Set(items) => items.iter().for_each(|item| collect_refs(item, out)),
-        K::Not(inner) | K::Neg(inner) | K::IsSome(inner) | K::IsNone(inner) => {
-            collect_refs(inner, out)
-        }
+        K::Not(inner) | K::Neg(inner) | K::IsSome(inner) | K::IsNone(inner) => collect_refs(inner, out),
         K::Binary(_, left, right) | K::Quantified(_, _, left, right) => {
             collect_refs(left, out);
             collect_refs(right, out);

@@ -68,6 +68,15 @@ pub struct FactsInput {
     pub record: Option<String>,
 }
 
+/// A subject whose decision failed: it gets no decision (fail closed).
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The subject's row in its table.
+    pub subject: u32,
+    /// What stopped the decision.
+    pub diagnostic: Box<Diagnostic>,
+}
+
 /// The outcome of loading a policy: the checked program, or every diagnostic found.
 #[derive(Debug)]
 pub struct Loaded {
@@ -97,7 +106,9 @@ pub const DEFAULT_MAX_POLICY_BYTES: u64 = 8 << 20;
 
 impl std::fmt::Debug for Engine<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("roots", &self.roots).finish_non_exhaustive()
+        f.debug_struct("Engine")
+            .field("roots", &self.roots)
+            .finish_non_exhaustive()
     }
 }
 
@@ -128,17 +139,31 @@ impl<'fs> Engine<'fs> {
         let bytes = self
             .files
             .read(&canonical, self.max_policy_bytes)
-            .map_err(|error| vec![read_error(&path.display().to_string(), &error, None, POLICY_LIMIT_FLAG)])?;
+            .map_err(|error| {
+                vec![read_error(
+                    &path.display().to_string(),
+                    &error,
+                    None,
+                    POLICY_LIMIT_FLAG,
+                )]
+            })?;
         if let Some(parent) = canonical.parent() {
             self.roots.push(parent.to_path_buf());
         }
-        let id = self.add_bytes(path.display().to_string(), bytes).map_err(|diagnostic| vec![diagnostic])?;
+        let id = self
+            .add_bytes(path.display().to_string(), bytes)
+            .map_err(|diagnostic| vec![diagnostic])?;
         self.load_from(id, Some(canonical))
     }
 
     /// Parses and checks a policy given as text (an editor buffer, a REPL session, a test);
     /// file imports resolve against `dir` when given.
-    pub fn load_policy_text(&mut self, name: &str, text: &str, dir: Option<&Path>) -> Result<Loaded, Vec<Diagnostic>> {
+    pub fn load_policy_text(
+        &mut self,
+        name: &str,
+        text: &str,
+        dir: Option<&Path>,
+    ) -> Result<Loaded, Vec<Diagnostic>> {
         let id = self.sources.add(name, text);
         if let Some(dir) = dir {
             self.roots.push(dir.to_path_buf());
@@ -152,8 +177,18 @@ impl<'fs> Engine<'fs> {
         let mut diagnostics = Vec::new();
         let mut visited: HashMap<String, Option<usize>> = HashMap::new();
         let mut stack: Vec<String> = Vec::new();
-        let key = path.as_ref().map_or_else(|| format!("text:{}", root.0), |path| path.display().to_string());
-        self.visit(root, path, key, &mut visited, &mut stack, &mut order, &mut diagnostics);
+        let key = path
+            .as_ref()
+            .map_or_else(|| format!("text:{}", root.0), |path| path.display().to_string());
+        self.visit(
+            root,
+            path,
+            key,
+            &mut visited,
+            &mut stack,
+            &mut order,
+            &mut diagnostics,
+        );
         if diagnostics.iter().any(Diagnostic::is_error) {
             crate::diagnostic::sort(&mut diagnostics);
             return Err(diagnostics);
@@ -161,7 +196,10 @@ impl<'fs> Engine<'fs> {
         let modules: Vec<ast::Module> = order.iter().map(|(_, module)| module.clone()).collect();
         let ids = order.iter().map(|(id, _)| *id).collect();
         match check::check(&modules) {
-            Ok(checked) => Ok(Loaded { checked, modules: ids }),
+            Ok(checked) => Ok(Loaded {
+                checked,
+                modules: ids,
+            }),
             Err(mut errors) => {
                 errors.extend(diagnostics);
                 crate::diagnostic::sort(&mut errors);
@@ -208,7 +246,10 @@ impl<'fs> Engine<'fs> {
             match visited.get(&child_key_text) {
                 Some(Some(_)) => continue,
                 Some(None) => {
-                    let start = stack.iter().position(|entry| *entry == child_key_text).unwrap_or(0);
+                    let start = stack
+                        .iter()
+                        .position(|entry| *entry == child_key_text)
+                        .unwrap_or(0);
                     let cycle: Vec<String> = stack[start..]
                         .iter()
                         .chain(std::iter::once(&child_key_text))
@@ -233,12 +274,25 @@ impl<'fs> Engine<'fs> {
                         }
                     },
                     Err(error) => {
-                        diagnostics.push(read_error(&path.display().to_string(), &error, Some(use_decl.span), POLICY_LIMIT_FLAG));
+                        diagnostics.push(read_error(
+                            &path.display().to_string(),
+                            &error,
+                            Some(use_decl.span),
+                            POLICY_LIMIT_FLAG,
+                        ));
                         continue;
                     }
                 },
             };
-            self.visit(child_id, child_path, child_key_text, visited, stack, order, diagnostics);
+            self.visit(
+                child_id,
+                child_path,
+                child_key_text,
+                visited,
+                stack,
+                order,
+                diagnostics,
+            );
         }
         stack.pop();
         visited.insert(key, Some(order.len()));
@@ -255,13 +309,21 @@ impl<'fs> Engine<'fs> {
                     _ => return Err(Box::new(messages::std_path_needs_prefix(&dotted, use_decl.span))),
                 };
                 if stdlib::module(&module_name).is_none() {
-                    return Err(Box::new(messages::unknown_std_module(&dotted, stdlib::names(), use_decl.span)));
+                    return Err(Box::new(messages::unknown_std_module(
+                        &dotted,
+                        stdlib::names(),
+                        use_decl.span,
+                    )));
                 }
                 Ok(ModuleKey::Std(module_name))
             }
             ast::UseTarget::File(text) => {
                 let relative = Path::new(&text.value);
-                if relative.is_absolute() || relative.components().any(|part| matches!(part, Component::Prefix(_))) {
+                if relative.is_absolute()
+                    || relative
+                        .components()
+                        .any(|part| matches!(part, Component::Prefix(_)))
+                {
                     return Err(Box::new(messages::absolute_import(&text.value, text.span)));
                 }
                 let Some(from) = from else {
@@ -269,12 +331,15 @@ impl<'fs> Engine<'fs> {
                 };
                 let base = from.parent().unwrap_or(Path::new("."));
                 let joined = base.join(relative);
-                let canonical = self
-                    .files
-                    .canonical(&joined)
-                    .map_err(|message| Box::new(messages::import_not_found(&text.value, &message, text.span)))?;
+                let canonical = self.files.canonical(&joined).map_err(|message| {
+                    Box::new(messages::import_not_found(&text.value, &message, text.span))
+                })?;
                 if !self.roots.iter().any(|root| canonical.starts_with(root)) {
-                    return Err(Box::new(messages::import_outside_root(&text.value, &self.roots, text.span)));
+                    return Err(Box::new(messages::import_outside_root(
+                        &text.value,
+                        &self.roots,
+                        text.span,
+                    )));
                 }
                 Ok(ModuleKey::File(canonical))
             }
@@ -282,7 +347,11 @@ impl<'fs> Engine<'fs> {
     }
 
     /// Loads facts inputs against a program's schema.
-    pub fn load_facts(&mut self, program: &Program, inputs: Vec<FactsInput>) -> Result<Facts, Vec<Diagnostic>> {
+    pub fn load_facts(
+        &mut self,
+        program: &Program,
+        inputs: Vec<FactsInput>,
+    ) -> Result<Facts, Vec<Diagnostic>> {
         let mut builder = FactsBuilder::new(program);
         let mut diagnostics = Vec::new();
         for input in inputs {
@@ -320,7 +389,7 @@ impl<'fs> Engine<'fs> {
         program: &Program,
         facts: &Facts,
         options: Options,
-    ) -> Result<Vec<Result<Decision, (u32, Diagnostic)>>, Diagnostic> {
+    ) -> Result<Vec<Result<Decision, Failure>>, Diagnostic> {
         let evaluator = Evaluator::new(program, facts, options)?;
         let subjects: Vec<u32> = evaluator.subjects().collect();
         Ok(subjects
@@ -332,7 +401,10 @@ impl<'fs> Engine<'fs> {
                     .map(|subject| {
                         evaluator
                             .decide(&mut scratch, *subject)
-                            .map_err(|diagnostic| (*subject, diagnostic))
+                            .map_err(|diagnostic| Failure {
+                                subject: *subject,
+                                diagnostic: Box::new(diagnostic),
+                            })
                     })
                     .collect::<Vec<_>>()
             })
@@ -368,7 +440,9 @@ impl<'fs> Engine<'fs> {
 /// `limit_flag` the command-line flag that raises the size limit that applied.
 pub fn read_error(name: &str, error: &ReadError, import: Option<Span>, limit_flag: &str) -> Diagnostic {
     match (error, import) {
-        (ReadError::TooLarge { size, limit }, _) => messages::too_large(name, *size, *limit, import, limit_flag),
+        (ReadError::TooLarge { size, limit }, _) => {
+            messages::too_large(name, *size, *limit, import, limit_flag)
+        }
         (ReadError::Failed(message), Some(span)) => messages::import_unreadable(name, message, span),
         (ReadError::Failed(message), None) => messages::cannot_read(name, message),
     }

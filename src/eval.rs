@@ -224,12 +224,23 @@ pub struct Evaluator<'a> {
 
 impl<'a> Evaluator<'a> {
     /// Prepares to decide: evaluates the constants once and checks that the law's date can be known.
-    pub fn new(program: &'a Program, facts: &'a Facts, options: Options) -> Result<Evaluator<'a>, Diagnostic> {
+    pub fn new(
+        program: &'a Program,
+        facts: &'a Facts,
+        options: Options,
+    ) -> Result<Evaluator<'a>, Diagnostic> {
         let subject = program.subject.as_ref().ok_or_else(messages::no_subject)?;
         let any_dated = program.rules.iter().any(|rule| rule.is_dated());
         if any_dated && options.law == LawDate::SubjectDate && subject.date.is_none() {
-            let first = program.rules.iter().find(|rule| rule.is_dated()).expect("a dated rule exists");
-            return Err(messages::no_law_date(&program.records[subject.record.idx()].name, first.name_span));
+            let first = program
+                .rules
+                .iter()
+                .find(|rule| rule.is_dated())
+                .expect("a dated rule exists");
+            return Err(messages::no_law_date(
+                &program.records[subject.record.idx()].name,
+                first.name_span,
+            ));
         }
         let mut evaluator = Evaluator {
             program,
@@ -378,7 +389,12 @@ impl<'a> Evaluator<'a> {
         if let LawDate::AsOf(date) = self.options.law {
             return Ok(Some(date));
         }
-        let Some(expr) = self.program.subject.as_ref().and_then(|subject| subject.date.as_ref()) else {
+        let Some(expr) = self
+            .program
+            .subject
+            .as_ref()
+            .and_then(|subject| subject.date.as_ref())
+        else {
             return Ok(None);
         };
         if !self.any_dated {
@@ -387,7 +403,11 @@ impl<'a> Evaluator<'a> {
         scratch.steps = 0;
         scratch.values.clear();
         scratch.seqs.clear();
-        let n_locals = self.program.subject.as_ref().map_or(0, |subject| subject.n_locals);
+        let n_locals = self
+            .program
+            .subject
+            .as_ref()
+            .map_or(0, |subject| subject.n_locals);
         scratch.locals.clear();
         scratch.locals.resize(n_locals as usize, Value::None);
         let mut run = Run::new(self, scratch, subject);
@@ -452,9 +472,13 @@ impl<'a> Evaluator<'a> {
         parts: Vec<Vec<PartTrace>>,
     ) -> Decision {
         let program = self.program;
-        let default = program.default.as_ref().map_or(Effect::Deny, |default| default.effect);
+        let default = program
+            .default
+            .as_ref()
+            .map_or(Effect::Deny, |default| default.effect);
         // One pass over the rules: which effects are active as T and as U.
-        let (mut deny_true, mut deny_unknown, mut permit_true, mut permit_unknown) = (false, false, false, false);
+        let (mut deny_true, mut deny_unknown, mut permit_true, mut permit_unknown) =
+            (false, false, false, false);
         for (rule, value) in program.rules.iter().zip(active) {
             let Some(value) = value else { continue };
             match (rule.effect, value) {
@@ -576,7 +600,12 @@ fn rule_status(
                 RuleStatus::Defeated(defeaters)
             }
         }
-        (_, Ok(false)) => RuleStatus::NotApplied(parts.iter().position(|part| part.truth == Truth::False).unwrap_or(0)),
+        (_, Ok(false)) => RuleStatus::NotApplied(
+            parts
+                .iter()
+                .position(|part| part.truth == Truth::False)
+                .unwrap_or(0),
+        ),
         (_, Err(_)) => RuleStatus::Unknown,
     }
 }
@@ -679,12 +708,18 @@ impl<'e, 'a> Run<'e, 'a> {
         let limits = &self.evaluator.options.limits;
         self.scratch.steps += 1;
         if self.scratch.steps > limits.max_steps {
-            return Err(Flow::Error(Box::new(messages::step_limit(limits.max_steps, span))));
+            return Err(Flow::Error(Box::new(messages::step_limit(
+                limits.max_steps,
+                span,
+            ))));
         }
         self.scratch.depth += 1;
         if self.scratch.depth > limits.max_depth {
             self.scratch.depth -= 1;
-            return Err(Flow::Error(Box::new(messages::depth_limit(limits.max_depth, span))));
+            return Err(Flow::Error(Box::new(messages::depth_limit(
+                limits.max_depth,
+                span,
+            ))));
         }
         Ok(())
     }
@@ -750,7 +785,9 @@ impl<'e, 'a> Run<'e, 'a> {
                     values.push(self.eval(arg));
                 }
                 let frame = self.scratch.locals.len();
-                self.scratch.locals.resize(frame + function.n_locals as usize, Value::None);
+                self.scratch
+                    .locals
+                    .resize(frame + function.n_locals as usize, Value::None);
                 let mut unknown_params: Vec<(usize, Missing)> = Vec::new();
                 for (slot, value) in values.into_iter().enumerate() {
                     match value {
@@ -769,7 +806,12 @@ impl<'e, 'a> Run<'e, 'a> {
                     result
                 } else {
                     // An unknown argument: the call's value is unknown (it may depend on it).
-                    Err(Flow::Unknown(unknown_params.into_iter().flat_map(|(_, missing)| missing).collect()))
+                    Err(Flow::Unknown(
+                        unknown_params
+                            .into_iter()
+                            .flat_map(|(_, missing)| missing)
+                            .collect(),
+                    ))
                 };
                 self.scratch.locals.truncate(frame);
                 result
@@ -825,7 +867,11 @@ impl<'e, 'a> Run<'e, 'a> {
                     CompareOp::Ge => ordering != Ordering::Less,
                 }))
             }
-            ExprKind::In { element, set, negated } => {
+            ExprKind::In {
+                element,
+                set,
+                negated,
+            } => {
                 let is_set = matches!(self.ty(set.ty), Type::Set(_));
                 let (element, set) = match (self.eval(element), self.eval(set)) {
                     (_, Ok(Value::Seq(id))) if self.seq(id).is_empty() => return Ok(Value::Bool(*negated)),
@@ -838,9 +884,13 @@ impl<'e, 'a> Run<'e, 'a> {
                 let found = if element == Value::None {
                     false
                 } else if is_set {
-                    self.seq(id).binary_search_by(|probe| self.compare(*probe, element)).is_ok()
+                    self.seq(id)
+                        .binary_search_by(|probe| self.compare(*probe, element))
+                        .is_ok()
                 } else {
-                    self.seq(id).iter().any(|probe| self.compare(*probe, element) == Ordering::Equal)
+                    self.seq(id)
+                        .iter()
+                        .any(|probe| self.compare(*probe, element) == Ordering::Equal)
                 };
                 Ok(Value::Bool(found != *negated))
             }
@@ -850,10 +900,11 @@ impl<'e, 'a> Run<'e, 'a> {
                     unreachable!("the checker typed `subset` operands as sets")
                 };
                 let right = self.seq(right);
-                let all = self
-                    .seq(left)
-                    .iter()
-                    .all(|element| right.binary_search_by(|probe| self.compare(*probe, *element)).is_ok());
+                let all = self.seq(left).iter().all(|element| {
+                    right
+                        .binary_search_by(|probe| self.compare(*probe, *element))
+                        .is_ok()
+                });
                 Ok(Value::Bool(all))
             }
             ExprKind::SetOp(op, left, right) => {
@@ -863,12 +914,21 @@ impl<'e, 'a> Run<'e, 'a> {
                 };
                 let (left, right) = (self.seq(left), self.seq(right));
                 let contains = |set: &[Value], element: &Value| {
-                    set.binary_search_by(|probe| self.compare(*probe, *element)).is_ok()
+                    set.binary_search_by(|probe| self.compare(*probe, *element))
+                        .is_ok()
                 };
                 let values: Vec<Value> = match op {
                     SetOp::Union => left.iter().chain(right).copied().collect(),
-                    SetOp::Intersect => left.iter().filter(|element| contains(right, element)).copied().collect(),
-                    SetOp::Without => left.iter().filter(|element| !contains(right, element)).copied().collect(),
+                    SetOp::Intersect => left
+                        .iter()
+                        .filter(|element| contains(right, element))
+                        .copied()
+                        .collect(),
+                    SetOp::Without => left
+                        .iter()
+                        .filter(|element| !contains(right, element))
+                        .copied()
+                        .collect(),
                 };
                 self.new_set(values, expr.span)
             }
@@ -922,7 +982,9 @@ impl<'e, 'a> Run<'e, 'a> {
                     let (then, otherwise) = (self.eval(then), self.eval(otherwise));
                     match (then, otherwise) {
                         (Ok(a), Ok(b)) if self.compare(a, b) == Ordering::Equal => Ok(a),
-                        (Err(Flow::Error(error)), _) | (_, Err(Flow::Error(error))) => Err(Flow::Error(error)),
+                        (Err(Flow::Error(error)), _) | (_, Err(Flow::Error(error))) => {
+                            Err(Flow::Error(error))
+                        }
                         (a, b) => {
                             if let Flow::Unknown(more) = merge_unknown(a, b) {
                                 missing.extend(more);
@@ -960,7 +1022,9 @@ impl<'e, 'a> Run<'e, 'a> {
         match (builtin, values) {
             (Builtin::Size, [Value::Seq(id), _]) => Ok(Value::Int(self.seq(id).len() as i64)),
             (Builtin::Year, [Value::Date(date), _]) => Ok(Value::Int(i64::from(date.year()))),
-            (Builtin::DaysBetween, [Value::Date(from), Value::Date(to)]) => Ok(Value::Int(i64::from(to.0) - i64::from(from.0))),
+            (Builtin::DaysBetween, [Value::Date(from), Value::Date(to)]) => {
+                Ok(Value::Int(i64::from(to.0) - i64::from(from.0)))
+            }
             (Builtin::AddDays, [Value::Date(date), Value::Int(days)]) => i32::try_from(days)
                 .ok()
                 .and_then(|days| date.0.checked_add(days))
@@ -968,7 +1032,9 @@ impl<'e, 'a> Run<'e, 'a> {
                 .filter(|date| (1..=9999).contains(&date.year()))
                 .map(Value::Date)
                 .ok_or_else(|| Flow::Error(Box::new(messages::date_out_of_range(span)))),
-            (builtin, values) => unreachable!("the checker typed {} arguments, got {values:?}", builtin.name()),
+            (builtin, values) => {
+                unreachable!("the checker typed {} arguments, got {values:?}", builtin.name())
+            }
         }
     }
 

@@ -85,10 +85,9 @@ pub fn subject_name(program: &Program, facts: &Facts, row: u32) -> String {
 }
 
 fn subject_record(program: &Program) -> &str {
-    program
-        .subject
-        .as_ref()
-        .map_or("subject", |subject| program.records[subject.record.idx()].name.as_str())
+    program.subject.as_ref().map_or("subject", |subject| {
+        program.records[subject.record.idx()].name.as_str()
+    })
 }
 
 /// A subject whose decision failed, as text: it gets no decision (fail closed).
@@ -132,7 +131,11 @@ pub fn decision_text(program: &Program, facts: &Facts, sources: &SourceMap, deci
     ));
     if decision.deciding.is_empty() && decision.verdict != Verdict::Undecided {
         out.push_str(" by default");
-        if let Some(reason) = program.default.as_ref().and_then(|default| default.reason.as_ref()) {
+        if let Some(reason) = program
+            .default
+            .as_ref()
+            .and_then(|default| default.reason.as_ref())
+        {
             out.push_str(&format!(": {reason}"));
         }
     }
@@ -153,7 +156,11 @@ pub fn decision_text(program: &Program, facts: &Facts, sources: &SourceMap, deci
         out.push_str(&format!("  oblige {}: {}\n", obligation.name, obligation.text));
     }
     if !decision.missing.is_empty() {
-        let missing: Vec<String> = decision.missing.iter().map(|fact| fact_path(program, facts, *fact)).collect();
+        let missing: Vec<String> = decision
+            .missing
+            .iter()
+            .map(|fact| fact_path(program, facts, *fact))
+            .collect();
         out.push_str(&format!("  missing: {}\n", missing.join(", ")));
     }
     if let Some(trace) = &decision.trace {
@@ -167,7 +174,10 @@ fn status_text(program: &Program, status: &RuleStatus) -> String {
         RuleStatus::Decided => "decided".into(),
         RuleStatus::Overridden => "applied, but a deny rule decided".into(),
         RuleStatus::Defeated(by) => {
-            let names: Vec<&str> = by.iter().map(|rule| program.rules[rule.idx()].name.as_str()).collect();
+            let names: Vec<&str> = by
+                .iter()
+                .map(|rule| program.rules[rule.idx()].name.as_str())
+                .collect();
             format!("defeated by exception {}", names.join(", "))
         }
         RuleStatus::NotApplied(_) => "did not apply".into(),
@@ -190,12 +200,19 @@ pub fn trace_text(program: &Program, facts: &Facts, sources: &SourceMap, trace: 
         for (part, condition) in rule_trace.parts.iter().zip(&rule.conditions) {
             let keyword = if condition.negated { "unless" } else { "when" };
             let text = one_line(sources.snippet(condition.span));
-            out.push_str(&format!("      {keyword} {text}: {}", part_truth(part.truth, condition.negated)));
+            out.push_str(&format!(
+                "      {keyword} {text}: {}",
+                part_truth(part.truth, condition.negated)
+            ));
             if let Some((left, right)) = &part.operands {
                 out.push_str(&format!(" ({left} vs {right})"));
             }
             if !part.missing.is_empty() {
-                let missing: Vec<String> = part.missing.iter().map(|fact| fact_path(program, facts, *fact)).collect();
+                let missing: Vec<String> = part
+                    .missing
+                    .iter()
+                    .map(|fact| fact_path(program, facts, *fact))
+                    .collect();
                 out.push_str(&format!(", missing {}", missing.join(", ")));
             }
             out.push('\n');
@@ -249,7 +266,11 @@ pub fn decision_json(program: &Program, facts: &Facts, sources: &SourceMap, deci
             json!({"name": obligation.name, "text": obligation.text})
         })
         .collect();
-    let missing: Vec<String> = decision.missing.iter().map(|fact| fact_path(program, facts, *fact)).collect();
+    let missing: Vec<String> = decision
+        .missing
+        .iter()
+        .map(|fact| fact_path(program, facts, *fact))
+        .collect();
     let by_default = decision.deciding.is_empty() && decision.verdict != Verdict::Undecided;
     let mut object = json!({
         "record": record,
@@ -263,7 +284,12 @@ pub fn decision_json(program: &Program, facts: &Facts, sources: &SourceMap, deci
         "missing": missing,
     });
     if by_default {
-        object["reason"] = json!(program.default.as_ref().and_then(|default| default.reason.clone()));
+        object["reason"] = json!(
+            program
+                .default
+                .as_ref()
+                .and_then(|default| default.reason.clone())
+        );
     }
     if let Some(trace) = &decision.trace {
         object["explanation"] = trace_json(program, facts, sources, trace);

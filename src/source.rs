@@ -196,10 +196,34 @@ mod tests {
         let mut map = SourceMap::new();
         let id = map.add("a.pol", "ab\n\u{1F600}x\n");
         let source = map.get(id);
-        assert_eq!(source.position_utf16(3), Position { line: 1, character: 0 });
+        assert_eq!(
+            source.position_utf16(3),
+            Position {
+                line: 1,
+                character: 0
+            }
+        );
         // The emoji is 4 bytes and 2 UTF-16 units.
-        assert_eq!(source.position_utf16(7), Position { line: 1, character: 2 });
-        assert_eq!(source.position_chars(7), Position { line: 1, character: 1 });
-        assert_eq!(source.offset_utf16(Position { line: 1, character: 2 }), 7);
+        assert_eq!(
+            source.position_utf16(7),
+            Position {
+                line: 1,
+                character: 2
+            }
+        );
+        assert_eq!(
+            source.position_chars(7),
+            Position {
+                line: 1,
+                character: 1
+            }
+        );
+        assert_eq!(
+            source.offset_utf16(Position {
+                line: 1,
+                character: 2
+            }),
+            7
+        );
     }
 }

@@ -5,7 +5,10 @@ const MODULES: &[(&str, &str)] = &[("dates", include_str!("../stdlib/dates.pol")
 
 /// The text of the stdlib module `std.NAME`.
 pub fn module(name: &str) -> Option<&'static str> {
-    MODULES.iter().find(|(known, _)| *known == name).map(|(_, text)| *text)
+    MODULES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, text)| *text)
 }
 
 /// The names of every stdlib module.

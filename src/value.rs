@@ -174,7 +174,14 @@ mod tests {
 
     #[test]
     fn dates_round_trip_and_reject_impossible_days() {
-        for text in ["1970-01-01", "2023-12-22", "2024-02-29", "2000-03-01", "0001-01-01", "9999-12-31"] {
+        for text in [
+            "1970-01-01",
+            "2023-12-22",
+            "2024-02-29",
+            "2000-03-01",
+            "0001-01-01",
+            "9999-12-31",
+        ] {
             let date = Date::parse(text).unwrap();
             assert_eq!(date.to_string(), text);
         }

@@ -1,6 +1,8 @@
 //! The `pol` command line, driven as a user would: exit codes, text and JSON output, facts from
 //! files and standard input, and the guarantee that Pol never writes to the files it reads.
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -109,11 +111,23 @@ fn run_prints_one_decision_per_transfer_and_exits_zero() {
     let output = pol(&dir, &["run", "policy.pol", "--facts", "facts.json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("Transfer t1 under the law of 2023-12-22: PERMIT"), "{text}");
-    assert!(text.contains("oblige prior_consent: prior consent to any onward transfer"), "{text}");
-    assert!(text.contains("Transfer t2 under the law of 2023-12-22: UNDECIDED"), "{text}");
+    assert!(
+        text.contains("Transfer t1 under the law of 2023-12-22: PERMIT"),
+        "{text}"
+    );
+    assert!(
+        text.contains("oblige prior_consent: prior consent to any onward transfer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Transfer t2 under the law of 2023-12-22: UNDECIDED"),
+        "{text}"
+    );
     assert!(text.contains("missing: Country[\"UA\"].in_combat"), "{text}");
-    assert!(text.contains("Transfer t3 under the law of 2023-12-21: DENY by default"), "{text}");
+    assert!(
+        text.contains("Transfer t3 under the law of 2023-12-21: DENY by default"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -121,10 +135,15 @@ fn run_json_prints_one_object_per_line() {
     let dir = scratch_dir();
     write(&dir, "policy.pol", POLICY);
     write(&dir, "facts.json", FACTS);
-    let output = pol(&dir, &["run", "policy.pol", "--facts", "facts.json", "--format", "json"]);
+    let output = pol(
+        &dir,
+        &["run", "policy.pol", "--facts", "facts.json", "--format", "json"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let lines: Vec<serde_json::Value> =
-        stdout(&output).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["key"], "t1");
     assert_eq!(lines[0]["decision"], "permit");
@@ -142,9 +161,24 @@ fn as_of_decides_every_transfer_under_one_date() {
     let dir = scratch_dir();
     write(&dir, "policy.pol", POLICY);
     write(&dir, "facts.json", FACTS);
-    let output = pol(&dir, &["run", "policy.pol", "--facts", "facts.json", "--as-of", "2023-12-01"]);
+    let output = pol(
+        &dir,
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "facts.json",
+            "--as-of",
+            "2023-12-01",
+        ],
+    );
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(stdout(&output).matches("DENY by default").count(), 3, "{}", stdout(&output));
+    assert_eq!(
+        stdout(&output).matches("DENY by default").count(),
+        3,
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
@@ -172,12 +206,22 @@ fn facts_can_come_from_standard_input_as_json_lines() {
                  {\"id\": \"b\", \"item\": \"PAC-3\", \"destination\": \"US\", \"date\": \"2020-01-01\"}\n";
     let output = pol_with_stdin(
         &dir,
-        &["run", "policy.pol", "--facts", "reference.json", "Transfer=-", "--format", "json"],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "reference.json",
+            "Transfer=-",
+            "--format",
+            "json",
+        ],
         lines,
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let decisions: Vec<serde_json::Value> =
-        stdout(&output).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let decisions: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
     assert_eq!(decisions[0]["decision"], "permit");
     assert_eq!(decisions[1]["decision"], "deny");
 }
@@ -197,7 +241,10 @@ fn summary_counts_decisions_per_rule() {
 #[test]
 fn check_reports_errors_with_exit_one_and_json_for_editors() {
     let dir = scratch_dir();
-    let bad = POLICY.replace("t.destination == t.item.licensed_from", "t.destinaton == t.item.licensed_from");
+    let bad = POLICY.replace(
+        "t.destination == t.item.licensed_from",
+        "t.destinaton == t.item.licensed_from",
+    );
     write(&dir, "bad.pol", &bad);
     let output = pol(&dir, &["check", "bad.pol", "--format", "json"]);
     assert_eq!(output.status.code(), Some(1));
@@ -207,7 +254,10 @@ fn check_reports_errors_with_exit_one_and_json_for_editors() {
     assert_eq!(diagnostic["code"], "E0203");
     assert_eq!(diagnostic["file"], "bad.pol");
     assert_eq!(diagnostic["range"]["start"]["line"], 27);
-    assert!(diagnostic["help"].as_str().unwrap().contains("destination"), "{diagnostic}");
+    assert!(
+        diagnostic["help"].as_str().unwrap().contains("destination"),
+        "{diagnostic}"
+    );
 }
 
 #[test]
@@ -223,19 +273,47 @@ fn usage_and_io_errors_exit_two() {
     let dir = scratch_dir();
     write(&dir, "policy.pol", POLICY);
     write(&dir, "facts.json", FACTS);
-    assert_eq!(pol(&dir, &["run", "missing.pol", "--facts", "facts.json"]).status.code(), Some(2));
-    assert_eq!(pol(&dir, &["run", "policy.pol", "--facts", "nowhere.json"]).status.code(), Some(2));
+    assert_eq!(
+        pol(&dir, &["run", "missing.pol", "--facts", "facts.json"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        pol(&dir, &["run", "policy.pol", "--facts", "nowhere.json"])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(pol(&dir, &["frobnicate"]).status.code(), Some(2));
-    let bad_date = pol(&dir, &["run", "policy.pol", "--facts", "facts.json", "--as-of", "2023-02-30"]);
+    let bad_date = pol(
+        &dir,
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "facts.json",
+            "--as-of",
+            "2023-02-30",
+        ],
+    );
     assert_eq!(bad_date.status.code(), Some(2));
-    assert!(stderr(&bad_date).contains("is not a date"), "{}", stderr(&bad_date));
+    assert!(
+        stderr(&bad_date).contains("is not a date"),
+        "{}",
+        stderr(&bad_date)
+    );
 }
 
 #[test]
 fn malformed_facts_exit_one_with_the_path_of_the_bad_value() {
     let dir = scratch_dir();
     write(&dir, "policy.pol", POLICY);
-    write(&dir, "facts.json", &FACTS.replace("\"date\": \"2023-12-21\"", "\"date\": \"2023-02-30\""));
+    write(
+        &dir,
+        "facts.json",
+        &FACTS.replace("\"date\": \"2023-12-21\"", "\"date\": \"2023-02-30\""),
+    );
     let output = pol(&dir, &["run", "policy.pol", "--facts", "facts.json"]);
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
@@ -259,7 +337,10 @@ fn test_command_reports_failures_with_expected_and_actual() {
     assert!(text.contains("actual:   permit by licensed_return"), "{text}");
     assert!(text.trim_end().ends_with("0 passed, 1 failed"), "{text}");
 
-    let passing = policy.replace("expect \"t\" deny by onward_in_combat", "expect \"t\" permit by licensed_return");
+    let passing = policy.replace(
+        "expect \"t\" deny by onward_in_combat",
+        "expect \"t\" permit by licensed_return",
+    );
     write(&dir, "policy.pol", &passing);
     let output = pol(&dir, &["test", "policy.pol"]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
@@ -273,14 +354,24 @@ fn pol_never_writes_to_the_files_it_reads() {
     let facts = write(&dir, "facts.json", FACTS);
     let before: Vec<(Vec<u8>, std::time::SystemTime)> = [&policy, &facts]
         .iter()
-        .map(|path| (std::fs::read(path).unwrap(), std::fs::metadata(path).unwrap().modified().unwrap()))
+        .map(|path| {
+            (
+                std::fs::read(path).unwrap(),
+                std::fs::metadata(path).unwrap().modified().unwrap(),
+            )
+        })
         .collect();
     pol(&dir, &["run", "policy.pol", "--facts", "facts.json", "--explain"]);
     pol(&dir, &["check", "policy.pol"]);
     pol(&dir, &["test", "."]);
     let after: Vec<(Vec<u8>, std::time::SystemTime)> = [&policy, &facts]
         .iter()
-        .map(|path| (std::fs::read(path).unwrap(), std::fs::metadata(path).unwrap().modified().unwrap()))
+        .map(|path| {
+            (
+                std::fs::read(path).unwrap(),
+                std::fs::metadata(path).unwrap().modified().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(before, after);
     let names: Vec<String> = std::fs::read_dir(&dir)
@@ -295,7 +386,11 @@ fn imports_may_not_leave_the_policy_directory() {
     let dir = scratch_dir();
     std::fs::create_dir_all(dir.join("policies")).unwrap();
     write(&dir, "outside.pol", "module \"outside\"\n");
-    write(&dir, "policies/main.pol", "module \"main\"\nuse \"../outside.pol\"\n");
+    write(
+        &dir,
+        "policies/main.pol",
+        "module \"main\"\nuse \"../outside.pol\"\n",
+    );
     let output = pol(&dir.join("policies"), &["check", "main.pol"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("E0222"), "{}", stderr(&output));

@@ -5,6 +5,8 @@
 //! first block of the page, without its tests (and without its `decide` and `default` lines when
 //! the block has its own).
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 use std::path::Path;
 
 use pol::engine::testing::run_tests;
@@ -72,7 +74,10 @@ fn every_language_example_checks_and_its_tests_pass() {
                 for report in run_tests(&loaded.checked.program, None, Limits::default()) {
                     n_tests += 1;
                     if !report.passed() {
-                        failures.push(format!("block at line {line}: test `{}`: {:#?}", report.name, report.failures));
+                        failures.push(format!(
+                            "block at line {line}: test `{}`: {:#?}",
+                            report.name, report.failures
+                        ));
                     }
                 }
             }

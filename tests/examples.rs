@@ -2,11 +2,16 @@
 //! as a user would run them. (Their decisions on the bundled facts are golden cases under
 //! `tests/golden/examples/`.)
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn policies(dir: &Path, found: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -20,13 +25,24 @@ fn policies(dir: &Path, found: &mut Vec<PathBuf>) {
 #[test]
 fn every_example_checks_without_errors_or_warnings() {
     let mut found = Vec::new();
-    policies(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), &mut found);
+    policies(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+        &mut found,
+    );
     assert!(!found.is_empty(), "no examples found");
     for policy in found {
-        let output = Command::new(env!("CARGO_BIN_EXE_pol")).arg("check").arg(&policy).output().unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_pol"))
+            .arg("check")
+            .arg(&policy)
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{}: {stderr}", policy.display());
-        assert!(stderr.starts_with("no problems found"), "{}: {stderr}", policy.display());
+        assert!(
+            stderr.starts_with("no problems found"),
+            "{}: {stderr}",
+            policy.display()
+        );
     }
 }
 

@@ -10,6 +10,8 @@
 //!
 //! `POL_BLESS=1 cargo test --test golden` rewrites the expected files; review the diff.
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -18,7 +20,10 @@ fn golden_root() -> PathBuf {
 }
 
 fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -95,7 +100,11 @@ fn golden_corpus() {
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         let code = output.status.code().unwrap_or(-1);
-        let code_text = if code == 0 { String::new() } else { format!("{code}\n") };
+        let code_text = if code == 0 {
+            String::new()
+        } else {
+            format!("{code}\n")
+        };
         for (extension, actual) in [("stdout", &stdout), ("stderr", &stderr), ("exit", &code_text)] {
             let (file, wanted) = expected(case, extension);
             if *actual == wanted {
@@ -137,7 +146,11 @@ fn every_diagnostic_code_has_a_golden_example() {
     let missing: Vec<&str> = pol::diagnostic::Code::ALL
         .iter()
         .map(|code| code.as_str())
-        .filter(|code| *code != "E0301" && !outputs.contains(&format!("[{code}]")) && !outputs.contains(&format!("\"{code}\"")))
+        .filter(|code| {
+            *code != "E0301"
+                && !outputs.contains(&format!("[{code}]"))
+                && !outputs.contains(&format!("\"{code}\""))
+        })
         .collect();
     assert!(missing.is_empty(), "codes without a golden example: {missing:?}");
 }
@@ -147,7 +160,10 @@ fn collect_outputs(dir: &Path, found: &mut Vec<PathBuf>) {
         let path = entry.unwrap().path();
         if path.is_dir() {
             collect_outputs(&path, found);
-        } else if path.extension().is_some_and(|ext| ext == "stderr" || ext == "stdout") {
+        } else if path
+            .extension()
+            .is_some_and(|ext| ext == "stderr" || ext == "stdout")
+        {
             found.push(path);
         }
     }
@@ -182,7 +198,9 @@ fn diagnostics_doc_is_up_to_date() {
         let relative = case.strip_prefix(&root).unwrap().display().to_string();
         let source = std::fs::read_to_string(case).unwrap();
         let command = command_for(case).unwrap_or_default().join(" ");
-        doc.push_str(&format!("\nExample: `tests/golden/{relative}`, run as `pol {command}`.\n"));
+        doc.push_str(&format!(
+            "\nExample: `tests/golden/{relative}`, run as `pol {command}`.\n"
+        ));
         if case.extension().is_some_and(|ext| ext == "pol") && source.lines().count() <= 40 {
             doc.push_str(&format!("\n```pol\n{}\n```\n", source.trim_end()));
         }
@@ -199,6 +217,9 @@ fn diagnostics_doc_is_up_to_date() {
     if std::env::var_os("POL_BLESS").is_some() {
         std::fs::write(&path, &doc).unwrap();
     } else {
-        assert!(current == doc, "docs/diagnostics.md is stale: run `POL_BLESS=1 cargo test --test golden`");
+        assert!(
+            current == doc,
+            "docs/diagnostics.md is stale: run `POL_BLESS=1 cargo test --test golden`"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! The reference workload: the benchmark policy decides all 10,000 transfers exactly as the
 //! oracle in `bench/data/expected-10000.json` says, deciding rules included.
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 use std::path::Path;
 
 use pol::engine::{Engine, FactsInput, NoFiles};
@@ -26,7 +28,11 @@ fn reference_policy_matches_the_oracle_on_every_transfer() {
     let mut engine = Engine::new(&files, Vec::new());
     let text = String::from_utf8(read("bench/reference.pol")).unwrap();
     let loaded = engine.load_policy_text("reference.pol", &text, None).unwrap();
-    assert!(loaded.checked.warnings.is_empty(), "{:?}", loaded.checked.warnings);
+    assert!(
+        loaded.checked.warnings.is_empty(),
+        "{:?}",
+        loaded.checked.warnings
+    );
     let program = &loaded.checked.program;
     let facts = engine
         .load_facts(
@@ -39,7 +45,8 @@ fn reference_policy_matches_the_oracle_on_every_transfer() {
         )
         .unwrap();
     let decisions = engine.decide_all(program, &facts, Options::default()).unwrap();
-    let expected: serde_json::Value = serde_json::from_slice(&read("bench/data/expected-10000.json")).unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_slice(&read("bench/data/expected-10000.json")).unwrap();
     let expected = expected.as_array().unwrap();
     assert_eq!(decisions.len(), expected.len());
     let mut differences = Vec::new();
@@ -53,10 +60,15 @@ fn reference_policy_matches_the_oracle_on_every_transfer() {
             .map(|rule| rule.as_str().unwrap().replace('-', "_"))
             .collect();
         wanted.sort();
-        let mut actual: Vec<String> =
-            decision.deciding.iter().map(|rule| program.rules[rule.idx()].name.clone()).collect();
+        let mut actual: Vec<String> = decision
+            .deciding
+            .iter()
+            .map(|rule| program.rules[rule.idx()].name.clone())
+            .collect();
         actual.sort();
-        if (decision.verdict == Verdict::Permit) != allow || decision.verdict == Verdict::Undecided || actual != wanted
+        if (decision.verdict == Verdict::Permit) != allow
+            || decision.verdict == Verdict::Undecided
+            || actual != wanted
         {
             differences.push(format!(
                 "transfer {idx}: expected allow={allow} by {wanted:?}, got {} by {actual:?}",

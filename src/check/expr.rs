@@ -122,9 +122,7 @@ impl<'a> Checker<'a> {
         } else if let Some(local) = scope.locals.iter().find(|local| local.name == text) {
             let first = local.span;
             self.error(messages::shadowing(text, name.span, first));
-        } else if let (true, Some((var, _)), Some(decide)) =
-            (scope.subject, self.subject, self.decide)
-        {
+        } else if let (true, Some((var, _)), Some(decide)) = (scope.subject, self.subject, self.decide) {
             if var == text {
                 self.error(messages::shadowing(text, name.span, decide.var.span));
             }
@@ -237,11 +235,7 @@ impl<'a> Checker<'a> {
                         ERROR
                     }
                 };
-                let kind = ir::ExprKind::If(
-                    Box::new(cond_expr),
-                    Box::new(then_expr),
-                    Box::new(else_expr),
-                );
+                let kind = ir::ExprKind::If(Box::new(cond_expr), Box::new(then_expr), Box::new(else_expr));
                 node(kind, ty, span)
             }
         }
@@ -381,8 +375,7 @@ impl<'a> Checker<'a> {
                         return error_expr(span);
                     }
                 }
-                let mut candidates: Vec<&str> =
-                    scope.locals.iter().map(|local| local.name).collect();
+                let mut candidates: Vec<&str> = scope.locals.iter().map(|local| local.name).collect();
                 if let (true, Some((var, _))) = (scope.subject, self.subject) {
                     candidates.push(var);
                 }
@@ -405,11 +398,7 @@ impl<'a> Checker<'a> {
             }
             None => {
                 let candidates = self.record_names();
-                self.error(messages::unknown_type(
-                    &record.name,
-                    record.span,
-                    &candidates,
-                ));
+                self.error(messages::unknown_type(&record.name, record.span, &candidates));
                 return error_expr(span);
             }
         };
@@ -445,9 +434,7 @@ impl<'a> Checker<'a> {
         if let K::Name(name) = &base.kind {
             let is_local = scope.lookup(&name.name).is_some()
                 || (scope.subject && self.subject.is_some_and(|(var, _)| var == name.name));
-            if let (false, Some((Global::Enum(id), _))) =
-                (is_local, self.globals.get(name.name.as_str()))
-            {
+            if let (false, Some((Global::Enum(id), _))) = (is_local, self.globals.get(name.name.as_str())) {
                 return self.qualified_variant(*id, field, span);
             }
         }
@@ -486,20 +473,14 @@ impl<'a> Checker<'a> {
             }
             None => {
                 let names: Vec<&str> = def.fields.iter().map(|field| field.name.as_str()).collect();
-                let diagnostic =
-                    messages::unknown_field(&def.name, &field.name, field.span, &names);
+                let diagnostic = messages::unknown_field(&def.name, &field.name, field.span, &names);
                 self.error(diagnostic);
                 error_expr(span)
             }
         }
     }
 
-    fn qualified_variant(
-        &mut self,
-        enumeration: ir::EnumId,
-        variant: &ast::Ident,
-        span: Span,
-    ) -> ir::Expr {
+    fn qualified_variant(&mut self, enumeration: ir::EnumId, variant: &ast::Ident, span: Span) -> ir::Expr {
         let def = &self.program.enums[enumeration.idx()];
         match def.variants.iter().position(|known| *known == variant.name) {
             Some(idx) => {
@@ -508,8 +489,7 @@ impl<'a> Checker<'a> {
             }
             None => {
                 let names: Vec<&str> = def.variants.iter().map(String::as_str).collect();
-                let diagnostic =
-                    messages::unknown_variant(&def.name, &variant.name, variant.span, &names);
+                let diagnostic = messages::unknown_variant(&def.name, &variant.name, variant.span, &names);
                 self.error(diagnostic);
                 error_expr(span)
             }
@@ -537,10 +517,8 @@ impl<'a> Checker<'a> {
                         span,
                     ));
                 }
-                for ((arg, checked_arg), (param, ty)) in args
-                    .iter()
-                    .zip(&checked)
-                    .zip(decl.params.iter().zip(&params))
+                for ((arg, checked_arg), (param, ty)) in
+                    args.iter().zip(&checked).zip(decl.params.iter().zip(&params))
                 {
                     if self.assignable(checked_arg.ty, *ty) {
                         continue;
@@ -567,30 +545,16 @@ impl<'a> Checker<'a> {
                 node(ir::ExprKind::Call(FnId(idx as u32), checked), result, span)
             }
             Some((global, _)) => {
-                self.error(messages::not_a_function(
-                    &name.name,
-                    global.kind(),
-                    name.span,
-                ));
+                self.error(messages::not_a_function(&name.name, global.kind(), name.span));
                 error_expr(span)
             }
-            None => match Builtin::ALL
-                .iter()
-                .find(|builtin| builtin.name() == name.name)
-            {
+            None => match Builtin::ALL.iter().find(|builtin| builtin.name() == name.name) {
                 Some(builtin) => self.builtin(*builtin, args, checked, span),
                 None => {
-                    let mut candidates: Vec<&str> = self
-                        .fns
-                        .iter()
-                        .map(|slot| slot.decl.name.name.as_str())
-                        .collect();
+                    let mut candidates: Vec<&str> =
+                        self.fns.iter().map(|slot| slot.decl.name.name.as_str()).collect();
                     candidates.extend(Builtin::ALL.iter().map(|builtin| builtin.name()));
-                    self.error(messages::unknown_function(
-                        &name.name,
-                        name.span,
-                        &candidates,
-                    ));
+                    self.error(messages::unknown_function(&name.name, name.span, &candidates));
                     error_expr(span)
                 }
             },
@@ -659,12 +623,7 @@ impl<'a> Checker<'a> {
         node(ir::ExprKind::Builtin(builtin, checked), result, span)
     }
 
-    fn set_literal(
-        &mut self,
-        items: &'a [ast::Expr],
-        span: Span,
-        scope: &mut Scope<'a>,
-    ) -> ir::Expr {
+    fn set_literal(&mut self, items: &'a [ast::Expr], span: Span, scope: &mut Scope<'a>) -> ir::Expr {
         let mut element: Option<(TypeId, Span)> = None;
         let mut checked = Vec::with_capacity(items.len());
         for item in items {
@@ -719,8 +678,7 @@ impl<'a> Checker<'a> {
             }
             BinaryOp::Eq | BinaryOp::Ne => {
                 // A text literal compares with text only: `"JP" == none` is a mistake, not `false`.
-                let text_with_none = (matches!(left.kind, K::Text(_))
-                    && right_expr.ty == prims.nothing)
+                let text_with_none = (matches!(left.kind, K::Text(_)) && right_expr.ty == prims.nothing)
                     || (matches!(right.kind, K::Text(_)) && left_expr.ty == prims.nothing);
                 if text_with_none || self.join(left_expr.ty, right_expr.ty).is_none() {
                     let help = self.comparison_help(left, &left_expr, right, &right_expr);
@@ -793,8 +751,7 @@ impl<'a> Checker<'a> {
                     (Some(a), Some(b)) => match self.join_element(a, b) {
                         Some(element) => self.set_of(element),
                         None => {
-                            let (a, b) =
-                                (self.type_name(left_expr.ty), self.type_name(right_expr.ty));
+                            let (a, b) = (self.type_name(left_expr.ty), self.type_name(right_expr.ty));
                             self.error(messages::set_operands(op.as_str(), &a, &b, span));
                             ERROR
                         }

@@ -132,7 +132,10 @@ pub struct RecordDef {
 impl RecordDef {
     /// The index of a field by name.
     pub fn field(&self, name: &str) -> Option<u32> {
-        self.fields.iter().position(|field| field.name == name).map(|idx| idx as u32)
+        self.fields
+            .iter()
+            .position(|field| field.name == name)
+            .map(|idx| idx as u32)
     }
 }
 
@@ -315,12 +318,18 @@ pub struct Program {
 impl Program {
     /// The id of a record type by name.
     pub fn record(&self, name: &str) -> Option<RecordId> {
-        self.records.iter().position(|record| record.name == name).map(|idx| RecordId(idx as u32))
+        self.records
+            .iter()
+            .position(|record| record.name == name)
+            .map(|idx| RecordId(idx as u32))
     }
 
     /// The id of a rule by name.
     pub fn rule(&self, name: &str) -> Option<RuleId> {
-        self.rules.iter().position(|rule| rule.name == name).map(|idx| RuleId(idx as u32))
+        self.rules
+            .iter()
+            .position(|rule| rule.name == name)
+            .map(|idx| RuleId(idx as u32))
     }
 
     /// The id of an obligation by name.
@@ -413,7 +422,12 @@ pub enum Builtin {
 
 impl Builtin {
     /// Every builtin, for name lookup.
-    pub const ALL: &'static [Builtin] = &[Builtin::Size, Builtin::Year, Builtin::DaysBetween, Builtin::AddDays];
+    pub const ALL: &'static [Builtin] = &[
+        Builtin::Size,
+        Builtin::Year,
+        Builtin::DaysBetween,
+        Builtin::AddDays,
+    ];
 
     /// The name it is called by.
     pub fn name(self) -> &'static str {

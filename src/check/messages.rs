@@ -14,12 +14,7 @@ fn similar(diagnostic: Diagnostic, name: &str, candidates: &[&str]) -> Diagnosti
 }
 
 /// Like [`similar`], but lists a short candidate list when nothing is close.
-fn similar_or_list(
-    diagnostic: Diagnostic,
-    name: &str,
-    candidates: &[&str],
-    what: &str,
-) -> Diagnostic {
+fn similar_or_list(diagnostic: Diagnostic, name: &str, candidates: &[&str], what: &str) -> Diagnostic {
     if let Some(best) = did_you_mean(name, candidates.iter().copied()) {
         return diagnostic.help(format!("a similar name exists: `{best}`"));
     }
@@ -49,13 +44,10 @@ fn plural(n: usize, word: &str) -> String {
 
 /// E0205: a top-level name defined twice.
 pub fn duplicate_definition(name: &str, span: Span, first: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::DuplicateDefinition,
-        format!("`{name}` is defined twice"),
-    )
-    .at(span, "defined again here")
-    .also(first, "first defined here")
-    .help("rename one of them")
+    Diagnostic::new(Code::DuplicateDefinition, format!("`{name}` is defined twice"))
+        .at(span, "defined again here")
+        .also(first, "first defined here")
+        .help("rename one of them")
 }
 
 /// E0205: a variant, field or parameter name repeated within one declaration.
@@ -71,31 +63,25 @@ pub fn duplicate_member(what: &str, name: &str, span: Span, first: Span) -> Diag
 
 /// E0205: a top-level definition named like a builtin.
 pub fn builtin_redefined(name: &str, what: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::DuplicateDefinition,
-        format!("`{name}` is a builtin {what}"),
-    )
-    .at(span, "defined again here")
-    .help("choose another name")
+    Diagnostic::new(Code::DuplicateDefinition, format!("`{name}` is a builtin {what}"))
+        .at(span, "defined again here")
+        .help("choose another name")
 }
 
 /// E0205: a parameter, quantified variable or subject named like something already in scope.
 pub fn shadowing(name: &str, span: Span, first: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::DuplicateDefinition,
-        format!("`{name}` is already defined"),
-    )
-    .at(span, "defined again here")
-    .also(first, "first defined here")
-    .help("a name cannot be reused in its scope; rename this one")
+    Diagnostic::new(Code::DuplicateDefinition, format!("`{name}` is already defined"))
+        .at(span, "defined again here")
+        .also(first, "first defined here")
+        .help("a name cannot be reused in its scope; rename this one")
 }
 
 // ---------------------------------------------------------------- names
 
 /// E0201: a name that nothing defines.
 pub fn unknown_name(name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
-    let diagnostic = Diagnostic::new(Code::UnknownName, format!("unknown name `{name}`"))
-        .at(span, "not defined");
+    let diagnostic =
+        Diagnostic::new(Code::UnknownName, format!("unknown name `{name}`")).at(span, "not defined");
     similar(diagnostic, name, candidates)
 }
 
@@ -108,11 +94,8 @@ pub fn subject_outside_rules(name: &str, span: Span) -> Diagnostic {
 
 /// E0201: a type, function, rule or obligation used as a value.
 pub fn not_a_value(name: &str, kind: &str, span: Span) -> Diagnostic {
-    let diagnostic = Diagnostic::new(
-        Code::UnknownName,
-        format!("`{name}` is {kind}, not a value"),
-    )
-    .at(span, "used as a value here");
+    let diagnostic = Diagnostic::new(Code::UnknownName, format!("`{name}` is {kind}, not a value"))
+        .at(span, "used as a value here");
     match kind {
         "a record type" => diagnostic.help(format!(
             "to refer to one `{name}`, write its key: `{name}[\"…\"]`"
@@ -125,24 +108,20 @@ pub fn not_a_value(name: &str, kind: &str, span: Span) -> Diagnostic {
 
 /// E0201: a call to a function that nothing defines.
 pub fn unknown_function(name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
-    let diagnostic = Diagnostic::new(Code::UnknownName, format!("unknown function `{name}`"))
-        .at(span, "not defined");
+    let diagnostic =
+        Diagnostic::new(Code::UnknownName, format!("unknown function `{name}`")).at(span, "not defined");
     similar(diagnostic, name, candidates)
 }
 
 /// E0201: a call to something that is not a function.
 pub fn not_a_function(name: &str, kind: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::UnknownName,
-        format!("`{name}` is {kind}, not a function"),
-    )
-    .at(span, "called here")
+    Diagnostic::new(Code::UnknownName, format!("`{name}` is {kind}, not a function")).at(span, "called here")
 }
 
 /// E0202: a type name that nothing defines.
 pub fn unknown_type(name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
-    let diagnostic = Diagnostic::new(Code::UnknownType, format!("unknown type `{name}`"))
-        .at(span, "not defined");
+    let diagnostic =
+        Diagnostic::new(Code::UnknownType, format!("unknown type `{name}`")).at(span, "not defined");
     similar(diagnostic, name, candidates)
 }
 
@@ -161,11 +140,8 @@ pub fn not_a_record_type(name: &str, span: Span) -> Diagnostic {
 
 /// E0203: a field a record does not have.
 pub fn unknown_field(record: &str, field: &str, span: Span, candidates: &[&str]) -> Diagnostic {
-    let diagnostic = Diagnostic::new(
-        Code::UnknownField,
-        format!("`{record}` has no field `{field}`"),
-    )
-    .at(span, "no such field");
+    let diagnostic = Diagnostic::new(Code::UnknownField, format!("`{record}` has no field `{field}`"))
+        .at(span, "no such field");
     similar_or_list(
         diagnostic,
         field,
@@ -175,12 +151,7 @@ pub fn unknown_field(record: &str, field: &str, span: Span, candidates: &[&str])
 }
 
 /// E0218: a variant an enum does not have.
-pub fn unknown_variant(
-    enumeration: &str,
-    variant: &str,
-    span: Span,
-    candidates: &[&str],
-) -> Diagnostic {
+pub fn unknown_variant(enumeration: &str, variant: &str, span: Span, candidates: &[&str]) -> Diagnostic {
     let diagnostic = Diagnostic::new(
         Code::UnknownVariant,
         format!("`{enumeration}` has no variant `{variant}`"),
@@ -236,11 +207,8 @@ pub fn unknown_rule(name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
 
 /// E0214: an obligation name that is not declared.
 pub fn unknown_obligation(name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
-    let diagnostic = Diagnostic::new(
-        Code::UnknownObligation,
-        format!("unknown obligation `{name}`"),
-    )
-    .at(span, "not declared");
+    let diagnostic = Diagnostic::new(Code::UnknownObligation, format!("unknown obligation `{name}`"))
+        .at(span, "not declared");
     match did_you_mean(name, candidates.iter().copied()) {
         Some(best) => diagnostic.help(format!("a similar name exists: `{best}`")),
         None => diagnostic.help(format!("declare it: `obligation {name} \"…\"`")),
@@ -264,13 +232,7 @@ pub fn not_a_record(found: &str, field: &str, span: Span) -> Diagnostic {
 }
 
 /// E0204: operands that cannot be compared; `help` explains a likely intent.
-pub fn incomparable(
-    op: &str,
-    left: &str,
-    right: &str,
-    span: Span,
-    help: Option<String>,
-) -> Diagnostic {
+pub fn incomparable(op: &str, left: &str, right: &str, span: Span, help: Option<String>) -> Diagnostic {
     let diagnostic = Diagnostic::new(
         Code::TypeMismatch,
         format!("`{op}` cannot compare `{left}` with `{right}`"),
@@ -301,12 +263,7 @@ pub fn element_not_in(element: &str, set: &str, span: Span) -> Diagnostic {
 }
 
 /// E0204: `if` branches of different types.
-pub fn branch_mismatch(
-    then_ty: &str,
-    else_ty: &str,
-    then_span: Span,
-    else_span: Span,
-) -> Diagnostic {
+pub fn branch_mismatch(then_ty: &str, else_ty: &str, then_span: Span, else_span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::TypeMismatch,
         format!("the branches of `if` have different types `{then_ty}` and `{else_ty}`"),
@@ -416,17 +373,10 @@ pub fn recursive_function(cycle: &[(&str, Span)]) -> Diagnostic {
         format!("function `{first}` calls itself")
     } else {
         let through: Vec<&str> = cycle[1..].iter().map(|(name, _)| *name).collect();
-        format!(
-            "function `{first}` calls itself through {}",
-            backticked(&through)
-        )
+        format!("function `{first}` calls itself through {}", backticked(&through))
     };
-    cycle_labels(
-        Diagnostic::new(Code::RecursiveFunction, message),
-        cycle,
-        "calls",
-    )
-    .help("functions cannot be recursive; go through a set with `any` or `all` instead")
+    cycle_labels(Diagnostic::new(Code::RecursiveFunction, message), cycle, "calls")
+        .help("functions cannot be recursive; go through a set with `any` or `all` instead")
 }
 
 /// E0210: constants (and functions) that depend on themselves, starting at a constant.
@@ -441,12 +391,8 @@ pub fn recursive_constant(cycle: &[(&str, Span)]) -> Diagnostic {
             backticked(&through)
         )
     };
-    cycle_labels(
-        Diagnostic::new(Code::RecursiveFunction, message),
-        cycle,
-        "uses",
-    )
-    .help("a constant cannot depend on its own value")
+    cycle_labels(Diagnostic::new(Code::RecursiveFunction, message), cycle, "uses")
+        .help("a constant cannot depend on its own value")
 }
 
 fn cycle_labels(mut diagnostic: Diagnostic, cycle: &[(&str, Span)], verb: &str) -> Diagnostic {
@@ -465,13 +411,10 @@ fn cycle_labels(mut diagnostic: Diagnostic, cycle: &[(&str, Span)], verb: &str) 
 
 /// E0211: a second `decide`.
 pub fn duplicate_subject(span: Span, first: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::SubjectDeclaration,
-        "the policy says twice what it decides",
-    )
-    .at(span, "second `decide`")
-    .also(first, "first `decide`")
-    .help("a policy decides one record type; remove one `decide`")
+    Diagnostic::new(Code::SubjectDeclaration, "the policy says twice what it decides")
+        .at(span, "second `decide`")
+        .also(first, "first `decide`")
+        .help("a policy decides one record type; remove one `decide`")
 }
 
 /// E0211: a policy with rules and no `decide`.
@@ -496,23 +439,17 @@ pub fn test_without_subject(span: Span) -> Diagnostic {
 
 /// E0219: a policy with `decide` and no `default`.
 pub fn missing_default(span: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::DefaultDeclaration,
-        "the policy has no `default` decision",
-    )
-    .at(span, "decides without a default")
-    .help("add `default deny because \"…\"` (or `default permit`)")
+    Diagnostic::new(Code::DefaultDeclaration, "the policy has no `default` decision")
+        .at(span, "decides without a default")
+        .help("add `default deny because \"…\"` (or `default permit`)")
 }
 
 /// E0219: a second `default`.
 pub fn duplicate_default(span: Span, first: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::DefaultDeclaration,
-        "the default decision is given twice",
-    )
-    .at(span, "second `default`")
-    .also(first, "first `default`")
-    .help("keep one `default`")
+    Diagnostic::new(Code::DefaultDeclaration, "the default decision is given twice")
+        .at(span, "second `default`")
+        .also(first, "first `default`")
+        .help("keep one `default`")
 }
 
 /// E0215: a key that is not a field of its record.
@@ -651,12 +588,7 @@ pub fn unknown_fact_record(name: &str, span: Span, candidates: &[&str]) -> Diagn
 }
 
 /// E0220: a test fact field the record does not have.
-pub fn unknown_fact_field(
-    record: &str,
-    field: &str,
-    span: Span,
-    candidates: &[&str],
-) -> Diagnostic {
+pub fn unknown_fact_field(record: &str, field: &str, span: Span, candidates: &[&str]) -> Diagnostic {
     let diagnostic = Diagnostic::new(Code::TestFact, format!("`{record}` has no field `{field}`"))
         .at(span, "no such field");
     similar_or_list(
@@ -684,12 +616,7 @@ pub fn fact_value(record: &str, field: &str, expected: &str, span: Span) -> Diag
 }
 
 /// E0220: a test fact variant its enum does not have.
-pub fn fact_variant(
-    enumeration: &str,
-    variant: &str,
-    span: Span,
-    candidates: &[&str],
-) -> Diagnostic {
+pub fn fact_variant(enumeration: &str, variant: &str, span: Span, candidates: &[&str]) -> Diagnostic {
     let diagnostic = Diagnostic::new(
         Code::TestFact,
         format!("`{enumeration}` has no variant `{variant}`"),
@@ -705,26 +632,15 @@ pub fn fact_variant(
 
 /// E0221: an expectation naming a rule, obligation, record type or field that does not exist.
 pub fn expect_unknown(what: &str, name: &str, span: Span, candidates: &[&str]) -> Diagnostic {
-    let diagnostic = Diagnostic::new(
-        Code::TestExpect,
-        format!("unknown {what} `{name}` in `expect`"),
-    )
-    .at(span, "not declared");
+    let diagnostic = Diagnostic::new(Code::TestExpect, format!("unknown {what} `{name}` in `expect`"))
+        .at(span, "not declared");
     similar(diagnostic, name, candidates)
 }
 
 /// E0221: an expectation about a field the record does not have.
-pub fn expect_unknown_field(
-    record: &str,
-    field: &str,
-    span: Span,
-    candidates: &[&str],
-) -> Diagnostic {
-    let diagnostic = Diagnostic::new(
-        Code::TestExpect,
-        format!("`{record}` has no field `{field}`"),
-    )
-    .at(span, "no such field");
+pub fn expect_unknown_field(record: &str, field: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(Code::TestExpect, format!("`{record}` has no field `{field}`"))
+        .at(span, "no such field");
     similar_or_list(
         diagnostic,
         field,

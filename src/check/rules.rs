@@ -67,9 +67,7 @@ impl<'a> Checker<'a> {
         }
         for cycle in graph::cycles(&exceptions) {
             // Name the cycle from the rule written first, so the message does not depend on the search.
-            let start = (0..cycle.len())
-                .min_by_key(|idx| cycle[*idx].0)
-                .unwrap_or(0);
+            let start = (0..cycle.len()).min_by_key(|idx| cycle[*idx].0).unwrap_or(0);
             let named: Vec<(&str, Span)> = cycle[start..]
                 .iter()
                 .chain(&cycle[..start])
@@ -241,12 +239,8 @@ impl<'a> Checker<'a> {
                 Some(ObligationId(idx as u32))
             }
             _ => {
-                let candidates: Vec<&str> = self
-                    .program
-                    .obligations
-                    .iter()
-                    .map(|o| o.name.as_str())
-                    .collect();
+                let candidates: Vec<&str> =
+                    self.program.obligations.iter().map(|o| o.name.as_str()).collect();
                 let diagnostic = messages::unknown_obligation(&name.name, name.span, &candidates);
                 self.error(diagnostic);
                 None

@@ -52,11 +52,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_fact(
-        &mut self,
-        fact: &'a ast::FactDecl,
-        written: &mut Written<'a>,
-    ) -> Option<ir::TestFact> {
+    fn check_fact(&mut self, fact: &'a ast::FactDecl, written: &mut Written<'a>) -> Option<ir::TestFact> {
         let record = match self.globals.get(fact.record.name.as_str()) {
             Some((Global::Record(id), _)) => *id,
             _ => {
@@ -75,12 +71,8 @@ impl<'a> Checker<'a> {
             let def = &self.program.records[record.idx()];
             let Some(idx) = def.field(&field.name.name) else {
                 let names: Vec<&str> = def.fields.iter().map(|field| field.name.as_str()).collect();
-                let diagnostic = messages::unknown_fact_field(
-                    &def.name,
-                    &field.name.name,
-                    field.name.span,
-                    &names,
-                );
+                let diagnostic =
+                    messages::unknown_fact_field(&def.name, &field.name.name, field.name.span, &names);
                 self.error(diagnostic);
                 continue;
             };
@@ -124,13 +116,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks a value against its field's type; a value that does not fit is reported and unknown.
-    fn fact_value(
-        &mut self,
-        value: &FactValue,
-        ty: TypeId,
-        record: RecordId,
-        field: &str,
-    ) -> TestValue {
+    fn fact_value(&mut self, value: &FactValue, ty: TypeId, record: RecordId, field: &str) -> TestValue {
         if ty == ERROR {
             return TestValue::Unknown;
         }
@@ -164,14 +150,12 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            (FactValue::Set(items, _), Type::Set(element) | Type::List(element)) => {
-                Some(TestValue::Seq(
-                    items
-                        .iter()
-                        .map(|item| self.fact_value(item, element, record, field))
-                        .collect(),
-                ))
-            }
+            (FactValue::Set(items, _), Type::Set(element) | Type::List(element)) => Some(TestValue::Seq(
+                items
+                    .iter()
+                    .map(|item| self.fact_value(item, element, record, field))
+                    .collect(),
+            )),
             _ => None,
         };
         checked.unwrap_or_else(|| {
@@ -183,11 +167,7 @@ impl<'a> Checker<'a> {
         })
     }
 
-    fn check_expect(
-        &mut self,
-        expect: &'a ast::ExpectDecl,
-        written: &Written<'a>,
-    ) -> Option<ir::TestExpect> {
+    fn check_expect(&mut self, expect: &'a ast::ExpectDecl, written: &Written<'a>) -> Option<ir::TestExpect> {
         let subject = match self.subject {
             Some((_, ty)) => match self.kind(ty) {
                 Some(Type::Record(record)) => self.test_subject(record, &expect.subject, written),
@@ -201,10 +181,7 @@ impl<'a> Checker<'a> {
                 rules,
                 obligations,
             } => {
-                let rules = rules
-                    .iter()
-                    .filter_map(|rule| self.expect_rule(rule))
-                    .collect();
+                let rules = rules.iter().filter_map(|rule| self.expect_rule(rule)).collect();
                 let obligations = obligations.as_ref().map(|names| {
                     names
                         .iter()
@@ -213,14 +190,12 @@ impl<'a> Checker<'a> {
                 });
                 ir::ExpectedOutcome::Decided(*effect, rules, obligations)
             }
-            ast::Expected::Undecided(paths) => {
-                ir::ExpectedOutcome::Undecided(paths.as_ref().map(|paths| {
-                    paths
-                        .iter()
-                        .filter_map(|path| self.fact_path(path, written))
-                        .collect()
-                }))
-            }
+            ast::Expected::Undecided(paths) => ir::ExpectedOutcome::Undecided(paths.as_ref().map(|paths| {
+                paths
+                    .iter()
+                    .filter_map(|path| self.fact_path(path, written))
+                    .collect()
+            })),
         };
         Some(ir::TestExpect {
             subject: subject?,
@@ -244,11 +219,7 @@ impl<'a> Checker<'a> {
                     return None;
                 }
                 if !written.keys.contains(&(record, text.value.as_str())) {
-                    self.error(messages::expect_no_key(
-                        &record_name,
-                        &text.value,
-                        text.span,
-                    ));
+                    self.error(messages::expect_no_key(&record_name, &text.value, text.span));
                     return None;
                 }
                 Some(TestSubject::Key(self.program.interner.intern(&text.value)))
@@ -291,12 +262,7 @@ impl<'a> Checker<'a> {
         if let Some((Global::Obligation(idx), _)) = self.globals.get(name.name.as_str()) {
             return Some(ir::ObligationId(*idx as u32));
         }
-        let candidates: Vec<&str> = self
-            .program
-            .obligations
-            .iter()
-            .map(|o| o.name.as_str())
-            .collect();
+        let candidates: Vec<&str> = self.program.obligations.iter().map(|o| o.name.as_str()).collect();
         self.error(messages::expect_unknown(
             "obligation",
             &name.name,
@@ -306,11 +272,7 @@ impl<'a> Checker<'a> {
         None
     }
 
-    fn fact_path(
-        &mut self,
-        path: &ast::FactPath,
-        written: &Written<'a>,
-    ) -> Option<ir::TestFactPath> {
+    fn fact_path(&mut self, path: &ast::FactPath, written: &Written<'a>) -> Option<ir::TestFactPath> {
         let record = match self.globals.get(path.record.name.as_str()) {
             Some((Global::Record(id), _)) => *id,
             _ => {
@@ -329,12 +291,8 @@ impl<'a> Checker<'a> {
             Some(field) => Some(field),
             None => {
                 let names: Vec<&str> = def.fields.iter().map(|field| field.name.as_str()).collect();
-                let diagnostic = messages::expect_unknown_field(
-                    &def.name,
-                    &path.field.name,
-                    path.field.span,
-                    &names,
-                );
+                let diagnostic =
+                    messages::expect_unknown_field(&def.name, &path.field.name, path.field.span, &names);
                 self.error(diagnostic);
                 None
             }

@@ -77,9 +77,7 @@ impl<'a> Checker<'a> {
         match (ka, kb) {
             (Type::Nothing, _) => Some(self.optional(b)),
             (_, Type::Nothing) => Some(self.optional(a)),
-            (Type::Optional(x), Type::Optional(y)) => {
-                self.join_exact(x, y).map(|ty| self.optional(ty))
-            }
+            (Type::Optional(x), Type::Optional(y)) => self.join_exact(x, y).map(|ty| self.optional(ty)),
             (Type::Optional(x), _) => self.join_exact(x, b).map(|ty| self.optional(ty)),
             (_, Type::Optional(y)) => self.join_exact(a, y).map(|ty| self.optional(ty)),
             _ => self.join_exact(a, b),
@@ -156,11 +154,7 @@ impl<'a> Checker<'a> {
                 }
             }
         };
-        if ty.optional {
-            self.optional(base)
-        } else {
-            base
-        }
+        if ty.optional { self.optional(base) } else { base }
     }
 
     fn resolve_type_name(&mut self, name: &ast::Ident) -> TypeId {

@@ -33,9 +33,7 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> Str
     let mut out = String::new();
     let drawn = match style {
         Style::Narrated => NarratableReportHandler::new().render_report(&mut out, &adapter),
-        Style::Fancy | Style::Plain if adapter.source.is_none() => {
-            render_bare(&mut out, diagnostic, style)
-        }
+        Style::Fancy | Style::Plain if adapter.source.is_none() => render_bare(&mut out, diagnostic, style),
         Style::Fancy => graphical(GraphicalTheme::unicode())
             .render_report(&mut out, &adapter.without_code())
             .map(|()| out = with_header(&out, diagnostic, style)),
@@ -98,8 +96,15 @@ fn graphical(theme: GraphicalTheme) -> GraphicalReportHandler {
 /// so every rendering starts the same way, with the code where people and tools look for it.
 fn with_header(rendered: &str, diagnostic: &Diagnostic, style: Style) -> String {
     let mut header = String::new();
-    render_bare(&mut header, &Diagnostic { help: None, ..diagnostic.clone() }, style)
-        .expect("writing to a `String` cannot fail");
+    render_bare(
+        &mut header,
+        &Diagnostic {
+            help: None,
+            ..diagnostic.clone()
+        },
+        style,
+    )
+    .expect("writing to a `String` cannot fail");
     let snippet_start = rendered
         .lines()
         .scan(0usize, |offset, line| {
@@ -467,14 +472,11 @@ mod tests {
    `----
 "#;
         // Without a final line break, and with one (the end is then shown before it).
-        for text in [
-            "policy p\nrule a: permit when",
-            "policy p\nrule a: permit when\n",
-        ] {
+        for text in ["policy p\nrule a: permit when", "policy p\nrule a: permit when\n"] {
             let (sources, id) = one("eof.pol", text);
             let end = Span::new(id, text.len(), text.len());
-            let diagnostic = Diagnostic::new(Code::Syntax, "unexpected end of input")
-                .at(end, "expected an expression");
+            let diagnostic =
+                Diagnostic::new(Code::Syntax, "unexpected end of input").at(end, "expected an expression");
             check(&diagnostic, &sources, expected);
         }
     }
@@ -560,10 +562,7 @@ mod tests {
 
     #[test]
     fn long_line_keeps_the_underline_aligned_and_wraps_help() {
-        let text = format!(
-            "policy p\nrule a: permit when {}foo\n",
-            "x == 1 and ".repeat(20)
-        );
+        let text = format!("policy p\nrule a: permit when {}foo\n", "x == 1 and ".repeat(20));
         let (sources, id) = one("long.pol", &text);
         let diagnostic = Diagnostic::new(Code::UnknownName, "unknown name `foo`")
             .at(find(&sources, id, "foo"), "not defined")
@@ -602,10 +601,8 @@ mod tests {
     #[test]
     fn secondary_labels_without_primary_become_notes() {
         let (sources, id) = one("facts.json", "{\"a\": 1}\n");
-        let diagnostic = Diagnostic::new(Code::Io, "cannot read `facts.csv`: not found").also(
-            find(&sources, id, "\"a\""),
-            "the other facts come from here",
-        );
+        let diagnostic = Diagnostic::new(Code::Io, "cannot read `facts.csv`: not found")
+            .also(find(&sources, id, "\"a\""), "the other facts come from here");
         check(
             &diagnostic,
             &sources,
@@ -639,14 +636,10 @@ mod tests {
         let (sources, id) = one("p.pol", "rule a: permit when foo\n");
         let error = Diagnostic::new(Code::UnknownName, "unknown name `foo`")
             .at(find(&sources, id, "foo"), "not defined");
-        let warning =
-            Diagnostic::new(Code::Unused, "unused rule `a`").at(find(&sources, id, "a"), "");
+        let warning = Diagnostic::new(Code::Unused, "unused rule `a`").at(find(&sources, id, "a"), "");
         let diagnostics = [error.clone(), warning, error];
         let rendered = render_all(&diagnostics, &sources, Style::Plain);
-        assert!(
-            rendered.ends_with("`----\n\n2 errors, 1 warning\n"),
-            "{rendered}"
-        );
+        assert!(rendered.ends_with("`----\n\n2 errors, 1 warning\n"), "{rendered}");
         assert_eq!(rendered.matches("error[E0201]: unknown name `foo`\n").count(), 2);
         assert!(rendered.contains("warning[W0001]: unused rule `a`\n   ,-[p.pol:1:6]\n"));
         assert_eq!(render_all(&[], &sources, Style::Plain), "");
@@ -657,18 +650,12 @@ mod tests {
         let error = Diagnostic::new(Code::Io, "x");
         let warning = Diagnostic::new(Code::Unused, "y");
         assert_eq!(summary(&[]), None);
-        assert_eq!(
-            summary(std::slice::from_ref(&error)),
-            Some("1 error".to_owned())
-        );
+        assert_eq!(summary(std::slice::from_ref(&error)), Some("1 error".to_owned()));
         assert_eq!(
             summary(&[warning.clone(), warning.clone()]),
             Some("2 warnings".to_owned())
         );
-        assert_eq!(
-            summary(&[error, warning]),
-            Some("1 error, 1 warning".to_owned())
-        );
+        assert_eq!(summary(&[error, warning]), Some("1 error, 1 warning".to_owned()));
     }
 
     #[test]

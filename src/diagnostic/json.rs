@@ -266,8 +266,8 @@ mod tests {
     #[test]
     fn diagnostic_without_primary_label_has_null_location() {
         let sources = SourceMap::new();
-        let diagnostic = diag::Diagnostic::new(Code::Io, "cannot read `facts.json`: not found")
-            .help("check the path");
+        let diagnostic =
+            diag::Diagnostic::new(Code::Io, "cannot read `facts.json`: not found").help("check the path");
         check(
             &sources,
             &[diagnostic],

@@ -11,48 +11,68 @@ pub(super) fn cannot_read(name: &str, message: &str) -> Diagnostic {
 }
 
 pub(super) fn import_unreadable(name: &str, message: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::ImportNotFound, format!("cannot read imported module `{name}`: {message}"))
-        .at(span, "imported here")
+    Diagnostic::new(
+        Code::ImportNotFound,
+        format!("cannot read imported module `{name}`: {message}"),
+    )
+    .at(span, "imported here")
 }
 
 pub(super) fn import_not_found(name: &str, message: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::ImportNotFound, format!("imported module `{name}` not found"))
-        .at(span, message.to_string())
-        .help("file imports are relative to the importing file")
+    Diagnostic::new(
+        Code::ImportNotFound,
+        format!("imported module `{name}` not found"),
+    )
+    .at(span, message.to_string())
+    .help("file imports are relative to the importing file")
 }
 
 pub(super) fn import_without_file(name: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::ImportNotFound, format!("cannot import `{name}` from a policy that is not a file"))
-        .at(span, "no directory to look in")
-        .help("save the policy as a file, or import stdlib modules only")
+    Diagnostic::new(
+        Code::ImportNotFound,
+        format!("cannot import `{name}` from a policy that is not a file"),
+    )
+    .at(span, "no directory to look in")
+    .help("save the policy as a file, or import stdlib modules only")
 }
 
 pub(super) fn absolute_import(name: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::ImportOutsideRoot, format!("import `{name}` is an absolute path"))
-        .at(span, "imports must be relative")
-        .help("write the path relative to this file, and keep it under the policy's directory")
+    Diagnostic::new(
+        Code::ImportOutsideRoot,
+        format!("import `{name}` is an absolute path"),
+    )
+    .at(span, "imports must be relative")
+    .help("write the path relative to this file, and keep it under the policy's directory")
 }
 
 pub(super) fn import_outside_root(name: &str, roots: &[PathBuf], span: Span) -> Diagnostic {
     let roots: Vec<String> = roots.iter().map(|root| format!("`{}`", root.display())).collect();
-    Diagnostic::new(Code::ImportOutsideRoot, format!("import `{name}` leaves the directories a policy may read"))
-        .at(span, "this path resolves outside them")
-        .help(format!(
-            "a policy may import files under {}; add a directory with `--lib DIR`",
-            roots.join(", ")
-        ))
+    Diagnostic::new(
+        Code::ImportOutsideRoot,
+        format!("import `{name}` leaves the directories a policy may read"),
+    )
+    .at(span, "this path resolves outside them")
+    .help(format!(
+        "a policy may import files under {}; add a directory with `--lib DIR`",
+        roots.join(", ")
+    ))
 }
 
 pub(super) fn import_cycle(cycle: &[String], span: Span) -> Diagnostic {
-    Diagnostic::new(Code::ImportCycle, format!("modules import each other in a cycle: {}", cycle.join(" -> ")))
-        .at(span, "this import closes the cycle")
-        .help("move the shared definitions into a module that both import")
+    Diagnostic::new(
+        Code::ImportCycle,
+        format!("modules import each other in a cycle: {}", cycle.join(" -> ")),
+    )
+    .at(span, "this import closes the cycle")
+    .help("move the shared definitions into a module that both import")
 }
 
 pub(super) fn std_path_needs_prefix(path: &str, span: Span) -> Diagnostic {
     Diagnostic::new(Code::ImportNotFound, format!("`{path}` is not a stdlib module"))
         .at(span, "stdlib modules start with `std.`")
-        .help(format!("write `use std.{path}`, or `use \"{path}.pol\"` for a file"))
+        .help(format!(
+            "write `use std.{path}`, or `use \"{path}.pol\"` for a file"
+        ))
 }
 
 pub(super) fn unknown_std_module(path: &str, known: &[&str], span: Span) -> Diagnostic {
@@ -68,8 +88,15 @@ pub(super) fn unknown_std_module(path: &str, known: &[&str], span: Span) -> Diag
 }
 
 pub(super) fn unknown_record_argument(name: &str, program: &Program) -> Diagnostic {
-    let names: Vec<&str> = program.records.iter().map(|record| record.name.as_str()).collect();
-    let diagnostic = Diagnostic::new(Code::UnknownRecordType, format!("the policy has no record type `{name}`"));
+    let names: Vec<&str> = program
+        .records
+        .iter()
+        .map(|record| record.name.as_str())
+        .collect();
+    let diagnostic = Diagnostic::new(
+        Code::UnknownRecordType,
+        format!("the policy has no record type `{name}`"),
+    );
     match did_you_mean(name, names.iter().copied()) {
         Some(similar) => diagnostic.help(format!("a similar record type exists: `{similar}`")),
         None => diagnostic.help(format!("the policy's record types are {}", names.join(", "))),
@@ -87,7 +114,9 @@ pub(super) fn too_large(name: &str, size: u64, limit: u64, import: Option<Span>,
         Code::InputTooLarge,
         format!("`{name}` is {size} bytes, more than the limit of {limit}"),
     )
-    .help(format!("if it is meant to be this large, raise the limit with `{flag}`"));
+    .help(format!(
+        "if it is meant to be this large, raise the limit with `{flag}`"
+    ));
     match import {
         Some(span) => diagnostic.at(span, "imported here"),
         None => diagnostic,

@@ -143,7 +143,11 @@ fn outcome_text(program: &Program, facts: &Facts, decision: &Decision, expected:
             if decision.deciding.is_empty() {
                 text.push_str(" by default");
             } else {
-                let rules = decision.deciding.iter().map(|rule| program.rules[rule.idx()].name.clone()).collect();
+                let rules = decision
+                    .deciding
+                    .iter()
+                    .map(|rule| program.rules[rule.idx()].name.clone())
+                    .collect();
                 text.push_str(&format!(" by {}", names(rules)));
             }
             if matches!(expected, ExpectedOutcome::Decided(_, _, Some(_))) {
@@ -157,7 +161,11 @@ fn outcome_text(program: &Program, facts: &Facts, decision: &Decision, expected:
         }
         Verdict::Undecided => {
             if matches!(expected, ExpectedOutcome::Undecided(Some(_))) {
-                let missing = decision.missing.iter().map(|fact| report::fact_path(program, facts, *fact)).collect();
+                let missing = decision
+                    .missing
+                    .iter()
+                    .map(|fact| report::fact_path(program, facts, *fact))
+                    .collect();
                 text.push_str(&format!(" missing {}", or_nothing(names(missing))));
             }
         }
@@ -179,7 +187,10 @@ fn expected_text(program: &Program, facts: &Facts, test: &TestDef, expected: &Ex
             if rules.is_empty() {
                 text.push_str(" by default");
             } else {
-                let rules = rules.iter().map(|rule| program.rules[rule.idx()].name.clone()).collect();
+                let rules = rules
+                    .iter()
+                    .map(|rule| program.rules[rule.idx()].name.clone())
+                    .collect();
                 text.push_str(&format!(" by {}", names(rules)));
             }
             if let Some(obligations) = obligations {
@@ -194,7 +205,10 @@ fn expected_text(program: &Program, facts: &Facts, test: &TestDef, expected: &Ex
         ExpectedOutcome::Undecided(missing) => {
             let mut text = "undecided".to_string();
             if let Some(missing) = missing {
-                let missing = missing.iter().map(|path| expected_path(program, facts, test, path)).collect();
+                let missing = missing
+                    .iter()
+                    .map(|path| expected_path(program, facts, test, path))
+                    .collect();
                 text.push_str(&format!(" missing {}", or_nothing(names(missing))));
             }
             text
@@ -220,7 +234,10 @@ fn expected_path(program: &Program, facts: &Facts, test: &TestDef, path: &TestFa
                 TestSubject::Key(key) => format!("{:?}", program.interner.resolve(*key)),
                 TestSubject::Position(position) => format!("#{}", position + 1),
             };
-            format!("{}[{subject}].{}", record.name, record.fields[path.field as usize].name)
+            format!(
+                "{}[{subject}].{}",
+                record.name, record.fields[path.field as usize].name
+            )
         }
     }
 }

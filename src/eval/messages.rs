@@ -4,8 +4,11 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 
 pub(super) fn no_subject() -> Diagnostic {
-    Diagnostic::new(Code::SubjectDeclaration, "the policy does not say what it decides")
-        .help("add `decide t: Transfer on t.date` naming the record type to decide")
+    Diagnostic::new(
+        Code::SubjectDeclaration,
+        "the policy does not say what it decides",
+    )
+    .help("add `decide t: Transfer on t.date` naming the record type to decide")
 }
 
 pub(super) fn no_law_date(record: &str, dated_rule: Span) -> Diagnostic {
@@ -18,9 +21,12 @@ pub(super) fn no_law_date(record: &str, dated_rule: Span) -> Diagnostic {
 }
 
 pub(super) fn no_date_value(span: Span) -> Diagnostic {
-    Diagnostic::new(Code::RuntimeNone, "the date that decides which law applies is none")
-        .at(span, "this is none for the subject")
-        .help("give the subject a date, or pass `--as-of YYYY-MM-DD`")
+    Diagnostic::new(
+        Code::RuntimeNone,
+        "the date that decides which law applies is none",
+    )
+    .at(span, "this is none for the subject")
+    .help("give the subject a date, or pass `--as-of YYYY-MM-DD`")
 }
 
 pub(super) fn field_of_none(span: Span) -> Diagnostic {
@@ -40,15 +46,21 @@ pub(super) fn date_out_of_range(span: Span) -> Diagnostic {
 }
 
 pub(super) fn step_limit(limit: u64, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::StepLimit, format!("evaluation took more than {limit} steps"))
-        .at(span, "stopped here")
-        .help("simplify the rule, or raise the budget with `--max-steps`")
+    Diagnostic::new(
+        Code::StepLimit,
+        format!("evaluation took more than {limit} steps"),
+    )
+    .at(span, "stopped here")
+    .help("simplify the rule, or raise the budget with `--max-steps`")
 }
 
 pub(super) fn depth_limit(limit: u32, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::DepthLimit, format!("evaluation nested deeper than {limit} levels"))
-        .at(span, "stopped here")
-        .help("simplify the expression, or raise the budget with `--max-depth`")
+    Diagnostic::new(
+        Code::DepthLimit,
+        format!("evaluation nested deeper than {limit} levels"),
+    )
+    .at(span, "stopped here")
+    .help("simplify the expression, or raise the budget with `--max-depth`")
 }
 
 pub(super) fn set_too_large(limit: usize, span: Span) -> Diagnostic {

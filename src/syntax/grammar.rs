@@ -115,11 +115,7 @@ const EXPRESSION_START_WORDS: &[&str] = &["if", "any", "all", "true", "false", "
 ///
 /// Before pest runs, a lexical pre-scan bounds the nesting of the text so that pest,
 /// which recurses once per nesting level, can never exhaust the stack.
-pub(super) fn parse_tree(
-    text: &str,
-    id: SourceId,
-    max_nesting: usize,
-) -> Result<Pair<'_, Rule>, Diagnostic> {
+pub(super) fn parse_tree(text: &str, id: SourceId, max_nesting: usize) -> Result<Pair<'_, Rule>, Diagnostic> {
     static ERROR_DETAIL: Once = Once::new();
     ERROR_DETAIL.call_once(|| pest::set_error_detail(true));
     check_nesting(text, id, max_nesting)?;
@@ -581,8 +577,8 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<(), Dia
                     nesting.top().words += 1;
                     nesting.depth += 1;
                 }
-                after_operand = !RESERVED.contains(&word)
-                    || ["true", "false", "none", "some", "unknown"].contains(&word);
+                after_operand =
+                    !RESERVED.contains(&word) || ["true", "false", "none", "some", "unknown"].contains(&word);
             }
             TokenKind::Punct => match slice {
                 "(" | "[" | "{" => {
@@ -739,9 +735,7 @@ fn wants_from_tokens(tokens: &[Tried], continues_word: bool) -> Vec<Want> {
                 token => Want::Token(token.to_owned()),
             },
             Tried::Range(..) if expression => Want::Expression,
-            Tried::Range(start, end)
-                if start.is_ascii_digit() && end.is_ascii_digit() && !letters =>
-            {
+            Tried::Range(start, end) if start.is_ascii_digit() && end.is_ascii_digit() && !letters => {
                 Want::Number
             }
             Tried::Range(..) => Want::Name,
@@ -758,9 +752,7 @@ fn wants_from_tokens(tokens: &[Tried], continues_word: bool) -> Vec<Want> {
     // Pairs of alternatives read best in their usual order.
     for (first, second) in [("permit", "deny"), ("policy", "module")] {
         if literals.contains(&first) && literals.contains(&second) {
-            wants.retain(
-                |want| !matches!(want, Want::Token(token) if token == first || token == second),
-            );
+            wants.retain(|want| !matches!(want, Want::Token(token) if token == first || token == second));
             wants.push(Want::Phrase(if first == "permit" {
                 "`permit` or `deny`"
             } else {
@@ -773,10 +765,7 @@ fn wants_from_tokens(tokens: &[Tried], continues_word: bool) -> Vec<Want> {
         (Want::Declaration, DECLARATION_WORDS),
         (Want::Clause, CLAUSE_WORDS),
     ] {
-        let present: Vec<&&str> = words
-            .iter()
-            .filter(|word| literals.contains(word))
-            .collect();
+        let present: Vec<&&str> = words.iter().filter(|word| literals.contains(word)).collect();
         if let [only] = present.as_slice() {
             for want in wants.iter_mut().filter(|want| **want == group) {
                 *want = Want::Token((**only).to_owned());
@@ -803,10 +792,7 @@ fn wants_from_rules(rules: &[Rule]) -> Vec<Want> {
             Rule::if_expr | Rule::kw_if | Rule::quantifier_kind | Rule::set_literal
         )
     });
-    let clauses = names
-        .iter()
-        .filter(|name| CLAUSE_WORDS.contains(name))
-        .count();
+    let clauses = names.iter().filter(|name| CLAUSE_WORDS.contains(name)).count();
     rules
         .iter()
         .zip(&names)
@@ -1013,12 +999,10 @@ fn syntax_error(error: &Error<Rule>, text: &str, id: SourceId, max_nesting: usiz
         } else {
             None
         };
-        let mut diagnostic =
-            messages::syntax(&join_wants(&wants), None, Found::EndOfFile, span, hint);
+        let mut diagnostic = messages::syntax(&join_wants(&wants), None, Found::EndOfFile, span, hint);
         if let Some(opener) = open.last().filter(|_| wants.iter().any(Want::is_closer)) {
             let slice = &text[opener.start..opener.end];
-            diagnostic =
-                messages::never_closed(diagnostic, slice, Span::new(id, opener.start, opener.end));
+            diagnostic = messages::never_closed(diagnostic, slice, Span::new(id, opener.start, opener.end));
         }
         return diagnostic;
     };
@@ -1050,14 +1034,11 @@ fn syntax_error(error: &Error<Rule>, text: &str, id: SourceId, max_nesting: usiz
 fn hint_for(found: &str, wants: &[Want], open: &[Token], after_operand: bool) -> Option<Hint> {
     let expects = |phrase: &str| {
         wants.iter().any(|want| {
-            want.words().contains(phrase)
-                || *want == Want::Token(phrase.trim_matches('`').to_owned())
+            want.words().contains(phrase) || *want == Want::Token(phrase.trim_matches('`').to_owned())
         })
     };
     let effect_expected = expects("`permit`") || expects("`deny`");
-    if effect_expected
-        && ["allow", "accept", "grant", "forbid", "reject", "refuse"].contains(&found)
-    {
+    if effect_expected && ["allow", "accept", "grant", "forbid", "reject", "refuse"].contains(&found) {
         return Some(Hint::Effect);
     }
     if RESERVED.contains(&found) && wants.contains(&Want::Name) {

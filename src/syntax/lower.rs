@@ -10,10 +10,10 @@ use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::ast::{
-    BinaryOp, Comment, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr,
-    ExprKind, FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind,
-    Ident, Item, LetDecl, Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause,
-    RuleDecl, SubjectRef, TestDecl, Text, TypeExpr, TypeKind, UseDecl, UseTarget,
+    BinaryOp, Comment, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr, ExprKind,
+    FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl,
+    Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef, TestDecl, Text,
+    TypeExpr, TypeKind, UseDecl, UseTarget,
 };
 use super::grammar::{self, Rule};
 use super::messages;
@@ -82,14 +82,7 @@ impl Ctx {
     ///
     /// Checking every node as it is built means no tree deeper than the limit (plus
     /// one) ever exists, so dropping a rejected one cannot exhaust the stack either.
-    fn node(
-        &self,
-        kind: ExprKind,
-        span: Span,
-        height: usize,
-        depth: usize,
-        at: Span,
-    ) -> Lowered<Tall> {
+    fn node(&self, kind: ExprKind, span: Span, height: usize, depth: usize, at: Span) -> Lowered<Tall> {
         if depth + height > self.max_nesting {
             return Err(self.fatal(messages::nesting_too_deep(self.max_nesting, at)));
         }
@@ -127,11 +120,7 @@ impl<'i> Cursor<'i> {
     fn expect(&mut self, rule: Rule) -> Pair<'i, Rule> {
         match self.children.next() {
             Some(pair) if pair.as_rule() == rule => pair,
-            Some(pair) => unreachable!(
-                "{:?}: expected {rule:?}, found {:?}",
-                self.parent,
-                pair.as_rule()
-            ),
+            Some(pair) => unreachable!("{:?}: expected {rule:?}, found {:?}", self.parent, pair.as_rule()),
             None => unreachable!("{:?}: expected {rule:?}, found nothing", self.parent),
         }
     }
@@ -263,11 +252,7 @@ fn lower_enum_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> EnumDecl {
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
     let variants = lower_idents(ctx, &mut cursor);
     cursor.finish();
-    EnumDecl {
-        name,
-        variants,
-        span,
-    }
+    EnumDecl { name, variants, span }
 }
 
 fn lower_record_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> RecordDecl {
@@ -320,11 +305,7 @@ fn lower_type_expr(ctx: &Ctx, pair: Pair<'_, Rule>) -> TypeExpr {
     };
     let optional = cursor.optional(Rule::optional_mark).is_some();
     cursor.finish();
-    TypeExpr {
-        kind,
-        optional,
-        span,
-    }
+    TypeExpr { kind, optional, span }
 }
 
 fn lower_set_type(ctx: &Ctx, pair: Pair<'_, Rule>) -> TypeExpr {
@@ -428,15 +409,9 @@ fn lower_default_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> DefaultDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let effect = lower_effect(cursor.expect(Rule::effect));
-    let reason = cursor
-        .optional(Rule::string)
-        .map(|pair| lower_string(ctx, pair));
+    let reason = cursor.optional(Rule::string).map(|pair| lower_string(ctx, pair));
     cursor.finish();
-    DefaultDecl {
-        effect,
-        reason,
-        span,
-    }
+    DefaultDecl { effect, reason, span }
 }
 
 fn lower_effect(pair: Pair<'_, Rule>) -> Effect {
@@ -595,11 +570,7 @@ fn lower_fact_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactDecl {
         .map(|pair| lower_fact_field(ctx, pair))
         .collect();
     cursor.finish();
-    FactDecl {
-        record,
-        fields,
-        span,
-    }
+    FactDecl { record, fields, span }
 }
 
 fn lower_fact_field(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactField {
@@ -885,13 +856,7 @@ fn lower_prefix(ctx: &Ctx, op: Pair<'_, Rule>, operand: Tall, depth: usize) -> L
     ctx.node(kind, span, operand.height + 1, depth, at)
 }
 
-fn lower_infix(
-    ctx: &Ctx,
-    left: Tall,
-    op: Pair<'_, Rule>,
-    right: Tall,
-    depth: usize,
-) -> Lowered<Tall> {
+fn lower_infix(ctx: &Ctx, left: Tall, op: Pair<'_, Rule>, right: Tall, depth: usize) -> Lowered<Tall> {
     let at = ctx.span(&op);
     let height = left.height.max(right.height) + 1;
     let span = left.expr.span.to(right.expr.span);
@@ -1009,11 +974,7 @@ fn lower_if_expr(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall>
 }
 
 /// Lowers the next `N` children of a cursor, all expressions.
-fn lower_expr_array<const N: usize>(
-    ctx: &Ctx,
-    cursor: &mut Cursor<'_>,
-    depth: usize,
-) -> Lowered<[Tall; N]> {
+fn lower_expr_array<const N: usize>(ctx: &Ctx, cursor: &mut Cursor<'_>, depth: usize) -> Lowered<[Tall; N]> {
     let mut lowered = Vec::with_capacity(N);
     for _ in 0..N {
         lowered.push(lower_expr(ctx, cursor.expect(Rule::expr), depth)?);
@@ -1148,9 +1109,7 @@ fn lower_string(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
     while let Some((idx, ch)) = chars.next() {
         match ch {
             '\\' => {
-                let (_, escape) = chars
-                    .next()
-                    .expect("the grammar puts a character after `\\`");
+                let (_, escape) = chars.next().expect("the grammar puts a character after `\\`");
                 let resolved = match escape {
                     '"' => '"',
                     '\\' => '\\',

@@ -42,9 +42,7 @@ impl Hint {
         match self {
             Hint::Effect => "a rule's effect is `permit` or `deny`".to_owned(),
             Hint::Reserved(word) => format!("`{word}` is a reserved word; choose another name"),
-            Hint::Header => {
-                "a file starts with `policy \"title\"` or `module \"title\"`".to_owned()
-            }
+            Hint::Header => "a file starts with `policy \"title\"` or `module \"title\"`".to_owned(),
             Hint::Compare => "to compare two values, write `==`".to_owned(),
             Hint::Logical(operator, word) => format!(
                 "write `{word}` instead of `{operator}`: Pol spells its logical operators `and`, `or`, `not`"
@@ -65,9 +63,7 @@ pub(super) fn syntax(
     span: Span,
     hint: Option<Hint>,
 ) -> Diagnostic {
-    let context = context
-        .map(|context| format!(" {context}"))
-        .unwrap_or_default();
+    let context = context.map(|context| format!(" {context}")).unwrap_or_default();
     let (message, label) = match found {
         Found::EndOfFile => (
             format!("unexpected end of file, expected {expected}{context}"),
@@ -137,29 +133,21 @@ pub(super) fn invalid_date(text: &str, span: Span) -> Diagnostic {
         "November",
         "December",
     ];
-    let number =
-        |range: std::ops::Range<usize>| text.get(range).and_then(|part| part.parse::<u32>().ok());
+    let number = |range: std::ops::Range<usize>| text.get(range).and_then(|part| part.parse::<u32>().ok());
     let (year, month, day) = (number(0..4), number(5..7), number(8..10));
     let help = match (year, month, day) {
         (Some(0), _, _) => Some("years go from `0001` to `9999`".to_owned()),
-        (_, Some(month), _) if !(1..=12).contains(&month) => {
-            Some("months go from `01` to `12`".to_owned())
-        }
+        (_, Some(month), _) if !(1..=12).contains(&month) => Some("months go from `01` to `12`".to_owned()),
         (_, _, Some(0)) => Some("days start at `01`".to_owned()),
         (Some(year), Some(month), Some(_)) => i32::try_from(year).ok().and_then(|year| {
-            let last = (28..=31)
-                .rev()
-                .find_map(|day| Date::from_ymd(year, month, day))?;
+            let last = (28..=31).rev().find_map(|day| Date::from_ymd(year, month, day))?;
             let name = MONTHS[month as usize - 1];
             Some(format!("{name} {year} ends on `{last}`"))
         }),
         _ => None,
     };
-    let diagnostic = Diagnostic::new(
-        Code::InvalidDate,
-        format!("`{text}` is not a calendar date"),
-    )
-    .at(span, "no such date");
+    let diagnostic = Diagnostic::new(Code::InvalidDate, format!("`{text}` is not a calendar date"))
+        .at(span, "no such date");
     match help {
         Some(help) => diagnostic.help(help),
         None => diagnostic,
@@ -168,28 +156,17 @@ pub(super) fn invalid_date(text: &str, span: Span) -> Diagnostic {
 
 /// E0105: an integer literal, or a test position, that does not fit.
 pub(super) fn integer_too_large(text: &str, limit: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::IntegerTooLarge,
-        format!("integer `{text}` is too large"),
-    )
-    .at(span, "does not fit")
-    .help(format!("the largest allowed here is {limit}"))
+    Diagnostic::new(Code::IntegerTooLarge, format!("integer `{text}` is too large"))
+        .at(span, "does not fit")
+        .help(format!("the largest allowed here is {limit}"))
 }
 
 /// E0106: a character that no token starts with.
-pub(super) fn invalid_character(
-    ch: char,
-    in_name: bool,
-    lookalike: Option<char>,
-    span: Span,
-) -> Diagnostic {
+pub(super) fn invalid_character(ch: char, in_name: bool, lookalike: Option<char>, span: Span) -> Diagnostic {
     if ch.is_ascii_graphic() {
-        return Diagnostic::new(
-            Code::InvalidCharacter,
-            format!("unexpected character `{ch}`"),
-        )
-        .at(span, "not part of Pol's syntax")
-        .help(format!("`{ch}` can only appear in strings and comments"));
+        return Diagnostic::new(Code::InvalidCharacter, format!("unexpected character `{ch}`"))
+            .at(span, "not part of Pol's syntax")
+            .help(format!("`{ch}` can only appear in strings and comments"));
     }
     let code = format!("U+{:04X}", u32::from(ch));
     let shown = if ch.is_control() || ch.is_whitespace() {
@@ -222,12 +199,9 @@ pub(super) fn invalid_character(
 /// E0106: a C-style logical operator such as `&&`.
 pub(super) fn c_operator(operator: &str, word: &'static str, span: Span) -> Diagnostic {
     let hint = Hint::Logical(if operator == "&&" { "&&" } else { "||" }, word);
-    Diagnostic::new(
-        Code::InvalidCharacter,
-        format!("unknown operator `{operator}`"),
-    )
-    .at(span, "not a Pol operator")
-    .help(hint.text())
+    Diagnostic::new(Code::InvalidCharacter, format!("unknown operator `{operator}`"))
+        .at(span, "not a Pol operator")
+        .help(hint.text())
 }
 
 /// E0107: nesting past the limit.

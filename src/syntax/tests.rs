@@ -120,11 +120,7 @@ fn dump_type(ty: &TypeExpr) -> String {
         TypeKind::Set(element) => format!("(Set {})", dump_type(element)),
         TypeKind::List(element) => format!("(List {})", dump_type(element)),
     };
-    if ty.optional {
-        format!("{base}?")
-    } else {
-        base
-    }
+    if ty.optional { format!("{base}?") } else { base }
 }
 
 fn names(idents: &[Ident]) -> String {
@@ -193,10 +189,7 @@ fn dump_item(item: &Item) -> String {
                 .iter()
                 .map(|param| format!("({} {})", param.name.name, dump_type(&param.ty)))
                 .collect();
-            let result = decl
-                .result
-                .as_ref()
-                .map(|ty| format!(" -> {}", dump_type(ty)));
+            let result = decl.result.as_ref().map(|ty| format!(" -> {}", dump_type(ty)));
             format!(
                 "(fn {} ({}){} {})",
                 decl.name.name,
@@ -207,10 +200,7 @@ fn dump_item(item: &Item) -> String {
         }
         Item::Obligation(decl) => format!("(obligation {} {:?})", decl.name.name, decl.text.value),
         Item::Decide(decl) => {
-            let date = decl
-                .date
-                .as_ref()
-                .map(|date| format!(" on {}", dump_expr(date)));
+            let date = decl.date.as_ref().map(|date| format!(" on {}", dump_expr(date)));
             format!(
                 "(decide {} {}{})",
                 decl.var.name,
@@ -219,15 +209,8 @@ fn dump_item(item: &Item) -> String {
             )
         }
         Item::Default(decl) => {
-            let reason = decl
-                .reason
-                .as_ref()
-                .map(|text| format!(" {:?}", text.value));
-            format!(
-                "(default {}{})",
-                decl.effect.as_str(),
-                reason.unwrap_or_default()
-            )
+            let reason = decl.reason.as_ref().map(|text| format!(" {:?}", text.value));
+            format!("(default {}{})", decl.effect.as_str(), reason.unwrap_or_default())
         }
         Item::Rule(decl) => {
             let mut out = format!("(rule {} {}", decl.name.name, decl.effect.as_str());
@@ -257,12 +240,7 @@ fn dump_item(item: &Item) -> String {
             for fact in &decl.facts {
                 let _ = write!(out, " (fact {}", fact.record.name);
                 for field in &fact.fields {
-                    let _ = write!(
-                        out,
-                        " ({} {})",
-                        field.name.name,
-                        dump_fact_value(&field.value)
-                    );
+                    let _ = write!(out, " ({} {})", field.name.name, dump_fact_value(&field.value));
                 }
                 out.push(')');
             }
@@ -299,11 +277,7 @@ fn dump_item(item: &Item) -> String {
                         format!("undecided missing ({})", paths.join(" "))
                     }
                 };
-                let _ = write!(
-                    out,
-                    " (expect {} {expected})",
-                    dump_subject(&expect.subject)
-                );
+                let _ = write!(out, " (expect {} {expected})", dump_subject(&expect.subject));
             }
             out + ")"
         }
@@ -536,11 +510,7 @@ fn every_literal_problem_is_reported() {
     let codes: Vec<Code> = result.unwrap_err().iter().map(|d| d.code).collect();
     assert_eq!(
         codes,
-        [
-            Code::InvalidDate,
-            Code::IntegerTooLarge,
-            Code::InvalidEscape
-        ]
+        [Code::InvalidDate, Code::IntegerTooLarge, Code::InvalidEscape]
     );
 }
 
@@ -737,10 +707,7 @@ fn crlf_line_endings_parse_with_byte_spans() {
         panic!("expected a rule")
     };
     assert_eq!(rule.span.start, 12);
-    assert_eq!(
-        sources.snippet(rule.span),
-        "rule r: deny {\r\n  when a\r\n}"
-    );
+    assert_eq!(sources.snippet(rule.span), "rule r: deny {\r\n  when a\r\n}");
     let RuleClause::When(condition) = &rule.clauses[0] else {
         panic!("expected `when`")
     };
@@ -770,10 +737,7 @@ fn keyword_glued_to_a_name_is_a_name() {
 #[test]
 fn reserved_words_cannot_be_names_and_clause_words_can() {
     for word in super::grammar::RESERVED {
-        let (_, result) = parse_text(
-            &format!("policy \"p\"\nlet {word} = 1"),
-            DEFAULT_MAX_NESTING,
-        );
+        let (_, result) = parse_text(&format!("policy \"p\"\nlet {word} = 1"), DEFAULT_MAX_NESTING);
         assert!(result.is_err(), "`{word}` should be reserved");
     }
     for word in [
@@ -1050,11 +1014,7 @@ const DEEP: usize = 100_000;
 
 #[test]
 fn deep_parentheses_are_rejected() {
-    let text = format!(
-        "policy \"p\"\nlet x = {}a{}",
-        "(".repeat(DEEP),
-        ")".repeat(DEEP)
-    );
+    let text = format!("policy \"p\"\nlet x = {}a{}", "(".repeat(DEEP), ")".repeat(DEEP));
     check_too_deep(&text);
     // Unclosed, too: the pre-scan stops before pest looks for the closers.
     check_too_deep(&format!("policy \"p\"\nlet x = {}", "(".repeat(DEEP)));
@@ -1097,10 +1057,7 @@ fn long_runs_of_prefix_operators_are_rejected() {
 
 #[test]
 fn prefix_operators_nesting_through_comparisons_are_rejected() {
-    check_too_deep(&format!(
-        "policy \"p\"\nlet x = a{}",
-        " == not a".repeat(DEEP)
-    ));
+    check_too_deep(&format!("policy \"p\"\nlet x = a{}", " == not a".repeat(DEEP)));
 }
 
 #[test]
@@ -1109,10 +1066,7 @@ fn deep_if_chains_and_quantifiers_are_rejected() {
         "policy \"p\"\nlet x = {}c",
         "if a then b else ".repeat(DEEP)
     ));
-    check_too_deep(&format!(
-        "policy \"p\"\nlet x = {}c",
-        "any x in s: ".repeat(DEEP)
-    ));
+    check_too_deep(&format!("policy \"p\"\nlet x = {}c", "any x in s: ".repeat(DEEP)));
 }
 
 /// Flat chains nest only as trees, so pest reads them whole before lowering rejects
@@ -1124,10 +1078,7 @@ fn long_flat_chains_are_rejected_as_deep_trees() {
     check_too_deep(&format!("policy \"p\"\nlet x = a{}", " or a".repeat(LONG)));
     check_too_deep(&format!("policy \"p\"\nlet x = a{}", " + 1".repeat(LONG)));
     check_too_deep(&format!("policy \"p\"\nlet x = a{}", ".f".repeat(LONG)));
-    check_too_deep(&format!(
-        "policy \"p\"\nlet x = a{}",
-        " is some".repeat(LONG)
-    ));
+    check_too_deep(&format!("policy \"p\"\nlet x = a{}", " is some".repeat(LONG)));
 }
 
 #[test]

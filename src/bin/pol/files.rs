@@ -28,7 +28,10 @@ pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     }
     let size = metadata.len();
     if size > max_bytes {
-        return Err(ReadError::TooLarge { size, limit: max_bytes });
+        return Err(ReadError::TooLarge {
+            size,
+            limit: max_bytes,
+        });
     }
     let mut bytes = Vec::with_capacity(size as usize);
     // Read at most one byte past the limit, in case the file grew since its size was read.
@@ -65,7 +68,10 @@ pub fn collect_policies(path: &Path, found: &mut Vec<PathBuf>) -> Result<(), (Pa
         .collect();
     entries.sort();
     for entry in entries {
-        let name = entry.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = entry
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if name.starts_with('.') || name == "target" {
             continue;
         }

@@ -220,12 +220,20 @@ fn new_engine<'fs>(files: &'fs DiskFiles, common: &CommonArgs) -> Engine<'fs> {
 
 /// Exit code for a set of diagnostics: failed if any is an error.
 fn code_for(diagnostics: &[Diagnostic]) -> u8 {
-    if diagnostics.iter().any(Diagnostic::is_error) { EXIT_FAILED } else { EXIT_OK }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
 }
 
 /// I/O problems are usage errors (exit 2); problems in the policy or facts exit 1.
 fn code_for_load(diagnostics: &[Diagnostic]) -> u8 {
-    if diagnostics.iter().any(|d| d.code == diagnostic::Code::Io) { EXIT_USAGE } else { code_for(diagnostics) }
+    if diagnostics.iter().any(|d| d.code == diagnostic::Code::Io) {
+        EXIT_USAGE
+    } else {
+        code_for(diagnostics)
+    }
 }
 
 fn run(args: RunArgs) -> u8 {
@@ -294,13 +302,16 @@ fn run(args: RunArgs) -> u8 {
     for decision in &decisions {
         let decision = match decision {
             Ok(decision) => decision,
-            Err((row, diagnostic)) => {
+            Err(failure) => {
+                let (row, diagnostic) = (&failure.subject, &*failure.diagnostic);
                 errors.push((*row, diagnostic.clone()));
                 *verdicts.entry("error").or_default() += 1;
                 if !args.summary {
                     let line = match args.format {
                         OutputFormat::Text => pol::report::error_text(program, &facts, *row, diagnostic),
-                        OutputFormat::Json => pol::report::error_json(program, &facts, *row, diagnostic).to_string(),
+                        OutputFormat::Json => {
+                            pol::report::error_json(program, &facts, *row, diagnostic).to_string()
+                        }
                     };
                     if writeln!(out, "{line}").is_err() {
                         return EXIT_FAILED;
@@ -313,17 +324,27 @@ fn run(args: RunArgs) -> u8 {
             *verdicts.entry(decision.verdict.as_str()).or_default() += 1;
             let key = decision.verdict.as_str().to_string();
             if decision.deciding.is_empty() {
-                let by = if decision.verdict == Verdict::Undecided { "(missing facts)" } else { "(default)" };
+                let by = if decision.verdict == Verdict::Undecided {
+                    "(missing facts)"
+                } else {
+                    "(default)"
+                };
                 *counts.entry((key.clone(), by.to_string())).or_default() += 1;
             }
             for rule in &decision.deciding {
-                *counts.entry((key.clone(), program.rules[rule.idx()].name.clone())).or_default() += 1;
+                *counts
+                    .entry((key.clone(), program.rules[rule.idx()].name.clone()))
+                    .or_default() += 1;
             }
             continue;
         }
         let written = match args.format {
             OutputFormat::Text => {
-                writeln!(out, "{}", pol::report::decision_text(program, &facts, &engine.sources, decision).trim_end())
+                writeln!(
+                    out,
+                    "{}",
+                    pol::report::decision_text(program, &facts, &engine.sources, decision).trim_end()
+                )
             }
             OutputFormat::Json => writeln!(
                 out,
@@ -363,16 +384,22 @@ fn group_failures(
     groups
         .into_iter()
         .map(|(mut diagnostic, rows)| {
-            let record = program
-                .subject
-                .as_ref()
-                .map_or("subject", |subject| program.records[subject.record.idx()].name.as_str());
-            let mut names: Vec<String> =
-                rows.iter().take(5).map(|row| pol::report::subject_name(program, facts, *row)).collect();
+            let record = program.subject.as_ref().map_or("subject", |subject| {
+                program.records[subject.record.idx()].name.as_str()
+            });
+            let mut names: Vec<String> = rows
+                .iter()
+                .take(5)
+                .map(|row| pol::report::subject_name(program, facts, *row))
+                .collect();
             if rows.len() > 5 {
                 names.push(format!("and {} more", rows.len() - 5));
             }
-            let stopped = format!("no decision for {} `{record}` facts: {}", rows.len(), names.join(", "));
+            let stopped = format!(
+                "no decision for {} `{record}` facts: {}",
+                rows.len(),
+                names.join(", ")
+            );
             diagnostic.help = Some(match diagnostic.help.take() {
                 Some(help) => format!("{help}\n{stopped}"),
                 None => stopped,
@@ -418,7 +445,9 @@ fn write_summary(
 /// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.
 fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Result<FactsInput, Diagnostic> {
     let (record, path) = match spec.split_once('=') {
-        Some((record, path)) if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+        Some((record, path))
+            if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
             (Some(record.to_string()), path)
         }
         _ => (None, spec),
@@ -428,7 +457,14 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
         std::io::stdin()
             .take(max_bytes + 1)
             .read_to_end(&mut bytes)
-            .map_err(|error| pol::engine::read_error("<stdin>", &ReadError::Failed(error.to_string()), None, FACTS_LIMIT_FLAG))?;
+            .map_err(|error| {
+                pol::engine::read_error(
+                    "<stdin>",
+                    &ReadError::Failed(error.to_string()),
+                    None,
+                    FACTS_LIMIT_FLAG,
+                )
+            })?;
         if bytes.len() as u64 > max_bytes {
             let error = ReadError::TooLarge {
                 size: bytes.len() as u64,
@@ -457,7 +493,8 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
             "name facts files .json, .jsonl, .ndjson, .yaml, .yml or .csv, so Pol knows their format",
         )
     })?;
-    let bytes = files::read_limited(Path::new(path), max_bytes).map_err(|error| pol::engine::read_error(path, &error, None, FACTS_LIMIT_FLAG))?;
+    let bytes = files::read_limited(Path::new(path), max_bytes)
+        .map_err(|error| pol::engine::read_error(path, &error, None, FACTS_LIMIT_FLAG))?;
     Ok(FactsInput {
         name: path.to_string(),
         bytes,
@@ -490,12 +527,20 @@ fn check(args: CheckArgs) -> u8 {
 
 fn test(args: TestArgs) -> u8 {
     let files = DiskFiles;
-    let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let roots = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let mut policies = Vec::new();
     for root in &roots {
         if let Err((path, message)) = files::collect_policies(root, &mut policies) {
-            let diagnostic = pol::engine::read_error(&path.display().to_string(), &ReadError::Failed(message), None, "");
-            eprintln!("{}", human::render(&diagnostic, &pol::source::SourceMap::new(), human::Style::Plain).trim_end());
+            let diagnostic =
+                pol::engine::read_error(&path.display().to_string(), &ReadError::Failed(message), None, "");
+            eprintln!(
+                "{}",
+                human::render(&diagnostic, &pol::source::SourceMap::new(), human::Style::Plain).trim_end()
+            );
             return EXIT_USAGE;
         }
     }
