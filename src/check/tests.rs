@@ -1463,10 +1463,7 @@ fn unknown_names_suggest_similar_ones() {
             "E0201 unknown name `nothing_like_it` [not defined]",
         ],
     );
-    check_help(
-        &modules,
-        &["a similar name exists: `threshold`", ""],
-    );
+    check_help(&modules, &["a similar name exists: `threshold`", ""]);
 }
 
 #[test]
