@@ -353,6 +353,17 @@ impl<'fs> Engine<'fs> {
         inputs: Vec<FactsInput>,
     ) -> Result<Facts, Vec<Diagnostic>> {
         let mut builder = FactsBuilder::new(program);
+        self.load_facts_into(&mut builder, program, inputs)?;
+        builder.finish()
+    }
+
+    /// Adds facts inputs to a builder (for reference data loaded before a stream of subjects).
+    pub fn load_facts_into(
+        &mut self,
+        builder: &mut FactsBuilder<'_>,
+        program: &Program,
+        inputs: Vec<FactsInput>,
+    ) -> Result<(), Vec<Diagnostic>> {
         let mut diagnostics = Vec::new();
         for input in inputs {
             let record = match &input.record {
@@ -376,10 +387,11 @@ impl<'fs> Engine<'fs> {
                 diagnostics.extend(errors);
             }
         }
-        if !diagnostics.is_empty() {
-            return Err(diagnostics);
+        if diagnostics.is_empty() {
+            Ok(())
+        } else {
+            Err(diagnostics)
         }
-        builder.finish()
     }
 
     /// Decides every subject in the facts, in parallel, in input order. Each entry is a decision,

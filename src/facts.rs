@@ -145,6 +145,16 @@ pub struct FactsBuilder<'p> {
     line_counts: HashMap<SourceId, u32>,
     /// Per field of the current record: the span of its name if already given.
     seen: Vec<Option<Span>>,
+    /// Where the reference data ends, when subjects are loaded in chunks.
+    base: Option<BaseMark>,
+}
+
+/// The sizes of the reference data, to return to after each chunk of subjects.
+#[derive(Debug, Clone)]
+struct BaseMark {
+    rows: Vec<u32>,
+    n_seqs: usize,
+    n_texts: usize,
 }
 
 impl<'p> FactsBuilder<'p> {
@@ -188,6 +198,7 @@ impl<'p> FactsBuilder<'p> {
             deferred: Sink::new(),
             line_counts: HashMap::new(),
             seen: Vec::new(),
+            base: None,
         }
     }
 
@@ -277,6 +288,86 @@ impl<'p> FactsBuilder<'p> {
             seqs: self.seqs,
             key_refs,
         })
+    }
+
+    /// Marks everything added so far as reference data (countries, items, …), for deciding
+    /// subjects in chunks: each chunk is added, taken with [`FactsBuilder::finish_chunk`], decided,
+    /// and given back with [`FactsBuilder::reclaim`], which forgets it. Memory then stays flat
+    /// however many subjects stream through.
+    pub fn mark_base(&mut self) {
+        self.base = Some(BaseMark {
+            rows: self.tables.iter().map(TableBuilder::n_rows).collect(),
+            n_seqs: self.seqs.len(),
+            n_texts: self.interner.len(),
+        });
+    }
+
+    /// The facts so far (reference data and the current chunk), without consuming the builder.
+    /// Problems are reported as by [`FactsBuilder::finish`]. Give the facts back with
+    /// [`FactsBuilder::reclaim`] before adding the next chunk.
+    pub fn finish_chunk(&mut self) -> Result<Facts, Vec<Diagnostic>> {
+        let mut sink = std::mem::replace(&mut self.deferred, Sink::new());
+        self.resolve_pending(&mut sink);
+        if let Err(diagnostics) = sink.into_result() {
+            self.truncate_to_base();
+            return Err(diagnostics);
+        }
+        self.sort_pending_sets();
+        let n_input_rows: Vec<u32> = self.tables.iter().map(TableBuilder::n_rows).collect();
+        let key_refs = self.bind_key_refs();
+        let tables = self
+            .tables
+            .iter_mut()
+            .zip(n_input_rows)
+            .map(|(table, n_input_rows)| Table {
+                n_fields: table.n_fields,
+                cells: std::mem::take(&mut table.cells),
+                keys: std::mem::take(&mut table.keys),
+                n_input_rows,
+                origins: std::mem::take(&mut table.origins),
+            })
+            .collect();
+        Ok(Facts {
+            interner: std::mem::take(&mut self.interner),
+            tables,
+            seqs: std::mem::take(&mut self.seqs),
+            key_refs,
+        })
+    }
+
+    /// Takes back the facts of [`FactsBuilder::finish_chunk`] and forgets the chunk's subjects
+    /// (and the placeholder rows bound for it), keeping the reference data.
+    pub fn reclaim(&mut self, facts: Facts) {
+        self.interner = facts.interner;
+        self.seqs = facts.seqs;
+        for (builder, table) in self.tables.iter_mut().zip(facts.tables) {
+            builder.cells = table.cells;
+            builder.keys = table.keys;
+            builder.origins = table.origins;
+        }
+        self.truncate_to_base();
+    }
+
+    fn truncate_to_base(&mut self) {
+        let base = self.base.clone().unwrap_or_else(|| BaseMark {
+            rows: vec![0; self.tables.len()],
+            n_seqs: 0,
+            n_texts: self.program.interner.len(),
+        });
+        for (table, rows) in self.tables.iter_mut().zip(&base.rows) {
+            if table.n_rows() > *rows {
+                table.cells.truncate(*rows as usize * table.n_fields);
+                table.origins.truncate(*rows as usize);
+                table
+                    .key_spans
+                    .truncate((*rows as usize).min(table.key_spans.len()));
+                table.keys.retain(|_, row| *row < *rows);
+            }
+        }
+        self.seqs.truncate(base.n_seqs);
+        self.interner.truncate(base.n_texts);
+        self.pending.clear();
+        self.unsorted_sets.clear();
     }
 
     /// Binds every key reference of the program to a row, adding placeholder rows for keys

@@ -56,31 +56,47 @@ pub fn show_value(
 
 /// A record as Pol writes it: `Country["US"]` by key, or `Transfer[#3]` by 1-based position.
 pub fn record_label(program: &Program, facts: &Facts, record: RecordId, row: u32) -> String {
+    record_label_at(program, facts, record, row, 0)
+}
+
+/// [`record_label`] for facts that follow `offset` earlier subjects of a stream.
+fn record_label_at(program: &Program, facts: &Facts, record: RecordId, row: u32, offset: u64) -> String {
     let name = &program.records[record.idx()].name;
+    let is_subject = program
+        .subject
+        .as_ref()
+        .is_some_and(|subject| subject.record == record);
+    let offset = if is_subject { offset } else { 0 };
     match facts.key_text(program, record, row) {
         Some(key) => format!("{name}[{key:?}]"),
-        None => format!("{name}[#{}]", row + 1),
+        None => format!("{name}[#{}]", offset + u64::from(row) + 1),
     }
 }
 
 /// A fact as Pol writes it: `Country["UA"].in_combat`.
 pub fn fact_path(program: &Program, facts: &Facts, fact: FactRef) -> String {
+    fact_path_at(program, facts, fact, 0)
+}
+
+fn fact_path_at(program: &Program, facts: &Facts, fact: FactRef, offset: u64) -> String {
     let record = &program.records[fact.record.idx()];
     format!(
         "{}.{}",
-        record_label(program, facts, fact.record, fact.row),
+        record_label_at(program, facts, fact.record, fact.row, offset),
         record.fields[fact.field as usize].name
     )
 }
 
-/// The subject's name in output: its key, or `#n` (1-based) when its record has no key.
-pub fn subject_name(program: &Program, facts: &Facts, row: u32) -> String {
+/// The subject's name in output: its key, or `#n` (1-based position in the input) when its
+/// record has no key. `offset` is how many subjects came before these facts (in a stream).
+pub fn subject_name(program: &Program, facts: &Facts, row: u32, offset: u64) -> String {
+    let position = offset + u64::from(row) + 1;
     let Some(subject) = &program.subject else {
-        return format!("#{}", row + 1);
+        return format!("#{position}");
     };
     match facts.key_text(program, subject.record, row) {
         Some(key) => key.to_string(),
-        None => format!("#{}", row + 1),
+        None => format!("#{position}"),
     }
 }
 
@@ -91,18 +107,24 @@ fn subject_record(program: &Program) -> &str {
 }
 
 /// A subject whose decision failed, as text: it gets no decision (fail closed).
-pub fn error_text(program: &Program, facts: &Facts, row: u32, diagnostic: &Diagnostic) -> String {
+pub fn error_text(
+    program: &Program,
+    facts: &Facts,
+    row: u32,
+    offset: u64,
+    diagnostic: &Diagnostic,
+) -> String {
     format!(
         "{} {}: ERROR, no decision: {} [{}]",
         subject_record(program),
-        subject_name(program, facts, row),
+        subject_name(program, facts, row, offset),
         diagnostic.message,
         diagnostic.code.as_str()
     )
 }
 
 /// A subject whose decision failed, as a JSON object with `"decision": "error"`.
-pub fn error_json(program: &Program, facts: &Facts, row: u32, diagnostic: &Diagnostic) -> Json {
+pub fn error_json(program: &Program, facts: &Facts, row: u32, offset: u64, diagnostic: &Diagnostic) -> Json {
     let key = program
         .subject
         .as_ref()
@@ -110,14 +132,20 @@ pub fn error_json(program: &Program, facts: &Facts, row: u32, diagnostic: &Diagn
     json!({
         "record": subject_record(program),
         "key": key,
-        "position": row + 1,
+        "position": offset + u64::from(row) + 1,
         "decision": "error",
         "error": {"code": diagnostic.code.as_str(), "message": diagnostic.message},
     })
 }
 
 /// One decision as text: a headline, then its rules, obligations and missing facts, indented.
-pub fn decision_text(program: &Program, facts: &Facts, sources: &SourceMap, decision: &Decision) -> String {
+pub fn decision_text(
+    program: &Program,
+    facts: &Facts,
+    sources: &SourceMap,
+    decision: &Decision,
+    offset: u64,
+) -> String {
     let mut out = String::new();
     let record = subject_record(program);
     let law = decision
@@ -126,7 +154,7 @@ pub fn decision_text(program: &Program, facts: &Facts, sources: &SourceMap, deci
         .unwrap_or_default();
     out.push_str(&format!(
         "{record} {}{law}: {}",
-        subject_name(program, facts, decision.subject),
+        subject_name(program, facts, decision.subject, offset),
         decision.verdict.as_str().to_uppercase()
     ));
     if decision.deciding.is_empty() && decision.verdict != Verdict::Undecided {
@@ -159,12 +187,12 @@ pub fn decision_text(program: &Program, facts: &Facts, sources: &SourceMap, deci
         let missing: Vec<String> = decision
             .missing
             .iter()
-            .map(|fact| fact_path(program, facts, *fact))
+            .map(|fact| fact_path_at(program, facts, *fact, offset))
             .collect();
         out.push_str(&format!("  missing: {}\n", missing.join(", ")));
     }
     if let Some(trace) = &decision.trace {
-        out.push_str(&trace_text(program, facts, sources, trace));
+        out.push_str(&trace_text(program, facts, sources, trace, offset));
     }
     out
 }
@@ -187,7 +215,13 @@ fn status_text(program: &Program, status: &RuleStatus) -> String {
 }
 
 /// The derivation of a decision: every rule's status with the value of each condition part.
-pub fn trace_text(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Trace) -> String {
+pub fn trace_text(
+    program: &Program,
+    facts: &Facts,
+    sources: &SourceMap,
+    trace: &Trace,
+    offset: u64,
+) -> String {
     let mut out = String::from("  explain:\n");
     for rule_trace in &trace.rules {
         let rule = &program.rules[rule_trace.rule.idx()];
@@ -211,7 +245,7 @@ pub fn trace_text(program: &Program, facts: &Facts, sources: &SourceMap, trace: 
                 let missing: Vec<String> = part
                     .missing
                     .iter()
-                    .map(|fact| fact_path(program, facts, *fact))
+                    .map(|fact| fact_path_at(program, facts, *fact, offset))
                     .collect();
                 out.push_str(&format!(", missing {}", missing.join(", ")));
             }
@@ -236,7 +270,13 @@ fn one_line(text: &str) -> String {
 }
 
 /// One decision as a JSON object (one line of `pol run --format json`).
-pub fn decision_json(program: &Program, facts: &Facts, sources: &SourceMap, decision: &Decision) -> Json {
+pub fn decision_json(
+    program: &Program,
+    facts: &Facts,
+    sources: &SourceMap,
+    decision: &Decision,
+    offset: u64,
+) -> Json {
     let record = program
         .subject
         .as_ref()
@@ -269,13 +309,13 @@ pub fn decision_json(program: &Program, facts: &Facts, sources: &SourceMap, deci
     let missing: Vec<String> = decision
         .missing
         .iter()
-        .map(|fact| fact_path(program, facts, *fact))
+        .map(|fact| fact_path_at(program, facts, *fact, offset))
         .collect();
     let by_default = decision.deciding.is_empty() && decision.verdict != Verdict::Undecided;
     let mut object = json!({
         "record": record,
         "key": key,
-        "position": decision.subject + 1,
+        "position": offset + u64::from(decision.subject) + 1,
         "decision": decision.verdict.as_str(),
         "by_default": by_default,
         "law_date": decision.law_date.map(|date| date.to_string()),
@@ -292,12 +332,12 @@ pub fn decision_json(program: &Program, facts: &Facts, sources: &SourceMap, deci
         );
     }
     if let Some(trace) = &decision.trace {
-        object["explanation"] = trace_json(program, facts, sources, trace);
+        object["explanation"] = trace_json(program, facts, sources, trace, offset);
     }
     object
 }
 
-fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Trace) -> Json {
+fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Trace, offset: u64) -> Json {
     let rules: Vec<Json> = trace
         .rules
         .iter()
@@ -325,7 +365,7 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
                         "value": part_truth(part.truth, condition.negated),
                         "holds": part.truth.as_str(),
                         "operands": part.operands.as_ref().map(|(left, right)| json!([left, right])),
-                        "missing": part.missing.iter().map(|fact| fact_path(program, facts, *fact)).collect::<Vec<_>>(),
+                        "missing": part.missing.iter().map(|fact| fact_path_at(program, facts, *fact, offset)).collect::<Vec<_>>(),
                     })
                 })
                 .collect();

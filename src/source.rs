@@ -161,6 +161,18 @@ impl SourceMap {
         self.sources[id.0 as usize] = Source::new(name, text.into());
     }
 
+    /// Renames a source (a chunk of a stream, named by where it starts).
+    pub fn rename(&mut self, id: SourceId, name: impl Into<String>) {
+        self.sources[id.0 as usize].name = name.into();
+    }
+
+    /// Takes a source's text out, leaving it empty (to reuse its buffer).
+    pub fn take_text(&mut self, id: SourceId) -> String {
+        let source = &mut self.sources[id.0 as usize];
+        source.line_starts = vec![0];
+        std::mem::take(&mut source.text)
+    }
+
     /// The source with this id.
     pub fn get(&self, id: SourceId) -> &Source {
         &self.sources[id.0 as usize]

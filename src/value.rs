@@ -131,6 +131,14 @@ impl Interner {
         &self.texts[sym.0 as usize]
     }
 
+    /// Forgets every text interned after the first `len`, so a batch can reuse the interner
+    /// without growing it.
+    pub fn truncate(&mut self, len: usize) {
+        for text in self.texts.drain(len.min(self.texts.len())..) {
+            self.ids.remove(&text);
+        }
+    }
+
     /// How many texts are interned.
     pub fn len(&self) -> usize {
         self.texts.len()

@@ -397,3 +397,80 @@ fn imports_may_not_leave_the_policy_directory() {
     let allowed = pol(&dir.join("policies"), &["check", "main.pol", "--lib", ".."]);
     assert_eq!(allowed.status.code(), Some(0), "{}", stderr(&allowed));
 }
+
+#[test]
+fn a_json_lines_stream_decides_exactly_like_a_whole_file() {
+    let dir = scratch_dir();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let transfers: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(root.join("bench/data/transfers-10000.json")).unwrap())
+            .unwrap();
+    // More lines than one chunk, so the stream is decided in several chunks.
+    let lines: String = transfers
+        .iter()
+        .chain(&transfers)
+        .map(|transfer| format!("{transfer}\n"))
+        .collect();
+    std::fs::write(dir.join("transfers.jsonl"), &lines).unwrap();
+    let whole: Vec<serde_json::Value> = transfers.iter().chain(&transfers).cloned().collect();
+    std::fs::write(dir.join("transfers.json"), serde_json::to_string(&whole).unwrap()).unwrap();
+    let policy = root.join("bench/reference.pol");
+    let countries = format!("Country={}", root.join("bench/data/countries.json").display());
+    let items = format!("Item={}", root.join("bench/data/items.json").display());
+    let run = |transfers: &str| {
+        let output = pol(
+            &dir,
+            &[
+                "run",
+                policy.to_str().unwrap(),
+                "--facts",
+                &countries,
+                &items,
+                transfers,
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let streamed = run("transfers.jsonl");
+    let loaded = run("Transfer=transfers.json");
+    assert_eq!(streamed.lines().count(), 20_000);
+    assert!(streamed == loaded, "streamed and whole-file decisions differ");
+}
+
+#[test]
+fn a_bad_line_deep_in_a_stream_is_reported_with_its_record_index() {
+    let dir = scratch_dir();
+    write(&dir, "policy.pol", POLICY);
+    write(
+        &dir,
+        "reference.json",
+        r#"{"Country": [{"code": "US", "in_combat": false}], "Item": [{"id": "PAC-3", "licensed_from": "US"}]}"#,
+    );
+    let mut lines = String::new();
+    for idx in 0..20_000 {
+        let date = if idx == 19_000 { "2023-02-30" } else { "2024-01-01" };
+        lines.push_str(&format!(
+            "{{\"id\": \"t{idx}\", \"item\": \"PAC-3\", \"destination\": \"US\", \"date\": \"{date}\"}}\n"
+        ));
+    }
+    write(&dir, "transfers.jsonl", &lines);
+    let output = pol(
+        &dir,
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "reference.json",
+            "transfers.jsonl",
+            "--summary",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains("error[E0405]"), "{text}");
+    assert!(text.contains("Transfer[19000].date"), "{text}");
+    assert!(text.contains("transfers.jsonl (from line 16385)"), "{text}");
+}

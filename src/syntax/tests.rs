@@ -1003,8 +1003,9 @@ fn check_too_deep(text: &str) {
         diagnostics[0].message,
         "nesting is deeper than the limit of 256 levels"
     );
+    // A guard against hangs, not a speed target: generous enough for a loaded debug build.
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(60),
         "took {:?}",
         started.elapsed()
     );

@@ -2,6 +2,7 @@
 //! Reads files and standard input, chooses output formats, maps outcomes to exit codes.
 
 mod files;
+mod output;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -12,21 +13,21 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pol::diagnostic::{self, Diagnostic, human};
 use pol::engine::testing::{self, TestFailure};
 use pol::engine::{Engine, FactsInput, ReadError};
-use pol::eval::{LawDate, Limits, Options, Verdict};
+use pol::eval::{LawDate, Limits, Options};
 use pol::facts::Format;
 use pol::value::Date;
 
 use files::DiskFiles;
 
 /// Exit code: success.
-const EXIT_OK: u8 = 0;
+pub(crate) const EXIT_OK: u8 = 0;
 /// Exit code: the policy or facts have errors, or a test failed.
-const EXIT_FAILED: u8 = 1;
+pub(crate) const EXIT_FAILED: u8 = 1;
 /// Exit code: a usage or input/output error.
-const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 
 /// The flag that raises the size limit of facts inputs.
-const FACTS_LIMIT_FLAG: &str = "--max-facts-bytes";
+pub(crate) const FACTS_LIMIT_FLAG: &str = "--max-facts-bytes";
 
 /// The default for `--max-facts-bytes`: 4 GiB.
 const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
@@ -85,7 +86,7 @@ impl CommonArgs {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-enum DiagnosticStyle {
+pub(crate) enum DiagnosticStyle {
     /// Graphical with colour on a terminal, plain otherwise.
     Auto,
     /// Graphical with colour.
@@ -99,7 +100,7 @@ enum DiagnosticStyle {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-enum OutputFormat {
+pub(crate) enum OutputFormat {
     /// For people.
     Text,
     /// One JSON object per line (per decision, or per test file).
@@ -137,7 +138,7 @@ struct RunArgs {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-enum StdinFormat {
+pub(crate) enum StdinFormat {
     /// One JSON object per line.
     Jsonl,
     /// One JSON document.
@@ -188,7 +189,7 @@ fn main() -> ExitCode {
 }
 
 /// Prints diagnostics on standard error in the chosen style.
-fn report(engine: &Engine<'_>, diagnostics: &[Diagnostic], style: DiagnosticStyle) {
+pub(crate) fn report(engine: &Engine<'_>, diagnostics: &[Diagnostic], style: DiagnosticStyle) {
     if diagnostics.is_empty() {
         return;
     }
@@ -228,7 +229,7 @@ fn code_for(diagnostics: &[Diagnostic]) -> u8 {
 }
 
 /// I/O problems are usage errors (exit 2); problems in the policy or facts exit 1.
-fn code_for_load(diagnostics: &[Diagnostic]) -> u8 {
+pub(crate) fn code_for_load(diagnostics: &[Diagnostic]) -> u8 {
     if diagnostics.iter().any(|d| d.code == diagnostic::Code::Io) {
         EXIT_USAGE
     } else {
@@ -265,8 +266,24 @@ fn run(args: RunArgs) -> u8 {
     };
     report(&engine, &loaded.checked.warnings, style);
     let program = &loaded.checked.program;
+    let options = Options {
+        law,
+        limits: args.common.limits(),
+        explain: args.explain,
+    };
+    let sink = output::Sink::new(args.format, args.summary);
+    // A JSON Lines input of the decided records streams through in chunks: memory stays flat
+    // however many transfers it holds.
+    let subject = program.subject.as_ref().map(|subject| subject.record);
+    let stream_at = args
+        .facts
+        .iter()
+        .position(|spec| output::is_subject_stream(spec, args.stdin_format, program, subject));
     let mut inputs = Vec::new();
-    for spec in &args.facts {
+    for (idx, spec) in args.facts.iter().enumerate() {
+        if Some(idx) == stream_at {
+            continue;
+        }
         match read_facts_input(spec, args.stdin_format, args.max_facts_bytes) {
             Ok(input) => inputs.push(input),
             Err(diagnostic) => {
@@ -275,17 +292,22 @@ fn run(args: RunArgs) -> u8 {
             }
         }
     }
+    if let (Some(idx), Some(subject)) = (stream_at, subject) {
+        let spec = &args.facts[idx];
+        let path = spec.split_once('=').map_or(spec.as_str(), |(_, path)| path);
+        let stream = output::Stream {
+            path,
+            record: subject,
+            max_bytes: args.max_facts_bytes,
+        };
+        return output::stream(&mut engine, program, inputs, stream, options, sink, style);
+    }
     let facts = match engine.load_facts(program, inputs) {
         Ok(facts) => facts,
         Err(diagnostics) => {
             report(&engine, &diagnostics, style);
             return code_for_load(&diagnostics);
         }
-    };
-    let options = Options {
-        law,
-        limits: args.common.limits(),
-        explain: args.explain,
     };
     let decisions = match engine.decide_all(program, &facts, options) {
         Ok(decisions) => decisions,
@@ -294,152 +316,14 @@ fn run(args: RunArgs) -> u8 {
             return EXIT_FAILED;
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut errors: Vec<(u32, Diagnostic)> = Vec::new();
-    let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
-    let mut verdicts: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut sink = sink;
     for decision in &decisions {
-        let decision = match decision {
-            Ok(decision) => decision,
-            Err(failure) => {
-                let (row, diagnostic) = (&failure.subject, &*failure.diagnostic);
-                errors.push((*row, diagnostic.clone()));
-                *verdicts.entry("error").or_default() += 1;
-                if !args.summary {
-                    let line = match args.format {
-                        OutputFormat::Text => pol::report::error_text(program, &facts, *row, diagnostic),
-                        OutputFormat::Json => {
-                            pol::report::error_json(program, &facts, *row, diagnostic).to_string()
-                        }
-                    };
-                    if writeln!(out, "{line}").is_err() {
-                        return EXIT_FAILED;
-                    }
-                }
-                continue;
-            }
-        };
-        if args.summary {
-            *verdicts.entry(decision.verdict.as_str()).or_default() += 1;
-            let key = decision.verdict.as_str().to_string();
-            if decision.deciding.is_empty() {
-                let by = if decision.verdict == Verdict::Undecided {
-                    "(missing facts)"
-                } else {
-                    "(default)"
-                };
-                *counts.entry((key.clone(), by.to_string())).or_default() += 1;
-            }
-            for rule in &decision.deciding {
-                *counts
-                    .entry((key.clone(), program.rules[rule.idx()].name.clone()))
-                    .or_default() += 1;
-            }
-            continue;
-        }
-        let written = match args.format {
-            OutputFormat::Text => {
-                writeln!(
-                    out,
-                    "{}",
-                    pol::report::decision_text(program, &facts, &engine.sources, decision).trim_end()
-                )
-            }
-            OutputFormat::Json => writeln!(
-                out,
-                "{}",
-                pol::report::decision_json(program, &facts, &engine.sources, decision)
-            ),
-        };
-        if written.is_err() {
+        if sink.decision(program, &facts, &engine.sources, decision).is_err() {
             // The reader went away (a closed pipe): stop quietly.
             return EXIT_OK;
         }
     }
-    if args.summary {
-        let _ = write_summary(&mut out, args.format, decisions.len(), &verdicts, &counts);
-    }
-    let _ = out.flush();
-    drop(out);
-    let failed = !errors.is_empty();
-    report(&engine, &group_failures(program, &facts, errors), style);
-    if failed { EXIT_FAILED } else { EXIT_OK }
-}
-
-/// One diagnostic per distinct failure, saying which subjects it stopped (the same rule usually
-/// fails the same way for many subjects).
-fn group_failures(
-    program: &pol::check::ir::Program,
-    facts: &pol::facts::Facts,
-    errors: Vec<(u32, Diagnostic)>,
-) -> Vec<Diagnostic> {
-    let mut groups: Vec<(Diagnostic, Vec<u32>)> = Vec::new();
-    for (row, diagnostic) in errors {
-        match groups.iter_mut().find(|(known, _)| *known == diagnostic) {
-            Some((_, rows)) => rows.push(row),
-            None => groups.push((diagnostic, vec![row])),
-        }
-    }
-    groups
-        .into_iter()
-        .map(|(mut diagnostic, rows)| {
-            let record = program.subject.as_ref().map_or("subject", |subject| {
-                program.records[subject.record.idx()].name.as_str()
-            });
-            let mut names: Vec<String> = rows
-                .iter()
-                .take(5)
-                .map(|row| pol::report::subject_name(program, facts, *row))
-                .collect();
-            if rows.len() > 5 {
-                names.push(format!("and {} more", rows.len() - 5));
-            }
-            let stopped = format!(
-                "no decision for {} `{record}` facts: {}",
-                rows.len(),
-                names.join(", ")
-            );
-            diagnostic.help = Some(match diagnostic.help.take() {
-                Some(help) => format!("{help}\n{stopped}"),
-                None => stopped,
-            });
-            diagnostic
-        })
-        .collect()
-}
-
-fn write_summary(
-    out: &mut impl Write,
-    format: OutputFormat,
-    total: usize,
-    verdicts: &std::collections::BTreeMap<&str, usize>,
-    counts: &std::collections::BTreeMap<(String, String), usize>,
-) -> std::io::Result<()> {
-    match format {
-        OutputFormat::Text => {
-            writeln!(out, "{total} decided")?;
-            for (verdict, count) in verdicts {
-                writeln!(out, "  {verdict}: {count}")?;
-            }
-            writeln!(out, "by rule:")?;
-            for ((verdict, rule), count) in counts {
-                writeln!(out, "  {verdict} {rule}: {count}")?;
-            }
-        }
-        OutputFormat::Json => {
-            let by_rule: Vec<serde_json::Value> = counts
-                .iter()
-                .map(|((verdict, rule), count)| serde_json::json!({"decision": verdict, "rule": rule, "count": count}))
-                .collect();
-            writeln!(
-                out,
-                "{}",
-                serde_json::json!({"total": total, "decisions": verdicts, "by_rule": by_rule})
-            )?;
-        }
-    }
-    Ok(())
+    sink.finish(&engine, program, style)
 }
 
 /// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.

@@ -1,0 +1,386 @@
+//! The output of `pol run`: one decision per subject (text or JSON Lines) or a summary, failed
+//! decisions grouped into diagnostics; and the streaming path that decides a JSON Lines input of
+//! subjects chunk by chunk, so memory stays flat however many subjects it holds.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufWriter, IsTerminal, Read, Stdout, Write};
+use std::time::Instant;
+
+use pol::check::ir::{Program, RecordId};
+use pol::diagnostic::Diagnostic;
+use pol::engine::{Engine, FactsInput, Failure, ReadError};
+use pol::eval::{Decision, Options, Verdict};
+use pol::facts::{Facts, FactsBuilder, Format};
+use pol::source::SourceMap;
+
+use crate::{
+    DiagnosticStyle, EXIT_FAILED, EXIT_OK, EXIT_USAGE, FACTS_LIMIT_FLAG, OutputFormat, StdinFormat,
+    code_for_load, report,
+};
+
+/// How many subjects are read, decided and written at a time when streaming.
+const CHUNK_LINES: usize = 16_384;
+
+/// Where decisions go.
+pub struct Sink {
+    format: OutputFormat,
+    summary: bool,
+    out: BufWriter<Stdout>,
+    total: usize,
+    verdicts: BTreeMap<&'static str, usize>,
+    by_rule: BTreeMap<(String, String), usize>,
+    /// How many subjects came before the facts being written (in a stream).
+    pub offset: u64,
+    /// Distinct failures, each with the subjects it stopped (at most a few names, and a count).
+    failures: Vec<(Diagnostic, Vec<String>, usize)>,
+}
+
+impl Sink {
+    /// A sink writing to standard output.
+    pub fn new(format: OutputFormat, summary: bool) -> Sink {
+        Sink {
+            format,
+            summary,
+            out: BufWriter::with_capacity(1 << 16, std::io::stdout()),
+            total: 0,
+            offset: 0,
+            verdicts: BTreeMap::new(),
+            by_rule: BTreeMap::new(),
+            failures: Vec::new(),
+        }
+    }
+
+    /// Writes (or counts) one decision; an error means standard output is closed.
+    pub fn decision(
+        &mut self,
+        program: &Program,
+        facts: &Facts,
+        sources: &SourceMap,
+        decision: &Result<Decision, Failure>,
+    ) -> std::io::Result<()> {
+        self.total += 1;
+        let decision = match decision {
+            Ok(decision) => decision,
+            Err(failure) => {
+                *self.verdicts.entry("error").or_default() += 1;
+                let name = pol::report::subject_name(program, facts, failure.subject, self.offset);
+                match self
+                    .failures
+                    .iter_mut()
+                    .find(|(known, _, _)| *known == *failure.diagnostic)
+                {
+                    Some((_, names, count)) => {
+                        *count += 1;
+                        if names.len() < 5 {
+                            names.push(name);
+                        }
+                    }
+                    None => self.failures.push(((*failure.diagnostic).clone(), vec![name], 1)),
+                }
+                if self.summary {
+                    return Ok(());
+                }
+                let line = match self.format {
+                    OutputFormat::Text => pol::report::error_text(
+                        program,
+                        facts,
+                        failure.subject,
+                        self.offset,
+                        &failure.diagnostic,
+                    ),
+                    OutputFormat::Json => pol::report::error_json(
+                        program,
+                        facts,
+                        failure.subject,
+                        self.offset,
+                        &failure.diagnostic,
+                    )
+                    .to_string(),
+                };
+                return writeln!(self.out, "{line}");
+            }
+        };
+        if self.summary {
+            let verdict = decision.verdict.as_str();
+            *self.verdicts.entry(verdict).or_default() += 1;
+            if decision.deciding.is_empty() {
+                let by = if decision.verdict == Verdict::Undecided {
+                    "(missing facts)"
+                } else {
+                    "(default)"
+                };
+                *self
+                    .by_rule
+                    .entry((verdict.to_string(), by.to_string()))
+                    .or_default() += 1;
+            }
+            for rule in &decision.deciding {
+                let name = program.rules[rule.idx()].name.clone();
+                *self.by_rule.entry((verdict.to_string(), name)).or_default() += 1;
+            }
+            return Ok(());
+        }
+        match self.format {
+            OutputFormat::Text => writeln!(
+                self.out,
+                "{}",
+                pol::report::decision_text(program, facts, sources, decision, self.offset).trim_end()
+            ),
+            OutputFormat::Json => writeln!(
+                self.out,
+                "{}",
+                pol::report::decision_json(program, facts, sources, decision, self.offset)
+            ),
+        }
+    }
+
+    /// Writes the summary if asked, reports failed decisions, and gives the exit code.
+    pub fn finish(mut self, engine: &Engine<'_>, program: &Program, style: DiagnosticStyle) -> u8 {
+        if self.summary {
+            let _ = self.write_summary();
+        }
+        let _ = self.out.flush();
+        let record = program.subject.as_ref().map_or("subject", |subject| {
+            program.records[subject.record.idx()].name.as_str()
+        });
+        let failed = !self.failures.is_empty();
+        let diagnostics: Vec<Diagnostic> = self
+            .failures
+            .into_iter()
+            .map(|(mut diagnostic, mut names, count)| {
+                if count > names.len() {
+                    names.push(format!("and {} more", count - names.len()));
+                }
+                let stopped = format!("no decision for {count} `{record}` facts: {}", names.join(", "));
+                diagnostic.help = Some(match diagnostic.help.take() {
+                    Some(help) => format!("{help}\n{stopped}"),
+                    None => stopped,
+                });
+                diagnostic
+            })
+            .collect();
+        report(engine, &diagnostics, style);
+        if failed { EXIT_FAILED } else { EXIT_OK }
+    }
+
+    fn write_summary(&mut self) -> std::io::Result<()> {
+        match self.format {
+            OutputFormat::Text => {
+                writeln!(self.out, "{} decided", self.total)?;
+                for (verdict, count) in &self.verdicts {
+                    writeln!(self.out, "  {verdict}: {count}")?;
+                }
+                writeln!(self.out, "by rule:")?;
+                for ((verdict, rule), count) in &self.by_rule {
+                    writeln!(self.out, "  {verdict} {rule}: {count}")?;
+                }
+            }
+            OutputFormat::Json => {
+                let by_rule: Vec<serde_json::Value> = self
+                    .by_rule
+                    .iter()
+                    .map(|((verdict, rule), count)| {
+                        serde_json::json!({"decision": verdict, "rule": rule, "count": count})
+                    })
+                    .collect();
+                writeln!(
+                    self.out,
+                    "{}",
+                    serde_json::json!({"total": self.total, "decisions": self.verdicts, "by_rule": by_rule})
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a `--facts` argument is a JSON Lines input of the decided records, which streams.
+pub fn is_subject_stream(
+    spec: &str,
+    stdin_format: StdinFormat,
+    program: &Program,
+    subject: Option<RecordId>,
+) -> bool {
+    let Some(subject) = subject else { return false };
+    let (record, path) = match spec.split_once('=') {
+        Some((record, path))
+            if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            (Some(record), path)
+        }
+        _ => (None, spec),
+    };
+    let lines = if path == "-" {
+        stdin_format == StdinFormat::Jsonl
+    } else {
+        Format::from_path(path) == Some(Format::JsonLines)
+    };
+    lines && record.is_none_or(|record| program.record(record) == Some(subject))
+}
+
+/// A JSON Lines input of subjects to stream.
+pub struct Stream<'a> {
+    /// The file, or `-` for standard input.
+    pub path: &'a str,
+    /// The decided record type.
+    pub record: RecordId,
+    /// The most bytes read from it.
+    pub max_bytes: u64,
+}
+
+/// Decides a stream of subjects chunk by chunk, after loading the reference data in `inputs`.
+#[allow(clippy::too_many_arguments)]
+pub fn stream(
+    engine: &mut Engine<'_>,
+    program: &Program,
+    inputs: Vec<FactsInput>,
+    stream: Stream<'_>,
+    options: Options,
+    mut sink: Sink,
+    style: DiagnosticStyle,
+) -> u8 {
+    let mut builder = FactsBuilder::new(program);
+    if let Err(diagnostics) = engine.load_facts_into(&mut builder, program, inputs) {
+        report(engine, &diagnostics, style);
+        return code_for_load(&diagnostics);
+    }
+    builder.mark_base();
+    let name = if stream.path == "-" {
+        "<stdin>".to_string()
+    } else {
+        stream.path.to_string()
+    };
+    let reader: Box<dyn Read> = if stream.path == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        match std::fs::File::open(stream.path) {
+            Ok(file) => Box::new(file),
+            Err(error) => {
+                let diagnostic = pol::engine::read_error(
+                    &name,
+                    &ReadError::Failed(error.to_string()),
+                    None,
+                    FACTS_LIMIT_FLAG,
+                );
+                report(engine, &[diagnostic], style);
+                return EXIT_USAGE;
+            }
+        }
+    };
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, reader.take(stream.max_bytes + 1));
+    let source = engine.sources.add(name.clone(), String::new());
+    let progress = Progress::new();
+    let mut chunk = String::new();
+    let mut bytes_read: u64 = 0;
+    let mut first_line = 1usize;
+    loop {
+        chunk.clear();
+        let mut n_lines = 0;
+        while n_lines < CHUNK_LINES {
+            match reader.read_line(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    bytes_read += n as u64;
+                    n_lines += 1;
+                }
+                Err(error) => {
+                    let diagnostic = pol::engine::read_error(
+                        &name,
+                        &ReadError::Failed(error.to_string()),
+                        None,
+                        FACTS_LIMIT_FLAG,
+                    );
+                    report(engine, &[diagnostic], style);
+                    return EXIT_USAGE;
+                }
+            }
+        }
+        if bytes_read > stream.max_bytes {
+            let error = ReadError::TooLarge {
+                size: bytes_read,
+                limit: stream.max_bytes,
+            };
+            report(
+                engine,
+                &[pol::engine::read_error(&name, &error, None, FACTS_LIMIT_FLAG)],
+                style,
+            );
+            return EXIT_USAGE;
+        }
+        if n_lines == 0 {
+            break;
+        }
+        // Diagnostics point into this chunk; its name says where the chunk starts in the file.
+        engine.sources.rename(source, chunk_name(&name, first_line));
+        engine.sources.replace(source, std::mem::take(&mut chunk));
+        first_line += n_lines;
+        let added = builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record));
+        let facts = match added.and_then(|()| builder.finish_chunk()) {
+            Ok(facts) => facts,
+            Err(diagnostics) => {
+                report(engine, &diagnostics, style);
+                return EXIT_FAILED;
+            }
+        };
+        let decisions = match engine.decide_all(program, &facts, options.clone()) {
+            Ok(decisions) => decisions,
+            Err(diagnostic) => {
+                report(engine, &[diagnostic], style);
+                return EXIT_FAILED;
+            }
+        };
+        for decision in &decisions {
+            if sink.decision(program, &facts, &engine.sources, decision).is_err() {
+                return EXIT_OK;
+            }
+        }
+        sink.offset += decisions.len() as u64;
+        progress.update(sink.total);
+        builder.reclaim(facts);
+        // Keep the chunk's buffer for the next one.
+        chunk = engine.sources.take_text(source);
+    }
+    progress.done();
+    sink.finish(engine, program, style)
+}
+
+fn chunk_name(name: &str, first_line: usize) -> String {
+    if first_line == 1 {
+        name.to_string()
+    } else {
+        format!("{name} (from line {first_line})")
+    }
+}
+
+/// A progress line on standard error, only when it is a terminal and the run takes a while.
+struct Progress {
+    start: Instant,
+    shown: std::cell::Cell<bool>,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress {
+            start: Instant::now(),
+            shown: std::cell::Cell::new(false),
+            enabled: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn update(&self, decided: usize) {
+        let elapsed = self.start.elapsed().as_secs_f64();
+        if !self.enabled || elapsed < 1.0 {
+            return;
+        }
+        let rate = decided as f64 / elapsed;
+        eprint!("\r{decided} decided, {rate:.0} per second");
+        self.shown.set(true);
+    }
+
+    fn done(&self) {
+        if self.shown.get() {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
