@@ -266,13 +266,15 @@ impl<'fs> Engine<'fs> {
                     (self.sources.add(format!("<std>/{name}.pol"), text), None)
                 }
                 ModuleKey::File(path) => match self.files.read(&path, self.max_policy_bytes) {
-                    Ok(bytes) => match self.add_bytes(path.display().to_string(), bytes) {
-                        Ok(id) => (id, Some(path)),
-                        Err(diagnostic) => {
-                            diagnostics.push(diagnostic);
-                            continue;
+                    Ok(bytes) => {
+                        match self.add_bytes(import_name(&self.sources.get(id).name, use_decl), bytes) {
+                            Ok(id) => (id, Some(path)),
+                            Err(diagnostic) => {
+                                diagnostics.push(diagnostic);
+                                continue;
+                            }
                         }
-                    },
+                    }
                     Err(error) => {
                         diagnostics.push(read_error(
                             &path.display().to_string(),
@@ -463,6 +465,29 @@ pub fn read_error(name: &str, error: &ReadError, import: Option<Span>, limit_fla
 /// The diagnostic for a command-line value that is not valid: `` `FLAG VALUE` PROBLEM ``.
 pub fn invalid_argument(flag: &str, value: &str, problem: &str, help: &str) -> Diagnostic {
     messages::invalid_argument(flag, value, problem, help)
+}
+
+/// The name an imported file is shown by: its path as the user would write it from where they
+/// named the importing file (`policies/schema.pol`), not the machine's absolute path.
+fn import_name(importer: &str, use_decl: &ast::UseDecl) -> String {
+    let ast::UseTarget::File(text) = &use_decl.target else {
+        unreachable!("only file imports are read from disk")
+    };
+    let joined = Path::new(importer)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(&text.value);
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for part in joined.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.iter().collect::<PathBuf>().display().to_string()
 }
 
 fn display_key(key: &str) -> String {

@@ -1,6 +1,7 @@
 //! Evaluation: decides subjects under a checked program and loaded facts, in Kleene's
 //! three-valued logic, and records the derivation when asked (the same pass, not a second one).
 
+mod fast;
 pub mod limits;
 mod messages;
 
@@ -220,6 +221,8 @@ pub struct Evaluator<'a> {
     const_seqs: Vec<Box<[Value]>>,
     subject_record: RecordId,
     any_dated: bool,
+    /// Per rule: whether its conditions may take the fast path (see [`Evaluator::fast`]).
+    fast_rules: Vec<bool>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -250,7 +253,9 @@ impl<'a> Evaluator<'a> {
             const_seqs: Vec::new(),
             subject_record: subject.record,
             any_dated,
+            fast_rules: Vec::new(),
         };
+        evaluator.fast_rules = fast::eligible_rules(program, &evaluator.options.limits);
         let mut scratch = Scratch::new();
         for def in &program.consts {
             scratch.steps = 0;
@@ -433,7 +438,17 @@ impl<'a> Evaluator<'a> {
         scratch.locals.clear();
         scratch.locals.resize(rule.n_locals as usize, Value::None);
         let mut unknown: Option<Missing> = None;
+        let fast = trace.is_none() && self.fast_rules[rule_id.idx()];
         for condition in &rule.conditions {
+            if fast {
+                // Known values take the fast path; an unknown or an error is evaluated again
+                // below, by the full evaluator, which says what is missing or what went wrong.
+                match self.fast(&condition.expr, subject, &mut scratch.locals, 0) {
+                    Some(Value::Bool(value)) if value == condition.negated => return Ok(Ok(false)),
+                    Some(Value::Bool(_)) => continue,
+                    _ => {}
+                }
+            }
             let mut run = Run::new(self, scratch, subject);
             let (result, operands) = if trace.is_some() {
                 run.eval_explained(&condition.expr)

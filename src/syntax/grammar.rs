@@ -116,14 +116,24 @@ const EXPRESSION_START_WORDS: &[&str] = &["if", "any", "all", "true", "false", "
 /// Before pest runs, a lexical pre-scan bounds the nesting of the text so that pest,
 /// which recurses once per nesting level, can never exhaust the stack.
 pub(super) fn parse_tree(text: &str, id: SourceId, max_nesting: usize) -> Result<Pair<'_, Rule>, Diagnostic> {
-    static ERROR_DETAIL: Once = Once::new();
-    ERROR_DETAIL.call_once(|| pest::set_error_detail(true));
     check_nesting(text, id, max_nesting)?;
     match PolParser::parse(Rule::module, text) {
         Ok(mut pairs) => Ok(pairs
             .next()
             .expect("a successful parse of `module` yields one `module` pair")),
-        Err(error) => Err(syntax_error(&error, text, id, max_nesting)),
+        Err(error) => {
+            // pest's detailed attempts (the tokens it expected) make parsing about twice as
+            // slow, so they are turned on only once a text fails, and the failing text is parsed
+            // again with them. The switch is process-wide and stays on: a parse running on
+            // another thread at that moment only becomes slower, never different.
+            static ERROR_DETAIL: Once = Once::new();
+            ERROR_DETAIL.call_once(|| pest::set_error_detail(true));
+            let error = match PolParser::parse(Rule::module, text) {
+                Err(detailed) => detailed,
+                Ok(_) => error,
+            };
+            Err(syntax_error(&error, text, id, max_nesting))
+        }
     }
 }
 
