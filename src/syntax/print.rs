@@ -862,3 +862,64 @@ pub fn without_spans(debug: &str) -> String {
     out.push_str(rest);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceMap;
+
+    /// Formats `let v = INPUT` and checks the printed value, and that it reads back the same.
+    fn check(input: &str, expected: &str) {
+        let text = format!("module \"m\"\nlet v = {input}\n");
+        let mut sources = SourceMap::new();
+        let id = sources.add("input.pol", text.clone());
+        let module = crate::syntax::parse(&sources, id).expect("the input parses");
+        let printed = print(&module, &text);
+        assert_eq!(printed, format!("module \"m\"\n\nlet v = {expected}\n"));
+        let again_id = sources.add("printed.pol", printed.clone());
+        let again = crate::syntax::parse(&sources, again_id).expect("the printed text parses");
+        assert!(same_tree(&module, &again), "{printed}");
+    }
+
+    #[test]
+    fn parentheses_are_kept_only_where_precedence_needs_them() {
+        check("((1 + 2)) * 3", "(1 + 2) * 3");
+        check("1 + (2 * 3)", "1 + 2 * 3");
+        check("(a or b) and c", "(a or b) and c");
+        check("a or (b and c)", "a or b and c");
+    }
+
+    #[test]
+    fn left_associativity_keeps_parentheses_on_the_right() {
+        check("(a - b) - c", "a - b - c");
+        check("a - (b - c)", "a - (b - c)");
+        check("a union (b without c)", "a union (b without c)");
+    }
+
+    #[test]
+    fn prefix_and_postfix_operators_bind_as_the_grammar_says() {
+        check("not (a == b)", "not a == b");
+        check("(not a) == b", "(not a) == b");
+        check("not (not a)", "not not a");
+        check("-(a.b)", "-a.b");
+        check("(-a).b", "(-a).b");
+        check("(x is none) == false", "x is none == false");
+        check("-(-1)", "--1");
+    }
+
+    #[test]
+    fn if_and_quantifiers_are_parenthesised_unless_they_end_the_expression() {
+        check("(if a then 1 else 2) + 3", "(if a then 1 else 2) + 3");
+        check("3 + (if a then 1 else 2)", "3 + if a then 1 else 2");
+        check("not (any x in s: x)", "not any x in s: x");
+        check("(all x in s: x) and b", "(all x in s: x) and b");
+    }
+
+    #[test]
+    fn literals_are_written_canonically() {
+        check("\"a\\u{22}b\\u{d}\"", "\"a\\\"b\\u{d}\"");
+        check("1_000", "1000");
+        check("{ 1 ,2, }", "{1, 2}");
+        check("\"long\n    text\"", "\"long text\"");
+    }
+}
