@@ -4,6 +4,7 @@ pub mod ast;
 mod grammar;
 mod lower;
 mod messages;
+pub mod print;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};

@@ -2,6 +2,7 @@
 //! Reads files and standard input, chooses output formats, maps outcomes to exit codes.
 
 mod files;
+mod fmt;
 mod output;
 
 use std::io::{IsTerminal, Read, Write};
@@ -48,6 +49,8 @@ enum Command {
     Check(CheckArgs),
     /// Run the `test` blocks of policies.
     Test(TestArgs),
+    /// Format policies in the canonical style, or check that they are.
+    Fmt(fmt::FmtArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -184,6 +187,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Test(args) => test(args),
+        Command::Fmt(args) => fmt::fmt(args),
     };
     ExitCode::from(code)
 }

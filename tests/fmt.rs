@@ -1,0 +1,738 @@
+//! `pol fmt` and the printer behind it: every policy in the repository formats to text that reads
+//! back as the same tree with the same comments, formatting is idempotent, `--check` and `--write`
+//! behave, a failed `--write` leaves the original alone, and random trees survive printing.
+
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use pol::source::{SourceId, SourceMap, Span};
+use pol::syntax::ast::{
+    BinaryOp, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr, ExprKind, FactDecl,
+    FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl, Module,
+    ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef, TestDecl, Text,
+    TypeExpr, TypeKind, UseDecl, UseTarget,
+};
+use pol::syntax::print::print;
+use pol::value::Date;
+use proptest::prelude::*;
+
+// ---------------------------------------------------------------- helpers
+
+fn parse(text: &str) -> Result<Module, String> {
+    let mut sources = SourceMap::new();
+    let id = sources.add("input.pol", text.to_owned());
+    pol::syntax::parse(&sources, id).map_err(|diagnostics| format!("{diagnostics:?}"))
+}
+
+/// A `Debug` dump of a module's declarations with every span taken out, so two trees compare
+/// equal when they differ only in where their nodes were written.
+fn shape(module: &Module) -> String {
+    let debug = format!("{:?}", (&module.header, &module.items));
+    let mut out = String::new();
+    let mut rest = debug.as_str();
+    while let Some(at) = rest.find("Span {") {
+        out.push_str(&rest[..at]);
+        let close = rest[at..].find('}').unwrap();
+        rest = &rest[at + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn comment_texts(module: &Module) -> Vec<String> {
+    module
+        .comments
+        .iter()
+        .map(|comment| comment.text.trim_end().to_owned())
+        .collect()
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn collect_policies(dir: &Path, found: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_policies(&path, found);
+        } else if path.extension().is_some_and(|ext| ext == "pol") {
+            found.push(path);
+        }
+    }
+}
+
+/// A fresh empty folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "fmt-{name}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn pol(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+const MESSY: &str = "policy   \"p\"\n// a rule\nrule r: permit { when 1+2>x // why\n}\n";
+const TIDY: &str = "policy \"p\"\n\n// a rule\nrule r: permit {\n  when 1 + 2 > x // why\n}\n";
+const BROKEN: &str = "policy \"p\"\nrule r permit {}\n";
+
+// ---------------------------------------------------------------- the repository's policies
+
+#[test]
+fn every_policy_in_the_repository_formats_to_the_same_tree_idempotently_with_its_comments() {
+    let mut files = Vec::new();
+    for dir in ["examples", "stdlib", "bench", "tests/golden"] {
+        collect_policies(&repo().join(dir), &mut files);
+    }
+    let mut formatted = 0;
+    for file in &files {
+        let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text).to_owned();
+        let Ok(module) = parse(&text) else { continue };
+        let printed = print(&module, &text);
+        let again = parse(&printed).unwrap_or_else(|error| {
+            panic!(
+                "{}: the formatted text does not parse: {error}\n{printed}",
+                file.display()
+            )
+        });
+        assert_eq!(
+            shape(&again),
+            shape(&module),
+            "{}: formatting changed the tree",
+            file.display()
+        );
+        assert_eq!(
+            comment_texts(&again),
+            comment_texts(&module),
+            "{}: formatting lost or changed a comment",
+            file.display()
+        );
+        assert_eq!(
+            print(&again, &printed),
+            printed,
+            "{}: formatting is not idempotent",
+            file.display()
+        );
+        formatted += 1;
+    }
+    assert!(formatted >= 40, "only {formatted} policies were formatted");
+}
+
+#[test]
+fn formatted_examples_pass_check_through_the_binary() {
+    let dir = scratch("examples");
+    for name in ["schema.pol", "three_principles.pol"] {
+        let source = repo().join("examples/japan").join(name);
+        let output = pol(&["fmt", source.to_str().unwrap()], &dir);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::write(dir.join(name), &output.stdout).unwrap();
+    }
+    let output = pol(&["fmt", "--check", "schema.pol", "three_principles.pol"], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    // The formatted policy still checks (it imports the formatted schema beside it).
+    let output = pol(&["check", "three_principles.pol"], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+// ---------------------------------------------------------------- the command
+
+#[test]
+fn fmt_prints_the_formatted_text_and_leaves_the_file_alone() {
+    let dir = scratch("print");
+    std::fs::write(dir.join("messy.pol"), MESSY).unwrap();
+    let output = pol(&["fmt", "messy.pol"], &dir);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), TIDY);
+    assert_eq!(std::fs::read_to_string(dir.join("messy.pol")).unwrap(), MESSY);
+    assert_eq!(listing(&dir), ["messy.pol"]);
+}
+
+#[test]
+fn check_lists_the_files_that_would_change_and_exits_one() {
+    let dir = scratch("check");
+    std::fs::write(dir.join("messy.pol"), MESSY).unwrap();
+    std::fs::write(dir.join("tidy.pol"), TIDY).unwrap();
+    let output = pol(&["fmt", "--check", "messy.pol", "tidy.pol"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "messy.pol\n");
+    assert_eq!(std::fs::read_to_string(dir.join("messy.pol")).unwrap(), MESSY);
+    let output = pol(&["fmt", "--check", "tidy.pol"], &dir);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stdout.is_empty());
+    assert_eq!(listing(&dir), ["messy.pol", "tidy.pol"]);
+}
+
+#[test]
+fn write_rewrites_changed_files_keeping_permissions_and_never_touches_unchanged_ones() {
+    let dir = scratch("write");
+    std::fs::write(dir.join("messy.pol"), MESSY).unwrap();
+    std::fs::set_permissions(dir.join("messy.pol"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::fs::write(dir.join("tidy.pol"), TIDY).unwrap();
+    let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(dir.join("tidy.pol"))
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
+    let output = pol(&["fmt", "--write", "messy.pol", "tidy.pol"], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "messy.pol\n");
+    assert_eq!(std::fs::read_to_string(dir.join("messy.pol")).unwrap(), TIDY);
+    let mode = std::fs::metadata(dir.join("messy.pol"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+    let modified = std::fs::metadata(dir.join("tidy.pol"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(modified, long_ago, "an unchanged file was written");
+    assert_eq!(listing(&dir), ["messy.pol", "tidy.pol"]);
+}
+
+#[test]
+fn a_file_with_syntax_errors_is_reported_and_never_written() {
+    let dir = scratch("broken");
+    std::fs::write(dir.join("broken.pol"), BROKEN).unwrap();
+    std::fs::write(dir.join("messy.pol"), MESSY).unwrap();
+    let output = pol(&["fmt", "--write", "broken.pol", "messy.pol"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error[E0101]"), "{stderr}");
+    assert!(stderr.contains("broken.pol:2:"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(dir.join("broken.pol")).unwrap(), BROKEN);
+    // The other file is still formatted.
+    assert_eq!(std::fs::read_to_string(dir.join("messy.pol")).unwrap(), TIDY);
+    for flags in [&["fmt", "broken.pol"][..], &["fmt", "--check", "broken.pol"][..]] {
+        let output = pol(flags, &dir);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_missing_file_or_several_files_without_a_flag_are_usage_errors() {
+    let dir = scratch("usage");
+    let output = pol(&["fmt", "nowhere.pol"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[E0401]") && stderr.contains("nowhere.pol"),
+        "{stderr}"
+    );
+    std::fs::write(dir.join("a.pol"), TIDY).unwrap();
+    std::fs::write(dir.join("b.pol"), TIDY).unwrap();
+    let output = pol(&["fmt", "a.pol", "b.pol"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let output = pol(&["fmt", "--check", "--write", "a.pol"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    let output = pol(&["fmt", "--max-policy-bytes", "10", "a.pol"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("[E0409]"));
+}
+
+/// The failed `--write` leaves the original bytes and no temporary file. File-size limits apply
+/// even to root (who ignores permissions), so the failure is forced with `ulimit -f 0`: writing
+/// the temporary file then fails with "file too large" (the signal that would otherwise kill the
+/// process is ignored, and an ignored signal stays ignored across `exec`).
+#[test]
+fn a_failed_write_leaves_the_original_untouched_and_no_temporary_file() {
+    let dir = scratch("failed-write");
+    std::fs::write(dir.join("messy.pol"), MESSY).unwrap();
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 0; exec '{}' fmt --write messy.pol",
+        env!("CARGO_BIN_EXE_pol")
+    );
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[E0401]") && stderr.contains("cannot write `messy.pol`"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(dir.join("messy.pol")).unwrap(), MESSY.as_bytes());
+    assert_eq!(listing(&dir), ["messy.pol"]);
+}
+
+/// In a folder nobody may write to, `--write` fails before touching anything. Root ignores the
+/// folder's permissions, so when a probe file can still be created there, the write must succeed.
+#[test]
+fn write_in_a_read_only_folder_fails_cleanly_unless_permissions_are_bypassed() {
+    let dir = scratch("read-only");
+    let folder = dir.join("locked");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("messy.pol"), MESSY).unwrap();
+    std::fs::set_permissions(folder.join("messy.pol"), std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let bypassed = std::fs::write(folder.join("probe"), "").is_ok();
+    let _ = std::fs::remove_file(folder.join("probe"));
+    let output = pol(&["fmt", "--write", "locked/messy.pol"], &dir);
+    let after = std::fs::read(folder.join("messy.pol")).unwrap();
+    let names = listing(&folder);
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    if bypassed {
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(after, TIDY.as_bytes());
+        let mode = std::fs::metadata(folder.join("messy.pol"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o444);
+    } else {
+        assert_eq!(output.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("[E0401]"));
+        assert_eq!(after, MESSY.as_bytes());
+    }
+    assert_eq!(names, ["messy.pol"]);
+}
+
+#[test]
+fn write_through_a_symbolic_link_rewrites_the_file_it_points_to() {
+    let dir = scratch("symlink");
+    std::fs::write(dir.join("real.pol"), MESSY).unwrap();
+    std::os::unix::fs::symlink("real.pol", dir.join("link.pol")).unwrap();
+    let output = pol(&["fmt", "--write", "link.pol"], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        std::fs::symlink_metadata(dir.join("link.pol"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("real.pol")).unwrap(), TIDY);
+    assert_eq!(listing(&dir), ["link.pol", "real.pol"]);
+}
+
+// ---------------------------------------------------------------- the printer on random trees
+
+fn span() -> Span {
+    Span::new(SourceId(0), 0, 0)
+}
+
+fn ident() -> impl Strategy<Value = Ident> {
+    prop::sample::select(vec!["a", "b", "x", "size", "t", "item", "when", "key", "_n2"]).prop_map(|name| {
+        Ident {
+            name: name.to_owned(),
+            span: span(),
+        }
+    })
+}
+
+fn idents(min: usize) -> impl Strategy<Value = Vec<Ident>> {
+    prop::collection::vec(ident(), min..min + 3)
+}
+
+fn text() -> impl Strategy<Value = Text> {
+    "[a-z \"\\\\\n\t\r{}/é\u{7f}]{0,8}".prop_map(|value| Text { value, span: span() })
+}
+
+fn date() -> impl Strategy<Value = Date> {
+    (1i32..=9999, 1u32..=12, 1u32..=28)
+        .prop_map(|(year, month, day)| Date::from_ymd(year, month, day).unwrap())
+}
+
+fn int() -> impl Strategy<Value = i64> {
+    prop_oneof![0i64..1000, Just(i64::MAX)]
+}
+
+fn expr_of(kind: ExprKind) -> Expr {
+    Expr { kind, span: span() }
+}
+
+fn binary_op() -> impl Strategy<Value = BinaryOp> {
+    prop::sample::select(vec![
+        BinaryOp::Or,
+        BinaryOp::And,
+        BinaryOp::Eq,
+        BinaryOp::Ne,
+        BinaryOp::Lt,
+        BinaryOp::Le,
+        BinaryOp::Gt,
+        BinaryOp::Ge,
+        BinaryOp::In,
+        BinaryOp::NotIn,
+        BinaryOp::Subset,
+        BinaryOp::Union,
+        BinaryOp::Without,
+        BinaryOp::Intersect,
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+    ])
+}
+
+fn expr() -> impl Strategy<Value = Expr> {
+    let leaf = prop_oneof![
+        any::<bool>().prop_map(ExprKind::Bool),
+        int().prop_map(ExprKind::Int),
+        text().prop_map(|text| ExprKind::Text(text.value)),
+        date().prop_map(ExprKind::Date),
+        Just(ExprKind::None),
+        ident().prop_map(ExprKind::Name),
+        (ident(), text()).prop_map(|(record, key)| ExprKind::KeyRef(record, key)),
+    ]
+    .prop_map(expr_of);
+    leaf.prop_recursive(5, 48, 3, |inner| {
+        let boxed = inner.clone().prop_map(Box::new);
+        prop_oneof![
+            (boxed.clone(), ident()).prop_map(|(base, field)| ExprKind::Field(base, field)),
+            (ident(), prop::collection::vec(inner.clone(), 0..3))
+                .prop_map(|(function, args)| ExprKind::Call(function, args)),
+            prop::collection::vec(inner.clone(), 0..3).prop_map(ExprKind::Set),
+            boxed.clone().prop_map(ExprKind::Not),
+            boxed.clone().prop_map(ExprKind::Neg),
+            boxed.clone().prop_map(ExprKind::IsSome),
+            boxed.clone().prop_map(ExprKind::IsNone),
+            (binary_op(), boxed.clone(), boxed.clone())
+                .prop_map(|(op, left, right)| ExprKind::Binary(op, left, right)),
+            (
+                prop::sample::select(vec![Quantifier::Any, Quantifier::All]),
+                ident(),
+                boxed.clone(),
+                boxed.clone()
+            )
+                .prop_map(|(quantifier, var, set, body)| ExprKind::Quantified(quantifier, var, set, body)),
+            (boxed.clone(), boxed.clone(), boxed)
+                .prop_map(|(condition, then, otherwise)| ExprKind::If(condition, then, otherwise)),
+        ]
+        .prop_map(expr_of)
+    })
+}
+
+fn type_expr() -> impl Strategy<Value = TypeExpr> {
+    let leaf = (
+        prop::sample::select(vec!["Int", "Text", "Date", "Bool", "Country", "Set", "Lists"]),
+        any::<bool>(),
+    )
+        .prop_map(|(name, optional)| TypeExpr {
+            kind: TypeKind::Named(Ident {
+                name: name.to_owned(),
+                span: span(),
+            }),
+            optional,
+            span: span(),
+        });
+    leaf.prop_recursive(3, 6, 1, |inner| {
+        (inner, any::<bool>(), any::<bool>()).prop_map(|(element, set, optional)| TypeExpr {
+            kind: if set {
+                TypeKind::Set(Box::new(element))
+            } else {
+                TypeKind::List(Box::new(element))
+            },
+            optional,
+            span: span(),
+        })
+    })
+}
+
+fn effect() -> impl Strategy<Value = Effect> {
+    prop::sample::select(vec![Effect::Permit, Effect::Deny])
+}
+
+fn rule_clause() -> impl Strategy<Value = RuleClause> {
+    prop_oneof![
+        expr().prop_map(RuleClause::When),
+        expr().prop_map(RuleClause::Unless),
+        text().prop_map(RuleClause::Because),
+        text().prop_map(RuleClause::Cite),
+        idents(1).prop_map(|names| RuleClause::Oblige(names, span())),
+        date().prop_map(|date| RuleClause::Effective(date, span())),
+        date().prop_map(|date| RuleClause::Until(date, span())),
+        idents(1).prop_map(|names| RuleClause::ExceptionTo(names, span())),
+    ]
+}
+
+fn fact_value() -> impl Strategy<Value = FactValue> {
+    let leaf = prop_oneof![
+        Just(FactValue::Unknown(span())),
+        Just(FactValue::None(span())),
+        any::<bool>().prop_map(|value| FactValue::Bool(value, span())),
+        int().prop_map(|value| FactValue::Int(value, span())),
+        text().prop_map(FactValue::Text),
+        date().prop_map(|date| FactValue::Date(date, span())),
+        ident().prop_map(FactValue::Variant),
+    ];
+    leaf.prop_recursive(2, 8, 3, |inner| {
+        prop::collection::vec(inner, 0..3).prop_map(|values| FactValue::Set(values, span()))
+    })
+}
+
+fn subject_ref() -> impl Strategy<Value = SubjectRef> {
+    prop_oneof![
+        text().prop_map(SubjectRef::Key),
+        any::<u32>().prop_map(|position| SubjectRef::Position(position, span())),
+    ]
+}
+
+fn expect_decl() -> impl Strategy<Value = ExpectDecl> {
+    let fact_path = (ident(), subject_ref(), ident()).prop_map(|(record, subject, field)| FactPath {
+        record,
+        subject,
+        field,
+        span: span(),
+    });
+    let expected = prop_oneof![
+        (
+            effect(),
+            prop::collection::vec(ident(), 0..3),
+            prop::option::of(idents(1))
+        )
+            .prop_map(|(effect, rules, obligations)| Expected::Decided {
+                effect,
+                rules,
+                obligations
+            }),
+        prop::option::of(prop::collection::vec(fact_path, 1..3)).prop_map(Expected::Undecided),
+    ];
+    (subject_ref(), expected).prop_map(|(subject, expected)| ExpectDecl {
+        subject,
+        expected,
+        span: span(),
+    })
+}
+
+fn test_decl() -> impl Strategy<Value = TestDecl> {
+    let field = (ident(), fact_value()).prop_map(|(name, value)| FactField {
+        name,
+        value,
+        span: span(),
+    });
+    let fact = (ident(), prop::collection::vec(field, 0..3)).prop_map(|(record, fields)| FactDecl {
+        record,
+        fields,
+        span: span(),
+    });
+    (
+        text(),
+        prop::option::of(date()),
+        prop::collection::vec(fact, 0..3),
+        prop::collection::vec(expect_decl(), 0..3),
+    )
+        .prop_map(|(name, as_of, facts, expects)| TestDecl {
+            name,
+            as_of: as_of.map(|date| (date, span())),
+            facts,
+            expects,
+            span: span(),
+        })
+}
+
+fn item() -> impl Strategy<Value = Item> {
+    let field = (ident(), type_expr()).prop_map(|(name, ty)| FieldDecl {
+        name,
+        ty,
+        span: span(),
+    });
+    let param = (ident(), type_expr()).prop_map(|(name, ty)| Param {
+        name,
+        ty,
+        span: span(),
+    });
+    prop_oneof![
+        prop_oneof![
+            idents(1).prop_map(UseTarget::Std),
+            text().prop_map(UseTarget::File)
+        ]
+        .prop_map(|target| Item::Use(UseDecl { target, span: span() })),
+        (ident(), idents(1)).prop_map(|(name, variants)| Item::Enum(EnumDecl {
+            name,
+            variants,
+            span: span()
+        })),
+        (
+            ident(),
+            prop::option::of(ident()),
+            prop::collection::vec(field, 0..4)
+        )
+            .prop_map(|(name, key, fields)| Item::Record(RecordDecl {
+                name,
+                key,
+                fields,
+                span: span()
+            })),
+        (ident(), prop::option::of(type_expr()), expr()).prop_map(|(name, ty, value)| Item::Let(LetDecl {
+            name,
+            ty,
+            value,
+            span: span()
+        })),
+        (
+            ident(),
+            prop::collection::vec(param, 0..3),
+            prop::option::of(type_expr()),
+            expr()
+        )
+            .prop_map(|(name, params, result, body)| Item::Fn(FnDecl {
+                name,
+                params,
+                result,
+                body,
+                span: span()
+            })),
+        (ident(), text()).prop_map(|(name, text)| Item::Obligation(ObligationDecl {
+            name,
+            text,
+            span: span()
+        })),
+        (ident(), ident(), prop::option::of(expr())).prop_map(|(var, record, date)| Item::Decide(
+            DecideDecl {
+                var,
+                record,
+                date,
+                span: span()
+            }
+        )),
+        (effect(), prop::option::of(text())).prop_map(|(effect, reason)| Item::Default(DefaultDecl {
+            effect,
+            reason,
+            span: span()
+        })),
+        (ident(), effect(), prop::collection::vec(rule_clause(), 0..5)).prop_map(
+            |(name, effect, clauses)| {
+                Item::Rule(RuleDecl {
+                    name,
+                    effect,
+                    effect_span: span(),
+                    clauses,
+                    span: span(),
+                })
+            }
+        ),
+        test_decl().prop_map(Item::Test),
+    ]
+}
+
+fn module() -> impl Strategy<Value = Module> {
+    (
+        any::<bool>(),
+        text(),
+        prop::option::of(text()),
+        prop::collection::vec(item(), 0..6),
+    )
+        .prop_map(|(policy, title, source, items)| Module {
+            header: Header {
+                kind: if policy {
+                    HeaderKind::Policy
+                } else {
+                    HeaderKind::Module
+                },
+                title,
+                source,
+                span: span(),
+            },
+            items,
+            comments: Vec::new(),
+            span: span(),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn printed_random_modules_parse_back_to_the_same_tree_and_print_the_same(module in module()) {
+        let printed = print(&module, "");
+        let again = parse(&printed).map_err(|error| TestCaseError::fail(format!("{error}\n{printed}")))?;
+        prop_assert_eq!(shape(&again), shape(&module), "{}", printed);
+        prop_assert_eq!(print(&again, &printed), printed);
+    }
+
+    #[test]
+    fn printed_random_expressions_parse_back_to_the_same_tree(value in expr()) {
+        let module = Module {
+            header: Header {
+                kind: HeaderKind::Module,
+                title: Text { value: "m".into(), span: span() },
+                source: None,
+                span: span(),
+            },
+            items: vec![Item::Let(LetDecl {
+                name: Ident { name: "v".into(), span: span() },
+                ty: None,
+                value,
+                span: span(),
+            })],
+            comments: Vec::new(),
+            span: span(),
+        };
+        let printed = print(&module, "");
+        let again = parse(&printed).map_err(|error| TestCaseError::fail(format!("{error}\n{printed}")))?;
+        prop_assert_eq!(shape(&again), shape(&module), "{}", printed);
+        prop_assert_eq!(print(&again, &printed), printed);
+    }
+}
