@@ -64,3 +64,25 @@ fn every_example_test_passes() {
     let passed: usize = summary.split_whitespace().next().unwrap().parse().unwrap();
     assert!(passed >= 5, "too few example tests ran: {summary}");
 }
+
+#[test]
+fn bundled_policies_are_in_canonical_form() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found = Vec::new();
+    for dir in ["examples", "stdlib"] {
+        policies(&root.join(dir), &mut found);
+    }
+    found.push(root.join("bench/reference.pol"));
+    let output = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .arg("fmt")
+        .arg("--check")
+        .args(&found)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "run `pol fmt --write` on: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
