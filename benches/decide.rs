@@ -225,8 +225,11 @@ fn main() {
     let data = root().join("bench/data");
     let (transfers_path, n_transfers) = transfers_file();
 
+    // `POL_BENCH_ONLY_DECIDE=1` skips the parse, check and load timings (for profiling decisions).
+    let only_decide = std::env::var_os("POL_BENCH_ONLY_DECIDE").is_some();
+    let (parse_runs, big_runs, load_runs) = if only_decide { (1, 0, 1) } else { (21, 5, 5) };
     // Parse and check.
-    let parse_check = per_item(21, 1, || {
+    let parse_check = per_item(parse_runs, 1, || {
         let mut engine = Engine::new(&files, Vec::new());
         black_box(
             engine
@@ -235,7 +238,10 @@ fn main() {
         );
     });
     let big = generated_policy(10_000);
-    let parse_check_big = per_item(5, 1, || {
+    let parse_check_big = per_item(big_runs.max(1), 1, || {
+        if big_runs == 0 {
+            return;
+        }
         let mut engine = Engine::new(&files, Vec::new());
         black_box(engine.load_policy_text("generated.pol", &big, None).unwrap());
     });
@@ -254,7 +260,7 @@ fn main() {
             input("Transfer", &transfers_path),
         ]
     };
-    let load_ms = per_item(5, 1, || {
+    let load_ms = per_item(load_runs, 1, || {
         let mut engine = Engine::new(&files, Vec::new());
         black_box(engine.load_facts(program, inputs()).unwrap());
     }) / 1e6;
@@ -273,7 +279,8 @@ fn main() {
     .unwrap();
     let subjects: Vec<u32> = evaluator.subjects().collect();
     let mut scratch = Scratch::new();
-    let pol_ns = per_item(5, subjects.len(), || {
+    let decide_runs = if only_decide { 30 } else { 5 };
+    let pol_ns = per_item(decide_runs, subjects.len(), || {
         for subject in &subjects {
             black_box(evaluator.decide(&mut scratch, *subject).unwrap());
         }

@@ -432,13 +432,11 @@ impl<'a> Evaluator<'a> {
         mut trace: Option<&mut Vec<PartTrace>>,
     ) -> Result<Result<bool, Missing>, Diagnostic> {
         let rule = &self.program.rules[rule_id.idx()];
-        scratch.steps = 0;
-        scratch.values.clear();
-        scratch.seqs.clear();
-        scratch.locals.clear();
-        scratch.locals.resize(rule.n_locals as usize, Value::None);
-        let mut unknown: Option<Missing> = None;
         let fast = trace.is_none() && self.fast_rules[rule_id.idx()];
+        // The fast path uses no locals of the rule (it has no quantifiers) and builds no sets.
+        scratch.locals.clear();
+        let mut prepared = false;
+        let mut unknown: Option<Missing> = None;
         for condition in &rule.conditions {
             if fast {
                 // Known values take the fast path; an unknown or an error is evaluated again
@@ -448,6 +446,15 @@ impl<'a> Evaluator<'a> {
                     Some(Value::Bool(_)) => continue,
                     _ => {}
                 }
+            }
+            if !prepared {
+                // The budgets and scratch space of the full evaluator count per rule.
+                scratch.steps = 0;
+                scratch.values.clear();
+                scratch.seqs.clear();
+                scratch.locals.clear();
+                scratch.locals.resize(rule.n_locals as usize, Value::None);
+                prepared = true;
             }
             let mut run = Run::new(self, scratch, subject);
             let (result, operands) = if trace.is_some() {

@@ -50,12 +50,14 @@ pub struct Table {
 
 impl Facts {
     /// The value of a field of a row; `None` if it is unknown.
+    #[inline]
     pub fn cell(&self, record: RecordId, row: u32, field: u32) -> Option<Value> {
         let table = &self.tables[record.idx()];
         table.cells[row as usize * table.n_fields + field as usize]
     }
 
     /// The elements of a set or list.
+    #[inline]
     pub fn seq(&self, id: SeqId) -> &[Value] {
         &self.seqs[id.0 as usize]
     }

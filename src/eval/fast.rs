@@ -206,16 +206,13 @@ impl Evaluator<'_> {
                 if matches!(left, Value::Seq(_)) || matches!(right, Value::Seq(_)) {
                     return None;
                 }
-                let ordering = left.cmp(&right);
                 Some(Value::Bool(match op {
-                    CompareOp::Eq => ordering == Ordering::Equal,
-                    CompareOp::Ne => ordering != Ordering::Equal,
-                    CompareOp::Lt => ordering == Ordering::Less,
-                    CompareOp::Le => ordering != Ordering::Greater,
-                    CompareOp::Gt => ordering == Ordering::Greater,
-                    CompareOp::Ge => ordering != Ordering::Less,
+                    CompareOp::Eq => left == right,
+                    CompareOp::Ne => left != right,
+                    _ => self.order(op, left, right),
                 }))
             }
+
             ExprKind::In {
                 element,
                 set,
@@ -261,6 +258,19 @@ impl Evaluator<'_> {
             | ExprKind::SetOp(..)
             | ExprKind::Subset(..)
             | ExprKind::Quantified { .. } => None,
+        }
+    }
+
+    /// `<`, `<=`, `>`, `>=` on two known values of one type.
+    fn order(&self, op: &CompareOp, left: Value, right: Value) -> bool {
+        let ordering = left.cmp(&right);
+        match op {
+            CompareOp::Lt => ordering == Ordering::Less,
+            CompareOp::Le => ordering != Ordering::Greater,
+            CompareOp::Gt => ordering == Ordering::Greater,
+            CompareOp::Ge => ordering != Ordering::Less,
+            CompareOp::Eq => ordering == Ordering::Equal,
+            CompareOp::Ne => ordering != Ordering::Equal,
         }
     }
 
