@@ -232,7 +232,7 @@ fn check_against_reference(case: &Case) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(1000))]
+    #![proptest_config(config(800))]
 
     #[test]
     fn engine_decides_as_the_semantics_page_says(case in generate::case()) {
@@ -364,7 +364,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(150))]
+    #![proptest_config(config(120))]
 
     #[test]
     fn decisions_do_not_depend_on_the_order_of_rules(case in generate::case(), seed in any::<u64>()) {
@@ -447,7 +447,7 @@ fn check_sound(
 }
 
 proptest! {
-    #![proptest_config(config(200))]
+    #![proptest_config(config(150))]
 
     #[test]
     fn filling_in_unknown_facts_never_reverses_a_decision(case in generate::case(), seed in any::<u64>()) {
