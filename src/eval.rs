@@ -1008,8 +1008,11 @@ impl<'e, 'a> Run<'e, 'a> {
                             Err(Flow::Error(error))
                         }
                         (a, b) => {
-                            if let Flow::Unknown(more) = merge_unknown(a, b) {
-                                missing.extend(more);
+                            // Both branches may be known and differ: then only the condition is missing.
+                            for branch in [a, b] {
+                                if let Err(Flow::Unknown(more)) = branch {
+                                    missing.extend(more);
+                                }
                             }
                             Err(Flow::Unknown(missing))
                         }

@@ -1,0 +1,477 @@
+//! The oracle: random policies and facts decided by the engine and by a reference evaluator that
+//! transcribes docs/semantics.md, compared decision by decision; and properties of the engine
+//! (determinism, independence of rule and fact order, soundness when facts are filled in, explain).
+
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+#[path = "oracle/generate.rs"]
+mod generate;
+#[path = "oracle/model.rs"]
+mod model;
+#[path = "oracle/reference.rs"]
+mod reference;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+
+use pol::check::ir::Program;
+use pol::engine::{Engine, FactsInput, NoFiles};
+use pol::eval::{Decision, LawDate, Options};
+use pol::facts::{Facts as LoadedFacts, Format};
+use pol::report::{fact_path, subject_name};
+use pol::value::Date;
+
+use generate::Case;
+use model::{Facts, Mix, Policy};
+use reference::{Law, Outcome, Verdict};
+
+/// A fixed seed, so that every run tries the same cases; change it to explore others.
+fn config(cases: u32) -> Config {
+    Config {
+        cases,
+        failure_persistence: None,
+        rng_seed: RngSeed::Fixed(0x00D0_C5EE_D5EE_D001),
+        ..Config::default()
+    }
+}
+
+fn options(law: Law, explain: bool) -> Options {
+    Options {
+        law: match law {
+            Law::SubjectDate => LawDate::SubjectDate,
+            Law::AsOf(day) => LawDate::AsOf(Date::from_ymd(day.year, day.month, day.day).unwrap()),
+        },
+        explain,
+        ..Options::default()
+    }
+}
+
+/// A policy loaded by the engine, ready to decide on facts.
+struct Run {
+    engine: Engine<'static>,
+    program: Program,
+}
+
+static NO_FILES: NoFiles = NoFiles;
+
+fn show_diagnostics(diagnostics: &[pol::diagnostic::Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Run {
+    fn new(text: &str) -> Result<Run, String> {
+        let mut engine = Engine::new(&NO_FILES, Vec::new());
+        let loaded = engine
+            .load_policy_text("oracle.pol", text, None)
+            .map_err(|errors| format!("the policy does not load:\n{}", show_diagnostics(&errors)))?;
+        Ok(Run {
+            engine,
+            program: loaded.checked.program,
+        })
+    }
+
+    fn facts(&mut self, json: &str) -> Result<LoadedFacts, String> {
+        let input = FactsInput {
+            name: "facts.json".to_string(),
+            bytes: json.as_bytes().to_vec(),
+            format: Format::Json,
+            record: None,
+        };
+        self.engine
+            .load_facts(&self.program, vec![input])
+            .map_err(|errors| format!("the facts do not load:\n{}", show_diagnostics(&errors)))
+    }
+
+    /// Every decision, in input order; a failed decision is an error naming its subject.
+    fn decisions(&self, facts: &LoadedFacts, options: Options) -> Result<Vec<Decision>, String> {
+        let decisions = self
+            .engine
+            .decide_all(&self.program, facts, options)
+            .map_err(|d| format!("cannot decide: {}", d.message))?;
+        decisions
+            .into_iter()
+            .map(|decision| {
+                decision.map_err(|failure| {
+                    format!(
+                        "{} failed: {}: {}",
+                        subject_name(&self.program, facts, failure.subject),
+                        failure.diagnostic.code.as_str(),
+                        failure.diagnostic.message
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// A decision as names: the reference's form.
+    fn outcome(&self, facts: &LoadedFacts, decision: &Decision) -> Outcome {
+        let program = &self.program;
+        Outcome {
+            verdict: match decision.verdict {
+                pol::eval::Verdict::Permit => Verdict::Permit,
+                pol::eval::Verdict::Deny => Verdict::Deny,
+                pol::eval::Verdict::Undecided => Verdict::Undecided,
+            },
+            deciding: decision
+                .deciding
+                .iter()
+                .map(|rule| program.rules[rule.idx()].name.clone())
+                .collect(),
+            obligations: decision
+                .obligations
+                .iter()
+                .map(|o| program.obligations[o.idx()].name.clone())
+                .collect(),
+            missing: decision
+                .missing
+                .iter()
+                .map(|fact| fact_path(program, facts, *fact))
+                .collect(),
+        }
+    }
+
+    /// Every decision on the facts `json` as names, by the transfer's key.
+    fn outcomes(&mut self, json: &str, law: Law, explain: bool) -> Result<BTreeMap<String, Outcome>, String> {
+        let facts = self.facts(json)?;
+        Ok(self
+            .decisions(&facts, options(law, explain))?
+            .iter()
+            .map(|decision| {
+                (
+                    subject_name(&self.program, &facts, decision.subject),
+                    self.outcome(&facts, decision),
+                )
+            })
+            .collect())
+    }
+}
+
+fn fail(context: &str) -> impl Fn(String) -> TestCaseError + '_ {
+    move |error| TestCaseError::fail(format!("{error}\n{context}"))
+}
+
+fn expected(policy: &Policy, facts: &Facts, law: Law) -> BTreeMap<String, Outcome> {
+    facts
+        .transfers
+        .iter()
+        .map(|transfer| {
+            (
+                transfer.id.clone(),
+                reference::decide(policy, facts, transfer, law),
+            )
+        })
+        .collect()
+}
+
+fn show(outcome: &Outcome) -> String {
+    let verdict = match outcome.verdict {
+        Verdict::Permit => "permit",
+        Verdict::Deny => "deny",
+        Verdict::Undecided => "undecided",
+    };
+    let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
+    format!(
+        "{verdict} by [{}] oblige [{}] missing [{}]",
+        list(&outcome.deciding),
+        list(&outcome.obligations),
+        list(&outcome.missing)
+    )
+}
+
+/// The transfers on which two sets of outcomes differ, one line each.
+fn differences(
+    wanted: &BTreeMap<String, Outcome>,
+    wanted_name: &str,
+    got: &BTreeMap<String, Outcome>,
+    got_name: &str,
+) -> Vec<String> {
+    let keys: BTreeSet<&String> = wanted.keys().chain(got.keys()).collect();
+    keys.into_iter()
+        .filter(|key| wanted.get(*key) != got.get(*key))
+        .map(|key| {
+            let side = |map: &BTreeMap<String, Outcome>| map.get(key).map_or("no decision".to_string(), show);
+            format!(
+                "transfer {key}:\n  {wanted_name}: {}\n  {got_name}: {}",
+                side(wanted),
+                side(got)
+            )
+        })
+        .collect()
+}
+
+fn describe(case: &Case, text: &str, json: &str) -> String {
+    format!("law: {:?}\n--- policy ---\n{text}--- facts ---\n{json}", case.law)
+}
+
+/// Decides a case with the engine and the reference, with and without `explain`.
+fn check_against_reference(case: &Case) -> Result<(), TestCaseError> {
+    let text = case.policy.text();
+    let mut run = Run::new(&text).map_err(fail(&text))?;
+    for facts in &case.facts {
+        let json = facts.json(case.spelling);
+        let context = describe(case, &text, &json);
+        let wanted = expected(&case.policy, facts, case.law);
+        for explain in [false, true] {
+            let got = run.outcomes(&json, case.law, explain).map_err(fail(&context))?;
+            let found = differences(&wanted, "semantics.md", &got, "engine");
+            if !found.is_empty() {
+                return Err(TestCaseError::fail(format!(
+                    "engine and reference disagree (explain: {explain}):\n{}\n{context}",
+                    found.join("\n"),
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(800))]
+
+    #[test]
+    fn engine_decides_as_the_semantics_page_says(case in generate::case()) {
+        check_against_reference(&case)?;
+    }
+}
+
+/// A case the oracle found: `if` whose condition is unknown and whose branches are known but
+/// differ is unknown, missing only the condition's facts (the engine used to panic on it).
+#[test]
+fn if_with_unknown_condition_and_different_known_branches_is_unknown() {
+    use model::{Cell, Cond, Country, Effect, Expr, Field, Item, Rule, Transfer};
+    let field = |base: Expr, name: Field| Expr::Field(Box::new(base), name);
+    let destination = field(Expr::Subject, Field::TransferDestination);
+    let condition = Expr::If(
+        Box::new(field(destination.clone(), Field::CountryInCombat)),
+        Box::new(field(destination, Field::CountryPartner)),
+        Box::new(Expr::Bool(true)),
+    );
+    let rule = Rule {
+        effect: Effect::Permit,
+        conditions: vec![Cond {
+            expr: condition,
+            negated: false,
+        }],
+        obligations: vec![0],
+        effective: None,
+        until: None,
+        exception_to: Vec::new(),
+    };
+    let country = |code: &str, in_combat: Cell<bool>| Country {
+        code: code.to_string(),
+        in_combat,
+        partner: Cell::Known(false),
+        score: Cell::Known(0),
+        since: Cell::Known(None),
+    };
+    let facts = Facts {
+        countries: model::COUNTRIES
+            .iter()
+            .map(|code| country(code, Cell::Unknown))
+            .collect(),
+        items: vec![Item {
+            id: "i0".to_string(),
+            lethal: Cell::Known(true),
+            licensed_from: Cell::Known(None),
+            partners: Cell::Known(BTreeSet::new()),
+        }],
+        transfers: vec![Transfer {
+            id: "t0".to_string(),
+            item: Cell::Known("i0".to_string()),
+            destination: Cell::Known("AA".to_string()),
+            onward: Cell::Known(None),
+            date: Cell::Known(model::Day {
+                year: 2024,
+                month: 1,
+                day: 10,
+            }),
+        }],
+    };
+    let case = Case {
+        policy: Policy {
+            rules: vec![rule],
+            default: Effect::Deny,
+        },
+        facts: vec![facts],
+        law: Law::SubjectDate,
+        spelling: 0,
+    };
+    let outcome = reference::decide(
+        &case.policy,
+        &case.facts[0],
+        &case.facts[0].transfers[0],
+        case.law,
+    );
+    assert_eq!(
+        show(&outcome),
+        r#"undecided by [] oblige [] missing [Country["AA"].in_combat]"#
+    );
+    check_against_reference(&case).unwrap();
+}
+
+/// Copies the transfers until there are more than two chunks of parallel work.
+fn many_transfers(facts: &Facts) -> Facts {
+    let mut grown = facts.clone();
+    grown.transfers.clear();
+    while grown.transfers.len() < 2100 {
+        for transfer in &facts.transfers {
+            let mut copy = transfer.clone();
+            copy.id = format!("t{}", grown.transfers.len());
+            grown.transfers.push(copy);
+        }
+    }
+    grown
+}
+
+fn decide_in_pool(
+    run: &Run,
+    facts: &LoadedFacts,
+    threads: usize,
+    options: Options,
+) -> Result<Vec<Decision>, String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| run.decisions(facts, options))
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    #[test]
+    fn decisions_do_not_depend_on_runs_or_threads(case in generate::case()) {
+        let text = case.policy.text();
+        let mut run = Run::new(&text).map_err(fail(&text))?;
+        let facts = many_transfers(&case.facts[0]);
+        let loaded = run.facts(&facts.json(case.spelling)).map_err(fail(&text))?;
+        for explain in [false, true] {
+            let options = options(case.law, explain);
+            let one = decide_in_pool(&run, &loaded, 1, options.clone()).map_err(fail(&text))?;
+            let two = decide_in_pool(&run, &loaded, 2, options.clone()).map_err(fail(&text))?;
+            let again = decide_in_pool(&run, &loaded, 2, options).map_err(fail(&text))?;
+            prop_assert_eq!(one.len(), facts.transfers.len());
+            prop_assert!(one == two, "one thread and two threads decide differently\n{}", text);
+            prop_assert!(two == again, "two runs decide differently\n{}", text);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(120))]
+
+    #[test]
+    fn decisions_do_not_depend_on_the_order_of_rules(case in generate::case(), seed in any::<u64>()) {
+        let text = case.policy.text();
+        let mut order: Vec<usize> = (0..case.policy.rules.len()).collect();
+        Mix(seed).shuffle(&mut order);
+        let shuffled = case.policy.text_in_order(&order);
+        let mut run = Run::new(&text).map_err(fail(&text))?;
+        let mut shuffled_run = Run::new(&shuffled).map_err(fail(&shuffled))?;
+        for facts in &case.facts {
+            let json = facts.json(case.spelling);
+            let context = describe(&case, &shuffled, &json);
+            let before = run.outcomes(&json, case.law, false).map_err(fail(&context))?;
+            let after = shuffled_run.outcomes(&json, case.law, false).map_err(fail(&context))?;
+            let found = differences(&before, "source order", &after, "shuffled");
+            prop_assert!(found.is_empty(), "{}\n{}", found.join("\n"), context);
+        }
+    }
+
+    #[test]
+    fn decisions_do_not_depend_on_the_order_or_spelling_of_facts(case in generate::case(), seed in any::<u64>()) {
+        let text = case.policy.text();
+        let mut run = Run::new(&text).map_err(fail(&text))?;
+        let mut mix = Mix(seed);
+        for facts in &case.facts {
+            let json = facts.json(case.spelling);
+            let before = run.outcomes(&json, case.law, false).map_err(fail(&text))?;
+            let mut shuffled = facts.clone();
+            mix.shuffle(&mut shuffled.countries);
+            mix.shuffle(&mut shuffled.items);
+            mix.shuffle(&mut shuffled.transfers);
+            let shuffled = shuffled.json(mix.next());
+            let context = format!("{}--- shuffled ---\n{shuffled}", describe(&case, &text, &json));
+            let after = run.outcomes(&shuffled, case.law, false).map_err(fail(&context))?;
+            let found = differences(&before, "as generated", &after, "shuffled");
+            prop_assert!(found.is_empty(), "{}\n{}", found.join("\n"), context);
+        }
+    }
+
+    #[test]
+    fn explain_never_changes_a_decision(case in generate::case()) {
+        let text = case.policy.text();
+        let mut run = Run::new(&text).map_err(fail(&text))?;
+        for facts in &case.facts {
+            let loaded = run.facts(&facts.json(case.spelling)).map_err(fail(&text))?;
+            let plain = run.decisions(&loaded, options(case.law, false)).map_err(fail(&text))?;
+            let explained = run.decisions(&loaded, options(case.law, true)).map_err(fail(&text))?;
+            prop_assert_eq!(plain.len(), explained.len());
+            for (plain, explained) in plain.iter().zip(&explained) {
+                prop_assert!(plain.trace.is_none() && explained.trace.is_some());
+                let mut stripped = explained.clone();
+                stripped.trace = None;
+                prop_assert_eq!(plain, &stripped);
+            }
+        }
+    }
+}
+
+/// Checks that a decision made with fewer known facts still holds with more: a permit stays a
+/// permit and a deny a deny (docs/semantics.md: "a permit or deny holds whatever the unknown facts
+/// turn out to be"), and its deciding rules still decide; an undecided may become anything.
+fn check_sound(
+    before: &BTreeMap<String, Outcome>,
+    after: &BTreeMap<String, Outcome>,
+    context: &str,
+) -> Result<(), TestCaseError> {
+    for (key, old) in before {
+        let new = &after[key];
+        if old.verdict != Verdict::Undecided
+            && (new.verdict != old.verdict || !old.deciding.is_subset(&new.deciding))
+        {
+            return Err(TestCaseError::fail(format!(
+                "transfer {key}: {} became {} once facts were filled in\n{context}",
+                show(old),
+                show(new)
+            )));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(150))]
+
+    #[test]
+    fn filling_in_unknown_facts_never_reverses_a_decision(case in generate::case(), seed in any::<u64>()) {
+        let text = case.policy.text();
+        let mut run = Run::new(&text).map_err(fail(&text))?;
+        let mut mix = Mix(seed);
+        for facts in &case.facts {
+            let json = facts.json(case.spelling);
+            let before = run.outcomes(&json, case.law, false).map_err(fail(&text))?;
+            let slots = generate::unknown_slots(facts);
+            // One fact filled in, then every fact.
+            let mut one = facts.clone();
+            generate::fill(&mut one, slots[mix.below(slots.len())], &mut mix);
+            let mut all = facts.clone();
+            for slot in &slots {
+                generate::fill(&mut all, *slot, &mut mix);
+            }
+            prop_assert!(generate::unknown_slots(&all).is_empty());
+            for filled in [one, all] {
+                let filled_json = filled.json(case.spelling);
+                let context = format!("{}--- filled in ---\n{filled_json}", describe(&case, &text, &json));
+                let after = run.outcomes(&filled_json, case.law, false).map_err(fail(&context))?;
+                check_sound(&before, &after, &context)?;
+            }
+        }
+    }
+}

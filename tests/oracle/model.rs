@@ -1,0 +1,580 @@
+//! The oracle's own model of policies and facts over one fixed schema, independent of Pol's
+//! `ir`, and how to write them as Pol text and as JSON facts.
+
+use std::collections::BTreeSet;
+use std::fmt::{self, Write as _};
+
+/// The keys of the countries every generated set of facts holds.
+pub const COUNTRIES: [&str; 4] = ["AA", "BB", "CC", "DD"];
+
+/// A country key that policies may name but facts never hold: all its fields read as unknown.
+pub const ABSENT: &str = "ZZ";
+
+/// The schema, functions and obligations every generated policy starts with.
+pub const PRELUDE: &str = r#"policy "Oracle"
+
+record Country key code {
+  code: Text
+  in_combat: Bool
+  partner: Bool
+  score: Int
+  since: Date?
+}
+
+record Item key id {
+  id: Text
+  lethal: Bool
+  licensed_from: Country?
+  partners: Set<Country>
+}
+
+record Transfer key id {
+  id: Text
+  item: Item
+  destination: Country
+  onward: Country?
+  date: Date
+}
+
+decide t: Transfer on t.date
+
+obligation o0 "first obligation"
+obligation o1 "second obligation"
+obligation o2 "third obligation"
+
+fn hot(c: Country) -> Bool = c.in_combat or c.partner
+fn ignores(c: Country) -> Bool = true
+fn licensed_partner(i: Item) -> Bool = i.licensed_from is some and i.licensed_from.partner
+"#;
+
+/// A calendar date, compared as year, month, day.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day {
+    /// The year.
+    pub year: i32,
+    /// The month, 1 to 12.
+    pub month: u32,
+    /// The day of the month.
+    pub day: u32,
+}
+
+impl Day {
+    /// Days since 1970-01-01 (proleptic Gregorian), by the usual civil-calendar formula.
+    pub fn days(self) -> i64 {
+        let year = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let month = i64::from(self.month);
+        let day_of_year =
+            (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// A fact's value: known, or unknown (nobody supplied it). `T` is `Option<_>` for optional fields,
+/// where `None` is the known absence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell<T> {
+    /// A known value.
+    Known(T),
+    /// Nobody supplied it.
+    Unknown,
+}
+
+/// A `Country` fact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Country {
+    pub code: String,
+    pub in_combat: Cell<bool>,
+    pub partner: Cell<bool>,
+    pub score: Cell<i64>,
+    pub since: Cell<Option<Day>>,
+}
+
+/// An `Item` fact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub id: String,
+    pub lethal: Cell<bool>,
+    pub licensed_from: Cell<Option<String>>,
+    pub partners: Cell<BTreeSet<String>>,
+}
+
+/// A `Transfer` fact, the subject of decisions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transfer {
+    pub id: String,
+    pub item: Cell<String>,
+    pub destination: Cell<String>,
+    pub onward: Cell<Option<String>>,
+    pub date: Cell<Day>,
+}
+
+/// Every fact of one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facts {
+    pub countries: Vec<Country>,
+    pub items: Vec<Item>,
+    pub transfers: Vec<Transfer>,
+}
+
+/// A field of the schema, with the record it belongs to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Field {
+    TransferItem,
+    TransferDestination,
+    TransferOnward,
+    TransferDate,
+    ItemLethal,
+    ItemLicensedFrom,
+    ItemPartners,
+    CountryInCombat,
+    CountryPartner,
+    CountryScore,
+    CountrySince,
+}
+
+impl Field {
+    /// The field's name in Pol.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::TransferItem => "item",
+            Field::TransferDestination => "destination",
+            Field::TransferOnward => "onward",
+            Field::TransferDate => "date",
+            Field::ItemLethal => "lethal",
+            Field::ItemLicensedFrom => "licensed_from",
+            Field::ItemPartners => "partners",
+            Field::CountryInCombat => "in_combat",
+            Field::CountryPartner => "partner",
+            Field::CountryScore => "score",
+            Field::CountrySince => "since",
+        }
+    }
+}
+
+/// A comparison operator.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    fn text(self) -> &'static str {
+        match self {
+            Cmp::Eq => "==",
+            Cmp::Ne => "!=",
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+        }
+    }
+}
+
+/// A set operator.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SetOp {
+    Union,
+    Intersect,
+    Without,
+}
+
+/// A function of the prelude.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Func {
+    /// `hot(c: Country) = c.in_combat or c.partner`.
+    Hot,
+    /// `ignores(c: Country) = true`.
+    Ignores,
+    /// `licensed_partner(i: Item) = i.licensed_from is some and i.licensed_from.partner`.
+    LicensedPartner,
+}
+
+impl Func {
+    /// Its name in Pol.
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Hot => "hot",
+            Func::Ignores => "ignores",
+            Func::LicensedPartner => "licensed_partner",
+        }
+    }
+
+    /// Its body, over `Var(0)` for the parameter, exactly as the prelude writes it.
+    pub fn body(self) -> Expr {
+        let param = || Box::new(Expr::Var(0));
+        match self {
+            Func::Hot => Expr::Or(
+                Box::new(Expr::Field(param(), Field::CountryInCombat)),
+                Box::new(Expr::Field(param(), Field::CountryPartner)),
+            ),
+            Func::Ignores => Expr::Bool(true),
+            Func::LicensedPartner => Expr::And(
+                Box::new(Expr::IsSome(Box::new(Expr::Field(
+                    param(),
+                    Field::ItemLicensedFrom,
+                )))),
+                Box::new(Expr::Field(
+                    Box::new(Expr::Field(param(), Field::ItemLicensedFrom)),
+                    Field::CountryPartner,
+                )),
+            ),
+        }
+    }
+}
+
+/// An expression; the generator only builds ones the checker accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expr {
+    Bool(bool),
+    Int(i64),
+    Date(Day),
+    /// `t`, the transfer being decided.
+    Subject,
+    /// A quantified variable `pN` (or, in a function body, its parameter).
+    Var(usize),
+    /// `Country["KEY"]`.
+    Key(&'static str),
+    Field(Box<Expr>, Field),
+    SetLit(Vec<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Cmp(Cmp, Box<Expr>, Box<Expr>),
+    In {
+        element: Box<Expr>,
+        set: Box<Expr>,
+        negated: bool,
+    },
+    IsSome(Box<Expr>),
+    IsNone(Box<Expr>),
+    Quant {
+        all: bool,
+        var: usize,
+        set: Box<Expr>,
+        body: Box<Expr>,
+    },
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    Call(Func, Box<Expr>),
+    Add(Box<Expr>, Box<Expr>),
+    Size(Box<Expr>),
+    Year(Box<Expr>),
+    DaysBetween(Box<Expr>, Box<Expr>),
+    SetOp(SetOp, Box<Expr>, Box<Expr>),
+    Subset(Box<Expr>, Box<Expr>),
+}
+
+impl fmt::Display for Expr {
+    /// Pol text, parenthesised so that precedence never matters.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Bool(value) => write!(f, "{value}"),
+            Expr::Int(value) => write!(f, "{value}"),
+            Expr::Date(day) => write!(f, "{day}"),
+            Expr::Subject => write!(f, "t"),
+            Expr::Var(idx) => write!(f, "p{idx}"),
+            Expr::Key(key) => write!(f, "Country[{key:?}]"),
+            Expr::Field(base, field) => write!(f, "{base}.{}", field.name()),
+            Expr::SetLit(elements) => {
+                let elements: Vec<String> = elements.iter().map(ToString::to_string).collect();
+                write!(f, "{{{}}}", elements.join(", "))
+            }
+            Expr::And(left, right) => write!(f, "({left} and {right})"),
+            Expr::Or(left, right) => write!(f, "({left} or {right})"),
+            Expr::Not(inner) => write!(f, "(not {inner})"),
+            Expr::Cmp(op, left, right) => write!(f, "({left} {} {right})", op.text()),
+            Expr::In {
+                element,
+                set,
+                negated,
+            } => {
+                let op = if *negated { "not in" } else { "in" };
+                write!(f, "({element} {op} {set})")
+            }
+            Expr::IsSome(inner) => write!(f, "{inner} is some"),
+            Expr::IsNone(inner) => write!(f, "{inner} is none"),
+            Expr::Quant { all, var, set, body } => {
+                let word = if *all { "all" } else { "any" };
+                write!(f, "({word} p{var} in {set}: {body})")
+            }
+            Expr::If(condition, then, otherwise) => {
+                write!(f, "(if {condition} then {then} else {otherwise})")
+            }
+            Expr::Call(func, arg) => write!(f, "{}({arg})", func.name()),
+            Expr::Add(left, right) => write!(f, "({left} + {right})"),
+            Expr::Size(inner) => write!(f, "size({inner})"),
+            Expr::Year(inner) => write!(f, "year({inner})"),
+            Expr::DaysBetween(from, to) => write!(f, "days_between({from}, {to})"),
+            Expr::SetOp(op, left, right) => {
+                let word = match op {
+                    SetOp::Union => "union",
+                    SetOp::Intersect => "intersect",
+                    SetOp::Without => "without",
+                };
+                write!(f, "({left} {word} {right})")
+            }
+            Expr::Subset(left, right) => write!(f, "({left} subset {right})"),
+        }
+    }
+}
+
+/// Permit or deny.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Permit,
+    Deny,
+}
+
+impl Effect {
+    fn word(self) -> &'static str {
+        match self {
+            Effect::Permit => "permit",
+            Effect::Deny => "deny",
+        }
+    }
+}
+
+/// One condition part: `when expr`, or `unless expr` when negated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cond {
+    pub expr: Expr,
+    pub negated: bool,
+}
+
+/// A rule. Its name is `r` and its index in the policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub effect: Effect,
+    pub conditions: Vec<Cond>,
+    /// Indices of obligations `oN` (permit rules only).
+    pub obligations: Vec<usize>,
+    pub effective: Option<Day>,
+    pub until: Option<Day>,
+    /// Indices of the rules this one is an exception to.
+    pub exception_to: Vec<usize>,
+}
+
+/// A policy over the fixed schema: its rules and its default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub rules: Vec<Rule>,
+    pub default: Effect,
+}
+
+/// The name of rule `idx`.
+pub fn rule_name(idx: usize) -> String {
+    format!("r{idx}")
+}
+
+/// The name of obligation `idx`.
+pub fn obligation_name(idx: usize) -> String {
+    format!("o{idx}")
+}
+
+impl Policy {
+    /// The policy as Pol text, its rules written in the order `order` gives (indices into `rules`).
+    pub fn text_in_order(&self, order: &[usize]) -> String {
+        let mut text = String::from(PRELUDE);
+        writeln!(text, "default {} because \"the default\"", self.default.word()).unwrap();
+        for &idx in order {
+            let rule = &self.rules[idx];
+            writeln!(text, "\nrule {}: {} {{", rule_name(idx), rule.effect.word()).unwrap();
+            for cond in &rule.conditions {
+                let word = if cond.negated { "unless" } else { "when" };
+                writeln!(text, "  {word} {}", cond.expr).unwrap();
+            }
+            writeln!(text, "  because \"rule {idx}\"").unwrap();
+            if !rule.obligations.is_empty() {
+                let names: Vec<String> = rule.obligations.iter().map(|&o| obligation_name(o)).collect();
+                writeln!(text, "  oblige {}", names.join(", ")).unwrap();
+            }
+            if let Some(day) = rule.effective {
+                writeln!(text, "  effective {day}").unwrap();
+            }
+            if let Some(day) = rule.until {
+                writeln!(text, "  until {day}").unwrap();
+            }
+            if !rule.exception_to.is_empty() {
+                let names: Vec<String> = rule.exception_to.iter().map(|&r| rule_name(r)).collect();
+                writeln!(text, "  exception to {}", names.join(", ")).unwrap();
+            }
+            writeln!(text, "}}").unwrap();
+        }
+        text
+    }
+
+    /// The policy as Pol text, rules in their own order.
+    pub fn text(&self) -> String {
+        let order: Vec<usize> = (0..self.rules.len()).collect();
+        self.text_in_order(&order)
+    }
+}
+
+/// A small deterministic pseudo-random sequence (SplitMix64), for choices that need no shrinking:
+/// how a fact is spelled in JSON, shuffles.
+#[derive(Clone, Debug)]
+pub struct Mix(pub u64);
+
+impl Mix {
+    /// The next number.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (which is not zero).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// Shuffles a slice in place (Fisher–Yates).
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for idx in (1..items.len()).rev() {
+            let other = self.below(idx + 1);
+            items.swap(idx, other);
+        }
+    }
+}
+
+/// Writes one field into a JSON object being built. `Unknown` is spelled in one of the ways
+/// docs/facts.md allows for the field's kind, `None` as absent or `null`, chosen by `mix`.
+struct JsonRecord<'m> {
+    fields: Vec<String>,
+    mix: &'m mut Mix,
+}
+
+impl JsonRecord<'_> {
+    fn key(&mut self, name: &str, value: &str) {
+        self.fields.push(format!("{name:?}: {value:?}"));
+    }
+
+    fn required(&mut self, name: &str, value: Option<String>) {
+        match value {
+            Some(json) => self.fields.push(format!("{name:?}: {json}")),
+            None => match self.mix.below(3) {
+                0 => {}
+                1 => self.fields.push(format!("{name:?}: null")),
+                _ => self.fields.push(format!("{name:?}: \"?\"")),
+            },
+        }
+    }
+
+    fn optional(&mut self, name: &str, value: Cell<Option<String>>) {
+        match value {
+            Cell::Known(Some(json)) => self.fields.push(format!("{name:?}: {json}")),
+            Cell::Known(None) => {
+                if self.mix.below(2) == 0 {
+                    self.fields.push(format!("{name:?}: null"));
+                }
+            }
+            Cell::Unknown => self.fields.push(format!("{name:?}: \"?\"")),
+        }
+    }
+
+    fn set(&mut self, name: &str, value: &Cell<BTreeSet<String>>) {
+        match value {
+            Cell::Known(keys) => {
+                let keys: Vec<String> = keys.iter().map(|key| format!("{key:?}")).collect();
+                self.fields.push(format!("{name:?}: [{}]", keys.join(", ")));
+            }
+            Cell::Unknown => match self.mix.below(4) {
+                0 => {}
+                1 => self.fields.push(format!("{name:?}: null")),
+                2 => self.fields.push(format!("{name:?}: \"?\"")),
+                _ => self.fields.push(format!("{name:?}: [\"AA\", \"?\"]")),
+            },
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.mix.shuffle(&mut self.fields);
+        format!("{{{}}}", self.fields.join(", "))
+    }
+}
+
+fn known<T>(cell: &Cell<T>, show: impl Fn(&T) -> String) -> Option<String> {
+    match cell {
+        Cell::Known(value) => Some(show(value)),
+        Cell::Unknown => None,
+    }
+}
+
+fn optional<T>(cell: &Cell<Option<T>>, show: impl Fn(&T) -> String) -> Cell<Option<String>> {
+    match cell {
+        Cell::Known(value) => Cell::Known(value.as_ref().map(show)),
+        Cell::Unknown => Cell::Unknown,
+    }
+}
+
+fn quoted(text: &impl fmt::Display) -> String {
+    format!("\"{text}\"")
+}
+
+impl Facts {
+    /// The facts as one JSON document; `seed` chooses how unknowns and nones are spelled and the
+    /// order of fields. Records are written in the order of the vectors.
+    pub fn json(&self, seed: u64) -> String {
+        let mut mix = Mix(seed);
+        let mut countries = Vec::new();
+        for country in &self.countries {
+            let mut record = JsonRecord {
+                fields: Vec::new(),
+                mix: &mut mix,
+            };
+            record.key("code", &country.code);
+            record.required("in_combat", known(&country.in_combat, ToString::to_string));
+            record.required("partner", known(&country.partner, ToString::to_string));
+            record.required("score", known(&country.score, ToString::to_string));
+            record.optional("since", optional(&country.since, quoted));
+            countries.push(record.finish());
+        }
+        let mut items = Vec::new();
+        for item in &self.items {
+            let mut record = JsonRecord {
+                fields: Vec::new(),
+                mix: &mut mix,
+            };
+            record.key("id", &item.id);
+            record.required("lethal", known(&item.lethal, ToString::to_string));
+            record.optional("licensed_from", optional(&item.licensed_from, quoted));
+            record.set("partners", &item.partners);
+            items.push(record.finish());
+        }
+        let mut transfers = Vec::new();
+        for transfer in &self.transfers {
+            let mut record = JsonRecord {
+                fields: Vec::new(),
+                mix: &mut mix,
+            };
+            record.key("id", &transfer.id);
+            record.required("item", known(&transfer.item, quoted));
+            record.required("destination", known(&transfer.destination, quoted));
+            record.optional("onward", optional(&transfer.onward, quoted));
+            record.required("date", known(&transfer.date, quoted));
+            transfers.push(record.finish());
+        }
+        let mut tables = vec![
+            format!("\"Country\": [\n  {}\n]", countries.join(",\n  ")),
+            format!("\"Item\": [\n  {}\n]", items.join(",\n  ")),
+            format!("\"Transfer\": [\n  {}\n]", transfers.join(",\n  ")),
+        ];
+        mix.shuffle(&mut tables);
+        format!("{{\n{}\n}}\n", tables.join(",\n"))
+    }
+}

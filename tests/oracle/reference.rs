@@ -1,0 +1,545 @@
+//! The reference evaluator: a direct reading of docs/semantics.md over the oracle's own model,
+//! written for clarity, not speed. Each step cites the sentence of the page it implements.
+
+use std::collections::BTreeSet;
+
+use super::model::{Cell, Cmp, Day, Effect, Expr, Facts, Field, Policy, SetOp, Transfer, rule_name};
+
+/// A fact, written `Record["key"].field`.
+pub type FactPath = String;
+
+/// A three-valued truth; an unknown carries the facts that made it unknown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tri {
+    T,
+    F,
+    U(BTreeSet<FactPath>),
+}
+
+/// The record types.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Country,
+    Item,
+    Transfer,
+}
+
+/// A known value.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum V {
+    Bool(bool),
+    Int(i64),
+    Date(Day),
+    /// A reference to a fact, by its record type and key.
+    Rec(Kind, String),
+    /// The known absence of an optional value.
+    None,
+    /// A set of countries, by key.
+    Set(BTreeSet<String>),
+}
+
+/// The value of an expression: known, or unknown because of these facts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum R {
+    K(V),
+    U(BTreeSet<FactPath>),
+}
+
+/// A decision's outcome.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    Permit,
+    Deny,
+    Undecided,
+}
+
+/// A decision, with everything compared against the engine's, as sets of names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    pub deciding: BTreeSet<String>,
+    pub obligations: BTreeSet<String>,
+    pub missing: BTreeSet<FactPath>,
+}
+
+fn path(kind: Kind, key: &str, field: Field) -> FactPath {
+    let record = match kind {
+        Kind::Country => "Country",
+        Kind::Item => "Item",
+        Kind::Transfer => "Transfer",
+    };
+    format!("{record}[{key:?}].{}", field.name())
+}
+
+fn union(mut a: BTreeSet<FactPath>, b: BTreeSet<FactPath>) -> BTreeSet<FactPath> {
+    a.extend(b);
+    a
+}
+
+fn truth(value: R) -> Tri {
+    match value {
+        R::K(V::Bool(true)) => Tri::T,
+        R::K(V::Bool(false)) => Tri::F,
+        R::U(missing) => Tri::U(missing),
+        R::K(other) => panic!("the generator built a condition that is not Bool: {other:?}"),
+    }
+}
+
+fn of_truth(value: Tri) -> R {
+    match value {
+        Tri::T => R::K(V::Bool(true)),
+        Tri::F => R::K(V::Bool(false)),
+        Tri::U(missing) => R::U(missing),
+    }
+}
+
+/// `not U = U`.
+pub fn not(a: Tri) -> Tri {
+    match a {
+        Tri::T => Tri::F,
+        Tri::F => Tri::T,
+        Tri::U(missing) => Tri::U(missing),
+    }
+}
+
+/// Kleene's `and` of two values already computed.
+pub fn and(a: Tri, b: Tri) -> Tri {
+    match (a, b) {
+        (Tri::F, _) | (_, Tri::F) => Tri::F,
+        (Tri::T, other) | (other, Tri::T) => other,
+        (Tri::U(a), Tri::U(b)) => Tri::U(union(a, b)),
+    }
+}
+
+/// Kleene's `or` of two values already computed.
+pub fn or(a: Tri, b: Tri) -> Tri {
+    not(and(not(a), not(b)))
+}
+
+/// Evaluates expressions for one subject against the facts.
+pub struct Env<'a> {
+    pub facts: &'a Facts,
+    pub subject: &'a Transfer,
+}
+
+impl Env<'_> {
+    fn field(&self, kind: Kind, key: &str, field: Field) -> R {
+        let unknown = || R::U(BTreeSet::from([path(kind, key, field)]));
+        let country = |cell: &Cell<V>| match cell {
+            Cell::Known(value) => R::K(value.clone()),
+            Cell::Unknown => unknown(),
+        };
+        match kind {
+            Kind::Country => {
+                // "A policy that refers to a fact by key when the facts have no such fact reads all
+                // its fields as unknown."
+                let Some(fact) = self.facts.countries.iter().find(|c| c.code == key) else {
+                    return unknown();
+                };
+                country(&match field {
+                    Field::CountryInCombat => lift(&fact.in_combat, |v| V::Bool(*v)),
+                    Field::CountryPartner => lift(&fact.partner, |v| V::Bool(*v)),
+                    Field::CountryScore => lift(&fact.score, |v| V::Int(*v)),
+                    Field::CountrySince => lift(&fact.since, |v| v.map_or(V::None, V::Date)),
+                    other => panic!("`{}` is not a field of Country", other.name()),
+                })
+            }
+            Kind::Item => {
+                let fact = self
+                    .facts
+                    .items
+                    .iter()
+                    .find(|i| i.id == key)
+                    .expect("facts refer only to items they hold");
+                country(&match field {
+                    Field::ItemLethal => lift(&fact.lethal, |v| V::Bool(*v)),
+                    Field::ItemLicensedFrom => lift(&fact.licensed_from, |v| {
+                        v.as_ref()
+                            .map_or(V::None, |key| V::Rec(Kind::Country, key.clone()))
+                    }),
+                    Field::ItemPartners => lift(&fact.partners, |v| V::Set(v.clone())),
+                    other => panic!("`{}` is not a field of Item", other.name()),
+                })
+            }
+            Kind::Transfer => {
+                let fact = self.subject;
+                assert_eq!(fact.id, key, "only the subject's transfer is read");
+                country(&match field {
+                    Field::TransferItem => lift(&fact.item, |v| V::Rec(Kind::Item, v.clone())),
+                    Field::TransferDestination => {
+                        lift(&fact.destination, |v| V::Rec(Kind::Country, v.clone()))
+                    }
+                    Field::TransferOnward => lift(&fact.onward, |v| {
+                        v.as_ref()
+                            .map_or(V::None, |key| V::Rec(Kind::Country, key.clone()))
+                    }),
+                    Field::TransferDate => lift(&fact.date, |v| V::Date(*v)),
+                    other => panic!("`{}` is not a field of Transfer", other.name()),
+                })
+            }
+        }
+    }
+
+    /// The value of `expr` with the quantified variables (or a function's parameter) in `vars`.
+    pub fn eval(&self, expr: &Expr, vars: &mut Vec<V>) -> R {
+        match expr {
+            Expr::Bool(value) => R::K(V::Bool(*value)),
+            Expr::Int(value) => R::K(V::Int(*value)),
+            Expr::Date(day) => R::K(V::Date(*day)),
+            Expr::Subject => R::K(V::Rec(Kind::Transfer, self.subject.id.clone())),
+            Expr::Var(idx) => R::K(vars[*idx].clone()),
+            Expr::Key(key) => R::K(V::Rec(Kind::Country, (*key).to_string())),
+            // "A field access with an unknown operand is U."
+            Expr::Field(base, field) => match self.eval(base, vars) {
+                R::K(V::Rec(kind, key)) => self.field(kind, &key, *field),
+                R::K(other) => panic!("field `{}` of {other:?}: the checker rejects this", field.name()),
+                unknown => unknown,
+            },
+            // A set literal is built from its elements, so an unknown element makes it unknown.
+            Expr::SetLit(elements) => {
+                let mut keys = BTreeSet::new();
+                let mut missing: Option<BTreeSet<FactPath>> = None;
+                for element in elements {
+                    match self.eval(element, vars) {
+                        R::K(V::Rec(Kind::Country, key)) => {
+                            keys.insert(key);
+                        }
+                        R::K(other) => panic!("a set of countries holds {other:?}"),
+                        R::U(more) => missing = Some(union(missing.unwrap_or_default(), more)),
+                    }
+                }
+                missing.map_or(R::K(V::Set(keys)), R::U)
+            }
+            // "`and` and `or` evaluate both sides when the left is U, so `U and F` is F."
+            Expr::And(left, right) => of_truth(match truth(self.eval(left, vars)) {
+                Tri::F => Tri::F,
+                Tri::T => truth(self.eval(right, vars)),
+                unknown => and(unknown, truth(self.eval(right, vars))),
+            }),
+            Expr::Or(left, right) => of_truth(match truth(self.eval(left, vars)) {
+                Tri::T => Tri::T,
+                Tri::F => truth(self.eval(right, vars)),
+                unknown => or(unknown, truth(self.eval(right, vars))),
+            }),
+            Expr::Not(inner) => of_truth(not(truth(self.eval(inner, vars)))),
+            // "A comparison with an unknown operand is U"; "`none == none` is T, `none == x` is F".
+            Expr::Cmp(op, left, right) => {
+                let (left, right) = match (self.eval(left, vars), self.eval(right, vars)) {
+                    (R::K(left), R::K(right)) => (left, right),
+                    (left, right) => return R::U(unknowns(left, right)),
+                };
+                let ordered = |left: &V, right: &V| match (left, right) {
+                    (V::Int(a), V::Int(b)) => a.cmp(b),
+                    (V::Date(a), V::Date(b)) => a.cmp(b),
+                    _ => panic!("the checker orders only Int and Date, not {left:?} and {right:?}"),
+                };
+                R::K(V::Bool(match op {
+                    Cmp::Eq => left == right,
+                    Cmp::Ne => left != right,
+                    Cmp::Lt => ordered(&left, &right).is_lt(),
+                    Cmp::Le => ordered(&left, &right).is_le(),
+                    Cmp::Gt => ordered(&left, &right).is_gt(),
+                    Cmp::Ge => ordered(&left, &right).is_ge(),
+                }))
+            }
+            // "`x in S` is U when `x` or `S` is unknown, except that nothing is in the empty set:
+            // `x in {}` is F even if `x` is unknown"; "`none in S` is F".
+            Expr::In {
+                element,
+                set,
+                negated,
+            } => {
+                let element = self.eval(element, vars);
+                let set = self.eval(set, vars);
+                let found = match (element, set) {
+                    (_, R::K(V::Set(keys))) if keys.is_empty() => Tri::F,
+                    (R::K(V::None), R::K(V::Set(_))) => Tri::F,
+                    (R::K(V::Rec(Kind::Country, key)), R::K(V::Set(keys))) => {
+                        if keys.contains(&key) {
+                            Tri::T
+                        } else {
+                            Tri::F
+                        }
+                    }
+                    (R::K(element), R::K(set)) => panic!("`{element:?} in {set:?}` is ill-typed"),
+                    (element, set) => Tri::U(unknowns(element, set)),
+                };
+                of_truth(if *negated { not(found) } else { found })
+            }
+            // "`is some`/`is none` with an unknown operand is U."
+            Expr::IsSome(inner) => match self.eval(inner, vars) {
+                R::K(value) => R::K(V::Bool(value != V::None)),
+                unknown => unknown,
+            },
+            Expr::IsNone(inner) => match self.eval(inner, vars) {
+                R::K(value) => R::K(V::Bool(value == V::None)),
+                unknown => unknown,
+            },
+            // "`any x in S: P` is T if some element gives T, else U if some element gives U, else F.
+            // `all x in S: P` is F if some element gives F, else U if some gives U, else T."
+            Expr::Quant { all, var, set, body } => {
+                let keys = match self.eval(set, vars) {
+                    R::K(V::Set(keys)) => keys,
+                    R::K(other) => panic!("a quantifier ranges over {other:?}"),
+                    unknown => return unknown,
+                };
+                let mut values = Vec::new();
+                for key in keys {
+                    vars.truncate(*var);
+                    vars.push(V::Rec(Kind::Country, key));
+                    values.push(truth(self.eval(body, vars)));
+                }
+                vars.truncate(*var);
+                let settles = if *all { Tri::F } else { Tri::T };
+                if values.contains(&settles) {
+                    return of_truth(settles);
+                }
+                let unknown: Vec<BTreeSet<FactPath>> = values
+                    .into_iter()
+                    .filter_map(|value| match value {
+                        Tri::U(missing) => Some(missing),
+                        _ => None,
+                    })
+                    .collect();
+                if unknown.is_empty() {
+                    of_truth(if *all { Tri::T } else { Tri::F })
+                } else {
+                    R::U(unknown.into_iter().flatten().collect())
+                }
+            }
+            // "`if C then A else B` with C unknown is the common value of A and B if both are known
+            // and equal, else U."
+            Expr::If(condition, then, otherwise) => match truth(self.eval(condition, vars)) {
+                Tri::T => self.eval(then, vars),
+                Tri::F => self.eval(otherwise, vars),
+                Tri::U(missing) => match (self.eval(then, vars), self.eval(otherwise, vars)) {
+                    (R::K(a), R::K(b)) if a == b => R::K(a),
+                    (a, b) => R::U(union(missing, unknowns(a, b))),
+                },
+            },
+            // "A call `f(a, b)` with an unknown argument is U."
+            Expr::Call(func, arg) => match self.eval(arg, vars) {
+                R::K(value) => self.eval(&func.body(), &mut vec![value]),
+                unknown => unknown,
+            },
+            // "Arithmetic, a set operation ... with an unknown operand is U."
+            Expr::Add(left, right) => match (self.eval(left, vars), self.eval(right, vars)) {
+                (R::K(V::Int(a)), R::K(V::Int(b))) => R::K(V::Int(a.checked_add(b).expect("small integers"))),
+                (left, right) => R::U(unknowns(left, right)),
+            },
+            Expr::Size(inner) => match self.eval(inner, vars) {
+                R::K(V::Set(keys)) => R::K(V::Int(keys.len() as i64)),
+                R::K(other) => panic!("size of {other:?}"),
+                unknown => unknown,
+            },
+            Expr::Year(inner) => match self.eval(inner, vars) {
+                R::K(V::Date(day)) => R::K(V::Int(i64::from(day.year))),
+                R::K(other) => panic!("year of {other:?}"),
+                unknown => unknown,
+            },
+            Expr::DaysBetween(from, to) => match (self.eval(from, vars), self.eval(to, vars)) {
+                (R::K(V::Date(from)), R::K(V::Date(to))) => R::K(V::Int(to.days() - from.days())),
+                (from, to) => R::U(unknowns(from, to)),
+            },
+            Expr::SetOp(op, left, right) => match (self.eval(left, vars), self.eval(right, vars)) {
+                (R::K(V::Set(a)), R::K(V::Set(b))) => R::K(V::Set(match op {
+                    SetOp::Union => a.union(&b).cloned().collect(),
+                    SetOp::Intersect => a.intersection(&b).cloned().collect(),
+                    SetOp::Without => a.difference(&b).cloned().collect(),
+                })),
+                (left, right) => R::U(unknowns(left, right)),
+            },
+            Expr::Subset(left, right) => match (self.eval(left, vars), self.eval(right, vars)) {
+                (R::K(V::Set(a)), R::K(V::Set(b))) => R::K(V::Bool(a.is_subset(&b))),
+                (left, right) => R::U(unknowns(left, right)),
+            },
+        }
+    }
+}
+
+fn lift<T>(cell: &Cell<T>, value: impl Fn(&T) -> V) -> Cell<V> {
+    match cell {
+        Cell::Known(known) => Cell::Known(value(known)),
+        Cell::Unknown => Cell::Unknown,
+    }
+}
+
+/// The facts behind two operands, at least one of them unknown.
+fn unknowns(left: R, right: R) -> BTreeSet<FactPath> {
+    let facts = |value: R| match value {
+        R::U(missing) => missing,
+        R::K(_) => BTreeSet::new(),
+    };
+    union(facts(left), facts(right))
+}
+
+/// Which date's law applies: `--as-of`, or the subject's date.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Law {
+    SubjectDate,
+    AsOf(Day),
+}
+
+/// How each rule stood, by the definitions of "Rules"; `None` for a rule not in force.
+struct Standing<'p> {
+    policy: &'p Policy,
+    env: Env<'p>,
+    in_force: Vec<bool>,
+}
+
+impl Standing<'_> {
+    /// "`A(r)` is the three-valued conjunction of its parts, in order. The evaluator stops at the
+    /// first part that is F; an unknown part does not stop it."
+    fn applies(&self, rule: usize) -> Tri {
+        let mut result = Tri::T;
+        for cond in &self.policy.rules[rule].conditions {
+            let part = truth(self.env.eval(&cond.expr, &mut Vec::new()));
+            let part = if cond.negated { not(part) } else { part };
+            if part == Tri::F {
+                return Tri::F;
+            }
+            result = and(result, part);
+        }
+        result
+    }
+
+    /// "`Def(r) = Active(e1) or Active(e2) or …` over the rules `e` in force that are declared
+    /// `exception to r`; F when there are none."
+    fn defeated(&self, rule: usize) -> Tri {
+        let mut result = Tri::F;
+        for (idx, other) in self.policy.rules.iter().enumerate() {
+            if self.in_force[idx] && other.exception_to.contains(&rule) {
+                result = or(result, self.active(idx));
+            }
+        }
+        result
+    }
+
+    /// "`Active(r) = A(r) and not Def(r)`."
+    fn active(&self, rule: usize) -> Tri {
+        and(self.applies(rule), not(self.defeated(rule)))
+    }
+}
+
+/// Decides one transfer, following "The decision" step by step.
+pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> Outcome {
+    let undecided = |missing: BTreeSet<FactPath>| Outcome {
+        verdict: Verdict::Undecided,
+        deciding: BTreeSet::new(),
+        obligations: BTreeSet::new(),
+        missing,
+    };
+    // "If no rule has dates, `D` is not needed." Otherwise `D` is `--as-of`, or the value of the
+    // `decide … on` expression (`t.date`); if that is unknown, the decision is undecided, missing
+    // the facts behind the date.
+    let dated = policy
+        .rules
+        .iter()
+        .any(|rule| rule.effective.is_some() || rule.until.is_some());
+    let date = match (dated, law) {
+        (false, _) => None,
+        (true, Law::AsOf(day)) => Some(day),
+        (true, Law::SubjectDate) => match &subject.date {
+            Cell::Known(day) => Some(*day),
+            Cell::Unknown => {
+                return undecided(BTreeSet::from([path(
+                    Kind::Transfer,
+                    &subject.id,
+                    Field::TransferDate,
+                )]));
+            }
+        },
+    };
+    // "In force: `effective <= D` (when given) and `D < until` (when given)."
+    let in_force: Vec<bool> = policy
+        .rules
+        .iter()
+        .map(|rule| {
+            date.is_none_or(|day| {
+                rule.effective.is_none_or(|from| from <= day) && rule.until.is_none_or(|to| day < to)
+            })
+        })
+        .collect();
+    let standing = Standing {
+        policy,
+        env: Env { facts, subject },
+        in_force: in_force.clone(),
+    };
+    let mut deny_t = BTreeSet::new();
+    let mut permit_t = BTreeSet::new();
+    let mut deny_u = BTreeSet::new();
+    let mut permit_u = BTreeSet::new();
+    let mut deny_u_missing = BTreeSet::new();
+    let mut permit_u_missing = BTreeSet::new();
+    for (idx, rule) in policy.rules.iter().enumerate() {
+        // "A rule not in force is absent from the decision."
+        if !in_force[idx] {
+            continue;
+        }
+        match (rule.effect, standing.active(idx)) {
+            (Effect::Deny, Tri::T) => {
+                deny_t.insert(idx);
+            }
+            (Effect::Permit, Tri::T) => {
+                permit_t.insert(idx);
+            }
+            (Effect::Deny, Tri::U(missing)) => {
+                deny_u.insert(idx);
+                deny_u_missing.extend(missing);
+            }
+            (Effect::Permit, Tri::U(missing)) => {
+                permit_u.insert(idx);
+                permit_u_missing.extend(missing);
+            }
+            (_, Tri::F) => {}
+        }
+    }
+    let names = |rules: &BTreeSet<usize>| rules.iter().map(|&idx| rule_name(idx)).collect();
+    let decided = |verdict: Verdict, rules: &BTreeSet<usize>| Outcome {
+        verdict,
+        deciding: names(rules),
+        obligations: BTreeSet::new(),
+        missing: BTreeSet::new(),
+    };
+    let default = match policy.default {
+        Effect::Permit => Verdict::Permit,
+        Effect::Deny => Verdict::Deny,
+    };
+    // 1. "If denyT is not empty: deny. The deciding rules are denyT."
+    if !deny_t.is_empty() {
+        return decided(Verdict::Deny, &deny_t);
+    }
+    // 2. "Else, if denyU is not empty: if the default is deny and permitT and permitU are both
+    // empty: deny, with no deciding rule; else undecided. Missing: the facts behind denyU when
+    // permitT is not empty; otherwise the facts behind denyU and permitU."
+    if !deny_u.is_empty() {
+        if policy.default == Effect::Deny && permit_t.is_empty() && permit_u.is_empty() {
+            return decided(Verdict::Deny, &BTreeSet::new());
+        }
+        if !permit_t.is_empty() {
+            return undecided(deny_u_missing);
+        }
+        return undecided(union(deny_u_missing, permit_u_missing));
+    }
+    // 3. "Else, if permitT is not empty: permit. The deciding rules are permitT; the obligations
+    // are the union of theirs."
+    if !permit_t.is_empty() {
+        let mut outcome = decided(Verdict::Permit, &permit_t);
+        outcome.obligations = permit_t
+            .iter()
+            .flat_map(|&idx| policy.rules[idx].obligations.iter())
+            .map(|&o| super::model::obligation_name(o))
+            .collect();
+        return outcome;
+    }
+    // 4. "Else, if permitU is not empty: permit with no deciding rule if the default is permit;
+    // else undecided, missing the facts behind permitU."
+    if !permit_u.is_empty() {
+        if policy.default == Effect::Permit {
+            return decided(Verdict::Permit, &BTreeSet::new());
+        }
+        return undecided(permit_u_missing);
+    }
+    // 5. "Else: the default, with no deciding rule."
+    decided(default, &BTreeSet::new())
+}
