@@ -100,7 +100,7 @@ impl Run {
                 decision.map_err(|failure| {
                     format!(
                         "{} failed: {}: {}",
-                        subject_name(&self.program, facts, failure.subject),
+                        subject_name(&self.program, facts, failure.subject, 0),
                         failure.diagnostic.code.as_str(),
                         failure.diagnostic.message
                     )
@@ -144,7 +144,7 @@ impl Run {
             .iter()
             .map(|decision| {
                 (
-                    subject_name(&self.program, &facts, decision.subject),
+                    subject_name(&self.program, &facts, decision.subject, 0),
                     self.outcome(&facts, decision),
                 )
             })
