@@ -896,7 +896,9 @@ impl<'e, 'a> Run<'e, 'a> {
             } => {
                 let is_set = matches!(self.ty(set.ty), Type::Set(_));
                 let (element, set) = match (self.eval(element), self.eval(set)) {
+                    // Nothing is in the empty set, and none is in no set, whatever is unknown.
                     (_, Ok(Value::Seq(id))) if self.seq(id).is_empty() => return Ok(Value::Bool(*negated)),
+                    (Ok(Value::None), Err(Flow::Unknown(_))) => return Ok(Value::Bool(*negated)),
                     (Ok(element), Ok(set)) => (element, set),
                     (left, right) => return Err(merge_unknown(left, right)),
                 };

@@ -243,7 +243,8 @@ impl Env<'_> {
                 }))
             }
             // "`x in S` is U when `x` or `S` is unknown, except that nothing is in the empty set:
-            // `x in {}` is F even if `x` is unknown"; "`none in S` is F".
+            // `x in {}` is F even if `x` is unknown, and `none` is in no set: `none in S` is F
+            // even if `S` is unknown".
             Expr::In {
                 element,
                 set,
@@ -253,7 +254,7 @@ impl Env<'_> {
                 let set = self.eval(set, vars);
                 let found = match (element, set) {
                     (_, R::K(V::Set(keys))) if keys.is_empty() => Tri::F,
-                    (R::K(V::None), R::K(V::Set(_))) => Tri::F,
+                    (R::K(V::None), _) => Tri::F,
                     (R::K(V::Rec(Kind::Country, key)), R::K(V::Set(keys))) => {
                         if keys.contains(&key) {
                             Tri::T
