@@ -168,6 +168,15 @@ pub struct Options {
     pub explain: bool,
 }
 
+/// Which effects some active rule has, as true and as unknown.
+#[derive(Copy, Clone, Debug, Default)]
+struct Flags {
+    deny_true: bool,
+    deny_unknown: bool,
+    permit_true: bool,
+    permit_unknown: bool,
+}
+
 /// A set of missing facts, behind an unknown value.
 type Missing = Vec<FactRef>;
 
@@ -342,7 +351,9 @@ impl<'a> Evaluator<'a> {
         let mut applies = std::mem::take(&mut scratch.applies);
         let mut active = std::mem::take(&mut scratch.active);
         applies.clear();
-        applies.resize(n_rules, Ok(false));
+        if self.options.explain {
+            applies.resize(n_rules, Ok(false));
+        }
         active.clear();
         active.resize(n_rules, None);
         let mut parts: Vec<Vec<PartTrace>> = if self.options.explain {
@@ -350,6 +361,7 @@ impl<'a> Evaluator<'a> {
         } else {
             Vec::new()
         };
+        let mut flags = Flags::default();
         for &rule_id in &program.rule_order {
             let rule = &program.rules[rule_id.idx()];
             if let Some(date) = law_date
@@ -381,10 +393,19 @@ impl<'a> Evaluator<'a> {
                     .fold(Ok(false), kleene_or);
                 kleene_and(applied.clone(), kleene_not(defeated))
             };
-            applies[rule_id.idx()] = applied;
+            match (rule.effect, &value) {
+                (Effect::Deny, Ok(true)) => flags.deny_true = true,
+                (Effect::Deny, Err(_)) => flags.deny_unknown = true,
+                (Effect::Permit, Ok(true)) => flags.permit_true = true,
+                (Effect::Permit, Err(_)) => flags.permit_unknown = true,
+                (_, Ok(false)) => {}
+            }
+            if self.options.explain {
+                applies[rule_id.idx()] = applied;
+            }
             active[rule_id.idx()] = Some(value);
         }
-        let decision = self.combine(subject, law_date, &applies, &active, parts);
+        let decision = self.combine(subject, law_date, flags, &applies, &active, parts);
         scratch.applies = applies;
         scratch.active = active;
         Ok(decision)
@@ -489,6 +510,7 @@ impl<'a> Evaluator<'a> {
         &self,
         subject: u32,
         law_date: Option<Date>,
+        flags: Flags,
         applies: &[Result<bool, Missing>],
         active: &[Option<Result<bool, Missing>>],
         parts: Vec<Vec<PartTrace>>,
@@ -498,19 +520,12 @@ impl<'a> Evaluator<'a> {
             .default
             .as_ref()
             .map_or(Effect::Deny, |default| default.effect);
-        // One pass over the rules: which effects are active as T and as U.
-        let (mut deny_true, mut deny_unknown, mut permit_true, mut permit_unknown) =
-            (false, false, false, false);
-        for (rule, value) in program.rules.iter().zip(active) {
-            let Some(value) = value else { continue };
-            match (rule.effect, value) {
-                (Effect::Deny, Ok(true)) => deny_true = true,
-                (Effect::Deny, Err(_)) => deny_unknown = true,
-                (Effect::Permit, Ok(true)) => permit_true = true,
-                (Effect::Permit, Err(_)) => permit_unknown = true,
-                (_, Ok(false)) => {}
-            }
-        }
+        let Flags {
+            deny_true,
+            deny_unknown,
+            permit_true,
+            permit_unknown,
+        } = flags;
         let rules_with = |effect: Effect| -> Vec<RuleId> {
             program
                 .rules
