@@ -25,6 +25,12 @@ pub trait Peer {
     /// Decides the transfer at `row` of the workload, building the engine's request from
     /// `transfer` when the engine takes one.
     fn decide(&mut self, row: usize, transfer: &Transfer) -> Result<Outcome, String>;
+
+    /// Builds the engine's request for `transfer` and drops it, to time that part alone; engines
+    /// that take no request build nothing.
+    fn build_request(&self, _transfer: &Transfer) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Timed passes over all transfers per engine; the median is reported.
@@ -52,6 +58,7 @@ fn compile_time<T>(mut work: impl FnMut() -> Result<T, String>) -> Result<Durati
 struct Measured {
     name: &'static str,
     ns_per_decision: f64,
+    ns_per_request: f64,
     compile: Duration,
     disagreements: usize,
 }
@@ -75,6 +82,14 @@ fn measure(
         }
         samples.push(start.elapsed());
     }
+    let mut request_samples = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        for transfer in &workload.transfers {
+            peer.build_request(black_box(transfer))?;
+        }
+        request_samples.push(start.elapsed());
+    }
     let mut disagreements = 0;
     for (row, (got, want)) in outcomes.iter().zip(&workload.expected).enumerate() {
         if got != want {
@@ -93,6 +108,7 @@ fn measure(
     Ok(Measured {
         name,
         ns_per_decision: median(samples).as_nanos() as f64 / n as f64,
+        ns_per_request: median(request_samples).as_nanos() as f64 / n as f64,
         compile,
         disagreements,
     })
@@ -158,15 +174,16 @@ fn run(small: bool) -> Result<bool, String> {
             .unwrap_or_default()
     );
     println!(
-        "{:<28}{:>14}{:>10}{:>18}{:>15}",
-        "engine", "ns/decision", "vs Pol", "parse/compile ms", "disagreements"
+        "{:<28}{:>14}{:>10}{:>22}{:>18}{:>15}",
+        "engine", "ns/decision", "vs Pol", "of which request ns", "parse/compile ms", "disagreements"
     );
     for result in &results {
         println!(
-            "{:<28}{:>14.0}{:>9.1}x{:>18.3}{:>15}",
+            "{:<28}{:>14.0}{:>9.1}x{:>22.0}{:>18.3}{:>15}",
             result.name,
             result.ns_per_decision,
             result.ns_per_decision / pol_ns,
+            result.ns_per_request,
             result.compile.as_secs_f64() * 1e3,
             result.disagreements
         );

@@ -3,6 +3,7 @@
 //! tree-walking interpreter and by the bytecode VM (RVM).
 
 use std::collections::BTreeMap;
+use std::hint::black_box;
 use std::sync::Arc;
 
 use regorus::languages::rego::compiler::Compiler;
@@ -155,6 +156,11 @@ impl Peer for RegoInterpreter {
             .map_err(|err| format!("rego, transfer {row}: {err}"))?;
         self.keys.outcome(row, &decision)
     }
+
+    fn build_request(&self, transfer: &Transfer) -> Result<(), String> {
+        black_box(self.keys.input(transfer));
+        Ok(())
+    }
 }
 
 /// The bytecode VM (`RegoVM`) running the compiled program.
@@ -184,5 +190,10 @@ impl Peer for RegoVm {
             .execute_entry_point_by_index(0)
             .map_err(|err| format!("rego vm, transfer {row}: {err}"))?;
         self.keys.outcome(row, &decision)
+    }
+
+    fn build_request(&self, transfer: &Transfer) -> Result<(), String> {
+        black_box(self.keys.input(transfer));
+        Ok(())
     }
 }
