@@ -474,3 +474,17 @@ fn a_bad_line_deep_in_a_stream_is_reported_with_its_record_index() {
     assert!(text.contains("Transfer[19000].date"), "{text}");
     assert!(text.contains("transfers.jsonl (from line 16385)"), "{text}");
 }
+
+#[test]
+fn a_symbolic_link_cannot_smuggle_an_import_out_of_the_policy_directory() {
+    let dir = scratch_dir();
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    write(&dir, "secret.pol", "module \"outside\"\n");
+    std::os::unix::fs::symlink(dir.join("secret.pol"), dir.join("policies/inside.pol")).unwrap();
+    write(&dir, "policies/main.pol", "module \"main\"\nuse \"inside.pol\"\n");
+    let output = pol(&dir.join("policies"), &["check", "main.pol"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains("error[E0222]"), "{text}");
+    assert!(text.contains("leaves the directories a policy may read"), "{text}");
+}
