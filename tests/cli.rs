@@ -486,5 +486,8 @@ fn a_symbolic_link_cannot_smuggle_an_import_out_of_the_policy_directory() {
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
     assert!(text.contains("error[E0222]"), "{text}");
-    assert!(text.contains("leaves the directories a policy may read"), "{text}");
+    assert!(
+        text.contains("leaves the directories a policy may read"),
+        "{text}"
+    );
 }
