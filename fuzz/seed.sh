@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Fills fuzz/corpus/<target>/ with seeds from the repository's own policies and facts.
 # The corpus folders are not kept in git; this script makes them again, the same every time.
-# Usage: bash fuzz/seed.sh   (from anywhere; existing seeds are kept, new ones added)
+# Usage: bash fuzz/seed.sh [DIR]   (from anywhere; DIR defaults to fuzz/corpus; seeds already
+# there are kept, new ones added)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-corpus="$root/fuzz/corpus"
+corpus="${1:-$root/fuzz/corpus}"
+mkdir -p "$corpus"
+corpus="$(cd "$corpus" && pwd)"
 cd "$root"
 mkdir -p "$corpus"/{parse,check,run,facts,fmt}
 
@@ -106,7 +109,8 @@ printf '\7- {id: radar, kind: service, parts: 0, partners: [], tags: []}\n' | pu
 printf '\3id,item,destination,date,value\nt1,radar,US,2024-01-01,3\nt2,radar,"KP",2024-02-30,\n' | put facts csv_transfer
 printf '\4id,kind,parts,origin,partners,tags\nradar,part,3,US,US;GB,"open;x"\n' | put facts csv_item
 printf '\5code,embargo,since\nUS,false,2014-04-01\nKP,true,\n' | put facts csv_country
-for file in $(find tests/golden examples -name '*.json' -o -name '*.jsonl' -o -name '*.yaml' -o -name '*.yml' -o -name '*.csv' | LC_ALL=C sort); do
+find tests/golden examples \( -name '*.json' -o -name '*.jsonl' -o -name '*.yaml' -o -name '*.yml' -o -name '*.csv' \) |
+    LC_ALL=C sort | while IFS= read -r file; do
     case "$file" in
         *.json) byte='\0' ;;
         *.jsonl) byte='\6' ;;

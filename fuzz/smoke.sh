@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# A short run of every fuzz target, for CI: builds the targets, seeds the corpora, then runs each
-# target for a few seconds. Fails if a target does not build or finds a crash, a hang or a leak
-# of memory past the limit. Installs nothing: it needs cargo-fuzz and a nightly-capable rustc
-# (RUSTC_BOOTSTRAP=1 is set here for a stable toolchain).
+# A short run of every fuzz target, for CI: builds the targets, then runs each one for a few
+# seconds from the seeds of fuzz/seed.sh. Fails if a target does not build, or finds a crash,
+# a hang or memory use past the limit. Installs nothing: it needs cargo-fuzz and a rustc that
+# accepts nightly flags (RUSTC_BOOTSTRAP=1 is set here for a stable toolchain).
 # Usage: bash fuzz/smoke.sh [SECONDS]   (default 5 seconds per target)
 set -euo pipefail
 
@@ -22,17 +22,16 @@ if [[ -f src/syntax/print.rs ]]; then
     targets+=(fmt)
 fi
 
-bash fuzz/seed.sh >/dev/null
 for target in "${targets[@]}"; do
     cargo fuzz build "$target"
 done
 
-# Runs over a copy of the seeds, so a smoke run leaves the shared corpus as it was.
+# Runs from the seeds alone, in a folder of its own, so a smoke run takes the same time
+# every time and leaves fuzz/corpus as it was.
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
+bash fuzz/seed.sh "$scratch" >/dev/null
 for target in "${targets[@]}"; do
-    mkdir -p "$scratch/$target"
-    cp -R "fuzz/corpus/$target/." "$scratch/$target/"
     echo "== fuzz smoke: $target (${seconds}s)"
     status=0
     cargo fuzz run "$target" "$scratch/$target" -- \

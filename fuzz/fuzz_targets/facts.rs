@@ -5,7 +5,10 @@
 
 mod common;
 
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
+use pol::check::ir::Program;
 use pol::engine::{Engine, FactsInput, NoFiles};
 use pol::eval::{Options, limits::Limits};
 use pol::facts::Format;
@@ -52,6 +55,19 @@ rule partner: permit {
 }
 "#;
 
+/// The schema, loaded once: checking it for every input would cost more than the input itself.
+fn schema() -> &'static Program {
+    static SCHEMA: OnceLock<Program> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let files = NoFiles;
+        let mut engine = Engine::new(&files, Vec::new());
+        match engine.load_policy_text("schema.pol", POLICY, None) {
+            Ok(loaded) => loaded.checked.program,
+            Err(diagnostics) => panic!("the fixed schema loads: {diagnostics:?}"),
+        }
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((selector, bytes)) = data.split_first() else {
         return;
@@ -66,13 +82,11 @@ fuzz_target!(|data: &[u8]| {
         6 => (Format::JsonLines, None),
         _ => (Format::Yaml, Some("Item")),
     };
+    let program = schema();
     let files = NoFiles;
     let mut engine = Engine::new(&files, Vec::new());
-    let loaded = match engine.load_policy_text("schema.pol", POLICY, None) {
-        Ok(loaded) => loaded,
-        Err(diagnostics) => panic!("the fixed schema loads: {diagnostics:?}"),
-    };
-    let program = &loaded.checked.program;
+    // The schema's text first, under the source id its spans were given when it was loaded.
+    engine.sources.add("schema.pol", POLICY);
     let input = FactsInput {
         name: "facts".to_owned(),
         bytes: bytes.to_vec(),
