@@ -16,6 +16,10 @@ use crate::source::SourceMap;
 /// The width, in columns, that messages and help texts are wrapped to.
 const WIDTH: usize = 80;
 
+/// The longest line, in bytes, drawn in a source snippet. A label on a longer line is shown by
+/// its position only: such lines flood the terminal, and miette cannot pad past 65,535 columns.
+const MAX_DRAWN_LINE: usize = 4096;
+
 /// How to draw diagnostics.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Style {
@@ -171,7 +175,23 @@ impl<'a> Adapter<'a> {
 
     /// Wraps a diagnostic; `sources` must hold every source its labels point into.
     pub fn new(diagnostic: &'a Diagnostic, sources: &'a SourceMap) -> Adapter<'a> {
-        let home = diagnostic.primary.as_ref().map(|label| label.span.source);
+        let mut home = diagnostic.primary.as_ref().map(|label| label.span.source);
+        let mut labels = Vec::new();
+        let mut notes = Vec::new();
+        let all = diagnostic.primary.iter().map(|label| (label, true));
+        let all = all.chain(diagnostic.secondary.iter().map(|label| (label, false)));
+        for (label, primary) in all {
+            if Some(label.span.source) != home {
+                notes.push(note("defined at", label, sources));
+            } else if on_long_line(label, sources) {
+                notes.push(note("at", label, sources));
+            } else {
+                labels.push(labeled_span(label, primary, sources));
+            }
+        }
+        if labels.is_empty() {
+            home = None;
+        }
         let source = home.map(|id| {
             let source = sources.get(id);
             let mut text = sanitize(&source.text);
@@ -184,17 +204,6 @@ impl<'a> Adapter<'a> {
                 text,
             }
         });
-        let mut labels = Vec::new();
-        let mut notes = Vec::new();
-        let all = diagnostic.primary.iter().map(|label| (label, true));
-        let all = all.chain(diagnostic.secondary.iter().map(|label| (label, false)));
-        for (label, primary) in all {
-            if Some(label.span.source) == home {
-                labels.push(labeled_span(label, primary, sources));
-            } else {
-                notes.push(note(label, sources));
-            }
-        }
         Adapter {
             diagnostic,
             source,
@@ -211,6 +220,18 @@ impl<'a> Adapter<'a> {
 }
 
 fn labeled_span(label: &Label, primary: bool, sources: &SourceMap) -> LabeledSpan {
+    let bytes = drawn_bytes(label, sources);
+    let text = (!label.message.is_empty()).then(|| label.message.clone());
+    let span = SourceSpan::from(bytes.start..bytes.end);
+    if primary {
+        LabeledSpan::new_primary_with_span(text, span)
+    } else {
+        LabeledSpan::new_with_span(text, span)
+    }
+}
+
+/// The bytes a label underlines in its source.
+fn drawn_bytes(label: &Label, sources: &SourceMap) -> std::ops::Range<usize> {
     let text = &sources.get(label.span.source).text;
     let mut bytes = clamp_span(text, label.span);
     if bytes.is_empty() && bytes.start == text.len() {
@@ -221,21 +242,29 @@ fn labeled_span(label: &Label, primary: bool, sources: &SourceMap) -> LabeledSpa
             .map_or(text.len(), str::len);
         bytes = before..before;
     }
-    let text = (!label.message.is_empty()).then(|| label.message.clone());
-    let span = SourceSpan::from(bytes.start..bytes.end);
-    if primary {
-        LabeledSpan::new_primary_with_span(text, span)
-    } else {
-        LabeledSpan::new_with_span(text, span)
-    }
+    bytes
 }
 
-fn note(label: &Label, sources: &SourceMap) -> String {
+/// Whether a label touches a line longer than [`MAX_DRAWN_LINE`].
+fn on_long_line(label: &Label, sources: &SourceMap) -> bool {
+    let text = &sources.get(label.span.source).text;
+    let bytes = drawn_bytes(label, sources);
+    let first = text[..bytes.start].rfind('\n').map_or(0, |at| at + 1);
+    let last = text[bytes.end..]
+        .find('\n')
+        .map_or(text.len(), |at| bytes.end + at);
+    text[first..last]
+        .split('\n')
+        .any(|line| line.len() > MAX_DRAWN_LINE)
+}
+
+/// A label as a line of text, `WHERE path:line:col: label`, for labels that cannot be drawn.
+fn note(place: &str, label: &Label, sources: &SourceMap) -> String {
     let source = sources.get(label.span.source);
-    let start = clamp_span(&source.text, label.span).start;
+    let start = drawn_bytes(label, sources).start;
     let position = source.position_chars(u32::try_from(start).unwrap_or(u32::MAX));
     format!(
-        "defined at {}:{}:{}: {}",
+        "{place} {}:{}:{}: {}",
         source.name,
         position.line + 1,
         position.character + 1,
@@ -584,6 +613,32 @@ mod tests {
             pad = " ".repeat(column),
         );
         check(&diagnostic, &sources, &expected);
+    }
+
+    #[test]
+    fn label_on_a_line_too_long_to_draw_becomes_a_note() {
+        let text = format!("policy \"p\" let s = \"{}\" let t = 1 +\n", "a".repeat(70_000));
+        let (sources, id) = one("long.pol", &text);
+        let end = text.len();
+        let diagnostic = Diagnostic::new(Code::Syntax, "unexpected end of file, expected an expression")
+            .at(Span::new(id, end, end), "the file ends here")
+            .help("finish the expression");
+        for style in [Style::Plain, Style::Fancy, Style::Narrated] {
+            let rendered = render(&diagnostic, &sources, style);
+            assert!(
+                rendered.contains("note: at long.pol:1:70034: the file ends here"),
+                "{rendered}"
+            );
+            assert!(
+                !rendered.contains("aaaa"),
+                "the long line is not drawn: {rendered}"
+            );
+        }
+        check(
+            &diagnostic,
+            &sources,
+            "error[E0101]: unexpected end of file, expected an expression\n  help: finish the expression\n  = note: at long.pol:1:70034: the file ends here\n",
+        );
     }
 
     #[test]

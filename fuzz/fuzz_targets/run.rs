@@ -1,0 +1,79 @@
+//! A policy and JSON facts, split at the first NUL byte: load both, decide every subject with
+//! small budgets and explanations on, and report. Any diagnostic is a pass; a panic, a hang or
+//! running out of memory is a finding.
+
+#![no_main]
+
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+use pol::engine::{Engine, FactsInput, NoFiles};
+use pol::eval::{Options, limits::Limits};
+use pol::facts::Format;
+use pol::report;
+
+fuzz_target!(|data: &[u8]| {
+    let (policy, facts) = match data.iter().position(|byte| *byte == 0) {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (data, &b"[]"[..]),
+    };
+    let Ok(policy) = std::str::from_utf8(policy) else {
+        return;
+    };
+    let files = NoFiles;
+    let mut engine = Engine::new(&files, Vec::new());
+    engine.max_nesting = 64;
+    let loaded = match engine.load_policy_text("fuzz.pol", policy, None) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => {
+            common::render(&diagnostics, &engine.sources);
+            return;
+        }
+    };
+    let program = &loaded.checked.program;
+    let input = FactsInput {
+        name: "facts.json".to_owned(),
+        bytes: facts.to_vec(),
+        format: Format::Json,
+        record: None,
+    };
+    let facts = match engine.load_facts(program, vec![input]) {
+        Ok(facts) => facts,
+        Err(diagnostics) => {
+            common::render(&diagnostics, &engine.sources);
+            return;
+        }
+    };
+    let options = Options {
+        limits: Limits {
+            max_steps: 10_000,
+            max_depth: 200,
+            max_set_size: 1_000,
+        },
+        explain: true,
+        ..Options::default()
+    };
+    let decisions = match engine.decide_all(program, &facts, options) {
+        Ok(decisions) => decisions,
+        Err(diagnostic) => {
+            common::render(&[diagnostic], &engine.sources);
+            return;
+        }
+    };
+    for outcome in decisions {
+        match outcome {
+            Ok(decision) => {
+                let _ = report::decision_text(program, &facts, &engine.sources, &decision);
+                let _ = report::decision_json(program, &facts, &engine.sources, &decision);
+                if let Some(trace) = &decision.trace {
+                    let _ = report::trace_text(program, &facts, &engine.sources, trace);
+                }
+            }
+            Err(failure) => {
+                let _ = report::error_text(program, &facts, failure.subject, &failure.diagnostic);
+                let _ = report::error_json(program, &facts, failure.subject, &failure.diagnostic);
+                common::render(&[*failure.diagnostic], &engine.sources);
+            }
+        }
+    }
+});

@@ -1,0 +1,482 @@
+//! Adversarial inputs through the built `pol` binary: malformed, hostile and huge policies and
+//! facts. Each must end quickly with exit status 1 or 2 and a stable diagnostic code on standard
+//! error, never a crash, a panic or a hang; the few inputs that are valid in disguise (a byte order
+//! mark, CRLF line ends, tabs) must be accepted.
+//!
+//! Small inputs live in `tests/adversarial/`; deep and huge ones are generated at test time into
+//! the target's temporary folder and never kept in git.
+
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long one command may run before it counts as a hang.
+const TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// The nesting of the generated deep inputs.
+const DEEP: usize = 100_000;
+
+/// The length of the generated single lines with an error at their end.
+const LONG_LINE: usize = 1 << 20;
+
+/// The length of the generated chain `1 + 1 + …` (its tree is as deep as it is long).
+const CHAIN: usize = 20_000;
+
+/// The size of the generated single-line file.
+const HUGE_BYTES: usize = 50 << 20;
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/adversarial")
+}
+
+/// What one run of the binary did.
+struct Outcome {
+    /// The exit status, or `None` when a signal ended the process.
+    status: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// Runs `pol ARGS` in `dir`, killing it past [`TIME_LIMIT`]; `Err` says how it went wrong.
+fn pol(dir: &Path, args: &[&str]) -> Result<Outcome, String> {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adversarial-out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let stdout_path = out_dir.join(format!("{}-{n}.stdout", std::process::id()));
+    let stderr_path = out_dir.join(format!("{}-{n}.stderr", std::process::id()));
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(File::create(&stdout_path).unwrap())
+        .stderr(File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > TIME_LIMIT {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return Err(format!("still running after {TIME_LIMIT:?}: killed"));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let elapsed = start.elapsed();
+    let stdout = String::from_utf8_lossy(&std::fs::read(&stdout_path).unwrap()).into_owned();
+    let stderr = String::from_utf8_lossy(&std::fs::read(&stderr_path).unwrap()).into_owned();
+    std::fs::remove_file(&stdout_path).unwrap();
+    std::fs::remove_file(&stderr_path).unwrap();
+    Ok(Outcome {
+        status: status.code(),
+        stdout,
+        stderr,
+        elapsed,
+    })
+}
+
+/// Checks that `pol ARGS` fails cleanly with the diagnostic `code`; `Err` describes what it did instead.
+fn expect_error(dir: &Path, args: &[&str], code: &str) -> Result<Duration, String> {
+    let outcome = pol(dir, args)?;
+    let stderr = &outcome.stderr;
+    if outcome.status.is_none() {
+        return Err(format!("ended by a signal\n{stderr}"));
+    }
+    if stderr.contains("panicked at") {
+        return Err(format!("panicked\n{stderr}"));
+    }
+    if !matches!(outcome.status, Some(1 | 2)) {
+        return Err(format!("exit status {:?}, not 1 or 2\n{stderr}", outcome.status));
+    }
+    // Each style of `--diagnostics` shows the code its own way, always on standard error.
+    let marker = if args.contains(&"--diagnostics=json") {
+        format!("\"code\":\"{code}\"")
+    } else if args.contains(&"--diagnostics=narrated") {
+        format!("diagnostic code: {code}")
+    } else {
+        format!("error[{code}]")
+    };
+    if !stderr.contains(&marker) {
+        return Err(format!(
+            "no `{marker}` on standard error\n{stderr}\n{}",
+            outcome.stdout
+        ));
+    }
+    Ok(outcome.elapsed)
+}
+
+/// Checks that `pol ARGS` succeeds; `Err` describes what it did instead.
+fn expect_success(dir: &Path, args: &[&str]) -> Result<Duration, String> {
+    let outcome = pol(dir, args)?;
+    if outcome.status != Some(0) || outcome.stderr.contains("panicked at") {
+        return Err(format!("exit status {:?}\n{}", outcome.status, outcome.stderr));
+    }
+    Ok(outcome.elapsed)
+}
+
+/// Runs every case (arguments, expected code or `None` for success) and fails listing every miss.
+fn run_cases(dir: &Path, cases: &[(&[&str], Option<&str>)]) {
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(args, code)| {
+            let result = match code {
+                Some(code) => expect_error(dir, args, code),
+                None => expect_success(dir, args),
+            };
+            result
+                .err()
+                .map(|problem| format!("pol {}: {problem}", args.join(" ")))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+const PLAIN: &str = "--diagnostics=plain";
+
+#[test]
+fn malformed_policies_are_syntax_errors() {
+    let cases: &[(&[&str], Option<&str>)] = &[
+        (&["check", PLAIN, "empty.pol"], Some("E0101")),
+        (&["check", PLAIN, "blank.pol"], Some("E0101")),
+        (&["check", PLAIN, "bom_only.pol"], Some("E0101")),
+        (&["check", PLAIN, "truncated.pol"], Some("E0101")),
+        (&["check", PLAIN, "truncated_expr.pol"], Some("E0101")),
+        (&["check", PLAIN, "two_headers.pol"], Some("E0101")),
+        (&["check", PLAIN, "unterminated_string.pol"], Some("E0102")),
+        (&["check", PLAIN, "bad_escape.pol"], Some("E0103")),
+        (&["check", PLAIN, "impossible_date.pol"], Some("E0104")),
+        (&["check", PLAIN, "month_13.pol"], Some("E0104")),
+        (&["check", PLAIN, "huge_int.pol"], Some("E0105")),
+        (&["check", PLAIN, "garbage.pol"], Some("E0106")),
+        (&["check", PLAIN, "invalid_utf8.pol"], Some("E0106")),
+        (&["check", PLAIN, "utf16_bom.pol"], Some("E0106")),
+        (&["check", PLAIN, "fullwidth_digit.pol"], Some("E0106")),
+        (&["check", PLAIN, "zero_width.pol"], Some("E0106")),
+        (&["check", PLAIN, "lookalike_cyrillic.pol"], Some("E0106")),
+        (&["check", PLAIN, "lookalike_field.pol"], Some("E0106")),
+        (&["check", PLAIN, "import_escape.pol"], Some("E0222")),
+        (&["check", "--diagnostics=json", "garbage.pol"], Some("E0106")),
+        (
+            &["check", "--diagnostics=narrated", "invalid_utf8.pol"],
+            Some("E0106"),
+        ),
+        (&["check", PLAIN, "does_not_exist.pol"], Some("E0401")),
+    ];
+    run_cases(&data_dir(), cases);
+}
+
+#[test]
+fn valid_policies_in_disguise_are_accepted() {
+    let cases: &[(&[&str], Option<&str>)] = &[
+        (&["check", "valid.pol"], None),
+        (&["check", "bom.pol"], None),
+        (&["check", "crlf.pol"], None),
+        (&["check", "tabs.pol"], None),
+        // A NUL byte is a character like any other inside a text literal.
+        (&["check", "nul_byte.pol"], None),
+        (&["run", "crlf.pol", "--facts", "valid.json"], None),
+        (&["run", "bom.pol", "--facts", "valid.json"], None),
+    ];
+    run_cases(&data_dir(), cases);
+}
+
+#[test]
+fn malformed_json_facts_are_facts_errors() {
+    let run = |file: &'static str| -> [&'static str; 5] { ["run", PLAIN, "schema.pol", "--facts", file] };
+    let cases: Vec<([&str; 5], Option<&str>)> = vec![
+        (run("empty.json"), Some("E0402")),
+        (run("truncated.json"), Some("E0402")),
+        (run("trailing_garbage.json"), Some("E0402")),
+        (run("nan.json"), Some("E0402")),
+        (run("lone_surrogate.json"), Some("E0402")),
+        (run("garbage.json"), Some("E0106")),
+        (run("invalid_utf8.json"), Some("E0106")),
+        (run("int_1e400.json"), Some("E0405")),
+        (run("int_huge.json"), Some("E0405")),
+        (run("int_huge_negative.json"), Some("E0405")),
+        (run("int_fraction.json"), Some("E0405")),
+        (run("int_as_text.json"), Some("E0405")),
+        (run("date_feb_30.json"), Some("E0405")),
+        (run("date_month_13.json"), Some("E0405")),
+        (run("date_year_0.json"), Some("E0405")),
+        (run("date_short.json"), Some("E0405")),
+        (run("date_time.json"), Some("E0405")),
+        (run("duplicate_field.json"), Some("E0412")),
+        (run("duplicate_key.json"), Some("E0407")),
+        (run("broken_line.jsonl"), Some("E0402")),
+        (run("not_object.jsonl"), Some("E0410")),
+        (run("good.json"), None),
+        (run("bom.json"), None),
+        (run("crlf.json"), None),
+        // `-0` is the integer zero.
+        (run("int_negative_zero.json"), None),
+        // No lines, no records: an empty stream is a valid one.
+        (run("empty.jsonl"), None),
+    ];
+    let cases: Vec<(&[&str], Option<&str>)> = cases.iter().map(|(args, code)| (&args[..], *code)).collect();
+    run_cases(&data_dir(), &cases);
+}
+
+#[test]
+fn malformed_yaml_and_csv_facts_are_facts_errors() {
+    let cases: &[(&[&str], Option<&str>)] = &[
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "empty.yaml"],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "yaml_bomb.yaml"],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "yaml_alias_record.yaml"],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "bad_indent.yaml"],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "two_documents.yaml"],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "yaml_huge_float.yaml"],
+            Some("E0405"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "Country=ragged.csv"],
+            Some("E0402"),
+        ),
+        (
+            &[
+                "run",
+                PLAIN,
+                "schema.pol",
+                "--facts",
+                "Country=unterminated_quote.csv",
+            ],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "Country=stray_quote.csv"],
+            Some("E0402"),
+        ),
+        (
+            &[
+                "run",
+                PLAIN,
+                "schema.pol",
+                "--facts",
+                "Country=duplicate_column.csv",
+            ],
+            Some("E0412"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "Country=no_key_column.csv"],
+            Some("E0408"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "Country=bad_cells.csv"],
+            Some("E0405"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "ragged.csv"],
+            Some("E0410"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "Nation=ragged.csv"],
+            Some("E0403"),
+        ),
+        // A CSV file with no header has no records.
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "Country=empty.csv"],
+            None,
+        ),
+    ];
+    run_cases(&data_dir(), cases);
+}
+
+/// The generated inputs, written once per test run.
+struct Generated {
+    dir: PathBuf,
+}
+
+fn generated() -> &'static Generated {
+    static GENERATED: OnceLock<Generated> = OnceLock::new();
+    GENERATED.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adversarial-generated");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(data_dir().join("schema.pol"), dir.join("schema.pol")).unwrap();
+        let write = |name: &str, text: String| std::fs::write(dir.join(name), text).unwrap();
+        let header = "policy \"deep\"\n";
+        write(
+            "deep_parens.pol",
+            format!("{header}let x = {}1{}\n", "(".repeat(DEEP), ")".repeat(DEEP)),
+        );
+        write(
+            "deep_not.pol",
+            format!("{header}let x = {}true\n", "not ".repeat(DEEP)),
+        );
+        write(
+            "deep_minus.pol",
+            format!("{header}let x = {}1\n", "-".repeat(DEEP)),
+        );
+        write(
+            "long_chain.pol",
+            format!("{header}let x = 1{}\n", " + 1".repeat(CHAIN)),
+        );
+        write(
+            "deep_braces.pol",
+            format!("{header}let x = {}{}\n", "{".repeat(DEEP), "}".repeat(DEEP)),
+        );
+        write(
+            "deep_if.pol",
+            format!(
+                "{header}let x = {}1{}\n",
+                "if true then ".repeat(DEEP),
+                " else 2".repeat(DEEP)
+            ),
+        );
+        write(
+            "deep_array.json",
+            format!("{{\"Country\": {}{}}}", "[".repeat(DEEP), "]".repeat(DEEP)),
+        );
+        write("deep_open.json", format!("{{\"Country\": {}", "[".repeat(DEEP)));
+        write("deep_object.json", "{\"a\":".repeat(DEEP));
+        write(
+            "deep_array.yaml",
+            format!("Country: {}{}\n", "[".repeat(DEEP), "]".repeat(DEEP)),
+        );
+        write("deep_array.jsonl", format!("{}\n", "[".repeat(DEEP)));
+        write("deep_quote.csv", format!("code,embargo\n{}\n", "\"".repeat(DEEP)));
+        let mut line = String::with_capacity(HUGE_BYTES + 64);
+        line.push_str("policy \"huge\" let x = \"");
+        line.push_str(&"a".repeat(HUGE_BYTES));
+        line.push_str("\"\n");
+        write("huge_line.pol", line);
+        let mut facts = String::with_capacity(HUGE_BYTES + 64);
+        facts.push_str("{\"Country\": [{\"code\": \"");
+        facts.push_str(&"a".repeat(HUGE_BYTES));
+        facts.push_str("\", \"embargo\": false}]}");
+        write("huge_line.json", facts);
+        // Errors past column 65,535 of one line: miette cannot draw them (regression).
+        write(
+            "long_line_error.pol",
+            format!(
+                "policy \"long\" let s = \"{}\" let t = 1 +\n",
+                "a".repeat(LONG_LINE)
+            ),
+        );
+        write(
+            "long_line_error.json",
+            format!(
+                "{{\"Country\": [{{\"code\": \"{}\", \"embargo\": 3}}]}}",
+                "a".repeat(LONG_LINE)
+            ),
+        );
+        Generated { dir }
+    })
+}
+
+#[test]
+fn deep_policies_hit_the_nesting_limit() {
+    let cases: &[(&[&str], Option<&str>)] = &[
+        (&["check", PLAIN, "deep_parens.pol"], Some("E0107")),
+        (&["check", PLAIN, "deep_not.pol"], Some("E0107")),
+        (&["check", PLAIN, "deep_minus.pol"], Some("E0107")),
+        (&["check", PLAIN, "long_chain.pol"], Some("E0107")),
+        (&["check", PLAIN, "deep_braces.pol"], Some("E0107")),
+        (&["check", PLAIN, "deep_if.pol"], Some("E0107")),
+        (&["check", "--diagnostics=json", "deep_parens.pol"], Some("E0107")),
+    ];
+    run_cases(&generated().dir, cases);
+}
+
+#[test]
+fn deep_facts_are_malformed() {
+    let cases: &[(&[&str], Option<&str>)] = &[
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "deep_array.json"],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "deep_open.json"],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "deep_object.json"],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "deep_array.yaml"],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "deep_array.jsonl"],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "Country=deep_quote.csv"],
+            Some("E0402"),
+        ),
+    ];
+    run_cases(&generated().dir, cases);
+}
+
+#[test]
+fn errors_at_the_end_of_a_long_line_are_reported() {
+    let cases: &[(&[&str], Option<&str>)] = &[
+        (&["check", PLAIN, "long_line_error.pol"], Some("E0101")),
+        (
+            &["check", "--diagnostics=fancy", "long_line_error.pol"],
+            Some("E0101"),
+        ),
+        (
+            &["check", "--diagnostics=narrated", "long_line_error.pol"],
+            Some("E0101"),
+        ),
+        (
+            &["check", "--diagnostics=json", "long_line_error.pol"],
+            Some("E0101"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "long_line_error.json"],
+            Some("E0405"),
+        ),
+    ];
+    run_cases(&generated().dir, cases);
+}
+
+#[test]
+fn huge_single_line_inputs_are_refused_quickly() {
+    let cases: &[(&[&str], Option<&str>)] = &[
+        // Larger than the default policy limit of 8 MiB: refused before reading.
+        (&["check", PLAIN, "huge_line.pol"], Some("E0409")),
+        (
+            &["check", PLAIN, "--max-policy-bytes", "100", "schema.pol"],
+            Some("E0409"),
+        ),
+        (
+            &[
+                "run",
+                PLAIN,
+                "schema.pol",
+                "--facts",
+                "huge_line.json",
+                "--max-facts-bytes",
+                "1000000",
+            ],
+            Some("E0409"),
+        ),
+    ];
+    run_cases(&generated().dir, cases);
+}
