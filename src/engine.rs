@@ -96,6 +96,8 @@ pub struct Engine<'fs> {
     pub max_nesting: usize,
     /// The largest policy file read, in bytes.
     pub max_policy_bytes: u64,
+    /// The deepest nesting of arrays and objects in JSON or YAML facts.
+    pub max_facts_nesting: usize,
 }
 
 /// The flag that raises [`Engine::max_policy_bytes`].
@@ -127,6 +129,7 @@ impl<'fs> Engine<'fs> {
             roots,
             max_nesting: syntax::DEFAULT_MAX_NESTING,
             max_policy_bytes: DEFAULT_MAX_POLICY_BYTES,
+            max_facts_nesting: crate::facts::DEFAULT_MAX_NESTING,
         }
     }
 
@@ -354,9 +357,16 @@ impl<'fs> Engine<'fs> {
         program: &Program,
         inputs: Vec<FactsInput>,
     ) -> Result<Facts, Vec<Diagnostic>> {
-        let mut builder = FactsBuilder::new(program);
+        let mut builder = self.facts_builder(program);
         self.load_facts_into(&mut builder, program, inputs)?;
         builder.finish()
+    }
+
+    /// A facts builder with this engine's limits.
+    pub fn facts_builder<'p>(&self, program: &'p Program) -> FactsBuilder<'p> {
+        let mut builder = FactsBuilder::new(program);
+        builder.max_nesting = self.max_facts_nesting;
+        builder
     }
 
     /// Adds facts inputs to a builder (for reference data loaded before a stream of subjects).

@@ -149,7 +149,13 @@ pub struct FactsBuilder<'p> {
     seen: Vec<Option<Span>>,
     /// Where the reference data ends, when subjects are loaded in chunks.
     base: Option<BaseMark>,
+    /// The deepest nesting of arrays and objects a JSON or YAML text may have.
+    pub max_nesting: usize,
 }
+
+/// The default for [`FactsBuilder::max_nesting`]: far more than facts need (an object of arrays
+/// of records holding sets is four levels), far less than could exhaust a stack.
+pub const DEFAULT_MAX_NESTING: usize = 128;
 
 /// The sizes of the reference data, to return to after each chunk of subjects.
 #[derive(Debug, Clone)]
@@ -201,6 +207,7 @@ impl<'p> FactsBuilder<'p> {
             line_counts: HashMap::new(),
             seen: Vec::new(),
             base: None,
+            max_nesting: DEFAULT_MAX_NESTING,
         }
     }
 

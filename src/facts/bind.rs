@@ -12,9 +12,6 @@ use crate::value::{Date, SeqId, Sym, Value};
 /// The most diagnostics one load reports before it only counts them.
 pub(super) const MAX_DIAGNOSTICS: usize = 100;
 
-/// The deepest nesting of arrays and objects a facts text may have.
-pub(super) const MAX_DEPTH: usize = 128;
-
 /// Collects the diagnostics of one load, up to [`MAX_DIAGNOSTICS`].
 #[derive(Debug, Default)]
 pub(super) struct Sink {

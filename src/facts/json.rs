@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::bind::{MAX_DEPTH, Row, Scalar, SeqBuilder, Sink};
+use super::bind::{Row, Scalar, SeqBuilder, Sink};
 use super::{FactsBuilder, messages};
 use crate::check::ir::RecordId;
 use crate::diagnostic::Code;
@@ -219,8 +219,11 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
     }
 
     fn too_deep<T>(&mut self) -> Parse<T> {
-        self.sink
-            .push(messages::nesting_too_deep("JSON", self.span_here()));
+        self.sink.push(messages::nesting_too_deep(
+            "JSON",
+            self.builder.max_nesting,
+            self.span_here(),
+        ));
         Err(Fatal)
     }
 
@@ -330,7 +333,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
 
     /// `[{...}, {...}]`: records of one type; the cursor is on `[`, inside `depth` containers.
     fn records_array(&mut self, record: RecordId, depth: usize) -> Parse<()> {
-        if depth + 1 > MAX_DEPTH {
+        if depth + 1 > self.builder.max_nesting {
             return self.too_deep();
         }
         self.pos += 1;
@@ -378,7 +381,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
 
     /// One record object; the cursor is on `{`, which is the `depth`th container.
     fn record(&mut self, record: RecordId, index: u32, depth: usize) -> Parse<()> {
-        if depth > MAX_DEPTH {
+        if depth > self.builder.max_nesting {
             return self.too_deep();
         }
         let start = self.pos;
@@ -480,7 +483,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
 
     /// The elements of a set or list; the cursor is on `[`, which is the `depth`th container.
     fn seq(&mut self, mut seq: SeqBuilder, path: super::bind::Path, depth: usize) -> Parse<SeqBuilder> {
-        if depth > MAX_DEPTH {
+        if depth > self.builder.max_nesting {
             return self.too_deep();
         }
         self.pos += 1;
@@ -739,7 +742,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
             self.skip_ws();
             let mut ended = match self.peek() {
                 Some(open @ (b'{' | b'[')) => {
-                    if depth + closers.len() + 1 > MAX_DEPTH {
+                    if depth + closers.len() + 1 > self.builder.max_nesting {
                         return self.too_deep();
                     }
                     self.pos += 1;

@@ -1,7 +1,7 @@
 //! Every diagnostic the facts stage can emit, in one place so their wording can be reviewed together.
 
 use super::FactsBuilder;
-use super::bind::{MAX_DEPTH, Path};
+use super::bind::Path;
 use crate::check::ir::{EnumId, RecordId, TypeId};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::Span;
@@ -52,14 +52,14 @@ pub(super) fn empty_file(span: Span) -> Diagnostic {
         .help("write `{}` for a file with no facts")
 }
 
-/// Arrays and objects nested past [`MAX_DEPTH`].
-pub(super) fn nesting_too_deep(format: &str, span: Span) -> Diagnostic {
+/// Arrays and objects nested past the limit.
+pub(super) fn nesting_too_deep(format: &str, limit: usize, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::MalformedFacts,
-        format!("{format} nested deeper than {MAX_DEPTH} levels"),
+        format!("{format} nested deeper than {limit} levels"),
     )
     .at(span, "too deep")
-    .help("facts need only a few levels: an object of arrays of records")
+    .help("facts need only a few levels (an object of arrays of records); raise the limit with `--max-facts-nesting`")
 }
 
 /// A top-level array of records whose type nobody named.

@@ -790,7 +790,7 @@ fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
         r#"
         E0402 JSON nested deeper than 128 levels
         at `[`: too deep
-        help: facts need only a few levels: an object of arrays of records
+        help: facts need only a few levels (an object of arrays of records); raise the limit with `--max-facts-nesting`
         "#,
     );
     let deep_field = format!("{{\"Note\": [{{\"zzz\": {}", "{\"a\": ".repeat(200));
@@ -1061,7 +1061,7 @@ fn deep_yaml_is_a_diagnostic_not_a_stack_overflow() {
         r#"
         E0402 YAML nested deeper than 128 levels
         at `[`: too deep
-        help: facts need only a few levels: an object of arrays of records
+        help: facts need only a few levels (an object of arrays of records); raise the limit with `--max-facts-nesting`
         "#,
     );
 }

@@ -4,7 +4,7 @@
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::bind::{MAX_DEPTH, Path, Row, Scalar, SeqBuilder, Sink};
+use super::bind::{Path, Row, Scalar, SeqBuilder, Sink};
 use super::{FactsBuilder, messages};
 use crate::check::ir::RecordId;
 use crate::source::{SourceId, Span};
@@ -91,7 +91,7 @@ pub(super) fn load_document(
     } else {
         0
     };
-    let Some(root) = read_tree(&text[base..], text, base, source, sink) else {
+    let Some(root) = read_tree(&text[base..], text, base, source, sink, builder.max_nesting) else {
         return;
     };
     let mut loader = Loader { builder, sink };
@@ -117,7 +117,14 @@ pub(super) fn load_document(
 }
 
 /// Reads the one document of a YAML text into a tree; `None` after reporting why it cannot.
-fn read_tree(text: &str, whole: &str, base: usize, source: SourceId, sink: &mut Sink) -> Option<Node> {
+fn read_tree(
+    text: &str,
+    whole: &str,
+    base: usize,
+    source: SourceId,
+    sink: &mut Sink,
+    max_nesting: usize,
+) -> Option<Node> {
     let offsets = Offsets::new(text, base);
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
@@ -138,7 +145,11 @@ fn read_tree(text: &str, whole: &str, base: usize, source: SourceId, sink: &mut 
             Err(error) if error.info() == "recursion limit exceeded" => {
                 let at = offsets.byte(error.marker());
                 let end = whole[at..].chars().next().map_or(at, |ch| at + ch.len_utf8());
-                sink.push(messages::nesting_too_deep("YAML", Span::new(source, at, end)));
+                sink.push(messages::nesting_too_deep(
+                    "YAML",
+                    max_nesting,
+                    Span::new(source, at, end),
+                ));
                 return None;
             }
             Err(error) => {
@@ -168,9 +179,13 @@ fn read_tree(text: &str, whole: &str, base: usize, source: SourceId, sink: &mut 
                 return None;
             }
             Event::SequenceStart(..) | Event::MappingStart(..) => {
-                if stack.len() + 1 > MAX_DEPTH {
+                if stack.len() + 1 > max_nesting {
                     let end = whole[at..].chars().next().map_or(at, |ch| at + ch.len_utf8());
-                    sink.push(messages::nesting_too_deep("YAML", Span::new(source, at, end)));
+                    sink.push(messages::nesting_too_deep(
+                        "YAML",
+                        max_nesting,
+                        Span::new(source, at, end),
+                    ));
                     return None;
                 }
                 stack.push(Frame {

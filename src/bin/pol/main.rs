@@ -133,6 +133,9 @@ struct RunArgs {
     /// Print counts per decision and per deciding rule instead of one decision per subject.
     #[arg(long)]
     summary: bool,
+    /// Deepest nesting of arrays and objects in JSON or YAML facts.
+    #[arg(long, value_name = "N", default_value_t = pol::facts::DEFAULT_MAX_NESTING)]
+    max_facts_nesting: usize,
     /// Largest facts input read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FACTS_BYTES)]
     max_facts_bytes: u64,
@@ -244,6 +247,7 @@ pub(crate) fn code_for_load(diagnostics: &[Diagnostic]) -> u8 {
 fn run(args: RunArgs) -> u8 {
     let files = DiskFiles;
     let mut engine = new_engine(&files, &args.common);
+    engine.max_facts_nesting = args.max_facts_nesting;
     let style = args.common.diagnostics;
     let law = match &args.as_of {
         None => LawDate::SubjectDate,

@@ -10,7 +10,7 @@ use pol::check::ir::{Program, RecordId};
 use pol::diagnostic::Diagnostic;
 use pol::engine::{Engine, FactsInput, Failure, ReadError};
 use pol::eval::{Decision, Options, Verdict};
-use pol::facts::{Facts, FactsBuilder, Format};
+use pol::facts::{Facts, Format};
 use pol::source::SourceMap;
 
 use crate::{
@@ -239,7 +239,7 @@ pub fn stream(
     mut sink: Sink,
     style: DiagnosticStyle,
 ) -> u8 {
-    let mut builder = FactsBuilder::new(program);
+    let mut builder = engine.facts_builder(program);
     if let Err(diagnostics) = engine.load_facts_into(&mut builder, program, inputs) {
         report(engine, &diagnostics, style);
         return code_for_load(&diagnostics);
