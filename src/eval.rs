@@ -864,34 +864,8 @@ impl<'e, 'a> Run<'e, 'a> {
             },
             ExprKind::IsSome(inner) => Ok(Value::Bool(self.eval(inner)? != Value::None)),
             ExprKind::IsNone(inner) => Ok(Value::Bool(self.eval(inner)? == Value::None)),
-            ExprKind::And(left, right) => match self.eval_bool(left) {
-                Ok(false) => Ok(Value::Bool(false)),
-                Ok(true) => self.eval(right),
-                Err(Flow::Unknown(mut missing)) => match self.eval_bool(right) {
-                    Ok(false) => Ok(Value::Bool(false)),
-                    Ok(true) => Err(Flow::Unknown(missing)),
-                    Err(Flow::Unknown(more)) => {
-                        missing.extend(more);
-                        Err(Flow::Unknown(missing))
-                    }
-                    Err(error) => Err(error),
-                },
-                Err(error) => Err(error),
-            },
-            ExprKind::Or(left, right) => match self.eval_bool(left) {
-                Ok(true) => Ok(Value::Bool(true)),
-                Ok(false) => self.eval(right),
-                Err(Flow::Unknown(mut missing)) => match self.eval_bool(right) {
-                    Ok(true) => Ok(Value::Bool(true)),
-                    Ok(false) => Err(Flow::Unknown(missing)),
-                    Err(Flow::Unknown(more)) => {
-                        missing.extend(more);
-                        Err(Flow::Unknown(missing))
-                    }
-                    Err(error) => Err(error),
-                },
-                Err(error) => Err(error),
-            },
+            ExprKind::And(left, right) => self.eval_connective(left, right, false),
+            ExprKind::Or(left, right) => self.eval_connective(left, right, true),
             ExprKind::Compare(op, left, right) => {
                 let (left, right) = self.eval_pair(left, right)?;
                 let ordering = self.compare(left, right);
@@ -1037,6 +1011,25 @@ impl<'e, 'a> Run<'e, 'a> {
                 }
                 Err(error) => Err(error),
             },
+        }
+    }
+
+    /// `and` (when `dominant` is false) or `or` (when it is true) in Kleene's logic: the dominant
+    /// value on either side settles it; an unknown side otherwise makes it unknown.
+    fn eval_connective(&mut self, left: &Expr, right: &Expr, dominant: bool) -> Eval {
+        match self.eval_bool(left) {
+            Ok(value) if value == dominant => Ok(Value::Bool(dominant)),
+            Ok(_) => self.eval(right),
+            Err(Flow::Unknown(mut missing)) => match self.eval_bool(right) {
+                Ok(value) if value == dominant => Ok(Value::Bool(dominant)),
+                Ok(_) => Err(Flow::Unknown(missing)),
+                Err(Flow::Unknown(more)) => {
+                    missing.extend(more);
+                    Err(Flow::Unknown(missing))
+                }
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(error),
         }
     }
 

@@ -255,16 +255,7 @@ pub fn stream(
     } else {
         match std::fs::File::open(stream.path) {
             Ok(file) => Box::new(file),
-            Err(error) => {
-                let diagnostic = pol::engine::read_error(
-                    &name,
-                    &ReadError::Failed(error.to_string()),
-                    None,
-                    FACTS_LIMIT_FLAG,
-                );
-                report(engine, &[diagnostic], style);
-                return EXIT_USAGE;
-            }
+            Err(error) => return read_failed(engine, &name, &error, style),
         }
     };
     let mut reader = std::io::BufReader::with_capacity(1 << 20, reader.take(stream.max_bytes + 1));
@@ -283,16 +274,7 @@ pub fn stream(
                     bytes_read += n as u64;
                     n_lines += 1;
                 }
-                Err(error) => {
-                    let diagnostic = pol::engine::read_error(
-                        &name,
-                        &ReadError::Failed(error.to_string()),
-                        None,
-                        FACTS_LIMIT_FLAG,
-                    );
-                    report(engine, &[diagnostic], style);
-                    return EXIT_USAGE;
-                }
+                Err(error) => return read_failed(engine, &name, &error, style),
             }
         }
         if bytes_read > stream.max_bytes {
@@ -342,6 +324,18 @@ pub fn stream(
     }
     progress.done();
     sink.finish(engine, program, style)
+}
+
+/// Reports a failure to read the stream; the exit code for it.
+fn read_failed(engine: &Engine<'_>, name: &str, error: &std::io::Error, style: DiagnosticStyle) -> u8 {
+    let diagnostic = pol::engine::read_error(
+        name,
+        &ReadError::Failed(error.to_string()),
+        None,
+        FACTS_LIMIT_FLAG,
+    );
+    report(engine, &[diagnostic], style);
+    EXIT_USAGE
 }
 
 fn chunk_name(name: &str, first_line: usize) -> String {
