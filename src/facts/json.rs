@@ -289,16 +289,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
             return Ok(());
         }
         loop {
-            self.skip_ws();
-            if self.peek() != Some(b'"') {
-                return self.fail("expected a record type name in quotes");
-            }
-            let start = self.pos;
-            let name = self.read_string()?;
-            let name_span = self.span(start, self.pos);
-            self.skip_ws();
-            self.expect(b':', "expected `:` after a record type name")?;
-            self.skip_ws();
+            let (name, name_span) = self.object_key("a record type name")?;
             match self.builder.program.record(&name) {
                 None => {
                     let diagnostic = messages::unknown_record_type(self.builder, &name, name_span);
@@ -409,16 +400,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
         }
         let mut guess = 0;
         loop {
-            self.skip_ws();
-            if self.peek() != Some(b'"') {
-                return self.fail("expected a field name in quotes");
-            }
-            let start = self.pos;
-            let name = self.read_string()?;
-            let name_span = self.span(start, self.pos);
-            self.skip_ws();
-            self.expect(b':', "expected `:` after a field name")?;
-            self.skip_ws();
+            let (name, name_span) = self.object_key("a field name")?;
             match self.builder.field_index(row.record, name.as_bytes(), guess) {
                 None => {
                     let builder = &*self.builder;
@@ -555,6 +537,25 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
 
     /// A string; the cursor is on its opening quote. Borrowed from the text unless it has escapes.
     #[inline]
+    /// `"key":` in an object, with the cursor left on the value; `what` names the key in messages.
+    fn object_key(&mut self, what: &str) -> Parse<(Cow<'t, str>, Span)> {
+        self.skip_ws();
+        if self.peek() != Some(b'"') {
+            return self.fail(&format!("expected {what} in quotes"));
+        }
+        let start = self.pos;
+        let name = self.read_string()?;
+        let name_span = self.span(start, self.pos);
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            // Only the error path builds a message.
+            return self.fail(&format!("expected `:` after {what}"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        Ok((name, name_span))
+    }
+
     fn read_string(&mut self) -> Parse<Cow<'t, str>> {
         let text = self.text;
         let bytes = self.bytes;
