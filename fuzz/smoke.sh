@@ -16,11 +16,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     exit 2
 fi
 
-targets=(parse check run facts)
-# The printer's round-trip target builds once the printer exists.
-if [[ -f src/syntax/print.rs ]]; then
-    targets+=(fmt)
-fi
+targets=(parse check run facts fmt)
 
 for target in "${targets[@]}"; do
     cargo fuzz build "$target"
