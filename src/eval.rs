@@ -204,6 +204,7 @@ fn seq_id(arena: u32, idx: usize) -> SeqId {
 /// Per-thread working memory, reused across decisions so deciding allocates nothing once warm.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    frame: fast::Frame,
     applies: Vec<Result<bool, Missing>>,
     active: Vec<Option<Result<bool, Missing>>>,
     locals: Vec<Value>,
@@ -221,7 +222,6 @@ impl Scratch {
 }
 
 /// Decides subjects of one program against one set of facts.
-#[derive(Debug)]
 pub struct Evaluator<'a> {
     program: &'a Program,
     facts: &'a Facts,
@@ -230,8 +230,19 @@ pub struct Evaluator<'a> {
     const_seqs: Vec<Box<[Value]>>,
     subject_record: RecordId,
     any_dated: bool,
-    /// Per rule: whether its conditions may take the fast path (see [`Evaluator::fast`]).
-    fast_rules: Vec<bool>,
+    /// Per rule: its conditions compiled for the fast path (empty when the rule is not eligible).
+    fast_rules: Vec<Vec<fast::Code>>,
+    /// Per function: its body compiled for the fast path, if it can be.
+    fast_functions: Vec<Option<fast::Code>>,
+}
+
+impl std::fmt::Debug for Evaluator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("options", &self.options)
+            .field("subject_record", &self.subject_record)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Evaluator<'a> {
@@ -263,8 +274,10 @@ impl<'a> Evaluator<'a> {
             subject_record: subject.record,
             any_dated,
             fast_rules: Vec::new(),
+            fast_functions: Vec::new(),
         };
-        evaluator.fast_rules = fast::eligible_rules(program, &evaluator.options.limits);
+        let eligible = fast::eligible_rules(program, &evaluator.options.limits);
+        (evaluator.fast_rules, evaluator.fast_functions) = fast::compile_program(program, &eligible);
         let mut scratch = Scratch::new();
         for def in &program.consts {
             scratch.steps = 0;
@@ -379,7 +392,7 @@ impl<'a> Evaluator<'a> {
                 Err(diagnostic) => {
                     scratch.applies = applies;
                     scratch.active = active;
-                    return Err(diagnostic);
+                    return Err(*diagnostic);
                 }
             };
             // Active(r) = A(r) and not (Active(e1) or Active(e2) or ...), in Kleene's logic.
@@ -451,18 +464,23 @@ impl<'a> Evaluator<'a> {
         subject: u32,
         rule_id: RuleId,
         mut trace: Option<&mut Vec<PartTrace>>,
-    ) -> Result<Result<bool, Missing>, Diagnostic> {
+    ) -> Result<Result<bool, Missing>, Box<Diagnostic>> {
         let rule = &self.program.rules[rule_id.idx()];
-        let fast = trace.is_none() && self.fast_rules[rule_id.idx()];
-        // The fast path uses no locals of the rule (it has no quantifiers) and builds no sets.
-        scratch.locals.clear();
+        let compiled = if trace.is_none() {
+            self.fast_rules[rule_id.idx()].as_slice()
+        } else {
+            &[]
+        };
         let mut prepared = false;
         let mut unknown: Option<Missing> = None;
-        for condition in &rule.conditions {
-            if fast {
+        for (idx, condition) in rule.conditions.iter().enumerate() {
+            if let Some(code) = compiled.get(idx) {
                 // Known values take the fast path; an unknown or an error is evaluated again
                 // below, by the full evaluator, which says what is missing or what went wrong.
-                match self.fast(&condition.expr, subject, &mut scratch.locals, 0) {
+                scratch.frame.subject = subject;
+                scratch.frame.locals.clear();
+                scratch.frame.base = 0;
+                match code(self, &mut scratch.frame) {
                     Some(Value::Bool(value)) if value == condition.negated => return Ok(Ok(false)),
                     Some(Value::Bool(_)) => continue,
                     _ => {}
@@ -487,7 +505,7 @@ impl<'a> Evaluator<'a> {
                 Ok(Value::Bool(value)) => Ok(value != condition.negated),
                 Ok(other) => unreachable!("the checker typed a condition as Bool, got {other:?}"),
                 Err(Flow::Unknown(missing)) => Err(missing),
-                Err(Flow::Error(diagnostic)) => return Err(*diagnostic),
+                Err(Flow::Error(diagnostic)) => return Err(diagnostic),
             };
             if let Some(trace) = trace.as_deref_mut() {
                 trace.push(PartTrace {

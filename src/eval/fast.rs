@@ -1,9 +1,8 @@
-//! The fast path of evaluation: conditions whose values are all known, evaluated to a plain
-//! `Option<Value>` with no bookkeeping. It gives up (`None`) at the first unknown fact, error or
-//! construct it does not handle, and the full evaluator then evaluates that condition again, so
-//! results, missing facts and errors are always the full evaluator's.
-
-use std::cmp::Ordering;
+//! The fast path of evaluation: the conditions of eligible rules, compiled once into closures that
+//! evaluate to a plain `Option<Value>` with no bookkeeping. A closure gives up (`None`) at the
+//! first unknown fact, error or construct it does not handle, and the full evaluator then
+//! evaluates that condition again, so results, missing facts and errors are always the full
+//! evaluator's.
 
 use super::{ARENA_CONSTS, ARENA_FACTS, ARENA_SHIFT, Evaluator, INDEX_MASK, Limits};
 use crate::check::ir::{ArithOp, Builtin, CompareOp, Expr, ExprKind, FnId, Program, Type};
@@ -115,51 +114,126 @@ fn function_bounds(
 }
 
 impl Evaluator<'_> {
-    /// Evaluates an expression whose rule is eligible (see [`eligible_rules`]), or gives up.
-    pub(super) fn fast(
-        &self,
-        expr: &Expr,
-        subject: u32,
-        locals: &mut Vec<Value>,
-        frame: usize,
-    ) -> Option<Value> {
-        match &expr.kind {
-            ExprKind::Literal(value) => Some(*value),
-            ExprKind::Subject => Some(Value::Record(subject)),
-            ExprKind::Local(slot) => Some(locals[frame + *slot as usize]),
-            ExprKind::Const(id) => self.consts[id.idx()].as_ref().ok().copied(),
-            ExprKind::KeyRef(id) => Some(Value::Record(self.facts.key_refs[id.idx()])),
-            ExprKind::Field { base, record, field } => match self.fast(base, subject, locals, frame)? {
-                Value::Record(row) => self.facts.cell(*record, row, *field),
-                _ => None,
-            },
-            ExprKind::Call(id, args) => {
-                let function = &self.program.functions[id.idx()];
-                let new_frame = locals.len();
-                locals.resize(new_frame + function.n_locals as usize, Value::None);
-                let mut result = None;
-                let mut complete = true;
+    /// The elements of a set or list of the facts or the constants (the fast path builds none).
+    fn known_seq(&self, id: SeqId) -> Option<&[Value]> {
+        let idx = (id.0 & INDEX_MASK) as usize;
+        match id.0 >> ARENA_SHIFT {
+            ARENA_FACTS => Some(self.facts.seq(SeqId(id.0 & INDEX_MASK))),
+            ARENA_CONSTS => Some(&self.const_seqs[idx]),
+            _ => None,
+        }
+    }
+}
+
+/// A condition or function body compiled to nested closures: the fast path without walking the
+/// tree. Each closure reads the evaluator's facts and constants and a frame of locals.
+pub(super) type Code = Box<dyn Fn(&Evaluator<'_>, &mut Frame) -> Option<Value> + Send + Sync>;
+
+/// The subject being decided and the locals of the fast path.
+#[derive(Debug, Default)]
+pub(super) struct Frame {
+    pub(super) subject: u32,
+    pub(super) locals: Vec<Value>,
+    pub(super) base: usize,
+}
+
+/// Compiles the conditions of every eligible rule, and the bodies of the functions they call.
+pub(super) fn compile_program(program: &Program, eligible: &[bool]) -> (Vec<Vec<Code>>, Vec<Option<Code>>) {
+    let functions: Vec<Option<Code>> = program
+        .functions
+        .iter()
+        .map(|function| compile(program, &function.body))
+        .collect();
+    let rules = program
+        .rules
+        .iter()
+        .zip(eligible)
+        .map(|(rule, eligible)| {
+            if !eligible {
+                return Vec::new();
+            }
+            let compiled: Option<Vec<Code>> = rule
+                .conditions
+                .iter()
+                .map(|condition| compile(program, &condition.expr))
+                .collect();
+            compiled.unwrap_or_default()
+        })
+        .collect();
+    (rules, functions)
+}
+
+/// Compiles an expression the fast path handles; `None` for one it does not.
+fn compile(program: &Program, expr: &Expr) -> Option<Code> {
+    Some(match &expr.kind {
+        ExprKind::Literal(value) => {
+            let value = *value;
+            Box::new(move |_, _| Some(value))
+        }
+        ExprKind::Subject => Box::new(|_, frame| Some(Value::Record(frame.subject))),
+        ExprKind::Local(slot) => {
+            let slot = *slot as usize;
+            Box::new(move |_, frame| Some(frame.locals[frame.base + slot]))
+        }
+        ExprKind::Const(id) => {
+            let idx = id.idx();
+            Box::new(move |ev, _| ev.consts[idx].as_ref().ok().copied())
+        }
+        ExprKind::KeyRef(id) => {
+            let idx = id.idx();
+            Box::new(move |ev, _| Some(Value::Record(ev.facts.key_refs[idx])))
+        }
+        ExprKind::Field { base, record, field } => {
+            let (record, field) = (*record, *field);
+            if matches!(base.kind, ExprKind::Subject) {
+                Box::new(move |ev, frame| ev.facts.cell(record, frame.subject, field))
+            } else {
+                let base = compile(program, base)?;
+                Box::new(move |ev, frame| match base(ev, frame)? {
+                    Value::Record(row) => ev.facts.cell(record, row, field),
+                    _ => None,
+                })
+            }
+        }
+        ExprKind::Call(id, args) => {
+            let idx = id.idx();
+            let n_locals = program.functions[idx].n_locals as usize;
+            let args: Vec<Code> = args
+                .iter()
+                .map(|arg| compile(program, arg))
+                .collect::<Option<_>>()?;
+            Box::new(move |ev, frame| {
+                let body = ev.fast_functions[idx].as_ref()?;
+                let new_base = frame.locals.len();
+                frame.locals.resize(new_base + n_locals, Value::None);
                 for (slot, arg) in args.iter().enumerate() {
-                    match self.fast(arg, subject, locals, frame) {
-                        Some(value) => locals[new_frame + slot] = value,
+                    match arg(ev, frame) {
+                        Some(value) => frame.locals[new_base + slot] = value,
                         None => {
-                            complete = false;
-                            break;
+                            frame.locals.truncate(new_base);
+                            return None;
                         }
                     }
                 }
-                if complete {
-                    result = self.fast(&function.body, subject, locals, new_frame);
-                }
-                locals.truncate(new_frame);
+                let saved = std::mem::replace(&mut frame.base, new_base);
+                let result = body(ev, frame);
+                frame.base = saved;
+                frame.locals.truncate(new_base);
                 result
-            }
-            ExprKind::Builtin(builtin, args) => {
-                let first = args.first().map(|arg| self.fast(arg, subject, locals, frame));
-                let second = args.get(1).map(|arg| self.fast(arg, subject, locals, frame));
-                match (builtin, first.flatten(), second.flatten()) {
+            })
+        }
+        ExprKind::Builtin(builtin, args) => {
+            let builtin = *builtin;
+            let args: Vec<Code> = args
+                .iter()
+                .map(|arg| compile(program, arg))
+                .collect::<Option<_>>()?;
+            Box::new(move |ev, frame| {
+                let first = args.first().and_then(|arg| arg(ev, frame));
+                let second = args.get(1).and_then(|arg| arg(ev, frame));
+                match (builtin, first, second) {
                     (Builtin::Size, Some(Value::Seq(id)), _) => {
-                        Some(Value::Int(self.known_seq(id)?.len() as i64))
+                        Some(Value::Int(ev.known_seq(id)?.len() as i64))
                     }
                     (Builtin::Year, Some(Value::Date(date)), _) => Some(Value::Int(i64::from(date.year()))),
                     (Builtin::DaysBetween, Some(Value::Date(from)), Some(Value::Date(to))) => {
@@ -175,71 +249,101 @@ impl Evaluator<'_> {
                     }
                     _ => None,
                 }
-            }
-            ExprKind::Not(inner) => match self.fast(inner, subject, locals, frame)? {
+            })
+        }
+        ExprKind::Not(inner) => {
+            let inner = compile(program, inner)?;
+            Box::new(move |ev, frame| match inner(ev, frame)? {
                 Value::Bool(value) => Some(Value::Bool(!value)),
                 _ => None,
-            },
-            ExprKind::Neg(inner) => match self.fast(inner, subject, locals, frame)? {
+            })
+        }
+        ExprKind::Neg(inner) => {
+            let inner = compile(program, inner)?;
+            Box::new(move |ev, frame| match inner(ev, frame)? {
                 Value::Int(value) => value.checked_neg().map(Value::Int),
                 _ => None,
-            },
-            ExprKind::IsSome(inner) => Some(Value::Bool(
-                self.fast(inner, subject, locals, frame)? != Value::None,
-            )),
-            ExprKind::IsNone(inner) => Some(Value::Bool(
-                self.fast(inner, subject, locals, frame)? == Value::None,
-            )),
-            ExprKind::And(left, right) => match self.fast(left, subject, locals, frame)? {
+            })
+        }
+        ExprKind::IsSome(inner) => {
+            let inner = compile(program, inner)?;
+            Box::new(move |ev, frame| Some(Value::Bool(inner(ev, frame)? != Value::None)))
+        }
+        ExprKind::IsNone(inner) => {
+            let inner = compile(program, inner)?;
+            Box::new(move |ev, frame| Some(Value::Bool(inner(ev, frame)? == Value::None)))
+        }
+        ExprKind::And(left, right) => {
+            let (left, right) = (compile(program, left)?, compile(program, right)?);
+            Box::new(move |ev, frame| match left(ev, frame)? {
                 Value::Bool(false) => Some(Value::Bool(false)),
-                Value::Bool(true) => self.fast(right, subject, locals, frame),
+                Value::Bool(true) => right(ev, frame),
                 _ => None,
-            },
-            ExprKind::Or(left, right) => match self.fast(left, subject, locals, frame)? {
+            })
+        }
+        ExprKind::Or(left, right) => {
+            let (left, right) = (compile(program, left)?, compile(program, right)?);
+            Box::new(move |ev, frame| match left(ev, frame)? {
                 Value::Bool(true) => Some(Value::Bool(true)),
-                Value::Bool(false) => self.fast(right, subject, locals, frame),
+                Value::Bool(false) => right(ev, frame),
                 _ => None,
-            },
-            ExprKind::Compare(op, left, right) => {
-                let left = self.fast(left, subject, locals, frame)?;
-                let right = self.fast(right, subject, locals, frame)?;
+            })
+        }
+        ExprKind::Compare(op, left, right) => {
+            let op = *op;
+            let left = compile(program, left)?;
+            if let ExprKind::Literal(constant) = right.kind
+                && !matches!(constant, Value::Seq(_))
+            {
+                return Some(Box::new(move |ev, frame| {
+                    let value = left(ev, frame)?;
+                    if matches!(value, Value::Seq(_)) {
+                        return None;
+                    }
+                    Some(Value::Bool(compare(op, value, constant)))
+                }));
+            }
+            let right = compile(program, right)?;
+            Box::new(move |ev, frame| {
+                let (left, right) = (left(ev, frame)?, right(ev, frame)?);
                 if matches!(left, Value::Seq(_)) || matches!(right, Value::Seq(_)) {
                     return None;
                 }
-                Some(Value::Bool(match op {
-                    CompareOp::Eq => left == right,
-                    CompareOp::Ne => left != right,
-                    _ => self.order(op, left, right),
-                }))
-            }
-
-            ExprKind::In {
-                element,
-                set,
-                negated,
-            } => {
-                let element = self.fast(element, subject, locals, frame)?;
-                let Value::Seq(id) = self.fast(set, subject, locals, frame)? else {
+                Some(Value::Bool(compare(op, left, right)))
+            })
+        }
+        ExprKind::In {
+            element,
+            set,
+            negated,
+        } => {
+            let negated = *negated;
+            let is_set = matches!(program.types.get(set.ty), Type::Set(_));
+            let (element, set) = (compile(program, element)?, compile(program, set)?);
+            Box::new(move |ev, frame| {
+                let element = element(ev, frame)?;
+                let Value::Seq(id) = set(ev, frame)? else {
                     return None;
                 };
                 if matches!(element, Value::Seq(_)) {
                     return None;
                 }
-                let elements = self.known_seq(id)?;
+                let elements = ev.known_seq(id)?;
                 let found = if element == Value::None {
                     false
-                } else if matches!(self.program.types.get(set.ty), Type::Set(_)) {
+                } else if is_set {
                     elements.binary_search(&element).is_ok()
                 } else {
                     elements.contains(&element)
                 };
-                Some(Value::Bool(found != *negated))
-            }
-            ExprKind::Arith(op, left, right) => {
-                let (Value::Int(left), Value::Int(right)) = (
-                    self.fast(left, subject, locals, frame)?,
-                    self.fast(right, subject, locals, frame)?,
-                ) else {
+                Some(Value::Bool(found != negated))
+            })
+        }
+        ExprKind::Arith(op, left, right) => {
+            let op = *op;
+            let (left, right) = (compile(program, left)?, compile(program, right)?);
+            Box::new(move |ev, frame| {
+                let (Value::Int(left), Value::Int(right)) = (left(ev, frame)?, right(ev, frame)?) else {
                     return None;
                 };
                 match op {
@@ -248,39 +352,34 @@ impl Evaluator<'_> {
                     ArithOp::Mul => left.checked_mul(right),
                 }
                 .map(Value::Int)
-            }
-            ExprKind::If(condition, then, otherwise) => match self.fast(condition, subject, locals, frame)? {
-                Value::Bool(true) => self.fast(then, subject, locals, frame),
-                Value::Bool(false) => self.fast(otherwise, subject, locals, frame),
+            })
+        }
+        ExprKind::If(condition, then, otherwise) => {
+            let condition = compile(program, condition)?;
+            let (then, otherwise) = (compile(program, then)?, compile(program, otherwise)?);
+            Box::new(move |ev, frame| match condition(ev, frame)? {
+                Value::Bool(true) => then(ev, frame),
+                Value::Bool(false) => otherwise(ev, frame),
                 _ => None,
-            },
-            ExprKind::SetLiteral(_)
-            | ExprKind::SetOp(..)
-            | ExprKind::Subset(..)
-            | ExprKind::Quantified { .. } => None,
+            })
         }
-    }
+        ExprKind::SetLiteral(_)
+        | ExprKind::SetOp(..)
+        | ExprKind::Subset(..)
+        | ExprKind::Quantified { .. } => {
+            return None;
+        }
+    })
+}
 
-    /// `<`, `<=`, `>`, `>=` on two known values of one type.
-    fn order(&self, op: &CompareOp, left: Value, right: Value) -> bool {
-        let ordering = left.cmp(&right);
-        match op {
-            CompareOp::Lt => ordering == Ordering::Less,
-            CompareOp::Le => ordering != Ordering::Greater,
-            CompareOp::Gt => ordering == Ordering::Greater,
-            CompareOp::Ge => ordering != Ordering::Less,
-            CompareOp::Eq => ordering == Ordering::Equal,
-            CompareOp::Ne => ordering != Ordering::Equal,
-        }
-    }
-
-    /// The elements of a set or list of the facts or the constants (the fast path builds none).
-    fn known_seq(&self, id: SeqId) -> Option<&[Value]> {
-        let idx = (id.0 & INDEX_MASK) as usize;
-        match id.0 >> ARENA_SHIFT {
-            ARENA_FACTS => Some(self.facts.seq(SeqId(id.0 & INDEX_MASK))),
-            ARENA_CONSTS => Some(&self.const_seqs[idx]),
-            _ => None,
-        }
+/// A comparison of two known values of one type (sets excluded).
+fn compare(op: CompareOp, left: Value, right: Value) -> bool {
+    match op {
+        CompareOp::Eq => left == right,
+        CompareOp::Ne => left != right,
+        CompareOp::Lt => left < right,
+        CompareOp::Le => left <= right,
+        CompareOp::Gt => left > right,
+        CompareOp::Ge => left >= right,
     }
 }
