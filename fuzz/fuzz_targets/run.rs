@@ -63,15 +63,15 @@ fuzz_target!(|data: &[u8]| {
     for outcome in decisions {
         match outcome {
             Ok(decision) => {
-                let _ = report::decision_text(program, &facts, &engine.sources, &decision);
-                let _ = report::decision_json(program, &facts, &engine.sources, &decision);
+                let _ = report::decision_text(program, &facts, &engine.sources, &decision, 0);
+                let _ = report::decision_json(program, &facts, &engine.sources, &decision, 0);
                 if let Some(trace) = &decision.trace {
-                    let _ = report::trace_text(program, &facts, &engine.sources, trace);
+                    let _ = report::trace_text(program, &facts, &engine.sources, trace, 0);
                 }
             }
             Err(failure) => {
-                let _ = report::error_text(program, &facts, failure.subject, &failure.diagnostic);
-                let _ = report::error_json(program, &facts, failure.subject, &failure.diagnostic);
+                let _ = report::error_text(program, &facts, failure.subject, 0, &failure.diagnostic);
+                let _ = report::error_json(program, &facts, failure.subject, 0, &failure.diagnostic);
                 common::render(&[*failure.diagnostic], &engine.sources);
             }
         }
