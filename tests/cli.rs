@@ -491,3 +491,20 @@ fn a_symbolic_link_cannot_smuggle_an_import_out_of_the_policy_directory() {
         "{text}"
     );
 }
+
+#[test]
+fn check_accepts_a_directory_of_policies() {
+    let dir = scratch_dir();
+    std::fs::create_dir_all(dir.join("policies/more")).unwrap();
+    write(&dir, "policies/a.pol", POLICY);
+    write(
+        &dir,
+        "policies/more/b.pol",
+        &POLICY.replace("t.destination ==", "t.destinaton =="),
+    );
+    let output = pol(&dir, &["check", "policies"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains("error[E0203]"), "{text}");
+    assert!(text.contains("b.pol"), "{text}");
+}

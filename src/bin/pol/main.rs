@@ -106,7 +106,7 @@ pub(crate) enum DiagnosticStyle {
 pub(crate) enum OutputFormat {
     /// For people.
     Text,
-    /// One JSON object per line (per decision, or per test file).
+    /// JSON: one object per line for `run` (one per decision), one document for `check`.
     Json,
 }
 
@@ -157,7 +157,7 @@ pub(crate) enum StdinFormat {
 
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
-    /// The policy files.
+    /// Policy files, or directories to search for `.pol` files.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Output format of the diagnostics: `text` on standard error, `json` on standard output.
@@ -399,7 +399,18 @@ fn check(args: CheckArgs) -> u8 {
     let files = DiskFiles;
     let mut all = Vec::new();
     let mut engine = new_engine(&files, &args.common);
-    for path in &args.files {
+    let mut paths = Vec::new();
+    for root in &args.files {
+        if let Err((path, message)) = files::collect_policies(root, &mut paths) {
+            all.push(pol::engine::read_error(
+                &path.display().to_string(),
+                &ReadError::Failed(message),
+                None,
+                "",
+            ));
+        }
+    }
+    for path in &paths {
         match engine.load_policy(path) {
             Ok(loaded) => all.extend(loaded.checked.warnings),
             Err(diagnostics) => all.extend(diagnostics),
@@ -410,7 +421,7 @@ fn check(args: CheckArgs) -> u8 {
         OutputFormat::Text => {
             report(&engine, &all, args.common.diagnostics);
             if all.is_empty() {
-                eprintln!("no problems found in {} file(s)", args.files.len());
+                eprintln!("no problems found in {} file(s)", paths.len());
             }
         }
     }
