@@ -194,15 +194,15 @@ impl<'a> Checker<'a> {
                 self.collect_item(item, in_policy);
             }
         }
-        if let Some(policy) = modules.last() {
-            if policy.header.kind == ast::HeaderKind::Policy {
-                match (self.decide, self.default) {
-                    (None, _) if !self.rule_decls.is_empty() => {
-                        self.error(messages::missing_subject(policy.header.span));
-                    }
-                    (Some(decide), None) => self.error(messages::missing_default(decide.span)),
-                    _ => {}
+        if let Some(policy) = modules.last()
+            && policy.header.kind == ast::HeaderKind::Policy
+        {
+            match (self.decide, self.default) {
+                (None, _) if !self.rule_decls.is_empty() => {
+                    self.error(messages::missing_subject(policy.header.span));
                 }
+                (Some(decide), None) => self.error(messages::missing_default(decide.span)),
+                _ => {}
             }
         }
     }
@@ -358,10 +358,10 @@ impl<'a> Checker<'a> {
     fn check_references_have_keys(&mut self, ty: &ast::TypeExpr) {
         match &ty.kind {
             ast::TypeKind::Named(name) => {
-                if let Some((Global::Record(id), _)) = self.globals.get(name.name.as_str()) {
-                    if self.record_decls[id.idx()].key.is_none() {
-                        self.error(messages::keyless_record(&name.name, name.span));
-                    }
+                if let Some((Global::Record(id), _)) = self.globals.get(name.name.as_str())
+                    && self.record_decls[id.idx()].key.is_none()
+                {
+                    self.error(messages::keyless_record(&name.name, name.span));
                 }
             }
             ast::TypeKind::Set(inner) | ast::TypeKind::List(inner) => self.check_references_have_keys(inner),

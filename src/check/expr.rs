@@ -122,10 +122,10 @@ impl<'a> Checker<'a> {
         } else if let Some(local) = scope.locals.iter().find(|local| local.name == text) {
             let first = local.span;
             self.error(messages::shadowing(text, name.span, first));
-        } else if let (true, Some((var, _)), Some(decide)) = (scope.subject, self.subject, self.decide) {
-            if var == text {
-                self.error(messages::shadowing(text, name.span, decide.var.span));
-            }
+        } else if let (true, Some((var, _)), Some(decide)) = (scope.subject, self.subject, self.decide)
+            && var == text
+        {
+            self.error(messages::shadowing(text, name.span, decide.var.span));
         }
         let slot = scope.locals.len() as u32;
         scope.locals.push(Local {
@@ -140,12 +140,12 @@ impl<'a> Checker<'a> {
     /// Checks an expression; narrowed paths get their type without `?`.
     pub(super) fn expr(&mut self, expr: &'a ast::Expr, scope: &mut Scope<'a>) -> ir::Expr {
         let mut checked = self.expr_unnarrowed(expr, scope);
-        if !scope.narrowed.is_empty() && self.is_optional(checked.ty) {
-            if let Some(path) = path_text(expr) {
-                if scope.narrowed.contains(&path) {
-                    checked.ty = self.strip_optional(checked.ty);
-                }
-            }
+        if !scope.narrowed.is_empty()
+            && self.is_optional(checked.ty)
+            && let Some(path) = path_text(expr)
+            && scope.narrowed.contains(&path)
+        {
+            checked.ty = self.strip_optional(checked.ty);
         }
         checked
     }
@@ -316,13 +316,13 @@ impl<'a> Checker<'a> {
             }
             return node(ir::ExprKind::Local(slot), ty, span);
         }
-        if let (true, Some((var, ty))) = (scope.subject, self.subject) {
-            if var == text {
-                if let Some(error) = ambiguous(self, "the subject".into()) {
-                    return error;
-                }
-                return node(ir::ExprKind::Subject, ty, span);
+        if let (true, Some((var, ty))) = (scope.subject, self.subject)
+            && var == text
+        {
+            if let Some(error) = ambiguous(self, "the subject".into()) {
+                return error;
             }
+            return node(ir::ExprKind::Subject, ty, span);
         }
         match self.globals.get(text).copied() {
             Some((global, _)) => {
@@ -369,11 +369,11 @@ impl<'a> Checker<'a> {
                 error_expr(span)
             }
             None => {
-                if let (false, Some((var, _))) = (scope.subject, self.subject) {
-                    if var == text {
-                        self.error(messages::subject_outside_rules(text, span));
-                        return error_expr(span);
-                    }
+                if let (false, Some((var, _))) = (scope.subject, self.subject)
+                    && var == text
+                {
+                    self.error(messages::subject_outside_rules(text, span));
+                    return error_expr(span);
                 }
                 let mut candidates: Vec<&str> = scope.locals.iter().map(|local| local.name).collect();
                 if let (true, Some((var, _))) = (scope.subject, self.subject) {
@@ -698,11 +698,11 @@ impl<'a> Checker<'a> {
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 let a = self.ordered(left, &left_expr);
                 let b = self.ordered(right, &right_expr);
-                if let (Some(a), Some(b)) = (a, b) {
-                    if a != b {
-                        let (a, b) = (self.type_name(a), self.type_name(b));
-                        self.error(messages::incomparable(op.as_str(), &a, &b, span, None));
-                    }
+                if let (Some(a), Some(b)) = (a, b)
+                    && a != b
+                {
+                    let (a, b) = (self.type_name(a), self.type_name(b));
+                    self.error(messages::incomparable(op.as_str(), &a, &b, span, None));
                 }
                 let compare = match op {
                     BinaryOp::Lt => CompareOp::Lt,
@@ -733,11 +733,11 @@ impl<'a> Checker<'a> {
             BinaryOp::Subset => {
                 let a = self.sequence(left, &left_expr);
                 let b = self.sequence(right, &right_expr);
-                if let (Some(a), Some(b)) = (a, b) {
-                    if self.join_element(a, b).is_none() {
-                        let (a, b) = (self.type_name(left_expr.ty), self.type_name(right_expr.ty));
-                        self.error(messages::set_operands(op.as_str(), &a, &b, span));
-                    }
+                if let (Some(a), Some(b)) = (a, b)
+                    && self.join_element(a, b).is_none()
+                {
+                    let (a, b) = (self.type_name(left_expr.ty), self.type_name(right_expr.ty));
+                    self.error(messages::set_operands(op.as_str(), &a, &b, span));
                 }
                 (
                     ir::ExprKind::Subset(Box::new(left_expr), Box::new(right_expr)),

@@ -149,10 +149,10 @@ impl<'a> Checker<'a> {
                         self.error(messages::obligation_on_deny(name, *span));
                     }
                     for obligation in names {
-                        if let Some(id) = self.obligation_ref(obligation) {
-                            if !obligations.contains(&id) {
-                                obligations.push(id);
-                            }
+                        if let Some(id) = self.obligation_ref(obligation)
+                            && !obligations.contains(&id)
+                        {
+                            obligations.push(id);
                         }
                     }
                 }
@@ -164,19 +164,19 @@ impl<'a> Checker<'a> {
                 }
                 ast::RuleClause::ExceptionTo(names, _) => {
                     for target in names {
-                        if let Some(idx) = self.rule_ref(target) {
-                            if !exception_to.iter().any(|(known, _)| *known == idx) {
-                                exception_to.push((idx, target.span));
-                            }
+                        if let Some(idx) = self.rule_ref(target)
+                            && !exception_to.iter().any(|(known, _)| *known == idx)
+                        {
+                            exception_to.push((idx, target.span));
                         }
                     }
                 }
             }
         }
-        if let (Some((from, from_span)), Some((to, to_span))) = (once.effective, once.until) {
-            if from >= to {
-                self.error(messages::invalid_period(name, from, to, to_span, from_span));
-            }
+        if let (Some((from, from_span)), Some((to, to_span))) = (once.effective, once.until)
+            && from >= to
+        {
+            self.error(messages::invalid_period(name, from, to, to_span, from_span));
         }
         if let Some((span, always)) = never {
             self.error(messages::never_applies(name, span, always));

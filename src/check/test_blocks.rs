@@ -89,10 +89,8 @@ impl<'a> Checker<'a> {
             let ty = def.fields[idx].ty;
             let is_key = def.key == Some(idx as u32);
             let value = self.fact_value(&field.value, ty, record, &field.name.name);
-            if is_key {
-                if let FactValue::Text(text) = &field.value {
-                    written.keys.insert((record, text.value.as_str()));
-                }
+            if is_key && let FactValue::Text(text) = &field.value {
+                written.keys.insert((record, text.value.as_str()));
             }
             values[idx] = Some((value, field.name.span));
         }
