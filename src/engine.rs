@@ -453,11 +453,6 @@ impl<'fs> Engine<'fs> {
             }
         }
     }
-
-    /// The span of a source's whole text (for diagnostics about a file as a whole).
-    pub fn whole(&self, id: SourceId) -> Span {
-        Span::new(id, 0, self.sources.get(id).text.len())
-    }
 }
 
 /// The diagnostic for a file that could not be read; `import` is the `use` that asked for it,

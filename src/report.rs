@@ -100,7 +100,8 @@ pub fn subject_name(program: &Program, facts: &Facts, row: u32, offset: u64) -> 
     }
 }
 
-fn subject_record(program: &Program) -> &str {
+/// The name of the record type the policy decides (`Transfer`), or `subject` if it decides none.
+pub fn subject_record(program: &Program) -> &str {
     program.subject.as_ref().map_or("subject", |subject| {
         program.records[subject.record.idx()].name.as_str()
     })

@@ -178,14 +178,6 @@ impl SourceMap {
         &self.sources[id.0 as usize]
     }
 
-    /// The id of the source with this name, if any.
-    pub fn find(&self, name: &str) -> Option<SourceId> {
-        self.sources
-            .iter()
-            .position(|source| source.name == name)
-            .map(|idx| SourceId(clamp_u32(idx)))
-    }
-
     /// The text a span covers.
     pub fn snippet(&self, span: Span) -> &str {
         let text = &self.get(span.source).text;

@@ -4,31 +4,15 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn policies(dir: &Path, found: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            policies(&path, found);
-        } else if path.extension().is_some_and(|ext| ext == "pol") {
-            found.push(path);
-        }
-    }
-}
+mod support;
+use support::files_with;
 
 #[test]
 fn every_example_checks_without_errors_or_warnings() {
-    let mut found = Vec::new();
-    policies(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
-        &mut found,
-    );
+    let found = files_with(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), &["pol"]);
     assert!(!found.is_empty(), "no examples found");
     for policy in found {
         let output = Command::new(env!("CARGO_BIN_EXE_pol"))
@@ -70,7 +54,7 @@ fn bundled_policies_are_in_canonical_form() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut found = Vec::new();
     for dir in ["examples", "stdlib"] {
-        policies(&root.join(dir), &mut found);
+        found.extend(files_with(&root.join(dir), &["pol"]));
     }
     found.push(root.join("bench/reference.pol"));
     let output = Command::new(env!("CARGO_BIN_EXE_pol"))

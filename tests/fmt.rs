@@ -21,6 +21,9 @@ use pol::syntax::print::print;
 use pol::value::Date;
 use proptest::prelude::*;
 
+mod support;
+use support::files_with;
+
 // ---------------------------------------------------------------- helpers
 
 fn parse(text: &str) -> Result<Module, String> {
@@ -54,21 +57,6 @@ fn comment_texts(module: &Module) -> Vec<String> {
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn collect_policies(dir: &Path, found: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            collect_policies(&path, found);
-        } else if path.extension().is_some_and(|ext| ext == "pol") {
-            found.push(path);
-        }
-    }
 }
 
 /// A fresh empty folder for one test.
@@ -112,7 +100,7 @@ const BROKEN: &str = "policy \"p\"\nrule r permit {}\n";
 fn every_policy_in_the_repository_formats_to_the_same_tree_idempotently_with_its_comments() {
     let mut files = Vec::new();
     for dir in ["examples", "stdlib", "bench", "tests/golden"] {
-        collect_policies(&repo().join(dir), &mut files);
+        files.extend(files_with(&repo().join(dir), &["pol"]));
     }
     let mut formatted = 0;
     for file in &files {

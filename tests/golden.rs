@@ -15,23 +15,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+use support::files_with;
+
 fn golden_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
-}
-
-fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            collect(&path, found);
-        } else if path.extension().is_some_and(|ext| ext == "pol" || ext == "cmd") {
-            found.push(path);
-        }
-    }
 }
 
 /// Splits a command line on spaces, keeping double-quoted words together.
@@ -85,8 +73,7 @@ fn expected(path: &Path, extension: &str) -> (PathBuf, String) {
 #[test]
 fn golden_corpus() {
     let bless = std::env::var_os("POL_BLESS").is_some();
-    let mut cases = Vec::new();
-    collect(&golden_root(), &mut cases);
+    let cases = files_with(&golden_root(), &["pol", "cmd"]);
     assert!(cases.len() > 10, "the golden corpus is missing");
     let mut failures = Vec::new();
     for case in &cases {
@@ -137,8 +124,7 @@ fn golden_corpus() {
 #[test]
 fn every_diagnostic_code_has_a_golden_example() {
     let mut outputs = String::new();
-    let mut files = Vec::new();
-    collect_outputs(&golden_root(), &mut files);
+    let files = files_with(&golden_root(), &["stderr", "stdout"]);
     for file in files {
         outputs.push_str(&std::fs::read_to_string(file).unwrap());
     }
@@ -155,27 +141,12 @@ fn every_diagnostic_code_has_a_golden_example() {
     assert!(missing.is_empty(), "codes without a golden example: {missing:?}");
 }
 
-fn collect_outputs(dir: &Path, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect_outputs(&path, found);
-        } else if path
-            .extension()
-            .is_some_and(|ext| ext == "stderr" || ext == "stdout")
-        {
-            found.push(path);
-        }
-    }
-}
-
 /// `docs/diagnostics.md` lists every code with its summary and a golden example; it is generated
 /// from `src/diagnostic/code.rs` and the corpus, and `POL_BLESS=1` regenerates it.
 #[test]
 fn diagnostics_doc_is_up_to_date() {
     let root = golden_root();
-    let mut cases = Vec::new();
-    collect(&root, &mut cases);
+    let cases = files_with(&root, &["pol", "cmd"]);
     let mut doc = String::from(
         "# Diagnostic codes\n\n\
          Every problem Pol reports has a stable code: `E01xx` syntax, `E02xx` checking, `E03xx` evaluation, `E04xx` facts and input, `W0xxx` warnings.\n\

@@ -140,9 +140,7 @@ impl Sink {
             let _ = self.write_summary();
         }
         let _ = self.out.flush();
-        let record = program.subject.as_ref().map_or("subject", |subject| {
-            program.records[subject.record.idx()].name.as_str()
-        });
+        let record = pol::report::subject_record(program);
         let failed = !self.failures.is_empty();
         let diagnostics: Vec<Diagnostic> = self
             .failures
