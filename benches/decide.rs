@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pol::engine::{Engine, FactsInput, NoFiles};
-use pol::eval::{Evaluator, Options, Scratch, Verdict};
+use pol::eval::{Decision, Evaluator, Options, Scratch, Verdict};
 use pol::facts::Format;
 
 fn root() -> PathBuf {
@@ -225,7 +225,8 @@ fn main() {
     let data = root().join("bench/data");
     let (transfers_path, n_transfers) = transfers_file();
 
-    // `POL_BENCH_ONLY_DECIDE=1` skips the parse, check and load timings (for profiling decisions).
+    // `POL_BENCH_ONLY_DECIDE=1` skips the parse, check, load and explain timings (for profiling
+    // decisions).
     let only_decide = std::env::var_os("POL_BENCH_ONLY_DECIDE").is_some();
     let (parse_runs, big_runs, load_runs) = if only_decide { (1, 0, 1) } else { (21, 5, 5) };
     // Parse and check.
@@ -278,17 +279,31 @@ fn main() {
     )
     .unwrap();
     let subjects: Vec<u32> = evaluator.subjects().collect();
+    // Every decision is handed over by reference, its buffers reused: no allocation per decision.
     let mut scratch = Scratch::new();
     let decide_runs = if only_decide { 30 } else { 5 };
     let pol_ns = per_item(decide_runs, subjects.len(), || {
+        evaluator.decide_each(&mut scratch, &subjects, |_, decision| {
+            black_box(decision.unwrap());
+        });
+    });
+    let mut decision = Decision::new(0);
+    let one_ns = per_item(decide_runs, subjects.len(), || {
         for subject in &subjects {
-            black_box(evaluator.decide(&mut scratch, *subject).unwrap());
+            evaluator
+                .decide_into(&mut scratch, *subject, &mut decision)
+                .unwrap();
+            black_box(&decision);
         }
     });
-    let explain_ns = per_item(3, subjects.len(), || {
-        for subject in &subjects {
-            black_box(explaining.decide(&mut scratch, *subject).unwrap());
+    let explain_runs = if only_decide { 0 } else { 3 };
+    let explain_ns = per_item(explain_runs.max(1), subjects.len(), || {
+        if explain_runs == 0 {
+            return;
         }
+        explaining.decide_each(&mut scratch, &subjects, |_, decision| {
+            black_box(decision.unwrap());
+        });
     });
     let world = baseline::load(
         &std::fs::read_to_string(data.join("countries.json")).unwrap(),
@@ -309,6 +324,7 @@ fn main() {
 
     println!("reference workload: {n_transfers} transfers, 10 rules, single thread, facts loaded");
     println!("  pol decide                  {pol_ns:>10.1} ns/decision");
+    println!("  pol decide, one at a time    {one_ns:>10.1} ns/decision");
     println!("  pol decide with --explain   {explain_ns:>10.1} ns/decision");
     println!("  hand-written Rust           {baseline_ns:>10.1} ns/decision");
     println!("  ratio pol / hand-written    {:>10.2}x", pol_ns / baseline_ns);

@@ -420,17 +420,14 @@ impl<'fs> Engine<'fs> {
             .par_chunks(1024)
             .flat_map_iter(|chunk| {
                 let mut scratch = Scratch::new();
-                chunk
-                    .iter()
-                    .map(|subject| {
-                        evaluator
-                            .decide(&mut scratch, *subject)
-                            .map_err(|diagnostic| Failure {
-                                subject: *subject,
-                                diagnostic: Box::new(diagnostic),
-                            })
-                    })
-                    .collect::<Vec<_>>()
+                let mut decisions = Vec::with_capacity(chunk.len());
+                evaluator.decide_each(&mut scratch, chunk, |subject, decision| {
+                    decisions.push(decision.cloned().map_err(|diagnostic| Failure {
+                        subject,
+                        diagnostic: Box::new(diagnostic),
+                    }));
+                });
+                decisions
             })
             .collect())
     }

@@ -157,6 +157,27 @@ pub enum LawDate {
     AsOf(Date),
 }
 
+impl Default for Decision {
+    fn default() -> Decision {
+        Decision::new(0)
+    }
+}
+
+impl Decision {
+    /// An empty decision of a subject (undecided, nothing deciding), to decide into.
+    pub fn new(subject: u32) -> Decision {
+        Decision {
+            subject,
+            verdict: Verdict::Undecided,
+            deciding: Vec::new(),
+            obligations: Vec::new(),
+            missing: Vec::new(),
+            law_date: None,
+            trace: None,
+        }
+    }
+}
+
 /// Settings of one evaluation.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -175,6 +196,16 @@ struct Flags {
     deny_unknown: bool,
     permit_true: bool,
     permit_unknown: bool,
+}
+
+/// The rows of a batch where some active rule denies or permits, where any rule is active,
+/// and where the fast path gave up.
+#[derive(Copy, Clone, Debug, Default)]
+struct Flags64 {
+    deny: u64,
+    permit: u64,
+    any: u64,
+    give_up: u64,
 }
 
 /// A set of missing facts, behind an unknown value.
@@ -204,7 +235,10 @@ fn seq_id(arena: u32, idx: usize) -> SeqId {
 /// Per-thread working memory, reused across decisions so deciding allocates nothing once warm.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    frame: fast::Frame,
+    batch: fast::Batch,
+    decision: Decision,
+    rule_rows: Vec<u64>,
+    active_rows: Vec<(RuleId, u64)>,
     applies: Vec<Result<bool, Missing>>,
     active: Vec<Option<Result<bool, Missing>>>,
     locals: Vec<Value>,
@@ -230,10 +264,8 @@ pub struct Evaluator<'a> {
     const_seqs: Vec<Box<[Value]>>,
     subject_record: RecordId,
     any_dated: bool,
-    /// Per rule: its conditions compiled for the fast path (empty when the rule is not eligible).
-    fast_rules: Vec<Vec<fast::Code>>,
-    /// Per function: its body compiled for the fast path, if it can be.
-    fast_functions: Vec<Option<fast::Code>>,
+    /// The rules lowered for the fast path.
+    plan: fast::Plan,
 }
 
 impl std::fmt::Debug for Evaluator<'_> {
@@ -273,11 +305,8 @@ impl<'a> Evaluator<'a> {
             const_seqs: Vec::new(),
             subject_record: subject.record,
             any_dated,
-            fast_rules: Vec::new(),
-            fast_functions: Vec::new(),
+            plan: fast::Plan::default(),
         };
-        let eligible = fast::eligible_rules(program, &evaluator.options.limits);
-        (evaluator.fast_rules, evaluator.fast_functions) = fast::compile_program(program, &eligible);
         let mut scratch = Scratch::new();
         for def in &program.consts {
             scratch.steps = 0;
@@ -294,6 +323,13 @@ impl<'a> Evaluator<'a> {
             scratch.seqs.clear();
             evaluator.consts.push(value);
         }
+        evaluator.plan = fast::compile(
+            program,
+            facts,
+            &evaluator.consts,
+            &evaluator.const_seqs,
+            &evaluator.options.limits,
+        );
         Ok(evaluator)
     }
 
@@ -342,6 +378,199 @@ impl<'a> Evaluator<'a> {
 
     /// Decides one subject.
     pub fn decide(&self, scratch: &mut Scratch, subject: u32) -> Result<Decision, Diagnostic> {
+        let mut decision = Decision::new(subject);
+        self.decide_into(scratch, subject, &mut decision)?;
+        Ok(decision)
+    }
+
+    /// Decides one subject into `decision`, reusing its buffers.
+    pub fn decide_into(
+        &self,
+        scratch: &mut Scratch,
+        subject: u32,
+        decision: &mut Decision,
+    ) -> Result<(), Diagnostic> {
+        let mut result = Ok(());
+        self.decide_each(scratch, &[subject], |_, decided| match decided {
+            Ok(decided) => decision.clone_from(decided),
+            Err(diagnostic) => result = Err(diagnostic),
+        });
+        result
+    }
+
+    /// Decides subjects in order, giving each decision (or the error that stopped it) to `each`
+    /// with the subject's row. Subjects are decided [`fast::BATCH`] at a time on the fast path;
+    /// once warm, deciding subjects whose facts are known allocates nothing.
+    pub fn decide_each(
+        &self,
+        scratch: &mut Scratch,
+        subjects: &[u32],
+        mut each: impl FnMut(u32, Result<&Decision, Diagnostic>),
+    ) {
+        if self.options.explain {
+            for subject in subjects {
+                match self.decide_full(scratch, *subject) {
+                    Ok(decision) => each(*subject, Ok(&decision)),
+                    Err(diagnostic) => each(*subject, Err(diagnostic)),
+                }
+            }
+            return;
+        }
+        let mut batch = std::mem::take(&mut scratch.batch);
+        let mut decision = std::mem::take(&mut scratch.decision);
+        let mut active = std::mem::take(&mut scratch.active_rows);
+        for chunk in subjects.chunks(fast::BATCH) {
+            batch.start(&self.plan, chunk);
+            let flags = self.run_batch(scratch, &mut batch, &mut active);
+            for (row, subject) in chunk.iter().enumerate() {
+                let bit = 1u64 << row;
+                if flags.give_up & bit != 0 {
+                    match self.decide_full(scratch, *subject) {
+                        Ok(full) => each(*subject, Ok(&full)),
+                        Err(diagnostic) => each(*subject, Err(diagnostic)),
+                    }
+                    continue;
+                }
+                decision.subject = *subject;
+                decision.deciding.clear();
+                decision.obligations.clear();
+                decision.missing.clear();
+                decision.law_date = batch.law_dates[row];
+                decision.trace = None;
+                let (verdict, deciding_deny) = if flags.deny & bit != 0 {
+                    (Verdict::Deny, true)
+                } else if flags.permit & bit != 0 {
+                    (Verdict::Permit, false)
+                } else if self.plan.default_deny {
+                    (Verdict::Deny, true)
+                } else {
+                    (Verdict::Permit, false)
+                };
+                decision.verdict = verdict;
+                if flags.any & bit != 0 {
+                    for (rule, rows) in &active {
+                        if rows & bit != 0 && self.plan.denies[rule.idx()] == deciding_deny {
+                            decision.deciding.push(*rule);
+                        }
+                    }
+                }
+                if verdict == Verdict::Permit {
+                    for rule in &decision.deciding {
+                        for obligation in &self.program.rules[rule.idx()].obligations {
+                            if !decision.obligations.contains(obligation) {
+                                decision.obligations.push(*obligation);
+                            }
+                        }
+                    }
+                }
+                each(*subject, Ok(&decision));
+            }
+        }
+        scratch.batch = batch;
+        scratch.decision = decision;
+        scratch.active_rows = active;
+    }
+
+    /// Runs the rules over a batch on the fast path: which rows deny, permit, and which the full
+    /// evaluator must decide. `active` receives the rules active in some row, in rule order, with
+    /// their rows.
+    fn run_batch(
+        &self,
+        scratch: &mut Scratch,
+        batch: &mut fast::Batch,
+        active: &mut Vec<(RuleId, u64)>,
+    ) -> Flags64 {
+        let plan = &self.plan;
+        let n = batch.law_dates.len();
+        let mut flags = Flags64::default();
+        let all = fast::first_rows(n);
+        let mut exec = fast::Exec {
+            plan,
+            facts: self.facts,
+            batch,
+        };
+        match self.options.law {
+            LawDate::AsOf(date) => exec.batch.law_dates.fill(Some(date)),
+            LawDate::SubjectDate if !self.any_dated => {}
+            LawDate::SubjectDate => {
+                for row in 0..n {
+                    match plan.date.and_then(|date| exec.value(date, row)) {
+                        Some(Value::Date(date)) => exec.batch.law_dates[row] = Some(date),
+                        _ => flags.give_up |= 1 << row,
+                    }
+                }
+            }
+        }
+        let mut rule_rows = std::mem::take(&mut scratch.rule_rows);
+        rule_rows.clear();
+        rule_rows.resize(self.program.rules.len(), 0);
+        for step in &plan.steps {
+            let mut alive = all & !flags.give_up;
+            if step.effective.is_some() || step.until.is_some() {
+                for (row, date) in exec.batch.law_dates.iter().enumerate() {
+                    if let Some(date) = date
+                        && !(step.effective.is_none_or(|from| from <= *date)
+                            && step.until.is_none_or(|to| *date < to))
+                    {
+                        alive &= !(1 << row);
+                    }
+                }
+            }
+            match plan.conditions(step) {
+                Some(conditions) => {
+                    for (condition, negated) in conditions {
+                        if alive == 0 {
+                            break;
+                        }
+                        exec.ensure(*condition, alive);
+                        let (truths, knowns) = exec.truth(*condition, alive);
+                        flags.give_up |= alive & !knowns;
+                        alive &= knowns & if *negated { !truths } else { truths };
+                    }
+                }
+                None => {
+                    // A rule the fast path cannot evaluate: the full evaluator, row by row. A row
+                    // where it meets an unknown or an error is decided by the full evaluator.
+                    for row in 0..n {
+                        let bit = 1u64 << row;
+                        if alive & bit == 0 {
+                            continue;
+                        }
+                        match self.rule_applies(scratch, exec.batch.subject(row), step.rule, None) {
+                            Ok(Ok(true)) => {}
+                            Ok(Ok(false)) => alive &= !bit,
+                            Ok(Err(_)) | Err(_) => {
+                                flags.give_up |= bit;
+                                alive &= !bit;
+                            }
+                        }
+                    }
+                }
+            }
+            let defeaters = &plan.defeaters[step.defeaters.start as usize..step.defeaters.end as usize];
+            for defeater in defeaters {
+                alive &= !rule_rows[defeater.idx()];
+            }
+            rule_rows[step.rule.idx()] = alive;
+            if step.deny {
+                flags.deny |= alive;
+            } else {
+                flags.permit |= alive;
+            }
+        }
+        flags.any = flags.deny | flags.permit;
+        active.clear();
+        for (idx, rows) in rule_rows.iter().enumerate() {
+            if rows & !flags.give_up != 0 {
+                active.push((RuleId(idx as u32), *rows));
+            }
+        }
+        scratch.rule_rows = rule_rows;
+        flags
+    }
+
+    /// Decides with the full evaluator, which knows what is missing, reports errors and explains.
+    fn decide_full(&self, scratch: &mut Scratch, subject: u32) -> Result<Decision, Diagnostic> {
         let program = self.program;
         let law_date = match self.law_date(scratch, subject) {
             Ok(date) => date,
@@ -466,26 +695,9 @@ impl<'a> Evaluator<'a> {
         mut trace: Option<&mut Vec<PartTrace>>,
     ) -> Result<Result<bool, Missing>, Box<Diagnostic>> {
         let rule = &self.program.rules[rule_id.idx()];
-        let compiled = if trace.is_none() {
-            self.fast_rules[rule_id.idx()].as_slice()
-        } else {
-            &[]
-        };
         let mut prepared = false;
         let mut unknown: Option<Missing> = None;
-        for (idx, condition) in rule.conditions.iter().enumerate() {
-            if let Some(code) = compiled.get(idx) {
-                // Known values take the fast path; an unknown or an error is evaluated again
-                // below, by the full evaluator, which says what is missing or what went wrong.
-                scratch.frame.subject = subject;
-                scratch.frame.locals.clear();
-                scratch.frame.base = 0;
-                match code(self, &mut scratch.frame) {
-                    Some(Value::Bool(value)) if value == condition.negated => return Ok(Ok(false)),
-                    Some(Value::Bool(_)) => continue,
-                    _ => {}
-                }
-            }
+        for condition in &rule.conditions {
             if !prepared {
                 // The budgets and scratch space of the full evaluator count per rule.
                 scratch.steps = 0;

@@ -1,11 +1,18 @@
-//! The fast path of evaluation: the conditions of eligible rules, compiled once into closures that
+//! The fast path of evaluation. The conditions of every eligible rule are lowered once, when an
+//! evaluator is made, into one graph in which function calls are inlined, constants and key
+//! references are values, and equal subexpressions of all rules are one node; a node used more
+//! than once is computed at most once per decision. The graph is then compiled into closures that
 //! evaluate to a plain `Option<Value>` with no bookkeeping. A closure gives up (`None`) at the
 //! first unknown fact, error or construct it does not handle, and the full evaluator then
-//! evaluates that condition again, so results, missing facts and errors are always the full
-//! evaluator's.
+//! evaluates again, so results, missing facts and errors are always the full evaluator's.
 
-use super::{ARENA_CONSTS, ARENA_FACTS, ARENA_SHIFT, Evaluator, INDEX_MASK, Limits};
-use crate::check::ir::{ArithOp, Builtin, CompareOp, Expr, ExprKind, FnId, Program, Type};
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use super::{ARENA_CONSTS, ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Limits};
+use crate::check::ir::{ArithOp, Builtin, CompareOp, Expr, ExprKind, FnId, Program, RecordId, RuleId, Type};
+use crate::facts::Facts;
+use crate::syntax::ast::Effect;
 use crate::value::{Date, SeqId, Value};
 
 /// For each rule, whether every condition may take the fast path: no quantifier, no set built
@@ -46,7 +53,7 @@ fn bounds(
 ) -> Option<Bounds> {
     // Functions cannot recurse (the checker proves it), so this recursion ends; the nesting
     // guard only keeps a pathological chain of calls from exhausting the stack here.
-    if nesting > 512 {
+    if nesting > MAX_NESTING {
         return None;
     }
     let children: Vec<&Expr> = match &expr.kind {
@@ -113,273 +120,870 @@ fn function_bounds(
     computed
 }
 
-impl Evaluator<'_> {
-    /// The elements of a set or list of the facts or the constants (the fast path builds none).
-    fn known_seq(&self, id: SeqId) -> Option<&[Value]> {
-        let idx = (id.0 & INDEX_MASK) as usize;
-        match id.0 >> ARENA_SHIFT {
-            ARENA_FACTS => Some(self.facts.seq(SeqId(id.0 & INDEX_MASK))),
-            ARENA_CONSTS => Some(&self.const_seqs[idx]),
-            _ => None,
+/// Deeper expressions (counting inlined calls) are left to the full evaluator.
+const MAX_NESTING: u32 = 512;
+
+/// Lowering stops adding rules to the graph past this many nodes; later rules keep the full
+/// evaluator, so a pathological policy cannot make compiling cost more than deciding saves.
+const MAX_NODES: usize = 4_000_000;
+
+/// A node of the graph, by index.
+type NodeId = u32;
+
+/// A node of the graph. Equal nodes are one node, so equal subexpressions are shared.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Node {
+    Lit(Value),
+    Subject,
+    Field {
+        base: NodeId,
+        record: RecordId,
+        field: u32,
+    },
+    Not(NodeId),
+    Neg(NodeId),
+    IsSome(NodeId),
+    IsNone(NodeId),
+    And(NodeId, NodeId),
+    Or(NodeId, NodeId),
+    Compare(CompareOp, NodeId, NodeId),
+    In {
+        element: NodeId,
+        set: NodeId,
+        negated: bool,
+        is_set: bool,
+    },
+    Arith(ArithOp, NodeId, NodeId),
+    If(NodeId, NodeId, NodeId),
+    Builtin(Builtin, Vec<NodeId>),
+    /// A function's body inlined, with its arguments: the call is unknown in a row where an
+    /// argument is, even if the body does not read it (arguments are evaluated first).
+    Call {
+        args: Vec<NodeId>,
+        body: NodeId,
+        boolean: bool,
+    },
+}
+
+/// The graph of every compiled expression, built by lowering the checked IR.
+struct Graph<'p> {
+    program: &'p Program,
+    facts: &'p Facts,
+    consts: &'p [Result<Value, super::Missing>],
+    nodes: Vec<Node>,
+    ids: HashMap<Node, NodeId>,
+    /// Inlined calls already lowered, by function and argument nodes.
+    calls: HashMap<(FnId, Vec<NodeId>), Option<NodeId>>,
+}
+
+impl Graph<'_> {
+    fn add(&mut self, node: Node) -> NodeId {
+        if let Some(id) = self.ids.get(&node) {
+            return *id;
+        }
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(node.clone());
+        self.ids.insert(node, id);
+        id
+    }
+
+    /// Lowers an expression whose local slots hold the nodes of `locals`; `None` when the fast
+    /// path cannot evaluate it.
+    fn lower(&mut self, expr: &Expr, locals: &[NodeId], nesting: u32) -> Option<NodeId> {
+        if nesting > MAX_NESTING || self.nodes.len() > MAX_NODES {
+            return None;
+        }
+        let next = nesting + 1;
+        let node = match &expr.kind {
+            ExprKind::Literal(value) => Node::Lit(*value),
+            ExprKind::Subject => Node::Subject,
+            ExprKind::Local(slot) => return locals.get(*slot as usize).copied(),
+            ExprKind::Const(id) => Node::Lit(*self.consts[id.idx()].as_ref().ok()?),
+            ExprKind::KeyRef(id) => Node::Lit(Value::Record(*self.facts.key_refs.get(id.idx())?)),
+            ExprKind::Field { base, record, field } => Node::Field {
+                base: self.lower(base, locals, next)?,
+                record: *record,
+                field: *field,
+            },
+            ExprKind::Call(id, args) => {
+                let args: Vec<NodeId> = args
+                    .iter()
+                    .map(|arg| self.lower(arg, locals, next))
+                    .collect::<Option<_>>()?;
+                let key = (*id, args);
+                if let Some(known) = self.calls.get(&key) {
+                    return *known;
+                }
+                let function = &self.program.functions[id.idx()];
+                let lowered = self.lower(&function.body, &key.1, next).map(|body| {
+                    // Literals and the subject are always known: such arguments need no check.
+                    if key
+                        .1
+                        .iter()
+                        .all(|arg| matches!(self.nodes[*arg as usize], Node::Lit(_) | Node::Subject))
+                    {
+                        return body;
+                    }
+                    self.add(Node::Call {
+                        args: key.1.clone(),
+                        body,
+                        boolean: self.program.types.get(function.result) == Type::Bool,
+                    })
+                });
+                self.calls.insert(key, lowered);
+                return lowered;
+            }
+            ExprKind::Builtin(builtin, args) => Node::Builtin(
+                *builtin,
+                args.iter()
+                    .map(|arg| self.lower(arg, locals, next))
+                    .collect::<Option<_>>()?,
+            ),
+            ExprKind::Not(inner) => Node::Not(self.lower(inner, locals, next)?),
+            ExprKind::Neg(inner) => Node::Neg(self.lower(inner, locals, next)?),
+            ExprKind::IsSome(inner) => Node::IsSome(self.lower(inner, locals, next)?),
+            ExprKind::IsNone(inner) => Node::IsNone(self.lower(inner, locals, next)?),
+            ExprKind::And(a, b) => Node::And(self.lower(a, locals, next)?, self.lower(b, locals, next)?),
+            ExprKind::Or(a, b) => Node::Or(self.lower(a, locals, next)?, self.lower(b, locals, next)?),
+            ExprKind::Compare(op, a, b) => {
+                Node::Compare(*op, self.lower(a, locals, next)?, self.lower(b, locals, next)?)
+            }
+            ExprKind::Arith(op, a, b) => {
+                Node::Arith(*op, self.lower(a, locals, next)?, self.lower(b, locals, next)?)
+            }
+            ExprKind::In {
+                element,
+                set,
+                negated,
+            } => Node::In {
+                element: self.lower(element, locals, next)?,
+                set: self.lower(set, locals, next)?,
+                negated: *negated,
+                is_set: matches!(self.program.types.get(set.ty), Type::Set(_)),
+            },
+            ExprKind::If(c, a, b) => Node::If(
+                self.lower(c, locals, next)?,
+                self.lower(a, locals, next)?,
+                self.lower(b, locals, next)?,
+            ),
+            ExprKind::SetLiteral(_)
+            | ExprKind::SetOp(..)
+            | ExprKind::Subset(..)
+            | ExprKind::Quantified { .. } => return None,
+        };
+        Some(self.add(node))
+    }
+}
+
+/// A value as two machine words, compact and cheap to compare: a tag and a payload, with one encoding per value, so equal values are equal
+/// words. Tag 0 is no value: the fast path gives up.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) struct Word {
+    tag: u64,
+    bits: u64,
+}
+
+const GIVE_UP: u64 = 0;
+const NONE: u64 = 1;
+const BOOL: u64 = 2;
+const INT: u64 = 3;
+const TEXT: u64 = 4;
+const DATE: u64 = 5;
+const VARIANT: u64 = 6;
+const RECORD: u64 = 7;
+const SEQ: u64 = 8;
+
+impl Word {
+    pub(super) const GIVE_UP: Word = Word {
+        tag: GIVE_UP,
+        bits: 0,
+    };
+
+    fn new(tag: u64, bits: u64) -> Word {
+        Word { tag, bits }
+    }
+
+    fn bool(value: bool) -> Word {
+        Word::new(BOOL, u64::from(value))
+    }
+
+    /// The word of a known value.
+    fn of(value: Value) -> Word {
+        match value {
+            Value::None => Word::new(NONE, 0),
+            Value::Bool(value) => Word::bool(value),
+            Value::Int(value) => Word::new(INT, value as u64),
+            Value::Text(sym) => Word::new(TEXT, u64::from(sym.0)),
+            Value::Date(date) => Word::new(DATE, i64::from(date.0) as u64),
+            Value::Variant(idx) => Word::new(VARIANT, u64::from(idx)),
+            Value::Record(row) => Word::new(RECORD, u64::from(row)),
+            Value::Seq(id) => Word::new(SEQ, u64::from(id.0)),
+        }
+    }
+
+    /// The word of a fact's cell: giving up when it is unknown.
+    #[inline]
+    fn cell(cell: Option<Value>) -> Word {
+        cell.map_or(Word::GIVE_UP, Word::of)
+    }
+
+    /// The value of a word, `None` for giving up.
+    pub(super) fn value(self) -> Option<Value> {
+        Some(match self.tag {
+            NONE => Value::None,
+            BOOL => Value::Bool(self.bits != 0),
+            INT => Value::Int(self.bits as i64),
+            TEXT => Value::Text(crate::value::Sym(self.bits as u32)),
+            DATE => Value::Date(Date(self.bits as i64 as i32)),
+            VARIANT => Value::Variant(self.bits as u32),
+            RECORD => Value::Record(self.bits as u32),
+            SEQ => Value::Seq(SeqId(self.bits as u32)),
+            _ => return None,
+        })
+    }
+}
+
+/// Decisions are made [`BATCH`] subjects at a time: each node is evaluated for every row of the
+/// batch that needs it before the next node, so dispatching on a node costs once per batch, and
+/// truths are bit masks (row `i` is bit `i`) combined with `&`, `|` and `!`, not branches.
+pub(super) const BATCH: usize = 64;
+
+/// The rows of a mask, in order.
+fn rows(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if mask == 0 {
+            return None;
+        }
+        let row = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        Some(row)
+    })
+}
+
+/// The mask of the first `n` rows.
+pub(super) fn first_rows(n: usize) -> u64 {
+    if n >= BATCH { u64::MAX } else { (1u64 << n) - 1 }
+}
+
+/// One rule on the fast path, in the order rules are decided (exceptions first).
+#[derive(Clone, Debug)]
+pub(super) struct Step {
+    /// The rule.
+    pub(super) rule: RuleId,
+    /// Whether it denies.
+    pub(super) deny: bool,
+    /// The range of its conditions in [`Plan::conditions`]; `None` when the full evaluator
+    /// evaluates the rule, row by row.
+    pub(super) conditions: Option<std::ops::Range<u32>>,
+    /// The range of the rules that defeat it in [`Plan::defeaters`].
+    pub(super) defeaters: std::ops::Range<u32>,
+    /// When it is in force: `effective <= date < until`.
+    pub(super) effective: Option<Date>,
+    pub(super) until: Option<Date>,
+}
+
+/// A program lowered for the fast path: its graph and its rules in decision order.
+#[derive(Debug, Default)]
+pub(super) struct Plan {
+    nodes: Vec<Node>,
+    /// Per node: its column in a batch, for nodes computed row by row into words.
+    column: Vec<u32>,
+    /// Per node: where its value is found in a batch.
+    sources: Vec<Source>,
+    /// Per node: every row for literals and the subject, which need no computing; no row for others.
+    always_computed: Vec<u64>,
+    n_columns: usize,
+    /// The rules in decision order.
+    pub(super) steps: Vec<Step>,
+    /// Conditions of the steps, flat: the node and whether it is an `unless`.
+    conditions: Vec<(NodeId, bool)>,
+    /// Defeaters of the steps, flat.
+    pub(super) defeaters: Vec<RuleId>,
+    /// The decision date's node, if there is one and it lowers.
+    pub(super) date: Option<NodeId>,
+    /// Per rule: whether it denies.
+    pub(super) denies: Vec<bool>,
+    /// Whether the default decision denies.
+    pub(super) default_deny: bool,
+    /// The sets and lists of the constants.
+    const_seqs: Box<[Box<[Value]>]>,
+    /// Per record type whose fields the rules read: its cells as words, and its row width.
+    tables: Vec<Option<(Box<[Word]>, usize)>>,
+}
+
+const NO_COLUMN: u32 = u32::MAX;
+
+/// Lowers every eligible rule of a program, and its decision date, into one graph.
+pub(super) fn compile(
+    program: &Program,
+    facts: &Facts,
+    consts: &[Result<Value, super::Missing>],
+    const_seqs: &[Box<[Value]>],
+    limits: &Limits,
+) -> Plan {
+    let eligible = eligible_rules(program, limits);
+    let mut graph = Graph {
+        program,
+        facts,
+        consts,
+        nodes: Vec::new(),
+        ids: HashMap::new(),
+        calls: HashMap::new(),
+    };
+    let roots: Vec<Option<Vec<(NodeId, bool)>>> = program
+        .rules
+        .iter()
+        .zip(&eligible)
+        .map(|(rule, eligible)| {
+            if !eligible {
+                return None;
+            }
+            rule.conditions
+                .iter()
+                .map(|condition| Some((graph.lower(&condition.expr, &[], 0)?, condition.negated)))
+                .collect()
+        })
+        .collect();
+    let date = program
+        .subject
+        .as_ref()
+        .and_then(|subject| subject.date.as_ref())
+        .and_then(|expr| graph.lower(expr, &[], 0));
+
+    let is_mask: Vec<bool> = graph
+        .nodes
+        .iter()
+        .map(|node| {
+            matches!(
+                node,
+                Node::Not(_)
+                    | Node::IsSome(_)
+                    | Node::IsNone(_)
+                    | Node::And(..)
+                    | Node::Or(..)
+                    | Node::Compare(..)
+                    | Node::In { .. }
+                    | Node::Call { boolean: true, .. }
+            )
+        })
+        .collect();
+    let mut n_columns = 0;
+    let column: Vec<u32> = graph
+        .nodes
+        .iter()
+        .zip(&is_mask)
+        .map(|(node, is_mask)| {
+            if *is_mask || matches!(node, Node::Lit(_) | Node::Subject) {
+                NO_COLUMN
+            } else {
+                n_columns += 1;
+                (n_columns - 1) as u32
+            }
+        })
+        .collect();
+
+    let mut steps = Vec::with_capacity(program.rules.len());
+    let mut conditions = Vec::new();
+    let mut defeaters = Vec::new();
+    for rule_id in &program.rule_order {
+        let rule = &program.rules[rule_id.idx()];
+        let compiled = roots[rule_id.idx()].as_ref().map(|roots| {
+            let first = conditions.len() as u32;
+            conditions.extend(roots.iter().copied());
+            first..conditions.len() as u32
+        });
+        let first_defeater = defeaters.len() as u32;
+        defeaters.extend(rule.defeated_by.iter().copied());
+        steps.push(Step {
+            rule: *rule_id,
+            deny: rule.effect == Effect::Deny,
+            conditions: compiled,
+            defeaters: first_defeater..defeaters.len() as u32,
+            effective: rule.effective,
+            until: rule.until,
+        });
+    }
+    let sources = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(idx, node)| match node {
+            Node::Lit(value) => Source::Lit(Word::of(*value)),
+            Node::Subject => Source::Subject,
+            _ if is_mask[idx] => Source::Masks(idx as u32),
+            _ => Source::Column(column[idx]),
+        })
+        .collect();
+    let mut tables: Vec<Option<(Box<[Word]>, usize)>> = vec![None; facts.tables.len()];
+    for node in &graph.nodes {
+        if let Node::Field { record, .. } = node
+            && tables[record.idx()].is_none()
+        {
+            let table = &facts.tables[record.idx()];
+            let words = table.cells.iter().map(|cell| Word::cell(*cell)).collect();
+            tables[record.idx()] = Some((words, table.n_fields));
+        }
+    }
+    let always_computed = graph
+        .nodes
+        .iter()
+        .map(|node| {
+            if matches!(node, Node::Lit(_) | Node::Subject) {
+                u64::MAX
+            } else {
+                0
+            }
+        })
+        .collect();
+    Plan {
+        always_computed,
+        tables,
+        sources,
+        nodes: graph.nodes,
+        column,
+        n_columns,
+        steps,
+        conditions,
+        defeaters,
+        date,
+        denies: program
+            .rules
+            .iter()
+            .map(|rule| rule.effect == Effect::Deny)
+            .collect(),
+        default_deny: program
+            .default
+            .as_ref()
+            .is_none_or(|default| default.effect == Effect::Deny),
+        const_seqs: const_seqs.into(),
+    }
+}
+
+impl Plan {
+    /// The conditions of a step compiled, if it is.
+    pub(super) fn conditions(&self, step: &Step) -> Option<&[(NodeId, bool)]> {
+        let range = step.conditions.as_ref()?;
+        Some(&self.conditions[range.start as usize..range.end as usize])
+    }
+}
+
+/// Where the value of a node is found in a batch.
+#[derive(Copy, Clone, Debug)]
+enum Source {
+    /// A constant.
+    Lit(Word),
+    /// The subject of the row.
+    Subject,
+    /// A column of words.
+    Column(u32),
+    /// The masks of a boolean node.
+    Masks(u32),
+}
+
+/// The working memory of one batch, reused from batch to batch.
+#[derive(Debug, Default)]
+pub(super) struct Batch {
+    /// The subjects of the batch, by row.
+    subjects: Vec<u32>,
+    /// Per node: the rows whose value is computed.
+    computed: Vec<u64>,
+    /// Per mask node: the rows where it is true, and where it is known.
+    truths: Vec<u64>,
+    knowns: Vec<u64>,
+    /// The columns, one after the other: a column node's value in each row. Cells, so that a
+    /// node's column is written while the columns of its operands are read.
+    columns: Vec<Cell<Word>>,
+    /// The date whose law applies, by row.
+    pub(super) law_dates: Vec<Option<Date>>,
+}
+
+impl Batch {
+    /// The value of a computed node in a row.
+    #[inline(always)]
+    fn at(&self, source: Source, row: usize) -> Word {
+        match source {
+            Source::Lit(word) => word,
+            Source::Subject => Word::new(RECORD, u64::from(self.subjects[row])),
+            Source::Column(column) => self.columns[column as usize * BATCH + row].get(),
+            Source::Masks(node) => {
+                let bit = 1u64 << row;
+                if self.knowns[node as usize] & bit == 0 {
+                    Word::GIVE_UP
+                } else {
+                    Word::bool(self.truths[node as usize] & bit != 0)
+                }
+            }
+        }
+    }
+
+    /// The subject of a row.
+    #[inline(always)]
+    pub(super) fn subject(&self, row: usize) -> u32 {
+        self.subjects[row]
+    }
+
+    /// Starts a batch of subjects: forgets every value of the previous one.
+    pub(super) fn start(&mut self, plan: &Plan, subjects: &[u32]) {
+        let n_nodes = plan.nodes.len();
+        self.subjects.clear();
+        self.subjects.extend_from_slice(subjects);
+        self.computed.clear();
+        self.computed.extend_from_slice(&plan.always_computed);
+        if self.truths.len() != n_nodes {
+            self.truths = vec![0; n_nodes];
+            self.knowns = vec![0; n_nodes];
+        }
+        if self.columns.len() != plan.n_columns * BATCH {
+            self.columns = vec![Cell::new(Word::GIVE_UP); plan.n_columns * BATCH];
+        }
+        self.law_dates.clear();
+        self.law_dates.resize(subjects.len(), None);
+    }
+}
+
+/// Evaluates nodes of a plan for the rows of a batch.
+pub(super) struct Exec<'e> {
+    pub(super) plan: &'e Plan,
+    pub(super) facts: &'e Facts,
+    pub(super) batch: &'e mut Batch,
+}
+
+impl Exec<'_> {
+    /// The value of a computed node in a row.
+    #[inline]
+    fn word(&self, id: NodeId, row: usize) -> Word {
+        self.batch.at(self.plan.sources[id as usize], row)
+    }
+
+    /// The rows of `need` where a computed boolean node is true, and where it is known.
+    #[inline]
+    pub(super) fn truth(&self, id: NodeId, need: u64) -> (u64, u64) {
+        let idx = id as usize;
+        match self.plan.sources[idx] {
+            Source::Lit(word) if word.tag == BOOL => (if word.bits != 0 { need } else { 0 }, need),
+            Source::Lit(_) | Source::Subject => (0, 0),
+            Source::Column(_) | Source::Masks(_) => {
+                (self.batch.truths[idx] & need, self.batch.knowns[idx] & need)
+            }
+        }
+    }
+
+    /// The rows of `need` where a computed node is known.
+    #[inline]
+    fn known(&self, id: NodeId, need: u64) -> u64 {
+        match self.plan.sources[id as usize] {
+            Source::Lit(_) | Source::Subject => need,
+            Source::Column(_) | Source::Masks(_) => self.batch.knowns[id as usize] & need,
+        }
+    }
+
+    /// The value of a node in a row, computing it for that row if needed.
+    pub(super) fn value(&mut self, id: NodeId, row: usize) -> Option<Value> {
+        self.ensure(id, 1 << row);
+        self.word(id, row).value()
+    }
+
+    fn set_masks(&mut self, id: NodeId, todo: u64, truths: u64, knowns: u64) {
+        let idx = id as usize;
+        self.batch.truths[idx] = (self.batch.truths[idx] & !todo) | (truths & todo);
+        self.batch.knowns[idx] = (self.batch.knowns[idx] & !todo) | (knowns & todo);
+    }
+
+    /// Fills a node's column in the rows of `todo`, row by row, and its masks: where it is
+    /// known, and for a boolean node, where it is true.
+    fn fill(&mut self, id: NodeId, todo: u64, mut each: impl FnMut(&Batch, usize) -> Word) {
+        let start = self.plan.column[id as usize] as usize * BATCH;
+        let batch = &*self.batch;
+        let column = &batch.columns[start..start + BATCH];
+        let (mut truths, mut knowns) = (0, 0);
+        let mut one = |row: usize| {
+            let word = each(batch, row);
+            column[row].set(word);
+            knowns |= u64::from(word.tag != GIVE_UP) << row;
+            truths |= (u64::from(word.tag == BOOL) & word.bits) << row;
+        };
+        rows(todo).for_each(&mut one);
+        self.set_masks(id, todo, truths, knowns);
+    }
+
+    /// Sets a mask node in the rows of `todo`, row by row: `each` gives `None` to give up.
+    fn fill_masks(&mut self, id: NodeId, todo: u64, mut each: impl FnMut(&Batch, usize) -> Option<bool>) {
+        let (mut truths, mut knowns) = (0, 0);
+        let batch = &*self.batch;
+        let mut one = |row: usize| {
+            if let Some(value) = each(batch, row) {
+                knowns |= 1 << row;
+                truths |= u64::from(value) << row;
+            }
+        };
+        rows(todo).for_each(&mut one);
+        self.set_masks(id, todo, truths, knowns);
+    }
+
+    /// Computes a node in the rows of `need` where it is not yet computed, evaluating only
+    /// what a row-by-row evaluation would: `and`, `or` and `if` short-circuit per row.
+    #[inline]
+    pub(super) fn ensure(&mut self, id: NodeId, need: u64) {
+        let todo = need & !self.batch.computed[id as usize];
+        if todo != 0 {
+            self.compute(id, todo);
+        }
+    }
+
+    /// Computes a node in the rows of `todo`.
+    #[inline(never)]
+    fn compute(&mut self, id: NodeId, todo: u64) {
+        let idx = id as usize;
+        self.batch.computed[idx] |= todo;
+        let plan = self.plan;
+        let facts = self.facts;
+        let src = |id: NodeId| plan.sources[id as usize];
+        match &plan.nodes[idx] {
+            Node::Lit(_) | Node::Subject => {}
+            Node::Field { base, record, field } => {
+                let base = *base;
+                self.ensure(base, todo);
+                let (cells, width) = match &plan.tables[record.idx()] {
+                    Some((cells, width)) => (&cells[..], *width),
+                    None => (&[][..], 0),
+                };
+                let field = *field as usize;
+                let read = |row: u64| {
+                    cells
+                        .get(row as usize * width + field)
+                        .copied()
+                        .unwrap_or(Word::GIVE_UP)
+                };
+                match src(base) {
+                    // A field of the subject, the commonest case, read without dispatching on the
+                    // base for each row.
+                    Source::Subject => self.fill(id, todo, |b, row| read(u64::from(b.subject(row)))),
+                    base => self.fill(id, todo, |b, row| {
+                        let base = b.at(base, row);
+                        if base.tag != RECORD {
+                            return Word::GIVE_UP;
+                        }
+                        read(base.bits)
+                    }),
+                }
+            }
+            Node::Not(inner) => {
+                self.ensure(*inner, todo);
+                let (truths, knowns) = self.truth(*inner, todo);
+                self.set_masks(id, todo, !truths & knowns, knowns);
+            }
+            Node::IsSome(inner) | Node::IsNone(inner) => {
+                let some = matches!(plan.nodes[idx], Node::IsSome(_));
+                let inner = *inner;
+                self.ensure(inner, todo);
+                let inner = src(inner);
+                self.fill_masks(id, todo, |b, row| match b.at(inner, row).tag {
+                    GIVE_UP => None,
+                    tag => Some((tag != NONE) == some),
+                });
+            }
+            Node::And(left, right) | Node::Or(left, right) => {
+                // `and` settles on a false left, `or` on a true one; the right is evaluated
+                // only in the other rows.
+                let settles_on = matches!(plan.nodes[idx], Node::Or(..));
+                let (left, right) = (*left, *right);
+                self.ensure(left, todo);
+                let (left_true, left_known) = self.truth(left, todo);
+                let settled = left_known & if settles_on { left_true } else { !left_true };
+                let rest = left_known & !settled;
+                self.ensure(right, rest);
+                let (right_true, right_known) = self.truth(right, rest);
+                let truths = if settles_on {
+                    settled | right_true
+                } else {
+                    right_true
+                };
+                self.set_masks(id, todo, truths, settled | right_known);
+            }
+            Node::Compare(op, left, right) => {
+                let (op, left, right) = (*op, *left, *right);
+                self.ensure(left, todo);
+                self.ensure(right, todo);
+                match (src(left), src(right)) {
+                    (left, Source::Lit(right)) => {
+                        self.fill_masks(id, todo, |b, row| compare(op, b.at(left, row), right));
+                    }
+                    (left, right) => {
+                        self.fill_masks(id, todo, |b, row| compare(op, b.at(left, row), b.at(right, row)));
+                    }
+                }
+            }
+            Node::In {
+                element,
+                set,
+                negated,
+                is_set,
+            } => {
+                let (element, set, negated, is_set) = (*element, *set, *negated, *is_set);
+                self.ensure(element, todo);
+                self.ensure(set, todo);
+                let const_seqs = &plan.const_seqs;
+                self.fill_masks(id, todo, |b, row| {
+                    let set = b.at(src(set), row);
+                    if set.tag != SEQ {
+                        return None;
+                    }
+                    let elements = known_seq(facts, const_seqs, set.bits)?;
+                    contains(elements, b.at(src(element), row), is_set).map(|found| found != negated)
+                });
+            }
+            Node::Neg(inner) => {
+                let inner = *inner;
+                self.ensure(inner, todo);
+                self.fill(id, todo, |b, row| {
+                    let word = b.at(src(inner), row);
+                    match (word.tag, (word.bits as i64).checked_neg()) {
+                        (INT, Some(negated)) => Word::new(INT, negated as u64),
+                        _ => Word::GIVE_UP,
+                    }
+                });
+            }
+            Node::Arith(op, left, right) => {
+                let (op, left, right) = (*op, *left, *right);
+                self.ensure(left, todo);
+                self.ensure(right, todo);
+                self.fill(id, todo, |b, row| {
+                    let (left, right) = (b.at(src(left), row), b.at(src(right), row));
+                    if left.tag != INT || right.tag != INT {
+                        return Word::GIVE_UP;
+                    }
+                    let (left, right) = (left.bits as i64, right.bits as i64);
+                    match op {
+                        ArithOp::Add => left.checked_add(right),
+                        ArithOp::Sub => left.checked_sub(right),
+                        ArithOp::Mul => left.checked_mul(right),
+                    }
+                    .map_or(Word::GIVE_UP, |value| Word::new(INT, value as u64))
+                });
+            }
+            Node::Builtin(builtin, args) => {
+                let builtin = *builtin;
+                for arg in args {
+                    self.ensure(*arg, todo);
+                }
+                let const_seqs = &plan.const_seqs;
+                self.fill(id, todo, |b, row| {
+                    let first = args.first().and_then(|arg| b.at(src(*arg), row).value());
+                    let second = args.get(1).and_then(|arg| b.at(src(*arg), row).value());
+                    builtin_value(builtin, first, second, |id| known_seq(facts, const_seqs, id))
+                        .map_or(Word::GIVE_UP, Word::of)
+                });
+            }
+            Node::Call { args, body, boolean } => {
+                let mut known = todo;
+                for arg in args {
+                    self.ensure(*arg, known);
+                    known &= self.known(*arg, known);
+                }
+                let body = *body;
+                self.ensure(body, known);
+                if *boolean {
+                    let (truths, knowns) = self.truth(body, known);
+                    self.set_masks(id, todo, truths, knowns);
+                } else {
+                    let body = src(body);
+                    self.fill(id, todo, |b, row| {
+                        if known & (1 << row) == 0 {
+                            Word::GIVE_UP
+                        } else {
+                            b.at(body, row)
+                        }
+                    });
+                }
+            }
+            Node::If(condition, then, otherwise) => {
+                let (condition, then, otherwise) = (*condition, *then, *otherwise);
+                self.ensure(condition, todo);
+                let (truths, knowns) = self.truth(condition, todo);
+                self.ensure(then, knowns & truths);
+                self.ensure(otherwise, knowns & !truths);
+                self.fill(id, todo, |b, row| {
+                    let bit = 1u64 << row;
+                    if knowns & bit == 0 {
+                        Word::GIVE_UP
+                    } else if truths & bit != 0 {
+                        b.at(src(then), row)
+                    } else {
+                        b.at(src(otherwise), row)
+                    }
+                });
+            }
         }
     }
 }
 
-/// A condition or function body compiled to nested closures: the fast path without walking the
-/// tree. Each closure reads the evaluator's facts and constants and a frame of locals.
-pub(super) type Code = Box<dyn Fn(&Evaluator<'_>, &mut Frame) -> Option<Value> + Send + Sync>;
-
-/// The subject being decided and the locals of the fast path.
-#[derive(Debug, Default)]
-pub(super) struct Frame {
-    pub(super) subject: u32,
-    pub(super) locals: Vec<Value>,
-    pub(super) base: usize,
+/// The value of a builtin on known arguments; `None` to give up.
+fn builtin_value<'s>(
+    builtin: Builtin,
+    first: Option<Value>,
+    second: Option<Value>,
+    seq: impl Fn(u64) -> Option<&'s [Value]>,
+) -> Option<Value> {
+    match (builtin, first?, second) {
+        (Builtin::Size, Value::Seq(id), _) => {
+            seq(u64::from(id.0)).map(|elements| Value::Int(elements.len() as i64))
+        }
+        (Builtin::Year, Value::Date(date), _) => Some(Value::Int(i64::from(date.year()))),
+        (Builtin::DaysBetween, Value::Date(from), Some(Value::Date(to))) => {
+            Some(Value::Int(i64::from(to.0) - i64::from(from.0)))
+        }
+        (Builtin::AddDays, Value::Date(date), Some(Value::Int(days))) => i32::try_from(days)
+            .ok()
+            .and_then(|days| date.0.checked_add(days))
+            .map(Date)
+            .filter(|date| (1..=9999).contains(&date.year()))
+            .map(Value::Date),
+        _ => None,
+    }
 }
 
-/// Compiles the conditions of every eligible rule, and the bodies of the functions they call.
-pub(super) fn compile_program(program: &Program, eligible: &[bool]) -> (Vec<Vec<Code>>, Vec<Option<Code>>) {
-    let functions: Vec<Option<Code>> = program
-        .functions
-        .iter()
-        .map(|function| compile(program, &function.body))
-        .collect();
-    let rules = program
-        .rules
-        .iter()
-        .zip(eligible)
-        .map(|(rule, eligible)| {
-            if !eligible {
-                return Vec::new();
-            }
-            let compiled: Option<Vec<Code>> = rule
-                .conditions
-                .iter()
-                .map(|condition| compile(program, &condition.expr))
-                .collect();
-            compiled.unwrap_or_default()
-        })
-        .collect();
-    (rules, functions)
+/// The elements of a set or list of the facts or the constants (the fast path builds none).
+fn known_seq<'s>(facts: &'s Facts, const_seqs: &'s [Box<[Value]>], id: u64) -> Option<&'s [Value]> {
+    let id = u32::try_from(id).ok()?;
+    let idx = (id & INDEX_MASK) as usize;
+    match id >> ARENA_SHIFT {
+        ARENA_FACTS => facts.seqs.get(idx).map(|seq| &seq[..]),
+        ARENA_CONSTS => const_seqs.get(idx).map(|seq| &seq[..]),
+        _ => None,
+    }
 }
 
-/// Compiles an expression the fast path handles; `None` for one it does not.
-fn compile(program: &Program, expr: &Expr) -> Option<Code> {
-    Some(match &expr.kind {
-        ExprKind::Literal(value) => {
-            let value = *value;
-            Box::new(move |_, _| Some(value))
-        }
-        ExprKind::Subject => Box::new(|_, frame| Some(Value::Record(frame.subject))),
-        ExprKind::Local(slot) => {
-            let slot = *slot as usize;
-            Box::new(move |_, frame| Some(frame.locals[frame.base + slot]))
-        }
-        ExprKind::Const(id) => {
-            let idx = id.idx();
-            Box::new(move |ev, _| ev.consts[idx].as_ref().ok().copied())
-        }
-        ExprKind::KeyRef(id) => {
-            let idx = id.idx();
-            Box::new(move |ev, _| Some(Value::Record(ev.facts.key_refs[idx])))
-        }
-        ExprKind::Field { base, record, field } => {
-            let (record, field) = (*record, *field);
-            if matches!(base.kind, ExprKind::Subject) {
-                Box::new(move |ev, frame| ev.facts.cell(record, frame.subject, field))
+/// Whether a known value other than a set is among the elements of a set or list; `None` to give up.
+fn contains(elements: &[Value], element: Word, is_set: bool) -> Option<bool> {
+    match element.tag {
+        GIVE_UP | SEQ => None,
+        NONE => Some(false),
+        _ => {
+            let value = element.value()?;
+            Some(if is_set {
+                elements.binary_search(&value).is_ok()
             } else {
-                let base = compile(program, base)?;
-                Box::new(move |ev, frame| match base(ev, frame)? {
-                    Value::Record(row) => ev.facts.cell(record, row, field),
-                    _ => None,
-                })
-            }
-        }
-        ExprKind::Call(id, args) => {
-            let idx = id.idx();
-            let n_locals = program.functions[idx].n_locals as usize;
-            let args: Vec<Code> = args
-                .iter()
-                .map(|arg| compile(program, arg))
-                .collect::<Option<_>>()?;
-            Box::new(move |ev, frame| {
-                let body = ev.fast_functions[idx].as_ref()?;
-                let new_base = frame.locals.len();
-                frame.locals.resize(new_base + n_locals, Value::None);
-                for (slot, arg) in args.iter().enumerate() {
-                    match arg(ev, frame) {
-                        Some(value) => frame.locals[new_base + slot] = value,
-                        None => {
-                            frame.locals.truncate(new_base);
-                            return None;
-                        }
-                    }
-                }
-                let saved = std::mem::replace(&mut frame.base, new_base);
-                let result = body(ev, frame);
-                frame.base = saved;
-                frame.locals.truncate(new_base);
-                result
+                elements.contains(&value)
             })
         }
-        ExprKind::Builtin(builtin, args) => {
-            let builtin = *builtin;
-            let args: Vec<Code> = args
-                .iter()
-                .map(|arg| compile(program, arg))
-                .collect::<Option<_>>()?;
-            Box::new(move |ev, frame| {
-                let first = args.first().and_then(|arg| arg(ev, frame));
-                let second = args.get(1).and_then(|arg| arg(ev, frame));
-                match (builtin, first, second) {
-                    (Builtin::Size, Some(Value::Seq(id)), _) => {
-                        Some(Value::Int(ev.known_seq(id)?.len() as i64))
-                    }
-                    (Builtin::Year, Some(Value::Date(date)), _) => Some(Value::Int(i64::from(date.year()))),
-                    (Builtin::DaysBetween, Some(Value::Date(from)), Some(Value::Date(to))) => {
-                        Some(Value::Int(i64::from(to.0) - i64::from(from.0)))
-                    }
-                    (Builtin::AddDays, Some(Value::Date(date)), Some(Value::Int(days))) => {
-                        i32::try_from(days)
-                            .ok()
-                            .and_then(|days| date.0.checked_add(days))
-                            .map(Date)
-                            .filter(|date| (1..=9999).contains(&date.year()))
-                            .map(Value::Date)
-                    }
-                    _ => None,
-                }
-            })
-        }
-        ExprKind::Not(inner) => {
-            let inner = compile(program, inner)?;
-            Box::new(move |ev, frame| match inner(ev, frame)? {
-                Value::Bool(value) => Some(Value::Bool(!value)),
-                _ => None,
-            })
-        }
-        ExprKind::Neg(inner) => {
-            let inner = compile(program, inner)?;
-            Box::new(move |ev, frame| match inner(ev, frame)? {
-                Value::Int(value) => value.checked_neg().map(Value::Int),
-                _ => None,
-            })
-        }
-        ExprKind::IsSome(inner) => {
-            let inner = compile(program, inner)?;
-            Box::new(move |ev, frame| Some(Value::Bool(inner(ev, frame)? != Value::None)))
-        }
-        ExprKind::IsNone(inner) => {
-            let inner = compile(program, inner)?;
-            Box::new(move |ev, frame| Some(Value::Bool(inner(ev, frame)? == Value::None)))
-        }
-        ExprKind::And(left, right) => {
-            let (left, right) = (compile(program, left)?, compile(program, right)?);
-            Box::new(move |ev, frame| match left(ev, frame)? {
-                Value::Bool(false) => Some(Value::Bool(false)),
-                Value::Bool(true) => right(ev, frame),
-                _ => None,
-            })
-        }
-        ExprKind::Or(left, right) => {
-            let (left, right) = (compile(program, left)?, compile(program, right)?);
-            Box::new(move |ev, frame| match left(ev, frame)? {
-                Value::Bool(true) => Some(Value::Bool(true)),
-                Value::Bool(false) => right(ev, frame),
-                _ => None,
-            })
-        }
-        ExprKind::Compare(op, left, right) => {
-            let op = *op;
-            let left = compile(program, left)?;
-            if let ExprKind::Literal(constant) = right.kind
-                && !matches!(constant, Value::Seq(_))
-            {
-                return Some(Box::new(move |ev, frame| {
-                    let value = left(ev, frame)?;
-                    if matches!(value, Value::Seq(_)) {
-                        return None;
-                    }
-                    Some(Value::Bool(compare(op, value, constant)))
-                }));
-            }
-            let right = compile(program, right)?;
-            Box::new(move |ev, frame| {
-                let (left, right) = (left(ev, frame)?, right(ev, frame)?);
-                if matches!(left, Value::Seq(_)) || matches!(right, Value::Seq(_)) {
-                    return None;
-                }
-                Some(Value::Bool(compare(op, left, right)))
-            })
-        }
-        ExprKind::In {
-            element,
-            set,
-            negated,
-        } => {
-            let negated = *negated;
-            let is_set = matches!(program.types.get(set.ty), Type::Set(_));
-            let (element, set) = (compile(program, element)?, compile(program, set)?);
-            Box::new(move |ev, frame| {
-                let element = element(ev, frame)?;
-                let Value::Seq(id) = set(ev, frame)? else {
-                    return None;
-                };
-                if matches!(element, Value::Seq(_)) {
-                    return None;
-                }
-                let elements = ev.known_seq(id)?;
-                let found = if element == Value::None {
-                    false
-                } else if is_set {
-                    elements.binary_search(&element).is_ok()
-                } else {
-                    elements.contains(&element)
-                };
-                Some(Value::Bool(found != negated))
-            })
-        }
-        ExprKind::Arith(op, left, right) => {
-            let op = *op;
-            let (left, right) = (compile(program, left)?, compile(program, right)?);
-            Box::new(move |ev, frame| {
-                let (Value::Int(left), Value::Int(right)) = (left(ev, frame)?, right(ev, frame)?) else {
-                    return None;
-                };
-                match op {
-                    ArithOp::Add => left.checked_add(right),
-                    ArithOp::Sub => left.checked_sub(right),
-                    ArithOp::Mul => left.checked_mul(right),
-                }
-                .map(Value::Int)
-            })
-        }
-        ExprKind::If(condition, then, otherwise) => {
-            let condition = compile(program, condition)?;
-            let (then, otherwise) = (compile(program, then)?, compile(program, otherwise)?);
-            Box::new(move |ev, frame| match condition(ev, frame)? {
-                Value::Bool(true) => then(ev, frame),
-                Value::Bool(false) => otherwise(ev, frame),
-                _ => None,
-            })
-        }
-        ExprKind::SetLiteral(_)
-        | ExprKind::SetOp(..)
-        | ExprKind::Subset(..)
-        | ExprKind::Quantified { .. } => {
-            return None;
-        }
-    })
+    }
 }
 
-/// A comparison of two known values of one type (sets excluded).
-fn compare(op: CompareOp, left: Value, right: Value) -> bool {
+/// A comparison of two known values of one type (sets excluded): equal values are equal words,
+/// and only integers and dates are ordered. `None` to give up.
+fn compare(op: CompareOp, left: Word, right: Word) -> Option<bool> {
+    if left.tag == GIVE_UP || right.tag == GIVE_UP || left.tag == SEQ || right.tag == SEQ {
+        return None;
+    }
+    let ordered = left.tag == right.tag && matches!(left.tag, INT | DATE);
+    let (a, b) = (left.bits as i64, right.bits as i64);
     match op {
-        CompareOp::Eq => left == right,
-        CompareOp::Ne => left != right,
-        CompareOp::Lt => left < right,
-        CompareOp::Le => left <= right,
-        CompareOp::Gt => left > right,
-        CompareOp::Ge => left >= right,
+        CompareOp::Eq => Some(left == right),
+        CompareOp::Ne => Some(left != right),
+        _ if !ordered => None,
+        CompareOp::Lt => Some(a < b),
+        CompareOp::Le => Some(a <= b),
+        CompareOp::Gt => Some(a > b),
+        CompareOp::Ge => Some(a >= b),
     }
 }
