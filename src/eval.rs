@@ -6,6 +6,7 @@ pub mod limits;
 mod messages;
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 pub use limits::Limits;
 
@@ -104,10 +105,26 @@ pub enum RuleStatus {
 pub struct PartTrace {
     /// The part's truth, `unless` already applied.
     pub truth: Truth,
-    /// For a comparison or membership test, the operands' values as text (`unknown` for a missing fact).
-    pub operands: Option<(String, String)>,
+    /// For a comparison or membership test, the operands' values.
+    pub operands: Option<(Operand, Operand)>,
     /// The missing facts behind an unknown part.
     pub missing: Vec<FactRef>,
+}
+
+/// One operand of a comparison or membership test, as a derivation records it: a value, shown
+/// as text only when the derivation is printed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Operand {
+    /// A known value; a set or list is one of the facts'.
+    Value(Value),
+    /// A set or list of the policy's own (a constant, or built in the decision): its elements.
+    Elements(Arc<[Value]>),
+    /// A value shown as text when it was recorded (a set of sets the policy built).
+    Text(String),
+    /// A missing fact.
+    Unknown,
+    /// Evaluation failed.
+    Error,
 }
 
 /// How one rule was evaluated for one decision.
@@ -238,6 +255,7 @@ pub struct Scratch {
     batch: fast::Batch,
     decision: Decision,
     rule_rows: Vec<u64>,
+    applied_rows: Vec<u64>,
     active_rows: Vec<(RuleId, u64)>,
     applies: Vec<Result<bool, Missing>>,
     active: Vec<Option<Result<bool, Missing>>>,
@@ -261,7 +279,7 @@ pub struct Evaluator<'a> {
     facts: &'a Facts,
     options: Options,
     consts: Vec<Result<Value, Missing>>,
-    const_seqs: Vec<Box<[Value]>>,
+    const_seqs: Vec<Arc<[Value]>>,
     subject_record: RecordId,
     any_dated: bool,
     /// The rules lowered for the fast path.
@@ -345,7 +363,7 @@ impl<'a> Evaluator<'a> {
             .into_iter()
             .map(|element| self.persist(element, scratch))
             .collect();
-        self.const_seqs.push(elements.into_boxed_slice());
+        self.const_seqs.push(elements.into());
         Value::Seq(seq_id(ARENA_CONSTS, self.const_seqs.len() - 1))
     }
 
@@ -407,7 +425,8 @@ impl<'a> Evaluator<'a> {
         subjects: &[u32],
         mut each: impl FnMut(u32, Result<&Decision, Diagnostic>),
     ) {
-        if self.options.explain {
+        let explain = self.options.explain;
+        if explain && !self.plan.complete {
             for subject in subjects {
                 match self.decide_full(scratch, *subject) {
                     Ok(decision) => each(*subject, Ok(&decision)),
@@ -422,6 +441,11 @@ impl<'a> Evaluator<'a> {
         for chunk in subjects.chunks(fast::BATCH) {
             batch.start(&self.plan, chunk);
             let flags = self.run_batch(scratch, &mut batch, &mut active);
+            let exec = fast::Exec {
+                plan: &self.plan,
+                facts: self.facts,
+                batch: &mut batch,
+            };
             for (row, subject) in chunk.iter().enumerate() {
                 let bit = 1u64 << row;
                 if flags.give_up & bit != 0 {
@@ -435,8 +459,10 @@ impl<'a> Evaluator<'a> {
                 decision.deciding.clear();
                 decision.obligations.clear();
                 decision.missing.clear();
-                decision.law_date = batch.law_dates[row];
-                decision.trace = None;
+                decision.law_date = exec.batch.law_dates[row];
+                if !explain {
+                    decision.trace = None;
+                }
                 let (verdict, deciding_deny) = if flags.deny & bit != 0 {
                     (Verdict::Deny, true)
                 } else if flags.permit & bit != 0 {
@@ -463,12 +489,95 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                 }
+                if explain {
+                    self.explain_fast(
+                        &exec,
+                        row,
+                        &scratch.applied_rows,
+                        &scratch.rule_rows,
+                        &mut decision,
+                    );
+                }
                 each(*subject, Ok(&decision));
             }
         }
         scratch.batch = batch;
         scratch.decision = decision;
         scratch.active_rows = active;
+    }
+
+    /// Records the derivation of a decision made on the fast path, from the values its batch
+    /// computed: the same statuses, parts and operands the full evaluator records.
+    fn explain_fast(
+        &self,
+        exec: &fast::Exec<'_>,
+        row: usize,
+        applied: &[u64],
+        active: &[u64],
+        decision: &mut Decision,
+    ) {
+        let bit = 1u64 << row;
+        let program = self.program;
+        let mut trace = decision.trace.take().unwrap_or_default();
+        trace.rules.truncate(program.rules.len());
+        for (idx, rule) in program.rules.iter().enumerate() {
+            let rule_id = RuleId(idx as u32);
+            if trace.rules.len() == idx {
+                trace.rules.push(RuleTrace {
+                    rule: rule_id,
+                    status: RuleStatus::NotInForce,
+                    parts: Vec::new(),
+                });
+            }
+            let entry = &mut trace.rules[idx];
+            entry.rule = rule_id;
+            entry.parts.clear();
+            if decision.law_date.is_some_and(|date| !rule.in_force(date)) {
+                entry.status = RuleStatus::NotInForce;
+                continue;
+            }
+            let mut first_false = 0;
+            let conditions = self.plan.rule_conditions(rule_id).unwrap_or_default();
+            for (part, ((node, negated), condition)) in conditions.iter().zip(&rule.conditions).enumerate() {
+                let (truths, _) = exec.truth(*node, bit);
+                let holds = (truths != 0) != *negated;
+                let operands = match condition.expr.kind {
+                    ExprKind::Compare(..) | ExprKind::In { .. } | ExprKind::Subset(..) => {
+                        exec.operands(*node, row)
+                    }
+                    _ => None,
+                };
+                entry.parts.push(PartTrace {
+                    truth: if holds { Truth::True } else { Truth::False },
+                    operands,
+                    missing: Vec::new(),
+                });
+                if !holds {
+                    first_false = part;
+                    break;
+                }
+            }
+            entry.status = if decision.deciding.contains(&rule_id) {
+                RuleStatus::Decided
+            } else if active[idx] & bit != 0 {
+                RuleStatus::Overridden
+            } else if applied[idx] & bit != 0 {
+                let defeaters: Vec<RuleId> = rule
+                    .defeated_by
+                    .iter()
+                    .filter(|exception| active[exception.idx()] & bit != 0)
+                    .copied()
+                    .collect();
+                if defeaters.is_empty() {
+                    RuleStatus::Unknown
+                } else {
+                    RuleStatus::Defeated(defeaters)
+                }
+            } else {
+                RuleStatus::NotApplied(first_false)
+            };
+        }
+        decision.trace = Some(trace);
     }
 
     /// Runs the rules over a batch on the fast path: which rows deny, permit, and which the full
@@ -504,6 +613,9 @@ impl<'a> Evaluator<'a> {
         let mut rule_rows = std::mem::take(&mut scratch.rule_rows);
         rule_rows.clear();
         rule_rows.resize(self.program.rules.len(), 0);
+        let mut applied_rows = std::mem::take(&mut scratch.applied_rows);
+        applied_rows.clear();
+        applied_rows.resize(self.program.rules.len(), 0);
         for step in &plan.steps {
             let mut alive = all & !flags.give_up;
             if step.effective.is_some() || step.until.is_some() {
@@ -547,6 +659,7 @@ impl<'a> Evaluator<'a> {
                     }
                 }
             }
+            applied_rows[step.rule.idx()] = alive;
             let defeaters = &plan.defeaters[step.defeaters.start as usize..step.defeaters.end as usize];
             for defeater in defeaters {
                 alive &= !rule_rows[defeater.idx()];
@@ -566,6 +679,7 @@ impl<'a> Evaluator<'a> {
             }
         }
         scratch.rule_rows = rule_rows;
+        scratch.applied_rows = applied_rows;
         flags
     }
 
@@ -943,8 +1057,8 @@ impl<'e, 'a> Run<'e, 'a> {
         self.evaluator.program.types.get(id)
     }
 
-    /// Evaluates a condition and, for a comparison or membership test, shows its operands.
-    fn eval_explained(&mut self, expr: &Expr) -> (Eval, Option<(String, String)>) {
+    /// Evaluates a condition and, for a comparison or membership test, records its operands.
+    fn eval_explained(&mut self, expr: &Expr) -> (Eval, Option<(Operand, Operand)>) {
         let (left, right) = match &expr.kind {
             ExprKind::Compare(_, left, right) | ExprKind::Subset(left, right) => (left, right),
             ExprKind::In { element, set, .. } => (element, set),
@@ -952,22 +1066,37 @@ impl<'e, 'a> Run<'e, 'a> {
         };
         let left_value = self.eval(left);
         let right_value = self.eval(right);
-        let shown = (self.show(&left_value, left.ty), self.show(&right_value, right.ty));
+        let shown = (
+            self.operand(&left_value, left.ty),
+            self.operand(&right_value, right.ty),
+        );
         // The result comes from the same evaluator; operands are evaluated again only in explain mode.
         (self.eval(expr), Some(shown))
     }
 
-    fn show(&self, value: &Eval, ty: TypeId) -> String {
+    fn operand(&self, value: &Eval, ty: TypeId) -> Operand {
+        let of_facts = |id: SeqId| id.0 >> ARENA_SHIFT == ARENA_FACTS;
         match value {
-            Ok(value) => crate::report::show_value(
-                self.evaluator.program,
-                self.evaluator.facts,
-                &|id| self.seq(id).to_vec(),
-                *value,
-                ty,
-            ),
-            Err(Flow::Unknown(_)) => "unknown".into(),
-            Err(Flow::Error(_)) => "error".into(),
+            Ok(Value::Seq(id)) if !of_facts(*id) => {
+                let elements = self.seq(*id);
+                if elements
+                    .iter()
+                    .any(|element| matches!(element, Value::Seq(inner) if !of_facts(*inner)))
+                {
+                    Operand::Text(crate::report::show_value(
+                        self.evaluator.program,
+                        self.evaluator.facts,
+                        &|id| self.seq(id).to_vec(),
+                        Value::Seq(*id),
+                        ty,
+                    ))
+                } else {
+                    Operand::Elements(elements.into())
+                }
+            }
+            Ok(value) => Operand::Value(*value),
+            Err(Flow::Unknown(_)) => Operand::Unknown,
+            Err(Flow::Error(_)) => Operand::Error,
         }
     }
 

@@ -3,12 +3,39 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::check::ir::{Program, RecordId, Type, TypeId};
+use crate::check::ir::{Condition, ExprKind, Program, RecordId, Type, TypeId};
 use crate::diagnostic::Diagnostic;
-use crate::eval::{Decision, FactRef, RuleStatus, Trace, Truth, Verdict};
+use crate::eval::{Decision, FactRef, Operand, PartTrace, RuleStatus, Trace, Truth, Verdict};
 use crate::facts::Facts;
 use crate::source::SourceMap;
 use crate::value::{SeqId, Value};
+
+/// The elements of a set or list of type `ty`, as text: a set's sorted, in braces, a list's in order, in brackets.
+fn show_elements(
+    program: &Program,
+    facts: &Facts,
+    seq: &dyn Fn(SeqId) -> Vec<Value>,
+    elements: &[Value],
+    ty: TypeId,
+) -> String {
+    let ty_kind = program.types.get(program.types.strip_optional(ty));
+    let element_ty = match ty_kind {
+        Type::Set(inner) | Type::List(inner) => inner,
+        _ => ty,
+    };
+    let mut shown: Vec<String> = elements
+        .iter()
+        .map(|element| show_value(program, facts, seq, *element, element_ty))
+        .collect();
+    if matches!(ty_kind, Type::Set(_)) {
+        shown.sort();
+    }
+    if matches!(ty_kind, Type::List(_)) {
+        format!("[{}]", shown.join(", "))
+    } else {
+        format!("{{{}}}", shown.join(", "))
+    }
+}
 
 /// A value as Pol writes it: `true`, `42`, `"text"`, `2023-12-22`, `rescue`, `Country["US"]`, `{a, b}`, `none`.
 pub fn show_value(
@@ -33,24 +60,7 @@ pub fn show_value(
             Type::Record(id) => record_label(program, facts, id, row),
             _ => format!("record {row}"),
         },
-        Value::Seq(id) => {
-            let element_ty = match ty_kind {
-                Type::Set(inner) | Type::List(inner) => inner,
-                _ => ty,
-            };
-            let mut elements: Vec<String> = seq(id)
-                .into_iter()
-                .map(|element| show_value(program, facts, seq, element, element_ty))
-                .collect();
-            if matches!(ty_kind, Type::Set(_)) {
-                elements.sort();
-            }
-            if matches!(ty_kind, Type::List(_)) {
-                format!("[{}]", elements.join(", "))
-            } else {
-                format!("{{{}}}", elements.join(", "))
-            }
-        }
+        Value::Seq(id) => show_elements(program, facts, seq, &seq(id), ty),
     }
 }
 
@@ -215,6 +225,37 @@ fn status_text(program: &Program, status: &RuleStatus) -> String {
     }
 }
 
+/// The operands a part recorded, as text, typed by the condition's operand expressions.
+fn show_operands(
+    program: &Program,
+    facts: &Facts,
+    condition: &Condition,
+    part: &PartTrace,
+) -> Option<(String, String)> {
+    let (left, right) = part.operands.as_ref()?;
+    let (left_ty, right_ty) = match &condition.expr.kind {
+        ExprKind::Compare(_, left, right) | ExprKind::Subset(left, right) => (left.ty, right.ty),
+        ExprKind::In { element, set, .. } => (element.ty, set.ty),
+        _ => return None,
+    };
+    Some((
+        show_operand(program, facts, left, left_ty),
+        show_operand(program, facts, right, right_ty),
+    ))
+}
+
+/// One recorded operand as text.
+pub fn show_operand(program: &Program, facts: &Facts, operand: &Operand, ty: TypeId) -> String {
+    let seq = |id: SeqId| facts.seq(id).to_vec();
+    match operand {
+        Operand::Value(value) => show_value(program, facts, &seq, *value, ty),
+        Operand::Elements(elements) => show_elements(program, facts, &seq, elements, ty),
+        Operand::Text(text) => text.clone(),
+        Operand::Unknown => "unknown".into(),
+        Operand::Error => "error".into(),
+    }
+}
+
 /// The derivation of a decision: every rule's status with the value of each condition part.
 pub fn trace_text(
     program: &Program,
@@ -239,7 +280,7 @@ pub fn trace_text(
                 "      {keyword} {text}: {}",
                 part_truth(part.truth, condition.negated)
             ));
-            if let Some((left, right)) = &part.operands {
+            if let Some((left, right)) = show_operands(program, facts, condition, part) {
                 out.push_str(&format!(" ({left} vs {right})"));
             }
             if !part.missing.is_empty() {
@@ -365,7 +406,7 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
                         "text": one_line(sources.snippet(condition.span)),
                         "value": part_truth(part.truth, condition.negated),
                         "holds": part.truth.as_str(),
-                        "operands": part.operands.as_ref().map(|(left, right)| json!([left, right])),
+                        "operands": show_operands(program, facts, condition, part).map(|(left, right)| json!([left, right])),
                         "missing": part.missing.iter().map(|fact| fact_path_at(program, facts, *fact, offset)).collect::<Vec<_>>(),
                     })
                 })

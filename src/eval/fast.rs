@@ -8,8 +8,9 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::{ARENA_CONSTS, ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Limits};
+use super::{ARENA_CONSTS, ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Limits, Operand};
 use crate::check::ir::{ArithOp, Builtin, CompareOp, Expr, ExprKind, FnId, Program, RecordId, RuleId, Type};
 use crate::facts::Facts;
 use crate::syntax::ast::Effect;
@@ -395,6 +396,10 @@ pub(super) struct Plan {
     n_columns: usize,
     /// The rules in decision order.
     pub(super) steps: Vec<Step>,
+    /// Per rule: its step.
+    step_of_rule: Vec<u32>,
+    /// Whether every rule is compiled.
+    pub(super) complete: bool,
     /// Conditions of the steps, flat: the node and whether it is an `unless`.
     conditions: Vec<(NodeId, bool)>,
     /// Defeaters of the steps, flat.
@@ -406,7 +411,7 @@ pub(super) struct Plan {
     /// Whether the default decision denies.
     pub(super) default_deny: bool,
     /// The sets and lists of the constants.
-    const_seqs: Box<[Box<[Value]>]>,
+    const_seqs: Box<[Arc<[Value]>]>,
     /// Per record type whose fields the rules read: its cells as words, and its row width.
     tables: Vec<Option<(Box<[Word]>, usize)>>,
 }
@@ -418,7 +423,7 @@ pub(super) fn compile(
     program: &Program,
     facts: &Facts,
     consts: &[Result<Value, super::Missing>],
-    const_seqs: &[Box<[Value]>],
+    const_seqs: &[Arc<[Value]>],
     limits: &Limits,
 ) -> Plan {
     let eligible = eligible_rules(program, limits);
@@ -535,7 +540,13 @@ pub(super) fn compile(
             }
         })
         .collect();
+    let mut step_of_rule = vec![0; steps.len()];
+    for (idx, step) in steps.iter().enumerate() {
+        step_of_rule[step.rule.idx()] = idx as u32;
+    }
     Plan {
+        complete: steps.iter().all(|step| step.conditions.is_some()),
+        step_of_rule,
         always_computed,
         tables,
         sources,
@@ -560,6 +571,11 @@ pub(super) fn compile(
 }
 
 impl Plan {
+    /// The conditions of a rule compiled, if they are.
+    pub(super) fn rule_conditions(&self, rule: RuleId) -> Option<&[(NodeId, bool)]> {
+        self.conditions(&self.steps[*self.step_of_rule.get(rule.idx())? as usize])
+    }
+
     /// The conditions of a step compiled, if it is.
     pub(super) fn conditions(&self, step: &Step) -> Option<&[(NodeId, bool)]> {
         let range = step.conditions.as_ref()?;
@@ -665,6 +681,32 @@ impl Exec<'_> {
             Source::Column(_) | Source::Masks(_) => {
                 (self.batch.truths[idx] & need, self.batch.knowns[idx] & need)
             }
+        }
+    }
+
+    /// The operands of a comparison or membership node in a row, as a derivation records them.
+    pub(super) fn operands(&self, id: NodeId, row: usize) -> Option<(Operand, Operand)> {
+        let (left, right) = match &self.plan.nodes[id as usize] {
+            Node::Compare(_, left, right) => (*left, *right),
+            Node::In { element, set, .. } => (*element, *set),
+            _ => return None,
+        };
+        Some((self.operand(left, row), self.operand(right, row)))
+    }
+
+    fn operand(&self, id: NodeId, row: usize) -> Operand {
+        let word = self.word(id, row);
+        match word.value() {
+            Some(Value::Seq(_)) if (word.bits >> ARENA_SHIFT) as u32 != ARENA_FACTS => {
+                // Only the constants' sets reach here: the fast path builds none.
+                let idx = (word.bits & u64::from(INDEX_MASK)) as usize;
+                self.plan
+                    .const_seqs
+                    .get(idx)
+                    .map_or(Operand::Unknown, |elements| Operand::Elements(elements.clone()))
+            }
+            Some(value) => Operand::Value(value),
+            None => Operand::Unknown,
         }
     }
 
@@ -943,7 +985,7 @@ fn builtin_value<'s>(
 }
 
 /// The elements of a set or list of the facts or the constants (the fast path builds none).
-fn known_seq<'s>(facts: &'s Facts, const_seqs: &'s [Box<[Value]>], id: u64) -> Option<&'s [Value]> {
+fn known_seq<'s>(facts: &'s Facts, const_seqs: &'s [Arc<[Value]>], id: u64) -> Option<&'s [Value]> {
     let id = u32::try_from(id).ok()?;
     let idx = (id & INDEX_MASK) as usize;
     match id >> ARENA_SHIFT {
