@@ -147,7 +147,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::WHITESPACE => "a space",
         Rule::COMMENT => "a comment",
         Rule::keyword => "a reserved word",
-        Rule::ident | Rule::ident_char | Rule::name | Rule::named_type => "a name",
+        Rule::ident | Rule::ident_char | Rule::named | Rule::named_type => "a name",
         Rule::date => "a date (YYYY-MM-DD)",
         Rule::int | Rule::position => "a number",
         Rule::string | Rule::string_inner | Rule::string_char => "a string in double quotes",
@@ -246,25 +246,6 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::fact_path => "a fact path such as `Country[\"UA\"].in_combat`",
         Rule::expr | Rule::expr_no_colon | Rule::primary | Rule::literal => "an expression",
         Rule::infix_op | Rule::prefix_op | Rule::postfix_op => "an operator",
-        Rule::or_op => "`or`",
-        Rule::and_op => "`and`",
-        Rule::eq_op => "`==`",
-        Rule::ne_op => "`!=`",
-        Rule::le_op => "`<=`",
-        Rule::ge_op => "`>=`",
-        Rule::lt_op => "`<`",
-        Rule::gt_op => "`>`",
-        Rule::not_in_op => "`not in`",
-        Rule::in_op => "`in`",
-        Rule::subset_op => "`subset`",
-        Rule::union_op => "`union`",
-        Rule::without_op => "`without`",
-        Rule::add_op => "`+`",
-        Rule::sub_op => "`-`",
-        Rule::intersect_op => "`intersect`",
-        Rule::mul_op => "`*`",
-        Rule::not_op => "`not`",
-        Rule::neg_op => "`-`",
         Rule::field_op => "`.`",
         Rule::is_some_op => "`is some`",
         Rule::is_none_op => "`is none`",
@@ -729,6 +710,8 @@ fn wants_from_tokens(tokens: &[Tried], continues_word: bool) -> Vec<Want> {
     let mut wants = Vec::new();
     for token in tokens {
         let want = match token {
+            // Whitespace is written as ranges in the grammar; like the literals below, never worth saying.
+            Tried::Range(start, _) if is_whitespace(*start) => continue,
             Tried::Literal(token) if token == "_" && continues_word => continue,
             Tried::Range(..) if continues_word => continue,
             Tried::Literal(token) => match token.as_str() {
@@ -827,10 +810,9 @@ fn wants_from_rules(rules: &[Rule]) -> Vec<Want> {
             | Rule::set_literal
             | Rule::key_ref
             | Rule::call
-            | Rule::name
+            | Rule::named
             | Rule::paren
-            | Rule::not_op
-            | Rule::neg_op
+            | Rule::prefix_op
                 if expression =>
             {
                 Want::Expression
@@ -842,7 +824,7 @@ fn wants_from_rules(rules: &[Rule]) -> Vec<Want> {
             _ if clauses > 1 && CLAUSE_WORDS.contains(name) => Want::Clause,
             _ if OPERATOR_TOKENS.contains(name)
                 || describe(*rule) == "an operator"
-                || matches!(rule, Rule::not_in_op | Rule::is_some_op | Rule::is_none_op) =>
+                || matches!(rule, Rule::is_some_op | Rule::is_none_op) =>
             {
                 Want::Operator
             }
