@@ -150,7 +150,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::ident | Rule::ident_char | Rule::named | Rule::named_type => "a name",
         Rule::date => "a date (YYYY-MM-DD)",
         Rule::int | Rule::position => "a number",
-        Rule::string | Rule::string_inner | Rule::string_char => "a string in double quotes",
+        Rule::string | Rule::string_char => "a string in double quotes",
         Rule::kw_policy => "`policy`",
         Rule::kw_module => "`module`",
         Rule::kw_source => "`source`",

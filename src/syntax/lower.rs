@@ -1139,11 +1139,10 @@ fn lower_date(ctx: &Ctx, pair: Pair<'_, Rule>) -> Date {
 /// without changing their value. Write `\n` for a real line break.
 fn lower_string(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
     let span = ctx.span(&pair);
-    let mut cursor = Cursor::new(pair);
-    let inner = cursor.expect(Rule::string_inner);
-    cursor.finish();
-    let offset = inner.as_span().start();
-    let raw = inner.as_str();
+    // The text between the quotes.
+    let offset = pair.as_span().start() + 1;
+    let quoted = pair.as_str();
+    let raw = &quoted[1..quoted.len() - 1];
     let mut value = String::with_capacity(raw.len());
     // How many characters at the end of `value` are raw spaces or tabs (or a fold),
     // which a following line break swallows.
