@@ -56,6 +56,48 @@ pub(super) const RESERVED: &[&str] = &[
     "subset",
 ];
 
+/// Whether a word is one of [`RESERVED`]; a `match` is faster than a search of the list,
+/// and the pre-scan asks for every word of the text.
+pub(super) fn is_reserved(word: &str) -> bool {
+    matches!(
+        word,
+        "policy"
+            | "module"
+            | "use"
+            | "enum"
+            | "record"
+            | "let"
+            | "fn"
+            | "obligation"
+            | "decide"
+            | "default"
+            | "rule"
+            | "permit"
+            | "deny"
+            | "test"
+            | "expect"
+            | "and"
+            | "or"
+            | "not"
+            | "in"
+            | "is"
+            | "some"
+            | "none"
+            | "unknown"
+            | "any"
+            | "all"
+            | "if"
+            | "then"
+            | "else"
+            | "true"
+            | "false"
+            | "union"
+            | "intersect"
+            | "without"
+            | "subset"
+    )
+}
+
 /// Words that start a top-level declaration (plus `source`, which may follow the header).
 const DECLARATION_WORDS: &[&str] = &[
     "use",
@@ -111,16 +153,25 @@ const OPERATOR_TOKENS: &[&str] = &[
 /// Tokens that only an expression can start with (a prefix operator, a literal, a bracket).
 const EXPRESSION_START_WORDS: &[&str] = &["if", "any", "all", "true", "false", "none"];
 
-/// Parses a whole module into its `module` pair, or returns the one syntax error.
+/// Parses a whole module into its `module` pair and the tokens of its comments, or
+/// returns the one syntax error.
 ///
 /// Before pest runs, a lexical pre-scan bounds the nesting of the text so that pest,
-/// which recurses once per nesting level, can never exhaust the stack.
-pub(super) fn parse_tree(text: &str, id: SourceId, max_nesting: usize) -> Result<Pair<'_, Rule>, Diagnostic> {
-    check_nesting(text, id, max_nesting)?;
+/// which recurses once per nesting level, can never exhaust the stack; the same scan
+/// finds the comments, which the grammar skips.
+pub(super) fn parse_tree(
+    text: &str,
+    id: SourceId,
+    max_nesting: usize,
+) -> Result<(Pair<'_, Rule>, Vec<Token>), Diagnostic> {
+    let comments = check_nesting(text, id, max_nesting)?;
     match PolParser::parse(Rule::module, text) {
-        Ok(mut pairs) => Ok(pairs
-            .next()
-            .expect("a successful parse of `module` yields one `module` pair")),
+        Ok(mut pairs) => Ok((
+            pairs
+                .next()
+                .expect("a successful parse of `module` yields one `module` pair"),
+            comments,
+        )),
         Err(error) => {
             // pest's detailed attempts (the tokens it expected) make parsing about twice as
             // slow, so they are turned on only once a text fails, and the failing text is parsed
@@ -532,18 +583,25 @@ const CONTINUING_WORDS: &[&str] = &[
 /// counting. Prefix operators count too (`not` until the next `and` or `or`, `-` until
 /// its operand ends): pest repeats them without recursing, but the Pratt parser nests
 /// them, and rejecting them here is faster than letting pest read them all first.
-fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<(), Diagnostic> {
+///
+/// Returns the comment tokens of the text, in order.
+fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<Vec<Token>, Diagnostic> {
     let mut nesting = Nesting {
         frames: vec![Frame::default()],
         depth: 0,
     };
+    let mut comments = Vec::new();
     let mut after_operand = false;
     let mut previous_word = "";
     for token in Lexer::new(text) {
         let slice = &text[token.start..token.end];
         let mut word = "";
         match token.kind {
-            TokenKind::Comment | TokenKind::Other => continue,
+            TokenKind::Comment => {
+                comments.push(token);
+                continue;
+            }
+            TokenKind::Other => continue,
             TokenKind::String { .. } => {
                 if after_operand {
                     nesting.end_expression();
@@ -569,7 +627,7 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<(), Dia
                     nesting.depth += 1;
                 }
                 after_operand =
-                    !RESERVED.contains(&word) || ["true", "false", "none", "some", "unknown"].contains(&word);
+                    !is_reserved(word) || ["true", "false", "none", "some", "unknown"].contains(&word);
             }
             TokenKind::Punct => match slice {
                 "(" | "[" | "{" => {
@@ -619,7 +677,7 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<(), Dia
             ));
         }
     }
-    Ok(())
+    Ok(comments)
 }
 
 // ---------------------------------------------------------------- syntax errors

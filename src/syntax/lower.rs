@@ -26,14 +26,15 @@ pub(crate) fn parse_module(
     max_nesting: usize,
 ) -> Result<Module, Vec<Diagnostic>> {
     let text = &sources.get(id).text;
-    let pair = grammar::parse_tree(text, id, max_nesting).map_err(|diagnostic| vec![diagnostic])?;
+    let (pair, comments) =
+        grammar::parse_tree(text, id, max_nesting).map_err(|diagnostic| vec![diagnostic])?;
     let ctx = Ctx {
         id,
         max_nesting,
         diagnostics: RefCell::new(Vec::new()),
         failed: Cell::new(false),
     };
-    let module = lower_module(&ctx, pair, text);
+    let module = lower_module(&ctx, pair, text, &comments);
     let diagnostics = ctx.diagnostics.into_inner();
     match module {
         Ok(module) if diagnostics.is_empty() => Ok(module),
@@ -155,7 +156,7 @@ impl<'i> Cursor<'i> {
 
 // ---------------------------------------------------------------- modules
 
-fn lower_module(ctx: &Ctx, pair: Pair<'_, Rule>, text: &str) -> Lowered<Module> {
+fn lower_module(ctx: &Ctx, pair: Pair<'_, Rule>, text: &str, comments: &[grammar::Token]) -> Lowered<Module> {
     let span = Span::new(ctx.id, 0, text.len());
     let mut cursor = Cursor::new(pair);
     let header = lower_header(ctx, cursor.expect(Rule::header));
@@ -167,7 +168,7 @@ fn lower_module(ctx: &Ctx, pair: Pair<'_, Rule>, text: &str) -> Lowered<Module> 
         }
     }
     cursor.finish();
-    let comments: Vec<Comment> = super::collect_comments(text, ctx.id);
+    let comments: Vec<Comment> = super::comments(text, ctx.id, comments);
     Ok(Module {
         header,
         items,

@@ -735,6 +735,16 @@ fn keyword_glued_to_a_name_is_a_name() {
 }
 
 #[test]
+fn the_reserved_word_test_knows_exactly_the_reserved_words() {
+    for word in super::grammar::RESERVED {
+        assert!(super::grammar::is_reserved(word), "`{word}`");
+    }
+    for word in ["when", "t", "item", "policyx", "Policy", "", "an", "o"] {
+        assert!(!super::grammar::is_reserved(word), "`{word}`");
+    }
+}
+
+#[test]
 fn reserved_words_cannot_be_names_and_clause_words_can() {
     for word in super::grammar::RESERVED {
         let (_, result) = parse_text(&format!("policy \"p\"\nlet {word} = 1"), DEFAULT_MAX_NESTING);
