@@ -30,13 +30,14 @@ pub fn parse_with_limit(
     lower::parse_module(sources, id, max_nesting)
 }
 
-/// Every comment of a text, in source order, with its text after `//`.
+/// The comments of a text, in source order, with their text after `//`, from the comment
+/// tokens of its lexical scan.
 ///
-/// The grammar skips comments, so they are found by a separate lexical scan that
-/// steps over string literals (a `//` inside a string is not a comment).
-fn collect_comments(text: &str, id: SourceId) -> Vec<ast::Comment> {
-    grammar::Lexer::new(text)
-        .filter(|token| token.kind == grammar::TokenKind::Comment)
+/// The grammar skips comments, so they are found by the lexical pre-scan, which steps
+/// over string literals (a `//` inside a string is not a comment).
+fn comments(text: &str, id: SourceId, tokens: &[grammar::Token]) -> Vec<ast::Comment> {
+    tokens
+        .iter()
         .map(|token| ast::Comment {
             text: text[token.start + 2..token.end].to_owned(),
             span: Span::new(id, token.start, token.end),

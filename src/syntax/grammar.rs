@@ -56,6 +56,48 @@ pub(super) const RESERVED: &[&str] = &[
     "subset",
 ];
 
+/// Whether a word is one of [`RESERVED`]; a `match` is faster than a search of the list,
+/// and the pre-scan asks for every word of the text.
+pub(super) fn is_reserved(word: &str) -> bool {
+    matches!(
+        word,
+        "policy"
+            | "module"
+            | "use"
+            | "enum"
+            | "record"
+            | "let"
+            | "fn"
+            | "obligation"
+            | "decide"
+            | "default"
+            | "rule"
+            | "permit"
+            | "deny"
+            | "test"
+            | "expect"
+            | "and"
+            | "or"
+            | "not"
+            | "in"
+            | "is"
+            | "some"
+            | "none"
+            | "unknown"
+            | "any"
+            | "all"
+            | "if"
+            | "then"
+            | "else"
+            | "true"
+            | "false"
+            | "union"
+            | "intersect"
+            | "without"
+            | "subset"
+    )
+}
+
 /// Words that start a top-level declaration (plus `source`, which may follow the header).
 const DECLARATION_WORDS: &[&str] = &[
     "use",
@@ -111,16 +153,25 @@ const OPERATOR_TOKENS: &[&str] = &[
 /// Tokens that only an expression can start with (a prefix operator, a literal, a bracket).
 const EXPRESSION_START_WORDS: &[&str] = &["if", "any", "all", "true", "false", "none"];
 
-/// Parses a whole module into its `module` pair, or returns the one syntax error.
+/// Parses a whole module into its `module` pair and the tokens of its comments, or
+/// returns the one syntax error.
 ///
 /// Before pest runs, a lexical pre-scan bounds the nesting of the text so that pest,
-/// which recurses once per nesting level, can never exhaust the stack.
-pub(super) fn parse_tree(text: &str, id: SourceId, max_nesting: usize) -> Result<Pair<'_, Rule>, Diagnostic> {
-    check_nesting(text, id, max_nesting)?;
+/// which recurses once per nesting level, can never exhaust the stack; the same scan
+/// finds the comments, which the grammar skips.
+pub(super) fn parse_tree(
+    text: &str,
+    id: SourceId,
+    max_nesting: usize,
+) -> Result<(Pair<'_, Rule>, Vec<Token>), Diagnostic> {
+    let comments = check_nesting(text, id, max_nesting)?;
     match PolParser::parse(Rule::module, text) {
-        Ok(mut pairs) => Ok(pairs
-            .next()
-            .expect("a successful parse of `module` yields one `module` pair")),
+        Ok(mut pairs) => Ok((
+            pairs
+                .next()
+                .expect("a successful parse of `module` yields one `module` pair"),
+            comments,
+        )),
         Err(error) => {
             // pest's detailed attempts (the tokens it expected) make parsing about twice as
             // slow, so they are turned on only once a text fails, and the failing text is parsed
@@ -147,10 +198,10 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::WHITESPACE => "a space",
         Rule::COMMENT => "a comment",
         Rule::keyword => "a reserved word",
-        Rule::ident | Rule::ident_char | Rule::name | Rule::named_type => "a name",
+        Rule::ident | Rule::ident_char | Rule::named | Rule::named_type => "a name",
         Rule::date => "a date (YYYY-MM-DD)",
         Rule::int | Rule::position => "a number",
-        Rule::string | Rule::string_inner | Rule::string_char => "a string in double quotes",
+        Rule::string | Rule::string_char => "a string in double quotes",
         Rule::kw_policy => "`policy`",
         Rule::kw_module => "`module`",
         Rule::kw_source => "`source`",
@@ -246,25 +297,6 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::fact_path => "a fact path such as `Country[\"UA\"].in_combat`",
         Rule::expr | Rule::expr_no_colon | Rule::primary | Rule::literal => "an expression",
         Rule::infix_op | Rule::prefix_op | Rule::postfix_op => "an operator",
-        Rule::or_op => "`or`",
-        Rule::and_op => "`and`",
-        Rule::eq_op => "`==`",
-        Rule::ne_op => "`!=`",
-        Rule::le_op => "`<=`",
-        Rule::ge_op => "`>=`",
-        Rule::lt_op => "`<`",
-        Rule::gt_op => "`>`",
-        Rule::not_in_op => "`not in`",
-        Rule::in_op => "`in`",
-        Rule::subset_op => "`subset`",
-        Rule::union_op => "`union`",
-        Rule::without_op => "`without`",
-        Rule::add_op => "`+`",
-        Rule::sub_op => "`-`",
-        Rule::intersect_op => "`intersect`",
-        Rule::mul_op => "`*`",
-        Rule::not_op => "`not`",
-        Rule::neg_op => "`-`",
         Rule::field_op => "`.`",
         Rule::is_some_op => "`is some`",
         Rule::is_none_op => "`is none`",
@@ -551,18 +583,25 @@ const CONTINUING_WORDS: &[&str] = &[
 /// counting. Prefix operators count too (`not` until the next `and` or `or`, `-` until
 /// its operand ends): pest repeats them without recursing, but the Pratt parser nests
 /// them, and rejecting them here is faster than letting pest read them all first.
-fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<(), Diagnostic> {
+///
+/// Returns the comment tokens of the text, in order.
+fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<Vec<Token>, Diagnostic> {
     let mut nesting = Nesting {
         frames: vec![Frame::default()],
         depth: 0,
     };
+    let mut comments = Vec::new();
     let mut after_operand = false;
     let mut previous_word = "";
     for token in Lexer::new(text) {
         let slice = &text[token.start..token.end];
         let mut word = "";
         match token.kind {
-            TokenKind::Comment | TokenKind::Other => continue,
+            TokenKind::Comment => {
+                comments.push(token);
+                continue;
+            }
+            TokenKind::Other => continue,
             TokenKind::String { .. } => {
                 if after_operand {
                     nesting.end_expression();
@@ -588,7 +627,7 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<(), Dia
                     nesting.depth += 1;
                 }
                 after_operand =
-                    !RESERVED.contains(&word) || ["true", "false", "none", "some", "unknown"].contains(&word);
+                    !is_reserved(word) || ["true", "false", "none", "some", "unknown"].contains(&word);
             }
             TokenKind::Punct => match slice {
                 "(" | "[" | "{" => {
@@ -638,7 +677,7 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<(), Dia
             ));
         }
     }
-    Ok(())
+    Ok(comments)
 }
 
 // ---------------------------------------------------------------- syntax errors
@@ -729,6 +768,8 @@ fn wants_from_tokens(tokens: &[Tried], continues_word: bool) -> Vec<Want> {
     let mut wants = Vec::new();
     for token in tokens {
         let want = match token {
+            // Whitespace is written as ranges in the grammar; like the literals below, never worth saying.
+            Tried::Range(start, _) if is_whitespace(*start) => continue,
             Tried::Literal(token) if token == "_" && continues_word => continue,
             Tried::Range(..) if continues_word => continue,
             Tried::Literal(token) => match token.as_str() {
@@ -827,10 +868,9 @@ fn wants_from_rules(rules: &[Rule]) -> Vec<Want> {
             | Rule::set_literal
             | Rule::key_ref
             | Rule::call
-            | Rule::name
+            | Rule::named
             | Rule::paren
-            | Rule::not_op
-            | Rule::neg_op
+            | Rule::prefix_op
                 if expression =>
             {
                 Want::Expression
@@ -842,7 +882,7 @@ fn wants_from_rules(rules: &[Rule]) -> Vec<Want> {
             _ if clauses > 1 && CLAUSE_WORDS.contains(name) => Want::Clause,
             _ if OPERATOR_TOKENS.contains(name)
                 || describe(*rule) == "an operator"
-                || matches!(rule, Rule::not_in_op | Rule::is_some_op | Rule::is_none_op) =>
+                || matches!(rule, Rule::is_some_op | Rule::is_none_op) =>
             {
                 Want::Operator
             }

@@ -4,10 +4,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::iter::Peekable;
-use std::sync::LazyLock;
 
 use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::ast::{
     BinaryOp, Comment, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr, ExprKind,
@@ -28,14 +26,15 @@ pub(crate) fn parse_module(
     max_nesting: usize,
 ) -> Result<Module, Vec<Diagnostic>> {
     let text = &sources.get(id).text;
-    let pair = grammar::parse_tree(text, id, max_nesting).map_err(|diagnostic| vec![diagnostic])?;
+    let (pair, comments) =
+        grammar::parse_tree(text, id, max_nesting).map_err(|diagnostic| vec![diagnostic])?;
     let ctx = Ctx {
         id,
         max_nesting,
         diagnostics: RefCell::new(Vec::new()),
         failed: Cell::new(false),
     };
-    let module = lower_module(&ctx, pair, text);
+    let module = lower_module(&ctx, pair, text, &comments);
     let diagnostics = ctx.diagnostics.into_inner();
     match module {
         Ok(module) if diagnostics.is_empty() => Ok(module),
@@ -157,7 +156,7 @@ impl<'i> Cursor<'i> {
 
 // ---------------------------------------------------------------- modules
 
-fn lower_module(ctx: &Ctx, pair: Pair<'_, Rule>, text: &str) -> Lowered<Module> {
+fn lower_module(ctx: &Ctx, pair: Pair<'_, Rule>, text: &str, comments: &[grammar::Token]) -> Lowered<Module> {
     let span = Span::new(ctx.id, 0, text.len());
     let mut cursor = Cursor::new(pair);
     let header = lower_header(ctx, cursor.expect(Rule::header));
@@ -169,7 +168,7 @@ fn lower_module(ctx: &Ctx, pair: Pair<'_, Rule>, text: &str) -> Lowered<Module> 
         }
     }
     cursor.finish();
-    let comments: Vec<Comment> = super::collect_comments(text, ctx.id);
+    let comments: Vec<Comment> = super::comments(text, ctx.id, comments);
     Ok(Module {
         header,
         items,
@@ -725,77 +724,72 @@ enum Fixity {
     Postfix,
 }
 
-/// Operator precedence, loosest first: the order of `infix_op` in `grammar/pol.pest`,
-/// with the prefix and postfix operators slotted in. Every level is left-associative.
-const PRECEDENCE: &[(Fixity, &[Rule])] = &[
-    (Fixity::Infix, &[Rule::or_op]),
-    (Fixity::Infix, &[Rule::and_op]),
-    (Fixity::Prefix, &[Rule::not_op]),
-    (
-        Fixity::Infix,
-        &[
-            Rule::eq_op,
-            Rule::ne_op,
-            Rule::le_op,
-            Rule::ge_op,
-            Rule::lt_op,
-            Rule::gt_op,
-            Rule::not_in_op,
-            Rule::in_op,
-            Rule::subset_op,
-        ],
-    ),
-    (
-        Fixity::Infix,
-        &[Rule::union_op, Rule::without_op, Rule::add_op, Rule::sub_op],
-    ),
-    (Fixity::Infix, &[Rule::intersect_op, Rule::mul_op]),
-    (Fixity::Prefix, &[Rule::neg_op]),
-    (
-        Fixity::Postfix,
-        &[Rule::field_op, Rule::is_some_op, Rule::is_none_op],
-    ),
-];
+/// Binding powers, loosest first: the levels of `infix_op` in `grammar/pol.pest`, with
+/// the prefix and postfix operators slotted in. Every infix level is left-associative.
+const OR: usize = 10;
+const AND: usize = 20;
+const NOT: usize = 30;
+const COMPARE: usize = 40;
+const ADD: usize = 50;
+const MUL: usize = 60;
+const NEG: usize = 70;
+const POSTFIX: usize = 80;
 
-/// The Pratt parser built from [`PRECEDENCE`].
-static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
-    PRECEDENCE
-        .iter()
-        .fold(PrattParser::new(), |pratt, (fixity, rules)| {
-            let op = rules
-                .iter()
-                .map(|rule| match fixity {
-                    Fixity::Prefix => Op::prefix(*rule),
-                    Fixity::Infix => Op::infix(*rule, Assoc::Left),
-                    Fixity::Postfix => Op::postfix(*rule),
-                })
-                .reduce(|left, right| left | right)
-                .expect("a precedence level has at least one operator");
-            pratt.op(op)
-        })
-});
-
-/// An operator's fixity and binding power (higher binds tighter), as the Pratt parser sees it.
-fn operator(rule: Rule) -> Option<(Fixity, usize)> {
-    PRECEDENCE
-        .iter()
-        .enumerate()
-        .find(|(_, (_, rules))| rules.contains(&rule))
-        .map(|(level, (fixity, _))| (*fixity, (level + 1) * 10))
+/// An infix operator from its text (`infix_op` is one token), with its binding power.
+fn infix(text: &str) -> (BinaryOp, usize) {
+    match text.as_bytes() {
+        b"or" => (BinaryOp::Or, OR),
+        b"and" => (BinaryOp::And, AND),
+        b"==" => (BinaryOp::Eq, COMPARE),
+        b"!=" => (BinaryOp::Ne, COMPARE),
+        b"<=" => (BinaryOp::Le, COMPARE),
+        b">=" => (BinaryOp::Ge, COMPARE),
+        b"<" => (BinaryOp::Lt, COMPARE),
+        b">" => (BinaryOp::Gt, COMPARE),
+        b"in" => (BinaryOp::In, COMPARE),
+        b"subset" => (BinaryOp::Subset, COMPARE),
+        b"union" => (BinaryOp::Union, ADD),
+        b"without" => (BinaryOp::Without, ADD),
+        b"+" => (BinaryOp::Add, ADD),
+        b"-" => (BinaryOp::Sub, ADD),
+        b"intersect" => (BinaryOp::Intersect, MUL),
+        b"*" => (BinaryOp::Mul, MUL),
+        // `not in`, with any spaces or comments between its words.
+        [b'n', b'o', b't', ..] => (BinaryOp::NotIn, COMPARE),
+        _ => unreachable!("infix_op: `{text}` is not an infix operator"),
+    }
 }
 
-/// The depth of Pratt recursion at each primary of one flat `expr`, or a fatal error
-/// where it would pass the limit.
+/// An operator's fixity and binding power (higher binds tighter), or `None` for an
+/// operand or the call arguments or key that follow a name.
+fn operator(pair: &Pair<'_, Rule>) -> Option<(Fixity, usize)> {
+    match pair.as_rule() {
+        Rule::prefix_op if pair.as_str() == "-" => Some((Fixity::Prefix, NEG)),
+        Rule::prefix_op => Some((Fixity::Prefix, NOT)),
+        Rule::infix_op => Some((Fixity::Infix, infix(pair.as_str()).1)),
+        Rule::field_op | Rule::is_some_op | Rule::is_none_op => Some((Fixity::Postfix, POSTFIX)),
+        _ => None,
+    }
+}
+
+/// Whether a child of `expr` continues the operand before it: a name's call arguments or key.
+fn is_suffix(pair: &Pair<'_, Rule>) -> bool {
+    matches!(pair.as_rule(), Rule::call | Rule::key_ref)
+}
+
+/// The depth of recursion at each operand of one flat `expr`, or a fatal error where
+/// it would pass the limit.
 ///
-/// The Pratt parser recurses once per prefix operator and once per infix operator whose
-/// right side binds tighter; `x == not y == not z …` nests without bound. This replays
-/// its descent with an explicit stack (the binding powers of the open calls, as in pest's
-/// `expr`, `nud` and `led`) before it runs, so its real recursion stays bounded.
-fn pratt_depths(ctx: &Ctx, pairs: &[Pair<'_, Rule>], depth: usize) -> Lowered<Vec<usize>> {
+/// Climbing recurses once per prefix operator and once per infix operator whose right
+/// side binds tighter; `x == not y == not z …` nests without bound. This replays its
+/// descent with an explicit stack (the binding powers of the open calls, as in
+/// [`Climb::expr`], [`Climb::nud`] and [`Climb::led`]) before it runs, so its real
+/// recursion stays bounded.
+fn climb_depths(ctx: &Ctx, pairs: Pairs<'_, Rule>, depth: usize) -> Lowered<Vec<usize>> {
     let mut open = vec![0];
     let mut depths = Vec::new();
     for pair in pairs {
-        match operator(pair.as_rule()) {
+        match operator(&pair) {
             Some((Fixity::Prefix, power)) => open.push(power - 1),
             Some((fixity, power)) => {
                 while open.last().is_some_and(|top| *top >= power) {
@@ -805,10 +799,11 @@ fn pratt_depths(ctx: &Ctx, pairs: &[Pair<'_, Rule>], depth: usize) -> Lowered<Ve
                     open.push(power);
                 }
             }
+            None if is_suffix(&pair) => continue,
             None => depths.push(depth + open.len() - 1),
         }
         if depth + open.len() > ctx.max_nesting {
-            return Err(ctx.fatal(messages::nesting_too_deep(ctx.max_nesting, ctx.span(pair))));
+            return Err(ctx.fatal(messages::nesting_too_deep(ctx.max_nesting, ctx.span(&pair))));
         }
     }
     Ok(depths)
@@ -816,51 +811,114 @@ fn pratt_depths(ctx: &Ctx, pairs: &[Pair<'_, Rule>], depth: usize) -> Lowered<Ve
 
 /// Lowers an expression whose root sits `depth` levels down its tree.
 fn lower_expr(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
-    let mut pairs = pair.into_inner();
-    // An operand alone (a bracket's content, a branch, an argument) skips the Pratt
-    // parser: deep nesting then costs fewer stack frames per level.
-    if pairs.len() == 1 {
-        let primary = pairs.next().expect("an `expr` has an operand");
-        return lower_primary(ctx, primary, depth);
+    let pairs = pair.into_inner();
+    let mut peek = pairs.clone().peekable();
+    let first = peek.next().expect("an `expr` has an operand");
+    // An operand alone (a bracket's content, a branch, an argument) skips climbing:
+    // deep nesting then costs fewer stack frames per level.
+    if operator(&first).is_none() {
+        let suffix = peek.next_if(is_suffix);
+        if peek.peek().is_none() {
+            return lower_operand(ctx, first, suffix, depth);
+        }
     }
-    lower_operators(ctx, pairs.collect(), depth)
+    let depths = climb_depths(ctx, pairs.clone(), depth)?;
+    let mut climb = Climb {
+        ctx,
+        pairs: pairs.peekable(),
+        depths,
+        next_operand: 0,
+        depth,
+    };
+    climb.expr(0)
 }
 
-/// Lowers an expression with operators through the Pratt parser.
-fn lower_operators(ctx: &Ctx, pairs: Vec<Pair<'_, Rule>>, depth: usize) -> Lowered<Tall> {
-    let depths = pratt_depths(ctx, &pairs, depth)?;
-    let next_primary = Cell::new(0);
-    PRATT
-        .map_primary(|primary| {
-            if ctx.failed.get() {
-                return Err(Fatal);
+/// Precedence climbing over the children of one `expr` (a Pratt parser).
+///
+/// Nodes are built in the order of the tree's post-order, operands left to right.
+struct Climb<'c, 'i> {
+    ctx: &'c Ctx,
+    pairs: Peekable<Pairs<'i, Rule>>,
+    /// The depth of each operand, from [`climb_depths`].
+    depths: Vec<usize>,
+    next_operand: usize,
+    /// The depth of the whole expression's root.
+    depth: usize,
+}
+
+impl Climb<'_, '_> {
+    /// An expression whose operators all bind tighter than `power`.
+    fn expr(&mut self, power: usize) -> Lowered<Tall> {
+        let mut left = self.nud()?;
+        while self
+            .pairs
+            .peek()
+            .and_then(operator)
+            .is_some_and(|(_, next)| power < next)
+        {
+            left = self.led(left)?;
+        }
+        Ok(left)
+    }
+
+    /// An operand, with the prefix operators before it.
+    fn nud(&mut self) -> Lowered<Tall> {
+        let pair = self
+            .pairs
+            .next()
+            .expect("an `expr` has an operand after each operator");
+        match pair.as_rule() {
+            Rule::prefix_op => {
+                let power = if pair.as_str() == "-" { NEG } else { NOT };
+                let operand = self.expr(power - 1)?;
+                lower_prefix(self.ctx, pair, operand, self.depth)
             }
-            let idx = next_primary.get();
-            next_primary.set(idx + 1);
-            lower_primary(ctx, primary, depths[idx])
-        })
-        .map_prefix(|op, operand| lower_prefix(ctx, op, operand?, depth))
-        .map_infix(|left, op, right| lower_infix(ctx, left?, op, right?, depth))
-        .map_postfix(|operand, op| lower_postfix(ctx, operand?, op, depth))
-        .parse(pairs.into_iter())
+            _ => {
+                let suffix = self.pairs.next_if(is_suffix);
+                let depth = self.depths[self.next_operand];
+                self.next_operand += 1;
+                lower_operand(self.ctx, pair, suffix, depth)
+            }
+        }
+    }
+
+    /// The operator after `left`, with its right side.
+    fn led(&mut self, left: Tall) -> Lowered<Tall> {
+        let pair = self.pairs.next().expect("the caller peeked an operator");
+        match pair.as_rule() {
+            Rule::infix_op => {
+                let (binary, power) = infix(pair.as_str());
+                let right = self.expr(power)?;
+                lower_infix(self.ctx, left, binary, &pair, right, self.depth)
+            }
+            _ => lower_postfix(self.ctx, left, pair, self.depth),
+        }
+    }
 }
 
 fn lower_prefix(ctx: &Ctx, op: Pair<'_, Rule>, operand: Tall, depth: usize) -> Lowered<Tall> {
     let at = ctx.span(&op);
     let span = at.to(operand.expr.span);
-    let kind = match op.as_rule() {
-        Rule::not_op => ExprKind::Not(operand.expr),
-        Rule::neg_op => ExprKind::Neg(operand.expr),
-        rule => unreachable!("expr: {rule:?} is not a prefix operator"),
+    let kind = if op.as_str() == "-" {
+        ExprKind::Neg(operand.expr)
+    } else {
+        ExprKind::Not(operand.expr)
     };
     ctx.node(kind, span, operand.height + 1, depth, at)
 }
 
-fn lower_infix(ctx: &Ctx, left: Tall, op: Pair<'_, Rule>, right: Tall, depth: usize) -> Lowered<Tall> {
-    let at = ctx.span(&op);
+fn lower_infix(
+    ctx: &Ctx,
+    left: Tall,
+    op: BinaryOp,
+    pair: &Pair<'_, Rule>,
+    right: Tall,
+    depth: usize,
+) -> Lowered<Tall> {
+    let at = ctx.span(pair);
     let height = left.height.max(right.height) + 1;
     let span = left.expr.span.to(right.expr.span);
-    let kind = ExprKind::Binary(lower_binary_op(op.as_rule()), left.expr, right.expr);
+    let kind = ExprKind::Binary(op, left.expr, right.expr);
     ctx.node(kind, span, height, depth, at)
 }
 
@@ -876,29 +934,6 @@ fn lower_postfix(ctx: &Ctx, operand: Tall, op: Pair<'_, Rule>, depth: usize) -> 
     ctx.node(kind, span, operand.height + 1, depth, at)
 }
 
-fn lower_binary_op(rule: Rule) -> BinaryOp {
-    match rule {
-        Rule::or_op => BinaryOp::Or,
-        Rule::and_op => BinaryOp::And,
-        Rule::eq_op => BinaryOp::Eq,
-        Rule::ne_op => BinaryOp::Ne,
-        Rule::le_op => BinaryOp::Le,
-        Rule::ge_op => BinaryOp::Ge,
-        Rule::lt_op => BinaryOp::Lt,
-        Rule::gt_op => BinaryOp::Gt,
-        Rule::not_in_op => BinaryOp::NotIn,
-        Rule::in_op => BinaryOp::In,
-        Rule::subset_op => BinaryOp::Subset,
-        Rule::union_op => BinaryOp::Union,
-        Rule::without_op => BinaryOp::Without,
-        Rule::add_op => BinaryOp::Add,
-        Rule::sub_op => BinaryOp::Sub,
-        Rule::intersect_op => BinaryOp::Intersect,
-        Rule::mul_op => BinaryOp::Mul,
-        rule => unreachable!("expr: {rule:?} is not an infix operator"),
-    }
-}
-
 fn lower_field_op(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
     let mut cursor = Cursor::new(pair);
     let field = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -906,30 +941,46 @@ fn lower_field_op(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
     field
 }
 
-/// Lowers one operand (`primary` is a silent rule: the pair is the operand itself).
+/// Lowers one operand (`primary` is a silent rule: the pair is the operand itself,
+/// and a name may be followed by its call arguments or key).
 ///
 /// Only the operands that hold expressions recurse; the others are lowered in
 /// [`lower_literal`], which keeps this function's frame small on the recursive path.
-fn lower_primary(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
-    match pair.as_rule() {
-        Rule::quantifier => lower_quantifier(ctx, pair, depth),
-        Rule::if_expr => lower_if_expr(ctx, pair, depth),
-        Rule::set_literal => lower_set_literal(ctx, pair, depth),
-        Rule::call => lower_call(ctx, pair, depth),
-        Rule::paren => lower_paren(ctx, pair, depth),
-        _ => lower_literal(ctx, pair, depth),
+fn lower_operand<'i>(
+    ctx: &Ctx,
+    pair: Pair<'i, Rule>,
+    suffix: Option<Pair<'i, Rule>>,
+    depth: usize,
+) -> Lowered<Tall> {
+    match (pair.as_rule(), suffix) {
+        (Rule::quantifier, _) => lower_quantifier(ctx, pair, depth),
+        (Rule::if_expr, _) => lower_if_expr(ctx, pair, depth),
+        (Rule::set_literal, _) => lower_set_literal(ctx, pair, depth),
+        (Rule::paren, _) => lower_paren(ctx, pair, depth),
+        (_, Some(call)) if call.as_rule() == Rule::call => lower_call(ctx, pair, call, depth),
+        (_, suffix) => lower_literal(ctx, pair, suffix, depth),
     }
 }
 
 /// Lowers an operand with no expression inside: a literal, a name or a key reference.
-fn lower_literal(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
-    let span = ctx.span(&pair);
+fn lower_literal(
+    ctx: &Ctx,
+    pair: Pair<'_, Rule>,
+    key: Option<Pair<'_, Rule>>,
+    depth: usize,
+) -> Lowered<Tall> {
+    let mut span = ctx.span(&pair);
     let kind = match pair.as_rule() {
-        Rule::key_ref => {
-            let (record, key) = lower_key_ref(ctx, pair);
-            ExprKind::KeyRef(record, key)
+        Rule::ident => {
+            let name = lower_ident(ctx, pair);
+            match key {
+                Some(key) => {
+                    span = span.to(ctx.span(&key));
+                    ExprKind::KeyRef(name, lower_key_ref(ctx, key))
+                }
+                None => ExprKind::Name(name),
+            }
         }
-        Rule::name => ExprKind::Name(lower_name(ctx, pair)),
         Rule::date => ExprKind::Date(lower_date(ctx, pair)),
         Rule::int => ExprKind::Int(lower_int(ctx, pair)),
         Rule::string => ExprKind::Text(lower_string(ctx, pair).value),
@@ -987,27 +1038,27 @@ fn lower_expr_array<const N: usize>(ctx: &Ctx, cursor: &mut Cursor<'_>, depth: u
 fn lower_set_literal(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
     let span = ctx.span(&pair);
     let at = Span::new(ctx.id, span.start as usize, span.start as usize + 1);
-    let mut cursor = Cursor::new(pair);
-    let (elements, height) = lower_exprs(ctx, cursor.many(Rule::expr), depth + 1)?;
-    cursor.finish();
+    let (elements, height) = lower_exprs(ctx, pair, depth + 1)?;
     ctx.node(ExprKind::Set(elements), span, height + 1, depth, at)
 }
 
-fn lower_call(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
-    let span = ctx.span(&pair);
-    let mut cursor = Cursor::new(pair);
-    let function = lower_ident(ctx, cursor.expect(Rule::ident));
+/// Lowers a call: the function's name and the `call` pair of its arguments.
+fn lower_call(ctx: &Ctx, name: Pair<'_, Rule>, call: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+    let function = lower_ident(ctx, name);
     let at = function.span;
-    let (args, height) = lower_exprs(ctx, cursor.many(Rule::expr), depth + 1)?;
-    cursor.finish();
+    let span = at.to(ctx.span(&call));
+    let (args, height) = lower_exprs(ctx, call, depth + 1)?;
     ctx.node(ExprKind::Call(function, args), span, height + 1, depth, at)
 }
 
-/// Lowers a list of expressions and returns the tallest height among them (0 if none).
-fn lower_exprs(ctx: &Ctx, pairs: Vec<Pair<'_, Rule>>, depth: usize) -> Lowered<(Vec<Expr>, usize)> {
+/// Lowers the children of a pair, all expressions, and returns the tallest height among
+/// them (0 if none).
+fn lower_exprs(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<(Vec<Expr>, usize)> {
+    let pairs = pair.into_inner();
     let mut exprs = Vec::with_capacity(pairs.len());
     let mut height = 0;
     for pair in pairs {
+        debug_assert_eq!(pair.as_rule(), Rule::expr);
         let tall = lower_expr(ctx, pair, depth)?;
         height = height.max(tall.height);
         exprs.push(*tall.expr);
@@ -1025,19 +1076,12 @@ fn lower_paren(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
     Ok(inner)
 }
 
-fn lower_key_ref(ctx: &Ctx, pair: Pair<'_, Rule>) -> (Ident, Text) {
+/// Lowers the key of a key reference, `["key"]`.
+fn lower_key_ref(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
     let mut cursor = Cursor::new(pair);
-    let record = lower_ident(ctx, cursor.expect(Rule::ident));
     let key = lower_string(ctx, cursor.expect(Rule::string));
     cursor.finish();
-    (record, key)
-}
-
-fn lower_name(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
-    let mut cursor = Cursor::new(pair);
-    let name = lower_ident(ctx, cursor.expect(Rule::ident));
-    cursor.finish();
-    name
+    key
 }
 
 // ---------------------------------------------------------------- tokens
@@ -1096,11 +1140,10 @@ fn lower_date(ctx: &Ctx, pair: Pair<'_, Rule>) -> Date {
 /// without changing their value. Write `\n` for a real line break.
 fn lower_string(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
     let span = ctx.span(&pair);
-    let mut cursor = Cursor::new(pair);
-    let inner = cursor.expect(Rule::string_inner);
-    cursor.finish();
-    let offset = inner.as_span().start();
-    let raw = inner.as_str();
+    // The text between the quotes.
+    let offset = pair.as_span().start() + 1;
+    let quoted = pair.as_str();
+    let raw = &quoted[1..quoted.len() - 1];
     let mut value = String::with_capacity(raw.len());
     // How many characters at the end of `value` are raw spaces or tabs (or a fold),
     // which a following line break swallows.

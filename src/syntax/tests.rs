@@ -325,6 +325,31 @@ fn comparisons_share_one_level() {
 }
 
 #[test]
+fn operator_words_end_at_a_word_boundary_and_not_in_may_be_split() {
+    check_expr("a not // a comment\n  in b", "(not in a b)");
+    check_expr("a not\n\tin b", "(not in a b)");
+    check_expr("orange or andy", "(or orange andy)");
+    check_expr("index in intersection", "(in index intersection)");
+    check_expr("notice and not inside", "(and notice (not inside))");
+    check_expr("a-b- -c", "(- (- a b) (neg c))");
+}
+
+#[test]
+fn a_call_and_a_key_reference_span_from_the_name_to_the_closing_bracket() {
+    let text = "policy \"p\"\nlet x = f (a, b) == Country [\"JP\"]\n";
+    let (sources, result) = parse_text(text, DEFAULT_MAX_NESTING);
+    let module = result.expect("parses");
+    let [Item::Let(decl)] = module.items.as_slice() else {
+        panic!("expected one `let`, got {:?}", module.items);
+    };
+    let ExprKind::Binary(_, call, key) = &decl.value.kind else {
+        panic!("expected a comparison, got {:?}", decl.value.kind);
+    };
+    assert_eq!(sources.snippet(call.span), "f (a, b)");
+    assert_eq!(sources.snippet(key.span), "Country [\"JP\"]");
+}
+
+#[test]
 fn arithmetic_and_set_operators_bind_tighter_than_comparisons() {
     check_expr("a < b + c", "(< a (+ b c))");
     check_expr("a in b union c", "(in a (union b c))");
@@ -732,6 +757,16 @@ fn keyword_glued_to_a_name_is_a_name() {
         "rulefoo",
         Some("to start a declaration, put a space after `rule`: `rule foo`"),
     );
+}
+
+#[test]
+fn the_reserved_word_test_knows_exactly_the_reserved_words() {
+    for word in super::grammar::RESERVED {
+        assert!(super::grammar::is_reserved(word), "`{word}`");
+    }
+    for word in ["when", "t", "item", "policyx", "Policy", "", "an", "o"] {
+        assert!(!super::grammar::is_reserved(word), "`{word}`");
+    }
 }
 
 #[test]
