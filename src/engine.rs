@@ -196,8 +196,7 @@ impl<'fs> Engine<'fs> {
             crate::diagnostic::sort(&mut diagnostics);
             return Err(diagnostics);
         }
-        let modules: Vec<ast::Module> = order.iter().map(|(_, module)| module.clone()).collect();
-        let ids = order.iter().map(|(id, _)| *id).collect();
+        let (ids, modules): (Vec<SourceId>, Vec<ast::Module>) = order.into_iter().unzip();
         match check::check(&modules) {
             Ok(checked) => Ok(Loaded {
                 checked,
