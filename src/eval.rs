@@ -204,6 +204,9 @@ pub struct Options {
     pub limits: Limits,
     /// Whether to record derivations.
     pub explain: bool,
+    /// Whether to decide every subject with the full evaluator, never the fast path: the
+    /// decisions are the same, only slower (for comparing the two).
+    pub full_only: bool,
 }
 
 /// Which effects some active rule has, as true and as unknown.
@@ -426,7 +429,7 @@ impl<'a> Evaluator<'a> {
         mut each: impl FnMut(u32, Result<&Decision, Diagnostic>),
     ) {
         let explain = self.options.explain;
-        if explain && !self.plan.complete {
+        if self.options.full_only || (explain && !self.plan.complete) {
             for subject in subjects {
                 match self.decide_full(scratch, *subject) {
                     Ok(decision) => each(*subject, Ok(&decision)),

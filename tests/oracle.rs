@@ -421,6 +421,24 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn the_fast_path_decides_and_explains_as_the_full_evaluator(case in generate::case()) {
+        let text = case.policy.text();
+        let mut run = Run::new(&text).map_err(fail(&text))?;
+        for facts in &case.facts {
+            let loaded = run.facts(&facts.json(case.spelling)).map_err(fail(&text))?;
+            for explain in [false, true] {
+                let fast = run.decisions(&loaded, options(case.law, explain)).map_err(fail(&text))?;
+                let full = Options {
+                    full_only: true,
+                    ..options(case.law, explain)
+                };
+                let full = run.decisions(&loaded, full).map_err(fail(&text))?;
+                prop_assert_eq!(&fast, &full, "explain: {}\n{}", explain, text);
+            }
+        }
+    }
 }
 
 /// Checks that a decision made with fewer known facts still holds with more: a permit stays a

@@ -70,6 +70,7 @@ fn run_test(program: &Program, test: &TestDef, limits: Limits) -> Vec<TestFailur
         law: test.as_of.map_or(LawDate::SubjectDate, LawDate::AsOf),
         limits,
         explain: false,
+        full_only: false,
     };
     let evaluator = match Evaluator::new(program, &facts, options) {
         Ok(evaluator) => evaluator,

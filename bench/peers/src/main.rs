@@ -136,12 +136,14 @@ fn run(small: bool) -> Result<bool, String> {
     let loaded = pol_peer::load_policy(&pol_text)?;
     let program = &loaded.checked.program;
     let facts = pol_peer::load_facts(program, &workload.data_dir, &workload.transfers_path)?;
-    let mut pol = pol_peer::PolPeer::new(program, &facts)?;
+    let mut pol = pol_peer::PolPeer::new(program, &facts, 1)?;
     if pol.subjects() != n {
         return Err(format!("pol loaded {} transfers, not {n}", pol.subjects()));
     }
     let compile = compile_time(|| pol_peer::load_policy(&pol_text))?;
     results.push(measure("Pol", &mut pol, &workload, compile)?);
+    let mut pol_batches = pol_peer::PolPeer::new(program, &facts, 64)?;
+    results.push(measure("Pol, 64 per call", &mut pol_batches, &workload, compile)?);
 
     // Cedar: countries and items as entities beforehand; each transfer becomes a request.
     let policy_set = cedar_peer::parse_policies(&cedar_text)?;

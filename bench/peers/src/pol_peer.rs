@@ -1,12 +1,13 @@
 //! Pol: `bench/reference.pol` loaded with the engine, the countries, items and transfers loaded
-//! as facts beforehand, and each transfer decided by its row, as Pol's own benchmark does.
+//! as facts beforehand, and each transfer decided by its row, as Pol's own benchmark does: one
+//! row per call (`Evaluator::decide_into`), or 64 rows per call (`Evaluator::decide_each`).
 
 use std::path::Path;
 
 use pol::check::ir::Program;
 use pol::diagnostic::Diagnostic;
 use pol::engine::{Engine, FactsInput, Loaded, NoFiles};
-use pol::eval::{Evaluator, Options, Scratch, Verdict};
+use pol::eval::{Decision, Evaluator, Options, Scratch, Verdict};
 use pol::facts::{Facts, Format};
 
 use crate::Peer;
@@ -58,11 +59,19 @@ pub struct PolPeer<'a> {
     scratch: Scratch,
     /// The bit in [`Outcome::rules`] of each rule of the program.
     bits: Vec<u16>,
+    /// How many rows one call decides: 1, or more to decide in batches.
+    batch: usize,
+    /// The decision of one row, reused.
+    decision: Decision,
+    /// The outcomes of the current batch, and the row it starts at.
+    decided: Vec<Outcome>,
+    first: usize,
 }
 
 impl<'a> PolPeer<'a> {
-    /// Prepares the evaluator; every rule of the program must be one of the oracle's.
-    pub fn new(program: &'a Program, facts: &'a Facts) -> Result<PolPeer<'a>, String> {
+    /// Prepares the evaluator to decide `batch` rows per call; every rule of the program must be
+    /// one of the oracle's.
+    pub fn new(program: &'a Program, facts: &'a Facts, batch: usize) -> Result<PolPeer<'a>, String> {
         let bits = program
             .rules
             .iter()
@@ -77,6 +86,10 @@ impl<'a> PolPeer<'a> {
             evaluator,
             scratch: Scratch::new(),
             bits,
+            batch: batch.max(1),
+            decision: Decision::new(0),
+            decided: Vec::new(),
+            first: 0,
         })
     }
 
@@ -86,20 +99,48 @@ impl<'a> PolPeer<'a> {
     }
 }
 
+/// A decision as the oracle writes it: whether it permits, and its deciding rules as bits.
+fn outcome(bits: &[u16], decision: &Decision) -> Outcome {
+    let rules = decision
+        .deciding
+        .iter()
+        .fold(0, |rules, rule| rules | bits[rule.idx()]);
+    Outcome {
+        allow: decision.verdict == Verdict::Permit,
+        rules,
+    }
+}
+
 impl Peer for PolPeer<'_> {
     fn decide(&mut self, row: usize, _transfer: &crate::workload::Transfer) -> Result<Outcome, String> {
         let subject = u32::try_from(row).map_err(|_| format!("row {row} is out of range"))?;
-        let decision = self
-            .evaluator
-            .decide(&mut self.scratch, subject)
-            .map_err(|diagnostic| format!("pol, transfer {row}: {}", diagnostic.message))?;
-        let rules = decision
-            .deciding
-            .iter()
-            .fold(0, |rules, rule| rules | self.bits[rule.idx()]);
-        Ok(Outcome {
-            allow: decision.verdict == Verdict::Permit,
-            rules,
-        })
+        if self.batch == 1 {
+            self.evaluator
+                .decide_into(&mut self.scratch, subject, &mut self.decision)
+                .map_err(|diagnostic| format!("pol, transfer {row}: {}", diagnostic.message))?;
+            return Ok(outcome(&self.bits, &self.decision));
+        }
+        if !(self.first..self.first + self.decided.len()).contains(&row) {
+            // Decide the batch that starts at this row, in one call.
+            let end = (subject as usize + self.batch).min(self.subjects());
+            let subjects: Vec<u32> = (subject..end as u32).collect();
+            let mut decided = std::mem::take(&mut self.decided);
+            decided.clear();
+            let mut failed = None;
+            let bits = &self.bits;
+            self.evaluator
+                .decide_each(&mut self.scratch, &subjects, |subject, decision| match decision {
+                    Ok(decision) => decided.push(outcome(bits, decision)),
+                    Err(diagnostic) => {
+                        failed = Some(format!("pol, transfer {subject}: {}", diagnostic.message))
+                    }
+                });
+            self.decided = decided;
+            self.first = row;
+            if let Some(message) = failed {
+                return Err(message);
+            }
+        }
+        Ok(self.decided[row - self.first])
     }
 }

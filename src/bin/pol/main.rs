@@ -278,6 +278,7 @@ fn run(args: RunArgs) -> u8 {
         law,
         limits: args.common.limits(),
         explain: args.explain,
+        full_only: false,
     };
     let sink = output::Sink::new(args.format, args.summary);
     // A JSON Lines input of the decided records streams through in chunks: memory stays flat
