@@ -540,16 +540,11 @@ impl<'a> Evaluator<'a> {
                 continue;
             }
             let mut first_false = 0;
-            let conditions = self.plan.rule_conditions(rule_id).unwrap_or_default();
-            for (part, ((node, negated), condition)) in conditions.iter().zip(&rule.conditions).enumerate() {
+            let (conditions, shown) = self.plan.rule_conditions(rule_id).unwrap_or_default();
+            for (part, ((node, negated), shown)) in conditions.iter().zip(shown).enumerate() {
                 let (truths, _) = exec.truth(*node, bit);
                 let holds = (truths != 0) != *negated;
-                let operands = match condition.expr.kind {
-                    ExprKind::Compare(..) | ExprKind::In { .. } | ExprKind::Subset(..) => {
-                        exec.operands(*node, row)
-                    }
-                    _ => None,
-                };
+                let operands = shown.map(|nodes| exec.operands(nodes, row));
                 entry.parts.push(PartTrace {
                     truth: if holds { Truth::True } else { Truth::False },
                     operands,

@@ -402,6 +402,9 @@ pub(super) struct Plan {
     pub(super) complete: bool,
     /// Conditions of the steps, flat: the node and whether it is an `unless`.
     conditions: Vec<(NodeId, bool)>,
+    /// Per condition: for a comparison or membership test, the nodes of its two operands, which
+    /// a derivation shows.
+    shown: Vec<Option<(NodeId, NodeId)>>,
     /// Defeaters of the steps, flat.
     pub(super) defeaters: Vec<RuleId>,
     /// The decision date's node, if there is one and it lowers.
@@ -489,12 +492,24 @@ pub(super) fn compile(
 
     let mut steps = Vec::with_capacity(program.rules.len());
     let mut conditions = Vec::new();
+    let mut shown = Vec::new();
     let mut defeaters = Vec::new();
     for rule_id in &program.rule_order {
         let rule = &program.rules[rule_id.idx()];
         let compiled = roots[rule_id.idx()].as_ref().map(|roots| {
             let first = conditions.len() as u32;
             conditions.extend(roots.iter().copied());
+            shown.extend(roots.iter().zip(&rule.conditions).map(|((root, _), condition)| {
+                let is_test = matches!(
+                    condition.expr.kind,
+                    ExprKind::Compare(..) | ExprKind::In { .. } | ExprKind::Subset(..)
+                );
+                match &graph.nodes[*root as usize] {
+                    Node::Compare(_, left, right) if is_test => Some((*left, *right)),
+                    Node::In { element, set, .. } if is_test => Some((*element, *set)),
+                    _ => None,
+                }
+            }));
             first..conditions.len() as u32
         });
         let first_defeater = defeaters.len() as u32;
@@ -555,6 +570,7 @@ pub(super) fn compile(
         n_columns,
         steps,
         conditions,
+        shown,
         defeaters,
         date,
         denies: program
@@ -571,9 +587,12 @@ pub(super) fn compile(
 }
 
 impl Plan {
-    /// The conditions of a rule compiled, if they are.
-    pub(super) fn rule_conditions(&self, rule: RuleId) -> Option<&[(NodeId, bool)]> {
-        self.conditions(&self.steps[*self.step_of_rule.get(rule.idx())? as usize])
+    /// The conditions of a rule compiled, if they are, and the operands each shows.
+    pub(super) fn rule_conditions(&self, rule: RuleId) -> Option<(&[(NodeId, bool)], &[Option<(NodeId, NodeId)>])> {
+        let step = &self.steps[*self.step_of_rule.get(rule.idx())? as usize];
+        let range = step.conditions.as_ref()?;
+        let range = range.start as usize..range.end as usize;
+        Some((&self.conditions[range.clone()], &self.shown[range]))
     }
 
     /// The conditions of a step compiled, if it is.
@@ -684,14 +703,9 @@ impl Exec<'_> {
         }
     }
 
-    /// The operands of a comparison or membership node in a row, as a derivation records them.
-    pub(super) fn operands(&self, id: NodeId, row: usize) -> Option<(Operand, Operand)> {
-        let (left, right) = match &self.plan.nodes[id as usize] {
-            Node::Compare(_, left, right) => (*left, *right),
-            Node::In { element, set, .. } => (*element, *set),
-            _ => return None,
-        };
-        Some((self.operand(left, row), self.operand(right, row)))
+    /// The values of two operand nodes in a row, as a derivation records them.
+    pub(super) fn operands(&self, (left, right): (NodeId, NodeId), row: usize) -> (Operand, Operand) {
+        (self.operand(left, row), self.operand(right, row))
     }
 
     fn operand(&self, id: NodeId, row: usize) -> Operand {
