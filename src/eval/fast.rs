@@ -651,6 +651,12 @@ impl Batch {
         }
     }
 
+    /// The word at an index of the columns.
+    #[inline(always)]
+    fn column_word(&self, index: usize) -> Word {
+        self.columns[index].get()
+    }
+
     /// The subject of a row.
     #[inline(always)]
     pub(super) fn subject(&self, row: usize) -> u32 {
@@ -814,6 +820,16 @@ impl Exec<'_> {
                     // A field of the subject, the commonest case, read without dispatching on the
                     // base for each row.
                     Source::Subject => self.fill(id, todo, |b, row| read(u64::from(b.subject(row)))),
+                    Source::Column(column) => {
+                        let start = column as usize * BATCH;
+                        self.fill(id, todo, |b, row| {
+                            let base = b.column_word(start + row);
+                            if base.tag != RECORD {
+                                return Word::GIVE_UP;
+                            }
+                            read(base.bits)
+                        });
+                    }
                     base => self.fill(id, todo, |b, row| {
                         let base = b.at(base, row);
                         if base.tag != RECORD {
@@ -861,6 +877,10 @@ impl Exec<'_> {
                 self.ensure(left, todo);
                 self.ensure(right, todo);
                 match (src(left), src(right)) {
+                    (Source::Column(column), Source::Lit(right)) => {
+                        let start = column as usize * BATCH;
+                        self.fill_masks(id, todo, |b, row| compare(op, b.column_word(start + row), right));
+                    }
                     (left, Source::Lit(right)) => {
                         self.fill_masks(id, todo, |b, row| compare(op, b.at(left, row), right));
                     }
