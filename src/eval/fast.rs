@@ -124,9 +124,12 @@ fn function_bounds(
 /// Deeper expressions (counting inlined calls) are left to the full evaluator.
 const MAX_NESTING: u32 = 512;
 
-/// Lowering stops adding rules to the graph past this many nodes; later rules keep the full
-/// evaluator, so a pathological policy cannot make compiling cost more than deciding saves.
-const MAX_NODES: usize = 4_000_000;
+/// The graph holds at most this many nodes, of which at most [`MAX_COLUMNS`] are computed into
+/// columns of words; a rule that would need more keeps the full evaluator. A batch's working
+/// memory, per thread, is thus at most about 64 MiB of columns and 6 MiB of masks, however large
+/// the policy.
+const MAX_NODES: usize = 1 << 18;
+const MAX_COLUMNS: usize = 1 << 16;
 
 /// A node of the graph, by index.
 type NodeId = u32;
@@ -175,23 +178,52 @@ struct Graph<'p> {
     ids: HashMap<Node, NodeId>,
     /// Inlined calls already lowered, by function and argument nodes.
     calls: HashMap<(FnId, Vec<NodeId>), Option<NodeId>>,
+    /// How many nodes need a column.
+    columns: usize,
+}
+
+/// Whether a node's values are kept as words in a column of the batch (the others are literals,
+/// the subject, or booleans kept as masks).
+fn needs_column(node: &Node) -> bool {
+    !(is_mask(node) || matches!(node, Node::Lit(_) | Node::Subject))
+}
+
+/// Whether a node is a boolean operator whose values are kept as masks.
+fn is_mask(node: &Node) -> bool {
+    matches!(
+        node,
+        Node::Not(_)
+            | Node::IsSome(_)
+            | Node::IsNone(_)
+            | Node::And(..)
+            | Node::Or(..)
+            | Node::Compare(..)
+            | Node::In { .. }
+            | Node::Call { boolean: true, .. }
+    )
 }
 
 impl Graph<'_> {
-    fn add(&mut self, node: Node) -> NodeId {
+    /// The node's id, adding it if it is new; `None` when the graph is full.
+    fn add(&mut self, node: Node) -> Option<NodeId> {
         if let Some(id) = self.ids.get(&node) {
-            return *id;
+            return Some(*id);
         }
+        let column = needs_column(&node);
+        if self.nodes.len() >= MAX_NODES || (column && self.columns >= MAX_COLUMNS) {
+            return None;
+        }
+        self.columns += usize::from(column);
         let id = self.nodes.len() as NodeId;
         self.nodes.push(node.clone());
         self.ids.insert(node, id);
-        id
+        Some(id)
     }
 
     /// Lowers an expression whose local slots hold the nodes of `locals`; `None` when the fast
     /// path cannot evaluate it.
     fn lower(&mut self, expr: &Expr, locals: &[NodeId], nesting: u32) -> Option<NodeId> {
-        if nesting > MAX_NESTING || self.nodes.len() > MAX_NODES {
+        if nesting > MAX_NESTING {
             return None;
         }
         let next = nesting + 1;
@@ -216,14 +248,14 @@ impl Graph<'_> {
                     return *known;
                 }
                 let function = &self.program.functions[id.idx()];
-                let lowered = self.lower(&function.body, &key.1, next).map(|body| {
+                let lowered = self.lower(&function.body, &key.1, next).and_then(|body| {
                     // Literals and the subject are always known: such arguments need no check.
                     if key
                         .1
                         .iter()
                         .all(|arg| matches!(self.nodes[*arg as usize], Node::Lit(_) | Node::Subject))
                     {
-                        return body;
+                        return Some(body);
                     }
                     self.add(Node::Call {
                         args: key.1.clone(),
@@ -272,7 +304,7 @@ impl Graph<'_> {
             | ExprKind::Subset(..)
             | ExprKind::Quantified { .. } => return None,
         };
-        Some(self.add(node))
+        self.add(node)
     }
 }
 
@@ -437,6 +469,7 @@ pub(super) fn compile(
         nodes: Vec::new(),
         ids: HashMap::new(),
         calls: HashMap::new(),
+        columns: 0,
     };
     let roots: Vec<Option<Vec<(NodeId, bool)>>> = program
         .rules
@@ -458,23 +491,7 @@ pub(super) fn compile(
         .and_then(|subject| subject.date.as_ref())
         .and_then(|expr| graph.lower(expr, &[], 0));
 
-    let is_mask: Vec<bool> = graph
-        .nodes
-        .iter()
-        .map(|node| {
-            matches!(
-                node,
-                Node::Not(_)
-                    | Node::IsSome(_)
-                    | Node::IsNone(_)
-                    | Node::And(..)
-                    | Node::Or(..)
-                    | Node::Compare(..)
-                    | Node::In { .. }
-                    | Node::Call { boolean: true, .. }
-            )
-        })
-        .collect();
+    let is_mask: Vec<bool> = graph.nodes.iter().map(is_mask).collect();
     let mut n_columns = 0;
     let column: Vec<u32> = graph
         .nodes
@@ -588,7 +605,10 @@ pub(super) fn compile(
 
 impl Plan {
     /// The conditions of a rule compiled, if they are, and the operands each shows.
-    pub(super) fn rule_conditions(&self, rule: RuleId) -> Option<(&[(NodeId, bool)], &[Option<(NodeId, NodeId)>])> {
+    pub(super) fn rule_conditions(
+        &self,
+        rule: RuleId,
+    ) -> Option<(&[(NodeId, bool)], &[Option<(NodeId, NodeId)>])> {
         let step = &self.steps[*self.step_of_rule.get(rule.idx())? as usize];
         let range = step.conditions.as_ref()?;
         let range = range.start as usize..range.end as usize;
