@@ -134,6 +134,10 @@ const MAX_COLUMNS: usize = 1 << 16;
 /// A node of the graph, by index.
 type NodeId = u32;
 
+/// For a condition that is a comparison or membership test, the nodes of its two operands,
+/// which a derivation shows.
+type Shown = Option<(NodeId, NodeId)>;
+
 /// A node of the graph. Equal nodes are one node, so equal subexpressions are shared.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Node {
@@ -434,9 +438,8 @@ pub(super) struct Plan {
     pub(super) complete: bool,
     /// Conditions of the steps, flat: the node and whether it is an `unless`.
     conditions: Vec<(NodeId, bool)>,
-    /// Per condition: for a comparison or membership test, the nodes of its two operands, which
-    /// a derivation shows.
-    shown: Vec<Option<(NodeId, NodeId)>>,
+    /// Per condition: the operands a derivation shows.
+    shown: Vec<Shown>,
     /// Defeaters of the steps, flat.
     pub(super) defeaters: Vec<RuleId>,
     /// The decision date's node, if there is one and it lowers.
@@ -605,10 +608,7 @@ pub(super) fn compile(
 
 impl Plan {
     /// The conditions of a rule compiled, if they are, and the operands each shows.
-    pub(super) fn rule_conditions(
-        &self,
-        rule: RuleId,
-    ) -> Option<(&[(NodeId, bool)], &[Option<(NodeId, NodeId)>])> {
+    pub(super) fn rule_conditions(&self, rule: RuleId) -> Option<(&[(NodeId, bool)], &[Shown])> {
         let step = &self.steps[*self.step_of_rule.get(rule.idx())? as usize];
         let range = step.conditions.as_ref()?;
         let range = range.start as usize..range.end as usize;
