@@ -138,6 +138,9 @@ type NodeId = u32;
 /// which a derivation shows.
 type Shown = Option<(NodeId, NodeId)>;
 
+/// A condition: its node, and whether it is an `unless`.
+pub(super) type Part = (NodeId, bool);
+
 /// A node of the graph. Equal nodes are one node, so equal subexpressions are shared.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Node {
@@ -608,7 +611,7 @@ pub(super) fn compile(
 
 impl Plan {
     /// The conditions of a rule compiled, if they are, and the operands each shows.
-    pub(super) fn rule_conditions(&self, rule: RuleId) -> Option<(&[(NodeId, bool)], &[Shown])> {
+    pub(super) fn rule_conditions(&self, rule: RuleId) -> Option<(&[Part], &[Shown])> {
         let step = &self.steps[*self.step_of_rule.get(rule.idx())? as usize];
         let range = step.conditions.as_ref()?;
         let range = range.start as usize..range.end as usize;
