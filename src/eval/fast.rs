@@ -922,14 +922,27 @@ impl Exec<'_> {
                 self.ensure(element, todo);
                 self.ensure(set, todo);
                 let const_seqs = &plan.const_seqs;
-                self.fill_masks(id, todo, |b, row| {
-                    let set = b.at(src(set), row);
-                    if set.tag != SEQ {
-                        return None;
+                let element = src(element);
+                let constant = match src(set) {
+                    Source::Lit(set) if set.tag == SEQ => known_seq(facts, const_seqs, set.bits),
+                    _ => None,
+                };
+                match (constant, src(set)) {
+                    // A set of the policy's constants, found once for the batch.
+                    (Some(elements), _) => {
+                        self.fill_masks(id, todo, |b, row| {
+                            contains(elements, b.at(element, row), is_set).map(|found| found != negated)
+                        });
                     }
-                    let elements = known_seq(facts, const_seqs, set.bits)?;
-                    contains(elements, b.at(src(element), row), is_set).map(|found| found != negated)
-                });
+                    (None, set) => self.fill_masks(id, todo, |b, row| {
+                        let set = b.at(set, row);
+                        if set.tag != SEQ {
+                            return None;
+                        }
+                        let elements = known_seq(facts, const_seqs, set.bits)?;
+                        contains(elements, b.at(element, row), is_set).map(|found| found != negated)
+                    }),
+                }
             }
             Node::Neg(inner) => {
                 let inner = *inner;
@@ -966,6 +979,18 @@ impl Exec<'_> {
                     self.ensure(*arg, todo);
                 }
                 let const_seqs = &plan.const_seqs;
+                if let (Builtin::Size, [set]) = (builtin, &args[..]) {
+                    // `size` of a set or list: its length, with no conversion of values.
+                    let set = src(*set);
+                    self.fill(id, todo, |b, row| {
+                        let set = b.at(set, row);
+                        match (set.tag, known_seq(facts, const_seqs, set.bits)) {
+                            (SEQ, Some(elements)) => Word::new(INT, elements.len() as u64),
+                            _ => Word::GIVE_UP,
+                        }
+                    });
+                    return;
+                }
                 self.fill(id, todo, |b, row| {
                     let first = args.first().and_then(|arg| b.at(src(*arg), row).value());
                     let second = args.get(1).and_then(|arg| b.at(src(*arg), row).value());
