@@ -60,10 +60,10 @@ pub(super) fn parse_module_on(
 ) -> Result<Module, Vec<Diagnostic>> {
     let text = &sources.get(id).text;
     let scan = grammar::scan(text, id, max_nesting, threads > 1).map_err(|diagnostic| vec![diagnostic])?;
-    if threads > 1 {
-        if let Some(module) = parse_pieces(text, id, max_nesting, &scan, threads) {
-            return Ok(module);
-        }
+    if threads > 1
+        && let Some(module) = parse_pieces(text, id, max_nesting, &scan, threads)
+    {
+        return Ok(module);
     }
     parse_whole(text, id, max_nesting, &scan.comments)
 }
