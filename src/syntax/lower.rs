@@ -25,6 +25,10 @@ const PARALLEL_MIN_BYTES: usize = 64 * 1024;
 /// The most threads one text is parsed on.
 const MAX_THREADS: usize = 8;
 
+/// How many pieces each thread parses, one after the other: smaller pieces keep pest's
+/// token queue small, and its memory is reused from one piece to the next.
+const PIECES_PER_THREAD: usize = 4;
+
 /// The stack of each thread that parses a piece: as large as a main thread's usually is,
 /// so that a piece may nest as deeply as a whole text parsed on the calling thread.
 const PIECE_STACK_BYTES: usize = 8 * 1024 * 1024;
@@ -99,9 +103,9 @@ fn parse_whole(
     }
 }
 
-/// Parses and lowers a text cut into about `threads` pieces of similar length, one
-/// thread each; `None` if there is nowhere to cut, or if any piece fails to parse or
-/// has a diagnostic.
+/// Parses and lowers a text cut into pieces of similar length, [`PIECES_PER_THREAD`] after
+/// each other on each of `threads` threads; `None` if there is nowhere to cut, or if any
+/// piece fails to parse or has a diagnostic.
 fn parse_pieces(
     text: &str,
     id: SourceId,
@@ -109,9 +113,10 @@ fn parse_pieces(
     scan: &grammar::Scan,
     threads: usize,
 ) -> Option<Module> {
+    let n_pieces = threads * PIECES_PER_THREAD;
     let mut bounds = vec![0];
-    for idx in 1..threads {
-        let target = text.len() / threads * idx;
+    for idx in 1..n_pieces {
+        let target = text.len() / n_pieces * idx;
         let at = scan.cuts.partition_point(|cut| *cut < target);
         match scan.cuts.get(at) {
             Some(&cut) if Some(&cut) != bounds.last() => bounds.push(cut),
@@ -123,18 +128,22 @@ fn parse_pieces(
     }
     bounds.push(text.len());
     let pieces: Vec<(usize, usize)> = bounds.windows(2).map(|pair| (pair[0], pair[1])).collect();
+    let lower_run = |run: &[(usize, usize)]| -> Option<Vec<(Option<Header>, Vec<Item>)>> {
+        run.iter()
+            .map(|&(start, end)| lower_piece(text, id, max_nesting, start, end))
+            .collect()
+    };
+    let mut runs = pieces.chunks(pieces.len().div_ceil(threads));
+    let first_run = runs.next()?;
     let lowered = std::thread::scope(|scope| {
-        let handles: Vec<_> = pieces[1..]
-            .iter()
-            .map(|&(start, end)| {
+        let handles: Vec<_> = runs
+            .map(|run| {
                 std::thread::Builder::new()
                     .stack_size(PIECE_STACK_BYTES)
-                    .spawn_scoped(scope, move || lower_piece(text, id, max_nesting, start, end))
+                    .spawn_scoped(scope, move || lower_run(run))
             })
             .collect();
-        let (start, end) = pieces[0];
-        let first = lower_piece(text, id, max_nesting, start, end);
-        let mut lowered = vec![first];
+        let mut lowered = vec![lower_run(first_run)];
         for handle in handles {
             // A thread that could not start, or a piece that did not lower, sends the
             // whole text down the single path.
@@ -142,16 +151,15 @@ fn parse_pieces(
         }
         lowered
     });
+    let lowered: Vec<(Option<Header>, Vec<Item>)> = lowered.into_iter().flatten().flatten().collect();
+    if lowered.len() != pieces.len() {
+        return None;
+    }
+    let mut items = Vec::with_capacity(lowered.iter().map(|(_, items)| items.len()).sum());
     let mut header = None;
-    let mut items = Vec::new();
-    for piece in lowered {
-        let (piece_header, piece_items) = piece?;
+    for (piece_header, piece_items) in lowered {
         header = header.or(piece_header);
-        if items.is_empty() {
-            items = piece_items;
-        } else {
-            items.extend(piece_items);
-        }
+        items.extend(piece_items);
     }
     Some(Module {
         header: header?,
