@@ -207,8 +207,12 @@ pub(super) fn parse_tree(text: &str, id: SourceId, max_nesting: usize) -> Result
 /// and declarations), any other as `items` (declarations only). `None` if it does not parse;
 /// no error is built, since the caller then parses the whole text again with [`parse_tree`].
 pub(super) fn parse_piece(piece: &str, first: bool) -> Option<Pair<'_, Rule>> {
-    let rule = if first { Rule::module } else { Rule::items };
-    PolParser::parse(rule, piece).ok()?.next()
+    let pairs = if first {
+        PolParser::parse(Rule::module, piece)
+    } else {
+        PolParser::parse(Rule::items, piece)
+    };
+    pairs.ok()?.next()
 }
 
 /// Plain words for a rule, as users see it in "expected …".

@@ -1316,6 +1316,13 @@ fn lower_string(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
     let offset = pair.as_span().start() + 1;
     let quoted = pair.as_str();
     let raw = &quoted[1..quoted.len() - 1];
+    // Most strings have no escape and no line break: their value is their text.
+    if !raw.bytes().any(|byte| matches!(byte, b'\\' | b'\r' | b'\n')) {
+        return Text {
+            value: raw.to_owned(),
+            span,
+        };
+    }
     let mut value = String::with_capacity(raw.len());
     // How many characters at the end of `value` are raw spaces or tabs (or a fold),
     // which a following line break swallows.
