@@ -153,25 +153,40 @@ const OPERATOR_TOKENS: &[&str] = &[
 /// Tokens that only an expression can start with (a prefix operator, a literal, a bracket).
 const EXPRESSION_START_WORDS: &[&str] = &["if", "any", "all", "true", "false", "none"];
 
-/// Parses a whole module into its `module` pair and the tokens of its comments, or
-/// returns the one syntax error.
-///
-/// Before pest runs, a lexical pre-scan bounds the nesting of the text so that pest,
-/// which recurses once per nesting level, can never exhaust the stack; the same scan
-/// finds the comments, which the grammar skips.
-pub(super) fn parse_tree(
+/// What the lexical pre-scan of a text finds: its comments and the places where it may be
+/// cut into independently parsed pieces.
+pub(super) struct Scan {
+    /// The comment tokens, in order.
+    pub comments: Vec<Token>,
+    /// Byte offsets, in order, of each `rule` keyword that starts a line outside every
+    /// bracket (collected only when asked for).
+    ///
+    /// `rule` is reserved and only ever starts a rule declaration, which only ever appears
+    /// at the top level of a module; so in a text that parses, each such offset starts a
+    /// declaration, and no declaration before it reads past it.
+    pub cuts: Vec<usize>,
+}
+
+/// Runs the lexical pre-scan over a whole text: bounds its nesting so that pest, which
+/// recurses once per nesting level, can never exhaust the stack, and finds the comments,
+/// which the grammar skips. With `find_cuts`, also collects [`Scan::cuts`].
+pub(super) fn scan(
     text: &str,
     id: SourceId,
     max_nesting: usize,
-) -> Result<(Pair<'_, Rule>, Vec<Token>), Diagnostic> {
-    let comments = check_nesting(text, id, max_nesting)?;
+    find_cuts: bool,
+) -> Result<Scan, Diagnostic> {
+    check_nesting(text, id, max_nesting, find_cuts)
+}
+
+/// Parses a whole module into its `module` pair, or returns the one syntax error.
+///
+/// The text must have passed [`scan`] with the same limit first.
+pub(super) fn parse_tree(text: &str, id: SourceId, max_nesting: usize) -> Result<Pair<'_, Rule>, Diagnostic> {
     match PolParser::parse(Rule::module, text) {
-        Ok(mut pairs) => Ok((
-            pairs
-                .next()
-                .expect("a successful parse of `module` yields one `module` pair"),
-            comments,
-        )),
+        Ok(mut pairs) => Ok(pairs
+            .next()
+            .expect("a successful parse of `module` yields one `module` pair")),
         Err(error) => {
             // pest's detailed attempts (the tokens it expected) make parsing about twice as
             // slow, so they are turned on only once a text fails, and the failing text is parsed
@@ -186,6 +201,18 @@ pub(super) fn parse_tree(
             Err(syntax_error(&error, text, id, max_nesting))
         }
     }
+}
+
+/// Parses one piece of a text cut at [`Scan::cuts`]: the first piece as a `module` (header
+/// and declarations), any other as `items` (declarations only). `None` if it does not parse;
+/// no error is built, since the caller then parses the whole text again with [`parse_tree`].
+pub(super) fn parse_piece(piece: &str, first: bool) -> Option<Pair<'_, Rule>> {
+    let pairs = if first {
+        PolParser::parse(Rule::module, piece)
+    } else {
+        PolParser::parse(Rule::items, piece)
+    };
+    pairs.ok()?.next()
 }
 
 /// Plain words for a rule, as users see it in "expected …".
@@ -254,6 +281,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_without => "`without`",
         Rule::kw_subset => "`subset`",
         Rule::module => "a `policy` or `module` file",
+        Rule::items => "declarations",
         Rule::header | Rule::header_kind => "`policy` or `module`",
         Rule::source_clause => "`source`",
         Rule::item => "a declaration",
@@ -584,13 +612,15 @@ const CONTINUING_WORDS: &[&str] = &[
 /// its operand ends): pest repeats them without recursing, but the Pratt parser nests
 /// them, and rejecting them here is faster than letting pest read them all first.
 ///
-/// Returns the comment tokens of the text, in order.
-fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<Vec<Token>, Diagnostic> {
+/// Returns the comment tokens of the text, in order, and with `find_cuts` the places where it
+/// may be cut (see [`Scan::cuts`]).
+fn check_nesting(text: &str, id: SourceId, max_nesting: usize, find_cuts: bool) -> Result<Scan, Diagnostic> {
     let mut nesting = Nesting {
         frames: vec![Frame::default()],
         depth: 0,
     };
     let mut comments = Vec::new();
+    let mut cuts = Vec::new();
     let mut after_operand = false;
     let mut previous_word = "";
     for token in Lexer::new(text) {
@@ -610,6 +640,13 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<Vec<Tok
             }
             TokenKind::Word => {
                 word = slice;
+                if find_cuts
+                    && word == "rule"
+                    && nesting.frames.len() == 1
+                    && text.as_bytes()[..token.start].last() == Some(&b'\n')
+                {
+                    cuts.push(token.start);
+                }
                 if after_operand {
                     if CONTINUING_WORDS.contains(&word) {
                         if word != "is" && word != "then" && word != "else" {
@@ -677,7 +714,7 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize) -> Result<Vec<Tok
             ));
         }
     }
-    Ok(comments)
+    Ok(Scan { comments, cuts })
 }
 
 // ---------------------------------------------------------------- syntax errors

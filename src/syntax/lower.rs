@@ -19,27 +19,174 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::Date;
 
+/// Texts at least this long are cut into pieces parsed on several threads.
+const PARALLEL_MIN_BYTES: usize = 64 * 1024;
+
+/// The most threads one text is parsed on.
+const MAX_THREADS: usize = 8;
+
+/// How many pieces each thread parses, one after the other: smaller pieces keep pest's
+/// token queue small, and its memory is reused from one piece to the next.
+const PIECES_PER_THREAD: usize = 4;
+
+/// The stack of each thread that parses a piece: as large as a main thread's usually is,
+/// so that a piece may nest as deeply as a whole text parsed on the calling thread.
+const PIECE_STACK_BYTES: usize = 8 * 1024 * 1024;
+
 /// Parses and lowers one source text.
+///
+/// A large text is cut before top-level `rule`s into pieces that are parsed and lowered
+/// on several threads, then joined. The cut is only a faster way to the same tree: if any
+/// piece fails to parse or has any diagnostic, the whole text is parsed again in one piece,
+/// so every diagnostic is the one the single parse gives.
 pub(crate) fn parse_module(
     sources: &SourceMap,
     id: SourceId,
     max_nesting: usize,
 ) -> Result<Module, Vec<Diagnostic>> {
-    let text = &sources.get(id).text;
-    let (pair, comments) =
-        grammar::parse_tree(text, id, max_nesting).map_err(|diagnostic| vec![diagnostic])?;
-    let ctx = Ctx {
-        id,
-        max_nesting,
-        diagnostics: RefCell::new(Vec::new()),
-        failed: Cell::new(false),
+    let threads = if sources.get(id).text.len() >= PARALLEL_MIN_BYTES {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(MAX_THREADS)
+    } else {
+        1
     };
-    let module = lower_module(&ctx, pair, text, &comments);
+    parse_module_on(sources, id, max_nesting, threads)
+}
+
+/// Parses and lowers one source text like [`parse_module`], cut into about `threads`
+/// pieces whatever its length (in one piece if `threads` is 1).
+pub(super) fn parse_module_on(
+    sources: &SourceMap,
+    id: SourceId,
+    max_nesting: usize,
+    threads: usize,
+) -> Result<Module, Vec<Diagnostic>> {
+    let text = &sources.get(id).text;
+    let scan = grammar::scan(text, id, max_nesting, threads > 1).map_err(|diagnostic| vec![diagnostic])?;
+    if threads > 1
+        && let Some(module) = parse_pieces(text, id, max_nesting, &scan, threads)
+    {
+        return Ok(module);
+    }
+    parse_whole(text, id, max_nesting, &scan.comments)
+}
+
+/// Parses and lowers one source text cut into about `threads` pieces, or `None` where
+/// [`parse_module_on`] would parse it in one piece instead.
+#[cfg(test)]
+pub(super) fn parse_in_pieces(
+    sources: &SourceMap,
+    id: SourceId,
+    max_nesting: usize,
+    threads: usize,
+) -> Option<Module> {
+    let text = &sources.get(id).text;
+    let scan = grammar::scan(text, id, max_nesting, true).ok()?;
+    parse_pieces(text, id, max_nesting, &scan, threads)
+}
+
+/// Parses and lowers a whole text in one piece.
+fn parse_whole(
+    text: &str,
+    id: SourceId,
+    max_nesting: usize,
+    comments: &[grammar::Token],
+) -> Result<Module, Vec<Diagnostic>> {
+    let pair = grammar::parse_tree(text, id, max_nesting).map_err(|diagnostic| vec![diagnostic])?;
+    let ctx = Ctx::new(id, 0, max_nesting);
+    let module = lower_module(&ctx, pair, text, comments);
     let diagnostics = ctx.diagnostics.into_inner();
     match module {
         Ok(module) if diagnostics.is_empty() => Ok(module),
         _ => Err(diagnostics),
     }
+}
+
+/// Parses and lowers a text cut into pieces of similar length, [`PIECES_PER_THREAD`] after
+/// each other on each of `threads` threads; `None` if there is nowhere to cut, or if any
+/// piece fails to parse or has a diagnostic.
+fn parse_pieces(
+    text: &str,
+    id: SourceId,
+    max_nesting: usize,
+    scan: &grammar::Scan,
+    threads: usize,
+) -> Option<Module> {
+    let n_pieces = threads * PIECES_PER_THREAD;
+    let mut bounds = vec![0];
+    for idx in 1..n_pieces {
+        let target = text.len() / n_pieces * idx;
+        let at = scan.cuts.partition_point(|cut| *cut < target);
+        match scan.cuts.get(at) {
+            Some(&cut) if Some(&cut) != bounds.last() => bounds.push(cut),
+            _ => {}
+        }
+    }
+    if bounds.len() < 2 {
+        return None;
+    }
+    bounds.push(text.len());
+    let pieces: Vec<(usize, usize)> = bounds.windows(2).map(|pair| (pair[0], pair[1])).collect();
+    let lower_run = |run: &[(usize, usize)]| -> Option<Vec<(Option<Header>, Vec<Item>)>> {
+        run.iter()
+            .map(|&(start, end)| lower_piece(text, id, max_nesting, start, end))
+            .collect()
+    };
+    let mut runs = pieces.chunks(pieces.len().div_ceil(threads));
+    let first_run = runs.next()?;
+    let lowered = std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .map(|run| {
+                std::thread::Builder::new()
+                    .stack_size(PIECE_STACK_BYTES)
+                    .spawn_scoped(scope, move || lower_run(run))
+            })
+            .collect();
+        let mut lowered = vec![lower_run(first_run)];
+        for handle in handles {
+            // A thread that could not start, or a piece that did not lower, sends the
+            // whole text down the single path.
+            lowered.push(handle.ok().and_then(|handle| handle.join().ok()).flatten());
+        }
+        lowered
+    });
+    let lowered: Vec<(Option<Header>, Vec<Item>)> = lowered.into_iter().flatten().flatten().collect();
+    if lowered.len() != pieces.len() {
+        return None;
+    }
+    let mut items = Vec::with_capacity(lowered.iter().map(|(_, items)| items.len()).sum());
+    let mut header = None;
+    for (piece_header, piece_items) in lowered {
+        header = header.or(piece_header);
+        items.extend(piece_items);
+    }
+    Some(Module {
+        header: header?,
+        items,
+        comments: super::comments(text, id, &scan.comments),
+        span: Span::new(id, 0, text.len()),
+    })
+}
+
+/// Parses and lowers the piece `start..end` of a text: its header if it is the first
+/// piece, and its declarations, with spans in the whole text. `None` if it does not
+/// parse or has a diagnostic.
+fn lower_piece(
+    text: &str,
+    id: SourceId,
+    max_nesting: usize,
+    start: usize,
+    end: usize,
+) -> Option<(Option<Header>, Vec<Item>)> {
+    let first = start == 0;
+    let pair = grammar::parse_piece(&text[start..end], first)?;
+    let ctx = Ctx::new(id, start, max_nesting);
+    let mut cursor = Cursor::new(pair);
+    let header = first.then(|| lower_header(&ctx, cursor.expect(Rule::header)));
+    let items = lower_items(&ctx, &mut cursor).ok()?;
+    cursor.finish();
+    ctx.diagnostics.into_inner().is_empty().then_some((header, items))
 }
 
 // ---------------------------------------------------------------- plumbing
@@ -53,6 +200,8 @@ type Lowered<T> = Result<T, Fatal>;
 /// What every lowering function shares.
 struct Ctx {
     id: SourceId,
+    /// Where the parsed text starts in the source: pest's offsets are relative to it.
+    offset: usize,
     max_nesting: usize,
     /// Problems found in literals; lowering goes on after them to report them all.
     diagnostics: RefCell<Vec<Diagnostic>>,
@@ -61,9 +210,26 @@ struct Ctx {
 }
 
 impl Ctx {
+    fn new(id: SourceId, offset: usize, max_nesting: usize) -> Ctx {
+        Ctx {
+            id,
+            offset,
+            max_nesting,
+            diagnostics: RefCell::new(Vec::new()),
+            failed: Cell::new(false),
+        }
+    }
+
+    /// The span of a pair in the source. Every span of the tree is made here or from
+    /// spans made here.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        Span::new(self.id, span.start(), span.end())
+        self.at(span.start(), span.end())
+    }
+
+    /// The span of the byte range `start..end` of the parsed text, in the source.
+    fn at(&self, start: usize, end: usize) -> Span {
+        Span::new(self.id, self.offset + start, self.offset + end)
     }
 
     fn report(&self, diagnostic: Diagnostic) {
@@ -160,13 +326,7 @@ fn lower_module(ctx: &Ctx, pair: Pair<'_, Rule>, text: &str, comments: &[grammar
     let span = Span::new(ctx.id, 0, text.len());
     let mut cursor = Cursor::new(pair);
     let header = lower_header(ctx, cursor.expect(Rule::header));
-    let mut items = Vec::new();
-    while let Some(pair) = cursor.next() {
-        match pair.as_rule() {
-            Rule::EOI => break,
-            _ => items.push(lower_item(ctx, pair)?),
-        }
-    }
+    let items = lower_items(ctx, &mut cursor)?;
     cursor.finish();
     let comments: Vec<Comment> = super::comments(text, ctx.id, comments);
     Ok(Module {
@@ -207,6 +367,18 @@ fn lower_source_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
     let text = lower_string(ctx, cursor.expect(Rule::string));
     cursor.finish();
     text
+}
+
+/// Lowers the remaining children of a cursor, declarations up to the end of input.
+fn lower_items(ctx: &Ctx, cursor: &mut Cursor<'_>) -> Lowered<Vec<Item>> {
+    let mut items = Vec::new();
+    while let Some(pair) = cursor.next() {
+        match pair.as_rule() {
+            Rule::EOI => break,
+            _ => items.push(lower_item(ctx, pair)?),
+        }
+    }
+    Ok(items)
 }
 
 /// Lowers one declaration (`item` is a silent rule: the pair is the declaration itself).
@@ -1015,7 +1187,7 @@ fn lower_quantifier_kind(pair: Pair<'_, Rule>) -> Quantifier {
 
 fn lower_if_expr(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
     let span = ctx.span(&pair);
-    let at = Span::new(ctx.id, span.start as usize, span.start as usize + 2);
+    let at = Span::new(span.source, span.start as usize, span.start as usize + 2);
     let mut cursor = Cursor::new(pair);
     let [condition, then, otherwise] = lower_expr_array(ctx, &mut cursor, depth + 1)?;
     cursor.finish();
@@ -1037,7 +1209,7 @@ fn lower_expr_array<const N: usize>(ctx: &Ctx, cursor: &mut Cursor<'_>, depth: u
 
 fn lower_set_literal(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
     let span = ctx.span(&pair);
-    let at = Span::new(ctx.id, span.start as usize, span.start as usize + 1);
+    let at = Span::new(span.source, span.start as usize, span.start as usize + 1);
     let (elements, height) = lower_exprs(ctx, pair, depth + 1)?;
     ctx.node(ExprKind::Set(elements), span, height + 1, depth, at)
 }
@@ -1144,6 +1316,13 @@ fn lower_string(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
     let offset = pair.as_span().start() + 1;
     let quoted = pair.as_str();
     let raw = &quoted[1..quoted.len() - 1];
+    // Most strings have no escape and no line break: their value is their text.
+    if !raw.bytes().any(|byte| matches!(byte, b'\\' | b'\r' | b'\n')) {
+        return Text {
+            value: raw.to_owned(),
+            span,
+        };
+    }
     let mut value = String::with_capacity(raw.len());
     // How many characters at the end of `value` are raw spaces or tabs (or a fold),
     // which a following line break swallows.
@@ -1166,7 +1345,7 @@ fn lower_string(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
                             .ok()
                             .and_then(char::from_u32)
                             .unwrap_or_else(|| {
-                                let span = Span::new(ctx.id, offset + idx, offset + close + 1);
+                                let span = ctx.at(offset + idx, offset + close + 1);
                                 ctx.report(messages::invalid_escape(&raw[idx..=close], span));
                                 char::REPLACEMENT_CHARACTER
                             })

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use super::ast::*;
+use super::lower::{parse_in_pieces, parse_module_on};
 use super::{DEFAULT_MAX_NESTING, parse_with_limit};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::SourceMap;
@@ -1228,6 +1229,147 @@ fn truncated_and_mutated_texts_give_diagnostics_not_panics() {
         check_no_panic(&DENSE[..idx]);
         for insert in ["\u{a0}", "\"", "\\", "{", ")", "а"] {
             check_no_panic(&format!("{}{insert}{}", &DENSE[..idx], &DENSE[idx..]));
+        }
+    }
+}
+
+// ---------------------------------------------------------------- parsing in pieces
+
+/// A policy of `n_rules` generated rules after the reference policy, as in the benchmarks.
+fn generated_policy(n_rules: usize) -> String {
+    let mut text = include_str!("../../bench/reference.pol").to_owned();
+    for idx in 0..n_rules {
+        let effect = if idx % 3 == 0 { "deny" } else { "permit" };
+        text.push_str(&format!(
+            "\nrule generated_{idx}: {effect} {{\n  when t.item.category == \"c{idx}\" and t.destination.security_partner\n  when t.date >= 2020-01-01 and not t.item.lethal // {idx}\n  because \"generated rule {idx}\"\n}}\n"
+        ));
+    }
+    text
+}
+
+/// Parses a text in one piece and cut into 2 to 5 pieces, and checks that every way gives
+/// the same result; returns whether any cut was possible (the pieces all parsed).
+fn check_pieces_agree(text: &str, max_nesting: usize) -> bool {
+    check_pieces_agree_on(text, max_nesting, 2..=5)
+}
+
+/// [`check_pieces_agree`], cut into each of `thread_counts` pieces.
+fn check_pieces_agree_on(
+    text: &str,
+    max_nesting: usize,
+    thread_counts: impl IntoIterator<Item = usize>,
+) -> bool {
+    let mut sources = SourceMap::new();
+    let id = sources.add("test.pol", text);
+    let whole = parse_module_on(&sources, id, max_nesting, 1);
+    let mut cut = false;
+    for threads in thread_counts {
+        let pieces = parse_module_on(&sources, id, max_nesting, threads);
+        assert_eq!(pieces, whole, "{threads} pieces of {text:?}");
+        if let Some(module) = parse_in_pieces(&sources, id, max_nesting, threads) {
+            assert_eq!(Ok(&module), whole.as_ref(), "{threads} pieces of {text:?}");
+            cut = true;
+        }
+    }
+    cut
+}
+
+#[test]
+fn a_text_cut_into_pieces_gives_the_tree_of_the_whole() {
+    assert!(check_pieces_agree(&generated_policy(200), DEFAULT_MAX_NESTING));
+    assert!(check_pieces_agree(
+        include_str!("../../bench/reference.pol"),
+        DEFAULT_MAX_NESTING
+    ));
+    assert!(check_pieces_agree(DENSE, DEFAULT_MAX_NESTING));
+}
+
+#[test]
+fn every_sample_policy_parses_the_same_in_pieces() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![
+        root.join("examples"),
+        root.join("tests"),
+        root.join("stdlib"),
+        root.join("bench"),
+    ];
+    let mut files = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "pol") {
+                // Some adversarial samples are not UTF-8 on purpose; they never reach the parser.
+                if let Ok(text) = String::from_utf8(std::fs::read(&path).unwrap()) {
+                    check_pieces_agree(&text, DEFAULT_MAX_NESTING);
+                    files += 1;
+                }
+            }
+        }
+    }
+    assert!(files > 50, "found only {files} sample policies");
+}
+
+#[test]
+fn a_large_text_is_parsed_in_pieces_through_the_public_entry() {
+    let text = generated_policy(1000);
+    assert!(text.len() > 64 * 1024);
+    let mut sources = SourceMap::new();
+    let id = sources.add("test.pol", &text);
+    let module = parse_with_limit(&sources, id, DEFAULT_MAX_NESTING).unwrap();
+    assert_eq!(
+        Ok(&module),
+        parse_module_on(&sources, id, DEFAULT_MAX_NESTING, 1).as_ref()
+    );
+    assert_eq!(
+        module.items.len(),
+        1000 + parse_ok(include_str!("../../bench/reference.pol")).items.len()
+    );
+}
+
+#[test]
+fn a_text_whose_pieces_fail_gives_the_diagnostics_of_the_whole() {
+    let base = generated_policy(6);
+    let at = base.find("rule generated_3").unwrap();
+    for (broken, code) in [
+        // A syntax error inside one piece.
+        ("rule generated_3: permit { when }\n", Code::Syntax),
+        // An expression that would run on into the next piece.
+        ("let dangling = 1 +\n", Code::Syntax),
+        // A brace left open: nothing after it is at the top level.
+        ("rule open: permit {\n  when true\n", Code::Syntax),
+        // A string that runs on over the start of the following rule.
+        ("let s = \"open\n", Code::Syntax),
+        // Problems found while lowering: an impossible date, a number too large.
+        ("rule dated: permit { effective 2021-02-30 }\n", Code::InvalidDate),
+        ("let big = 99999999999999999999\n", Code::IntegerTooLarge),
+        // Nesting past the limit.
+        (
+            "let deep = ((((((((((((((((((((1))))))))))))))))))))\n",
+            Code::NestingTooDeep,
+        ),
+    ] {
+        let text = format!("{}{broken}{}", &base[..at], &base[at..]);
+        assert!(!check_pieces_agree(&text, 16), "{broken:?}");
+        let (_, result) = parse_text(&text, 16);
+        let diagnostics = result.unwrap_err();
+        assert_eq!(diagnostics[0].code, code, "{broken:?}: {diagnostics:#?}");
+    }
+}
+
+#[test]
+fn truncated_and_mutated_texts_parse_the_same_in_pieces() {
+    let text = format!(
+        "{DENSE}rule a: permit {{\n  when k.s == {{1}}\n}}\n// between\nrule b: deny {{ because \"b\" }}\n"
+    );
+    let boundaries: Vec<usize> = (0..=text.len())
+        .filter(|idx| text.is_char_boundary(*idx))
+        .collect();
+    for &idx in &boundaries {
+        check_pieces_agree_on(&text[..idx], 16, [3]);
+        for insert in ["\"", "{", "\nrule c: permit {}\n"] {
+            check_pieces_agree_on(&format!("{}{insert}{}", &text[..idx], &text[idx..]), 16, [3]);
         }
     }
 }
