@@ -9,15 +9,14 @@
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use pol::engine::{Engine, FactsInput, NoFiles};
 use pol::eval::{Decision, Evaluator, Options, Scratch, Verdict};
 use pol::facts::Format;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+#[path = "support/common.rs"]
+mod common;
+use common::{generated_policy, root};
 
 fn transfers_file() -> (PathBuf, usize) {
     let shared = root().join("../shared/bench/transfers-100000.json");
@@ -31,20 +30,9 @@ fn transfers_file() -> (PathBuf, usize) {
     }
 }
 
-/// Median of `runs` timings of `work`, each over `n` items, in nanoseconds per item. What
-/// `work` returns is dropped after the clock stops: freeing a result is not making it.
-fn per_item<T>(runs: usize, n: usize, mut work: impl FnMut() -> T) -> f64 {
-    let mut timings: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            let result = black_box(work());
-            let elapsed = start.elapsed();
-            drop(result);
-            elapsed
-        })
-        .collect();
-    timings.sort();
-    timings[runs / 2].as_nanos() as f64 / n as f64
+/// Median of `runs` timings of `work`, each over `n` items, in nanoseconds per item.
+fn per_item<T>(runs: usize, n: usize, work: impl FnMut() -> T) -> f64 {
+    common::median(runs, work).as_nanos() as f64 / n as f64
 }
 
 fn peak_memory_kib() -> Option<u64> {
@@ -209,17 +197,6 @@ fn input(record: &str, path: &Path) -> FactsInput {
         format: Format::Json,
         record: Some(record.to_string()),
     }
-}
-
-fn generated_policy(n_rules: usize) -> String {
-    let mut text = std::fs::read_to_string(root().join("bench/reference.pol")).unwrap();
-    for idx in 0..n_rules {
-        let effect = if idx % 3 == 0 { "deny" } else { "permit" };
-        text.push_str(&format!(
-            "\nrule generated_{idx}: {effect} {{\n  when t.item.category == \"c{idx}\" and t.destination.security_partner\n  when t.date >= 2020-01-01 and not t.item.lethal\n  because \"generated rule {idx}\"\n}}\n"
-        ));
-    }
-    text
 }
 
 fn main() {
