@@ -1,10 +1,11 @@
 //! The fast path of evaluation. The conditions of every eligible rule are lowered once, when an
 //! evaluator is made, into one graph in which function calls are inlined, constants and key
-//! references are values, and equal subexpressions of all rules are one node; a node used more
-//! than once is computed at most once per decision. The graph is then compiled into closures that
-//! evaluate to a plain `Option<Value>` with no bookkeeping. A closure gives up (`None`) at the
-//! first unknown fact, error or construct it does not handle, and the full evaluator then
-//! evaluates again, so results, missing facts and errors are always the full evaluator's.
+//! references are values, and equal subexpressions of all rules are one node. Subjects are then
+//! decided in batches: each node is computed for the rows of the batch that need it, once per
+//! batch however many rules share it, into a column of two-word values or, for booleans, into
+//! bit masks. A row gives up at the first unknown fact, error or construct the fast path does not
+//! handle, and the full evaluator decides it again, so results, missing facts and errors are
+//! always the full evaluator's.
 
 use std::cell::Cell;
 use std::collections::HashMap;
