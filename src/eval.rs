@@ -555,25 +555,19 @@ impl<'a> Evaluator<'a> {
                     break;
                 }
             }
-            entry.status = if decision.deciding.contains(&rule_id) {
-                RuleStatus::Decided
-            } else if active[idx] & bit != 0 {
-                RuleStatus::Overridden
-            } else if applied[idx] & bit != 0 {
-                let defeaters: Vec<RuleId> = rule
-                    .defeated_by
-                    .iter()
-                    .filter(|exception| active[exception.idx()] & bit != 0)
-                    .copied()
-                    .collect();
-                if defeaters.is_empty() {
-                    RuleStatus::Unknown
-                } else {
-                    RuleStatus::Defeated(defeaters)
-                }
-            } else {
-                RuleStatus::NotApplied(first_false)
-            };
+            entry.status = status(
+                decision.deciding.contains(&rule_id),
+                Some(active[idx] & bit != 0),
+                Some(applied[idx] & bit != 0),
+                || {
+                    rule.defeated_by
+                        .iter()
+                        .filter(|exception| active[exception.idx()] & bit != 0)
+                        .copied()
+                        .collect()
+                },
+                || first_false,
+            );
         }
         decision.trace = Some(trace);
     }
@@ -961,31 +955,52 @@ fn rule_status(
     let Some(value) = &active[rule_id.idx()] else {
         return RuleStatus::NotInForce;
     };
-    if deciding.contains(&rule_id) {
-        return RuleStatus::Decided;
-    }
-    match (value, &applies[rule_id.idx()]) {
-        (Ok(true), _) => RuleStatus::Overridden,
-        (_, Ok(true)) => {
-            let defeaters: Vec<RuleId> = program.rules[rule_id.idx()]
+    status(
+        deciding.contains(&rule_id),
+        value.as_ref().ok().copied(),
+        applies[rule_id.idx()].as_ref().ok().copied(),
+        || {
+            program.rules[rule_id.idx()]
                 .defeated_by
                 .iter()
                 .filter(|exception| matches!(active[exception.idx()], Some(Ok(true))))
                 .copied()
-                .collect();
+                .collect()
+        },
+        || {
+            parts
+                .iter()
+                .position(|part| part.truth == Truth::False)
+                .unwrap_or(0)
+        },
+    )
+}
+
+/// The status of a rule in force, from what is known of it in one decision, the same for both
+/// evaluators: whether it is among the deciding rules, whether it is active and whether it
+/// applied (`None` when unknown), its active exceptions, and the part that did not hold.
+fn status(
+    decided: bool,
+    active: Option<bool>,
+    applied: Option<bool>,
+    defeaters: impl FnOnce() -> Vec<RuleId>,
+    first_false: impl FnOnce() -> usize,
+) -> RuleStatus {
+    if decided {
+        return RuleStatus::Decided;
+    }
+    match (active, applied) {
+        (Some(true), _) => RuleStatus::Overridden,
+        (_, Some(true)) => {
+            let defeaters = defeaters();
             if defeaters.is_empty() {
                 RuleStatus::Unknown
             } else {
                 RuleStatus::Defeated(defeaters)
             }
         }
-        (_, Ok(false)) => RuleStatus::NotApplied(
-            parts
-                .iter()
-                .position(|part| part.truth == Truth::False)
-                .unwrap_or(0),
-        ),
-        (_, Err(_)) => RuleStatus::Unknown,
+        (_, Some(false)) => RuleStatus::NotApplied(first_false()),
+        (_, None) => RuleStatus::Unknown,
     }
 }
 
