@@ -205,10 +205,15 @@ fn main() {
     let data = root().join("bench/data");
     let (transfers_path, n_transfers) = transfers_file();
 
-    // `POL_BENCH_ONLY_DECIDE=1` skips the parse, check, load and explain timings (for profiling
-    // decisions).
+    // `POL_BENCH_ONLY_DECIDE=1` skips the parse, check, load and explain timings, and
+    // `POL_BENCH_ONLY_EXPLAIN=1` those of parse, check, load and plain decisions (for profiling).
     let only_decide = std::env::var_os("POL_BENCH_ONLY_DECIDE").is_some();
-    let (parse_runs, big_runs, load_runs) = if only_decide { (1, 0, 1) } else { (21, 5, 5) };
+    let only_explain = std::env::var_os("POL_BENCH_ONLY_EXPLAIN").is_some();
+    let (parse_runs, big_runs, load_runs) = if only_decide || only_explain {
+        (1, 0, 1)
+    } else {
+        (21, 5, 5)
+    };
     // Parse and check.
     let parse_check = per_item(parse_runs, 1, || {
         let mut engine = Engine::new(&files, Vec::new());
@@ -258,7 +263,11 @@ fn main() {
     let subjects: Vec<u32> = evaluator.subjects().collect();
     // Every decision is handed over by reference, its buffers reused: no allocation per decision.
     let mut scratch = Scratch::new();
-    let decide_runs = if only_decide { 30 } else { 5 };
+    let decide_runs = match (only_decide, only_explain) {
+        (true, _) => 30,
+        (_, true) => 1,
+        _ => 5,
+    };
     let pol_ns = per_item(decide_runs, subjects.len(), || {
         evaluator.decide_each(&mut scratch, &subjects, |_, decision| {
             black_box(decision.unwrap());
@@ -273,7 +282,11 @@ fn main() {
             black_box(&decision);
         }
     });
-    let explain_runs = if only_decide { 0 } else { 3 };
+    let explain_runs = match (only_decide, only_explain) {
+        (true, _) => 0,
+        (_, true) => 30,
+        _ => 3,
+    };
     let explain_ns = per_item(explain_runs.max(1), subjects.len(), || {
         if explain_runs == 0 {
             return;

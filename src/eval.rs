@@ -4,11 +4,13 @@
 mod fast;
 pub mod limits;
 mod messages;
+mod trace;
 
 use std::cmp::Ordering;
 use std::sync::Arc;
 
 pub use limits::Limits;
+pub use trace::{Operand, PartTrace, RuleStatus, RuleTrace, Trace};
 
 use crate::check::ir::{
     ArithOp, Builtin, CompareOp, Expr, ExprKind, ObligationId, Program, RecordId, RuleId, SetOp, Type, TypeId,
@@ -83,70 +85,8 @@ impl From<Effect> for Verdict {
     }
 }
 
-/// How one rule stood in one decision.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RuleStatus {
-    /// Among the deciding rules.
-    Decided,
-    /// Applied and was not defeated, but the decision went the other way (a permit under a deny).
-    Overridden,
-    /// Applied, but an active exception defeated it.
-    Defeated(Vec<RuleId>),
-    /// Did not apply: the condition part at this index was false.
-    NotApplied(usize),
-    /// Whether it applies depends on missing facts.
-    Unknown,
-    /// Not in force on the decision's date.
-    NotInForce,
-}
-
-/// What one condition part evaluated to, with the values that made it so.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PartTrace {
-    /// The part's truth, `unless` already applied.
-    pub truth: Truth,
-    /// For a comparison or membership test, the operands' values.
-    pub operands: Option<(Operand, Operand)>,
-    /// The missing facts behind an unknown part.
-    pub missing: Vec<FactRef>,
-}
-
-/// One operand of a comparison or membership test, as a derivation records it: a value, shown
-/// as text only when the derivation is printed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Operand {
-    /// A known value; a set or list is one of the facts'.
-    Value(Value),
-    /// A set or list of the policy's own (a constant, or built in the decision): its elements.
-    Elements(Arc<[Value]>),
-    /// A value shown as text when it was recorded (a set of sets the policy built).
-    Text(String),
-    /// A missing fact.
-    Unknown,
-    /// Evaluation failed.
-    Error,
-}
-
-/// How one rule was evaluated for one decision.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RuleTrace {
-    /// The rule.
-    pub rule: RuleId,
-    /// Its status.
-    pub status: RuleStatus,
-    /// Its condition parts, in order, up to the first false one.
-    pub parts: Vec<PartTrace>,
-}
-
-/// The derivation of one decision.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Trace {
-    /// Every rule, in source order.
-    pub rules: Vec<RuleTrace>,
-}
-
 /// The decision for one subject.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Decision {
     /// The subject's row in its table.
     pub subject: u32,
@@ -177,6 +117,25 @@ pub enum LawDate {
 impl Default for Decision {
     fn default() -> Decision {
         Decision::new(0)
+    }
+}
+
+impl Clone for Decision {
+    fn clone(&self) -> Decision {
+        let mut decision = Decision::default();
+        decision.clone_from(self);
+        decision
+    }
+
+    /// Copies into the existing buffers: no allocation once they are large enough.
+    fn clone_from(&mut self, source: &Decision) {
+        self.subject = source.subject;
+        self.verdict = source.verdict;
+        self.deciding.clone_from(&source.deciding);
+        self.obligations.clone_from(&source.obligations);
+        self.missing.clone_from(&source.missing);
+        self.law_date = source.law_date;
+        self.trace.clone_from(&source.trace);
     }
 }
 
@@ -287,6 +246,8 @@ pub struct Evaluator<'a> {
     any_dated: bool,
     /// The rules lowered for the fast path.
     plan: fast::Plan,
+    /// Their conditions as a derivation reads them, when derivations are asked for.
+    explain: fast::Explain,
 }
 
 impl std::fmt::Debug for Evaluator<'_> {
@@ -327,6 +288,7 @@ impl<'a> Evaluator<'a> {
             subject_record: subject.record,
             any_dated,
             plan: fast::Plan::default(),
+            explain: fast::Explain::default(),
         };
         let mut scratch = Scratch::new();
         for def in &program.consts {
@@ -351,6 +313,9 @@ impl<'a> Evaluator<'a> {
             &evaluator.const_seqs,
             &evaluator.options.limits,
         );
+        if evaluator.options.explain {
+            evaluator.explain = evaluator.plan.explain(program.rules.len());
+        }
         Ok(evaluator)
     }
 
@@ -521,53 +486,32 @@ impl<'a> Evaluator<'a> {
     ) {
         let bit = 1u64 << row;
         let program = self.program;
+        // The deciding rules are the active ones of the verdict's effect.
+        let deciding_deny = decision.verdict == Verdict::Deny;
         let mut trace = decision.trace.take().unwrap_or_default();
-        trace.rules.truncate(program.rules.len());
+        trace.clear();
         for (idx, rule) in program.rules.iter().enumerate() {
             let rule_id = RuleId(idx as u32);
-            if trace.rules.len() == idx {
-                trace.rules.push(RuleTrace {
-                    rule: rule_id,
-                    status: RuleStatus::NotInForce,
-                    parts: Vec::new(),
-                });
-            }
-            let entry = &mut trace.rules[idx];
-            entry.rule = rule_id;
-            entry.parts.clear();
+            let first = trace.n_parts();
+            let defeaters = rule
+                .defeated_by
+                .iter()
+                .filter(|exception| active[exception.idx()] & bit != 0)
+                .copied();
             if decision.law_date.is_some_and(|date| !rule.in_force(date)) {
-                entry.status = RuleStatus::NotInForce;
+                trace.push_rule(rule_id, RuleStatus::NotInForce, (first, first), defeaters);
                 continue;
             }
-            let mut first_false = 0;
-            let (conditions, shown) = self.plan.rule_conditions(rule_id).unwrap_or_default();
-            for (part, ((node, negated), shown)) in conditions.iter().zip(shown).enumerate() {
-                let (truths, _) = exec.truth(*node, bit);
-                let holds = (truths != 0) != *negated;
-                let operands = shown.map(|nodes| exec.operands(nodes, row));
-                entry.parts.push(PartTrace {
-                    truth: if holds { Truth::True } else { Truth::False },
-                    operands,
-                    missing: Vec::new(),
-                });
-                if !holds {
-                    first_false = part;
-                    break;
-                }
-            }
-            entry.status = status(
-                decision.deciding.contains(&rule_id),
-                Some(active[idx] & bit != 0),
+            let first_false = exec.record_parts(&self.explain, rule_id, row, &mut trace);
+            let is_active = active[idx] & bit != 0;
+            let status = status(
+                is_active && self.plan.denies[idx] == deciding_deny,
+                Some(is_active),
                 Some(applied[idx] & bit != 0),
-                || {
-                    rule.defeated_by
-                        .iter()
-                        .filter(|exception| active[exception.idx()] & bit != 0)
-                        .copied()
-                        .collect()
-                },
-                || first_false,
+                defeaters.clone().next().is_some(),
+                first_false.unwrap_or(0),
             );
+            trace.push_rule(rule_id, status, (first, trace.n_parts()), defeaters);
         }
         decision.trace = Some(trace);
     }
@@ -704,8 +648,10 @@ impl<'a> Evaluator<'a> {
         }
         active.clear();
         active.resize(n_rules, None);
-        let mut parts: Vec<Vec<PartTrace>> = if self.options.explain {
-            vec![Vec::new(); n_rules]
+        // With derivations: the parts recorded, and for each rule the range of its parts.
+        let mut trace = self.options.explain.then(Trace::default);
+        let mut part_ranges: Vec<(u32, u32)> = if self.options.explain {
+            vec![(0, 0); n_rules]
         } else {
             Vec::new()
         };
@@ -717,12 +663,8 @@ impl<'a> Evaluator<'a> {
             {
                 continue;
             }
-            let trace = if self.options.explain {
-                Some(&mut parts[rule_id.idx()])
-            } else {
-                None
-            };
-            let applied = match self.rule_applies(scratch, subject, rule_id, trace) {
+            let first = trace.as_ref().map_or(0, Trace::n_parts);
+            let applied = match self.rule_applies(scratch, subject, rule_id, trace.as_mut()) {
                 Ok(applied) => applied,
                 Err(diagnostic) => {
                     scratch.applies = applies;
@@ -748,12 +690,17 @@ impl<'a> Evaluator<'a> {
                 (Effect::Permit, Err(_)) => flags.permit_unknown = true,
                 (_, Ok(false)) => {}
             }
-            if self.options.explain {
+            if let Some(trace) = &trace {
+                part_ranges[rule_id.idx()] = (first, trace.n_parts());
                 applies[rule_id.idx()] = applied;
             }
             active[rule_id.idx()] = Some(value);
         }
-        let decision = self.combine(subject, law_date, flags, &applies, &active, parts);
+        let mut decision = self.combine(subject, law_date, flags, &active);
+        if let Some(mut trace) = trace {
+            self.record_statuses(&mut trace, &decision.deciding, &applies, &active, &part_ranges);
+            decision.trace = Some(trace);
+        }
         scratch.applies = applies;
         scratch.active = active;
         Ok(decision)
@@ -798,7 +745,7 @@ impl<'a> Evaluator<'a> {
         scratch: &mut Scratch,
         subject: u32,
         rule_id: RuleId,
-        mut trace: Option<&mut Vec<PartTrace>>,
+        mut trace: Option<&mut Trace>,
     ) -> Result<Result<bool, Missing>, Box<Diagnostic>> {
         let rule = &self.program.rules[rule_id.idx()];
         let mut prepared = false;
@@ -814,10 +761,9 @@ impl<'a> Evaluator<'a> {
                 prepared = true;
             }
             let mut run = Run::new(self, scratch, subject);
-            let (result, operands) = if trace.is_some() {
-                run.eval_explained(&condition.expr)
-            } else {
-                (run.eval(&condition.expr), None)
+            let (result, operands) = match trace.as_deref_mut() {
+                Some(trace) => run.eval_explained(&condition.expr, trace),
+                None => (run.eval(&condition.expr), None),
             };
             let truth = match result {
                 Ok(Value::Bool(value)) => Ok(value != condition.negated),
@@ -826,11 +772,8 @@ impl<'a> Evaluator<'a> {
                 Err(Flow::Error(diagnostic)) => return Err(diagnostic),
             };
             if let Some(trace) = trace.as_deref_mut() {
-                trace.push(PartTrace {
-                    truth: truth_of(&truth),
-                    operands,
-                    missing: truth.as_ref().err().cloned().map(sorted).unwrap_or_default(),
-                });
+                let missing = truth.as_ref().err().cloned().map(sorted).unwrap_or_default();
+                trace.push_part(truth_of(&truth), operands, &missing);
             }
             match truth {
                 Ok(true) => {}
@@ -847,9 +790,7 @@ impl<'a> Evaluator<'a> {
         subject: u32,
         law_date: Option<Date>,
         flags: Flags,
-        applies: &[Result<bool, Missing>],
         active: &[Option<Result<bool, Missing>>],
-        parts: Vec<Vec<PartTrace>>,
     ) -> Decision {
         let program = self.program;
         let default = program
@@ -917,21 +858,6 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
-        let trace = self.options.explain.then(|| Trace {
-            rules: parts
-                .into_iter()
-                .enumerate()
-                .map(|(idx, parts)| {
-                    let rule_id = RuleId(idx as u32);
-                    let status = rule_status(program, rule_id, &deciding, applies, active, &parts);
-                    RuleTrace {
-                        rule: rule_id,
-                        status,
-                        parts,
-                    }
-                })
-                .collect(),
-        });
         Decision {
             subject,
             verdict,
@@ -939,67 +865,63 @@ impl<'a> Evaluator<'a> {
             obligations,
             missing: sorted(missing),
             law_date,
-            trace,
+            trace: None,
+        }
+    }
+
+    /// Records in a derivation of the full evaluator every rule's status, in source order, with
+    /// the range of the parts recorded for it.
+    fn record_statuses(
+        &self,
+        trace: &mut Trace,
+        deciding: &[RuleId],
+        applies: &[Result<bool, Missing>],
+        active: &[Option<Result<bool, Missing>>],
+        part_ranges: &[(u32, u32)],
+    ) {
+        for (idx, rule) in self.program.rules.iter().enumerate() {
+            let rule_id = RuleId(idx as u32);
+            let parts = part_ranges[idx];
+            let defeaters = rule
+                .defeated_by
+                .iter()
+                .filter(|exception| matches!(active[exception.idx()], Some(Ok(true))))
+                .copied();
+            let status = match &active[idx] {
+                None => RuleStatus::NotInForce,
+                Some(value) => status(
+                    deciding.contains(&rule_id),
+                    value.as_ref().ok().copied(),
+                    applies[idx].as_ref().ok().copied(),
+                    defeaters.clone().next().is_some(),
+                    // A rule that did not apply stopped at its false part, its last.
+                    (parts.1 - parts.0).saturating_sub(1) as usize,
+                ),
+            };
+            trace.push_rule(rule_id, status, parts, defeaters);
         }
     }
 }
 
-fn rule_status(
-    program: &Program,
-    rule_id: RuleId,
-    deciding: &[RuleId],
-    applies: &[Result<bool, Missing>],
-    active: &[Option<Result<bool, Missing>>],
-    parts: &[PartTrace],
-) -> RuleStatus {
-    let Some(value) = &active[rule_id.idx()] else {
-        return RuleStatus::NotInForce;
-    };
-    status(
-        deciding.contains(&rule_id),
-        value.as_ref().ok().copied(),
-        applies[rule_id.idx()].as_ref().ok().copied(),
-        || {
-            program.rules[rule_id.idx()]
-                .defeated_by
-                .iter()
-                .filter(|exception| matches!(active[exception.idx()], Some(Ok(true))))
-                .copied()
-                .collect()
-        },
-        || {
-            parts
-                .iter()
-                .position(|part| part.truth == Truth::False)
-                .unwrap_or(0)
-        },
-    )
-}
-
 /// The status of a rule in force, from what is known of it in one decision, the same for both
 /// evaluators: whether it is among the deciding rules, whether it is active and whether it
-/// applied (`None` when unknown), its active exceptions, and the part that did not hold.
+/// applied (`None` when unknown), whether an active exception defeats it, and the part that did
+/// not hold.
 fn status(
     decided: bool,
     active: Option<bool>,
     applied: Option<bool>,
-    defeaters: impl FnOnce() -> Vec<RuleId>,
-    first_false: impl FnOnce() -> usize,
+    defeated: bool,
+    first_false: usize,
 ) -> RuleStatus {
     if decided {
         return RuleStatus::Decided;
     }
     match (active, applied) {
         (Some(true), _) => RuleStatus::Overridden,
-        (_, Some(true)) => {
-            let defeaters = defeaters();
-            if defeaters.is_empty() {
-                RuleStatus::Unknown
-            } else {
-                RuleStatus::Defeated(defeaters)
-            }
-        }
-        (_, Some(false)) => RuleStatus::NotApplied(first_false()),
+        (_, Some(true)) if defeated => RuleStatus::Defeated,
+        (_, Some(true)) => RuleStatus::Unknown,
+        (_, Some(false)) => RuleStatus::NotApplied(first_false),
         (_, None) => RuleStatus::Unknown,
     }
 }
@@ -1070,8 +992,13 @@ impl<'e, 'a> Run<'e, 'a> {
         self.evaluator.program.types.get(id)
     }
 
-    /// Evaluates a condition and, for a comparison or membership test, records its operands.
-    fn eval_explained(&mut self, expr: &Expr) -> (Eval, Option<(Operand, Operand)>) {
+    /// Evaluates a condition and, for a comparison or membership test, records its operands in
+    /// the derivation.
+    fn eval_explained(
+        &mut self,
+        expr: &Expr,
+        trace: &mut Trace,
+    ) -> (Eval, Option<(trace::Stored, trace::Stored)>) {
         let (left, right) = match &expr.kind {
             ExprKind::Compare(_, left, right) | ExprKind::Subset(left, right) => (left, right),
             ExprKind::In { element, set, .. } => (element, set),
@@ -1080,14 +1007,14 @@ impl<'e, 'a> Run<'e, 'a> {
         let left_value = self.eval(left);
         let right_value = self.eval(right);
         let shown = (
-            self.operand(&left_value, left.ty),
-            self.operand(&right_value, right.ty),
+            self.operand(&left_value, left.ty, trace),
+            self.operand(&right_value, right.ty, trace),
         );
         // The result comes from the same evaluator; operands are evaluated again only in explain mode.
         (self.eval(expr), Some(shown))
     }
 
-    fn operand(&self, value: &Eval, ty: TypeId) -> Operand {
+    fn operand(&self, value: &Eval, ty: TypeId, trace: &mut Trace) -> trace::Stored {
         let of_facts = |id: SeqId| id.0 >> ARENA_SHIFT == ARENA_FACTS;
         match value {
             Ok(Value::Seq(id)) if !of_facts(*id) => {
@@ -1096,7 +1023,7 @@ impl<'e, 'a> Run<'e, 'a> {
                     .iter()
                     .any(|element| matches!(element, Value::Seq(inner) if !of_facts(*inner)))
                 {
-                    Operand::Text(crate::report::show_value(
+                    trace.text(&crate::report::show_value(
                         self.evaluator.program,
                         self.evaluator.facts,
                         &|id| self.seq(id).to_vec(),
@@ -1104,12 +1031,12 @@ impl<'e, 'a> Run<'e, 'a> {
                         ty,
                     ))
                 } else {
-                    Operand::Elements(elements.into())
+                    trace.elements(elements)
                 }
             }
-            Ok(value) => Operand::Value(*value),
-            Err(Flow::Unknown(_)) => Operand::Unknown,
-            Err(Flow::Error(_)) => Operand::Error,
+            Ok(value) => trace::Stored::Value(*value),
+            Err(Flow::Unknown(_)) => trace::Stored::Unknown,
+            Err(Flow::Error(_)) => trace::Stored::Error,
         }
     }
 

@@ -5,7 +5,7 @@ use serde_json::{Value as Json, json};
 
 use crate::check::ir::{Condition, ExprKind, Program, RecordId, Type, TypeId};
 use crate::diagnostic::Diagnostic;
-use crate::eval::{Decision, FactRef, Operand, PartTrace, RuleStatus, Trace, Truth, Verdict};
+use crate::eval::{Decision, FactRef, Operand, PartTrace, RuleStatus, RuleTrace, Trace, Truth, Verdict};
 use crate::facts::Facts;
 use crate::source::SourceMap;
 use crate::value::{SeqId, Value};
@@ -208,12 +208,13 @@ pub fn decision_text(
     out
 }
 
-fn status_text(program: &Program, status: &RuleStatus) -> String {
-    match status {
+fn status_text(program: &Program, rule: &RuleTrace<'_>) -> String {
+    match rule.status() {
         RuleStatus::Decided => "decided".into(),
         RuleStatus::Overridden => "applied, but a deny rule decided".into(),
-        RuleStatus::Defeated(by) => {
-            let names: Vec<&str> = by
+        RuleStatus::Defeated => {
+            let names: Vec<&str> = rule
+                .defeated_by()
                 .iter()
                 .map(|rule| program.rules[rule.idx()].name.as_str())
                 .collect();
@@ -230,9 +231,9 @@ fn show_operands(
     program: &Program,
     facts: &Facts,
     condition: &Condition,
-    part: &PartTrace,
+    part: &PartTrace<'_>,
 ) -> Option<(String, String)> {
-    let (left, right) = part.operands.as_ref()?;
+    let (left, right) = part.operands()?;
     let (left_ty, right_ty) = match &condition.expr.kind {
         ExprKind::Compare(_, left, right) | ExprKind::Subset(left, right) => (left.ty, right.ty),
         ExprKind::In { element, set, .. } => (element.ty, set.ty),
@@ -245,12 +246,12 @@ fn show_operands(
 }
 
 /// One recorded operand as text.
-pub fn show_operand(program: &Program, facts: &Facts, operand: &Operand, ty: TypeId) -> String {
+pub fn show_operand(program: &Program, facts: &Facts, operand: Operand<'_>, ty: TypeId) -> String {
     let seq = |id: SeqId| facts.seq(id).to_vec();
     match operand {
-        Operand::Value(value) => show_value(program, facts, &seq, *value, ty),
+        Operand::Value(value) => show_value(program, facts, &seq, value, ty),
         Operand::Elements(elements) => show_elements(program, facts, &seq, elements, ty),
-        Operand::Text(text) => text.clone(),
+        Operand::Text(text) => text.to_string(),
         Operand::Unknown => "unknown".into(),
         Operand::Error => "error".into(),
     }
@@ -265,27 +266,27 @@ pub fn trace_text(
     offset: u64,
 ) -> String {
     let mut out = String::from("  explain:\n");
-    for rule_trace in &trace.rules {
-        let rule = &program.rules[rule_trace.rule.idx()];
+    for rule_trace in trace.rules() {
+        let rule = &program.rules[rule_trace.rule().idx()];
         out.push_str(&format!(
             "    {} ({}): {}\n",
             rule.name,
             rule.effect.as_str(),
-            status_text(program, &rule_trace.status)
+            status_text(program, &rule_trace)
         ));
-        for (part, condition) in rule_trace.parts.iter().zip(&rule.conditions) {
+        for (part, condition) in rule_trace.parts().zip(&rule.conditions) {
             let keyword = if condition.negated { "unless" } else { "when" };
             let text = one_line(sources.snippet(condition.span));
             out.push_str(&format!(
                 "      {keyword} {text}: {}",
-                part_truth(part.truth, condition.negated)
+                part_truth(part.truth(), condition.negated)
             ));
-            if let Some((left, right)) = show_operands(program, facts, condition, part) {
+            if let Some((left, right)) = show_operands(program, facts, condition, &part) {
                 out.push_str(&format!(" ({left} vs {right})"));
             }
-            if !part.missing.is_empty() {
+            if !part.missing().is_empty() {
                 let missing: Vec<String> = part
-                    .missing
+                    .missing()
                     .iter()
                     .map(|fact| fact_path_at(program, facts, *fact, offset))
                     .collect();
@@ -381,33 +382,31 @@ pub fn decision_json(
 
 fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Trace, offset: u64) -> Json {
     let rules: Vec<Json> = trace
-        .rules
-        .iter()
+        .rules()
         .map(|rule_trace| {
-            let rule = &program.rules[rule_trace.rule.idx()];
-            let (status, detail) = match &rule_trace.status {
+            let rule = &program.rules[rule_trace.rule().idx()];
+            let (status, detail) = match rule_trace.status() {
                 RuleStatus::Decided => ("decided", Json::Null),
                 RuleStatus::Overridden => ("overridden", Json::Null),
-                RuleStatus::Defeated(by) => (
+                RuleStatus::Defeated => (
                     "defeated",
-                    json!(by.iter().map(|rule| program.rules[rule.idx()].name.clone()).collect::<Vec<_>>()),
+                    json!(rule_trace.defeated_by().iter().map(|rule| program.rules[rule.idx()].name.clone()).collect::<Vec<_>>()),
                 ),
                 RuleStatus::NotApplied(part) => ("not_applied", json!(part)),
                 RuleStatus::Unknown => ("unknown", Json::Null),
                 RuleStatus::NotInForce => ("not_in_force", Json::Null),
             };
             let parts: Vec<Json> = rule_trace
-                .parts
-                .iter()
+                .parts()
                 .zip(&rule.conditions)
                 .map(|(part, condition)| {
                     json!({
                         "clause": if condition.negated { "unless" } else { "when" },
                         "text": one_line(sources.snippet(condition.span)),
-                        "value": part_truth(part.truth, condition.negated),
-                        "holds": part.truth.as_str(),
-                        "operands": show_operands(program, facts, condition, part).map(|(left, right)| json!([left, right])),
-                        "missing": part.missing.iter().map(|fact| fact_path_at(program, facts, *fact, offset)).collect::<Vec<_>>(),
+                        "value": part_truth(part.truth(), condition.negated),
+                        "holds": part.truth().as_str(),
+                        "operands": show_operands(program, facts, condition, &part).map(|(left, right)| json!([left, right])),
+                        "missing": part.missing().iter().map(|fact| fact_path_at(program, facts, *fact, offset)).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
@@ -417,8 +416,8 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
                 "status": status,
                 "parts": parts,
             });
-            match &rule_trace.status {
-                RuleStatus::Defeated(_) => object["defeated_by"] = detail,
+            match rule_trace.status() {
+                RuleStatus::Defeated => object["defeated_by"] = detail,
                 RuleStatus::NotApplied(_) => object["failed_part"] = detail,
                 _ => {}
             }

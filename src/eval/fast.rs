@@ -11,7 +11,9 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{ARENA_CONSTS, ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Limits, Operand};
+use super::Truth;
+use super::trace::{Stored, Trace};
+use super::{ARENA_CONSTS, ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Limits};
 use crate::check::ir::{ArithOp, Builtin, CompareOp, Expr, ExprKind, FnId, Program, RecordId, RuleId, Type};
 use crate::facts::Facts;
 use crate::syntax::ast::Effect;
@@ -138,9 +140,6 @@ type NodeId = u32;
 /// For a condition that is a comparison or membership test, the nodes of its two operands,
 /// which a derivation shows.
 type Shown = Option<(NodeId, NodeId)>;
-
-/// A condition: its node, and whether it is an `unless`.
-pub(super) type Part = (NodeId, bool);
 
 /// A node of the graph. Equal nodes are one node, so equal subexpressions are shared.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -611,12 +610,31 @@ pub(super) fn compile(
 }
 
 impl Plan {
-    /// The conditions of a rule compiled, if they are, and the operands each shows.
-    pub(super) fn rule_conditions(&self, rule: RuleId) -> Option<(&[Part], &[Shown])> {
-        let step = &self.steps[*self.step_of_rule.get(rule.idx())? as usize];
-        let range = step.conditions.as_ref()?;
-        let range = range.start as usize..range.end as usize;
-        Some((&self.conditions[range.clone()], &self.shown[range]))
+    /// The conditions of every compiled rule as a derivation reads them.
+    pub(super) fn explain(&self, n_rules: usize) -> Explain {
+        let mut explain = Explain::default();
+        for idx in 0..n_rules {
+            let step = self.step_of_rule.get(idx).map(|step| &self.steps[*step as usize]);
+            let range = step.and_then(|step| step.conditions.clone()).map(|range| {
+                let first = explain.parts.len() as u32;
+                let range = range.start as usize..range.end as usize;
+                for ((node, negated), shown) in self.conditions[range.clone()].iter().zip(&self.shown[range])
+                {
+                    explain.parts.push(ExplainPart {
+                        node: *node,
+                        constant: match self.sources[*node as usize] {
+                            Source::Lit(word) => Some(word.tag == BOOL && word.bits != 0),
+                            _ => None,
+                        },
+                        negated: *negated,
+                        shown: *shown,
+                    });
+                }
+                (first, explain.parts.len() as u32)
+            });
+            explain.rules.push(range);
+        }
+        explain
     }
 
     /// The conditions of a step compiled, if it is.
@@ -733,12 +751,38 @@ impl Exec<'_> {
         }
     }
 
-    /// The values of two operand nodes in a row, as a derivation records them.
-    pub(super) fn operands(&self, (left, right): (NodeId, NodeId), row: usize) -> (Operand, Operand) {
-        (self.operand(left, row), self.operand(right, row))
+    /// Records in a derivation the parts of a compiled rule evaluated in a row that the fast path
+    /// decided, up to the first false one, with the operands each shows; gives the index of the
+    /// false part, if one was.
+    pub(super) fn record_parts(
+        &self,
+        explain: &Explain,
+        rule: RuleId,
+        row: usize,
+        trace: &mut Trace,
+    ) -> Option<usize> {
+        let (start, end) = explain.rules.get(rule.idx()).copied().flatten()?;
+        let parts = &explain.parts[start as usize..end as usize];
+        for (idx, part) in parts.iter().enumerate() {
+            // Every part up to the first false one was computed in this row, and was known (a
+            // row that met an unknown left the fast path).
+            let truth = part
+                .constant
+                .unwrap_or(self.batch.truths[part.node as usize] >> row & 1 != 0);
+            let holds = truth != part.negated;
+            let operands = part
+                .shown
+                .map(|(left, right)| (self.operand(left, row, trace), self.operand(right, row, trace)));
+            trace.push_part(if holds { Truth::True } else { Truth::False }, operands, &[]);
+            if !holds {
+                return Some(idx);
+            }
+        }
+        None
     }
 
-    fn operand(&self, id: NodeId, row: usize) -> Operand {
+    #[inline(always)]
+    fn operand(&self, id: NodeId, row: usize, trace: &mut Trace) -> Stored {
         let word = self.word(id, row);
         match word.value() {
             Some(Value::Seq(_)) if (word.bits >> ARENA_SHIFT) as u32 != ARENA_FACTS => {
@@ -747,10 +791,10 @@ impl Exec<'_> {
                 self.plan
                     .const_seqs
                     .get(idx)
-                    .map_or(Operand::Unknown, |elements| Operand::Elements(elements.clone()))
+                    .map_or(Stored::Unknown, |elements| trace.elements(elements))
             }
-            Some(value) => Operand::Value(value),
-            None => Operand::Unknown,
+            Some(value) => Stored::Value(value),
+            None => Stored::Unknown,
         }
     }
 
@@ -1111,4 +1155,24 @@ fn compare(op: CompareOp, left: Word, right: Word) -> Option<bool> {
         CompareOp::Gt => Some(a > b),
         CompareOp::Ge => Some(a >= b),
     }
+}
+
+/// The conditions of every compiled rule as a derivation reads them, in source order.
+#[derive(Debug, Default)]
+pub(super) struct Explain {
+    /// Per rule: the range of its parts, if it is compiled.
+    rules: Vec<Option<(u32, u32)>>,
+    parts: Vec<ExplainPart>,
+}
+
+/// A condition as a derivation reads it.
+#[derive(Copy, Clone, Debug)]
+struct ExplainPart {
+    node: NodeId,
+    /// The truth of a literal condition, which has no masks.
+    constant: Option<bool>,
+    /// Whether it is an `unless`.
+    negated: bool,
+    /// The operands it shows.
+    shown: Shown,
 }
