@@ -219,6 +219,8 @@ pub struct Scratch {
     rule_rows: Vec<u64>,
     applied_rows: Vec<u64>,
     active_rows: Vec<(RuleId, u64)>,
+    /// The derivations of the last batch, reused when no decision holds them any more.
+    record: Option<Arc<fast::BatchRecord>>,
     applies: Vec<Result<bool, Missing>>,
     active: Vec<Option<Result<bool, Missing>>>,
     locals: Vec<Value>,
@@ -246,8 +248,8 @@ pub struct Evaluator<'a> {
     any_dated: bool,
     /// The rules lowered for the fast path.
     plan: fast::Plan,
-    /// Their conditions as a derivation reads them, when derivations are asked for.
-    explain: fast::Explain,
+    /// What derivations of the fast path read of the rules, when derivations are asked for.
+    explain: Arc<fast::Explain>,
 }
 
 impl std::fmt::Debug for Evaluator<'_> {
@@ -288,7 +290,7 @@ impl<'a> Evaluator<'a> {
             subject_record: subject.record,
             any_dated,
             plan: fast::Plan::default(),
-            explain: fast::Explain::default(),
+            explain: Arc::default(),
         };
         let mut scratch = Scratch::new();
         for def in &program.consts {
@@ -314,7 +316,7 @@ impl<'a> Evaluator<'a> {
             &evaluator.options.limits,
         );
         if evaluator.options.explain {
-            evaluator.explain = evaluator.plan.explain(program.rules.len());
+            evaluator.explain = Arc::new(evaluator.plan.explain(program));
         }
         Ok(evaluator)
     }
@@ -414,6 +416,19 @@ impl<'a> Evaluator<'a> {
                 facts: self.facts,
                 batch: &mut batch,
             };
+            let record = explain.then(|| {
+                // The decision handed out lets go of the last batch's record, so it can be reused.
+                decision.trace = None;
+                let deny_rows = flags.deny | if self.plan.default_deny { !flags.permit } else { 0 };
+                fast::BatchRecord::record(
+                    scratch.record.take(),
+                    &self.explain,
+                    &exec,
+                    deny_rows,
+                    &scratch.rule_rows,
+                    &scratch.applied_rows,
+                )
+            });
             for (row, subject) in chunk.iter().enumerate() {
                 let bit = 1u64 << row;
                 if flags.give_up & bit != 0 {
@@ -457,63 +472,16 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                 }
-                if explain {
-                    self.explain_fast(
-                        &exec,
-                        row,
-                        &scratch.applied_rows,
-                        &scratch.rule_rows,
-                        &mut decision,
-                    );
+                if let Some(record) = &record {
+                    Trace::set_batch_row(&mut decision.trace, record, row);
                 }
                 each(*subject, Ok(&decision));
             }
+            scratch.record = record;
         }
         scratch.batch = batch;
         scratch.decision = decision;
         scratch.active_rows = active;
-    }
-
-    /// Records the derivation of a decision made on the fast path, from the values its batch
-    /// computed: the same statuses, parts and operands the full evaluator records.
-    fn explain_fast(
-        &self,
-        exec: &fast::Exec<'_>,
-        row: usize,
-        applied: &[u64],
-        active: &[u64],
-        decision: &mut Decision,
-    ) {
-        let bit = 1u64 << row;
-        let program = self.program;
-        // The deciding rules are the active ones of the verdict's effect.
-        let deciding_deny = decision.verdict == Verdict::Deny;
-        let mut trace = decision.trace.take().unwrap_or_default();
-        trace.clear();
-        for (idx, rule) in program.rules.iter().enumerate() {
-            let rule_id = RuleId(idx as u32);
-            let first = trace.n_parts();
-            let defeaters = rule
-                .defeated_by
-                .iter()
-                .filter(|exception| active[exception.idx()] & bit != 0)
-                .copied();
-            if decision.law_date.is_some_and(|date| !rule.in_force(date)) {
-                trace.push_rule(rule_id, RuleStatus::NotInForce, (first, first), defeaters);
-                continue;
-            }
-            let first_false = exec.record_parts(&self.explain, rule_id, row, &mut trace);
-            let is_active = active[idx] & bit != 0;
-            let status = status(
-                is_active && self.plan.denies[idx] == deciding_deny,
-                Some(is_active),
-                Some(applied[idx] & bit != 0),
-                defeaters.clone().next().is_some(),
-                first_false.unwrap_or(0),
-            );
-            trace.push_rule(rule_id, status, (first, trace.n_parts()), defeaters);
-        }
-        decision.trace = Some(trace);
     }
 
     /// Runs the rules over a batch on the fast path: which rows deny, permit, and which the full
@@ -649,7 +617,7 @@ impl<'a> Evaluator<'a> {
         active.clear();
         active.resize(n_rules, None);
         // With derivations: the parts recorded, and for each rule the range of its parts.
-        let mut trace = self.options.explain.then(Trace::default);
+        let mut trace = self.options.explain.then(trace::Entries::default);
         let mut part_ranges: Vec<(u32, u32)> = if self.options.explain {
             vec![(0, 0); n_rules]
         } else {
@@ -663,7 +631,7 @@ impl<'a> Evaluator<'a> {
             {
                 continue;
             }
-            let first = trace.as_ref().map_or(0, Trace::n_parts);
+            let first = trace.as_ref().map_or(0, trace::Entries::n_parts);
             let applied = match self.rule_applies(scratch, subject, rule_id, trace.as_mut()) {
                 Ok(applied) => applied,
                 Err(diagnostic) => {
@@ -699,7 +667,7 @@ impl<'a> Evaluator<'a> {
         let mut decision = self.combine(subject, law_date, flags, &active);
         if let Some(mut trace) = trace {
             self.record_statuses(&mut trace, &decision.deciding, &applies, &active, &part_ranges);
-            decision.trace = Some(trace);
+            decision.trace = Some(Trace::from(trace));
         }
         scratch.applies = applies;
         scratch.active = active;
@@ -745,7 +713,7 @@ impl<'a> Evaluator<'a> {
         scratch: &mut Scratch,
         subject: u32,
         rule_id: RuleId,
-        mut trace: Option<&mut Trace>,
+        mut trace: Option<&mut trace::Entries>,
     ) -> Result<Result<bool, Missing>, Box<Diagnostic>> {
         let rule = &self.program.rules[rule_id.idx()];
         let mut prepared = false;
@@ -873,7 +841,7 @@ impl<'a> Evaluator<'a> {
     /// the range of the parts recorded for it.
     fn record_statuses(
         &self,
-        trace: &mut Trace,
+        trace: &mut trace::Entries,
         deciding: &[RuleId],
         applies: &[Result<bool, Missing>],
         active: &[Option<Result<bool, Missing>>],
@@ -882,23 +850,20 @@ impl<'a> Evaluator<'a> {
         for (idx, rule) in self.program.rules.iter().enumerate() {
             let rule_id = RuleId(idx as u32);
             let parts = part_ranges[idx];
-            let defeaters = rule
-                .defeated_by
-                .iter()
-                .filter(|exception| matches!(active[exception.idx()], Some(Ok(true))))
-                .copied();
+            let is_active = |rule: RuleId| matches!(active[rule.idx()], Some(Ok(true)));
+            let exceptions = &rule.defeated_by[..];
             let status = match &active[idx] {
                 None => RuleStatus::NotInForce,
                 Some(value) => status(
                     deciding.contains(&rule_id),
                     value.as_ref().ok().copied(),
                     applies[idx].as_ref().ok().copied(),
-                    defeaters.clone().next().is_some(),
+                    exceptions.iter().any(|exception| is_active(*exception)),
                     // A rule that did not apply stopped at its false part, its last.
                     (parts.1 - parts.0).saturating_sub(1) as usize,
                 ),
             };
-            trace.push_rule(rule_id, status, parts, defeaters);
+            trace.push_rule(status, parts, exceptions, is_active);
         }
     }
 }
@@ -997,7 +962,7 @@ impl<'e, 'a> Run<'e, 'a> {
     fn eval_explained(
         &mut self,
         expr: &Expr,
-        trace: &mut Trace,
+        trace: &mut trace::Entries,
     ) -> (Eval, Option<(trace::Stored, trace::Stored)>) {
         let (left, right) = match &expr.kind {
             ExprKind::Compare(_, left, right) | ExprKind::Subset(left, right) => (left, right),
@@ -1014,7 +979,7 @@ impl<'e, 'a> Run<'e, 'a> {
         (self.eval(expr), Some(shown))
     }
 
-    fn operand(&self, value: &Eval, ty: TypeId, trace: &mut Trace) -> trace::Stored {
+    fn operand(&self, value: &Eval, ty: TypeId, trace: &mut trace::Entries) -> trace::Stored {
         let of_facts = |id: SeqId| id.0 >> ARENA_SHIFT == ARENA_FACTS;
         match value {
             Ok(Value::Seq(id)) if !of_facts(*id) => {

@@ -18,7 +18,7 @@ use proptest::test_runner::{Config, RngSeed};
 
 use pol::check::ir::Program;
 use pol::engine::{Engine, FactsInput, NoFiles};
-use pol::eval::{Decision, LawDate, Options};
+use pol::eval::{Decision, Evaluator, LawDate, Options, Scratch};
 use pol::facts::{Facts as LoadedFacts, Format};
 use pol::report::{fact_path, subject_name};
 use pol::value::Date;
@@ -107,6 +107,22 @@ impl Run {
                 })
             })
             .collect()
+    }
+
+    /// Every decision on one thread, one batch after another, each read as text while it is
+    /// handed out (so the evaluator reuses its buffers between batches, as `pol run` does).
+    fn decisions_one_by_one(&self, facts: &LoadedFacts, options: Options) -> Result<Vec<String>, String> {
+        let evaluator = Evaluator::new(&self.program, facts, options).map_err(|d| d.message)?;
+        let subjects: Vec<u32> = evaluator.subjects().collect();
+        let mut scratch = Scratch::new();
+        let mut seen = Vec::with_capacity(subjects.len());
+        evaluator.decide_each(&mut scratch, &subjects, |subject, decision| {
+            seen.push(match decision {
+                Ok(decision) => format!("{decision:?}"),
+                Err(diagnostic) => format!("{subject}: {}", diagnostic.message),
+            });
+        });
+        Ok(seen)
     }
 
     /// A decision as names: the reference's form.
@@ -329,6 +345,20 @@ fn many_transfers(facts: &Facts) -> Facts {
     grown
 }
 
+/// The facts with 2,100 transfers picked from theirs in a scrambled order, so that no two
+/// batches of decisions see the same transfers in the same rows.
+fn scrambled_transfers(facts: &Facts) -> Facts {
+    let mut grown = facts.clone();
+    grown.transfers.clear();
+    for idx in 0..2100u64 {
+        let pick = (idx.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize % facts.transfers.len();
+        let mut copy = facts.transfers[pick].clone();
+        copy.id = format!("t{idx}");
+        grown.transfers.push(copy);
+    }
+    grown
+}
+
 fn decide_in_pool(
     run: &Run,
     facts: &LoadedFacts,
@@ -438,6 +468,17 @@ proptest! {
                 prop_assert_eq!(&fast, &full, "explain: {}\n{}", explain, text);
             }
         }
+        // Many batches, each decision read while it is handed out.
+        let many = scrambled_transfers(&case.facts[0]);
+        let loaded = run.facts(&many.json(case.spelling)).map_err(fail(&text))?;
+        let fast = run.decisions_one_by_one(&loaded, options(case.law, true)).map_err(fail(&text))?;
+        let full = Options {
+            full_only: true,
+            ..options(case.law, true)
+        };
+        let full = run.decisions_one_by_one(&loaded, full).map_err(fail(&text))?;
+        prop_assert_eq!(fast.len(), many.transfers.len());
+        prop_assert!(fast == full, "many batches decide or explain differently\n{}", text);
     }
 }
 

@@ -11,13 +11,14 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::Truth;
-use super::trace::{Stored, Trace};
 use super::{ARENA_CONSTS, ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Limits};
 use crate::check::ir::{ArithOp, Builtin, CompareOp, Expr, ExprKind, FnId, Program, RecordId, RuleId, Type};
 use crate::facts::Facts;
 use crate::syntax::ast::Effect;
 use crate::value::{Date, SeqId, Value};
+
+mod record;
+pub(super) use record::{BatchRecord, Explain};
 
 /// For each rule, whether every condition may take the fast path: no quantifier, no set built
 /// at run time, and static bounds on steps and depth within the limits, so the budgets the full
@@ -610,33 +611,6 @@ pub(super) fn compile(
 }
 
 impl Plan {
-    /// The conditions of every compiled rule as a derivation reads them.
-    pub(super) fn explain(&self, n_rules: usize) -> Explain {
-        let mut explain = Explain::default();
-        for idx in 0..n_rules {
-            let step = self.step_of_rule.get(idx).map(|step| &self.steps[*step as usize]);
-            let range = step.and_then(|step| step.conditions.clone()).map(|range| {
-                let first = explain.parts.len() as u32;
-                let range = range.start as usize..range.end as usize;
-                for ((node, negated), shown) in self.conditions[range.clone()].iter().zip(&self.shown[range])
-                {
-                    explain.parts.push(ExplainPart {
-                        node: *node,
-                        constant: match self.sources[*node as usize] {
-                            Source::Lit(word) => Some(word.tag == BOOL && word.bits != 0),
-                            _ => None,
-                        },
-                        negated: *negated,
-                        shown: *shown,
-                    });
-                }
-                (first, explain.parts.len() as u32)
-            });
-            explain.rules.push(range);
-        }
-        explain
-    }
-
     /// The conditions of a step compiled, if it is.
     pub(super) fn conditions(&self, step: &Step) -> Option<&[(NodeId, bool)]> {
         let range = step.conditions.as_ref()?;
@@ -748,53 +722,6 @@ impl Exec<'_> {
             Source::Column(_) | Source::Masks(_) => {
                 (self.batch.truths[idx] & need, self.batch.knowns[idx] & need)
             }
-        }
-    }
-
-    /// Records in a derivation the parts of a compiled rule evaluated in a row that the fast path
-    /// decided, up to the first false one, with the operands each shows; gives the index of the
-    /// false part, if one was.
-    pub(super) fn record_parts(
-        &self,
-        explain: &Explain,
-        rule: RuleId,
-        row: usize,
-        trace: &mut Trace,
-    ) -> Option<usize> {
-        let (start, end) = explain.rules.get(rule.idx()).copied().flatten()?;
-        let parts = &explain.parts[start as usize..end as usize];
-        for (idx, part) in parts.iter().enumerate() {
-            // Every part up to the first false one was computed in this row, and was known (a
-            // row that met an unknown left the fast path).
-            let truth = part
-                .constant
-                .unwrap_or(self.batch.truths[part.node as usize] >> row & 1 != 0);
-            let holds = truth != part.negated;
-            let operands = part
-                .shown
-                .map(|(left, right)| (self.operand(left, row, trace), self.operand(right, row, trace)));
-            trace.push_part(if holds { Truth::True } else { Truth::False }, operands, &[]);
-            if !holds {
-                return Some(idx);
-            }
-        }
-        None
-    }
-
-    #[inline(always)]
-    fn operand(&self, id: NodeId, row: usize, trace: &mut Trace) -> Stored {
-        let word = self.word(id, row);
-        match word.value() {
-            Some(Value::Seq(_)) if (word.bits >> ARENA_SHIFT) as u32 != ARENA_FACTS => {
-                // Only the constants' sets reach here: the fast path builds none.
-                let idx = (word.bits & u64::from(INDEX_MASK)) as usize;
-                self.plan
-                    .const_seqs
-                    .get(idx)
-                    .map_or(Stored::Unknown, |elements| trace.elements(elements))
-            }
-            Some(value) => Stored::Value(value),
-            None => Stored::Unknown,
         }
     }
 
@@ -1155,24 +1082,4 @@ fn compare(op: CompareOp, left: Word, right: Word) -> Option<bool> {
         CompareOp::Gt => Some(a > b),
         CompareOp::Ge => Some(a >= b),
     }
-}
-
-/// The conditions of every compiled rule as a derivation reads them, in source order.
-#[derive(Debug, Default)]
-pub(super) struct Explain {
-    /// Per rule: the range of its parts, if it is compiled.
-    rules: Vec<Option<(u32, u32)>>,
-    parts: Vec<ExplainPart>,
-}
-
-/// A condition as a derivation reads it.
-#[derive(Copy, Clone, Debug)]
-struct ExplainPart {
-    node: NodeId,
-    /// The truth of a literal condition, which has no masks.
-    constant: Option<bool>,
-    /// Whether it is an `unless`.
-    negated: bool,
-    /// The operands it shows.
-    shown: Shown,
 }

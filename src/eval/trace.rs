@@ -1,11 +1,19 @@
 //! Derivations: how every rule stood in one decision, with the truth and operand values of each
-//! condition part. A derivation is stored flat (a few arrays of small copyable entries, reused
-//! from decision to decision) and read through borrowed views, so recording one allocates nothing
-//! once warm and costs a few stores per part; values become text only when a report prints them.
+//! condition part, read through borrowed views ([`RuleTrace`], [`PartTrace`], [`Operand`]).
+//!
+//! A derivation is stored in one of two ways, which the views hide. The full evaluator records
+//! entries ([`Entries`]: a few arrays of small copyable entries, reused from decision to
+//! decision). The fast path records the derivations of a whole batch at once, as the batch
+//! computed them (bit masks of truths and the words of the operands shown), in one record that
+//! the decisions of the batch share; a view of one decision reads its row. Either way values
+//! become text only when a report prints them.
+
+use std::sync::Arc;
 
 use crate::check::ir::RuleId;
 use crate::value::Value;
 
+use super::fast::BatchRecord;
 use super::{FactRef, Truth};
 
 /// How one rule stood in one decision.
@@ -41,7 +49,7 @@ pub enum Operand<'t> {
     Error,
 }
 
-/// An operand as stored: sets and texts by their range in the derivation's arrays.
+/// An operand as [`Entries`] store it: sets and texts by their range in its arrays.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(super) enum Stored {
     Value(Value),
@@ -56,7 +64,6 @@ const NO_OPERANDS: u32 = u32::MAX;
 
 #[derive(Copy, Clone, Debug)]
 struct RuleEntry {
-    rule: RuleId,
     status: RuleStatus,
     parts: (u32, u32),
     defeaters: (u32, u32),
@@ -70,10 +77,10 @@ struct PartEntry {
     missing: (u32, u32),
 }
 
-/// The derivation of one decision: every rule, in source order, with its status and the
-/// condition parts evaluated (up to the first false one).
-#[derive(Default)]
-pub struct Trace {
+/// A derivation recorded entry by entry: every rule in source order, its status and the range of
+/// its parts; the parts with the range of their operands and missing facts.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Entries {
     rules: Vec<RuleEntry>,
     parts: Vec<PartEntry>,
     operands: Vec<Stored>,
@@ -83,52 +90,37 @@ pub struct Trace {
     texts: String,
 }
 
-fn range(len: usize) -> u32 {
-    u32::try_from(len).unwrap_or(u32::MAX)
+/// An index into one of the arrays of [`Entries`]. A derivation holds one entry per rule, per
+/// condition part and per operand of one decision (and the elements of the policy's sets it
+/// shows), far fewer than `u32::MAX`.
+#[inline(always)]
+fn index(len: usize) -> u32 {
+    debug_assert!(u32::try_from(len).is_ok());
+    len as u32
 }
 
-impl Trace {
-    /// The rules, in source order.
-    pub fn rules(&self) -> impl ExactSizeIterator<Item = RuleTrace<'_>> + '_ {
-        self.rules.iter().map(move |entry| RuleTrace {
-            trace: self,
-            entry: *entry,
-        })
-    }
-
-    /// Forgets every entry, keeping the memory for the next decision.
-    pub(super) fn clear(&mut self) {
-        self.rules.clear();
-        self.parts.clear();
-        self.operands.clear();
-        self.defeaters.clear();
-        self.missing.clear();
-        self.elements.clear();
-        self.texts.clear();
-    }
-
+impl Entries {
     /// A set's elements, copied into the derivation.
     pub(super) fn elements(&mut self, elements: &[Value]) -> Stored {
-        let start = range(self.elements.len());
+        let start = index(self.elements.len());
         self.elements.extend_from_slice(elements);
-        Stored::Elements(start, range(self.elements.len()))
+        Stored::Elements(start, index(self.elements.len()))
     }
 
     /// A value's text, copied into the derivation.
     pub(super) fn text(&mut self, text: &str) -> Stored {
-        let start = range(self.texts.len());
+        let start = index(self.texts.len());
         self.texts.push_str(text);
-        Stored::Text(start, range(self.texts.len()))
+        Stored::Text(start, index(self.texts.len()))
     }
 
     /// How many parts are recorded: the start of the next rule's parts.
     pub(super) fn n_parts(&self) -> u32 {
-        range(self.parts.len())
+        index(self.parts.len())
     }
 
     /// Records a part: its truth (`unless` applied), its two operands for a comparison or
     /// membership test, and the missing facts behind an unknown truth.
-    #[inline]
     pub(super) fn push_part(
         &mut self,
         truth: Truth,
@@ -137,7 +129,7 @@ impl Trace {
     ) {
         let first = match operands {
             Some((left, right)) => {
-                let first = range(self.operands.len());
+                let first = index(self.operands.len());
                 self.operands.push(left);
                 self.operands.push(right);
                 first
@@ -147,9 +139,9 @@ impl Trace {
         let missing = if missing.is_empty() {
             (0, 0)
         } else {
-            let start = range(self.missing.len());
+            let start = index(self.missing.len());
             self.missing.extend_from_slice(missing);
-            (start, range(self.missing.len()))
+            (start, index(self.missing.len()))
         };
         self.parts.push(PartEntry {
             truth,
@@ -158,25 +150,28 @@ impl Trace {
         });
     }
 
-    /// Records a rule with its status, the parts recorded for it, and for a defeated rule the
-    /// active exceptions that defeated it.
-    #[inline]
+    /// Records the next rule, in source order, with its status, the range of the parts recorded
+    /// for it, and for a defeated rule the active ones of its exceptions.
     pub(super) fn push_rule(
         &mut self,
-        rule: RuleId,
         status: RuleStatus,
         parts: (u32, u32),
-        defeaters: impl Iterator<Item = RuleId>,
+        exceptions: &[RuleId],
+        is_active: impl Fn(RuleId) -> bool,
     ) {
-        let start = range(self.defeaters.len());
+        let start = index(self.defeaters.len());
         if status == RuleStatus::Defeated {
-            self.defeaters.extend(defeaters);
+            self.defeaters.extend(
+                exceptions
+                    .iter()
+                    .copied()
+                    .filter(|exception| is_active(*exception)),
+            );
         }
         self.rules.push(RuleEntry {
-            rule,
             status,
             parts,
-            defeaters: (start, range(self.defeaters.len())),
+            defeaters: (start, index(self.defeaters.len())),
         });
     }
 
@@ -191,22 +186,74 @@ impl Trace {
     }
 }
 
-impl Clone for Trace {
-    fn clone(&self) -> Trace {
-        let mut trace = Trace::default();
-        trace.clone_from(self);
-        trace
+#[derive(Clone, Debug)]
+enum Repr {
+    Entries(Entries),
+    /// A row of a batch's record.
+    Batch(Arc<BatchRecord>, usize),
+}
+
+/// The derivation of one decision: every rule, in source order, with its status and the
+/// condition parts evaluated (up to the first false one).
+#[derive(Clone)]
+pub struct Trace {
+    repr: Repr,
+}
+
+impl Default for Trace {
+    fn default() -> Trace {
+        Trace::from(Entries::default())
+    }
+}
+
+impl From<Entries> for Trace {
+    fn from(entries: Entries) -> Trace {
+        Trace {
+            repr: Repr::Entries(entries),
+        }
+    }
+}
+
+impl Trace {
+    /// The derivation of one row of a batch decided on the fast path.
+    pub(super) fn of_batch(record: Arc<BatchRecord>, row: usize) -> Trace {
+        Trace {
+            repr: Repr::Batch(record, row),
+        }
     }
 
-    /// Copies into the existing arrays: no allocation once they are large enough.
-    fn clone_from(&mut self, source: &Trace) {
-        self.rules.clone_from(&source.rules);
-        self.parts.clone_from(&source.parts);
-        self.operands.clone_from(&source.operands);
-        self.defeaters.clone_from(&source.defeaters);
-        self.missing.clone_from(&source.missing);
-        self.elements.clone_from(&source.elements);
-        self.texts.clone_from(&source.texts);
+    /// Makes `slot` the derivation of a row of a batch's record, changing only the row when it
+    /// already reads that record.
+    pub(super) fn set_batch_row(slot: &mut Option<Trace>, record: &Arc<BatchRecord>, row: usize) {
+        if let Some(Trace {
+            repr: Repr::Batch(current, current_row),
+        }) = slot
+            && Arc::ptr_eq(current, record)
+        {
+            *current_row = row;
+            return;
+        }
+        *slot = Some(Trace::of_batch(record.clone(), row));
+    }
+
+    /// The rules, in source order.
+    pub fn rules(&self) -> impl ExactSizeIterator<Item = RuleTrace<'_>> + '_ {
+        let n_rules = match &self.repr {
+            Repr::Entries(entries) => entries.rules.len(),
+            Repr::Batch(record, _) => record.n_rules(),
+        };
+        (0..n_rules).map(move |idx| {
+            let (status, parts) = match &self.repr {
+                Repr::Entries(entries) => (entries.rules[idx].status, entries.rules[idx].parts),
+                Repr::Batch(record, row) => record.rule(idx, *row),
+            };
+            RuleTrace {
+                trace: self,
+                rule: RuleId(idx as u32),
+                status,
+                parts,
+            }
+        })
     }
 }
 
@@ -229,33 +276,41 @@ impl std::fmt::Debug for Trace {
 #[derive(Copy, Clone)]
 pub struct RuleTrace<'t> {
     trace: &'t Trace,
-    entry: RuleEntry,
+    rule: RuleId,
+    status: RuleStatus,
+    parts: (u32, u32),
 }
 
 impl<'t> RuleTrace<'t> {
     /// The rule.
     pub fn rule(&self) -> RuleId {
-        self.entry.rule
+        self.rule
     }
 
     /// Its status.
     pub fn status(&self) -> RuleStatus {
-        self.entry.status
+        self.status
     }
 
-    /// For a defeated rule, the active exceptions that defeated it; empty otherwise.
-    pub fn defeated_by(&self) -> &'t [RuleId] {
-        let (start, end) = self.entry.defeaters;
-        &self.trace.defeaters[start as usize..end as usize]
+    /// For a defeated rule, the active exceptions that defeated it, in source order; empty
+    /// otherwise.
+    pub fn defeated_by(&self) -> Vec<RuleId> {
+        if self.status != RuleStatus::Defeated {
+            return Vec::new();
+        }
+        match &self.trace.repr {
+            Repr::Entries(entries) => {
+                let (start, end) = entries.rules[self.rule.idx()].defeaters;
+                entries.defeaters[start as usize..end as usize].to_vec()
+            }
+            Repr::Batch(record, row) => record.defeated_by(self.rule.idx(), *row),
+        }
     }
 
     /// Its condition parts, in order, up to the first false one.
     pub fn parts(&self) -> impl ExactSizeIterator<Item = PartTrace<'t>> + 't {
         let trace = self.trace;
-        let (start, end) = self.entry.parts;
-        trace.parts[start as usize..end as usize]
-            .iter()
-            .map(move |entry| PartTrace { trace, entry: *entry })
+        (self.parts.0..self.parts.1).map(move |index| PartTrace { trace, index })
     }
 }
 
@@ -283,29 +338,44 @@ impl std::fmt::Debug for RuleTrace<'_> {
 #[derive(Copy, Clone)]
 pub struct PartTrace<'t> {
     trace: &'t Trace,
-    entry: PartEntry,
+    /// The part's index in the stored derivation.
+    index: u32,
 }
 
 impl<'t> PartTrace<'t> {
     /// The part's truth, `unless` already applied.
     pub fn truth(&self) -> Truth {
-        self.entry.truth
+        match &self.trace.repr {
+            Repr::Entries(entries) => entries.parts[self.index as usize].truth,
+            Repr::Batch(record, row) => record.truth(self.index, *row),
+        }
     }
 
     /// For a comparison or membership test, the operands' values.
     pub fn operands(&self) -> Option<(Operand<'t>, Operand<'t>)> {
-        let first = self.entry.operands;
-        if first == NO_OPERANDS {
-            return None;
+        match &self.trace.repr {
+            Repr::Entries(entries) => {
+                let first = entries.parts[self.index as usize].operands;
+                if first == NO_OPERANDS {
+                    return None;
+                }
+                let first = first as usize;
+                Some((entries.operand(first), entries.operand(first + 1)))
+            }
+            Repr::Batch(record, row) => record.operands(self.index, *row),
         }
-        let first = first as usize;
-        Some((self.trace.operand(first), self.trace.operand(first + 1)))
     }
 
     /// The missing facts behind an unknown part.
     pub fn missing(&self) -> &'t [FactRef] {
-        let (start, end) = self.entry.missing;
-        &self.trace.missing[start as usize..end as usize]
+        match &self.trace.repr {
+            Repr::Entries(entries) => {
+                let (start, end) = entries.parts[self.index as usize].missing;
+                &entries.missing[start as usize..end as usize]
+            }
+            // The fast path decides only subjects whose facts it meets are known.
+            Repr::Batch(..) => &[],
+        }
     }
 }
 
