@@ -218,14 +218,38 @@ struct Flags {
     permit_unknown: bool,
 }
 
-/// The rows of a batch where some active rule denies or permits, where any rule is active,
-/// and where the fast path gave up.
+/// The rows of a batch where some active rule denies or permits, and where the fast path gave
+/// up.
 #[derive(Copy, Clone, Debug, Default)]
 struct Flags64 {
     deny: u64,
     permit: u64,
-    any: u64,
     give_up: u64,
+}
+
+/// The deciding rules of each row of a batch, flat and in rule order: row `r`'s are
+/// `rules[starts[r]..starts[r + 1]]`.
+#[derive(Debug)]
+struct DecidingRows {
+    rules: Vec<RuleId>,
+    starts: [u32; fast::BATCH + 1],
+}
+
+impl Default for DecidingRows {
+    fn default() -> DecidingRows {
+        DecidingRows {
+            rules: Vec::new(),
+            starts: [0; fast::BATCH + 1],
+        }
+    }
+}
+
+impl DecidingRows {
+    /// The deciding rules of a row.
+    #[inline]
+    fn of(&self, row: usize) -> &[RuleId] {
+        &self.rules[self.starts[row] as usize..self.starts[row + 1] as usize]
+    }
 }
 
 /// A set of missing facts, behind an unknown value.
@@ -259,7 +283,7 @@ pub struct Scratch {
     decision: Decision,
     rule_rows: Vec<u64>,
     applied_rows: Vec<u64>,
-    active_rows: Vec<(RuleId, u64)>,
+    deciding: DecidingRows,
     applies: Vec<Result<bool, Missing>>,
     active: Vec<Option<Result<bool, Missing>>>,
     locals: Vec<Value>,
@@ -440,10 +464,10 @@ impl<'a> Evaluator<'a> {
         }
         let mut batch = std::mem::take(&mut scratch.batch);
         let mut decision = std::mem::take(&mut scratch.decision);
-        let mut active = std::mem::take(&mut scratch.active_rows);
+        let mut deciding = std::mem::take(&mut scratch.deciding);
         for chunk in subjects.chunks(fast::BATCH) {
             batch.start(&self.plan, chunk);
-            let flags = self.run_batch(scratch, &mut batch, &mut active);
+            let flags = self.run_batch(scratch, &mut batch, &mut deciding);
             let exec = fast::Exec {
                 plan: &self.plan,
                 facts: self.facts,
@@ -466,23 +490,15 @@ impl<'a> Evaluator<'a> {
                 if !explain {
                     decision.trace = None;
                 }
-                let (verdict, deciding_deny) = if flags.deny & bit != 0 {
-                    (Verdict::Deny, true)
-                } else if flags.permit & bit != 0 {
-                    (Verdict::Permit, false)
-                } else if self.plan.default_deny {
-                    (Verdict::Deny, true)
+                let verdict = if flags.deny & bit != 0 {
+                    Verdict::Deny
+                } else if flags.permit & bit != 0 || !self.plan.default_deny {
+                    Verdict::Permit
                 } else {
-                    (Verdict::Permit, false)
+                    Verdict::Deny
                 };
                 decision.verdict = verdict;
-                if flags.any & bit != 0 {
-                    for (rule, rows) in &active {
-                        if rows & bit != 0 && self.plan.denies[rule.idx()] == deciding_deny {
-                            decision.deciding.push(*rule);
-                        }
-                    }
-                }
+                decision.deciding.extend_from_slice(deciding.of(row));
                 if verdict == Verdict::Permit {
                     for rule in &decision.deciding {
                         for obligation in &self.program.rules[rule.idx()].obligations {
@@ -506,7 +522,7 @@ impl<'a> Evaluator<'a> {
         }
         scratch.batch = batch;
         scratch.decision = decision;
-        scratch.active_rows = active;
+        scratch.deciding = deciding;
     }
 
     /// Records the derivation of a decision made on the fast path, from the values its batch
@@ -573,13 +589,13 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Runs the rules over a batch on the fast path: which rows deny, permit, and which the full
-    /// evaluator must decide. `active` receives the rules active in some row, in rule order, with
-    /// their rows.
+    /// evaluator must decide. `deciding` receives the deciding rules of each row the fast path
+    /// decides.
     fn run_batch(
         &self,
         scratch: &mut Scratch,
         batch: &mut fast::Batch,
-        active: &mut Vec<(RuleId, u64)>,
+        deciding: &mut DecidingRows,
     ) -> Flags64 {
         let plan = &self.plan;
         let n = batch.law_dates.len();
@@ -663,11 +679,33 @@ impl<'a> Evaluator<'a> {
                 flags.permit |= alive;
             }
         }
-        flags.any = flags.deny | flags.permit;
-        active.clear();
+        // The deciding rules of a row are its active deny rules if any, else its active permit
+        // rules. They are placed row by row by counting first, so the work is one step per rule
+        // and row where it decides.
+        let deny_rows = flags.deny & !flags.give_up;
+        let permit_rows = flags.permit & !flags.deny & !flags.give_up;
+        let deciding_rows =
+            |idx: usize, rows: u64| rows & if plan.denies[idx] { deny_rows } else { permit_rows };
+        let mut counts = [0u32; fast::BATCH];
         for (idx, rows) in rule_rows.iter().enumerate() {
-            if rows & !flags.give_up != 0 {
-                active.push((RuleId(idx as u32), *rows));
+            for row in fast::rows(deciding_rows(idx, *rows)) {
+                counts[row] += 1;
+            }
+        }
+        let mut next = [0u32; fast::BATCH];
+        let mut total = 0;
+        for (row, count) in counts.iter().enumerate() {
+            deciding.starts[row] = total;
+            next[row] = total;
+            total += count;
+        }
+        deciding.starts[fast::BATCH] = total;
+        deciding.rules.clear();
+        deciding.rules.resize(total as usize, RuleId(0));
+        for (idx, rows) in rule_rows.iter().enumerate() {
+            for row in fast::rows(deciding_rows(idx, *rows)) {
+                deciding.rules[next[row] as usize] = RuleId(idx as u32);
+                next[row] += 1;
             }
         }
         scratch.rule_rows = rule_rows;

@@ -390,7 +390,7 @@ impl Word {
 pub(super) const BATCH: usize = 64;
 
 /// The rows of a mask, in order.
-fn rows(mut mask: u64) -> impl Iterator<Item = usize> {
+pub(super) fn rows(mut mask: u64) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         if mask == 0 {
             return None;
@@ -454,6 +454,9 @@ pub(super) struct Plan {
     pub(super) default_deny: bool,
     /// The sets and lists of the constants.
     const_seqs: Box<[Arc<[Value]>]>,
+    /// The sets and lists of the facts and of the constants as payloads, for membership tests.
+    fact_elements: Elements,
+    const_elements: Elements,
     /// Per record type whose fields the rules read: its cells as words, and its row width.
     tables: Vec<Option<(Box<[Word]>, usize)>>,
 }
@@ -607,6 +610,52 @@ pub(super) fn compile(
             .as_ref()
             .is_none_or(|default| default.effect == Effect::Deny),
         const_seqs: const_seqs.into(),
+        fact_elements: Elements::new(facts.seqs.iter().map(|seq| &seq[..])),
+        const_elements: Elements::new(const_seqs.iter().map(|seq| &seq[..])),
+    }
+}
+
+/// Sets and lists whose elements share one tag, as their payloads one after the other: a
+/// membership test compares integers. Elements of one tag are ordered by `Value` as their
+/// payloads are as signed integers, so a set's payloads are sorted.
+#[derive(Debug, Default)]
+struct Elements {
+    bits: Box<[i64]>,
+    /// Per sequence: where its payloads start, how many, and their tag ([`GIVE_UP`] for a
+    /// sequence with elements of several tags or of sets, which is tested by value).
+    seqs: Box<[(u32, u32, u64)]>,
+}
+
+impl Elements {
+    fn new<'v>(seqs: impl Iterator<Item = &'v [Value]>) -> Elements {
+        let mut bits = Vec::new();
+        let mut table = Vec::new();
+        for seq in seqs {
+            let start = bits.len();
+            let words = seq.iter().map(|value| Word::of(*value));
+            let tag = words.clone().next().map_or(NONE, |word| word.tag);
+            let uniform = tag != SEQ && words.clone().all(|word| word.tag == tag);
+            if uniform && u32::try_from(start + seq.len()).is_ok() {
+                bits.extend(words.map(|word| word.bits as i64));
+                table.push((start as u32, seq.len() as u32, tag));
+            } else {
+                table.push((0, 0, GIVE_UP));
+            }
+        }
+        Elements {
+            bits: bits.into(),
+            seqs: table.into(),
+        }
+    }
+
+    /// The tag and payloads of a sequence, `None` if it is not uniform.
+    #[inline]
+    fn get(&self, idx: usize) -> Option<(u64, &[i64])> {
+        let (start, len, tag) = *self.seqs.get(idx)?;
+        if tag == GIVE_UP {
+            return None;
+        }
+        Some((tag, &self.bits[start as usize..(start + len) as usize]))
     }
 }
 
@@ -617,6 +666,19 @@ impl Plan {
         let range = step.conditions.as_ref()?;
         let range = range.start as usize..range.end as usize;
         Some((&self.conditions[range.clone()], &self.shown[range]))
+    }
+
+    /// The tag and payloads of a set or list of the facts or the constants whose elements share
+    /// one tag.
+    #[inline]
+    fn elements(&self, id: u64) -> Option<(u64, &[i64])> {
+        let id = u32::try_from(id).ok()?;
+        let idx = (id & INDEX_MASK) as usize;
+        match id >> ARENA_SHIFT {
+            ARENA_FACTS => self.fact_elements.get(idx),
+            ARENA_CONSTS => self.const_elements.get(idx),
+            _ => None,
+        }
     }
 
     /// The conditions of a step compiled, if it is.
@@ -924,24 +986,39 @@ impl Exec<'_> {
                 self.ensure(set, todo);
                 let const_seqs = &plan.const_seqs;
                 let element = src(element);
-                let constant = match src(set) {
-                    Source::Lit(set) if set.tag == SEQ => known_seq(facts, const_seqs, set.bits),
-                    _ => None,
-                };
-                match (constant, src(set)) {
-                    // A set of the policy's constants, found once for the batch.
-                    (Some(elements), _) => {
-                        self.fill_masks(id, todo, |b, row| {
-                            contains(elements, b.at(element, row), is_set).map(|found| found != negated)
-                        });
+                let find = |set: u64, element: Word| -> Option<bool> {
+                    match element.tag {
+                        GIVE_UP | SEQ => return None,
+                        NONE => return Some(negated),
+                        _ => {}
                     }
-                    (None, set) => self.fill_masks(id, todo, |b, row| {
+                    let found = match plan.elements(set) {
+                        Some((tag, _)) if tag != element.tag => false,
+                        Some((_, bits)) if is_set => bits.binary_search(&(element.bits as i64)).is_ok(),
+                        Some((_, bits)) => bits.contains(&(element.bits as i64)),
+                        None => contains(known_seq(facts, const_seqs, set)?, element, is_set)?,
+                    };
+                    Some(found != negated)
+                };
+                match src(set) {
+                    // A set of the policy's constants, found once for the batch.
+                    Source::Lit(set) if set.tag == SEQ => match plan.elements(set.bits) {
+                        Some((tag, bits)) if is_set => self.fill_masks(id, todo, |b, row| {
+                            let element = b.at(element, row);
+                            match element.tag {
+                                GIVE_UP | SEQ => None,
+                                found if found != tag => Some(negated),
+                                _ => Some(bits.binary_search(&(element.bits as i64)).is_ok() != negated),
+                            }
+                        }),
+                        _ => self.fill_masks(id, todo, |b, row| find(set.bits, b.at(element, row))),
+                    },
+                    set => self.fill_masks(id, todo, |b, row| {
                         let set = b.at(set, row);
                         if set.tag != SEQ {
                             return None;
                         }
-                        let elements = known_seq(facts, const_seqs, set.bits)?;
-                        contains(elements, b.at(element, row), is_set).map(|found| found != negated)
+                        find(set.bits, b.at(element, row))
                     }),
                 }
             }
