@@ -457,8 +457,10 @@ pub(super) struct Plan {
     /// The sets and lists of the facts and of the constants as payloads, for membership tests.
     fact_elements: Elements,
     const_elements: Elements,
-    /// Per record type whose fields the rules read: its cells as words, and its row width.
-    tables: Vec<Option<(Box<[Word]>, usize)>>,
+    /// The fields the rules read, each as a column of cells by row.
+    fields: Vec<Cells>,
+    /// Per node: for a field node, its field in [`Plan::fields`].
+    field_of: Vec<u32>,
 }
 
 const NO_COLUMN: u32 = u32::MAX;
@@ -561,16 +563,19 @@ pub(super) fn compile(
             _ => Source::Column(column[idx]),
         })
         .collect();
-    let mut tables: Vec<Option<(Box<[Word]>, usize)>> = vec![None; facts.tables.len()];
-    for node in &graph.nodes {
-        if let Node::Field { record, .. } = node
-            && tables[record.idx()].is_none()
-        {
-            let table = &facts.tables[record.idx()];
-            let words = table.cells.iter().map(|cell| Word::cell(*cell)).collect();
-            tables[record.idx()] = Some((words, table.n_fields));
-        }
-    }
+    let mut fields = Vec::new();
+    let mut field_index: HashMap<(RecordId, u32), u32> = HashMap::new();
+    let field_of = graph
+        .nodes
+        .iter()
+        .map(|node| match node {
+            Node::Field { record, field, .. } => *field_index.entry((*record, *field)).or_insert_with(|| {
+                fields.push(Cells::new(facts, *record, *field));
+                (fields.len() - 1) as u32
+            }),
+            _ => NO_COLUMN,
+        })
+        .collect();
     let always_computed = graph
         .nodes
         .iter()
@@ -590,7 +595,8 @@ pub(super) fn compile(
         complete: steps.iter().all(|step| step.conditions.is_some()),
         step_of_rule,
         always_computed,
-        tables,
+        fields,
+        field_of,
         sources,
         nodes: graph.nodes,
         column,
@@ -612,6 +618,49 @@ pub(super) fn compile(
         const_seqs: const_seqs.into(),
         fact_elements: Elements::new(facts.seqs.iter().map(|seq| &seq[..])),
         const_elements: Elements::new(const_seqs.iter().map(|seq| &seq[..])),
+    }
+}
+
+/// The cells of one field of a record type, by row. Most fields are narrow: a tag byte and a
+/// 32-bit payload per row, a third of a word, so a batch reads less memory.
+#[derive(Debug)]
+enum Cells {
+    /// Tags and payloads apart; payloads of integers and dates, when `signed`, are sign-extended.
+    Narrow {
+        tags: Box<[u8]>,
+        payloads: Box<[u32]>,
+        signed: bool,
+    },
+    /// Words, for a field with a payload that does not fit.
+    Wide(Box<[Word]>),
+}
+
+impl Cells {
+    fn new(facts: &Facts, record: RecordId, field: u32) -> Cells {
+        let Some(table) = facts.tables.get(record.idx()) else {
+            return Cells::Wide(Box::default());
+        };
+        let words: Vec<Word> = (field as usize..table.cells.len())
+            .step_by(table.n_fields.max(1))
+            .map(|idx| Word::cell(table.cells[idx]))
+            .collect();
+        let signed = words.iter().any(|word| matches!(word.tag, INT | DATE));
+        let fits = |word: &Word| match word.tag {
+            INT | DATE => i32::try_from(word.bits as i64).is_ok(),
+            // The payload of a tag without sign (or none) must not need one.
+            _ => !signed && u32::try_from(word.bits).is_ok(),
+        };
+        let narrow = words
+            .iter()
+            .all(|word| fits(word) || (matches!(word.tag, GIVE_UP | NONE) && word.bits == 0));
+        if !narrow {
+            return Cells::Wide(words.into());
+        }
+        Cells::Narrow {
+            tags: words.iter().map(|word| word.tag as u8).collect(),
+            payloads: words.iter().map(|word| word.bits as u32).collect(),
+            signed,
+        }
     }
 }
 
@@ -878,6 +927,35 @@ impl Exec<'_> {
         }
     }
 
+    /// Fills a field node in the rows of `todo` from its base's records, with `read` giving the
+    /// field of a record's row.
+    #[inline(always)]
+    fn fill_field(&mut self, id: NodeId, todo: u64, base: Source, read: impl Fn(usize) -> Word) {
+        let read = |record: u64| usize::try_from(record).map_or(Word::GIVE_UP, &read);
+        match base {
+            // A field of the subject, the commonest case, read without dispatching on the base
+            // for each row.
+            Source::Subject => self.fill(id, todo, |b, row| read(u64::from(b.subject(row)))),
+            Source::Column(column) => {
+                let start = column as usize * BATCH;
+                self.fill(id, todo, |b, row| {
+                    let base = b.column_word(start + row);
+                    if base.tag != RECORD {
+                        return Word::GIVE_UP;
+                    }
+                    read(base.bits)
+                });
+            }
+            base => self.fill(id, todo, |b, row| {
+                let base = b.at(base, row);
+                if base.tag != RECORD {
+                    return Word::GIVE_UP;
+                }
+                read(base.bits)
+            }),
+        }
+    }
+
     /// Computes a node in the rows of `todo`.
     #[inline(never)]
     fn compute(&mut self, id: NodeId, todo: u64) {
@@ -888,40 +966,31 @@ impl Exec<'_> {
         let src = |id: NodeId| plan.sources[id as usize];
         match &plan.nodes[idx] {
             Node::Lit(_) | Node::Subject => {}
-            Node::Field { base, record, field } => {
+            Node::Field { base, .. } => {
                 let base = *base;
                 self.ensure(base, todo);
-                let (cells, width) = match &plan.tables[record.idx()] {
-                    Some((cells, width)) => (&cells[..], *width),
-                    None => (&[][..], 0),
-                };
-                let field = *field as usize;
-                let read = |row: u64| {
-                    cells
-                        .get(row as usize * width + field)
-                        .copied()
-                        .unwrap_or(Word::GIVE_UP)
-                };
-                match src(base) {
-                    // A field of the subject, the commonest case, read without dispatching on the
-                    // base for each row.
-                    Source::Subject => self.fill(id, todo, |b, row| read(u64::from(b.subject(row)))),
-                    Source::Column(column) => {
-                        let start = column as usize * BATCH;
-                        self.fill(id, todo, |b, row| {
-                            let base = b.column_word(start + row);
-                            if base.tag != RECORD {
-                                return Word::GIVE_UP;
-                            }
-                            read(base.bits)
-                        });
-                    }
-                    base => self.fill(id, todo, |b, row| {
-                        let base = b.at(base, row);
-                        if base.tag != RECORD {
-                            return Word::GIVE_UP;
+                let base = src(base);
+                match &plan.fields[plan.field_of[idx] as usize] {
+                    Cells::Narrow {
+                        tags,
+                        payloads,
+                        signed: true,
+                    } => self.fill_field(id, todo, base, |row| match (tags.get(row), payloads.get(row)) {
+                        (Some(tag), Some(payload)) => {
+                            Word::new(u64::from(*tag), *payload as i32 as i64 as u64)
                         }
-                        read(base.bits)
+                        _ => Word::GIVE_UP,
+                    }),
+                    Cells::Narrow {
+                        tags,
+                        payloads,
+                        signed: false,
+                    } => self.fill_field(id, todo, base, |row| match (tags.get(row), payloads.get(row)) {
+                        (Some(tag), Some(payload)) => Word::new(u64::from(*tag), u64::from(*payload)),
+                        _ => Word::GIVE_UP,
+                    }),
+                    Cells::Wide(words) => self.fill_field(id, todo, base, |row| {
+                        words.get(row).copied().unwrap_or(Word::GIVE_UP)
                     }),
                 }
             }
