@@ -1003,11 +1003,17 @@ impl Exec<'_> {
                 let some = matches!(plan.nodes[idx], Node::IsSome(_));
                 let inner = *inner;
                 self.ensure(inner, todo);
-                let inner = src(inner);
-                self.fill_masks(id, todo, |b, row| match b.at(inner, row).tag {
+                let test = move |word: Word| match word.tag {
                     GIVE_UP => None,
                     tag => Some((tag != NONE) == some),
-                });
+                };
+                match src(inner) {
+                    Source::Column(column) => {
+                        let start = column as usize * BATCH;
+                        self.fill_masks(id, todo, |b, row| test(b.column_word(start + row)));
+                    }
+                    inner => self.fill_masks(id, todo, |b, row| test(b.at(inner, row))),
+                }
             }
             Node::And(left, right) | Node::Or(left, right) => {
                 // `and` settles on a false left, `or` on a true one; the right is evaluated
@@ -1038,6 +1044,12 @@ impl Exec<'_> {
                     }
                     (left, Source::Lit(right)) => {
                         self.fill_masks(id, todo, |b, row| compare(op, b.at(left, row), right));
+                    }
+                    (Source::Column(left), Source::Column(right)) => {
+                        let (left, right) = (left as usize * BATCH, right as usize * BATCH);
+                        self.fill_masks(id, todo, |b, row| {
+                            compare(op, b.column_word(left + row), b.column_word(right + row))
+                        });
                     }
                     (left, right) => {
                         self.fill_masks(id, todo, |b, row| compare(op, b.at(left, row), b.at(right, row)));
