@@ -401,6 +401,36 @@ pub(super) fn rows(mut mask: u64) -> impl Iterator<Item = usize> {
     })
 }
 
+/// Sets a column in the rows of `todo` to the words `each` gives: where they are known, and
+/// where they are true.
+#[inline(always)]
+fn fill_rows(column: &[Cell<Word>], todo: u64, mut each: impl FnMut(usize) -> Word) -> (u64, u64) {
+    let (mut truths, mut knowns) = (0, 0);
+    for row in rows(todo) {
+        let word = each(row);
+        // A row is below `BATCH`: the remainder only spares a bounds check.
+        if let Some(cell) = column.get(row % BATCH) {
+            cell.set(word);
+        }
+        knowns |= u64::from(word.tag != GIVE_UP) << row;
+        truths |= (u64::from(word.tag == BOOL) & word.bits) << row;
+    }
+    (truths, knowns)
+}
+
+/// The rows of `todo` where `each` gives true, and where it gives a truth (`None` to give up).
+#[inline(always)]
+fn mask_rows(todo: u64, mut each: impl FnMut(usize) -> Option<bool>) -> (u64, u64) {
+    let (mut truths, mut knowns) = (0, 0);
+    for row in rows(todo) {
+        if let Some(value) = each(row) {
+            knowns |= 1 << row;
+            truths |= u64::from(value) << row;
+        }
+    }
+    (truths, knowns)
+}
+
 /// The mask of the first `n` rows.
 pub(super) fn first_rows(n: usize) -> u64 {
     if n >= BATCH { u64::MAX } else { (1u64 << n) - 1 }
@@ -786,10 +816,16 @@ impl Batch {
         }
     }
 
-    /// The word at an index of the columns.
+    /// The words of a column.
     #[inline(always)]
-    fn column_word(&self, index: usize) -> Word {
-        self.columns[index].get()
+    fn words(&self, column: u32) -> &[Cell<Word>] {
+        &self.columns[column as usize * BATCH..][..BATCH]
+    }
+
+    /// The column of a node computed into words.
+    #[inline(always)]
+    fn column(&self, plan: &Plan, id: NodeId) -> &[Cell<Word>] {
+        &self.columns[plan.column[id as usize] as usize * BATCH..][..BATCH]
     }
 
     /// The subject of a row.
@@ -889,31 +925,15 @@ impl Exec<'_> {
     /// Fills a node's column in the rows of `todo`, row by row, and its masks: where it is
     /// known, and for a boolean node, where it is true.
     fn fill(&mut self, id: NodeId, todo: u64, mut each: impl FnMut(&Batch, usize) -> Word) {
-        let start = self.plan.column[id as usize] as usize * BATCH;
         let batch = &*self.batch;
-        let column = &batch.columns[start..start + BATCH];
-        let (mut truths, mut knowns) = (0, 0);
-        let mut one = |row: usize| {
-            let word = each(batch, row);
-            column[row].set(word);
-            knowns |= u64::from(word.tag != GIVE_UP) << row;
-            truths |= (u64::from(word.tag == BOOL) & word.bits) << row;
-        };
-        rows(todo).for_each(&mut one);
+        let (truths, knowns) = fill_rows(batch.column(self.plan, id), todo, |row| each(batch, row));
         self.set_masks(id, todo, truths, knowns);
     }
 
     /// Sets a mask node in the rows of `todo`, row by row: `each` gives `None` to give up.
     fn fill_masks(&mut self, id: NodeId, todo: u64, mut each: impl FnMut(&Batch, usize) -> Option<bool>) {
-        let (mut truths, mut knowns) = (0, 0);
         let batch = &*self.batch;
-        let mut one = |row: usize| {
-            if let Some(value) = each(batch, row) {
-                knowns |= 1 << row;
-                truths |= u64::from(value) << row;
-            }
-        };
-        rows(todo).for_each(&mut one);
+        let (truths, knowns) = mask_rows(todo, |row| each(batch, row));
         self.set_masks(id, todo, truths, knowns);
     }
 
@@ -932,28 +952,38 @@ impl Exec<'_> {
     #[inline(always)]
     fn fill_field(&mut self, id: NodeId, todo: u64, base: Source, read: impl Fn(usize) -> Word) {
         let read = |record: u64| usize::try_from(record).map_or(Word::GIVE_UP, &read);
-        match base {
+        let batch = &*self.batch;
+        let column = batch.column(self.plan, id);
+        let (truths, knowns) = match base {
             // A field of the subject, the commonest case, read without dispatching on the base
             // for each row.
-            Source::Subject => self.fill(id, todo, |b, row| read(u64::from(b.subject(row)))),
-            Source::Column(column) => {
-                let start = column as usize * BATCH;
-                self.fill(id, todo, |b, row| {
-                    let base = b.column_word(start + row);
+            Source::Subject => {
+                let subjects = &batch.subjects[..];
+                fill_rows(column, todo, |row| {
+                    subjects
+                        .get(row)
+                        .map_or(Word::GIVE_UP, |subject| read(u64::from(*subject)))
+                })
+            }
+            Source::Column(base) => {
+                let base = &batch.columns[base as usize * BATCH..][..BATCH];
+                fill_rows(column, todo, |row| {
+                    let base = base[row % BATCH].get();
                     if base.tag != RECORD {
                         return Word::GIVE_UP;
                     }
                     read(base.bits)
-                });
+                })
             }
-            base => self.fill(id, todo, |b, row| {
-                let base = b.at(base, row);
+            base => fill_rows(column, todo, |row| {
+                let base = batch.at(base, row);
                 if base.tag != RECORD {
                     return Word::GIVE_UP;
                 }
                 read(base.bits)
             }),
-        }
+        };
+        self.set_masks(id, todo, truths, knowns);
     }
 
     /// Computes a node in the rows of `todo`.
@@ -974,21 +1004,31 @@ impl Exec<'_> {
                     Cells::Narrow {
                         tags,
                         payloads,
-                        signed: true,
-                    } => self.fill_field(id, todo, base, |row| match (tags.get(row), payloads.get(row)) {
-                        (Some(tag), Some(payload)) => {
-                            Word::new(u64::from(*tag), *payload as i32 as i64 as u64)
+                        signed,
+                    } => {
+                        let n = tags.len().min(payloads.len());
+                        let (tags, payloads) = (&tags[..n], &payloads[..n]);
+                        let cell = |row: usize| {
+                            if row < n {
+                                Some((u64::from(tags[row]), payloads[row]))
+                            } else {
+                                None
+                            }
+                        };
+                        if *signed {
+                            self.fill_field(id, todo, base, |row| {
+                                cell(row).map_or(Word::GIVE_UP, |(tag, payload)| {
+                                    Word::new(tag, payload as i32 as i64 as u64)
+                                })
+                            });
+                        } else {
+                            self.fill_field(id, todo, base, |row| {
+                                cell(row).map_or(Word::GIVE_UP, |(tag, payload)| {
+                                    Word::new(tag, u64::from(payload))
+                                })
+                            });
                         }
-                        _ => Word::GIVE_UP,
-                    }),
-                    Cells::Narrow {
-                        tags,
-                        payloads,
-                        signed: false,
-                    } => self.fill_field(id, todo, base, |row| match (tags.get(row), payloads.get(row)) {
-                        (Some(tag), Some(payload)) => Word::new(u64::from(*tag), u64::from(*payload)),
-                        _ => Word::GIVE_UP,
-                    }),
+                    }
                     Cells::Wide(words) => self.fill_field(id, todo, base, |row| {
                         words.get(row).copied().unwrap_or(Word::GIVE_UP)
                     }),
@@ -1009,8 +1049,9 @@ impl Exec<'_> {
                 };
                 match src(inner) {
                     Source::Column(column) => {
-                        let start = column as usize * BATCH;
-                        self.fill_masks(id, todo, |b, row| test(b.column_word(start + row)));
+                        let words = self.batch.words(column);
+                        let (truths, knowns) = mask_rows(todo, |row| test(words[row % BATCH].get()));
+                        self.set_masks(id, todo, truths, knowns);
                     }
                     inner => self.fill_masks(id, todo, |b, row| test(b.at(inner, row))),
                 }
@@ -1039,17 +1080,20 @@ impl Exec<'_> {
                 self.ensure(right, todo);
                 match (src(left), src(right)) {
                     (Source::Column(column), Source::Lit(right)) => {
-                        let start = column as usize * BATCH;
-                        self.fill_masks(id, todo, |b, row| compare(op, b.column_word(start + row), right));
+                        let words = self.batch.words(column);
+                        let (truths, knowns) =
+                            mask_rows(todo, |row| compare(op, words[row % BATCH].get(), right));
+                        self.set_masks(id, todo, truths, knowns);
                     }
                     (left, Source::Lit(right)) => {
                         self.fill_masks(id, todo, |b, row| compare(op, b.at(left, row), right));
                     }
                     (Source::Column(left), Source::Column(right)) => {
-                        let (left, right) = (left as usize * BATCH, right as usize * BATCH);
-                        self.fill_masks(id, todo, |b, row| {
-                            compare(op, b.column_word(left + row), b.column_word(right + row))
+                        let (left, right) = (self.batch.words(left), self.batch.words(right));
+                        let (truths, knowns) = mask_rows(todo, |row| {
+                            compare(op, left[row % BATCH].get(), right[row % BATCH].get())
                         });
+                        self.set_masks(id, todo, truths, knowns);
                     }
                     (left, right) => {
                         self.fill_masks(id, todo, |b, row| compare(op, b.at(left, row), b.at(right, row)));
@@ -1081,20 +1125,38 @@ impl Exec<'_> {
                     };
                     Some(found != negated)
                 };
-                match src(set) {
+                match (src(set), element) {
                     // A set of the policy's constants, found once for the batch.
-                    Source::Lit(set) if set.tag == SEQ => match plan.elements(set.bits) {
-                        Some((tag, bits)) if is_set => self.fill_masks(id, todo, |b, row| {
-                            let element = b.at(element, row);
-                            match element.tag {
+                    (Source::Lit(set), _) if set.tag == SEQ => match plan.elements(set.bits) {
+                        Some((tag, bits)) if is_set => {
+                            let test = |element: Word| match element.tag {
                                 GIVE_UP | SEQ => None,
                                 found if found != tag => Some(negated),
                                 _ => Some(bits.binary_search(&(element.bits as i64)).is_ok() != negated),
+                            };
+                            if let Source::Column(element) = element {
+                                let words = self.batch.words(element);
+                                let (truths, knowns) = mask_rows(todo, |row| test(words[row % BATCH].get()));
+                                self.set_masks(id, todo, truths, knowns);
+                            } else {
+                                self.fill_masks(id, todo, |b, row| test(b.at(element, row)));
                             }
-                        }),
+                        }
                         _ => self.fill_masks(id, todo, |b, row| find(set.bits, b.at(element, row))),
                     },
-                    set => self.fill_masks(id, todo, |b, row| {
+                    // A set of each row's, read with its elements from columns.
+                    (Source::Column(set), Source::Column(element)) => {
+                        let (set, element) = (self.batch.words(set), self.batch.words(element));
+                        let (truths, knowns) = mask_rows(todo, |row| {
+                            let set = set[row % BATCH].get();
+                            if set.tag != SEQ {
+                                return None;
+                            }
+                            find(set.bits, element[row % BATCH].get())
+                        });
+                        self.set_masks(id, todo, truths, knowns);
+                    }
+                    (set, element) => self.fill_masks(id, todo, |b, row| {
                         let set = b.at(set, row);
                         if set.tag != SEQ {
                             return None;
