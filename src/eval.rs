@@ -499,7 +499,7 @@ impl<'a> Evaluator<'a> {
                 };
                 decision.verdict = verdict;
                 decision.deciding.extend_from_slice(deciding.of(row));
-                if verdict == Verdict::Permit {
+                if verdict == Verdict::Permit && self.plan.obliges {
                     for rule in &decision.deciding {
                         for obligation in &self.program.rules[rule.idx()].obligations {
                             if !decision.obligations.contains(obligation) {

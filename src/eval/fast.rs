@@ -482,6 +482,8 @@ pub(super) struct Plan {
     pub(super) denies: Vec<bool>,
     /// Whether the default decision denies.
     pub(super) default_deny: bool,
+    /// Whether some rule has obligations.
+    pub(super) obliges: bool,
     /// The sets and lists of the constants.
     const_seqs: Box<[Arc<[Value]>]>,
     /// The sets and lists of the facts and of the constants as payloads, for membership tests.
@@ -641,6 +643,7 @@ pub(super) fn compile(
             .iter()
             .map(|rule| rule.effect == Effect::Deny)
             .collect(),
+        obliges: program.rules.iter().any(|rule| !rule.obligations.is_empty()),
         default_deny: program
             .default
             .as_ref()
@@ -916,6 +919,7 @@ impl Exec<'_> {
         self.word(id, row).value()
     }
 
+    #[inline]
     fn set_masks(&mut self, id: NodeId, todo: u64, truths: u64, knowns: u64) {
         let idx = id as usize;
         self.batch.truths[idx] = (self.batch.truths[idx] & !todo) | (truths & todo);
