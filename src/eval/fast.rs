@@ -402,9 +402,13 @@ pub(super) fn rows(mut mask: u64) -> impl Iterator<Item = usize> {
 }
 
 /// Sets a column in the rows of `todo` to the words `each` gives: where they are known, and
-/// where they are true.
+/// where they are true (none, without `TRUTHS`, for words known never to be booleans).
 #[inline(always)]
-fn fill_rows(column: &[Cell<Word>], todo: u64, mut each: impl FnMut(usize) -> Word) -> (u64, u64) {
+fn fill_rows<const TRUTHS: bool>(
+    column: &[Cell<Word>],
+    todo: u64,
+    mut each: impl FnMut(usize) -> Word,
+) -> (u64, u64) {
     let (mut truths, mut knowns) = (0, 0);
     for row in rows(todo) {
         let word = each(row);
@@ -413,7 +417,9 @@ fn fill_rows(column: &[Cell<Word>], todo: u64, mut each: impl FnMut(usize) -> Wo
             cell.set(word);
         }
         knowns |= u64::from(word.tag != GIVE_UP) << row;
-        truths |= (u64::from(word.tag == BOOL) & word.bits) << row;
+        if TRUTHS {
+            truths |= (u64::from(word.tag == BOOL) & word.bits) << row;
+        }
     }
     (truths, knowns)
 }
@@ -659,10 +665,12 @@ pub(super) fn compile(
 #[derive(Debug)]
 enum Cells {
     /// Tags and payloads apart; payloads of integers and dates, when `signed`, are sign-extended.
+    /// Only a field with a boolean cell (`boolean`) has true rows.
     Narrow {
         tags: Box<[u8]>,
         payloads: Box<[u32]>,
         signed: bool,
+        boolean: bool,
     },
     /// Words, for a field with a payload that does not fit.
     Wide(Box<[Word]>),
@@ -693,6 +701,7 @@ impl Cells {
             tags: words.iter().map(|word| word.tag as u8).collect(),
             payloads: words.iter().map(|word| word.bits as u32).collect(),
             signed,
+            boolean: words.iter().any(|word| word.tag == BOOL),
         }
     }
 }
@@ -930,7 +939,7 @@ impl Exec<'_> {
     /// known, and for a boolean node, where it is true.
     fn fill(&mut self, id: NodeId, todo: u64, mut each: impl FnMut(&Batch, usize) -> Word) {
         let batch = &*self.batch;
-        let (truths, knowns) = fill_rows(batch.column(self.plan, id), todo, |row| each(batch, row));
+        let (truths, knowns) = fill_rows::<true>(batch.column(self.plan, id), todo, |row| each(batch, row));
         self.set_masks(id, todo, truths, knowns);
     }
 
@@ -954,7 +963,13 @@ impl Exec<'_> {
     /// Fills a field node in the rows of `todo` from its base's records, with `read` giving the
     /// field of a record's row.
     #[inline(always)]
-    fn fill_field(&mut self, id: NodeId, todo: u64, base: Source, read: impl Fn(usize) -> Word) {
+    fn fill_field<const TRUTHS: bool>(
+        &mut self,
+        id: NodeId,
+        todo: u64,
+        base: Source,
+        read: impl Fn(usize) -> Word,
+    ) {
         let read = |record: u64| usize::try_from(record).map_or(Word::GIVE_UP, &read);
         let batch = &*self.batch;
         let column = batch.column(self.plan, id);
@@ -963,7 +978,7 @@ impl Exec<'_> {
             // for each row.
             Source::Subject => {
                 let subjects = &batch.subjects[..];
-                fill_rows(column, todo, |row| {
+                fill_rows::<TRUTHS>(column, todo, |row| {
                     subjects
                         .get(row)
                         .map_or(Word::GIVE_UP, |subject| read(u64::from(*subject)))
@@ -971,7 +986,7 @@ impl Exec<'_> {
             }
             Source::Column(base) => {
                 let base = &batch.columns[base as usize * BATCH..][..BATCH];
-                fill_rows(column, todo, |row| {
+                fill_rows::<TRUTHS>(column, todo, |row| {
                     let base = base[row % BATCH].get();
                     if base.tag != RECORD {
                         return Word::GIVE_UP;
@@ -979,7 +994,7 @@ impl Exec<'_> {
                     read(base.bits)
                 })
             }
-            base => fill_rows(column, todo, |row| {
+            base => fill_rows::<TRUTHS>(column, todo, |row| {
                 let base = batch.at(base, row);
                 if base.tag != RECORD {
                     return Word::GIVE_UP;
@@ -1009,6 +1024,7 @@ impl Exec<'_> {
                         tags,
                         payloads,
                         signed,
+                        boolean,
                     } => {
                         let n = tags.len().min(payloads.len());
                         let (tags, payloads) = (&tags[..n], &payloads[..n]);
@@ -1019,21 +1035,21 @@ impl Exec<'_> {
                                 None
                             }
                         };
-                        if *signed {
-                            self.fill_field(id, todo, base, |row| {
+                        let unsigned = |row: usize| {
+                            cell(row)
+                                .map_or(Word::GIVE_UP, |(tag, payload)| Word::new(tag, u64::from(payload)))
+                        };
+                        match (*signed, *boolean) {
+                            (true, _) => self.fill_field::<false>(id, todo, base, |row| {
                                 cell(row).map_or(Word::GIVE_UP, |(tag, payload)| {
                                     Word::new(tag, payload as i32 as i64 as u64)
                                 })
-                            });
-                        } else {
-                            self.fill_field(id, todo, base, |row| {
-                                cell(row).map_or(Word::GIVE_UP, |(tag, payload)| {
-                                    Word::new(tag, u64::from(payload))
-                                })
-                            });
+                            }),
+                            (false, true) => self.fill_field::<true>(id, todo, base, unsigned),
+                            (false, false) => self.fill_field::<false>(id, todo, base, unsigned),
                         }
                     }
-                    Cells::Wide(words) => self.fill_field(id, todo, base, |row| {
+                    Cells::Wide(words) => self.fill_field::<true>(id, todo, base, |row| {
                         words.get(row).copied().unwrap_or(Word::GIVE_UP)
                     }),
                 }
