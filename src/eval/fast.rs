@@ -1352,3 +1352,89 @@ fn compare(op: CompareOp, left: Word, right: Word) -> Option<bool> {
         CompareOp::Ge => Some(a >= b),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+    use crate::engine::{Engine, FactsInput, NoFiles};
+    use crate::eval::{Evaluator, Options, Scratch, Verdict};
+    use crate::facts::Format;
+
+    const POLICY: &str = r#"policy "Wide payloads"
+
+record Shipment key id {
+  id: Text
+  weight: Int
+  day: Date
+  tags: Set<Int>
+}
+
+decide s: Shipment
+default deny because "no rule permits this shipment"
+
+rule heavy: deny {
+  when s.weight > 3000000000
+  because "too heavy"
+}
+
+rule refund: permit {
+  when s.weight < -5 and s.day < 1900-01-01
+  because "an old refund"
+}
+
+rule tagged: permit {
+  when -4000000000 in s.tags or 7 in s.tags
+  because "tagged"
+}
+"#;
+
+    const FACTS: &str = r#"[
+  {"id": "a", "weight": 4000000000, "day": "2024-01-01", "tags": []},
+  {"id": "b", "weight": -10, "day": "1850-06-01", "tags": []},
+  {"id": "c", "weight": -10, "day": "1950-06-01", "tags": [-4000000000, 1]},
+  {"id": "d", "weight": 1, "day": "2024-01-01", "tags": [-2, 7]},
+  {"id": "e", "weight": 1, "day": "2024-01-01", "tags": [2]}
+]"#;
+
+    #[test]
+    fn payloads_beyond_32_bits_and_negative_ones_decide_as_the_full_evaluator() {
+        let files = NoFiles;
+        let mut engine = Engine::new(&files, Vec::new());
+        let loaded = engine.load_policy_text("wide.pol", POLICY, None).unwrap();
+        let program = &loaded.checked.program;
+        let input = FactsInput {
+            name: "shipments.json".to_string(),
+            bytes: FACTS.as_bytes().to_vec(),
+            format: Format::Json,
+            record: Some("Shipment".to_string()),
+        };
+        let facts = engine.load_facts(program, vec![input]).unwrap();
+        let decide = |options: Options| {
+            let evaluator = Evaluator::new(program, &facts, options).unwrap();
+            let subjects: Vec<u32> = evaluator.subjects().collect();
+            let mut decisions = Vec::new();
+            evaluator.decide_each(&mut Scratch::new(), &subjects, |_, decision| {
+                decisions.push(decision.unwrap().clone());
+            });
+            decisions
+        };
+        let fast = decide(Options::default());
+        let full = decide(Options {
+            full_only: true,
+            ..Options::default()
+        });
+        assert_eq!(fast, full);
+        let verdicts: Vec<Verdict> = fast.iter().map(|decision| decision.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::Deny,
+                Verdict::Permit,
+                Verdict::Permit,
+                Verdict::Permit,
+                Verdict::Deny
+            ]
+        );
+    }
+}
