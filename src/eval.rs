@@ -229,19 +229,10 @@ struct Flags64 {
 
 /// The deciding rules of each row of a batch, flat and in rule order: row `r`'s are
 /// `rules[starts[r]..starts[r + 1]]`.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct DecidingRows {
     rules: Vec<RuleId>,
-    starts: [u32; fast::BATCH + 1],
-}
-
-impl Default for DecidingRows {
-    fn default() -> DecidingRows {
-        DecidingRows {
-            rules: Vec::new(),
-            starts: [0; fast::BATCH + 1],
-        }
-    }
+    starts: Vec<u32>,
 }
 
 impl DecidingRows {
@@ -686,28 +677,42 @@ impl<'a> Evaluator<'a> {
         let permit_rows = flags.permit & !flags.deny & !flags.give_up;
         let deciding_rows =
             |idx: usize, rows: u64| rows & if plan.denies[idx] { deny_rows } else { permit_rows };
-        let mut counts = [0u32; fast::BATCH];
-        for (idx, rows) in rule_rows.iter().enumerate() {
-            for row in fast::rows(deciding_rows(idx, *rows)) {
-                counts[row] += 1;
-            }
-        }
-        let mut next = [0u32; fast::BATCH];
-        let mut total = 0;
-        for (row, count) in counts.iter().enumerate() {
-            deciding.starts[row] = total;
-            next[row] = total;
-            total += count;
-        }
-        deciding.starts[fast::BATCH] = total;
+        let starts = &mut deciding.starts;
+        starts.clear();
         deciding.rules.clear();
-        deciding.rules.resize(total as usize, RuleId(0));
+        if n == 1 {
+            // One subject (`decide_into`): its rules, in one pass.
+            for (idx, rows) in rule_rows.iter().enumerate() {
+                if deciding_rows(idx, *rows) != 0 {
+                    deciding.rules.push(RuleId(idx as u32));
+                }
+            }
+            starts.extend([0, deciding.rules.len() as u32]);
+            scratch.rule_rows = rule_rows;
+            scratch.applied_rows = applied_rows;
+            return flags;
+        }
+        // `starts` first counts the deciding rules of each row, then becomes where each row's
+        // next rule goes, and ends as where each row's rules start.
+        starts.resize(n + 1, 0);
         for (idx, rows) in rule_rows.iter().enumerate() {
             for row in fast::rows(deciding_rows(idx, *rows)) {
-                deciding.rules[next[row] as usize] = RuleId(idx as u32);
-                next[row] += 1;
+                starts[row + 1] += 1;
             }
         }
+        for row in 0..n {
+            starts[row + 1] += starts[row];
+        }
+        deciding.rules.resize(starts[n] as usize, RuleId(0));
+        for (idx, rows) in rule_rows.iter().enumerate() {
+            for row in fast::rows(deciding_rows(idx, *rows)) {
+                deciding.rules[starts[row] as usize] = RuleId(idx as u32);
+                starts[row] += 1;
+            }
+        }
+        // Each row's next place is now where the next row's rules start.
+        starts.rotate_right(1);
+        starts[0] = 0;
         scratch.rule_rows = rule_rows;
         scratch.applied_rows = applied_rows;
         flags

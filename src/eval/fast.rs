@@ -928,7 +928,7 @@ impl Exec<'_> {
         self.word(id, row).value()
     }
 
-    #[inline]
+    #[inline(always)]
     fn set_masks(&mut self, id: NodeId, todo: u64, truths: u64, knowns: u64) {
         let idx = id as usize;
         self.batch.truths[idx] = (self.batch.truths[idx] & !todo) | (truths & todo);
@@ -1414,9 +1414,14 @@ rule tagged: permit {
             let evaluator = Evaluator::new(program, &facts, options).unwrap();
             let subjects: Vec<u32> = evaluator.subjects().collect();
             let mut decisions = Vec::new();
-            evaluator.decide_each(&mut Scratch::new(), &subjects, |_, decision| {
+            let mut scratch = Scratch::new();
+            evaluator.decide_each(&mut scratch, &subjects, |_, decision| {
                 decisions.push(decision.unwrap().clone());
             });
+            // One at a time, as a batch of one, the decisions are the same.
+            for (subject, decision) in subjects.iter().zip(&decisions) {
+                assert_eq!(&evaluator.decide(&mut scratch, *subject).unwrap(), decision);
+            }
             decisions
         };
         let fast = decide(Options::default());
@@ -1425,6 +1430,8 @@ rule tagged: permit {
             ..Options::default()
         });
         assert_eq!(fast, full);
+        let deciding: Vec<usize> = fast.iter().map(|decision| decision.deciding.len()).collect();
+        assert_eq!(deciding, [1, 1, 1, 1, 0]);
         let verdicts: Vec<Verdict> = fast.iter().map(|decision| decision.verdict).collect();
         assert_eq!(
             verdicts,
