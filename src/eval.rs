@@ -177,14 +177,29 @@ struct Flags {
     permit_unknown: bool,
 }
 
-/// The rows of a batch where some active rule denies or permits, where any rule is active,
-/// and where the fast path gave up.
+/// The rows of a batch where some active rule denies or permits, and where the fast path gave
+/// up.
 #[derive(Copy, Clone, Debug, Default)]
 struct Flags64 {
     deny: u64,
     permit: u64,
-    any: u64,
     give_up: u64,
+}
+
+/// The deciding rules of each row of a batch, flat and in rule order: row `r`'s are
+/// `rules[starts[r]..starts[r + 1]]`.
+#[derive(Debug, Default)]
+struct DecidingRows {
+    rules: Vec<RuleId>,
+    starts: Vec<u32>,
+}
+
+impl DecidingRows {
+    /// The deciding rules of a row.
+    #[inline]
+    fn of(&self, row: usize) -> &[RuleId] {
+        &self.rules[self.starts[row] as usize..self.starts[row + 1] as usize]
+    }
 }
 
 /// A set of missing facts, behind an unknown value.
@@ -218,7 +233,7 @@ pub struct Scratch {
     decision: Decision,
     rule_rows: Vec<u64>,
     applied_rows: Vec<u64>,
-    active_rows: Vec<(RuleId, u64)>,
+    deciding: DecidingRows,
     /// The derivations of the last batch, reused when no decision holds them any more.
     record: Option<Arc<fast::BatchRecord>>,
     applies: Vec<Result<bool, Missing>>,
@@ -407,10 +422,10 @@ impl<'a> Evaluator<'a> {
         }
         let mut batch = std::mem::take(&mut scratch.batch);
         let mut decision = std::mem::take(&mut scratch.decision);
-        let mut active = std::mem::take(&mut scratch.active_rows);
+        let mut deciding = std::mem::take(&mut scratch.deciding);
         for chunk in subjects.chunks(fast::BATCH) {
             batch.start(&self.plan, chunk);
-            let flags = self.run_batch(scratch, &mut batch, &mut active);
+            let flags = self.run_batch(scratch, &mut batch, &mut deciding);
             let exec = fast::Exec {
                 plan: &self.plan,
                 facts: self.facts,
@@ -446,24 +461,16 @@ impl<'a> Evaluator<'a> {
                 if !explain {
                     decision.trace = None;
                 }
-                let (verdict, deciding_deny) = if flags.deny & bit != 0 {
-                    (Verdict::Deny, true)
-                } else if flags.permit & bit != 0 {
-                    (Verdict::Permit, false)
-                } else if self.plan.default_deny {
-                    (Verdict::Deny, true)
+                let verdict = if flags.deny & bit != 0 {
+                    Verdict::Deny
+                } else if flags.permit & bit != 0 || !self.plan.default_deny {
+                    Verdict::Permit
                 } else {
-                    (Verdict::Permit, false)
+                    Verdict::Deny
                 };
                 decision.verdict = verdict;
-                if flags.any & bit != 0 {
-                    for (rule, rows) in &active {
-                        if rows & bit != 0 && self.plan.denies[rule.idx()] == deciding_deny {
-                            decision.deciding.push(*rule);
-                        }
-                    }
-                }
-                if verdict == Verdict::Permit {
+                decision.deciding.extend_from_slice(deciding.of(row));
+                if verdict == Verdict::Permit && self.plan.obliges {
                     for rule in &decision.deciding {
                         for obligation in &self.program.rules[rule.idx()].obligations {
                             if !decision.obligations.contains(obligation) {
@@ -481,17 +488,17 @@ impl<'a> Evaluator<'a> {
         }
         scratch.batch = batch;
         scratch.decision = decision;
-        scratch.active_rows = active;
+        scratch.deciding = deciding;
     }
 
     /// Runs the rules over a batch on the fast path: which rows deny, permit, and which the full
-    /// evaluator must decide. `active` receives the rules active in some row, in rule order, with
-    /// their rows.
+    /// evaluator must decide. `deciding` receives the deciding rules of each row the fast path
+    /// decides.
     fn run_batch(
         &self,
         scratch: &mut Scratch,
         batch: &mut fast::Batch,
-        active: &mut Vec<(RuleId, u64)>,
+        deciding: &mut DecidingRows,
     ) -> Flags64 {
         let plan = &self.plan;
         let n = batch.law_dates.len();
@@ -575,13 +582,49 @@ impl<'a> Evaluator<'a> {
                 flags.permit |= alive;
             }
         }
-        flags.any = flags.deny | flags.permit;
-        active.clear();
+        // The deciding rules of a row are its active deny rules if any, else its active permit
+        // rules. They are placed row by row by counting first, so the work is one step per rule
+        // and row where it decides.
+        let deny_rows = flags.deny & !flags.give_up;
+        let permit_rows = flags.permit & !flags.deny & !flags.give_up;
+        let deciding_rows =
+            |idx: usize, rows: u64| rows & if plan.denies[idx] { deny_rows } else { permit_rows };
+        let starts = &mut deciding.starts;
+        starts.clear();
+        deciding.rules.clear();
+        if n == 1 {
+            // One subject (`decide_into`): its rules, in one pass.
+            for (idx, rows) in rule_rows.iter().enumerate() {
+                if deciding_rows(idx, *rows) != 0 {
+                    deciding.rules.push(RuleId(idx as u32));
+                }
+            }
+            starts.extend([0, deciding.rules.len() as u32]);
+            scratch.rule_rows = rule_rows;
+            scratch.applied_rows = applied_rows;
+            return flags;
+        }
+        // `starts` first counts the deciding rules of each row, then becomes where each row's
+        // next rule goes, and ends as where each row's rules start.
+        starts.resize(n + 1, 0);
         for (idx, rows) in rule_rows.iter().enumerate() {
-            if rows & !flags.give_up != 0 {
-                active.push((RuleId(idx as u32), *rows));
+            for row in fast::rows(deciding_rows(idx, *rows)) {
+                starts[row + 1] += 1;
             }
         }
+        for row in 0..n {
+            starts[row + 1] += starts[row];
+        }
+        deciding.rules.resize(starts[n] as usize, RuleId(0));
+        for (idx, rows) in rule_rows.iter().enumerate() {
+            for row in fast::rows(deciding_rows(idx, *rows)) {
+                deciding.rules[starts[row] as usize] = RuleId(idx as u32);
+                starts[row] += 1;
+            }
+        }
+        // Each row's next place is now where the next row's rules start.
+        starts.rotate_right(1);
+        starts[0] = 0;
         scratch.rule_rows = rule_rows;
         scratch.applied_rows = applied_rows;
         flags

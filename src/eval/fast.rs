@@ -390,7 +390,7 @@ impl Word {
 pub(super) const BATCH: usize = 64;
 
 /// The rows of a mask, in order.
-fn rows(mut mask: u64) -> impl Iterator<Item = usize> {
+pub(super) fn rows(mut mask: u64) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         if mask == 0 {
             return None;
@@ -399,6 +399,42 @@ fn rows(mut mask: u64) -> impl Iterator<Item = usize> {
         mask &= mask - 1;
         Some(row)
     })
+}
+
+/// Sets a column in the rows of `todo` to the words `each` gives: where they are known, and
+/// where they are true (none, without `TRUTHS`, for words known never to be booleans).
+#[inline(always)]
+fn fill_rows<const TRUTHS: bool>(
+    column: &[Cell<Word>],
+    todo: u64,
+    mut each: impl FnMut(usize) -> Word,
+) -> (u64, u64) {
+    let (mut truths, mut knowns) = (0, 0);
+    for row in rows(todo) {
+        let word = each(row);
+        // A row is below `BATCH`: the remainder only spares a bounds check.
+        if let Some(cell) = column.get(row % BATCH) {
+            cell.set(word);
+        }
+        knowns |= u64::from(word.tag != GIVE_UP) << row;
+        if TRUTHS {
+            truths |= (u64::from(word.tag == BOOL) & word.bits) << row;
+        }
+    }
+    (truths, knowns)
+}
+
+/// The rows of `todo` where `each` gives true, and where it gives a truth (`None` to give up).
+#[inline(always)]
+fn mask_rows(todo: u64, mut each: impl FnMut(usize) -> Option<bool>) -> (u64, u64) {
+    let (mut truths, mut knowns) = (0, 0);
+    for row in rows(todo) {
+        if let Some(value) = each(row) {
+            knowns |= 1 << row;
+            truths |= u64::from(value) << row;
+        }
+    }
+    (truths, knowns)
 }
 
 /// The mask of the first `n` rows.
@@ -452,10 +488,17 @@ pub(super) struct Plan {
     pub(super) denies: Vec<bool>,
     /// Whether the default decision denies.
     pub(super) default_deny: bool,
+    /// Whether some rule has obligations.
+    pub(super) obliges: bool,
     /// The sets and lists of the constants.
     const_seqs: Box<[Arc<[Value]>]>,
-    /// Per record type whose fields the rules read: its cells as words, and its row width.
-    tables: Vec<Option<(Box<[Word]>, usize)>>,
+    /// The sets and lists of the facts and of the constants as payloads, for membership tests.
+    fact_elements: Elements,
+    const_elements: Elements,
+    /// The fields the rules read, each as a column of cells by row.
+    fields: Vec<Cells>,
+    /// Per node: for a field node, its field in [`Plan::fields`].
+    field_of: Vec<u32>,
 }
 
 const NO_COLUMN: u32 = u32::MAX;
@@ -558,16 +601,19 @@ pub(super) fn compile(
             _ => Source::Column(column[idx]),
         })
         .collect();
-    let mut tables: Vec<Option<(Box<[Word]>, usize)>> = vec![None; facts.tables.len()];
-    for node in &graph.nodes {
-        if let Node::Field { record, .. } = node
-            && tables[record.idx()].is_none()
-        {
-            let table = &facts.tables[record.idx()];
-            let words = table.cells.iter().map(|cell| Word::cell(*cell)).collect();
-            tables[record.idx()] = Some((words, table.n_fields));
-        }
-    }
+    let mut fields = Vec::new();
+    let mut field_index: HashMap<(RecordId, u32), u32> = HashMap::new();
+    let field_of = graph
+        .nodes
+        .iter()
+        .map(|node| match node {
+            Node::Field { record, field, .. } => *field_index.entry((*record, *field)).or_insert_with(|| {
+                fields.push(Cells::new(facts, *record, *field));
+                (fields.len() - 1) as u32
+            }),
+            _ => NO_COLUMN,
+        })
+        .collect();
     let always_computed = graph
         .nodes
         .iter()
@@ -587,7 +633,8 @@ pub(super) fn compile(
         complete: steps.iter().all(|step| step.conditions.is_some()),
         step_of_rule,
         always_computed,
-        tables,
+        fields,
+        field_of,
         sources,
         nodes: graph.nodes,
         column,
@@ -602,15 +649,121 @@ pub(super) fn compile(
             .iter()
             .map(|rule| rule.effect == Effect::Deny)
             .collect(),
+        obliges: program.rules.iter().any(|rule| !rule.obligations.is_empty()),
         default_deny: program
             .default
             .as_ref()
             .is_none_or(|default| default.effect == Effect::Deny),
         const_seqs: const_seqs.into(),
+        fact_elements: Elements::new(facts.seqs.iter().map(|seq| &seq[..])),
+        const_elements: Elements::new(const_seqs.iter().map(|seq| &seq[..])),
+    }
+}
+
+/// The cells of one field of a record type, by row. Most fields are narrow: a tag byte and a
+/// 32-bit payload per row, a third of a word, so a batch reads less memory.
+#[derive(Debug)]
+enum Cells {
+    /// Tags and payloads apart; payloads of integers and dates, when `signed`, are sign-extended.
+    /// Only a field with a boolean cell (`boolean`) has true rows.
+    Narrow {
+        tags: Box<[u8]>,
+        payloads: Box<[u32]>,
+        signed: bool,
+        boolean: bool,
+    },
+    /// Words, for a field with a payload that does not fit.
+    Wide(Box<[Word]>),
+}
+
+impl Cells {
+    fn new(facts: &Facts, record: RecordId, field: u32) -> Cells {
+        let Some(table) = facts.tables.get(record.idx()) else {
+            return Cells::Wide(Box::default());
+        };
+        let words: Vec<Word> = (field as usize..table.cells.len())
+            .step_by(table.n_fields.max(1))
+            .map(|idx| Word::cell(table.cells[idx]))
+            .collect();
+        let signed = words.iter().any(|word| matches!(word.tag, INT | DATE));
+        let fits = |word: &Word| match word.tag {
+            INT | DATE => i32::try_from(word.bits as i64).is_ok(),
+            // The payload of a tag without sign (or none) must not need one.
+            _ => !signed && u32::try_from(word.bits).is_ok(),
+        };
+        let narrow = words
+            .iter()
+            .all(|word| fits(word) || (matches!(word.tag, GIVE_UP | NONE) && word.bits == 0));
+        if !narrow {
+            return Cells::Wide(words.into());
+        }
+        Cells::Narrow {
+            tags: words.iter().map(|word| word.tag as u8).collect(),
+            payloads: words.iter().map(|word| word.bits as u32).collect(),
+            signed,
+            boolean: words.iter().any(|word| word.tag == BOOL),
+        }
+    }
+}
+
+/// Sets and lists whose elements share one tag, as their payloads one after the other: a
+/// membership test compares integers. Elements of one tag are ordered by `Value` as their
+/// payloads are as signed integers, so a set's payloads are sorted.
+#[derive(Debug, Default)]
+struct Elements {
+    bits: Box<[i64]>,
+    /// Per sequence: where its payloads start, how many, and their tag ([`GIVE_UP`] for a
+    /// sequence with elements of several tags or of sets, which is tested by value).
+    seqs: Box<[(u32, u32, u64)]>,
+}
+
+impl Elements {
+    fn new<'v>(seqs: impl Iterator<Item = &'v [Value]>) -> Elements {
+        let mut bits = Vec::new();
+        let mut table = Vec::new();
+        for seq in seqs {
+            let start = bits.len();
+            let words = seq.iter().map(|value| Word::of(*value));
+            let tag = words.clone().next().map_or(NONE, |word| word.tag);
+            let uniform = tag != SEQ && words.clone().all(|word| word.tag == tag);
+            if uniform && u32::try_from(start + seq.len()).is_ok() {
+                bits.extend(words.map(|word| word.bits as i64));
+                table.push((start as u32, seq.len() as u32, tag));
+            } else {
+                table.push((0, 0, GIVE_UP));
+            }
+        }
+        Elements {
+            bits: bits.into(),
+            seqs: table.into(),
+        }
+    }
+
+    /// The tag and payloads of a sequence, `None` if it is not uniform.
+    #[inline]
+    fn get(&self, idx: usize) -> Option<(u64, &[i64])> {
+        let (start, len, tag) = *self.seqs.get(idx)?;
+        if tag == GIVE_UP {
+            return None;
+        }
+        Some((tag, &self.bits[start as usize..(start + len) as usize]))
     }
 }
 
 impl Plan {
+    /// The tag and payloads of a set or list of the facts or the constants whose elements share
+    /// one tag.
+    #[inline]
+    fn elements(&self, id: u64) -> Option<(u64, &[i64])> {
+        let id = u32::try_from(id).ok()?;
+        let idx = (id & INDEX_MASK) as usize;
+        match id >> ARENA_SHIFT {
+            ARENA_FACTS => self.fact_elements.get(idx),
+            ARENA_CONSTS => self.const_elements.get(idx),
+            _ => None,
+        }
+    }
+
     /// The conditions of a step compiled, if it is.
     pub(super) fn conditions(&self, step: &Step) -> Option<&[(NodeId, bool)]> {
         let range = step.conditions.as_ref()?;
@@ -667,10 +820,16 @@ impl Batch {
         }
     }
 
-    /// The word at an index of the columns.
+    /// The words of a column.
     #[inline(always)]
-    fn column_word(&self, index: usize) -> Word {
-        self.columns[index].get()
+    fn words(&self, column: u32) -> &[Cell<Word>] {
+        &self.columns[column as usize * BATCH..][..BATCH]
+    }
+
+    /// The column of a node computed into words.
+    #[inline(always)]
+    fn column(&self, plan: &Plan, id: NodeId) -> &[Cell<Word>] {
+        &self.columns[plan.column[id as usize] as usize * BATCH..][..BATCH]
     }
 
     /// The subject of a row.
@@ -740,6 +899,7 @@ impl Exec<'_> {
         self.word(id, row).value()
     }
 
+    #[inline(always)]
     fn set_masks(&mut self, id: NodeId, todo: u64, truths: u64, knowns: u64) {
         let idx = id as usize;
         self.batch.truths[idx] = (self.batch.truths[idx] & !todo) | (truths & todo);
@@ -749,31 +909,15 @@ impl Exec<'_> {
     /// Fills a node's column in the rows of `todo`, row by row, and its masks: where it is
     /// known, and for a boolean node, where it is true.
     fn fill(&mut self, id: NodeId, todo: u64, mut each: impl FnMut(&Batch, usize) -> Word) {
-        let start = self.plan.column[id as usize] as usize * BATCH;
         let batch = &*self.batch;
-        let column = &batch.columns[start..start + BATCH];
-        let (mut truths, mut knowns) = (0, 0);
-        let mut one = |row: usize| {
-            let word = each(batch, row);
-            column[row].set(word);
-            knowns |= u64::from(word.tag != GIVE_UP) << row;
-            truths |= (u64::from(word.tag == BOOL) & word.bits) << row;
-        };
-        rows(todo).for_each(&mut one);
+        let (truths, knowns) = fill_rows::<true>(batch.column(self.plan, id), todo, |row| each(batch, row));
         self.set_masks(id, todo, truths, knowns);
     }
 
     /// Sets a mask node in the rows of `todo`, row by row: `each` gives `None` to give up.
     fn fill_masks(&mut self, id: NodeId, todo: u64, mut each: impl FnMut(&Batch, usize) -> Option<bool>) {
-        let (mut truths, mut knowns) = (0, 0);
         let batch = &*self.batch;
-        let mut one = |row: usize| {
-            if let Some(value) = each(batch, row) {
-                knowns |= 1 << row;
-                truths |= u64::from(value) << row;
-            }
-        };
-        rows(todo).for_each(&mut one);
+        let (truths, knowns) = mask_rows(todo, |row| each(batch, row));
         self.set_masks(id, todo, truths, knowns);
     }
 
@@ -787,6 +931,51 @@ impl Exec<'_> {
         }
     }
 
+    /// Fills a field node in the rows of `todo` from its base's records, with `read` giving the
+    /// field of a record's row.
+    #[inline(always)]
+    fn fill_field<const TRUTHS: bool>(
+        &mut self,
+        id: NodeId,
+        todo: u64,
+        base: Source,
+        read: impl Fn(usize) -> Word,
+    ) {
+        let read = |record: u64| usize::try_from(record).map_or(Word::GIVE_UP, &read);
+        let batch = &*self.batch;
+        let column = batch.column(self.plan, id);
+        let (truths, knowns) = match base {
+            // A field of the subject, the commonest case, read without dispatching on the base
+            // for each row.
+            Source::Subject => {
+                let subjects = &batch.subjects[..];
+                fill_rows::<TRUTHS>(column, todo, |row| {
+                    subjects
+                        .get(row)
+                        .map_or(Word::GIVE_UP, |subject| read(u64::from(*subject)))
+                })
+            }
+            Source::Column(base) => {
+                let base = &batch.columns[base as usize * BATCH..][..BATCH];
+                fill_rows::<TRUTHS>(column, todo, |row| {
+                    let base = base[row % BATCH].get();
+                    if base.tag != RECORD {
+                        return Word::GIVE_UP;
+                    }
+                    read(base.bits)
+                })
+            }
+            base => fill_rows::<TRUTHS>(column, todo, |row| {
+                let base = batch.at(base, row);
+                if base.tag != RECORD {
+                    return Word::GIVE_UP;
+                }
+                read(base.bits)
+            }),
+        };
+        self.set_masks(id, todo, truths, knowns);
+    }
+
     /// Computes a node in the rows of `todo`.
     #[inline(never)]
     fn compute(&mut self, id: NodeId, todo: u64) {
@@ -797,40 +986,42 @@ impl Exec<'_> {
         let src = |id: NodeId| plan.sources[id as usize];
         match &plan.nodes[idx] {
             Node::Lit(_) | Node::Subject => {}
-            Node::Field { base, record, field } => {
+            Node::Field { base, .. } => {
                 let base = *base;
                 self.ensure(base, todo);
-                let (cells, width) = match &plan.tables[record.idx()] {
-                    Some((cells, width)) => (&cells[..], *width),
-                    None => (&[][..], 0),
-                };
-                let field = *field as usize;
-                let read = |row: u64| {
-                    cells
-                        .get(row as usize * width + field)
-                        .copied()
-                        .unwrap_or(Word::GIVE_UP)
-                };
-                match src(base) {
-                    // A field of the subject, the commonest case, read without dispatching on the
-                    // base for each row.
-                    Source::Subject => self.fill(id, todo, |b, row| read(u64::from(b.subject(row)))),
-                    Source::Column(column) => {
-                        let start = column as usize * BATCH;
-                        self.fill(id, todo, |b, row| {
-                            let base = b.column_word(start + row);
-                            if base.tag != RECORD {
-                                return Word::GIVE_UP;
+                let base = src(base);
+                match &plan.fields[plan.field_of[idx] as usize] {
+                    Cells::Narrow {
+                        tags,
+                        payloads,
+                        signed,
+                        boolean,
+                    } => {
+                        let n = tags.len().min(payloads.len());
+                        let (tags, payloads) = (&tags[..n], &payloads[..n]);
+                        let cell = |row: usize| {
+                            if row < n {
+                                Some((u64::from(tags[row]), payloads[row]))
+                            } else {
+                                None
                             }
-                            read(base.bits)
-                        });
-                    }
-                    base => self.fill(id, todo, |b, row| {
-                        let base = b.at(base, row);
-                        if base.tag != RECORD {
-                            return Word::GIVE_UP;
+                        };
+                        let unsigned = |row: usize| {
+                            cell(row)
+                                .map_or(Word::GIVE_UP, |(tag, payload)| Word::new(tag, u64::from(payload)))
+                        };
+                        match (*signed, *boolean) {
+                            (true, _) => self.fill_field::<false>(id, todo, base, |row| {
+                                cell(row).map_or(Word::GIVE_UP, |(tag, payload)| {
+                                    Word::new(tag, payload as i32 as i64 as u64)
+                                })
+                            }),
+                            (false, true) => self.fill_field::<true>(id, todo, base, unsigned),
+                            (false, false) => self.fill_field::<false>(id, todo, base, unsigned),
                         }
-                        read(base.bits)
+                    }
+                    Cells::Wide(words) => self.fill_field::<true>(id, todo, base, |row| {
+                        words.get(row).copied().unwrap_or(Word::GIVE_UP)
                     }),
                 }
             }
@@ -843,11 +1034,18 @@ impl Exec<'_> {
                 let some = matches!(plan.nodes[idx], Node::IsSome(_));
                 let inner = *inner;
                 self.ensure(inner, todo);
-                let inner = src(inner);
-                self.fill_masks(id, todo, |b, row| match b.at(inner, row).tag {
+                let test = move |word: Word| match word.tag {
                     GIVE_UP => None,
                     tag => Some((tag != NONE) == some),
-                });
+                };
+                match src(inner) {
+                    Source::Column(column) => {
+                        let words = self.batch.words(column);
+                        let (truths, knowns) = mask_rows(todo, |row| test(words[row % BATCH].get()));
+                        self.set_masks(id, todo, truths, knowns);
+                    }
+                    inner => self.fill_masks(id, todo, |b, row| test(b.at(inner, row))),
+                }
             }
             Node::And(left, right) | Node::Or(left, right) => {
                 // `and` settles on a false left, `or` on a true one; the right is evaluated
@@ -873,11 +1071,20 @@ impl Exec<'_> {
                 self.ensure(right, todo);
                 match (src(left), src(right)) {
                     (Source::Column(column), Source::Lit(right)) => {
-                        let start = column as usize * BATCH;
-                        self.fill_masks(id, todo, |b, row| compare(op, b.column_word(start + row), right));
+                        let words = self.batch.words(column);
+                        let (truths, knowns) =
+                            mask_rows(todo, |row| compare(op, words[row % BATCH].get(), right));
+                        self.set_masks(id, todo, truths, knowns);
                     }
                     (left, Source::Lit(right)) => {
                         self.fill_masks(id, todo, |b, row| compare(op, b.at(left, row), right));
+                    }
+                    (Source::Column(left), Source::Column(right)) => {
+                        let (left, right) = (self.batch.words(left), self.batch.words(right));
+                        let (truths, knowns) = mask_rows(todo, |row| {
+                            compare(op, left[row % BATCH].get(), right[row % BATCH].get())
+                        });
+                        self.set_masks(id, todo, truths, knowns);
                     }
                     (left, right) => {
                         self.fill_masks(id, todo, |b, row| compare(op, b.at(left, row), b.at(right, row)));
@@ -895,24 +1102,57 @@ impl Exec<'_> {
                 self.ensure(set, todo);
                 let const_seqs = &plan.const_seqs;
                 let element = src(element);
-                let constant = match src(set) {
-                    Source::Lit(set) if set.tag == SEQ => known_seq(facts, const_seqs, set.bits),
-                    _ => None,
-                };
-                match (constant, src(set)) {
-                    // A set of the policy's constants, found once for the batch.
-                    (Some(elements), _) => {
-                        self.fill_masks(id, todo, |b, row| {
-                            contains(elements, b.at(element, row), is_set).map(|found| found != negated)
-                        });
+                let find = |set: u64, element: Word| -> Option<bool> {
+                    match element.tag {
+                        GIVE_UP | SEQ => return None,
+                        NONE => return Some(negated),
+                        _ => {}
                     }
-                    (None, set) => self.fill_masks(id, todo, |b, row| {
+                    let found = match plan.elements(set) {
+                        Some((tag, _)) if tag != element.tag => false,
+                        Some((_, bits)) if is_set => bits.binary_search(&(element.bits as i64)).is_ok(),
+                        Some((_, bits)) => bits.contains(&(element.bits as i64)),
+                        None => contains(known_seq(facts, const_seqs, set)?, element, is_set)?,
+                    };
+                    Some(found != negated)
+                };
+                match (src(set), element) {
+                    // A set of the policy's constants, found once for the batch.
+                    (Source::Lit(set), _) if set.tag == SEQ => match plan.elements(set.bits) {
+                        Some((tag, bits)) if is_set => {
+                            let test = |element: Word| match element.tag {
+                                GIVE_UP | SEQ => None,
+                                found if found != tag => Some(negated),
+                                _ => Some(bits.binary_search(&(element.bits as i64)).is_ok() != negated),
+                            };
+                            if let Source::Column(element) = element {
+                                let words = self.batch.words(element);
+                                let (truths, knowns) = mask_rows(todo, |row| test(words[row % BATCH].get()));
+                                self.set_masks(id, todo, truths, knowns);
+                            } else {
+                                self.fill_masks(id, todo, |b, row| test(b.at(element, row)));
+                            }
+                        }
+                        _ => self.fill_masks(id, todo, |b, row| find(set.bits, b.at(element, row))),
+                    },
+                    // A set of each row's, read with its elements from columns.
+                    (Source::Column(set), Source::Column(element)) => {
+                        let (set, element) = (self.batch.words(set), self.batch.words(element));
+                        let (truths, knowns) = mask_rows(todo, |row| {
+                            let set = set[row % BATCH].get();
+                            if set.tag != SEQ {
+                                return None;
+                            }
+                            find(set.bits, element[row % BATCH].get())
+                        });
+                        self.set_masks(id, todo, truths, knowns);
+                    }
+                    (set, element) => self.fill_masks(id, todo, |b, row| {
                         let set = b.at(set, row);
                         if set.tag != SEQ {
                             return None;
                         }
-                        let elements = known_seq(facts, const_seqs, set.bits)?;
-                        contains(elements, b.at(element, row), is_set).map(|found| found != negated)
+                        find(set.bits, b.at(element, row))
                     }),
                 }
             }
@@ -1081,5 +1321,98 @@ fn compare(op: CompareOp, left: Word, right: Word) -> Option<bool> {
         CompareOp::Le => Some(a <= b),
         CompareOp::Gt => Some(a > b),
         CompareOp::Ge => Some(a >= b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+    use crate::engine::{Engine, FactsInput, NoFiles};
+    use crate::eval::{Evaluator, Options, Scratch, Verdict};
+    use crate::facts::Format;
+
+    const POLICY: &str = r#"policy "Wide payloads"
+
+record Shipment key id {
+  id: Text
+  weight: Int
+  day: Date
+  tags: Set<Int>
+}
+
+decide s: Shipment
+default deny because "no rule permits this shipment"
+
+rule heavy: deny {
+  when s.weight > 3000000000
+  because "too heavy"
+}
+
+rule refund: permit {
+  when s.weight < -5 and s.day < 1900-01-01
+  because "an old refund"
+}
+
+rule tagged: permit {
+  when -4000000000 in s.tags or 7 in s.tags
+  because "tagged"
+}
+"#;
+
+    const FACTS: &str = r#"[
+  {"id": "a", "weight": 4000000000, "day": "2024-01-01", "tags": []},
+  {"id": "b", "weight": -10, "day": "1850-06-01", "tags": []},
+  {"id": "c", "weight": -10, "day": "1950-06-01", "tags": [-4000000000, 1]},
+  {"id": "d", "weight": 1, "day": "2024-01-01", "tags": [-2, 7]},
+  {"id": "e", "weight": 1, "day": "2024-01-01", "tags": [2]}
+]"#;
+
+    #[test]
+    fn payloads_beyond_32_bits_and_negative_ones_decide_as_the_full_evaluator() {
+        let files = NoFiles;
+        let mut engine = Engine::new(&files, Vec::new());
+        let loaded = engine.load_policy_text("wide.pol", POLICY, None).unwrap();
+        let program = &loaded.checked.program;
+        let input = FactsInput {
+            name: "shipments.json".to_string(),
+            bytes: FACTS.as_bytes().to_vec(),
+            format: Format::Json,
+            record: Some("Shipment".to_string()),
+        };
+        let facts = engine.load_facts(program, vec![input]).unwrap();
+        let decide = |options: Options| {
+            let evaluator = Evaluator::new(program, &facts, options).unwrap();
+            let subjects: Vec<u32> = evaluator.subjects().collect();
+            let mut decisions = Vec::new();
+            let mut scratch = Scratch::new();
+            evaluator.decide_each(&mut scratch, &subjects, |_, decision| {
+                decisions.push(decision.unwrap().clone());
+            });
+            // One at a time, as a batch of one, the decisions are the same.
+            for (subject, decision) in subjects.iter().zip(&decisions) {
+                assert_eq!(&evaluator.decide(&mut scratch, *subject).unwrap(), decision);
+            }
+            decisions
+        };
+        let fast = decide(Options::default());
+        let full = decide(Options {
+            full_only: true,
+            ..Options::default()
+        });
+        assert_eq!(fast, full);
+        let deciding: Vec<usize> = fast.iter().map(|decision| decision.deciding.len()).collect();
+        assert_eq!(deciding, [1, 1, 1, 1, 0]);
+        let verdicts: Vec<Verdict> = fast.iter().map(|decision| decision.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::Deny,
+                Verdict::Permit,
+                Verdict::Permit,
+                Verdict::Permit,
+                Verdict::Deny
+            ]
+        );
     }
 }
