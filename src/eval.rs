@@ -236,6 +236,8 @@ pub struct Scratch {
     deciding: DecidingRows,
     /// The derivations of the last batch, reused when no decision holds them any more.
     record: Option<Arc<fast::BatchRecord>>,
+    /// The working memory of subjects decided one at a time.
+    row: fast::Row,
     applies: Vec<Result<bool, Missing>>,
     active: Vec<Option<Result<bool, Missing>>>,
     locals: Vec<Value>,
@@ -393,6 +395,12 @@ impl<'a> Evaluator<'a> {
         subject: u32,
         decision: &mut Decision,
     ) -> Result<(), Diagnostic> {
+        if !self.options.explain && !self.options.full_only {
+            if !self.decide_one(scratch, subject, decision) {
+                decision.clone_from(&self.decide_full(scratch, subject)?);
+            }
+            return Ok(());
+        }
         let mut result = Ok(());
         self.decide_each(scratch, &[subject], |_, decided| match decided {
             Ok(decided) => decision.clone_from(decided),
@@ -489,6 +497,104 @@ impl<'a> Evaluator<'a> {
         scratch.batch = batch;
         scratch.decision = decision;
         scratch.deciding = deciding;
+    }
+
+    /// Decides one subject on the fast path, depth first, into `decision`; `false` when it gave
+    /// up and the full evaluator must decide.
+    fn decide_one(&self, scratch: &mut Scratch, subject: u32, decision: &mut Decision) -> bool {
+        let plan = &self.plan;
+        let mut row = std::mem::take(&mut scratch.row);
+        let mut active = std::mem::take(&mut scratch.rule_rows);
+        active.clear();
+        active.resize(self.program.rules.len(), 0);
+        let outcome = self.run_one(scratch, &mut row, &mut active, subject);
+        if let Some((law_date, deny, permit)) = outcome {
+            decision.subject = subject;
+            decision.deciding.clear();
+            decision.obligations.clear();
+            decision.missing.clear();
+            decision.law_date = law_date;
+            decision.trace = None;
+            decision.verdict = if deny || (!permit && plan.default_deny) {
+                Verdict::Deny
+            } else {
+                Verdict::Permit
+            };
+            // The deciding rules are the active deny rules if any, else the active permit rules.
+            for (idx, rule_active) in active.iter().enumerate() {
+                if *rule_active != 0 && plan.denies[idx] == deny {
+                    decision.deciding.push(RuleId(idx as u32));
+                }
+            }
+            if decision.verdict == Verdict::Permit && plan.obliges {
+                for rule in &decision.deciding {
+                    for obligation in &self.program.rules[rule.idx()].obligations {
+                        if !decision.obligations.contains(obligation) {
+                            decision.obligations.push(*obligation);
+                        }
+                    }
+                }
+            }
+        }
+        scratch.row = row;
+        scratch.rule_rows = active;
+        outcome.is_some()
+    }
+
+    /// Runs the rules for one subject as [`Evaluator::run_batch`] does for a batch: the law's
+    /// date, and whether some active rule denies and some permits; `active` receives 1 for each
+    /// active rule. `None` when the fast path gives up.
+    fn run_one(
+        &self,
+        scratch: &mut Scratch,
+        row: &mut fast::Row,
+        active: &mut [u64],
+        subject: u32,
+    ) -> Option<(Option<Date>, bool, bool)> {
+        let plan = &self.plan;
+        let mut one = fast::One::new(plan, self.facts, row, subject);
+        let law_date = match self.options.law {
+            LawDate::AsOf(date) => Some(date),
+            LawDate::SubjectDate if !self.any_dated => None,
+            LawDate::SubjectDate => Some(one.date(plan.date?)?),
+        };
+        let (mut deny, mut permit) = (false, false);
+        for step in &plan.steps {
+            let mut alive = law_date.is_none_or(|date| {
+                step.effective.is_none_or(|from| from <= date) && step.until.is_none_or(|to| date < to)
+            });
+            if alive {
+                match plan.conditions(step) {
+                    Some(conditions) => {
+                        for (condition, negated) in conditions {
+                            if one.truth(*condition)? == *negated {
+                                alive = false;
+                                break;
+                            }
+                        }
+                    }
+                    // A rule the fast path cannot evaluate: the full evaluator; an unknown or an
+                    // error leaves the subject to the full evaluator.
+                    None => match self.rule_applies(scratch, subject, step.rule, None) {
+                        Ok(Ok(applies)) => alive = applies,
+                        Ok(Err(_)) | Err(_) => return None,
+                    },
+                }
+            }
+            let defeaters = &plan.defeaters[step.defeaters.start as usize..step.defeaters.end as usize];
+            if defeaters.iter().any(|defeater| active[defeater.idx()] != 0) {
+                alive = false;
+            }
+            active[step.rule.idx()] = u64::from(alive);
+            if alive {
+                if step.deny {
+                    deny = true;
+                } else {
+                    permit = true;
+                }
+            }
+        }
+        Some((law_date, deny, permit))
     }
 
     /// Runs the rules over a batch on the fast path: which rows deny, permit, and which the full

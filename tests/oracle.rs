@@ -125,6 +125,22 @@ impl Run {
         Ok(seen)
     }
 
+    /// Every decision, each subject decided alone (`Evaluator::decide_into`).
+    fn decisions_alone(&self, facts: &LoadedFacts, options: Options) -> Result<Vec<Decision>, String> {
+        let evaluator = Evaluator::new(&self.program, facts, options).map_err(|d| d.message)?;
+        let mut scratch = Scratch::new();
+        let mut decision = Decision::new(0);
+        evaluator
+            .subjects()
+            .map(|subject| {
+                evaluator
+                    .decide_into(&mut scratch, subject, &mut decision)
+                    .map_err(|d| format!("{subject}: {}", d.message))?;
+                Ok(decision.clone())
+            })
+            .collect()
+    }
+
     /// A decision as names: the reference's form.
     fn outcome(&self, facts: &LoadedFacts, decision: &Decision) -> Outcome {
         let program = &self.program;
@@ -466,6 +482,8 @@ proptest! {
                 };
                 let full = run.decisions(&loaded, full).map_err(fail(&text))?;
                 prop_assert_eq!(&fast, &full, "explain: {}\n{}", explain, text);
+                let alone = run.decisions_alone(&loaded, options(case.law, explain)).map_err(fail(&text))?;
+                prop_assert_eq!(&alone, &full, "each subject alone, explain: {}\n{}", explain, text);
             }
         }
         // Many batches, each decision read while it is handed out.

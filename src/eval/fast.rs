@@ -18,7 +18,9 @@ use crate::syntax::ast::Effect;
 use crate::value::{Date, SeqId, Value};
 
 mod record;
+mod single;
 pub(super) use record::{BatchRecord, Explain};
+pub(super) use single::{One, Row};
 
 /// For each rule, whether every condition may take the fast path: no quantifier, no set built
 /// at run time, and static bounds on steps and depth within the limits, so the budgets the full
@@ -677,6 +679,26 @@ enum Cells {
 }
 
 impl Cells {
+    /// The cell of a record's row as a word; giving up past the last row.
+    #[inline(always)]
+    fn word(&self, row: usize) -> Word {
+        match self {
+            Cells::Narrow {
+                tags,
+                payloads,
+                signed,
+                ..
+            } => match (tags.get(row), payloads.get(row)) {
+                (Some(tag), Some(payload)) if *signed => {
+                    Word::new(u64::from(*tag), *payload as i32 as i64 as u64)
+                }
+                (Some(tag), Some(payload)) => Word::new(u64::from(*tag), u64::from(*payload)),
+                _ => Word::GIVE_UP,
+            },
+            Cells::Wide(words) => words.get(row).copied().unwrap_or(Word::GIVE_UP),
+        }
+    }
+
     fn new(facts: &Facts, record: RecordId, field: u32) -> Cells {
         let Some(table) = facts.tables.get(record.idx()) else {
             return Cells::Wide(Box::default());
@@ -1100,22 +1122,8 @@ impl Exec<'_> {
                 let (element, set, negated, is_set) = (*element, *set, *negated, *is_set);
                 self.ensure(element, todo);
                 self.ensure(set, todo);
-                let const_seqs = &plan.const_seqs;
                 let element = src(element);
-                let find = |set: u64, element: Word| -> Option<bool> {
-                    match element.tag {
-                        GIVE_UP | SEQ => return None,
-                        NONE => return Some(negated),
-                        _ => {}
-                    }
-                    let found = match plan.elements(set) {
-                        Some((tag, _)) if tag != element.tag => false,
-                        Some((_, bits)) if is_set => bits.binary_search(&(element.bits as i64)).is_ok(),
-                        Some((_, bits)) => bits.contains(&(element.bits as i64)),
-                        None => contains(known_seq(facts, const_seqs, set)?, element, is_set)?,
-                    };
-                    Some(found != negated)
-                };
+                let find = |set: u64, element: Word| member(plan, facts, set, element, negated, is_set);
                 match (src(set), element) {
                     // A set of the policy's constants, found once for the batch.
                     (Source::Lit(set), _) if set.tag == SEQ => match plan.elements(set.bits) {
@@ -1159,30 +1167,14 @@ impl Exec<'_> {
             Node::Neg(inner) => {
                 let inner = *inner;
                 self.ensure(inner, todo);
-                self.fill(id, todo, |b, row| {
-                    let word = b.at(src(inner), row);
-                    match (word.tag, (word.bits as i64).checked_neg()) {
-                        (INT, Some(negated)) => Word::new(INT, negated as u64),
-                        _ => Word::GIVE_UP,
-                    }
-                });
+                self.fill(id, todo, |b, row| negate(b.at(src(inner), row)));
             }
             Node::Arith(op, left, right) => {
                 let (op, left, right) = (*op, *left, *right);
                 self.ensure(left, todo);
                 self.ensure(right, todo);
                 self.fill(id, todo, |b, row| {
-                    let (left, right) = (b.at(src(left), row), b.at(src(right), row));
-                    if left.tag != INT || right.tag != INT {
-                        return Word::GIVE_UP;
-                    }
-                    let (left, right) = (left.bits as i64, right.bits as i64);
-                    match op {
-                        ArithOp::Add => left.checked_add(right),
-                        ArithOp::Sub => left.checked_sub(right),
-                        ArithOp::Mul => left.checked_mul(right),
-                    }
-                    .map_or(Word::GIVE_UP, |value| Word::new(INT, value as u64))
+                    arith(op, b.at(src(left), row), b.at(src(right), row))
                 });
             }
             Node::Builtin(builtin, args) => {
@@ -1190,24 +1182,15 @@ impl Exec<'_> {
                 for arg in args {
                     self.ensure(*arg, todo);
                 }
-                let const_seqs = &plan.const_seqs;
                 if let (Builtin::Size, [set]) = (builtin, &args[..]) {
-                    // `size` of a set or list: its length, with no conversion of values.
                     let set = src(*set);
-                    self.fill(id, todo, |b, row| {
-                        let set = b.at(set, row);
-                        match (set.tag, known_seq(facts, const_seqs, set.bits)) {
-                            (SEQ, Some(elements)) => Word::new(INT, elements.len() as u64),
-                            _ => Word::GIVE_UP,
-                        }
-                    });
+                    self.fill(id, todo, |b, row| size(plan, facts, b.at(set, row)));
                     return;
                 }
                 self.fill(id, todo, |b, row| {
-                    let first = args.first().and_then(|arg| b.at(src(*arg), row).value());
-                    let second = args.get(1).and_then(|arg| b.at(src(*arg), row).value());
-                    builtin_value(builtin, first, second, |id| known_seq(facts, const_seqs, id))
-                        .map_or(Word::GIVE_UP, Word::of)
+                    let first = args.first().map(|arg| b.at(src(*arg), row));
+                    let second = args.get(1).map(|arg| b.at(src(*arg), row));
+                    apply_builtin(plan, facts, builtin, first, second)
                 });
             }
             Node::Call { args, body, boolean } => {
@@ -1251,6 +1234,73 @@ impl Exec<'_> {
             }
         }
     }
+}
+
+/// Whether a set or list has an element (`negated`: has not); `None` to give up.
+#[inline]
+fn member(plan: &Plan, facts: &Facts, set: u64, element: Word, negated: bool, is_set: bool) -> Option<bool> {
+    match element.tag {
+        GIVE_UP | SEQ => return None,
+        NONE => return Some(negated),
+        _ => {}
+    }
+    let found = match plan.elements(set) {
+        Some((tag, _)) if tag != element.tag => false,
+        Some((_, bits)) if is_set => bits.binary_search(&(element.bits as i64)).is_ok(),
+        Some((_, bits)) => bits.contains(&(element.bits as i64)),
+        None => contains(known_seq(facts, &plan.const_seqs, set)?, element, is_set)?,
+    };
+    Some(found != negated)
+}
+
+/// The negation of an integer; giving up on overflow.
+#[inline]
+fn negate(word: Word) -> Word {
+    match (word.tag, (word.bits as i64).checked_neg()) {
+        (INT, Some(negated)) => Word::new(INT, negated as u64),
+        _ => Word::GIVE_UP,
+    }
+}
+
+/// Integer arithmetic; giving up on overflow.
+#[inline]
+fn arith(op: ArithOp, left: Word, right: Word) -> Word {
+    if left.tag != INT || right.tag != INT {
+        return Word::GIVE_UP;
+    }
+    let (left, right) = (left.bits as i64, right.bits as i64);
+    match op {
+        ArithOp::Add => left.checked_add(right),
+        ArithOp::Sub => left.checked_sub(right),
+        ArithOp::Mul => left.checked_mul(right),
+    }
+    .map_or(Word::GIVE_UP, |value| Word::new(INT, value as u64))
+}
+
+/// `size` of a set or list: its length, with no conversion of values.
+#[inline]
+fn size(plan: &Plan, facts: &Facts, set: Word) -> Word {
+    match (set.tag, known_seq(facts, &plan.const_seqs, set.bits)) {
+        (SEQ, Some(elements)) => Word::new(INT, elements.len() as u64),
+        _ => Word::GIVE_UP,
+    }
+}
+
+/// A builtin on the words of its arguments (`size` too, more slowly than [`size`]).
+fn apply_builtin(
+    plan: &Plan,
+    facts: &Facts,
+    builtin: Builtin,
+    first: Option<Word>,
+    second: Option<Word>,
+) -> Word {
+    builtin_value(
+        builtin,
+        first.and_then(Word::value),
+        second.and_then(Word::value),
+        |id| known_seq(facts, &plan.const_seqs, id),
+    )
+    .map_or(Word::GIVE_UP, Word::of)
 }
 
 /// The value of a builtin on known arguments; `None` to give up.

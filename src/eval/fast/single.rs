@@ -1,0 +1,159 @@
+//! The fast path for one subject at a time. A batch of one row would pay the per-node cost of a
+//! batch (masks, row loops, a call per node) for a single value; here the same graph is evaluated
+//! depth first for one subject, each node once, with the same short-circuits and the same rule
+//! for giving up, so a subject decided alone gets the decision it gets in a batch.
+
+use super::{
+    BOOL, Facts, GIVE_UP, NONE, Node, NodeId, Plan, RECORD, SEQ, Word, apply_builtin, arith, compare, member,
+    negate, size,
+};
+use crate::check::ir::Builtin;
+use crate::value::Date;
+
+/// The working memory of one-subject evaluations, reused from subject to subject.
+#[derive(Debug, Default)]
+pub(in crate::eval) struct Row {
+    /// Counts evaluations: a node's word is this evaluation's when its stamp is this count.
+    generation: u32,
+    stamps: Vec<u32>,
+    words: Vec<Word>,
+}
+
+/// Evaluates nodes of a plan for one subject.
+pub(in crate::eval) struct One<'e> {
+    plan: &'e Plan,
+    facts: &'e Facts,
+    row: &'e mut Row,
+    subject: u32,
+}
+
+impl<'e> One<'e> {
+    /// Starts evaluating for a subject: forgets every value of the previous one.
+    pub(in crate::eval) fn new(plan: &'e Plan, facts: &'e Facts, row: &'e mut Row, subject: u32) -> One<'e> {
+        let n_nodes = plan.nodes.len();
+        if row.stamps.len() != n_nodes || row.generation == u32::MAX {
+            row.stamps.clear();
+            row.stamps.resize(n_nodes, 0);
+            row.words.clear();
+            row.words.resize(n_nodes, Word::GIVE_UP);
+            row.generation = 0;
+        }
+        row.generation += 1;
+        One {
+            plan,
+            facts,
+            row,
+            subject,
+        }
+    }
+
+    /// The truth of a boolean node; `None` to give up.
+    #[inline]
+    pub(in crate::eval) fn truth(&mut self, id: NodeId) -> Option<bool> {
+        let word = self.eval(id);
+        (word.tag == BOOL).then_some(word.bits != 0)
+    }
+
+    /// The date a node gives; `None` to give up.
+    pub(in crate::eval) fn date(&mut self, id: NodeId) -> Option<Date> {
+        match self.eval(id).value() {
+            Some(crate::value::Value::Date(date)) => Some(date),
+            _ => None,
+        }
+    }
+
+    fn eval(&mut self, id: NodeId) -> Word {
+        let idx = id as usize;
+        if self.row.stamps[idx] == self.row.generation {
+            return self.row.words[idx];
+        }
+        let word = self.compute(id);
+        self.row.stamps[idx] = self.row.generation;
+        self.row.words[idx] = word;
+        word
+    }
+
+    fn compute(&mut self, id: NodeId) -> Word {
+        let plan = self.plan;
+        let bool_of = |value: Option<bool>| value.map_or(Word::GIVE_UP, Word::bool);
+        match &plan.nodes[id as usize] {
+            Node::Lit(value) => Word::of(*value),
+            Node::Subject => Word::new(RECORD, u64::from(self.subject)),
+            Node::Field { base, .. } => {
+                let base = self.eval(*base);
+                if base.tag != RECORD {
+                    return Word::GIVE_UP;
+                }
+                let cells = &plan.fields[plan.field_of[id as usize] as usize];
+                match usize::try_from(base.bits) {
+                    Ok(row) => cells.word(row),
+                    Err(_) => Word::GIVE_UP,
+                }
+            }
+            Node::Not(inner) => bool_of(self.truth(*inner).map(|value| !value)),
+            Node::IsSome(inner) | Node::IsNone(inner) => {
+                let some = matches!(plan.nodes[id as usize], Node::IsSome(_));
+                match self.eval(*inner).tag {
+                    GIVE_UP => Word::GIVE_UP,
+                    tag => Word::bool((tag != NONE) == some),
+                }
+            }
+            Node::And(left, right) | Node::Or(left, right) => {
+                // `and` settles on a false left, `or` on a true one; the right is evaluated
+                // only otherwise.
+                let settles_on = matches!(plan.nodes[id as usize], Node::Or(..));
+                match self.truth(*left) {
+                    None => Word::GIVE_UP,
+                    Some(left) if left == settles_on => Word::bool(settles_on),
+                    Some(_) => bool_of(self.truth(*right)),
+                }
+            }
+            Node::Compare(op, left, right) => {
+                let (left, right) = (self.eval(*left), self.eval(*right));
+                bool_of(compare(*op, left, right))
+            }
+            Node::In {
+                element,
+                set,
+                negated,
+                is_set,
+            } => {
+                let (element, set) = (self.eval(*element), self.eval(*set));
+                if set.tag != SEQ {
+                    return Word::GIVE_UP;
+                }
+                bool_of(member(plan, self.facts, set.bits, element, *negated, *is_set))
+            }
+            Node::Neg(inner) => negate(self.eval(*inner)),
+            Node::Arith(op, left, right) => {
+                let (left, right) = (self.eval(*left), self.eval(*right));
+                arith(*op, left, right)
+            }
+            Node::Builtin(builtin, args) => {
+                let first = args.first().map(|arg| self.eval(*arg));
+                let second = args.get(1).map(|arg| self.eval(*arg));
+                for arg in args.iter().skip(2) {
+                    self.eval(*arg);
+                }
+                match (builtin, first) {
+                    (Builtin::Size, Some(set)) if args.len() == 1 => size(plan, self.facts, set),
+                    _ => apply_builtin(plan, self.facts, *builtin, first, second),
+                }
+            }
+            Node::Call { args, body, .. } => {
+                // Arguments first: an unknown one makes the call unknown, read or not.
+                for arg in args {
+                    if self.eval(*arg).tag == GIVE_UP {
+                        return Word::GIVE_UP;
+                    }
+                }
+                self.eval(*body)
+            }
+            Node::If(condition, then, otherwise) => match self.truth(*condition) {
+                None => Word::GIVE_UP,
+                Some(true) => self.eval(*then),
+                Some(false) => self.eval(*otherwise),
+            },
+        }
+    }
+}
