@@ -1,6 +1,7 @@
 //! A policy and JSON facts, split at the first NUL byte: load both, decide every subject with
 //! small budgets and explanations on, and report. Any diagnostic is a pass; a panic, a hang or
-//! running out of memory is a finding.
+//! running out of memory is a finding, and so is a subject that the fast path (in batches or
+//! alone) and the full evaluator decide or explain differently.
 
 #![no_main]
 
@@ -8,7 +9,7 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 use pol::engine::{Engine, FactsInput, NoFiles};
-use pol::eval::{Options, limits::Limits};
+use pol::eval::{Decision, Evaluator, Options, Scratch, limits::Limits};
 use pol::facts::Format;
 use pol::report;
 
@@ -53,6 +54,7 @@ fuzz_target!(|data: &[u8]| {
         explain: true,
         ..Options::default()
     };
+    compare_evaluators(program, &facts, &options);
     let decisions = match engine.decide_all(program, &facts, options) {
         Ok(decisions) => decisions,
         Err(diagnostic) => {
@@ -77,3 +79,36 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// Decides every subject in batches, alone, and with the full evaluator only, with and without
+/// derivations, and panics where they differ.
+fn compare_evaluators(program: &pol::check::ir::Program, facts: &pol::facts::Facts, options: &Options) {
+    for explain in [false, true] {
+        let options = Options {
+            explain,
+            ..options.clone()
+        };
+        let full_options = Options {
+            full_only: true,
+            ..options.clone()
+        };
+        let (Ok(fast), Ok(full)) = (
+            Evaluator::new(program, facts, options),
+            Evaluator::new(program, facts, full_options),
+        ) else {
+            return;
+        };
+        let subjects: Vec<u32> = fast.subjects().collect();
+        let mut scratch = Scratch::new();
+        let mut in_batches = Vec::with_capacity(subjects.len());
+        fast.decide_each(&mut scratch, &subjects, |_, decision| {
+            in_batches.push(decision.map(Decision::clone).map_err(|d| d.code));
+        });
+        for (subject, batched) in subjects.iter().zip(&in_batches) {
+            let alone = fast.decide(&mut scratch, *subject).map_err(|d| d.code);
+            let reference = full.decide(&mut scratch, *subject).map_err(|d| d.code);
+            assert_eq!(batched, &reference, "in batches and full evaluator differ on subject {subject}");
+            assert_eq!(alone, reference, "alone and full evaluator differ on subject {subject}");
+        }
+    }
+}
