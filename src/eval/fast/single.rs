@@ -62,6 +62,8 @@ impl<'e> One<'e> {
         }
     }
 
+    /// The word of a node, computed at its first use for the subject.
+    #[inline(always)]
     fn eval(&mut self, id: NodeId) -> Word {
         let idx = id as usize;
         if self.row.stamps[idx] == self.row.generation {
@@ -73,6 +75,7 @@ impl<'e> One<'e> {
         word
     }
 
+    #[inline(never)]
     fn compute(&mut self, id: NodeId) -> Word {
         let plan = self.plan;
         let bool_of = |value: Option<bool>| value.map_or(Word::GIVE_UP, Word::bool);
