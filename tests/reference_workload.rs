@@ -1,13 +1,16 @@
 //! The reference workload: the benchmark policy decides all 10,000 transfers exactly as the
-//! oracle in `bench/data/expected-10000.json` says, deciding rules included.
+//! oracle in `bench/data/expected-10000.json` says, deciding rules included; and its derivations,
+//! recorded in batches, read as the full evaluator's.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 use std::path::Path;
 
+use pol::engine::Loaded;
 use pol::engine::{Engine, FactsInput, NoFiles};
-use pol::eval::{Options, Verdict};
-use pol::facts::Format;
+use pol::eval::{Decision, Evaluator, Options, Scratch, Verdict};
+use pol::facts::{Facts, Format};
+use pol::report;
 
 fn read(path: &str) -> Vec<u8> {
     std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
@@ -22,10 +25,8 @@ fn input(record: &str, path: &str) -> FactsInput {
     }
 }
 
-#[test]
-fn reference_policy_matches_the_oracle_on_every_transfer() {
-    let files = NoFiles;
-    let mut engine = Engine::new(&files, Vec::new());
+/// The reference policy and its 10,000 transfers, loaded.
+fn load(engine: &mut Engine<'_>) -> (Loaded, Facts) {
     let text = String::from_utf8(read("bench/reference.pol")).unwrap();
     let loaded = engine.load_policy_text("reference.pol", &text, None).unwrap();
     assert!(
@@ -33,10 +34,9 @@ fn reference_policy_matches_the_oracle_on_every_transfer() {
         "{:?}",
         loaded.checked.warnings
     );
-    let program = &loaded.checked.program;
     let facts = engine
         .load_facts(
-            program,
+            &loaded.checked.program,
             vec![
                 input("Country", "bench/data/countries.json"),
                 input("Item", "bench/data/items.json"),
@@ -44,6 +44,57 @@ fn reference_policy_matches_the_oracle_on_every_transfer() {
             ],
         )
         .unwrap();
+    (loaded, facts)
+}
+
+#[test]
+fn derivations_recorded_in_batches_read_as_the_full_evaluators() {
+    let files = NoFiles;
+    let mut engine = Engine::new(&files, Vec::new());
+    let (loaded, facts) = load(&mut engine);
+    let program = &loaded.checked.program;
+    let explain = |full_only: bool| {
+        let options = Options {
+            explain: true,
+            full_only,
+            ..Options::default()
+        };
+        let evaluator = Evaluator::new(program, &facts, options).unwrap();
+        let subjects: Vec<u32> = evaluator.subjects().collect();
+        let mut scratch = Scratch::new();
+        let mut texts = Vec::new();
+        evaluator.decide_each(&mut scratch, &subjects, |_, decision: Result<&Decision, _>| {
+            let decision = decision.unwrap();
+            texts.push(report::decision_text(
+                program,
+                &facts,
+                &engine.sources,
+                decision,
+                0,
+            ));
+        });
+        texts
+    };
+    let (batches, full) = (explain(false), explain(true));
+    assert_eq!(batches.len(), 10_000);
+    let differences: Vec<usize> = (0..full.len())
+        .filter(|idx| batches[*idx] != full[*idx])
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "{} derivations differ, the first:\n{}\nfull evaluator:\n{}",
+        differences.len(),
+        batches[differences[0]],
+        full[differences[0]]
+    );
+}
+
+#[test]
+fn reference_policy_matches_the_oracle_on_every_transfer() {
+    let files = NoFiles;
+    let mut engine = Engine::new(&files, Vec::new());
+    let (loaded, facts) = load(&mut engine);
+    let program = &loaded.checked.program;
     let decisions = engine.decide_all(program, &facts, Options::default()).unwrap();
     let expected: serde_json::Value =
         serde_json::from_slice(&read("bench/data/expected-10000.json")).unwrap();
