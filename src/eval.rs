@@ -699,7 +699,7 @@ impl<'a> Evaluator<'a> {
         starts.clear();
         deciding.rules.clear();
         if n == 1 {
-            // One subject (`decide_into`): its rules, in one pass.
+            // One subject (`decide_into` with derivations): its rules, in one pass.
             for (idx, rows) in rule_rows.iter().enumerate() {
                 if deciding_rows(idx, *rows) != 0 {
                     deciding.rules.push(RuleId(idx as u32));

@@ -1439,7 +1439,7 @@ rule tagged: permit {
             evaluator.decide_each(&mut scratch, &subjects, |_, decision| {
                 decisions.push(decision.unwrap().clone());
             });
-            // One at a time, as a batch of one, the decisions are the same.
+            // One at a time (depth first, without derivations), the decisions are the same.
             for (subject, decision) in subjects.iter().zip(&decisions) {
                 assert_eq!(&evaluator.decide(&mut scratch, *subject).unwrap(), decision);
             }
