@@ -266,7 +266,8 @@ fn main() {
     let decide_runs = match (only_decide, only_explain) {
         (true, _) => 30,
         (_, true) => 1,
-        _ => 5,
+        // As many runs as the hand-written function's below.
+        _ => 11,
     };
     let pol_ns = per_item(decide_runs, subjects.len(), || {
         evaluator.decide_each(&mut scratch, &subjects, |_, decision| {
@@ -285,7 +286,7 @@ fn main() {
     let explain_runs = match (only_decide, only_explain) {
         (true, _) => 0,
         (_, true) => 30,
-        _ => 3,
+        _ => 11,
     };
     let explain_ns = per_item(explain_runs.max(1), subjects.len(), || {
         if explain_runs == 0 {
