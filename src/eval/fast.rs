@@ -501,6 +501,8 @@ pub(super) struct Plan {
     fields: Vec<Cells>,
     /// Per node: for a field node, its field in [`Plan::fields`].
     field_of: Vec<u32>,
+    /// The cells of the narrow fields.
+    narrow: Narrow,
 }
 
 const NO_COLUMN: u32 = u32::MAX;
@@ -603,19 +605,20 @@ pub(super) fn compile(
             _ => Source::Column(column[idx]),
         })
         .collect();
-    let mut fields = Vec::new();
+    let mut read = Vec::new();
     let mut field_index: HashMap<(RecordId, u32), u32> = HashMap::new();
     let field_of = graph
         .nodes
         .iter()
         .map(|node| match node {
             Node::Field { record, field, .. } => *field_index.entry((*record, *field)).or_insert_with(|| {
-                fields.push(Cells::new(facts, *record, *field));
-                (fields.len() - 1) as u32
+                read.push((*record, *field));
+                (read.len() - 1) as u32
             }),
             _ => NO_COLUMN,
         })
         .collect();
+    let (fields, narrow) = copy_fields(facts, &read);
     let always_computed = graph
         .nodes
         .iter()
@@ -636,6 +639,7 @@ pub(super) fn compile(
         step_of_rule,
         always_computed,
         fields,
+        narrow,
         field_of,
         sources,
         nodes: graph.nodes,
@@ -666,11 +670,12 @@ pub(super) fn compile(
 /// 32-bit payload per row, a third of a word, so a batch reads less memory.
 #[derive(Debug)]
 enum Cells {
-    /// Tags and payloads apart; payloads of integers and dates, when `signed`, are sign-extended.
-    /// Only a field with a boolean cell (`boolean`) has true rows.
+    /// Tags and payloads apart, at `start` in [`Narrow`]'s arrays, `rows` of them; payloads of
+    /// integers and dates, when `signed`, are sign-extended. Only a field with a boolean cell
+    /// (`boolean`) has true rows.
     Narrow {
-        tags: Box<[u8]>,
-        payloads: Box<[u32]>,
+        start: usize,
+        rows: usize,
         signed: bool,
         boolean: bool,
     },
@@ -678,54 +683,95 @@ enum Cells {
     Wide(Box<[Word]>),
 }
 
-impl Cells {
-    /// The cell of a record's row as a word; giving up past the last row.
+/// The tags and payloads of every narrow field, one field after another, in two arrays: where
+/// the copies lie does not depend on what the process allocated and freed before.
+#[derive(Debug, Default)]
+struct Narrow {
+    tags: Box<[u8]>,
+    payloads: Box<[u32]>,
+}
+
+impl Narrow {
+    /// The tags and payloads of a narrow field.
     #[inline(always)]
-    fn word(&self, row: usize) -> Word {
-        match self {
+    fn field(&self, start: usize, rows: usize) -> (&[u8], &[u32]) {
+        let end = start.saturating_add(rows);
+        (
+            self.tags.get(start..end).unwrap_or_default(),
+            self.payloads.get(start..end).unwrap_or_default(),
+        )
+    }
+}
+
+impl Plan {
+    /// The cell of a field in a record's row as a word; giving up past the last row.
+    #[inline(always)]
+    fn cell(&self, cells: &Cells, row: usize) -> Word {
+        match cells {
             Cells::Narrow {
-                tags,
-                payloads,
-                signed,
-                ..
-            } => match (tags.get(row), payloads.get(row)) {
-                (Some(tag), Some(payload)) if *signed => {
-                    Word::new(u64::from(*tag), *payload as i32 as i64 as u64)
+                start, rows, signed, ..
+            } => {
+                let idx = start.saturating_add(row);
+                let cell = if row < *rows {
+                    (self.narrow.tags.get(idx), self.narrow.payloads.get(idx))
+                } else {
+                    (None, None)
+                };
+                match cell {
+                    (Some(tag), Some(payload)) if *signed => {
+                        Word::new(u64::from(*tag), *payload as i32 as i64 as u64)
+                    }
+                    (Some(tag), Some(payload)) => Word::new(u64::from(*tag), u64::from(*payload)),
+                    _ => Word::GIVE_UP,
                 }
-                (Some(tag), Some(payload)) => Word::new(u64::from(*tag), u64::from(*payload)),
-                _ => Word::GIVE_UP,
-            },
+            }
             Cells::Wide(words) => words.get(row).copied().unwrap_or(Word::GIVE_UP),
         }
     }
+}
 
-    fn new(facts: &Facts, record: RecordId, field: u32) -> Cells {
-        let Some(table) = facts.tables.get(record.idx()) else {
-            return Cells::Wide(Box::default());
-        };
-        let words: Vec<Word> = (field as usize..table.cells.len())
-            .step_by(table.n_fields.max(1))
-            .map(|idx| Word::cell(table.cells[idx]))
-            .collect();
-        let signed = words.iter().any(|word| matches!(word.tag, INT | DATE));
-        let fits = |word: &Word| match word.tag {
-            INT | DATE => i32::try_from(word.bits as i64).is_ok(),
-            // The payload of a tag without sign (or none) must not need one.
-            _ => !signed && u32::try_from(word.bits).is_ok(),
-        };
-        let narrow = words
-            .iter()
-            .all(|word| fits(word) || (matches!(word.tag, GIVE_UP | NONE) && word.bits == 0));
-        if !narrow {
-            return Cells::Wide(words.into());
-        }
-        Cells::Narrow {
-            tags: words.iter().map(|word| word.tag as u8).collect(),
-            payloads: words.iter().map(|word| word.bits as u32).collect(),
-            signed,
-            boolean: words.iter().any(|word| word.tag == BOOL),
-        }
-    }
+/// Copies the fields the rules read, each `(record, field)` once: narrow fields into one pair of
+/// arrays, the others as words.
+fn copy_fields(facts: &Facts, read: &[(RecordId, u32)]) -> (Vec<Cells>, Narrow) {
+    let (mut tags, mut payloads) = (Vec::new(), Vec::new());
+    let cells = read
+        .iter()
+        .map(|(record, field)| {
+            let Some(table) = facts.tables.get(record.idx()) else {
+                return Cells::Wide(Box::default());
+            };
+            let words: Vec<Word> = (*field as usize..table.cells.len())
+                .step_by(table.n_fields.max(1))
+                .map(|idx| Word::cell(table.cells[idx]))
+                .collect();
+            let signed = words.iter().any(|word| matches!(word.tag, INT | DATE));
+            let fits = |word: &Word| match word.tag {
+                INT | DATE => i32::try_from(word.bits as i64).is_ok(),
+                // The payload of a tag without sign (or none) must not need one.
+                _ => !signed && u32::try_from(word.bits).is_ok(),
+            };
+            let narrow = words
+                .iter()
+                .all(|word| fits(word) || (matches!(word.tag, GIVE_UP | NONE) && word.bits == 0));
+            if !narrow {
+                return Cells::Wide(words.into());
+            }
+            let start = tags.len();
+            tags.extend(words.iter().map(|word| word.tag as u8));
+            payloads.extend(words.iter().map(|word| word.bits as u32));
+            Cells::Narrow {
+                start,
+                rows: words.len(),
+                signed,
+                boolean: words.iter().any(|word| word.tag == BOOL),
+            }
+        })
+        .collect();
+    let narrow = Narrow {
+        tags: tags.into(),
+        payloads: payloads.into(),
+    };
+    (cells, narrow)
 }
 
 /// Sets and lists whose elements share one tag, as their payloads one after the other: a
@@ -1014,11 +1060,12 @@ impl Exec<'_> {
                 let base = src(base);
                 match &plan.fields[plan.field_of[idx] as usize] {
                     Cells::Narrow {
-                        tags,
-                        payloads,
+                        start,
+                        rows,
                         signed,
                         boolean,
                     } => {
+                        let (tags, payloads) = plan.narrow.field(*start, *rows);
                         let n = tags.len().min(payloads.len());
                         let (tags, payloads) = (&tags[..n], &payloads[..n]);
                         let cell = |row: usize| {

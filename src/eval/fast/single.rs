@@ -89,7 +89,7 @@ impl<'e> One<'e> {
                 }
                 let cells = &plan.fields[plan.field_of[id as usize] as usize];
                 match usize::try_from(base.bits) {
-                    Ok(row) => cells.word(row),
+                    Ok(row) => plan.cell(cells, row),
                     Err(_) => Word::GIVE_UP,
                 }
             }
