@@ -13,7 +13,8 @@ pub use limits::Limits;
 pub use trace::{Operand, PartTrace, RuleStatus, RuleTrace, Trace};
 
 use crate::check::ir::{
-    ArithOp, Builtin, CompareOp, Expr, ExprKind, ObligationId, Program, RecordId, RuleId, SetOp, Type, TypeId,
+    ArithOp, Builtin, CompareOp, Expr, ExprKind, ObligationId, Program, RecordId, RuleId, SetOp, Type,
+    TypeId, in_force,
 };
 use crate::diagnostic::Diagnostic;
 use crate::facts::Facts;
@@ -140,6 +141,16 @@ impl Clone for Decision {
 }
 
 impl Decision {
+    /// Starts deciding a subject into this decision's buffers: nothing deciding, no obligation,
+    /// nothing missing; the verdict and the derivation are the caller's to set.
+    fn restart(&mut self, subject: u32, law_date: Option<Date>) {
+        self.subject = subject;
+        self.deciding.clear();
+        self.obligations.clear();
+        self.missing.clear();
+        self.law_date = law_date;
+    }
+
     /// An empty decision of a subject (undecided, nothing deciding), to decide into.
     pub fn new(subject: u32) -> Decision {
         Decision {
@@ -461,31 +472,14 @@ impl<'a> Evaluator<'a> {
                     }
                     continue;
                 }
-                decision.subject = *subject;
-                decision.deciding.clear();
-                decision.obligations.clear();
-                decision.missing.clear();
-                decision.law_date = exec.batch.law_dates[row];
+                decision.restart(*subject, exec.batch.law_dates[row]);
                 if !explain {
                     decision.trace = None;
                 }
-                let verdict = if flags.deny & bit != 0 {
-                    Verdict::Deny
-                } else if flags.permit & bit != 0 || !self.plan.default_deny {
-                    Verdict::Permit
-                } else {
-                    Verdict::Deny
-                };
-                decision.verdict = verdict;
+                decision.verdict = self.fast_verdict(flags.deny & bit != 0, flags.permit & bit != 0);
                 decision.deciding.extend_from_slice(deciding.of(row));
-                if verdict == Verdict::Permit && self.plan.obliges {
-                    for rule in &decision.deciding {
-                        for obligation in &self.program.rules[rule.idx()].obligations {
-                            if !decision.obligations.contains(obligation) {
-                                decision.obligations.push(*obligation);
-                            }
-                        }
-                    }
+                if self.plan.obliges {
+                    self.add_obligations(&mut decision);
                 }
                 if let Some(record) = &record {
                     Trace::set_batch_row(&mut decision.trace, record, row);
@@ -509,31 +503,17 @@ impl<'a> Evaluator<'a> {
         active.resize(self.program.rules.len(), 0);
         let outcome = self.run_one(scratch, &mut row, &mut active, subject);
         if let Some((law_date, deny, permit)) = outcome {
-            decision.subject = subject;
-            decision.deciding.clear();
-            decision.obligations.clear();
-            decision.missing.clear();
-            decision.law_date = law_date;
+            decision.restart(subject, law_date);
             decision.trace = None;
-            decision.verdict = if deny || (!permit && plan.default_deny) {
-                Verdict::Deny
-            } else {
-                Verdict::Permit
-            };
+            decision.verdict = self.fast_verdict(deny, permit);
             // The deciding rules are the active deny rules if any, else the active permit rules.
             for (idx, rule_active) in active.iter().enumerate() {
                 if *rule_active != 0 && plan.denies[idx] == deny {
                     decision.deciding.push(RuleId(idx as u32));
                 }
             }
-            if decision.verdict == Verdict::Permit && plan.obliges {
-                for rule in &decision.deciding {
-                    for obligation in &self.program.rules[rule.idx()].obligations {
-                        if !decision.obligations.contains(obligation) {
-                            decision.obligations.push(*obligation);
-                        }
-                    }
-                }
+            if plan.obliges {
+                self.add_obligations(decision);
             }
         }
         scratch.row = row;
@@ -560,9 +540,7 @@ impl<'a> Evaluator<'a> {
         };
         let (mut deny, mut permit) = (false, false);
         for step in &plan.steps {
-            let mut alive = law_date.is_none_or(|date| {
-                step.effective.is_none_or(|from| from <= date) && step.until.is_none_or(|to| date < to)
-            });
+            let mut alive = law_date.is_none_or(|date| in_force(step.effective, step.until, date));
             if alive {
                 match plan.conditions(step) {
                     Some(conditions) => {
@@ -638,8 +616,7 @@ impl<'a> Evaluator<'a> {
             if step.effective.is_some() || step.until.is_some() {
                 for (row, date) in exec.batch.law_dates.iter().enumerate() {
                     if let Some(date) = date
-                        && !(step.effective.is_none_or(|from| from <= *date)
-                            && step.until.is_none_or(|to| *date < to))
+                        && !in_force(step.effective, step.until, *date)
                     {
                         alive &= !(1 << row);
                     }
@@ -965,24 +942,40 @@ impl<'a> Evaluator<'a> {
         } else {
             (default.into(), Vec::new(), Vec::new())
         };
-        let mut obligations: Vec<ObligationId> = Vec::new();
-        if verdict == Verdict::Permit {
-            for rule in &deciding {
-                for obligation in &program.rules[rule.idx()].obligations {
-                    if !obligations.contains(obligation) {
-                        obligations.push(*obligation);
-                    }
-                }
-            }
-        }
-        Decision {
+        let mut decision = Decision {
             subject,
             verdict,
             deciding,
-            obligations,
+            obligations: Vec::new(),
             missing: sorted(missing),
             law_date,
             trace: None,
+        };
+        self.add_obligations(&mut decision);
+        decision
+    }
+
+    /// A decision of the fast path, which meets no unknown: deny when some active rule denies,
+    /// else permit when some permits, else the default.
+    fn fast_verdict(&self, deny: bool, permit: bool) -> Verdict {
+        if deny || (!permit && self.plan.default_deny) {
+            Verdict::Deny
+        } else {
+            Verdict::Permit
+        }
+    }
+
+    /// Attaches to a permit the obligations of its deciding rules, each once, in rule order.
+    fn add_obligations(&self, decision: &mut Decision) {
+        if decision.verdict != Verdict::Permit {
+            return;
+        }
+        for rule in &decision.deciding {
+            for obligation in &self.program.rules[rule.idx()].obligations {
+                if !decision.obligations.contains(obligation) {
+                    decision.obligations.push(*obligation);
+                }
+            }
         }
     }
 

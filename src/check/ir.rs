@@ -235,10 +235,15 @@ pub struct RuleDef {
     pub span: Span,
 }
 
+/// Whether a rule with these dates is in force on a date (`effective <= date < until`).
+pub fn in_force(effective: Option<Date>, until: Option<Date>, date: Date) -> bool {
+    effective.is_none_or(|from| from <= date) && until.is_none_or(|to| date < to)
+}
+
 impl RuleDef {
     /// Whether the rule is in force on a date (`effective <= date < until`).
     pub fn in_force(&self, date: Date) -> bool {
-        self.effective.is_none_or(|from| from <= date) && self.until.is_none_or(|to| date < to)
+        in_force(self.effective, self.until, date)
     }
 
     /// Whether the rule has an effective or end date.

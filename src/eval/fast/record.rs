@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use super::{BATCH, BOOL, Exec, NodeId, Plan, Source, Word};
-use crate::check::ir::{Program, RuleId};
+use crate::check::ir::{Program, RuleId, in_force};
 use crate::eval::trace::{Operand, RuleStatus};
 use crate::eval::{ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Truth, status};
 use crate::syntax::ast::Effect;
@@ -188,7 +188,7 @@ impl BatchRecord {
         let bit = 1u64 << row;
         let (first, end) = rule.parts;
         if let Some(date) = self.law_dates[row]
-            && !(rule.effective.is_none_or(|from| from <= date) && rule.until.is_none_or(|to| date < to))
+            && !in_force(rule.effective, rule.until, date)
         {
             return (RuleStatus::NotInForce, (first, first));
         }
