@@ -25,6 +25,8 @@ const MAX_DRAWN_LINE: usize = 4096;
 pub enum Style {
     /// Unicode box drawing and ANSI colours, for output the caller knows is a terminal.
     Fancy,
+    /// Unicode box drawing without colour, for a terminal whose user turned colour off.
+    Monochrome,
     /// ASCII drawing without colour, wrapped at 80 columns; stable enough for golden tests.
     Plain,
     /// Sentences without drawings, for screen readers (miette's narratable handler).
@@ -37,8 +39,13 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> Str
     let mut out = String::new();
     let drawn = match style {
         Style::Narrated => NarratableReportHandler::new().render_report(&mut out, &adapter),
-        Style::Fancy | Style::Plain if adapter.source.is_none() => render_bare(&mut out, diagnostic, style),
+        Style::Fancy | Style::Monochrome | Style::Plain if adapter.source.is_none() => {
+            render_bare(&mut out, diagnostic, style)
+        }
         Style::Fancy => graphical(GraphicalTheme::unicode())
+            .render_report(&mut out, &adapter.without_code())
+            .map(|()| out = with_header(&out, diagnostic, style)),
+        Style::Monochrome => graphical(GraphicalTheme::unicode_nocolor())
             .render_report(&mut out, &adapter.without_code())
             .map(|()| out = with_header(&out, diagnostic, style)),
         Style::Plain => graphical(GraphicalTheme::none())
