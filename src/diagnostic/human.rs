@@ -401,6 +401,19 @@ mod tests {
     }
 
     #[test]
+    fn monochrome_draws_boxes_without_colour() {
+        let (sources, id) = one("policy.pol", "policy p\nrule a: permit when foo\n");
+        let diagnostic = Diagnostic::new(Code::UnknownName, "unknown name `foo`")
+            .at(find(&sources, id, "foo"), "not defined")
+            .help("a similar name exists: `for`");
+        let monochrome = render(&diagnostic, &sources, Style::Monochrome);
+        assert!(monochrome.starts_with("error[E0201]: unknown name `foo`\n"), "{monochrome}");
+        assert!(monochrome.contains('╭') && !monochrome.contains('\x1b'), "{monochrome:?}");
+        let fancy = render(&diagnostic, &sources, Style::Fancy);
+        assert!(fancy.contains('\x1b'), "{fancy:?}");
+    }
+
+    #[test]
     fn error_with_help_points_at_the_name() {
         let (sources, id) = one("policy.pol", "policy p\nrule a: permit when foo\n");
         let diagnostic = Diagnostic::new(Code::UnknownName, "unknown name `foo`")
