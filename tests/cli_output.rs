@@ -62,7 +62,11 @@ fn scratch_dir() -> PathBuf {
     std::fs::write(dir.join("facts.jsonl"), FACTS).unwrap();
     // The same transfers as one JSON document, which is read whole rather than streamed.
     let records: Vec<&str> = FACTS.lines().collect();
-    std::fs::write(dir.join("facts.json"), format!("{{\"Transfer\": [{}]}}", records.join(",\n"))).unwrap();
+    std::fs::write(
+        dir.join("facts.json"),
+        format!("{{\"Transfer\": [{}]}}", records.join(",\n")),
+    )
+    .unwrap();
     dir
 }
 
@@ -141,7 +145,12 @@ fn a_closed_pipe_ends_every_command_quietly_with_the_status_of_sigpipe() {
     let dir = scratch_dir();
     for args in WRITERS {
         let output = pol_to_closed_pipe(&dir, args);
-        assert_eq!(output.status.code(), Some(141), "pol {args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(141),
+            "pol {args:?}: {}",
+            stderr(&output)
+        );
         assert_eq!(stderr(&output), "", "pol {args:?}");
     }
 }
@@ -164,16 +173,29 @@ fn a_closed_pipe_stops_a_long_stream_of_decisions() {
 #[test]
 fn a_failing_standard_error_does_not_panic() {
     let dir = scratch_dir();
-    std::fs::write(dir.join("bad.pol"), "policy \"bad\"\nrule r: permit { when nope }\n").unwrap();
+    std::fs::write(
+        dir.join("bad.pol"),
+        "policy \"bad\"\nrule r: permit { when nope }\n",
+    )
+    .unwrap();
     let full = || Stdio::from(File::options().write(true).open("/dev/full").unwrap());
-    let checked = pol_command(&dir, &["check", "bad.pol"]).stderr(full()).output().unwrap();
-    assert_eq!(checked.status.code(), Some(1));
-    let good = pol_command(&dir, &["check", "policy.pol"]).stderr(full()).output().unwrap();
-    assert_eq!(good.status.code(), Some(0));
-    let matched = pol_command(&dir, &["run", "policy.pol", "--facts", "facts.json", "--fail-on", "deny"])
+    let checked = pol_command(&dir, &["check", "bad.pol"])
         .stderr(full())
         .output()
         .unwrap();
+    assert_eq!(checked.status.code(), Some(1));
+    let good = pol_command(&dir, &["check", "policy.pol"])
+        .stderr(full())
+        .output()
+        .unwrap();
+    assert_eq!(good.status.code(), Some(0));
+    let matched = pol_command(
+        &dir,
+        &["run", "policy.pol", "--facts", "facts.json", "--fail-on", "deny"],
+    )
+    .stderr(full())
+    .output()
+    .unwrap();
     assert_eq!(matched.status.code(), Some(3));
 }
 
@@ -181,9 +203,17 @@ fn a_failing_standard_error_does_not_panic() {
 fn fail_on_exits_three_after_printing_every_decision() {
     let dir = scratch_dir();
     for facts in ["facts.json", "facts.jsonl"] {
-        let output = pol(&dir, &["run", "policy.pol", "--facts", facts, "--fail-on", "deny"]);
+        let output = pol(
+            &dir,
+            &["run", "policy.pol", "--facts", facts, "--fail-on", "deny"],
+        );
         assert_eq!(output.status.code(), Some(3), "{facts}: {}", stderr(&output));
-        assert_eq!(stdout(&output).matches("Transfer ").count(), 3, "{}", stdout(&output));
+        assert_eq!(
+            stdout(&output).matches("Transfer ").count(),
+            3,
+            "{}",
+            stdout(&output)
+        );
         assert!(
             stderr(&output).contains("1 of 3 decisions matched `--fail-on deny`"),
             "{}",
@@ -195,22 +225,44 @@ fn fail_on_exits_three_after_printing_every_decision() {
         (&["--fail-on", "not-permit"], 3),
         (&["--fail-on", "permit"], 3),
         (&["--fail-on", "deny,undecided", "--summary"], 3),
-        (&["--fail-on", "deny", "--fail-on", "undecided", "--format", "json"], 3),
+        (
+            &["--fail-on", "deny", "--fail-on", "undecided", "--format", "json"],
+            3,
+        ),
         (&[], 0),
     ];
     for (flags, code) in cases {
         let mut args = vec!["run", "policy.pol", "--facts", "facts.jsonl"];
         args.extend_from_slice(flags);
         let output = pol(&dir, &args);
-        assert_eq!(output.status.code(), Some(*code), "{flags:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(*code),
+            "{flags:?}: {}",
+            stderr(&output)
+        );
     }
 }
 
 #[test]
 fn fail_on_is_quiet_when_nothing_matches() {
     let dir = scratch_dir();
-    std::fs::write(dir.join("fine.jsonl"), "{\"id\": \"ok\", \"to\": \"FR\", \"value\": 1, \"licensed\": true}\n").unwrap();
-    let output = pol(&dir, &["run", "policy.pol", "--facts", "fine.jsonl", "--fail-on", "not-permit"]);
+    std::fs::write(
+        dir.join("fine.jsonl"),
+        "{\"id\": \"ok\", \"to\": \"FR\", \"value\": 1, \"licensed\": true}\n",
+    )
+    .unwrap();
+    let output = pol(
+        &dir,
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "fine.jsonl",
+            "--fail-on",
+            "not-permit",
+        ],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stderr(&output), "");
 }
@@ -234,23 +286,47 @@ fn a_failed_decision_exits_one_even_with_fail_on() {
     let dir = scratch_dir();
     let policy = POLICY.replace("t.value > 100", "t.value * 9223372036854775807 > 100");
     std::fs::write(dir.join("overflow.pol"), policy).unwrap();
-    let output = pol(&dir, &["run", "overflow.pol", "--facts", "facts.jsonl", "--fail-on", "deny"]);
+    let output = pol(
+        &dir,
+        &[
+            "run",
+            "overflow.pol",
+            "--facts",
+            "facts.jsonl",
+            "--fail-on",
+            "deny",
+        ],
+    );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
 }
 
 #[test]
 fn summary_says_that_a_decision_counts_once_per_deciding_rule() {
     let dir = scratch_dir();
-    let text = pol(&dir, &["run", "policy.pol", "--facts", "facts.jsonl", "--summary"]);
+    let text = pol(
+        &dir,
+        &["run", "policy.pol", "--facts", "facts.jsonl", "--summary"],
+    );
     let text = stdout(&text);
     assert!(
         text.contains("by deciding rule (a decision counts once per deciding rule; 1 of 3 had several):"),
         "{text}"
     );
-    assert!(text.contains("deny embargoed: 1") && text.contains("deny too_valuable: 1"), "{text}");
+    assert!(
+        text.contains("deny embargoed: 1") && text.contains("deny too_valuable: 1"),
+        "{text}"
+    );
     let json = pol(
         &dir,
-        &["run", "policy.pol", "--facts", "facts.jsonl", "--summary", "--format", "json"],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "facts.jsonl",
+            "--summary",
+            "--format",
+            "json",
+        ],
     );
     let json: serde_json::Value = serde_json::from_str(stdout(&json).trim()).unwrap();
     assert_eq!(json["total"], 3);
@@ -266,8 +342,16 @@ fn help_texts_describe_each_command_and_the_exit_statuses() {
     assert!(!check.contains("for `run`"), "{check}");
     assert!(check.contains("one document on standard output"), "{check}");
     let run = stdout(&pol(&dir, &["run", "--help"]));
-    for wanted in ["--fail-on <DECISION>", "not-permit", "exit with status 3", "once for each"] {
-        assert!(run.to_lowercase().contains(&wanted.to_lowercase()), "{wanted}: {run}");
+    for wanted in [
+        "--fail-on <DECISION>",
+        "not-permit",
+        "exit with status 3",
+        "once for each",
+    ] {
+        assert!(
+            run.to_lowercase().contains(&wanted.to_lowercase()),
+            "{wanted}: {run}"
+        );
     }
     let top = stdout(&pol(&dir, &["--help"]));
     for wanted in ["Exit status:", "  3 ", "141", "NO_COLOR", ".polskip"] {
@@ -300,13 +384,20 @@ fn on_terminal(dir: &Path, env: &[(&str, &str)]) -> Option<String> {
 #[test]
 fn colour_on_a_terminal_follows_no_color_clicolor_and_term() {
     let dir = scratch_dir();
-    std::fs::write(dir.join("bad.pol"), "policy \"bad\"\nrule r: permit { when nope }\n").unwrap();
+    std::fs::write(
+        dir.join("bad.pol"),
+        "policy \"bad\"\nrule r: permit { when nope }\n",
+    )
+    .unwrap();
     let Some(coloured) = on_terminal(&dir, &[]) else {
         eprintln!("`script` is not installed: the unit tests of `console::Terminal` cover this");
         return;
     };
     assert!(coloured.contains("error[E0201]"), "{coloured}");
-    assert!(coloured.contains("\x1b["), "a terminal shows colour: {coloured:?}");
+    assert!(
+        coloured.contains("\x1b["),
+        "a terminal shows colour: {coloured:?}"
+    );
     for env in [
         &[("NO_COLOR", "1")][..],
         &[("CLICOLOR", "0")][..],
@@ -325,15 +416,25 @@ fn colour_on_a_terminal_follows_no_color_clicolor_and_term() {
 #[test]
 fn clicolor_force_colours_diagnostics_off_a_terminal() {
     let dir = scratch_dir();
-    std::fs::write(dir.join("bad.pol"), "policy \"bad\"\nrule r: permit { when nope }\n").unwrap();
+    std::fs::write(
+        dir.join("bad.pol"),
+        "policy \"bad\"\nrule r: permit { when nope }\n",
+    )
+    .unwrap();
     let forced = pol_command(&dir, &["check", "bad.pol"])
         .env_remove("NO_COLOR")
         .env("CLICOLOR_FORCE", "1")
         .output()
         .unwrap();
     assert!(stderr(&forced).contains("\x1b["), "{}", stderr(&forced));
-    let plain = pol_command(&dir, &["check", "bad.pol"]).env_remove("NO_COLOR").output().unwrap();
+    let plain = pol_command(&dir, &["check", "bad.pol"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
     assert!(!stderr(&plain).contains('\x1b'), "{}", stderr(&plain));
     let explicit = pol(&dir, &["check", "bad.pol", "--diagnostics", "fancy"]);
-    assert!(stderr(&explicit).contains("\x1b["), "an explicit choice wins over NO_COLOR");
+    assert!(
+        stderr(&explicit).contains("\x1b["),
+        "an explicit choice wins over NO_COLOR"
+    );
 }

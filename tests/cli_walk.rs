@@ -105,7 +105,10 @@ fn check_ends_on_link_loops_and_reports_each_error_once() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.matches("error[E0201]").count(), 1, "{stderr}");
     assert_eq!(stderr.matches("warning[W0006]").count(), 2, "{stderr}");
-    assert!(stderr.contains("`tree/links/up` is a symbolic link to a folder"), "{stderr}");
+    assert!(
+        stderr.contains("`tree/links/up` is a symbolic link to a folder"),
+        "{stderr}"
+    );
     assert!(stderr.contains("2 errors, 2 warnings"), "{stderr}");
 }
 
@@ -127,7 +130,10 @@ fn a_folder_named_twice_or_through_a_link_is_checked_once() {
     std::fs::create_dir_all(dir.join("policies")).unwrap();
     std::fs::write(dir.join("policies/bad.pol"), BAD).unwrap();
     std::os::unix::fs::symlink("policies", dir.join("alias")).unwrap();
-    let output = pol(&dir, &["check", "policies", "alias", "policies/bad.pol", "alias/"]);
+    let output = pol(
+        &dir,
+        &["check", "policies", "alias", "policies/bad.pol", "alias/"],
+    );
     let stderr = text(&output.stderr);
     assert_eq!(stderr.matches("error[E0201]").count(), 1, "{stderr}");
 }
@@ -151,7 +157,11 @@ fn a_folder_marked_polskip_is_not_searched_unless_named() {
     let tested = pol(&dir, &["test"]);
     assert_eq!(tested.status.code(), Some(0), "{}", text(&tested.stderr));
     let named = pol(&dir, &["check", "fixtures"]);
-    assert_eq!(named.status.code(), Some(1), "a folder named on the command line is searched");
+    assert_eq!(
+        named.status.code(),
+        Some(1),
+        "a folder named on the command line is searched"
+    );
 }
 
 #[test]

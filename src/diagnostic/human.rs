@@ -407,8 +407,14 @@ mod tests {
             .at(find(&sources, id, "foo"), "not defined")
             .help("a similar name exists: `for`");
         let monochrome = render(&diagnostic, &sources, Style::Monochrome);
-        assert!(monochrome.starts_with("error[E0201]: unknown name `foo`\n"), "{monochrome}");
-        assert!(monochrome.contains('╭') && !monochrome.contains('\x1b'), "{monochrome:?}");
+        assert!(
+            monochrome.starts_with("error[E0201]: unknown name `foo`\n"),
+            "{monochrome}"
+        );
+        assert!(
+            monochrome.contains('╭') && !monochrome.contains('\x1b'),
+            "{monochrome:?}"
+        );
         let fancy = render(&diagnostic, &sources, Style::Fancy);
         assert!(fancy.contains('\x1b'), "{fancy:?}");
     }

@@ -128,8 +128,9 @@ pub(super) fn invalid_argument(flag: &str, value: &str, problem: &str, help: &st
 }
 
 pub(super) fn cannot_write_output(message: &str) -> Diagnostic {
-    Diagnostic::new(Code::Io, format!("cannot write to standard output: {message}"))
-        .help("the output is incomplete; free some space or send the output elsewhere, then run the command again")
+    Diagnostic::new(Code::Io, format!("cannot write to standard output: {message}")).help(
+        "the output is incomplete; free some space or send the output elsewhere, then run the command again",
+    )
 }
 
 pub(super) fn link_not_followed(path: &str) -> Diagnostic {
@@ -152,7 +153,10 @@ pub(super) fn module_not_decidable(name: &str, header: Span) -> Diagnostic {
 }
 
 pub(super) fn policy_without_subject(header: Span) -> Diagnostic {
-    Diagnostic::new(Code::SubjectDeclaration, "the policy does not say what it decides")
-        .at(header, "no `decide` in this policy")
-        .help("add `decide t: Record on t.date`, naming the record type to decide and the date whose law applies")
+    Diagnostic::new(
+        Code::SubjectDeclaration,
+        "the policy does not say what it decides",
+    )
+    .at(header, "no `decide` in this policy")
+    .help("add `decide t: Record on t.date`, naming the record type to decide and the date whose law applies")
 }

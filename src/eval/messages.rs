@@ -21,7 +21,9 @@ pub(super) fn no_law_date(record: &str, dated_rule: Span) -> Diagnostic {
         format!("rules have effective dates, but nothing says which date's law decides a `{record}`"),
     )
     .at(dated_rule, "this rule is in force only on some dates")
-    .help(format!("name the date field in the policy (`decide t: Transfer on t.date`), or {PASS_AS_OF}"))
+    .help(format!(
+        "name the date field in the policy (`decide t: Transfer on t.date`), or {PASS_AS_OF}"
+    ))
 }
 
 pub(super) fn no_date_value(span: Span) -> Diagnostic {

@@ -105,7 +105,11 @@ impl Terminal {
     pub fn diagnostics(&self, is_terminal: bool) -> human::Style {
         let drawing_terminal = is_terminal && !self.dumb;
         if self.no_color {
-            return if drawing_terminal { human::Style::Monochrome } else { human::Style::Plain };
+            return if drawing_terminal {
+                human::Style::Monochrome
+            } else {
+                human::Style::Plain
+            };
         }
         if self.clicolor_force {
             return human::Style::Fancy;
@@ -150,7 +154,11 @@ mod tests {
     fn no_color_turns_colour_off_on_a_terminal_but_keeps_the_drawing() {
         check(&[("NO_COLOR", "1")], true, human::Style::Monochrome);
         check(&[("NO_COLOR", "")], true, human::Style::Fancy);
-        check(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")], false, human::Style::Plain);
+        check(
+            &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")],
+            false,
+            human::Style::Plain,
+        );
     }
 
     #[test]
@@ -159,7 +167,11 @@ mod tests {
         check(&[("CLICOLOR", "1")], true, human::Style::Fancy);
         check(&[("CLICOLOR_FORCE", "1")], false, human::Style::Fancy);
         check(&[("CLICOLOR_FORCE", "0")], false, human::Style::Plain);
-        check(&[("CLICOLOR_FORCE", "1"), ("CLICOLOR", "0")], true, human::Style::Fancy);
+        check(
+            &[("CLICOLOR_FORCE", "1"), ("CLICOLOR", "0")],
+            true,
+            human::Style::Fancy,
+        );
     }
 
     #[test]

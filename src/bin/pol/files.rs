@@ -180,7 +180,9 @@ impl Walk {
             if metadata.is_dir() {
                 if is_link {
                     let shown = entry_path.display().to_string();
-                    self.found.diagnostics.push(pol::engine::link_not_followed(&shown));
+                    self.found
+                        .diagnostics
+                        .push(pol::engine::link_not_followed(&shown));
                 } else if entry_path.join(SKIP_MARKER).exists() {
                     self.found.skipped.push(entry_path);
                 } else {

@@ -478,7 +478,11 @@ fn check(args: CheckArgs) -> u8 {
 fn skipped_note(skipped: &[PathBuf]) -> String {
     match skipped.len() {
         0 => String::new(),
-        1 => format!("; skipped `{}`, marked `{}`", skipped[0].display(), files::SKIP_MARKER),
+        1 => format!(
+            "; skipped `{}`, marked `{}`",
+            skipped[0].display(),
+            files::SKIP_MARKER
+        ),
         n => format!("; skipped {n} folders marked `{}`", files::SKIP_MARKER),
     }
 }
@@ -558,6 +562,10 @@ fn run_tests(
             }
         }
     }
-    writeln!(out, "{passed} passed, {failed} failed{}", skipped_note(&found.skipped))?;
+    writeln!(
+        out,
+        "{passed} passed, {failed} failed{}",
+        skipped_note(&found.skipped)
+    )?;
     Ok(if failed > 0 { EXIT_FAILED } else { EXIT_OK })
 }

@@ -153,7 +153,11 @@ impl Sink {
     /// Writes the summary if asked, reports failed decisions, and gives the exit code: failed
     /// decisions first, then decisions that match `--fail-on`.
     pub fn finish(mut self, engine: &Engine<'_>, program: &Program, style: DiagnosticStyle) -> u8 {
-        let summary = if self.summary { self.write_summary() } else { Ok(()) };
+        let summary = if self.summary {
+            self.write_summary()
+        } else {
+            Ok(())
+        };
         if let Err(error) = summary.and_then(|()| self.out.flush()) {
             return console::write_failed(&error, style);
         }
