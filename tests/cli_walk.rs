@@ -174,3 +174,15 @@ fn test_and_check_pass_at_the_root_of_the_repository() {
     let checked = pol(root, &["check", "."]);
     assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
 }
+
+#[test]
+fn a_named_pipe_in_a_folder_is_not_read() {
+    let dir = scratch_dir();
+    std::fs::write(dir.join("good.pol"), GOOD).unwrap();
+    let made = Command::new("mkfifo").arg(dir.join("pipe.pol")).status().unwrap();
+    assert!(made.success());
+    let output = pol(&dir, &["check", "."]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("no problems found in 1 file(s)"), "{stderr}");
+}

@@ -74,7 +74,7 @@ pub struct Policies {
 /// Finds the policies named by `roots`, as `check`, `test` and `fmt` take them.
 ///
 /// A root that is a file is taken as it is, whatever its extension. A root that is a folder is
-/// searched for `.pol` files, skipping hidden entries, folders named `target` and folders holding
+/// searched for regular `.pol` files, skipping hidden entries, folders named `target` and folders holding
 /// a [`SKIP_MARKER`] (a folder named as a root is always searched). Symbolic links to files are
 /// followed; symbolic links to folders met in the search are not (a warning says so), so a link
 /// loop cannot make the search endless. A file reached twice (two roots, a link and its target,
@@ -188,7 +188,9 @@ impl Walk {
                 } else {
                     self.folder(&entry_path, &metadata);
                 }
-            } else if entry_path.extension().is_some_and(|ext| ext == "pol") {
+            } else if metadata.is_file() && entry_path.extension().is_some_and(|ext| ext == "pol") {
+                // Only regular files: reading a named pipe or a device found in a folder could
+                // wait forever.
                 self.file(&entry_path, &metadata);
             }
         }
