@@ -84,6 +84,32 @@ pub struct Loaded {
     pub checked: Checked,
     /// The sources of the modules, policy last.
     pub modules: Vec<SourceId>,
+    /// Whether the file loaded is a `policy` or a `module`, and where its header is.
+    pub header: (ast::HeaderKind, Span),
+}
+
+impl Loaded {
+    /// Checks that the file loaded can decide: a `policy` that says what it decides, not a module.
+    pub fn require_subject(&self, sources: &SourceMap) -> Result<(), Diagnostic> {
+        if self.checked.program.subject.is_some() {
+            return Ok(());
+        }
+        let (kind, header) = self.header;
+        // Point at the header's first line, `policy "…"` or `module "…"`, not the lines after it.
+        let text = &sources.get(header.source).text[header.range()];
+        let first_line = text.lines().next().unwrap_or("").trim_end();
+        let start = header.start as usize;
+        let span = Span::new(header.source, start, start + first_line.len());
+        Err(match kind {
+            ast::HeaderKind::Module => {
+                let name = Path::new(&sources.get(span.source).name)
+                    .file_name()
+                    .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+                messages::module_not_decidable(&name, span)
+            }
+            ast::HeaderKind::Policy => messages::policy_without_subject(span),
+        })
+    }
 }
 
 /// Runs Pol's stages over one set of sources.
@@ -197,6 +223,10 @@ impl<'fs> Engine<'fs> {
             return Err(diagnostics);
         }
         let (ids, modules): (Vec<SourceId>, Vec<ast::Module>) = order.into_iter().unzip();
+        let header = modules
+            .last()
+            .map(|module| (module.header.kind, module.header.span))
+            .expect("a load without errors has parsed the policy");
         let checked = check::check(&modules);
         // The syntax trees of a large policy take milliseconds to free: another core frees them.
         if modules.iter().map(|module| module.items.len()).sum::<usize>() > 1_000 {
@@ -206,6 +236,7 @@ impl<'fs> Engine<'fs> {
             Ok(checked) => Ok(Loaded {
                 checked,
                 modules: ids,
+                header,
             }),
             Err(mut errors) => {
                 errors.extend(diagnostics);
@@ -466,6 +497,17 @@ pub fn read_error(name: &str, error: &ReadError, import: Option<Span>, limit_fla
         (ReadError::Failed(message), Some(span)) => messages::import_unreadable(name, message, span),
         (ReadError::Failed(message), None) => messages::cannot_read(name, message),
     }
+}
+
+/// The diagnostic for output that could not be written on standard output (a full disk).
+pub fn cannot_write_output(message: &str) -> Diagnostic {
+    messages::cannot_write_output(message)
+}
+
+/// The warning for a symbolic link to a folder met while searching for policies, which is not
+/// followed.
+pub fn link_not_followed(path: &str) -> Diagnostic {
+    messages::link_not_followed(path)
 }
 
 /// The diagnostic for a command-line value that is not valid: `` `FLAG VALUE` PROBLEM ``.

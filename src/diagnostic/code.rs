@@ -130,11 +130,15 @@ codes! {
     InvalidArgument = "E0411",
     /// A field given twice in one fact.
     DuplicateFactField = "E0412",
+    /// A module, which only defines, was given to a command that decides.
+    ModuleNotDecidable = "E0420",
 
     /// A definition that nothing uses.
     Unused = "W0001",
     /// A rule that can never apply.
     NeverApplies = "W0002",
+    /// A symbolic link to a folder was not followed while searching for policies.
+    LinkNotFollowed = "W0006",
 }
 
 impl Code {

@@ -25,6 +25,8 @@ const MAX_DRAWN_LINE: usize = 4096;
 pub enum Style {
     /// Unicode box drawing and ANSI colours, for output the caller knows is a terminal.
     Fancy,
+    /// Unicode box drawing without colour, for a terminal whose user turned colour off.
+    Monochrome,
     /// ASCII drawing without colour, wrapped at 80 columns; stable enough for golden tests.
     Plain,
     /// Sentences without drawings, for screen readers (miette's narratable handler).
@@ -37,8 +39,13 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> Str
     let mut out = String::new();
     let drawn = match style {
         Style::Narrated => NarratableReportHandler::new().render_report(&mut out, &adapter),
-        Style::Fancy | Style::Plain if adapter.source.is_none() => render_bare(&mut out, diagnostic, style),
+        Style::Fancy | Style::Monochrome | Style::Plain if adapter.source.is_none() => {
+            render_bare(&mut out, diagnostic, style)
+        }
         Style::Fancy => graphical(GraphicalTheme::unicode())
+            .render_report(&mut out, &adapter.without_code())
+            .map(|()| out = with_header(&out, diagnostic, style)),
+        Style::Monochrome => graphical(GraphicalTheme::unicode_nocolor())
             .render_report(&mut out, &adapter.without_code())
             .map(|()| out = with_header(&out, diagnostic, style)),
         Style::Plain => graphical(GraphicalTheme::none())
@@ -391,6 +398,25 @@ mod tests {
     fn find(sources: &SourceMap, id: SourceId, needle: &str) -> Span {
         let start = sources.get(id).text.find(needle).unwrap();
         Span::new(id, start, start + needle.len())
+    }
+
+    #[test]
+    fn monochrome_draws_boxes_without_colour() {
+        let (sources, id) = one("policy.pol", "policy p\nrule a: permit when foo\n");
+        let diagnostic = Diagnostic::new(Code::UnknownName, "unknown name `foo`")
+            .at(find(&sources, id, "foo"), "not defined")
+            .help("a similar name exists: `for`");
+        let monochrome = render(&diagnostic, &sources, Style::Monochrome);
+        assert!(
+            monochrome.starts_with("error[E0201]: unknown name `foo`\n"),
+            "{monochrome}"
+        );
+        assert!(
+            monochrome.contains('╭') && !monochrome.contains('\x1b'),
+            "{monochrome:?}"
+        );
+        let fancy = render(&diagnostic, &sources, Style::Fancy);
+        assert!(fancy.contains('\x1b'), "{fancy:?}");
     }
 
     #[test]

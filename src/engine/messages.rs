@@ -126,3 +126,37 @@ pub(super) fn too_large(name: &str, size: u64, limit: u64, import: Option<Span>,
 pub(super) fn invalid_argument(flag: &str, value: &str, problem: &str, help: &str) -> Diagnostic {
     Diagnostic::new(Code::InvalidArgument, format!("`{flag} {value}` {problem}")).help(help.to_string())
 }
+
+pub(super) fn cannot_write_output(message: &str) -> Diagnostic {
+    Diagnostic::new(Code::Io, format!("cannot write to standard output: {message}")).help(
+        "the output is incomplete; free some space or send the output elsewhere, then run the command again",
+    )
+}
+
+pub(super) fn link_not_followed(path: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::LinkNotFollowed,
+        format!("`{path}` is a symbolic link to a folder, which is not searched"),
+    )
+    .help("links to folders are not followed, so that no file is read twice and no loop runs forever; to search the folder, name it on the command line")
+}
+
+pub(super) fn module_not_decidable(name: &str, header: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::ModuleNotDecidable,
+        format!("`{name}` is a module, so there is nothing to decide with it"),
+    )
+    .at(header, "a `module` only defines things for policies to import")
+    .help(format!(
+        "run a policy: a file that starts `policy \"…\"`, says `decide t: Record on t.date` and imports this one with `use \"{name}\"`"
+    ))
+}
+
+pub(super) fn policy_without_subject(header: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::SubjectDeclaration,
+        "the policy does not say what it decides",
+    )
+    .at(header, "no `decide` in this policy")
+    .help("add `decide t: Record on t.date`, naming the record type to decide and the date whose law applies")
+}

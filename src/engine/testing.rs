@@ -3,7 +3,7 @@
 
 use crate::check::ir::{ExpectedOutcome, Program, RecordId, TestDef, TestFactPath, TestSubject};
 use crate::diagnostic::Diagnostic;
-use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, Scratch, Verdict};
+use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, PASS_AS_OF, Scratch, Verdict};
 use crate::facts::{Facts, FactsBuilder};
 use crate::report;
 use crate::source::Span;
@@ -74,7 +74,7 @@ fn run_test(program: &Program, test: &TestDef, limits: Limits) -> Vec<TestFailur
     };
     let evaluator = match Evaluator::new(program, &facts, options) {
         Ok(evaluator) => evaluator,
-        Err(diagnostic) => return vec![TestFailure::Error(vec![diagnostic])],
+        Err(diagnostic) => return vec![TestFailure::Error(vec![in_test_words(diagnostic)])],
     };
     let Some(subject) = &program.subject else {
         unreachable!("the checker rejects tests in a policy without `decide`")
@@ -94,7 +94,7 @@ fn run_test(program: &Program, test: &TestDef, limits: Limits) -> Vec<TestFailur
         let decision = match evaluator.decide(&mut scratch, row) {
             Ok(decision) => decision,
             Err(diagnostic) => {
-                failures.push(TestFailure::Error(vec![diagnostic]));
+                failures.push(TestFailure::Error(vec![in_test_words(diagnostic)]));
                 continue;
             }
         };
@@ -110,6 +110,15 @@ fn run_test(program: &Program, test: &TestDef, limits: Limits) -> Vec<TestFailur
         }
     }
     failures
+}
+
+/// A diagnostic from deciding, with advice a test can follow: a test chooses the law's date with
+/// `as of`, since `pol test` takes no `--as-of`.
+fn in_test_words(mut diagnostic: Diagnostic) -> Diagnostic {
+    if let Some(help) = &mut diagnostic.help {
+        *help = help.replace(PASS_AS_OF, "start the test with `as of YYYY-MM-DD`");
+    }
+    diagnostic
 }
 
 fn find_row(facts: &Facts, test: &TestDef, record: RecordId, subject: &TestSubject) -> Option<u32> {

@@ -3,6 +3,10 @@
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 
+/// How the help of a diagnostic about the law's date tells `pol run` users to choose one date.
+/// `pol test` has no such flag; the test runner puts its own advice in place of these words.
+pub(crate) const PASS_AS_OF: &str = "pass `--as-of YYYY-MM-DD`";
+
 pub(super) fn no_subject() -> Diagnostic {
     Diagnostic::new(
         Code::SubjectDeclaration,
@@ -17,7 +21,9 @@ pub(super) fn no_law_date(record: &str, dated_rule: Span) -> Diagnostic {
         format!("rules have effective dates, but nothing says which date's law decides a `{record}`"),
     )
     .at(dated_rule, "this rule is in force only on some dates")
-    .help("name the date field in the policy (`decide t: Transfer on t.date`), or pass `--as-of YYYY-MM-DD`")
+    .help(format!(
+        "name the date field in the policy (`decide t: Transfer on t.date`), or {PASS_AS_OF}"
+    ))
 }
 
 pub(super) fn no_date_value(span: Span) -> Diagnostic {
@@ -26,7 +32,7 @@ pub(super) fn no_date_value(span: Span) -> Diagnostic {
         "the date that decides which law applies is none",
     )
     .at(span, "this is none for the subject")
-    .help("give the subject a date, or pass `--as-of YYYY-MM-DD`")
+    .help(format!("give the subject a date, or {PASS_AS_OF}"))
 }
 
 pub(super) fn field_of_none(span: Span) -> Diagnostic {

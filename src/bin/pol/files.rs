@@ -1,8 +1,11 @@
-//! Reading policies from disk for the engine, and finding `.pol` files under a directory.
+//! Reading policies from disk for the engine, and the one directory walk that finds `.pol` files
+//! for `check`, `test` and `fmt`.
 
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use pol::diagnostic::Diagnostic;
 use pol::engine::{FileSystem, ReadError};
 
 /// The real file system.
@@ -53,33 +56,143 @@ fn describe(error: &std::io::Error) -> String {
     }
 }
 
-/// Adds `path` if it is a file, or every `.pol` file below it (sorted, skipping hidden folders and
-/// `target`) if it is a directory.
-pub fn collect_policies(path: &Path, found: &mut Vec<PathBuf>) -> Result<(), (PathBuf, String)> {
-    let failed = |error: std::io::Error| (path.to_path_buf(), describe(&error));
-    let metadata = std::fs::metadata(path).map_err(failed)?;
-    if metadata.is_file() {
-        found.push(path.to_path_buf());
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(failed)?
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .collect();
-    entries.sort();
-    for entry in entries {
-        let name = entry
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if name.starts_with('.') || name == "target" {
-            continue;
+/// The name of the marker file that keeps a folder out of directory walks: a folder holding a
+/// file of this name (whatever it contains) is skipped, with everything below it.
+pub const SKIP_MARKER: &str = ".polskip";
+
+/// The `.pol` files a walk found, and what it has to say about the rest.
+#[derive(Debug, Default)]
+pub struct Policies {
+    /// The files, each real file once, in the order of the roots and sorted within each folder.
+    pub files: Vec<PathBuf>,
+    /// Folders skipped because they hold a [`SKIP_MARKER`].
+    pub skipped: Vec<PathBuf>,
+    /// Roots and folders that could not be read (errors) and links not followed (warnings).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Finds the policies named by `roots`, as `check`, `test` and `fmt` take them.
+///
+/// A root that is a file is taken as it is, whatever its extension. A root that is a folder is
+/// searched for regular `.pol` files, skipping hidden entries, folders named `target` and folders holding
+/// a [`SKIP_MARKER`] (a folder named as a root is always searched). Symbolic links to files are
+/// followed; symbolic links to folders met in the search are not (a warning says so), so a link
+/// loop cannot make the search endless. A file reached twice (two roots, a link and its target,
+/// hard links) is listed once, under the name it was first reached by.
+pub fn collect_policies(roots: &[PathBuf]) -> Policies {
+    let mut walk = Walk::default();
+    for root in roots {
+        let metadata = match std::fs::metadata(root) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                walk.unreadable(root, &error);
+                continue;
+            }
+        };
+        if metadata.is_dir() {
+            walk.folder(root, &metadata);
+        } else {
+            walk.file(root, &metadata);
         }
-        if entry.is_dir() {
-            collect_policies(&entry, found)?;
-        } else if entry.extension().is_some_and(|ext| ext == "pol") {
-            found.push(entry);
+    }
+    walk.found
+}
+
+/// The state of one search: what it found, and every real file and folder seen so far.
+#[derive(Default)]
+struct Walk {
+    found: Policies,
+    seen: HashSet<Identity>,
+}
+
+/// What makes a file or folder the same one under two names.
+#[derive(Hash, PartialEq, Eq)]
+enum Identity {
+    /// Device and inode.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Inode(u64, u64),
+    /// The canonical path, where there are no inodes.
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+fn identity(path: &Path, metadata: &std::fs::Metadata) -> Identity {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = path;
+        Identity::Inode(metadata.dev(), metadata.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        Identity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
+impl Walk {
+    fn unreadable(&mut self, path: &Path, error: &std::io::Error) {
+        let name = path.display().to_string();
+        let diagnostic = pol::engine::read_error(&name, &ReadError::Failed(describe(error)), None, "");
+        self.found.diagnostics.push(diagnostic);
+    }
+
+    fn file(&mut self, path: &Path, metadata: &std::fs::Metadata) {
+        if self.seen.insert(identity(path, metadata)) {
+            self.found.files.push(path.to_path_buf());
         }
     }
-    Ok(())
+
+    fn folder(&mut self, path: &Path, metadata: &std::fs::Metadata) {
+        if !self.seen.insert(identity(path, metadata)) {
+            return;
+        }
+        let listing = match std::fs::read_dir(path) {
+            Ok(listing) => listing,
+            Err(error) => return self.unreadable(path, &error),
+        };
+        let mut entries = Vec::new();
+        for entry in listing {
+            match entry {
+                Ok(entry) => entries.push(entry),
+                Err(error) => return self.unreadable(path, &error),
+            }
+        }
+        entries.sort_by_key(|entry| entry.file_name());
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || name == "target" {
+                continue;
+            }
+            let entry_path = entry.path();
+            let is_link = entry.file_type().is_ok_and(|kind| kind.is_symlink());
+            // The link's target, or the entry itself.
+            let metadata = match std::fs::metadata(&entry_path) {
+                Ok(metadata) => metadata,
+                // A broken link or a file that vanished: a policy by its name is still reported,
+                // so that it cannot silently drop out of a check.
+                Err(_) if entry_path.extension().is_some_and(|ext| ext == "pol") => {
+                    self.found.files.push(entry_path);
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            if metadata.is_dir() {
+                if is_link {
+                    let shown = entry_path.display().to_string();
+                    self.found
+                        .diagnostics
+                        .push(pol::engine::link_not_followed(&shown));
+                } else if entry_path.join(SKIP_MARKER).exists() {
+                    self.found.skipped.push(entry_path);
+                } else {
+                    self.folder(&entry_path, &metadata);
+                }
+            } else if metadata.is_file() && entry_path.extension().is_some_and(|ext| ext == "pol") {
+                // Only regular files: reading a named pipe or a device found in a folder could
+                // wait forever.
+                self.file(&entry_path, &metadata);
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ use pol::diagnostic::{Code, Diagnostic};
 use pol::engine::Engine;
 use pol::syntax::print;
 
+use super::console;
 use super::files::{self, DiskFiles};
 use super::{DiagnosticStyle, EXIT_FAILED, EXIT_OK, EXIT_USAGE, report};
 
@@ -61,11 +62,21 @@ pub fn fmt(args: FmtArgs) -> u8 {
         report(&engine, &[diagnostic], style);
         return EXIT_USAGE;
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = console::stdout();
+    let written = format_all(&mut engine, &args, style, &mut out);
+    console::finish(&mut out, written, style)
+}
+
+/// Formats, checks or rewrites every file, writing what the mode prints on `out`; the exit code.
+fn format_all(
+    engine: &mut Engine<'_>,
+    args: &FmtArgs,
+    style: DiagnosticStyle,
+    out: &mut console::Out,
+) -> std::io::Result<u8> {
     let mut code = EXIT_OK;
     for path in &args.files {
-        let (original, formatted) = match format_file(&mut engine, path, &args, style) {
+        let (original, formatted) = match format_file(engine, path, args, style) {
             Formatted::Text { original, formatted } => (original, formatted),
             Formatted::Failed(failed) => {
                 code = code.max(failed);
@@ -75,7 +86,7 @@ pub fn fmt(args: FmtArgs) -> u8 {
         let changed = original != formatted.as_bytes();
         if args.check {
             if changed {
-                let _ = writeln!(out, "{}", path.display());
+                writeln!(out, "{}", path.display())?;
                 code = code.max(EXIT_FAILED);
             }
         } else if args.write {
@@ -83,21 +94,17 @@ pub fn fmt(args: FmtArgs) -> u8 {
                 continue;
             }
             match write_atomically(path, formatted.as_bytes()) {
-                Ok(()) => {
-                    let _ = writeln!(out, "{}", path.display());
-                }
+                Ok(()) => writeln!(out, "{}", path.display())?,
                 Err(error) => {
-                    report(&engine, &[cannot_write(path, &error)], style);
+                    report(engine, &[cannot_write(path, &error)], style);
                     code = EXIT_USAGE;
                 }
             }
-        } else if out.write_all(formatted.as_bytes()).is_err() {
-            // The reader went away (a closed pipe): stop quietly.
-            return code;
+        } else {
+            out.write_all(formatted.as_bytes())?;
         }
     }
-    let _ = out.flush();
-    code
+    Ok(code)
 }
 
 /// Reads and parses one file and prints its canonical text, reporting what stops it.

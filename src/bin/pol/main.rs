@@ -1,17 +1,18 @@
 //! The `pol` command line: `run`, `check` and `test` over the library's engine.
 //! Reads files and standard input, chooses output formats, maps outcomes to exit codes.
 
+mod console;
 mod files;
 mod fmt;
 mod output;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use pol::diagnostic::{self, Diagnostic, human};
+use pol::diagnostic::{self, Diagnostic};
 use pol::engine::testing::{self, TestFailure};
 use pol::engine::{Engine, FactsInput, ReadError};
 use pol::eval::{LawDate, Limits, Options};
@@ -26,6 +27,11 @@ pub(crate) const EXIT_OK: u8 = 0;
 pub(crate) const EXIT_FAILED: u8 = 1;
 /// Exit code: a usage or input/output error.
 pub(crate) const EXIT_USAGE: u8 = 2;
+/// Exit code: `pol run` decided everything, and some decision matched `--fail-on`.
+pub(crate) const EXIT_MATCHED: u8 = 3;
+/// Exit code: standard output was closed before everything was written, as a shell reports a
+/// command ended by `SIGPIPE` (128 + 13).
+pub(crate) const EXIT_CLOSED: u8 = 141;
 
 /// The flag that raises the size limit of facts inputs.
 pub(crate) const FACTS_LIMIT_FLAG: &str = "--max-facts-bytes";
@@ -35,11 +41,23 @@ const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
 
 /// Pol: decide export-control transfers with policies written as law.
 #[derive(Parser, Debug)]
-#[command(name = "pol", version, about, long_about = None)]
+#[command(name = "pol", version, about, long_about = None, after_help = EXIT_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+/// The exit statuses, shown under `--help`.
+const EXIT_HELP: &str = "\
+Exit status:
+  0    success
+  1    errors in the policy or facts, a decision that failed, a failed test, `fmt --check` found changes
+  2    a usage or input/output error (a file that cannot be read, output that cannot be written)
+  3    `pol run --fail-on`: every subject was decided and some decision matched
+  141  standard output was closed before all output was written (`pol run … | head`)
+
+Diagnostics are coloured on a terminal unless NO_COLOR is set, CLICOLOR=0 or TERM=dumb;
+CLICOLOR_FORCE=1 colours them anywhere. Folders holding a `.polskip` file are not searched.";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -90,7 +108,8 @@ impl CommonArgs {
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum DiagnosticStyle {
-    /// Graphical with colour on a terminal, plain otherwise.
+    /// Graphical on a terminal, coloured unless NO_COLOR, CLICOLOR=0 or TERM=dumb say not
+    /// (CLICOLOR_FORCE colours anywhere); plain otherwise.
     Auto,
     /// Graphical with colour.
     Fancy,
@@ -106,8 +125,34 @@ pub(crate) enum DiagnosticStyle {
 pub(crate) enum OutputFormat {
     /// For people.
     Text,
-    /// JSON: one object per line for `run` (one per decision), one document for `check`.
+    /// JSON, for programs.
     Json,
+}
+
+/// Which decisions make `pol run` exit with status 3.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FailOn {
+    /// A deny.
+    Deny,
+    /// An undecided (a fact that matters is missing).
+    Undecided,
+    /// A deny or an undecided: anything but a permit.
+    NotPermit,
+    /// A permit.
+    Permit,
+}
+
+impl FailOn {
+    /// Whether a decision with this verdict matches.
+    pub(crate) fn matches(self, verdict: pol::eval::Verdict) -> bool {
+        use pol::eval::Verdict;
+        match self {
+            FailOn::Deny => verdict == Verdict::Deny,
+            FailOn::Undecided => verdict == Verdict::Undecided,
+            FailOn::NotPermit => verdict != Verdict::Permit,
+            FailOn::Permit => verdict == Verdict::Permit,
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -121,16 +166,22 @@ struct RunArgs {
     /// Format of facts read from standard input.
     #[arg(long, value_enum, default_value_t = StdinFormat::Jsonl)]
     stdin_format: StdinFormat,
-    /// Output format.
+    /// Output format: `json` prints one object per line, one line per decision (or the summary).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
+    /// Exit with status 3 if any decision is of this kind (after printing every decision), so a
+    /// CI job can fail on it; may be repeated or comma-separated. A decision that fails with an
+    /// error exits 1 in any case.
+    #[arg(long, value_enum, value_name = "DECISION", value_delimiter = ',')]
+    fail_on: Vec<FailOn>,
     /// Decide under the law in force on this date (YYYY-MM-DD) instead of each subject's own date.
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
     /// Show how each decision was derived: every rule's status and the value of each condition.
     #[arg(long)]
     explain: bool,
-    /// Print counts per decision and per deciding rule instead of one decision per subject.
+    /// Print counts per decision and per deciding rule instead of one decision per subject; a
+    /// decision with several deciding rules counts once for each of them.
     #[arg(long)]
     summary: bool,
     /// Deepest nesting of arrays and objects in JSON or YAML facts.
@@ -160,7 +211,8 @@ struct CheckArgs {
     /// Policy files, or directories to search for `.pol` files.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Output format of the diagnostics: `text` on standard error, `json` on standard output.
+    /// Where the diagnostics go: `text` on standard error (styled by `--diagnostics`), `json`
+    /// as one document on standard output (see docs/diagnostics-json.md).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
     #[command(flatten)]
@@ -182,8 +234,12 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+            // `--help` and `--version` are output; a usage error goes to standard error.
+            let code = if error.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            return ExitCode::from(match error.print() {
+                Err(failed) if !error.use_stderr() => console::write_failed(&failed, DiagnosticStyle::Auto),
+                _ => code,
+            });
         }
     };
     let code = match cli.command {
@@ -197,21 +253,7 @@ fn main() -> ExitCode {
 
 /// Prints diagnostics on standard error in the chosen style.
 pub(crate) fn report(engine: &Engine<'_>, diagnostics: &[Diagnostic], style: DiagnosticStyle) {
-    if diagnostics.is_empty() {
-        return;
-    }
-    let stderr = std::io::stderr();
-    let text = match style {
-        DiagnosticStyle::Json => format!("{}\n", diagnostic::json::to_json(diagnostics, &engine.sources)),
-        DiagnosticStyle::Fancy => human::render_all(diagnostics, &engine.sources, human::Style::Fancy),
-        DiagnosticStyle::Plain => human::render_all(diagnostics, &engine.sources, human::Style::Plain),
-        DiagnosticStyle::Narrated => human::render_all(diagnostics, &engine.sources, human::Style::Narrated),
-        DiagnosticStyle::Auto if stderr.is_terminal() => {
-            human::render_all(diagnostics, &engine.sources, human::Style::Fancy)
-        }
-        DiagnosticStyle::Auto => human::render_all(diagnostics, &engine.sources, human::Style::Plain),
-    };
-    let _ = stderr.lock().write_all(text.as_bytes());
+    console::report(&engine.sources, diagnostics, style);
 }
 
 fn new_engine<'fs>(files: &'fs DiskFiles, common: &CommonArgs) -> Engine<'fs> {
@@ -273,6 +315,10 @@ fn run(args: RunArgs) -> u8 {
         }
     };
     report(&engine, &loaded.checked.warnings, style);
+    if let Err(diagnostic) = loaded.require_subject(&engine.sources) {
+        report(&engine, &[diagnostic], style);
+        return EXIT_FAILED;
+    }
     let program = &loaded.checked.program;
     let options = Options {
         law,
@@ -280,7 +326,7 @@ fn run(args: RunArgs) -> u8 {
         explain: args.explain,
         full_only: false,
     };
-    let sink = output::Sink::new(args.format, args.summary);
+    let sink = output::Sink::new(args.format, args.summary, args.fail_on.clone());
     // A JSON Lines input of the decided records streams through in chunks: memory stays flat
     // however many transfers it holds.
     let subject = program.subject.as_ref().map(|subject| subject.record);
@@ -327,9 +373,8 @@ fn run(args: RunArgs) -> u8 {
     };
     let mut sink = sink;
     for decision in &decisions {
-        if sink.decision(program, &facts, &engine.sources, decision).is_err() {
-            // The reader went away (a closed pipe): stop quietly.
-            return EXIT_OK;
+        if let Err(error) = sink.decision(program, &facts, &engine.sources, decision) {
+            return console::write_failed(&error, style);
         }
     }
     sink.finish(&engine, program, style)
@@ -398,35 +443,48 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
 
 fn check(args: CheckArgs) -> u8 {
     let files = DiskFiles;
-    let mut all = Vec::new();
     let mut engine = new_engine(&files, &args.common);
-    let mut paths = Vec::new();
-    for root in &args.files {
-        if let Err((path, message)) = files::collect_policies(root, &mut paths) {
-            all.push(pol::engine::read_error(
-                &path.display().to_string(),
-                &ReadError::Failed(message),
-                None,
-                "",
-            ));
-        }
-    }
-    for path in &paths {
+    let found = files::collect_policies(&args.files);
+    let mut all = found.diagnostics;
+    for path in &found.files {
         match engine.load_policy(path) {
             Ok(loaded) => all.extend(loaded.checked.warnings),
             Err(diagnostics) => all.extend(diagnostics),
         }
     }
+    let style = args.common.diagnostics;
+    let code = code_for_load(&all);
     match args.format {
-        OutputFormat::Json => println!("{}", diagnostic::json::to_json(&all, &engine.sources)),
+        OutputFormat::Json => {
+            let mut out = console::stdout();
+            let written = writeln!(out, "{}", diagnostic::json::to_json(&all, &engine.sources));
+            console::finish(&mut out, written.map(|()| code), style)
+        }
         OutputFormat::Text => {
-            report(&engine, &all, args.common.diagnostics);
+            report(&engine, &all, style);
             if all.is_empty() {
-                eprintln!("no problems found in {} file(s)", paths.len());
+                console::eprint(&format!(
+                    "no problems found in {} file(s){}\n",
+                    found.files.len(),
+                    skipped_note(&found.skipped)
+                ));
             }
+            code
         }
     }
-    code_for_load(&all)
+}
+
+/// Says how many folders a walk skipped for their `.polskip`, if any: `; skipped 2 folders …`.
+fn skipped_note(skipped: &[PathBuf]) -> String {
+    match skipped.len() {
+        0 => String::new(),
+        1 => format!(
+            "; skipped `{}`, marked `{}`",
+            skipped[0].display(),
+            files::SKIP_MARKER
+        ),
+        n => format!("; skipped {n} folders marked `{}`", files::SKIP_MARKER),
+    }
 }
 
 fn test(args: TestArgs) -> u8 {
@@ -436,27 +494,34 @@ fn test(args: TestArgs) -> u8 {
     } else {
         args.paths.clone()
     };
-    let mut policies = Vec::new();
-    for root in &roots {
-        if let Err((path, message)) = files::collect_policies(root, &mut policies) {
-            let diagnostic =
-                pol::engine::read_error(&path.display().to_string(), &ReadError::Failed(message), None, "");
-            eprintln!(
-                "{}",
-                human::render(&diagnostic, &pol::source::SourceMap::new(), human::Style::Plain).trim_end()
-            );
+    let style = args.common.diagnostics;
+    let found = files::collect_policies(&roots);
+    if !found.diagnostics.is_empty() {
+        console::report(&pol::source::SourceMap::new(), &found.diagnostics, style);
+        if found.diagnostics.iter().any(Diagnostic::is_error) {
             return EXIT_USAGE;
         }
     }
+    let mut out = console::stdout();
+    let written = run_tests(&files, &args, &found, &mut out);
+    console::finish(&mut out, written, style)
+}
+
+/// Runs the tests of every policy found, writing the results on `out`; the exit code.
+fn run_tests(
+    files: &DiskFiles,
+    args: &TestArgs,
+    found: &files::Policies,
+    out: &mut console::Out,
+) -> std::io::Result<u8> {
     let (mut passed, mut failed) = (0usize, 0usize);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    for path in &policies {
-        let mut engine = new_engine(&files, &args.common);
+    for path in &found.files {
+        let mut engine = new_engine(files, &args.common);
         let loaded = match engine.load_policy(path) {
             Ok(loaded) => loaded,
             Err(diagnostics) => {
-                let _ = writeln!(out, "{}: cannot run tests", path.display());
+                writeln!(out, "{}: cannot run tests", path.display())?;
+                out.flush()?;
                 report(&engine, &diagnostics, args.common.diagnostics);
                 failed += 1;
                 continue;
@@ -466,15 +531,15 @@ fn test(args: TestArgs) -> u8 {
         if program.tests.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "{}", path.display());
+        writeln!(out, "{}", path.display())?;
         for result in testing::run_tests(program, args.filter.as_deref(), args.common.limits()) {
             if result.passed() {
                 passed += 1;
-                let _ = writeln!(out, "  ok    {}", result.name);
+                writeln!(out, "  ok    {}", result.name)?;
                 continue;
             }
             failed += 1;
-            let _ = writeln!(out, "  FAIL  {}", result.name);
+            writeln!(out, "  FAIL  {}", result.name)?;
             for failure in &result.failures {
                 match failure {
                     TestFailure::Mismatch {
@@ -484,19 +549,23 @@ fn test(args: TestArgs) -> u8 {
                         actual,
                     } => {
                         let line = engine.sources.get(span.source).line_of(span.start) + 1;
-                        let _ = writeln!(out, "        expect {subject} (line {line}):");
-                        let _ = writeln!(out, "          expected: {expected}");
-                        let _ = writeln!(out, "          actual:   {actual}");
+                        writeln!(out, "        expect {subject} (line {line}):")?;
+                        writeln!(out, "          expected: {expected}")?;
+                        writeln!(out, "          actual:   {actual}")?;
                     }
                     TestFailure::Error(diagnostics) => {
-                        let _ = writeln!(out, "        the test could not run:");
-                        let _ = out.flush();
+                        writeln!(out, "        the test could not run:")?;
+                        out.flush()?;
                         report(&engine, diagnostics, args.common.diagnostics);
                     }
                 }
             }
         }
     }
-    let _ = writeln!(out, "{passed} passed, {failed} failed");
-    if failed > 0 { EXIT_FAILED } else { EXIT_OK }
+    writeln!(
+        out,
+        "{passed} passed, {failed} failed{}",
+        skipped_note(&found.skipped)
+    )?;
+    Ok(if failed > 0 { EXIT_FAILED } else { EXIT_OK })
 }

@@ -3,7 +3,7 @@
 //! subjects chunk by chunk, so memory stays flat however many subjects it holds.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufWriter, IsTerminal, Read, Stdout, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::time::Instant;
 
 use pol::check::ir::{Program, RecordId};
@@ -13,9 +13,10 @@ use pol::eval::{Decision, Options, Verdict};
 use pol::facts::{Facts, Format};
 use pol::source::SourceMap;
 
+use crate::console::{self, Out, Terminal};
 use crate::{
-    DiagnosticStyle, EXIT_FAILED, EXIT_OK, EXIT_USAGE, FACTS_LIMIT_FLAG, OutputFormat, StdinFormat,
-    code_for_load, report,
+    DiagnosticStyle, EXIT_FAILED, EXIT_MATCHED, EXIT_OK, EXIT_USAGE, FACTS_LIMIT_FLAG, FailOn, OutputFormat,
+    StdinFormat, code_for_load, report,
 };
 
 /// How many subjects are read, decided and written at a time when streaming.
@@ -25,10 +26,16 @@ const CHUNK_LINES: usize = 16_384;
 pub struct Sink {
     format: OutputFormat,
     summary: bool,
-    out: BufWriter<Stdout>,
+    out: Out,
     total: usize,
     verdicts: BTreeMap<&'static str, usize>,
     by_rule: BTreeMap<(String, String), usize>,
+    /// Decisions with more than one deciding rule, which count under each in `by_rule`.
+    several_rules: usize,
+    /// The kinds of decision `--fail-on` names.
+    fail_on: Vec<FailOn>,
+    /// Decisions of those kinds.
+    matched: usize,
     /// How many subjects came before the facts being written (in a stream).
     pub offset: u64,
     /// Distinct failures, each with the subjects it stopped (at most a few names, and a count).
@@ -36,21 +43,24 @@ pub struct Sink {
 }
 
 impl Sink {
-    /// A sink writing to standard output.
-    pub fn new(format: OutputFormat, summary: bool) -> Sink {
+    /// A sink writing to standard output, counting the decisions `fail_on` names.
+    pub fn new(format: OutputFormat, summary: bool, fail_on: Vec<FailOn>) -> Sink {
         Sink {
             format,
             summary,
-            out: BufWriter::with_capacity(1 << 16, std::io::stdout()),
+            out: console::stdout(),
             total: 0,
             offset: 0,
             verdicts: BTreeMap::new(),
             by_rule: BTreeMap::new(),
+            several_rules: 0,
+            fail_on,
+            matched: 0,
             failures: Vec::new(),
         }
     }
 
-    /// Writes (or counts) one decision; an error means standard output is closed.
+    /// Writes (or counts) one decision; an error means standard output could not be written.
     pub fn decision(
         &mut self,
         program: &Program,
@@ -100,8 +110,14 @@ impl Sink {
                 return writeln!(self.out, "{line}");
             }
         };
+        if self.fail_on.iter().any(|kind| kind.matches(decision.verdict)) {
+            self.matched += 1;
+        }
         if self.summary {
             let verdict = decision.verdict.as_str();
+            if decision.deciding.len() > 1 {
+                self.several_rules += 1;
+            }
             *self.verdicts.entry(verdict).or_default() += 1;
             if decision.deciding.is_empty() {
                 let by = if decision.verdict == Verdict::Undecided {
@@ -134,12 +150,20 @@ impl Sink {
         }
     }
 
-    /// Writes the summary if asked, reports failed decisions, and gives the exit code.
+    /// Writes the summary if asked, reports failed decisions, and gives the exit code: failed
+    /// decisions first, then decisions that match `--fail-on`.
     pub fn finish(mut self, engine: &Engine<'_>, program: &Program, style: DiagnosticStyle) -> u8 {
-        if self.summary {
-            let _ = self.write_summary();
+        let summary = if self.summary {
+            self.write_summary()
+        } else {
+            Ok(())
+        };
+        if let Err(error) = summary.and_then(|()| self.out.flush()) {
+            return console::write_failed(&error, style);
         }
-        let _ = self.out.flush();
+        let matched = self.matched;
+        let total = self.total;
+        let fail_on = self.fail_on.clone();
         let record = pol::report::subject_record(program);
         let failed = !self.failures.is_empty();
         let diagnostics: Vec<Diagnostic> = self
@@ -158,7 +182,21 @@ impl Sink {
             })
             .collect();
         report(engine, &diagnostics, style);
-        if failed { EXIT_FAILED } else { EXIT_OK }
+        if failed {
+            return EXIT_FAILED;
+        }
+        if matched == 0 {
+            return EXIT_OK;
+        }
+        // A line for the CI log, unless standard error is a JSON document for a program.
+        if style != DiagnosticStyle::Json {
+            let kinds: Vec<String> = fail_on.iter().map(|kind| fail_on_name(*kind)).collect();
+            console::eprint(&format!(
+                "{matched} of {total} decisions matched `--fail-on {}`\n",
+                kinds.join(",")
+            ));
+        }
+        EXIT_MATCHED
     }
 
     fn write_summary(&mut self) -> std::io::Result<()> {
@@ -168,7 +206,11 @@ impl Sink {
                 for (verdict, count) in &self.verdicts {
                     writeln!(self.out, "  {verdict}: {count}")?;
                 }
-                writeln!(self.out, "by rule:")?;
+                writeln!(
+                    self.out,
+                    "by deciding rule (a decision counts once per deciding rule; {} of {} had several):",
+                    self.several_rules, self.total
+                )?;
                 for ((verdict, rule), count) in &self.by_rule {
                     writeln!(self.out, "  {verdict} {rule}: {count}")?;
                 }
@@ -184,12 +226,28 @@ impl Sink {
                 writeln!(
                     self.out,
                     "{}",
-                    serde_json::json!({"total": self.total, "decisions": self.verdicts, "by_rule": by_rule})
+                    serde_json::json!({
+                        "total": self.total,
+                        "decisions": self.verdicts,
+                        "by_rule": by_rule,
+                        "by_rule_counts": BY_RULE_COUNTS,
+                        "decisions_with_several_rules": self.several_rules,
+                    })
                 )?;
             }
         }
         Ok(())
     }
+}
+
+/// What the counts of `by_rule` in a JSON summary count.
+const BY_RULE_COUNTS: &str = "decisions per verdict and deciding rule: a decision with several deciding rules counts once for each, so the counts can add up to more than `total`";
+
+/// A `--fail-on` value as written on the command line.
+fn fail_on_name(kind: FailOn) -> String {
+    use clap::ValueEnum;
+    kind.to_possible_value()
+        .map_or_else(String::new, |value| value.get_name().to_string())
 }
 
 /// Whether a `--facts` argument is a JSON Lines input of the decided records, which streams.
@@ -310,8 +368,9 @@ pub fn stream(
             }
         };
         for decision in &decisions {
-            if sink.decision(program, &facts, &engine.sources, decision).is_err() {
-                return EXIT_OK;
+            if let Err(error) = sink.decision(program, &facts, &engine.sources, decision) {
+                progress.done();
+                return console::write_failed(&error, style);
             }
         }
         sink.offset += decisions.len() as u64;
@@ -356,7 +415,7 @@ impl Progress {
         Progress {
             start: Instant::now(),
             shown: std::cell::Cell::new(false),
-            enabled: std::io::stderr().is_terminal(),
+            enabled: Terminal::from_env().progress(std::io::stderr().is_terminal()),
         }
     }
 
@@ -366,13 +425,13 @@ impl Progress {
             return;
         }
         let rate = decided as f64 / elapsed;
-        eprint!("\r{decided} decided, {rate:.0} per second");
+        console::eprint(&format!("\r{decided} decided, {rate:.0} per second"));
         self.shown.set(true);
     }
 
     fn done(&self) {
         if self.shown.get() {
-            eprint!("\r\x1b[2K");
+            console::eprint("\r\x1b[2K");
         }
     }
 }
