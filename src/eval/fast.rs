@@ -170,8 +170,9 @@ enum Node {
     Arith(ArithOp, NodeId, NodeId),
     If(NodeId, NodeId, NodeId),
     Builtin(Builtin, Vec<NodeId>),
-    /// A function's body inlined, with its arguments: the call is unknown in a row where an
-    /// argument is, even if the body does not read it (arguments are evaluated first).
+    /// A function's body inlined, with its arguments: a row where an argument is unknown or
+    /// fails gives up, even if the body does not read it (arguments are evaluated first, so a
+    /// failing one is always reported), and the full evaluator gives the call its body's value.
     Call {
         args: Vec<NodeId>,
         body: NodeId,
