@@ -1194,7 +1194,13 @@ impl<'e, 'a> Run<'e, 'a> {
             ExprKind::Subject => Ok(Value::Record(self.subject)),
             ExprKind::Local(slot) => {
                 let slot = self.frame + *slot as usize;
-                match self.scratch.unknown_locals.iter().rev().find(|(at, _)| *at == slot) {
+                match self
+                    .scratch
+                    .unknown_locals
+                    .iter()
+                    .rev()
+                    .find(|(at, _)| *at == slot)
+                {
                     Some((_, missing)) => Err(Flow::Unknown(missing.clone())),
                     None => Ok(self.scratch.locals[slot]),
                 }
