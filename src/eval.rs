@@ -796,7 +796,14 @@ impl<'a> Evaluator<'a> {
         }
         let mut decision = self.combine(subject, law_date, flags, &active);
         if let Some(mut trace) = trace {
-            self.record_statuses(&mut trace, &decision.deciding, &applies, &active, &part_ranges);
+            self.record_statuses(
+                &mut trace,
+                decision.verdict,
+                &decision.deciding,
+                &applies,
+                &active,
+                &part_ranges,
+            );
             decision.trace = Some(Trace::from(trace));
         }
         scratch.applies = applies;
@@ -990,6 +997,7 @@ impl<'a> Evaluator<'a> {
     fn record_statuses(
         &self,
         trace: &mut trace::Entries,
+        verdict: Verdict,
         deciding: &[RuleId],
         applies: &[Result<bool, Missing>],
         active: &[Option<Result<bool, Missing>>],
@@ -1004,6 +1012,7 @@ impl<'a> Evaluator<'a> {
                 None => RuleStatus::NotInForce,
                 Some(value) => status(
                     deciding.contains(&rule_id),
+                    verdict,
                     value.as_ref().ok().copied(),
                     applies[idx].as_ref().ok().copied(),
                     exceptions.iter().any(|exception| is_active(*exception)),
@@ -1017,11 +1026,12 @@ impl<'a> Evaluator<'a> {
 }
 
 /// The status of a rule in force, from what is known of it in one decision, the same for both
-/// evaluators: whether it is among the deciding rules, whether it is active and whether it
-/// applied (`None` when unknown), whether an active exception defeats it, and the part that did
-/// not hold.
+/// evaluators (docs/semantics.md, "Explanations"): whether it is among the deciding rules, the
+/// decision's verdict, whether the rule is active and whether it applied (`None` when unknown),
+/// whether an active exception defeats it, and the part that did not hold.
 fn status(
     decided: bool,
+    verdict: Verdict,
     active: Option<bool>,
     applied: Option<bool>,
     defeated: bool,
@@ -1031,11 +1041,14 @@ fn status(
         return RuleStatus::Decided;
     }
     match (active, applied) {
+        // An active rule that does not decide is a permit rule: an active deny rule always
+        // decides. Under an undecided verdict no deny rule decided: the unknown ones may yet.
+        (Some(true), _) if verdict == Verdict::Undecided => RuleStatus::Pending,
         (Some(true), _) => RuleStatus::Overridden,
-        (_, Some(true)) if defeated => RuleStatus::Defeated,
-        (_, Some(true)) => RuleStatus::Unknown,
         (_, Some(false)) => RuleStatus::NotApplied(first_false),
-        (_, None) => RuleStatus::Unknown,
+        // Defeated whether it applied or that is unknown: either way it is not active.
+        _ if defeated => RuleStatus::Defeated,
+        _ => RuleStatus::Unknown,
     }
 }
 

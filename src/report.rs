@@ -212,6 +212,7 @@ fn status_text(program: &Program, rule: &RuleTrace<'_>) -> String {
     match rule.status() {
         RuleStatus::Decided => "decided".into(),
         RuleStatus::Overridden => "applied, but a deny rule decided".into(),
+        RuleStatus::Pending => "applies, pending: the decision waits on unknown deny rules".into(),
         RuleStatus::Defeated => {
             let names: Vec<&str> = rule
                 .defeated_by()
@@ -388,6 +389,7 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
             let (status, detail) = match rule_trace.status() {
                 RuleStatus::Decided => ("decided", Json::Null),
                 RuleStatus::Overridden => ("overridden", Json::Null),
+                RuleStatus::Pending => ("pending", Json::Null),
                 RuleStatus::Defeated => (
                     "defeated",
                     json!(rule_trace.defeated_by().iter().map(|rule| program.rules[rule.idx()].name.clone()).collect::<Vec<_>>()),
