@@ -1119,7 +1119,8 @@ impl<'e, 'a> Run<'e, 'a> {
     }
 
     /// Evaluates a condition and, for a comparison or membership test, records its operands in
-    /// the derivation.
+    /// the derivation; for a call that reaches such a test in a function's body
+    /// ([`Program::shown_test`]), the operands of that test, as the call evaluated them.
     fn eval_explained(
         &mut self,
         expr: &Expr,
@@ -1128,6 +1129,18 @@ impl<'e, 'a> Run<'e, 'a> {
         let (left, right) = match &expr.kind {
             ExprKind::Compare(_, left, right) | ExprKind::Subset(left, right) => (left, right),
             ExprKind::In { element, set, .. } => (element, set),
+            ExprKind::Call(id, args) if self.evaluator.program.shown_test(expr).is_some() => {
+                // The same steps and depth as `eval` counts for the call itself.
+                if let Err(flow) = self.enter(expr.span) {
+                    return (Err(flow), None);
+                }
+                let result = match self.call(*id, args, |run, body| run.eval_explained(body, trace)) {
+                    Ok(explained) => explained,
+                    Err(flow) => (Err(flow), None),
+                };
+                self.scratch.depth -= 1;
+                return result;
+            }
             _ => return (self.eval(expr), None),
         };
         let left_value = self.eval(left);

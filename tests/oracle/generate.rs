@@ -205,7 +205,7 @@ fn atom(ctx: &Ctx) -> BoxedStrategy<Expr> {
     if ctx.functions.is_empty() {
         return atom.boxed();
     }
-    prop_oneof![4 => atom, 1 => apply(ctx)].boxed()
+    prop_oneof![3 => atom, 1 => apply(ctx)].boxed()
 }
 
 /// A boolean argument: a fact, which may be unknown (or belong to a country the facts lack).
@@ -239,9 +239,9 @@ fn apply(ctx: &Ctx) -> BoxedStrategy<Expr> {
     proptest::strategy::Union::new(calls).boxed()
 }
 
-/// A generated function's body of nesting depth at most `depth`: it reads the parameters
-/// `params` (as `Var(i)`), and may ignore any of them.
-fn function_body(params: &[Param], depth: u32) -> BoxedStrategy<Expr> {
+/// The parameters of a function as expressions: its booleans, and its countries together with
+/// a country the facts hold and one they lack.
+fn function_operands(params: &[Param]) -> (Vec<Expr>, Vec<Expr>) {
     let bools: Vec<Expr> = (0..params.len())
         .filter(|idx| params[*idx] == Param::Bool)
         .map(Expr::Var)
@@ -251,6 +251,47 @@ fn function_body(params: &[Param], depth: u32) -> BoxedStrategy<Expr> {
         .map(Expr::Var)
         .collect();
     countries.extend([Expr::Key(COUNTRIES[0]), Expr::Key(ABSENT)]);
+    (bools, countries)
+}
+
+/// A comparison over a function's parameters: a derivation shows its operands when a condition
+/// calls the function.
+fn function_test(params: &[Param]) -> BoxedStrategy<Expr> {
+    let (bools, countries) = function_operands(params);
+    let country = select(countries);
+    let mut tests: Vec<(u32, BoxedStrategy<Expr>)> = vec![
+        (
+            2,
+            (country.clone(), cmp(), -3i64..=3)
+                .prop_map(|(c, op, k)| {
+                    Expr::Cmp(op, boxed(field(c, Field::CountryScore)), boxed(Expr::Int(k)))
+                })
+                .boxed(),
+        ),
+        (
+            2,
+            (country.clone(), country, any::<bool>())
+                .prop_map(|(a, b, eq)| Expr::Cmp(if eq { Cmp::Eq } else { Cmp::Ne }, boxed(a), boxed(b)))
+                .boxed(),
+        ),
+    ];
+    if !bools.is_empty() {
+        let mut others = bools.clone();
+        others.extend([Expr::Bool(true), Expr::Bool(false)]);
+        tests.push((
+            2,
+            (select(bools), select(others), any::<bool>())
+                .prop_map(|(a, b, eq)| Expr::Cmp(if eq { Cmp::Eq } else { Cmp::Ne }, boxed(a), boxed(b)))
+                .boxed(),
+        ));
+    }
+    proptest::strategy::Union::new_weighted(tests).boxed()
+}
+
+/// A generated function's body of nesting depth at most `depth`: it reads the parameters
+/// `params` (as `Var(i)`), and may ignore any of them.
+fn function_body(params: &[Param], depth: u32) -> BoxedStrategy<Expr> {
+    let (bools, countries) = function_operands(params);
     let country = select(countries);
     let mut leaves: Vec<(u32, BoxedStrategy<Expr>)> = vec![
         (
@@ -260,27 +301,8 @@ fn function_body(params: &[Param], depth: u32) -> BoxedStrategy<Expr> {
                 .prop_map(|c| field(c, Field::CountryInCombat))
                 .boxed(),
         ),
-        (
-            1,
-            country
-                .clone()
-                .prop_map(|c| field(c, Field::CountryPartner))
-                .boxed(),
-        ),
-        (
-            1,
-            (country.clone(), cmp(), -3i64..=3)
-                .prop_map(|(c, op, k)| {
-                    Expr::Cmp(op, boxed(field(c, Field::CountryScore)), boxed(Expr::Int(k)))
-                })
-                .boxed(),
-        ),
-        (
-            1,
-            (country.clone(), country, any::<bool>())
-                .prop_map(|(a, b, eq)| Expr::Cmp(if eq { Cmp::Eq } else { Cmp::Ne }, boxed(a), boxed(b)))
-                .boxed(),
-        ),
+        (1, country.prop_map(|c| field(c, Field::CountryPartner)).boxed()),
+        (2, function_test(params)),
         (1, any::<bool>().prop_map(Expr::Bool).boxed()),
     ];
     if !bools.is_empty() {
@@ -308,9 +330,12 @@ fn function() -> impl Strategy<Value = Function> {
         1..=3,
     )
     .prop_flat_map(|params| {
-        function_body(&params, 2).prop_map(move |body| Function {
-            params: params.clone(),
-            body,
+        // Often a single comparison, whose operands a derivation shows through the call.
+        prop_oneof![1 => function_test(&params), 2 => function_body(&params, 2)].prop_map(move |body| {
+            Function {
+                params: params.clone(),
+                body,
+            }
         })
     })
 }
