@@ -323,9 +323,7 @@ pub struct Program {
 /// The comparison or membership test whose operands a derivation shows for a condition.
 #[derive(Copy, Clone, Debug)]
 pub struct ShownTest<'p> {
-    /// The test: a comparison, `in` or `subset`.
-    pub test: &'p Expr,
-    /// Its two operands.
+    /// The two operands of the test (a comparison, `in` or `subset`).
     pub operands: (&'p Expr, &'p Expr),
     /// The function whose body the test is, when the condition reaches it through calls.
     pub function: Option<FnId>,
@@ -349,11 +347,7 @@ impl Program {
             ExprKind::In { element, set, .. } => (&**element, &**set),
             _ => return None,
         };
-        Some(ShownTest {
-            test: expr,
-            operands,
-            function,
-        })
+        Some(ShownTest { operands, function })
     }
 
     /// The id of a record type by name.
