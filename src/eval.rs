@@ -14,7 +14,7 @@ pub(crate) use messages::PASS_AS_OF;
 pub use trace::{Operand, PartTrace, RuleStatus, RuleTrace, Trace};
 
 use crate::check::ir::{
-    ArithOp, Builtin, CompareOp, Expr, ExprKind, ObligationId, Program, RecordId, RuleId, SetOp, Type,
+    ArithOp, Builtin, CompareOp, Expr, ExprKind, FnId, ObligationId, Program, RecordId, RuleId, SetOp, Type,
     TypeId, in_force,
 };
 use crate::diagnostic::Diagnostic;
@@ -253,6 +253,9 @@ pub struct Scratch {
     applies: Vec<Result<bool, Missing>>,
     active: Vec<Option<Result<bool, Missing>>>,
     locals: Vec<Value>,
+    /// The parameters whose argument is unknown, by their place in `locals`, with the facts
+    /// behind them; the entries of a call are dropped when it returns.
+    unknown_locals: Vec<(usize, Missing)>,
     values: Vec<Value>,
     seqs: Vec<(u32, u32)>,
     steps: u64,
@@ -325,6 +328,7 @@ impl<'a> Evaluator<'a> {
         for def in &program.consts {
             scratch.steps = 0;
             scratch.locals.clear();
+            scratch.unknown_locals.clear();
             scratch.locals.resize(def.n_locals as usize, Value::None);
             let mut run = Run::new(&evaluator, &mut scratch, u32::MAX);
             let result = run.eval(&def.value);
@@ -793,7 +797,14 @@ impl<'a> Evaluator<'a> {
         }
         let mut decision = self.combine(subject, law_date, flags, &active);
         if let Some(mut trace) = trace {
-            self.record_statuses(&mut trace, &decision.deciding, &applies, &active, &part_ranges);
+            self.record_statuses(
+                &mut trace,
+                decision.verdict,
+                &decision.deciding,
+                &applies,
+                &active,
+                &part_ranges,
+            );
             decision.trace = Some(Trace::from(trace));
         }
         scratch.applies = applies;
@@ -825,6 +836,7 @@ impl<'a> Evaluator<'a> {
             .as_ref()
             .map_or(0, |subject| subject.n_locals);
         scratch.locals.clear();
+        scratch.unknown_locals.clear();
         scratch.locals.resize(n_locals as usize, Value::None);
         let mut run = Run::new(self, scratch, subject);
         match run.eval(expr)? {
@@ -852,6 +864,7 @@ impl<'a> Evaluator<'a> {
                 scratch.values.clear();
                 scratch.seqs.clear();
                 scratch.locals.clear();
+                scratch.unknown_locals.clear();
                 scratch.locals.resize(rule.n_locals as usize, Value::None);
                 prepared = true;
             }
@@ -985,6 +998,7 @@ impl<'a> Evaluator<'a> {
     fn record_statuses(
         &self,
         trace: &mut trace::Entries,
+        verdict: Verdict,
         deciding: &[RuleId],
         applies: &[Result<bool, Missing>],
         active: &[Option<Result<bool, Missing>>],
@@ -999,6 +1013,7 @@ impl<'a> Evaluator<'a> {
                 None => RuleStatus::NotInForce,
                 Some(value) => status(
                     deciding.contains(&rule_id),
+                    verdict,
                     value.as_ref().ok().copied(),
                     applies[idx].as_ref().ok().copied(),
                     exceptions.iter().any(|exception| is_active(*exception)),
@@ -1012,11 +1027,12 @@ impl<'a> Evaluator<'a> {
 }
 
 /// The status of a rule in force, from what is known of it in one decision, the same for both
-/// evaluators: whether it is among the deciding rules, whether it is active and whether it
-/// applied (`None` when unknown), whether an active exception defeats it, and the part that did
-/// not hold.
+/// evaluators (docs/semantics.md, "Explanations"): whether it is among the deciding rules, the
+/// decision's verdict, whether the rule is active and whether it applied (`None` when unknown),
+/// whether an active exception defeats it, and the part that did not hold.
 fn status(
     decided: bool,
+    verdict: Verdict,
     active: Option<bool>,
     applied: Option<bool>,
     defeated: bool,
@@ -1026,11 +1042,14 @@ fn status(
         return RuleStatus::Decided;
     }
     match (active, applied) {
+        // An active rule that does not decide is a permit rule: an active deny rule always
+        // decides. Under an undecided verdict no deny rule decided: the unknown ones may yet.
+        (Some(true), _) if verdict == Verdict::Undecided => RuleStatus::Pending,
         (Some(true), _) => RuleStatus::Overridden,
-        (_, Some(true)) if defeated => RuleStatus::Defeated,
-        (_, Some(true)) => RuleStatus::Unknown,
         (_, Some(false)) => RuleStatus::NotApplied(first_false),
-        (_, None) => RuleStatus::Unknown,
+        // Defeated whether it applied or that is unknown: either way it is not active.
+        _ if defeated => RuleStatus::Defeated,
+        _ => RuleStatus::Unknown,
     }
 }
 
@@ -1101,7 +1120,8 @@ impl<'e, 'a> Run<'e, 'a> {
     }
 
     /// Evaluates a condition and, for a comparison or membership test, records its operands in
-    /// the derivation.
+    /// the derivation; for a call that reaches such a test in a function's body
+    /// ([`Program::shown_test`]), the operands of that test, as the call evaluated them.
     fn eval_explained(
         &mut self,
         expr: &Expr,
@@ -1110,6 +1130,18 @@ impl<'e, 'a> Run<'e, 'a> {
         let (left, right) = match &expr.kind {
             ExprKind::Compare(_, left, right) | ExprKind::Subset(left, right) => (left, right),
             ExprKind::In { element, set, .. } => (element, set),
+            ExprKind::Call(id, args) if self.evaluator.program.shown_test(expr).is_some() => {
+                // The same steps and depth as `eval` counts for the call itself.
+                if let Err(flow) = self.enter(expr.span) {
+                    return (Err(flow), None);
+                }
+                let result = match self.call(*id, args, |run, body| run.eval_explained(body, trace)) {
+                    Ok(explained) => explained,
+                    Err(flow) => (Err(flow), None),
+                };
+                self.scratch.depth -= 1;
+                return result;
+            }
             _ => return (self.eval(expr), None),
         };
         let left_value = self.eval(left);
@@ -1187,7 +1219,19 @@ impl<'e, 'a> Run<'e, 'a> {
         match &expr.kind {
             ExprKind::Literal(value) => Ok(*value),
             ExprKind::Subject => Ok(Value::Record(self.subject)),
-            ExprKind::Local(slot) => Ok(self.scratch.locals[self.frame + *slot as usize]),
+            ExprKind::Local(slot) => {
+                let slot = self.frame + *slot as usize;
+                match self
+                    .scratch
+                    .unknown_locals
+                    .iter()
+                    .rev()
+                    .find(|(at, _)| *at == slot)
+                {
+                    Some((_, missing)) => Err(Flow::Unknown(missing.clone())),
+                    None => Ok(self.scratch.locals[slot]),
+                }
+            }
             ExprKind::Const(id) => match &self.evaluator.consts[id.idx()] {
                 Ok(value) => Ok(*value),
                 Err(missing) => Err(Flow::Unknown(missing.clone())),
@@ -1220,46 +1264,7 @@ impl<'e, 'a> Run<'e, 'a> {
                 }
                 self.new_set(values, expr.span)
             }
-            ExprKind::Call(id, args) => {
-                let function = &self.evaluator.program.functions[id.idx()];
-                let mut values = Vec::with_capacity(args.len());
-                for arg in args {
-                    // Arguments are evaluated eagerly; an unknown argument makes the call unknown
-                    // only if the body reads it, so keep the unknown and let the body decide.
-                    values.push(self.eval(arg));
-                }
-                let frame = self.scratch.locals.len();
-                self.scratch
-                    .locals
-                    .resize(frame + function.n_locals as usize, Value::None);
-                let mut unknown_params: Vec<(usize, Missing)> = Vec::new();
-                for (slot, value) in values.into_iter().enumerate() {
-                    match value {
-                        Ok(value) => self.scratch.locals[frame + slot] = value,
-                        Err(Flow::Unknown(missing)) => unknown_params.push((slot, missing)),
-                        Err(error) => {
-                            self.scratch.locals.truncate(frame);
-                            return Err(error);
-                        }
-                    }
-                }
-                let result = if unknown_params.is_empty() {
-                    let saved = std::mem::replace(&mut self.frame, frame);
-                    let result = self.eval(&function.body);
-                    self.frame = saved;
-                    result
-                } else {
-                    // An unknown argument: the call's value is unknown (it may depend on it).
-                    Err(Flow::Unknown(
-                        unknown_params
-                            .into_iter()
-                            .flat_map(|(_, missing)| missing)
-                            .collect(),
-                    ))
-                };
-                self.scratch.locals.truncate(frame);
-                result
-            }
+            ExprKind::Call(id, args) => self.call(*id, args, |run, body| run.eval(body))?,
             ExprKind::Builtin(builtin, args) => self.eval_builtin(*builtin, args, expr.span),
             ExprKind::Not(inner) => Ok(Value::Bool(!self.eval_bool(inner)?)),
             ExprKind::Neg(inner) => match self.eval(inner)? {
@@ -1419,6 +1424,45 @@ impl<'e, 'a> Run<'e, 'a> {
                 Err(error) => Err(error),
             },
         }
+    }
+
+    /// Calls a function: evaluates every argument first (eagerly, so an argument that fails
+    /// fails the call even if the body never reads it), binds them to the parameters, an unknown
+    /// argument as an unknown parameter that carries its missing facts, and gives the body to
+    /// `body` in the new frame. The call's value is thus the body's, in Kleene's logic: a body
+    /// that does not need an unknown argument gives a known value.
+    fn call<R>(
+        &mut self,
+        id: FnId,
+        args: &[Expr],
+        body: impl FnOnce(&mut Self, &Expr) -> R,
+    ) -> Result<R, Flow> {
+        let function = &self.evaluator.program.functions[id.idx()];
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            match self.eval(arg) {
+                Err(Flow::Error(error)) => return Err(Flow::Error(error)),
+                value => values.push(value),
+            }
+        }
+        let frame = self.scratch.locals.len();
+        let n_unknown = self.scratch.unknown_locals.len();
+        self.scratch
+            .locals
+            .resize(frame + function.n_locals as usize, Value::None);
+        for (slot, value) in values.into_iter().enumerate() {
+            match value {
+                Ok(value) => self.scratch.locals[frame + slot] = value,
+                Err(Flow::Unknown(missing)) => self.scratch.unknown_locals.push((frame + slot, missing)),
+                Err(Flow::Error(_)) => unreachable!("an argument that failed returned above"),
+            }
+        }
+        let saved = std::mem::replace(&mut self.frame, frame);
+        let result = body(self, &function.body);
+        self.frame = saved;
+        self.scratch.locals.truncate(frame);
+        self.scratch.unknown_locals.truncate(n_unknown);
+        Ok(result)
     }
 
     /// `and` (when `dominant` is false) or `or` (when it is true) in Kleene's logic: the dominant

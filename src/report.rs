@@ -3,7 +3,7 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::check::ir::{Condition, ExprKind, Program, RecordId, Type, TypeId};
+use crate::check::ir::{Condition, Program, RecordId, Type, TypeId};
 use crate::diagnostic::Diagnostic;
 use crate::eval::{Decision, FactRef, Operand, PartTrace, RuleStatus, RuleTrace, Trace, Truth, Verdict};
 use crate::facts::Facts;
@@ -212,6 +212,7 @@ fn status_text(program: &Program, rule: &RuleTrace<'_>) -> String {
     match rule.status() {
         RuleStatus::Decided => "decided".into(),
         RuleStatus::Overridden => "applied, but a deny rule decided".into(),
+        RuleStatus::Pending => "applies, pending: the decision waits on unknown deny rules".into(),
         RuleStatus::Defeated => {
             let names: Vec<&str> = rule
                 .defeated_by()
@@ -226,7 +227,8 @@ fn status_text(program: &Program, rule: &RuleTrace<'_>) -> String {
     }
 }
 
-/// The operands a part recorded, as text, typed by the condition's operand expressions.
+/// The operands a part recorded, as text, typed by the operand expressions of the test it shows
+/// (the condition, or the test inside the function it calls).
 fn show_operands(
     program: &Program,
     facts: &Facts,
@@ -234,15 +236,38 @@ fn show_operands(
     part: &PartTrace<'_>,
 ) -> Option<(String, String)> {
     let (left, right) = part.operands()?;
-    let (left_ty, right_ty) = match &condition.expr.kind {
-        ExprKind::Compare(_, left, right) | ExprKind::Subset(left, right) => (left.ty, right.ty),
-        ExprKind::In { element, set, .. } => (element.ty, set.ty),
-        _ => return None,
-    };
+    let (left_expr, right_expr) = program.shown_test(&condition.expr)?.operands;
     Some((
-        show_operand(program, facts, left, left_ty),
-        show_operand(program, facts, right, right_ty),
+        show_operand(program, facts, left, left_expr.ty),
+        show_operand(program, facts, right, right_expr.ty),
     ))
+}
+
+/// For a part whose condition calls a function, the function whose test it shows and that test's
+/// operands as written in its body: `purpose_is`, `t.purpose`, `purpose`.
+fn operands_inside<'p>(
+    program: &'p Program,
+    sources: &'p SourceMap,
+    condition: &Condition,
+) -> Option<(&'p str, String, String)> {
+    let shown = program.shown_test(&condition.expr)?;
+    let function = shown.function?;
+    let (left, right) = shown.operands;
+    Some((
+        program.functions[function.idx()].name.as_str(),
+        one_line(sources.snippet(left.span)),
+        one_line(sources.snippet(right.span)),
+    ))
+}
+
+/// An operand inside a called function as text: `t.purpose = "return_to_licensor"`, or only the
+/// value when the operand is written as a literal.
+fn named_operand(text: &str, value: &str) -> String {
+    if text == value {
+        value.to_string()
+    } else {
+        format!("{text} = {value}")
+    }
 }
 
 /// One recorded operand as text.
@@ -282,7 +307,14 @@ pub fn trace_text(
                 part_truth(part.truth(), condition.negated)
             ));
             if let Some((left, right)) = show_operands(program, facts, condition, &part) {
-                out.push_str(&format!(" ({left} vs {right})"));
+                match operands_inside(program, sources, condition) {
+                    Some((function, left_text, right_text)) => out.push_str(&format!(
+                        " (in {function}: {} vs {})",
+                        named_operand(&left_text, &left),
+                        named_operand(&right_text, &right)
+                    )),
+                    None => out.push_str(&format!(" ({left} vs {right})")),
+                }
             }
             if !part.missing().is_empty() {
                 let missing: Vec<String> = part
@@ -388,6 +420,7 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
             let (status, detail) = match rule_trace.status() {
                 RuleStatus::Decided => ("decided", Json::Null),
                 RuleStatus::Overridden => ("overridden", Json::Null),
+                RuleStatus::Pending => ("pending", Json::Null),
                 RuleStatus::Defeated => (
                     "defeated",
                     json!(rule_trace.defeated_by().iter().map(|rule| program.rules[rule.idx()].name.clone()).collect::<Vec<_>>()),
@@ -400,14 +433,22 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
                 .parts()
                 .zip(&rule.conditions)
                 .map(|(part, condition)| {
-                    json!({
+                    let operands = show_operands(program, facts, condition, &part);
+                    let mut object = json!({
                         "clause": if condition.negated { "unless" } else { "when" },
                         "text": one_line(sources.snippet(condition.span)),
                         "value": part_truth(part.truth(), condition.negated),
                         "holds": part.truth().as_str(),
-                        "operands": show_operands(program, facts, condition, &part).map(|(left, right)| json!([left, right])),
+                        "operands": operands.as_ref().map(|(left, right)| json!([left, right])),
                         "missing": part.missing().iter().map(|fact| fact_path_at(program, facts, *fact, offset)).collect::<Vec<_>>(),
-                    })
+                    });
+                    // Operands from inside a called function say where they come from.
+                    if operands.is_some()
+                        && let Some((function, left, right)) = operands_inside(program, sources, condition)
+                    {
+                        object["operands_in"] = json!({"function": function, "expressions": [left, right]});
+                    }
+                    object
                 })
                 .collect();
             let mut object = json!({

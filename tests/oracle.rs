@@ -327,6 +327,7 @@ fn if_with_unknown_condition_and_different_known_branches_is_unknown() {
     };
     let case = Case {
         policy: Policy {
+            functions: Vec::new(),
             rules: vec![rule],
             default: Effect::Deny,
         },

@@ -320,7 +320,36 @@ pub struct Program {
     pub tests: Vec<TestDef>,
 }
 
+/// The comparison or membership test whose operands a derivation shows for a condition.
+#[derive(Copy, Clone, Debug)]
+pub struct ShownTest<'p> {
+    /// The two operands of the test (a comparison, `in` or `subset`).
+    pub operands: (&'p Expr, &'p Expr),
+    /// The function whose body the test is, when the condition reaches it through calls.
+    pub function: Option<FnId>,
+}
+
 impl Program {
+    /// The test whose operands a derivation shows for a condition: the condition itself when it
+    /// is a comparison, `in` or `subset`; for a call whose body is such a test (or, in turn, a
+    /// call), the test inside the innermost function, evaluated with the call's arguments.
+    pub fn shown_test<'p>(&'p self, condition: &'p Expr) -> Option<ShownTest<'p>> {
+        let mut expr = condition;
+        let mut function = None;
+        // INVARIANT: functions cannot call themselves (the checker rejects it), so this ends
+        // after at most one step per function.
+        while let ExprKind::Call(id, _) = &expr.kind {
+            function = Some(*id);
+            expr = &self.functions[id.idx()].body;
+        }
+        let operands = match &expr.kind {
+            ExprKind::Compare(_, left, right) | ExprKind::Subset(left, right) => (&**left, &**right),
+            ExprKind::In { element, set, .. } => (&**element, &**set),
+            _ => return None,
+        };
+        Some(ShownTest { operands, function })
+    }
+
     /// The id of a record type by name.
     pub fn record(&self, name: &str) -> Option<RecordId> {
         self.records

@@ -170,8 +170,9 @@ enum Node {
     Arith(ArithOp, NodeId, NodeId),
     If(NodeId, NodeId, NodeId),
     Builtin(Builtin, Vec<NodeId>),
-    /// A function's body inlined, with its arguments: the call is unknown in a row where an
-    /// argument is, even if the body does not read it (arguments are evaluated first).
+    /// A function's body inlined, with its arguments: a row where an argument is unknown or
+    /// fails gives up, even if the body does not read it (arguments are evaluated first, so a
+    /// failing one is always reported), and the full evaluator gives the call its body's value.
     Call {
         args: Vec<NodeId>,
         body: NodeId,
@@ -571,11 +572,14 @@ pub(super) fn compile(
             let first = conditions.len() as u32;
             conditions.extend(roots.iter().copied());
             shown.extend(roots.iter().zip(&rule.conditions).map(|((root, _), condition)| {
-                let is_test = matches!(
-                    condition.expr.kind,
-                    ExprKind::Compare(..) | ExprKind::In { .. } | ExprKind::Subset(..)
-                );
-                match &graph.nodes[*root as usize] {
+                let is_test = program.shown_test(&condition.expr).is_some();
+                // A call shows the operands of the test in the body it reaches (inlined, with
+                // the call's arguments), as the full evaluator does.
+                let mut node = *root;
+                while let Node::Call { body, .. } = &graph.nodes[node as usize] {
+                    node = *body;
+                }
+                match &graph.nodes[node as usize] {
                     Node::Compare(_, left, right) if is_test => Some((*left, *right)),
                     Node::In { element, set, .. } if is_test => Some((*element, *set)),
                     _ => None,

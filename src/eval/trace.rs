@@ -21,10 +21,13 @@ use super::{FactRef, Truth};
 pub enum RuleStatus {
     /// Among the deciding rules.
     Decided,
-    /// Applied and was not defeated, but the decision went the other way (a permit under a deny).
+    /// Active (applied, not defeated), but a deny rule decided: a permit rule under a deny.
     Overridden,
-    /// Applied, but an active exception defeated it (the exceptions are
-    /// [`RuleTrace::defeated_by`]).
+    /// Active, but the decision is undecided: a permit rule whose permit waits on deny rules
+    /// that are unknown.
+    Pending,
+    /// An active exception defeated it (the exceptions are [`RuleTrace::defeated_by`]): it
+    /// applied, or whether it applies is unknown and no longer matters.
     Defeated,
     /// Did not apply: the condition part at this index was false.
     NotApplied(usize),

@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use super::model::{
-    ABSENT, COUNTRIES, Cell, Cmp, Cond, Country, Day, Effect, Expr, Facts, Field, Func, Item, Policy, Rule,
-    SetOp, Transfer,
+    ABSENT, COUNTRIES, Cell, Cmp, Cond, Country, Day, Effect, Expr, Facts, Field, Func, Function, Item,
+    Param, Policy, Rule, SetOp, Transfer,
 };
 use super::reference::Law;
 
@@ -45,12 +45,14 @@ fn item_field(name: Field) -> Expr {
     field(subject_field(Field::TransferItem), name)
 }
 
-/// What an expression may use: how many quantified variables are in scope, and which optional
-/// country paths an enclosing `when … is some` has proved present.
+/// What an expression may use: how many quantified variables are in scope, which optional
+/// country paths an enclosing `when … is some` has proved present, and the parameters of the
+/// policy's generated functions, which it may call.
 #[derive(Clone, Debug)]
 struct Ctx {
     vars: usize,
     narrowed: Vec<Expr>,
+    functions: Vec<Vec<Param>>,
 }
 
 /// The optional country paths.
@@ -189,7 +191,7 @@ fn about_optional(ctx: &Ctx) -> BoxedStrategy<Expr> {
 /// A condition that reads no other condition.
 fn atom(ctx: &Ctx) -> BoxedStrategy<Expr> {
     let date = subject_field(Field::TransferDate);
-    prop_oneof![
+    let atom = prop_oneof![
         6 => about(country(ctx), country_path(ctx), ctx),
         4 => about_optional(ctx),
         1 => Just(item_field(Field::ItemLethal)),
@@ -199,8 +201,143 @@ fn atom(ctx: &Ctx) -> BoxedStrategy<Expr> {
         1 => (country_set(ctx), country_set(ctx), any::<bool>()).prop_map(|(a, b, subset)| {
             if subset { Expr::Subset(boxed(a), boxed(b)) } else { Expr::Cmp(Cmp::Eq, boxed(a), boxed(b)) }
         }),
+    ];
+    if ctx.functions.is_empty() {
+        return atom.boxed();
+    }
+    prop_oneof![3 => atom, 1 => apply(ctx)].boxed()
+}
+
+/// A boolean argument: a fact, which may be unknown (or belong to a country the facts lack).
+fn bool_arg(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    prop_oneof![
+        2 => country(ctx).prop_map(|c| field(c, Field::CountryInCombat)),
+        2 => country(ctx).prop_map(|c| field(c, Field::CountryPartner)),
+        1 => Just(item_field(Field::ItemLethal)),
+        1 => any::<bool>().prop_map(Expr::Bool),
     ]
     .boxed()
+}
+
+/// A call of one of the policy's generated functions on arguments that may be unknown.
+fn apply(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    let calls: Vec<BoxedStrategy<Expr>> = ctx
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(idx, params)| {
+            let args: Vec<BoxedStrategy<Expr>> = params
+                .iter()
+                .map(|param| match param {
+                    Param::Bool => bool_arg(ctx),
+                    Param::Country => country(ctx),
+                })
+                .collect();
+            args.prop_map(move |args| Expr::Apply(idx, args)).boxed()
+        })
+        .collect();
+    proptest::strategy::Union::new(calls).boxed()
+}
+
+/// The parameters of a function as expressions: its booleans, and its countries together with
+/// a country the facts hold and one they lack.
+fn function_operands(params: &[Param]) -> (Vec<Expr>, Vec<Expr>) {
+    let bools: Vec<Expr> = (0..params.len())
+        .filter(|idx| params[*idx] == Param::Bool)
+        .map(Expr::Var)
+        .collect();
+    let mut countries: Vec<Expr> = (0..params.len())
+        .filter(|idx| params[*idx] == Param::Country)
+        .map(Expr::Var)
+        .collect();
+    countries.extend([Expr::Key(COUNTRIES[0]), Expr::Key(ABSENT)]);
+    (bools, countries)
+}
+
+/// A comparison over a function's parameters: a derivation shows its operands when a condition
+/// calls the function.
+fn function_test(params: &[Param]) -> BoxedStrategy<Expr> {
+    let (bools, countries) = function_operands(params);
+    let country = select(countries);
+    let mut tests: Vec<(u32, BoxedStrategy<Expr>)> = vec![
+        (
+            2,
+            (country.clone(), cmp(), -3i64..=3)
+                .prop_map(|(c, op, k)| {
+                    Expr::Cmp(op, boxed(field(c, Field::CountryScore)), boxed(Expr::Int(k)))
+                })
+                .boxed(),
+        ),
+        (
+            2,
+            (country.clone(), country, any::<bool>())
+                .prop_map(|(a, b, eq)| Expr::Cmp(if eq { Cmp::Eq } else { Cmp::Ne }, boxed(a), boxed(b)))
+                .boxed(),
+        ),
+    ];
+    if !bools.is_empty() {
+        let mut others = bools.clone();
+        others.extend([Expr::Bool(true), Expr::Bool(false)]);
+        tests.push((
+            2,
+            (select(bools), select(others), any::<bool>())
+                .prop_map(|(a, b, eq)| Expr::Cmp(if eq { Cmp::Eq } else { Cmp::Ne }, boxed(a), boxed(b)))
+                .boxed(),
+        ));
+    }
+    proptest::strategy::Union::new_weighted(tests).boxed()
+}
+
+/// A generated function's body of nesting depth at most `depth`: it reads the parameters
+/// `params` (as `Var(i)`), and may ignore any of them.
+fn function_body(params: &[Param], depth: u32) -> BoxedStrategy<Expr> {
+    let (bools, countries) = function_operands(params);
+    let country = select(countries);
+    let mut leaves: Vec<(u32, BoxedStrategy<Expr>)> = vec![
+        (
+            2,
+            country
+                .clone()
+                .prop_map(|c| field(c, Field::CountryInCombat))
+                .boxed(),
+        ),
+        (1, country.prop_map(|c| field(c, Field::CountryPartner)).boxed()),
+        (2, function_test(params)),
+        (1, any::<bool>().prop_map(Expr::Bool).boxed()),
+    ];
+    if !bools.is_empty() {
+        leaves.push((5, select(bools).boxed()));
+    }
+    let leaf = proptest::strategy::Union::new_weighted(leaves).boxed();
+    if depth == 0 {
+        return leaf;
+    }
+    let sub = function_body(params, depth - 1);
+    prop_oneof![
+        2 => leaf,
+        2 => (sub.clone(), sub.clone()).prop_map(|(a, b)| Expr::And(boxed(a), boxed(b))),
+        2 => (sub.clone(), sub.clone()).prop_map(|(a, b)| Expr::Or(boxed(a), boxed(b))),
+        1 => sub.clone().prop_map(|a| Expr::Not(boxed(a))),
+        1 => (sub.clone(), sub.clone(), sub).prop_map(|(c, a, b)| Expr::If(boxed(c), boxed(a), boxed(b))),
+    ]
+    .boxed()
+}
+
+/// A function of one to three parameters, each `Bool` or `Country`.
+fn function() -> impl Strategy<Value = Function> {
+    vec(
+        prop_oneof![2 => Just(Param::Bool), 1 => Just(Param::Country)],
+        1..=3,
+    )
+    .prop_flat_map(|params| {
+        // Often a single comparison, whose operands a derivation shows through the call.
+        prop_oneof![1 => function_test(&params), 2 => function_body(&params, 2)].prop_map(move |body| {
+            Function {
+                params: params.clone(),
+                body,
+            }
+        })
+    })
 }
 
 /// A condition of nesting depth at most `depth`.
@@ -236,6 +373,7 @@ fn condition(ctx: &Ctx, depth: u32) -> BoxedStrategy<Expr> {
         let inner = Ctx {
             vars: ctx.vars + 1,
             narrowed: ctx.narrowed.clone(),
+            functions: ctx.functions.clone(),
         };
         let var = ctx.vars;
         let quantified = (any::<bool>(), country_set(ctx), condition(&inner, depth - 1))
@@ -252,10 +390,11 @@ fn condition(ctx: &Ctx, depth: u32) -> BoxedStrategy<Expr> {
 }
 
 /// A rule's condition parts: sometimes a first `when o is some` whose path later parts use freely.
-fn conditions() -> BoxedStrategy<Vec<Cond>> {
+fn conditions(functions: &[Vec<Param>]) -> BoxedStrategy<Vec<Cond>> {
     let plain = Ctx {
         vars: 0,
         narrowed: Vec::new(),
+        functions: functions.to_vec(),
     };
     let part = |ctx: &Ctx| {
         (condition(ctx, 2), prop::bool::weighted(0.25)).prop_map(|(expr, negated)| Cond { expr, negated })
@@ -265,6 +404,7 @@ fn conditions() -> BoxedStrategy<Vec<Cond>> {
         let ctx = Ctx {
             vars: 0,
             narrowed: vec![o.clone()],
+            functions: functions.to_vec(),
         };
         let guard = Cond {
             expr: Expr::IsSome(boxed(o)),
@@ -284,10 +424,10 @@ fn effect() -> impl Strategy<Value = Effect> + Clone {
     prop_oneof![Just(Effect::Permit), Just(Effect::Deny)]
 }
 
-fn rule() -> impl Strategy<Value = Rule> {
+fn rule(functions: &[Vec<Param>]) -> BoxedStrategy<Rule> {
     (
         effect(),
-        conditions(),
+        conditions(functions),
         vec(0..3usize, 0..=2),
         option::weighted(0.3, day()),
         option::weighted(0.3, day()),
@@ -303,32 +443,45 @@ fn rule() -> impl Strategy<Value = Rule> {
                 exception_to,
             },
         )
+        .boxed()
 }
 
-/// A policy of 1 to 8 rules; exceptions point only to earlier rules, so they have no cycle.
+/// A policy of up to two functions and 1 to 8 rules; exceptions point only to earlier rules, so
+/// they have no cycle.
 pub fn policy() -> impl Strategy<Value = Policy> {
-    (vec(rule(), 1..=8), effect()).prop_map(|(mut rules, default)| {
-        for (idx, rule) in rules.iter_mut().enumerate() {
-            let mut targets: Vec<usize> = rule.exception_to.iter().copied().filter(|&t| t < idx).collect();
-            targets.sort_unstable();
-            targets.dedup();
-            rule.exception_to = targets;
-            if rule.effect == Effect::Deny {
-                rule.obligations.clear();
-            }
-            rule.obligations.sort_unstable();
-            rule.obligations.dedup();
-            if let (Some(from), Some(to)) = (rule.effective, rule.until) {
-                if from == to {
-                    rule.until = None;
-                } else if from > to {
-                    rule.effective = Some(to);
-                    rule.until = Some(from);
+    vec(function(), 0..=2)
+        .prop_flat_map(|functions| {
+            let signatures: Vec<Vec<Param>> =
+                functions.iter().map(|function| function.params.clone()).collect();
+            (Just(functions), vec(rule(&signatures), 1..=8), effect())
+        })
+        .prop_map(|(functions, mut rules, default)| {
+            for (idx, rule) in rules.iter_mut().enumerate() {
+                let mut targets: Vec<usize> =
+                    rule.exception_to.iter().copied().filter(|&t| t < idx).collect();
+                targets.sort_unstable();
+                targets.dedup();
+                rule.exception_to = targets;
+                if rule.effect == Effect::Deny {
+                    rule.obligations.clear();
+                }
+                rule.obligations.sort_unstable();
+                rule.obligations.dedup();
+                if let (Some(from), Some(to)) = (rule.effective, rule.until) {
+                    if from == to {
+                        rule.until = None;
+                    } else if from > to {
+                        rule.effective = Some(to);
+                        rule.until = Some(from);
+                    }
                 }
             }
-        }
-        Policy { rules, default }
-    })
+            Policy {
+                functions,
+                rules,
+                default,
+            }
+        })
 }
 
 fn cell<T: std::fmt::Debug + Clone>(value: impl Strategy<Value = T>) -> impl Strategy<Value = Cell<T>> {

@@ -269,6 +269,8 @@ pub enum Expr {
     },
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     Call(Func, Box<Expr>),
+    /// A call of the policy's generated function `fN` (see [`Policy::functions`]).
+    Apply(usize, Vec<Expr>),
     Add(Box<Expr>, Box<Expr>),
     Size(Box<Expr>),
     Year(Box<Expr>),
@@ -314,6 +316,10 @@ impl fmt::Display for Expr {
                 write!(f, "(if {condition} then {then} else {otherwise})")
             }
             Expr::Call(func, arg) => write!(f, "{}({arg})", func.name()),
+            Expr::Apply(idx, args) => {
+                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                write!(f, "{}({})", function_name(*idx), args.join(", "))
+            }
             Expr::Add(left, right) => write!(f, "({left} + {right})"),
             Expr::Size(inner) => write!(f, "size({inner})"),
             Expr::Year(inner) => write!(f, "year({inner})"),
@@ -367,11 +373,41 @@ pub struct Rule {
     pub exception_to: Vec<usize>,
 }
 
-/// A policy over the fixed schema: its rules and its default.
+/// The type of a generated function's parameter.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Param {
+    Bool,
+    Country,
+}
+
+impl Param {
+    fn word(self) -> &'static str {
+        match self {
+            Param::Bool => "Bool",
+            Param::Country => "Country",
+        }
+    }
+}
+
+/// A function the policy defines, `fN(p0: …, p1: …) -> Bool`: its body reads its parameters as
+/// `Var(0)`, `Var(1)`, … and may ignore some of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Function {
+    pub params: Vec<Param>,
+    pub body: Expr,
+}
+
+/// A policy over the fixed schema: its functions, its rules and its default.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
+    pub functions: Vec<Function>,
     pub rules: Vec<Rule>,
     pub default: Effect,
+}
+
+/// The name of generated function `idx`.
+pub fn function_name(idx: usize) -> String {
+    format!("f{idx}")
 }
 
 /// The name of rule `idx`.
@@ -388,6 +424,22 @@ impl Policy {
     /// The policy as Pol text, its rules written in the order `order` gives (indices into `rules`).
     pub fn text_in_order(&self, order: &[usize]) -> String {
         let mut text = String::from(PRELUDE);
+        for (idx, function) in self.functions.iter().enumerate() {
+            let params: Vec<String> = function
+                .params
+                .iter()
+                .enumerate()
+                .map(|(param, ty)| format!("p{param}: {}", ty.word()))
+                .collect();
+            writeln!(
+                text,
+                "fn {}({}) -> Bool = {}",
+                function_name(idx),
+                params.join(", "),
+                function.body
+            )
+            .unwrap();
+        }
         writeln!(text, "default {} because \"the default\"", self.default.word()).unwrap();
         for &idx in order {
             let rule = &self.rules[idx];

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{Cell, Cmp, Day, Effect, Expr, Facts, Field, Policy, SetOp, Transfer, rule_name};
+use super::model::{
+    Cell, Cmp, Day, Effect, Expr, Facts, Field, Function, Policy, SetOp, Transfer, rule_name,
+};
 
 /// A fact, written `Record["key"].field`.
 pub type FactPath = String;
@@ -120,6 +122,8 @@ pub fn or(a: Tri, b: Tri) -> Tri {
 pub struct Env<'a> {
     pub facts: &'a Facts,
     pub subject: &'a Transfer,
+    /// The policy's generated functions.
+    pub functions: &'a [Function],
 }
 
 impl Env<'_> {
@@ -180,14 +184,15 @@ impl Env<'_> {
         }
     }
 
-    /// The value of `expr` with the quantified variables (or a function's parameter) in `vars`.
-    pub fn eval(&self, expr: &Expr, vars: &mut Vec<V>) -> R {
+    /// The value of `expr` with the quantified variables (or a function's parameters, which may
+    /// be unknown) in `vars`.
+    pub fn eval(&self, expr: &Expr, vars: &mut Vec<R>) -> R {
         match expr {
             Expr::Bool(value) => R::K(V::Bool(*value)),
             Expr::Int(value) => R::K(V::Int(*value)),
             Expr::Date(day) => R::K(V::Date(*day)),
             Expr::Subject => R::K(V::Rec(Kind::Transfer, self.subject.id.clone())),
-            Expr::Var(idx) => R::K(vars[*idx].clone()),
+            Expr::Var(idx) => vars[*idx].clone(),
             Expr::Key(key) => R::K(V::Rec(Kind::Country, (*key).to_string())),
             // "A field access with an unknown operand is U."
             Expr::Field(base, field) => match self.eval(base, vars) {
@@ -287,7 +292,7 @@ impl Env<'_> {
                 let mut values = Vec::new();
                 for key in keys {
                     vars.truncate(*var);
-                    vars.push(V::Rec(Kind::Country, key));
+                    vars.push(R::K(V::Rec(Kind::Country, key)));
                     values.push(truth(self.eval(body, vars)));
                 }
                 vars.truncate(*var);
@@ -318,11 +323,18 @@ impl Env<'_> {
                     (a, b) => R::U(union(missing, unknowns(a, b))),
                 },
             },
-            // "A call `f(a, b)` with an unknown argument is U."
-            Expr::Call(func, arg) => match self.eval(arg, vars) {
-                R::K(value) => self.eval(&func.body(), &mut vec![value]),
-                unknown => unknown,
-            },
+            // "A call `f(a, b)` has the value of `f`'s body with its parameters bound to the values
+            // of `a` and `b`, unknowns included: a parameter whose argument is U is U inside the
+            // body, carrying the facts behind the argument." "Arguments are evaluated eagerly,
+            // before the body, each once."
+            Expr::Call(func, arg) => {
+                let arg = self.eval(arg, vars);
+                self.eval(&func.body(), &mut vec![arg])
+            }
+            Expr::Apply(idx, args) => {
+                let mut params: Vec<R> = args.iter().map(|arg| self.eval(arg, vars)).collect();
+                self.eval(&self.functions[*idx].body, &mut params)
+            }
             // "Arithmetic, a set operation ... with an unknown operand is U."
             Expr::Add(left, right) => match (self.eval(left, vars), self.eval(right, vars)) {
                 (R::K(V::Int(a)), R::K(V::Int(b))) => R::K(V::Int(a.checked_add(b).expect("small integers"))),
@@ -463,7 +475,11 @@ pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> O
         .collect();
     let standing = Standing {
         policy,
-        env: Env { facts, subject },
+        env: Env {
+            facts,
+            subject,
+            functions: &policy.functions,
+        },
         in_force: in_force.clone(),
     };
     let mut deny_t = BTreeSet::new();

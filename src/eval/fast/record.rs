@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::{BATCH, BOOL, Exec, NodeId, Plan, Source, Word};
 use crate::check::ir::{Program, RuleId, in_force};
 use crate::eval::trace::{Operand, RuleStatus};
-use crate::eval::{ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Truth, status};
+use crate::eval::{ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Truth, Verdict, status};
 use crate::syntax::ast::Effect;
 use crate::value::{Date, Value};
 
@@ -204,8 +204,11 @@ impl BatchRecord {
             }
         }
         let active = self.active[idx] & bit != 0;
+        // The fast path decides only subjects it meets no unknown for: permit or deny.
+        let deny = self.deny & bit != 0;
         let status = status(
-            active && rule.deny == (self.deny & bit != 0),
+            active && rule.deny == deny,
+            if deny { Verdict::Deny } else { Verdict::Permit },
             Some(active),
             Some(self.applied[idx] & bit != 0),
             rule.exceptions

@@ -144,7 +144,8 @@ impl<'e> One<'e> {
                 }
             }
             Node::Call { args, body, .. } => {
-                // Arguments first: an unknown one makes the call unknown, read or not.
+                // Arguments first: an unknown or failing one gives up, read or not; the full
+                // evaluator then reports the failure or gives the call its body's value.
                 for arg in args {
                     if self.eval(*arg).tag == GIVE_UP {
                         return Word::GIVE_UP;
