@@ -372,12 +372,24 @@ fn span() -> Span {
     Span::new(SourceId(0), 0, 0)
 }
 
+/// Names, some long enough that conditions and lists exceed the width of a line and break.
 fn ident() -> impl Strategy<Value = Ident> {
-    prop::sample::select(vec!["a", "b", "x", "size", "t", "item", "when", "key", "_n2"]).prop_map(|name| {
-        Ident {
-            name: name.to_owned(),
-            span: span(),
-        }
+    prop::sample::select(vec![
+        "a",
+        "b",
+        "x",
+        "size",
+        "t",
+        "item",
+        "when",
+        "key",
+        "_n2",
+        "destination_country_under_embargo",
+        "licensed_from_the_original_manufacturer",
+    ])
+    .prop_map(|name| Ident {
+        name: name.to_owned(),
+        span: span(),
     })
 }
 
@@ -459,6 +471,33 @@ fn expr() -> impl Strategy<Value = Expr> {
                 .prop_map(|(condition, then, otherwise)| ExprKind::If(condition, then, otherwise)),
         ]
         .prop_map(expr_of)
+    })
+}
+
+/// The text of a condition of comparisons joined by `and` and `or`, every `and` and `or` under
+/// the other in parentheses.
+fn condition() -> impl Strategy<Value = String> {
+    let comparison = (
+        ident(),
+        ident(),
+        prop::sample::select(vec!["==", "!=", "in", "<"]),
+    )
+        .prop_map(|(left, right, op)| format!("t.{} {op} {}", left.name, right.name));
+    comparison.prop_recursive(4, 24, 4, |inner| {
+        (prop::collection::vec(inner, 2..5), any::<bool>()).prop_map(|(operands, or)| {
+            let (op, other) = if or { (" or ", " and ") } else { (" and ", " or ") };
+            let operands: Vec<String> = operands
+                .into_iter()
+                .map(|operand| {
+                    if operand.contains(other) || operand.contains(op) {
+                        format!("({operand})")
+                    } else {
+                        operand
+                    }
+                })
+                .collect();
+            operands.join(op)
+        })
     })
 }
 
@@ -698,6 +737,31 @@ proptest! {
         let again = parse(&printed).map_err(|error| TestCaseError::fail(format!("{error}\n{printed}")))?;
         prop_assert_eq!(shape(&again), shape(&module), "{}", printed);
         prop_assert_eq!(print(&again, &printed), printed);
+    }
+
+    /// Conditions written with parentheses around every `and` and `or`, on one long line: the
+    /// formatted text reads back as the same tree, keeps the parentheses around a mixed
+    /// `and`/`or`, stays within the width where it can, and formats to itself.
+    #[test]
+    fn long_conditions_with_parentheses_format_idempotently(condition in condition(), comment in any::<bool>()) {
+        let comment = if comment { " // why" } else { "" };
+        let text = format!("policy \"p\"\nrule r: permit {{\n  when {condition}{comment}\n  because \"b\"\n}}\n");
+        let module = parse(&text).map_err(|error| TestCaseError::fail(format!("{error}\n{text}")))?;
+        let printed = print(&module, &text);
+        let again = parse(&printed).map_err(|error| TestCaseError::fail(format!("{error}\n{printed}")))?;
+        prop_assert_eq!(shape(&again), shape(&module), "{}", printed);
+        prop_assert_eq!(comment_texts(&again), comment_texts(&module), "{}", printed);
+        prop_assert_eq!(print(&again, &printed), printed.clone());
+        let mixed = ["or (", "and ("].iter().filter(|op| condition.contains(*op)).count();
+        let kept = ["or (", "and ("].iter().filter(|op| printed.contains(*op)).count();
+        prop_assert_eq!(kept, mixed, "{}", printed);
+        for line in printed.lines() {
+            // Only a line holding a single operand may stay too long; a comment after the code
+            // does not count.
+            let line = line.split(" //").next().unwrap_or(line);
+            let words = line.split_whitespace().filter(|word| *word == "and" || *word == "or").count();
+            prop_assert!(line.chars().count() <= 100 || words <= 1, "{}", printed);
+        }
     }
 
     #[test]
