@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -263,9 +263,23 @@ fn a_missing_file_or_several_files_without_a_flag_are_usage_errors() {
     );
     std::fs::write(dir.join("a.pol"), TIDY).unwrap();
     std::fs::write(dir.join("b.pol"), TIDY).unwrap();
-    let output = pol(&["fmt", "a.pol", "b.pol"], &dir);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(output.stdout.is_empty());
+    for (args, problem) in [
+        (&["fmt", "a.pol", "b.pol"][..], "2 paths were given"),
+        (&["fmt", "."][..], "`.` is a directory"),
+    ] {
+        let output = pol(args, &dir);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(output.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("[E0411]")
+                && stderr.contains(&format!(
+                    "without `--check` or `--write`, `pol fmt` prints one file, but {problem}"
+                ))
+                && stderr.contains("pass `--check`"),
+            "{stderr}"
+        );
+    }
     let output = pol(&["fmt", "--check", "--write", "a.pol"], &dir);
     assert_eq!(output.status.code(), Some(2));
     let output = pol(&["fmt", "--max-policy-bytes", "10", "a.pol"], &dir);
@@ -315,7 +329,7 @@ fn write_in_a_read_only_folder_fails_cleanly_unless_permissions_are_bypassed() {
     let folder = dir.join("locked");
     std::fs::create_dir(&folder).unwrap();
     std::fs::write(folder.join("messy.pol"), MESSY).unwrap();
-    std::fs::set_permissions(folder.join("messy.pol"), std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(folder.join("messy.pol"), std::fs::Permissions::from_mode(0o640)).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
     let bypassed = std::fs::write(folder.join("probe"), "").is_ok();
     let _ = std::fs::remove_file(folder.join("probe"));
@@ -335,7 +349,7 @@ fn write_in_a_read_only_folder_fails_cleanly_unless_permissions_are_bypassed() {
             .unwrap()
             .permissions()
             .mode();
-        assert_eq!(mode & 0o777, 0o444);
+        assert_eq!(mode & 0o777, 0o640);
     } else {
         assert_eq!(output.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&output.stderr).contains("[E0401]"));
@@ -364,6 +378,153 @@ fn write_through_a_symbolic_link_rewrites_the_file_it_points_to() {
     );
     assert_eq!(std::fs::read_to_string(dir.join("real.pol")).unwrap(), TIDY);
     assert_eq!(listing(&dir), ["link.pol", "real.pol"]);
+}
+
+#[test]
+fn check_and_write_take_directories_and_several_files() {
+    let dir = scratch("directories");
+    std::fs::create_dir_all(dir.join("policies/nested")).unwrap();
+    std::fs::create_dir_all(dir.join("policies/.hidden")).unwrap();
+    std::fs::write(dir.join("policies/messy.pol"), MESSY).unwrap();
+    std::fs::write(dir.join("policies/tidy.pol"), TIDY).unwrap();
+    std::fs::write(dir.join("policies/nested/deep.pol"), MESSY).unwrap();
+    std::fs::write(dir.join("policies/.hidden/skipped.pol"), MESSY).unwrap();
+    std::fs::write(dir.join("policies/notes.txt"), MESSY).unwrap();
+    std::fs::write(dir.join("single.pol"), MESSY).unwrap();
+    let output = pol(&["fmt", "--check", "policies", "single.pol"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "policies/messy.pol\npolicies/nested/deep.pol\nsingle.pol\n"
+    );
+    // A file named twice, directly and through its directory, is listed once.
+    let output = pol(&["fmt", "--check", "policies/messy.pol", "policies"], &dir);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "policies/messy.pol\npolicies/nested/deep.pol\n"
+    );
+    let output = pol(&["fmt", "--write", "."], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "./policies/messy.pol\n./policies/nested/deep.pol\n./single.pol\n"
+    );
+    for name in ["policies/messy.pol", "policies/nested/deep.pol", "single.pol"] {
+        assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), TIDY, "{name}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("policies/.hidden/skipped.pol")).unwrap(),
+        MESSY
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("policies/notes.txt")).unwrap(),
+        MESSY
+    );
+    let output = pol(&["fmt", "--check", "."], &dir);
+    assert_eq!(output.status.code(), Some(0));
+    // A path that does not exist is reported; the others are still checked.
+    std::fs::write(dir.join("single.pol"), MESSY).unwrap();
+    let output = pol(&["fmt", "--check", "nowhere", "single.pol"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "single.pol\n");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("[E0401]"));
+}
+
+#[test]
+fn a_read_only_file_is_refused_and_untouched_unless_forced() {
+    let dir = scratch("read-only-file");
+    std::fs::write(dir.join("locked.pol"), MESSY).unwrap();
+    std::fs::write(dir.join("open.pol"), MESSY).unwrap();
+    std::fs::set_permissions(dir.join("locked.pol"), std::fs::Permissions::from_mode(0o444)).unwrap();
+    let output = pol(&["fmt", "--write", "locked.pol", "open.pol"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[E0418]") && stderr.contains("will not rewrite `locked.pol`: it is read-only"),
+        "{stderr}"
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "open.pol\n");
+    assert_eq!(std::fs::read_to_string(dir.join("locked.pol")).unwrap(), MESSY);
+    assert_eq!(std::fs::read_to_string(dir.join("open.pol")).unwrap(), TIDY);
+    let output = pol(&["fmt", "--write", "--force", "locked.pol"], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stderr.is_empty());
+    assert_eq!(std::fs::read_to_string(dir.join("locked.pol")).unwrap(), TIDY);
+    let mode = std::fs::metadata(dir.join("locked.pol"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o444, "the forced file stays read-only");
+    assert_eq!(listing(&dir), ["locked.pol", "open.pol"]);
+    // `--force` means nothing without `--write`.
+    assert_eq!(
+        pol(&["fmt", "--force", "locked.pol"], &dir).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_hard_linked_file_is_refused_unless_forced_which_replaces_only_the_name_given() {
+    let dir = scratch("hard-link");
+    std::fs::write(dir.join("policy.pol"), MESSY).unwrap();
+    std::fs::hard_link(dir.join("policy.pol"), dir.join("other-name.pol")).unwrap();
+    let output = pol(&["fmt", "--write", "policy.pol"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[E0418]") && stderr.contains("will not rewrite `policy.pol`: it has 2 hard links"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("policy.pol")).unwrap(), MESSY);
+    assert_eq!(std::fs::metadata(dir.join("policy.pol")).unwrap().nlink(), 2);
+    let output = pol(&["fmt", "--write", "--force", "policy.pol"], &dir);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[W0005]") && stderr.contains("its other hard link keeps the old text"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("policy.pol")).unwrap(), TIDY);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("other-name.pol")).unwrap(),
+        MESSY
+    );
+    assert_eq!(listing(&dir), ["other-name.pol", "policy.pol"]);
+}
+
+/// The rewritten file keeps its owner and group. Only the superuser can give a file away, so
+/// the file is given to another user when the test can do that; otherwise it stays the runner's.
+#[test]
+fn write_keeps_the_owner_and_group() {
+    let dir = scratch("owner");
+    let file = dir.join("owned.pol");
+    std::fs::write(&file, MESSY).unwrap();
+    let given_away = std::os::unix::fs::chown(&file, Some(4321), Some(4321)).is_ok();
+    let before = std::fs::metadata(&file).unwrap();
+    let output = pol(&["fmt", "--write", "owned.pol"], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let after = std::fs::metadata(&file).unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), TIDY);
+    assert_ne!(after.ino(), before.ino(), "the file was not replaced");
+    assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+    if given_away {
+        assert_eq!((after.uid(), after.gid()), (4321, 4321));
+    }
 }
 
 // ---------------------------------------------------------------- the printer on random trees
