@@ -365,13 +365,14 @@ fn replace(
     let (temporary, mut file) = create_temporary(&folder, &file_name)?;
     let written = (|| {
         file.write_all(contents)?;
-        file.set_permissions(metadata.permissions())?;
+        // The owner first: changing it clears the set-user-ID and set-group-ID bits of a mode.
         if !keep_owner(&file, &metadata)? {
             if !force {
                 return Err(ReplaceError::Protected(Protection::Owner));
             }
             lost.push(Protection::Owner);
         }
+        file.set_permissions(metadata.permissions())?;
         file.sync_all()?;
         drop(file);
         if !unchanged(&target, read)? {
