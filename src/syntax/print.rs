@@ -26,8 +26,8 @@ pub const MAX_WIDTH: usize = 100;
 ///
 /// Comments on their own lines stay on their own lines, before the item, clause or field
 /// they precede; a comment after code on the same line stays after that code. A comment
-/// written inside an expression or a test fact (which print on one line) moves to its own
-/// line before it.
+/// written inside an expression or a test fact moves to its own line before the clause or
+/// declaration that holds it. Long expressions break to fit in [`MAX_WIDTH`] columns.
 pub fn print(module: &Module, source_text: &str) -> String {
     let mut printer = Printer::new(module, source_text);
     printer.module(module);
