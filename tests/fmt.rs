@@ -527,6 +527,53 @@ fn write_keeps_the_owner_and_group() {
     }
 }
 
+/// Another user's file, in a folder the runner may write to, is refused: the new file could not
+/// be given that owner. Running `pol` as another user takes the superuser (and `setpriv`), so
+/// elsewhere this test checks nothing.
+#[test]
+fn another_users_file_is_refused_unless_forced() {
+    let dir = scratch("other-owner");
+    if std::fs::metadata(&dir).unwrap().uid() != 0 {
+        return;
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::write(dir.join("theirs.pol"), MESSY).unwrap();
+    let as_nobody = |args: &[&str]| {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_pol"))
+            .args(args)
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+    };
+    let Ok(output) = as_nobody(&["fmt", "--write", "theirs.pol"]) else {
+        return;
+    };
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[E0418]") && stderr.contains("belongs to another user"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("theirs.pol")).unwrap(), MESSY);
+    assert_eq!(listing(&dir), ["theirs.pol"]);
+    let output = as_nobody(&["fmt", "--write", "--force", "theirs.pol"]).unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[W0005]") && stderr.contains("it now belongs to the user who ran `pol`"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("theirs.pol")).unwrap(), TIDY);
+    assert_eq!(std::fs::metadata(dir.join("theirs.pol")).unwrap().uid(), 65534);
+}
+
 // ---------------------------------------------------------------- the printer on random trees
 
 fn span() -> Span {
