@@ -156,7 +156,13 @@ fn fits(room: usize, doc: &Doc, rest: &[Command<'_>]) -> bool {
                     }
                     return room >= 0;
                 }
-                room -= flat_width(doc) as isize;
+                // Item by item, so that a long list stops the measure as soon as it overflows.
+                for (idx, item) in items.iter().enumerate() {
+                    room -= (flat_width(item) + if idx > 0 { 2 } else { 0 }) as isize;
+                    if room < 0 {
+                        return false;
+                    }
+                }
             }
             Doc::Concat(docs) => {
                 for inner in docs.iter().rev() {
