@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -263,9 +263,23 @@ fn a_missing_file_or_several_files_without_a_flag_are_usage_errors() {
     );
     std::fs::write(dir.join("a.pol"), TIDY).unwrap();
     std::fs::write(dir.join("b.pol"), TIDY).unwrap();
-    let output = pol(&["fmt", "a.pol", "b.pol"], &dir);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(output.stdout.is_empty());
+    for (args, problem) in [
+        (&["fmt", "a.pol", "b.pol"][..], "2 paths were given"),
+        (&["fmt", "."][..], "`.` is a directory"),
+    ] {
+        let output = pol(args, &dir);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(output.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("[E0411]")
+                && stderr.contains(&format!(
+                    "without `--check` or `--write`, `pol fmt` prints one file, but {problem}"
+                ))
+                && stderr.contains("pass `--check`"),
+            "{stderr}"
+        );
+    }
     let output = pol(&["fmt", "--check", "--write", "a.pol"], &dir);
     assert_eq!(output.status.code(), Some(2));
     let output = pol(&["fmt", "--max-policy-bytes", "10", "a.pol"], &dir);
@@ -315,7 +329,7 @@ fn write_in_a_read_only_folder_fails_cleanly_unless_permissions_are_bypassed() {
     let folder = dir.join("locked");
     std::fs::create_dir(&folder).unwrap();
     std::fs::write(folder.join("messy.pol"), MESSY).unwrap();
-    std::fs::set_permissions(folder.join("messy.pol"), std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(folder.join("messy.pol"), std::fs::Permissions::from_mode(0o640)).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
     let bypassed = std::fs::write(folder.join("probe"), "").is_ok();
     let _ = std::fs::remove_file(folder.join("probe"));
@@ -335,7 +349,7 @@ fn write_in_a_read_only_folder_fails_cleanly_unless_permissions_are_bypassed() {
             .unwrap()
             .permissions()
             .mode();
-        assert_eq!(mode & 0o777, 0o444);
+        assert_eq!(mode & 0o777, 0o640);
     } else {
         assert_eq!(output.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&output.stderr).contains("[E0401]"));
@@ -366,18 +380,224 @@ fn write_through_a_symbolic_link_rewrites_the_file_it_points_to() {
     assert_eq!(listing(&dir), ["link.pol", "real.pol"]);
 }
 
+#[test]
+fn check_and_write_take_directories_and_several_files() {
+    let dir = scratch("directories");
+    std::fs::create_dir_all(dir.join("policies/nested")).unwrap();
+    std::fs::create_dir_all(dir.join("policies/.hidden")).unwrap();
+    std::fs::write(dir.join("policies/messy.pol"), MESSY).unwrap();
+    std::fs::write(dir.join("policies/tidy.pol"), TIDY).unwrap();
+    std::fs::write(dir.join("policies/nested/deep.pol"), MESSY).unwrap();
+    std::fs::write(dir.join("policies/.hidden/skipped.pol"), MESSY).unwrap();
+    std::fs::write(dir.join("policies/notes.txt"), MESSY).unwrap();
+    std::fs::write(dir.join("single.pol"), MESSY).unwrap();
+    let output = pol(&["fmt", "--check", "policies", "single.pol"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "policies/messy.pol\npolicies/nested/deep.pol\nsingle.pol\n"
+    );
+    // A file named twice, directly and through its directory, is listed once.
+    let output = pol(&["fmt", "--check", "policies/messy.pol", "policies"], &dir);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "policies/messy.pol\npolicies/nested/deep.pol\n"
+    );
+    let output = pol(&["fmt", "--write", "."], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "./policies/messy.pol\n./policies/nested/deep.pol\n./single.pol\n"
+    );
+    for name in ["policies/messy.pol", "policies/nested/deep.pol", "single.pol"] {
+        assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), TIDY, "{name}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("policies/.hidden/skipped.pol")).unwrap(),
+        MESSY
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("policies/notes.txt")).unwrap(),
+        MESSY
+    );
+    let output = pol(&["fmt", "--check", "."], &dir);
+    assert_eq!(output.status.code(), Some(0));
+    // A path that does not exist is reported; the others are still checked.
+    std::fs::write(dir.join("single.pol"), MESSY).unwrap();
+    let output = pol(&["fmt", "--check", "nowhere", "single.pol"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "single.pol\n");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("[E0401]"));
+}
+
+#[test]
+fn a_read_only_file_is_refused_and_untouched_unless_forced() {
+    let dir = scratch("read-only-file");
+    std::fs::write(dir.join("locked.pol"), MESSY).unwrap();
+    std::fs::write(dir.join("open.pol"), MESSY).unwrap();
+    std::fs::set_permissions(dir.join("locked.pol"), std::fs::Permissions::from_mode(0o444)).unwrap();
+    let output = pol(&["fmt", "--write", "locked.pol", "open.pol"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[E0418]") && stderr.contains("will not rewrite `locked.pol`: it is read-only"),
+        "{stderr}"
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "open.pol\n");
+    assert_eq!(std::fs::read_to_string(dir.join("locked.pol")).unwrap(), MESSY);
+    assert_eq!(std::fs::read_to_string(dir.join("open.pol")).unwrap(), TIDY);
+    let output = pol(&["fmt", "--write", "--force", "locked.pol"], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stderr.is_empty());
+    assert_eq!(std::fs::read_to_string(dir.join("locked.pol")).unwrap(), TIDY);
+    let mode = std::fs::metadata(dir.join("locked.pol"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o444, "the forced file stays read-only");
+    assert_eq!(listing(&dir), ["locked.pol", "open.pol"]);
+    // `--force` means nothing without `--write`.
+    assert_eq!(
+        pol(&["fmt", "--force", "locked.pol"], &dir).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_hard_linked_file_is_refused_unless_forced_which_replaces_only_the_name_given() {
+    let dir = scratch("hard-link");
+    std::fs::write(dir.join("policy.pol"), MESSY).unwrap();
+    std::fs::hard_link(dir.join("policy.pol"), dir.join("other-name.pol")).unwrap();
+    let output = pol(&["fmt", "--write", "policy.pol"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[E0418]") && stderr.contains("will not rewrite `policy.pol`: it has 2 hard links"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("policy.pol")).unwrap(), MESSY);
+    assert_eq!(std::fs::metadata(dir.join("policy.pol")).unwrap().nlink(), 2);
+    let output = pol(&["fmt", "--write", "--force", "policy.pol"], &dir);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[W0005]") && stderr.contains("its other hard link keeps the old text"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("policy.pol")).unwrap(), TIDY);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("other-name.pol")).unwrap(),
+        MESSY
+    );
+    assert_eq!(listing(&dir), ["other-name.pol", "policy.pol"]);
+}
+
+/// The rewritten file keeps its owner and group. Only the superuser can give a file away, so
+/// the file is given to another user when the test can do that; otherwise it stays the runner's.
+#[test]
+fn write_keeps_the_owner_and_group() {
+    let dir = scratch("owner");
+    let file = dir.join("owned.pol");
+    std::fs::write(&file, MESSY).unwrap();
+    let given_away = std::os::unix::fs::chown(&file, Some(4321), Some(4321)).is_ok();
+    let before = std::fs::metadata(&file).unwrap();
+    let output = pol(&["fmt", "--write", "owned.pol"], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let after = std::fs::metadata(&file).unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), TIDY);
+    assert_ne!(after.ino(), before.ino(), "the file was not replaced");
+    assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+    if given_away {
+        assert_eq!((after.uid(), after.gid()), (4321, 4321));
+    }
+}
+
+/// Another user's file, in a folder the runner may write to, is refused: the new file could not
+/// be given that owner. Running `pol` as another user takes the superuser (and `setpriv`), so
+/// elsewhere this test checks nothing.
+#[test]
+fn another_users_file_is_refused_unless_forced() {
+    let dir = scratch("other-owner");
+    if std::fs::metadata(&dir).unwrap().uid() != 0 {
+        return;
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::write(dir.join("theirs.pol"), MESSY).unwrap();
+    let as_nobody = |args: &[&str]| {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_pol"))
+            .args(args)
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+    };
+    let Ok(output) = as_nobody(&["fmt", "--write", "theirs.pol"]) else {
+        return;
+    };
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[E0418]") && stderr.contains("belongs to another user"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("theirs.pol")).unwrap(), MESSY);
+    assert_eq!(listing(&dir), ["theirs.pol"]);
+    let output = as_nobody(&["fmt", "--write", "--force", "theirs.pol"]).unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[W0005]") && stderr.contains("it now belongs to the user who ran `pol`"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("theirs.pol")).unwrap(), TIDY);
+    assert_eq!(std::fs::metadata(dir.join("theirs.pol")).unwrap().uid(), 65534);
+}
+
 // ---------------------------------------------------------------- the printer on random trees
 
 fn span() -> Span {
     Span::new(SourceId(0), 0, 0)
 }
 
+/// Names, some long enough that conditions and lists exceed the width of a line and break.
 fn ident() -> impl Strategy<Value = Ident> {
-    prop::sample::select(vec!["a", "b", "x", "size", "t", "item", "when", "key", "_n2"]).prop_map(|name| {
-        Ident {
-            name: name.to_owned(),
-            span: span(),
-        }
+    prop::sample::select(vec![
+        "a",
+        "b",
+        "x",
+        "size",
+        "t",
+        "item",
+        "when",
+        "key",
+        "_n2",
+        "destination_country_under_embargo",
+        "licensed_from_the_original_manufacturer",
+    ])
+    .prop_map(|name| Ident {
+        name: name.to_owned(),
+        span: span(),
     })
 }
 
@@ -459,6 +679,33 @@ fn expr() -> impl Strategy<Value = Expr> {
                 .prop_map(|(condition, then, otherwise)| ExprKind::If(condition, then, otherwise)),
         ]
         .prop_map(expr_of)
+    })
+}
+
+/// The text of a condition of comparisons joined by `and` and `or`, every `and` and `or` under
+/// the other in parentheses.
+fn condition() -> impl Strategy<Value = String> {
+    let comparison = (
+        ident(),
+        ident(),
+        prop::sample::select(vec!["==", "!=", "in", "<"]),
+    )
+        .prop_map(|(left, right, op)| format!("t.{} {op} {}", left.name, right.name));
+    comparison.prop_recursive(4, 24, 4, |inner| {
+        (prop::collection::vec(inner, 2..5), any::<bool>()).prop_map(|(operands, or)| {
+            let (op, other) = if or { (" or ", " and ") } else { (" and ", " or ") };
+            let operands: Vec<String> = operands
+                .into_iter()
+                .map(|operand| {
+                    if operand.contains(other) || operand.contains(op) {
+                        format!("({operand})")
+                    } else {
+                        operand
+                    }
+                })
+                .collect();
+            operands.join(op)
+        })
     })
 }
 
@@ -698,6 +945,31 @@ proptest! {
         let again = parse(&printed).map_err(|error| TestCaseError::fail(format!("{error}\n{printed}")))?;
         prop_assert_eq!(shape(&again), shape(&module), "{}", printed);
         prop_assert_eq!(print(&again, &printed), printed);
+    }
+
+    /// Conditions written with parentheses around every `and` and `or`, on one long line: the
+    /// formatted text reads back as the same tree, keeps the parentheses around a mixed
+    /// `and`/`or`, stays within the width where it can, and formats to itself.
+    #[test]
+    fn long_conditions_with_parentheses_format_idempotently(condition in condition(), comment in any::<bool>()) {
+        let comment = if comment { " // why" } else { "" };
+        let text = format!("policy \"p\"\nrule r: permit {{\n  when {condition}{comment}\n  because \"b\"\n}}\n");
+        let module = parse(&text).map_err(|error| TestCaseError::fail(format!("{error}\n{text}")))?;
+        let printed = print(&module, &text);
+        let again = parse(&printed).map_err(|error| TestCaseError::fail(format!("{error}\n{printed}")))?;
+        prop_assert_eq!(shape(&again), shape(&module), "{}", printed);
+        prop_assert_eq!(comment_texts(&again), comment_texts(&module), "{}", printed);
+        prop_assert_eq!(print(&again, &printed), printed.clone());
+        let mixed = ["or (", "and ("].iter().filter(|op| condition.contains(*op)).count();
+        let kept = ["or (", "and ("].iter().filter(|op| printed.contains(*op)).count();
+        prop_assert_eq!(kept, mixed, "{}", printed);
+        for line in printed.lines() {
+            // Only a line holding a single operand may stay too long; a comment after the code
+            // does not count.
+            let line = line.split(" //").next().unwrap_or(line);
+            let words = line.split_whitespace().filter(|word| *word == "and" || *word == "or").count();
+            prop_assert!(line.chars().count() <= 100 || words <= 1, "{}", printed);
+        }
     }
 
     #[test]

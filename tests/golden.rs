@@ -4,7 +4,10 @@
 //! - A `.pol` file runs `pol check FILE`, or the command in a `// pol: ARGS` line near its top
 //!   (`{file}` stands for the file itself), e.g. `// pol: run {file} --facts cases.json --explain`.
 //! - A `.cmd` file holds the arguments of one command on its first line (for cases that need no
-//!   policy of their own, such as running a bundled example under another date).
+//!   policy of their own, such as running a bundled example under another date). Lines after it
+//!   that start with `$ ` are shell commands that prepare a scratch copy of the case's folder, and
+//!   the command then runs in that copy (for cases that write files, or need what git does not
+//!   keep: modes, hard links).
 //! - A missing `.stdout` or `.stderr` means empty output; a missing `.exit` means exit status 0.
 //! - Commands run in the file's folder, so paths in output are short and stable.
 //!
@@ -64,6 +67,48 @@ fn command_for(path: &Path) -> Option<Vec<String>> {
     Some(vec!["check".into(), file_name])
 }
 
+/// The shell lines (`$ …`) of a `.cmd` case that prepare its scratch folder.
+fn setup_for(path: &Path) -> Vec<String> {
+    if path.extension().is_none_or(|ext| ext != "cmd") {
+        return Vec::new();
+    }
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .skip(1)
+        .filter_map(|line| line.strip_prefix("$ ").map(str::to_owned))
+        .collect()
+}
+
+/// The folder a case runs in: its own, or a scratch copy of it prepared by its setup lines.
+fn folder_for(case: &Path, setup: &[String]) -> PathBuf {
+    let folder = case.parent().unwrap().to_path_buf();
+    if setup.is_empty() {
+        return folder;
+    }
+    let relative = case.strip_prefix(golden_root()).unwrap().display().to_string();
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("golden")
+        .join(relative.replace('/', "-"));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, scratch.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    for line in setup {
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .current_dir(&scratch)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{relative}: `{line}` failed");
+    }
+    scratch
+}
+
 fn expected(path: &Path, extension: &str) -> (PathBuf, String) {
     let file = path.with_extension(extension);
     let text = std::fs::read_to_string(&file).unwrap_or_default();
@@ -78,9 +123,10 @@ fn golden_corpus() {
     let mut failures = Vec::new();
     for case in &cases {
         let Some(args) = command_for(case) else { continue };
+        let folder = folder_for(case, &setup_for(case));
         let output = Command::new(env!("CARGO_BIN_EXE_pol"))
             .args(&args)
-            .current_dir(case.parent().unwrap())
+            .current_dir(&folder)
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
@@ -120,6 +166,17 @@ fn golden_corpus() {
     );
 }
 
+/// Why a code has no golden case, for the few that no fixed input can produce.
+fn without_golden_example(code: &str) -> Option<&'static str> {
+    match code {
+        "E0301" => Some("This code means a bug in Pol's checker; no valid input produces it."),
+        "E0417" => Some(
+            "This code needs another program to change a file while `pol fmt --write` formats it, so no fixed input produces it; the unit tests of `pol fmt` do.",
+        ),
+        _ => None,
+    }
+}
+
 /// Every diagnostic code appears in at least one expected output, so each has a worked example.
 #[test]
 fn every_diagnostic_code_has_a_golden_example() {
@@ -128,12 +185,12 @@ fn every_diagnostic_code_has_a_golden_example() {
     for file in files {
         outputs.push_str(&std::fs::read_to_string(file).unwrap());
     }
-    // E0301 can only come from a bug in the checker, so no valid input produces it.
+    // A few codes cannot come from a fixed input; `without_golden_example` says why.
     let missing: Vec<&str> = pol::diagnostic::Code::ALL
         .iter()
         .map(|code| code.as_str())
         .filter(|code| {
-            *code != "E0301"
+            without_golden_example(code).is_none()
                 && !outputs.contains(&format!("[{code}]"))
                 && !outputs.contains(&format!("\"{code}\""))
         })
@@ -163,14 +220,21 @@ fn diagnostics_doc_is_up_to_date() {
             stderr.contains(&format!("[{text}]")) || stdout.contains(&format!("\"{text}\""))
         });
         let Some(case) = example else {
-            doc.push_str("\nThis code means a bug in Pol's checker; no valid input produces it.\n");
+            let why = without_golden_example(text).unwrap_or("No golden case shows this code yet.");
+            doc.push_str(&format!("\n{why}\n"));
             continue;
         };
         let relative = case.strip_prefix(&root).unwrap().display().to_string();
         let source = std::fs::read_to_string(case).unwrap();
         let command = command_for(case).unwrap_or_default().join(" ");
+        let setup = setup_for(case);
+        let after = if setup.is_empty() {
+            String::new()
+        } else {
+            format!(" after `{}`", setup.join("; "))
+        };
         doc.push_str(&format!(
-            "\nExample: `tests/golden/{relative}`, run as `pol {command}`.\n"
+            "\nExample: `tests/golden/{relative}`, run as `pol {command}`{after}.\n"
         ));
         if case.extension().is_some_and(|ext| ext == "pol") && source.lines().count() <= 40 {
             doc.push_str(&format!("\n```pol\n{}\n```\n", source.trim_end()));

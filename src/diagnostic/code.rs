@@ -130,6 +130,10 @@ codes! {
     InvalidArgument = "E0411",
     /// A field given twice in one fact.
     DuplicateFactField = "E0412",
+    /// A file `pol fmt --write` was about to replace changed after it was read; it is left as it is now.
+    ChangedWhileFormatting = "E0417",
+    /// A file `pol fmt --write` will not replace without `--force`: read-only, hard-linked, or its owner cannot be kept.
+    ProtectedFile = "E0418",
     /// A module, which only defines, was given to a command that decides.
     ModuleNotDecidable = "E0420",
 
@@ -137,6 +141,8 @@ codes! {
     Unused = "W0001",
     /// A rule that can never apply.
     NeverApplies = "W0002",
+    /// `pol fmt --write --force` replaced a file without keeping its hard links or its owner.
+    ForcedReplace = "W0005",
     /// A symbolic link to a folder was not followed while searching for policies.
     LinkNotFollowed = "W0006",
 }

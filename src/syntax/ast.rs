@@ -441,7 +441,8 @@ pub struct ExpectDecl {
 pub struct Expr {
     /// Its shape.
     pub kind: ExprKind,
-    /// Its span.
+    /// Its span; for an expression written in parentheses, the parentheses included (which is
+    /// how the printer knows they were written).
     pub span: Span,
 }
 

@@ -1244,6 +1244,8 @@ fn lower_paren(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
     let mut cursor = Cursor::new(pair);
     let mut inner = lower_expr(ctx, cursor.expect(Rule::expr), depth)?;
     cursor.finish();
+    // INVARIANT: a binary expression in parentheses starts before its left operand; the printer
+    // keeps the parentheses an author wrote around a mixed `and`/`or` by that alone.
     inner.expr.span = span;
     Ok(inner)
 }

@@ -9,9 +9,13 @@ use super::ast::{
 };
 use std::collections::BTreeMap;
 
+use self::doc::Doc;
 use crate::source::Span;
 
-/// Lines longer than this many columns are broken where the style allows (`let`, `fn`, `enum`).
+mod doc;
+
+/// Lines longer than this many columns are broken where the style allows: conditions, values of
+/// `let` and `fn`, argument lists, sets and enums.
 pub const MAX_WIDTH: usize = 100;
 
 /// The canonical text of a module, keeping every comment of `module.comments` at its place.
@@ -22,8 +26,8 @@ pub const MAX_WIDTH: usize = 100;
 ///
 /// Comments on their own lines stay on their own lines, before the item, clause or field
 /// they precede; a comment after code on the same line stays after that code. A comment
-/// written inside an expression or a test fact (which print on one line) moves to its own
-/// line before it.
+/// written inside an expression or a test fact moves to its own line before the clause or
+/// declaration that holds it. Long expressions break to fit in [`MAX_WIDTH`] columns.
 pub fn print(module: &Module, source_text: &str) -> String {
     let mut printer = Printer::new(module, source_text);
     printer.module(module);
@@ -423,16 +427,19 @@ impl<'a> Printer<'a> {
         self.leaf(1, field.span, vec![(0, code)]);
     }
 
-    /// Prints `head = value` on one line, or breaks after `=` when the line would be too long.
+    /// Prints `head = value` on one line, or breaks after `=` when the line would be too long
+    /// (a set or a call stays after `=` and breaks inside its brackets instead).
     fn definition(&mut self, span: Span, head: String, value: &Expr) {
-        let value = expr(value);
-        let one_line = format!("{head} = {value}");
-        let lines = if one_line.chars().count() <= MAX_WIDTH {
-            vec![(0, one_line)]
+        let value_doc = expr_doc(value, 0, true);
+        let doc = if matches!(value.kind, ExprKind::Set(_) | ExprKind::Call(..)) {
+            Doc::Concat(vec![Doc::text(format!("{head} = ")), value_doc])
         } else {
-            vec![(0, format!("{head} =")), (1, value)]
+            Doc::group(Doc::Concat(vec![
+                Doc::text(format!("{head} =")),
+                Doc::nest(Doc::Concat(vec![Doc::Line, value_doc])),
+            ]))
         };
-        self.leaf(0, span, lines);
+        self.leaf(0, span, doc::layout(&doc, MAX_WIDTH));
     }
 
     fn let_decl(&mut self, decl: &LetDecl) {
@@ -482,7 +489,7 @@ impl<'a> Printer<'a> {
         let first = decl.clauses.first().map(|clause| start(clause_span(clause)));
         if self.open_block(0, decl.span, &opening, first) {
             for clause in &decl.clauses {
-                self.leaf(1, clause_span(clause), vec![(0, rule_clause(clause))]);
+                self.leaf(1, clause_span(clause), rule_clause(clause));
             }
             self.close_block(0, decl.span);
         }
@@ -540,17 +547,19 @@ fn clause_span(clause: &RuleClause) -> Span {
     }
 }
 
-fn rule_clause(clause: &RuleClause) -> String {
-    match clause {
-        RuleClause::When(condition) => format!("when {}", expr(condition)),
-        RuleClause::Unless(condition) => format!("unless {}", expr(condition)),
+/// The lines of a clause; a condition too long for one line breaks before `and` and `or`.
+fn rule_clause(clause: &RuleClause) -> Vec<(usize, String)> {
+    let code = match clause {
+        RuleClause::When(condition) => return expr_lines("when ", condition, 1),
+        RuleClause::Unless(condition) => return expr_lines("unless ", condition, 1),
         RuleClause::Because(text) => format!("because {}", quote(&text.value)),
         RuleClause::Cite(text) => format!("cite {}", quote(&text.value)),
         RuleClause::Oblige(obligations, _) => format!("oblige {}", names(obligations, ", ")),
         RuleClause::Effective(date, _) => format!("effective {date}"),
         RuleClause::Until(date, _) => format!("until {date}"),
         RuleClause::ExceptionTo(rules, _) => format!("exception to {}", names(rules, ", ")),
-    }
+    };
+    vec![(0, code)]
 }
 
 fn fact_decl(fact: &FactDecl) -> String {
@@ -709,124 +718,254 @@ fn power(expr: &Expr) -> u8 {
     }
 }
 
-/// The text of an expression, on one line, with only the parentheses it needs.
+/// The text of an expression on one line, with the parentheses precedence needs and those its
+/// author wrote around an `and` inside an `or` (or the reverse).
 pub fn expr(expr: &Expr) -> String {
-    let mut out = String::new();
-    write_expr(expr, &mut out, 0, true);
-    out
+    doc::flat_text(&expr_doc(expr, 0, true))
 }
 
-/// Writes `expr` where the context needs it to bind at least as tightly as `min_power`.
+/// The lines of `prefix` then `expr`, laid out to fit in [`MAX_WIDTH`] columns at `indent` levels,
+/// each with its indentation relative to `indent`.
+fn expr_lines(prefix: &str, expr: &Expr, indent: usize) -> Vec<(usize, String)> {
+    let doc = Doc::Concat(vec![Doc::text(prefix), expr_doc(expr, 0, true)]);
+    doc::layout(&doc, MAX_WIDTH.saturating_sub(indent * 2))
+}
+
+/// The layout of `expr` where the context needs it to bind at least as tightly as `min_power`.
 ///
 /// `open_right` says whether nothing follows it up to the end of the enclosing bracket or
 /// clause: `if` and quantifiers take in everything after them, so elsewhere they need
 /// parentheses.
-fn write_expr(expr: &Expr, out: &mut String, min_power: u8, open_right: bool) {
+fn expr_doc(expr: &Expr, min_power: u8, open_right: bool) -> Doc {
     let reaches_right = matches!(expr.kind, ExprKind::If(..) | ExprKind::Quantified(..));
     if power(expr) < min_power || (reaches_right && !open_right) {
-        out.push('(');
-        write_bare(expr, out, true);
-        out.push(')');
+        parenthesised_expr(expr)
     } else {
-        write_bare(expr, out, open_right);
+        bare_doc(expr, open_right)
     }
 }
 
-fn write_bare(expr: &Expr, out: &mut String, open_right: bool) {
+/// `(inner)`; when it breaks, `(` ends its line, `inner` is indented below and `)` has a line
+/// of its own.
+fn parenthesised(inner: Doc) -> Doc {
+    Doc::group(Doc::Concat(vec![
+        Doc::text("("),
+        Doc::nest(Doc::Concat(vec![Doc::SoftLine, inner])),
+        Doc::SoftLine,
+        Doc::text(")"),
+    ]))
+}
+
+/// Whether the author wrote parentheses around `operand`, an `or` under an `and` or an `and`
+/// under an `or`: they are kept, although precedence alone does not need them for the second.
+///
+/// The tree keeps no node for parentheses; lowering gives the expression inside the span of the
+/// parentheses, so a binary expression in parentheses starts before its left operand.
+fn keeps_parentheses(parent: BinaryOp, operand: &Expr) -> bool {
+    match (parent, &operand.kind) {
+        (BinaryOp::And, ExprKind::Binary(BinaryOp::Or, left, _))
+        | (BinaryOp::Or, ExprKind::Binary(BinaryOp::And, left, _)) => operand.span.start < left.span.start,
+        _ => false,
+    }
+}
+
+/// Whether lines may break before the operators of this level: `or`, `and`, and the set and
+/// arithmetic operators; comparisons stay on one line with their operands.
+fn breaks_before(level: u8) -> bool {
+    matches!(level, OR | AND | ADD | MUL)
+}
+
+fn bare_doc(expr: &Expr, open_right: bool) -> Doc {
     match &expr.kind {
-        ExprKind::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
-        ExprKind::Int(value) => out.push_str(&value.to_string()),
-        ExprKind::Text(value) => out.push_str(&quote(value)),
-        ExprKind::Date(date) => out.push_str(&date.to_string()),
-        ExprKind::None => out.push_str("none"),
-        ExprKind::Name(name) => out.push_str(&name.name),
-        ExprKind::KeyRef(record, key) => {
-            out.push_str(&record.name);
-            out.push('[');
-            out.push_str(&quote(&key.value));
-            out.push(']');
-        }
-        ExprKind::Field(base, field) => {
-            write_expr(base, out, POSTFIX, false);
-            out.push('.');
-            out.push_str(&field.name);
-        }
-        ExprKind::Call(function, args) => {
-            out.push_str(&function.name);
-            out.push('(');
-            write_list(args, out);
-            out.push(')');
-        }
-        ExprKind::Set(elements) => {
-            out.push('{');
-            write_list(elements, out);
-            out.push('}');
-        }
+        ExprKind::Bool(value) => Doc::text(if *value { "true" } else { "false" }),
+        ExprKind::Int(value) => Doc::text(value.to_string()),
+        ExprKind::Text(value) => Doc::text(quote(value)),
+        ExprKind::Date(date) => Doc::text(date.to_string()),
+        ExprKind::None => Doc::text("none"),
+        ExprKind::Name(name) => Doc::text(name.name.clone()),
+        ExprKind::KeyRef(record, key) => Doc::text(format!("{}[{}]", record.name, quote(&key.value))),
+        ExprKind::Field(base, field) => Doc::Concat(vec![
+            expr_doc(base, POSTFIX, false),
+            Doc::text(format!(".{}", field.name)),
+        ]),
+        ExprKind::Call(function, args) => list_doc(&format!("{}(", function.name), args, ")"),
+        ExprKind::Set(elements) => list_doc("{", elements, "}"),
         ExprKind::Not(operand) => {
-            out.push_str("not ");
             // `not` takes in comparisons and tighter operators, and chains: `not not x`.
             let min = if matches!(operand.kind, ExprKind::Not(_)) {
                 NOT
             } else {
                 COMPARE
             };
-            write_expr(operand, out, min, open_right);
+            Doc::Concat(vec![Doc::text("not "), expr_doc(operand, min, open_right)])
         }
         ExprKind::Neg(operand) => {
-            out.push('-');
             let min = if matches!(operand.kind, ExprKind::Neg(_)) {
                 NEG
             } else {
                 POSTFIX
             };
-            write_expr(operand, out, min, open_right);
+            Doc::Concat(vec![Doc::text("-"), expr_doc(operand, min, open_right)])
         }
         ExprKind::IsSome(operand) => {
-            write_expr(operand, out, POSTFIX, false);
-            out.push_str(" is some");
+            Doc::Concat(vec![expr_doc(operand, POSTFIX, false), Doc::text(" is some")])
         }
         ExprKind::IsNone(operand) => {
-            write_expr(operand, out, POSTFIX, false);
-            out.push_str(" is none");
+            Doc::Concat(vec![expr_doc(operand, POSTFIX, false), Doc::text(" is none")])
         }
-        ExprKind::Binary(op, left, right) => {
-            // Every level is left-associative: a right operand at the same level keeps its
-            // parentheses (`a - (b - c)`).
-            let level = binary_power(*op);
-            write_expr(left, out, level, false);
-            out.push(' ');
-            out.push_str(op.as_str());
-            out.push(' ');
-            write_expr(right, out, level + 1, open_right);
-        }
+        ExprKind::Binary(..) => chain_doc(expr, open_right),
         ExprKind::Quantified(quantifier, var, set, body) => {
-            out.push_str(match quantifier {
-                Quantifier::Any => "any ",
-                Quantifier::All => "all ",
-            });
-            out.push_str(&var.name);
-            out.push_str(" in ");
-            write_expr(set, out, 0, true);
-            out.push_str(": ");
-            write_expr(body, out, 0, open_right);
+            let keyword = match quantifier {
+                Quantifier::Any => "any",
+                Quantifier::All => "all",
+            };
+            Doc::group(Doc::Concat(vec![
+                Doc::text(format!("{keyword} {} in ", var.name)),
+                expr_doc(set, 0, true),
+                Doc::text(":"),
+                Doc::nest(Doc::Concat(vec![Doc::Line, expr_doc(body, 0, open_right)])),
+            ]))
         }
-        ExprKind::If(condition, then, otherwise) => {
-            out.push_str("if ");
-            write_expr(condition, out, 0, true);
-            out.push_str(" then ");
-            write_expr(then, out, 0, true);
-            out.push_str(" else ");
-            write_expr(otherwise, out, 0, open_right);
-        }
+        ExprKind::If(condition, then, otherwise) => Doc::group(Doc::Concat(vec![
+            Doc::text("if "),
+            expr_doc(condition, 0, true),
+            Doc::nest(Doc::Concat(vec![
+                Doc::Line,
+                Doc::text("then "),
+                expr_doc(then, 0, true),
+                Doc::Line,
+                Doc::text("else "),
+                expr_doc(otherwise, 0, open_right),
+            ])),
+        ])),
     }
 }
 
-fn write_list(exprs: &[Expr], out: &mut String) {
-    for (idx, element) in exprs.iter().enumerate() {
-        if idx > 0 {
-            out.push_str(", ");
+/// A run of binary operators of one level, `a and b and c`: on one line if it fits, else broken
+/// before each operator (of `or`, `and`, set and arithmetic operators), the operands after the
+/// first indented one level. A run of a tighter level that starts the run is indented one level
+/// more, so the lines show how the operators group.
+fn chain_doc(expr: &Expr, open_right: bool) -> Doc {
+    match chain_parts(expr, open_right) {
+        (first, Some(tail)) => Doc::group(Doc::Concat(vec![first, Doc::nest(Doc::Concat(tail))])),
+        (joined, None) => joined,
+    }
+}
+
+/// An expression in parentheses. A run of operators inside breaks with them: `(` ends its line,
+/// the operands and their operators follow one per line, one level deeper, and `)` closes alone.
+fn parenthesised_expr(expr: &Expr) -> Doc {
+    if !matches!(expr.kind, ExprKind::Binary(..)) {
+        return parenthesised(bare_doc(expr, true));
+    }
+    match chain_parts(expr, true) {
+        (first, Some(tail)) => {
+            let mut inner = vec![Doc::SoftLine, first];
+            inner.extend(tail);
+            Doc::group(Doc::Concat(vec![
+                Doc::text("("),
+                Doc::nest(Doc::Concat(inner)),
+                Doc::SoftLine,
+                Doc::text(")"),
+            ]))
         }
-        write_expr(element, out, 0, true);
+        (joined, None) => parenthesised(joined),
+    }
+}
+
+/// The first operand of a run and, if lines may break before its operators, the rest as
+/// `line, operator, operand` triples; otherwise the whole run on one line.
+fn chain_parts(expr: &Expr, open_right: bool) -> (Doc, Option<Vec<Doc>>) {
+    let level = power(expr);
+    // Every level is left-associative: the run is the left spine at this level, and a right
+    // operand at the same level keeps its parentheses (`a - (b - c)`).
+    let mut rest = Vec::new();
+    let mut first = expr;
+    while let ExprKind::Binary(op, left, right) = &first.kind {
+        if binary_power(*op) != level {
+            break;
+        }
+        rest.push((*op, right.as_ref()));
+        first = left;
+    }
+    rest.reverse();
+    let Some(&(first_op, _)) = rest.first() else {
+        unreachable!("chain_parts: only binary expressions form runs of operators")
+    };
+    let operand = |op: BinaryOp, operand: &Expr, min: u8, open: bool| {
+        if keeps_parentheses(op, operand) {
+            parenthesised_expr(operand)
+        } else {
+            expr_doc(operand, min, open)
+        }
+    };
+    let mut first_doc = operand(first_op, first, level, false);
+    let n_rest = rest.len();
+    if !breaks_before(level) {
+        let mut docs = vec![first_doc];
+        for (idx, (op, right)) in rest.into_iter().enumerate() {
+            docs.push(Doc::text(format!(" {} ", op.as_str())));
+            docs.push(operand(op, right, level + 1, open_right && idx + 1 == n_rest));
+        }
+        return (Doc::Concat(docs), None);
+    }
+    let first_is_run = matches!(first.kind, ExprKind::Binary(op, _, _) if breaks_before(binary_power(op)))
+        && power(first) >= level
+        && !keeps_parentheses(first_op, first);
+    if first_is_run {
+        first_doc = Doc::nest(first_doc);
+    }
+    let mut tail = Vec::new();
+    for (idx, (op, right)) in rest.into_iter().enumerate() {
+        tail.push(Doc::Line);
+        tail.push(Doc::text(format!("{} ", op.as_str())));
+        tail.push(operand(op, right, level + 1, open_right && idx + 1 == n_rest));
+    }
+    (first_doc, Some(tail))
+}
+
+/// Arguments or set elements between brackets: on one line if they fit, else one per line
+/// (several per line when all are short literals or names), each followed by a comma.
+fn list_doc(open: &str, items: &[Expr], close: &str) -> Doc {
+    if items.is_empty() {
+        return Doc::text(format!("{open}{close}"));
+    }
+    let docs: Vec<Doc> = items.iter().map(|item| expr_doc(item, 0, true)).collect();
+    let body = if items.iter().all(is_atom) {
+        Doc::Fill(docs)
+    } else {
+        let mut body = Vec::new();
+        for (idx, doc) in docs.into_iter().enumerate() {
+            if idx > 0 {
+                body.push(Doc::text(","));
+                body.push(Doc::Line);
+            }
+            body.push(doc);
+        }
+        Doc::Concat(body)
+    };
+    Doc::group(Doc::Concat(vec![
+        Doc::text(open),
+        Doc::nest(Doc::Concat(vec![Doc::SoftLine, body, Doc::IfBroken(",")])),
+        Doc::SoftLine,
+        Doc::text(close),
+    ]))
+}
+
+/// Whether an expression is a literal, a name, a key reference or a field of one: several fit
+/// on a line of a long set or argument list.
+fn is_atom(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Bool(_)
+        | ExprKind::Int(_)
+        | ExprKind::Text(_)
+        | ExprKind::Date(_)
+        | ExprKind::None
+        | ExprKind::Name(_)
+        | ExprKind::KeyRef(..) => true,
+        ExprKind::Field(base, _) => is_atom(base),
+        ExprKind::Neg(operand) => matches!(operand.kind, ExprKind::Int(_)),
+        _ => false,
     }
 }
 
@@ -886,7 +1025,77 @@ mod tests {
         check("((1 + 2)) * 3", "(1 + 2) * 3");
         check("1 + (2 * 3)", "1 + 2 * 3");
         check("(a or b) and c", "(a or b) and c");
-        check("a or (b and c)", "a or b and c");
+        check("((a or b)) or c", "a or b or c");
+    }
+
+    #[test]
+    fn parentheses_written_around_a_mixed_and_or_are_kept() {
+        check("a or (b and c)", "a or (b and c)");
+        check("(a and b) or c", "(a and b) or c");
+        check("((a and b)) or (c)", "(a and b) or c");
+        check("a or b and c", "a or b and c");
+        check(
+            "a and (b or c) and not (d or e)",
+            "a and (b or c) and not (d or e)",
+        );
+        check("(a == b) or (c + 1 > 2)", "a == b or c + 1 > 2");
+    }
+
+    /// Formats a rule with the clause `when CONDITION` and checks the printed clause lines.
+    fn check_condition(condition: &str, expected: &str) {
+        let text = format!("policy \"p\"\nrule r: permit {{ when {condition} }}\n");
+        let mut sources = SourceMap::new();
+        let id = sources.add("input.pol", text.clone());
+        let module = crate::syntax::parse(&sources, id).expect("the input parses");
+        let printed = print(&module, &text);
+        assert_eq!(
+            printed,
+            format!("policy \"p\"\n\nrule r: permit {{\n{expected}\n}}\n")
+        );
+        let again_id = sources.add("printed.pol", printed.clone());
+        let again = crate::syntax::parse(&sources, again_id).expect("the printed text parses");
+        assert!(same_tree(&module, &again), "{printed}");
+        assert_eq!(print(&again, &printed), printed, "formatting is not idempotent");
+    }
+
+    #[test]
+    fn a_long_condition_breaks_before_and_and_or() {
+        check_condition(
+            "t.item.category in controlled_categories and t.destination not in allied_countries and t.value > 1000",
+            "  when t.item.category in controlled_categories\n    and t.destination not in allied_countries\n    and t.value > 1000",
+        );
+        check_condition(
+            "t.item.category in controlled_categories and (t.destination.embargoed or t.end_user in listed_end_users)",
+            "  when t.item.category in controlled_categories\n    and (t.destination.embargoed or t.end_user in listed_end_users)",
+        );
+        check_condition(
+            "t.item_category_code in controlled_categories and (t.destination_country.embargoed_by_security_council or t.end_user_name in listed_end_users_of_concern)",
+            "  when t.item_category_code in controlled_categories\n    and (\n      t.destination_country.embargoed_by_security_council\n      or t.end_user_name in listed_end_users_of_concern\n    )",
+        );
+    }
+
+    #[test]
+    fn an_and_that_starts_an_or_is_indented_deeper_when_both_break() {
+        check_condition(
+            "t.item_category_code in controlled_categories and t.destination_country.embargoed_by_security_council or t.end_user_name in listed_end_users",
+            "  when t.item_category_code in controlled_categories\n      and t.destination_country.embargoed_by_security_council\n    or t.end_user_name in listed_end_users",
+        );
+    }
+
+    #[test]
+    fn long_sets_and_calls_break_inside_their_brackets() {
+        check(
+            "{\"Afghanistan\", \"Central African Republic\", \"Democratic Republic of the Congo\", \"Iraq\", \"Lebanon\", \"Libya\"}",
+            "{\n  \"Afghanistan\", \"Central African Republic\", \"Democratic Republic of the Congo\", \"Iraq\", \"Lebanon\",\n  \"Libya\",\n}",
+        );
+        check(
+            "within_days(transfer.shipment_date, transfer.licence.issue_date + 30, transfer.licence.expiry_date - 30, 1 + 2)",
+            "within_days(\n  transfer.shipment_date,\n  transfer.licence.issue_date + 30,\n  transfer.licence.expiry_date - 30,\n  1 + 2,\n)",
+        );
+        check_condition(
+            "if transfer.destination.embargoed_by_security_council then transfer.value > 2 else transfer.value > 1000000",
+            "  when if transfer.destination.embargoed_by_security_council\n    then transfer.value > 2\n    else transfer.value > 1000000",
+        );
     }
 
     #[test]

@@ -1,0 +1,2 @@
+fmt --write protected.pol
+$ ln protected.pol second_name.pol

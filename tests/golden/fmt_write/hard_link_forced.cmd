@@ -1,0 +1,2 @@
+fmt --write --force protected.pol
+$ ln protected.pol second_name.pol

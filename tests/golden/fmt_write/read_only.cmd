@@ -1,0 +1,2 @@
+fmt --write protected.pol
+$ chmod 444 protected.pol
