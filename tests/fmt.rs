@@ -532,6 +532,7 @@ fn expect_decl() -> impl Strategy<Value = ExpectDecl> {
         record,
         subject,
         field,
+        nested: Vec::new(),
         span: span(),
     });
     let expected = prop_oneof![

@@ -388,6 +388,7 @@ fn expect_missing(subject: ast::SubjectRef, paths: Vec<(&str, ast::SubjectRef, &
                     record: id(record),
                     subject,
                     field: id(field),
+                    nested: Vec::new(),
                     span: span(),
                 })
                 .collect(),

@@ -56,30 +56,17 @@ pub(super) fn load(
     let Ok(Some((header, header_span))) = reader.row(sink) else {
         return;
     };
-    let mut columns: Vec<Option<u32>> = Vec::with_capacity(header.len());
-    let mut seen: Vec<Option<Span>> = vec![None; builder.n_fields(record)];
-    for cell in &header {
+    let mut top = Group {
+        record,
+        slots: Vec::new(),
+        seen: vec![None; builder.n_fields(record)],
+    };
+    for (column, cell) in header.iter().enumerate() {
         let name = cell.text.trim();
-        let column = match builder.field_index(record, name.as_bytes(), columns.len()) {
-            None => {
-                sink.push(messages::unknown_column(builder, record, name, cell.span));
-                None
-            }
-            Some(field) => match seen[field as usize] {
-                Some(first) => {
-                    sink.push(messages::duplicate_column(name, cell.span, first));
-                    None
-                }
-                None => {
-                    seen[field as usize] = Some(cell.span);
-                    Some(field)
-                }
-            },
-        };
-        columns.push(column);
+        add_column(builder, sink, &mut top, name, name, column, cell.span);
     }
     let key_missing = match builder.program.records[record.idx()].key {
-        Some(key) if seen[key as usize].is_none() => {
+        Some(key) if top.seen[key as usize].is_none() => {
             sink.push(messages::missing_key_column(builder, record, key, header_span));
             true
         }
@@ -99,14 +86,136 @@ pub(super) fn load(
             if key_missing {
                 row.key_reported();
             }
-            for (cell, column) in cells.iter().zip(&columns) {
-                if let Some(field) = column {
-                    put_cell(builder, sink, &mut row, *field, cell);
-                }
-            }
+            put_group(builder, sink, &mut row, &top, &cells, span);
             builder.finish_row(row, span, sink);
         }
         index += 1;
+    }
+}
+
+/// The columns of one record: the top-level record of the file, or a nested one
+/// (`government_approval.nsc`, `government_approval.cabinet`).
+struct Group {
+    record: RecordId,
+    /// The fields that have columns, in header order.
+    slots: Vec<(u32, Slot)>,
+    /// Per field, the span of the header cell that first named it.
+    seen: Vec<Option<Span>>,
+}
+
+/// Where a field's value comes from.
+enum Slot {
+    /// One column, by index.
+    Column(usize),
+    /// A nested record, from the columns named `field.…`.
+    Nested(Group),
+}
+
+/// Adds a header cell (possibly dotted) to a group; reports unknown, duplicate and misplaced columns.
+fn add_column(
+    builder: &FactsBuilder<'_>,
+    sink: &mut Sink,
+    group: &mut Group,
+    whole: &str,
+    name: &str,
+    column: usize,
+    span: Span,
+) {
+    let (head, rest) = match name.split_once('.') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (name, None),
+    };
+    let Some(field) = builder.field_index(group.record, head.as_bytes(), group.slots.len()) else {
+        sink.push(messages::unknown_column(builder, group.record, whole, head, span));
+        return;
+    };
+    let nested = builder
+        .program
+        .nested_record(builder.field_type(group.record, field));
+    match (rest, nested) {
+        (None, _) => {
+            if let Some(first) = group.seen[field as usize] {
+                sink.push(messages::duplicate_column(whole, span, first));
+                return;
+            }
+            group.seen[field as usize] = Some(span);
+            group.slots.push((field, Slot::Column(column)));
+        }
+        (Some(_), None) => sink.push(messages::not_nested_column(builder, group.record, field, whole, span)),
+        (Some(rest), Some(nested)) => {
+            let existing = group
+                .slots
+                .iter()
+                .position(|(known, _)| *known == field);
+            let idx = match existing {
+                Some(idx) if matches!(group.slots[idx].1, Slot::Nested(_)) => idx,
+                Some(_) => {
+                    let first = group.seen[field as usize].unwrap_or(span);
+                    sink.push(messages::duplicate_column(whole, span, first));
+                    return;
+                }
+                None => {
+                    group.seen[field as usize] = Some(span);
+                    group.slots.push((
+                        field,
+                        Slot::Nested(Group {
+                            record: nested,
+                            slots: Vec::new(),
+                            seen: vec![None; builder.n_fields(nested)],
+                        }),
+                    ));
+                    group.slots.len() - 1
+                }
+            };
+            let Slot::Nested(inner) = &mut group.slots[idx].1 else {
+                unreachable!("the slot was just found or made nested");
+            };
+            add_column(builder, sink, inner, whole, rest, column, span);
+        }
+    }
+}
+
+/// Whether any column of a group (or of the groups nested in it) has a non-empty cell.
+fn group_written(group: &Group, cells: &[Cell<'_>]) -> bool {
+    group.slots.iter().any(|(_, slot)| match slot {
+        Slot::Column(column) => !cells[*column].text.is_empty(),
+        Slot::Nested(inner) => group_written(inner, cells),
+    })
+}
+
+/// The span of a group's first column in a row.
+fn group_span(group: &Group, cells: &[Cell<'_>], row_span: Span) -> Span {
+    match group.slots.first() {
+        Some((_, Slot::Column(column))) => cells[*column].span,
+        Some((_, Slot::Nested(inner))) => group_span(inner, cells, row_span),
+        None => row_span,
+    }
+}
+
+/// Converts the cells of a group into a row. A nested record whose cells are all empty is
+/// missing (unknown if required, none if optional); otherwise it is read as written.
+fn put_group(
+    builder: &mut FactsBuilder<'_>,
+    sink: &mut Sink,
+    row: &mut super::bind::Row,
+    group: &Group,
+    cells: &[Cell<'_>],
+    row_span: Span,
+) {
+    for (field, slot) in &group.slots {
+        match slot {
+            Slot::Column(column) => put_cell(builder, sink, row, *field, &cells[*column]),
+            Slot::Nested(inner) => {
+                let span = group_span(inner, cells, row_span);
+                if group_written(inner, cells) {
+                    let (mut nested, nesting) = builder.begin_nested(row, *field, inner.record, span);
+                    put_group(builder, sink, &mut nested, inner, cells, row_span);
+                    builder.end_nested(row, *field, nested, nesting, span, sink);
+                } else {
+                    builder.put_scalar(row, *field, Scalar::Null, span, sink);
+                }
+            }
+        }
     }
 }
 

@@ -25,6 +25,7 @@ fn record(name: &str, key: Option<u32>, fields: Vec<FieldDef>) -> RecordDef {
         name: name.to_owned(),
         fields,
         key,
+        nested: false,
         span: span0(),
     }
 }
