@@ -1190,6 +1190,15 @@ fn show_value(program: &Program, value: &TestValue) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        TestValue::Record(record, fields) => format!(
+            "{} {{{}}}",
+            program.records[record.idx()].name,
+            fields
+                .iter()
+                .map(|field| show_value(program, field))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 

@@ -137,7 +137,8 @@ codes! {
     DuplicateFactField = "E0412",
     /// Facts of a nested record type given on their own, outside the records that hold them.
     NestedFactsAlone = "E0413",
-    /// An object (or a dotted CSV column) for a field that is not a nested record.
+    /// An object for a reference to a record with a key, or a dotted CSV column under a field
+    /// that is not a nested record.
     NotNestedField = "E0414",
 
     /// A definition that nothing uses.

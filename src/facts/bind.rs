@@ -307,6 +307,15 @@ impl FactsBuilder<'_> {
         self.program.records[record.idx()].fields[field as usize].ty
     }
 
+    /// Whether the type (without `?`) is a reference to a record with a key.
+    pub(super) fn is_reference(&self, ty: TypeId) -> bool {
+        let types = &self.program.types;
+        match types.get(types.strip_optional(ty)) {
+            Type::Record(target) => !self.program.records[target.idx()].nested,
+            _ => false,
+        }
+    }
+
     /// If the type (without `?`) is a set or list, its element type and whether it is a set.
     pub(super) fn seq_type(&self, ty: TypeId) -> Option<(TypeId, bool)> {
         let types = &self.program.types;

@@ -456,7 +456,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
                 let nested = self.builder.program.nested_record(ty).expect("checked by the guard");
                 self.nested(row, field, nested, depth + 1)?;
             }
-            Some(b'{') => {
+            Some(b'{') if self.builder.is_reference(ty) => {
                 self.skip_value(depth)?;
                 let span = self.span(start, self.pos);
                 let diagnostic = messages::not_nested(self.builder, ty, row.path(field), span);
@@ -464,12 +464,12 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
                 self.builder
                     .store(row, field, super::bind::Converted::Failed, span, self.sink);
             }
-            Some(b'[') => {
+            Some(byte @ (b'[' | b'{')) => {
                 self.skip_value(depth)?;
                 let span = self.span(start, self.pos);
                 let converted = self
                     .builder
-                    .mismatch(ty, kind_of(b'['), span, row.path(field), self.sink);
+                    .mismatch(ty, kind_of(byte), span, row.path(field), self.sink);
                 self.builder.store(row, field, converted, span, self.sink);
             }
             _ => {

@@ -380,20 +380,19 @@ impl Loader<'_, '_> {
                 let converted = self.builder.end_seq(seq);
                 self.builder.store(row, field, converted, span, self.sink);
             }
-            Node::Map { entries, span } => match self.builder.program.nested_record(ty) {
-                Some(nested) => {
-                    let (mut inner, nesting) = self.builder.begin_nested(row, field, nested, span);
-                    self.fields(&mut inner, entries);
-                    self.builder
-                        .end_nested(row, field, inner, nesting, span, self.sink);
-                }
-                None => {
-                    let diagnostic = messages::not_nested(self.builder, ty, row.path(field), span);
-                    self.sink.push(diagnostic);
-                    self.builder
-                        .store(row, field, super::bind::Converted::Failed, span, self.sink);
-                }
-            },
+            Node::Map { entries, span } if self.builder.program.nested_record(ty).is_some() => {
+                let nested = self.builder.program.nested_record(ty).expect("checked by the guard");
+                let (mut inner, nesting) = self.builder.begin_nested(row, field, nested, span);
+                self.fields(&mut inner, entries);
+                self.builder
+                    .end_nested(row, field, inner, nesting, span, self.sink);
+            }
+            Node::Map { span, .. } if self.builder.is_reference(ty) => {
+                let diagnostic = messages::not_nested(self.builder, ty, row.path(field), span);
+                self.sink.push(diagnostic);
+                self.builder
+                    .store(row, field, super::bind::Converted::Failed, span, self.sink);
+            }
             other => {
                 let span = other.span();
                 let converted = self
