@@ -11,7 +11,9 @@
 //! - an enum: the name of a variant;
 //! - a record: the key of a record of that type;
 //! - `Set<T>` or `List<T>`: elements separated by `;`, each read as a `T`, with spaces around
-//!   them ignored; `{}` is the empty set or list.
+//!   them ignored; `{}` is the empty set or list;
+//! - a nested record: one column per field, named `field.subfield` (deeper: `a.b.c`); a nested
+//!   record whose cells are all empty is missing, otherwise each cell is read by its own field.
 //!
 //! An empty cell is missing: unknown for a required field, none for an optional one (`T?`).
 //! A cell holding just `?` is unknown, whatever the field's type; so is a set with a `?` element.
