@@ -250,7 +250,11 @@ impl<'p> FactsBuilder<'p> {
         let text = sources.get(source).text.as_str();
         let mut sink = Sink::new();
         if let Some(nested) = record.filter(|record| self.program.records[record.idx()].nested) {
-            sink.push(messages::nested_facts_alone(self, nested, Span::new(source, 0, 0)));
+            sink.push(messages::nested_facts_alone(
+                self,
+                nested,
+                Span::new(source, 0, 0),
+            ));
             return sink.into_result();
         }
         match format {

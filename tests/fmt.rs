@@ -542,15 +542,19 @@ fn subject_ref() -> impl Strategy<Value = SubjectRef> {
 }
 
 fn expect_decl() -> impl Strategy<Value = ExpectDecl> {
-    let fact_path = (ident(), subject_ref(), ident(), prop::collection::vec(ident(), 0..3)).prop_map(
-        |(record, subject, field, nested)| FactPath {
+    let fact_path = (
+        ident(),
+        subject_ref(),
+        ident(),
+        prop::collection::vec(ident(), 0..3),
+    )
+        .prop_map(|(record, subject, field, nested)| FactPath {
             record,
             subject,
             field,
             nested,
             span: span(),
-        },
-    );
+        });
     let expected = prop_oneof![
         (
             effect(),

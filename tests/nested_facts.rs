@@ -124,7 +124,11 @@ impl Lcg {
     }
 
     /// An object; `whole_unknown` allows the object itself to be `"?"` (CSV cannot write that).
-    fn object(&mut self, fields: &mut dyn FnMut(&mut Lcg) -> Vec<(&'static str, Field)>, whole_unknown: bool) -> Object {
+    fn object(
+        &mut self,
+        fields: &mut dyn FnMut(&mut Lcg) -> Vec<(&'static str, Field)>,
+        whole_unknown: bool,
+    ) -> Object {
         match self.pick(if whole_unknown { 6 } else { 5 }) {
             0 => Object::Missing,
             1 => Object::Null,
@@ -225,7 +229,10 @@ fn json_transfer(transfer: &Transfer) -> String {
         "{{\"id\": \"{}\", \"destination\": \"{}\"",
         transfer.id, transfer.destination
     );
-    for (name, object) in [("government_approval", &transfer.approval), ("review", &transfer.review)] {
+    for (name, object) in [
+        ("government_approval", &transfer.approval),
+        ("review", &transfer.review),
+    ] {
         if let Some(value) = json_object(object) {
             write!(text, ", \"{name}\": {value}").unwrap();
         }
@@ -240,7 +247,10 @@ fn json(transfers: &[Transfer]) -> String {
 }
 
 fn json_lines(transfers: &[Transfer]) -> String {
-    transfers.iter().map(|transfer| json_transfer(transfer) + "\n").collect()
+    transfers
+        .iter()
+        .map(|transfer| json_transfer(transfer) + "\n")
+        .collect()
 }
 
 /// YAML in block style, so that nesting is written by indentation.
@@ -368,21 +378,55 @@ fn nested_facts_in_json_json_lines_yaml_and_csv_give_the_same_decisions() {
 
     let from_json = decisions(
         &dir,
-        &["run", "policy.pol", "--facts", "countries.json", "--facts", "transfers.json"],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "countries.json",
+            "--facts",
+            "transfers.json",
+        ],
     );
     let from_lines = decisions(
         &dir,
-        &["run", "policy.pol", "--facts", "countries.json", "--facts", "Transfer=transfers.jsonl"],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "countries.json",
+            "--facts",
+            "Transfer=transfers.jsonl",
+        ],
     );
     let from_yaml = decisions(
         &dir,
-        &["run", "policy.pol", "--facts", "countries.json", "--facts", "transfers.yaml"],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "countries.json",
+            "--facts",
+            "transfers.yaml",
+        ],
     );
     let from_csv = decisions(
         &dir,
-        &["run", "policy.pol", "--facts", "Country=countries.csv", "--facts", "Transfer=transfers.csv"],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "Country=countries.csv",
+            "--facts",
+            "Transfer=transfers.csv",
+        ],
     );
-    assert_eq!(from_json.lines().filter(|line| line.starts_with("Transfer ")).count(), 400);
+    assert_eq!(
+        from_json
+            .lines()
+            .filter(|line| line.starts_with("Transfer "))
+            .count(),
+        400
+    );
     assert_eq!(from_json, from_lines, "JSON Lines differs from JSON");
     assert_eq!(from_json, from_yaml, "YAML differs from JSON");
     assert_eq!(from_json, from_csv, "CSV differs from JSON");
@@ -399,7 +443,10 @@ fn nested_facts_in_json_json_lines_yaml_and_csv_give_the_same_decisions() {
         "].review.nsc",
         "Country[\"UA\"].in_combat",
     ] {
-        assert!(from_json.contains(wanted), "no decision shows `{wanted}`:\n{from_json}");
+        assert!(
+            from_json.contains(wanted),
+            "no decision shows `{wanted}`:\n{from_json}"
+        );
     }
 }
 
@@ -450,11 +497,14 @@ fn fast_path_decides_nested_facts_as_the_full_evaluator_does() {
         let (fast, full) = (decide(false), decide(true));
         assert_eq!(fast.len(), 1000);
         for (fast, full) in fast.iter().zip(&full) {
-            assert_eq!(fast, full, "the fast path and the full evaluator differ (explain: {explain})");
+            assert_eq!(
+                fast, full,
+                "the fast path and the full evaluator differ (explain: {explain})"
+            );
         }
         assert!(
-            full.iter().any(|text| text.contains("missing: Transfer[\"t")
-                && text.contains("].government_approval")),
+            full.iter()
+                .any(|text| text.contains("missing: Transfer[\"t") && text.contains("].government_approval")),
             "no decision misses a nested fact"
         );
     }

@@ -156,11 +156,13 @@ impl<'a> Checker<'a> {
             (FactValue::Text(text), Type::Text) => Some(TestValue::Scalar(Value::Text(
                 self.program.interner.intern(&text.value),
             ))),
-            (FactValue::Text(text), Type::Record(target)) if !self.program.records[target.idx()].nested => Some(TestValue::Key(
-                target,
-                self.program.interner.intern(&text.value),
-                text.span,
-            )),
+            (FactValue::Text(text), Type::Record(target)) if !self.program.records[target.idx()].nested => {
+                Some(TestValue::Key(
+                    target,
+                    self.program.interner.intern(&text.value),
+                    text.span,
+                ))
+            }
             (FactValue::Variant(variant), Type::Enum(enumeration)) => {
                 let def = &self.program.enums[enumeration.idx()];
                 match def.variants.iter().position(|known| *known == variant.name) {
@@ -181,9 +183,13 @@ impl<'a> Checker<'a> {
                     .collect(),
             )),
             (FactValue::Record(fact), Type::Record(target))
-                if self.program.records[target.idx()].nested && fact.record.name == self.program.records[target.idx()].name =>
+                if self.program.records[target.idx()].nested
+                    && fact.record.name == self.program.records[target.idx()].name =>
             {
-                Some(TestValue::Record(target, self.fact_fields(target, &fact.fields, written)))
+                Some(TestValue::Record(
+                    target,
+                    self.fact_fields(target, &fact.fields, written),
+                ))
             }
             (FactValue::Record(fact), Type::Record(target)) if !self.program.records[target.idx()].nested => {
                 let name = self.program.records[target.idx()].name.clone();
@@ -346,7 +352,8 @@ impl<'a> Checker<'a> {
             let inner_def = &self.program.records[inner.idx()];
             let Some(inner_field) = inner_def.field(&name.name) else {
                 let names: Vec<&str> = inner_def.fields.iter().map(|field| field.name.as_str()).collect();
-                let diagnostic = messages::expect_unknown_field(&inner_def.name, &name.name, name.span, &names);
+                let diagnostic =
+                    messages::expect_unknown_field(&inner_def.name, &name.name, name.span, &names);
                 self.error(diagnostic);
                 return None;
             };

@@ -143,12 +143,15 @@ fn add_column(
             group.seen[field as usize] = Some(span);
             group.slots.push((field, Slot::Column(column)));
         }
-        (Some(_), None) => sink.push(messages::not_nested_column(builder, group.record, field, whole, span)),
+        (Some(_), None) => sink.push(messages::not_nested_column(
+            builder,
+            group.record,
+            field,
+            whole,
+            span,
+        )),
         (Some(rest), Some(nested)) => {
-            let existing = group
-                .slots
-                .iter()
-                .position(|(known, _)| *known == field);
+            let existing = group.slots.iter().position(|(known, _)| *known == field);
             let idx = match existing {
                 Some(idx) if matches!(group.slots[idx].1, Slot::Nested(_)) => idx,
                 Some(_) => {

@@ -453,7 +453,11 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
                 self.builder.store(row, field, converted, span, self.sink);
             }
             Some(b'{') if self.builder.program.nested_record(ty).is_some() => {
-                let nested = self.builder.program.nested_record(ty).expect("checked by the guard");
+                let nested = self
+                    .builder
+                    .program
+                    .nested_record(ty)
+                    .expect("checked by the guard");
                 self.nested(row, field, nested, depth + 1)?;
             }
             Some(b'{') if self.builder.is_reference(ty) => {

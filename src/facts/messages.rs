@@ -195,11 +195,14 @@ pub(super) fn unknown_column(
     let message = if column == name {
         format!("unknown field `{name}` in the header of `{}` facts", record.name)
     } else {
-        format!("unknown field `{name}` of `{}` in the column `{column}`", record.name)
+        format!(
+            "unknown field `{name}` of `{}` in the column `{column}`",
+            record.name
+        )
     };
     Diagnostic::new(Code::UnknownFactField, message)
-    .at(span, format!("`{}` has no such field", record.name))
-    .help(help)
+        .at(span, format!("`{}` has no such field", record.name))
+        .help(help)
 }
 
 /// A field given twice in one record.

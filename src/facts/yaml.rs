@@ -381,7 +381,11 @@ impl Loader<'_, '_> {
                 self.builder.store(row, field, converted, span, self.sink);
             }
             Node::Map { entries, span } if self.builder.program.nested_record(ty).is_some() => {
-                let nested = self.builder.program.nested_record(ty).expect("checked by the guard");
+                let nested = self
+                    .builder
+                    .program
+                    .nested_record(ty)
+                    .expect("checked by the guard");
                 let (mut inner, nesting) = self.builder.begin_nested(row, field, nested, span);
                 self.fields(&mut inner, entries);
                 self.builder

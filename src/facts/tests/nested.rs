@@ -56,10 +56,7 @@ fn render_nested(program: &Program, facts: &Facts) -> String {
                 let holder = &program.records[parent.record.idx()];
                 out.push_str(&format!(
                     "{}[{row}] in {}[{}].{}\n",
-                    def.name,
-                    holder.name,
-                    parent.row,
-                    holder.fields[parent.field as usize].name
+                    def.name, holder.name, parent.row, holder.fields[parent.field as usize].name
                 ));
             }
         }
@@ -381,9 +378,7 @@ fn a_record_broken_off_inside_a_nested_object_leaves_no_nested_rows() {
     let source = sources.add("transfers.jsonl", text);
     let mut builder = FactsBuilder::new(&program);
     let country = sources.add("countries.json", r#"{"Country": [{"code": "US"}]}"#);
-    builder
-        .add_text(&sources, country, Format::Json, None)
-        .unwrap();
+    builder.add_text(&sources, country, Format::Json, None).unwrap();
     let transfer = program.record("Transfer").unwrap();
     let diagnostics = builder
         .add_text(&sources, source, Format::JsonLines, Some(transfer))
