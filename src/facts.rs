@@ -169,6 +169,8 @@ pub struct FactsBuilder<'p> {
     seen: Vec<Option<Span>>,
     /// The fields that hold the nested records read so far, for paths in messages.
     nest_links: Vec<bind::NestLink>,
+    /// Whether the program has nested record types (rows of which a broken-off record must take back).
+    has_nested: bool,
     /// Where the reference data ends, when subjects are loaded in chunks.
     base: Option<BaseMark>,
     /// The deepest nesting of arrays and objects a JSON or YAML text may have.
@@ -230,6 +232,7 @@ impl<'p> FactsBuilder<'p> {
             line_counts: HashMap::new(),
             seen: Vec::new(),
             nest_links: Vec::new(),
+            has_nested: program.records.iter().any(|record| record.nested),
             base: None,
             max_nesting: DEFAULT_MAX_NESTING,
         }

@@ -123,7 +123,7 @@ impl Lcg {
         }
     }
 
-    /// An object; `whole_unknown` allows the object itself to be `"?"` (CSV cannot write that).
+    /// An object; `whole_unknown` allows the object itself to be `"?"`.
     fn object(
         &mut self,
         fields: &mut dyn FnMut(&mut Lcg) -> Vec<(&'static str, Field)>,
@@ -306,13 +306,20 @@ fn yaml(transfers: &[Transfer]) -> String {
     out
 }
 
-/// CSV with dotted columns; an absent or null object is a row of empty cells.
+/// CSV with dotted columns and, for each nested record, a column of its own that holds `?` when
+/// the whole record is unknown; an absent or null object is a row of empty cells.
 fn csv(transfers: &[Transfer]) -> String {
     fn cells(out: &mut Vec<String>, object: &Object, n_cells: usize) {
         let Object::Present(fields) = object else {
+            out.push(if matches!(object, Object::Unknown) {
+                "?".into()
+            } else {
+                String::new()
+            });
             out.extend(std::iter::repeat_n(String::new(), n_cells));
             return;
         };
+        out.push(String::new());
         for (_, field) in fields {
             match field {
                 Field::Cell(cell) => out.push(match cell {
@@ -326,15 +333,22 @@ fn csv(transfers: &[Transfer]) -> String {
     }
     let mut out = String::from("id,destination");
     for holder in ["government_approval", "review"] {
-        for field in ["nsc", "cabinet", "signatory.name", "signatory.office"] {
+        write!(out, ",{holder}").unwrap();
+        for field in [
+            "nsc",
+            "cabinet",
+            "signatory",
+            "signatory.name",
+            "signatory.office",
+        ] {
             write!(out, ",{holder}.{field}").unwrap();
         }
     }
     out.push('\n');
     for transfer in transfers {
         let mut row = vec![transfer.id.clone(), transfer.destination.to_string()];
-        cells(&mut row, &transfer.approval, 4);
-        cells(&mut row, &transfer.review, 4);
+        cells(&mut row, &transfer.approval, 5);
+        cells(&mut row, &transfer.review, 5);
         out.push_str(&row.join(","));
         out.push('\n');
     }
@@ -367,7 +381,7 @@ fn decisions(dir: &Path, args: &[&str]) -> String {
 #[test]
 fn nested_facts_in_json_json_lines_yaml_and_csv_give_the_same_decisions() {
     let dir = scratch_dir("formats");
-    let transfers = transfers(400, 7, false);
+    let transfers = transfers(400, 7, true);
     std::fs::write(dir.join("policy.pol"), POLICY).unwrap();
     std::fs::write(dir.join("countries.json"), COUNTRIES_JSON).unwrap();
     std::fs::write(dir.join("countries.csv"), COUNTRIES_CSV).unwrap();
@@ -448,6 +462,13 @@ fn nested_facts_in_json_json_lines_yaml_and_csv_give_the_same_decisions() {
             "no decision shows `{wanted}`:\n{from_json}"
         );
     }
+    // A whole nested record written as unknown is missing as the field that holds it.
+    let whole_missing = from_json
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("missing: "))
+        .flat_map(|missing| missing.split(", "))
+        .any(|fact| fact.ends_with("].review"));
+    assert!(whole_missing, "no decision misses a whole review:\n{from_json}");
 }
 
 #[test]

@@ -339,14 +339,13 @@ impl FactsBuilder<'_> {
     }
 
     pub(super) fn mark(&self, record: RecordId) -> Mark {
-        let has_nested = self.program.records.iter().any(|record| record.nested);
         Mark {
             record,
             n_rows: self.tables[record.idx()].origins.len(),
             n_seqs: self.seqs.len(),
             n_pending: self.pending.len(),
             n_unsorted: self.unsorted_sets.len(),
-            n_rows_all: if has_nested {
+            n_rows_all: if self.has_nested {
                 self.tables.iter().map(|table| table.origins.len()).collect()
             } else {
                 Vec::new()

@@ -20,7 +20,7 @@
 
 use std::borrow::Cow;
 
-use super::bind::{Scalar, Sink};
+use super::bind::{Converted, Scalar, Sink};
 use super::{FactsBuilder, messages};
 use crate::check::ir::RecordId;
 use crate::source::{SourceId, Span};
@@ -62,6 +62,7 @@ pub(super) fn load(
         record,
         slots: Vec::new(),
         seen: vec![None; builder.n_fields(record)],
+        whole: None,
     };
     for (column, cell) in header.iter().enumerate() {
         let name = cell.text.trim();
@@ -103,6 +104,9 @@ struct Group {
     slots: Vec<(u32, Slot)>,
     /// Per field, the span of the header cell that first named it.
     seen: Vec<Option<Span>>,
+    /// For a nested record, the column named after its field alone, whose `?` makes the whole
+    /// record unknown.
+    whole: Option<usize>,
 }
 
 /// Where a field's value comes from.
@@ -135,13 +139,25 @@ fn add_column(
         .program
         .nested_record(builder.field_type(group.record, field));
     match (rest, nested) {
-        (None, _) => {
+        (None, None) => {
             if let Some(first) = group.seen[field as usize] {
                 sink.push(messages::duplicate_column(whole, span, first));
                 return;
             }
             group.seen[field as usize] = Some(span);
             group.slots.push((field, Slot::Column(column)));
+        }
+        (None, Some(nested)) => {
+            let idx = nested_group(builder, group, field, nested, span);
+            let first = group.seen[field as usize].unwrap_or(span);
+            let Slot::Nested(inner) = &mut group.slots[idx].1 else {
+                unreachable!("nested_group made the slot nested");
+            };
+            if inner.whole.is_some() {
+                sink.push(messages::duplicate_column(whole, span, first));
+                return;
+            }
+            inner.whole = Some(column);
         }
         (Some(_), None) => sink.push(messages::not_nested_column(
             builder,
@@ -151,41 +167,54 @@ fn add_column(
             span,
         )),
         (Some(rest), Some(nested)) => {
-            let existing = group.slots.iter().position(|(known, _)| *known == field);
-            let idx = match existing {
-                Some(idx) if matches!(group.slots[idx].1, Slot::Nested(_)) => idx,
-                Some(_) => {
-                    let first = group.seen[field as usize].unwrap_or(span);
-                    sink.push(messages::duplicate_column(whole, span, first));
-                    return;
-                }
-                None => {
-                    group.seen[field as usize] = Some(span);
-                    group.slots.push((
-                        field,
-                        Slot::Nested(Group {
-                            record: nested,
-                            slots: Vec::new(),
-                            seen: vec![None; builder.n_fields(nested)],
-                        }),
-                    ));
-                    group.slots.len() - 1
-                }
-            };
+            let idx = nested_group(builder, group, field, nested, span);
             let Slot::Nested(inner) = &mut group.slots[idx].1 else {
-                unreachable!("the slot was just found or made nested");
+                unreachable!("nested_group made the slot nested");
             };
             add_column(builder, sink, inner, whole, rest, column, span);
         }
     }
 }
 
-/// Whether any column of a group (or of the groups nested in it) has a non-empty cell.
-fn group_written(group: &Group, cells: &[Cell<'_>]) -> bool {
-    group.slots.iter().any(|(_, slot)| match slot {
-        Slot::Column(column) => !cells[*column].text.is_empty(),
-        Slot::Nested(inner) => group_written(inner, cells),
+/// The index among a group's slots of the nested record a field holds, made on first use
+/// (`span` is its first column). A nested record field only ever has a nested slot.
+fn nested_group(
+    builder: &FactsBuilder<'_>,
+    group: &mut Group,
+    field: u32,
+    nested: RecordId,
+    span: Span,
+) -> usize {
+    if let Some(idx) = group.slots.iter().position(|(known, _)| *known == field) {
+        return idx;
+    }
+    group.seen[field as usize] = Some(span);
+    group.slots.push((
+        field,
+        Slot::Nested(Group {
+            record: nested,
+            slots: Vec::new(),
+            seen: vec![None; builder.n_fields(nested)],
+            whole: None,
+        }),
+    ));
+    group.slots.len() - 1
+}
+
+/// The first non-empty cell among the dotted columns of a group (and of the groups nested in it).
+fn first_written<'c, 't>(group: &Group, cells: &'c [Cell<'t>]) -> Option<&'c Cell<'t>> {
+    group.slots.iter().find_map(|(_, slot)| match slot {
+        Slot::Column(column) => Some(&cells[*column]).filter(|cell| !cell.text.is_empty()),
+        Slot::Nested(inner) => whole_cell(inner, cells).or_else(|| first_written(inner, cells)),
     })
+}
+
+/// The cell of a nested record's own column, if it has one and it is not empty.
+fn whole_cell<'c, 't>(group: &Group, cells: &'c [Cell<'t>]) -> Option<&'c Cell<'t>> {
+    group
+        .whole
+        .map(|column| &cells[column])
+        .filter(|cell| !cell.text.is_empty())
 }
 
 /// The span of a group's first column in a row.
@@ -193,12 +222,13 @@ fn group_span(group: &Group, cells: &[Cell<'_>], row_span: Span) -> Span {
     match group.slots.first() {
         Some((_, Slot::Column(column))) => cells[*column].span,
         Some((_, Slot::Nested(inner))) => group_span(inner, cells, row_span),
-        None => row_span,
+        None => group.whole.map_or(row_span, |column| cells[column].span),
     }
 }
 
 /// Converts the cells of a group into a row. A nested record whose cells are all empty is
-/// missing (unknown if required, none if optional); otherwise it is read as written.
+/// missing (unknown if required, none if optional); one whose own column is written takes
+/// that cell (`?`: unknown), its dotted cells then being empty; otherwise it is read as written.
 fn put_group(
     builder: &mut FactsBuilder<'_>,
     sink: &mut Sink,
@@ -210,16 +240,24 @@ fn put_group(
     for (field, slot) in &group.slots {
         match slot {
             Slot::Column(column) => put_cell(builder, sink, row, *field, &cells[*column]),
-            Slot::Nested(inner) => {
-                let span = group_span(inner, cells, row_span);
-                if group_written(inner, cells) {
+            Slot::Nested(inner) => match (whole_cell(inner, cells), first_written(inner, cells)) {
+                (Some(whole), Some(written)) => {
+                    let path = row.path(*field);
+                    sink.push(messages::duplicate_field(builder, path, written.span, whole.span));
+                    builder.store(row, *field, Converted::Failed, whole.span, sink);
+                }
+                (Some(whole), None) => put_cell(builder, sink, row, *field, whole),
+                (None, Some(_)) => {
+                    let span = group_span(inner, cells, row_span);
                     let (mut nested, nesting) = builder.begin_nested(row, *field, inner.record, span);
                     put_group(builder, sink, &mut nested, inner, cells, row_span);
                     builder.end_nested(row, *field, nested, nesting, span, sink);
-                } else {
+                }
+                (None, None) => {
+                    let span = group_span(inner, cells, row_span);
                     builder.put_scalar(row, *field, Scalar::Null, span, sink);
                 }
-            }
+            },
         }
     }
 }

@@ -321,10 +321,6 @@ fn csv_header_problems_with_dotted_columns_are_reported() {
         E0404 unknown field `nsx` of `Approval` in the column `government_approval.nsx`
         at `government_approval.nsx`: `Approval` has no such field
         help: a similar name exists: `nsc`
-        E0412 column `government_approval` given twice in the header
-        at `government_approval`: given again here
-        also `government_approval.nsc`: first given here
-        help: give each column once
         E0405 `maybe` is not a boolean
         at `maybe`: expected `Bool` for `Transfer[0].government_approval.nsc`
         help: write `true` or `false`
@@ -354,6 +350,50 @@ fn csv_nested_record_with_only_empty_cells_is_absent() {
         Approval[0] in Transfer[1].government_approval
         Approval[1] in Transfer[1].review
         Signatory[0] in Approval[1].signatory
+        "#,
+    );
+}
+
+#[test]
+fn csv_column_of_a_nested_record_itself_makes_it_unknown_or_conflicts_with_its_fields() {
+    check_nested(
+        &[
+            ("countries.csv", Some("Country"), "code\nUS\n"),
+            (
+                "transfers.csv",
+                Some("Transfer"),
+                "id,destination,government_approval,government_approval.nsc,review.nsc,review\nt1,US,?,,true,\nt2,US,,false,,?\n",
+            ),
+        ],
+        r#"
+        Approval[0] nsc=true cabinet=none signatory=none
+        Approval[1] nsc=false cabinet=none signatory=none
+        Country[0] code="US"
+        Transfer[0] id="t1" destination=->US government_approval=? review=->#0
+        Transfer[1] id="t2" destination=->US government_approval=->#1 review=?
+        key_refs
+        Approval[0] in Transfer[0].review
+        Approval[1] in Transfer[1].government_approval
+        "#,
+    );
+    check_nested(
+        &[
+            ("countries.csv", Some("Country"), "code\nUS\n"),
+            (
+                "transfers.csv",
+                Some("Transfer"),
+                "id,destination,government_approval.nsc,government_approval,government_approval\nt1,US,true,?,yes\n",
+            ),
+        ],
+        r#"
+        E0412 column `government_approval` given twice in the header
+        at `government_approval`: given again here
+        also `government_approval.nsc`: first given here
+        help: give each column once
+        E0412 field `government_approval` given twice in `Transfer[0]`
+        at `true`: given again here
+        also `?`: first given here
+        help: give each field once
         "#,
     );
 }
