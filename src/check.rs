@@ -219,6 +219,7 @@ impl<'a> Checker<'a> {
                     name: decl.name.name.clone(),
                     fields: Vec::new(),
                     key: None,
+                    nested: false,
                     span: decl.name.span,
                 });
             }
@@ -305,6 +306,7 @@ impl<'a> Checker<'a> {
 
     /// Pass 2: resolves record fields and keys, now that every type name is known.
     fn resolve_records(&mut self) {
+        self.find_nested_records();
         for (idx, decl) in self.record_decls.clone().into_iter().enumerate() {
             let mut fields: Vec<ir::FieldDef> = Vec::new();
             for field in &decl.fields {
@@ -354,17 +356,62 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Reports record types named in a field's type that cannot be referred to, having no key.
-    fn check_references_have_keys(&mut self, ty: &ast::TypeExpr) {
-        match &ty.kind {
-            ast::TypeKind::Named(name) => {
-                if let Some((Global::Record(id), _)) = self.globals.get(name.name.as_str())
-                    && self.record_decls[id.idx()].key.is_none()
-                {
-                    self.error(messages::keyless_record(&name.name, name.span));
+    /// The keyless record type a field's type names directly (`Approval` or `Approval?`), if any:
+    /// such a field holds a nested record.
+    fn nested_field_record(&self, ty: &ast::TypeExpr) -> Option<RecordId> {
+        let ast::TypeKind::Named(name) = &ty.kind else {
+            return None;
+        };
+        match self.globals.get(name.name.as_str()) {
+            Some((Global::Record(id), _)) if self.record_decls[id.idx()].key.is_none() => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// Marks the nested record types (keyless records that are some field's type) and reports
+    /// cycles of them: a record that holds itself, directly or through others, has no finite facts.
+    fn find_nested_records(&mut self) {
+        let mut edges: Vec<Vec<(usize, Span)>> = vec![Vec::new(); self.record_decls.len()];
+        for (idx, decl) in self.record_decls.iter().enumerate() {
+            for field in &decl.fields {
+                if let Some(nested) = self.nested_field_record(&field.ty) {
+                    edges[idx].push((nested.idx(), field.ty.span));
                 }
             }
-            ast::TypeKind::Set(inner) | ast::TypeKind::List(inner) => self.check_references_have_keys(inner),
+        }
+        for targets in &edges {
+            for (target, _) in targets {
+                self.program.records[*target].nested = true;
+            }
+        }
+        for cycle in graph::cycles(&edges) {
+            let named: Vec<(&str, Span)> = cycle
+                .iter()
+                .map(|(idx, span)| (self.record_decls[*idx].name.name.as_str(), *span))
+                .collect();
+            let diagnostic = messages::nested_record_cycle(&named);
+            self.error(diagnostic);
+        }
+    }
+
+    /// Reports record types named in a field's type that cannot be referred to, having no key;
+    /// a keyless record named directly as the field's type is a nested record, which is allowed.
+    fn check_references_have_keys(&mut self, ty: &ast::TypeExpr) {
+        match &ty.kind {
+            ast::TypeKind::Named(_) => {}
+            ast::TypeKind::Set(inner) | ast::TypeKind::List(inner) => self.check_elements_have_keys(inner),
+        }
+    }
+
+    /// Reports keyless record types as elements of a set or list: nested records are fields only.
+    fn check_elements_have_keys(&mut self, ty: &ast::TypeExpr) {
+        match &ty.kind {
+            ast::TypeKind::Named(name) => {
+                if self.nested_field_record(ty).is_some() {
+                    self.error(messages::keyless_element(&name.name, name.span));
+                }
+            }
+            ast::TypeKind::Set(inner) | ast::TypeKind::List(inner) => self.check_elements_have_keys(inner),
         }
     }
 
@@ -374,6 +421,16 @@ impl<'a> Checker<'a> {
             return;
         };
         let ty = match self.globals.get(decide.record.name.as_str()) {
+            Some((Global::Record(id), _)) if self.program.records[id.idx()].nested => {
+                let id = *id;
+                let holders = self.holders_of(id);
+                self.error(messages::nested_subject(
+                    &decide.record.name,
+                    decide.record.span,
+                    &holders,
+                ));
+                self.program.types.intern(Type::Record(id))
+            }
             Some((Global::Record(id), _)) => self.program.types.intern(Type::Record(*id)),
             Some(_) => {
                 self.error(messages::not_a_record_type(
@@ -397,6 +454,19 @@ impl<'a> Checker<'a> {
             self.error(messages::shadowing(&decide.var.name, decide.var.span, first));
         }
         self.subject = Some((&decide.var.name, ty));
+    }
+
+    /// The fields that hold a nested record type, as `Record.field`, for messages.
+    fn holders_of(&self, nested: RecordId) -> Vec<String> {
+        let mut holders = Vec::new();
+        for decl in &self.record_decls {
+            for field in &decl.fields {
+                if self.nested_field_record(&field.ty) == Some(nested) {
+                    holders.push(format!("{}.{}", decl.name.name, field.name.name));
+                }
+            }
+        }
+        holders
     }
 
     fn record_names(&self) -> Vec<&'a str> {

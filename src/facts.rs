@@ -46,6 +46,19 @@ pub struct Table {
     pub n_input_rows: u32,
     /// Where each row came from; `None` for placeholders.
     pub origins: Vec<Option<Span>>,
+    /// For a nested record type, the field that holds each row; empty for other types.
+    pub parents: Vec<Parent>,
+}
+
+/// The field of a fact that holds a nested record.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Parent {
+    /// The record type of the fact that holds it.
+    pub record: RecordId,
+    /// That fact's row.
+    pub row: u32,
+    /// The field that holds the nested record.
+    pub field: u32,
 }
 
 impl Facts {
@@ -60,6 +73,11 @@ impl Facts {
     #[inline]
     pub fn seq(&self, id: SeqId) -> &[Value] {
         &self.seqs[id.0 as usize]
+    }
+
+    /// The field that holds a row of a nested record type; `None` for other types.
+    pub fn parent(&self, record: RecordId, row: u32) -> Option<Parent> {
+        self.tables[record.idx()].parents.get(row as usize).copied()
     }
 
     /// How many rows a record type has, placeholders included.
@@ -111,6 +129,8 @@ struct TableBuilder {
     cells: Vec<Option<Value>>,
     keys: HashMap<Sym, u32>,
     origins: Vec<Option<Span>>,
+    /// For a nested record type, the field that holds each row.
+    parents: Vec<Parent>,
     /// The span of each row's key (keyed records only), for duplicate-key messages.
     key_spans: Vec<Span>,
     /// The cells a new row starts with: none for optional fields, unknown for the others.
@@ -147,6 +167,10 @@ pub struct FactsBuilder<'p> {
     line_counts: HashMap<SourceId, u32>,
     /// Per field of the current record: the span of its name if already given.
     seen: Vec<Option<Span>>,
+    /// The fields that hold the nested records read so far, for paths in messages.
+    nest_links: Vec<bind::NestLink>,
+    /// Whether the program has nested record types (rows of which a broken-off record must take back).
+    has_nested: bool,
     /// Where the reference data ends, when subjects are loaded in chunks.
     base: Option<BaseMark>,
     /// The deepest nesting of arrays and objects a JSON or YAML text may have.
@@ -190,6 +214,7 @@ impl<'p> FactsBuilder<'p> {
                     cells: Vec::new(),
                     keys: HashMap::new(),
                     origins: Vec::new(),
+                    parents: Vec::new(),
                     key_spans: Vec::new(),
                     defaults,
                     field_names,
@@ -206,6 +231,8 @@ impl<'p> FactsBuilder<'p> {
             deferred: Sink::new(),
             line_counts: HashMap::new(),
             seen: Vec::new(),
+            nest_links: Vec::new(),
+            has_nested: program.records.iter().any(|record| record.nested),
             base: None,
             max_nesting: DEFAULT_MAX_NESTING,
         }
@@ -225,6 +252,14 @@ impl<'p> FactsBuilder<'p> {
     ) -> Result<(), Vec<Diagnostic>> {
         let text = sources.get(source).text.as_str();
         let mut sink = Sink::new();
+        if let Some(nested) = record.filter(|record| self.program.records[record.idx()].nested) {
+            sink.push(messages::nested_facts_alone(
+                self,
+                nested,
+                Span::new(source, 0, 0),
+            ));
+            return sink.into_result();
+        }
         match format {
             Format::Json => json::load_document(self, &mut sink, text, source, record),
             Format::JsonLines => {
@@ -252,6 +287,11 @@ impl<'p> FactsBuilder<'p> {
         record: RecordId,
     ) -> Result<(), Vec<Diagnostic>> {
         let mut sink = Sink::new();
+        if self.program.records[record.idx()].nested {
+            let span = Span::new(source, offset, offset);
+            sink.push(messages::nested_facts_alone(self, record, span));
+            return sink.into_result();
+        }
         let index = self.line_counts.get(&source).copied().unwrap_or(0);
         if json::load_line(self, &mut sink, line, source, offset, record, index) {
             self.line_counts.insert(source, index + 1);
@@ -289,6 +329,7 @@ impl<'p> FactsBuilder<'p> {
                 keys: table.keys,
                 n_input_rows,
                 origins: table.origins,
+                parents: table.parents,
             })
             .collect();
         Ok(Facts {
@@ -334,6 +375,7 @@ impl<'p> FactsBuilder<'p> {
                 keys: std::mem::take(&mut table.keys),
                 n_input_rows,
                 origins: std::mem::take(&mut table.origins),
+                parents: std::mem::take(&mut table.parents),
             })
             .collect();
         Ok(Facts {
@@ -353,6 +395,7 @@ impl<'p> FactsBuilder<'p> {
             builder.cells = table.cells;
             builder.keys = table.keys;
             builder.origins = table.origins;
+            builder.parents = table.parents;
         }
         self.truncate_to_base();
     }
@@ -367,6 +410,7 @@ impl<'p> FactsBuilder<'p> {
             if table.n_rows() > *rows {
                 table.cells.truncate(*rows as usize * table.n_fields);
                 table.origins.truncate(*rows as usize);
+                table.parents.truncate(*rows as usize);
                 table
                     .key_spans
                     .truncate((*rows as usize).min(table.key_spans.len()));
@@ -377,6 +421,7 @@ impl<'p> FactsBuilder<'p> {
         self.interner.truncate(base.n_texts);
         self.pending.clear();
         self.unsorted_sets.clear();
+        self.nest_links.clear();
     }
 
     /// Binds every key reference of the program to a row, adding placeholder rows for keys

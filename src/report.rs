@@ -64,13 +64,26 @@ pub fn show_value(
     }
 }
 
-/// A record as Pol writes it: `Country["US"]` by key, or `Transfer[#3]` by 1-based position.
+/// A record as Pol writes it: `Country["US"]` by key, `Transfer[#3]` by 1-based position, or
+/// for a nested record the field that holds it: `Transfer["t1"].government_approval`.
 pub fn record_label(program: &Program, facts: &Facts, record: RecordId, row: u32) -> String {
     record_label_at(program, facts, record, row, 0)
 }
 
 /// [`record_label`] for facts that follow `offset` earlier subjects of a stream.
 fn record_label_at(program: &Program, facts: &Facts, record: RecordId, row: u32, offset: u64) -> String {
+    if let Some(parent) = facts.parent(record, row) {
+        return fact_path_at(
+            program,
+            facts,
+            FactRef {
+                record: parent.record,
+                row: parent.row,
+                field: parent.field,
+            },
+            offset,
+        );
+    }
     let name = &program.records[record.idx()].name;
     let is_subject = program
         .subject
@@ -83,7 +96,8 @@ fn record_label_at(program: &Program, facts: &Facts, record: RecordId, row: u32,
     }
 }
 
-/// A fact as Pol writes it: `Country["UA"].in_combat`.
+/// A fact as Pol writes it: `Country["UA"].in_combat`, or through the fields that hold a
+/// nested record: `Transfer["t1"].government_approval.cabinet`.
 pub fn fact_path(program: &Program, facts: &Facts, fact: FactRef) -> String {
     fact_path_at(program, facts, fact, 0)
 }

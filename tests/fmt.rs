@@ -763,7 +763,21 @@ fn fact_value() -> impl Strategy<Value = FactValue> {
         ident().prop_map(FactValue::Variant),
     ];
     leaf.prop_recursive(2, 8, 3, |inner| {
-        prop::collection::vec(inner, 0..3).prop_map(|values| FactValue::Set(values, span()))
+        let field = (ident(), inner.clone()).prop_map(|(name, value)| FactField {
+            name,
+            value,
+            span: span(),
+        });
+        prop_oneof![
+            prop::collection::vec(inner, 0..3).prop_map(|values| FactValue::Set(values, span())),
+            (ident(), prop::collection::vec(field, 0..3)).prop_map(|(record, fields)| {
+                FactValue::Record(Box::new(FactDecl {
+                    record,
+                    fields,
+                    span: span(),
+                }))
+            }),
+        ]
     })
 }
 
@@ -775,12 +789,19 @@ fn subject_ref() -> impl Strategy<Value = SubjectRef> {
 }
 
 fn expect_decl() -> impl Strategy<Value = ExpectDecl> {
-    let fact_path = (ident(), subject_ref(), ident()).prop_map(|(record, subject, field)| FactPath {
-        record,
-        subject,
-        field,
-        span: span(),
-    });
+    let fact_path = (
+        ident(),
+        subject_ref(),
+        ident(),
+        prop::collection::vec(ident(), 0..3),
+    )
+        .prop_map(|(record, subject, field, nested)| FactPath {
+            record,
+            subject,
+            field,
+            nested,
+            span: span(),
+        });
     let expected = prop_oneof![
         (
             effect(),

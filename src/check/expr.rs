@@ -642,6 +642,10 @@ impl<'a> Checker<'a> {
             checked.push(item_expr);
         }
         let element = element.map_or(self.prims.nothing, |(ty, _)| ty);
+        if let Some(record) = self.nested_record_of(element) {
+            let name = self.program.records[record.idx()].name.clone();
+            self.error(messages::nested_identity(&name, "an element of a set", span));
+        }
         let ty = self.set_of(element);
         node(ir::ExprKind::SetLiteral(checked), ty, span)
     }
@@ -684,6 +688,13 @@ impl<'a> Checker<'a> {
                     let help = self.comparison_help(left, &left_expr, right, &right_expr);
                     let (a, b) = (self.type_name(left_expr.ty), self.type_name(right_expr.ty));
                     self.error(messages::incomparable(op.as_str(), &a, &b, span, help));
+                } else if let Some(record) = self
+                    .nested_record_of(left_expr.ty)
+                    .or_else(|| self.nested_record_of(right_expr.ty))
+                {
+                    let name = self.program.records[record.idx()].name.clone();
+                    let what = format!("compared with `{}`", op.as_str());
+                    self.error(messages::nested_identity(&name, &what, span));
                 }
                 let compare = if op == BinaryOp::Eq {
                     CompareOp::Eq

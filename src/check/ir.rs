@@ -125,6 +125,9 @@ pub struct RecordDef {
     pub fields: Vec<FieldDef>,
     /// The index of the key field, if facts of this type have keys.
     pub key: Option<u32>,
+    /// Whether it is a nested record: a record type without a key that is some field's type.
+    /// Its facts are written inside their parent's and are identified by the parent's field.
+    pub nested: bool,
     /// Where it is declared.
     pub span: Span,
 }
@@ -374,6 +377,14 @@ impl Program {
             .map(|idx| ObligationId(idx as u32))
     }
 
+    /// The nested record type a field of this type holds (`Approval` or `Approval?`), if any.
+    pub fn nested_record(&self, ty: TypeId) -> Option<RecordId> {
+        match self.types.get(self.types.strip_optional(ty)) {
+            Type::Record(id) if self.records[id.idx()].nested => Some(id),
+            _ => None,
+        }
+    }
+
     /// The type a `T` or `T?` field holds, as written (`Set<Country>`, `Date?`).
     pub fn type_name(&self, ty: TypeId) -> String {
         match self.types.get(ty) {
@@ -583,6 +594,8 @@ pub enum TestValue {
     Key(RecordId, Sym, Span),
     /// A set or list of values.
     Seq(Vec<TestValue>),
+    /// A nested record of this type, with one entry per field in field order.
+    Record(RecordId, Vec<TestValue>),
 }
 
 /// Which subject of a test an expectation is about.
@@ -603,6 +616,8 @@ pub struct TestFactPath {
     pub subject: TestSubject,
     /// The field.
     pub field: u32,
+    /// The fields of nested records after it, each with the nested record type it belongs to.
+    pub nested: Vec<(RecordId, u32)>,
 }
 
 /// What a test expects of one subject.

@@ -487,6 +487,95 @@ pub fn keyless_record(record: &str, span: Span) -> Diagnostic {
         ))
 }
 
+/// E0224: a record type without a key as the element of a set or list.
+pub fn keyless_element(record: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::KeylessRecord,
+        format!("record `{record}` has no key, so a set or list cannot hold it"),
+    )
+    .at(span, "a set or list element refers to a record by key")
+    .help(format!(
+        "give `{record}` a key (`record {record} key <field> {{ … }}`); a record without a key can only be a field's type on its own, nested in its parent"
+    ))
+}
+
+/// E0226: a nested record type named as the record a policy decides.
+pub fn nested_subject(record: &str, span: Span, holders: &[String]) -> Diagnostic {
+    let holders: Vec<String> = holders.iter().map(|holder| format!("`{holder}`")).collect();
+    Diagnostic::new(
+        Code::NestedRecordUse,
+        format!("`{record}` is a nested record type and cannot be decided"),
+    )
+    .at(span, "nested in another record")
+    .help(format!(
+        "its facts are written inside {}; decide the record that holds it, or give `{record}` a key and refer to it instead",
+        holders.join(", ")
+    ))
+}
+
+/// E0226: a nested record compared or collected, which needs an identity it does not have.
+pub fn nested_identity(record: &str, what: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::NestedRecordUse,
+        format!("a nested `{record}` cannot be {what}"),
+    )
+    .at(span, format!("a nested `{record}`"))
+    .help(format!(
+        "a nested record has no key to tell it apart; compare its fields, or give `{record}` a key and refer to it"
+    ))
+}
+
+/// E0226: a test fact of a nested record type written on its own.
+pub fn nested_fact_alone(record: &str, span: Span, holders: &[String]) -> Diagnostic {
+    let holders: Vec<String> = holders.iter().map(|holder| format!("`{holder}`")).collect();
+    Diagnostic::new(
+        Code::NestedRecordUse,
+        format!("`{record}` is a nested record type and has no facts of its own"),
+    )
+    .at(span, "written as a fact of its own")
+    .help(format!(
+        "write it inside the fact that holds it, as the value of {}",
+        holders.join(", ")
+    ))
+}
+
+/// E0226: a record with a key written inline in a test fact, where its key is expected.
+pub fn keyed_record_inline(record: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::NestedRecordUse,
+        format!("record `{record}` has a key, so it is referred to by key, not written inline"),
+    )
+    .at(span, format!("a `{record}` written inline"))
+    .help(format!(
+        "write the `{record}` as a fact of its own and give its key here as a string"
+    ))
+}
+
+/// E0227: record types that nest each other in a cycle.
+pub fn nested_record_cycle(cycle: &[(&str, Span)]) -> Diagnostic {
+    let first = cycle[0].0;
+    let message = if cycle.len() == 1 {
+        format!("record `{first}` holds itself")
+    } else {
+        let mut names: Vec<String> = cycle.iter().map(|(name, _)| format!("`{name}`")).collect();
+        names.push(format!("`{first}`"));
+        format!("records hold each other in a cycle: {}", names.join(" → "))
+    };
+    let mut diagnostic = Diagnostic::new(Code::NestedRecordCycle, message);
+    for (idx, (name, span)) in cycle.iter().enumerate() {
+        let next = cycle[(idx + 1) % cycle.len()].0;
+        let label = format!("`{name}` holds a `{next}`");
+        diagnostic = if idx == 0 {
+            diagnostic.at(*span, label)
+        } else {
+            diagnostic.also(*span, label)
+        };
+    }
+    diagnostic.help(format!(
+        "facts must be finite: give `{first}` a key and refer to it by key, or break the cycle"
+    ))
+}
+
 // ---------------------------------------------------------------- rules
 
 /// E0212: a clause that may appear once, given twice.
@@ -647,6 +736,16 @@ pub fn expect_unknown_field(record: &str, field: &str, span: Span, candidates: &
         candidates,
         &format!("the fields of `{record}` are"),
     )
+}
+
+/// E0221: a missing-fact path that goes on past a field that holds no nested record.
+pub fn expect_not_nested(record: &str, field: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TestExpect,
+        format!("`{record}.{field}` is not a nested record, so the path cannot go on"),
+    )
+    .at(span, "a field of a nested record is named here")
+    .help(format!("end the path at `{field}`"))
 }
 
 /// E0221: an expectation about a fact, by key, that the test does not have.

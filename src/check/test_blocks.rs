@@ -65,9 +65,34 @@ impl<'a> Checker<'a> {
                 return None;
             }
         };
+        if self.program.records[record.idx()].nested {
+            let holders = self.holders_of(record);
+            self.error(messages::nested_fact_alone(
+                &fact.record.name,
+                fact.record.span,
+                &holders,
+            ));
+            return None;
+        }
+        let fields = self.fact_fields(record, &fact.fields, written);
+        *written.count.entry(record).or_default() += 1;
+        Some(ir::TestFact {
+            record,
+            fields,
+            span: fact.span,
+        })
+    }
+
+    /// Checks the fields of a fact or nested record; one value per field of `record`, in field order.
+    fn fact_fields(
+        &mut self,
+        record: RecordId,
+        given: &'a [ast::FactField],
+        written: &mut Written<'a>,
+    ) -> Vec<TestValue> {
         let n_fields = self.program.records[record.idx()].fields.len();
         let mut values: Vec<Option<(TestValue, Span)>> = vec![None; n_fields];
-        for field in &fact.fields {
+        for field in given {
             let def = &self.program.records[record.idx()];
             let Some(idx) = def.field(&field.name.name) else {
                 let names: Vec<&str> = def.fields.iter().map(|field| field.name.as_str()).collect();
@@ -88,14 +113,13 @@ impl<'a> Checker<'a> {
             }
             let ty = def.fields[idx].ty;
             let is_key = def.key == Some(idx as u32);
-            let value = self.fact_value(&field.value, ty, record, &field.name.name);
+            let value = self.fact_value(&field.value, ty, record, &field.name.name, written);
             if is_key && let FactValue::Text(text) = &field.value {
                 written.keys.insert((record, text.value.as_str()));
             }
             values[idx] = Some((value, field.name.span));
         }
-        *written.count.entry(record).or_default() += 1;
-        let fields = values
+        values
             .into_iter()
             .enumerate()
             .map(|(idx, value)| match value {
@@ -105,16 +129,18 @@ impl<'a> Checker<'a> {
                 }
                 None => TestValue::Unknown,
             })
-            .collect();
-        Some(ir::TestFact {
-            record,
-            fields,
-            span: fact.span,
-        })
+            .collect()
     }
 
     /// Checks a value against its field's type; a value that does not fit is reported and unknown.
-    fn fact_value(&mut self, value: &FactValue, ty: TypeId, record: RecordId, field: &str) -> TestValue {
+    fn fact_value(
+        &mut self,
+        value: &'a FactValue,
+        ty: TypeId,
+        record: RecordId,
+        field: &str,
+        written: &mut Written<'a>,
+    ) -> TestValue {
         if ty == ERROR {
             return TestValue::Unknown;
         }
@@ -130,11 +156,13 @@ impl<'a> Checker<'a> {
             (FactValue::Text(text), Type::Text) => Some(TestValue::Scalar(Value::Text(
                 self.program.interner.intern(&text.value),
             ))),
-            (FactValue::Text(text), Type::Record(target)) => Some(TestValue::Key(
-                target,
-                self.program.interner.intern(&text.value),
-                text.span,
-            )),
+            (FactValue::Text(text), Type::Record(target)) if !self.program.records[target.idx()].nested => {
+                Some(TestValue::Key(
+                    target,
+                    self.program.interner.intern(&text.value),
+                    text.span,
+                ))
+            }
             (FactValue::Variant(variant), Type::Enum(enumeration)) => {
                 let def = &self.program.enums[enumeration.idx()];
                 match def.variants.iter().position(|known| *known == variant.name) {
@@ -151,9 +179,23 @@ impl<'a> Checker<'a> {
             (FactValue::Set(items, _), Type::Set(element) | Type::List(element)) => Some(TestValue::Seq(
                 items
                     .iter()
-                    .map(|item| self.fact_value(item, element, record, field))
+                    .map(|item| self.fact_value(item, element, record, field, written))
                     .collect(),
             )),
+            (FactValue::Record(fact), Type::Record(target))
+                if self.program.records[target.idx()].nested
+                    && fact.record.name == self.program.records[target.idx()].name =>
+            {
+                Some(TestValue::Record(
+                    target,
+                    self.fact_fields(target, &fact.fields, written),
+                ))
+            }
+            (FactValue::Record(fact), Type::Record(target)) if !self.program.records[target.idx()].nested => {
+                let name = self.program.records[target.idx()].name.clone();
+                self.error(messages::keyed_record_inline(&name, fact.span));
+                return TestValue::Unknown;
+            }
             _ => None,
         };
         checked.unwrap_or_else(|| {
@@ -296,10 +338,33 @@ impl<'a> Checker<'a> {
             }
         };
         let subject = self.test_subject(record, &path.subject, written);
+        let field = field?;
+        let mut nested = Vec::with_capacity(path.nested.len());
+        let (mut holder, mut holder_field) = (record, field);
+        for name in &path.nested {
+            let def = &self.program.records[holder.idx()];
+            let holder_def = &def.fields[holder_field as usize];
+            let Some(inner) = self.program.nested_record(holder_def.ty) else {
+                let diagnostic = messages::expect_not_nested(&def.name, &holder_def.name, name.span);
+                self.error(diagnostic);
+                return None;
+            };
+            let inner_def = &self.program.records[inner.idx()];
+            let Some(inner_field) = inner_def.field(&name.name) else {
+                let names: Vec<&str> = inner_def.fields.iter().map(|field| field.name.as_str()).collect();
+                let diagnostic =
+                    messages::expect_unknown_field(&inner_def.name, &name.name, name.span, &names);
+                self.error(diagnostic);
+                return None;
+            };
+            nested.push((inner, inner_field));
+            (holder, holder_field) = (inner, inner_field);
+        }
         Some(ir::TestFactPath {
             record,
             subject: subject?,
-            field: field?,
+            field,
+            nested,
         })
     }
 }

@@ -388,6 +388,7 @@ fn expect_missing(subject: ast::SubjectRef, paths: Vec<(&str, ast::SubjectRef, &
                     record: id(record),
                     subject,
                     field: id(field),
+                    nested: Vec::new(),
                     span: span(),
                 })
                 .collect(),
@@ -1189,6 +1190,15 @@ fn show_value(program: &Program, value: &TestValue) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        TestValue::Record(record, fields) => format!(
+            "{} {{{}}}",
+            program.records[record.idx()].name,
+            fields
+                .iter()
+                .map(|field| show_value(program, field))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -1620,8 +1630,8 @@ fn keys_must_be_text_fields_and_references_need_keys() {
         &[
             "E0215 the key of `Badkey` must be `Text`, but `n` is `Int` [key declared here] [also: this is `Int`]",
             "E0215 the key `code` is not a field of `Nokey` [no such field]",
-            "E0224 record `Plain` has no key [refers to a `Plain` by key]",
-            "E0224 record `Plain` has no key [refers to a `Plain` by key]",
+            // `plain: Plain` holds a nested record, which needs no key; a set cannot hold one.
+            "E0224 record `Plain` has no key, so a set or list cannot hold it [a set or list element refers to a record by key]",
             "E0224 record `Plain` has no key [refers to a `Plain` by key]",
             "E0224 record `Plain` has no key [refers to a `Plain` by key]",
         ],

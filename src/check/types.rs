@@ -1,7 +1,7 @@
 //! Types in the checker: resolving written types, naming them, and the unification rules
 //! (`T` with `T?`, `none` with any `T?`, the empty set with any set).
 
-use super::ir::{Type, TypeId};
+use super::ir::{RecordId, Type, TypeId};
 use super::{BUILTIN_TYPES, Checker, Global, messages};
 use crate::syntax::ast;
 
@@ -48,6 +48,14 @@ impl<'a> Checker<'a> {
         match self.kind(ty) {
             Some(Type::Optional(inner)) => inner,
             _ => ty,
+        }
+    }
+
+    /// The nested record type a value of this type is (optional or not), if it is one.
+    pub(super) fn nested_record_of(&self, ty: TypeId) -> Option<RecordId> {
+        match self.kind(self.strip_optional(ty)) {
+            Some(Type::Record(id)) if self.program.records[id.idx()].nested => Some(id),
+            _ => None,
         }
     }
 

@@ -94,6 +94,11 @@ codes! {
     KeylessRecord = "E0224",
     /// A date range whose end is not after its start.
     InvalidPeriod = "E0225",
+    /// A nested record type (a record without a key used as a field's type) used where only a
+    /// record of its own can be: decided, written as a fact of its own, or a keyed record written inline.
+    NestedRecordUse = "E0226",
+    /// Record types that nest each other in a cycle, so their facts could never end.
+    NestedRecordCycle = "E0227",
 
     /// A value was none where the checker proved it could not be.
     RuntimeNone = "E0301",
@@ -130,6 +135,11 @@ codes! {
     InvalidArgument = "E0411",
     /// A field given twice in one fact.
     DuplicateFactField = "E0412",
+    /// Facts of a nested record type given on their own, outside the records that hold them.
+    NestedFactsAlone = "E0413",
+    /// An object for a reference to a record with a key, or a dotted CSV column under a field
+    /// that is not a nested record.
+    NotNestedField = "E0414",
     /// A file `pol fmt --write` was about to replace changed after it was read; it is left as it is now.
     ChangedWhileFormatting = "E0417",
     /// A file `pol fmt --write` will not replace without `--force`: read-only, hard-linked, or its owner cannot be kept.

@@ -227,6 +227,16 @@ fn expected_text(program: &Program, facts: &Facts, test: &TestDef, expected: &Ex
 }
 
 fn expected_path(program: &Program, facts: &Facts, test: &TestDef, path: &TestFactPath) -> String {
+    let mut text = expected_field_path(program, facts, test, path);
+    for (record, field) in &path.nested {
+        text.push('.');
+        text.push_str(&program.records[record.idx()].fields[*field as usize].name);
+    }
+    text
+}
+
+/// The path of the expected missing fact up to its first field.
+fn expected_field_path(program: &Program, facts: &Facts, test: &TestDef, path: &TestFactPath) -> String {
     let row = find_row(facts, test, path.record, &path.subject);
     match row {
         Some(row) => report::fact_path(

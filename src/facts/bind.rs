@@ -82,6 +82,15 @@ pub(super) struct Path {
     pub(super) field: Option<u32>,
     /// 0-based position in a set or list (the outermost one, when they nest).
     pub(super) element: Option<u32>,
+    /// For a nested record, the link (in [`FactsBuilder`]'s `nest_links`) to the field that
+    /// holds it; `index` is then unused, and the path renders through its parent.
+    pub(super) nest: Option<u32>,
+}
+
+/// A nested record and the path of the field that holds it.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct NestLink {
+    pub(super) outer: Path,
 }
 
 impl Path {
@@ -94,7 +103,10 @@ impl Path {
 
     pub(super) fn render(self, builder: &FactsBuilder<'_>) -> String {
         let record = &builder.program.records[self.record.idx()];
-        let mut text = format!("{}[{}]", record.name, self.index);
+        let mut text = match self.nest {
+            Some(link) => builder.nest_links[link as usize].outer.render(builder),
+            None => format!("{}[{}]", record.name, self.index),
+        };
         if let Some(field) = self.field {
             text.push('.');
             text.push_str(&record.fields[field as usize].name);
@@ -178,6 +190,14 @@ pub(super) struct Row {
     key_span: Option<Span>,
     /// Whether a problem with the key was already reported.
     key_reported: bool,
+    /// For a nested record, its link to the field that holds it (see [`Path::nest`]).
+    nest: Option<u32>,
+}
+
+/// The state of the parent row while a nested record is read: the fields it has seen.
+#[derive(Debug)]
+pub(super) struct Nesting {
+    parent_seen: Vec<Option<Span>>,
 }
 
 impl Row {
@@ -187,6 +207,7 @@ impl Row {
             index: self.index,
             field: Some(field),
             element: None,
+            nest: self.nest,
         }
     }
 
@@ -201,18 +222,22 @@ impl Row {
             index: self.index,
             field: None,
             element: None,
+            nest: self.nest,
         }
     }
 }
 
 /// The lengths to return to when a row cannot be finished (the text broke off inside it).
-#[derive(Copy, Clone, Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Mark {
     record: RecordId,
     n_rows: usize,
     n_seqs: usize,
     n_pending: usize,
     n_unsorted: usize,
+    /// The rows of every table, when the program has nested records (their rows are
+    /// added with the row that holds them); empty otherwise, so marking costs nothing.
+    n_rows_all: Vec<usize>,
 }
 
 /// A set or list being filled.
@@ -282,6 +307,15 @@ impl FactsBuilder<'_> {
         self.program.records[record.idx()].fields[field as usize].ty
     }
 
+    /// Whether the type (without `?`) is a reference to a record with a key.
+    pub(super) fn is_reference(&self, ty: TypeId) -> bool {
+        let types = &self.program.types;
+        match types.get(types.strip_optional(ty)) {
+            Type::Record(target) => !self.program.records[target.idx()].nested,
+            _ => false,
+        }
+    }
+
     /// If the type (without `?`) is a set or list, its element type and whether it is a set.
     pub(super) fn seq_type(&self, ty: TypeId) -> Option<(TypeId, bool)> {
         let types = &self.program.types;
@@ -311,11 +345,24 @@ impl FactsBuilder<'_> {
             n_seqs: self.seqs.len(),
             n_pending: self.pending.len(),
             n_unsorted: self.unsorted_sets.len(),
+            n_rows_all: if self.has_nested {
+                self.tables.iter().map(|table| table.origins.len()).collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
-    /// Removes a row that was begun but not finished.
+    /// Removes a row that was begun but not finished, with the nested records it holds.
     pub(super) fn rollback(&mut self, mark: Mark) {
+        for (idx, n_rows) in mark.n_rows_all.iter().enumerate() {
+            if self.program.records[idx].nested {
+                let table = &mut self.tables[idx];
+                table.cells.truncate(n_rows * table.n_fields);
+                table.origins.truncate(*n_rows);
+                table.parents.truncate(*n_rows);
+            }
+        }
         let table = &mut self.tables[mark.record.idx()];
         table.cells.truncate(mark.n_rows * table.n_fields);
         table.origins.truncate(mark.n_rows);
@@ -344,7 +391,50 @@ impl FactsBuilder<'_> {
             index,
             key_span: None,
             key_reported: false,
+            nest: None,
         }
+    }
+
+    /// Starts the nested record of type `nested` that `field` of `parent` holds, written at `span`.
+    /// Read its fields as for any row, then call [`FactsBuilder::end_nested`].
+    pub(super) fn begin_nested(
+        &mut self,
+        parent: &Row,
+        field: u32,
+        nested: RecordId,
+        span: Span,
+    ) -> (Row, Nesting) {
+        let link = u32::try_from(self.nest_links.len()).expect("fewer than 2^32 nested records");
+        self.nest_links.push(NestLink {
+            outer: parent.path(field),
+        });
+        let nesting = Nesting {
+            parent_seen: std::mem::take(&mut self.seen),
+        };
+        let mut row = self.begin_row(nested, parent.index, span);
+        row.nest = Some(link);
+        self.tables[nested.idx()].parents.push(super::Parent {
+            record: parent.record,
+            row: parent.row,
+            field,
+        });
+        (row, nesting)
+    }
+
+    /// Finishes a nested record and stores it in the field of `parent` that holds it.
+    pub(super) fn end_nested(
+        &mut self,
+        parent: &mut Row,
+        field: u32,
+        nested: Row,
+        nesting: Nesting,
+        span: Span,
+        sink: &mut Sink,
+    ) {
+        let row = nested.row;
+        self.finish_row(nested, span, sink);
+        self.seen = nesting.parent_seen;
+        self.store(parent, field, Converted::Value(Value::Record(row)), span, sink);
     }
 
     /// Notes that a field was given at `span`; the span it was first given at if it was already.
@@ -521,7 +611,9 @@ impl FactsBuilder<'_> {
                     }),
                 }
             }
-            (Type::Record(target), Scalar::Str(text) | Scalar::Plain(text)) => {
+            (Type::Record(target), Scalar::Str(text) | Scalar::Plain(text))
+                if !self.program.records[target.idx()].nested =>
+            {
                 Converted::Key(target, self.interner.intern(text))
             }
             _ => self.mismatch(ty, scalar.kind(), span, path, sink),
@@ -675,22 +767,33 @@ impl FactsBuilder<'_> {
     pub(super) fn add_test_fact(&mut self, fact: &TestFact, index: u32) {
         let mut sink = Sink::new();
         let mut row = self.begin_row(fact.record, index, fact.span);
-        for (field, value) in (0u32..).zip(&fact.fields) {
-            let ty = self.field_type(fact.record, field);
+        self.test_fields(&mut row, &fact.fields, fact.span, &mut sink);
+        self.finish_row(row, fact.span, &mut sink);
+        self.deferred.absorb(sink);
+    }
+
+    /// Stores the checked fields of a test fact, or of a nested record in one, into its row.
+    fn test_fields(&mut self, row: &mut Row, fields: &[TestValue], fact_span: Span, sink: &mut Sink) {
+        for (field, value) in (0u32..).zip(fields) {
+            let ty = self.field_type(row.record, field);
             let converted = match value {
                 TestValue::Unknown => Converted::Unknown,
                 TestValue::Scalar(value) => Converted::Value(*value),
                 TestValue::Key(target, key, _) => Converted::Key(*target, *key),
                 TestValue::Seq(elements) => self.test_seq(ty, elements, row.path(field)),
+                TestValue::Record(nested, inner) => {
+                    let (mut nested_row, nesting) = self.begin_nested(row, field, *nested, fact_span);
+                    self.test_fields(&mut nested_row, inner, fact_span, sink);
+                    self.end_nested(row, field, nested_row, nesting, fact_span, sink);
+                    continue;
+                }
             };
             let span = match value {
                 TestValue::Key(_, _, span) => *span,
-                _ => fact.span,
+                _ => fact_span,
             };
-            self.store(&mut row, field, converted, span, &mut sink);
+            self.store(row, field, converted, span, sink);
         }
-        self.finish_row(row, fact.span, &mut sink);
-        self.deferred.absorb(sink);
     }
 
     fn test_seq(&mut self, ty: TypeId, elements: &[TestValue], path: Path) -> Converted {
@@ -711,6 +814,9 @@ impl FactsBuilder<'_> {
                         seq.values.push(Value::Text(*key));
                     }
                 },
+                TestValue::Record(..) => {
+                    unreachable!("the checker rejects nested records as elements of sets and lists")
+                }
                 TestValue::Seq(inner) => {
                     let inner = self.test_seq(seq.elem, inner, path.element(position));
                     match inner {

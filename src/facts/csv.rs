@@ -11,14 +11,16 @@
 //! - an enum: the name of a variant;
 //! - a record: the key of a record of that type;
 //! - `Set<T>` or `List<T>`: elements separated by `;`, each read as a `T`, with spaces around
-//!   them ignored; `{}` is the empty set or list.
+//!   them ignored; `{}` is the empty set or list;
+//! - a nested record: one column per field, named `field.subfield` (deeper: `a.b.c`); a nested
+//!   record whose cells are all empty is missing, otherwise each cell is read by its own field.
 //!
 //! An empty cell is missing: unknown for a required field, none for an optional one (`T?`).
 //! A cell holding just `?` is unknown, whatever the field's type; so is a set with a `?` element.
 
 use std::borrow::Cow;
 
-use super::bind::{Scalar, Sink};
+use super::bind::{Converted, Scalar, Sink};
 use super::{FactsBuilder, messages};
 use crate::check::ir::RecordId;
 use crate::source::{SourceId, Span};
@@ -56,30 +58,18 @@ pub(super) fn load(
     let Ok(Some((header, header_span))) = reader.row(sink) else {
         return;
     };
-    let mut columns: Vec<Option<u32>> = Vec::with_capacity(header.len());
-    let mut seen: Vec<Option<Span>> = vec![None; builder.n_fields(record)];
-    for cell in &header {
+    let mut top = Group {
+        record,
+        slots: Vec::new(),
+        seen: vec![None; builder.n_fields(record)],
+        whole: None,
+    };
+    for (column, cell) in header.iter().enumerate() {
         let name = cell.text.trim();
-        let column = match builder.field_index(record, name.as_bytes(), columns.len()) {
-            None => {
-                sink.push(messages::unknown_column(builder, record, name, cell.span));
-                None
-            }
-            Some(field) => match seen[field as usize] {
-                Some(first) => {
-                    sink.push(messages::duplicate_column(name, cell.span, first));
-                    None
-                }
-                None => {
-                    seen[field as usize] = Some(cell.span);
-                    Some(field)
-                }
-            },
-        };
-        columns.push(column);
+        add_column(builder, sink, &mut top, name, name, column, cell.span);
     }
     let key_missing = match builder.program.records[record.idx()].key {
-        Some(key) if seen[key as usize].is_none() => {
+        Some(key) if top.seen[key as usize].is_none() => {
             sink.push(messages::missing_key_column(builder, record, key, header_span));
             true
         }
@@ -99,14 +89,176 @@ pub(super) fn load(
             if key_missing {
                 row.key_reported();
             }
-            for (cell, column) in cells.iter().zip(&columns) {
-                if let Some(field) = column {
-                    put_cell(builder, sink, &mut row, *field, cell);
-                }
-            }
+            put_group(builder, sink, &mut row, &top, &cells, span);
             builder.finish_row(row, span, sink);
         }
         index += 1;
+    }
+}
+
+/// The columns of one record: the top-level record of the file, or a nested one
+/// (`government_approval.nsc`, `government_approval.cabinet`).
+struct Group {
+    record: RecordId,
+    /// The fields that have columns, in header order.
+    slots: Vec<(u32, Slot)>,
+    /// Per field, the span of the header cell that first named it.
+    seen: Vec<Option<Span>>,
+    /// For a nested record, the column named after its field alone, whose `?` makes the whole
+    /// record unknown.
+    whole: Option<usize>,
+}
+
+/// Where a field's value comes from.
+enum Slot {
+    /// One column, by index.
+    Column(usize),
+    /// A nested record, from the columns named `field.…`.
+    Nested(Group),
+}
+
+/// Adds a header cell (possibly dotted) to a group; reports unknown, duplicate and misplaced columns.
+fn add_column(
+    builder: &FactsBuilder<'_>,
+    sink: &mut Sink,
+    group: &mut Group,
+    whole: &str,
+    name: &str,
+    column: usize,
+    span: Span,
+) {
+    let (head, rest) = match name.split_once('.') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (name, None),
+    };
+    let Some(field) = builder.field_index(group.record, head.as_bytes(), group.slots.len()) else {
+        sink.push(messages::unknown_column(builder, group.record, whole, head, span));
+        return;
+    };
+    let nested = builder
+        .program
+        .nested_record(builder.field_type(group.record, field));
+    match (rest, nested) {
+        (None, None) => {
+            if let Some(first) = group.seen[field as usize] {
+                sink.push(messages::duplicate_column(whole, span, first));
+                return;
+            }
+            group.seen[field as usize] = Some(span);
+            group.slots.push((field, Slot::Column(column)));
+        }
+        (None, Some(nested)) => {
+            let idx = nested_group(builder, group, field, nested, span);
+            let first = group.seen[field as usize].unwrap_or(span);
+            let Slot::Nested(inner) = &mut group.slots[idx].1 else {
+                unreachable!("nested_group made the slot nested");
+            };
+            if inner.whole.is_some() {
+                sink.push(messages::duplicate_column(whole, span, first));
+                return;
+            }
+            inner.whole = Some(column);
+        }
+        (Some(_), None) => sink.push(messages::not_nested_column(
+            builder,
+            group.record,
+            field,
+            whole,
+            span,
+        )),
+        (Some(rest), Some(nested)) => {
+            let idx = nested_group(builder, group, field, nested, span);
+            let Slot::Nested(inner) = &mut group.slots[idx].1 else {
+                unreachable!("nested_group made the slot nested");
+            };
+            add_column(builder, sink, inner, whole, rest, column, span);
+        }
+    }
+}
+
+/// The index among a group's slots of the nested record a field holds, made on first use
+/// (`span` is its first column). A nested record field only ever has a nested slot.
+fn nested_group(
+    builder: &FactsBuilder<'_>,
+    group: &mut Group,
+    field: u32,
+    nested: RecordId,
+    span: Span,
+) -> usize {
+    if let Some(idx) = group.slots.iter().position(|(known, _)| *known == field) {
+        return idx;
+    }
+    group.seen[field as usize] = Some(span);
+    group.slots.push((
+        field,
+        Slot::Nested(Group {
+            record: nested,
+            slots: Vec::new(),
+            seen: vec![None; builder.n_fields(nested)],
+            whole: None,
+        }),
+    ));
+    group.slots.len() - 1
+}
+
+/// The first non-empty cell among the dotted columns of a group (and of the groups nested in it).
+fn first_written<'c, 't>(group: &Group, cells: &'c [Cell<'t>]) -> Option<&'c Cell<'t>> {
+    group.slots.iter().find_map(|(_, slot)| match slot {
+        Slot::Column(column) => Some(&cells[*column]).filter(|cell| !cell.text.is_empty()),
+        Slot::Nested(inner) => whole_cell(inner, cells).or_else(|| first_written(inner, cells)),
+    })
+}
+
+/// The cell of a nested record's own column, if it has one and it is not empty.
+fn whole_cell<'c, 't>(group: &Group, cells: &'c [Cell<'t>]) -> Option<&'c Cell<'t>> {
+    group
+        .whole
+        .map(|column| &cells[column])
+        .filter(|cell| !cell.text.is_empty())
+}
+
+/// The span of a group's first column in a row.
+fn group_span(group: &Group, cells: &[Cell<'_>], row_span: Span) -> Span {
+    match group.slots.first() {
+        Some((_, Slot::Column(column))) => cells[*column].span,
+        Some((_, Slot::Nested(inner))) => group_span(inner, cells, row_span),
+        None => group.whole.map_or(row_span, |column| cells[column].span),
+    }
+}
+
+/// Converts the cells of a group into a row. A nested record whose cells are all empty is
+/// missing (unknown if required, none if optional); one whose own column is written takes
+/// that cell (`?`: unknown), its dotted cells then being empty; otherwise it is read as written.
+fn put_group(
+    builder: &mut FactsBuilder<'_>,
+    sink: &mut Sink,
+    row: &mut super::bind::Row,
+    group: &Group,
+    cells: &[Cell<'_>],
+    row_span: Span,
+) {
+    for (field, slot) in &group.slots {
+        match slot {
+            Slot::Column(column) => put_cell(builder, sink, row, *field, &cells[*column]),
+            Slot::Nested(inner) => match (whole_cell(inner, cells), first_written(inner, cells)) {
+                (Some(whole), Some(written)) => {
+                    let path = row.path(*field);
+                    sink.push(messages::duplicate_field(builder, path, written.span, whole.span));
+                    builder.store(row, *field, Converted::Failed, whole.span, sink);
+                }
+                (Some(whole), None) => put_cell(builder, sink, row, *field, whole),
+                (None, Some(_)) => {
+                    let span = group_span(inner, cells, row_span);
+                    let (mut nested, nesting) = builder.begin_nested(row, *field, inner.record, span);
+                    put_group(builder, sink, &mut nested, inner, cells, row_span);
+                    builder.end_nested(row, *field, nested, nesting, span, sink);
+                }
+                (None, None) => {
+                    let span = group_span(inner, cells, row_span);
+                    builder.put_scalar(row, *field, Scalar::Null, span, sink);
+                }
+            },
+        }
     }
 }
 

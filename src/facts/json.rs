@@ -146,6 +146,7 @@ pub(super) fn load_line(
                     index,
                     field: None,
                     element: None,
+                    nest: None,
                 };
                 let span = loader.span(start, loader.pos);
                 let diagnostic = messages::expected_record_object(loader.builder, path, kind_of(byte), span);
@@ -296,6 +297,11 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
                     self.sink.push(diagnostic);
                     self.skip_value(1)?;
                 }
+                Some(record) if self.builder.program.records[record.idx()].nested => {
+                    let diagnostic = messages::nested_facts_alone(self.builder, record, name_span);
+                    self.sink.push(diagnostic);
+                    self.skip_value(1)?;
+                }
                 Some(record) if self.peek() == Some(b'[') => self.records_array(record, 1)?,
                 Some(record) => {
                     let start = self.pos;
@@ -346,6 +352,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
                         index,
                         field: None,
                         element: None,
+                        nest: None,
                     };
                     let diagnostic = messages::expected_record_object(
                         self.builder,
@@ -445,6 +452,22 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
                 let span = self.span(start, self.pos);
                 self.builder.store(row, field, converted, span, self.sink);
             }
+            Some(b'{') if self.builder.program.nested_record(ty).is_some() => {
+                let nested = self
+                    .builder
+                    .program
+                    .nested_record(ty)
+                    .expect("checked by the guard");
+                self.nested(row, field, nested, depth + 1)?;
+            }
+            Some(b'{') if self.builder.is_reference(ty) => {
+                self.skip_value(depth)?;
+                let span = self.span(start, self.pos);
+                let diagnostic = messages::not_nested(self.builder, ty, row.path(field), span);
+                self.sink.push(diagnostic);
+                self.builder
+                    .store(row, field, super::bind::Converted::Failed, span, self.sink);
+            }
             Some(byte @ (b'[' | b'{')) => {
                 self.skip_value(depth)?;
                 let span = self.span(start, self.pos);
@@ -460,6 +483,22 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
                     .put_scalar(row, field, token.as_scalar(), span, self.sink);
             }
         }
+        Ok(())
+    }
+
+    /// The nested record that `field` of `row` holds; the cursor is on `{`, which is the `depth`th container.
+    fn nested(&mut self, row: &mut Row, field: u32, nested: RecordId, depth: usize) -> Parse<()> {
+        if depth > self.builder.max_nesting {
+            return self.too_deep();
+        }
+        let start = self.pos;
+        let (mut inner, nesting) = self
+            .builder
+            .begin_nested(row, field, nested, self.span(start, start + 1));
+        self.record_fields(&mut inner, depth)?;
+        let span = self.span(start, self.pos);
+        self.builder
+            .end_nested(row, field, inner, nesting, span, self.sink);
         Ok(())
     }
 

@@ -177,9 +177,12 @@ pub(super) fn unknown_field(builder: &FactsBuilder<'_>, path: Path, name: &str, 
 }
 
 /// A CSV header naming a field the record type does not declare.
+/// `column` is the header cell; `name` the part of it that names no field of `record`
+/// (the whole cell, or a part of a dotted one such as `government_approval.nsc`).
 pub(super) fn unknown_column(
     builder: &FactsBuilder<'_>,
     record: RecordId,
+    column: &str,
     name: &str,
     span: Span,
 ) -> Diagnostic {
@@ -189,12 +192,17 @@ pub(super) fn unknown_column(
         Some(similar) => format!("a similar name exists: `{similar}`"),
         None => format!("the fields of `{}` are {}", record.name, list(names)),
     };
-    Diagnostic::new(
-        Code::UnknownFactField,
-        format!("unknown field `{name}` in the header of `{}` facts", record.name),
-    )
-    .at(span, format!("`{}` has no such field", record.name))
-    .help(help)
+    let message = if column == name {
+        format!("unknown field `{name}` in the header of `{}` facts", record.name)
+    } else {
+        format!(
+            "unknown field `{name}` of `{}` in the column `{column}`",
+            record.name
+        )
+    };
+    Diagnostic::new(Code::UnknownFactField, message)
+        .at(span, format!("`{}` has no such field", record.name))
+        .help(help)
 }
 
 /// A field given twice in one record.
@@ -330,11 +338,99 @@ pub(super) fn type_mismatch(
     path: Path,
     span: Span,
 ) -> Diagnostic {
-    Diagnostic::new(
+    let diagnostic = Diagnostic::new(
         Code::FactType,
         format!("{}, found {found}", expected(builder, ty, path)),
     )
-    .at(span, format!("expected `{}`", builder.program.type_name(ty)))
+    .at(span, format!("expected `{}`", builder.program.type_name(ty)));
+    match builder.program.nested_record(ty) {
+        Some(nested) => diagnostic.help(format!(
+            "write the `{}` inline, as an object of its fields (in CSV, as columns `{}.FIELD`)",
+            builder.program.records[nested.idx()].name,
+            path.field
+                .map_or("FIELD", |field| field_name(builder, path.record, field)),
+        )),
+        None => diagnostic,
+    }
+}
+
+fn field_name<'p>(builder: &FactsBuilder<'p>, record: RecordId, field: u32) -> &'p str {
+    &builder.program.records[record.idx()].fields[field as usize].name
+}
+
+/// Facts of a nested record type given on their own (a file or array of them).
+pub(super) fn nested_facts_alone(builder: &FactsBuilder<'_>, record: RecordId, span: Span) -> Diagnostic {
+    let program = builder.program;
+    let name = &program.records[record.idx()].name;
+    let holders: Vec<String> = program
+        .records
+        .iter()
+        .flat_map(|holder| {
+            holder
+                .fields
+                .iter()
+                .filter(|field| program.nested_record(field.ty) == Some(record))
+                .map(move |field| format!("{}.{}", holder.name, field.name))
+        })
+        .collect();
+    Diagnostic::new(
+        Code::NestedFactsAlone,
+        format!("`{name}` is a nested record type and has no facts of its own"),
+    )
+    .at(span, format!("facts of `{name}` given on their own"))
+    .help(format!(
+        "write each `{name}` inside the fact that holds it, as an object in {}",
+        list(holders)
+    ))
+}
+
+/// An object (JSON, YAML) for a field that is not a nested record.
+pub(super) fn not_nested(builder: &FactsBuilder<'_>, ty: TypeId, path: Path, span: Span) -> Diagnostic {
+    let program = builder.program;
+    let type_name = program.type_name(ty);
+    let help = match program.types.get(program.types.strip_optional(ty)) {
+        crate::check::ir::Type::Record(target) => format!(
+            "`{}` has a key: write the key of a `{}` fact as a string, and the fact itself among the `{}` facts",
+            program.records[target.idx()].name,
+            program.records[target.idx()].name,
+            program.records[target.idx()].name,
+        ),
+        _ => format!("write a value of type `{type_name}`"),
+    };
+    Diagnostic::new(
+        Code::NotNestedField,
+        format!(
+            "`{}` is not a nested record, but an object is written for it",
+            path.render(builder)
+        ),
+    )
+    .at(span, format!("expected `{type_name}`"))
+    .help(help)
+}
+
+/// A dotted CSV column whose prefix is not a nested record field.
+pub(super) fn not_nested_column(
+    builder: &FactsBuilder<'_>,
+    record: RecordId,
+    field: u32,
+    name: &str,
+    span: Span,
+) -> Diagnostic {
+    let program = builder.program;
+    let def = &program.records[record.idx()];
+    let field_def = &def.fields[field as usize];
+    Diagnostic::new(
+        Code::NotNestedField,
+        format!(
+            "column `{name}` reads into `{}.{}`, which is not a nested record",
+            def.name, field_def.name
+        ),
+    )
+    .at(span, format!("`{}` is a `{}`", field_def.name, program.type_name(field_def.ty)))
+    .help(format!(
+        "only a field whose type is a record without a key has columns `FIELD.SUBFIELD`; name the column `{}`",
+        field_def.name
+    ))
 }
 
 /// A boolean field whose text is not a boolean word.

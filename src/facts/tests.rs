@@ -8,6 +8,8 @@ use crate::check::ir::{
 use crate::diagnostic::Code;
 use crate::value::Date;
 
+mod nested;
+
 fn span0() -> Span {
     Span::new(SourceId(0), 0, 0)
 }
@@ -25,6 +27,7 @@ fn record(name: &str, key: Option<u32>, fields: Vec<FieldDef>) -> RecordDef {
         name: name.to_owned(),
         fields,
         key,
+        nested: false,
         span: span0(),
     }
 }
@@ -494,8 +497,9 @@ fn values_of_the_wrong_type_name_their_path() {
         at `20230101`: expected `Date`
         E0405 expected `Country?` for `Transfer[3].onward`, found an array
         at `["JP"]`: expected `Country?`
-        E0405 expected `Country` for `Transfer[3].exporter`, found an object
+        E0414 `Transfer[3].exporter` is not a nested record, but an object is written for it
         at `{"code": "JP"}`: expected `Country`
+        help: `Country` has a key: write the key of a `Country` fact as a string, and the fact itself among the `Country` facts
         "#,
     );
 }

@@ -298,6 +298,10 @@ impl Loader<'_, '_> {
                     let diagnostic = messages::unknown_record_type(self.builder, name, *span);
                     self.sink.push(diagnostic);
                 }
+                (Some(record), _) if self.builder.program.records[record.idx()].nested => {
+                    let diagnostic = messages::nested_facts_alone(self.builder, record, *span);
+                    self.sink.push(diagnostic);
+                }
                 (Some(record), Node::Seq { items, .. }) => self.records(record, items),
                 (Some(record), value) => {
                     let diagnostic =
@@ -318,6 +322,7 @@ impl Loader<'_, '_> {
                         index,
                         field: None,
                         element: None,
+                        nest: None,
                     };
                     let diagnostic =
                         messages::expected_record_object(self.builder, path, other.kind(), other.span());
@@ -329,6 +334,13 @@ impl Loader<'_, '_> {
 
     fn record(&mut self, record: RecordId, index: u32, entries: Vec<(Node, Node)>, span: Span) {
         let mut row = self.builder.begin_row(record, index, span);
+        self.fields(&mut row, entries);
+        self.builder.finish_row(row, span, self.sink);
+    }
+
+    /// The fields of a record's mapping, into its row.
+    fn fields(&mut self, row: &mut Row, entries: Vec<(Node, Node)>) {
+        let record = row.record;
         for (guess, (key, value)) in entries.into_iter().enumerate() {
             let Node::Scalar {
                 value: name,
@@ -351,9 +363,8 @@ impl Loader<'_, '_> {
                 self.sink.push(diagnostic);
                 continue;
             }
-            self.field(&mut row, field, value);
+            self.field(row, field, value);
         }
-        self.builder.finish_row(row, span, self.sink);
     }
 
     fn field(&mut self, row: &mut Row, field: u32, value: Node) {
@@ -368,6 +379,23 @@ impl Loader<'_, '_> {
                 self.seq(&mut seq, items, row.path(field));
                 let converted = self.builder.end_seq(seq);
                 self.builder.store(row, field, converted, span, self.sink);
+            }
+            Node::Map { entries, span } if self.builder.program.nested_record(ty).is_some() => {
+                let nested = self
+                    .builder
+                    .program
+                    .nested_record(ty)
+                    .expect("checked by the guard");
+                let (mut inner, nesting) = self.builder.begin_nested(row, field, nested, span);
+                self.fields(&mut inner, entries);
+                self.builder
+                    .end_nested(row, field, inner, nesting, span, self.sink);
+            }
+            Node::Map { span, .. } if self.builder.is_reference(ty) => {
+                let diagnostic = messages::not_nested(self.builder, ty, row.path(field), span);
+                self.sink.push(diagnostic);
+                self.builder
+                    .store(row, field, super::bind::Converted::Failed, span, self.sink);
             }
             other => {
                 let span = other.span();

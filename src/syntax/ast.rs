@@ -369,6 +369,8 @@ pub enum FactValue {
     Variant(Ident),
     /// `{a, b}`: a set or list.
     Set(Vec<FactValue>, Span),
+    /// A nested record written inline: `Approval { nsc: true }`.
+    Record(Box<FactDecl>),
 }
 
 impl FactValue {
@@ -383,6 +385,7 @@ impl FactValue {
             | FactValue::Set(_, span) => *span,
             FactValue::Text(text) => text.span,
             FactValue::Variant(ident) => ident.span,
+            FactValue::Record(fact) => fact.span,
         }
     }
 }
@@ -405,6 +408,8 @@ pub struct FactPath {
     pub subject: SubjectRef,
     /// The field.
     pub field: Ident,
+    /// The fields of nested records after it: `cabinet` in `Transfer["t1"].approval.cabinet`.
+    pub nested: Vec<Ident>,
     /// The path's span.
     pub span: Span,
 }

@@ -763,6 +763,7 @@ fn lower_fact_value(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactValue {
         Rule::unknown_lit => FactValue::Unknown(span),
         Rule::none_lit => FactValue::None(span),
         Rule::fact_set => FactValue::Set(lower_fact_set(ctx, inner), span),
+        Rule::fact_record => FactValue::Record(Box::new(lower_fact_record(ctx, inner))),
         Rule::bool_lit => FactValue::Bool(lower_bool_lit(inner), span),
         Rule::int => FactValue::Int(lower_int(ctx, inner), span),
         Rule::date => FactValue::Date(lower_date(ctx, inner), span),
@@ -770,6 +771,20 @@ fn lower_fact_value(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactValue {
         Rule::ident => FactValue::Variant(lower_ident(ctx, inner)),
         rule => unreachable!("fact_value: unexpected {rule:?}"),
     }
+}
+
+/// A nested record has the shape of a fact; its nesting is bounded by the pre-scan's bracket count.
+fn lower_fact_record(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactDecl {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let record = lower_ident(ctx, cursor.expect(Rule::ident));
+    let fields = cursor
+        .many(Rule::fact_field)
+        .into_iter()
+        .map(|pair| lower_fact_field(ctx, pair))
+        .collect();
+    cursor.finish();
+    FactDecl { record, fields, span }
 }
 
 fn lower_fact_set(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<FactValue> {
@@ -877,11 +892,17 @@ fn lower_fact_path(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactPath {
     let record = lower_ident(ctx, cursor.expect(Rule::ident));
     let subject = lower_subject(ctx, cursor.any());
     let field = lower_ident(ctx, cursor.expect(Rule::ident));
+    let nested = cursor
+        .many(Rule::ident)
+        .into_iter()
+        .map(|pair| lower_ident(ctx, pair))
+        .collect();
     cursor.finish();
     FactPath {
         record,
         subject,
         field,
+        nested,
         span,
     }
 }

@@ -587,6 +587,7 @@ fn fact_value(value: &FactValue) -> String {
             let values: Vec<String> = values.iter().map(fact_value).collect();
             format!("{{{}}}", values.join(", "))
         }
+        FactValue::Record(fact) => fact_decl(fact),
     }
 }
 
@@ -627,12 +628,17 @@ fn subject_ref(subject: &SubjectRef) -> String {
 }
 
 fn fact_path(path: &FactPath) -> String {
-    format!(
+    let mut text = format!(
         "{}[{}].{}",
         path.record.name,
         subject_ref(&path.subject),
         path.field.name
-    )
+    );
+    for field in &path.nested {
+        text.push('.');
+        text.push_str(&field.name);
+    }
+    text
 }
 
 fn type_expr(ty: &TypeExpr) -> String {

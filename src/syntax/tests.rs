@@ -145,6 +145,14 @@ fn dump_fact_value(value: &FactValue) -> String {
             let values: Vec<String> = values.iter().map(dump_fact_value).collect();
             format!("{{{}}}", values.join(" "))
         }
+        FactValue::Record(fact) => {
+            let fields: Vec<String> = fact
+                .fields
+                .iter()
+                .map(|field| format!("{}={}", field.name.name, dump_fact_value(&field.value)))
+                .collect();
+            format!("({} {})", fact.record.name, fields.join(" "))
+        }
     }
 }
 

@@ -1,0 +1,1 @@
+run decisions.pol --facts Country=countries.csv --facts Transfer=transfers.csv

@@ -1,0 +1,1 @@
+run decisions.pol --facts transfers.yaml
