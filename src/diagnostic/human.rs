@@ -11,6 +11,7 @@ use miette::{
 
 use super::json::clamp_span;
 use super::{Diagnostic, Label, Severity};
+use crate::escape::escape_controls;
 use crate::source::SourceMap;
 
 /// The width, in columns, that messages and help texts are wrapped to.
@@ -31,8 +32,11 @@ pub enum Style {
     Narrated,
 }
 
-/// Renders one diagnostic; the text ends with a newline.
+/// Renders one diagnostic; the text ends with a newline. Control characters in its texts (a
+/// key quoted from the facts, a file name) are escaped, so they cannot forge output.
 pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> String {
+    let escaped = escape_texts(diagnostic);
+    let diagnostic = escaped.as_ref().unwrap_or(diagnostic);
     let adapter = Adapter::new(diagnostic, sources);
     let mut out = String::new();
     let drawn = match style {
@@ -56,6 +60,29 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> Str
         out.push('\n');
     }
     out
+}
+
+/// The diagnostic with control characters escaped in its message, labels and help (each line of
+/// the help on its own, since its line breaks are Pol's); `None` when there are none.
+fn escape_texts(diagnostic: &Diagnostic) -> Option<Diagnostic> {
+    let escape_label = |label: &Label| Label {
+        message: escape_controls(&label.message).into_owned(),
+        ..label.clone()
+    };
+    let help = diagnostic.help.as_ref().map(|help| {
+        help.split('\n')
+            .map(|line| escape_controls(line).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let escaped = Diagnostic {
+        message: escape_controls(&diagnostic.message).into_owned(),
+        primary: diagnostic.primary.as_ref().map(escape_label),
+        secondary: diagnostic.secondary.iter().map(escape_label).collect(),
+        help,
+        ..diagnostic.clone()
+    };
+    (escaped != *diagnostic).then_some(escaped)
 }
 
 /// Renders every diagnostic, separated by blank lines, then a summary such as `2 errors, 1 warning`.
@@ -200,7 +227,7 @@ impl<'a> Adapter<'a> {
                 text.to_mut().push('\n');
             }
             NamedText {
-                name: &source.name,
+                name: escape_controls(&source.name),
                 text,
             }
         });
@@ -265,7 +292,7 @@ fn note(place: &str, label: &Label, sources: &SourceMap) -> String {
     let position = source.position_chars(u32::try_from(start).unwrap_or(u32::MAX));
     format!(
         "{place} {}:{}:{}: {}",
-        source.name,
+        escape_controls(&source.name),
         position.line + 1,
         position.character + 1,
         label.message
@@ -317,7 +344,7 @@ impl miette::Diagnostic for Adapter<'_> {
 /// A source text with its name, so miette's header reads `path:line:col`.
 #[derive(Debug, Clone)]
 struct NamedText<'a> {
-    name: &'a str,
+    name: Cow<'a, str>,
     text: Cow<'a, str>,
 }
 
@@ -336,7 +363,7 @@ impl SourceCode for NamedText<'_> {
             .get(offset.saturating_sub(contents.column())..offset)
             .map_or(contents.column(), |before| before.chars().count());
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.to_owned(),
+            self.name.to_string(),
             contents.data(),
             *contents.span(),
             contents.line(),
