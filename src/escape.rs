@@ -82,7 +82,11 @@ mod tests {
     #[test]
     fn terminal_and_bidi_controls_are_escaped() {
         check("\u{1b}[32mPERMIT", r"\u{1b}[32mPERMIT", r#""\u{1b}[32mPERMIT""#);
-        check("a\u{202E}b\u{2066}c\u{7f}\u{85}", r"a\u{202e}b\u{2066}c\u{7f}\u{85}", r#""a\u{202e}b\u{2066}c\u{7f}\u{85}""#);
+        check(
+            "a\u{202E}b\u{2066}c\u{7f}\u{85}",
+            r"a\u{202e}b\u{2066}c\u{7f}\u{85}",
+            r#""a\u{202e}b\u{2066}c\u{7f}\u{85}""#,
+        );
         check("a\u{2028}b", r"a\u{2028}b", r#""a\u{2028}b""#);
     }
 

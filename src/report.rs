@@ -555,7 +555,13 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
                 RuleStatus::Overridden => ("overridden", Json::Null),
                 RuleStatus::Defeated => (
                     "defeated",
-                    json!(rule_trace.defeated_by().iter().map(|rule| program.rules[rule.idx()].name.clone()).collect::<Vec<_>>()),
+                    json!(
+                        rule_trace
+                            .defeated_by()
+                            .iter()
+                            .map(|rule| program.rules[rule.idx()].name.clone())
+                            .collect::<Vec<_>>()
+                    ),
                 ),
                 RuleStatus::NotApplied(part) => ("not_applied", json!(part)),
                 RuleStatus::Unknown => ("unknown", Json::Null),

@@ -80,7 +80,9 @@ fn assert_inert(text: &str) {
 
 /// The lines that start a decision.
 fn headers(text: &str) -> Vec<&str> {
-    text.lines().filter(|line| line.starts_with("Transfer ")).collect()
+    text.lines()
+        .filter(|line| line.starts_with("Transfer "))
+        .collect()
 }
 
 #[test]
@@ -93,10 +95,22 @@ fn hostile_keys_print_one_header_per_record_with_nothing_raw() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert_inert(&text);
     assert_eq!(headers(&text).len(), HOSTILE_KEYS.len(), "{text}");
-    assert!(text.starts_with("Transfer x: DENY\\n  by deny_hot\\nTransfer y: PERMIT by default"), "{text}");
-    assert!(text.contains("Transfer \\u{1b}[32mPERMIT\\u{1b}[0m: PERMIT by default"), "{text}");
-    assert!(text.contains("Transfer c\\u{202e}TIMREP\\u{2066}: PERMIT"), "{text}");
-    assert!(text.contains("nothing denies this\\nTransfer z: PERMIT\n  cite: Art. 1\\u{1b}[2J\n"), "{text}");
+    assert!(
+        text.starts_with("Transfer x: DENY\\n  by deny_hot\\nTransfer y: PERMIT by default"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Transfer \\u{1b}[32mPERMIT\\u{1b}[0m: PERMIT by default"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Transfer c\\u{202e}TIMREP\\u{2066}: PERMIT"),
+        "{text}"
+    );
+    assert!(
+        text.contains("nothing denies this\\nTransfer z: PERMIT\n  cite: Art. 1\\u{1b}[2J\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -120,7 +134,10 @@ fn hostile_keys_from_csv_and_a_subject_stream_are_escaped() {
         assert_inert(&text);
         assert_eq!(headers(&text).len(), HOSTILE_KEYS.len(), "{facts}:\n{text}");
         // The deny rule's reason and citation are policy text: escaped too.
-        assert!(text.contains("  by deny_hot: hot\\r\\u{202e}\n     cite: Art. 2\\n  by nothing\n"), "{text}");
+        assert!(
+            text.contains("  by deny_hot: hot\\r\\u{202e}\n     cite: Art. 2\\n  by nothing\n"),
+            "{text}"
+        );
     }
 }
 
@@ -129,7 +146,10 @@ fn hostile_keys_keep_their_exact_text_in_json() {
     let dir = scratch_dir();
     std::fs::write(dir.join("policy.pol"), POLICY).unwrap();
     std::fs::write(dir.join("facts.json"), json_facts()).unwrap();
-    let output = pol(&dir, &["run", "policy.pol", "--facts", "facts.json", "--format", "json"]);
+    let output = pol(
+        &dir,
+        &["run", "policy.pol", "--facts", "facts.json", "--format", "json"],
+    );
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -152,7 +172,17 @@ fn a_hostile_key_in_a_facts_diagnostic_is_escaped() {
     ]});
     std::fs::write(dir.join("facts.json"), facts.to_string()).unwrap();
     for diagnostics in ["plain", "narrated"] {
-        let output = pol(&dir, &["run", "policy.pol", "--facts", "facts.json", "--diagnostics", diagnostics]);
+        let output = pol(
+            &dir,
+            &[
+                "run",
+                "policy.pol",
+                "--facts",
+                "facts.json",
+                "--diagnostics",
+                diagnostics,
+            ],
+        );
         assert_eq!(output.status.code(), Some(1));
         let text = String::from_utf8(output.stderr).unwrap();
         assert_inert(&text);
@@ -175,6 +205,9 @@ fn a_hostile_key_of_a_failed_decision_is_escaped() {
     let err = String::from_utf8(output.stderr).unwrap();
     assert_inert(&out);
     assert_inert(&err);
-    assert!(out.starts_with("Transfer \\u{1b}[32mPERMIT\\u{1b}[0m: ERROR, no decision"), "{out}");
+    assert!(
+        out.starts_with("Transfer \\u{1b}[32mPERMIT\\u{1b}[0m: ERROR, no decision"),
+        "{out}"
+    );
     assert!(err.contains("\\u{1b}[32mPERMIT\\u{1b}[0m"), "{err}");
 }

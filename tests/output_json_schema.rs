@@ -51,7 +51,8 @@ fn violation(root: &Json, schema: &Json, value: &Json, at: &str) -> Option<Strin
                 (!types.iter().any(|ty| fits(ty))).then(|| format!("{at}: {value} is not of type {rule}"))
             }
             "const" => (value != rule).then(|| format!("{at}: {value} is not {rule}")),
-            "enum" => (!rule.as_array().unwrap().contains(value)).then(|| format!("{at}: {value} is not one of {rule}")),
+            "enum" => (!rule.as_array().unwrap().contains(value))
+                .then(|| format!("{at}: {value} is not one of {rule}")),
             "minimum" => value
                 .as_i64()
                 .filter(|n| *n < rule.as_i64().unwrap())
@@ -61,7 +62,12 @@ fn violation(root: &Json, schema: &Json, value: &Json, at: &str) -> Option<Strin
                 value.as_str().and_then(|text| {
                     let bytes = text.as_bytes();
                     let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
-                    let ok = bytes.len() == 10 && digits(0..4) && bytes[4] == b'-' && digits(5..7) && bytes[7] == b'-' && digits(8..10);
+                    let ok = bytes.len() == 10
+                        && digits(0..4)
+                        && bytes[4] == b'-'
+                        && digits(5..7)
+                        && bytes[7] == b'-'
+                        && digits(8..10);
                     (!ok).then(|| format!("{at}: {text:?} is not a YYYY-MM-DD date"))
                 })
             }
@@ -81,7 +87,11 @@ fn violation(root: &Json, schema: &Json, value: &Json, at: &str) -> Option<Strin
                     .map(|name| format!("{at}: field `{name}` is missing"))
             }),
             "additionalProperties" => {
-                assert_eq!(rule, &json!(false), "only `additionalProperties: false` is in the subset");
+                assert_eq!(
+                    rule,
+                    &json!(false),
+                    "only `additionalProperties: false` is in the subset"
+                );
                 let known = schema.get("properties").and_then(Json::as_object);
                 value.as_object().and_then(|object| {
                     object
@@ -108,7 +118,10 @@ fn violation(root: &Json, schema: &Json, value: &Json, at: &str) -> Option<Strin
                             .iter()
                             .filter_map(|option| violation(root, option, value, at))
                             .collect();
-                        Some(format!("{at}: {value} matches none of {keyword}: {}", reasons.join("; ")))
+                        Some(format!(
+                            "{at}: {value} matches none of {keyword}: {}",
+                            reasons.join("; ")
+                        ))
                     }
                     ("oneOf", 2..) => Some(format!("{at}: {value} matches {matching} options of oneOf")),
                     _ => None,
@@ -121,7 +134,11 @@ fn violation(root: &Json, schema: &Json, value: &Json, at: &str) -> Option<Strin
         }
         if let ("minItems" | "maxItems", Some(items)) = (keyword.as_str(), value.as_array()) {
             let bound = rule.as_u64().unwrap() as usize;
-            let out = if keyword == "minItems" { items.len() < bound } else { items.len() > bound };
+            let out = if keyword == "minItems" {
+                items.len() < bound
+            } else {
+                items.len() > bound
+            };
             if out {
                 return Some(format!("{at}: {} items, {keyword} {bound}", items.len()));
             }
@@ -239,11 +256,17 @@ fn decisions_with_explanations_validate_and_carry_typed_values() {
     };
     let known = parts(&lines[0], "partner");
     assert_eq!(known[0]["holds"], json!(true));
-    assert_eq!(known[0]["operands"], json!([{"record": "Country", "key": "US"}, [{"record": "Country", "key": "US"}]]));
+    assert_eq!(
+        known[0]["operands"],
+        json!([{"record": "Country", "key": "US"}, [{"record": "Country", "key": "US"}]])
+    );
     assert_eq!(known[1]["operands"], json!(["rescue", "rescue"]));
     assert_eq!(known[2]["operands"], json!(["2024-01-02", "2001-01-01"]));
     assert_eq!(known[3]["operands"], json!(["US", ["GB", "US", "XC"]]));
-    assert_eq!(known[6]["operands"], json!([{"record": "Country", "key": "US"}, {"record": "Country", "key": "US"}]));
+    assert_eq!(
+        known[6]["operands"],
+        json!([{"record": "Country", "key": "US"}, {"record": "Country", "key": "US"}])
+    );
     assert_eq!(known[4]["operands"], json!([["JP", "US"], ["JP", "US"]]));
     assert_eq!(known[5]["operands"], json!([null, null]));
     // `unless` parts: the expression is false, so the part holds.
@@ -268,7 +291,10 @@ fn decisions_with_explanations_validate_and_carry_typed_values() {
 fn decisions_of_the_example_and_the_golden_corpus_validate() {
     let japan = root().join("examples/japan");
     let lines = run_lines(&japan, &["three_principles.pol", "--facts", "cases.json"], 0);
-    let by_default = lines.iter().find(|line| line["by_default"] == json!(true)).unwrap();
+    let by_default = lines
+        .iter()
+        .find(|line| line["by_default"] == json!(true))
+        .unwrap();
     assert!(by_default["citation"].as_str().unwrap().contains("Principle 2"));
     let undecided = lines.iter().find(|line| line["decision"] == "undecided").unwrap();
     let pending: Vec<&str> = undecided["pending"]
@@ -278,16 +304,32 @@ fn decisions_of_the_example_and_the_golden_corpus_validate() {
         .map(|rule| rule["name"].as_str().unwrap())
         .collect();
     assert_eq!(pending, ["gcap_third_country", "gcap_to_combat"]);
-    run_lines(&japan, &["three_principles.pol", "--facts", "cases.json", "--explain"], 0);
+    run_lines(
+        &japan,
+        &["three_principles.pol", "--facts", "cases.json", "--explain"],
+        0,
+    );
     let pending_dir = root().join("tests/golden/decisions");
-    let lines = run_lines(&pending_dir, &["pending.pol", "--facts", "cases.json", "--explain"], 0);
-    assert!(lines.iter().any(|line| line["pending"].as_array().unwrap().len() == 2));
+    let lines = run_lines(
+        &pending_dir,
+        &["pending.pol", "--facts", "cases.json", "--explain"],
+        0,
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line["pending"].as_array().unwrap().len() == 2)
+    );
 }
 
 #[test]
 fn the_summary_validates() {
     let japan = root().join("examples/japan");
-    let lines = run_lines(&japan, &["three_principles.pol", "--facts", "cases.json", "--summary"], 0);
+    let lines = run_lines(
+        &japan,
+        &["three_principles.pol", "--facts", "cases.json", "--summary"],
+        0,
+    );
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["total"], 16);
 }
@@ -295,8 +337,16 @@ fn the_summary_validates() {
 #[test]
 fn a_failed_decision_validates() {
     let dir = scratch_dir();
-    std::fs::write(dir.join("policy.pol"), TYPED.replace("t.count > 1000", "t.count * 2 > 1000")).unwrap();
-    std::fs::write(dir.join("facts.json"), TYPED_FACTS.replace("\"count\": 2000", "\"count\": 9223372036854775807")).unwrap();
+    std::fs::write(
+        dir.join("policy.pol"),
+        TYPED.replace("t.count > 1000", "t.count * 2 > 1000"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("facts.json"),
+        TYPED_FACTS.replace("\"count\": 2000", "\"count\": 9223372036854775807"),
+    )
+    .unwrap();
     let lines = run_lines(&dir, &["policy.pol", "--facts", "facts.json"], 1);
     let failed = lines.iter().find(|line| line["decision"] == "error").unwrap();
     assert_eq!(failed["error"]["code"], "E0302");
@@ -312,7 +362,11 @@ fn an_undocumented_field_or_a_changed_type_fails_validation() {
     assert!(validate(&decision.to_string()).is_ok());
     let mut extra = decision.clone();
     extra["score"] = json!(1);
-    assert!(validate(&extra.to_string()).unwrap_err().contains("`score` is not documented"));
+    assert!(
+        validate(&extra.to_string())
+            .unwrap_err()
+            .contains("`score` is not documented")
+    );
     let mut retyped = decision.clone();
     retyped["position"] = json!("1");
     assert!(validate(&retyped.to_string()).is_err());

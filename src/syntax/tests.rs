@@ -211,7 +211,10 @@ fn dump_item(item: &Item) -> String {
         }
         Item::Default(decl) => {
             let reason = decl.reason.as_ref().map(|text| format!(" {:?}", text.value));
-            let citation = decl.citation.as_ref().map(|text| format!(" (cite {:?})", text.value));
+            let citation = decl
+                .citation
+                .as_ref()
+                .map(|text| format!(" (cite {:?})", text.value));
             format!(
                 "(default {}{}{})",
                 decl.effect.as_str(),
