@@ -580,12 +580,18 @@ fn lower_default_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> DefaultDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let effect = lower_effect(cursor.expect(Rule::effect));
-    let reason = cursor
+    let mut reason = cursor
         .optional(Rule::because_clause)
         .map(|pair| lower_because_clause(ctx, pair));
     let citation = cursor
         .optional(Rule::cite_clause)
         .map(|pair| lower_cite_clause(ctx, pair));
+    // `cite "…" because "…"`: the grammar allows one of each, in either order.
+    if reason.is_none() {
+        reason = cursor
+            .optional(Rule::because_clause)
+            .map(|pair| lower_because_clause(ctx, pair));
+    }
     cursor.finish();
     DefaultDecl {
         effect,

@@ -582,6 +582,7 @@ default deny because "no rule permits this"
 default permit
 default deny because "no rule permits this" cite "Art. 1"
 default deny cite "Art. 2"
+default deny cite "Art. 3" because "no rule permits this"
 rule r: permit {}
 test "t" {}
 "#,
@@ -602,6 +603,7 @@ test "t" {}
 (default permit)
 (default deny "no rule permits this" (cite "Art. 1"))
 (default deny (cite "Art. 2"))
+(default deny "no rule permits this" (cite "Art. 3"))
 (rule r permit)
 (test "t")
 "#,
