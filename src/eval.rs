@@ -939,15 +939,15 @@ impl<'a> Evaluator<'a> {
                 .collect()
         };
         // The rules of an undecided decision that wait: those of `effect` whose activity is
-        // unknown, each with the facts behind it, and with `waiting_on` the active permit rules,
-        // each waiting on those facts.
+        // unknown, each with the facts behind it; or, with `waiting_on`, only the active ones,
+        // each waiting on those facts (an unknown permit rule cannot change the outcome then).
         let pending_of = |effect: Effect, pending: &mut Vec<Pending>, waiting_on: Option<&Missing>| {
             for (idx, (rule, value)) in program.rules.iter().zip(active).enumerate() {
                 if rule.effect != effect {
                     continue;
                 }
                 let (active, missing) = match (value, waiting_on) {
-                    (Some(Err(missing)), _) => (Truth::Unknown, sorted(missing.clone())),
+                    (Some(Err(missing)), None) => (Truth::Unknown, sorted(missing.clone())),
                     (Some(Ok(true)), Some(waiting_on)) => (Truth::True, waiting_on.clone()),
                     _ => continue,
                 };
