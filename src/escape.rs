@@ -1,5 +1,6 @@
-//! User-supplied text made safe for text output: control characters, line breaks and bidi
-//! controls escaped, so a key or a reason cannot start a line, recolour a terminal or reorder text.
+//! User-supplied text made safe for output: control characters, line breaks and bidi controls
+//! escaped, so a key or a reason cannot start a line, recolour a terminal or reorder text; in JSON,
+//! the same characters as `\u` escapes, so the text read back is exact.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -58,6 +59,39 @@ pub fn quote(text: &str) -> String {
     out
 }
 
+/// Writes JSON as `serde_json` does, with every harmful character in a string as a `\uXXXX`
+/// escape (serde escapes only C0 controls; C1 and bidi controls would reach a terminal raw).
+struct InertFormatter;
+
+impl serde_json::ser::Formatter for InertFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (idx, ch) in fragment.char_indices() {
+            if is_harmful(ch) {
+                writer.write_all(&fragment.as_bytes()[start..idx])?;
+                // Every harmful character is in the Basic Multilingual Plane: one escape each.
+                write!(writer, "\\u{:04x}", u32::from(ch))?;
+                start = idx + ch.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+/// A value as compact JSON on one line, with no harmful character raw in it.
+pub fn to_json_line<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, InertFormatter);
+    value
+        .serialize(&mut serializer)
+        .expect("Pol's JSON values have string keys and finite numbers");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +127,15 @@ mod tests {
     #[test]
     fn quotes_and_backslashes_are_escaped_only_when_quoting() {
         check(r#"a"b\c"#, r#"a"b\c"#, r#""a\"b\\c""#);
+    }
+
+    #[test]
+    fn json_escapes_harmful_characters_and_reads_back_exactly() {
+        let text = "a\u{85}b\u{202e}c\nd\u{1b}e東";
+        let line = to_json_line(&serde_json::json!({"key": text}));
+        assert_eq!(line, r#"{"key":"a\u0085b\u202ec\nd\u001be東"}"#);
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back["key"], text);
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Hostile keys and texts cannot forge text output: control characters, line breaks and bidi
+//! Hostile keys and texts cannot forge output: control characters, line breaks and bidi
 //! controls in keys, reasons and citations are escaped in decisions and diagnostics, on the
-//! built `pol` binary; JSON output keeps the exact text.
+//! built `pol` binary; JSON output keeps the exact text, in `\u` escapes.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
@@ -152,6 +152,9 @@ fn hostile_keys_keep_their_exact_text_in_json() {
     );
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).unwrap();
+    // C1 and bidi controls, which JSON allows raw, are `\u` escapes too.
+    assert_inert(&text);
+    assert!(text.contains(r"c\u202eTIMREP\u2066"), "{text}");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), HOSTILE_KEYS.len(), "{text}");
     for (line, key) in lines.iter().zip(HOSTILE_KEYS) {
@@ -171,6 +174,27 @@ fn a_hostile_key_in_a_facts_diagnostic_is_escaped() {
         {"id": key, "hot": true, "n": 0},
     ]});
     std::fs::write(dir.join("facts.json"), facts.to_string()).unwrap();
+    let output = pol(
+        &dir,
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "facts.json",
+            "--diagnostics",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stderr).unwrap();
+    assert_inert(text.trim_end());
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        report["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(key)
+    );
     for diagnostics in ["plain", "narrated"] {
         let output = pol(
             &dir,
