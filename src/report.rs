@@ -403,11 +403,9 @@ pub fn decision_json(
         .iter()
         .map(|pending| {
             let mut object = rule_json(&program.rules[pending.rule.idx()]);
-            object["active"] = json!(match pending.active {
-                Truth::True => "true",
-                Truth::False | Truth::Unknown => "unknown",
-            });
-            object["missing"] = json!(paths(&pending.missing));
+            let missing = paths(&pending.missing);
+            object["active"] = truth_json(pending.active, &missing);
+            object["missing"] = json!(missing);
             object
         })
         .collect();

@@ -282,6 +282,10 @@ fn decisions_with_explanations_validate_and_carry_typed_values() {
     assert_eq!(lines[1]["decision"], "undecided");
     assert_eq!(lines[1]["pending"][0]["name"], "partner");
     assert_eq!(lines[1]["pending"][0]["missing"], missing);
+    assert_eq!(
+        lines[1]["pending"][0]["active"],
+        json!({"unknown": true, "missing": missing})
+    );
 
     assert_eq!(lines[2]["decision"], "deny");
     assert_eq!(lines[2]["rules"][0]["citation"], "Art. 3");
@@ -304,6 +308,11 @@ fn decisions_of_the_example_and_the_golden_corpus_validate() {
         .map(|rule| rule["name"].as_str().unwrap())
         .collect();
     assert_eq!(pending, ["gcap_third_country", "gcap_to_combat"]);
+    assert_eq!(undecided["pending"][0]["active"], json!(true));
+    assert_eq!(
+        undecided["pending"][0]["missing"],
+        json!(["Country[\"XC\"].in_combat"])
+    );
     run_lines(
         &japan,
         &["three_principles.pol", "--facts", "cases.json", "--explain"],
