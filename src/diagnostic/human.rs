@@ -442,6 +442,30 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_in_messages_labels_and_help_are_escaped() {
+        let (sources, id) = one("facts\u{1b}.json", "{\"id\": \"x\"}\n");
+        let diagnostic = Diagnostic::new(
+            Code::DuplicateKey,
+            "two `T` facts have the key `x\n  by r\u{1b}[0m`",
+        )
+        .at(find(&sources, id, "\"x\""), "`T[\"x\u{202e}\"]` repeats it")
+        .help("line one\u{7}\nline two");
+        check(
+            &diagnostic,
+            &sources,
+            r#"error[E0407]: two `T` facts have the key `x\n  by r\u{1b}[0m`
+   ,-[facts\u{1b}.json:1:8]
+ 1 | {"id": "x"}
+   :        ^|^
+   :         `-- `T["x\u{202e}"]` repeats it
+   `----
+  help: line one\u{7}
+        line two
+"#,
+        );
+    }
+
+    #[test]
     fn labels_on_several_lines_share_one_snippet() {
         let text = "import lib\nrule r: permit when f(1, 2)\nrule s: deny when f(3)\n";
         let (sources, id) = one("main.pol", text);
