@@ -701,6 +701,7 @@ impl<'a> Checker<'a> {
             self.program.default = Some(ir::DefaultDef {
                 effect: default.effect,
                 reason: default.reason.as_ref().map(|reason| reason.value.clone()),
+                citation: default.citation.as_ref().map(|citation| citation.value.clone()),
                 span: default.span,
             });
         }

@@ -100,10 +100,25 @@ pub struct Decision {
     pub obligations: Vec<ObligationId>,
     /// For an undecided verdict, the missing facts that could change it.
     pub missing: Vec<FactRef>,
+    /// For an undecided verdict, the rules it waits on, in source order (empty otherwise).
+    pub pending: Vec<Pending>,
     /// The date whose law was applied, if any.
     pub law_date: Option<Date>,
     /// The derivation, when asked for.
     pub trace: Option<Trace>,
+}
+
+/// A rule an undecided decision waits on: one whose activity is unknown and can change the
+/// outcome, or an active permit rule that waits on an unknown deny rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    /// The rule.
+    pub rule: RuleId,
+    /// Whether it is active: `Unknown`, or `True` for a permit that waits on a deny rule.
+    pub active: Truth,
+    /// The missing facts it waits on, sorted: those behind its own unknown, or for an active
+    /// permit those behind the unknown deny rules.
+    pub missing: Vec<FactRef>,
 }
 
 /// Which date's law decides.
@@ -136,6 +151,7 @@ impl Clone for Decision {
         self.deciding.clone_from(&source.deciding);
         self.obligations.clone_from(&source.obligations);
         self.missing.clone_from(&source.missing);
+        self.pending.clone_from(&source.pending);
         self.law_date = source.law_date;
         self.trace.clone_from(&source.trace);
     }
@@ -149,6 +165,7 @@ impl Decision {
         self.deciding.clear();
         self.obligations.clear();
         self.missing.clear();
+        self.pending.clear();
         self.law_date = law_date;
     }
 
@@ -160,6 +177,7 @@ impl Decision {
             deciding: Vec::new(),
             obligations: Vec::new(),
             missing: Vec::new(),
+            pending: Vec::new(),
             law_date: None,
             trace: None,
         }
@@ -731,6 +749,8 @@ impl<'a> Evaluator<'a> {
                     deciding: Vec::new(),
                     obligations: Vec::new(),
                     missing: sorted(missing),
+                    // Which rules are in force is unknown, so no rule is waiting: only the date.
+                    pending: Vec::new(),
                     law_date: None,
                     trace: self.options.explain.then(Trace::default),
                 });
@@ -932,6 +952,27 @@ impl<'a> Evaluator<'a> {
                 .copied()
                 .collect()
         };
+        // The rules of an undecided decision that wait: those of `effect` whose activity is
+        // unknown, each with the facts behind it; or, with `waiting_on`, only the active ones,
+        // each waiting on those facts (an unknown permit rule cannot change the outcome then).
+        let pending_of = |effect: Effect, pending: &mut Vec<Pending>, waiting_on: Option<&Missing>| {
+            for (idx, (rule, value)) in program.rules.iter().zip(active).enumerate() {
+                if rule.effect != effect {
+                    continue;
+                }
+                let (active, missing) = match (value, waiting_on) {
+                    (Some(Err(missing)), None) => (Truth::Unknown, sorted(missing.clone())),
+                    (Some(Ok(true)), Some(waiting_on)) => (Truth::True, waiting_on.clone()),
+                    _ => continue,
+                };
+                pending.push(Pending {
+                    rule: RuleId(idx as u32),
+                    active,
+                    missing,
+                });
+            }
+        };
+        let mut pending = Vec::new();
         let (verdict, deciding, missing) = if deny_true {
             (Verdict::Deny, rules_with(Effect::Deny), Vec::new())
         } else if deny_unknown {
@@ -939,10 +980,17 @@ impl<'a> Evaluator<'a> {
                 // Every completion of the unknowns ends in deny: by a deny rule or by default.
                 (Verdict::Deny, Vec::new(), Vec::new())
             } else if permit_true {
-                (Verdict::Undecided, Vec::new(), missing_of(Effect::Deny))
+                // Only the unknown deny rules can change the outcome; the active permit rules
+                // wait on them.
+                let missing = sorted(missing_of(Effect::Deny));
+                pending_of(Effect::Deny, &mut pending, None);
+                pending_of(Effect::Permit, &mut pending, Some(&missing));
+                (Verdict::Undecided, Vec::new(), missing)
             } else {
                 let mut missing = missing_of(Effect::Deny);
                 missing.extend(missing_of(Effect::Permit));
+                pending_of(Effect::Deny, &mut pending, None);
+                pending_of(Effect::Permit, &mut pending, None);
                 (Verdict::Undecided, Vec::new(), missing)
             }
         } else if permit_true {
@@ -951,17 +999,21 @@ impl<'a> Evaluator<'a> {
             if default == Effect::Permit {
                 (Verdict::Permit, Vec::new(), Vec::new())
             } else {
+                pending_of(Effect::Permit, &mut pending, None);
                 (Verdict::Undecided, Vec::new(), missing_of(Effect::Permit))
             }
         } else {
             (default.into(), Vec::new(), Vec::new())
         };
+        // Source order, deny rules and permit rules mixed, as a reader finds them in the policy.
+        pending.sort_by_key(|pending| pending.rule);
         let mut decision = Decision {
             subject,
             verdict,
             deciding,
             obligations: Vec::new(),
             missing: sorted(missing),
+            pending,
             law_date,
             trace: None,
         };

@@ -9,6 +9,7 @@
 pub mod check;
 pub mod diagnostic;
 pub mod engine;
+pub mod escape;
 pub mod eval;
 pub mod facts;
 pub mod report;

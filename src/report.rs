@@ -5,6 +5,7 @@ use serde_json::{Value as Json, json};
 
 use crate::check::ir::{Condition, Program, RecordId, Type, TypeId};
 use crate::diagnostic::Diagnostic;
+use crate::escape::{escape_controls, quote};
 use crate::eval::{Decision, FactRef, Operand, PartTrace, RuleStatus, RuleTrace, Trace, Truth, Verdict};
 use crate::facts::Facts;
 use crate::source::SourceMap;
@@ -50,7 +51,7 @@ pub fn show_value(
         Value::None => "none".into(),
         Value::Bool(value) => value.to_string(),
         Value::Int(value) => value.to_string(),
-        Value::Text(sym) => format!("{:?}", facts.interner.resolve(sym)),
+        Value::Text(sym) => quote(facts.interner.resolve(sym)),
         Value::Date(date) => date.to_string(),
         Value::Variant(idx) => match ty_kind {
             Type::Enum(id) => program.enums[id.idx()].variants[idx as usize].clone(),
@@ -91,7 +92,7 @@ fn record_label_at(program: &Program, facts: &Facts, record: RecordId, row: u32,
         .is_some_and(|subject| subject.record == record);
     let offset = if is_subject { offset } else { 0 };
     match facts.key_text(program, record, row) {
-        Some(key) => format!("{name}[{key:?}]"),
+        Some(key) => format!("{name}[{}]", quote(key)),
         None => format!("{name}[#{}]", offset + u64::from(row) + 1),
     }
 }
@@ -111,15 +112,16 @@ fn fact_path_at(program: &Program, facts: &Facts, fact: FactRef, offset: u64) ->
     )
 }
 
-/// The subject's name in output: its key, or `#n` (1-based position in the input) when its
-/// record has no key. `offset` is how many subjects came before these facts (in a stream).
+/// The subject's name in text output: its key with control characters escaped, or `#n`
+/// (1-based position in the input) when its record has no key. `offset` is how many subjects
+/// came before these facts (in a stream).
 pub fn subject_name(program: &Program, facts: &Facts, row: u32, offset: u64) -> String {
     let position = offset + u64::from(row) + 1;
     let Some(subject) = &program.subject else {
         return format!("#{position}");
     };
     match facts.key_text(program, subject.record, row) {
-        Some(key) => key.to_string(),
+        Some(key) => escape_controls(key).into_owned(),
         None => format!("#{position}"),
     }
 }
@@ -143,7 +145,7 @@ pub fn error_text(
         "{} {}: ERROR, no decision: {} [{}]",
         subject_record(program),
         subject_name(program, facts, row, offset),
-        diagnostic.message,
+        escape_controls(&diagnostic.message),
         diagnostic.code.as_str()
     )
 }
@@ -155,6 +157,7 @@ pub fn error_json(program: &Program, facts: &Facts, row: u32, offset: u64, diagn
         .as_ref()
         .and_then(|subject| facts.key_text(program, subject.record, row));
     json!({
+        "version": DECISIONS_VERSION,
         "record": subject_record(program),
         "key": key,
         "position": offset + u64::from(row) + 1,
@@ -184,29 +187,46 @@ pub fn decision_text(
     ));
     if decision.deciding.is_empty() && decision.verdict != Verdict::Undecided {
         out.push_str(" by default");
-        if let Some(reason) = program
-            .default
-            .as_ref()
-            .and_then(|default| default.reason.as_ref())
-        {
-            out.push_str(&format!(": {reason}"));
+        let default = program.default.as_ref();
+        if let Some(reason) = default.and_then(|default| default.reason.as_ref()) {
+            out.push_str(&format!(": {}", escape_controls(reason)));
+        }
+        if let Some(citation) = default.and_then(|default| default.citation.as_ref()) {
+            out.push_str(&format!("\n  cite: {}", escape_controls(citation)));
         }
     }
     out.push('\n');
     for rule_id in &decision.deciding {
         let rule = &program.rules[rule_id.idx()];
         out.push_str(&format!("  by {}", rule.name));
-        if let Some(reason) = &rule.reason {
-            out.push_str(&format!(": {reason}"));
-        }
-        out.push('\n');
-        if let Some(citation) = &rule.citation {
-            out.push_str(&format!("     cite: {citation}\n"));
-        }
+        push_reason_and_citation(&mut out, rule);
     }
     for obligation in &decision.obligations {
         let obligation = &program.obligations[obligation.idx()];
-        out.push_str(&format!("  oblige {}: {}\n", obligation.name, obligation.text));
+        out.push_str(&format!(
+            "  oblige {}: {}\n",
+            obligation.name,
+            escape_controls(&obligation.text)
+        ));
+    }
+    for pending in &decision.pending {
+        let rule = &program.rules[pending.rule.idx()];
+        let (activity, waits) = match pending.active {
+            Truth::True => ("active", "waits on"),
+            Truth::False | Truth::Unknown => ("unknown", "missing"),
+        };
+        out.push_str(&format!(
+            "  pending {} ({}, {activity})",
+            rule.name,
+            rule.effect.as_str()
+        ));
+        push_reason_and_citation(&mut out, rule);
+        let missing: Vec<String> = pending
+            .missing
+            .iter()
+            .map(|fact| fact_path_at(program, facts, *fact, offset))
+            .collect();
+        out.push_str(&format!("     {waits}: {}\n", missing.join(", ")));
     }
     if !decision.missing.is_empty() {
         let missing: Vec<String> = decision
@@ -220,6 +240,17 @@ pub fn decision_text(
         out.push_str(&trace_text(program, facts, sources, trace, offset));
     }
     out
+}
+
+/// Ends a rule's line with `: reason`, then its citation on a line of its own.
+fn push_reason_and_citation(out: &mut String, rule: &crate::check::ir::RuleDef) {
+    if let Some(reason) = &rule.reason {
+        out.push_str(&format!(": {}", escape_controls(reason)));
+    }
+    out.push('\n');
+    if let Some(citation) = &rule.citation {
+        out.push_str(&format!("     cite: {}\n", escape_controls(citation)));
+    }
 }
 
 fn status_text(program: &Program, rule: &RuleTrace<'_>) -> String {
@@ -290,7 +321,7 @@ pub fn show_operand(program: &Program, facts: &Facts, operand: Operand<'_>, ty: 
     match operand {
         Operand::Value(value) => show_value(program, facts, &seq, value, ty),
         Operand::Elements(elements) => show_elements(program, facts, &seq, elements, ty),
-        Operand::Text(text) => text.to_string(),
+        Operand::Text(text) => escape_controls(text).into_owned(),
         Operand::Unknown => "unknown".into(),
         Operand::Error => "error".into(),
     }
@@ -354,8 +385,28 @@ fn part_truth(truth: Truth, negated: bool) -> &'static str {
     }
 }
 
+/// Policy source on one line: runs of whitespace become one space, control characters escaped.
 fn one_line(text: &str) -> String {
+    escape_controls(&collapse_whitespace(text)).into_owned()
+}
+
+/// Text on one line: runs of whitespace become one space.
+fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The version of the decisions' JSON format (`docs/decisions-json.md`); any change to the
+/// format that can break a reader bumps it.
+pub const DECISIONS_VERSION: u32 = 1;
+
+/// A rule as JSON: its name, effect, reason and citation.
+fn rule_json(rule: &crate::check::ir::RuleDef) -> Json {
+    json!({
+        "name": rule.name,
+        "effect": rule.effect.as_str(),
+        "reason": rule.reason,
+        "citation": rule.citation,
+    })
 }
 
 /// One decision as a JSON object (one line of `pol run --format json`).
@@ -374,18 +425,16 @@ pub fn decision_json(
         .subject
         .as_ref()
         .and_then(|subject| facts.key_text(program, subject.record, decision.subject));
+    let paths = |missing: &[FactRef]| -> Vec<String> {
+        missing
+            .iter()
+            .map(|fact| fact_path_at(program, facts, *fact, offset))
+            .collect()
+    };
     let rules: Vec<Json> = decision
         .deciding
         .iter()
-        .map(|rule| {
-            let rule = &program.rules[rule.idx()];
-            json!({
-                "name": rule.name,
-                "effect": rule.effect.as_str(),
-                "reason": rule.reason,
-                "citation": rule.citation,
-            })
-        })
+        .map(|rule| rule_json(&program.rules[rule.idx()]))
         .collect();
     let obligations: Vec<Json> = decision
         .obligations
@@ -395,13 +444,20 @@ pub fn decision_json(
             json!({"name": obligation.name, "text": obligation.text})
         })
         .collect();
-    let missing: Vec<String> = decision
-        .missing
+    let pending: Vec<Json> = decision
+        .pending
         .iter()
-        .map(|fact| fact_path_at(program, facts, *fact, offset))
+        .map(|pending| {
+            let mut object = rule_json(&program.rules[pending.rule.idx()]);
+            let missing = paths(&pending.missing);
+            object["active"] = truth_json(pending.active, &missing);
+            object["missing"] = json!(missing);
+            object
+        })
         .collect();
     let by_default = decision.deciding.is_empty() && decision.verdict != Verdict::Undecided;
     let mut object = json!({
+        "version": DECISIONS_VERSION,
         "record": record,
         "key": key,
         "position": offset + u64::from(decision.subject) + 1,
@@ -410,20 +466,125 @@ pub fn decision_json(
         "law_date": decision.law_date.map(|date| date.to_string()),
         "rules": rules,
         "obligations": obligations,
-        "missing": missing,
+        "missing": paths(&decision.missing),
+        "pending": pending,
     });
     if by_default {
-        object["reason"] = json!(
-            program
-                .default
-                .as_ref()
-                .and_then(|default| default.reason.clone())
-        );
+        let default = program.default.as_ref();
+        object["reason"] = json!(default.and_then(|default| default.reason.clone()));
+        object["citation"] = json!(default.and_then(|default| default.citation.clone()));
     }
     if let Some(trace) = &decision.trace {
         object["explanation"] = trace_json(program, facts, sources, trace, offset);
     }
     object
+}
+
+/// A truth as JSON: `true`, `false`, or `{"unknown": true, "missing": [...]}`.
+fn truth_json(truth: Truth, missing: &[String]) -> Json {
+    match truth {
+        Truth::True => json!(true),
+        Truth::False => json!(false),
+        Truth::Unknown => unknown_json(missing),
+    }
+}
+
+/// The marker of an unknown value, with the missing facts behind it.
+fn unknown_json(missing: &[String]) -> Json {
+    json!({"unknown": true, "missing": missing})
+}
+
+/// A value as typed JSON: booleans, numbers, texts as strings, dates as `"YYYY-MM-DD"`, enum
+/// variants by name, records as `{"record", "key"}` (or `"position"`), sets (sorted) and lists
+/// as arrays, none as `null`.
+fn value_json(
+    program: &Program,
+    facts: &Facts,
+    seq: &dyn Fn(SeqId) -> Vec<Value>,
+    value: Value,
+    ty: TypeId,
+    offset: u64,
+) -> Json {
+    let ty_kind = program.types.get(program.types.strip_optional(ty));
+    match value {
+        Value::None => Json::Null,
+        Value::Bool(value) => json!(value),
+        Value::Int(value) => json!(value),
+        Value::Text(sym) => json!(facts.interner.resolve(sym)),
+        Value::Date(date) => json!(date.to_string()),
+        Value::Variant(idx) => match ty_kind {
+            Type::Enum(id) => json!(program.enums[id.idx()].variants[idx as usize]),
+            _ => json!(format!("variant {idx}")),
+        },
+        Value::Record(row) => match ty_kind {
+            Type::Record(id) => record_json(program, facts, id, row, offset),
+            _ => json!(format!("record {row}")),
+        },
+        Value::Seq(id) => elements_json(program, facts, seq, &seq(id), ty, offset),
+    }
+}
+
+/// A record as JSON: `{"record": "Country", "key": "US"}`, or with `"position"` (1-based) for a
+/// record type without a key.
+fn record_json(program: &Program, facts: &Facts, record: RecordId, row: u32, offset: u64) -> Json {
+    let name = &program.records[record.idx()].name;
+    let is_subject = program
+        .subject
+        .as_ref()
+        .is_some_and(|subject| subject.record == record);
+    let offset = if is_subject { offset } else { 0 };
+    match facts.key_text(program, record, row) {
+        Some(key) => json!({"record": name, "key": key}),
+        None => json!({"record": name, "position": offset + u64::from(row) + 1}),
+    }
+}
+
+/// The elements of a set (sorted by their JSON text, so the order is fixed) or list (in order).
+fn elements_json(
+    program: &Program,
+    facts: &Facts,
+    seq: &dyn Fn(SeqId) -> Vec<Value>,
+    elements: &[Value],
+    ty: TypeId,
+    offset: u64,
+) -> Json {
+    let ty_kind = program.types.get(program.types.strip_optional(ty));
+    let element_ty = match ty_kind {
+        Type::Set(inner) | Type::List(inner) => inner,
+        _ => ty,
+    };
+    let mut shown: Vec<Json> = elements
+        .iter()
+        .map(|element| value_json(program, facts, seq, *element, element_ty, offset))
+        .collect();
+    if matches!(ty_kind, Type::Set(_)) {
+        shown.sort_by_cached_key(Json::to_string);
+    }
+    Json::Array(shown)
+}
+
+/// The operands a part recorded, as typed JSON.
+fn operands_json(
+    program: &Program,
+    facts: &Facts,
+    condition: &Condition,
+    part: &PartTrace<'_>,
+    missing: &[String],
+    offset: u64,
+) -> Option<Json> {
+    let (left, right) = part.operands()?;
+    // The test shown is the condition's own, or the one inside the function it calls.
+    let (left_expr, right_expr) = program.shown_test(&condition.expr)?.operands;
+    let (left_ty, right_ty) = (left_expr.ty, right_expr.ty);
+    let seq = |id: SeqId| facts.seq(id).to_vec();
+    let operand = |operand: Operand<'_>, ty: TypeId| match operand {
+        Operand::Value(value) => value_json(program, facts, &seq, value, ty, offset),
+        Operand::Elements(elements) => elements_json(program, facts, &seq, elements, ty, offset),
+        Operand::Text(text) => json!({"text": text}),
+        Operand::Unknown => unknown_json(missing),
+        Operand::Error => json!({"error": true}),
+    };
+    Some(json!([operand(left, left_ty), operand(right, right_ty)]))
 }
 
 fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Trace, offset: u64) -> Json {
@@ -437,7 +598,13 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
                 RuleStatus::Pending => ("pending", Json::Null),
                 RuleStatus::Defeated => (
                     "defeated",
-                    json!(rule_trace.defeated_by().iter().map(|rule| program.rules[rule.idx()].name.clone()).collect::<Vec<_>>()),
+                    json!(
+                        rule_trace
+                            .defeated_by()
+                            .iter()
+                            .map(|rule| program.rules[rule.idx()].name.clone())
+                            .collect::<Vec<_>>()
+                    ),
                 ),
                 RuleStatus::NotApplied(part) => ("not_applied", json!(part)),
                 RuleStatus::Unknown => ("unknown", Json::Null),
@@ -447,17 +614,29 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
                 .parts()
                 .zip(&rule.conditions)
                 .map(|(part, condition)| {
-                    let operands = show_operands(program, facts, condition, &part);
+                    let missing: Vec<String> = part
+                        .missing()
+                        .iter()
+                        .map(|fact| fact_path_at(program, facts, *fact, offset))
+                        .collect();
+                    // The expression as written is false where an `unless` part holds.
+                    let value = match (part.truth(), condition.negated) {
+                        (Truth::True, true) => Truth::False,
+                        (Truth::False, true) => Truth::True,
+                        (truth, _) => truth,
+                    };
+                    let operands = operands_json(program, facts, condition, &part, &missing, offset);
+                    let shows_operands = operands.is_some();
                     let mut object = json!({
                         "clause": if condition.negated { "unless" } else { "when" },
-                        "text": one_line(sources.snippet(condition.span)),
-                        "value": part_truth(part.truth(), condition.negated),
-                        "holds": part.truth().as_str(),
-                        "operands": operands.as_ref().map(|(left, right)| json!([left, right])),
-                        "missing": part.missing().iter().map(|fact| fact_path_at(program, facts, *fact, offset)).collect::<Vec<_>>(),
+                        "text": collapse_whitespace(sources.snippet(condition.span)),
+                        "value": truth_json(value, &missing),
+                        "holds": truth_json(part.truth(), &missing),
+                        "operands": operands,
+                        "missing": missing,
                     });
                     // Operands from inside a called function say where they come from.
-                    if operands.is_some()
+                    if shows_operands
                         && let Some((function, left, right)) = operands_inside(program, sources, condition)
                     {
                         object["operands_in"] = json!({"function": function, "expressions": [left, right]});

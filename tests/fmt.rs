@@ -913,11 +913,14 @@ fn item() -> impl Strategy<Value = Item> {
                 span: span()
             }
         )),
-        (effect(), prop::option::of(text())).prop_map(|(effect, reason)| Item::Default(DefaultDecl {
-            effect,
-            reason,
-            span: span()
-        })),
+        (effect(), prop::option::of(text()), prop::option::of(text())).prop_map(
+            |(effect, reason, citation)| Item::Default(DefaultDecl {
+                effect,
+                reason,
+                citation,
+                span: span()
+            })
+        ),
         (ident(), effect(), prop::collection::vec(rule_clause(), 0..5)).prop_map(
             |(name, effect, clauses)| {
                 Item::Rule(RuleDecl {

@@ -165,6 +165,19 @@ impl Run {
                 .iter()
                 .map(|fact| fact_path(program, facts, *fact))
                 .collect(),
+            pending: decision
+                .pending
+                .iter()
+                .map(|pending| {
+                    let missing = pending
+                        .missing
+                        .iter()
+                        .map(|fact| fact_path(program, facts, *fact))
+                        .collect();
+                    let name = program.rules[pending.rule.idx()].name.clone();
+                    (name, (pending.active == pol::eval::Truth::True, missing))
+                })
+                .collect(),
         }
     }
 
@@ -201,6 +214,24 @@ fn expected(policy: &Policy, facts: &Facts, law: Law) -> BTreeMap<String, Outcom
         .collect()
 }
 
+/// The pending rules of an undecided outcome, ` pending [r1 (unknown: facts), r0 (active: facts)]`;
+/// empty when there are none.
+fn pending(outcome: &Outcome) -> String {
+    if outcome.pending.is_empty() {
+        return String::new();
+    }
+    let rules: Vec<String> = outcome
+        .pending
+        .iter()
+        .map(|(name, (active, missing))| {
+            let activity = if *active { "active" } else { "unknown" };
+            let missing: Vec<String> = missing.iter().cloned().collect();
+            format!("{name} ({activity}: {})", missing.join(", "))
+        })
+        .collect();
+    format!(" pending [{}]", rules.join(", "))
+}
+
 fn show(outcome: &Outcome) -> String {
     let verdict = match outcome.verdict {
         Verdict::Permit => "permit",
@@ -209,10 +240,11 @@ fn show(outcome: &Outcome) -> String {
     };
     let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
     format!(
-        "{verdict} by [{}] oblige [{}] missing [{}]",
+        "{verdict} by [{}] oblige [{}] missing [{}]{}",
         list(&outcome.deciding),
         list(&outcome.obligations),
-        list(&outcome.missing)
+        list(&outcome.missing),
+        pending(outcome)
     )
 }
 
@@ -343,7 +375,7 @@ fn if_with_unknown_condition_and_different_known_branches_is_unknown() {
     );
     assert_eq!(
         show(&outcome),
-        r#"undecided by [] oblige [] missing [Country["AA"].in_combat]"#
+        r#"undecided by [] oblige [] missing [Country["AA"].in_combat] pending [r0 (unknown: Country["AA"].in_combat)]"#
     );
     check_against_reference(&case).unwrap();
 }

@@ -277,6 +277,8 @@ pub struct DefaultDef {
     pub effect: Effect,
     /// Why, in words.
     pub reason: Option<String>,
+    /// The provision it rests on.
+    pub citation: Option<String>,
     /// Where it is declared.
     pub span: Span,
 }

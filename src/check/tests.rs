@@ -245,6 +245,7 @@ fn default(effect: Effect) -> Item {
     Item::Default(ast::DefaultDecl {
         effect,
         reason: Some(text_lit("no rule applies")),
+        citation: None,
         span: span(),
     })
 }

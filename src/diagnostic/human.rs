@@ -11,6 +11,7 @@ use miette::{
 
 use super::json::clamp_span;
 use super::{Diagnostic, Label, Severity};
+use crate::escape::escape_controls;
 use crate::source::SourceMap;
 
 /// The width, in columns, that messages and help texts are wrapped to.
@@ -33,8 +34,11 @@ pub enum Style {
     Narrated,
 }
 
-/// Renders one diagnostic; the text ends with a newline.
+/// Renders one diagnostic; the text ends with a newline. Control characters in its texts (a
+/// key quoted from the facts, a file name) are escaped, so they cannot forge output.
 pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> String {
+    let escaped = escape_texts(diagnostic);
+    let diagnostic = escaped.as_ref().unwrap_or(diagnostic);
     let adapter = Adapter::new(diagnostic, sources);
     let mut out = String::new();
     let drawn = match style {
@@ -63,6 +67,29 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> Str
         out.push('\n');
     }
     out
+}
+
+/// The diagnostic with control characters escaped in its message, labels and help (each line of
+/// the help on its own, since its line breaks are Pol's); `None` when there are none.
+fn escape_texts(diagnostic: &Diagnostic) -> Option<Diagnostic> {
+    let escape_label = |label: &Label| Label {
+        message: escape_controls(&label.message).into_owned(),
+        ..label.clone()
+    };
+    let help = diagnostic.help.as_ref().map(|help| {
+        help.split('\n')
+            .map(|line| escape_controls(line).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let escaped = Diagnostic {
+        message: escape_controls(&diagnostic.message).into_owned(),
+        primary: diagnostic.primary.as_ref().map(escape_label),
+        secondary: diagnostic.secondary.iter().map(escape_label).collect(),
+        help,
+        ..diagnostic.clone()
+    };
+    (escaped != *diagnostic).then_some(escaped)
 }
 
 /// Renders every diagnostic, separated by blank lines, then a summary such as `2 errors, 1 warning`.
@@ -207,7 +234,7 @@ impl<'a> Adapter<'a> {
                 text.to_mut().push('\n');
             }
             NamedText {
-                name: &source.name,
+                name: escape_controls(&source.name),
                 text,
             }
         });
@@ -272,7 +299,7 @@ fn note(place: &str, label: &Label, sources: &SourceMap) -> String {
     let position = source.position_chars(u32::try_from(start).unwrap_or(u32::MAX));
     format!(
         "{place} {}:{}:{}: {}",
-        source.name,
+        escape_controls(&source.name),
         position.line + 1,
         position.character + 1,
         label.message
@@ -324,7 +351,7 @@ impl miette::Diagnostic for Adapter<'_> {
 /// A source text with its name, so miette's header reads `path:line:col`.
 #[derive(Debug, Clone)]
 struct NamedText<'a> {
-    name: &'a str,
+    name: Cow<'a, str>,
     text: Cow<'a, str>,
 }
 
@@ -343,7 +370,7 @@ impl SourceCode for NamedText<'_> {
             .get(offset.saturating_sub(contents.column())..offset)
             .map_or(contents.column(), |before| before.chars().count());
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.to_owned(),
+            self.name.to_string(),
             contents.data(),
             *contents.span(),
             contents.line(),
@@ -436,6 +463,30 @@ mod tests {
    :                      `-- not defined
    `----
   help: a similar name exists: `for`
+"#,
+        );
+    }
+
+    #[test]
+    fn control_characters_in_messages_labels_and_help_are_escaped() {
+        let (sources, id) = one("facts\u{1b}.json", "{\"id\": \"x\"}\n");
+        let diagnostic = Diagnostic::new(
+            Code::DuplicateKey,
+            "two `T` facts have the key `x\n  by r\u{1b}[0m`",
+        )
+        .at(find(&sources, id, "\"x\""), "`T[\"x\u{202e}\"]` repeats it")
+        .help("line one\u{7}\nline two");
+        check(
+            &diagnostic,
+            &sources,
+            r#"error[E0407]: two `T` facts have the key `x\n  by r\u{1b}[0m`
+   ,-[facts\u{1b}.json:1:8]
+ 1 | {"id": "x"}
+   :        ^|^
+   :         `-- `T["x\u{202e}"]` repeats it
+   `----
+  help: line one\u{7}
+        line two
 "#,
         );
     }

@@ -94,8 +94,7 @@ pub fn to_report(diagnostics: &[diag::Diagnostic], sources: &SourceMap) -> Repor
 
 /// The diagnostics as one line of JSON, with fields in a fixed order.
 pub fn to_json(diagnostics: &[diag::Diagnostic], sources: &SourceMap) -> String {
-    serde_json::to_string(&to_report(diagnostics, sources))
-        .expect("the wire structs hold only strings, integers, options and lists")
+    crate::escape::to_json_line(&to_report(diagnostics, sources))
 }
 
 /// The diagnostics as a JSON value, for callers that embed them in a larger message.

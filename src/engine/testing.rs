@@ -134,7 +134,7 @@ fn find_row(facts: &Facts, test: &TestDef, record: RecordId, subject: &TestSubje
 
 fn subject_text(program: &Program, subject: &TestSubject) -> String {
     match subject {
-        TestSubject::Key(key) => format!("{:?}", program.interner.resolve(*key)),
+        TestSubject::Key(key) => crate::escape::quote(program.interner.resolve(*key)),
         TestSubject::Position(position) => format!("#{}", position + 1),
     }
 }
@@ -251,7 +251,7 @@ fn expected_field_path(program: &Program, facts: &Facts, test: &TestDef, path: &
         None => {
             let record = &program.records[path.record.idx()];
             let subject = match &path.subject {
-                TestSubject::Key(key) => format!("{:?}", program.interner.resolve(*key)),
+                TestSubject::Key(key) => crate::escape::quote(program.interner.resolve(*key)),
                 TestSubject::Position(position) => format!("#{}", position + 1),
             };
             format!(

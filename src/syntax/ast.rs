@@ -83,7 +83,7 @@ pub enum Item {
     Obligation(ObligationDecl),
     /// `decide t: Record on expr`.
     Decide(DecideDecl),
-    /// `default deny because "…"`.
+    /// `default deny because "…" cite "…"`.
     Default(DefaultDecl),
     /// `rule name: permit { … }`.
     Rule(RuleDecl),
@@ -266,13 +266,15 @@ impl Effect {
     }
 }
 
-/// `default deny because "…"`.
+/// `default deny because "…" cite "…"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DefaultDecl {
     /// The decision when no rule applies.
     pub effect: Effect,
     /// Its reason, if written.
     pub reason: Option<Text>,
+    /// The provision it rests on, if written.
+    pub citation: Option<Text>,
     /// The declaration's span.
     pub span: Span,
 }

@@ -580,9 +580,25 @@ fn lower_default_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> DefaultDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let effect = lower_effect(cursor.expect(Rule::effect));
-    let reason = cursor.optional(Rule::string).map(|pair| lower_string(ctx, pair));
+    let mut reason = cursor
+        .optional(Rule::because_clause)
+        .map(|pair| lower_because_clause(ctx, pair));
+    let citation = cursor
+        .optional(Rule::cite_clause)
+        .map(|pair| lower_cite_clause(ctx, pair));
+    // `cite "…" because "…"`: the grammar allows one of each, in either order.
+    if reason.is_none() {
+        reason = cursor
+            .optional(Rule::because_clause)
+            .map(|pair| lower_because_clause(ctx, pair));
+    }
     cursor.finish();
-    DefaultDecl { effect, reason, span }
+    DefaultDecl {
+        effect,
+        reason,
+        citation,
+        span,
+    }
 }
 
 fn lower_effect(pair: Pair<'_, Rule>) -> Effect {

@@ -481,6 +481,9 @@ impl<'a> Printer<'a> {
         if let Some(reason) = &decl.reason {
             code.push_str(&format!(" because {}", quote(&reason.value)));
         }
+        if let Some(citation) = &decl.citation {
+            code.push_str(&format!(" cite {}", quote(&citation.value)));
+        }
         self.leaf(0, decl.span, vec![(0, code)]);
     }
 

@@ -219,7 +219,16 @@ fn dump_item(item: &Item) -> String {
         }
         Item::Default(decl) => {
             let reason = decl.reason.as_ref().map(|text| format!(" {:?}", text.value));
-            format!("(default {}{})", decl.effect.as_str(), reason.unwrap_or_default())
+            let citation = decl
+                .citation
+                .as_ref()
+                .map(|text| format!(" (cite {:?})", text.value));
+            format!(
+                "(default {}{}{})",
+                decl.effect.as_str(),
+                reason.unwrap_or_default(),
+                citation.unwrap_or_default()
+            )
         }
         Item::Rule(decl) => {
             let mut out = format!("(rule {} {}", decl.name.name, decl.effect.as_str());
@@ -579,6 +588,9 @@ decide t: Transfer on t.date
 decide s: Shipment
 default deny because "no rule permits this"
 default permit
+default deny because "no rule permits this" cite "Art. 1"
+default deny cite "Art. 2"
+default deny cite "Art. 3" because "no rule permits this"
 rule r: permit {}
 test "t" {}
 "#,
@@ -597,6 +609,9 @@ test "t" {}
 (decide s Shipment)
 (default deny "no rule permits this")
 (default permit)
+(default deny "no rule permits this" (cite "Art. 1"))
+(default deny (cite "Art. 2"))
+(default deny "no rule permits this" (cite "Art. 3"))
 (rule r permit)
 (test "t")
 "#,

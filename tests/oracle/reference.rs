@@ -1,7 +1,7 @@
 //! The reference evaluator: a direct reading of docs/semantics.md over the oracle's own model,
 //! written for clarity, not speed. Each step cites the sentence of the page it implements.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
     Cell, Cmp, Day, Effect, Expr, Facts, Field, Function, Policy, SetOp, Transfer, rule_name,
@@ -62,6 +62,9 @@ pub struct Outcome {
     pub deciding: BTreeSet<String>,
     pub obligations: BTreeSet<String>,
     pub missing: BTreeSet<FactPath>,
+    /// The pending rules of an undecided decision: name, whether active is true (not unknown),
+    /// and the facts each waits on.
+    pub pending: BTreeMap<String, (bool, BTreeSet<FactPath>)>,
 }
 
 fn path(kind: Kind, key: &str, field: Field) -> FactPath {
@@ -436,12 +439,14 @@ impl Standing<'_> {
 
 /// Decides one transfer, following "The decision" step by step.
 pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> Outcome {
-    let undecided = |missing: BTreeSet<FactPath>| Outcome {
-        verdict: Verdict::Undecided,
-        deciding: BTreeSet::new(),
-        obligations: BTreeSet::new(),
-        missing,
-    };
+    let undecided =
+        |missing: BTreeSet<FactPath>, pending: BTreeMap<String, (bool, BTreeSet<FactPath>)>| Outcome {
+            verdict: Verdict::Undecided,
+            deciding: BTreeSet::new(),
+            obligations: BTreeSet::new(),
+            missing,
+            pending,
+        };
     // "If no rule has dates, `D` is not needed." Otherwise `D` is `--as-of`, or the value of the
     // `decide … on` expression (`t.date`); if that is unknown, the decision is undecided, missing
     // the facts behind the date.
@@ -455,11 +460,11 @@ pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> O
         (true, Law::SubjectDate) => match &subject.date {
             Cell::Known(day) => Some(*day),
             Cell::Unknown => {
-                return undecided(BTreeSet::from([path(
-                    Kind::Transfer,
-                    &subject.id,
-                    Field::TransferDate,
-                )]));
+                // "When the law's date is unknown, … no rule is pending."
+                return undecided(
+                    BTreeSet::from([path(Kind::Transfer, &subject.id, Field::TransferDate)]),
+                    BTreeMap::new(),
+                );
             }
         },
     };
@@ -484,8 +489,9 @@ pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> O
     };
     let mut deny_t = BTreeSet::new();
     let mut permit_t = BTreeSet::new();
-    let mut deny_u = BTreeSet::new();
-    let mut permit_u = BTreeSet::new();
+    // Each unknown rule with the facts behind its own U.
+    let mut deny_u = BTreeMap::new();
+    let mut permit_u = BTreeMap::new();
     let mut deny_u_missing = BTreeSet::new();
     let mut permit_u_missing = BTreeSet::new();
     for (idx, rule) in policy.rules.iter().enumerate() {
@@ -501,12 +507,12 @@ pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> O
                 permit_t.insert(idx);
             }
             (Effect::Deny, Tri::U(missing)) => {
-                deny_u.insert(idx);
-                deny_u_missing.extend(missing);
+                deny_u_missing.extend(missing.iter().cloned());
+                deny_u.insert(idx, missing);
             }
             (Effect::Permit, Tri::U(missing)) => {
-                permit_u.insert(idx);
-                permit_u_missing.extend(missing);
+                permit_u_missing.extend(missing.iter().cloned());
+                permit_u.insert(idx, missing);
             }
             (_, Tri::F) => {}
         }
@@ -517,6 +523,14 @@ pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> O
         deciding: names(rules),
         obligations: BTreeSet::new(),
         missing: BTreeSet::new(),
+        pending: BTreeMap::new(),
+    };
+    // "Pending rules": unknown ones wait on the facts behind their own U.
+    let unknown_pending = |rules: &BTreeMap<usize, BTreeSet<FactPath>>| {
+        rules
+            .iter()
+            .map(|(&idx, missing)| (rule_name(idx), (false, missing.clone())))
+            .collect::<BTreeMap<_, _>>()
     };
     let default = match policy.default {
         Effect::Permit => Verdict::Permit,
@@ -533,10 +547,18 @@ pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> O
         if policy.default == Effect::Deny && permit_t.is_empty() && permit_u.is_empty() {
             return decided(Verdict::Deny, &BTreeSet::new());
         }
+        // "the rules of denyU, each waiting on the facts behind its own U, and the rules of
+        // permitT, each waiting on the facts behind denyU".
         if !permit_t.is_empty() {
-            return undecided(deny_u_missing);
+            let mut pending = unknown_pending(&deny_u);
+            for &idx in &permit_t {
+                pending.insert(rule_name(idx), (true, deny_u_missing.clone()));
+            }
+            return undecided(deny_u_missing, pending);
         }
-        return undecided(union(deny_u_missing, permit_u_missing));
+        let mut pending = unknown_pending(&deny_u);
+        pending.extend(unknown_pending(&permit_u));
+        return undecided(union(deny_u_missing, permit_u_missing), pending);
     }
     // 3. "Else, if permitT is not empty: permit. The deciding rules are permitT; the obligations
     // are the union of theirs."
@@ -555,7 +577,7 @@ pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> O
         if policy.default == Effect::Permit {
             return decided(Verdict::Permit, &BTreeSet::new());
         }
-        return undecided(permit_u_missing);
+        return undecided(permit_u_missing, unknown_pending(&permit_u));
     }
     // 5. "Else: the default, with no deciding rule."
     decided(default, &BTreeSet::new())

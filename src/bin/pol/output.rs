@@ -98,14 +98,13 @@ impl Sink {
                         self.offset,
                         &failure.diagnostic,
                     ),
-                    OutputFormat::Json => pol::report::error_json(
+                    OutputFormat::Json => pol::escape::to_json_line(&pol::report::error_json(
                         program,
                         facts,
                         failure.subject,
                         self.offset,
                         &failure.diagnostic,
-                    )
-                    .to_string(),
+                    )),
                 };
                 return writeln!(self.out, "{line}");
             }
@@ -145,7 +144,13 @@ impl Sink {
             OutputFormat::Json => writeln!(
                 self.out,
                 "{}",
-                pol::report::decision_json(program, facts, sources, decision, self.offset)
+                pol::escape::to_json_line(&pol::report::decision_json(
+                    program,
+                    facts,
+                    sources,
+                    decision,
+                    self.offset
+                ))
             ),
         }
     }

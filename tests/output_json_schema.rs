@@ -1,0 +1,390 @@
+//! The JSON output of `pol run` against its documented schema (`docs/decisions.schema.json`):
+//! real output of the built binary (decisions, undecided ones with pending rules, `--explain`,
+//! `--summary`, failed decisions) must validate, with typed values in explanations.
+//! The validator is written here for the subset of JSON Schema the schema uses; a keyword it
+//! does not know fails the test, so the schema cannot silently stop being checked.
+
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{Value as Json, json};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn schema() -> Json {
+    let text = std::fs::read_to_string(root().join("docs/decisions.schema.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Why `value` does not match `schema` (`None` when it does); `root` resolves `$ref`s.
+fn violation(root: &Json, schema: &Json, value: &Json, at: &str) -> Option<String> {
+    let schema = schema.as_object().expect("a schema is an object");
+    for (keyword, rule) in schema {
+        let problem = match keyword.as_str() {
+            "$schema" | "$id" | "$defs" | "title" | "description" | "minItems" | "maxItems" => None,
+            "$ref" => {
+                let name = rule.as_str().unwrap().strip_prefix("#/$defs/").unwrap();
+                let target = &root["$defs"][name];
+                assert!(target.is_object(), "no definition `{name}`");
+                violation(root, target, value, at)
+            }
+            "type" => {
+                let types: Vec<&str> = match rule {
+                    Json::String(one) => vec![one.as_str()],
+                    Json::Array(many) => many.iter().map(|ty| ty.as_str().unwrap()).collect(),
+                    _ => panic!("`type` is a string or an array"),
+                };
+                let fits = |ty: &str| match ty {
+                    "object" => value.is_object(),
+                    "array" => value.is_array(),
+                    "string" => value.is_string(),
+                    "boolean" => value.is_boolean(),
+                    "integer" => value.is_i64() || value.is_u64(),
+                    "null" => value.is_null(),
+                    other => panic!("type `{other}` is not in the subset"),
+                };
+                (!types.iter().any(|ty| fits(ty))).then(|| format!("{at}: {value} is not of type {rule}"))
+            }
+            "const" => (value != rule).then(|| format!("{at}: {value} is not {rule}")),
+            "enum" => (!rule.as_array().unwrap().contains(value))
+                .then(|| format!("{at}: {value} is not one of {rule}")),
+            "minimum" => value
+                .as_i64()
+                .filter(|n| *n < rule.as_i64().unwrap())
+                .map(|n| format!("{at}: {n} is below {rule}")),
+            "format" => {
+                assert_eq!(rule, "date", "format `{rule}` is not in the subset");
+                value.as_str().and_then(|text| {
+                    let bytes = text.as_bytes();
+                    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+                    let ok = bytes.len() == 10
+                        && digits(0..4)
+                        && bytes[4] == b'-'
+                        && digits(5..7)
+                        && bytes[7] == b'-'
+                        && digits(8..10);
+                    (!ok).then(|| format!("{at}: {text:?} is not a YYYY-MM-DD date"))
+                })
+            }
+            "properties" => value.as_object().and_then(|object| {
+                rule.as_object().unwrap().iter().find_map(|(name, property)| {
+                    object
+                        .get(name)
+                        .and_then(|field| violation(root, property, field, &format!("{at}.{name}")))
+                })
+            }),
+            "required" => value.as_object().and_then(|object| {
+                rule.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|name| name.as_str().unwrap())
+                    .find(|name| !object.contains_key(*name))
+                    .map(|name| format!("{at}: field `{name}` is missing"))
+            }),
+            "additionalProperties" => {
+                assert_eq!(
+                    rule,
+                    &json!(false),
+                    "only `additionalProperties: false` is in the subset"
+                );
+                let known = schema.get("properties").and_then(Json::as_object);
+                value.as_object().and_then(|object| {
+                    object
+                        .keys()
+                        .find(|name| !known.is_some_and(|known| known.contains_key(*name)))
+                        .map(|name| format!("{at}: field `{name}` is not documented"))
+                })
+            }
+            "items" => value.as_array().and_then(|items| {
+                items
+                    .iter()
+                    .enumerate()
+                    .find_map(|(idx, item)| violation(root, rule, item, &format!("{at}[{idx}]")))
+            }),
+            "anyOf" | "oneOf" => {
+                let options = rule.as_array().unwrap();
+                let matching = options
+                    .iter()
+                    .filter(|option| violation(root, option, value, at).is_none())
+                    .count();
+                match (keyword.as_str(), matching) {
+                    (_, 0) => {
+                        let reasons: Vec<String> = options
+                            .iter()
+                            .filter_map(|option| violation(root, option, value, at))
+                            .collect();
+                        Some(format!(
+                            "{at}: {value} matches none of {keyword}: {}",
+                            reasons.join("; ")
+                        ))
+                    }
+                    ("oneOf", 2..) => Some(format!("{at}: {value} matches {matching} options of oneOf")),
+                    _ => None,
+                }
+            }
+            other => panic!("keyword `{other}` is not in the subset this validator knows"),
+        };
+        if problem.is_some() {
+            return problem;
+        }
+        if let ("minItems" | "maxItems", Some(items)) = (keyword.as_str(), value.as_array()) {
+            let bound = rule.as_u64().unwrap() as usize;
+            let out = if keyword == "minItems" {
+                items.len() < bound
+            } else {
+                items.len() > bound
+            };
+            if out {
+                return Some(format!("{at}: {} items, {keyword} {bound}", items.len()));
+            }
+        }
+    }
+    None
+}
+
+fn validate(line: &str) -> Result<Json, String> {
+    let schema = schema();
+    let value: Json = serde_json::from_str(line).map_err(|error| format!("not JSON: {error}: {line}"))?;
+    match violation(&schema, &schema, &value, "$") {
+        Some(problem) => Err(problem),
+        None => Ok(value),
+    }
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn scratch_dir() -> PathBuf {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("schema-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The lines `pol run` prints with `args`, each validated against the schema.
+fn run_lines(dir: &Path, args: &[&str], expected_status: i32) -> Vec<Json> {
+    let output = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .arg("run")
+        .args(args)
+        .args(["--format", "json"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(expected_status),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!stdout.is_empty());
+    stdout
+        .lines()
+        .map(|line| validate(line).unwrap_or_else(|problem| panic!("{problem}\nin {line}")))
+        .collect()
+}
+
+/// A policy whose explanations show every kind of value.
+const TYPED: &str = r#"policy "Typed values"
+
+enum Category { rescue, transport }
+
+record Country key code {
+  code: Text
+  in_combat: Bool
+  since: Date
+}
+
+record Transfer key id {
+  id: Text
+  count: Int
+  category: Category
+  destination: Country
+  partners: Set<Country>
+  route: List<Text>
+  part: Country?
+  licensor: Country?
+  day: Date
+}
+
+decide t: Transfer
+default deny because "no rule permits this" cite "Art. 2"
+
+rule many: deny {
+  when t.count > 1000
+  cite "Art. 3"
+}
+
+rule partner: permit {
+  when t.destination in t.partners
+  when t.category == rescue
+  when t.day >= t.destination.since
+  when t.destination.code in {"US", "GB", "XC"}
+  when t.route == t.route
+  when t.part == none
+  when t.licensor == t.destination
+  unless t.destination.in_combat
+  because "to a partner"
+}
+"#;
+
+const TYPED_FACTS: &str = r#"{"Country": [
+   {"code": "US", "in_combat": false, "since": "2001-01-01"},
+   {"code": "XC", "since": "2001-01-01"}],
+ "Transfer": [
+   {"id": "known", "count": 7, "category": "rescue", "destination": "US", "partners": ["US"], "route": ["JP", "US"], "part": null, "licensor": "US", "day": "2024-01-02"},
+   {"id": "unknown", "count": 7, "category": "rescue", "destination": "XC", "partners": ["XC", "US"], "route": ["JP"], "part": null, "licensor": "XC", "day": "2024-01-02"},
+   {"id": "big", "count": 2000, "category": "transport", "destination": "US", "partners": [], "route": [], "part": null, "licensor": null, "day": "2024-01-02"}]}
+"#;
+
+#[test]
+fn decisions_with_explanations_validate_and_carry_typed_values() {
+    let dir = scratch_dir();
+    std::fs::write(dir.join("policy.pol"), TYPED).unwrap();
+    std::fs::write(dir.join("facts.json"), TYPED_FACTS).unwrap();
+    let lines = run_lines(&dir, &["policy.pol", "--facts", "facts.json", "--explain"], 0);
+    assert_eq!(lines.len(), 3);
+    let parts = |line: &Json, rule: &str| -> Vec<Json> {
+        let explanation = line["explanation"].as_array().unwrap();
+        let rule = explanation.iter().find(|entry| entry["rule"] == rule).unwrap();
+        rule["parts"].as_array().unwrap().clone()
+    };
+    let known = parts(&lines[0], "partner");
+    assert_eq!(known[0]["holds"], json!(true));
+    assert_eq!(
+        known[0]["operands"],
+        json!([{"record": "Country", "key": "US"}, [{"record": "Country", "key": "US"}]])
+    );
+    assert_eq!(known[1]["operands"], json!(["rescue", "rescue"]));
+    assert_eq!(known[2]["operands"], json!(["2024-01-02", "2001-01-01"]));
+    assert_eq!(known[3]["operands"], json!(["US", ["GB", "US", "XC"]]));
+    assert_eq!(
+        known[6]["operands"],
+        json!([{"record": "Country", "key": "US"}, {"record": "Country", "key": "US"}])
+    );
+    assert_eq!(known[4]["operands"], json!([["JP", "US"], ["JP", "US"]]));
+    assert_eq!(known[5]["operands"], json!([null, null]));
+    // `unless` parts: the expression is false, so the part holds.
+    assert_eq!(known[7]["value"], json!(false));
+    assert_eq!(known[7]["holds"], json!(true));
+    let many = parts(&lines[0], "many");
+    assert_eq!(many[0]["operands"], json!([7, 1000]));
+    assert_eq!(many[0]["value"], json!(false));
+
+    let unknown = parts(&lines[1], "partner");
+    let missing = json!(["Country[\"XC\"].in_combat"]);
+    assert_eq!(unknown[7]["holds"], json!({"unknown": true, "missing": missing}));
+    assert_eq!(lines[1]["decision"], "undecided");
+    assert_eq!(lines[1]["pending"][0]["name"], "partner");
+    assert_eq!(lines[1]["pending"][0]["missing"], missing);
+    assert_eq!(
+        lines[1]["pending"][0]["active"],
+        json!({"unknown": true, "missing": missing})
+    );
+
+    assert_eq!(lines[2]["decision"], "deny");
+    assert_eq!(lines[2]["rules"][0]["citation"], "Art. 3");
+}
+
+#[test]
+fn decisions_of_the_example_and_the_golden_corpus_validate() {
+    let japan = root().join("examples/japan");
+    let lines = run_lines(&japan, &["three_principles.pol", "--facts", "cases.json"], 0);
+    let by_default = lines
+        .iter()
+        .find(|line| line["by_default"] == json!(true))
+        .unwrap();
+    assert!(by_default["citation"].as_str().unwrap().contains("Principle 2"));
+    let undecided = lines.iter().find(|line| line["decision"] == "undecided").unwrap();
+    let pending: Vec<&str> = undecided["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(pending, ["gcap_third_country", "gcap_to_combat"]);
+    assert_eq!(undecided["pending"][0]["active"], json!(true));
+    assert_eq!(
+        undecided["pending"][0]["missing"],
+        json!(["Country[\"XC\"].in_combat"])
+    );
+    run_lines(
+        &japan,
+        &["three_principles.pol", "--facts", "cases.json", "--explain"],
+        0,
+    );
+    let pending_dir = root().join("tests/golden/decisions");
+    let lines = run_lines(
+        &pending_dir,
+        &["pending.pol", "--facts", "cases.json", "--explain"],
+        0,
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line["pending"].as_array().unwrap().len() == 2)
+    );
+}
+
+#[test]
+fn the_summary_validates() {
+    let japan = root().join("examples/japan");
+    let lines = run_lines(
+        &japan,
+        &["three_principles.pol", "--facts", "cases.json", "--summary"],
+        0,
+    );
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["total"], 16);
+}
+
+#[test]
+fn a_failed_decision_validates() {
+    let dir = scratch_dir();
+    std::fs::write(
+        dir.join("policy.pol"),
+        TYPED.replace("t.count > 1000", "t.count * 2 > 1000"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("facts.json"),
+        TYPED_FACTS.replace("\"count\": 2000", "\"count\": 9223372036854775807"),
+    )
+    .unwrap();
+    let lines = run_lines(&dir, &["policy.pol", "--facts", "facts.json"], 1);
+    let failed = lines.iter().find(|line| line["decision"] == "error").unwrap();
+    assert_eq!(failed["error"]["code"], "E0302");
+}
+
+#[test]
+fn an_undocumented_field_or_a_changed_type_fails_validation() {
+    let decision = json!({
+        "version": 1, "record": "Transfer", "key": "t1", "position": 1, "decision": "permit",
+        "by_default": false, "law_date": "2024-01-02", "rules": [], "obligations": [],
+        "missing": [], "pending": [],
+    });
+    assert!(validate(&decision.to_string()).is_ok());
+    let mut extra = decision.clone();
+    extra["score"] = json!(1);
+    assert!(
+        validate(&extra.to_string())
+            .unwrap_err()
+            .contains("`score` is not documented")
+    );
+    let mut retyped = decision.clone();
+    retyped["position"] = json!("1");
+    assert!(validate(&retyped.to_string()).is_err());
+    let mut bad_date = decision.clone();
+    bad_date["law_date"] = json!("2 January 2024");
+    assert!(validate(&bad_date.to_string()).is_err());
+    let mut untyped = decision;
+    untyped["explanation"] = json!([{"rule": "r", "effect": "permit", "status": "decided", "parts": [
+        {"clause": "when", "text": "t.ok", "value": "true", "holds": "true", "operands": null, "missing": []}
+    ]}]);
+    assert!(validate(&untyped.to_string()).unwrap_err().contains("\"true\""));
+}
