@@ -130,11 +130,15 @@ codes! {
     InvalidArgument = "E0411",
     /// A field given twice in one fact.
     DuplicateFactField = "E0412",
+    /// A policy names a key that no fact defines, and `--deny-unknown-keys` makes that an error.
+    DeniedUnknownKey = "E0415",
 
     /// A definition that nothing uses.
     Unused = "W0001",
     /// A rule that can never apply.
     NeverApplies = "W0002",
+    /// A policy names a key that no fact defines: every field of it reads as unknown.
+    UnknownKey = "W0003",
 }
 
 impl Code {
