@@ -99,20 +99,42 @@ fn a_misspelt_key_is_a_warning_and_decisions_go_ahead() {
     let dir = embargo_folder("warn");
     let output = pol(
         &dir,
-        &["run", "policy.pol", "--facts", "countries.json", "--facts", "transfers.jsonl"],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "countries.json",
+            "--facts",
+            "transfers.jsonl",
+        ],
         "",
     );
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("warning[W0003]: no `Country` fact has the key `côte d’ivoire`"), "{stderr}");
-    assert!(stderr.contains("a similar key exists: `Côte d'Ivoire`"), "{stderr}");
-    assert_eq!(text(&output.stdout).lines().filter(|line| line.starts_with("Transfer")).count(), 2);
+    assert!(
+        stderr.contains("warning[W0003]: no `Country` fact has the key `côte d’ivoire`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a similar key exists: `Côte d'Ivoire`"),
+        "{stderr}"
+    );
+    assert_eq!(
+        text(&output.stdout)
+            .lines()
+            .filter(|line| line.starts_with("Transfer"))
+            .count(),
+        2
+    );
 }
 
 #[test]
 fn deny_unknown_keys_fails_before_anything_is_decided() {
     let dir = embargo_folder("deny");
-    for facts in [&["countries.json", "transfers.jsonl"][..], &["countries.json", "-"][..]] {
+    for facts in [
+        &["countries.json", "transfers.jsonl"][..],
+        &["countries.json", "-"][..],
+    ] {
         let mut args = vec!["run", "policy.pol", "--deny-unknown-keys"];
         for file in facts {
             args.extend(["--facts", file]);
@@ -120,7 +142,10 @@ fn deny_unknown_keys_fails_before_anything_is_decided() {
         let output = pol(&dir, &args, TRANSFERS);
         let stderr = text(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{stderr}");
-        assert!(stderr.contains("error[E0415]: no `Country` fact has the key `côte d’ivoire`"), "{stderr}");
+        assert!(
+            stderr.contains("error[E0415]: no `Country` fact has the key `côte d’ivoire`"),
+            "{stderr}"
+        );
         assert_eq!(text(&output.stdout), "", "no decision is printed");
     }
 }
@@ -138,7 +163,15 @@ fn deny_unknown_keys_passes_when_every_key_is_defined() {
     );
     let output = pol(
         &dir,
-        &["run", "policy.pol", "--deny-unknown-keys", "--facts", "countries.json", "--facts", "transfers.jsonl"],
+        &[
+            "run",
+            "policy.pol",
+            "--deny-unknown-keys",
+            "--facts",
+            "countries.json",
+            "--facts",
+            "transfers.jsonl",
+        ],
         "",
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
@@ -177,7 +210,12 @@ fn json_diagnostics_hold_every_warning_in_one_document() {
     let start = key["span"]["start"].as_u64().unwrap() as usize;
     let end = key["span"]["end"].as_u64().unwrap() as usize;
     assert_eq!(&POLICY[start..end], "\"côte d’ivoire\"");
-    assert!(key["help"].as_str().unwrap().starts_with("a similar key exists: `Côte d'Ivoire`"));
+    assert!(
+        key["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("a similar key exists: `Côte d'Ivoire`")
+    );
 }
 
 /// A policy that names a subject by key: the key must bind across the whole JSON Lines input,
@@ -209,7 +247,9 @@ fn subject_keys_bind_across_a_long_json_lines_input() {
     // More lines than one chunk of a stream holds.
     let mut lines = String::new();
     for n in 0..20_000 {
-        lines.push_str(&format!(r#"{{"id": "T{n}", "quantity": 10, "date": "2024-01-01"}}"#));
+        lines.push_str(&format!(
+            r#"{{"id": "T{n}", "quantity": 10, "date": "2024-01-01"}}"#
+        ));
         lines.push('\n');
     }
     let dir = folder(
@@ -219,7 +259,14 @@ fn subject_keys_bind_across_a_long_json_lines_input() {
     for facts in ["orders.jsonl", "-"] {
         let output = pol(
             &dir,
-            &["run", "policy.pol", "--deny-unknown-keys", "--summary", "--facts", facts],
+            &[
+                "run",
+                "policy.pol",
+                "--deny-unknown-keys",
+                "--summary",
+                "--facts",
+                facts,
+            ],
             &lines,
         );
         let stderr = text(&output.stderr);
@@ -227,7 +274,10 @@ fn subject_keys_bind_across_a_long_json_lines_input() {
         assert_eq!(stderr, "");
         let stdout = text(&output.stdout);
         assert!(stdout.contains("  deny not_the_recalled_order: 1\n"), "{stdout}");
-        assert!(stdout.contains("  permit like_the_first_order: 19999\n"), "{stdout}");
+        assert!(
+            stdout.contains("  permit like_the_first_order: 19999\n"),
+            "{stdout}"
+        );
     }
 }
 
@@ -271,14 +321,20 @@ fn pol_test_warns_about_keys_no_test_defines_and_fails_with_the_flag() {
     let output = pol(&dir, &["test", "policy.pol"], "");
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("warning[W0003]: no `Country` fact has the key `Libia`"), "{stderr}");
+    assert!(
+        stderr.contains("warning[W0003]: no `Country` fact has the key `Libia`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("a similar key exists: `Libya`"), "{stderr}");
     assert!(text(&output.stdout).contains("1 passed, 0 failed"));
 
     let output = pol(&dir, &["test", "policy.pol", "--deny-unknown-keys"], "");
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error[E0415]: no `Country` fact has the key `Libia`"), "{stderr}");
+    assert!(
+        stderr.contains("error[E0415]: no `Country` fact has the key `Libia`"),
+        "{stderr}"
+    );
 
     let fixed = TESTED.replace("Libia", "Libya");
     let dir = folder("test-fixed", &[("policy.pol", &fixed)]);

@@ -77,7 +77,10 @@ fn pol(dir: &Path, args: &[&str]) -> (i32, String) {
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    (status.code().unwrap_or(-1), std::fs::read_to_string(&stderr_path).unwrap())
+    (
+        status.code().unwrap_or(-1),
+        std::fs::read_to_string(&stderr_path).unwrap(),
+    )
 }
 
 #[test]
@@ -105,7 +108,14 @@ fn dangling_references_to_long_keys_are_reported_quickly() {
     std::fs::write(dir.join("facts.json"), facts).unwrap();
     let (status, stderr) = pol(
         &dir,
-        &["run", "policy.pol", "--facts", "facts.json", "--diagnostics", "json"],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "facts.json",
+            "--diagnostics",
+            "json",
+        ],
     );
     assert_eq!(status, 1, "{stderr}");
     assert_eq!(stderr.matches("\"E0406\"").count(), 100, "{stderr}");
@@ -146,8 +156,18 @@ fn a_short_misspelt_key_among_many_long_ones_is_still_suggested() {
     std::fs::write(dir.join("facts.json"), facts).unwrap();
     let (status, stderr) = pol(
         &dir,
-        &["run", "policy.pol", "--facts", "facts.json", "--diagnostics", "plain"],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "facts.json",
+            "--diagnostics",
+            "plain",
+        ],
     );
     assert_eq!(status, 1, "{stderr}");
-    assert!(stderr.contains("a similar key exists: `Côte d'Ivoire`"), "{stderr}");
+    assert!(
+        stderr.contains("a similar key exists: `Côte d'Ivoire`"),
+        "{stderr}"
+    );
 }

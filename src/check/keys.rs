@@ -134,7 +134,11 @@ rule named_again: deny {
         let at = |span: crate::source::Span| {
             let source = engine.sources.get(span.source);
             let line = source.line_of(span.start);
-            format!("{}:{}", line + 1, &source.text[span.start as usize..span.end as usize])
+            format!(
+                "{}:{}",
+                line + 1,
+                &source.text[span.start as usize..span.end as usize]
+            )
         };
         let mut uses: Vec<String> = diagnostic.span().into_iter().map(at).collect();
         uses.extend(diagnostic.secondary.iter().map(|label| at(label.span)));
@@ -221,6 +225,9 @@ rule named_again: deny {
         assert_eq!(facts.keys(RecordId(0)).collect::<Vec<_>>(), ["Ghana"]);
         let diagnostics = unknown_keys(program, &facts, UnknownKeys::Warn);
         assert_eq!(diagnostics.len(), 1);
-        assert_eq!(diagnostics[0].message, "no `Country` fact has the key `Cote d'Ivoire`");
+        assert_eq!(
+            diagnostics[0].message,
+            "no `Country` fact has the key `Cote d'Ivoire`"
+        );
     }
 }

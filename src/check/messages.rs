@@ -688,9 +688,7 @@ pub fn unknown_key(
     } else {
         Code::UnknownKey
     };
-    let (first, later) = spans
-        .split_first()
-        .expect("a key reference is written somewhere");
+    let (first, later) = spans.split_first().expect("a key reference is written somewhere");
     let mut diagnostic = Diagnostic::new(code, format!("no `{record}` fact has the key `{key}`"))
         .at(*first, "no fact defines this key");
     for span in later {

@@ -23,11 +23,7 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 }
 
 /// [`did_you_mean`], adding to `work` the cells of the edit-distance tables it fills.
-fn closest<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-    work: &mut u64,
-) -> Option<&'a str> {
+fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>, work: &mut u64) -> Option<&'a str> {
     let mut folded_name = Vec::new();
     if !fold_into(name, &mut folded_name, MAX_NAME_CHARS) {
         return None;
@@ -152,10 +148,7 @@ fn bounded_distance(a: &[char], b: &[char], bound: usize, work: &mut u64) -> Opt
         for j in from..=to {
             *work += 1;
             let substitute = previous[j - 1] + usize::from(*ca != b[j - 1]);
-            let cell = substitute
-                .min(previous[j] + 1)
-                .min(current[j - 1] + 1)
-                .min(over);
+            let cell = substitute.min(previous[j] + 1).min(current[j - 1] + 1).min(over);
             current[j] = cell;
             row_min = row_min.min(cell);
         }
@@ -262,6 +255,9 @@ mod tests {
         let mut work = 0;
         closest(&name, candidates.iter().map(String::as_str), &mut work);
         let band = 2 * MAX_EDITS as u64 + 1;
-        assert!(work <= MAX_CANDIDATES as u64 * MAX_NAME_CHARS as u64 * band, "{work}");
+        assert!(
+            work <= MAX_CANDIDATES as u64 * MAX_NAME_CHARS as u64 * band,
+            "{work}"
+        );
     }
 }

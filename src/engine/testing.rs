@@ -1,9 +1,7 @@
 //! Runs a policy's `test` blocks: builds each test's facts, decides the subjects it names, and
 //! compares decision, deciding rules, obligations and missing facts with what it expects.
 
-use crate::check::ir::{
-    ExpectedOutcome, Program, RecordId, TestDef, TestFactPath, TestSubject, TestValue,
-};
+use crate::check::ir::{ExpectedOutcome, Program, RecordId, TestDef, TestFactPath, TestSubject, TestValue};
 use crate::check::keys::KeySets;
 use crate::diagnostic::Diagnostic;
 use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, Scratch, Verdict};

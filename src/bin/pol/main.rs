@@ -543,5 +543,9 @@ fn test(args: TestArgs) -> u8 {
         }
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");
-    if failed > 0 || key_errors { EXIT_FAILED } else { EXIT_OK }
+    if failed > 0 || key_errors {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
 }
