@@ -128,14 +128,17 @@ fn fold_char(ch: char) -> Fold {
     Fold::One(plain)
 }
 
-/// The edit distance (insertions, deletions, substitutions) between `a` and `b` if it is at most
-/// `bound`; `None` otherwise. Only the band of cells within `bound` of the diagonal is filled,
-/// and the comparison stops as soon as every cell of a row exceeds `bound`.
+/// The edit distance between `a` and `b` if it is at most `bound`; `None` otherwise. An edit
+/// inserts, deletes or replaces a character, or swaps two adjacent ones (`Gahna` for `Ghana`).
+/// Only the band of cells within `bound` of the diagonal is filled, and the comparison stops as
+/// soon as every cell of a row exceeds `bound`: no later row can then come back within it.
 fn bounded_distance(a: &[char], b: &[char], bound: usize, work: &mut u64) -> Option<usize> {
     if a.len().abs_diff(b.len()) > bound {
         return None;
     }
     let over = bound + 1;
+    // Three rows of the table: two rows back (for swaps), the previous row, the current row.
+    let mut before = vec![over; b.len() + 1];
     let mut previous: Vec<usize> = (0..=b.len()).map(|j| j.min(over)).collect();
     let mut current = vec![over; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {
@@ -148,13 +151,17 @@ fn bounded_distance(a: &[char], b: &[char], bound: usize, work: &mut u64) -> Opt
         for j in from..=to {
             *work += 1;
             let substitute = previous[j - 1] + usize::from(*ca != b[j - 1]);
-            let cell = substitute.min(previous[j] + 1).min(current[j - 1] + 1).min(over);
-            current[j] = cell;
-            row_min = row_min.min(cell);
+            let mut cell = substitute.min(previous[j] + 1).min(current[j - 1] + 1);
+            if i > 0 && j > 1 && *ca == b[j - 2] && a[i - 1] == b[j - 1] {
+                cell = cell.min(before[j - 2] + 1);
+            }
+            current[j] = cell.min(over);
+            row_min = row_min.min(current[j]);
         }
         if row_min > bound {
             return None;
         }
+        std::mem::swap(&mut before, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
     let distance = previous[b.len()];
@@ -174,6 +181,7 @@ mod tests {
         let names = ["licensed_from", "lethal", "category"];
         check("licenced_from", &names, Some("licensed_from"));
         check("zzz", &names, None);
+        check("Gahna", &["Ghana", "Guinea"], Some("Ghana"));
     }
 
     #[test]
@@ -213,6 +221,61 @@ mod tests {
         assert_eq!(distance("abc", "", 2), None);
         assert_eq!(distance("flaw", "lawn", 2), Some(2));
         assert_eq!(distance("same", "same", 0), Some(0));
+        assert_eq!(distance("gahna", "ghana", 1), Some(1));
+        assert_eq!(distance("ab", "ba", 1), Some(1));
+        assert_eq!(distance("abc", "ca", 3), Some(3));
+    }
+
+    /// The whole table, without band or early exit: what the bounded search must agree with.
+    fn full_distance(a: &[char], b: &[char]) -> usize {
+        let mut table = vec![vec![0; b.len() + 1]; a.len() + 1];
+        for (i, row) in table.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in table[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let mut cell = (table[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]))
+                    .min(table[i - 1][j] + 1)
+                    .min(table[i][j - 1] + 1);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    cell = cell.min(table[i - 2][j - 2] + 1);
+                }
+                table[i][j] = cell;
+            }
+        }
+        table[a.len()][b.len()]
+    }
+
+    #[test]
+    fn the_band_agrees_with_the_whole_table() {
+        let mut state = 7u64;
+        let mut word = |len: u64| -> Vec<char> {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let n = (state >> 60) % len;
+            (0..n)
+                .map(|_| {
+                    state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    char::from(b'a' + ((state >> 61) as u8))
+                })
+                .collect()
+        };
+        for _ in 0..5_000 {
+            let (a, b) = (word(9), word(9));
+            let full = full_distance(&a, &b);
+            for bound in 0..=4 {
+                let expected = (full <= bound).then_some(full);
+                assert_eq!(
+                    bounded_distance(&a, &b, bound, &mut 0),
+                    expected,
+                    "{a:?} {b:?} {bound}"
+                );
+            }
+        }
     }
 
     #[test]
