@@ -4,6 +4,7 @@
 mod expr;
 mod graph;
 pub mod ir;
+pub mod keys;
 mod messages;
 mod rules;
 mod test_blocks;

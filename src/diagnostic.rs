@@ -4,8 +4,10 @@
 pub mod code;
 pub mod human;
 pub mod json;
+pub mod suggest;
 
 pub use code::Code;
+pub use suggest::did_you_mean;
 
 use crate::source::Span;
 
@@ -112,43 +114,4 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
         let key = |d: &Diagnostic| (d.span().map(|s| (s.source, s.start, s.end)), d.severity);
         key(a).cmp(&key(b))
     });
-}
-
-/// Suggests the closest of `candidates` to `name`, if one is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .filter(|candidate| *candidate != name)
-        .map(|candidate| (edit_distance(name, candidate), candidate))
-        .filter(|(distance, _)| *distance <= limit)
-        .min()
-        .map(|(_, candidate)| candidate)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous[j] + usize::from(ca != cb);
-            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn did_you_mean_finds_a_one_letter_typo() {
-        let names = ["licensed_from", "lethal", "category"];
-        assert_eq!(did_you_mean("licenced_from", names), Some("licensed_from"));
-        assert_eq!(did_you_mean("zzz", names), None);
-    }
 }

@@ -11,6 +11,7 @@ mod yaml;
 use std::collections::HashMap;
 
 use crate::check::ir::{self, Program, RecordId, Type};
+use crate::check::keys::KnownKeys;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::{Interner, SeqId, Sym, Value};
@@ -447,6 +448,52 @@ impl<'p> FactsBuilder<'p> {
                 row
             })
             .collect()
+    }
+}
+
+/// The keys of the facts as loaded: placeholder rows bound for the policy's key references do
+/// not count, since no fact defines them.
+impl KnownKeys for Facts {
+    fn has_key(&self, record: RecordId, key: &str) -> bool {
+        let table = &self.tables[record.idx()];
+        self.interner
+            .get(key)
+            .and_then(|sym| table.keys.get(&sym))
+            .is_some_and(|row| *row < table.n_input_rows)
+    }
+
+    fn keys(&self, record: RecordId) -> Box<dyn Iterator<Item = &str> + '_> {
+        let table = &self.tables[record.idx()];
+        Box::new(
+            table
+                .keys
+                .iter()
+                .filter(|(_, row)| **row < table.n_input_rows)
+                .map(|(sym, _)| self.interner.resolve(*sym)),
+        )
+    }
+}
+
+/// The keys of the facts added so far, for checking a policy's key references against the
+/// reference data before a stream of subjects is decided.
+impl KnownKeys for FactsBuilder<'_> {
+    fn has_key(&self, record: RecordId, key: &str) -> bool {
+        let table = &self.tables[record.idx()];
+        self.interner
+            .get(key)
+            .and_then(|sym| table.keys.get(&sym))
+            .is_some_and(|row| table.origins[*row as usize].is_some())
+    }
+
+    fn keys(&self, record: RecordId) -> Box<dyn Iterator<Item = &str> + '_> {
+        let table = &self.tables[record.idx()];
+        Box::new(
+            table
+                .keys
+                .iter()
+                .filter(|(_, row)| table.origins[**row as usize].is_some())
+                .map(|(sym, _)| self.interner.resolve(*sym)),
+        )
     }
 }
 

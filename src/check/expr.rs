@@ -408,13 +408,17 @@ impl<'a> Checker<'a> {
         }
         let sym = self.program.interner.intern(&key.value);
         let key_ref = match self.key_refs.get(&(id, sym)) {
-            Some(known) => *known,
+            Some(known) => {
+                self.program.key_refs[known.idx()].later_uses.push(key.span);
+                *known
+            }
             None => {
                 let new = KeyRefId(self.program.key_refs.len() as u32);
                 self.program.key_refs.push(ir::KeyRefDef {
                     record: id,
                     key: sym,
-                    span,
+                    span: key.span,
+                    later_uses: Vec::new(),
                 });
                 self.key_refs.insert((id, sym), new);
                 new

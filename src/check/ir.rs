@@ -290,8 +290,10 @@ pub struct KeyRefDef {
     pub record: RecordId,
     /// The key.
     pub key: Sym,
-    /// Where it is written.
+    /// Where the key (the text literal) is written at its first use.
     pub span: Span,
+    /// Where the key is written at each later use, in source order.
+    pub later_uses: Vec<Span>,
 }
 
 /// A checked, runnable program: one policy with everything it imports.

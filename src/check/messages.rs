@@ -770,3 +770,36 @@ pub fn expect_no_position(record: &str, position: u32, count: usize, span: Span)
         plural(count, &format!("`{record}` fact"))
     ))
 }
+
+/// W0003 (E0415 when `deny`): a key reference no fact defines. `spans` are its uses in the
+/// policy, first one first; `similar` a key the facts define that looks like it;
+/// `any_known` whether the facts define any key of the record type.
+pub fn unknown_key(
+    record: &str,
+    key: &str,
+    spans: &[Span],
+    similar: Option<&str>,
+    any_known: bool,
+    deny: bool,
+) -> Diagnostic {
+    let code = if deny {
+        Code::DeniedUnknownKey
+    } else {
+        Code::UnknownKey
+    };
+    let (first, later) = spans.split_first().expect("a key reference is written somewhere");
+    let mut diagnostic = Diagnostic::new(code, format!("no `{record}` fact has the key `{key}`"))
+        .at(*first, "no fact defines this key");
+    for span in later {
+        diagnostic = diagnostic.also(*span, "used here too");
+    }
+    let consequence = format!(
+        "every field of `{record}[{key:?}]` reads as unknown, and it equals no `{record}` the facts define"
+    );
+    let fix = match similar {
+        Some(similar) => format!("a similar key exists: `{similar}`"),
+        None if !any_known => format!("the facts define no `{record}`: add one with the key `{key}`"),
+        None => format!("add a `{record}` fact with the key `{key}`, or correct the key"),
+    };
+    diagnostic.help(format!("{fix}; {consequence}"))
+}

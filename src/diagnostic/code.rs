@@ -140,6 +140,8 @@ codes! {
     /// An object for a reference to a record with a key, or a dotted CSV column under a field
     /// that is not a nested record.
     NotNestedField = "E0414",
+    /// A policy names a key that no fact defines, and `--deny-unknown-keys` makes that an error.
+    DeniedUnknownKey = "E0415",
     /// A file `pol fmt --write` was about to replace changed after it was read; it is left as it is now.
     ChangedWhileFormatting = "E0417",
     /// A file `pol fmt --write` will not replace without `--force`: read-only, hard-linked, or its owner cannot be kept.
@@ -151,6 +153,8 @@ codes! {
     Unused = "W0001",
     /// A rule that can never apply.
     NeverApplies = "W0002",
+    /// A policy names a key that no fact defines: every field of it reads as unknown.
+    UnknownKey = "W0003",
     /// `pol fmt --write --force` replaced a file without keeping its hard links or its owner.
     ForcedReplace = "W0005",
     /// A symbolic link to a folder was not followed while searching for policies.

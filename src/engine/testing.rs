@@ -1,13 +1,15 @@
 //! Runs a policy's `test` blocks: builds each test's facts, decides the subjects it names, and
 //! compares decision, deciding rules, obligations and missing facts with what it expects.
 
-use crate::check::ir::{ExpectedOutcome, Program, RecordId, TestDef, TestFactPath, TestSubject};
+use crate::check::ir::{ExpectedOutcome, Program, RecordId, TestDef, TestFactPath, TestSubject, TestValue};
+use crate::check::keys::KeySets;
 use crate::diagnostic::Diagnostic;
 use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, PASS_AS_OF, Scratch, Verdict};
 use crate::facts::{Facts, FactsBuilder};
 use crate::report;
 use crate::source::Span;
 use crate::syntax::ast::Effect;
+use crate::value::Value;
 
 /// The result of one test block.
 #[derive(Debug)]
@@ -43,6 +45,21 @@ pub enum TestFailure {
         /// What was decided, in the same words.
         actual: String,
     },
+}
+
+/// The keys the facts of a program's test blocks define, over all its tests: a key reference
+/// of the policy that no test defines is likely misspelt (see [`crate::check::keys`]).
+pub fn test_keys(program: &Program) -> KeySets {
+    let mut keys = KeySets::new();
+    for fact in program.tests.iter().flat_map(|test| &test.facts) {
+        let Some(key) = program.records[fact.record.idx()].key else {
+            continue;
+        };
+        if let Some(TestValue::Scalar(Value::Text(sym))) = fact.fields.get(key as usize) {
+            keys.insert(fact.record, program.interner.resolve(*sym));
+        }
+    }
+    keys
 }
 
 /// Runs every test block of a program whose name contains `filter` (all when `None`).

@@ -7,9 +7,6 @@ use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::Span;
 use crate::value::Sym;
 
-/// Reference tables larger than this get no "similar key" suggestion: comparing against every key costs too much.
-const MAX_KEYS_TO_SUGGEST_FROM: usize = 10_000;
-
 /// `a`, `b`, `c` for a help text.
 fn list(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
     names
@@ -304,11 +301,7 @@ pub(super) fn dangling_reference(
     let name = &builder.program.records[target.idx()].name;
     let key_text = builder.interner.resolve(key);
     let keys = &builder.tables[target.idx()].keys;
-    let similar = if keys.len() <= MAX_KEYS_TO_SUGGEST_FROM {
-        did_you_mean(key_text, keys.keys().map(|sym| builder.interner.resolve(*sym)))
-    } else {
-        None
-    };
+    let similar = did_you_mean(key_text, keys.keys().map(|sym| builder.interner.resolve(*sym)));
     let help = match similar {
         Some(similar) => format!("a similar key exists: `{similar}`"),
         None => format!("add a `{name}` fact with the key `{key_text}`"),

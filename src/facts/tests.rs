@@ -136,6 +136,7 @@ fn program() -> Program {
             record: COUNTRY,
             key,
             span: span0(),
+            later_uses: Vec::new(),
         });
     }
     program.subject = Some(Subject {

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use pol::check::keys::{self, UnknownKeys};
 use pol::diagnostic::{self, Diagnostic};
 use pol::engine::testing::{self, TestFailure};
 use pol::engine::{Engine, FactsInput, ReadError};
@@ -190,6 +191,10 @@ struct RunArgs {
     /// Largest facts input read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FACTS_BYTES)]
     max_facts_bytes: u64,
+    /// Make a key the policy names but no fact defines (`Country["Ivory Coast"]`) an error
+    /// (E0415) that stops the run before anything is decided, instead of a warning (W0003).
+    #[arg(long)]
+    deny_unknown_keys: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -226,6 +231,10 @@ struct TestArgs {
     /// Run only tests whose name contains this text.
     #[arg(long)]
     filter: Option<String>,
+    /// Make a key the policy names but no test's facts define an error (E0415) that fails the
+    /// run, instead of a warning (W0003).
+    #[arg(long)]
+    deny_unknown_keys: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -266,6 +275,15 @@ fn new_engine<'fs>(files: &'fs DiskFiles, common: &CommonArgs) -> Engine<'fs> {
     engine.max_nesting = common.max_nesting;
     engine.max_policy_bytes = common.max_policy_bytes;
     engine
+}
+
+/// How key references that no fact defines are reported.
+fn key_level(deny: bool) -> UnknownKeys {
+    if deny {
+        UnknownKeys::Deny
+    } else {
+        UnknownKeys::Warn
+    }
 }
 
 /// Exit code for a set of diagnostics: failed if any is an error.
@@ -314,12 +332,14 @@ fn run(args: RunArgs) -> u8 {
             return code_for_load(&diagnostics);
         }
     };
-    report(&engine, &loaded.checked.warnings, style);
     if let Err(diagnostic) = loaded.require_subject(&engine.sources) {
-        report(&engine, &[diagnostic], style);
+        report(&engine, &with_warnings(loaded.checked.warnings, vec![diagnostic]), style);
         return EXIT_FAILED;
     }
-    let program = &loaded.checked.program;
+    // The policy's warnings are reported with the first diagnostics about the facts, so that
+    // `--diagnostics json` gives one document.
+    let pol::check::Checked { program, warnings } = loaded.checked;
+    let program = &program;
     let options = Options {
         law,
         limits: args.common.limits(),
@@ -342,7 +362,7 @@ fn run(args: RunArgs) -> u8 {
         match read_facts_input(spec, args.stdin_format, args.max_facts_bytes) {
             Ok(input) => inputs.push(input),
             Err(diagnostic) => {
-                report(&engine, &[diagnostic], style);
+                report(&engine, &with_warnings(warnings, vec![diagnostic]), style);
                 return EXIT_USAGE;
             }
         }
@@ -354,16 +374,26 @@ fn run(args: RunArgs) -> u8 {
             path,
             record: subject,
             max_bytes: args.max_facts_bytes,
+            warnings,
+            unknown_keys: key_level(args.deny_unknown_keys),
         };
         return output::stream(&mut engine, program, inputs, stream, options, sink, style);
     }
     let facts = match engine.load_facts(program, inputs) {
         Ok(facts) => facts,
         Err(diagnostics) => {
-            report(&engine, &diagnostics, style);
-            return code_for_load(&diagnostics);
+            let code = code_for_load(&diagnostics);
+            report(&engine, &with_warnings(warnings, diagnostics), style);
+            return code;
         }
     };
+    let unknown = keys::unknown_keys(program, &facts, key_level(args.deny_unknown_keys));
+    let failed = unknown.iter().any(Diagnostic::is_error);
+    report(&engine, &with_warnings(warnings, unknown), style);
+    if failed {
+        // Decisions under a policy whose keys name nothing would not be defensible: none is printed.
+        return EXIT_FAILED;
+    }
     let decisions = match engine.decide_all(program, &facts, options) {
         Ok(decisions) => decisions,
         Err(diagnostic) => {
@@ -378,6 +408,13 @@ fn run(args: RunArgs) -> u8 {
         }
     }
     sink.finish(&engine, program, style)
+}
+
+/// The policy's warnings and further diagnostics, sorted by position, for one report.
+pub(crate) fn with_warnings(mut warnings: Vec<Diagnostic>, more: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    warnings.extend(more);
+    diagnostic::sort(&mut warnings);
+    warnings
 }
 
 /// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.
@@ -515,6 +552,7 @@ fn run_tests(
     out: &mut console::Out,
 ) -> std::io::Result<u8> {
     let (mut passed, mut failed) = (0usize, 0usize);
+    let mut key_errors = false;
     for path in &found.files {
         let mut engine = new_engine(files, &args.common);
         let loaded = match engine.load_policy(path) {
@@ -532,6 +570,13 @@ fn run_tests(
             continue;
         }
         writeln!(out, "{}", path.display())?;
+        let level = key_level(args.deny_unknown_keys);
+        let unknown = keys::unknown_keys(program, &testing::test_keys(program), level);
+        if !unknown.is_empty() {
+            out.flush()?;
+            report(&engine, &unknown, args.common.diagnostics);
+            key_errors |= unknown.iter().any(Diagnostic::is_error);
+        }
         for result in testing::run_tests(program, args.filter.as_deref(), args.common.limits()) {
             if result.passed() {
                 passed += 1;
@@ -567,5 +612,5 @@ fn run_tests(
         "{passed} passed, {failed} failed{}",
         skipped_note(&found.skipped)
     )?;
-    Ok(if failed > 0 { EXIT_FAILED } else { EXIT_OK })
+    Ok(if failed > 0 || key_errors { EXIT_FAILED } else { EXIT_OK })
 }

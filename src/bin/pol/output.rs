@@ -7,6 +7,7 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use std::time::Instant;
 
 use pol::check::ir::{Program, RecordId};
+use pol::check::keys::{self, UnknownKeys};
 use pol::diagnostic::Diagnostic;
 use pol::engine::{Engine, FactsInput, Failure, ReadError};
 use pol::eval::{Decision, Options, Verdict};
@@ -16,7 +17,7 @@ use pol::source::SourceMap;
 use crate::console::{self, Out, Terminal};
 use crate::{
     DiagnosticStyle, EXIT_FAILED, EXIT_MATCHED, EXIT_OK, EXIT_USAGE, FACTS_LIMIT_FLAG, FailOn, OutputFormat,
-    StdinFormat, code_for_load, report,
+    StdinFormat, code_for_load, report, with_warnings,
 };
 
 /// How many subjects are read, decided and written at a time when streaming.
@@ -276,7 +277,10 @@ pub fn is_subject_stream(
     } else {
         Format::from_path(path) == Some(Format::JsonLines)
     };
-    lines && record.is_none_or(|record| program.record(record) == Some(subject))
+    // A key reference to a subject (`Transfer["T1"]`) must bind across the whole input, not
+    // one chunk, so such a policy reads its subjects whole.
+    let names_a_subject = program.key_refs.iter().any(|key_ref| key_ref.record == subject);
+    lines && !names_a_subject && record.is_none_or(|record| program.record(record) == Some(subject))
 }
 
 /// A JSON Lines input of subjects to stream.
@@ -287,6 +291,10 @@ pub struct Stream<'a> {
     pub record: RecordId,
     /// The most bytes read from it.
     pub max_bytes: u64,
+    /// The policy's warnings, not yet reported.
+    pub warnings: Vec<Diagnostic>,
+    /// How key references that the reference data does not define are reported.
+    pub unknown_keys: UnknownKeys,
 }
 
 /// Decides a stream of subjects chunk by chunk, after loading the reference data in `inputs`.
@@ -302,8 +310,17 @@ pub fn stream(
 ) -> u8 {
     let mut builder = engine.facts_builder(program);
     if let Err(diagnostics) = engine.load_facts_into(&mut builder, program, inputs) {
-        report(engine, &diagnostics, style);
-        return code_for_load(&diagnostics);
+        let code = code_for_load(&diagnostics);
+        report(engine, &with_warnings(stream.warnings, diagnostics), style);
+        return code;
+    }
+    // The policy names no subject by key (see `is_subject_stream`), so the reference data
+    // already holds every key its references can bind to.
+    let unknown = keys::unknown_keys(program, &builder, stream.unknown_keys);
+    let failed = unknown.iter().any(Diagnostic::is_error);
+    report(engine, &with_warnings(stream.warnings, unknown), style);
+    if failed {
+        return EXIT_FAILED;
     }
     builder.mark_base();
     let name = if stream.path == "-" {

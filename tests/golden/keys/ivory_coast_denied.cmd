@@ -1,0 +1,1 @@
+run ivory_coast.pol --facts ivory_coast.json --deny-unknown-keys

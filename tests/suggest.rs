@@ -1,0 +1,173 @@
+//! Did-you-mean suggestions on hostile input, through the built `pol` binary: long misspelt keys
+//! and names once made every suggestion compare every long candidate in full (over 30 seconds for
+//! the inputs below); the shared bounded search must answer them quickly.
+//! The inputs are generated at test time into the target's temporary folder.
+
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Generous for a debug build on a busy machine; both inputs took over 30 seconds before.
+const TIME_LIMIT: Duration = Duration::from_secs(10);
+
+const SCHEMA: &str = r#"policy "long names"
+
+record Country key code {
+  code: Text
+  embargo: Bool
+}
+
+record Item key id {
+  id: Text
+  parts: Int
+  origin: Country?
+}
+
+record Transfer key id {
+  id: Text
+  item: Item
+  date: Date
+}
+
+decide t: Transfer on t.date
+default deny because "no rule permits this transfer"
+"#;
+
+/// A deterministic text of `len` letters from `a` to `j`, different for each seed.
+fn letters(seed: u64, len: usize) -> String {
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            char::from(b'a' + ((state >> 33) % 10) as u8)
+        })
+        .collect()
+}
+
+fn work_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `pol ARGS` in `dir`, killing it past [`TIME_LIMIT`]; the exit status and standard error.
+fn pol(dir: &Path, args: &[&str]) -> (i32, String) {
+    let stderr_path = dir.join("stderr.txt");
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > TIME_LIMIT {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("`pol {}` still running after {TIME_LIMIT:?}", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (
+        status.code().unwrap_or(-1),
+        std::fs::read_to_string(&stderr_path).unwrap(),
+    )
+}
+
+#[test]
+fn dangling_references_to_long_keys_are_reported_quickly() {
+    let dir = work_dir("suggest-dangling");
+    std::fs::write(dir.join("policy.pol"), SCHEMA).unwrap();
+    // 100 countries with keys of 1,000 letters, and 100 items naming keys no country has.
+    let countries: Vec<String> = (0..100)
+        .map(|n| format!(r#"{{"code": "{}", "embargo": false}}"#, letters(n, 1000)))
+        .collect();
+    let items: Vec<String> = (0..100)
+        .map(|n| {
+            format!(
+                r#"{{"id": "i{n}", "parts": 1, "origin": "{}"}}"#,
+                letters(1000 + n, 1000)
+            )
+        })
+        .collect();
+    let facts = format!(
+        r#"{{"Country": [{}], "Item": [{}], "Transfer": []}}"#,
+        countries.join(", "),
+        items.join(", ")
+    );
+    assert!(facts.len() > 200_000);
+    std::fs::write(dir.join("facts.json"), facts).unwrap();
+    let (status, stderr) = pol(
+        &dir,
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "facts.json",
+            "--diagnostics",
+            "json",
+        ],
+    );
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(stderr.matches("\"E0406\"").count(), 100, "{stderr}");
+}
+
+#[test]
+fn misspelt_long_names_are_reported_quickly() {
+    let dir = work_dir("suggest-names");
+    // 300 definitions with names of 300 letters, and 300 rules naming names no one defined.
+    let mut policy = String::from(SCHEMA);
+    for n in 0..300 {
+        policy.push_str(&format!("let {} = 1\n", letters(n, 300)));
+    }
+    for n in 0..300 {
+        policy.push_str(&format!(
+            "rule r{n}: deny {{\n  when t.item.parts == {}\n}}\n",
+            letters(1000 + n, 300)
+        ));
+    }
+    std::fs::write(dir.join("policy.pol"), policy).unwrap();
+    let (status, stderr) = pol(&dir, &["check", "policy.pol", "--diagnostics", "json"]);
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(stderr.matches("\"E0201\"").count(), 300, "{stderr}");
+}
+
+#[test]
+fn a_short_misspelt_key_among_many_long_ones_is_still_suggested() {
+    let dir = work_dir("suggest-mixed");
+    std::fs::write(dir.join("policy.pol"), SCHEMA).unwrap();
+    let mut countries: Vec<String> = (0..100)
+        .map(|n| format!(r#"{{"code": "{}", "embargo": false}}"#, letters(n, 1000)))
+        .collect();
+    countries.push(r#"{"code": "Côte d'Ivoire", "embargo": false}"#.into());
+    let facts = format!(
+        r#"{{"Country": [{}], "Item": [{{"id": "i1", "parts": 1, "origin": "cote d’ivoire"}}], "Transfer": []}}"#,
+        countries.join(", ")
+    );
+    std::fs::write(dir.join("facts.json"), facts).unwrap();
+    let (status, stderr) = pol(
+        &dir,
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "facts.json",
+            "--diagnostics",
+            "plain",
+        ],
+    );
+    assert_eq!(status, 1, "{stderr}");
+    assert!(
+        stderr.contains("a similar key exists: `Côte d'Ivoire`"),
+        "{stderr}"
+    );
+}
