@@ -223,7 +223,7 @@ fn json_problems_inside_nested_objects_name_the_path_through_the_parent() {
         at `1`: expected `Bool`
         E0404 unknown field `nmae` in `Transfer[0].government_approval.signatory`
         at `"nmae"`: `Signatory` has no such field
-        help: the fields of `Signatory` are `name`, `office`, `tags`
+        help: a similar name exists: `name`
         E0405 expected `Approval` for `Transfer[1].government_approval`, found text
         at `"yes"`: expected `Approval`
         help: write the `Approval` inline, as an object of its fields (in CSV, as columns `government_approval.FIELD`)
@@ -298,7 +298,7 @@ fn yaml_problems_inside_nested_mappings_name_the_path_through_the_parent() {
         help: write `true` or `false`
         E0404 unknown field `nmae` in `Transfer[0].government_approval.signatory`
         at `nmae`: `Signatory` has no such field
-        help: the fields of `Signatory` are `name`, `office`, `tags`
+        help: a similar name exists: `name`
         "#,
     );
 }
