@@ -116,10 +116,14 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 
 /// Suggests the closest of `candidates` to `name`, if one is close enough to be a likely typo.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let n_chars = name.chars().count();
+    let limit = (n_chars / 3).max(1);
     candidates
         .into_iter()
         .filter(|candidate| *candidate != name)
+        // Names whose lengths differ by more than the limit are further apart than it; skipping
+        // them first keeps a huge name (a header of a million characters) from costing much.
+        .filter(|candidate| candidate.chars().count().abs_diff(n_chars) <= limit)
         .map(|candidate| (edit_distance(name, candidate), candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min()

@@ -130,6 +130,10 @@ codes! {
     InvalidArgument = "E0411",
     /// A field given twice in one fact.
     DuplicateFactField = "E0412",
+    /// A facts input holds a control character (a NUL byte, say), which no facts format allows raw.
+    ControlCharacter = "E0421",
+    /// A subject read from a streamed JSON Lines input refers to another subject of that input.
+    StreamedReference = "E0422",
 
     /// A definition that nothing uses.
     Unused = "W0001",
