@@ -18,13 +18,19 @@ impl FileSystem for DiskFiles {
     }
 }
 
-/// Reads a file, refusing before reading if it is larger than `max_bytes`.
+/// Reads a policy file, refusing before reading if it is larger than `max_bytes` or is not a
+/// regular file (a FIFO would block forever, a device never end).
 pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     let failed = |error: std::io::Error| ReadError::Failed(describe(&error));
-    let file = std::fs::File::open(path).map_err(failed)?;
+    // Opened without blocking, so that a FIFO with no writer cannot hang the open itself; the
+    // type is then read from the open file, so it cannot change between the check and the read.
+    let file = open_nonblocking(path).map_err(failed)?;
     let metadata = file.metadata().map_err(failed)?;
-    if metadata.is_dir() {
-        return Err(ReadError::Failed("it is a directory".into()));
+    if !metadata.is_file() {
+        return Err(ReadError::Failed(format!(
+            "it is {}, not a regular file",
+            file_kind(&metadata.file_type())
+        )));
     }
     let size = metadata.len();
     if size > max_bytes {
@@ -45,6 +51,107 @@ pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// What a file that is not a regular file is, in words.
+pub fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_file() {
+        "a regular file"
+    } else {
+        "not a file Pol reads"
+    }
+}
+
+/// The size of the blocks facts are read in: a NUL byte is found within one block of it.
+const FACTS_BLOCK: usize = 64 << 10;
+
+/// Reads a facts file: any readable file but a directory, a FIFO or `/dev/stdin` too (process
+/// substitution), up to `max_bytes`. Reading stops at the block holding a NUL byte, which no facts
+/// text holds: the facts reader then reports it, and a binary file or `/dev/zero` costs one block.
+pub fn read_facts(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    let failed = |error: std::io::Error| ReadError::Failed(describe(&error));
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let metadata = file.metadata().map_err(failed)?;
+    if metadata.is_dir() {
+        return Err(ReadError::Failed("it is a directory".into()));
+    }
+    // A regular file's size is known: refuse before reading one that is too large.
+    if metadata.is_file() && metadata.len() > max_bytes {
+        return Err(ReadError::TooLarge {
+            size: metadata.len(),
+            limit: max_bytes,
+        });
+    }
+    read_facts_from(file, max_bytes).map_err(failed)?
+}
+
+/// Reads facts from a stream up to `max_bytes`, stopping at a NUL byte (see [`read_facts`]).
+pub fn read_facts_from(mut reader: impl Read, max_bytes: u64) -> std::io::Result<Result<Vec<u8>, ReadError>> {
+    let mut bytes = Vec::new();
+    loop {
+        let start = bytes.len();
+        bytes.resize(start + FACTS_BLOCK, 0);
+        let n_read = loop {
+            match reader.read(&mut bytes[start..]) {
+                Ok(n_read) => break n_read,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            }
+        };
+        bytes.truncate(start + n_read);
+        if n_read == 0 {
+            return Ok(Ok(bytes));
+        }
+        if let Some(nul) = bytes[start..].iter().position(|&byte| byte == 0) {
+            // Keep the rest of the block up to its last line break, so the diagnostic can show the
+            // lines around the NUL; a line break never cuts a UTF-8 character.
+            let nul = start + nul;
+            let end = bytes[nul..]
+                .iter()
+                .rposition(|&byte| byte == b'\n')
+                .map_or(nul + 1, |idx| nul + idx + 1);
+            bytes.truncate(end);
+            return Ok(Ok(bytes));
+        }
+        if bytes.len() as u64 > max_bytes {
+            return Ok(Err(ReadError::TooLarge {
+                size: bytes.len() as u64,
+                limit: max_bytes,
+            }));
+        }
+    }
+}
+
 fn describe(error: &std::io::Error) -> String {
     match error.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
@@ -61,6 +168,13 @@ pub fn collect_policies(path: &Path, found: &mut Vec<PathBuf>) -> Result<(), (Pa
     if metadata.is_file() {
         found.push(path.to_path_buf());
         return Ok(());
+    }
+    if !metadata.is_dir() {
+        let kind = file_kind(&metadata.file_type());
+        return Err((
+            path.to_path_buf(),
+            format!("it is {kind}, not a policy file or a directory"),
+        ));
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
         .map_err(failed)?

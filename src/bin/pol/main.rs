@@ -5,7 +5,7 @@ mod files;
 mod fmt;
 mod output;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -118,7 +118,8 @@ struct RunArgs {
     /// format says otherwise). The format follows the extension (.json .jsonl .yaml .yml .csv).
     #[arg(long = "facts", short = 'f', value_name = "[RECORD=]FILE", required = true, num_args = 1..)]
     facts: Vec<String>,
-    /// Format of facts read from standard input.
+    /// Format of facts read from standard input, or from a pipe whose name has no extension
+    /// (`<(command)`).
     #[arg(long, value_enum, default_value_t = StdinFormat::Jsonl)]
     stdin_format: StdinFormat,
     /// Output format.
@@ -153,6 +154,28 @@ pub(crate) enum StdinFormat {
     Yaml,
     /// CSV with a header row.
     Csv,
+}
+
+impl StdinFormat {
+    /// The facts format it stands for.
+    pub(crate) fn format(self) -> Format {
+        match self {
+            StdinFormat::Jsonl => Format::JsonLines,
+            StdinFormat::Json => Format::Json,
+            StdinFormat::Yaml => Format::Yaml,
+            StdinFormat::Csv => Format::Csv,
+        }
+    }
+}
+
+/// The format of a facts file: its extension's, or for a pipe or device with none (`<(command)`
+/// is `/dev/fd/63`), the `--stdin-format`.
+pub(crate) fn facts_format(path: &str, stdin_format: StdinFormat) -> Option<Format> {
+    if let Some(format) = Format::from_path(path) {
+        return Some(format);
+    }
+    let metadata = std::fs::metadata(path).ok()?;
+    (!metadata.is_file() && !metadata.is_dir()).then(|| stdin_format.format())
 }
 
 #[derive(clap::Args, Debug)]
@@ -235,9 +258,11 @@ fn code_for(diagnostics: &[Diagnostic]) -> u8 {
     }
 }
 
-/// I/O problems are usage errors (exit 2); problems in the policy or facts exit 1.
+/// Inputs that could not be read, or were refused unread for their size, are usage errors
+/// (exit 2), whether policies or facts; problems in what was read exit 1.
 pub(crate) fn code_for_load(diagnostics: &[Diagnostic]) -> u8 {
-    if diagnostics.iter().any(|d| d.code == diagnostic::Code::Io) {
+    let unread = |d: &Diagnostic| matches!(d.code, diagnostic::Code::Io | diagnostic::Code::InputTooLarge);
+    if diagnostics.iter().any(unread) {
         EXIT_USAGE
     } else {
         code_for(diagnostics)
@@ -249,6 +274,10 @@ fn run(args: RunArgs) -> u8 {
     let mut engine = new_engine(&files, &args.common);
     engine.max_facts_nesting = args.max_facts_nesting;
     let style = args.common.diagnostics;
+    if let Some(diagnostic) = check_libs(&args.common).or_else(|| check_stdin_readers(&args.facts)) {
+        report(&engine, &[diagnostic], style);
+        return EXIT_USAGE;
+    }
     let law = match &args.as_of {
         None => LawDate::SubjectDate,
         Some(text) => match Date::parse(text) {
@@ -335,6 +364,51 @@ fn run(args: RunArgs) -> u8 {
     sink.finish(&engine, program, style)
 }
 
+/// A `--lib` that is not a directory: imports from it could never resolve, so it is refused
+/// rather than ignored.
+fn check_libs(common: &CommonArgs) -> Option<Diagnostic> {
+    common.lib.iter().find_map(|dir| {
+        let value = dir.display().to_string();
+        let problem = match std::fs::metadata(dir) {
+            Ok(metadata) if metadata.is_dir() => return None,
+            Ok(metadata) => format!("is {}, not a directory", files::file_kind(&metadata.file_type())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => "names no directory".to_owned(),
+            Err(error) => format!("cannot be read: {error}"),
+        };
+        Some(pol::engine::invalid_argument(
+            "--lib",
+            &value,
+            &problem,
+            "`--lib` names a directory of policies that imports may use",
+        ))
+    })
+}
+
+/// Two `--facts` reading standard input: the second would find it empty.
+fn check_stdin_readers(specs: &[String]) -> Option<Diagnostic> {
+    let mut readers = specs.iter().filter(|spec| facts_path(spec) == "-");
+    let first = readers.next()?;
+    let second = readers.next()?;
+    Some(pol::engine::invalid_argument(
+        "--facts",
+        second,
+        &format!("reads standard input, which `--facts {first}` already reads"),
+        "standard input can be read once: give the other facts as files (`<(command)` makes a command's output a file)",
+    ))
+}
+
+/// The path part of a `--facts` argument: `FILE` or `-`, without a `Record=` before it.
+fn facts_path(spec: &str) -> &str {
+    match spec.split_once('=') {
+        Some((record, path))
+            if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            path
+        }
+        _ => spec,
+    }
+}
+
 /// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.
 fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Result<FactsInput, Diagnostic> {
     let (record, path) = match spec.split_once('=') {
@@ -346,31 +420,11 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
         _ => (None, spec),
     };
     if path == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .take(max_bytes + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|error| {
-                pol::engine::read_error(
-                    "<stdin>",
-                    &ReadError::Failed(error.to_string()),
-                    None,
-                    FACTS_LIMIT_FLAG,
-                )
-            })?;
-        if bytes.len() as u64 > max_bytes {
-            let error = ReadError::TooLarge {
-                size: bytes.len() as u64,
-                limit: max_bytes,
-            };
-            return Err(pol::engine::read_error("<stdin>", &error, None, FACTS_LIMIT_FLAG));
-        }
-        let format = match stdin_format {
-            StdinFormat::Jsonl => Format::JsonLines,
-            StdinFormat::Json => Format::Json,
-            StdinFormat::Yaml => Format::Yaml,
-            StdinFormat::Csv => Format::Csv,
-        };
+        let bytes = files::read_facts_from(std::io::stdin().lock(), max_bytes)
+            .map_err(|error| ReadError::Failed(error.to_string()))
+            .and_then(|read| read)
+            .map_err(|error| pol::engine::read_error("<stdin>", &error, None, FACTS_LIMIT_FLAG))?;
+        let format = stdin_format.format();
         return Ok(FactsInput {
             name: "<stdin>".into(),
             bytes,
@@ -378,7 +432,7 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
             record,
         });
     }
-    let format = Format::from_path(path).ok_or_else(|| {
+    let format = facts_format(path, stdin_format).ok_or_else(|| {
         pol::engine::invalid_argument(
             "--facts",
             spec,
@@ -386,7 +440,7 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
             "name facts files .json, .jsonl, .ndjson, .yaml, .yml or .csv, so Pol knows their format",
         )
     })?;
-    let bytes = files::read_limited(Path::new(path), max_bytes)
+    let bytes = files::read_facts(Path::new(path), max_bytes)
         .map_err(|error| pol::engine::read_error(path, &error, None, FACTS_LIMIT_FLAG))?;
     Ok(FactsInput {
         name: path.to_string(),
@@ -400,6 +454,10 @@ fn check(args: CheckArgs) -> u8 {
     let files = DiskFiles;
     let mut all = Vec::new();
     let mut engine = new_engine(&files, &args.common);
+    if let Some(diagnostic) = check_libs(&args.common) {
+        report(&engine, &[diagnostic], args.common.diagnostics);
+        return EXIT_USAGE;
+    }
     let mut paths = Vec::new();
     for root in &args.files {
         if let Err((path, message)) = files::collect_policies(root, &mut paths) {
@@ -436,6 +494,11 @@ fn test(args: TestArgs) -> u8 {
     } else {
         args.paths.clone()
     };
+    if let Some(diagnostic) = check_libs(&args.common) {
+        let engine = new_engine(&files, &args.common);
+        report(&engine, &[diagnostic], args.common.diagnostics);
+        return EXIT_USAGE;
+    }
     let mut policies = Vec::new();
     for root in &roots {
         if let Err((path, message)) = files::collect_policies(root, &mut policies) {
