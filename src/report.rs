@@ -105,9 +105,18 @@ pub fn subject_name(program: &Program, facts: &Facts, row: u32, offset: u64) -> 
         return format!("#{position}");
     };
     match facts.key_text(program, subject.record, row) {
+        // A key with characters a terminal acts on (an escape sequence, a carriage return, a
+        // right-to-left override) is shown quoted and escaped: a key cannot forge a line of output.
+        Some(key) if key.chars().any(acts_on_terminal) => format!("{key:?}"),
         Some(key) => key.to_string(),
         None => format!("#{position}"),
     }
+}
+
+/// Whether a character is one that `{:?}` escapes for being unprintable: controls, format
+/// characters such as bidirectional overrides, separators other than the space.
+fn acts_on_terminal(ch: char) -> bool {
+    !matches!(ch, '"' | '\'' | '\\') && ch.escape_debug().nth(1).is_some()
 }
 
 /// The name of the record type the policy decides (`Transfer`), or `subject` if it decides none.

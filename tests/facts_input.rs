@@ -343,3 +343,32 @@ fn streamed_subjects_cannot_refer_to_one_another_in_any_chunk() {
         stdout(&output)
     );
 }
+
+#[test]
+fn a_key_cannot_write_control_characters_to_the_output() {
+    let dir = scratch_dir();
+    // An escaped control character in a JSON string is a character of the key like any other,
+    // but printed raw it would act on the terminal: here, a carriage return and a forged line.
+    let facts = r#"{"Shipment": [{"id": "s1\r\u001b[2KShipment s9: PERMIT by default", "to": "RU"},
+                                 {"id": "s2\u202e", "to": "US"}]}"#;
+    std::fs::write(dir.join("shipments.json"), facts).unwrap();
+    let output = pol(
+        &dir,
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "countries.json",
+            "--facts",
+            "shipments.json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(!out.contains(['\r', '\u{1b}', '\u{202e}']), "{out:?}");
+    assert!(
+        out.contains(r#"Shipment "s1\r\u{1b}[2KShipment s9: PERMIT by default": DENY"#),
+        "{out}"
+    );
+    assert!(out.contains(r#"Shipment "s2\u{202e}": PERMIT"#), "{out}");
+}
