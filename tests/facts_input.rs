@@ -283,6 +283,15 @@ fn inputs_over_the_size_limit_exit_two_for_policies_and_facts_alike() {
         ],
     );
     assert_fails(&output, 2, "E0409");
+    let output = pol(&dir, &["test", "--max-policy-bytes", "10", "policy.pol"]);
+    assert_fails(&output, 2, "E0409");
+    std::fs::write(
+        dir.join("importer.pol"),
+        "policy \"importer\"\nuse \"policy.pol\"\n",
+    )
+    .unwrap();
+    let output = pol(&dir, &["check", "--max-policy-bytes", "40", "importer.pol"]);
+    assert_fails(&output, 2, "E0409");
 }
 
 #[test]

@@ -512,6 +512,9 @@ fn test(args: TestArgs) -> u8 {
         }
     }
     let (mut passed, mut failed) = (0usize, 0usize);
+    // A policy that could not be read (or was refused for its size) makes the run a usage error,
+    // as for `run` and `check`, once the other policies have been tested.
+    let mut unread = false;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for path in &policies {
@@ -519,6 +522,7 @@ fn test(args: TestArgs) -> u8 {
         let loaded = match engine.load_policy(path) {
             Ok(loaded) => loaded,
             Err(diagnostics) => {
+                unread |= code_for_load(&diagnostics) == EXIT_USAGE;
                 let _ = writeln!(out, "{}: cannot run tests", path.display());
                 report(&engine, &diagnostics, args.common.diagnostics);
                 failed += 1;
@@ -561,5 +565,11 @@ fn test(args: TestArgs) -> u8 {
         }
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");
-    if failed > 0 { EXIT_FAILED } else { EXIT_OK }
+    if unread {
+        EXIT_USAGE
+    } else if failed > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
 }
