@@ -197,3 +197,36 @@ pub fn collect_policies(path: &Path, found: &mut Vec<PathBuf>) -> Result<(), (Pa
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &[u8], max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+        read_facts_from(bytes, max_bytes).unwrap()
+    }
+
+    #[test]
+    fn facts_are_read_whole_up_to_the_limit() {
+        assert_eq!(read(b"code\nJP\n", 100).unwrap(), b"code\nJP\n");
+        let big = vec![b'a'; 3 * FACTS_BLOCK];
+        assert_eq!(read(&big, 3 * FACTS_BLOCK as u64).unwrap(), big);
+        assert!(matches!(
+            read(&big, FACTS_BLOCK as u64),
+            Err(ReadError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn reading_stops_at_the_block_holding_a_nul_and_its_last_line_break() {
+        let mut bytes = b"code\nJP\n\0US\nGB\nFR".to_vec();
+        assert_eq!(read(&bytes, 100).unwrap(), b"code\nJP\n\0US\nGB\n");
+        bytes.truncate(9);
+        assert_eq!(read(&bytes, 100).unwrap(), b"code\nJP\n\0");
+        // Far more NULs than the limit: refused for the NUL, not the size, after one block.
+        let zeros = std::io::Read::take(std::io::repeat(0), 1 << 40);
+        let read = read_facts_from(zeros, 10).unwrap().unwrap();
+        assert!(read.len() <= FACTS_BLOCK, "{} bytes", read.len());
+        assert_eq!(read.last(), Some(&0));
+    }
+}

@@ -444,3 +444,46 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lines `read_line` makes of `input`, and whether reading stopped early.
+    fn lines(input: &[u8]) -> (Vec<String>, bool) {
+        let mut reader = std::io::BufReader::with_capacity(4, input);
+        let mut found = Vec::new();
+        loop {
+            let mut line = Vec::new();
+            let (n_read, end) = read_line(&mut reader, &mut line).unwrap();
+            if n_read == 0 {
+                return (found, false);
+            }
+            found.push(String::from_utf8(line).unwrap());
+            if end == LineEnd::Stop {
+                return (found, true);
+            }
+        }
+    }
+
+    #[test]
+    fn records_are_read_line_by_line() {
+        let (found, stopped) = lines(b"{\"id\": 1}\n\n  {\"id\": 2}");
+        assert_eq!(found, ["{\"id\": 1}\n", "\n", "  {\"id\": 2}"]);
+        assert!(!stopped);
+    }
+
+    #[test]
+    fn reading_stops_at_a_nul_or_a_little_past_what_cannot_be_a_record() {
+        let (found, stopped) = lines(b"{\"id\": 1}\n{\"id\": \0 and much more\n{}\n");
+        assert_eq!(found, ["{\"id\": 1}\n", "{\"id\": \0"]);
+        assert!(stopped);
+        let long = format!("  [{}]\n{{}}\n", "1,".repeat(1000));
+        let (found, stopped) = lines(long.as_bytes());
+        assert_eq!(found, [&long[..3 + NOT_A_RECORD_LOOKAHEAD]]);
+        assert!(stopped);
+        let (found, stopped) = lines(b"true\n{}\n");
+        assert_eq!(found, ["true\n", "{}\n"]);
+        assert!(!stopped);
+    }
+}
