@@ -229,6 +229,11 @@ fn standard_input_has_one_reader() {
         "{}",
         stderr(&output)
     );
+    let output = pol(
+        &dir,
+        &["run", "policy.pol", "--facts", "-", "--facts", "Country=/dev/stdin"],
+    );
+    assert_fails(&output, 2, "E0411");
 }
 
 #[test]

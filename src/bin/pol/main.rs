@@ -384,9 +384,16 @@ fn check_libs(common: &CommonArgs) -> Option<Diagnostic> {
     })
 }
 
-/// Two `--facts` reading standard input: the second would find it empty.
+/// Two `--facts` reading standard input (`-`, or a name of it such as `/dev/stdin`): when it is a
+/// pipe, the second would find it empty.
 fn check_stdin_readers(specs: &[String]) -> Option<Diagnostic> {
-    let mut readers = specs.iter().filter(|spec| facts_path(spec) == "-");
+    let reads_stdin = |spec: &&String| {
+        matches!(
+            facts_path(spec),
+            "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
+        )
+    };
+    let mut readers = specs.iter().filter(reads_stdin);
     let first = readers.next()?;
     let second = readers.next()?;
     Some(pol::engine::invalid_argument(
