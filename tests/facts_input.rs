@@ -231,7 +231,14 @@ fn standard_input_has_one_reader() {
     );
     let output = pol(
         &dir,
-        &["run", "policy.pol", "--facts", "-", "--facts", "Country=/dev/stdin"],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "-",
+            "--facts",
+            "Country=/dev/stdin",
+        ],
     );
     assert_fails(&output, 2, "E0411");
 }

@@ -112,12 +112,19 @@ pub fn read_facts(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
             limit: max_bytes,
         });
     }
-    read_facts_from(file, max_bytes).map_err(failed)?
+    let size_hint = if metadata.is_file() { metadata.len() } else { 0 };
+    read_facts_from(file, max_bytes, size_hint).map_err(failed)?
 }
 
 /// Reads facts from a stream up to `max_bytes`, stopping at a NUL byte (see [`read_facts`]).
-pub fn read_facts_from(mut reader: impl Read, max_bytes: u64) -> std::io::Result<Result<Vec<u8>, ReadError>> {
-    let mut bytes = Vec::new();
+/// `size_hint` is the size expected (a regular file's), so its bytes are allocated once.
+pub fn read_facts_from(
+    mut reader: impl Read,
+    max_bytes: u64,
+    size_hint: u64,
+) -> std::io::Result<Result<Vec<u8>, ReadError>> {
+    let hint = usize::try_from(size_hint.min(max_bytes)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(hint.saturating_add(FACTS_BLOCK));
     loop {
         let start = bytes.len();
         bytes.resize(start + FACTS_BLOCK, 0);
@@ -203,7 +210,7 @@ mod tests {
     use super::*;
 
     fn read(bytes: &[u8], max_bytes: u64) -> Result<Vec<u8>, ReadError> {
-        read_facts_from(bytes, max_bytes).unwrap()
+        read_facts_from(bytes, max_bytes, 0).unwrap()
     }
 
     #[test]
@@ -225,7 +232,7 @@ mod tests {
         assert_eq!(read(&bytes, 100).unwrap(), b"code\nJP\n\0");
         // Far more NULs than the limit: refused for the NUL, not the size, after one block.
         let zeros = std::io::Read::take(std::io::repeat(0), 1 << 40);
-        let read = read_facts_from(zeros, 10).unwrap().unwrap();
+        let read = read_facts_from(zeros, 10, 0).unwrap().unwrap();
         assert!(read.len() <= FACTS_BLOCK, "{} bytes", read.len());
         assert_eq!(read.last(), Some(&0));
     }

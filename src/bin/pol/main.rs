@@ -427,7 +427,7 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
         _ => (None, spec),
     };
     if path == "-" {
-        let bytes = files::read_facts_from(std::io::stdin().lock(), max_bytes)
+        let bytes = files::read_facts_from(std::io::stdin().lock(), max_bytes, 0)
             .map_err(|error| ReadError::Failed(error.to_string()))
             .and_then(|read| read)
             .map_err(|error| pol::engine::read_error("<stdin>", &error, None, FACTS_LIMIT_FLAG))?;
