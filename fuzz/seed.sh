@@ -109,6 +109,19 @@ printf '\7- {id: radar, kind: service, parts: 0, partners: [], tags: []}\n' | pu
 printf '\3id,item,destination,date,value\nt1,radar,US,2024-01-01,3\nt2,radar,"KP",2024-02-30,\n' | put facts csv_transfer
 printf '\4id,kind,parts,origin,partners,tags\nradar,part,3,US,US;GB,"open;x"\n' | put facts csv_item
 printf '\5code,embargo,since\nUS,false,2014-04-01\nKP,true,\n' | put facts csv_country
+# Hostile facts: NUL and control bytes in YAML and CSV (a NUL once ended YAML reading early,
+# silently), keys with control characters, a second YAML document, a key past YAML's 1,024-character
+# limit, and lines that are not records.
+printf '\2Country:\n  - {code: US, embargo: false}\nTransfer:\n  - {id: ok1, item: radar, destination: US, date: 2024-01-01}\n\0\n  - {id: bad1, item: radar, destination: KP, date: 2024-01-01}\n' | put facts yaml_nul
+printf '\2Country:\n  - {code: "U\x1b[2KS", embargo: false}\n  - {code: "K\\x00P", embargo: true}\n' | put facts yaml_control
+printf '\2Country:\n  - {code: US, embargo: false}\n...\nCountry:\n  - {code: KP, embargo: true}\n---\n[]\n' | put facts yaml_documents
+printf '\2Country:\n  - code: US\n    %s: 1\n' "$(head -c 1100 /dev/zero | tr '\0' k)" | put facts yaml_long_key
+printf '\5code,embargo,since\nUS,false,\n\0KP,true,\n' | put facts csv_nul
+printf '\5code,embargo,since\n"U\x01S",false,\nK\x7fP,true,\nG\xc2\x85B,false,\n' | put facts csv_control
+printf '\5code\x1b,embargo\r\nUS,false\rKP,true\r\n' | put facts csv_control_header
+printf '\0{"Country": [{"code": "U\\u001b[2KS", "embargo": false}, {"code": "K\\u0000P", "embargo": true}],\n "Transfer": [{"id": "t\\r1\\u202e", "item": "x", "destination": "U\\u001b[2KS", "date": "2024-01-01"}]}' | put facts json_control_keys
+printf '\1{"id": "t1", "item": "radar", "destination": "US", "date": "2024-01-01"}\n[1, 2]\n"text"\n-1\n\0\n' | put facts jsonl_not_records
+
 find tests/golden examples \( -name '*.json' -o -name '*.jsonl' -o -name '*.yaml' -o -name '*.yml' -o -name '*.csv' \) |
     LC_ALL=C sort | while IFS= read -r file; do
     case "$file" in
@@ -118,6 +131,22 @@ find tests/golden examples \( -name '*.json' -o -name '*.jsonl' -o -name '*.yaml
         *.csv) byte='\3' ;;
     esac
     { printf "$byte"; cat "$file"; } | put facts "$(echo "$file" | tr '/.' '__')"
+done
+
+# Hostile policies: a lone carriage return as a line end, Unicode line and paragraph separators,
+# bidirectional controls and a byte order mark inside the text, and a key with a control character.
+hostile_policy() { # hostile_policy TEXT-AFTER-THE-HEADER
+    printf 'policy "hostile"\n\nrecord Country key code {\n  code: Text\n  hot: Bool\n}\n\ndecide c: Country\ndefault permit because "ok"\n%b' "$1"
+}
+hostile_policy 'rule hot: deny {\r  when c.hot\r}\r' > "$scratch/lone_cr.pol"
+hostile_policy 'rule hot: deny {\xe2\x80\xa8  when c.hot\xe2\x80\xa9}\n' > "$scratch/separators.pol"
+hostile_policy 'rule hot: deny {\n  when c.hot and c.code != "US\xe2\x80\xae\xe2\x81\xa6"  // \xe2\x80\xae}\n}\n' > "$scratch/bidi.pol"
+hostile_policy 'rule\xef\xbb\xbf hot: deny {\n  when c.hot\n}\n' > "$scratch/inner_bom.pol"
+hostile_policy 'let home = Country["U\x1bS"]\nrule hot: deny {\n  when c.hot and c != home\n}\n' > "$scratch/control_key.pol"
+for name in lone_cr separators bidi inner_bom control_key; do
+    for target in parse check fmt; do put "$target" "hostile_$name" < "$scratch/$name.pol"; done
+    { cat "$scratch/$name.pol"; printf '\0'; printf '{"Country": [{"code": "US", "hot": false}, {"code": "U\\u001bS", "hot": true}]}'; } |
+        put run "hostile_$name"
 done
 
 for target in parse check run facts fmt; do

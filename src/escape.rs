@@ -59,6 +59,16 @@ pub fn quote(text: &str) -> String {
     out
 }
 
+/// The text as it is when it holds no harmful character, else quoted as by [`quote`]: a key that
+/// holds escapes shows where it starts and ends, so what follows it cannot pass for part of it.
+pub fn quote_if_harmful(text: &str) -> Cow<'_, str> {
+    if text.chars().any(is_harmful) {
+        Cow::Owned(quote(text))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 /// Writes JSON as `serde_json` does, with every harmful character in a string as a `\uXXXX`
 /// escape (serde escapes only C0 controls; C1 and bidi controls would reach a terminal raw).
 struct InertFormatter;

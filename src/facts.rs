@@ -253,6 +253,12 @@ impl<'p> FactsBuilder<'p> {
     ) -> Result<(), Vec<Diagnostic>> {
         let text = sources.get(source).text.as_str();
         let mut sink = Sink::new();
+        // Every reader must read all of its text or say why not: a control character can make a
+        // parser stop early (yaml-rust2 takes a NUL for the end), so none reaches a parser.
+        if let Some((at, ch)) = control_character(text) {
+            let span = Span::new(source, at, at + ch.len_utf8());
+            return Err(vec![messages::control_character(format, ch, span)]);
+        }
         if let Some(nested) = record.filter(|record| self.program.records[record.idx()].nested) {
             sink.push(messages::nested_facts_alone(
                 self,
@@ -288,6 +294,10 @@ impl<'p> FactsBuilder<'p> {
         record: RecordId,
     ) -> Result<(), Vec<Diagnostic>> {
         let mut sink = Sink::new();
+        if let Some((at, ch)) = control_character(line) {
+            let span = Span::new(source, offset + at, offset + at + ch.len_utf8());
+            return Err(vec![messages::control_character(Format::JsonLines, ch, span)]);
+        }
         if self.program.records[record.idx()].nested {
             let span = Span::new(source, offset, offset);
             sink.push(messages::nested_facts_alone(self, record, span));
@@ -495,6 +505,25 @@ impl KnownKeys for FactsBuilder<'_> {
                 .map(|(sym, _)| self.interner.resolve(*sym)),
         )
     }
+}
+
+/// The first control character of a facts text and its offset: a C0 control other than tab, line
+/// feed and carriage return, DEL, or a C1 control. No facts format allows one raw (JSON and YAML
+/// have escapes for them inside quoted strings), and one is often the sign of a binary file.
+fn control_character(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let at = bytes.iter().enumerate().position(|(idx, &byte)| match byte {
+        b'\t' | b'\n' | b'\r' => false,
+        0..=0x1f | 0x7f => true,
+        // U+0080 to U+009F are encoded as 0xC2 followed by 0x80 to 0x9F.
+        0xc2 => matches!(bytes.get(idx + 1), Some(0x80..=0x9f)),
+        _ => false,
+    })?;
+    let ch = text[at..]
+        .chars()
+        .next()
+        .expect("the offset is a character boundary");
+    Some((at, ch))
 }
 
 #[cfg(test)]

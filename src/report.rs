@@ -5,7 +5,7 @@ use serde_json::{Value as Json, json};
 
 use crate::check::ir::{Condition, Program, RecordId, Type, TypeId};
 use crate::diagnostic::Diagnostic;
-use crate::escape::{escape_controls, quote};
+use crate::escape::{escape_controls, quote, quote_if_harmful};
 use crate::eval::{Decision, FactRef, Operand, PartTrace, RuleStatus, RuleTrace, Trace, Truth, Verdict};
 use crate::facts::Facts;
 use crate::source::SourceMap;
@@ -121,7 +121,7 @@ pub fn subject_name(program: &Program, facts: &Facts, row: u32, offset: u64) -> 
         return format!("#{position}");
     };
     match facts.key_text(program, subject.record, row) {
-        Some(key) => escape_controls(key).into_owned(),
+        Some(key) => quote_if_harmful(key).into_owned(),
         None => format!("#{position}"),
     }
 }

@@ -197,7 +197,8 @@ fn malformed_json_facts_are_facts_errors() {
         (run("trailing_garbage.json"), Some("E0402")),
         (run("nan.json"), Some("E0402")),
         (run("lone_surrogate.json"), Some("E0402")),
-        (run("garbage.json"), Some("E0106")),
+        // Reading stops at its first NUL byte, before the bytes that are not UTF-8.
+        (run("garbage.json"), Some("E0421")),
         (run("invalid_utf8.json"), Some("E0106")),
         (run("int_1e400.json"), Some("E0405")),
         (run("int_huge.json"), Some("E0405")),
@@ -420,9 +421,10 @@ fn deep_facts_are_malformed() {
             &["run", PLAIN, "schema.pol", "--facts", "deep_array.yaml"],
             Some("E0402"),
         ),
+        // A line that opens with `[` is no record, however deep it goes: said at its first byte.
         (
             &["run", PLAIN, "schema.pol", "--facts", "deep_array.jsonl"],
-            Some("E0402"),
+            Some("E0410"),
         ),
         (
             &["run", PLAIN, "schema.pol", "--facts", "Country=deep_quote.csv"],
@@ -479,4 +481,126 @@ fn huge_single_line_inputs_are_refused_quickly() {
         ),
     ];
     run_cases(&generated().dir, cases);
+}
+
+#[test]
+fn facts_no_reader_reads_whole_are_refused() {
+    let cases: &[(&[&str], Option<&str>)] = &[
+        // yaml-rust2 takes a NUL for the end of the text: what follows must not be dropped.
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "nul.yaml"],
+            Some("E0421"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "escape.yaml"],
+            Some("E0421"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "nul.json"],
+            Some("E0421"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "nul.jsonl"],
+            Some("E0421"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "Country=nul.csv"],
+            Some("E0421"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "Country=control.csv"],
+            Some("E0421"),
+        ),
+        (
+            &["run", "--diagnostics=json", "schema.pol", "--facts", "nul.yaml"],
+            Some("E0421"),
+        ),
+        // A document end marker (`...`) and then more: a second document.
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "after_document_end.yaml"],
+            Some("E0402"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "long_key.yaml"],
+            Some("E0402"),
+        ),
+    ];
+    run_cases(&data_dir(), cases);
+    let outcome = pol(
+        &data_dir(),
+        &["run", PLAIN, "schema.pol", "--facts", "long_key.yaml"],
+    )
+    .unwrap();
+    assert!(
+        outcome
+            .stderr
+            .contains("malformed YAML: a key longer than 1024 characters"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn huge_inputs_of_nul_bytes_are_refused_at_once() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adversarial-zeros");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(data_dir().join("schema.pol"), dir.join("schema.pol")).unwrap();
+    let zeros = vec![0u8; HUGE_BYTES];
+    for name in ["zeros.json", "zeros.jsonl", "zeros.yaml", "zeros.csv"] {
+        std::fs::write(dir.join(name), &zeros).unwrap();
+    }
+    let cases: &[(&[&str], Option<&str>)] = &[
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "zeros.json"],
+            Some("E0421"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "zeros.jsonl"],
+            Some("E0421"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "zeros.yaml"],
+            Some("E0421"),
+        ),
+        (
+            &["run", PLAIN, "schema.pol", "--facts", "Country=zeros.csv"],
+            Some("E0421"),
+        ),
+    ];
+    run_cases(&dir, cases);
+    for (args, _) in cases {
+        let outcome = pol(&dir, args).unwrap();
+        // Regression: 50 MB of NULs was an "empty facts file" (YAML), or a header echoed whole.
+        assert!(!outcome.stderr.contains("empty facts file"), "{}", outcome.stderr);
+        assert!(
+            outcome.stderr.len() < 4096,
+            "{} bytes on standard error",
+            outcome.stderr.len()
+        );
+        assert!(
+            outcome.elapsed < Duration::from_secs(2),
+            "took {:?}",
+            outcome.elapsed
+        );
+    }
+}
+
+#[test]
+fn diagnostics_quote_at_most_a_line_of_a_huge_header() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adversarial-header");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(data_dir().join("schema.pol"), dir.join("schema.pol")).unwrap();
+    // The row of one cell is malformed: its diagnostic would draw the header above it.
+    let header = format!("code,{}\nJP\n", "h".repeat(LONG_LINE));
+    std::fs::write(dir.join("long_header.csv"), header).unwrap();
+    let args = ["run", PLAIN, "schema.pol", "--facts", "Country=long_header.csv"];
+    run_cases(&dir, &[(&args, Some("E0404"))]);
+    let outcome = pol(&dir, &args).unwrap();
+    let quoted = format!("unknown field `{}…`", "h".repeat(80));
+    assert!(outcome.stderr.contains(&quoted), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.len() < 4096,
+        "{} bytes on standard error",
+        outcome.stderr.len()
+    );
 }

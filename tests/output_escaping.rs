@@ -59,13 +59,24 @@ fn pol(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// JSON text with DEL and the C1 controls, which serde writes raw, as `\u` escapes: facts
+/// readers refuse every raw control character but tab and line ends (E0421).
+fn escape_raw_controls(json: &str) -> String {
+    json.chars()
+        .map(|ch| match ch {
+            '\u{7f}'..='\u{9f}' => format!("\\u{:04x}", u32::from(ch)),
+            _ => ch.to_string(),
+        })
+        .collect()
+}
+
 /// The facts as JSON, one `Transfer` per hostile key, none hot, none overflowing.
 fn json_facts() -> String {
     let transfers: Vec<serde_json::Value> = HOSTILE_KEYS
         .iter()
         .map(|key| serde_json::json!({"id": key, "hot": false, "n": 0}))
         .collect();
-    serde_json::json!({ "Transfer": transfers }).to_string()
+    escape_raw_controls(&serde_json::json!({ "Transfer": transfers }).to_string())
 }
 
 /// Fails if `text` holds a character that moves the cursor, recolours the terminal or
@@ -96,15 +107,15 @@ fn hostile_keys_print_one_header_per_record_with_nothing_raw() {
     assert_inert(&text);
     assert_eq!(headers(&text).len(), HOSTILE_KEYS.len(), "{text}");
     assert!(
-        text.starts_with("Transfer x: DENY\\n  by deny_hot\\nTransfer y: PERMIT by default"),
+        text.starts_with("Transfer \"x: DENY\\n  by deny_hot\\nTransfer y\": PERMIT by default"),
         "{text}"
     );
     assert!(
-        text.contains("Transfer \\u{1b}[32mPERMIT\\u{1b}[0m: PERMIT by default"),
+        text.contains("Transfer \"\\u{1b}[32mPERMIT\\u{1b}[0m\": PERMIT by default"),
         "{text}"
     );
     assert!(
-        text.contains("Transfer c\\u{202e}TIMREP\\u{2066}: PERMIT"),
+        text.contains("Transfer \"c\\u{202e}TIMREP\\u{2066}\": PERMIT"),
         "{text}"
     );
     assert!(
@@ -117,22 +128,40 @@ fn hostile_keys_print_one_header_per_record_with_nothing_raw() {
 fn hostile_keys_from_csv_and_a_subject_stream_are_escaped() {
     let dir = scratch_dir();
     std::fs::write(dir.join("policy.pol"), POLICY).unwrap();
+    // CSV has no escapes: only line breaks and bidi controls can stand in a cell (a raw ESC, DEL
+    // or C1 control is refused, E0421).
+    let csv_keys: Vec<&str> = HOSTILE_KEYS
+        .iter()
+        .copied()
+        .filter(|key| {
+            !key.chars()
+                .any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r'))
+        })
+        .collect();
     let mut csv = String::from("id,hot,n\n");
-    for key in HOSTILE_KEYS {
+    for key in &csv_keys {
         csv.push_str(&format!("\"{key}\",true,0\n"));
     }
     std::fs::write(dir.join("facts.csv"), csv).unwrap();
     let jsonl: String = HOSTILE_KEYS
         .iter()
-        .map(|key| format!("{}\n", serde_json::json!({"id": key, "hot": true, "n": 0})))
+        .map(|key| {
+            format!(
+                "{}\n",
+                escape_raw_controls(&serde_json::json!({"id": key, "hot": true, "n": 0}).to_string())
+            )
+        })
         .collect();
     std::fs::write(dir.join("facts.jsonl"), jsonl).unwrap();
-    for facts in ["Transfer=facts.csv", "facts.jsonl"] {
+    for (facts, n_keys) in [
+        ("Transfer=facts.csv", csv_keys.len()),
+        ("facts.jsonl", HOSTILE_KEYS.len()),
+    ] {
         let output = pol(&dir, &["run", "policy.pol", "--facts", facts]);
         assert_eq!(output.status.code(), Some(0), "{facts}");
         let text = String::from_utf8(output.stdout).unwrap();
         assert_inert(&text);
-        assert_eq!(headers(&text).len(), HOSTILE_KEYS.len(), "{facts}:\n{text}");
+        assert_eq!(headers(&text).len(), n_keys, "{facts}:\n{text}");
         // The deny rule's reason and citation are policy text: escaped too.
         assert!(
             text.contains("  by deny_hot: hot\\r\\u{202e}\n     cite: Art. 2\\n  by nothing\n"),
@@ -189,11 +218,12 @@ fn a_hostile_key_in_a_facts_diagnostic_is_escaped() {
     let text = String::from_utf8(output.stderr).unwrap();
     assert_inert(text.trim_end());
     let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // Messages quote a key escaped (and cut if it is long), as text output does.
     assert!(
         report["diagnostics"][0]["message"]
             .as_str()
             .unwrap()
-            .contains(key)
+            .contains("x: DENY\\n  by deny_hot\\nTransfer y")
     );
     for diagnostics in ["plain", "narrated"] {
         let output = pol(
@@ -230,7 +260,7 @@ fn a_hostile_key_of_a_failed_decision_is_escaped() {
     assert_inert(&out);
     assert_inert(&err);
     assert!(
-        out.starts_with("Transfer \\u{1b}[32mPERMIT\\u{1b}[0m: ERROR, no decision"),
+        out.starts_with("Transfer \"\\u{1b}[32mPERMIT\\u{1b}[0m\": ERROR, no decision"),
         "{out}"
     );
     assert!(err.contains("\\u{1b}[32mPERMIT\\u{1b}[0m"), "{err}");

@@ -148,6 +148,10 @@ codes! {
     ProtectedFile = "E0418",
     /// A module, which only defines, was given to a command that decides.
     ModuleNotDecidable = "E0420",
+    /// A facts input holds a control character (a NUL byte, say), which no facts format allows raw.
+    ControlCharacter = "E0421",
+    /// A subject read from a streamed JSON Lines input refers to another subject of that input.
+    StreamedReference = "E0422",
 
     /// A definition that nothing uses.
     Unused = "W0001",

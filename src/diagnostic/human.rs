@@ -279,14 +279,21 @@ fn drawn_bytes(label: &Label, sources: &SourceMap) -> std::ops::Range<usize> {
     bytes
 }
 
-/// Whether a label touches a line longer than [`MAX_DRAWN_LINE`].
+/// Whether a label touches a line longer than [`MAX_DRAWN_LINE`], or sits next to one: miette
+/// draws the line before and the line after a label too, whole.
 fn on_long_line(label: &Label, sources: &SourceMap) -> bool {
     let text = &sources.get(label.span.source).text;
     let bytes = drawn_bytes(label, sources);
-    let first = text[..bytes.start].rfind('\n').map_or(0, |at| at + 1);
-    let last = text[bytes.end..]
-        .find('\n')
-        .map_or(text.len(), |at| bytes.end + at);
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |idx| idx + 1);
+    let line_end = |at: usize| text[at..].find('\n').map_or(text.len(), |idx| at + idx);
+    let first = line_start(bytes.start);
+    let first = if first > 0 { line_start(first - 1) } else { first };
+    let last = line_end(bytes.end);
+    let last = if last < text.len() {
+        line_end(last + 1)
+    } else {
+        last
+    };
     text[first..last]
         .split('\n')
         .any(|line| line.len() > MAX_DRAWN_LINE)
@@ -716,6 +723,25 @@ mod tests {
             &sources,
             "error[E0101]: unexpected end of file, expected an expression\n  help: finish the expression\n  = note: at long.pol:1:70034: the file ends here\n",
         );
+    }
+
+    #[test]
+    fn label_next_to_a_line_too_long_to_draw_becomes_a_note() {
+        // miette draws the lines around a label whole: a huge CSV header above a bad row was
+        // echoed to standard error in full.
+        let text = format!("code,{}\nUS,1\nGB,2\n", "h".repeat(70_000));
+        let (sources, id) = one("wide.csv", &text);
+        let row = text.find("US").unwrap();
+        let diagnostic = Diagnostic::new(
+            Code::MalformedFacts,
+            "malformed CSV: expected 1 cells as in the header, found 2",
+        )
+        .at(Span::new(id, row, row + 4), "this row");
+        for style in [Style::Plain, Style::Fancy, Style::Narrated] {
+            let rendered = render(&diagnostic, &sources, style);
+            assert!(rendered.contains("note: at wide.csv:2:1: this row"), "{rendered}");
+            assert!(rendered.len() < 1000, "the long line is not drawn: {rendered}");
+        }
     }
 
     #[test]

@@ -534,8 +534,8 @@ impl FactsBuilder<'_> {
                 row.key_reported |= is_key;
                 None
             }
-            Converted::Key(target, key) => match self.tables[target.idx()].keys.get(&key) {
-                Some(target_row) => Some(Value::Record(*target_row)),
+            Converted::Key(target, key) => match self.resolvable(target, key) {
+                Some(target_row) => Some(Value::Record(target_row)),
                 None => {
                     self.pending.push(PendingRef {
                         target,
@@ -672,8 +672,8 @@ impl FactsBuilder<'_> {
         };
         match converted {
             Converted::Value(value) => seq.values.push(value),
-            Converted::Key(target, key) => match self.tables[target.idx()].keys.get(&key) {
-                Some(row) => seq.values.push(Value::Record(*row)),
+            Converted::Key(target, key) => match self.resolvable(target, key) {
+                Some(row) => seq.values.push(Value::Record(row)),
                 None => {
                     seq.refs.push((seq.n_values(), target, key, span, path));
                     seq.values.push(Value::Text(key));
@@ -724,15 +724,62 @@ impl FactsBuilder<'_> {
         Converted::Value(Value::Seq(SeqId(id)))
     }
 
-    /// Resolves the references read before their targets; reports keys no fact has.
+    /// The row a reference by key resolves to as it is read: none if no fact has the key yet, or
+    /// if the fact is a subject of the chunk being streamed, which `resolve_pending` reports.
+    fn resolvable(&self, target: RecordId, key: Sym) -> Option<u32> {
+        let row = *self.tables[target.idx()].keys.get(&key)?;
+        (!self.is_streamed(target, row)).then_some(row)
+    }
+
+    /// Whether a row was added after [`FactsBuilder::mark_base`]: a subject of a streamed chunk.
+    fn is_streamed(&self, record: RecordId, row: u32) -> bool {
+        self.base
+            .as_ref()
+            .is_some_and(|base| row >= base.rows[record.idx()])
+    }
+
+    /// Whether a reference was read from a streamed chunk.
+    fn is_from_stream(&self, slot: Slot) -> bool {
+        let Some(base) = &self.base else { return false };
+        match slot {
+            Slot::Cell { record, cell } => {
+                let table = &self.tables[record.idx()];
+                cell / table.n_fields >= base.rows[record.idx()] as usize
+            }
+            Slot::Element { seq, .. } => seq as usize >= base.n_seqs,
+        }
+    }
+
+    /// Resolves the references read before their targets; reports keys no fact has, and references
+    /// from one streamed subject to another (a subject of another chunk is gone by then, so no
+    /// such reference is allowed, whatever chunk its target is in).
     pub(super) fn resolve_pending(&mut self, sink: &mut Sink) {
         let pending = std::mem::take(&mut self.pending);
         for reference in &pending {
-            let Some(row) = self.tables[reference.target.idx()]
+            let found = self.tables[reference.target.idx()]
                 .keys
                 .get(&reference.key)
-                .copied()
-            else {
+                .copied();
+            // A streamed subject's reference to its own record type must find its target in the
+            // other inputs: whether the key is in this chunk, an earlier one or nowhere, the
+            // answer is the same error.
+            let to_stream = match found {
+                Some(row) => self.is_streamed(reference.target, row),
+                None => reference.path.record == reference.target && self.is_from_stream(reference.slot),
+            };
+            if to_stream {
+                let first = found.and_then(|row| self.tables[reference.target.idx()].origins[row as usize]);
+                sink.push(messages::streamed_reference(
+                    self,
+                    reference.target,
+                    reference.key,
+                    reference.path,
+                    reference.span,
+                    first,
+                ));
+                continue;
+            }
+            let Some(row) = found else {
                 sink.push_with(Code::DanglingReference, || {
                     messages::dangling_reference(
                         self,

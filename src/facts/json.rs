@@ -138,6 +138,20 @@ pub(super) fn load_line(
                 }
             });
         }
+        // An array, text or number cannot be a record, whatever follows: the first character
+        // says so, and a line streamed in need not be read past it (it may be huge).
+        Some(byte @ (b'[' | b'"' | b'-' | b'0'..=b'9')) => {
+            let path = super::bind::Path {
+                record,
+                index,
+                field: None,
+                element: None,
+                nest: None,
+            };
+            let span = loader.span(loader.pos, loader.pos + 1);
+            let diagnostic = messages::expected_record_object(loader.builder, path, kind_of(byte), span);
+            loader.sink.push(diagnostic);
+        }
         Some(byte) => {
             let start = loader.pos;
             if loader.skip_value(0).is_ok() {

@@ -4,8 +4,22 @@ use super::FactsBuilder;
 use super::bind::Path;
 use crate::check::ir::{EnumId, RecordId, TypeId};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::escape::escape_controls;
 use crate::source::Span;
 use crate::value::Sym;
+
+/// The most characters of a user's text a message quotes.
+const MAX_QUOTED_CHARS: usize = 80;
+
+/// A user's text as a message quotes it: control characters escaped, so that a key cannot move
+/// the terminal's cursor, and cut after [`MAX_QUOTED_CHARS`] characters with an ellipsis, so that
+/// a huge header or key does not fill the screen.
+pub(super) fn quoted(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", escape_controls(&text[..cut])),
+        None => escape_controls(text).into_owned(),
+    }
+}
 
 /// `a`, `b`, `c` for a help text.
 fn list(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
@@ -40,6 +54,54 @@ pub(super) fn more_problems(code: Code, n_more: usize) -> Diagnostic {
 /// Malformed text: `detail` says what was expected, `found` what is at `span`.
 pub(super) fn malformed(format: &str, detail: &str, found: &str, span: Span) -> Diagnostic {
     Diagnostic::new(Code::MalformedFacts, format!("malformed {format}: {detail}")).at(span, found)
+}
+
+/// A control character in a facts text, which no reader takes as text.
+pub(super) fn control_character(format: super::Format, ch: char, span: Span) -> Diagnostic {
+    let format = format_name(format);
+    let code = u32::from(ch);
+    let name = match ch {
+        '\0' => " (NUL)",
+        '\x1b' => " (ESC)",
+        '\x7f' => " (DEL)",
+        _ => "",
+    };
+    let help = if ch == '\0' {
+        "facts are text: a NUL byte is the sign of a binary file, or of one cut short or padded with zeros"
+            .to_owned()
+    } else {
+        format!(
+            "facts are text; a value that needs this character can write it as an escape in a quoted JSON or YAML string: `\\u{code:04X}`"
+        )
+    };
+    Diagnostic::new(
+        Code::ControlCharacter,
+        format!("control character U+{code:04X}{name} in {format} facts"),
+    )
+    .at(span, "not text")
+    .help(help)
+}
+
+/// A YAML key longer than the parser reads as a key.
+pub(super) fn yaml_key_too_long(limit: usize, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::MalformedFacts,
+        format!("malformed YAML: a key longer than {limit} characters"),
+    )
+    .at(span, "this key is too long")
+    .help(format!(
+        "YAML reads at most {limit} characters before the `:` of a key, and no record type or field of a policy has a name that long"
+    ))
+}
+
+/// The name of a facts format in messages.
+fn format_name(format: super::Format) -> &'static str {
+    match format {
+        super::Format::Json => "JSON",
+        super::Format::JsonLines => "JSON Lines",
+        super::Format::Yaml => "YAML",
+        super::Format::Csv => "CSV",
+    }
 }
 
 /// A JSON or YAML facts file with nothing in it.
@@ -152,9 +214,12 @@ pub(super) fn unknown_record_type(builder: &FactsBuilder<'_>, name: &str, span: 
         None if builder.program.records.is_empty() => "the policy declares no record types".to_owned(),
         None => format!("the record types are {}", list(names)),
     };
-    Diagnostic::new(Code::UnknownRecordType, format!("unknown record type `{name}`"))
-        .at(span, "not a record type of the policy")
-        .help(help)
+    Diagnostic::new(
+        Code::UnknownRecordType,
+        format!("unknown record type `{}`", quoted(name)),
+    )
+    .at(span, "not a record type of the policy")
+    .help(help)
 }
 
 /// A field the record type does not declare.
@@ -167,7 +232,7 @@ pub(super) fn unknown_field(builder: &FactsBuilder<'_>, path: Path, name: &str, 
     };
     Diagnostic::new(
         Code::UnknownFactField,
-        format!("unknown field `{name}` in `{}`", path.render(builder)),
+        format!("unknown field `{}` in `{}`", quoted(name), path.render(builder)),
     )
     .at(span, format!("`{}` has no such field", record.name))
     .help(help)
@@ -190,11 +255,17 @@ pub(super) fn unknown_column(
         None => format!("the fields of `{}` are {}", record.name, list(names)),
     };
     let message = if column == name {
-        format!("unknown field `{name}` in the header of `{}` facts", record.name)
+        format!(
+            "unknown field `{}` in the header of `{}` facts",
+            quoted(name),
+            record.name
+        )
     } else {
         format!(
-            "unknown field `{name}` of `{}` in the column `{column}`",
-            record.name
+            "unknown field `{}` of `{}` in the column `{}`",
+            quoted(name),
+            record.name,
+            quoted(column)
         )
     };
     Diagnostic::new(Code::UnknownFactField, message)
@@ -222,7 +293,7 @@ pub(super) fn duplicate_field(builder: &FactsBuilder<'_>, path: Path, span: Span
 pub(super) fn duplicate_column(name: &str, span: Span, first: Span) -> Diagnostic {
     Diagnostic::new(
         Code::DuplicateFactField,
-        format!("column `{name}` given twice in the header"),
+        format!("column `{}` given twice in the header", quoted(name)),
     )
     .at(span, "given again here")
     .also(first, "first given here")
@@ -277,7 +348,7 @@ pub(super) fn duplicate_key(
     first: Span,
 ) -> Diagnostic {
     let record = &builder.program.records[path.record.idx()];
-    let key_text = builder.interner.resolve(key);
+    let key_text = quoted(builder.interner.resolve(key));
     Diagnostic::new(
         Code::DuplicateKey,
         format!("two `{}` facts have the key `{key_text}`", record.name),
@@ -302,8 +373,9 @@ pub(super) fn dangling_reference(
     let key_text = builder.interner.resolve(key);
     let keys = &builder.tables[target.idx()].keys;
     let similar = did_you_mean(key_text, keys.keys().map(|sym| builder.interner.resolve(*sym)));
+    let key_text = quoted(key_text);
     let help = match similar {
-        Some(similar) => format!("a similar key exists: `{similar}`"),
+        Some(similar) => format!("a similar key exists: `{}`", quoted(similar)),
         None => format!("add a `{name}` fact with the key `{key_text}`"),
     };
     Diagnostic::new(
@@ -312,6 +384,34 @@ pub(super) fn dangling_reference(
     )
     .at(span, format!("`{}` refers to it", path.render(builder)))
     .help(help)
+}
+
+/// A streamed subject that refers to another streamed subject.
+pub(super) fn streamed_reference(
+    builder: &FactsBuilder<'_>,
+    target: RecordId,
+    key: Sym,
+    path: Path,
+    span: Span,
+    target_span: Option<Span>,
+) -> Diagnostic {
+    let name = &builder.program.records[target.idx()].name;
+    let key_text = quoted(builder.interner.resolve(key));
+    let diagnostic = Diagnostic::new(
+        Code::StreamedReference,
+        format!(
+            "`{}` refers to the `{name}` `{key_text}`, which only a streamed `{name}` could be",
+            path.render(builder)
+        ),
+    )
+    .at(span, format!("no `{name}` of the other inputs has this key"));
+    let diagnostic = match target_span {
+        Some(target_span) => diagnostic.also(target_span, "the fact it refers to"),
+        None => diagnostic,
+    };
+    diagnostic.help(format!(
+        "streamed `{name}` facts are decided in chunks and then forgotten, so they cannot refer to one another; give the `{name}` facts that others refer to in a separate input (`--facts {name}=FILE.json`), or the whole input as one JSON document"
+    ))
 }
 
 /// What a label says about the expected type at a path.
@@ -434,7 +534,7 @@ pub(super) fn not_boolean(
     path: Path,
     span: Span,
 ) -> Diagnostic {
-    Diagnostic::new(Code::FactType, format!("`{text}` is not a boolean"))
+    Diagnostic::new(Code::FactType, format!("`{}` is not a boolean", quoted(text)))
         .at(span, expected(builder, ty, path))
         .help("write `true` or `false`")
 }
@@ -447,7 +547,7 @@ pub(super) fn not_integer(
     path: Path,
     span: Span,
 ) -> Diagnostic {
-    Diagnostic::new(Code::FactType, format!("`{text}` is not an integer"))
+    Diagnostic::new(Code::FactType, format!("`{}` is not an integer", quoted(text)))
         .at(span, expected(builder, ty, path))
         .help("write a whole number without a fraction or an exponent")
 }
@@ -460,9 +560,12 @@ pub(super) fn integer_too_large(
     path: Path,
     span: Span,
 ) -> Diagnostic {
-    Diagnostic::new(Code::FactType, format!("`{text}` does not fit in 64 bits"))
-        .at(span, expected(builder, ty, path))
-        .help(format!("integers range from {} to {}", i64::MIN, i64::MAX))
+    Diagnostic::new(
+        Code::FactType,
+        format!("`{}` does not fit in 64 bits", quoted(text)),
+    )
+    .at(span, expected(builder, ty, path))
+    .help(format!("integers range from {} to {}", i64::MIN, i64::MAX))
 }
 
 /// Text that is not a `YYYY-MM-DD` date, or names a day the calendar lacks.
@@ -479,9 +582,12 @@ pub(super) fn invalid_date(
             _ => byte.is_ascii_digit(),
         });
     let diagnostic = if shaped {
-        Diagnostic::new(Code::FactType, format!("`{text}` is not a calendar date"))
+        Diagnostic::new(
+            Code::FactType,
+            format!("`{}` is not a calendar date", quoted(text)),
+        )
     } else {
-        Diagnostic::new(Code::FactType, format!("`{text}` is not a date"))
+        Diagnostic::new(Code::FactType, format!("`{}` is not a date", quoted(text)))
             .help("dates are written `YYYY-MM-DD`")
     };
     diagnostic.at(span, expected(builder, ty, path))
@@ -505,7 +611,7 @@ pub(super) fn unknown_variant(
     };
     Diagnostic::new(
         Code::FactType,
-        format!("unknown variant `{text}` of `{}`", def.name),
+        format!("unknown variant `{}` of `{}`", quoted(text), def.name),
     )
     .at(span, expected(builder, ty, path))
     .help(help)

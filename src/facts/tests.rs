@@ -869,7 +869,7 @@ fn json_lines_report_every_bad_line_and_keep_going() {
         E0402 malformed JSON: expected a field name in quotes
         at `}`: found `}`
         E0410 expected a `Country` fact for `Country[2]`, found an array
-        at `[1]`: expected an object
+        at `[`: expected an object
         E0405 expected `Bool` for `Country[3].in_combat`, found a number
         at `3`: expected `Bool`
         E0402 malformed JSON: expected the end of the line after the fact
@@ -1195,6 +1195,123 @@ fn csv_needs_a_record_type_and_its_key_column() {
         E0402 malformed CSV: unterminated quoted cell
         at `"`: the cell starts here
         "#,
+    );
+}
+
+// Control characters and text no reader may stop early on.
+
+#[test]
+fn a_nul_byte_is_reported_in_every_format_before_anything_is_read() {
+    let nul_help = "help: facts are text: a NUL byte is the sign of a binary file, or of one cut short or padded with zeros";
+    // yaml-rust2 takes a NUL for the end of the text: the record after it would be dropped.
+    check(
+        &[(
+            "facts.yaml",
+            None,
+            "Country:\n  - {code: JP}\n\0\n  - {code: US}\n",
+        )],
+        &format!("E0421 control character U+0000 (NUL) in YAML facts\nat `\0`: not text\n{nul_help}"),
+    );
+    check(
+        &[("facts.json", None, "{\"Country\": []}\0")],
+        &format!("E0421 control character U+0000 (NUL) in JSON facts\nat `\0`: not text\n{nul_help}"),
+    );
+    check(
+        &[("facts.jsonl", Some("Country"), "{\"code\": \"JP\"}\n\0")],
+        &format!("E0421 control character U+0000 (NUL) in JSON Lines facts\nat `\0`: not text\n{nul_help}"),
+    );
+    check(
+        &[("facts.csv", Some("Country"), "code\nJP\n\0US\n")],
+        &format!("E0421 control character U+0000 (NUL) in CSV facts\nat `\0`: not text\n{nul_help}"),
+    );
+}
+
+#[test]
+fn control_characters_are_reported_but_tabs_and_line_ends_are_text() {
+    check(
+        &[("facts.yaml", None, "Country:\n  - {code: \"J\u{1b}[2KP\"}\n")],
+        "E0421 control character U+001B (ESC) in YAML facts\n\
+         at `\u{1b}`: not text\n\
+         help: facts are text; a value that needs this character can write it as an escape in a quoted JSON or YAML string: `\\u001B`",
+    );
+    check(
+        &[("facts.csv", Some("Country"), "code\nJ\u{85}P\n")],
+        "E0421 control character U+0085 in CSV facts\n\
+         at `\u{85}`: not text\n\
+         help: facts are text; a value that needs this character can write it as an escape in a quoted JSON or YAML string: `\\u0085`",
+    );
+    check(
+        &[(
+            "facts.csv",
+            Some("Country"),
+            "code,in_combat\r\n\"J\tP\",\x7f\r\n",
+        )],
+        "E0421 control character U+007F (DEL) in CSV facts\n\
+         at `\u{7f}`: not text\n\
+         help: facts are text; a value that needs this character can write it as an escape in a quoted JSON or YAML string: `\\u007F`",
+    );
+    let mut sources = SourceMap::new();
+    let program = program();
+    let mut builder = FactsBuilder::new(&program);
+    let source = sources.add("lines.jsonl", "");
+    let found = builder
+        .add_json_line("{\"code\": \"JP\u{7}\"}", source, 0, COUNTRY)
+        .unwrap_err();
+    assert_eq!(found[0].code, Code::ControlCharacter);
+    assert_eq!(found[0].primary.as_ref().unwrap().span, Span::new(source, 12, 13));
+}
+
+#[test]
+fn a_yaml_key_past_the_parser_limit_is_named_as_such() {
+    let key = "k".repeat(1100);
+    let quoted_key = format!("\"{key}\"");
+    let help = "YAML reads at most 1024 characters before the `:` of a key, and no record type or field of a policy has a name that long";
+    for (text, shown) in [
+        (format!("{key}:\n  - code: JP\n"), &key),
+        (format!("Country:\n  - code: JP\n    {key}: 1\n"), &key),
+        (format!("Country:\n  - {key}: 1\n"), &key),
+        (
+            format!("Country:\n  - code: JP\n    {quoted_key}: 1\n"),
+            &quoted_key,
+        ),
+    ] {
+        check(
+            &[("facts.yaml", None, &text)],
+            &format!(
+                "E0402 malformed YAML: a key longer than 1024 characters\nat `{shown}`: this key is too long\nhelp: {help}"
+            ),
+        );
+    }
+}
+
+#[test]
+fn a_yaml_parser_that_stops_early_is_an_error() {
+    // No text with a NUL reaches the YAML reader; were one to, it must not pass for the whole text.
+    let program = program();
+    let mut builder = FactsBuilder::new(&program);
+    let mut sink = bind::Sink::new();
+    let text = "Country:\n  - {code: JP}\n\0\n  - {code: US}\n";
+    yaml::load_document(&mut builder, &mut sink, text, SourceId(0), None);
+    let found = sink.into_result().unwrap_err();
+    assert_eq!(found[0].code, Code::MalformedFacts);
+    assert_eq!(
+        found[0].message,
+        "malformed YAML: the YAML reader stopped before the end of the text"
+    );
+}
+
+#[test]
+fn quoted_text_in_messages_is_cut_and_escaped() {
+    let long = "x".repeat(1 << 20);
+    let text = format!("{{\"Country\": [{{\"code\": \"JP\", \"{long}\": 1, \"in_c\\u001bmbat\": 1}}]}}");
+    let actual = load(&[("facts.json", None, &text)]);
+    let lines: Vec<&str> = actual.lines().filter(|line| line.starts_with("E0404")).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("E0404 unknown field `{}…` in `Country[0]`", "x".repeat(80)).as_str(),
+            "E0404 unknown field `in_c\\u{1b}mbat` in `Country[0]`",
+        ]
     );
 }
 

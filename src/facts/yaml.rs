@@ -153,12 +153,31 @@ fn read_tree(
                 return None;
             }
             Err(error) => {
-                fail(sink, error.info(), "here", offsets.byte(error.marker()));
+                let at = offsets.byte(error.marker());
+                match long_key(whole, at) {
+                    Some((start, end)) => {
+                        sink.push(messages::yaml_key_too_long(
+                            MAX_KEY_CHARS,
+                            Span::new(source, start, end),
+                        ));
+                    }
+                    None => fail(sink, error.info(), "here", at),
+                }
                 return None;
             }
         };
         let at = offsets.byte(&marker);
         let node = match event {
+            Event::StreamEnd if at < whole.len() => {
+                // The parser ended before the text did; never decide on part of a file.
+                fail(
+                    sink,
+                    "the YAML reader stopped before the end of the text",
+                    "it stopped here",
+                    at,
+                );
+                return None;
+            }
             Event::StreamEnd => break,
             Event::StreamStart | Event::Nothing | Event::DocumentEnd => continue,
             Event::DocumentStart => {
@@ -238,6 +257,43 @@ fn read_tree(
         sink.push(messages::empty_file(Span::new(source, 0, whole.len())));
     }
     root
+}
+
+/// The most characters a YAML implicit key may have (YAML 1.2, section 7.4.2); yaml-rust2 stops
+/// looking for the `:` of a key past it and reports an error that does not say why.
+const MAX_KEY_CHARS: usize = 1024;
+
+/// The byte range of a key longer than [`MAX_KEY_CHARS`] on the line of the error at `at` or on the
+/// line before, if there is one: the cause of the parser's error.
+fn long_key(text: &str, at: usize) -> Option<(usize, usize)> {
+    let at = at.min(text.len());
+    let line_start = |end: usize| text[..end].rfind('\n').map_or(0, |idx| idx + 1);
+    let this_line = line_start(at);
+    let mut lines = vec![this_line];
+    if this_line > 0 {
+        lines.push(line_start(this_line - 1));
+    }
+    lines.into_iter().find_map(|start| {
+        let end = text[start..].find('\n').map_or(text.len(), |idx| start + idx);
+        let line = &text[start..end];
+        // Skip the indentation and any `- ` or `? ` that open a sequence entry or an explicit key.
+        let mut key_start = 0;
+        loop {
+            let rest = &line[key_start..];
+            let trimmed = rest.trim_start_matches([' ', '\t']);
+            key_start += rest.len() - trimmed.len();
+            match trimmed.as_bytes() {
+                [b'-' | b'?', b' ' | b'\t', ..] => key_start += 1,
+                _ => break,
+            }
+        }
+        let bytes = line.as_bytes();
+        let colon = (key_start..bytes.len()).find(|&idx| {
+            bytes[idx] == b':' && matches!(bytes.get(idx + 1), None | Some(b' ' | b'\t' | b'\r'))
+        })?;
+        let key = line[key_start..colon].trim_end();
+        (key.chars().count() > MAX_KEY_CHARS).then(|| (start + key_start, start + key_start + key.len()))
+    })
 }
 
 /// Where a scalar that starts at byte `start` ends in the source.

@@ -6,7 +6,7 @@ mod files;
 mod fmt;
 mod output;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -164,7 +164,8 @@ struct RunArgs {
     /// format says otherwise). The format follows the extension (.json .jsonl .yaml .yml .csv).
     #[arg(long = "facts", short = 'f', value_name = "[RECORD=]FILE", required = true, num_args = 1..)]
     facts: Vec<String>,
-    /// Format of facts read from standard input.
+    /// Format of facts read from standard input, or from a pipe whose name has no extension
+    /// (`<(command)`).
     #[arg(long, value_enum, default_value_t = StdinFormat::Jsonl)]
     stdin_format: StdinFormat,
     /// Output format: `json` prints one object per line, one line per decision (or the summary).
@@ -209,6 +210,28 @@ pub(crate) enum StdinFormat {
     Yaml,
     /// CSV with a header row.
     Csv,
+}
+
+impl StdinFormat {
+    /// The facts format it stands for.
+    pub(crate) fn format(self) -> Format {
+        match self {
+            StdinFormat::Jsonl => Format::JsonLines,
+            StdinFormat::Json => Format::Json,
+            StdinFormat::Yaml => Format::Yaml,
+            StdinFormat::Csv => Format::Csv,
+        }
+    }
+}
+
+/// The format of a facts file: its extension's, or for a pipe or device with none (`<(command)`
+/// is `/dev/fd/63`), the `--stdin-format`.
+pub(crate) fn facts_format(path: &str, stdin_format: StdinFormat) -> Option<Format> {
+    if let Some(format) = Format::from_path(path) {
+        return Some(format);
+    }
+    let metadata = std::fs::metadata(path).ok()?;
+    (!metadata.is_file() && !metadata.is_dir()).then(|| stdin_format.format())
 }
 
 #[derive(clap::Args, Debug)]
@@ -295,9 +318,11 @@ fn code_for(diagnostics: &[Diagnostic]) -> u8 {
     }
 }
 
-/// I/O problems are usage errors (exit 2); problems in the policy or facts exit 1.
+/// Inputs that could not be read, or were refused unread for their size, are usage errors
+/// (exit 2), whether policies or facts; problems in what was read exit 1.
 pub(crate) fn code_for_load(diagnostics: &[Diagnostic]) -> u8 {
-    if diagnostics.iter().any(|d| d.code == diagnostic::Code::Io) {
+    let unread = |d: &Diagnostic| matches!(d.code, diagnostic::Code::Io | diagnostic::Code::InputTooLarge);
+    if diagnostics.iter().any(unread) {
         EXIT_USAGE
     } else {
         code_for(diagnostics)
@@ -309,6 +334,10 @@ fn run(args: RunArgs) -> u8 {
     let mut engine = new_engine(&files, &args.common);
     engine.max_facts_nesting = args.max_facts_nesting;
     let style = args.common.diagnostics;
+    if let Some(diagnostic) = check_libs(&args.common).or_else(|| check_stdin_readers(&args.facts)) {
+        report(&engine, &[diagnostic], style);
+        return EXIT_USAGE;
+    }
     let law = match &args.as_of {
         None => LawDate::SubjectDate,
         Some(text) => match Date::parse(text) {
@@ -333,7 +362,11 @@ fn run(args: RunArgs) -> u8 {
         }
     };
     if let Err(diagnostic) = loaded.require_subject(&engine.sources) {
-        report(&engine, &with_warnings(loaded.checked.warnings, vec![diagnostic]), style);
+        report(
+            &engine,
+            &with_warnings(loaded.checked.warnings, vec![diagnostic]),
+            style,
+        );
         return EXIT_FAILED;
     }
     // The policy's warnings are reported with the first diagnostics about the facts, so that
@@ -417,6 +450,58 @@ pub(crate) fn with_warnings(mut warnings: Vec<Diagnostic>, more: Vec<Diagnostic>
     warnings
 }
 
+/// A `--lib` that is not a directory: imports from it could never resolve, so it is refused
+/// rather than ignored.
+fn check_libs(common: &CommonArgs) -> Option<Diagnostic> {
+    common.lib.iter().find_map(|dir| {
+        let value = dir.display().to_string();
+        let problem = match std::fs::metadata(dir) {
+            Ok(metadata) if metadata.is_dir() => return None,
+            Ok(metadata) => format!("is {}, not a directory", files::file_kind(&metadata.file_type())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => "names no directory".to_owned(),
+            Err(error) => format!("cannot be read: {error}"),
+        };
+        Some(pol::engine::invalid_argument(
+            "--lib",
+            &value,
+            &problem,
+            "`--lib` names a directory of policies that imports may use",
+        ))
+    })
+}
+
+/// Two `--facts` reading standard input (`-`, or a name of it such as `/dev/stdin`): when it is a
+/// pipe, the second would find it empty.
+fn check_stdin_readers(specs: &[String]) -> Option<Diagnostic> {
+    let reads_stdin = |spec: &&String| {
+        matches!(
+            facts_path(spec),
+            "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
+        )
+    };
+    let mut readers = specs.iter().filter(reads_stdin);
+    let first = readers.next()?;
+    let second = readers.next()?;
+    Some(pol::engine::invalid_argument(
+        "--facts",
+        second,
+        &format!("reads standard input, which `--facts {first}` already reads"),
+        "standard input can be read once: give the other facts as files (`<(command)` makes a command's output a file)",
+    ))
+}
+
+/// The path part of a `--facts` argument: `FILE` or `-`, without a `Record=` before it.
+fn facts_path(spec: &str) -> &str {
+    match spec.split_once('=') {
+        Some((record, path))
+            if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            path
+        }
+        _ => spec,
+    }
+}
+
 /// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.
 fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Result<FactsInput, Diagnostic> {
     let (record, path) = match spec.split_once('=') {
@@ -428,31 +513,11 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
         _ => (None, spec),
     };
     if path == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .take(max_bytes + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|error| {
-                pol::engine::read_error(
-                    "<stdin>",
-                    &ReadError::Failed(error.to_string()),
-                    None,
-                    FACTS_LIMIT_FLAG,
-                )
-            })?;
-        if bytes.len() as u64 > max_bytes {
-            let error = ReadError::TooLarge {
-                size: bytes.len() as u64,
-                limit: max_bytes,
-            };
-            return Err(pol::engine::read_error("<stdin>", &error, None, FACTS_LIMIT_FLAG));
-        }
-        let format = match stdin_format {
-            StdinFormat::Jsonl => Format::JsonLines,
-            StdinFormat::Json => Format::Json,
-            StdinFormat::Yaml => Format::Yaml,
-            StdinFormat::Csv => Format::Csv,
-        };
+        let bytes = files::read_facts_from(std::io::stdin().lock(), max_bytes, 0)
+            .map_err(|error| ReadError::Failed(error.to_string()))
+            .and_then(|read| read)
+            .map_err(|error| pol::engine::read_error("<stdin>", &error, None, FACTS_LIMIT_FLAG))?;
+        let format = stdin_format.format();
         return Ok(FactsInput {
             name: "<stdin>".into(),
             bytes,
@@ -460,7 +525,7 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
             record,
         });
     }
-    let format = Format::from_path(path).ok_or_else(|| {
+    let format = facts_format(path, stdin_format).ok_or_else(|| {
         pol::engine::invalid_argument(
             "--facts",
             spec,
@@ -468,7 +533,7 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
             "name facts files .json, .jsonl, .ndjson, .yaml, .yml or .csv, so Pol knows their format",
         )
     })?;
-    let bytes = files::read_limited(Path::new(path), max_bytes)
+    let bytes = files::read_facts(Path::new(path), max_bytes)
         .map_err(|error| pol::engine::read_error(path, &error, None, FACTS_LIMIT_FLAG))?;
     Ok(FactsInput {
         name: path.to_string(),
@@ -481,6 +546,10 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
 fn check(args: CheckArgs) -> u8 {
     let files = DiskFiles;
     let mut engine = new_engine(&files, &args.common);
+    if let Some(diagnostic) = check_libs(&args.common) {
+        report(&engine, &[diagnostic], args.common.diagnostics);
+        return EXIT_USAGE;
+    }
     let found = files::collect_policies(&args.files);
     let mut all = found.diagnostics;
     for path in &found.files {
@@ -531,6 +600,11 @@ fn test(args: TestArgs) -> u8 {
     } else {
         args.paths.clone()
     };
+    if let Some(diagnostic) = check_libs(&args.common) {
+        let engine = new_engine(&files, &args.common);
+        report(&engine, &[diagnostic], args.common.diagnostics);
+        return EXIT_USAGE;
+    }
     let style = args.common.diagnostics;
     let found = files::collect_policies(&roots);
     if !found.diagnostics.is_empty() {
@@ -553,11 +627,15 @@ fn run_tests(
 ) -> std::io::Result<u8> {
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut key_errors = false;
+    // A policy that could not be read (or was refused for its size) makes the run a usage error,
+    // as for `run` and `check`, once the other policies have been tested.
+    let mut unread = false;
     for path in &found.files {
         let mut engine = new_engine(files, &args.common);
         let loaded = match engine.load_policy(path) {
             Ok(loaded) => loaded,
             Err(diagnostics) => {
+                unread |= code_for_load(&diagnostics) == EXIT_USAGE;
                 writeln!(out, "{}: cannot run tests", path.display())?;
                 out.flush()?;
                 report(&engine, &diagnostics, args.common.diagnostics);
@@ -612,5 +690,11 @@ fn run_tests(
         "{passed} passed, {failed} failed{}",
         skipped_note(&found.skipped)
     )?;
-    Ok(if failed > 0 || key_errors { EXIT_FAILED } else { EXIT_OK })
+    Ok(if unread {
+        EXIT_USAGE
+    } else if failed > 0 || key_errors {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }

@@ -275,7 +275,7 @@ pub fn is_subject_stream(
     let lines = if path == "-" {
         stdin_format == StdinFormat::Jsonl
     } else {
-        Format::from_path(path) == Some(Format::JsonLines)
+        crate::facts_format(path, stdin_format) == Some(Format::JsonLines)
     };
     // A key reference to a subject (`Transfer["T1"]`) must bind across the whole input, not
     // one chunk, so such a policy reads its subjects whole.
@@ -339,18 +339,20 @@ pub fn stream(
     let mut reader = std::io::BufReader::with_capacity(1 << 20, reader.take(stream.max_bytes + 1));
     let source = engine.sources.add(name.clone(), String::new());
     let progress = Progress::new();
-    let mut chunk = String::new();
+    let mut chunk: Vec<u8> = Vec::new();
     let mut bytes_read: u64 = 0;
     let mut first_line = 1usize;
-    loop {
+    let mut stopped = false;
+    while !stopped {
         chunk.clear();
         let mut n_lines = 0;
-        while n_lines < CHUNK_LINES {
-            match reader.read_line(&mut chunk) {
-                Ok(0) => break,
-                Ok(n) => {
+        while n_lines < CHUNK_LINES && !stopped {
+            match read_line(&mut reader, &mut chunk) {
+                Ok((0, _)) => break,
+                Ok((n, end)) => {
                     bytes_read += n as u64;
                     n_lines += 1;
+                    stopped = end == LineEnd::Stop;
                 }
                 Err(error) => return read_failed(engine, &name, &error, style),
             }
@@ -372,7 +374,17 @@ pub fn stream(
         }
         // Diagnostics point into this chunk; its name says where the chunk starts in the file.
         engine.sources.rename(source, chunk_name(&name, first_line));
-        engine.sources.replace(source, std::mem::take(&mut chunk));
+        let text = match String::from_utf8(std::mem::take(&mut chunk)) {
+            Ok(text) => text,
+            Err(_) => {
+                let error = std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                );
+                return read_failed(engine, &name, &error, style);
+            }
+        };
+        engine.sources.replace(source, text);
         first_line += n_lines;
         let added = builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record));
         let facts = match added.and_then(|()| builder.finish_chunk()) {
@@ -399,10 +411,66 @@ pub fn stream(
         progress.update(sink.total);
         builder.reclaim(facts);
         // Keep the chunk's buffer for the next one.
-        chunk = engine.sources.take_text(source);
+        chunk = engine.sources.take_text(source).into_bytes();
     }
     progress.done();
     sink.finish(engine, program, style)
+}
+
+/// How reading a line of a stream ended.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum LineEnd {
+    /// At a line feed, or at the end of the input.
+    Line,
+    /// Early, at a line that can only be an error: the stream is read no further.
+    Stop,
+}
+
+/// How many bytes of a line are read past its first character when that character shows the line
+/// is no record (enough for `true`, `false` or `null`, which the facts reader reads whole).
+const NOT_A_RECORD_LOOKAHEAD: usize = 16;
+
+/// Reads one line of a JSON Lines stream into `out`; the number of bytes read and how it ended.
+/// A line is read no further than a NUL byte, or a little past its first character if that is not
+/// `{`: either is an error whatever follows, so a huge line of garbage (or `/dev/zero`) is refused
+/// after a few bytes instead of being held in memory.
+fn read_line(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<(usize, LineEnd)> {
+    let start = out.len();
+    let mut cut_at: Option<usize> = None;
+    let mut started = false;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if buf.is_empty() {
+            return Ok((out.len() - start, LineEnd::Line));
+        }
+        let line_len = out.len() - start;
+        if !started && let Some(idx) = buf.iter().position(|byte| !matches!(byte, b' ' | b'\t' | b'\r')) {
+            started = true;
+            if !matches!(buf[idx], b'{' | b'\n') {
+                cut_at = Some(line_len + idx + 1 + NOT_A_RECORD_LOOKAHEAD);
+            }
+        }
+        let (mut take, mut end) = match buf.iter().position(|&byte| byte == b'\n' || byte == 0) {
+            Some(idx) if buf[idx] == 0 => (idx + 1, Some(LineEnd::Stop)),
+            Some(idx) => (idx + 1, Some(LineEnd::Line)),
+            None => (buf.len(), None),
+        };
+        if let Some(cut_at) = cut_at
+            && line_len + take > cut_at
+        {
+            take = cut_at - line_len;
+            end = Some(LineEnd::Stop);
+        }
+        out.extend_from_slice(&buf[..take]);
+        reader.consume(take);
+        if let Some(end) = end {
+            return Ok((out.len() - start, end));
+        }
+    }
 }
 
 /// Reports a failure to read the stream; the exit code for it.
@@ -455,5 +523,48 @@ impl Progress {
         if self.shown.get() {
             console::eprint("\r\x1b[2K");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lines `read_line` makes of `input`, and whether reading stopped early.
+    fn lines(input: &[u8]) -> (Vec<String>, bool) {
+        let mut reader = std::io::BufReader::with_capacity(4, input);
+        let mut found = Vec::new();
+        loop {
+            let mut line = Vec::new();
+            let (n_read, end) = read_line(&mut reader, &mut line).unwrap();
+            if n_read == 0 {
+                return (found, false);
+            }
+            found.push(String::from_utf8(line).unwrap());
+            if end == LineEnd::Stop {
+                return (found, true);
+            }
+        }
+    }
+
+    #[test]
+    fn records_are_read_line_by_line() {
+        let (found, stopped) = lines(b"{\"id\": 1}\n\n  {\"id\": 2}");
+        assert_eq!(found, ["{\"id\": 1}\n", "\n", "  {\"id\": 2}"]);
+        assert!(!stopped);
+    }
+
+    #[test]
+    fn reading_stops_at_a_nul_or_a_little_past_what_cannot_be_a_record() {
+        let (found, stopped) = lines(b"{\"id\": 1}\n{\"id\": \0 and much more\n{}\n");
+        assert_eq!(found, ["{\"id\": 1}\n", "{\"id\": \0"]);
+        assert!(stopped);
+        let long = format!("  [{}]\n{{}}\n", "1,".repeat(1000));
+        let (found, stopped) = lines(long.as_bytes());
+        assert_eq!(found, [&long[..3 + NOT_A_RECORD_LOOKAHEAD]]);
+        assert!(stopped);
+        let (found, stopped) = lines(b"true\n{}\n");
+        assert_eq!(found, ["true\n", "{}\n"]);
+        assert!(!stopped);
     }
 }
