@@ -43,6 +43,11 @@ codes! {
     InvalidCharacter = "E0106",
     /// Expressions or blocks are nested deeper than the limit.
     NestingTooDeep = "E0107",
+    /// A character some editors show as a line break and Pol does not: a carriage return
+    /// without a line feed, a vertical tab, a form feed, U+0085, U+2028 or U+2029.
+    AmbiguousLineBreak = "E0108",
+    /// U+FEFF (a byte order mark) anywhere but at the start of a file or in a string.
+    StrayByteOrderMark = "E0109",
 
     /// A name that is not defined.
     UnknownName = "E0201",
@@ -135,6 +140,9 @@ codes! {
     Unused = "W0001",
     /// A rule that can never apply.
     NeverApplies = "W0002",
+    /// A bidirectional control character in a string or comment, which can make text
+    /// display in a different order than Pol reads it.
+    BidiControl = "W0010",
 }
 
 impl Code {

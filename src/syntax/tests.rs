@@ -528,6 +528,23 @@ fn integer_past_i64_is_reported() {
 }
 
 #[test]
+fn smallest_integer_is_a_literal() {
+    check_expr("-9223372036854775808", "-9223372036854775808");
+    check_expr("-9_223_372_036_854_775_808", "-9223372036854775808");
+    check_expr("1 - -9223372036854775808", "(- 1 -9223372036854775808)");
+    check_expr("- -9223372036854775808", "(neg -9223372036854775808)");
+    check_expr("-9223372036854775807", "(neg 9223372036854775807)");
+    // Without the minus, or with a postfix operator binding to the digits first, it is too large.
+    check_error(
+        "policy \"p\"\nlet n = 1 - 9223372036854775808",
+        Code::IntegerTooLarge,
+        "integer `9223372036854775808` is too large",
+        "9223372036854775808",
+        Some("the largest allowed here is `9223372036854775807`"),
+    );
+}
+
+#[test]
 fn every_literal_problem_is_reported() {
     let (_, result) = parse_text(
         "policy \"p\"\nlet a = 2023-02-30\nlet b = 99999999999999999999\nlet c = \"\\u{DFFF}\"\n",
