@@ -368,7 +368,9 @@ impl SourceCode for NamedText<'_> {
             *contents.span(),
             contents.line() + self.first_line,
             column,
-            contents.line_count(),
+            // miette's own reading of a `str` counts lines from the start of the text here, and
+            // joins snippets by that count; counting from the start of the source keeps that.
+            contents.line_count() + self.first_line,
         )))
     }
 }

@@ -1078,9 +1078,9 @@ fn syntax_error(error: &Error<Rule>, text: &str, id: SourceId, max_nesting: usiz
     };
     let positives = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
-        // pest's own call and stack limits; the pre-scan normally stops such input first.
+        // pest's own guard against running out of stack: the stack, not `max_nesting`, ran out.
         ErrorVariant::CustomError { .. } => {
-            return messages::nesting_too_deep(
+            return messages::parser_stack_exhausted(
                 max_nesting,
                 Span::new(id, location, location.min(text.len())),
             );

@@ -214,6 +214,16 @@ pub(super) fn nesting_too_deep(limit: usize, span: Span) -> Diagnostic {
     .help("split the expression with `let` or `fn`, or raise the limit with `--max-nesting`")
 }
 
+/// E0107: the parser's stack ran out before the nesting limit did.
+pub(super) fn parser_stack_exhausted(limit: usize, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::NestingTooDeep,
+        format!("nesting is too deep for the parser's stack, which ran out before the limit of {limit} levels"),
+    )
+    .at(span, "the stack ran out here")
+    .help("split the expression with `let` or `fn`; the `pol` command sizes its stack from `--max-nesting`")
+}
+
 /// The name of a character that some editors show as a line break, for E0108.
 fn line_break_name(ch: char) -> &'static str {
     match ch {

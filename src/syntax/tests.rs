@@ -1390,3 +1390,23 @@ fn truncated_and_mutated_texts_parse_the_same_in_pieces() {
         }
     }
 }
+
+#[test]
+fn parser_out_of_stack_names_the_stack_not_the_limit() {
+    // A thread with a small stack: pest's guard stops before the nesting limit is reached.
+    let diagnostics = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(|| {
+            let text = format!("policy \"p\"\nlet x = {}1{}\n", "(".repeat(100_000), ")".repeat(100_000));
+            parse_text(&text, 1_000_000).1.unwrap_err()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].code, Code::NestingTooDeep);
+    assert_eq!(
+        diagnostics[0].message,
+        "nesting is too deep for the parser's stack, which ran out before the limit of 1000000 levels"
+    );
+}
