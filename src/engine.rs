@@ -329,11 +329,13 @@ impl<'fs> Engine<'fs> {
                 let dotted = names.join(".");
                 let module_name = match names.as_slice() {
                     ["std", rest @ ..] if !rest.is_empty() => rest.join("."),
-                    _ => return Err(Box::new(messages::std_path_needs_prefix(
-                        &dotted,
-                        stdlib::names(),
-                        use_decl.span,
-                    ))),
+                    _ => {
+                        return Err(Box::new(messages::std_path_needs_prefix(
+                            &dotted,
+                            stdlib::names(),
+                            use_decl.span,
+                        )));
+                    }
                 };
                 if stdlib::module(&module_name).is_none() {
                     return Err(Box::new(messages::unknown_std_module(

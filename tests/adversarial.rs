@@ -192,10 +192,19 @@ fn valid_policies_in_disguise_are_accepted() {
 fn text_that_displays_differently_than_it_parses_is_rejected() {
     let cases: &[(&[&str], Option<&str>)] = &[
         (&["check", PLAIN, "hidden_rule_cr.pol"], Some("E0108")),
-        (&["run", PLAIN, "hidden_rule_cr.pol", "--facts", "valid.json"], Some("E0108")),
-        (&["fmt", "--diagnostics=plain", "hidden_rule_cr.pol"], Some("E0108")),
+        (
+            &["run", PLAIN, "hidden_rule_cr.pol", "--facts", "valid.json"],
+            Some("E0108"),
+        ),
+        (
+            &["fmt", "--diagnostics=plain", "hidden_rule_cr.pol"],
+            Some("E0108"),
+        ),
         (&["check", PLAIN, "hidden_rule_line_separator.pol"], Some("E0108")),
-        (&["check", PLAIN, "hidden_rule_paragraph_separator.pol"], Some("E0108")),
+        (
+            &["check", PLAIN, "hidden_rule_paragraph_separator.pol"],
+            Some("E0108"),
+        ),
         (&["check", PLAIN, "lone_cr.pol"], Some("E0108")),
         (&["check", PLAIN, "stray_bom.pol"], Some("E0109")),
         (&["check", PLAIN, "joined_bom.pol"], Some("E0109")),
@@ -211,7 +220,12 @@ fn hidden_rule_is_left_untouched_by_fmt() {
     std::fs::create_dir_all(&dir).unwrap();
     let original = std::fs::read(data_dir().join("hidden_rule_cr.pol")).unwrap();
     std::fs::write(dir.join("hidden.pol"), &original).unwrap();
-    expect_error(&dir, &["fmt", "--write", "--diagnostics=plain", "hidden.pol"], "E0108").unwrap();
+    expect_error(
+        &dir,
+        &["fmt", "--write", "--diagnostics=plain", "hidden.pol"],
+        "E0108",
+    )
+    .unwrap();
     assert_eq!(std::fs::read(dir.join("hidden.pol")).unwrap(), original);
 }
 
@@ -219,10 +233,26 @@ fn hidden_rule_is_left_untouched_by_fmt() {
 fn bidirectional_controls_are_warned_about() {
     let outcome = pol(&data_dir(), &["check", PLAIN, "trojan_source.pol"]).unwrap();
     assert_eq!(outcome.status, Some(0), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("warning[W0010]: bidirectional control character U+202E in a comment"), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("warning[W0010]: bidirectional control character U+202E in a string"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("warning[W0010]: bidirectional control character U+202E in a comment"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("warning[W0010]: bidirectional control character U+202E in a string"),
+        "{}",
+        outcome.stderr
+    );
     // The drawn snippet never carries the control characters to the terminal.
-    assert!(!outcome.stderr.contains('\u{202E}') && !outcome.stderr.contains('\u{2066}'), "{}", outcome.stderr);
+    assert!(
+        !outcome.stderr.contains('\u{202E}') && !outcome.stderr.contains('\u{2066}'),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[test]
@@ -235,7 +265,11 @@ fn smallest_integer_literal_is_accepted() {
         ],
     );
     let outcome = pol(&data_dir(), &["fmt", "int_min.pol"]).unwrap();
-    assert!(outcome.stdout.contains("let smallest = -9223372036854775808"), "{}", outcome.stdout);
+    assert!(
+        outcome.stdout.contains("let smallest = -9223372036854775808"),
+        "{}",
+        outcome.stdout
+    );
 }
 
 #[test]
@@ -411,13 +445,19 @@ fn generated() -> &'static Generated {
         let small = "policy \"deep\"\nrecord T key id { id: Text, b: Bool }\ndecide t: T\ndefault permit\n";
         write(
             "raised_not.pol",
-            format!("{small}rule d: deny {{\n  when {}t.b\n}}\n", "not ".repeat(10_000)),
+            format!(
+                "{small}rule d: deny {{\n  when {}t.b\n}}\n",
+                "not ".repeat(10_000)
+            ),
         );
         write(
             "raised_parens.pol",
             format!("{header}let x = {}1{}\n", "(".repeat(30_000), ")".repeat(30_000)),
         );
-        write("raised.json", "{\"T\": [{\"id\": \"a\", \"b\": true}]}".to_owned());
+        write(
+            "raised.json",
+            "{\"T\": [{\"id\": \"a\", \"b\": true}]}".to_owned(),
+        );
         let mut many = small.to_owned();
         for idx in 0..8_000 {
             many.push_str(&format!("rule r{idx}: deny {{\n  when t.b and nope{idx}\n}}\n"));
@@ -426,7 +466,9 @@ fn generated() -> &'static Generated {
         let mut cycle = small.to_owned();
         for idx in 0..20_000 {
             let next = (idx + 1) % 20_000;
-            cycle.push_str(&format!("rule r{idx}: deny {{\n  when t.b\n  exception to r{next}\n}}\n"));
+            cycle.push_str(&format!(
+                "rule r{idx}: deny {{\n  when t.b\n  exception to r{next}\n}}\n"
+            ));
         }
         write("long_cycle.pol", cycle);
         let mut line = String::with_capacity(HUGE_BYTES + 64);
@@ -482,7 +524,17 @@ fn raised_limits_up_to_their_maximum_are_safe() {
     }
     let cases: &[(&[&str], Option<&str>)] = &[
         (&deep_not(&["check", "raised_not.pol"]), None),
-        (&deep_not(&["run", "raised_not.pol", "--facts", "raised.json", "--max-depth", "100000"]), None),
+        (
+            &deep_not(&[
+                "run",
+                "raised_not.pol",
+                "--facts",
+                "raised.json",
+                "--max-depth",
+                "100000",
+            ]),
+            None,
+        ),
         (&deep_not(&["fmt", "raised_not.pol"]), None),
         (&deep_not(&["check", "raised_parens.pol"]), None),
         (&deep_not(&["fmt", "raised_parens.pol"]), None),
@@ -500,16 +552,34 @@ fn raised_limits_up_to_their_maximum_are_safe() {
 fn many_policy_errors_are_capped_and_counted() {
     let outcome = pol(&generated().dir, &["check", PLAIN, "many_unknown_names.pol"]).unwrap();
     assert_eq!(outcome.status, Some(1), "{}", outcome.stderr);
-    assert_eq!(outcome.stderr.matches("error[E0201]").count(), 101, "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("error[E0201]: 7900 more problems in the policy are not shown"));
+    assert_eq!(
+        outcome.stderr.matches("error[E0201]").count(),
+        101,
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("error[E0201]: 7900 more problems in the policy are not shown")
+    );
 }
 
 #[test]
 fn long_exception_cycle_is_reported_quickly() {
     let outcome = pol(&generated().dir, &["check", PLAIN, "long_cycle.pol"]).unwrap();
     assert_eq!(outcome.status, Some(1), "{}", outcome.stderr);
-    assert_eq!(outcome.stderr.matches("error[E0207]").count(), 1, "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("… (20000 rules in all) → `r0`"), "{}", outcome.stderr);
+    assert_eq!(
+        outcome.stderr.matches("error[E0207]").count(),
+        1,
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("… (20000 rules in all) → `r0`"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[test]

@@ -390,7 +390,10 @@ pub fn recursive_function(cycle: &[(&str, Span)]) -> Diagnostic {
         format!("function `{first}` calls itself")
     } else {
         let through: Vec<&str> = cycle[1..].iter().map(|(name, _)| *name).collect();
-        format!("function `{first}` calls itself through {}", backticked_cycle(&through))
+        format!(
+            "function `{first}` calls itself through {}",
+            backticked_cycle(&through)
+        )
     };
     cycle_labels(Diagnostic::new(Code::RecursiveFunction, message), cycle, "calls")
         .help("functions cannot be recursive; go through a set with `any` or `all` instead")

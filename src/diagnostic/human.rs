@@ -199,7 +199,11 @@ impl<'a> Adapter<'a> {
             let last = drawn.iter().map(|(_, _, bytes)| bytes.end).max().unwrap_or(0);
             let window = window(source, first, last);
             for (label, primary, bytes) in &drawn {
-                labels.push(labeled_span(label, *primary, bytes.start - window.start..bytes.end - window.start));
+                labels.push(labeled_span(
+                    label,
+                    *primary,
+                    bytes.start - window.start..bytes.end - window.start,
+                ));
             }
             let mut text = sanitize(&source.text[window.clone()]);
             // miette cannot draw a label at the very end of a last line with no line break.

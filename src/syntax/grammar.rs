@@ -451,7 +451,11 @@ const BOM: &str = "\u{FEFF}";
 /// A lone carriage return or a later byte order mark is left for a token of its own.
 fn whitespace_len(rest: &str, pos: usize) -> usize {
     let bytes = rest.as_bytes();
-    let mut idx = if pos == 0 && rest.starts_with(BOM) { BOM.len() } else { 0 };
+    let mut idx = if pos == 0 && rest.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
+    };
     while let Some(&byte) = bytes.get(idx) {
         match byte {
             b' ' | b'\t' | b'\n' => idx += 1,
@@ -768,10 +772,18 @@ fn is_bidi_control(ch: char) -> bool {
 /// different from what Pol reads: those some editors show as a line break (E0108) and a
 /// byte order mark past the start (E0109). Warns (W0010) about the first bidirectional
 /// control character of a string or comment; outside them, the parser rejects it.
-fn check_hidden(text: &str, id: SourceId, token: Token, warnings: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
+fn check_hidden(
+    text: &str,
+    id: SourceId,
+    token: Token,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
     let slice = &text[token.start..token.end];
     // Most tokens are plain ASCII: one pass over the bytes settles them.
-    if slice.bytes().all(|byte| byte.is_ascii() && !matches!(byte, b'\r' | 0x0B | 0x0C)) {
+    if slice
+        .bytes()
+        .all(|byte| byte.is_ascii() && !matches!(byte, b'\r' | 0x0B | 0x0C))
+    {
         return Ok(());
     }
     let in_string = matches!(token.kind, TokenKind::String { .. });

@@ -1081,7 +1081,11 @@ impl Climb<'_, '_> {
         let mut ahead = self.pairs.clone();
         let int = ahead.next().filter(|next| next.as_rule() == Rule::int)?;
         // A postfix operator would bind to the digits before the minus applies.
-        if minus.as_str() != "-" || ahead.peek().is_some_and(|next| operator(next).is_some_and(|(fixity, _)| fixity == Fixity::Postfix)) {
+        if minus.as_str() != "-"
+            || ahead
+                .peek()
+                .is_some_and(|next| operator(next).is_some_and(|(fixity, _)| fixity == Fixity::Postfix))
+        {
             return None;
         }
         let digits: String = int.as_str().chars().filter(|ch| *ch != '_').collect();

@@ -218,7 +218,9 @@ pub(super) fn nesting_too_deep(limit: usize, span: Span) -> Diagnostic {
 pub(super) fn parser_stack_exhausted(limit: usize, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::NestingTooDeep,
-        format!("nesting is too deep for the parser's stack, which ran out before the limit of {limit} levels"),
+        format!(
+            "nesting is too deep for the parser's stack, which ran out before the limit of {limit} levels"
+        ),
     )
     .at(span, "the stack ran out here")
     .help("split the expression with `let` or `fn`; the `pol` command sizes its stack from `--max-nesting`")
@@ -240,7 +242,10 @@ fn line_break_name(ch: char) -> &'static str {
 pub(super) fn ambiguous_line_break(ch: char, in_comment: bool, span: Span) -> Diagnostic {
     let name = line_break_name(ch);
     let (message, label) = if in_comment {
-        (format!("{name} inside a comment"), "the comment does not end here")
+        (
+            format!("{name} inside a comment"),
+            "the comment does not end here",
+        )
     } else {
         (format!("{name} is not a line break in Pol"), "not a line break")
     };
@@ -277,7 +282,10 @@ pub(super) fn bidi_control(ch: char, in_comment: bool, span: Span) -> Diagnostic
     let fix = if in_comment {
         "delete it".to_owned()
     } else {
-        format!("if it is meant, write it as the escape `\\u{{{:X}}}`", u32::from(ch))
+        format!(
+            "if it is meant, write it as the escape `\\u{{{:X}}}`",
+            u32::from(ch)
+        )
     };
     Diagnostic::new(
         Code::BidiControl,

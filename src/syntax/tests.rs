@@ -1397,7 +1397,11 @@ fn parser_out_of_stack_names_the_stack_not_the_limit() {
     let diagnostics = std::thread::Builder::new()
         .stack_size(1 << 20)
         .spawn(|| {
-            let text = format!("policy \"p\"\nlet x = {}1{}\n", "(".repeat(100_000), ")".repeat(100_000));
+            let text = format!(
+                "policy \"p\"\nlet x = {}1{}\n",
+                "(".repeat(100_000),
+                ")".repeat(100_000)
+            );
             parse_text(&text, 1_000_000).1.unwrap_err()
         })
         .unwrap()
