@@ -471,6 +471,16 @@ fn generated() -> &'static Generated {
             ));
         }
         write("long_cycle.pol", cycle);
+        // Every rule also an exception to the first: as many cycles as rules, all through it.
+        let mut fan = small.to_owned();
+        for idx in 1..20_000 {
+            let next = (idx + 1) % 20_000;
+            fan.push_str(&format!(
+                "rule r{idx}: deny {{\n  when t.b\n  exception to r{next}, r1\n}}\n"
+            ));
+        }
+        fan.push_str("rule r0: deny {\n  when t.b\n  exception to r1\n}\n");
+        write("fan_of_cycles.pol", fan);
         let mut line = String::with_capacity(HUGE_BYTES + 64);
         line.push_str("policy \"huge\" let x = \"");
         line.push_str(&"a".repeat(HUGE_BYTES));
@@ -577,6 +587,20 @@ fn long_exception_cycle_is_reported_quickly() {
     );
     assert!(
         outcome.stderr.contains("… (20000 rules in all) → `r0`"),
+        "{}",
+        outcome.stderr
+    );
+    // Rules that are exceptions to each other in many ways are one mistake, reported once.
+    let outcome = pol(&generated().dir, &["check", PLAIN, "fan_of_cycles.pol"]).unwrap();
+    assert_eq!(outcome.status, Some(1), "{}", outcome.stderr);
+    assert_eq!(
+        outcome.stderr.matches("error[E0207]").count(),
+        1,
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("rule `r1` is an exception to itself"),
         "{}",
         outcome.stderr
     );

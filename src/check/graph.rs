@@ -151,3 +151,34 @@ pub(super) fn topo_order<K: Ord + Copy>(after: &[Vec<usize>], key: &[K]) -> Vec<
     }
     order
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceId;
+
+    /// The cycles of a graph given as edge lists, as lists of nodes.
+    fn check(edges: &[&[usize]], expected: &[&[usize]]) {
+        let span = Span::new(SourceId(0), 0, 0);
+        let edges: Vec<Vec<(usize, Span)>> = edges
+            .iter()
+            .map(|targets| targets.iter().map(|target| (*target, span)).collect())
+            .collect();
+        let found: Vec<Vec<usize>> = cycles(&edges)
+            .iter()
+            .map(|cycle| cycle.iter().map(|(node, _)| *node).collect())
+            .collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn each_group_of_mutual_exceptions_gives_its_shortest_cycle_once() {
+        check(&[&[1], &[2], &[0]], &[&[0, 1, 2]]);
+        check(&[&[0]], &[&[0]]);
+        check(&[&[1], &[]], &[]);
+        // Two cycles through 0; the shorter one is reported.
+        check(&[&[1, 3], &[2], &[0], &[0]], &[&[0, 3]]);
+        // Two separate groups, and a node between them in none.
+        check(&[&[1], &[0, 2], &[3], &[4], &[3]], &[&[0, 1], &[3, 4]]);
+    }
+}
