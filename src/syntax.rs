@@ -12,6 +12,10 @@ use crate::source::{SourceId, SourceMap, Span};
 /// How deeply expressions, brackets and blocks may nest when the caller sets no limit.
 pub const DEFAULT_MAX_NESTING: usize = 256;
 
+/// The highest nesting limit the `pol` command accepts: it sizes its stack for this many
+/// levels of every stage. The library itself takes any limit, on a stack the caller sizes.
+pub const MAX_NESTING_LIMIT: usize = 100_000;
+
 /// Parses one source text into a module, or returns its syntax errors.
 pub fn parse(sources: &SourceMap, id: SourceId) -> Result<ast::Module, Vec<Diagnostic>> {
     parse_with_limit(sources, id, DEFAULT_MAX_NESTING)

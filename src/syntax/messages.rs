@@ -211,7 +211,10 @@ pub(super) fn nesting_too_deep(limit: usize, span: Span) -> Diagnostic {
         format!("nesting is deeper than the limit of {limit} levels"),
     )
     .at(span, "the limit is passed here")
-    .help("split the expression with `let` or `fn`, or raise the limit with `--max-nesting`")
+    .help(format!(
+        "split the expression with `let` or `fn`, or raise the limit with `--max-nesting` (at most {})",
+        super::MAX_NESTING_LIMIT
+    ))
 }
 
 /// E0107: the parser's stack ran out before the nesting limit did.

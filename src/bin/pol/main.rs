@@ -180,7 +180,7 @@ struct TestArgs {
 
 /// The highest `--max-nesting` and `--max-depth` accepted: the stack reserved for them
 /// ([`stack_bytes`]) stays a fraction of a gigabyte or two of address space, not memory.
-pub(crate) const MAX_LEVELS: u64 = 100_000;
+pub(crate) const MAX_LEVELS: u64 = pol::syntax::MAX_NESTING_LIMIT as u64;
 
 /// The stack the deepest stage may use per level of nesting or evaluation depth, with room
 /// to spare in an unoptimised build (measured: parsing, lowering, checking, printing and
