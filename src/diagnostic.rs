@@ -108,6 +108,48 @@ impl Diagnostic {
     }
 }
 
+/// The most diagnostics one policy load or one facts load reports; past it they are only counted.
+pub const MAX_SHOWN: usize = 100;
+
+/// The diagnostic that stands for `n_more` left out of the problems in `place` (`"the policy"`,
+/// `"the facts"`), with the code of the first one left out.
+pub fn more_problems(code: Code, n_more: usize, place: &str) -> Diagnostic {
+    Diagnostic::new(code, format!("{n_more} more problems in {place} are not shown"))
+}
+
+/// Keeps at most [`MAX_SHOWN`] of sorted diagnostics, errors before warnings, in their order,
+/// and adds one saying how many more were found in `place`.
+///
+/// Drawing a diagnostic costs time and screen space: thousands of errors from one mistake
+/// repeated (a renamed field) help no one past the first screens.
+pub fn cap(diagnostics: &mut Vec<Diagnostic>, place: &str) {
+    if diagnostics.len() <= MAX_SHOWN {
+        return;
+    }
+    let n_found = diagnostics.len();
+    let n_errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let mut n_warnings_kept = MAX_SHOWN.saturating_sub(n_errors);
+    let mut n_errors_kept = MAX_SHOWN.min(n_errors);
+    let mut first_dropped = None;
+    diagnostics.retain(|diagnostic| {
+        let quota = if diagnostic.is_error() {
+            &mut n_errors_kept
+        } else {
+            &mut n_warnings_kept
+        };
+        if *quota == 0 {
+            first_dropped.get_or_insert(diagnostic.code);
+            return false;
+        }
+        *quota -= 1;
+        true
+    });
+    if let Some(code) = first_dropped {
+        let n_dropped = n_found - diagnostics.len();
+        diagnostics.push(more_problems(code, n_dropped, place));
+    }
+}
+
 /// Sorts diagnostics by file and position, errors before warnings at the same spot.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {

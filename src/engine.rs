@@ -129,6 +129,9 @@ pub struct Engine<'fs> {
 /// The flag that raises [`Engine::max_policy_bytes`].
 const POLICY_LIMIT_FLAG: &str = "--max-policy-bytes";
 
+/// Where the problems of a policy load are, in "N more problems in … are not shown".
+const POLICY_PLACE: &str = "the policy";
+
 /// The default for [`Engine::max_policy_bytes`]: 8 MiB.
 pub const DEFAULT_MAX_POLICY_BYTES: u64 = 8 << 20;
 
@@ -220,6 +223,7 @@ impl<'fs> Engine<'fs> {
         );
         if diagnostics.iter().any(Diagnostic::is_error) {
             crate::diagnostic::sort(&mut diagnostics);
+            crate::diagnostic::cap(&mut diagnostics, POLICY_PLACE);
             return Err(diagnostics);
         }
         let (ids, modules): (Vec<SourceId>, Vec<ast::Module>) = order.into_iter().unzip();
@@ -233,14 +237,21 @@ impl<'fs> Engine<'fs> {
             rayon::spawn(move || drop(modules));
         }
         match checked {
-            Ok(checked) => Ok(Loaded {
-                checked,
-                modules: ids,
-                header,
-            }),
+            Ok(mut checked) => {
+                // What remains of the parsing stage's diagnostics are warnings.
+                checked.warnings.extend(diagnostics);
+                crate::diagnostic::sort(&mut checked.warnings);
+                crate::diagnostic::cap(&mut checked.warnings, POLICY_PLACE);
+                Ok(Loaded {
+                    checked,
+                    modules: ids,
+                    header,
+                })
+            }
             Err(mut errors) => {
                 errors.extend(diagnostics);
                 crate::diagnostic::sort(&mut errors);
+                crate::diagnostic::cap(&mut errors, POLICY_PLACE);
                 Err(errors)
             }
         }
@@ -258,8 +269,11 @@ impl<'fs> Engine<'fs> {
         order: &mut Vec<(SourceId, ast::Module)>,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
-        let module = match syntax::parse_with_limit(&self.sources, id, self.max_nesting) {
-            Ok(module) => module,
+        let module = match syntax::parse_with_warnings(&self.sources, id, self.max_nesting) {
+            Ok((module, warnings)) => {
+                diagnostics.extend(warnings);
+                module
+            }
             Err(errors) => {
                 diagnostics.extend(errors);
                 visited.insert(key, Some(usize::MAX));
@@ -346,7 +360,13 @@ impl<'fs> Engine<'fs> {
                 let dotted = names.join(".");
                 let module_name = match names.as_slice() {
                     ["std", rest @ ..] if !rest.is_empty() => rest.join("."),
-                    _ => return Err(Box::new(messages::std_path_needs_prefix(&dotted, use_decl.span))),
+                    _ => {
+                        return Err(Box::new(messages::std_path_needs_prefix(
+                            &dotted,
+                            stdlib::names(),
+                            use_decl.span,
+                        )));
+                    }
                 };
                 if stdlib::module(&module_name).is_none() {
                     return Err(Box::new(messages::unknown_std_module(

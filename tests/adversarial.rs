@@ -189,6 +189,90 @@ fn valid_policies_in_disguise_are_accepted() {
 }
 
 #[test]
+fn text_that_displays_differently_than_it_parses_is_rejected() {
+    let cases: &[(&[&str], Option<&str>)] = &[
+        (&["check", PLAIN, "hidden_rule_cr.pol"], Some("E0108")),
+        (
+            &["run", PLAIN, "hidden_rule_cr.pol", "--facts", "valid.json"],
+            Some("E0108"),
+        ),
+        (
+            &["fmt", "--diagnostics=plain", "hidden_rule_cr.pol"],
+            Some("E0108"),
+        ),
+        (&["check", PLAIN, "hidden_rule_line_separator.pol"], Some("E0108")),
+        (
+            &["check", PLAIN, "hidden_rule_paragraph_separator.pol"],
+            Some("E0108"),
+        ),
+        (&["check", PLAIN, "lone_cr.pol"], Some("E0108")),
+        (&["check", PLAIN, "stray_bom.pol"], Some("E0109")),
+        (&["check", PLAIN, "joined_bom.pol"], Some("E0109")),
+        (&["check", "--diagnostics=json", "stray_bom.pol"], Some("E0109")),
+        (&["check", PLAIN, "use_std.pol"], Some("E0216")),
+    ];
+    run_cases(&data_dir(), cases);
+}
+
+#[test]
+fn hidden_rule_is_left_untouched_by_fmt() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adversarial-fmt");
+    std::fs::create_dir_all(&dir).unwrap();
+    let original = std::fs::read(data_dir().join("hidden_rule_cr.pol")).unwrap();
+    std::fs::write(dir.join("hidden.pol"), &original).unwrap();
+    expect_error(
+        &dir,
+        &["fmt", "--write", "--diagnostics=plain", "hidden.pol"],
+        "E0108",
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(dir.join("hidden.pol")).unwrap(), original);
+}
+
+#[test]
+fn bidirectional_controls_are_warned_about() {
+    let outcome = pol(&data_dir(), &["check", PLAIN, "trojan_source.pol"]).unwrap();
+    assert_eq!(outcome.status, Some(0), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("warning[W0010]: bidirectional control character U+202E in a comment"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("warning[W0010]: bidirectional control character U+202E in a string"),
+        "{}",
+        outcome.stderr
+    );
+    // The drawn snippet never carries the control characters to the terminal.
+    assert!(
+        !outcome.stderr.contains('\u{202E}') && !outcome.stderr.contains('\u{2066}'),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn smallest_integer_literal_is_accepted() {
+    run_cases(
+        &data_dir(),
+        &[
+            (&["check", "int_min.pol"], None),
+            (&["run", "int_min.pol", "--facts", "valid.json"], None),
+        ],
+    );
+    let outcome = pol(&data_dir(), &["fmt", "int_min.pol"]).unwrap();
+    assert!(
+        outcome.stdout.contains("let smallest = -9223372036854775808"),
+        "{}",
+        outcome.stdout
+    );
+}
+
+#[test]
 fn malformed_json_facts_are_facts_errors() {
     let run = |file: &'static str| -> [&'static str; 5] { ["run", PLAIN, "schema.pol", "--facts", file] };
     let cases: Vec<([&str; 5], Option<&str>)> = vec![
@@ -359,6 +443,45 @@ fn generated() -> &'static Generated {
         );
         write("deep_array.jsonl", format!("{}\n", "[".repeat(DEEP)));
         write("deep_quote.csv", format!("code,embargo\n{}\n", "\"".repeat(DEEP)));
+        let small = "policy \"deep\"\nrecord T key id { id: Text, b: Bool }\ndecide t: T\ndefault permit\n";
+        write(
+            "raised_not.pol",
+            format!(
+                "{small}rule d: deny {{\n  when {}t.b\n}}\n",
+                "not ".repeat(10_000)
+            ),
+        );
+        write(
+            "raised_parens.pol",
+            format!("{header}let x = {}1{}\n", "(".repeat(30_000), ")".repeat(30_000)),
+        );
+        write(
+            "raised.json",
+            "{\"T\": [{\"id\": \"a\", \"b\": true}]}".to_owned(),
+        );
+        let mut many = small.to_owned();
+        for idx in 0..8_000 {
+            many.push_str(&format!("rule r{idx}: deny {{\n  when t.b and nope{idx}\n}}\n"));
+        }
+        write("many_unknown_names.pol", many);
+        let mut cycle = small.to_owned();
+        for idx in 0..20_000 {
+            let next = (idx + 1) % 20_000;
+            cycle.push_str(&format!(
+                "rule r{idx}: deny {{\n  when t.b\n  exception to r{next}\n}}\n"
+            ));
+        }
+        write("long_cycle.pol", cycle);
+        // Every rule also an exception to the first: as many cycles as rules, all through it.
+        let mut fan = small.to_owned();
+        for idx in 1..20_000 {
+            let next = (idx + 1) % 20_000;
+            fan.push_str(&format!(
+                "rule r{idx}: deny {{\n  when t.b\n  exception to r{next}, r1\n}}\n"
+            ));
+        }
+        fan.push_str("rule r0: deny {\n  when t.b\n  exception to r1\n}\n");
+        write("fan_of_cycles.pol", fan);
         let mut line = String::with_capacity(HUGE_BYTES + 64);
         line.push_str("policy \"huge\" let x = \"");
         line.push_str(&"a".repeat(HUGE_BYTES));
@@ -400,6 +523,88 @@ fn deep_policies_hit_the_nesting_limit() {
         (&["check", "--diagnostics=json", "deep_parens.pol"], Some("E0107")),
     ];
     run_cases(&generated().dir, cases);
+}
+
+#[test]
+fn raised_limits_up_to_their_maximum_are_safe() {
+    let dir = &generated().dir;
+    fn deep_not<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        let mut all = args.to_vec();
+        all.extend(["--max-nesting", "100000"]);
+        all
+    }
+    let cases: &[(&[&str], Option<&str>)] = &[
+        (&deep_not(&["check", "raised_not.pol"]), None),
+        (
+            &deep_not(&[
+                "run",
+                "raised_not.pol",
+                "--facts",
+                "raised.json",
+                "--max-depth",
+                "100000",
+            ]),
+            None,
+        ),
+        (&deep_not(&["fmt", "raised_not.pol"]), None),
+        (&deep_not(&["check", "raised_parens.pol"]), None),
+        (&deep_not(&["fmt", "raised_parens.pol"]), None),
+    ];
+    run_cases(dir, cases);
+    // Past the maximum, the flag itself is refused.
+    for flag in ["--max-nesting", "--max-depth"] {
+        let outcome = pol(dir, &["check", "raised_not.pol", flag, "1000000"]).unwrap();
+        assert_eq!(outcome.status, Some(2), "{}", outcome.stderr);
+        assert!(outcome.stderr.contains("1..=100000"), "{}", outcome.stderr);
+    }
+}
+
+#[test]
+fn many_policy_errors_are_capped_and_counted() {
+    let outcome = pol(&generated().dir, &["check", PLAIN, "many_unknown_names.pol"]).unwrap();
+    assert_eq!(outcome.status, Some(1), "{}", outcome.stderr);
+    assert_eq!(
+        outcome.stderr.matches("error[E0201]").count(),
+        101,
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("error[E0201]: 7900 more problems in the policy are not shown")
+    );
+}
+
+#[test]
+fn long_exception_cycle_is_reported_quickly() {
+    let outcome = pol(&generated().dir, &["check", PLAIN, "long_cycle.pol"]).unwrap();
+    assert_eq!(outcome.status, Some(1), "{}", outcome.stderr);
+    assert_eq!(
+        outcome.stderr.matches("error[E0207]").count(),
+        1,
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("… (20000 rules in all) → `r0`"),
+        "{}",
+        outcome.stderr
+    );
+    // Rules that are exceptions to each other in many ways are one mistake, reported once.
+    let outcome = pol(&generated().dir, &["check", PLAIN, "fan_of_cycles.pol"]).unwrap();
+    assert_eq!(outcome.status, Some(1), "{}", outcome.stderr);
+    assert_eq!(
+        outcome.stderr.matches("error[E0207]").count(),
+        1,
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("rule `r1` is an exception to itself"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[test]

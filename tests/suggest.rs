@@ -138,7 +138,12 @@ fn misspelt_long_names_are_reported_quickly() {
     std::fs::write(dir.join("policy.pol"), policy).unwrap();
     let (status, stderr) = pol(&dir, &["check", "policy.pol", "--diagnostics", "json"]);
     assert_eq!(status, 1, "{stderr}");
-    assert_eq!(stderr.matches("\"E0201\"").count(), 300, "{stderr}");
+    // A policy's diagnostics are capped at 100, the last saying how many more there are.
+    assert!(
+        stderr.contains("200 more problems in the policy are not shown"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("\"E0201\"").count(), 101, "{stderr}");
 }
 
 #[test]

@@ -32,6 +32,23 @@ fn backticked(names: &[&str]) -> String {
         .join(", ")
 }
 
+/// The members of a cycle a message goes through, at most [`MAX_CYCLE_SHOWN`] of them.
+fn backticked_cycle(names: &[&str]) -> String {
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(MAX_CYCLE_SHOWN)
+        .map(|name| format!("`{name}`"))
+        .collect();
+    if names.len() > MAX_CYCLE_SHOWN {
+        shown.push(format!("and {} more", names.len() - MAX_CYCLE_SHOWN));
+    }
+    shown.join(", ")
+}
+
+/// The most members of a cycle named in its message and labelled in the source: a cycle
+/// through thousands of rules is one mistake, and drawing all of it would flood the screen.
+const MAX_CYCLE_SHOWN: usize = 10;
+
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
@@ -373,7 +390,10 @@ pub fn recursive_function(cycle: &[(&str, Span)]) -> Diagnostic {
         format!("function `{first}` calls itself")
     } else {
         let through: Vec<&str> = cycle[1..].iter().map(|(name, _)| *name).collect();
-        format!("function `{first}` calls itself through {}", backticked(&through))
+        format!(
+            "function `{first}` calls itself through {}",
+            backticked_cycle(&through)
+        )
     };
     cycle_labels(Diagnostic::new(Code::RecursiveFunction, message), cycle, "calls")
         .help("functions cannot be recursive; go through a set with `any` or `all` instead")
@@ -388,7 +408,7 @@ pub fn recursive_constant(cycle: &[(&str, Span)]) -> Diagnostic {
         let through: Vec<&str> = cycle[1..].iter().map(|(name, _)| *name).collect();
         format!(
             "constant `{first}` depends on itself through {}",
-            backticked(&through)
+            backticked_cycle(&through)
         )
     };
     cycle_labels(Diagnostic::new(Code::RecursiveFunction, message), cycle, "uses")
@@ -396,7 +416,7 @@ pub fn recursive_constant(cycle: &[(&str, Span)]) -> Diagnostic {
 }
 
 fn cycle_labels(mut diagnostic: Diagnostic, cycle: &[(&str, Span)], verb: &str) -> Diagnostic {
-    for (idx, (_, span)) in cycle.iter().enumerate() {
+    for (idx, (_, span)) in cycle.iter().enumerate().take(MAX_CYCLE_SHOWN) {
         let next = cycle[(idx + 1) % cycle.len()].0;
         diagnostic = if idx == 0 {
             diagnostic.at(*span, format!("{verb} `{next}`"))
@@ -625,7 +645,14 @@ pub fn exception_cycle(cycle: &[(&str, Span)]) -> Diagnostic {
             format!("rule `{first}` is an exception to itself"),
         )
     } else {
-        let mut names: Vec<String> = cycle.iter().map(|(name, _)| format!("`{name}`")).collect();
+        let mut names: Vec<String> = cycle
+            .iter()
+            .take(MAX_CYCLE_SHOWN)
+            .map(|(name, _)| format!("`{name}`"))
+            .collect();
+        if cycle.len() > MAX_CYCLE_SHOWN {
+            names.push(format!("… ({} rules in all)", cycle.len()));
+        }
         names.push(format!("`{first}`"));
         Diagnostic::new(
             Code::ExceptionCycle,
@@ -633,7 +660,7 @@ pub fn exception_cycle(cycle: &[(&str, Span)]) -> Diagnostic {
         )
     };
     let mut diagnostic = diagnostic;
-    for (idx, (name, span)) in cycle.iter().enumerate() {
+    for (idx, (name, span)) in cycle.iter().enumerate().take(MAX_CYCLE_SHOWN) {
         let next = cycle[(idx + 1) % cycle.len()].0;
         let label = format!("`{name}` is an exception to `{next}`");
         diagnostic = if idx == 0 {

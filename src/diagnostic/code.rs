@@ -43,6 +43,11 @@ codes! {
     InvalidCharacter = "E0106",
     /// Expressions or blocks are nested deeper than the limit.
     NestingTooDeep = "E0107",
+    /// A character some editors show as a line break and Pol does not: a carriage return
+    /// without a line feed, a vertical tab, a form feed, U+0085, U+2028 or U+2029.
+    AmbiguousLineBreak = "E0108",
+    /// U+FEFF (a byte order mark) anywhere but at the start of a file or in a string.
+    StrayByteOrderMark = "E0109",
 
     /// A name that is not defined.
     UnknownName = "E0201",
@@ -163,6 +168,9 @@ codes! {
     ForcedReplace = "W0005",
     /// A symbolic link to a folder was not followed while searching for policies.
     LinkNotFollowed = "W0006",
+    /// A bidirectional control character in a string or comment, which can make text
+    /// display in a different order than Pol reads it.
+    BidiControl = "W0010",
 }
 
 impl Code {

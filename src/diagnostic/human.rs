@@ -12,7 +12,7 @@ use miette::{
 use super::json::clamp_span;
 use super::{Diagnostic, Label, Severity};
 use crate::escape::escape_controls;
-use crate::source::SourceMap;
+use crate::source::{Source, SourceMap};
 
 /// The width, in columns, that messages and help texts are wrapped to.
 const WIDTH: usize = 80;
@@ -210,7 +210,7 @@ impl<'a> Adapter<'a> {
     /// Wraps a diagnostic; `sources` must hold every source its labels point into.
     pub fn new(diagnostic: &'a Diagnostic, sources: &'a SourceMap) -> Adapter<'a> {
         let mut home = diagnostic.primary.as_ref().map(|label| label.span.source);
-        let mut labels = Vec::new();
+        let mut drawn = Vec::new();
         let mut notes = Vec::new();
         let all = diagnostic.primary.iter().map(|label| (label, true));
         let all = all.chain(diagnostic.secondary.iter().map(|label| (label, false)));
@@ -220,15 +220,26 @@ impl<'a> Adapter<'a> {
             } else if on_long_line(label, sources) {
                 notes.push(note("at", label, sources));
             } else {
-                labels.push(labeled_span(label, primary, sources));
+                drawn.push((label, primary, drawn_bytes(label, sources)));
             }
         }
-        if labels.is_empty() {
+        if drawn.is_empty() {
             home = None;
         }
+        let mut labels = Vec::with_capacity(drawn.len());
         let source = home.map(|id| {
             let source = sources.get(id);
-            let mut text = sanitize(&source.text);
+            let first = drawn.iter().map(|(_, _, bytes)| bytes.start).min().unwrap_or(0);
+            let last = drawn.iter().map(|(_, _, bytes)| bytes.end).max().unwrap_or(0);
+            let window = window(source, first, last);
+            for (label, primary, bytes) in &drawn {
+                labels.push(labeled_span(
+                    label,
+                    *primary,
+                    bytes.start - window.start..bytes.end - window.start,
+                ));
+            }
+            let mut text = sanitize(&source.text[window.clone()]);
             // miette cannot draw a label at the very end of a last line with no line break.
             if !text.ends_with('\n') {
                 text.to_mut().push('\n');
@@ -236,6 +247,7 @@ impl<'a> Adapter<'a> {
             NamedText {
                 name: escape_controls(&source.name),
                 text,
+                first_line: source.line_of(clamp_u32(window.start)) as usize,
             }
         });
         Adapter {
@@ -253,8 +265,24 @@ impl<'a> Adapter<'a> {
     }
 }
 
-fn labeled_span(label: &Label, primary: bool, sources: &SourceMap) -> LabeledSpan {
-    let bytes = drawn_bytes(label, sources);
+/// The lines miette may show around labels from byte `first` to byte `last` of a source: the
+/// labels' lines with [`CONTEXT_LINES`] on each side. miette reads only this window, so drawing
+/// a diagnostic costs the size of its snippet, not of the whole file.
+fn window(source: &Source, first: usize, last: usize) -> std::ops::Range<usize> {
+    let first_line = source.line_of(clamp_u32(first)).saturating_sub(CONTEXT_LINES);
+    let last_line = source.line_of(clamp_u32(last)).saturating_add(CONTEXT_LINES + 1);
+    source.line_start(first_line) as usize..source.line_start(last_line) as usize
+}
+
+/// Lines of context kept on each side of the labels; more than miette shows (one line).
+const CONTEXT_LINES: u32 = 2;
+
+fn clamp_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A label, with the bytes it underlines counted from the start of the drawn window.
+fn labeled_span(label: &Label, primary: bool, bytes: std::ops::Range<usize>) -> LabeledSpan {
     let text = (!label.message.is_empty()).then(|| label.message.clone());
     let span = SourceSpan::from(bytes.start..bytes.end);
     if primary {
@@ -282,21 +310,15 @@ fn drawn_bytes(label: &Label, sources: &SourceMap) -> std::ops::Range<usize> {
 /// Whether a label touches a line longer than [`MAX_DRAWN_LINE`], or sits next to one: miette
 /// draws the line before and the line after a label too, whole.
 fn on_long_line(label: &Label, sources: &SourceMap) -> bool {
-    let text = &sources.get(label.span.source).text;
+    let source = sources.get(label.span.source);
     let bytes = drawn_bytes(label, sources);
-    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |idx| idx + 1);
-    let line_end = |at: usize| text[at..].find('\n').map_or(text.len(), |idx| at + idx);
-    let first = line_start(bytes.start);
-    let first = if first > 0 { line_start(first - 1) } else { first };
-    let last = line_end(bytes.end);
-    let last = if last < text.len() {
-        line_end(last + 1)
-    } else {
-        last
-    };
-    text[first..last]
-        .split('\n')
-        .any(|line| line.len() > MAX_DRAWN_LINE)
+    let first = source.line_of(clamp_u32(bytes.start)).saturating_sub(1);
+    let last = source.line_of(clamp_u32(bytes.end)).saturating_add(1);
+    (first..=last).any(|line| {
+        let start = source.line_start(line) as usize;
+        let end = source.line_start(line.saturating_add(1)) as usize;
+        source.text[start..end].trim_end_matches('\n').len() > MAX_DRAWN_LINE
+    })
 }
 
 /// A label as a line of text, `WHERE path:line:col: label`, for labels that cannot be drawn.
@@ -359,7 +381,10 @@ impl miette::Diagnostic for Adapter<'_> {
 #[derive(Debug, Clone)]
 struct NamedText<'a> {
     name: Cow<'a, str>,
+    /// A window of whole lines of the source (see [`window`]).
     text: Cow<'a, str>,
+    /// The 0-based line of the source where the window starts.
+    first_line: usize,
 }
 
 impl SourceCode for NamedText<'_> {
@@ -380,9 +405,11 @@ impl SourceCode for NamedText<'_> {
             self.name.to_string(),
             contents.data(),
             *contents.span(),
-            contents.line(),
+            contents.line() + self.first_line,
             column,
-            contents.line_count(),
+            // miette's own reading of a `str` counts lines from the start of the text here, and
+            // joins snippets by that count; counting from the start of the source keeps that.
+            contents.line_count() + self.first_line,
         )))
     }
 }
@@ -395,6 +422,8 @@ fn sanitize(text: &str) -> Cow<'_, str> {
         '\t' | '\n' => false,
         '\r' => bytes.get(idx + 1) != Some(&b'\n'),
         '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => true,
+        // Invisible marks and line separators some terminals act on.
+        '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' => true,
         _ => ch.is_control(),
     };
     if !text.char_indices().any(|(idx, ch)| harmful(idx, ch)) {

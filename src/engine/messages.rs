@@ -67,12 +67,24 @@ pub(super) fn import_cycle(cycle: &[String], span: Span) -> Diagnostic {
     .help("move the shared definitions into a module that both import")
 }
 
-pub(super) fn std_path_needs_prefix(path: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::ImportNotFound, format!("`{path}` is not a stdlib module"))
-        .at(span, "stdlib modules start with `std.`")
-        .help(format!(
-            "write `use std.{path}`, or `use \"{path}.pol\"` for a file"
+pub(super) fn std_path_needs_prefix(path: &str, known: &[&str], span: Span) -> Diagnostic {
+    let list: Vec<String> = known.iter().map(|name| format!("`use std.{name}`")).collect();
+    let diagnostic = Diagnostic::new(Code::ImportNotFound, format!("`{path}` is not a stdlib module"));
+    // `use std` alone names the library, not a module in it.
+    if path == "std" {
+        return diagnostic
+            .at(span, "names no module")
+            .help(format!("name a module of the stdlib: {}", list.join(", ")));
+    }
+    let diagnostic = diagnostic.at(span, "stdlib modules start with `std.`");
+    if known.contains(&path) {
+        diagnostic.help(format!("write `use std.{path}`"))
+    } else {
+        diagnostic.help(format!(
+            "write `use \"{path}.pol\"` for a file; the stdlib has {}",
+            list.join(", ")
         ))
+    }
 }
 
 pub(super) fn unknown_std_module(path: &str, known: &[&str], span: Span) -> Diagnostic {

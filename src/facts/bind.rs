@@ -10,7 +10,7 @@ use crate::source::Span;
 use crate::value::{Date, SeqId, Sym, Value};
 
 /// The most diagnostics one load reports before it only counts them.
-pub(super) const MAX_DIAGNOSTICS: usize = 100;
+pub(super) const MAX_DIAGNOSTICS: usize = crate::diagnostic::MAX_SHOWN;
 
 /// Collects the diagnostics of one load, up to [`MAX_DIAGNOSTICS`].
 #[derive(Debug, Default)]

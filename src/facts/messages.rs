@@ -48,7 +48,7 @@ fn example_record(builder: &FactsBuilder<'_>, prefer_subject: bool) -> String {
 
 /// The line that stands for the diagnostics past the cap.
 pub(super) fn more_problems(code: Code, n_more: usize) -> Diagnostic {
-    Diagnostic::new(code, format!("{n_more} more problems in the facts are not shown"))
+    crate::diagnostic::more_problems(code, n_more, "the facts")
 }
 
 /// Malformed text: `detail` says what was expected, `found` what is at `span`.

@@ -165,6 +165,8 @@ pub(super) struct Scan {
     /// at the top level of a module; so in a text that parses, each such offset starts a
     /// declaration, and no declaration before it reads past it.
     pub cuts: Vec<usize>,
+    /// Warnings about what strings and comments hold (bidirectional control characters).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Runs the lexical pre-scan over a whole text: bounds its nesting so that pest, which
@@ -224,6 +226,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::EOI => "end of file",
         Rule::WHITESPACE => "a space",
         Rule::COMMENT => "a comment",
+        Rule::bom => "a byte order mark",
         Rule::keyword => "a reserved word",
         Rule::ident | Rule::ident_char | Rule::named | Rule::named_type => "a name",
         Rule::date => "a date (YYYY-MM-DD)",
@@ -405,7 +408,8 @@ pub(super) enum TokenKind {
     Comment,
     /// ASCII punctuation, with `==`, `!=`, `<=`, `>=`, `->`, `&&` and `||` as one token.
     Punct,
-    /// One character outside strings and comments that is not ASCII.
+    /// One character outside strings and comments that is not ASCII, or an ASCII control
+    /// character that is neither whitespace nor a CR LF pair.
     Other,
 }
 
@@ -434,9 +438,33 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// Whether the grammar skips this character as whitespace.
+/// Whether the grammar may skip this character as whitespace (a carriage return only
+/// before a line feed, a byte order mark only at the start of the text).
 fn is_whitespace(ch: char) -> bool {
     matches!(ch, ' ' | '\t' | '\r' | '\n' | '\u{FEFF}')
+}
+
+/// The byte order mark, skipped as whitespace at the very start of a text only.
+const BOM: &str = "\u{FEFF}";
+
+/// The length of the whitespace at the start of `rest`, which starts at byte `pos` of the
+/// text: spaces, tabs, line feeds, CR LF pairs, and a byte order mark at position 0.
+/// A lone carriage return or a later byte order mark is left for a token of its own.
+fn whitespace_len(rest: &str, pos: usize) -> usize {
+    let bytes = rest.as_bytes();
+    let mut idx = if pos == 0 && rest.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
+    };
+    while let Some(&byte) = bytes.get(idx) {
+        match byte {
+            b' ' | b'\t' | b'\n' => idx += 1,
+            b'\r' if bytes.get(idx + 1) == Some(&b'\n') => idx += 2,
+            _ => break,
+        }
+    }
+    idx
 }
 
 fn is_word_byte(byte: u8) -> bool {
@@ -449,7 +477,7 @@ impl Iterator for Lexer<'_> {
     fn next(&mut self) -> Option<Token> {
         let bytes = self.text.as_bytes();
         let rest = &self.text[self.pos..];
-        let skipped = rest.len() - rest.trim_start_matches(is_whitespace).len();
+        let skipped = whitespace_len(rest, self.pos);
         self.pos += skipped;
         let start = self.pos;
         let first = *bytes.get(start)?;
@@ -482,10 +510,17 @@ impl Iterator for Lexer<'_> {
             }
             TokenKind::String { terminated }
         } else if rest[skipped..].starts_with("//") {
+            // A comment ends at a line feed, or at the CR of a CR LF; any other carriage
+            // return stays inside it, where the pre-scan rejects it.
             let line = &self.text[start..];
             let len = line.find('\n').unwrap_or(line.len());
-            self.pos += line[..len].trim_end_matches('\r').len();
+            self.pos += line[..len].strip_suffix('\r').unwrap_or(&line[..len]).len();
             TokenKind::Comment
+        } else if matches!(first, b'\r' | 0x0B | 0x0C) {
+            // A lone carriage return, a vertical tab or a form feed: some editors show a
+            // line break, the grammar has none.
+            self.pos += 1;
+            TokenKind::Other
         } else if first.is_ascii() {
             let long = bytes.get(start..start + 2).is_some_and(|pair| {
                 [b"==", b"!=", b"<=", b">=", b"->", b"&&", b"||"]
@@ -622,6 +657,7 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize, find_cuts: bool) 
     };
     let mut comments = Vec::new();
     let mut cuts = Vec::new();
+    let mut warnings = Vec::new();
     let mut after_operand = false;
     let mut previous_word = "";
     for token in Lexer::new(text) {
@@ -629,11 +665,16 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize, find_cuts: bool) 
         let mut word = "";
         match token.kind {
             TokenKind::Comment => {
+                check_hidden(text, id, token, &mut warnings)?;
                 comments.push(token);
                 continue;
             }
-            TokenKind::Other => continue,
+            TokenKind::Other => {
+                check_hidden(text, id, token, &mut warnings)?;
+                continue;
+            }
             TokenKind::String { .. } => {
+                check_hidden(text, id, token, &mut warnings)?;
                 if after_operand {
                     nesting.end_expression();
                 }
@@ -715,7 +756,55 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize, find_cuts: bool) 
             ));
         }
     }
-    Ok(Scan { comments, cuts })
+    Ok(Scan {
+        comments,
+        cuts,
+        warnings,
+    })
+}
+
+/// Whether a character is a bidirectional control: an embedding, override or isolate
+/// (U+202A–U+202E, U+2066–U+2069) or an invisible mark (U+200E, U+200F, U+061C).
+fn is_bidi_control(ch: char) -> bool {
+    matches!(ch, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Rejects, in a comment or outside strings, the characters that can make a text look
+/// different from what Pol reads: those some editors show as a line break (E0108) and a
+/// byte order mark past the start (E0109). Warns (W0010) about the first bidirectional
+/// control character of a string or comment; outside them, the parser rejects it.
+fn check_hidden(
+    text: &str,
+    id: SourceId,
+    token: Token,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
+    let slice = &text[token.start..token.end];
+    // Most tokens are plain ASCII: one pass over the bytes settles them.
+    if slice
+        .bytes()
+        .all(|byte| byte.is_ascii() && !matches!(byte, b'\r' | 0x0B | 0x0C))
+    {
+        return Ok(());
+    }
+    let in_string = matches!(token.kind, TokenKind::String { .. });
+    let in_comment = token.kind == TokenKind::Comment;
+    let mut warned = false;
+    for (offset, ch) in slice.char_indices() {
+        let span = Span::new(id, token.start + offset, token.start + offset + ch.len_utf8());
+        match ch {
+            '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' if !in_string => {
+                return Err(messages::ambiguous_line_break(ch, in_comment, span));
+            }
+            '\u{FEFF}' if !in_string => return Err(messages::stray_byte_order_mark(in_comment, span)),
+            _ if !warned && (in_string || in_comment) && is_bidi_control(ch) => {
+                warned = true;
+                warnings.push(messages::bidi_control(ch, in_comment, span));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- syntax errors
@@ -811,7 +900,7 @@ fn wants_from_tokens(tokens: &[Tried], continues_word: bool) -> Vec<Want> {
             Tried::Literal(token) if token == "_" && continues_word => continue,
             Tried::Range(..) if continues_word => continue,
             Tried::Literal(token) => match token.as_str() {
-                " " | "\t" | "\r" | "\n" | "\u{feff}" | "//" => continue,
+                " " | "\t" | "\r" | "\n" | "\r\n" | "\u{feff}" | "//" => continue,
                 "_" if expression => Want::Expression,
                 "_" => Want::Name,
                 "\"" if expression => Want::Expression,
@@ -1002,9 +1091,9 @@ fn syntax_error(error: &Error<Rule>, text: &str, id: SourceId, max_nesting: usiz
     };
     let positives = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
-        // pest's own call and stack limits; the pre-scan normally stops such input first.
+        // pest's own guard against running out of stack: the stack, not `max_nesting`, ran out.
         ErrorVariant::CustomError { .. } => {
-            return messages::nesting_too_deep(
+            return messages::parser_stack_exhausted(
                 max_nesting,
                 Span::new(id, location, location.min(text.len())),
             );

@@ -43,7 +43,7 @@ pub(crate) fn parse_module(
     sources: &SourceMap,
     id: SourceId,
     max_nesting: usize,
-) -> Result<Module, Vec<Diagnostic>> {
+) -> Result<(Module, Vec<Diagnostic>), Vec<Diagnostic>> {
     let threads = if sources.get(id).text.len() >= PARALLEL_MIN_BYTES {
         std::thread::available_parallelism()
             .map_or(1, usize::from)
@@ -51,25 +51,43 @@ pub(crate) fn parse_module(
     } else {
         1
     };
-    parse_module_on(sources, id, max_nesting, threads)
+    parse_module_warning_on(sources, id, max_nesting, threads)
 }
 
 /// Parses and lowers one source text like [`parse_module`], cut into about `threads`
-/// pieces whatever its length (in one piece if `threads` is 1).
+/// pieces whatever its length (in one piece if `threads` is 1), without its warnings.
+#[cfg(test)]
 pub(super) fn parse_module_on(
     sources: &SourceMap,
     id: SourceId,
     max_nesting: usize,
     threads: usize,
 ) -> Result<Module, Vec<Diagnostic>> {
+    parse_module_warning_on(sources, id, max_nesting, threads).map(|(module, _)| module)
+}
+
+/// Parses and lowers one source text cut into about `threads` pieces: the module and the
+/// lexical warnings, or the errors followed by those warnings.
+fn parse_module_warning_on(
+    sources: &SourceMap,
+    id: SourceId,
+    max_nesting: usize,
+    threads: usize,
+) -> Result<(Module, Vec<Diagnostic>), Vec<Diagnostic>> {
     let text = &sources.get(id).text;
     let scan = grammar::scan(text, id, max_nesting, threads > 1).map_err(|diagnostic| vec![diagnostic])?;
     if threads > 1
         && let Some(module) = parse_pieces(text, id, max_nesting, &scan, threads)
     {
-        return Ok(module);
+        return Ok((module, scan.warnings));
     }
-    parse_whole(text, id, max_nesting, &scan.comments)
+    match parse_whole(text, id, max_nesting, &scan.comments) {
+        Ok(module) => Ok((module, scan.warnings)),
+        Err(mut errors) => {
+            errors.extend(scan.warnings);
+            Err(errors)
+        }
+    }
 }
 
 /// Parses and lowers one source text cut into about `threads` pieces, or `None` where
@@ -1078,6 +1096,9 @@ impl Climb<'_, '_> {
             .expect("an `expr` has an operand after each operator");
         match pair.as_rule() {
             Rule::prefix_op => {
+                if let Some(min) = self.int_min(&pair) {
+                    return min;
+                }
                 let power = if pair.as_str() == "-" { NEG } else { NOT };
                 let operand = self.expr(power - 1)?;
                 lower_prefix(self.ctx, pair, operand, self.depth)
@@ -1089,6 +1110,30 @@ impl Climb<'_, '_> {
                 lower_operand(self.ctx, pair, suffix, depth)
             }
         }
+    }
+
+    /// `-9223372036854775808` as one literal, the smallest integer: its digits alone do not
+    /// fit in 64 bits, so negating them afterwards cannot work. `None` for any other `-`.
+    fn int_min(&mut self, minus: &Pair<'_, Rule>) -> Option<Lowered<Tall>> {
+        let mut ahead = self.pairs.clone();
+        let int = ahead.next().filter(|next| next.as_rule() == Rule::int)?;
+        // A postfix operator would bind to the digits before the minus applies.
+        if minus.as_str() != "-"
+            || ahead
+                .peek()
+                .is_some_and(|next| operator(next).is_some_and(|(fixity, _)| fixity == Fixity::Postfix))
+        {
+            return None;
+        }
+        let digits: String = int.as_str().chars().filter(|ch| *ch != '_').collect();
+        if digits.trim_start_matches('0') != i64::MIN.unsigned_abs().to_string() {
+            return None;
+        }
+        self.pairs.next();
+        let depth = self.depths[self.next_operand];
+        self.next_operand += 1;
+        let span = self.ctx.span(minus).to(self.ctx.span(&int));
+        Some(self.ctx.node(ExprKind::Int(i64::MIN), span, 1, depth, span))
     }
 
     /// The operator after `left`, with its right side.

@@ -211,5 +211,91 @@ pub(super) fn nesting_too_deep(limit: usize, span: Span) -> Diagnostic {
         format!("nesting is deeper than the limit of {limit} levels"),
     )
     .at(span, "the limit is passed here")
-    .help("split the expression with `let` or `fn`, or raise the limit with `--max-nesting`")
+    .help(format!(
+        "split the expression with `let` or `fn`, or raise the limit with `--max-nesting` (at most {})",
+        super::MAX_NESTING_LIMIT
+    ))
+}
+
+/// E0107: the parser's stack ran out before the nesting limit did.
+pub(super) fn parser_stack_exhausted(limit: usize, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::NestingTooDeep,
+        format!(
+            "nesting is too deep for the parser's stack, which ran out before the limit of {limit} levels"
+        ),
+    )
+    .at(span, "the stack ran out here")
+    .help("split the expression with `let` or `fn`; the `pol` command sizes its stack from `--max-nesting`")
+}
+
+/// The name of a character that some editors show as a line break, for E0108.
+fn line_break_name(ch: char) -> &'static str {
+    match ch {
+        '\r' => "a carriage return (CR) without a line feed",
+        '\u{0B}' => "a vertical tab (U+000B)",
+        '\u{0C}' => "a form feed (U+000C)",
+        '\u{85}' => "a next-line character (U+0085)",
+        '\u{2028}' => "a line separator (U+2028)",
+        _ => "a paragraph separator (U+2029)",
+    }
+}
+
+/// E0108: a character that some editors show as a line break and Pol does not accept as one.
+pub(super) fn ambiguous_line_break(ch: char, in_comment: bool, span: Span) -> Diagnostic {
+    let name = line_break_name(ch);
+    let (message, label) = if in_comment {
+        (
+            format!("{name} inside a comment"),
+            "the comment does not end here",
+        )
+    } else {
+        (format!("{name} is not a line break in Pol"), "not a line break")
+    };
+    let why = if in_comment {
+        "editors disagree on whether it ends a line, so text after it may look like code but be part of the comment, or the reverse"
+    } else {
+        "editors disagree on whether it ends a line"
+    };
+    Diagnostic::new(Code::AmbiguousLineBreak, message)
+        .at(span, label)
+        .help(format!(
+            "{why}; end lines with a line feed (LF) or CR LF, and convert the file's line ends if it comes from an old system"
+        ))
+}
+
+/// E0109: U+FEFF, an invisible character, anywhere but at the start of the file or in a string.
+pub(super) fn stray_byte_order_mark(in_comment: bool, span: Span) -> Diagnostic {
+    let place = if in_comment { " in a comment" } else { "" };
+    Diagnostic::new(
+        Code::StrayByteOrderMark,
+        format!("invisible character U+FEFF (byte order mark){place}"),
+    )
+    .at(span, "U+FEFF here")
+    .help(
+        "delete it: U+FEFF is allowed only as the first character of a file (often left where two files were joined); \
+         in a string, write it as `\\u{FEFF}`",
+    )
+}
+
+/// W0010: a bidirectional control character in a string or a comment.
+pub(super) fn bidi_control(ch: char, in_comment: bool, span: Span) -> Diagnostic {
+    let code = format!("U+{:04X}", u32::from(ch));
+    let place = if in_comment { "comment" } else { "string" };
+    let fix = if in_comment {
+        "delete it".to_owned()
+    } else {
+        format!(
+            "if it is meant, write it as the escape `\\u{{{:X}}}`",
+            u32::from(ch)
+        )
+    };
+    Diagnostic::new(
+        Code::BidiControl,
+        format!("bidirectional control character {code} in a {place}"),
+    )
+    .at(span, "invisible; changes the order in which the text around it is displayed")
+    .help(format!(
+        "text after it can display in a different order than Pol reads it, hiding what the code does (\"Trojan Source\"); {fix}"
+    ))
 }

@@ -721,7 +721,9 @@ fn power(expr: &Expr) -> u8 {
     match &expr.kind {
         ExprKind::Binary(op, _, _) => binary_power(*op),
         ExprKind::Not(_) => NOT,
+        // Only `-9223372036854775808` lowers to a negative literal; it reads as a negation.
         ExprKind::Neg(_) => NEG,
+        ExprKind::Int(value) if *value < 0 => NEG,
         ExprKind::Field(_, _) | ExprKind::IsSome(_) | ExprKind::IsNone(_) => POSTFIX,
         _ => OPERAND,
     }

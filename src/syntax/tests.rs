@@ -545,6 +545,23 @@ fn integer_past_i64_is_reported() {
 }
 
 #[test]
+fn smallest_integer_is_a_literal() {
+    check_expr("-9223372036854775808", "-9223372036854775808");
+    check_expr("-9_223_372_036_854_775_808", "-9223372036854775808");
+    check_expr("1 - -9223372036854775808", "(- 1 -9223372036854775808)");
+    check_expr("- -9223372036854775808", "(neg -9223372036854775808)");
+    check_expr("-9223372036854775807", "(neg 9223372036854775807)");
+    // Without the minus, or with a postfix operator binding to the digits first, it is too large.
+    check_error(
+        "policy \"p\"\nlet n = 1 - 9223372036854775808",
+        Code::IntegerTooLarge,
+        "integer `9223372036854775808` is too large",
+        "9223372036854775808",
+        Some("the largest allowed here is `9223372036854775807`"),
+    );
+}
+
+#[test]
 fn every_literal_problem_is_reported() {
     let (_, result) = parse_text(
         "policy \"p\"\nlet a = 2023-02-30\nlet b = 99999999999999999999\nlet c = \"\\u{DFFF}\"\n",
@@ -1395,4 +1412,28 @@ fn truncated_and_mutated_texts_parse_the_same_in_pieces() {
             check_pieces_agree_on(&format!("{}{insert}{}", &text[..idx], &text[idx..]), 16, [3]);
         }
     }
+}
+
+#[test]
+fn parser_out_of_stack_names_the_stack_not_the_limit() {
+    // A thread with a small stack: pest's guard stops before the nesting limit is reached.
+    let diagnostics = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(|| {
+            let text = format!(
+                "policy \"p\"\nlet x = {}1{}\n",
+                "(".repeat(100_000),
+                ")".repeat(100_000)
+            );
+            parse_text(&text, 1_000_000).1.unwrap_err()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].code, Code::NestingTooDeep);
+    assert_eq!(
+        diagnostics[0].message,
+        "nesting is too deep for the parser's stack, which ran out before the limit of 1000000 levels"
+    );
 }

@@ -36,9 +36,9 @@ pub struct FmtArgs {
     /// How to show diagnostics on standard error.
     #[arg(long, value_enum, default_value_t = DiagnosticStyle::Auto)]
     diagnostics: DiagnosticStyle,
-    /// Deepest nesting of expressions and brackets accepted in a policy.
-    #[arg(long, value_name = "N", default_value_t = pol::syntax::DEFAULT_MAX_NESTING)]
-    max_nesting: usize,
+    /// Deepest nesting of expressions and brackets accepted in a policy (at most 100000).
+    #[arg(long, value_name = "N", default_value_t = pol::syntax::DEFAULT_MAX_NESTING, value_parser = crate::levels::<usize>())]
+    pub(crate) max_nesting: usize,
     /// Largest policy file read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = pol::engine::DEFAULT_MAX_POLICY_BYTES)]
     max_policy_bytes: u64,

@@ -80,8 +80,8 @@ struct CommonArgs {
     /// Also allow imports from this directory (besides the policy's own).
     #[arg(long = "lib", value_name = "DIR")]
     lib: Vec<PathBuf>,
-    /// Deepest nesting of expressions and brackets accepted in a policy.
-    #[arg(long, value_name = "N", default_value_t = pol::syntax::DEFAULT_MAX_NESTING)]
+    /// Deepest nesting of expressions and brackets accepted in a policy (at most 100000).
+    #[arg(long, value_name = "N", default_value_t = pol::syntax::DEFAULT_MAX_NESTING, value_parser = levels::<usize>())]
     max_nesting: usize,
     /// Largest policy file read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = pol::engine::DEFAULT_MAX_POLICY_BYTES)]
@@ -89,8 +89,8 @@ struct CommonArgs {
     /// Evaluation steps allowed for one rule of one decision.
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_STEPS)]
     max_steps: u64,
-    /// Deepest nesting of evaluation (expressions and function calls).
-    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_DEPTH)]
+    /// Deepest nesting of evaluation (expressions and function calls; at most 100000).
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_DEPTH, value_parser = levels::<u32>())]
     max_depth: u32,
     /// Largest set built while evaluating.
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_SET_SIZE)]
@@ -262,6 +262,33 @@ struct TestArgs {
     common: CommonArgs,
 }
 
+/// The highest `--max-nesting` and `--max-depth` accepted: the stack reserved for them
+/// ([`stack_bytes`]) stays a fraction of a gigabyte or two of address space, not memory.
+pub(crate) const MAX_LEVELS: u64 = pol::syntax::MAX_NESTING_LIMIT as u64;
+
+/// The stack the deepest stage may use per level of nesting or evaluation depth, with room
+/// to spare in an unoptimised build (measured: parsing, lowering, checking, printing and
+/// evaluating 100,000 levels fit in 12 KiB per level).
+const STACK_PER_LEVEL: usize = 16 << 10;
+
+/// The stack every run gets whatever its limits.
+const BASE_STACK: usize = 16 << 20;
+
+/// Parses a nesting or depth limit, from 1 to [`MAX_LEVELS`].
+pub(crate) fn levels<T>() -> clap::builder::RangedU64ValueParser<T>
+where
+    T: TryFrom<u64> + Clone + Send + Sync + 'static,
+    <T as TryFrom<u64>>::Error: std::error::Error + Send + Sync + 'static,
+{
+    clap::builder::RangedU64ValueParser::<T>::new().range(1..=MAX_LEVELS)
+}
+
+/// The stack for a run whose deepest nesting or evaluation depth is `levels`: every stage
+/// recurses once per level at most, so a limit the flags accept can never overflow it.
+fn stack_bytes(levels: usize) -> usize {
+    BASE_STACK + levels * STACK_PER_LEVEL
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -274,13 +301,41 @@ fn main() -> ExitCode {
             });
         }
     };
-    let code = match cli.command {
+    let levels = match &cli.command {
+        Command::Run(RunArgs { common, .. })
+        | Command::Check(CheckArgs { common, .. })
+        | Command::Test(TestArgs { common, .. }) => common.max_nesting.max(common.max_depth as usize),
+        Command::Fmt(args) => args.max_nesting,
+    };
+    let stack = stack_bytes(levels);
+    // Decisions are made on rayon's threads: they get the same stack. Failing to set it up
+    // means rayon is already running, which nothing before this line starts.
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(stack).build_global();
+    let worker = std::thread::Builder::new()
+        .name("pol".to_owned())
+        .stack_size(stack)
+        .spawn(move || dispatch(cli));
+    match worker.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(error) => {
+            eprintln!(
+                "error: cannot reserve {} MiB of stack for the nesting and depth limits ({error}); lower `--max-nesting` or `--max-depth`",
+                stack >> 20
+            );
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// Runs one command; on its own thread, whose stack is sized from the limits.
+fn dispatch(cli: Cli) -> u8 {
+    match cli.command {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Test(args) => test(args),
         Command::Fmt(args) => fmt::fmt(args),
-    };
-    ExitCode::from(code)
+    }
 }
 
 /// Prints diagnostics on standard error in the chosen style.
