@@ -15,6 +15,22 @@ fn is_harmful(ch: char) -> bool {
         )
 }
 
+/// Whether a text may hold a harmful character; false only when it certainly holds none. Most
+/// text is printable ASCII, which this tells in a pass the compiler vectorises, without decoding
+/// characters.
+fn may_be_harmful(text: &str) -> bool {
+    text.as_bytes().chunks(32).any(|chunk| {
+        chunk
+            .iter()
+            .fold(false, |found, &byte| found | !(0x20..0x7f).contains(&byte))
+    })
+}
+
+/// Whether a text holds a harmful character.
+fn has_harmful(text: &str) -> bool {
+    may_be_harmful(text) && text.chars().any(is_harmful)
+}
+
 fn push_escaped(out: &mut String, ch: char) {
     match ch {
         '\n' => out.push_str("\\n"),
@@ -28,7 +44,7 @@ fn push_escaped(out: &mut String, ch: char) {
 /// The text with every harmful character written as a Rust-style escape (`\n`, `\u{1b}`,
 /// `\u{202e}`); everything else as it is, backslashes included.
 pub fn escape_controls(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_harmful) {
+    if !has_harmful(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -62,7 +78,7 @@ pub fn quote(text: &str) -> String {
 /// The text as it is when it holds no harmful character, else quoted as by [`quote`]: a key that
 /// holds escapes shows where it starts and ends, so what follows it cannot pass for part of it.
 pub fn quote_if_harmful(text: &str) -> Cow<'_, str> {
-    if text.chars().any(is_harmful) {
+    if has_harmful(text) {
         Cow::Owned(quote(text))
     } else {
         Cow::Borrowed(text)
@@ -79,6 +95,10 @@ impl serde_json::ser::Formatter for InertFormatter {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // serde hands C0 controls to `write_char_escape`, never here: ASCII without DEL is safe.
+        if fragment.bytes().all(|byte| byte < 0x7f) {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (idx, ch) in fragment.char_indices() {
             if is_harmful(ch) {
@@ -90,6 +110,18 @@ impl serde_json::ser::Formatter for InertFormatter {
         }
         writer.write_all(&fragment.as_bytes()[start..])
     }
+}
+
+/// A value as compact JSON on one line, with no harmful character raw in it.
+/// Writes a value as compact JSON on one line, then a line break, with no harmful character raw
+/// in it, straight into `writer` (no text is built in between).
+pub fn write_json_line<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    writer: &mut W,
+    value: &T,
+) -> std::io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *writer, InertFormatter);
+    value.serialize(&mut serializer).map_err(std::io::Error::from)?;
+    writer.write_all(b"\n")
 }
 
 /// A value as compact JSON on one line, with no harmful character raw in it.

@@ -142,7 +142,7 @@ pub fn read_facts_from(
         if n_read == 0 {
             return Ok(Ok(bytes));
         }
-        if let Some(nul) = bytes[start..].iter().position(|&byte| byte == 0) {
+        if let Some(nul) = memchr::memchr(0, &bytes[start..]) {
             // Keep the rest of the block up to its last line break, so the diagnostic can show the
             // lines around the NUL; a line break never cuts a UTF-8 character.
             let nul = start + nul;

@@ -142,16 +142,9 @@ impl Sink {
                 "{}",
                 pol::report::decision_text(program, facts, sources, decision, self.offset).trim_end()
             ),
-            OutputFormat::Json => writeln!(
-                self.out,
-                "{}",
-                pol::escape::to_json_line(&pol::report::decision_json(
-                    program,
-                    facts,
-                    sources,
-                    decision,
-                    self.offset
-                ))
+            OutputFormat::Json => pol::escape::write_json_line(
+                &mut self.out,
+                &pol::report::decision_json(program, facts, sources, decision, self.offset),
             ),
         }
     }
@@ -454,7 +447,7 @@ fn read_line(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<(u
                 cut_at = Some(line_len + idx + 1 + NOT_A_RECORD_LOOKAHEAD);
             }
         }
-        let (mut take, mut end) = match buf.iter().position(|&byte| byte == b'\n' || byte == 0) {
+        let (mut take, mut end) = match memchr::memchr2(b'\n', 0, buf) {
             Some(idx) if buf[idx] == 0 => (idx + 1, Some(LineEnd::Stop)),
             Some(idx) => (idx + 1, Some(LineEnd::Line)),
             None => (buf.len(), None),
