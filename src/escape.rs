@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 /// Whether a character must not reach a terminal as it is: C0 and C1 controls (line breaks and
 /// tabs included), DEL, the line and paragraph separators, and the bidi controls.
-fn is_harmful(ch: char) -> bool {
+pub(crate) fn is_harmful(ch: char) -> bool {
     ch.is_control()
         || matches!(
             ch,

@@ -664,8 +664,10 @@ fn names(idents: &[Ident], separator: &str) -> String {
         .join(separator)
 }
 
-/// A string literal whose value is `value`: quotes, backslashes, line breaks, tabs and other
-/// control characters escaped.
+/// A string literal whose value is `value`: quotes, backslashes, line breaks and tabs escaped,
+/// and every other character that must not reach a terminal or a reader unseen (controls, line
+/// separators, bidi controls) as `\u{…}`, so formatting never turns an escape into an invisible
+/// character that reorders the source.
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
@@ -675,7 +677,7 @@ pub fn quote(value: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            ch if ch.is_control() => out.push_str(&format!("\\u{{{:x}}}", ch as u32)),
+            ch if crate::escape::is_harmful(ch) => out.push_str(&format!("\\u{{{:x}}}", ch as u32)),
             ch => out.push(ch),
         }
     }
@@ -1136,6 +1138,7 @@ mod tests {
     #[test]
     fn literals_are_written_canonically() {
         check("\"a\\u{22}b\\u{d}\"", "\"a\\\"b\\u{d}\"");
+        check("\"a\\u{202e}b\\u{2028}c\"", "\"a\\u{202e}b\\u{2028}c\"");
         check("1_000", "1000");
         check("{ 1 ,2, }", "{1, 2}");
         check("\"long\n    text\"", "\"long text\"");
