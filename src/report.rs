@@ -228,6 +228,9 @@ pub fn decision_text(
             .collect();
         out.push_str(&format!("     {waits}: {}\n", missing.join(", ")));
     }
+    if law_date_unknown(decision) {
+        out.push_str("  the law's date is unknown, so which rules are in force is unknown\n");
+    }
     if !decision.missing.is_empty() {
         let missing: Vec<String> = decision
             .missing
@@ -237,9 +240,21 @@ pub fn decision_text(
         out.push_str(&format!("  missing: {}\n", missing.join(", ")));
     }
     if let Some(trace) = &decision.trace {
-        out.push_str(&trace_text(program, facts, sources, trace, offset));
+        if law_date_unknown(decision) {
+            out.push_str("  explain: no rule was evaluated: the law's date is unknown\n");
+        } else {
+            out.push_str(&trace_text(program, facts, sources, trace, offset));
+        }
     }
     out
+}
+
+/// Whether the decision is undecided because the law's date is unknown, so that no rule was
+/// evaluated.
+fn law_date_unknown(decision: &Decision) -> bool {
+    // INVARIANT: an undecided decision whose date is known has an unknown rule, so pending rules;
+    // only one whose date is unknown has none (docs/semantics.md, "The decision").
+    decision.verdict == Verdict::Undecided && decision.pending.is_empty()
 }
 
 /// Ends a rule's line with `: reason`, then its citation on a line of its own.
@@ -253,7 +268,7 @@ fn push_reason_and_citation(out: &mut String, rule: &crate::check::ir::RuleDef) 
     }
 }
 
-fn status_text(program: &Program, rule: &RuleTrace<'_>) -> String {
+fn status_text(program: &Program, rule: &RuleTrace<'_>, statuses: &[RuleStatus]) -> String {
     match rule.status() {
         RuleStatus::Decided => "decided".into(),
         RuleStatus::Overridden => "applied, but a deny rule decided".into(),
@@ -267,7 +282,24 @@ fn status_text(program: &Program, rule: &RuleTrace<'_>) -> String {
             format!("defeated by exception {}", names.join(", "))
         }
         RuleStatus::NotApplied(_) => "did not apply".into(),
-        RuleStatus::Unknown => "unknown: depends on missing facts".into(),
+        RuleStatus::Unknown => {
+            // A rule can be unknown with every part true: an exception to it is unknown. Name
+            // those exceptions, since the rule's own parts then show no missing fact.
+            let exceptions: Vec<&str> = program.rules[rule.rule().idx()]
+                .defeated_by
+                .iter()
+                .filter(|exception| statuses.get(exception.idx()) == Some(&RuleStatus::Unknown))
+                .map(|exception| program.rules[exception.idx()].name.as_str())
+                .collect();
+            match exceptions.as_slice() {
+                [] => "unknown: depends on missing facts".into(),
+                [one] => format!("unknown: depends on missing facts; exception {one} may defeat it"),
+                several => format!(
+                    "unknown: depends on missing facts; exceptions {} may defeat it",
+                    several.join(", ")
+                ),
+            }
+        }
         RuleStatus::NotInForce => "not in force".into(),
     }
 }
@@ -336,13 +368,14 @@ pub fn trace_text(
     offset: u64,
 ) -> String {
     let mut out = String::from("  explain:\n");
+    let statuses: Vec<RuleStatus> = trace.rules().map(|rule| rule.status()).collect();
     for rule_trace in trace.rules() {
         let rule = &program.rules[rule_trace.rule().idx()];
         out.push_str(&format!(
             "    {} ({}): {}\n",
             rule.name,
             rule.effect.as_str(),
-            status_text(program, &rule_trace)
+            status_text(program, &rule_trace, &statuses)
         ));
         for (part, condition) in rule_trace.parts().zip(&rule.conditions) {
             let keyword = if condition.negated { "unless" } else { "when" };
