@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pol::diagnostic::{self, Diagnostic};
 use pol::engine::testing::{self, TestFailure};
 use pol::engine::{Engine, FactsInput, ReadError};
+use pol::escape::escape_controls;
 use pol::eval::{LawDate, Limits, Options};
 use pol::facts::Format;
 use pol::value::Date;
@@ -520,7 +521,11 @@ fn run_tests(
         let loaded = match engine.load_policy(path) {
             Ok(loaded) => loaded,
             Err(diagnostics) => {
-                writeln!(out, "{}: cannot run tests", path.display())?;
+                writeln!(
+                    out,
+                    "{}: cannot run tests",
+                    escape_controls(&path.display().to_string())
+                )?;
                 out.flush()?;
                 report(&engine, &diagnostics, args.common.diagnostics);
                 failed += 1;
@@ -531,15 +536,17 @@ fn run_tests(
         if program.tests.is_empty() {
             continue;
         }
-        writeln!(out, "{}", path.display())?;
+        writeln!(out, "{}", escape_controls(&path.display().to_string()))?;
         for result in testing::run_tests(program, args.filter.as_deref(), args.common.limits()) {
+            // Test names are user text: escaped, so a name cannot forge a line of the report.
+            let name = escape_controls(&result.name);
             if result.passed() {
                 passed += 1;
-                writeln!(out, "  ok    {}", result.name)?;
+                writeln!(out, "  ok    {name}")?;
                 continue;
             }
             failed += 1;
-            writeln!(out, "  FAIL  {}", result.name)?;
+            writeln!(out, "  FAIL  {name}")?;
             for failure in &result.failures {
                 match failure {
                     TestFailure::Mismatch {
