@@ -392,7 +392,11 @@ fn an_undocumented_field_or_a_changed_type_fails_validation() {
 #[test]
 fn nested_records_calls_and_fixed_dates_validate() {
     let nested = root().join("tests/golden/nested");
-    for extra in [&[][..], &["--as-of", "2024-01-10"][..], &["--as-of", "2000-01-01"][..]] {
+    for extra in [
+        &[][..],
+        &["--as-of", "2024-01-10"][..],
+        &["--as-of", "2000-01-01"][..],
+    ] {
         let mut args = vec!["decisions.pol", "--facts", "transfers.json", "--explain"];
         args.extend_from_slice(extra);
         let lines = run_lines(&nested, &args, 0);
@@ -431,7 +435,12 @@ fn nested_records_calls_and_fixed_dates_validate() {
     let review = root().join("tests/golden/review");
     let lines = run_lines(
         &review,
-        &["law_date_unknown.pol", "--facts", "law_date_unknown.json", "--explain"],
+        &[
+            "law_date_unknown.pol",
+            "--facts",
+            "law_date_unknown.json",
+            "--explain",
+        ],
         0,
     );
     assert_eq!(lines[0]["law_date"], Json::Null);
@@ -467,9 +476,18 @@ fn streamed_json_lines_and_summaries_with_every_outcome_validate() {
     )
     .unwrap();
     typed_stream(&dir, false);
-    let streamed = ["policy.pol", "--facts", "countries.json", "--facts", "transfers.jsonl"];
+    let streamed = [
+        "policy.pol",
+        "--facts",
+        "countries.json",
+        "--facts",
+        "transfers.jsonl",
+    ];
     let lines = run_lines(&dir, &streamed, 0);
-    let outcomes: Vec<&str> = lines.iter().map(|line| line["decision"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> = lines
+        .iter()
+        .map(|line| line["decision"].as_str().unwrap())
+        .collect();
     assert_eq!(outcomes, ["permit", "undecided", "deny"]);
     assert_eq!(lines[2]["position"], 3);
     let mut explained = streamed.to_vec();

@@ -15,7 +15,9 @@ use serde_json::Value as Json;
 static NO_FILES: NoFiles = NoFiles;
 
 fn read(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/review").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/review")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
@@ -78,7 +80,11 @@ fn calls_decide_as_their_bodies_written_inline() {
         assert_eq!(called.len(), 120);
         let kinds: std::collections::BTreeSet<&str> =
             called.iter().map(|d| d["decision"].as_str().unwrap()).collect();
-        assert_eq!(kinds.len(), 3, "{law:?}: the facts reach every outcome: {kinds:?}");
+        assert_eq!(
+            kinds.len(),
+            3,
+            "{law:?}: the facts reach every outcome: {kinds:?}"
+        );
         for (called, inline) in called.into_iter().zip(inline) {
             assert_eq!(without_parts(called), without_parts(inline), "{law:?}");
         }
