@@ -227,6 +227,23 @@ pub fn decision_text(
             .map(|fact| fact_path_at(program, facts, *fact, offset))
             .collect();
         out.push_str(&format!("     {waits}: {}\n", missing.join(", ")));
+        // Facts behind an unknown exception are not in the rule's own conditions: say whence.
+        if !pending.unknown_exceptions.is_empty() {
+            let names: Vec<&str> = pending
+                .unknown_exceptions
+                .iter()
+                .map(|exception| program.rules[exception.idx()].name.as_str())
+                .collect();
+            let exceptions = if names.len() == 1 {
+                "exception"
+            } else {
+                "exceptions"
+            };
+            out.push_str(&format!(
+                "     may be defeated by {exceptions} {}\n",
+                names.join(", ")
+            ));
+        }
     }
     if law_date_unknown(decision) {
         out.push_str("  the law's date is unknown, so which rules are in force is unknown\n");
