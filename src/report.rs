@@ -112,6 +112,27 @@ fn fact_path_at(program: &Program, facts: &Facts, fact: FactRef, offset: u64) ->
     )
 }
 
+/// Facts as Pol writes them, each once, in an order that does not depend on the order of the
+/// facts in the input: by record type, then key (or position, for a record type without a key),
+/// then field path; a fact inside a nested record sorts under the record that holds it.
+fn fact_paths(program: &Program, facts: &Facts, missing: &[FactRef], offset: u64) -> Vec<String> {
+    let mut paths: Vec<(&str, Option<u32>, String)> = missing
+        .iter()
+        .map(|fact| {
+            let (mut record, mut row) = (fact.record, fact.row);
+            while let Some(parent) = facts.parent(record, row) {
+                (record, row) = (parent.record, parent.row);
+            }
+            let position = facts.key_text(program, record, row).is_none().then_some(row);
+            let name = program.records[record.idx()].name.as_str();
+            (name, position, fact_path_at(program, facts, *fact, offset))
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths.into_iter().map(|(_, _, path)| path).collect()
+}
+
 /// The subject's name in text output: its key with control characters escaped, or `#n`
 /// (1-based position in the input) when its record has no key. `offset` is how many subjects
 /// came before these facts (in a stream).
@@ -221,11 +242,7 @@ pub fn decision_text(
             rule.effect.as_str()
         ));
         push_reason_and_citation(&mut out, rule);
-        let missing: Vec<String> = pending
-            .missing
-            .iter()
-            .map(|fact| fact_path_at(program, facts, *fact, offset))
-            .collect();
+        let missing = fact_paths(program, facts, &pending.missing, offset);
         out.push_str(&format!("     {waits}: {}\n", missing.join(", ")));
         // Facts behind an unknown exception are not in the rule's own conditions: say whence.
         if !pending.unknown_exceptions.is_empty() {
@@ -249,11 +266,7 @@ pub fn decision_text(
         out.push_str("  the law's date is unknown, so which rules are in force is unknown\n");
     }
     if !decision.missing.is_empty() {
-        let missing: Vec<String> = decision
-            .missing
-            .iter()
-            .map(|fact| fact_path_at(program, facts, *fact, offset))
-            .collect();
+        let missing = fact_paths(program, facts, &decision.missing, offset);
         out.push_str(&format!("  missing: {}\n", missing.join(", ")));
     }
     if let Some(trace) = &decision.trace {
@@ -412,11 +425,7 @@ pub fn trace_text(
                 }
             }
             if !part.missing().is_empty() {
-                let missing: Vec<String> = part
-                    .missing()
-                    .iter()
-                    .map(|fact| fact_path_at(program, facts, *fact, offset))
-                    .collect();
+                let missing = fact_paths(program, facts, part.missing(), offset);
                 out.push_str(&format!(", missing {}", missing.join(", ")));
             }
             out.push('\n');
@@ -475,12 +484,7 @@ pub fn decision_json(
         .subject
         .as_ref()
         .and_then(|subject| facts.key_text(program, subject.record, decision.subject));
-    let paths = |missing: &[FactRef]| -> Vec<String> {
-        missing
-            .iter()
-            .map(|fact| fact_path_at(program, facts, *fact, offset))
-            .collect()
-    };
+    let paths = |missing: &[FactRef]| fact_paths(program, facts, missing, offset);
     let rules: Vec<Json> = decision
         .deciding
         .iter()
@@ -664,11 +668,7 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
                 .parts()
                 .zip(&rule.conditions)
                 .map(|(part, condition)| {
-                    let missing: Vec<String> = part
-                        .missing()
-                        .iter()
-                        .map(|fact| fact_path_at(program, facts, *fact, offset))
-                        .collect();
+                    let missing = fact_paths(program, facts, part.missing(), offset);
                     // The expression as written is false where an `unless` part holds.
                     let value = match (part.truth(), condition.negated) {
                         (Truth::True, true) => Truth::False,
