@@ -481,7 +481,7 @@ fn skipped_note(skipped: &[PathBuf]) -> String {
         0 => String::new(),
         1 => format!(
             "; skipped `{}`, marked `{}`",
-            skipped[0].display(),
+            escape_controls(&skipped[0].display().to_string()),
             files::SKIP_MARKER
         ),
         n => format!("; skipped {n} folders marked `{}`", files::SKIP_MARKER),
