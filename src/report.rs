@@ -133,18 +133,30 @@ fn fact_paths(program: &Program, facts: &Facts, missing: &[FactRef], offset: u64
     paths.into_iter().map(|(_, _, path)| path).collect()
 }
 
-/// The subject's name in text output: its key with control characters escaped, or `#n`
-/// (1-based position in the input) when its record has no key. `offset` is how many subjects
-/// came before these facts (in a stream).
+/// The subject's name in text output: its key as it is when it is a plain word (`t1`,
+/// `pac3-us`), else quoted with control characters escaped (`"x: DENY"`); or `#n` (1-based
+/// position in the input) when its record has no key. `offset` is how many subjects came before
+/// these facts (in a stream).
 pub fn subject_name(program: &Program, facts: &Facts, row: u32, offset: u64) -> String {
     let position = offset + u64::from(row) + 1;
     let Some(subject) = &program.subject else {
         return format!("#{position}");
     };
     match facts.key_text(program, subject.record, row) {
-        Some(key) => escape_controls(key).into_owned(),
+        Some(key) if is_plain_key(key) => key.to_string(),
+        Some(key) => quote(key),
         None => format!("#{position}"),
     }
+}
+
+/// Whether a key can be shown without quotes: it cannot then be read as more than one word, as
+/// a position (`#2`) or as the verdict that follows it (`x: PERMIT`).
+fn is_plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && !key.starts_with('#')
+        && key
+            .chars()
+            .all(|ch| ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.' | '/' | '+' | '@'))
 }
 
 /// The name of the record type the policy decides (`Transfer`), or `subject` if it decides none.

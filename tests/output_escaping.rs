@@ -96,15 +96,15 @@ fn hostile_keys_print_one_header_per_record_with_nothing_raw() {
     assert_inert(&text);
     assert_eq!(headers(&text).len(), HOSTILE_KEYS.len(), "{text}");
     assert!(
-        text.starts_with("Transfer x: DENY\\n  by deny_hot\\nTransfer y: PERMIT by default"),
+        text.starts_with("Transfer \"x: DENY\\n  by deny_hot\\nTransfer y\": PERMIT by default"),
         "{text}"
     );
     assert!(
-        text.contains("Transfer \\u{1b}[32mPERMIT\\u{1b}[0m: PERMIT by default"),
+        text.contains("Transfer \"\\u{1b}[32mPERMIT\\u{1b}[0m\": PERMIT by default"),
         "{text}"
     );
     assert!(
-        text.contains("Transfer c\\u{202e}TIMREP\\u{2066}: PERMIT"),
+        text.contains("Transfer \"c\\u{202e}TIMREP\\u{2066}\": PERMIT"),
         "{text}"
     );
     assert!(
@@ -230,7 +230,7 @@ fn a_hostile_key_of_a_failed_decision_is_escaped() {
     assert_inert(&out);
     assert_inert(&err);
     assert!(
-        out.starts_with("Transfer \\u{1b}[32mPERMIT\\u{1b}[0m: ERROR, no decision"),
+        out.starts_with("Transfer \"\\u{1b}[32mPERMIT\\u{1b}[0m\": ERROR, no decision"),
         "{out}"
     );
     assert!(err.contains("\\u{1b}[32mPERMIT\\u{1b}[0m"), "{err}");
