@@ -496,7 +496,9 @@ fn streamed_json_lines_and_summaries_with_every_outcome_validate() {
     let mut as_of = streamed.to_vec();
     as_of.extend(["--as-of", "2024-01-02"]);
     let lines = run_lines(&dir, &as_of, 0);
+    // The policy has no dated rules: `law_date` is the date asked for, and null without it.
     assert_eq!(lines[0]["law_date"], json!("2024-01-02"));
+    assert_eq!(run_lines(&dir, &streamed, 0)[0]["law_date"], Json::Null);
 
     typed_stream(&dir, true);
     let lines = run_lines(&dir, &streamed, 1);
