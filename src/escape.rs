@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 /// Whether a character must not reach a terminal as it is: C0 and C1 controls (line breaks and
 /// tabs included), DEL, the line and paragraph separators, and the bidi controls.
-fn is_harmful(ch: char) -> bool {
+pub(crate) fn is_harmful(ch: char) -> bool {
     ch.is_control()
         || matches!(
             ch,
@@ -75,16 +75,6 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-/// The text as it is when it holds no harmful character, else quoted as by [`quote`]: a key that
-/// holds escapes shows where it starts and ends, so what follows it cannot pass for part of it.
-pub fn quote_if_harmful(text: &str) -> Cow<'_, str> {
-    if has_harmful(text) {
-        Cow::Owned(quote(text))
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
 /// Writes JSON as `serde_json` does, with every harmful character in a string as a `\uXXXX`
 /// escape (serde escapes only C0 controls; C1 and bidi controls would reach a terminal raw).
 struct InertFormatter;
@@ -112,7 +102,6 @@ impl serde_json::ser::Formatter for InertFormatter {
     }
 }
 
-/// A value as compact JSON on one line, with no harmful character raw in it.
 /// Writes a value as compact JSON on one line, then a line break, with no harmful character raw
 /// in it, straight into `writer` (no text is built in between).
 pub fn write_json_line<W: std::io::Write, T: serde::Serialize + ?Sized>(

@@ -119,6 +119,9 @@ pub struct Pending {
     /// The missing facts it waits on, sorted: those behind its own unknown, or for an active
     /// permit those behind the unknown deny rules.
     pub missing: Vec<FactRef>,
+    /// The exceptions to it whose activity is unknown, in source order: they may defeat it, so
+    /// their missing facts are among its own.
+    pub unknown_exceptions: Vec<RuleId>,
 }
 
 /// Which date's law decides.
@@ -955,6 +958,7 @@ impl<'a> Evaluator<'a> {
         // The rules of an undecided decision that wait: those of `effect` whose activity is
         // unknown, each with the facts behind it; or, with `waiting_on`, only the active ones,
         // each waiting on those facts (an unknown permit rule cannot change the outcome then).
+        let active_of = |rule: RuleId| active[rule.idx()].as_ref();
         let pending_of = |effect: Effect, pending: &mut Vec<Pending>, waiting_on: Option<&Missing>| {
             for (idx, (rule, value)) in program.rules.iter().zip(active).enumerate() {
                 if rule.effect != effect {
@@ -965,10 +969,18 @@ impl<'a> Evaluator<'a> {
                     (Some(Ok(true)), Some(waiting_on)) => (Truth::True, waiting_on.clone()),
                     _ => continue,
                 };
+                let mut unknown_exceptions: Vec<RuleId> = rule
+                    .defeated_by
+                    .iter()
+                    .copied()
+                    .filter(|exception| matches!(active_of(*exception), Some(Err(_))))
+                    .collect();
+                unknown_exceptions.sort();
                 pending.push(Pending {
                     rule: RuleId(idx as u32),
                     active,
                     missing,
+                    unknown_exceptions,
                 });
             }
         };

@@ -5,7 +5,7 @@ use serde_json::{Value as Json, json};
 
 use crate::check::ir::{Condition, Program, RecordId, Type, TypeId};
 use crate::diagnostic::Diagnostic;
-use crate::escape::{escape_controls, quote, quote_if_harmful};
+use crate::escape::{escape_controls, quote};
 use crate::eval::{Decision, FactRef, Operand, PartTrace, RuleStatus, RuleTrace, Trace, Truth, Verdict};
 use crate::facts::Facts;
 use crate::source::SourceMap;
@@ -112,18 +112,51 @@ fn fact_path_at(program: &Program, facts: &Facts, fact: FactRef, offset: u64) ->
     )
 }
 
-/// The subject's name in text output: its key with control characters escaped, or `#n`
-/// (1-based position in the input) when its record has no key. `offset` is how many subjects
-/// came before these facts (in a stream).
+/// Facts as Pol writes them, each once, in an order that does not depend on the order of the
+/// facts in the input: by record type, then key (or position, for a record type without a key),
+/// then field path; a fact inside a nested record sorts under the record that holds it.
+fn fact_paths(program: &Program, facts: &Facts, missing: &[FactRef], offset: u64) -> Vec<String> {
+    let mut paths: Vec<(&str, Option<u32>, String)> = missing
+        .iter()
+        .map(|fact| {
+            let (mut record, mut row) = (fact.record, fact.row);
+            while let Some(parent) = facts.parent(record, row) {
+                (record, row) = (parent.record, parent.row);
+            }
+            let position = facts.key_text(program, record, row).is_none().then_some(row);
+            let name = program.records[record.idx()].name.as_str();
+            (name, position, fact_path_at(program, facts, *fact, offset))
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths.into_iter().map(|(_, _, path)| path).collect()
+}
+
+/// The subject's name in text output: its key as it is when it is a plain word (`t1`,
+/// `pac3-us`), else quoted with control characters escaped (`"x: DENY"`); or `#n` (1-based
+/// position in the input) when its record has no key. `offset` is how many subjects came before
+/// these facts (in a stream).
 pub fn subject_name(program: &Program, facts: &Facts, row: u32, offset: u64) -> String {
     let position = offset + u64::from(row) + 1;
     let Some(subject) = &program.subject else {
         return format!("#{position}");
     };
     match facts.key_text(program, subject.record, row) {
-        Some(key) => quote_if_harmful(key).into_owned(),
+        Some(key) if is_plain_key(key) => key.to_string(),
+        Some(key) => quote(key),
         None => format!("#{position}"),
     }
+}
+
+/// Whether a key can be shown without quotes: it cannot then be read as more than one word, as
+/// a position (`#2`) or as the verdict that follows it (`x: PERMIT`).
+fn is_plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && !key.starts_with('#')
+        && key
+            .chars()
+            .all(|ch| ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.' | '/' | '+' | '@'))
 }
 
 /// The name of the record type the policy decides (`Transfer`), or `subject` if it decides none.
@@ -221,25 +254,49 @@ pub fn decision_text(
             rule.effect.as_str()
         ));
         push_reason_and_citation(&mut out, rule);
-        let missing: Vec<String> = pending
-            .missing
-            .iter()
-            .map(|fact| fact_path_at(program, facts, *fact, offset))
-            .collect();
+        let missing = fact_paths(program, facts, &pending.missing, offset);
         out.push_str(&format!("     {waits}: {}\n", missing.join(", ")));
+        // Facts behind an unknown exception are not in the rule's own conditions: say whence.
+        if !pending.unknown_exceptions.is_empty() {
+            let names: Vec<&str> = pending
+                .unknown_exceptions
+                .iter()
+                .map(|exception| program.rules[exception.idx()].name.as_str())
+                .collect();
+            let exceptions = if names.len() == 1 {
+                "exception"
+            } else {
+                "exceptions"
+            };
+            out.push_str(&format!(
+                "     may be defeated by {exceptions} {}\n",
+                names.join(", ")
+            ));
+        }
+    }
+    if law_date_unknown(decision) {
+        out.push_str("  the law's date is unknown, so which rules are in force is unknown\n");
     }
     if !decision.missing.is_empty() {
-        let missing: Vec<String> = decision
-            .missing
-            .iter()
-            .map(|fact| fact_path_at(program, facts, *fact, offset))
-            .collect();
+        let missing = fact_paths(program, facts, &decision.missing, offset);
         out.push_str(&format!("  missing: {}\n", missing.join(", ")));
     }
     if let Some(trace) = &decision.trace {
-        out.push_str(&trace_text(program, facts, sources, trace, offset));
+        if law_date_unknown(decision) {
+            out.push_str("  explain: no rule was evaluated: the law's date is unknown\n");
+        } else {
+            out.push_str(&trace_text(program, facts, sources, trace, offset));
+        }
     }
     out
+}
+
+/// Whether the decision is undecided because the law's date is unknown, so that no rule was
+/// evaluated.
+fn law_date_unknown(decision: &Decision) -> bool {
+    // INVARIANT: an undecided decision whose date is known has an unknown rule, so pending rules;
+    // only one whose date is unknown has none (docs/semantics.md, "The decision").
+    decision.verdict == Verdict::Undecided && decision.pending.is_empty()
 }
 
 /// Ends a rule's line with `: reason`, then its citation on a line of its own.
@@ -253,7 +310,7 @@ fn push_reason_and_citation(out: &mut String, rule: &crate::check::ir::RuleDef) 
     }
 }
 
-fn status_text(program: &Program, rule: &RuleTrace<'_>) -> String {
+fn status_text(program: &Program, rule: &RuleTrace<'_>, statuses: &[RuleStatus]) -> String {
     match rule.status() {
         RuleStatus::Decided => "decided".into(),
         RuleStatus::Overridden => "applied, but a deny rule decided".into(),
@@ -267,7 +324,24 @@ fn status_text(program: &Program, rule: &RuleTrace<'_>) -> String {
             format!("defeated by exception {}", names.join(", "))
         }
         RuleStatus::NotApplied(_) => "did not apply".into(),
-        RuleStatus::Unknown => "unknown: depends on missing facts".into(),
+        RuleStatus::Unknown => {
+            // A rule can be unknown with every part true: an exception to it is unknown. Name
+            // those exceptions, since the rule's own parts then show no missing fact.
+            let exceptions: Vec<&str> = program.rules[rule.rule().idx()]
+                .defeated_by
+                .iter()
+                .filter(|exception| statuses.get(exception.idx()) == Some(&RuleStatus::Unknown))
+                .map(|exception| program.rules[exception.idx()].name.as_str())
+                .collect();
+            match exceptions.as_slice() {
+                [] => "unknown: depends on missing facts".into(),
+                [one] => format!("unknown: depends on missing facts; exception {one} may defeat it"),
+                several => format!(
+                    "unknown: depends on missing facts; exceptions {} may defeat it",
+                    several.join(", ")
+                ),
+            }
+        }
         RuleStatus::NotInForce => "not in force".into(),
     }
 }
@@ -336,13 +410,14 @@ pub fn trace_text(
     offset: u64,
 ) -> String {
     let mut out = String::from("  explain:\n");
+    let statuses: Vec<RuleStatus> = trace.rules().map(|rule| rule.status()).collect();
     for rule_trace in trace.rules() {
         let rule = &program.rules[rule_trace.rule().idx()];
         out.push_str(&format!(
             "    {} ({}): {}\n",
             rule.name,
             rule.effect.as_str(),
-            status_text(program, &rule_trace)
+            status_text(program, &rule_trace, &statuses)
         ));
         for (part, condition) in rule_trace.parts().zip(&rule.conditions) {
             let keyword = if condition.negated { "unless" } else { "when" };
@@ -362,11 +437,7 @@ pub fn trace_text(
                 }
             }
             if !part.missing().is_empty() {
-                let missing: Vec<String> = part
-                    .missing()
-                    .iter()
-                    .map(|fact| fact_path_at(program, facts, *fact, offset))
-                    .collect();
+                let missing = fact_paths(program, facts, part.missing(), offset);
                 out.push_str(&format!(", missing {}", missing.join(", ")));
             }
             out.push('\n');
@@ -425,12 +496,7 @@ pub fn decision_json(
         .subject
         .as_ref()
         .and_then(|subject| facts.key_text(program, subject.record, decision.subject));
-    let paths = |missing: &[FactRef]| -> Vec<String> {
-        missing
-            .iter()
-            .map(|fact| fact_path_at(program, facts, *fact, offset))
-            .collect()
-    };
+    let paths = |missing: &[FactRef]| fact_paths(program, facts, missing, offset);
     let rules: Vec<Json> = decision
         .deciding
         .iter()
@@ -614,11 +680,7 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
                 .parts()
                 .zip(&rule.conditions)
                 .map(|(part, condition)| {
-                    let missing: Vec<String> = part
-                        .missing()
-                        .iter()
-                        .map(|fact| fact_path_at(program, facts, *fact, offset))
-                        .collect();
+                    let missing = fact_paths(program, facts, part.missing(), offset);
                     // The expression as written is false where an `unless` part holds.
                     let value = match (part.truth(), condition.negated) {
                         (Truth::True, true) => Truth::False,

@@ -388,3 +388,159 @@ fn an_undocumented_field_or_a_changed_type_fails_validation() {
     ]}]);
     assert!(validate(&untyped.to_string()).unwrap_err().contains("\"true\""));
 }
+
+#[test]
+fn nested_records_calls_and_fixed_dates_validate() {
+    let nested = root().join("tests/golden/nested");
+    for extra in [
+        &[][..],
+        &["--as-of", "2024-01-10"][..],
+        &["--as-of", "2000-01-01"][..],
+    ] {
+        let mut args = vec!["decisions.pol", "--facts", "transfers.json", "--explain"];
+        args.extend_from_slice(extra);
+        let lines = run_lines(&nested, &args, 0);
+        assert!(lines.iter().any(|line| {
+            line["missing"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|fact| fact.as_str().unwrap().contains("].government_approval."))
+        }));
+    }
+    let csv = run_lines(
+        &nested,
+        &[
+            "decisions.pol",
+            "--facts",
+            "Country=countries.csv",
+            "--facts",
+            "Transfer=transfers.csv",
+            "--explain",
+        ],
+        0,
+    );
+    assert!(!csv.is_empty());
+    let calls = root().join("tests/golden/explain_calls");
+    let lines = run_lines(&calls, &["purpose.pol", "--facts", "cases.json", "--explain"], 0);
+    assert!(lines.iter().any(|line| {
+        line["explanation"].as_array().unwrap().iter().any(|rule| {
+            rule["parts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|part| part.get("operands_in").is_some())
+        })
+    }));
+    let review = root().join("tests/golden/review");
+    let lines = run_lines(
+        &review,
+        &[
+            "law_date_unknown.pol",
+            "--facts",
+            "law_date_unknown.json",
+            "--explain",
+        ],
+        0,
+    );
+    assert_eq!(lines[0]["law_date"], Json::Null);
+    assert_eq!(lines[0]["explanation"], json!([]));
+}
+
+/// The subjects of [`TYPED_FACTS`] as JSON Lines, one bad line among them when `overflow`.
+fn typed_stream(dir: &Path, overflow: bool) {
+    let facts: Json = serde_json::from_str(TYPED_FACTS).unwrap();
+    std::fs::write(
+        dir.join("countries.json"),
+        json!({"Country": facts["Country"]}).to_string(),
+    )
+    .unwrap();
+    let mut stream = String::new();
+    for transfer in facts["Transfer"].as_array().unwrap() {
+        let mut transfer = transfer.clone();
+        if overflow && transfer["id"] == "big" {
+            transfer["count"] = json!(i64::MAX);
+        }
+        stream.push_str(&transfer.to_string());
+        stream.push('\n');
+    }
+    std::fs::write(dir.join("transfers.jsonl"), stream).unwrap();
+}
+
+#[test]
+fn streamed_json_lines_and_summaries_with_every_outcome_validate() {
+    let dir = scratch_dir();
+    std::fs::write(
+        dir.join("policy.pol"),
+        TYPED.replace("t.count > 1000", "t.count * 2 > 1000"),
+    )
+    .unwrap();
+    typed_stream(&dir, false);
+    let streamed = [
+        "policy.pol",
+        "--facts",
+        "countries.json",
+        "--facts",
+        "transfers.jsonl",
+    ];
+    let lines = run_lines(&dir, &streamed, 0);
+    let outcomes: Vec<&str> = lines
+        .iter()
+        .map(|line| line["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["permit", "undecided", "deny"]);
+    assert_eq!(lines[2]["position"], 3);
+    let mut explained = streamed.to_vec();
+    explained.push("--explain");
+    run_lines(&dir, &explained, 0);
+    let mut as_of = streamed.to_vec();
+    as_of.extend(["--as-of", "2024-01-02"]);
+    let lines = run_lines(&dir, &as_of, 0);
+    // The policy has no dated rules: `law_date` is the date asked for, and null without it.
+    assert_eq!(lines[0]["law_date"], json!("2024-01-02"));
+    assert_eq!(run_lines(&dir, &streamed, 0)[0]["law_date"], Json::Null);
+
+    typed_stream(&dir, true);
+    let lines = run_lines(&dir, &streamed, 1);
+    assert_eq!(lines[2]["decision"], "error");
+    assert_eq!(lines[2]["position"], 3);
+    let mut summary = streamed.to_vec();
+    summary.push("--summary");
+    let lines = run_lines(&dir, &summary, 1);
+    assert_eq!(
+        lines[0]["decisions"],
+        json!({"permit": 1, "undecided": 1, "error": 1})
+    );
+}
+
+#[test]
+fn decisions_on_a_record_type_without_a_key_validate() {
+    let dir = scratch_dir();
+    std::fs::write(
+        dir.join("policy.pol"),
+        r#"policy "Keyless"
+
+record Shipment {
+  weight: Int
+  partners: List<Text>
+}
+
+decide s: Shipment
+default permit because "small shipments go"
+
+rule heavy: deny {
+  when s.weight > 1000
+  because "heavy"
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("facts.json"),
+        r#"{"Shipment": [{"weight": 5, "partners": []}, {"weight": "?", "partners": ["a"]}, {"weight": 2000, "partners": []}]}"#,
+    )
+    .unwrap();
+    let lines = run_lines(&dir, &["policy.pol", "--facts", "facts.json", "--explain"], 0);
+    assert_eq!(lines[1]["key"], Json::Null);
+    assert_eq!(lines[1]["missing"], json!(["Shipment[#2].weight"]));
+}

@@ -187,7 +187,9 @@ fn outcome_text(program: &Program, facts: &Facts, decision: &Decision, expected:
             }
         }
         Verdict::Undecided => {
-            if matches!(expected, ExpectedOutcome::Undecided(Some(_))) {
+            // Missing facts are shown when the expectation lists them, and when it expected a
+            // decision: they are then what the test's facts lack.
+            if !matches!(expected, ExpectedOutcome::Undecided(None)) {
                 let missing = decision
                     .missing
                     .iter()

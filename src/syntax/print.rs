@@ -331,7 +331,10 @@ impl<'a> Printer<'a> {
                 .count()
                 == 1;
             let group = item_group(item);
-            let together = previous == Some((group, true)) && single && !gap_blank;
+            // A `default` stays with the `decide` before it even when its clauses take lines of
+            // their own: the two say together what the policy decides.
+            let companion = single || matches!(item, Item::Default(_));
+            let together = previous == Some((group, true)) && companion && !gap_blank;
             if let Some(line) = self.lines.get_mut(first_line) {
                 // Items are apart, except one-line declarations of a kind the source keeps together.
                 line.blank_before = !together;
@@ -476,15 +479,25 @@ impl<'a> Printer<'a> {
         self.leaf(0, decl.span, vec![(0, code)]);
     }
 
+    /// `default deny because "…" cite "…"` on one line if it fits, else each clause on a line of
+    /// its own, indented under `default deny`.
     fn default_decl(&mut self, decl: &DefaultDecl) {
-        let mut code = format!("default {}", decl.effect.as_str());
+        let mut lines = vec![(0, format!("default {}", decl.effect.as_str()))];
         if let Some(reason) = &decl.reason {
-            code.push_str(&format!(" because {}", quote(&reason.value)));
+            lines.push((1, format!("because {}", quote(&reason.value))));
         }
         if let Some(citation) = &decl.citation {
-            code.push_str(&format!(" cite {}", quote(&citation.value)));
+            lines.push((1, format!("cite {}", quote(&citation.value))));
         }
-        self.leaf(0, decl.span, vec![(0, code)]);
+        let one_line = lines
+            .iter()
+            .map(|(_, code)| code.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if one_line.chars().count() <= MAX_WIDTH {
+            lines = vec![(0, one_line)];
+        }
+        self.leaf(0, decl.span, lines);
     }
 
     fn rule_decl(&mut self, decl: &RuleDecl) {
@@ -664,8 +677,10 @@ fn names(idents: &[Ident], separator: &str) -> String {
         .join(separator)
 }
 
-/// A string literal whose value is `value`: quotes, backslashes, line breaks, tabs and other
-/// control characters escaped.
+/// A string literal whose value is `value`: quotes, backslashes, line breaks and tabs escaped,
+/// and every other character that must not reach a terminal or a reader unseen (controls, line
+/// separators, bidi controls) as `\u{…}`, so formatting never turns an escape into an invisible
+/// character that reorders the source.
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
@@ -675,7 +690,7 @@ pub fn quote(value: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            ch if ch.is_control() => out.push_str(&format!("\\u{{{:x}}}", ch as u32)),
+            ch if crate::escape::is_harmful(ch) => out.push_str(&format!("\\u{{{:x}}}", ch as u32)),
             ch => out.push(ch),
         }
     }
@@ -1138,6 +1153,7 @@ mod tests {
     #[test]
     fn literals_are_written_canonically() {
         check("\"a\\u{22}b\\u{d}\"", "\"a\\\"b\\u{d}\"");
+        check("\"a\\u{202e}b\\u{2028}c\"", "\"a\\u{202e}b\\u{2028}c\"");
         check("1_000", "1000");
         check("{ 1 ,2, }", "{1, 2}");
         check("\"long\n    text\"", "\"long text\"");

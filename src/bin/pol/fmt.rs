@@ -104,7 +104,7 @@ fn format_all(
         let changed = read.bytes != formatted.as_bytes();
         if args.check {
             if changed {
-                writeln!(out, "{}", path.display())?;
+                writeln!(out, "{}", shown(path))?;
                 code = code.max(EXIT_FAILED);
             }
         } else if args.write {
@@ -113,7 +113,7 @@ fn format_all(
             }
             match replace(path, &read, formatted.as_bytes(), args.force) {
                 Ok(lost) => {
-                    writeln!(out, "{}", path.display())?;
+                    writeln!(out, "{}", shown(path))?;
                     if !lost.is_empty() {
                         out.flush()?;
                         report(engine, &[forced_replace(path, &lost)], style);
@@ -474,6 +474,12 @@ fn create_temporary(folder: &Path, file_name: &str) -> std::io::Result<(PathBuf,
             Err(error) => return Err(error),
         }
     }
+}
+
+/// A file name as a line of output: control characters and bidi controls escaped, so a name
+/// cannot forge a line or change what a terminal shows.
+fn shown(path: &Path) -> String {
+    pol::escape::escape_controls(&path.display().to_string()).into_owned()
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use pol::check::keys::{self, UnknownKeys};
 use pol::diagnostic::{self, Diagnostic};
 use pol::engine::testing::{self, TestFailure};
 use pol::engine::{Engine, FactsInput, ReadError};
+use pol::escape::escape_controls;
 use pol::eval::{LawDate, Limits, Options};
 use pol::facts::Format;
 use pol::value::Date;
@@ -641,7 +642,7 @@ fn skipped_note(skipped: &[PathBuf]) -> String {
         0 => String::new(),
         1 => format!(
             "; skipped `{}`, marked `{}`",
-            skipped[0].display(),
+            escape_controls(&skipped[0].display().to_string()),
             files::SKIP_MARKER
         ),
         n => format!("; skipped {n} folders marked `{}`", files::SKIP_MARKER),
@@ -691,7 +692,11 @@ fn run_tests(
             Ok(loaded) => loaded,
             Err(diagnostics) => {
                 unread |= code_for_load(&diagnostics) == EXIT_USAGE;
-                writeln!(out, "{}: cannot run tests", path.display())?;
+                writeln!(
+                    out,
+                    "{}: cannot run tests",
+                    escape_controls(&path.display().to_string())
+                )?;
                 out.flush()?;
                 report(&engine, &diagnostics, args.common.diagnostics);
                 failed += 1;
@@ -702,7 +707,7 @@ fn run_tests(
         if program.tests.is_empty() {
             continue;
         }
-        writeln!(out, "{}", path.display())?;
+        writeln!(out, "{}", escape_controls(&path.display().to_string()))?;
         let level = key_level(args.deny_unknown_keys);
         let unknown = keys::unknown_keys(program, &testing::test_keys(program), level);
         if !unknown.is_empty() {
@@ -711,13 +716,15 @@ fn run_tests(
             key_errors |= unknown.iter().any(Diagnostic::is_error);
         }
         for result in testing::run_tests(program, args.filter.as_deref(), args.common.limits()) {
+            // Test names are user text: escaped, so a name cannot forge a line of the report.
+            let name = escape_controls(&result.name);
             if result.passed() {
                 passed += 1;
-                writeln!(out, "  ok    {}", result.name)?;
+                writeln!(out, "  ok    {name}")?;
                 continue;
             }
             failed += 1;
-            writeln!(out, "  FAIL  {}", result.name)?;
+            writeln!(out, "  FAIL  {name}")?;
             for failure in &result.failures {
                 match failure {
                     TestFailure::Mismatch {

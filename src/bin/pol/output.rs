@@ -172,7 +172,8 @@ impl Sink {
                 if count > names.len() {
                     names.push(format!("and {} more", count - names.len()));
                 }
-                let stopped = format!("no decision for {count} `{record}` facts: {}", names.join(", "));
+                let facts = if count == 1 { "fact" } else { "facts" };
+                let stopped = format!("no decision for {count} `{record}` {facts}: {}", names.join(", "));
                 diagnostic.help = Some(match diagnostic.help.take() {
                     Some(help) => format!("{help}\n{stopped}"),
                     None => stopped,
@@ -201,7 +202,17 @@ impl Sink {
     fn write_summary(&mut self) -> std::io::Result<()> {
         match self.format {
             OutputFormat::Text => {
-                writeln!(self.out, "{} decided", self.total)?;
+                // A subject whose deciding failed has no decision: say so, rather than count it
+                // among the decided.
+                match self.verdicts.get("error") {
+                    Some(failed) => writeln!(
+                        self.out,
+                        "{} subjects: {} decided, {failed} failed with an error",
+                        self.total,
+                        self.total - failed
+                    )?,
+                    None => writeln!(self.out, "{} decided", self.total)?,
+                }
                 for (verdict, count) in &self.verdicts {
                     writeln!(self.out, "  {verdict}: {count}")?;
                 }

@@ -1,0 +1,1 @@
+run missing_order.pol --facts missing_order_swapped.json --explain
