@@ -33,18 +33,9 @@ pub fn write_failed(error: &io::Error, style: DiagnosticStyle) -> u8 {
     if error.kind() == ErrorKind::BrokenPipe {
         return EXIT_CLOSED;
     }
-    let diagnostic = pol::engine::cannot_write_output(&describe(error));
+    let diagnostic = pol::engine::cannot_write_output(&crate::files::describe(error));
     report(&SourceMap::new(), &[diagnostic], style);
     EXIT_USAGE
-}
-
-/// An I/O error in the words of a message, without Rust's `(os error 28)`.
-fn describe(error: &io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(end) => text[..end].to_lowercase(),
-        None => text,
-    }
 }
 
 /// Writes text on standard error. A failure is ignored: there is nowhere left to report it, and

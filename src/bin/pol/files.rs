@@ -17,7 +17,25 @@ impl FileSystem for DiskFiles {
     }
 
     fn canonical(&self, path: &Path) -> Result<PathBuf, String> {
-        std::fs::canonicalize(path).map_err(|error| describe(&error))
+        match std::fs::canonicalize(path) {
+            Ok(canonical) => Ok(canonical),
+            // A pipe named `/dev/fd/63` (from `pol check <(…)`) or `/dev/stdin` opens, but its
+            // link leads to no path; its folder, made canonical, still names it.
+            Err(error) if std::fs::metadata(path).is_ok() => {
+                let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+                    return Err(describe(&error));
+                };
+                let folder = if folder.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    folder
+                };
+                std::fs::canonicalize(folder)
+                    .map(|folder| folder.join(name))
+                    .map_err(|_| describe(&error))
+            }
+            Err(error) => Err(describe(&error)),
+        }
     }
 }
 
@@ -48,11 +66,21 @@ pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
-fn describe(error: &std::io::Error) -> String {
+/// An I/O error in the words of a message: lowercase, without Rust's `(os error 2)`.
+pub fn describe(error: &std::io::Error) -> String {
     match error.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => error.to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        _ => {
+            let text = error.to_string();
+            let text = text.find(" (os error").map_or(text.as_str(), |end| &text[..end]);
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => String::new(),
+            }
+        }
     }
 }
 

@@ -201,10 +201,7 @@ fn cannot_format(path: &Path) -> Diagnostic {
 
 /// The diagnostic for a file that could not be rewritten.
 fn cannot_write(path: &Path, error: &std::io::Error) -> Diagnostic {
-    let message = match error.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => error.to_string(),
-    };
+    let message = files::describe(error);
     Diagnostic::new(Code::Io, format!("cannot write `{}`: {message}", path.display()))
         .help("the file is left as it was")
 }

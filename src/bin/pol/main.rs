@@ -160,7 +160,8 @@ struct RunArgs {
     /// The policy file.
     policy: PathBuf,
     /// Facts: `FILE`, `Record=FILE`, or `-` / `Record=-` for standard input (JSON Lines unless the
-    /// format says otherwise). The format follows the extension (.json .jsonl .yaml .yml .csv).
+    /// format says otherwise). The format follows the extension (.json .jsonl .ndjson .yaml .yml
+    /// .csv).
     #[arg(long = "facts", short = 'f', value_name = "[RECORD=]FILE", required = true, num_args = 1..)]
     facts: Vec<String>,
     /// Format of facts read from standard input.
@@ -319,6 +320,19 @@ fn run(args: RunArgs) -> u8 {
         report(&engine, &[diagnostic], style);
         return EXIT_FAILED;
     }
+    // Standard input can be read once: a second `-` would find it empty, and the subjects of
+    // the first would go undecided or be taken as reference data without a word.
+    let stdin_specs: Vec<&String> = args.facts.iter().filter(|spec| facts_path(spec) == "-").collect();
+    if let [_, second, ..] = stdin_specs.as_slice() {
+        let diagnostic = pol::engine::invalid_argument(
+            "--facts",
+            second,
+            "names standard input a second time",
+            "standard input can be read only once: give the other facts as files",
+        );
+        report(&engine, &[diagnostic], style);
+        return EXIT_USAGE;
+    }
     let program = &loaded.checked.program;
     let options = Options {
         law,
@@ -326,7 +340,15 @@ fn run(args: RunArgs) -> u8 {
         explain: args.explain,
         full_only: false,
     };
-    let sink = output::Sink::new(args.format, args.summary, args.fail_on.clone());
+    // Each kind once, in the order first given, as the line on standard error names them.
+    let mut fail_on = args.fail_on.clone();
+    let mut seen = Vec::new();
+    fail_on.retain(|kind| {
+        let first = !seen.contains(kind);
+        seen.push(*kind);
+        first
+    });
+    let sink = output::Sink::new(args.format, args.summary, fail_on);
     // A JSON Lines input of the decided records streams through in chunks: memory stays flat
     // however many transfers it holds.
     let subject = program.subject.as_ref().map(|subject| subject.record);
@@ -348,8 +370,7 @@ fn run(args: RunArgs) -> u8 {
         }
     }
     if let (Some(idx), Some(subject)) = (stream_at, subject) {
-        let spec = &args.facts[idx];
-        let path = spec.split_once('=').map_or(spec.as_str(), |(_, path)| path);
+        let path = facts_path(&args.facts[idx]);
         let stream = output::Stream {
             path,
             record: subject,
@@ -380,16 +401,27 @@ fn run(args: RunArgs) -> u8 {
     sink.finish(&engine, program, style)
 }
 
-/// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.
-fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Result<FactsInput, Diagnostic> {
-    let (record, path) = match spec.split_once('=') {
+/// Splits one `--facts` argument into the record type it names, if any, and the path.
+pub(crate) fn split_facts_spec(spec: &str) -> (Option<&str>, &str) {
+    match spec.split_once('=') {
         Some((record, path))
             if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
         {
-            (Some(record.to_string()), path)
+            (Some(record), path)
         }
         _ => (None, spec),
-    };
+    }
+}
+
+/// The path of one `--facts` argument (`-` for standard input).
+fn facts_path(spec: &str) -> &str {
+    split_facts_spec(spec).1
+}
+
+/// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.
+fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Result<FactsInput, Diagnostic> {
+    let (record, path) = split_facts_spec(spec);
+    let record = record.map(str::to_string);
     if path == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -398,7 +430,7 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
             .map_err(|error| {
                 pol::engine::read_error(
                     "<stdin>",
-                    &ReadError::Failed(error.to_string()),
+                    &ReadError::Failed(files::describe(&error)),
                     None,
                     FACTS_LIMIT_FLAG,
                 )

@@ -263,14 +263,7 @@ pub fn is_subject_stream(
     subject: Option<RecordId>,
 ) -> bool {
     let Some(subject) = subject else { return false };
-    let (record, path) = match spec.split_once('=') {
-        Some((record, path))
-            if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-        {
-            (Some(record), path)
-        }
-        _ => (None, spec),
-    };
+    let (record, path) = crate::split_facts_spec(spec);
     let lines = if path == "-" {
         stdin_format == StdinFormat::Jsonl
     } else {
@@ -306,6 +299,10 @@ pub fn stream(
         return code_for_load(&diagnostics);
     }
     builder.mark_base();
+    // Subjects given in the other inputs are decided once, with the first chunk, or on their own
+    // if the stream turns out empty; later chunks skip their rows.
+    let n_base_subjects = builder.base_rows(stream.record);
+    let mut base_decided = false;
     let name = if stream.path == "-" {
         "<stdin>".to_string()
     } else {
@@ -350,14 +347,18 @@ pub fn stream(
             );
             return EXIT_USAGE;
         }
-        if n_lines == 0 {
+        if n_lines == 0 && base_decided {
             break;
         }
-        // Diagnostics point into this chunk; its name says where the chunk starts in the file.
-        engine.sources.rename(source, chunk_name(&name, first_line));
-        engine.sources.replace(source, std::mem::take(&mut chunk));
-        first_line += n_lines;
-        let added = builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record));
+        let added = if n_lines == 0 {
+            Ok(())
+        } else {
+            // Diagnostics point into this chunk; its name says where the chunk starts in the file.
+            engine.sources.rename(source, chunk_name(&name, first_line));
+            engine.sources.replace(source, std::mem::take(&mut chunk));
+            first_line += n_lines;
+            builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record))
+        };
         let facts = match added.and_then(|()| builder.finish_chunk()) {
             Ok(facts) => facts,
             Err(diagnostics) => {
@@ -365,7 +366,9 @@ pub fn stream(
                 return EXIT_FAILED;
             }
         };
-        let decisions = match engine.decide_all(program, &facts, options.clone()) {
+        let first = if base_decided { n_base_subjects } else { 0 };
+        base_decided = true;
+        let decisions = match engine.decide_from(program, &facts, options.clone(), first) {
             Ok(decisions) => decisions,
             Err(diagnostic) => {
                 report(engine, &[diagnostic], style);
@@ -378,9 +381,14 @@ pub fn stream(
                 return console::write_failed(&error, style);
             }
         }
-        sink.offset += decisions.len() as u64;
+        // A subject's number is the offset plus its row, and every chunk's rows start with those
+        // of the reference data: the offset counts only the streamed subjects decided so far.
+        sink.offset += decisions.len() as u64 - u64::from(n_base_subjects - first);
         progress.update(sink.total);
         builder.reclaim(facts);
+        if n_lines == 0 {
+            break;
+        }
         // Keep the chunk's buffer for the next one.
         chunk = engine.sources.take_text(source);
     }
@@ -392,7 +400,7 @@ pub fn stream(
 fn read_failed(engine: &Engine<'_>, name: &str, error: &std::io::Error, style: DiagnosticStyle) -> u8 {
     let diagnostic = pol::engine::read_error(
         name,
-        &ReadError::Failed(error.to_string()),
+        &ReadError::Failed(crate::files::describe(error)),
         None,
         FACTS_LIMIT_FLAG,
     );
