@@ -453,17 +453,20 @@ fn keep_owner(_file: &std::fs::File, _original: &std::fs::Metadata) -> std::io::
     Ok(true)
 }
 
-/// Creates a new file beside `file_name` in `folder`, under a name no other file has.
+/// Creates a new file beside `file_name` in `folder`, under a name no other file has, that only
+/// its owner may read.
 fn create_temporary(folder: &Path, file_name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
     let process = std::process::id();
     let mut attempt = 0u32;
     loop {
         let candidate = folder.join(format!(".{file_name}.{process}.{attempt}.fmt-tmp"));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // Only its owner may read the new file until it is given the original's mode: the text
+        // goes in first, and the original may be private.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&candidate) {
             Ok(file) => return Ok((candidate, file)),
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
                 attempt += 1;
@@ -553,6 +556,20 @@ mod tests {
             std::fs::write(&fresh, std::fs::read(file).unwrap()).unwrap();
             std::fs::rename(&fresh, file).unwrap();
         });
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_temporary_file_is_private_until_it_takes_the_original_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let (folder, _) = folder_with("policy \"a\"\n");
+        let (temporary, file) = create_temporary(&folder, "a.pol").unwrap();
+        // The formatted text is written before the mode is copied: others must not read it
+        // meanwhile, since the original may be private.
+        assert_eq!(file.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+        drop(file);
+        std::fs::remove_file(temporary).unwrap();
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 
     #[test]
