@@ -279,3 +279,17 @@ fn run_help_names_every_facts_extension() {
         );
     }
 }
+
+#[test]
+fn top_help_names_every_exit_reason_and_every_folder_the_walk_skips() {
+    let dir = scratch_dir();
+    let help = stdout(&pol(&dir, &["--help"]));
+    for wanted in [
+        "`fmt --write` left a file alone",
+        "hidden folders",
+        "`target` folders",
+        "`.polskip`",
+    ] {
+        assert!(help.contains(wanted), "{wanted}: {help}");
+    }
+}

@@ -51,13 +51,16 @@ struct Cli {
 const EXIT_HELP: &str = "\
 Exit status:
   0    success
-  1    errors in the policy or facts, a decision that failed, a failed test, `fmt --check` found changes
+  1    errors in the policy or facts, a decision that failed, a failed test, `fmt --check` found
+       changes, `fmt --write` left a file alone to protect it
   2    a usage or input/output error (a file that cannot be read, output that cannot be written)
   3    `pol run --fail-on`: every subject was decided and some decision matched
   141  standard output was closed before all output was written (`pol run … | head`)
 
 Diagnostics are coloured on a terminal unless NO_COLOR is set, CLICOLOR=0 or TERM=dumb;
-CLICOLOR_FORCE=1 colours them anywhere. Folders holding a `.polskip` file are not searched.";
+CLICOLOR_FORCE=1 colours them anywhere. A directory given to `check`, `test` or `fmt` stands for
+the `.pol` files below it, except in hidden folders, `target` folders and folders holding a
+`.polskip` file.";
 
 #[derive(Subcommand, Debug)]
 enum Command {
