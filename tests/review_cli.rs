@@ -293,3 +293,81 @@ fn top_help_names_every_exit_reason_and_every_folder_the_walk_skips() {
         assert!(help.contains(wanted), "{wanted}: {help}");
     }
 }
+
+/// The highest `--max-nesting` and `--max-depth` accepted.
+const NESTING_CEILING: usize = 4_096;
+const DEPTH_CEILING: usize = 10_000;
+
+/// A policy whose rule holds one expression of `shape` nested `levels` deep.
+fn deep_policy(shape: &str, levels: usize) -> String {
+    let expr = match shape {
+        "chain" => format!("t.n{}", " + 1".repeat(levels)),
+        "parentheses" => format!("{}t.n{}", "(".repeat(levels), ")".repeat(levels)),
+        "negations" => format!("{}t.n", "-".repeat(levels)),
+        _ => unreachable!("no shape {shape}"),
+    };
+    format!(
+        "policy \"Deep\"\n\nrecord Transfer key id {{\n  id: Text\n  n: Int\n}}\n\ndecide t: Transfer\ndefault permit because \"nothing forbids it\"\n\nrule deep: deny {{\n  when {expr} != 0\n}}\n"
+    )
+}
+
+#[test]
+fn nesting_and_depth_above_the_ceiling_are_usage_errors_not_a_stack_overflow() {
+    let dir = scratch_dir();
+    std::fs::write(dir.join("deep.pol"), deep_policy("chain", 20_000)).unwrap();
+    for args in [
+        &["check", "deep.pol", "--max-nesting", "1000000"][..],
+        &["fmt", "deep.pol", "--max-nesting", "1000000"],
+        &[
+            "run",
+            "deep.pol",
+            "--facts",
+            "manual.json",
+            "--max-depth",
+            "100000000",
+        ],
+    ] {
+        let output = pol(&dir, args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("is not in"), "{}", stderr(&output));
+    }
+}
+
+#[test]
+fn nesting_at_the_ceiling_is_checked_formatted_and_decided() {
+    let dir = scratch_dir();
+    std::fs::write(dir.join("one.jsonl"), "{\"id\": \"a\", \"n\": 1}\n").unwrap();
+    let nesting = NESTING_CEILING.to_string();
+    let depth = DEPTH_CEILING.to_string();
+    // A little below the ceiling: the rule's own levels come on top of the expression's.
+    for shape in ["chain", "parentheses", "negations"] {
+        let file = format!("{shape}.pol");
+        std::fs::write(dir.join(&file), deep_policy(shape, NESTING_CEILING - 16)).unwrap();
+        let checked = pol(&dir, &["check", &file, "--max-nesting", &nesting]);
+        assert_eq!(checked.status.code(), Some(0), "{shape}: {}", stderr(&checked));
+        let formatted = pol(&dir, &["fmt", &file, "--max-nesting", &nesting]);
+        assert_eq!(
+            formatted.status.code(),
+            Some(0),
+            "{shape}: {}",
+            stderr(&formatted)
+        );
+        let args = [
+            "run",
+            &file,
+            "--facts",
+            "one.jsonl",
+            "--max-nesting",
+            &nesting,
+            "--max-depth",
+            &depth,
+        ];
+        let ran = pol(&dir, &args);
+        assert_eq!(ran.status.code(), Some(0), "{shape}: {}", stderr(&ran));
+        assert!(
+            stdout(&ran).starts_with("Transfer a: DENY"),
+            "{shape}: {}",
+            stdout(&ran)
+        );
+    }
+}

@@ -36,8 +36,8 @@ pub struct FmtArgs {
     /// How to show diagnostics on standard error.
     #[arg(long, value_enum, default_value_t = DiagnosticStyle::Auto)]
     diagnostics: DiagnosticStyle,
-    /// Deepest nesting of expressions and brackets accepted in a policy.
-    #[arg(long, value_name = "N", default_value_t = pol::syntax::DEFAULT_MAX_NESTING)]
+    /// Deepest nesting of expressions and brackets accepted in a policy (at most 4096).
+    #[arg(long, value_name = "N", default_value_t = pol::syntax::DEFAULT_MAX_NESTING, value_parser = super::nesting_parser())]
     max_nesting: usize,
     /// Largest policy file read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = pol::engine::DEFAULT_MAX_POLICY_BYTES)]

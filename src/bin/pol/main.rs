@@ -39,6 +39,23 @@ pub(crate) const FACTS_LIMIT_FLAG: &str = "--max-facts-bytes";
 /// The default for `--max-facts-bytes`: 4 GiB.
 const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
 
+/// The highest `--max-nesting` accepted: parsing, checking, printing and evaluating recurse once
+/// per level, so a higher limit could overflow the stack instead of reporting the limit.
+pub(crate) const MAX_NESTING_CEILING: u64 = 4_096;
+
+/// The highest `--max-depth` accepted, for the same reason.
+const MAX_DEPTH_CEILING: u64 = 10_000;
+
+/// The stack of the thread that runs a command and of each thread that decides: room for
+/// `MAX_NESTING_CEILING` levels of syntax and `MAX_DEPTH_CEILING` of evaluation, even in a
+/// debug build. Only the pages a deep policy touches are ever used.
+const STACK_BYTES: usize = 256 << 20;
+
+/// The parser of `--max-nesting`, up to [`MAX_NESTING_CEILING`].
+pub(crate) fn nesting_parser() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(0..=MAX_NESTING_CEILING)
+}
+
 /// Pol: decide export-control transfers with policies written as law.
 #[derive(Parser, Debug)]
 #[command(name = "pol", version, about, long_about = None, after_help = EXIT_HELP)]
@@ -82,8 +99,8 @@ struct CommonArgs {
     /// Also allow imports from this directory (besides the policy's own).
     #[arg(long = "lib", value_name = "DIR")]
     lib: Vec<PathBuf>,
-    /// Deepest nesting of expressions and brackets accepted in a policy.
-    #[arg(long, value_name = "N", default_value_t = pol::syntax::DEFAULT_MAX_NESTING)]
+    /// Deepest nesting of expressions and brackets accepted in a policy (at most 4096).
+    #[arg(long, value_name = "N", default_value_t = pol::syntax::DEFAULT_MAX_NESTING, value_parser = nesting_parser())]
     max_nesting: usize,
     /// Largest policy file read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = pol::engine::DEFAULT_MAX_POLICY_BYTES)]
@@ -91,8 +108,13 @@ struct CommonArgs {
     /// Evaluation steps allowed for one rule of one decision.
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_STEPS)]
     max_steps: u64,
-    /// Deepest nesting of evaluation (expressions and function calls).
-    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_DEPTH)]
+    /// Deepest nesting of evaluation (expressions and function calls; at most 10000).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = Limits::DEFAULT_MAX_DEPTH,
+        value_parser = clap::builder::RangedU64ValueParser::<u32>::new().range(0..=MAX_DEPTH_CEILING)
+    )]
     max_depth: u32,
     /// Largest set built while evaluating.
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_SET_SIZE)]
@@ -235,24 +257,44 @@ struct TestArgs {
 }
 
 fn main() -> ExitCode {
+    // Deciding threads get the same deep stack as the command's own thread. If the pool cannot
+    // be set up this way, its default stands, and depth limits still apply.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_BYTES)
+        .build_global();
+    let command = std::thread::Builder::new()
+        .name("pol".into())
+        .stack_size(STACK_BYTES)
+        .spawn(run_command);
+    let code = match command {
+        Ok(thread) => thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        // Without a thread of its own, the command runs on the main thread's smaller stack.
+        Err(_) => run_command(),
+    };
+    ExitCode::from(code)
+}
+
+/// Parses the command line and runs the command; the exit code.
+fn run_command() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
             // `--help` and `--version` are output; a usage error goes to standard error.
             let code = if error.use_stderr() { EXIT_USAGE } else { EXIT_OK };
-            return ExitCode::from(match error.print() {
+            return match error.print() {
                 Err(failed) if !error.use_stderr() => console::write_failed(&failed, DiagnosticStyle::Auto),
                 _ => code,
-            });
+            };
         }
     };
-    let code = match cli.command {
+    match cli.command {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Test(args) => test(args),
         Command::Fmt(args) => fmt::fmt(args),
-    };
-    ExitCode::from(code)
+    }
 }
 
 /// Prints diagnostics on standard error in the chosen style.
