@@ -371,3 +371,32 @@ fn nesting_at_the_ceiling_is_checked_formatted_and_decided() {
         );
     }
 }
+
+#[test]
+fn a_policy_over_the_size_limit_exits_two_for_every_command() {
+    let dir = scratch_dir();
+    for args in [
+        &["check", "policy.pol", "--max-policy-bytes", "10"][..],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "manual.json",
+            "--max-policy-bytes",
+            "10",
+        ],
+        &["fmt", "policy.pol", "--max-policy-bytes", "10"],
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "manual.json",
+            "--max-facts-bytes",
+            "10",
+        ],
+    ] {
+        let output = pol(&dir, args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("error[E0409]"), "{}", stderr(&output));
+    }
+}

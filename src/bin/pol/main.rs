@@ -323,9 +323,14 @@ fn code_for(diagnostics: &[Diagnostic]) -> u8 {
     }
 }
 
-/// I/O problems are usage errors (exit 2); problems in the policy or facts exit 1.
+/// I/O problems are usage errors (exit 2), as is a file named on the command line that is over
+/// its size limit (an imported one points at its `use` and is a problem of the policy); problems
+/// in the policy or facts exit 1.
 pub(crate) fn code_for_load(diagnostics: &[Diagnostic]) -> u8 {
-    if diagnostics.iter().any(|d| d.code == diagnostic::Code::Io) {
+    let unreadable = |d: &Diagnostic| {
+        d.code == diagnostic::Code::Io || (d.code == diagnostic::Code::InputTooLarge && d.primary.is_none())
+    };
+    if diagnostics.iter().any(unreadable) {
         EXIT_USAGE
     } else {
         code_for(diagnostics)
