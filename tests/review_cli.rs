@@ -400,3 +400,37 @@ fn a_policy_over_the_size_limit_exits_two_for_every_command() {
         assert!(stderr(&output).contains("error[E0409]"), "{}", stderr(&output));
     }
 }
+
+#[test]
+fn file_and_test_names_cannot_reach_the_terminal_as_control_characters() {
+    let dir = scratch_dir();
+    let folder = dir.join("names");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("clear\u{1b}[2J.pol"), "policy   \"unformatted\"\n").unwrap();
+    std::fs::write(folder.join("two\nlines.pol"), "policy   \"unformatted\"\n").unwrap();
+    let listed = pol(&dir, &["fmt", "--check", "names"]);
+    assert_eq!(listed.status.code(), Some(1), "{}", stderr(&listed));
+    assert_eq!(
+        stdout(&listed),
+        "names/clear\\u{1b}[2J.pol\nnames/two\\nlines.pol\n"
+    );
+    let written = pol(&dir, &["fmt", "--write", "names"]);
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    assert_eq!(stdout(&written), stdout(&listed));
+    // A test's name is the policy's text, which may hold any character through `\u{…}`.
+    std::fs::write(
+        folder.join("named\u{1b}.pol"),
+        POLICY.to_owned()
+            + "\ntest \"spoof\\u{1b}[2J\\n  ok    forged\" {\n  Transfer { id: \"a\", to: \"XX\" }\n  expect \"a\" permit by default\n}\n",
+    )
+    .unwrap();
+    let tested = pol(&dir, &["test", "names"]);
+    assert_eq!(tested.status.code(), Some(1), "{}", stderr(&tested));
+    assert_eq!(
+        stdout(&tested).lines().take(2).collect::<Vec<_>>(),
+        [
+            "names/named\\u{1b}.pol",
+            "  FAIL  spoof\\u{1b}[2J\\n  ok    forged"
+        ]
+    );
+}

@@ -104,7 +104,7 @@ fn format_all(
         let changed = read.bytes != formatted.as_bytes();
         if args.check {
             if changed {
-                writeln!(out, "{}", path.display())?;
+                writeln!(out, "{}", super::shown(path))?;
                 code = code.max(EXIT_FAILED);
             }
         } else if args.write {
@@ -113,7 +113,7 @@ fn format_all(
             }
             match replace(path, &read, formatted.as_bytes(), args.force) {
                 Ok(lost) => {
-                    writeln!(out, "{}", path.display())?;
+                    writeln!(out, "{}", super::shown(path))?;
                     if !lost.is_empty() {
                         out.flush()?;
                         report(engine, &[forced_replace(path, &lost)], style);

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pol::diagnostic::{self, Diagnostic};
 use pol::engine::testing::{self, TestFailure};
 use pol::engine::{Engine, FactsInput, ReadError};
+use pol::escape::escape_controls;
 use pol::eval::{LawDate, Limits, Options};
 use pol::facts::Format;
 use pol::value::Date;
@@ -556,13 +557,19 @@ fn check(args: CheckArgs) -> u8 {
     }
 }
 
+/// A path as output shows it: a control character in a file name cannot move the cursor,
+/// recolour the terminal or start a line that looks like another.
+pub(crate) fn shown(path: &Path) -> String {
+    escape_controls(&path.display().to_string()).into_owned()
+}
+
 /// Says how many folders a walk skipped for their `.polskip`, if any: `; skipped 2 folders …`.
 fn skipped_note(skipped: &[PathBuf]) -> String {
     match skipped.len() {
         0 => String::new(),
         1 => format!(
             "; skipped `{}`, marked `{}`",
-            skipped[0].display(),
+            shown(&skipped[0]),
             files::SKIP_MARKER
         ),
         n => format!("; skipped {n} folders marked `{}`", files::SKIP_MARKER),
@@ -602,7 +609,7 @@ fn run_tests(
         let loaded = match engine.load_policy(path) {
             Ok(loaded) => loaded,
             Err(diagnostics) => {
-                writeln!(out, "{}: cannot run tests", path.display())?;
+                writeln!(out, "{}: cannot run tests", shown(path))?;
                 out.flush()?;
                 report(&engine, &diagnostics, args.common.diagnostics);
                 failed += 1;
@@ -613,15 +620,15 @@ fn run_tests(
         if program.tests.is_empty() {
             continue;
         }
-        writeln!(out, "{}", path.display())?;
+        writeln!(out, "{}", shown(path))?;
         for result in testing::run_tests(program, args.filter.as_deref(), args.common.limits()) {
             if result.passed() {
                 passed += 1;
-                writeln!(out, "  ok    {}", result.name)?;
+                writeln!(out, "  ok    {}", escape_controls(&result.name))?;
                 continue;
             }
             failed += 1;
-            writeln!(out, "  FAIL  {}", result.name)?;
+            writeln!(out, "  FAIL  {}", escape_controls(&result.name))?;
             for failure in &result.failures {
                 match failure {
                     TestFailure::Mismatch {
@@ -631,9 +638,18 @@ fn run_tests(
                         actual,
                     } => {
                         let line = engine.sources.get(span.source).line_of(span.start) + 1;
+                        let subject = escape_controls(&subject.to_string()).into_owned();
                         writeln!(out, "        expect {subject} (line {line}):")?;
-                        writeln!(out, "          expected: {expected}")?;
-                        writeln!(out, "          actual:   {actual}")?;
+                        writeln!(
+                            out,
+                            "          expected: {}",
+                            escape_controls(&expected.to_string())
+                        )?;
+                        writeln!(
+                            out,
+                            "          actual:   {}",
+                            escape_controls(&actual.to_string())
+                        )?;
                     }
                     TestFailure::Error(diagnostics) => {
                         writeln!(out, "        the test could not run:")?;
