@@ -112,9 +112,12 @@ impl Terminal {
         }
     }
 
-    /// Whether a progress line, redrawn in place with control sequences, may be shown.
-    pub fn progress(&self, is_terminal: bool) -> bool {
-        is_terminal && !self.dumb
+    /// Whether a progress line, redrawn in place with control sequences, may be shown on standard
+    /// error, given whether standard error and standard output are terminals. Decisions printed on
+    /// the same screen would be written after the progress line, in the middle of it, so it is
+    /// shown only while the output goes elsewhere (a file, a pipe).
+    pub fn progress(&self, stderr_is_terminal: bool, stdout_is_terminal: bool) -> bool {
+        stderr_is_terminal && !stdout_is_terminal && !self.dumb
     }
 }
 
@@ -172,7 +175,13 @@ mod tests {
             dumb: true,
             ..Terminal::default()
         };
-        assert!(!dumb.progress(true));
-        assert!(Terminal::default().progress(true));
+        assert!(!dumb.progress(true, false));
+        assert!(Terminal::default().progress(true, false));
+    }
+
+    #[test]
+    fn no_progress_line_while_decisions_go_to_the_same_screen() {
+        assert!(!Terminal::default().progress(true, true));
+        assert!(!Terminal::default().progress(false, false));
     }
 }

@@ -416,7 +416,8 @@ fn chunk_name(name: &str, first_line: usize) -> String {
     }
 }
 
-/// A progress line on standard error, only when it is a terminal and the run takes a while.
+/// A progress line on standard error, only when it is a terminal, the decisions go elsewhere and
+/// the run takes a while.
 struct Progress {
     start: Instant,
     shown: std::cell::Cell<bool>,
@@ -428,7 +429,8 @@ impl Progress {
         Progress {
             start: Instant::now(),
             shown: std::cell::Cell::new(false),
-            enabled: Terminal::from_env().progress(std::io::stderr().is_terminal()),
+            enabled: Terminal::from_env()
+                .progress(std::io::stderr().is_terminal(), std::io::stdout().is_terminal()),
         }
     }
 
