@@ -332,7 +332,10 @@ pub fn stream(
                     bytes_read += n as u64;
                     n_lines += 1;
                 }
-                Err(error) => return read_failed(engine, &name, &error, style),
+                Err(error) => {
+                    progress.done();
+                    return read_failed(engine, &name, &error, style);
+                }
             }
         }
         if bytes_read > stream.max_bytes {
@@ -340,6 +343,7 @@ pub fn stream(
                 size: bytes_read,
                 limit: stream.max_bytes,
             };
+            progress.done();
             report(
                 engine,
                 &[pol::engine::read_error(&name, &error, None, FACTS_LIMIT_FLAG)],
@@ -362,6 +366,7 @@ pub fn stream(
         let facts = match added.and_then(|()| builder.finish_chunk()) {
             Ok(facts) => facts,
             Err(diagnostics) => {
+                progress.done();
                 report(engine, &diagnostics, style);
                 return EXIT_FAILED;
             }
@@ -371,6 +376,7 @@ pub fn stream(
         let decisions = match engine.decide_from(program, &facts, options.clone(), first) {
             Ok(decisions) => decisions,
             Err(diagnostic) => {
+                progress.done();
                 report(engine, &[diagnostic], style);
                 return EXIT_FAILED;
             }
