@@ -434,3 +434,25 @@ fn file_and_test_names_cannot_reach_the_terminal_as_control_characters() {
         ]
     );
 }
+
+#[test]
+fn test_runs_the_tests_it_can_read_and_still_fails_for_a_missing_path() {
+    let dir = scratch_dir();
+    std::fs::write(
+        dir.join("tested.pol"),
+        POLICY.to_owned()
+            + "\ntest \"an embargoed destination is denied\" {\n  Transfer { id: \"a\", to: \"XX\" }\n  expect \"a\" deny by embargoed\n}\n",
+    )
+    .unwrap();
+    let output = pol(&dir, &["test", "tested.pol", "missing.pol"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot read `missing.pol`"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        stdout(&output),
+        "tested.pol\n  ok    an embargoed destination is denied\n1 passed, 0 failed\n"
+    );
+}

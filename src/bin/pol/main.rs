@@ -585,15 +585,14 @@ fn test(args: TestArgs) -> u8 {
     };
     let style = args.common.diagnostics;
     let found = files::collect_policies(&roots);
-    if !found.diagnostics.is_empty() {
-        console::report(&pol::source::SourceMap::new(), &found.diagnostics, style);
-        if found.diagnostics.iter().any(Diagnostic::is_error) {
-            return EXIT_USAGE;
-        }
-    }
+    console::report(&pol::source::SourceMap::new(), &found.diagnostics, style);
+    // A path that could not be read fails the run, but the tests of the others still run, as
+    // `check` and `fmt` go on past such a path.
+    let unreadable = found.diagnostics.iter().any(Diagnostic::is_error);
     let mut out = console::stdout();
     let written = run_tests(&files, &args, &found, &mut out);
-    console::finish(&mut out, written, style)
+    let code = console::finish(&mut out, written, style);
+    if unreadable { code.max(EXIT_USAGE) } else { code }
 }
 
 /// Runs the tests of every policy found, writing the results on `out`; the exit code.
