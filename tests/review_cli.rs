@@ -456,3 +456,20 @@ fn test_runs_the_tests_it_can_read_and_still_fails_for_a_missing_path() {
         "tested.pol\n  ok    an embargoed destination is denied\n1 passed, 0 failed\n"
     );
 }
+
+#[test]
+fn check_test_and_fmt_name_their_paths_alike() {
+    let dir = scratch_dir();
+    for (command, usage) in [
+        ("check", "Usage: pol check [OPTIONS] <PATH>..."),
+        ("test", "Usage: pol test [OPTIONS] [PATH]..."),
+        ("fmt", "Usage: pol fmt [OPTIONS] <PATH>..."),
+    ] {
+        let help = stdout(&pol(&dir, &[command, "--help"]));
+        assert!(help.contains(usage), "{help}");
+        assert!(
+            help.contains("Policy files, or directories to search for `.pol` files"),
+            "{help}"
+        );
+    }
+}

@@ -236,7 +236,7 @@ pub(crate) enum StdinFormat {
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
     /// Policy files, or directories to search for `.pol` files.
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "PATH")]
     files: Vec<PathBuf>,
     /// Where the diagnostics go: `text` on standard error (styled by `--diagnostics`), `json`
     /// as one document on standard output (see docs/diagnostics-json.md).
@@ -248,7 +248,8 @@ struct CheckArgs {
 
 #[derive(clap::Args, Debug)]
 struct TestArgs {
-    /// Policy files or directories to search for `.pol` files (default: the current directory).
+    /// Policy files, or directories to search for `.pol` files (default: the current directory).
+    #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Run only tests whose name contains this text.
     #[arg(long)]
