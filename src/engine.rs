@@ -522,6 +522,11 @@ pub fn link_not_followed(path: &str) -> Diagnostic {
     messages::link_not_followed(path)
 }
 
+/// The warning for a folder named on the command line in which a search found no policy.
+pub fn no_policies(folder: &str) -> Diagnostic {
+    messages::no_policies(folder)
+}
+
 /// The diagnostic for a command-line value that is not valid: `` `FLAG VALUE` PROBLEM ``.
 pub fn invalid_argument(flag: &str, value: &str, problem: &str, help: &str) -> Diagnostic {
     messages::invalid_argument(flag, value, problem, help)

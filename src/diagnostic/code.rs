@@ -155,6 +155,8 @@ codes! {
     ForcedReplace = "W0005",
     /// A symbolic link to a folder was not followed while searching for policies.
     LinkNotFollowed = "W0006",
+    /// A folder named on the command line holds no policy file that a search takes in.
+    NoPolicies = "W0008",
 }
 
 impl Code {

@@ -106,7 +106,8 @@ pub struct Policies {
 /// a [`SKIP_MARKER`] (a folder named as a root is always searched). Symbolic links to files are
 /// followed; symbolic links to folders met in the search are not (a warning says so), so a link
 /// loop cannot make the search endless. A file reached twice (two roots, a link and its target,
-/// hard links) is listed once, under the name it was first reached by.
+/// hard links) is listed once, under the name it was first reached by. A folder named as a root
+/// in which the search finds no policy gets a warning.
 pub fn collect_policies(roots: &[PathBuf]) -> Policies {
     let mut walk = Walk::default();
     for root in roots {
@@ -118,7 +119,19 @@ pub fn collect_policies(roots: &[PathBuf]) -> Policies {
             }
         };
         if metadata.is_dir() {
+            let n_files = walk.found.files.len();
+            let n_diagnostics = walk.found.diagnostics.len();
+            let first_time = !walk.seen.contains(&identity(root, &metadata));
             walk.folder(root, &metadata);
+            // A folder with nothing in it to check or test would pass unnoticed, as when a job
+            // runs in the wrong folder; one that could not be read is reported already.
+            let unreadable = walk.found.diagnostics[n_diagnostics..]
+                .iter()
+                .any(Diagnostic::is_error);
+            if first_time && walk.found.files.len() == n_files && !unreadable {
+                let shown = root.display().to_string();
+                walk.found.diagnostics.push(pol::engine::no_policies(&shown));
+            }
         } else {
             walk.file(root, &metadata);
         }
