@@ -1,7 +1,8 @@
 //! Regression tests from a review of the command line used as a user and as an attacker would:
 //! subjects given both in a whole document and in a streamed JSON Lines input are each decided
-//! once, standard input is read once, a policy can come from a pipe (`<(…)`), and input/output
-//! failures are told in plain words.
+//! once, standard input is read once, a policy can come from a pipe (`<(…)`), input/output
+//! failures are told in plain words and exit alike, raised limits cannot overflow the stack,
+//! names cannot smuggle control characters to a terminal, and the help says what the commands do.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
