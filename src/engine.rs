@@ -469,8 +469,20 @@ impl<'fs> Engine<'fs> {
         facts: &Facts,
         options: Options,
     ) -> Result<Vec<Result<Decision, Failure>>, Diagnostic> {
+        self.decide_from(program, facts, options, 0)
+    }
+
+    /// Decides the subjects from row `first` on, as [`Engine::decide_all`] does; a stream of
+    /// subjects uses it to skip those of the reference data, decided with its first chunk.
+    pub fn decide_from(
+        &self,
+        program: &Program,
+        facts: &Facts,
+        options: Options,
+        first: u32,
+    ) -> Result<Vec<Result<Decision, Failure>>, Diagnostic> {
         let evaluator = Evaluator::new(program, facts, options)?;
-        let subjects: Vec<u32> = evaluator.subjects().collect();
+        let subjects: Vec<u32> = evaluator.subjects().skip(first as usize).collect();
         Ok(subjects
             .par_chunks(1024)
             .flat_map_iter(|chunk| {
@@ -528,6 +540,11 @@ pub fn cannot_write_output(message: &str) -> Diagnostic {
 /// followed.
 pub fn link_not_followed(path: &str) -> Diagnostic {
     messages::link_not_followed(path)
+}
+
+/// The warning for a folder named on the command line in which a search found no policy.
+pub fn no_policies(folder: &str) -> Diagnostic {
+    messages::no_policies(folder)
 }
 
 /// The diagnostic for a command-line value that is not valid: `` `FLAG VALUE` PROBLEM ``.

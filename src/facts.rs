@@ -363,6 +363,15 @@ impl<'p> FactsBuilder<'p> {
         });
     }
 
+    /// How many rows of `record` the reference data marked by [`FactsBuilder::mark_base`] holds
+    /// (every row added so far, if nothing is marked).
+    pub fn base_rows(&self, record: RecordId) -> u32 {
+        match &self.base {
+            Some(base) => base.rows[record.idx()],
+            None => self.tables[record.idx()].n_rows(),
+        }
+    }
+
     /// The facts so far (reference data and the current chunk), without consuming the builder.
     /// Problems are reported as by [`FactsBuilder::finish`]. Give the facts back with
     /// [`FactsBuilder::reclaim`] before adding the next chunk.

@@ -168,6 +168,8 @@ codes! {
     ForcedReplace = "W0005",
     /// A symbolic link to a folder was not followed while searching for policies.
     LinkNotFollowed = "W0006",
+    /// A folder named on the command line holds no policy file that a search takes in.
+    NoPolicies = "W0008",
     /// A bidirectional control character in a string or comment, which can make text
     /// display in a different order than Pol reads it.
     BidiControl = "W0010",

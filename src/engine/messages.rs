@@ -153,6 +153,14 @@ pub(super) fn link_not_followed(path: &str) -> Diagnostic {
     .help("links to folders are not followed, so that no file is read twice and no loop runs forever; to search the folder, name it on the command line")
 }
 
+pub(super) fn no_policies(folder: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::NoPolicies,
+        format!("no policy files found in `{folder}`"),
+    )
+    .help("a folder stands for the `.pol` files below it, except in hidden folders, `target` folders and folders holding a `.polskip` file; name the policies, or the folder that holds them")
+}
+
 pub(super) fn module_not_decidable(name: &str, header: Span) -> Diagnostic {
     Diagnostic::new(
         Code::ModuleNotDecidable,

@@ -265,7 +265,7 @@ impl<'a> Printer<'a> {
         let widths: Vec<usize> = self
             .lines
             .iter()
-            .map(|line| line.indent * 2 + line.code.chars().count())
+            .map(|line| line.indent * 2 + doc::columns(&line.code))
             .collect();
         let mut columns = vec![0; self.lines.len()];
         let mut idx = 0;
@@ -397,7 +397,7 @@ impl<'a> Printer<'a> {
             .comments
             .iter()
             .any(|comment| comment.start >= start(decl.span) && comment.start < code_end);
-        if !holds_comments && one_line.chars().count() <= MAX_WIDTH {
+        if !holds_comments && doc::columns(&one_line) <= MAX_WIDTH {
             self.leaf(0, decl.span, vec![(0, one_line)]);
             return;
         }

@@ -33,18 +33,9 @@ pub fn write_failed(error: &io::Error, style: DiagnosticStyle) -> u8 {
     if error.kind() == ErrorKind::BrokenPipe {
         return EXIT_CLOSED;
     }
-    let diagnostic = pol::engine::cannot_write_output(&describe(error));
+    let diagnostic = pol::engine::cannot_write_output(&crate::files::describe(error));
     report(&SourceMap::new(), &[diagnostic], style);
     EXIT_USAGE
-}
-
-/// An I/O error in the words of a message, without Rust's `(os error 28)`.
-fn describe(error: &io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(end) => text[..end].to_lowercase(),
-        None => text,
-    }
 }
 
 /// Writes text on standard error. A failure is ignored: there is nowhere left to report it, and
@@ -121,9 +112,12 @@ impl Terminal {
         }
     }
 
-    /// Whether a progress line, redrawn in place with control sequences, may be shown.
-    pub fn progress(&self, is_terminal: bool) -> bool {
-        is_terminal && !self.dumb
+    /// Whether a progress line, redrawn in place with control sequences, may be shown on standard
+    /// error, given whether standard error and standard output are terminals. Decisions printed on
+    /// the same screen would be written after the progress line, in the middle of it, so it is
+    /// shown only while the output goes elsewhere (a file, a pipe).
+    pub fn progress(&self, stderr_is_terminal: bool, stdout_is_terminal: bool) -> bool {
+        stderr_is_terminal && !stdout_is_terminal && !self.dumb
     }
 }
 
@@ -181,7 +175,13 @@ mod tests {
             dumb: true,
             ..Terminal::default()
         };
-        assert!(!dumb.progress(true));
-        assert!(Terminal::default().progress(true));
+        assert!(!dumb.progress(true, false));
+        assert!(Terminal::default().progress(true, false));
+    }
+
+    #[test]
+    fn no_progress_line_while_decisions_go_to_the_same_screen() {
+        assert!(!Terminal::default().progress(true, true));
+        assert!(!Terminal::default().progress(false, false));
     }
 }

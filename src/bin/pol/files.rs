@@ -17,7 +17,25 @@ impl FileSystem for DiskFiles {
     }
 
     fn canonical(&self, path: &Path) -> Result<PathBuf, String> {
-        std::fs::canonicalize(path).map_err(|error| describe(&error))
+        match std::fs::canonicalize(path) {
+            Ok(canonical) => Ok(canonical),
+            // A pipe named `/dev/fd/63` (from `pol check <(…)`) or `/dev/stdin` opens, but its
+            // link leads to no path; its folder, made canonical, still names it.
+            Err(error) if std::fs::metadata(path).is_ok() => {
+                let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+                    return Err(describe(&error));
+                };
+                let folder = if folder.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    folder
+                };
+                std::fs::canonicalize(folder)
+                    .map(|folder| folder.join(name))
+                    .map_err(|_| describe(&error))
+            }
+            Err(error) => Err(describe(&error)),
+        }
     }
 }
 
@@ -162,11 +180,21 @@ pub fn read_facts_from(
     }
 }
 
-fn describe(error: &std::io::Error) -> String {
+/// An I/O error in the words of a message: lowercase, without Rust's `(os error 2)`.
+pub fn describe(error: &std::io::Error) -> String {
     match error.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => error.to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        _ => {
+            let text = error.to_string();
+            let text = text.find(" (os error").map_or(text.as_str(), |end| &text[..end]);
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => String::new(),
+            }
+        }
     }
 }
 
@@ -192,7 +220,8 @@ pub struct Policies {
 /// a [`SKIP_MARKER`] (a folder named as a root is always searched). Symbolic links to files are
 /// followed; symbolic links to folders met in the search are not (a warning says so), so a link
 /// loop cannot make the search endless. A file reached twice (two roots, a link and its target,
-/// hard links) is listed once, under the name it was first reached by.
+/// hard links) is listed once, under the name it was first reached by. A folder named as a root
+/// in which the search finds no policy gets a warning.
 pub fn collect_policies(roots: &[PathBuf]) -> Policies {
     let mut walk = Walk::default();
     for root in roots {
@@ -204,7 +233,19 @@ pub fn collect_policies(roots: &[PathBuf]) -> Policies {
             }
         };
         if metadata.is_dir() {
+            let n_files = walk.found.files.len();
+            let n_diagnostics = walk.found.diagnostics.len();
+            let first_time = !walk.seen.contains(&identity(root, &metadata));
             walk.folder(root, &metadata);
+            // A folder with nothing in it to check or test would pass unnoticed, as when a job
+            // runs in the wrong folder; one that could not be read is reported already.
+            let unreadable = walk.found.diagnostics[n_diagnostics..]
+                .iter()
+                .any(Diagnostic::is_error);
+            if first_time && walk.found.files.len() == n_files && !unreadable {
+                let shown = root.display().to_string();
+                walk.found.diagnostics.push(pol::engine::no_policies(&shown));
+            }
         } else if metadata.is_file() {
             walk.file(root, &metadata);
         } else {

@@ -104,7 +104,7 @@ fn format_all(
         let changed = read.bytes != formatted.as_bytes();
         if args.check {
             if changed {
-                writeln!(out, "{}", shown(path))?;
+                writeln!(out, "{}", super::shown(path))?;
                 code = code.max(EXIT_FAILED);
             }
         } else if args.write {
@@ -113,7 +113,7 @@ fn format_all(
             }
             match replace(path, &read, formatted.as_bytes(), args.force) {
                 Ok(lost) => {
-                    writeln!(out, "{}", shown(path))?;
+                    writeln!(out, "{}", super::shown(path))?;
                     if !lost.is_empty() {
                         out.flush()?;
                         report(engine, &[forced_replace(path, &lost)], style);
@@ -201,10 +201,7 @@ fn cannot_format(path: &Path) -> Diagnostic {
 
 /// The diagnostic for a file that could not be rewritten.
 fn cannot_write(path: &Path, error: &std::io::Error) -> Diagnostic {
-    let message = match error.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => error.to_string(),
-    };
+    let message = files::describe(error);
     Diagnostic::new(Code::Io, format!("cannot write `{}`: {message}", path.display()))
         .help("the file is left as it was")
 }
@@ -456,17 +453,20 @@ fn keep_owner(_file: &std::fs::File, _original: &std::fs::Metadata) -> std::io::
     Ok(true)
 }
 
-/// Creates a new file beside `file_name` in `folder`, under a name no other file has.
+/// Creates a new file beside `file_name` in `folder`, under a name no other file has, that only
+/// its owner may read.
 fn create_temporary(folder: &Path, file_name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
     let process = std::process::id();
     let mut attempt = 0u32;
     loop {
         let candidate = folder.join(format!(".{file_name}.{process}.{attempt}.fmt-tmp"));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // Only its owner may read the new file until it is given the original's mode: the text
+        // goes in first, and the original may be private.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&candidate) {
             Ok(file) => return Ok((candidate, file)),
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
                 attempt += 1;
@@ -474,12 +474,6 @@ fn create_temporary(folder: &Path, file_name: &str) -> std::io::Result<(PathBuf,
             Err(error) => return Err(error),
         }
     }
-}
-
-/// A file name as a line of output: control characters and bidi controls escaped, so a name
-/// cannot forge a line or change what a terminal shows.
-fn shown(path: &Path) -> String {
-    pol::escape::escape_controls(&path.display().to_string()).into_owned()
 }
 
 #[cfg(test)]
@@ -562,6 +556,20 @@ mod tests {
             std::fs::write(&fresh, std::fs::read(file).unwrap()).unwrap();
             std::fs::rename(&fresh, file).unwrap();
         });
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_temporary_file_is_private_until_it_takes_the_original_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let (folder, _) = folder_with("policy \"a\"\n");
+        let (temporary, file) = create_temporary(&folder, "a.pol").unwrap();
+        // The formatted text is written before the mode is copied: others must not read it
+        // meanwhile, since the original may be private.
+        assert_eq!(file.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+        drop(file);
+        std::fs::remove_file(temporary).unwrap();
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 
     #[test]

@@ -53,13 +53,16 @@ struct Cli {
 const EXIT_HELP: &str = "\
 Exit status:
   0    success
-  1    errors in the policy or facts, a decision that failed, a failed test, `fmt --check` found changes
+  1    errors in the policy or facts, a decision that failed, a failed test, `fmt --check` found
+       changes, `fmt --write` left a file alone to protect it
   2    a usage or input/output error (a file that cannot be read, output that cannot be written)
   3    `pol run --fail-on`: every subject was decided and some decision matched
   141  standard output was closed before all output was written (`pol run … | head`)
 
 Diagnostics are coloured on a terminal unless NO_COLOR is set, CLICOLOR=0 or TERM=dumb;
-CLICOLOR_FORCE=1 colours them anywhere. Folders holding a `.polskip` file are not searched.";
+CLICOLOR_FORCE=1 colours them anywhere. A directory given to `check`, `test` or `fmt` stands for
+the `.pol` files below it, except in hidden folders, `target` folders and folders holding a
+`.polskip` file.";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -162,7 +165,8 @@ struct RunArgs {
     /// The policy file.
     policy: PathBuf,
     /// Facts: `FILE`, `Record=FILE`, or `-` / `Record=-` for standard input (JSON Lines unless the
-    /// format says otherwise). The format follows the extension (.json .jsonl .yaml .yml .csv).
+    /// format says otherwise). The format follows the extension (.json .jsonl .ndjson .yaml .yml
+    /// .csv).
     #[arg(long = "facts", short = 'f', value_name = "[RECORD=]FILE", required = true, num_args = 1..)]
     facts: Vec<String>,
     /// Format of facts read from standard input, or from a pipe whose name has no extension
@@ -238,7 +242,7 @@ pub(crate) fn facts_format(path: &str, stdin_format: StdinFormat) -> Option<Form
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
     /// Policy files, or directories to search for `.pol` files.
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "PATH")]
     files: Vec<PathBuf>,
     /// Where the diagnostics go: `text` on standard error (styled by `--diagnostics`), `json`
     /// as one document on standard output (see docs/diagnostics-json.md).
@@ -250,7 +254,8 @@ struct CheckArgs {
 
 #[derive(clap::Args, Debug)]
 struct TestArgs {
-    /// Policy files or directories to search for `.pol` files (default: the current directory).
+    /// Policy files, or directories to search for `.pol` files (default: the current directory).
+    #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Run only tests whose name contains this text.
     #[arg(long)]
@@ -320,10 +325,10 @@ fn main() -> ExitCode {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
         Err(error) => {
-            eprintln!(
+            console::eprint(&format!(
                 "error: cannot reserve {} MiB of stack for the nesting and depth limits ({error}); lower `--max-nesting` or `--max-depth`",
                 stack >> 20
-            );
+            ));
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -435,7 +440,15 @@ fn run(args: RunArgs) -> u8 {
         explain: args.explain,
         full_only: false,
     };
-    let sink = output::Sink::new(args.format, args.summary, args.fail_on.clone());
+    // Each kind once, in the order first given, as the line on standard error names them.
+    let mut fail_on = args.fail_on.clone();
+    let mut seen = Vec::new();
+    fail_on.retain(|kind| {
+        let first = !seen.contains(kind);
+        seen.push(*kind);
+        first
+    });
+    let sink = output::Sink::new(args.format, args.summary, fail_on);
     // A JSON Lines input of the decided records streams through in chunks: memory stays flat
     // however many transfers it holds.
     let subject = program.subject.as_ref().map(|subject| subject.record);
@@ -457,8 +470,7 @@ fn run(args: RunArgs) -> u8 {
         }
     }
     if let (Some(idx), Some(subject)) = (stream_at, subject) {
-        let spec = &args.facts[idx];
-        let path = spec.split_once('=').map_or(spec.as_str(), |(_, path)| path);
+        let path = facts_path(&args.facts[idx]);
         let stream = output::Stream {
             path,
             record: subject,
@@ -546,28 +558,27 @@ fn check_stdin_readers(specs: &[String]) -> Option<Diagnostic> {
     ))
 }
 
-/// The path part of a `--facts` argument: `FILE` or `-`, without a `Record=` before it.
-fn facts_path(spec: &str) -> &str {
+/// Splits one `--facts` argument into the record type it names, if any, and the path.
+pub(crate) fn split_facts_spec(spec: &str) -> (Option<&str>, &str) {
     match spec.split_once('=') {
         Some((record, path))
             if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
         {
-            path
+            (Some(record), path)
         }
-        _ => spec,
+        _ => (None, spec),
     }
+}
+
+/// The path of one `--facts` argument (`-` for standard input).
+fn facts_path(spec: &str) -> &str {
+    split_facts_spec(spec).1
 }
 
 /// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.
 fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Result<FactsInput, Diagnostic> {
-    let (record, path) = match spec.split_once('=') {
-        Some((record, path))
-            if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-        {
-            (Some(record.to_string()), path)
-        }
-        _ => (None, spec),
-    };
+    let (record, path) = split_facts_spec(spec);
+    let record = record.map(str::to_string);
     if path == "-" {
         let bytes = files::read_facts_from(std::io::stdin().lock(), max_bytes, 0)
             .map_err(|error| ReadError::Failed(error.to_string()))
@@ -636,13 +647,19 @@ fn check(args: CheckArgs) -> u8 {
     }
 }
 
+/// A path as output shows it: a control character in a file name cannot move the cursor,
+/// recolour the terminal or start a line that looks like another.
+pub(crate) fn shown(path: &Path) -> String {
+    escape_controls(&path.display().to_string()).into_owned()
+}
+
 /// Says how many folders a walk skipped for their `.polskip`, if any: `; skipped 2 folders …`.
 fn skipped_note(skipped: &[PathBuf]) -> String {
     match skipped.len() {
         0 => String::new(),
         1 => format!(
             "; skipped `{}`, marked `{}`",
-            escape_controls(&skipped[0].display().to_string()),
+            shown(&skipped[0]),
             files::SKIP_MARKER
         ),
         n => format!("; skipped {n} folders marked `{}`", files::SKIP_MARKER),
@@ -663,15 +680,14 @@ fn test(args: TestArgs) -> u8 {
     }
     let style = args.common.diagnostics;
     let found = files::collect_policies(&roots);
-    if !found.diagnostics.is_empty() {
-        console::report(&pol::source::SourceMap::new(), &found.diagnostics, style);
-        if found.diagnostics.iter().any(Diagnostic::is_error) {
-            return EXIT_USAGE;
-        }
-    }
+    console::report(&pol::source::SourceMap::new(), &found.diagnostics, style);
+    // A path that could not be read fails the run, but the tests of the others still run, as
+    // `check` and `fmt` go on past such a path.
+    let unreadable = found.diagnostics.iter().any(Diagnostic::is_error);
     let mut out = console::stdout();
     let written = run_tests(&files, &args, &found, &mut out);
-    console::finish(&mut out, written, style)
+    let code = console::finish(&mut out, written, style);
+    if unreadable { code.max(EXIT_USAGE) } else { code }
 }
 
 /// Runs the tests of every policy found, writing the results on `out`; the exit code.
@@ -692,11 +708,7 @@ fn run_tests(
             Ok(loaded) => loaded,
             Err(diagnostics) => {
                 unread |= code_for_load(&diagnostics) == EXIT_USAGE;
-                writeln!(
-                    out,
-                    "{}: cannot run tests",
-                    escape_controls(&path.display().to_string())
-                )?;
+                writeln!(out, "{}: cannot run tests", shown(path))?;
                 out.flush()?;
                 report(&engine, &diagnostics, args.common.diagnostics);
                 failed += 1;
@@ -707,7 +719,7 @@ fn run_tests(
         if program.tests.is_empty() {
             continue;
         }
-        writeln!(out, "{}", escape_controls(&path.display().to_string()))?;
+        writeln!(out, "{}", shown(path))?;
         let level = key_level(args.deny_unknown_keys);
         let unknown = keys::unknown_keys(program, &testing::test_keys(program), level);
         if !unknown.is_empty() {
@@ -734,9 +746,18 @@ fn run_tests(
                         actual,
                     } => {
                         let line = engine.sources.get(span.source).line_of(span.start) + 1;
+                        let subject = escape_controls(&subject.to_string()).into_owned();
                         writeln!(out, "        expect {subject} (line {line}):")?;
-                        writeln!(out, "          expected: {expected}")?;
-                        writeln!(out, "          actual:   {actual}")?;
+                        writeln!(
+                            out,
+                            "          expected: {}",
+                            escape_controls(&expected.to_string())
+                        )?;
+                        writeln!(
+                            out,
+                            "          actual:   {}",
+                            escape_controls(&actual.to_string())
+                        )?;
                     }
                     TestFailure::Error(diagnostics) => {
                         writeln!(out, "        the test could not run:")?;

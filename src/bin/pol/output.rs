@@ -268,14 +268,7 @@ pub fn is_subject_stream(
     subject: Option<RecordId>,
 ) -> bool {
     let Some(subject) = subject else { return false };
-    let (record, path) = match spec.split_once('=') {
-        Some((record, path))
-            if !record.is_empty() && record.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-        {
-            (Some(record), path)
-        }
-        _ => (None, spec),
-    };
+    let (record, path) = crate::split_facts_spec(spec);
     let lines = if path == "-" {
         stdin_format == StdinFormat::Jsonl
     } else {
@@ -327,6 +320,10 @@ pub fn stream(
         return EXIT_FAILED;
     }
     builder.mark_base();
+    // Subjects given in the other inputs are decided once, with the first chunk, or on their own
+    // if the stream turns out empty; later chunks skip their rows.
+    let n_base_subjects = builder.base_rows(stream.record);
+    let mut base_decided = false;
     let name = if stream.path == "-" {
         "<stdin>".to_string()
     } else {
@@ -358,7 +355,10 @@ pub fn stream(
                     n_lines += 1;
                     stopped = end == LineEnd::Stop;
                 }
-                Err(error) => return read_failed(engine, &name, &error, style),
+                Err(error) => {
+                    progress.done();
+                    return read_failed(engine, &name, &error, style);
+                }
             }
         }
         if bytes_read > stream.max_bytes {
@@ -366,6 +366,7 @@ pub fn stream(
                 size: bytes_read,
                 limit: stream.max_bytes,
             };
+            progress.done();
             report(
                 engine,
                 &[pol::engine::read_error(&name, &error, None, FACTS_LIMIT_FLAG)],
@@ -373,34 +374,42 @@ pub fn stream(
             );
             return EXIT_USAGE;
         }
-        if n_lines == 0 {
+        if n_lines == 0 && base_decided {
             break;
         }
-        // Diagnostics point into this chunk; its name says where the chunk starts in the file.
-        engine.sources.rename(source, chunk_name(&name, first_line));
-        let text = match String::from_utf8(std::mem::take(&mut chunk)) {
-            Ok(text) => text,
-            Err(_) => {
-                let error = std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "stream did not contain valid UTF-8",
-                );
-                return read_failed(engine, &name, &error, style);
-            }
+        let added = if n_lines == 0 {
+            Ok(())
+        } else {
+            // Diagnostics point into this chunk; its name says where the chunk starts in the file.
+            engine.sources.rename(source, chunk_name(&name, first_line));
+            let text = match String::from_utf8(std::mem::take(&mut chunk)) {
+                Ok(text) => text,
+                Err(_) => {
+                    let error = std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "stream did not contain valid UTF-8",
+                    );
+                    return read_failed(engine, &name, &error, style);
+                }
+            };
+            engine.sources.replace(source, text);
+            first_line += n_lines;
+            builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record))
         };
-        engine.sources.replace(source, text);
-        first_line += n_lines;
-        let added = builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record));
         let facts = match added.and_then(|()| builder.finish_chunk()) {
             Ok(facts) => facts,
             Err(diagnostics) => {
+                progress.done();
                 report(engine, &diagnostics, style);
                 return EXIT_FAILED;
             }
         };
-        let decisions = match engine.decide_all(program, &facts, options.clone()) {
+        let first = if base_decided { n_base_subjects } else { 0 };
+        base_decided = true;
+        let decisions = match engine.decide_from(program, &facts, options.clone(), first) {
             Ok(decisions) => decisions,
             Err(diagnostic) => {
+                progress.done();
                 report(engine, &[diagnostic], style);
                 return EXIT_FAILED;
             }
@@ -411,9 +420,14 @@ pub fn stream(
                 return console::write_failed(&error, style);
             }
         }
-        sink.offset += decisions.len() as u64;
+        // A subject's number is the offset plus its row, and every chunk's rows start with those
+        // of the reference data: the offset counts only the streamed subjects decided so far.
+        sink.offset += decisions.len() as u64 - u64::from(n_base_subjects - first);
         progress.update(sink.total);
         builder.reclaim(facts);
+        if n_lines == 0 {
+            break;
+        }
         // Keep the chunk's buffer for the next one.
         chunk = engine.sources.take_text(source).into_bytes();
     }
@@ -481,7 +495,7 @@ fn read_line(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<(u
 fn read_failed(engine: &Engine<'_>, name: &str, error: &std::io::Error, style: DiagnosticStyle) -> u8 {
     let diagnostic = pol::engine::read_error(
         name,
-        &ReadError::Failed(error.to_string()),
+        &ReadError::Failed(crate::files::describe(error)),
         None,
         FACTS_LIMIT_FLAG,
     );
@@ -497,7 +511,8 @@ fn chunk_name(name: &str, first_line: usize) -> String {
     }
 }
 
-/// A progress line on standard error, only when it is a terminal and the run takes a while.
+/// A progress line on standard error, only when it is a terminal, the decisions go elsewhere and
+/// the run takes a while.
 struct Progress {
     start: Instant,
     shown: std::cell::Cell<bool>,
@@ -509,7 +524,8 @@ impl Progress {
         Progress {
             start: Instant::now(),
             shown: std::cell::Cell::new(false),
-            enabled: Terminal::from_env().progress(std::io::stderr().is_terminal()),
+            enabled: Terminal::from_env()
+                .progress(std::io::stderr().is_terminal(), std::io::stdout().is_terminal()),
         }
     }
 

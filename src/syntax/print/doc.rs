@@ -48,6 +48,12 @@ enum Mode {
 /// One piece still to print: its indentation (in levels), whether its group is broken, itself.
 type Command<'a> = (usize, Mode, &'a Doc);
 
+/// How many columns `text` takes on a terminal: two for a wide character (most Chinese,
+/// Japanese and Korean ones), none for a combining mark, one for the others.
+pub fn columns(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
 /// Lays `doc` out in lines of at most `width` columns where it can, each with its indentation in
 /// levels (of two columns). A line can still be longer when a piece of text alone is.
 pub fn layout(doc: &Doc, width: usize) -> Vec<(usize, String)> {
@@ -58,7 +64,7 @@ pub fn layout(doc: &Doc, width: usize) -> Vec<(usize, String)> {
         match doc {
             Doc::Text(text) => {
                 push_text(&mut lines, text);
-                column += text.chars().count();
+                column += columns(text);
             }
             Doc::Line | Doc::SoftLine if mode == Mode::Flat => {
                 if matches!(doc, Doc::Line) {
@@ -73,7 +79,7 @@ pub fn layout(doc: &Doc, width: usize) -> Vec<(usize, String)> {
             Doc::IfBroken(text) => {
                 if mode == Mode::Broken {
                     push_text(&mut lines, text);
-                    column += text.chars().count();
+                    column += columns(text);
                 }
             }
             Doc::Nest(inner) => stack.push((level + 1, mode, inner)),
@@ -103,7 +109,7 @@ pub fn layout(doc: &Doc, width: usize) -> Vec<(usize, String)> {
                     }
                     let text = flat_text(item);
                     push_text(&mut lines, &text);
-                    column += text.chars().count();
+                    column += columns(&text);
                 }
             }
         }
@@ -135,13 +141,13 @@ fn fits(room: usize, doc: &Doc, rest: &[Command<'_>]) -> bool {
             return false;
         }
         match doc {
-            Doc::Text(text) => room -= text.chars().count() as isize,
+            Doc::Text(text) => room -= columns(text) as isize,
             Doc::Line | Doc::SoftLine if mode == Mode::Broken => return true,
             Doc::Line => room -= 1,
             Doc::SoftLine => {}
             Doc::IfBroken(text) => {
                 if mode == Mode::Broken {
-                    room -= text.chars().count() as isize;
+                    room -= columns(text) as isize;
                 }
             }
             Doc::Nest(inner) => pending.push((mode, inner)),
@@ -206,7 +212,7 @@ fn write_flat(doc: &Doc, out: &mut String) {
 }
 
 fn flat_width(doc: &Doc) -> usize {
-    flat_text(doc).chars().count()
+    columns(&flat_text(doc))
 }
 
 #[cfg(test)]
