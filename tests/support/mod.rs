@@ -1,4 +1,11 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests: the file walker here, running the built `pol`
+//! binary in `cli`.
+
+// Each integration test is its own crate and includes this module whole, but uses only some of
+// its helpers; the others would be reported as dead code in that crate.
+#![allow(dead_code)]
+
+pub mod cli;
 
 use std::path::{Path, PathBuf};
 
