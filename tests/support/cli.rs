@@ -163,7 +163,13 @@ pub struct Running {
 impl Running {
     /// Waits for `pol` to end, reading its output on other threads so a full pipe never stops
     /// it; past the time limit it is killed and the test fails.
-    pub fn output(mut self) -> Output {
+    pub fn output(self) -> Output {
+        self.try_output().unwrap_or_else(|problem| panic!("{problem}"))
+    }
+
+    /// Waits for `pol` to end as [`Running::output`] does, but past the time limit kills it and
+    /// says so in `Err`, for a test that collects every failure before it fails.
+    pub fn try_output(mut self) -> Result<Output, String> {
         let read = |pipe: Option<Box<dyn Read + Send>>| {
             std::thread::spawn(move || {
                 let mut bytes = Vec::new();
@@ -185,7 +191,7 @@ impl Running {
                 if start.elapsed() > limit {
                     self.child.kill().unwrap();
                     self.child.wait().unwrap();
-                    panic!("`pol {}` ran for more than {limit:?}", self.shown);
+                    return Err(format!("`pol {}` still running after {limit:?}: killed", self.shown));
                 }
                 std::thread::sleep(Duration::from_millis(10));
             },
@@ -193,11 +199,11 @@ impl Running {
         if let Some(writer) = self.writer {
             writer.join().unwrap();
         }
-        Output {
+        Ok(Output {
             status,
             stdout: stdout.join().unwrap(),
             stderr: stderr.join().unwrap(),
-        }
+        })
     }
 }
 
