@@ -179,8 +179,18 @@ impl Running {
                 bytes
             })
         };
-        let stdout = read(self.child.stdout.take().map(|pipe| Box::new(pipe) as Box<dyn Read + Send>));
-        let stderr = read(self.child.stderr.take().map(|pipe| Box::new(pipe) as Box<dyn Read + Send>));
+        let stdout = read(
+            self.child
+                .stdout
+                .take()
+                .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
+        );
+        let stderr = read(
+            self.child
+                .stderr
+                .take()
+                .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
+        );
         let start = Instant::now();
         let status = match self.time_limit {
             None => self.child.wait().unwrap(),
@@ -191,7 +201,10 @@ impl Running {
                 if start.elapsed() > limit {
                     self.child.kill().unwrap();
                     self.child.wait().unwrap();
-                    return Err(format!("`pol {}` still running after {limit:?}: killed", self.shown));
+                    return Err(format!(
+                        "`pol {}` still running after {limit:?}: killed",
+                        self.shown
+                    ));
                 }
                 std::thread::sleep(Duration::from_millis(10));
             },
