@@ -6,13 +6,13 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use pol::engine::{Engine, FactsInput, NoFiles};
+use pol::engine::{Engine, NoFiles};
 use pol::eval::{Evaluator, Options, Scratch};
-use pol::facts::Format;
 use pol::report;
 
 mod support;
 use support::cli::{pol, scratch_dir};
+use support::engine::json_facts;
 
 const POLICY: &str = r#"policy "Nested approvals"
 
@@ -464,18 +464,12 @@ fn fast_path_decides_nested_facts_as_the_full_evaluator_does() {
     let loaded = engine.load_policy_text("policy.pol", POLICY, None).unwrap();
     let program = &loaded.checked.program;
     let transfers = transfers(1000, 11, true);
-    let input = |name: &str, text: String| FactsInput {
-        name: name.to_string(),
-        bytes: text.into_bytes(),
-        format: Format::Json,
-        record: None,
-    };
     let facts = engine
         .load_facts(
             program,
             vec![
-                input("countries.json", COUNTRIES_JSON.to_string()),
-                input("transfers.json", json(&transfers)),
+                json_facts("countries.json", COUNTRIES_JSON),
+                json_facts("transfers.json", &json(&transfers)),
             ],
         )
         .unwrap();
