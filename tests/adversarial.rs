@@ -8,11 +8,12 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+mod support;
+use support::cli::Pol;
 
 /// How long one command may run before it counts as a hang.
 const TIME_LIMIT: Duration = Duration::from_secs(10);
@@ -44,42 +45,14 @@ struct Outcome {
 
 /// Runs `pol ARGS` in `dir`, killing it past [`TIME_LIMIT`]; `Err` says how it went wrong.
 fn pol(dir: &Path, args: &[&str]) -> Result<Outcome, String> {
-    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adversarial-out");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let stdout_path = out_dir.join(format!("{}-{n}.stdout", std::process::id()));
-    let stderr_path = out_dir.join(format!("{}-{n}.stderr", std::process::id()));
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(File::create(&stdout_path).unwrap())
-        .stderr(File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIME_LIMIT {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            return Err(format!("still running after {TIME_LIMIT:?}: killed"));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let elapsed = start.elapsed();
-    let stdout = String::from_utf8_lossy(&std::fs::read(&stdout_path).unwrap()).into_owned();
-    let stderr = String::from_utf8_lossy(&std::fs::read(&stderr_path).unwrap()).into_owned();
-    std::fs::remove_file(&stdout_path).unwrap();
-    std::fs::remove_file(&stderr_path).unwrap();
+    let output = Pol::new(dir, args).time_limit(TIME_LIMIT).spawn().try_output()?;
     Ok(Outcome {
-        status: status.code(),
-        stdout,
-        stderr,
-        elapsed,
+        status: output.status.code(),
+        // Hostile input may be quoted back: any bytes are shown, none refused.
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        elapsed: start.elapsed(),
     })
 }
 

@@ -3,10 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+
+mod support;
+use support::cli::{pol, pol_with_input, scratch_dir, stderr, stdout, write};
 
 const POLICY: &str = r#"policy "Licensed returns"
 source "Illustration"
@@ -56,56 +56,9 @@ const FACTS: &str = r#"{"Country": [{"code": "US", "in_combat": false}, {"code":
               {"id": "t3", "item": "PAC-3", "destination": "US", "date": "2023-12-21"}]}
 "#;
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh directory for one test.
-fn scratch_dir() -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn pol(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn pol_with_stdin(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
 #[test]
 fn run_prints_one_decision_per_transfer_and_exits_zero() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     write(&dir, "policy.pol", POLICY);
     write(&dir, "facts.json", FACTS);
     let output = pol(&dir, &["run", "policy.pol", "--facts", "facts.json"]);
@@ -132,7 +85,7 @@ fn run_prints_one_decision_per_transfer_and_exits_zero() {
 
 #[test]
 fn run_json_prints_one_object_per_line() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     write(&dir, "policy.pol", POLICY);
     write(&dir, "facts.json", FACTS);
     let output = pol(
@@ -158,7 +111,7 @@ fn run_json_prints_one_object_per_line() {
 
 #[test]
 fn as_of_decides_every_transfer_under_one_date() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     write(&dir, "policy.pol", POLICY);
     write(&dir, "facts.json", FACTS);
     let output = pol(
@@ -183,7 +136,7 @@ fn as_of_decides_every_transfer_under_one_date() {
 
 #[test]
 fn explain_shows_why_rules_did_not_apply() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     write(&dir, "policy.pol", POLICY);
     write(&dir, "facts.json", FACTS);
     let output = pol(&dir, &["run", "policy.pol", "--facts", "facts.json", "--explain"]);
@@ -195,7 +148,7 @@ fn explain_shows_why_rules_did_not_apply() {
 
 #[test]
 fn facts_can_come_from_standard_input_as_json_lines() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     write(&dir, "policy.pol", POLICY);
     write(
         &dir,
@@ -204,7 +157,7 @@ fn facts_can_come_from_standard_input_as_json_lines() {
     );
     let lines = "{\"id\": \"a\", \"item\": \"PAC-3\", \"destination\": \"US\", \"date\": \"2024-01-01\"}\n\
                  {\"id\": \"b\", \"item\": \"PAC-3\", \"destination\": \"US\", \"date\": \"2020-01-01\"}\n";
-    let output = pol_with_stdin(
+    let output = pol_with_input(
         &dir,
         &[
             "run",
@@ -228,7 +181,7 @@ fn facts_can_come_from_standard_input_as_json_lines() {
 
 #[test]
 fn summary_counts_decisions_per_rule() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     write(&dir, "policy.pol", POLICY);
     write(&dir, "facts.json", FACTS);
     let output = pol(&dir, &["run", "policy.pol", "--facts", "facts.json", "--summary"]);
@@ -240,7 +193,7 @@ fn summary_counts_decisions_per_rule() {
 
 #[test]
 fn check_reports_errors_with_exit_one_and_json_for_editors() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     let bad = POLICY.replace(
         "t.destination == t.item.licensed_from",
         "t.destinaton == t.item.licensed_from",
@@ -262,7 +215,7 @@ fn check_reports_errors_with_exit_one_and_json_for_editors() {
 
 #[test]
 fn check_of_a_good_policy_exits_zero() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     write(&dir, "policy.pol", POLICY);
     let output = pol(&dir, &["check", "policy.pol"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -270,7 +223,7 @@ fn check_of_a_good_policy_exits_zero() {
 
 #[test]
 fn usage_and_io_errors_exit_two() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     write(&dir, "policy.pol", POLICY);
     write(&dir, "facts.json", FACTS);
     assert_eq!(
@@ -307,7 +260,7 @@ fn usage_and_io_errors_exit_two() {
 
 #[test]
 fn malformed_facts_exit_one_with_the_path_of_the_bad_value() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     write(&dir, "policy.pol", POLICY);
     write(
         &dir,
@@ -324,7 +277,7 @@ fn malformed_facts_exit_one_with_the_path_of_the_bad_value() {
 
 #[test]
 fn test_command_reports_failures_with_expected_and_actual() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     let policy = format!(
         "{POLICY}\ntest \"returns\" {{\n  Country {{ code: \"US\", in_combat: false }}\n  Item {{ id: \"P\", licensed_from: \"US\" }}\n  Transfer {{ id: \"t\", item: \"P\", destination: \"US\", date: 2024-01-01 }}\n  expect \"t\" deny by onward_in_combat\n}}\n"
     );
@@ -349,7 +302,7 @@ fn test_command_reports_failures_with_expected_and_actual() {
 
 #[test]
 fn pol_never_writes_to_the_files_it_reads() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     let policy = write(&dir, "policy.pol", POLICY);
     let facts = write(&dir, "facts.json", FACTS);
     let before: Vec<(Vec<u8>, std::time::SystemTime)> = [&policy, &facts]
@@ -383,7 +336,7 @@ fn pol_never_writes_to_the_files_it_reads() {
 
 #[test]
 fn imports_may_not_leave_the_policy_directory() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     std::fs::create_dir_all(dir.join("policies")).unwrap();
     write(&dir, "outside.pol", "module \"outside\"\n");
     write(
@@ -400,7 +353,7 @@ fn imports_may_not_leave_the_policy_directory() {
 
 #[test]
 fn a_json_lines_stream_decides_exactly_like_a_whole_file() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let transfers: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(root.join("bench/data/transfers-10000.json")).unwrap())
@@ -442,7 +395,7 @@ fn a_json_lines_stream_decides_exactly_like_a_whole_file() {
 
 #[test]
 fn a_bad_line_deep_in_a_stream_is_reported_with_its_record_index() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     write(&dir, "policy.pol", POLICY);
     write(
         &dir,
@@ -477,7 +430,7 @@ fn a_bad_line_deep_in_a_stream_is_reported_with_its_record_index() {
 
 #[test]
 fn a_symbolic_link_cannot_smuggle_an_import_out_of_the_policy_directory() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     std::fs::create_dir_all(dir.join("policies")).unwrap();
     write(&dir, "secret.pol", "module \"outside\"\n");
     std::os::unix::fs::symlink(dir.join("secret.pol"), dir.join("policies/inside.pol")).unwrap();
@@ -494,7 +447,7 @@ fn a_symbolic_link_cannot_smuggle_an_import_out_of_the_policy_directory() {
 
 #[test]
 fn check_accepts_a_directory_of_policies() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli");
     std::fs::create_dir_all(dir.join("policies/more")).unwrap();
     write(&dir, "policies/a.pol", POLICY);
     write(

@@ -6,10 +6,11 @@
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+mod support;
+use support::cli::{Pol, pol, pol_command, pol_with_input, stderr, stdout};
 
 /// Two rules deny the same transfer, so one decision has two deciding rules.
 const POLICY: &str = r#"policy "Output contract"
@@ -51,13 +52,9 @@ const FACTS: &str = r#"{"id": "ok", "to": "FR", "value": 1, "licensed": true}
 {"id": "open", "to": "YY", "value": 1}
 "#;
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
+/// A fresh folder holding the policy and the transfers, as JSON Lines and as one JSON document.
 fn scratch_dir() -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-output-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::cli::scratch_dir("cli-output");
     std::fs::write(dir.join("policy.pol"), POLICY).unwrap();
     std::fs::write(dir.join("facts.jsonl"), FACTS).unwrap();
     // The same transfers as one JSON document, which is read whole rather than streamed.
@@ -70,48 +67,17 @@ fn scratch_dir() -> PathBuf {
     dir
 }
 
-fn pol_command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pol"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("CLICOLOR")
-        .env("NO_COLOR", "1");
-    command
-}
-
-fn pol(dir: &Path, args: &[&str]) -> Output {
-    pol_command(dir, args).output().unwrap()
-}
-
 /// Runs `pol` with standard output on `/dev/full`, where every write fails with "no space left".
 fn pol_to_full_disk(dir: &Path, args: &[&str]) -> Output {
     let full = File::options().write(true).open("/dev/full").unwrap();
-    pol_command(dir, args)
-        .stdout(Stdio::from(full))
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap()
+    Pol::new(dir, args).stdout(Stdio::from(full)).output()
 }
 
 /// Runs `pol` with standard output a pipe whose reading end is closed before `pol` starts.
 fn pol_to_closed_pipe(dir: &Path, args: &[&str]) -> Output {
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    pol_command(dir, args)
-        .stdout(Stdio::from(writer))
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
+    Pol::new(dir, args).stdout(Stdio::from(writer)).output()
 }
 
 /// Every command that writes on standard output, as a user would run it.
@@ -270,14 +236,11 @@ fn fail_on_is_quiet_when_nothing_matches() {
 #[test]
 fn fail_on_from_standard_input_streams_and_still_fails() {
     let dir = scratch_dir();
-    let mut child = pol_command(&dir, &["run", "policy.pol", "--facts", "-", "--fail-on", "deny"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(FACTS.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = pol_with_input(
+        &dir,
+        &["run", "policy.pol", "--facts", "-", "--fail-on", "deny"],
+        FACTS,
+    );
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
 }
 

@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+mod support;
+use support::cli::{Pol, scratch_dir, stderr, stdout};
 
 const GOOD: &str = r#"policy "Good"
 
@@ -31,62 +33,14 @@ test "a listed transfer is permitted" {
 
 const BAD: &str = "policy \"Bad\"\nrule r: permit { when nope }\n";
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-fn scratch_dir() -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-walk-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Runs `pol` and waits at most 30 seconds: a walk that follows a link loop never ends.
 fn pol(dir: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    // Read the output on other threads, so a full pipe cannot stall the child.
-    let out = child.stdout.take().unwrap();
-    let err = child.stderr.take().unwrap();
-    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            bytes
-        })
-    };
-    let (out, err) = (read(Box::new(out)), read(Box::new(err)));
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            child.kill().unwrap();
-            panic!("`pol {}` ran for more than 30 seconds", args.join(" "));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
+    Pol::new(dir, args).time_limit(Duration::from_secs(30)).output()
 }
 
 /// A folder with one good and one bad policy, and `links/` holding links back up the tree.
 fn tree_with_link_loops() -> PathBuf {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli-walk");
     let tree = dir.join("tree");
     std::fs::create_dir_all(tree.join("links")).unwrap();
     std::fs::write(tree.join("good.pol"), GOOD).unwrap();
@@ -101,7 +55,7 @@ fn tree_with_link_loops() -> PathBuf {
 fn check_ends_on_link_loops_and_reports_each_error_once() {
     let dir = tree_with_link_loops();
     let output = pol(&dir, &["check", "tree"]);
-    let stderr = text(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.matches("error[E0201]").count(), 1, "{stderr}");
     assert_eq!(stderr.matches("warning[W0006]").count(), 2, "{stderr}");
@@ -117,8 +71,8 @@ fn test_runs_each_real_file_once_through_links() {
     let dir = tree_with_link_loops();
     std::fs::remove_file(dir.join("tree/bad.pol")).unwrap();
     let output = pol(&dir, &["test", "tree"]);
-    let stdout = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
+    let stdout = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", stderr(&output));
     assert!(stdout.ends_with("1 passed, 0 failed\n"), "{stdout}");
     // The file is listed under the name it is first reached by, in sorted order.
     assert!(stdout.contains("tree/good.pol\n") || stdout.contains("tree/links/good_again.pol\n"));
@@ -126,7 +80,7 @@ fn test_runs_each_real_file_once_through_links() {
 
 #[test]
 fn a_folder_named_twice_or_through_a_link_is_checked_once() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli-walk");
     std::fs::create_dir_all(dir.join("policies")).unwrap();
     std::fs::write(dir.join("policies/bad.pol"), BAD).unwrap();
     std::os::unix::fs::symlink("policies", dir.join("alias")).unwrap();
@@ -134,28 +88,28 @@ fn a_folder_named_twice_or_through_a_link_is_checked_once() {
         &dir,
         &["check", "policies", "alias", "policies/bad.pol", "alias/"],
     );
-    let stderr = text(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(stderr.matches("error[E0201]").count(), 1, "{stderr}");
 }
 
 #[test]
 fn a_folder_marked_polskip_is_not_searched_unless_named() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli-walk");
     std::fs::create_dir_all(dir.join("fixtures")).unwrap();
     std::fs::write(dir.join("good.pol"), GOOD).unwrap();
     std::fs::write(dir.join("fixtures/bad.pol"), BAD).unwrap();
     std::fs::write(dir.join("fixtures/.polskip"), "").unwrap();
     let output = pol(&dir, &["check", "."]);
-    let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let checked = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{checked}");
     assert!(
-        stderr.contains("no problems found in 1 file(s); skipped `./fixtures`, marked `.polskip`"),
-        "{stderr}"
+        checked.contains("no problems found in 1 file(s); skipped `./fixtures`, marked `.polskip`"),
+        "{checked}"
     );
     let tested = pol(&dir, &[]);
     assert_eq!(tested.status.code(), Some(2), "no command is a usage error");
     let tested = pol(&dir, &["test"]);
-    assert_eq!(tested.status.code(), Some(0), "{}", text(&tested.stderr));
+    assert_eq!(tested.status.code(), Some(0), "{}", stderr(&tested));
     let named = pol(&dir, &["check", "fixtures"]);
     assert_eq!(
         named.status.code(),
@@ -168,22 +122,22 @@ fn a_folder_marked_polskip_is_not_searched_unless_named() {
 fn test_and_check_pass_at_the_root_of_the_repository() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tested = pol(root, &["test"]);
-    let stdout = text(&tested.stdout);
-    assert_eq!(tested.status.code(), Some(0), "{stdout}{}", text(&tested.stderr));
+    let stdout = stdout(&tested);
+    assert_eq!(tested.status.code(), Some(0), "{stdout}{}", stderr(&tested));
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
     let checked = pol(root, &["check", "."]);
-    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
 }
 
 #[test]
 fn a_named_pipe_in_a_folder_is_reported_not_read() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("cli-walk");
     std::fs::write(dir.join("good.pol"), GOOD).unwrap();
     let made = Command::new("mkfifo").arg(dir.join("pipe.pol")).status().unwrap();
     assert!(made.success());
     // Named as a problem, never opened: reading it would wait for a writer forever.
     let output = pol(&dir, &["check", "."]);
-    let stderr = text(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("it is a FIFO (named pipe), not a policy file or a directory"),

@@ -5,21 +5,22 @@
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 use std::path::Path;
-use std::process::Command;
 
 mod support;
+use support::cli::pol;
 use support::files_with;
+
+/// The root of the repository, where the commands run.
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
 
 #[test]
 fn every_example_checks_without_errors_or_warnings() {
-    let found = files_with(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), &["pol"]);
+    let found = files_with(&root().join("examples"), &["pol"]);
     assert!(!found.is_empty(), "no examples found");
     for policy in found {
-        let output = Command::new(env!("CARGO_BIN_EXE_pol"))
-            .arg("check")
-            .arg(&policy)
-            .output()
-            .unwrap();
+        let output = pol(root(), &["check", policy.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{}: {stderr}", policy.display());
         assert!(
@@ -32,11 +33,8 @@ fn every_example_checks_without_errors_or_warnings() {
 
 #[test]
 fn every_example_test_passes() {
-    let output = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .arg("test")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
-        .output()
-        .unwrap();
+    let examples = root().join("examples");
+    let output = pol(root(), &["test", examples.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         output.status.code(),
@@ -51,18 +49,15 @@ fn every_example_test_passes() {
 
 #[test]
 fn bundled_policies_are_in_canonical_form() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = root();
     let mut found = Vec::new();
     for dir in ["examples", "stdlib"] {
         found.extend(files_with(&root.join(dir), &["pol"]));
     }
     found.push(root.join("bench/reference.pol"));
-    let output = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .arg("fmt")
-        .arg("--check")
-        .args(&found)
-        .output()
-        .unwrap();
+    let mut args = vec!["fmt", "--check"];
+    args.extend(found.iter().map(|path| path.to_str().unwrap()));
+    let output = pol(root, &args);
     assert_eq!(
         output.status.code(),
         Some(0),

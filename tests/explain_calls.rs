@@ -4,36 +4,28 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::path::Path;
-
-use pol::engine::{Engine, FactsInput, NoFiles};
+use pol::engine::{Engine, NoFiles};
 use pol::eval::{Decision, Operand, Options};
-use pol::facts::Format;
 use pol::report::show_operand;
 
-static NO_FILES: NoFiles = NoFiles;
+mod support;
+use support::engine::{json_facts, repo_text};
 
-fn golden(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden/explain_calls")
-        .join(name);
-    std::fs::read_to_string(path).unwrap()
-}
+static NO_FILES: NoFiles = NoFiles;
 
 #[test]
 fn both_evaluators_show_the_operands_inside_a_called_function() {
     let mut engine = Engine::new(&NO_FILES, Vec::new());
     let program = engine
-        .load_policy_text("purpose.pol", &golden("purpose.pol"), None)
+        .load_policy_text(
+            "purpose.pol",
+            &repo_text("tests/golden/explain_calls/purpose.pol"),
+            None,
+        )
         .unwrap()
         .checked
         .program;
-    let input = FactsInput {
-        name: "cases.json".to_string(),
-        bytes: golden("cases.json").into_bytes(),
-        format: Format::Json,
-        record: None,
-    };
+    let input = json_facts("cases.json", &repo_text("tests/golden/explain_calls/cases.json"));
     let facts = engine.load_facts(&program, vec![input]).unwrap();
     let decide = |full_only: bool| -> Vec<Decision> {
         let options = Options {

@@ -8,9 +8,11 @@
 use std::fmt::Write as _;
 
 use pol::check::ir::Program;
-use pol::engine::{Engine, FactsInput, NoFiles};
+use pol::engine::{Engine, NoFiles};
 use pol::eval::{Options, RuleStatus, Verdict};
-use pol::facts::Format;
+
+mod support;
+use support::engine::json_facts;
 
 static NO_FILES: NoFiles = NoFiles;
 
@@ -283,12 +285,7 @@ fn decide(
     json: &str,
     full_only: bool,
 ) -> Vec<pol::eval::Decision> {
-    let input = FactsInput {
-        name: "cases.json".to_string(),
-        bytes: json.as_bytes().to_vec(),
-        format: Format::Json,
-        record: None,
-    };
+    let input = json_facts("cases.json", json);
     let facts = engine.load_facts(program, vec![input]).unwrap();
     let options = Options {
         explain: true,

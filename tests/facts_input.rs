@@ -7,9 +7,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+mod support;
+use support::cli::{Pol, Running, stderr, stdout};
 
 /// How long one command may run before it counts as a hang.
 const TIME_LIMIT: Duration = Duration::from_secs(10);
@@ -37,76 +39,32 @@ rule hot_destination: deny {
 
 const COUNTRIES: &str = r#"{"Country": [{"code": "US", "hot": false}, {"code": "RU", "hot": true}]}"#;
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
 /// A fresh directory for one test, holding the policy and the countries.
 fn scratch_dir() -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("facts-input-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::cli::scratch_dir("facts-input");
     std::fs::write(dir.join("policy.pol"), POLICY).unwrap();
     std::fs::write(dir.join("countries.json"), COUNTRIES).unwrap();
     dir
 }
 
-fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pol"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
+/// `pol ARGS` in `dir`, killed past [`TIME_LIMIT`] (a hang fails the test, it does not stall it).
+fn command(dir: &Path, args: &[&str]) -> Pol {
+    Pol::new(dir, args).time_limit(TIME_LIMIT)
 }
 
-/// Waits for a child, killing it past [`TIME_LIMIT`] (a hang fails the test, it does not stall it).
-/// Its output is read while it runs, so a full pipe never stops it.
-fn finish(mut child: Child) -> Output {
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let read = |pipe: &mut dyn std::io::Read| {
-        let mut bytes = Vec::new();
-        pipe.read_to_end(&mut bytes).unwrap();
-        bytes
-    };
-    let (stdout, stderr) = std::thread::scope(|scope| {
-        let stdout = scope.spawn(|| read(&mut out));
-        let stderr = scope.spawn(|| read(&mut err));
-        let start = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if start.elapsed() > TIME_LIMIT {
-                child.kill().unwrap();
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        (stdout.join().unwrap(), stderr.join().unwrap())
-    });
-    let status = child.wait().unwrap();
+/// Waits for `pol` to end, and checks that it was not ended by a signal.
+fn finish(running: Running) -> Output {
+    let output = running.output();
     assert!(
-        status.code().is_some(),
-        "ended by a signal (killed after {TIME_LIMIT:?}?)\n{}",
-        String::from_utf8_lossy(&stderr)
+        output.status.code().is_some(),
+        "ended by a signal\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    Output {
-        status,
-        stdout,
-        stderr,
-    }
+    output
 }
 
 fn pol(dir: &Path, args: &[&str]) -> Output {
-    finish(command(dir, args).spawn().unwrap())
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    finish(command(dir, args).spawn())
 }
 
 /// Checks the exit status and that standard error holds `code`.
@@ -133,8 +91,8 @@ fn nul_bytes_on_standard_input_are_refused_after_reading_little() {
         if format == "csv" {
             args.extend(["--facts", "countries.json"]);
         }
-        let mut child = command(&dir, &args).stdin(Stdio::piped()).spawn().unwrap();
-        let mut stdin = child.stdin.take().unwrap();
+        let mut running = command(&dir, &args).stdin(Stdio::piped()).spawn();
+        let mut stdin = running.child.stdin.take().unwrap();
         // Writes until Pol stops reading: a closed pipe ends the writer.
         let writer = std::thread::spawn(move || {
             let block = vec![0u8; 64 << 10];
@@ -144,7 +102,7 @@ fn nul_bytes_on_standard_input_are_refused_after_reading_little() {
             }
             written
         });
-        let output = finish(child);
+        let output = finish(running);
         let written = writer.join().unwrap();
         assert_fails(&output, 1, "E0421");
         // Before, all 50 MB were read (and for `/dev/zero`, 4 GiB) before any diagnostic.
@@ -204,9 +162,9 @@ fn facts_may_come_from_a_fifo() {
         mkfifo(&path);
         let mut args = vec!["run", "policy.pol", "--facts", "countries.json", "--facts", name];
         args.extend(extra);
-        let child = command(&dir, &args).spawn().unwrap();
+        let running = command(&dir, &args).spawn();
         let writer = std::thread::spawn(move || std::fs::write(&path, shipments).unwrap());
-        let output = finish(child);
+        let output = finish(running);
         writer.join().unwrap();
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let out = stdout(&output);

@@ -6,8 +6,7 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use pol::source::{SourceId, SourceMap, Span};
@@ -22,6 +21,7 @@ use pol::value::Date;
 use proptest::prelude::*;
 
 mod support;
+use support::cli::{pol, scratch_dir};
 use support::files_with;
 
 // ---------------------------------------------------------------- helpers
@@ -57,28 +57,6 @@ fn comment_texts(module: &Module) -> Vec<String> {
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A fresh empty folder for one test.
-fn scratch(name: &str) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "fmt-{name}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn pol(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
 }
 
 fn listing(dir: &Path) -> Vec<String> {
@@ -139,10 +117,10 @@ fn every_policy_in_the_repository_formats_to_the_same_tree_idempotently_with_its
 
 #[test]
 fn formatted_examples_pass_check_through_the_binary() {
-    let dir = scratch("examples");
+    let dir = scratch_dir("fmt-examples");
     for name in ["schema.pol", "three_principles.pol"] {
         let source = repo().join("examples/japan").join(name);
-        let output = pol(&["fmt", source.to_str().unwrap()], &dir);
+        let output = pol(&dir, &["fmt", source.to_str().unwrap()]);
         assert_eq!(
             output.status.code(),
             Some(0),
@@ -151,7 +129,7 @@ fn formatted_examples_pass_check_through_the_binary() {
         );
         std::fs::write(dir.join(name), &output.stdout).unwrap();
     }
-    let output = pol(&["fmt", "--check", "schema.pol", "three_principles.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--check", "schema.pol", "three_principles.pol"]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -159,7 +137,7 @@ fn formatted_examples_pass_check_through_the_binary() {
         String::from_utf8_lossy(&output.stdout)
     );
     // The formatted policy still checks (it imports the formatted schema beside it).
-    let output = pol(&["check", "three_principles.pol"], &dir);
+    let output = pol(&dir, &["check", "three_principles.pol"]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -172,9 +150,9 @@ fn formatted_examples_pass_check_through_the_binary() {
 
 #[test]
 fn fmt_prints_the_formatted_text_and_leaves_the_file_alone() {
-    let dir = scratch("print");
+    let dir = scratch_dir("fmt-print");
     std::fs::write(dir.join("messy.pol"), MESSY).unwrap();
-    let output = pol(&["fmt", "messy.pol"], &dir);
+    let output = pol(&dir, &["fmt", "messy.pol"]);
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stdout), TIDY);
     assert_eq!(std::fs::read_to_string(dir.join("messy.pol")).unwrap(), MESSY);
@@ -183,14 +161,14 @@ fn fmt_prints_the_formatted_text_and_leaves_the_file_alone() {
 
 #[test]
 fn check_lists_the_files_that_would_change_and_exits_one() {
-    let dir = scratch("check");
+    let dir = scratch_dir("fmt-check");
     std::fs::write(dir.join("messy.pol"), MESSY).unwrap();
     std::fs::write(dir.join("tidy.pol"), TIDY).unwrap();
-    let output = pol(&["fmt", "--check", "messy.pol", "tidy.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--check", "messy.pol", "tidy.pol"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "messy.pol\n");
     assert_eq!(std::fs::read_to_string(dir.join("messy.pol")).unwrap(), MESSY);
-    let output = pol(&["fmt", "--check", "tidy.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--check", "tidy.pol"]);
     assert_eq!(output.status.code(), Some(0));
     assert!(output.stdout.is_empty());
     assert_eq!(listing(&dir), ["messy.pol", "tidy.pol"]);
@@ -198,7 +176,7 @@ fn check_lists_the_files_that_would_change_and_exits_one() {
 
 #[test]
 fn write_rewrites_changed_files_keeping_permissions_and_never_touches_unchanged_ones() {
-    let dir = scratch("write");
+    let dir = scratch_dir("fmt-write");
     std::fs::write(dir.join("messy.pol"), MESSY).unwrap();
     std::fs::set_permissions(dir.join("messy.pol"), std::fs::Permissions::from_mode(0o640)).unwrap();
     std::fs::write(dir.join("tidy.pol"), TIDY).unwrap();
@@ -209,7 +187,7 @@ fn write_rewrites_changed_files_keeping_permissions_and_never_touches_unchanged_
         .unwrap()
         .set_modified(long_ago)
         .unwrap();
-    let output = pol(&["fmt", "--write", "messy.pol", "tidy.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--write", "messy.pol", "tidy.pol"]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -233,10 +211,10 @@ fn write_rewrites_changed_files_keeping_permissions_and_never_touches_unchanged_
 
 #[test]
 fn a_file_with_syntax_errors_is_reported_and_never_written() {
-    let dir = scratch("broken");
+    let dir = scratch_dir("fmt-broken");
     std::fs::write(dir.join("broken.pol"), BROKEN).unwrap();
     std::fs::write(dir.join("messy.pol"), MESSY).unwrap();
-    let output = pol(&["fmt", "--write", "broken.pol", "messy.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--write", "broken.pol", "messy.pol"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("error[E0101]"), "{stderr}");
@@ -245,7 +223,7 @@ fn a_file_with_syntax_errors_is_reported_and_never_written() {
     // The other file is still formatted.
     assert_eq!(std::fs::read_to_string(dir.join("messy.pol")).unwrap(), TIDY);
     for flags in [&["fmt", "broken.pol"][..], &["fmt", "--check", "broken.pol"][..]] {
-        let output = pol(flags, &dir);
+        let output = pol(&dir, flags);
         assert_eq!(output.status.code(), Some(1));
         assert!(output.stdout.is_empty());
     }
@@ -253,8 +231,8 @@ fn a_file_with_syntax_errors_is_reported_and_never_written() {
 
 #[test]
 fn a_missing_file_or_several_files_without_a_flag_are_usage_errors() {
-    let dir = scratch("usage");
-    let output = pol(&["fmt", "nowhere.pol"], &dir);
+    let dir = scratch_dir("fmt-usage");
+    let output = pol(&dir, &["fmt", "nowhere.pol"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -267,7 +245,7 @@ fn a_missing_file_or_several_files_without_a_flag_are_usage_errors() {
         (&["fmt", "a.pol", "b.pol"][..], "2 paths were given"),
         (&["fmt", "."][..], "`.` is a directory"),
     ] {
-        let output = pol(args, &dir);
+        let output = pol(&dir, args);
         assert_eq!(output.status.code(), Some(2));
         assert!(output.stdout.is_empty());
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -280,9 +258,9 @@ fn a_missing_file_or_several_files_without_a_flag_are_usage_errors() {
             "{stderr}"
         );
     }
-    let output = pol(&["fmt", "--check", "--write", "a.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--check", "--write", "a.pol"]);
     assert_eq!(output.status.code(), Some(2));
-    let output = pol(&["fmt", "--max-policy-bytes", "10", "a.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--max-policy-bytes", "10", "a.pol"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("[E0409]"));
 }
@@ -293,7 +271,7 @@ fn a_missing_file_or_several_files_without_a_flag_are_usage_errors() {
 /// process is ignored, and an ignored signal stays ignored across `exec`).
 #[test]
 fn a_failed_write_leaves_the_original_untouched_and_no_temporary_file() {
-    let dir = scratch("failed-write");
+    let dir = scratch_dir("fmt-failed-write");
     std::fs::write(dir.join("messy.pol"), MESSY).unwrap();
     let script = format!(
         "trap '' XFSZ; ulimit -f 0; exec '{}' fmt --write messy.pol",
@@ -325,7 +303,7 @@ fn a_failed_write_leaves_the_original_untouched_and_no_temporary_file() {
 /// folder's permissions, so when a probe file can still be created there, the write must succeed.
 #[test]
 fn write_in_a_read_only_folder_fails_cleanly_unless_permissions_are_bypassed() {
-    let dir = scratch("read-only");
+    let dir = scratch_dir("fmt-read-only");
     let folder = dir.join("locked");
     std::fs::create_dir(&folder).unwrap();
     std::fs::write(folder.join("messy.pol"), MESSY).unwrap();
@@ -333,7 +311,7 @@ fn write_in_a_read_only_folder_fails_cleanly_unless_permissions_are_bypassed() {
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
     let bypassed = std::fs::write(folder.join("probe"), "").is_ok();
     let _ = std::fs::remove_file(folder.join("probe"));
-    let output = pol(&["fmt", "--write", "locked/messy.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--write", "locked/messy.pol"]);
     let after = std::fs::read(folder.join("messy.pol")).unwrap();
     let names = listing(&folder);
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -360,10 +338,10 @@ fn write_in_a_read_only_folder_fails_cleanly_unless_permissions_are_bypassed() {
 
 #[test]
 fn write_through_a_symbolic_link_rewrites_the_file_it_points_to() {
-    let dir = scratch("symlink");
+    let dir = scratch_dir("fmt-symlink");
     std::fs::write(dir.join("real.pol"), MESSY).unwrap();
     std::os::unix::fs::symlink("real.pol", dir.join("link.pol")).unwrap();
-    let output = pol(&["fmt", "--write", "link.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--write", "link.pol"]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -382,7 +360,7 @@ fn write_through_a_symbolic_link_rewrites_the_file_it_points_to() {
 
 #[test]
 fn check_and_write_take_directories_and_several_files() {
-    let dir = scratch("directories");
+    let dir = scratch_dir("fmt-directories");
     std::fs::create_dir_all(dir.join("policies/nested")).unwrap();
     std::fs::create_dir_all(dir.join("policies/.hidden")).unwrap();
     std::fs::write(dir.join("policies/messy.pol"), MESSY).unwrap();
@@ -391,19 +369,19 @@ fn check_and_write_take_directories_and_several_files() {
     std::fs::write(dir.join("policies/.hidden/skipped.pol"), MESSY).unwrap();
     std::fs::write(dir.join("policies/notes.txt"), MESSY).unwrap();
     std::fs::write(dir.join("single.pol"), MESSY).unwrap();
-    let output = pol(&["fmt", "--check", "policies", "single.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--check", "policies", "single.pol"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
         "policies/messy.pol\npolicies/nested/deep.pol\nsingle.pol\n"
     );
     // A file named twice, directly and through its directory, is listed once.
-    let output = pol(&["fmt", "--check", "policies/messy.pol", "policies"], &dir);
+    let output = pol(&dir, &["fmt", "--check", "policies/messy.pol", "policies"]);
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
         "policies/messy.pol\npolicies/nested/deep.pol\n"
     );
-    let output = pol(&["fmt", "--write", "."], &dir);
+    let output = pol(&dir, &["fmt", "--write", "."]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -425,11 +403,11 @@ fn check_and_write_take_directories_and_several_files() {
         std::fs::read_to_string(dir.join("policies/notes.txt")).unwrap(),
         MESSY
     );
-    let output = pol(&["fmt", "--check", "."], &dir);
+    let output = pol(&dir, &["fmt", "--check", "."]);
     assert_eq!(output.status.code(), Some(0));
     // A path that does not exist is reported; the others are still checked.
     std::fs::write(dir.join("single.pol"), MESSY).unwrap();
-    let output = pol(&["fmt", "--check", "nowhere", "single.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--check", "nowhere", "single.pol"]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "single.pol\n");
     assert!(String::from_utf8_lossy(&output.stderr).contains("[E0401]"));
@@ -437,11 +415,11 @@ fn check_and_write_take_directories_and_several_files() {
 
 #[test]
 fn a_read_only_file_is_refused_and_untouched_unless_forced() {
-    let dir = scratch("read-only-file");
+    let dir = scratch_dir("fmt-read-only-file");
     std::fs::write(dir.join("locked.pol"), MESSY).unwrap();
     std::fs::write(dir.join("open.pol"), MESSY).unwrap();
     std::fs::set_permissions(dir.join("locked.pol"), std::fs::Permissions::from_mode(0o444)).unwrap();
-    let output = pol(&["fmt", "--write", "locked.pol", "open.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--write", "locked.pol", "open.pol"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -451,7 +429,7 @@ fn a_read_only_file_is_refused_and_untouched_unless_forced() {
     assert_eq!(String::from_utf8_lossy(&output.stdout), "open.pol\n");
     assert_eq!(std::fs::read_to_string(dir.join("locked.pol")).unwrap(), MESSY);
     assert_eq!(std::fs::read_to_string(dir.join("open.pol")).unwrap(), TIDY);
-    let output = pol(&["fmt", "--write", "--force", "locked.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--write", "--force", "locked.pol"]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -468,17 +446,17 @@ fn a_read_only_file_is_refused_and_untouched_unless_forced() {
     assert_eq!(listing(&dir), ["locked.pol", "open.pol"]);
     // `--force` means nothing without `--write`.
     assert_eq!(
-        pol(&["fmt", "--force", "locked.pol"], &dir).status.code(),
+        pol(&dir, &["fmt", "--force", "locked.pol"]).status.code(),
         Some(2)
     );
 }
 
 #[test]
 fn a_hard_linked_file_is_refused_unless_forced_which_replaces_only_the_name_given() {
-    let dir = scratch("hard-link");
+    let dir = scratch_dir("fmt-hard-link");
     std::fs::write(dir.join("policy.pol"), MESSY).unwrap();
     std::fs::hard_link(dir.join("policy.pol"), dir.join("other-name.pol")).unwrap();
-    let output = pol(&["fmt", "--write", "policy.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--write", "policy.pol"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -487,7 +465,7 @@ fn a_hard_linked_file_is_refused_unless_forced_which_replaces_only_the_name_give
     );
     assert_eq!(std::fs::read_to_string(dir.join("policy.pol")).unwrap(), MESSY);
     assert_eq!(std::fs::metadata(dir.join("policy.pol")).unwrap().nlink(), 2);
-    let output = pol(&["fmt", "--write", "--force", "policy.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--write", "--force", "policy.pol"]);
     assert_eq!(output.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -506,12 +484,12 @@ fn a_hard_linked_file_is_refused_unless_forced_which_replaces_only_the_name_give
 /// the file is given to another user when the test can do that; otherwise it stays the runner's.
 #[test]
 fn write_keeps_the_owner_and_group() {
-    let dir = scratch("owner");
+    let dir = scratch_dir("fmt-owner");
     let file = dir.join("owned.pol");
     std::fs::write(&file, MESSY).unwrap();
     let given_away = std::os::unix::fs::chown(&file, Some(4321), Some(4321)).is_ok();
     let before = std::fs::metadata(&file).unwrap();
-    let output = pol(&["fmt", "--write", "owned.pol"], &dir);
+    let output = pol(&dir, &["fmt", "--write", "owned.pol"]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -532,7 +510,7 @@ fn write_keeps_the_owner_and_group() {
 /// elsewhere this test checks nothing.
 #[test]
 fn another_users_file_is_refused_unless_forced() {
-    let dir = scratch("other-owner");
+    let dir = scratch_dir("fmt-other-owner");
     if std::fs::metadata(&dir).unwrap().uid() != 0 {
         return;
     }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod support;
+use support::cli::pol;
 use support::files_with;
 
 fn golden_root() -> PathBuf {
@@ -124,12 +125,8 @@ fn golden_corpus() {
     for case in &cases {
         let Some(args) = command_for(case) else { continue };
         let folder = folder_for(case, &setup_for(case));
-        let output = Command::new(env!("CARGO_BIN_EXE_pol"))
-            .args(&args)
-            .current_dir(&folder)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = pol(&folder, &args);
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         let code = output.status.code().unwrap_or(-1);

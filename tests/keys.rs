@@ -4,9 +4,10 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::PathBuf;
+
+mod support;
+use support::cli::{pol_with_input, scratch_dir_with, stderr, stdout};
 
 const POLICY: &str = r#"policy "Arms embargoes"
 
@@ -46,45 +47,8 @@ const TRANSFERS: &str = r#"{"id": "rifles", "destination": "Côte d'Ivoire", "le
 {"id": "radios", "destination": "Ghana", "lethal": false, "date": "2004-12-01"}
 "#;
 
-/// A fresh folder holding `files`.
-fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("keys-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (file, text) in files {
-        std::fs::write(dir.join(file), text).unwrap();
-    }
-    dir
-}
-
-fn pol(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A writer of its own, so a long input cannot fill the pipe while `pol` waits to be read;
-    // `pol` may exit without reading it (the facts come from files), so a closed pipe is no error.
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_owned();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(stdin.as_bytes());
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    output
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 fn embargo_folder(name: &str) -> PathBuf {
-    folder(
+    scratch_dir_with(
         name,
         &[
             ("policy.pol", POLICY),
@@ -97,7 +61,7 @@ fn embargo_folder(name: &str) -> PathBuf {
 #[test]
 fn a_misspelt_key_is_a_warning_and_decisions_go_ahead() {
     let dir = embargo_folder("warn");
-    let output = pol(
+    let output = pol_with_input(
         &dir,
         &[
             "run",
@@ -109,7 +73,7 @@ fn a_misspelt_key_is_a_warning_and_decisions_go_ahead() {
         ],
         "",
     );
-    let stderr = text(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(
         stderr.contains("warning[W0003]: no `Country` fact has the key `côte d’ivoire`"),
@@ -120,7 +84,7 @@ fn a_misspelt_key_is_a_warning_and_decisions_go_ahead() {
         "{stderr}"
     );
     assert_eq!(
-        text(&output.stdout)
+        stdout(&output)
             .lines()
             .filter(|line| line.starts_with("Transfer"))
             .count(),
@@ -139,21 +103,21 @@ fn deny_unknown_keys_fails_before_anything_is_decided() {
         for file in facts {
             args.extend(["--facts", file]);
         }
-        let output = pol(&dir, &args, TRANSFERS);
-        let stderr = text(&output.stderr);
+        let output = pol_with_input(&dir, &args, TRANSFERS);
+        let stderr = stderr(&output);
         assert_eq!(output.status.code(), Some(1), "{stderr}");
         assert!(
             stderr.contains("error[E0415]: no `Country` fact has the key `côte d’ivoire`"),
             "{stderr}"
         );
-        assert_eq!(text(&output.stdout), "", "no decision is printed");
+        assert_eq!(stdout(&output), "", "no decision is printed");
     }
 }
 
 #[test]
 fn deny_unknown_keys_passes_when_every_key_is_defined() {
     let policy = POLICY.replace("côte d’ivoire", "Côte d'Ivoire");
-    let dir = folder(
+    let dir = scratch_dir_with(
         "deny-ok",
         &[
             ("policy.pol", &policy),
@@ -161,7 +125,7 @@ fn deny_unknown_keys_passes_when_every_key_is_defined() {
             ("transfers.jsonl", TRANSFERS),
         ],
     );
-    let output = pol(
+    let output = pol_with_input(
         &dir,
         &[
             "run",
@@ -174,14 +138,14 @@ fn deny_unknown_keys_passes_when_every_key_is_defined() {
         ],
         "",
     );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert!(text(&output.stdout).contains("Transfer rifles: DENY"));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("Transfer rifles: DENY"));
 }
 
 #[test]
 fn json_diagnostics_hold_every_warning_in_one_document() {
     let dir = embargo_folder("json");
-    let output = pol(
+    let output = pol_with_input(
         &dir,
         &[
             "run",
@@ -198,7 +162,7 @@ fn json_diagnostics_hold_every_warning_in_one_document() {
         "",
     );
     assert_eq!(output.status.code(), Some(0));
-    let stderr = text(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(stderr.lines().count(), 1, "one document: {stderr}");
     let document: serde_json::Value = serde_json::from_str(&stderr).unwrap();
     let diagnostics = document["diagnostics"].as_array().unwrap();
@@ -252,12 +216,12 @@ fn subject_keys_bind_across_a_long_json_lines_input() {
         ));
         lines.push('\n');
     }
-    let dir = folder(
+    let dir = scratch_dir_with(
         "subjects",
         &[("policy.pol", REPEAT_ORDERS), ("orders.jsonl", &lines)],
     );
     for facts in ["orders.jsonl", "-"] {
-        let output = pol(
+        let output = pol_with_input(
             &dir,
             &[
                 "run",
@@ -269,10 +233,10 @@ fn subject_keys_bind_across_a_long_json_lines_input() {
             ],
             &lines,
         );
-        let stderr = text(&output.stderr);
+        let stderr = stderr(&output);
         assert_eq!(output.status.code(), Some(0), "{stderr}");
         assert_eq!(stderr, "");
-        let stdout = text(&output.stdout);
+        let stdout = stdout(&output);
         assert!(stdout.contains("  deny not_the_recalled_order: 1\n"), "{stdout}");
         assert!(
             stdout.contains("  permit like_the_first_order: 19999\n"),
@@ -317,28 +281,28 @@ test "peaceful destinations" {
 
 #[test]
 fn pol_test_warns_about_keys_no_test_defines_and_fails_with_the_flag() {
-    let dir = folder("test", &[("policy.pol", TESTED)]);
-    let output = pol(&dir, &["test", "policy.pol"], "");
-    let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let dir = scratch_dir_with("test", &[("policy.pol", TESTED)]);
+    let output = pol_with_input(&dir, &["test", "policy.pol"], "");
+    let warned = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{warned}");
     assert!(
-        stderr.contains("warning[W0003]: no `Country` fact has the key `Libia`"),
-        "{stderr}"
+        warned.contains("warning[W0003]: no `Country` fact has the key `Libia`"),
+        "{warned}"
     );
-    assert!(stderr.contains("a similar key exists: `Libya`"), "{stderr}");
-    assert!(text(&output.stdout).contains("1 passed, 0 failed"));
+    assert!(warned.contains("a similar key exists: `Libya`"), "{warned}");
+    assert!(stdout(&output).contains("1 passed, 0 failed"));
 
-    let output = pol(&dir, &["test", "policy.pol", "--deny-unknown-keys"], "");
-    let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let output = pol_with_input(&dir, &["test", "policy.pol", "--deny-unknown-keys"], "");
+    let refused = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{refused}");
     assert!(
-        stderr.contains("error[E0415]: no `Country` fact has the key `Libia`"),
-        "{stderr}"
+        refused.contains("error[E0415]: no `Country` fact has the key `Libia`"),
+        "{refused}"
     );
 
     let fixed = TESTED.replace("Libia", "Libya");
-    let dir = folder("test-fixed", &[("policy.pol", &fixed)]);
-    let output = pol(&dir, &["test", "policy.pol", "--deny-unknown-keys"], "");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(text(&output.stderr), "");
+    let dir = scratch_dir_with("test-fixed", &[("policy.pol", &fixed)]);
+    let output = pol_with_input(&dir, &["test", "policy.pol", "--deny-unknown-keys"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
 }

@@ -4,13 +4,15 @@
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-use pol::engine::{Engine, FactsInput, NoFiles};
+use pol::engine::{Engine, NoFiles};
 use pol::eval::{Evaluator, Options, Scratch};
-use pol::facts::Format;
 use pol::report;
+
+mod support;
+use support::cli::{pol, scratch_dir};
+use support::engine::json_facts;
 
 const POLICY: &str = r#"policy "Nested approvals"
 
@@ -355,22 +357,6 @@ fn csv(transfers: &[Transfer]) -> String {
     out
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("nested-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn pol(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
 fn decisions(dir: &Path, args: &[&str]) -> String {
     let output = pol(dir, args);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -380,7 +366,7 @@ fn decisions(dir: &Path, args: &[&str]) -> String {
 
 #[test]
 fn nested_facts_in_json_json_lines_yaml_and_csv_give_the_same_decisions() {
-    let dir = scratch_dir("formats");
+    let dir = scratch_dir("nested-formats");
     let transfers = transfers(400, 7, true);
     std::fs::write(dir.join("policy.pol"), POLICY).unwrap();
     std::fs::write(dir.join("countries.json"), COUNTRIES_JSON).unwrap();
@@ -478,18 +464,12 @@ fn fast_path_decides_nested_facts_as_the_full_evaluator_does() {
     let loaded = engine.load_policy_text("policy.pol", POLICY, None).unwrap();
     let program = &loaded.checked.program;
     let transfers = transfers(1000, 11, true);
-    let input = |name: &str, text: String| FactsInput {
-        name: name.to_string(),
-        bytes: text.into_bytes(),
-        format: Format::Json,
-        record: None,
-    };
     let facts = engine
         .load_facts(
             program,
             vec![
-                input("countries.json", COUNTRIES_JSON.to_string()),
-                input("transfers.json", json(&transfers)),
+                json_facts("countries.json", COUNTRIES_JSON),
+                json_facts("transfers.json", &json(&transfers)),
             ],
         )
         .unwrap();

@@ -10,6 +10,7 @@ mod generate;
 mod model;
 #[path = "oracle/reference.rs"]
 mod reference;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,15 +18,16 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
 use pol::check::ir::Program;
-use pol::engine::{Engine, FactsInput, NoFiles};
+use pol::engine::{Engine, NoFiles};
 use pol::eval::{Decision, Evaluator, LawDate, Options, Scratch};
-use pol::facts::{Facts as LoadedFacts, Format};
+use pol::facts::Facts as LoadedFacts;
 use pol::report::{fact_path, subject_name};
 use pol::value::Date;
 
 use generate::Case;
 use model::{Facts, Mix, Policy};
 use reference::{Law, Outcome, Verdict};
+use support::engine::json_facts;
 
 /// A fixed seed, so that every run tries the same cases; change it to explore others.
 fn config(cases: u32) -> Config {
@@ -77,12 +79,7 @@ impl Run {
     }
 
     fn facts(&mut self, json: &str) -> Result<LoadedFacts, String> {
-        let input = FactsInput {
-            name: "facts.json".to_string(),
-            bytes: json.as_bytes().to_vec(),
-            format: Format::Json,
-            record: None,
-        };
+        let input = json_facts("facts.json", json);
         self.engine
             .load_facts(&self.program, vec![input])
             .map_err(|errors| format!("the facts do not load:\n{}", show_diagnostics(&errors)))

@@ -4,9 +4,10 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
+
+mod support;
+use support::cli::{pol, stderr, stdout};
 
 const POLICY: &str = r#"policy "Hostile keys"
 
@@ -40,23 +41,9 @@ const HOSTILE_KEYS: [&str; 5] = [
     "d\u{85}e\u{2028}f\u{7f}",
 ];
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
+/// A fresh folder for one test, by its canonical path.
 fn scratch_dir() -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("escaping-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.canonicalize().unwrap()
-}
-
-fn pol(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
+    support::cli::scratch_dir("escaping").canonicalize().unwrap()
 }
 
 /// JSON text with DEL and the C1 controls, which serde writes raw, as `\u` escapes: facts
@@ -103,7 +90,7 @@ fn hostile_keys_print_one_header_per_record_with_nothing_raw() {
     std::fs::write(dir.join("facts.json"), json_facts()).unwrap();
     let output = pol(&dir, &["run", "policy.pol", "--facts", "facts.json"]);
     assert_eq!(output.status.code(), Some(0));
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = stdout(&output);
     assert_inert(&text);
     assert_eq!(headers(&text).len(), HOSTILE_KEYS.len(), "{text}");
     assert!(
@@ -159,7 +146,7 @@ fn hostile_keys_from_csv_and_a_subject_stream_are_escaped() {
     ] {
         let output = pol(&dir, &["run", "policy.pol", "--facts", facts]);
         assert_eq!(output.status.code(), Some(0), "{facts}");
-        let text = String::from_utf8(output.stdout).unwrap();
+        let text = stdout(&output);
         assert_inert(&text);
         assert_eq!(headers(&text).len(), n_keys, "{facts}:\n{text}");
         // The deny rule's reason and citation are policy text: escaped too.
@@ -180,7 +167,7 @@ fn hostile_keys_keep_their_exact_text_in_json() {
         &["run", "policy.pol", "--facts", "facts.json", "--format", "json"],
     );
     assert_eq!(output.status.code(), Some(0));
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = stdout(&output);
     // C1 and bidi controls, which JSON allows raw, are `\u` escapes too.
     assert_inert(&text);
     assert!(text.contains(r"c\u202eTIMREP\u2066"), "{text}");
@@ -215,7 +202,7 @@ fn a_hostile_key_in_a_facts_diagnostic_is_escaped() {
         ],
     );
     assert_eq!(output.status.code(), Some(1));
-    let text = String::from_utf8(output.stderr).unwrap();
+    let text = stderr(&output);
     assert_inert(text.trim_end());
     let report: serde_json::Value = serde_json::from_str(&text).unwrap();
     // Messages quote a key escaped (and cut if it is long), as text output does.
@@ -238,7 +225,7 @@ fn a_hostile_key_in_a_facts_diagnostic_is_escaped() {
             ],
         );
         assert_eq!(output.status.code(), Some(1));
-        let text = String::from_utf8(output.stderr).unwrap();
+        let text = stderr(&output);
         assert_inert(&text);
         assert!(
             text.contains("two `Transfer` facts have the key `x: DENY\\n  by deny_hot\\nTransfer y`"),
@@ -255,8 +242,8 @@ fn a_hostile_key_of_a_failed_decision_is_escaped() {
     std::fs::write(dir.join("facts.json"), facts.to_string()).unwrap();
     let output = pol(&dir, &["run", "policy.pol", "--facts", "facts.json"]);
     assert_eq!(output.status.code(), Some(1));
-    let out = String::from_utf8(output.stdout).unwrap();
-    let err = String::from_utf8(output.stderr).unwrap();
+    let out = stdout(&output);
+    let err = stderr(&output);
     assert_inert(&out);
     assert_inert(&err);
     assert!(

@@ -6,11 +6,12 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use serde_json::{Value as Json, json};
+
+mod support;
+use support::cli::{pol, scratch_dir, stdout};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -156,26 +157,10 @@ fn validate(line: &str) -> Result<Json, String> {
     }
 }
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-fn scratch_dir() -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("schema-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The lines `pol run` prints with `args`, each validated against the schema.
 fn run_lines(dir: &Path, args: &[&str], expected_status: i32) -> Vec<Json> {
-    let output = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .arg("run")
-        .args(args)
-        .args(["--format", "json"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let output = pol(dir, &[&["run"], args, &["--format", "json"]].concat());
+    let stdout = stdout(&output);
     assert_eq!(
         output.status.code(),
         Some(expected_status),
@@ -244,7 +229,7 @@ const TYPED_FACTS: &str = r#"{"Country": [
 
 #[test]
 fn decisions_with_explanations_validate_and_carry_typed_values() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("schema");
     std::fs::write(dir.join("policy.pol"), TYPED).unwrap();
     std::fs::write(dir.join("facts.json"), TYPED_FACTS).unwrap();
     let lines = run_lines(&dir, &["policy.pol", "--facts", "facts.json", "--explain"], 0);
@@ -345,7 +330,7 @@ fn the_summary_validates() {
 
 #[test]
 fn a_failed_decision_validates() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("schema");
     std::fs::write(
         dir.join("policy.pol"),
         TYPED.replace("t.count > 1000", "t.count * 2 > 1000"),
@@ -469,7 +454,7 @@ fn typed_stream(dir: &Path, overflow: bool) {
 
 #[test]
 fn streamed_json_lines_and_summaries_with_every_outcome_validate() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("schema");
     std::fs::write(
         dir.join("policy.pol"),
         TYPED.replace("t.count > 1000", "t.count * 2 > 1000"),
@@ -515,7 +500,7 @@ fn streamed_json_lines_and_summaries_with_every_outcome_validate() {
 
 #[test]
 fn decisions_on_a_record_type_without_a_key_validate() {
-    let dir = scratch_dir();
+    let dir = scratch_dir("schema");
     std::fs::write(
         dir.join("policy.pol"),
         r#"policy "Keyless"

@@ -6,10 +6,11 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Output;
+
+mod support;
+use support::cli::{pol_with_input, stderr, stdout};
 
 /// Denies transfers to `XX`; the default permits.
 const POLICY: &str = r#"policy "Review"
@@ -31,50 +32,14 @@ rule embargoed: deny {
 /// One transfer that must be denied, given as a whole JSON document.
 const DENIED: &str = r#"{"Transfer": [{"id": "manual", "to": "XX"}]}"#;
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
+/// A fresh folder holding the policy and a transfer it denies.
 fn scratch_dir() -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("review-cli-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("policy.pol"), POLICY).unwrap();
-    std::fs::write(dir.join("manual.json"), DENIED).unwrap();
-    dir
+    support::cli::scratch_dir_with("review-cli", &[("policy.pol", POLICY), ("manual.json", DENIED)])
 }
 
-/// Runs `pol` in `dir` with `stdin` on its standard input.
-fn pol_with_input(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let text = stdin.to_owned();
-    // Write on another thread, so a child that does not read cannot stall the test.
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(text.as_bytes());
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    output
-}
-
+/// Runs `pol` in `dir` with an empty pipe, not nothing, on its standard input.
 fn pol(dir: &Path, args: &[&str]) -> Output {
     pol_with_input(dir, args, "")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 /// `n` transfers to `FR`, one per line.

@@ -4,37 +4,25 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::path::Path;
-
-use pol::engine::{Engine, FactsInput, NoFiles};
+use pol::engine::{Engine, NoFiles};
 use pol::eval::{LawDate, Options};
-use pol::facts::Format;
 use pol::value::Date;
 use serde_json::Value as Json;
 
-static NO_FILES: NoFiles = NoFiles;
+mod support;
+use support::engine::{json_facts, repo_text};
 
-fn read(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/review")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
+static NO_FILES: NoFiles = NoFiles;
 
 /// Every decision of `policy` on the facts `facts` (JSON text) as its JSON line, with derivations.
 fn decisions(policy: &str, facts: &str, law: LawDate, full_only: bool) -> Vec<Json> {
     let mut engine = Engine::new(&NO_FILES, Vec::new());
     let program = engine
-        .load_policy_text("review.pol", &read(policy), None)
+        .load_policy_text("review.pol", &repo_text(&format!("tests/review/{policy}")), None)
         .unwrap()
         .checked
         .program;
-    let input = FactsInput {
-        name: "facts.json".to_string(),
-        bytes: facts.as_bytes().to_vec(),
-        format: Format::Json,
-        record: None,
-    };
+    let input = json_facts("facts.json", facts);
     let loaded = engine.load_facts(&program, vec![input]).unwrap();
     let options = Options {
         law,
@@ -73,7 +61,7 @@ fn laws() -> [LawDate; 3] {
 
 #[test]
 fn calls_decide_as_their_bodies_written_inline() {
-    let facts = read("calls.json");
+    let facts = repo_text("tests/review/calls.json");
     for law in laws() {
         let called = decisions("calls.pol", &facts, law, false);
         let inline = decisions("calls_inline.pol", &facts, law, false);
@@ -93,7 +81,7 @@ fn calls_decide_as_their_bodies_written_inline() {
 
 #[test]
 fn fast_path_and_full_evaluator_agree_on_calls_and_unknowns() {
-    let facts = read("calls.json");
+    let facts = repo_text("tests/review/calls.json");
     for policy in ["calls.pol", "calls_inline.pol"] {
         for law in laws() {
             let fast = decisions(policy, &facts, law, false);

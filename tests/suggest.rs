@@ -5,9 +5,11 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
+
+mod support;
+use support::cli::{Pol, scratch_dir, stderr};
 
 /// Generous for a debug build on a busy machine; both inputs took over 30 seconds before.
 const TIME_LIMIT: Duration = Duration::from_secs(10);
@@ -48,44 +50,15 @@ fn letters(seed: u64, len: usize) -> String {
         .collect()
 }
 
-fn work_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Runs `pol ARGS` in `dir`, killing it past [`TIME_LIMIT`]; the exit status and standard error.
 fn pol(dir: &Path, args: &[&str]) -> (i32, String) {
-    let stderr_path = dir.join("stderr.txt");
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIME_LIMIT {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("`pol {}` still running after {TIME_LIMIT:?}", args.join(" "));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    (
-        status.code().unwrap_or(-1),
-        std::fs::read_to_string(&stderr_path).unwrap(),
-    )
+    let output = Pol::new(dir, args).time_limit(TIME_LIMIT).output();
+    (output.status.code().unwrap_or(-1), stderr(&output))
 }
 
 #[test]
 fn dangling_references_to_long_keys_are_reported_quickly() {
-    let dir = work_dir("suggest-dangling");
+    let dir = scratch_dir("suggest-dangling");
     std::fs::write(dir.join("policy.pol"), SCHEMA).unwrap();
     // 100 countries with keys of 1,000 letters, and 100 items naming keys no country has.
     let countries: Vec<String> = (0..100)
@@ -123,7 +96,7 @@ fn dangling_references_to_long_keys_are_reported_quickly() {
 
 #[test]
 fn misspelt_long_names_are_reported_quickly() {
-    let dir = work_dir("suggest-names");
+    let dir = scratch_dir("suggest-names");
     // 300 definitions with names of 300 letters, and 300 rules naming names no one defined.
     let mut policy = String::from(SCHEMA);
     for n in 0..300 {
@@ -148,7 +121,7 @@ fn misspelt_long_names_are_reported_quickly() {
 
 #[test]
 fn a_short_misspelt_key_among_many_long_ones_is_still_suggested() {
-    let dir = work_dir("suggest-mixed");
+    let dir = scratch_dir("suggest-mixed");
     std::fs::write(dir.join("policy.pol"), SCHEMA).unwrap();
     let mut countries: Vec<String> = (0..100)
         .map(|n| format!(r#"{{"code": "{}", "embargo": false}}"#, letters(n, 1000)))

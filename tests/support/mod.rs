@@ -1,4 +1,12 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests: the file walker here, running the built `pol`
+//! binary in `cli`, driving the library's `Engine` in `engine`.
+
+// Each integration test is its own crate and includes this module whole, but uses only some of
+// its helpers; the others would be reported as dead code in that crate.
+#![allow(dead_code)]
+
+pub mod cli;
+pub mod engine;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,24 @@
+//! Driving the library's `Engine` from the integration tests: facts given as JSON text, and
+//! inputs read from the repository.
+
+use std::path::Path;
+
+use pol::engine::FactsInput;
+use pol::facts::Format;
+
+/// The JSON document `text` as a facts input named `name`, whose records say their own types.
+pub fn json_facts(name: &str, text: &str) -> FactsInput {
+    FactsInput {
+        name: name.to_string(),
+        bytes: text.as_bytes().to_vec(),
+        format: Format::Json,
+        record: None,
+    }
+}
+
+/// The text of the file at `path` (relative to the root of the repository); a test fails naming
+/// the file when it cannot be read.
+pub fn repo_text(path: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
