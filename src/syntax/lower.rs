@@ -807,18 +807,10 @@ fn lower_fact_value(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactValue {
     }
 }
 
-/// A nested record has the shape of a fact; its nesting is bounded by the pre-scan's bracket count.
+/// A nested record has the shape of a fact (a record name, then fields), so it lowers as one;
+/// its nesting is bounded by the pre-scan's bracket count.
 fn lower_fact_record(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactDecl {
-    let span = ctx.span(&pair);
-    let mut cursor = Cursor::new(pair);
-    let record = lower_ident(ctx, cursor.expect(Rule::ident));
-    let fields = cursor
-        .many(Rule::fact_field)
-        .into_iter()
-        .map(|pair| lower_fact_field(ctx, pair))
-        .collect();
-    cursor.finish();
-    FactDecl { record, fields, span }
+    lower_fact_decl(ctx, pair)
 }
 
 fn lower_fact_set(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<FactValue> {
