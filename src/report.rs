@@ -12,6 +12,17 @@ use crate::source::SourceMap;
 use crate::value::{SeqId, Value};
 
 /// The elements of a set or list of type `ty`, as text: a set's sorted, in braces, a list's in order, in brackets.
+/// The type of a set or list value, and the type of its elements (the type itself for anything
+/// else).
+fn elements_type(program: &Program, ty: TypeId) -> (Type, TypeId) {
+    let ty_kind = program.types.get(program.types.strip_optional(ty));
+    let element_ty = match ty_kind {
+        Type::Set(inner) | Type::List(inner) => inner,
+        _ => ty,
+    };
+    (ty_kind, element_ty)
+}
+
 fn show_elements(
     program: &Program,
     facts: &Facts,
@@ -19,11 +30,7 @@ fn show_elements(
     elements: &[Value],
     ty: TypeId,
 ) -> String {
-    let ty_kind = program.types.get(program.types.strip_optional(ty));
-    let element_ty = match ty_kind {
-        Type::Set(inner) | Type::List(inner) => inner,
-        _ => ty,
-    };
+    let (ty_kind, element_ty) = elements_type(program, ty);
     let mut shown: Vec<String> = elements
         .iter()
         .map(|element| show_value(program, facts, seq, *element, element_ty))
@@ -614,11 +621,7 @@ fn elements_json(
     ty: TypeId,
     offset: u64,
 ) -> Json {
-    let ty_kind = program.types.get(program.types.strip_optional(ty));
-    let element_ty = match ty_kind {
-        Type::Set(inner) | Type::List(inner) => inner,
-        _ => ty,
-    };
+    let (ty_kind, element_ty) = elements_type(program, ty);
     let mut shown: Vec<Json> = elements
         .iter()
         .map(|element| value_json(program, facts, seq, *element, element_ty, offset))
