@@ -1,6 +1,8 @@
 //! Tidy checks over the repository's own files: rules of the style guide that a reader relies
 //! on and that no compiler checks.
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 mod support;
 
 use std::path::Path;
