@@ -239,9 +239,17 @@ fn render_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String
 /// Loads each input (a file name that gives the format, the record type it holds if named,
 /// and the text) and renders the facts, or every diagnostic if there are any.
 fn load(inputs: &[(&str, Option<&str>, &str)]) -> String {
-    let program = program();
+    load_with(&program(), inputs, render_facts)
+}
+
+/// Loads each input against `program`, as [`load`] does, and renders the facts with `render`.
+fn load_with(
+    program: &Program,
+    inputs: &[(&str, Option<&str>, &str)],
+    render: fn(&Program, &Facts) -> String,
+) -> String {
     let mut sources = SourceMap::new();
-    let mut builder = FactsBuilder::new(&program);
+    let mut builder = FactsBuilder::new(program);
     let mut diagnostics = Vec::new();
     for (name, record, text) in inputs {
         let source = sources.add(*name, *text);
@@ -252,7 +260,7 @@ fn load(inputs: &[(&str, Option<&str>, &str)]) -> String {
         }
     }
     match builder.finish() {
-        Ok(facts) if diagnostics.is_empty() => render_facts(&program, &facts),
+        Ok(facts) if diagnostics.is_empty() => render(program, &facts),
         Ok(_) => render_diagnostics(&sources, &diagnostics),
         Err(found) => {
             diagnostics.extend(found);

@@ -65,26 +65,7 @@ fn render_nested(program: &Program, facts: &Facts) -> String {
 }
 
 fn load_nested(inputs: &[(&str, Option<&str>, &str)]) -> String {
-    let program = nested_program();
-    let mut sources = SourceMap::new();
-    let mut builder = FactsBuilder::new(&program);
-    let mut diagnostics = Vec::new();
-    for (name, record, text) in inputs {
-        let source = sources.add(*name, *text);
-        let format = Format::from_path(name).expect("test file names have a facts extension");
-        let record = record.map(|name| program.record(name).expect("a record type of the test schema"));
-        if let Err(found) = builder.add_text(&sources, source, format, record) {
-            diagnostics.extend(found);
-        }
-    }
-    match builder.finish() {
-        Ok(facts) if diagnostics.is_empty() => render_nested(&program, &facts),
-        Ok(_) => render_diagnostics(&sources, &diagnostics),
-        Err(found) => {
-            diagnostics.extend(found);
-            render_diagnostics(&sources, &diagnostics)
-        }
-    }
+    load_with(&nested_program(), inputs, render_nested)
 }
 
 fn check_nested(inputs: &[(&str, Option<&str>, &str)], expected: &str) {
