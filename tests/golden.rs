@@ -11,12 +11,17 @@
 //! - A missing `.stdout` or `.stderr` means empty output; a missing `.exit` means exit status 0.
 //! - Commands run in the file's folder, so paths in output are short and stable.
 //!
-//! `POL_BLESS=1 cargo test --test golden` rewrites the expected files; review the diff.
+//! Each case is a test of its own, named `golden::<folder>::<case>` after its path: `cargo test
+//! golden::function_calls::screen` runs one case, `cargo test --test golden function_calls` a
+//! folder. `POL_BLESS=1 cargo test --test golden` rewrites the expected files (of the cases run)
+//! and `docs/diagnostics.md`; review the diff.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use libtest_mimic::{Arguments, Failed, Trial};
 
 mod support;
 use support::cli::pol;
@@ -116,51 +121,91 @@ fn expected(path: &Path, extension: &str) -> (PathBuf, String) {
     (file, text)
 }
 
-#[test]
-fn golden_corpus() {
-    let bless = std::env::var_os("POL_BLESS").is_some();
-    let cases = files_with(&golden_root(), &["pol", "cmd"]);
-    assert!(cases.len() > 10, "the golden corpus is missing");
+/// Runs one case and compares (or, when blessing, rewrites) its expected files.
+fn run_case(case: &Path, args: &[String], bless: bool) -> Result<(), Failed> {
+    let folder = folder_for(case, &setup_for(case));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = pol(&folder, &args);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let code = output.status.code().unwrap_or(-1);
+    let code_text = if code == 0 {
+        String::new()
+    } else {
+        format!("{code}\n")
+    };
     let mut failures = Vec::new();
-    for case in &cases {
-        let Some(args) = command_for(case) else { continue };
-        let folder = folder_for(case, &setup_for(case));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let output = pol(&folder, &args);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        let code = output.status.code().unwrap_or(-1);
-        let code_text = if code == 0 {
-            String::new()
-        } else {
-            format!("{code}\n")
-        };
-        for (extension, actual) in [("stdout", &stdout), ("stderr", &stderr), ("exit", &code_text)] {
-            let (file, wanted) = expected(case, extension);
-            if *actual == wanted {
-                continue;
-            }
-            if bless {
-                if actual.is_empty() {
-                    let _ = std::fs::remove_file(&file);
-                } else {
-                    std::fs::write(&file, actual).unwrap();
-                }
+    for (extension, actual) in [("stdout", &stdout), ("stderr", &stderr), ("exit", &code_text)] {
+        let (file, wanted) = expected(case, extension);
+        if *actual == wanted {
+            continue;
+        }
+        if bless {
+            if actual.is_empty() {
+                let _ = std::fs::remove_file(&file);
             } else {
-                failures.push(format!(
-                    "{} ({extension}) for `pol {}`:\n--- expected\n{wanted}\n--- actual\n{actual}",
-                    case.strip_prefix(golden_root()).unwrap().display(),
-                    args.join(" ")
-                ));
+                std::fs::write(&file, actual).unwrap();
             }
+        } else {
+            failures.push(format!(
+                "{} ({extension}) for `pol {}`:\n--- expected\n{wanted}\n--- actual\n{actual}",
+                case.strip_prefix(golden_root()).unwrap().display(),
+                args.join(" ")
+            ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} golden mismatches (rerun with POL_BLESS=1 to accept):\n\n{}",
-        failures.len(),
+    if failures.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} (rerun with POL_BLESS=1 to accept):\n\n{}",
+        if failures.len() == 1 {
+            "1 golden mismatch".to_owned()
+        } else {
+            format!("{} golden mismatches", failures.len())
+        },
         failures.join("\n\n")
-    );
+    )
+    .into())
+}
+
+/// The trial name of a case: `golden::<folder>::<case>`, from its path under `tests/golden/`.
+fn trial_name(case: &Path) -> String {
+    let relative = case.strip_prefix(golden_root()).unwrap().with_extension("");
+    let parts: Vec<String> = relative
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    format!("golden::{}", parts.join("::"))
+}
+
+/// One trial per case, then the checks over the whole corpus. `cargo test golden::NAME` (or
+/// `cargo test --test golden FOLDER`) runs the matching cases only; `--list`, `--exact`,
+/// `--ignored` and the other flags of the standard harness work as usual.
+fn main() {
+    let mut arguments = Arguments::from_args();
+    let bless = std::env::var_os("POL_BLESS").is_some();
+    if bless {
+        // The generated doc reads the blessed files, so they must all be written before it runs.
+        arguments.test_threads = Some(1);
+    }
+    let cases = files_with(&golden_root(), &["pol", "cmd"]);
+    assert!(cases.len() > 10, "the golden corpus is missing");
+    let mut trials = Vec::new();
+    for case in cases {
+        // Files that are imported by others (helpers of a golden case) run as no case of their own.
+        let Some(args) = command_for(&case) else { continue };
+        trials.push(Trial::test(trial_name(&case), move || run_case(&case, &args, bless)));
+    }
+    trials.push(Trial::test(
+        "every_diagnostic_code_has_a_golden_example",
+        every_diagnostic_code_has_a_golden_example,
+    ));
+    trials.push(Trial::test(
+        "diagnostics_doc_is_up_to_date",
+        move || diagnostics_doc_is_up_to_date(bless),
+    ));
+    libtest_mimic::run(&arguments, trials).exit();
 }
 
 /// Why a code has no golden case, for the few that no fixed input can produce.
@@ -175,8 +220,7 @@ fn without_golden_example(code: &str) -> Option<&'static str> {
 }
 
 /// Every diagnostic code appears in at least one expected output, so each has a worked example.
-#[test]
-fn every_diagnostic_code_has_a_golden_example() {
+fn every_diagnostic_code_has_a_golden_example() -> Result<(), Failed> {
     let mut outputs = String::new();
     let files = files_with(&golden_root(), &["stderr", "stdout"]);
     for file in files {
@@ -192,13 +236,15 @@ fn every_diagnostic_code_has_a_golden_example() {
                 && !outputs.contains(&format!("\"{code}\""))
         })
         .collect();
-    assert!(missing.is_empty(), "codes without a golden example: {missing:?}");
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!("codes without a golden example: {missing:?}").into())
 }
 
 /// `docs/diagnostics.md` lists every code with its summary and a golden example; it is generated
 /// from `src/diagnostic/code.rs` and the corpus, and `POL_BLESS=1` regenerates it.
-#[test]
-fn diagnostics_doc_is_up_to_date() {
+fn diagnostics_doc_is_up_to_date(bless: bool) -> Result<(), Failed> {
     let root = golden_root();
     let cases = files_with(&root, &["pol", "cmd"]);
     let mut doc = String::from(
@@ -246,12 +292,10 @@ fn diagnostics_doc_is_up_to_date() {
     }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md");
     let current = std::fs::read_to_string(&path).unwrap_or_default();
-    if std::env::var_os("POL_BLESS").is_some() {
+    if bless {
         std::fs::write(&path, &doc).unwrap();
-    } else {
-        assert!(
-            current == doc,
-            "docs/diagnostics.md is stale: run `POL_BLESS=1 cargo test --test golden`"
-        );
+    } else if current != doc {
+        return Err("docs/diagnostics.md is stale: run `POL_BLESS=1 cargo test --test golden`".into());
     }
+    Ok(())
 }
