@@ -195,16 +195,17 @@ fn main() {
     for case in cases {
         // Files that are imported by others (helpers of a golden case) run as no case of their own.
         let Some(args) = command_for(&case) else { continue };
-        trials.push(Trial::test(trial_name(&case), move || run_case(&case, &args, bless)));
+        trials.push(Trial::test(trial_name(&case), move || {
+            run_case(&case, &args, bless)
+        }));
     }
     trials.push(Trial::test(
         "every_diagnostic_code_has_a_golden_example",
         every_diagnostic_code_has_a_golden_example,
     ));
-    trials.push(Trial::test(
-        "diagnostics_doc_is_up_to_date",
-        move || diagnostics_doc_is_up_to_date(bless),
-    ));
+    trials.push(Trial::test("diagnostics_doc_is_up_to_date", move || {
+        diagnostics_doc_is_up_to_date(bless)
+    }));
     libtest_mimic::run(&arguments, trials).exit();
 }
 

@@ -109,7 +109,10 @@ fn without_tests_and_comments(text: &str) -> String {
             idx += 1;
             continue;
         }
-        let next = lines.get(idx + 1).map(|line| line.trim().to_owned()).unwrap_or_default();
+        let next = lines
+            .get(idx + 1)
+            .map(|line| line.trim().to_owned())
+            .unwrap_or_default();
         if next.starts_with("mod ") && next.ends_with('{') {
             // The style guide keeps a test module at the bottom of its file.
             for line in &mut lines[idx..] {
@@ -185,7 +188,11 @@ fn expand_use_tree(prefix: &str, tree: &str, out: &mut Vec<String>) {
 /// `crate::…`, `super::…`, `self::…` and paths through a child module resolve; anything else
 /// (the standard library, other crates, local names) does not.
 fn resolve(module: &str, path: &str, modules: &BTreeMap<String, String>) -> Option<String> {
-    let mut segments = path.split("::").map(str::trim).filter(|segment| !segment.is_empty()).peekable();
+    let mut segments = path
+        .split("::")
+        .map(str::trim)
+        .filter(|segment| !segment.is_empty())
+        .peekable();
     let mut base: Vec<&str> = module.split("::").collect();
     match *segments.peek()? {
         "crate" => {
@@ -231,7 +238,10 @@ fn inline_paths(text: &str) -> Vec<(usize, String)> {
             continue;
         }
         let length = text[start..].bytes().take_while(|byte| is_name(*byte)).count();
-        paths.push((start, text[start..start + length].trim_end_matches(':').to_owned()));
+        paths.push((
+            start,
+            text[start..start + length].trim_end_matches(':').to_owned(),
+        ));
     }
     paths
 }
@@ -253,7 +263,9 @@ fn import_graph(modules: &BTreeMap<String, String>) -> BTreeMap<String, BTreeMap
                 .unwrap_or(trimmed);
             if let Some(tree) = after_pub.strip_prefix("use ") {
                 let tree_start = offset + (line.len() - tree.len());
-                let tree_end = text[tree_start..].find(';').map_or(text.len(), |end| tree_start + end);
+                let tree_end = text[tree_start..]
+                    .find(';')
+                    .map_or(text.len(), |end| tree_start + end);
                 let mut paths = Vec::new();
                 expand_use_tree("", &text[tree_start..tree_end], &mut paths);
                 found.extend(paths.into_iter().map(|path| (offset, path)));
@@ -263,7 +275,9 @@ fn import_graph(modules: &BTreeMap<String, String>) -> BTreeMap<String, BTreeMap
         found.extend(inline_paths(text));
         let mut imports: BTreeMap<String, Import> = BTreeMap::new();
         for (offset, path) in found {
-            let Some(target) = resolve(module, &path, modules) else { continue };
+            let Some(target) = resolve(module, &path, modules) else {
+                continue;
+            };
             let line_number = line_of(offset);
             let import = Import {
                 line_number: line_number + 1,
@@ -285,7 +299,12 @@ fn file_of(module: &str) -> String {
 }
 
 /// A path from `from` to `to` over the graph, both ends included, if there is one.
-fn find_path(graph: &BTreeMap<String, BTreeMap<String, Import>>, from: &str, to: &str, skip: &BTreeSet<(String, String)>) -> Option<Vec<String>> {
+fn find_path(
+    graph: &BTreeMap<String, BTreeMap<String, Import>>,
+    from: &str,
+    to: &str,
+    skip: &BTreeSet<(String, String)>,
+) -> Option<Vec<String>> {
     let mut previous: BTreeMap<String, String> = BTreeMap::new();
     let mut queue = std::collections::VecDeque::from([from.to_owned()]);
     let mut seen = BTreeSet::from([from.to_owned()]);
@@ -361,7 +380,9 @@ fn library_files_import_each_other_without_circles() {
             if known.contains(&(from.clone(), to.clone())) {
                 continue;
             }
-            let Some(back) = find_path(&graph, to, from, &known) else { continue };
+            let Some(back) = find_path(&graph, to, from, &known) else {
+                continue;
+            };
             let mut circle = vec![from.clone()];
             circle.extend(back);
             if reported.insert(circle.iter().cloned().collect()) {
@@ -390,7 +411,10 @@ fn library_files_import_only_lower_layers() {
     let mut upward = BTreeSet::new();
     for (from, imports) in &graph {
         let Some(from_layer) = layer_of(from) else {
-            problems.push(format!("{} is in no layer: add its module to LAYERS", file_of(from)));
+            problems.push(format!(
+                "{} is in no layer: add its module to LAYERS",
+                file_of(from)
+            ));
             continue;
         };
         for (to, import) in imports {
