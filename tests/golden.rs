@@ -148,9 +148,10 @@ fn run_case(case: &Path, args: &[String], bless: bool) -> Result<(), Failed> {
             }
         } else {
             failures.push(format!(
-                "{} ({extension}) for `pol {}`:\n--- expected\n{wanted}\n--- actual\n{actual}",
+                "{} ({extension}) for `pol {}`, `-` expected, `+` actual:\n{}",
                 case.strip_prefix(golden_root()).unwrap().display(),
-                args.join(" ")
+                args.join(" "),
+                line_diff(&wanted, actual)
             ));
         }
     }
@@ -167,6 +168,59 @@ fn run_case(case: &Path, args: &[String], bless: bool) -> Result<(), Failed> {
         failures.join("\n\n")
     )
     .into())
+}
+
+/// The lines of `expected` and `actual`, each marked `-` (only expected), `+` (only actual) or
+/// ` ` (both), with runs of more than three common lines between changes shortened to `…`.
+fn line_diff(expected: &str, actual: &str) -> String {
+    let old: Vec<&str> = expected.lines().collect();
+    let new: Vec<&str> = actual.lines().collect();
+    // The length of the longest common subsequence of `old[i..]` and `new[j..]`, for every i, j.
+    let mut common = vec![vec![0u32; new.len() + 1]; old.len() + 1];
+    for i in (0..old.len()).rev() {
+        for j in (0..new.len()).rev() {
+            common[i][j] = if old[i] == new[j] {
+                common[i + 1][j + 1] + 1
+            } else {
+                common[i + 1][j].max(common[i][j + 1])
+            };
+        }
+    }
+    let mut marked: Vec<(char, &str)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        if i < old.len() && j < new.len() && old[i] == new[j] {
+            marked.push((' ', old[i]));
+            i += 1;
+            j += 1;
+        } else if i < old.len() && (j == new.len() || common[i + 1][j] >= common[i][j + 1]) {
+            marked.push(('-', old[i]));
+            i += 1;
+        } else {
+            marked.push(('+', new[j]));
+            j += 1;
+        }
+    }
+    let near_change = |idx: usize| {
+        let start = idx.saturating_sub(3);
+        let end = (idx + 4).min(marked.len());
+        marked[start..end].iter().any(|(mark, _)| *mark != ' ')
+    };
+    let mut out = String::new();
+    let mut skipping = false;
+    for (idx, (mark, line)) in marked.iter().enumerate() {
+        if near_change(idx) {
+            out.push_str(&format!("{mark} {line}\n"));
+            skipping = false;
+        } else if !skipping {
+            out.push_str("  …\n");
+            skipping = true;
+        }
+    }
+    if expected.ends_with('\n') != actual.ends_with('\n') {
+        out.push_str("(the two differ in their final line break)\n");
+    }
+    out
 }
 
 /// The trial name of a case: `golden::<folder>::<case>`, from its path under `tests/golden/`.
@@ -199,6 +253,10 @@ fn main() {
             run_case(&case, &args, bless)
         }));
     }
+    let names: Vec<String> = trials.iter().map(|trial| trial.name().to_owned()).collect();
+    trials.push(Trial::test("every_case_has_a_name_of_its_own", move || {
+        names_are_unique(&names)
+    }));
     trials.push(Trial::test(
         "every_diagnostic_code_has_a_golden_example",
         every_diagnostic_code_has_a_golden_example,
@@ -207,6 +265,17 @@ fn main() {
         diagnostics_doc_is_up_to_date(bless)
     }));
     libtest_mimic::run(&arguments, trials).exit();
+}
+
+/// No two cases share a trial name, so each can be run alone by its name (a `.pol` and a `.cmd`
+/// case of one stem in one folder would).
+fn names_are_unique(names: &[String]) -> Result<(), Failed> {
+    let mut seen = std::collections::BTreeSet::new();
+    let twice: Vec<&String> = names.iter().filter(|name| !seen.insert(*name)).collect();
+    if twice.is_empty() {
+        return Ok(());
+    }
+    Err(format!("cases with the same name (rename one of each): {twice:?}").into())
 }
 
 /// Why a code has no golden case, for the few that no fixed input can produce.
