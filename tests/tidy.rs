@@ -452,3 +452,49 @@ fn module_of(file: &str) -> String {
         .unwrap_or_else(|| panic!("`{file}` is not a file under src/"))
         .replace('/', "::")
 }
+
+/// The reading of `use` lines that the two tests above rely on: trees expand to every path, and
+/// paths resolve to the file they reach (and to nothing outside the crate).
+#[test]
+fn use_lines_are_read_as_the_files_they_reach() {
+    let mut paths = Vec::new();
+    expand_use_tree(
+        "",
+        "super::{Checker, types::{ERROR, self}, messages as m}",
+        &mut paths,
+    );
+    assert_eq!(
+        paths,
+        [
+            "super::Checker",
+            "super::types::ERROR",
+            "super::types",
+            "super::messages"
+        ]
+    );
+    let modules: BTreeMap<String, String> = ["check", "check::types", "check::expr", "diagnostic"]
+        .into_iter()
+        .map(|module| (module.to_owned(), String::new()))
+        .collect();
+    let reach = |module: &str, path: &str| resolve(module, path, &modules);
+    assert_eq!(
+        reach("check::expr", "super::types::ERROR").as_deref(),
+        Some("check::types")
+    );
+    assert_eq!(reach("check::expr", "super::Checker").as_deref(), Some("check"));
+    assert_eq!(reach("check", "types::ERROR").as_deref(), Some("check::types"));
+    assert_eq!(
+        reach("check", "self::expr::Scope").as_deref(),
+        Some("check::expr")
+    );
+    assert_eq!(
+        reach("check::expr", "crate::diagnostic::Code").as_deref(),
+        Some("diagnostic")
+    );
+    assert_eq!(reach("check::expr", "std::fmt::Write"), None);
+    assert_eq!(reach("check", "crate::check::Checker"), None);
+    assert_eq!(
+        inline_paths("let x = crate::diagnostic::Code::E0201; pub(in crate::check) fn f() {}"),
+        [(8, "crate::diagnostic::Code::E0201".to_owned())]
+    );
+}
