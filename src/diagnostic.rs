@@ -30,6 +30,19 @@ impl Severity {
     }
 }
 
+// The severity of a code is given here rather than in `code.rs`, so that the registry of codes
+// imports nothing from the diagnostic that uses it.
+impl Code {
+    /// Whether this code is an error or a warning.
+    pub fn severity(self) -> Severity {
+        if self.as_str().starts_with('W') {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+}
+
 /// A span with a short text saying what is at that spot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {

@@ -1,7 +1,7 @@
 //! Adversarial inputs through the built `pol` binary: malformed, hostile and huge policies and
-//! facts. Each must end quickly with exit status 1 or 2 and a stable diagnostic code on standard
-//! error, never a crash, a panic or a hang; the few inputs that are valid in disguise (a byte order
-//! mark, CRLF line ends, tabs) must be accepted.
+//! facts. Each must end with exit status 1 or 2 and a stable diagnostic code on standard error,
+//! never a crash, a panic or a hang (a watchdog turns a hang into a failure); the few inputs
+//! that are valid in disguise (a byte order mark, CRLF line ends, tabs) must be accepted.
 //!
 //! Small inputs live in `tests/adversarial/`; deep and huge ones are generated at test time into
 //! the target's temporary folder and never kept in git.
@@ -10,13 +10,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 mod support;
-use support::cli::Pol;
-
-/// How long one command may run before it counts as a hang.
-const TIME_LIMIT: Duration = Duration::from_secs(10);
+use support::cli::{Pol, WATCHDOG};
 
 /// The nesting of the generated deep inputs.
 const DEEP: usize = 100_000;
@@ -40,24 +36,22 @@ struct Outcome {
     status: Option<i32>,
     stdout: String,
     stderr: String,
-    elapsed: Duration,
 }
 
-/// Runs `pol ARGS` in `dir`, killing it past [`TIME_LIMIT`]; `Err` says how it went wrong.
+/// Runs `pol ARGS` in `dir`, killing it past the [`WATCHDOG`] (a hang fails the test, it does not
+/// stall it); `Err` says how it went wrong.
 fn pol(dir: &Path, args: &[&str]) -> Result<Outcome, String> {
-    let start = Instant::now();
-    let output = Pol::new(dir, args).time_limit(TIME_LIMIT).spawn().try_output()?;
+    let output = Pol::new(dir, args).time_limit(WATCHDOG).spawn().try_output()?;
     Ok(Outcome {
         status: output.status.code(),
         // Hostile input may be quoted back: any bytes are shown, none refused.
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        elapsed: start.elapsed(),
     })
 }
 
 /// Checks that `pol ARGS` fails cleanly with the diagnostic `code`; `Err` describes what it did instead.
-fn expect_error(dir: &Path, args: &[&str], code: &str) -> Result<Duration, String> {
+fn expect_error(dir: &Path, args: &[&str], code: &str) -> Result<(), String> {
     let outcome = pol(dir, args)?;
     let stderr = &outcome.stderr;
     if outcome.status.is_none() {
@@ -83,16 +77,16 @@ fn expect_error(dir: &Path, args: &[&str], code: &str) -> Result<Duration, Strin
             outcome.stdout
         ));
     }
-    Ok(outcome.elapsed)
+    Ok(())
 }
 
 /// Checks that `pol ARGS` succeeds; `Err` describes what it did instead.
-fn expect_success(dir: &Path, args: &[&str]) -> Result<Duration, String> {
+fn expect_success(dir: &Path, args: &[&str]) -> Result<(), String> {
     let outcome = pol(dir, args)?;
     if outcome.status != Some(0) || outcome.stderr.contains("panicked at") {
         return Err(format!("exit status {:?}\n{}", outcome.status, outcome.stderr));
     }
-    Ok(outcome.elapsed)
+    Ok(())
 }
 
 /// Runs every case (arguments, expected code or `None` for success) and fails listing every miss.
@@ -550,7 +544,7 @@ fn many_policy_errors_are_capped_and_counted() {
 }
 
 #[test]
-fn long_exception_cycle_is_reported_quickly() {
+fn long_exception_cycle_is_reported_in_one_diagnostic() {
     let outcome = pol(&generated().dir, &["check", PLAIN, "long_cycle.pol"]).unwrap();
     assert_eq!(outcome.status, Some(1), "{}", outcome.stderr);
     assert_eq!(
@@ -637,7 +631,7 @@ fn errors_at_the_end_of_a_long_line_are_reported() {
 }
 
 #[test]
-fn huge_single_line_inputs_are_refused_quickly() {
+fn huge_single_line_inputs_are_refused() {
     let cases: &[(&[&str], Option<&str>)] = &[
         // Larger than the default policy limit of 8 MiB: refused before reading.
         (&["check", PLAIN, "huge_line.pol"], Some("E0409")),
@@ -755,11 +749,9 @@ fn huge_inputs_of_nul_bytes_are_refused_at_once() {
             "{} bytes on standard error",
             outcome.stderr.len()
         );
-        assert!(
-            outcome.elapsed < Duration::from_secs(2),
-            "took {:?}",
-            outcome.elapsed
-        );
+        // Refused at the first byte, not after reading on: the diagnostic points at the start.
+        // (The watchdog only catches a hang; how fast facts load is `cargo bench --bench batch`.)
+        assert!(outcome.stderr.contains(":1:1]"), "{}", outcome.stderr);
     }
 }
 

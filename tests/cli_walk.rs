@@ -6,10 +6,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Duration;
 
 mod support;
-use support::cli::{Pol, scratch_dir, stderr, stdout};
+use support::cli::{Pol, WATCHDOG, scratch_dir, stderr, stdout};
 
 const GOOD: &str = r#"policy "Good"
 
@@ -33,9 +32,9 @@ test "a listed transfer is permitted" {
 
 const BAD: &str = "policy \"Bad\"\nrule r: permit { when nope }\n";
 
-/// Runs `pol` and waits at most 30 seconds: a walk that follows a link loop never ends.
+/// Runs `pol` under the [`WATCHDOG`]: a walk that follows a link loop never ends.
 fn pol(dir: &Path, args: &[&str]) -> Output {
-    Pol::new(dir, args).time_limit(Duration::from_secs(30)).output()
+    Pol::new(dir, args).time_limit(WATCHDOG).output()
 }
 
 /// A folder with one good and one bad policy, and `links/` holding links back up the tree.

@@ -8,13 +8,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 mod support;
-use support::cli::{Pol, Running, stderr, stdout};
-
-/// How long one command may run before it counts as a hang.
-const TIME_LIMIT: Duration = Duration::from_secs(10);
+use support::cli::{Pol, Running, WATCHDOG, stderr, stdout};
 
 const POLICY: &str = r#"policy "Shipments"
 
@@ -47,9 +43,9 @@ fn scratch_dir() -> PathBuf {
     dir
 }
 
-/// `pol ARGS` in `dir`, killed past [`TIME_LIMIT`] (a hang fails the test, it does not stall it).
+/// `pol ARGS` in `dir`, killed past the [`WATCHDOG`] (a hang fails the test, it does not stall it).
 fn command(dir: &Path, args: &[&str]) -> Pol {
-    Pol::new(dir, args).time_limit(TIME_LIMIT)
+    Pol::new(dir, args).time_limit(WATCHDOG)
 }
 
 /// Waits for `pol` to end, and checks that it was not ended by a signal.

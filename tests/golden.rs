@@ -11,12 +11,17 @@
 //! - A missing `.stdout` or `.stderr` means empty output; a missing `.exit` means exit status 0.
 //! - Commands run in the file's folder, so paths in output are short and stable.
 //!
-//! `POL_BLESS=1 cargo test --test golden` rewrites the expected files; review the diff.
+//! Each case is a test of its own, named `golden::<folder>::<case>` after its path: `cargo test
+//! golden::function_calls::screen` runs one case, `cargo test --test golden function_calls` a
+//! folder. `POL_BLESS=1 cargo test --test golden` rewrites the expected files (of the cases run)
+//! and `docs/diagnostics.md`; review the diff.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use libtest_mimic::{Arguments, Failed, Trial};
 
 mod support;
 use support::cli::pol;
@@ -116,51 +121,161 @@ fn expected(path: &Path, extension: &str) -> (PathBuf, String) {
     (file, text)
 }
 
-#[test]
-fn golden_corpus() {
-    let bless = std::env::var_os("POL_BLESS").is_some();
-    let cases = files_with(&golden_root(), &["pol", "cmd"]);
-    assert!(cases.len() > 10, "the golden corpus is missing");
+/// Runs one case and compares (or, when blessing, rewrites) its expected files.
+fn run_case(case: &Path, args: &[String], bless: bool) -> Result<(), Failed> {
+    let folder = folder_for(case, &setup_for(case));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = pol(&folder, &args);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let code = output.status.code().unwrap_or(-1);
+    let code_text = if code == 0 {
+        String::new()
+    } else {
+        format!("{code}\n")
+    };
     let mut failures = Vec::new();
-    for case in &cases {
-        let Some(args) = command_for(case) else { continue };
-        let folder = folder_for(case, &setup_for(case));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let output = pol(&folder, &args);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        let code = output.status.code().unwrap_or(-1);
-        let code_text = if code == 0 {
-            String::new()
-        } else {
-            format!("{code}\n")
-        };
-        for (extension, actual) in [("stdout", &stdout), ("stderr", &stderr), ("exit", &code_text)] {
-            let (file, wanted) = expected(case, extension);
-            if *actual == wanted {
-                continue;
-            }
-            if bless {
-                if actual.is_empty() {
-                    let _ = std::fs::remove_file(&file);
-                } else {
-                    std::fs::write(&file, actual).unwrap();
-                }
+    for (extension, actual) in [("stdout", &stdout), ("stderr", &stderr), ("exit", &code_text)] {
+        let (file, wanted) = expected(case, extension);
+        if *actual == wanted {
+            continue;
+        }
+        if bless {
+            if actual.is_empty() {
+                let _ = std::fs::remove_file(&file);
             } else {
-                failures.push(format!(
-                    "{} ({extension}) for `pol {}`:\n--- expected\n{wanted}\n--- actual\n{actual}",
-                    case.strip_prefix(golden_root()).unwrap().display(),
-                    args.join(" ")
-                ));
+                std::fs::write(&file, actual).unwrap();
             }
+        } else {
+            failures.push(format!(
+                "{} ({extension}) for `pol {}`, `-` expected, `+` actual:\n{}",
+                case.strip_prefix(golden_root()).unwrap().display(),
+                args.join(" "),
+                line_diff(&wanted, actual)
+            ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} golden mismatches (rerun with POL_BLESS=1 to accept):\n\n{}",
-        failures.len(),
+    if failures.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} (rerun with POL_BLESS=1 to accept):\n\n{}",
+        if failures.len() == 1 {
+            "1 golden mismatch".to_owned()
+        } else {
+            format!("{} golden mismatches", failures.len())
+        },
         failures.join("\n\n")
-    );
+    )
+    .into())
+}
+
+/// The lines of `expected` and `actual`, each marked `-` (only expected), `+` (only actual) or
+/// ` ` (both), with runs of more than three common lines between changes shortened to `…`.
+fn line_diff(expected: &str, actual: &str) -> String {
+    let old: Vec<&str> = expected.lines().collect();
+    let new: Vec<&str> = actual.lines().collect();
+    // The length of the longest common subsequence of `old[i..]` and `new[j..]`, for every i, j.
+    let mut common = vec![vec![0u32; new.len() + 1]; old.len() + 1];
+    for i in (0..old.len()).rev() {
+        for j in (0..new.len()).rev() {
+            common[i][j] = if old[i] == new[j] {
+                common[i + 1][j + 1] + 1
+            } else {
+                common[i + 1][j].max(common[i][j + 1])
+            };
+        }
+    }
+    let mut marked: Vec<(char, &str)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        if i < old.len() && j < new.len() && old[i] == new[j] {
+            marked.push((' ', old[i]));
+            i += 1;
+            j += 1;
+        } else if i < old.len() && (j == new.len() || common[i + 1][j] >= common[i][j + 1]) {
+            marked.push(('-', old[i]));
+            i += 1;
+        } else {
+            marked.push(('+', new[j]));
+            j += 1;
+        }
+    }
+    let near_change = |idx: usize| {
+        let start = idx.saturating_sub(3);
+        let end = (idx + 4).min(marked.len());
+        marked[start..end].iter().any(|(mark, _)| *mark != ' ')
+    };
+    let mut out = String::new();
+    let mut skipping = false;
+    for (idx, (mark, line)) in marked.iter().enumerate() {
+        if near_change(idx) {
+            out.push_str(&format!("{mark} {line}\n"));
+            skipping = false;
+        } else if !skipping {
+            out.push_str("  …\n");
+            skipping = true;
+        }
+    }
+    if expected.ends_with('\n') != actual.ends_with('\n') {
+        out.push_str("(the two differ in their final line break)\n");
+    }
+    out
+}
+
+/// The trial name of a case: `golden::<folder>::<case>`, from its path under `tests/golden/`.
+fn trial_name(case: &Path) -> String {
+    let relative = case.strip_prefix(golden_root()).unwrap().with_extension("");
+    let parts: Vec<String> = relative
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    format!("golden::{}", parts.join("::"))
+}
+
+/// One trial per case, then the checks over the whole corpus. `cargo test golden::NAME` (or
+/// `cargo test --test golden FOLDER`) runs the matching cases only; `--list`, `--exact`,
+/// `--ignored` and the other flags of the standard harness work as usual.
+fn main() {
+    let mut arguments = Arguments::from_args();
+    let bless = std::env::var_os("POL_BLESS").is_some();
+    if bless {
+        // The generated doc reads the blessed files, so they must all be written before it runs.
+        arguments.test_threads = Some(1);
+    }
+    let cases = files_with(&golden_root(), &["pol", "cmd"]);
+    assert!(cases.len() > 10, "the golden corpus is missing");
+    let mut trials = Vec::new();
+    for case in cases {
+        // Files that are imported by others (helpers of a golden case) run as no case of their own.
+        let Some(args) = command_for(&case) else { continue };
+        trials.push(Trial::test(trial_name(&case), move || {
+            run_case(&case, &args, bless)
+        }));
+    }
+    let names: Vec<String> = trials.iter().map(|trial| trial.name().to_owned()).collect();
+    trials.push(Trial::test("every_case_has_a_name_of_its_own", move || {
+        names_are_unique(&names)
+    }));
+    trials.push(Trial::test(
+        "every_diagnostic_code_has_a_golden_example",
+        every_diagnostic_code_has_a_golden_example,
+    ));
+    trials.push(Trial::test("diagnostics_doc_is_up_to_date", move || {
+        diagnostics_doc_is_up_to_date(bless)
+    }));
+    libtest_mimic::run(&arguments, trials).exit();
+}
+
+/// No two cases share a trial name, so each can be run alone by its name (a `.pol` and a `.cmd`
+/// case of one stem in one folder would).
+fn names_are_unique(names: &[String]) -> Result<(), Failed> {
+    let mut seen = std::collections::BTreeSet::new();
+    let twice: Vec<&String> = names.iter().filter(|name| !seen.insert(*name)).collect();
+    if twice.is_empty() {
+        return Ok(());
+    }
+    Err(format!("cases with the same name (rename one of each): {twice:?}").into())
 }
 
 /// Why a code has no golden case, for the few that no fixed input can produce.
@@ -175,8 +290,7 @@ fn without_golden_example(code: &str) -> Option<&'static str> {
 }
 
 /// Every diagnostic code appears in at least one expected output, so each has a worked example.
-#[test]
-fn every_diagnostic_code_has_a_golden_example() {
+fn every_diagnostic_code_has_a_golden_example() -> Result<(), Failed> {
     let mut outputs = String::new();
     let files = files_with(&golden_root(), &["stderr", "stdout"]);
     for file in files {
@@ -192,13 +306,15 @@ fn every_diagnostic_code_has_a_golden_example() {
                 && !outputs.contains(&format!("\"{code}\""))
         })
         .collect();
-    assert!(missing.is_empty(), "codes without a golden example: {missing:?}");
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!("codes without a golden example: {missing:?}").into())
 }
 
 /// `docs/diagnostics.md` lists every code with its summary and a golden example; it is generated
 /// from `src/diagnostic/code.rs` and the corpus, and `POL_BLESS=1` regenerates it.
-#[test]
-fn diagnostics_doc_is_up_to_date() {
+fn diagnostics_doc_is_up_to_date(bless: bool) -> Result<(), Failed> {
     let root = golden_root();
     let cases = files_with(&root, &["pol", "cmd"]);
     let mut doc = String::from(
@@ -246,12 +362,10 @@ fn diagnostics_doc_is_up_to_date() {
     }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md");
     let current = std::fs::read_to_string(&path).unwrap_or_default();
-    if std::env::var_os("POL_BLESS").is_some() {
+    if bless {
         std::fs::write(&path, &doc).unwrap();
-    } else {
-        assert!(
-            current == doc,
-            "docs/diagnostics.md is stale: run `POL_BLESS=1 cargo test --test golden`"
-        );
+    } else if current != doc {
+        return Err("docs/diagnostics.md is stale: run `POL_BLESS=1 cargo test --test golden`".into());
     }
+    Ok(())
 }

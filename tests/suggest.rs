@@ -1,18 +1,17 @@
 //! Did-you-mean suggestions on hostile input, through the built `pol` binary: long misspelt keys
 //! and names once made every suggestion compare every long candidate in full (over 30 seconds for
-//! the inputs below); the shared bounded search must answer them quickly.
+//! the inputs below); the shared bounded search must answer them.
+//! The bound on its work is asserted deterministically by the unit tests of
+//! `src/diagnostic/suggest.rs` (`work_per_call_is_bounded`); here a watchdog only turns a hang
+//! into a failure.
 //! The inputs are generated at test time into the target's temporary folder.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 use std::path::Path;
-use std::time::Duration;
 
 mod support;
-use support::cli::{Pol, scratch_dir, stderr};
-
-/// Generous for a debug build on a busy machine; both inputs took over 30 seconds before.
-const TIME_LIMIT: Duration = Duration::from_secs(10);
+use support::cli::{Pol, WATCHDOG, scratch_dir, stderr};
 
 const SCHEMA: &str = r#"policy "long names"
 
@@ -50,14 +49,14 @@ fn letters(seed: u64, len: usize) -> String {
         .collect()
 }
 
-/// Runs `pol ARGS` in `dir`, killing it past [`TIME_LIMIT`]; the exit status and standard error.
+/// Runs `pol ARGS` in `dir`, killing it past the [`WATCHDOG`]; the exit status and standard error.
 fn pol(dir: &Path, args: &[&str]) -> (i32, String) {
-    let output = Pol::new(dir, args).time_limit(TIME_LIMIT).output();
+    let output = Pol::new(dir, args).time_limit(WATCHDOG).output();
     (output.status.code().unwrap_or(-1), stderr(&output))
 }
 
 #[test]
-fn dangling_references_to_long_keys_are_reported_quickly() {
+fn dangling_references_to_long_keys_are_each_reported() {
     let dir = scratch_dir("suggest-dangling");
     std::fs::write(dir.join("policy.pol"), SCHEMA).unwrap();
     // 100 countries with keys of 1,000 letters, and 100 items naming keys no country has.
@@ -95,7 +94,7 @@ fn dangling_references_to_long_keys_are_reported_quickly() {
 }
 
 #[test]
-fn misspelt_long_names_are_reported_quickly() {
+fn misspelt_long_names_are_reported_up_to_the_cap() {
     let dir = scratch_dir("suggest-names");
     // 300 definitions with names of 300 letters, and 300 rules naming names no one defined.
     let mut policy = String::from(SCHEMA);

@@ -1,8 +1,6 @@
 //! The registry of stable diagnostic codes: one variant per code, never reused or renumbered.
 //! Ranges: `E01xx` syntax, `E02xx` check, `E03xx` evaluation, `E04xx` facts and input, `W0xxx` warnings.
 
-use super::Severity;
-
 macro_rules! codes {
     ($( $(#[doc = $doc:literal])+ $variant:ident = $code:literal, )*) => {
         /// A stable diagnostic code.
@@ -173,17 +171,6 @@ codes! {
     /// A bidirectional control character in a string or comment, which can make text
     /// display in a different order than Pol reads it.
     BidiControl = "W0010",
-}
-
-impl Code {
-    /// Whether this code is an error or a warning.
-    pub fn severity(self) -> Severity {
-        if self.as_str().starts_with('W') {
-            Severity::Warning
-        } else {
-            Severity::Error
-        }
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! one-line message and the text under their span, and the nesting limits.
 
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
 
 use super::ast::*;
 use super::lower::{parse_in_pieces, parse_module_on};
@@ -1069,8 +1068,10 @@ fn missing_then() {
 
 // ---------------------------------------------------------------- nesting limits
 
+/// Checks that `text` is refused with the one nesting diagnostic. The property is the limit, not
+/// the time: the same deep inputs run through the binary under a watchdog in
+/// `tests/adversarial.rs`, and a stack overflow here fails the whole run.
 fn check_too_deep(text: &str) {
-    let started = Instant::now();
     let (_, result) = parse_text(text, DEFAULT_MAX_NESTING);
     let diagnostics = result.unwrap_err();
     assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
@@ -1078,12 +1079,6 @@ fn check_too_deep(text: &str) {
     assert_eq!(
         diagnostics[0].message,
         "nesting is deeper than the limit of 256 levels"
-    );
-    // A guard against hangs, not a speed target: generous enough for a loaded debug build.
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "took {:?}",
-        started.elapsed()
     );
 }
 

@@ -9,6 +9,12 @@ use std::time::{Duration, Instant};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
+/// The time limit for tests that must not hang: a watchdog that turns a hang into a failure, not
+/// a speed target. It sits far above any normal run, even of a debug build on a busy machine;
+/// how fast Pol is belongs to the benchmarks (`benches/`), and how much work it does to
+/// deterministic tests (step budgets, work counters).
+pub const WATCHDOG: Duration = Duration::from_secs(60);
+
 /// A fresh, empty folder for one test under `CARGO_TARGET_TMPDIR`, named after `prefix`, the
 /// process and a counter, so tests running at the same time never share one.
 pub fn scratch_dir(prefix: &str) -> PathBuf {
@@ -88,7 +94,7 @@ impl Pol {
     }
 
     /// Kills `pol` and fails the test when it runs longer than `limit`: a hang fails the test
-    /// rather than stalling it.
+    /// rather than stalling it. Pass [`WATCHDOG`]; a tighter limit would assert on speed.
     pub fn time_limit(mut self, limit: Duration) -> Self {
         self.time_limit = Some(limit);
         self
