@@ -1,0 +1,190 @@
+//! The cache of parsed modules behind every policy load: one entry per module, keyed by its
+//! canonical path or stdlib name, holding its text's `SourceId` and its syntax tree.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{SourceId, SourceMap};
+use crate::syntax::ast;
+
+/// What a module is, for the cache: the same key is the same module, whoever imports it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum ModuleKey {
+    /// A file, by its canonical path.
+    File(PathBuf),
+    /// A stdlib module, by its name after `std.`.
+    Std(String),
+    /// A policy given as text with no file behind it, by the name it was given.
+    Text(String),
+}
+
+impl ModuleKey {
+    /// The key as an import cycle names it: a file's name, or `std.NAME`.
+    pub(crate) fn shown(&self) -> String {
+        match self {
+            ModuleKey::File(path) => path
+                .file_name()
+                .map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned()),
+            ModuleKey::Std(name) => format!("std.{name}"),
+            ModuleKey::Text(name) => name.clone(),
+        }
+    }
+}
+
+/// A module's syntax tree and the diagnostics of parsing it (errors and warnings).
+///
+/// `module` is `None` when parsing found errors and gave no tree.
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    pub(crate) module: Option<ast::Module>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// One cached module.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    /// Its text in the [`SourceMap`].
+    pub(crate) id: SourceId,
+    /// Its tree, parsed from that text.
+    pub(crate) parsed: Parsed,
+}
+
+/// Parsed modules by key. A module is parsed again only when its text changes; its text keeps
+/// its `SourceId` across changes, and is removed from the `SourceMap` with its entry.
+#[derive(Debug, Default)]
+pub(crate) struct ModuleCache {
+    entries: HashMap<ModuleKey, Entry>,
+    /// How many times a text was parsed, for tests that check what is parsed again.
+    n_parses: u64,
+}
+
+impl ModuleCache {
+    /// Sets the text of the module `key` and parses it if it is new or its text changed; its id.
+    /// `name` names a new text (an existing one keeps its name).
+    pub(crate) fn update(
+        &mut self,
+        sources: &mut SourceMap,
+        key: &ModuleKey,
+        name: impl FnOnce() -> String,
+        text: &str,
+        parse: impl FnOnce(&SourceMap, SourceId) -> Parsed,
+    ) -> SourceId {
+        if let Some(entry) = self.entries.get_mut(key) {
+            if sources.set_text(entry.id, text) {
+                entry.parsed = parse(sources, entry.id);
+                self.n_parses += 1;
+            }
+            return entry.id;
+        }
+        let id = sources.add(name(), text);
+        let parsed = parse(sources, id);
+        self.n_parses += 1;
+        self.entries.insert(key.clone(), Entry { id, parsed });
+        id
+    }
+
+    /// Records a module whose text could be read but not used (not UTF-8): its text, shown
+    /// as it was read, and the diagnostic saying why, with no tree.
+    pub(crate) fn insert_unusable(
+        &mut self,
+        sources: &mut SourceMap,
+        key: &ModuleKey,
+        name: String,
+        text: String,
+        diagnostic: impl FnOnce(SourceId) -> Diagnostic,
+    ) -> SourceId {
+        let id = match self.entries.get(key) {
+            Some(entry) => {
+                sources.replace(entry.id, text);
+                entry.id
+            }
+            None => sources.add(name, text),
+        };
+        let parsed = Parsed {
+            module: None,
+            diagnostics: vec![diagnostic(id)],
+        };
+        self.entries.insert(key.clone(), Entry { id, parsed });
+        id
+    }
+
+    /// The cached module `key`.
+    pub(crate) fn get(&self, key: &ModuleKey) -> Option<&Entry> {
+        self.entries.get(key)
+    }
+
+    /// Drops a module and its text.
+    pub(crate) fn remove(&mut self, sources: &mut SourceMap, key: &ModuleKey) {
+        if let Some(entry) = self.entries.remove(key) {
+            sources.remove(entry.id);
+        }
+    }
+
+    /// Drops every module `keep` refuses, with its text.
+    pub(crate) fn retain(&mut self, sources: &mut SourceMap, keep: impl Fn(&ModuleKey) -> bool) {
+        self.entries.retain(|key, entry| {
+            let kept = keep(key);
+            if !kept {
+                sources.remove(entry.id);
+            }
+            kept
+        });
+    }
+
+    /// How many modules are cached, each with its tree or its parse errors.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// How many texts were parsed since the cache was made.
+    pub(crate) fn n_parses(&self) -> u64 {
+        self.n_parses
+    }
+
+    /// Lends out the trees of `keys`, in that order, to check them together; `None` if one of
+    /// them has no tree. Give them back with [`ModuleCache::give_back`].
+    pub(crate) fn lend(&mut self, keys: &[ModuleKey]) -> Option<Vec<ast::Module>> {
+        if keys
+            .iter()
+            .any(|key| self.entries.get(key).is_none_or(|entry| entry.parsed.module.is_none()))
+        {
+            return None;
+        }
+        Some(
+            keys.iter()
+                .map(|key| {
+                    self.entries
+                        .get_mut(key)
+                        .and_then(|entry| entry.parsed.module.take())
+                        .expect("every tree lent was checked to be there")
+                })
+                .collect(),
+        )
+    }
+
+    /// Puts back the trees [`ModuleCache::lend`] lent out for the same `keys`.
+    pub(crate) fn give_back(&mut self, keys: &[ModuleKey], modules: Vec<ast::Module>) {
+        for (key, module) in keys.iter().zip(modules) {
+            if let Some(entry) = self.entries.get_mut(key) {
+                entry.parsed.module = Some(module);
+            }
+        }
+    }
+}
+
+impl Drop for ModuleCache {
+    fn drop(&mut self) {
+        // The syntax trees of a large policy take milliseconds to free: another core frees them.
+        let n_items: usize = self
+            .entries
+            .values()
+            .filter_map(|entry| entry.parsed.module.as_ref())
+            .map(|module| module.items.len())
+            .sum();
+        if n_items > 1_000 {
+            let entries = std::mem::take(&mut self.entries);
+            rayon::spawn(move || drop(entries));
+        }
+    }
+}
