@@ -130,6 +130,9 @@ struct Walk {
     /// For each module reached through an import of the file checked: that import's span and
     /// the module it names.
     via: HashMap<ModuleKey, (Span, ModuleKey)>,
+    /// Whether an import could not be resolved, read or parsed into a tree: checking without
+    /// it would report every name it defines as unknown.
+    incomplete: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -222,6 +225,7 @@ impl<'fs> Workspace<'fs> {
     pub fn remove(&mut self, path: &Path) -> Vec<FileDiagnostics> {
         let path = self.path_of(path);
         self.buffers.remove(&path);
+        let before = self.reached_files(&path);
         self.programs.remove(&path);
         let key = ModuleKey::File(path.clone());
         if self.programs.values().any(|state| state.reached.contains(&key)) {
@@ -229,7 +233,19 @@ impl<'fs> Workspace<'fs> {
         } else {
             self.modules.remove(&mut self.engine.sources, &key);
         }
-        self.changed(path)
+        let mut reported = self.changed(path);
+        // The files only the removed program reached are reported too, with their lists as
+        // they are now (empty, unless another program still reports in them).
+        for other in before {
+            if reported.iter().all(|file| file.path != other) {
+                reported.push(FileDiagnostics {
+                    diagnostics: self.diagnostics(&other),
+                    path: other,
+                });
+            }
+        }
+        reported.sort_by(|a, b| a.path.cmp(&b.path));
+        reported
     }
 
     /// Every diagnostic of a file now, errors and warnings, sorted by position.
@@ -542,7 +558,8 @@ impl<'fs> Workspace<'fs> {
         self.report_import_errors(&key, &mut walk);
         let mut diagnostics = walk.diagnostics;
         let mut program = None;
-        if walk.order.last() == Some(&key)
+        if !walk.incomplete
+            && walk.order.last() == Some(&key)
             && let Some(modules) = self.modules.lend(&walk.order)
         {
             let (checked, found) = check_program(&modules);
@@ -552,8 +569,20 @@ impl<'fs> Workspace<'fs> {
         }
         diagnostic::sort(&mut diagnostics);
         diagnostics.dedup();
+        let mut reached = walk.touched;
+        // A file whose text has no tree keeps the modules it imported before, so that they are
+        // not dropped and parsed again at each keystroke until it parses again.
+        if self.modules.get(&key).is_some_and(|entry| entry.parsed.module.is_none())
+            && let Some(previous) = self.programs.get(root)
+        {
+            for module in &previous.reached {
+                if !reached.contains(module) {
+                    reached.push(module.clone());
+                }
+            }
+        }
         let state = ProgramState {
-            reached: walk.touched,
+            reached,
             program,
             has_errors: diagnostics.iter().any(Diagnostic::is_error),
             diagnostics,
@@ -599,6 +628,7 @@ impl<'fs> Workspace<'fs> {
         walk.touched.push(key.clone());
         walk.diagnostics.extend(entry.parsed.diagnostics.iter().cloned());
         let Some(module) = &entry.parsed.module else {
+            walk.incomplete = true;
             walk.visited.insert(key.clone(), true);
             return;
         };
@@ -626,6 +656,7 @@ impl<'fs> Workspace<'fs> {
                         let base = path.parent().unwrap_or(Path::new(""));
                         walk.touched.push(ModuleKey::File(normalize(&base.join(&text.value))));
                     }
+                    walk.incomplete = true;
                     walk.diagnostics.push(*diagnostic);
                     continue;
                 }
@@ -682,6 +713,7 @@ impl<'fs> Workspace<'fs> {
                             }
                             Err(diagnostic) => {
                                 walk.touched.push(child.clone());
+                                walk.incomplete = true;
                                 walk.diagnostics.push(diagnostic);
                                 continue;
                             }
