@@ -188,3 +188,59 @@ impl Drop for ModuleCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::engine::Engine;
+    use crate::session::MemoryFiles;
+
+    const SCHEMA: &str = "module \"Schema\"\n\nrecord Country key code {\n  code: Text\n}\n";
+
+    fn policy(imports: &str) -> String {
+        format!(
+            "policy \"Cached\"\n{imports}\nrecord Transfer key id {{\n  id: Text\n  day: Date\n}}\n\n\
+             decide t: Transfer\ndefault deny because \"no rule permits this transfer\"\n"
+        )
+    }
+
+    #[test]
+    fn loading_a_policy_again_parses_and_adds_only_what_changed() {
+        let files = MemoryFiles::new();
+        files.write("/a/schema.pol", SCHEMA);
+        files.write("/a/policy.pol", policy("use \"schema.pol\"\nuse std.dates"));
+        let mut engine = Engine::new(&files, Vec::new());
+        for _ in 0..100 {
+            engine.load_policy(Path::new("/a/policy.pol")).unwrap();
+        }
+        assert_eq!(engine.sources.len(), 3);
+        assert_eq!(engine.n_parses(), 3);
+
+        // A changed import keeps its text's id and is the only module parsed again.
+        let schema_id = engine.load_policy(Path::new("/a/policy.pol")).unwrap().modules[1];
+        files.write("/a/schema.pol", SCHEMA.replace("code: Text", "code: Text\n  name: Text"));
+        let loaded = engine.load_policy(Path::new("/a/policy.pol")).unwrap();
+        assert_eq!(loaded.modules[1], schema_id);
+        assert_eq!(engine.n_parses(), 4);
+        assert_eq!(engine.sources.len(), 3);
+
+        // An import the policy no longer has is dropped with its text.
+        files.write("/a/policy.pol", policy("use std.dates"));
+        engine.load_policy(Path::new("/a/policy.pol")).unwrap();
+        assert_eq!(engine.sources.len(), 2);
+        assert_eq!(engine.n_cached_modules(), 2);
+    }
+
+    #[test]
+    fn the_folder_of_one_policy_loaded_is_not_a_root_for_the_next() {
+        let files = MemoryFiles::new();
+        files.write("/a/schema.pol", SCHEMA);
+        files.write("/a/policy.pol", policy("use \"schema.pol\""));
+        files.write("/b/policy.pol", policy("use \"../a/schema.pol\""));
+        let mut engine = Engine::new(&files, Vec::new());
+        engine.load_policy(Path::new("/a/policy.pol")).unwrap();
+        let errors = engine.load_policy(Path::new("/b/policy.pol")).unwrap_err();
+        assert_eq!(errors[0].code, crate::diagnostic::Code::ImportOutsideRoot, "{errors:?}");
+    }
+}
