@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::check::{self, ir::Program};
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Code, Diagnostic};
 use crate::engine::modules::{ModuleCache, ModuleKey, Parsed};
 use crate::engine::{self, Engine, FileSystem, ReadError};
 use crate::eval::{Decision, Evaluator, Options, Scratch};
@@ -367,11 +367,11 @@ impl<'fs> Workspace<'fs> {
     /// the facts do not fit its program.
     pub fn decide(&self, key: &str) -> Result<Decision, Vec<Diagnostic>> {
         let Some(loaded) = &self.facts else {
-            return Err(vec![messages::no_facts_loaded("this session")]);
+            return Err(vec![messages::no_facts_loaded(None)]);
         };
         let name = loaded.policy.display().to_string();
         let Some(state) = self.programs.get(&loaded.policy) else {
-            return Err(vec![messages::no_facts_loaded(&name)]);
+            return Err(vec![messages::no_facts_loaded(Some(&name))]);
         };
         if state.has_errors {
             return Err(vec![messages::decide_with_errors(&name, &self.files_with_errors(state))]);
@@ -416,15 +416,13 @@ impl<'fs> Workspace<'fs> {
         let mut names: Vec<String> = state
             .diagnostics
             .iter()
-            .filter(|diagnostic| diagnostic.is_error())
+            // An import with errors is named by the errors in it, not by the import.
+            .filter(|diagnostic| diagnostic.is_error() && diagnostic.code != Code::ImportHasErrors)
             .filter_map(|diagnostic| diagnostic.primary.as_ref())
             .map(|label| self.engine.sources.get(label.span.source).name.clone())
             .collect();
         names.sort();
         names.dedup();
-        if names.is_empty() {
-            names.push("a file it needs".to_string());
-        }
         names
     }
 

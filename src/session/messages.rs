@@ -15,19 +15,25 @@ pub(super) fn import_has_errors(name: &str, n_errors: usize, span: Span) -> Diag
 
 pub(super) fn decide_with_errors(policy: &str, files: &[String]) -> Diagnostic {
     let listed: Vec<String> = files.iter().map(|file| format!("`{file}`")).collect();
+    let (list, verb) = match listed.as_slice() {
+        [one] => (one.clone(), "has"),
+        [init @ .., last] => (format!("{} and {last}", init.join(", ")), "have"),
+        [] => ("a file it needs".to_string(), "has"),
+    };
     Diagnostic::new(
         Code::DecideWithErrors,
-        format!("`{policy}` cannot decide while {} has errors", listed.join(", ")),
+        format!("`{policy}` cannot decide while {list} {verb} errors"),
     )
     .help("fix the errors first: no decision is made from a policy with errors")
 }
 
-pub(super) fn no_facts_loaded(policy: &str) -> Diagnostic {
-    Diagnostic::new(
-        Code::NoFactsLoaded,
-        format!("no facts are loaded for `{policy}`"),
-    )
-    .help("load facts for this policy before asking for a decision")
+pub(super) fn no_facts_loaded(policy: Option<&str>) -> Diagnostic {
+    let message = match policy {
+        Some(policy) => format!("no facts are loaded for `{policy}`, which is no longer open"),
+        None => "no facts are loaded in this session".to_string(),
+    };
+    Diagnostic::new(Code::NoFactsLoaded, message)
+        .help("load facts for a policy before asking for a decision")
 }
 
 pub(super) fn policy_decides_nothing(policy: &str) -> Diagnostic {
