@@ -205,7 +205,8 @@ impl<'fs> Workspace<'fs> {
     pub fn close(&mut self, path: &Path) -> Vec<FileDiagnostics> {
         let path = self.path_of(path);
         self.buffers.remove(&path);
-        self.read_from_disk(&path);
+        // A file the disk does not have is reported by the programs that need it.
+        let _unreadable = self.read_from_disk(&path);
         self.changed(path)
     }
 
@@ -214,7 +215,8 @@ impl<'fs> Workspace<'fs> {
     pub fn reload(&mut self, path: &Path) -> Vec<FileDiagnostics> {
         let path = self.path_of(path);
         if !self.buffers.contains(&path) {
-            self.read_from_disk(&path);
+            // A file the disk does not have is reported by the programs that need it.
+            let _unreadable = self.read_from_disk(&path);
         }
         self.changed(path)
     }
@@ -228,8 +230,16 @@ impl<'fs> Workspace<'fs> {
         let before = self.reached_files(&path);
         self.programs.remove(&path);
         let key = ModuleKey::File(path.clone());
+        if self.facts.as_ref().is_some_and(|loaded| loaded.policy == path)
+            && let Some(loaded) = self.facts.take()
+        {
+            for input in loaded.inputs {
+                self.engine.sources.remove(input.id);
+            }
+        }
         if self.programs.values().any(|state| state.reached.contains(&key)) {
-            self.read_from_disk(&path);
+            // A file the disk does not have is reported by the programs that need it.
+            let _unreadable = self.read_from_disk(&path);
         } else {
             self.modules.remove(&mut self.engine.sources, &key);
         }
@@ -438,7 +448,7 @@ impl<'fs> Workspace<'fs> {
 
     /// Reads a file's text from the disk into the cache, or drops it from the cache if the disk
     /// does not have it (a program that needs it then reports why it cannot be read).
-    fn read_from_disk(&mut self, path: &Path) {
+    fn read_from_disk(&mut self, path: &Path) -> Result<(), Diagnostic> {
         let key = ModuleKey::File(path.to_path_buf());
         match self.engine.read_module(path, None) {
             Ok(bytes) => {
@@ -451,8 +461,12 @@ impl<'fs> Workspace<'fs> {
                     bytes,
                     |sources, id| parse_module(sources, id, max_nesting),
                 );
+                Ok(())
             }
-            Err(_) => self.modules.remove(&mut self.engine.sources, &key),
+            Err(diagnostic) => {
+                self.modules.remove(&mut self.engine.sources, &key);
+                Err(diagnostic)
+            }
         }
     }
 
@@ -538,20 +552,19 @@ impl<'fs> Workspace<'fs> {
     fn build(&mut self, root: &Path) {
         let key = ModuleKey::File(root.to_path_buf());
         let mut walk = Walk::default();
-        if self.modules.get(&key).is_none() {
-            self.read_from_disk(root);
-        }
-        if self.modules.get(&key).is_some() {
+        let unread = match self.modules.get(&key) {
+            Some(_) => None,
+            None => self.read_from_disk(root).err(),
+        };
+        if let Some(diagnostic) = unread {
+            walk.touched.push(key.clone());
+            walk.diagnostics.push(diagnostic);
+        } else {
             let mut roots: Vec<PathBuf> = self.roots.iter().cloned().collect();
             if let Some(dir) = root.parent().filter(|dir| !self.roots.contains(*dir)) {
                 roots.push(dir.to_path_buf());
             }
             self.visit(&key, root, &roots, &mut walk);
-        } else {
-            walk.touched.push(key.clone());
-            if let Err(diagnostic) = self.engine.read_module(root, None) {
-                walk.diagnostics.push(diagnostic);
-            }
         }
         self.report_import_errors(&key, &mut walk);
         let mut diagnostics = walk.diagnostics;
