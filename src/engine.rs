@@ -248,9 +248,14 @@ impl<'fs> Engine<'fs> {
     /// Puts a text read as bytes in the module cache under `key`, parsing it if it changed.
     fn cache_bytes(&mut self, key: &ModuleKey, name: String, bytes: Vec<u8>) {
         let max_nesting = self.max_nesting;
-        cache_bytes(&mut self.modules, &mut self.sources, key, name, bytes, |sources, id| {
-            parse_whole(sources, id, max_nesting)
-        });
+        cache_bytes(
+            &mut self.modules,
+            &mut self.sources,
+            key,
+            name,
+            bytes,
+            |sources, id| parse_whole(sources, id, max_nesting),
+        );
     }
 
     /// Reads a policy file or a module through the engine's `FileSystem`, within
@@ -329,7 +334,10 @@ impl<'fs> Engine<'fs> {
     /// Walks one cached module and, depth first, the modules it imports, reading and parsing
     /// those not cached or whose text changed; records them in dependency order.
     fn visit(&mut self, key: &ModuleKey, path: Option<PathBuf>, roots: &[PathBuf], walk: &mut Walk) {
-        let entry = self.modules.get(key).expect("a module is cached before it is walked");
+        let entry = self
+            .modules
+            .get(key)
+            .expect("a module is cached before it is walked");
         walk.touched.push(key.clone());
         walk.diagnostics.extend(entry.parsed.diagnostics.iter().cloned());
         let Some(module) = &entry.parsed.module else {
@@ -364,7 +372,8 @@ impl<'fs> Engine<'fs> {
                         .chain(std::iter::once(&child))
                         .map(ModuleKey::shown)
                         .collect();
-                    walk.diagnostics.push(messages::import_cycle(&cycle, use_decl.span));
+                    walk.diagnostics
+                        .push(messages::import_cycle(&cycle, use_decl.span));
                     continue;
                 }
                 None => {}
@@ -575,56 +584,56 @@ pub(crate) fn resolve(
     use_decl: &ast::UseDecl,
     from: Option<&Path>,
 ) -> Result<ModuleKey, Box<Diagnostic>> {
-        match &use_decl.target {
-            ast::UseTarget::Std(parts) => {
-                let names: Vec<&str> = parts.iter().map(|part| part.name.as_str()).collect();
-                let dotted = names.join(".");
-                let module_name = match names.as_slice() {
-                    ["std", rest @ ..] if !rest.is_empty() => rest.join("."),
-                    _ => {
-                        return Err(Box::new(messages::std_path_needs_prefix(
-                            &dotted,
-                            stdlib::names(),
-                            use_decl.span,
-                        )));
-                    }
-                };
-                if stdlib::module(&module_name).is_none() {
-                    return Err(Box::new(messages::unknown_std_module(
+    match &use_decl.target {
+        ast::UseTarget::Std(parts) => {
+            let names: Vec<&str> = parts.iter().map(|part| part.name.as_str()).collect();
+            let dotted = names.join(".");
+            let module_name = match names.as_slice() {
+                ["std", rest @ ..] if !rest.is_empty() => rest.join("."),
+                _ => {
+                    return Err(Box::new(messages::std_path_needs_prefix(
                         &dotted,
                         stdlib::names(),
                         use_decl.span,
                     )));
                 }
-                Ok(ModuleKey::Std(module_name))
+            };
+            if stdlib::module(&module_name).is_none() {
+                return Err(Box::new(messages::unknown_std_module(
+                    &dotted,
+                    stdlib::names(),
+                    use_decl.span,
+                )));
             }
-            ast::UseTarget::File(text) => {
-                let relative = Path::new(&text.value);
-                if relative.is_absolute()
-                    || relative
-                        .components()
-                        .any(|part| matches!(part, Component::Prefix(_)))
-                {
-                    return Err(Box::new(messages::absolute_import(&text.value, text.span)));
-                }
-                let Some(from) = from else {
-                    return Err(Box::new(messages::import_without_file(&text.value, text.span)));
-                };
-                let base = from.parent().unwrap_or(Path::new("."));
-                let joined = base.join(relative);
-                let canonical = files.canonical(&joined).map_err(|message| {
-                    Box::new(messages::import_not_found(&text.value, &message, text.span))
-                })?;
-                if !roots.iter().any(|root| canonical.starts_with(root)) {
-                    return Err(Box::new(messages::import_outside_root(
-                        &text.value,
-                        roots,
-                        text.span,
-                    )));
-                }
-                Ok(ModuleKey::File(canonical))
-            }
+            Ok(ModuleKey::Std(module_name))
         }
+        ast::UseTarget::File(text) => {
+            let relative = Path::new(&text.value);
+            if relative.is_absolute()
+                || relative
+                    .components()
+                    .any(|part| matches!(part, Component::Prefix(_)))
+            {
+                return Err(Box::new(messages::absolute_import(&text.value, text.span)));
+            }
+            let Some(from) = from else {
+                return Err(Box::new(messages::import_without_file(&text.value, text.span)));
+            };
+            let base = from.parent().unwrap_or(Path::new("."));
+            let joined = base.join(relative);
+            let canonical = files
+                .canonical(&joined)
+                .map_err(|message| Box::new(messages::import_not_found(&text.value, &message, text.span)))?;
+            if !roots.iter().any(|root| canonical.starts_with(root)) {
+                return Err(Box::new(messages::import_outside_root(
+                    &text.value,
+                    roots,
+                    text.span,
+                )));
+            }
+            Ok(ModuleKey::File(canonical))
+        }
+    }
 }
 
 /// The diagnostic for a file that could not be read; `import` is the `use` that asked for it,
@@ -682,4 +691,3 @@ pub(crate) fn import_name(importer: &str, use_decl: &ast::UseDecl) -> String {
     }
     parts.iter().collect::<PathBuf>().display().to_string()
 }
-

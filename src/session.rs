@@ -327,7 +327,9 @@ impl<'fs> Workspace<'fs> {
         }
         let program = self.good_program(&policy)?;
         if program.subject.is_none() {
-            return Err(vec![messages::policy_decides_nothing(&policy.display().to_string())]);
+            return Err(vec![messages::policy_decides_nothing(
+                &policy.display().to_string(),
+            )]);
         }
         if let Some(old) = self.facts.take() {
             for input in old.inputs {
@@ -384,7 +386,10 @@ impl<'fs> Workspace<'fs> {
             return Err(vec![messages::no_facts_loaded(Some(&name))]);
         };
         if state.has_errors {
-            return Err(vec![messages::decide_with_errors(&name, &self.files_with_errors(state))]);
+            return Err(vec![messages::decide_with_errors(
+                &name,
+                &self.files_with_errors(state),
+            )]);
         }
         let facts = loaded.bound.as_ref().map_err(Clone::clone)?;
         let program = &loaded.program;
@@ -417,7 +422,10 @@ impl<'fs> Workspace<'fs> {
             .expect("the policy is opened before its program is asked for");
         match &state.program {
             Some(program) if !state.has_errors => Ok(Arc::clone(program)),
-            _ => Err(vec![messages::decide_with_errors(&name, &self.files_with_errors(state))]),
+            _ => Err(vec![messages::decide_with_errors(
+                &name,
+                &self.files_with_errors(state),
+            )]),
         }
     }
 
@@ -532,7 +540,9 @@ impl<'fs> Workspace<'fs> {
         if !affected.contains(&loaded.policy) {
             return;
         }
-        let Some(state) = self.programs.get(&loaded.policy) else { return };
+        let Some(state) = self.programs.get(&loaded.policy) else {
+            return;
+        };
         let Some(program) = state.program.as_ref().filter(|_| !state.has_errors) else {
             return;
         };
@@ -583,7 +593,10 @@ impl<'fs> Workspace<'fs> {
         let mut reached = walk.touched;
         // A file whose text has no tree keeps the modules it imported before, so that they are
         // not dropped and parsed again at each keystroke until it parses again.
-        if self.modules.get(&key).is_some_and(|entry| entry.parsed.module.is_none())
+        if self
+            .modules
+            .get(&key)
+            .is_some_and(|entry| entry.parsed.module.is_none())
             && let Some(previous) = self.programs.get(root)
         {
             for module in &previous.reached {
@@ -621,21 +634,25 @@ impl<'fs> Workspace<'fs> {
             let Some((span, direct)) = ids.get(&source).and_then(|key| walk.via.get(*key)) else {
                 continue;
             };
-            let name = self
-                .modules
-                .get(direct)
-                .map_or_else(|| direct.shown(), |entry| self.engine.sources.get(entry.id).name.clone());
+            let name = self.modules.get(direct).map_or_else(
+                || direct.shown(),
+                |entry| self.engine.sources.get(entry.id).name.clone(),
+            );
             counts.entry(*span).or_insert((name, 0)).1 += 1;
         }
         for (span, (name, n_errors)) in counts {
-            walk.diagnostics.push(messages::import_has_errors(&name, n_errors, span));
+            walk.diagnostics
+                .push(messages::import_has_errors(&name, n_errors, span));
         }
     }
 
     /// Walks one cached module and, depth first, the modules it imports, reading and parsing
     /// those not cached; records them in dependency order.
     fn visit(&mut self, key: &ModuleKey, path: &Path, roots: &[PathBuf], walk: &mut Walk) {
-        let entry = self.modules.get(key).expect("a module is cached before it is walked");
+        let entry = self
+            .modules
+            .get(key)
+            .expect("a module is cached before it is walked");
         walk.touched.push(key.clone());
         walk.diagnostics.extend(entry.parsed.diagnostics.iter().cloned());
         let Some(module) = &entry.parsed.module else {
@@ -665,7 +682,8 @@ impl<'fs> Workspace<'fs> {
                     // A file looked for and not found: creating it checks this program again.
                     if let ast::UseTarget::File(text) = &use_decl.target {
                         let base = path.parent().unwrap_or(Path::new(""));
-                        walk.touched.push(ModuleKey::File(normalize(&base.join(&text.value))));
+                        walk.touched
+                            .push(ModuleKey::File(normalize(&base.join(&text.value))));
                     }
                     walk.incomplete = true;
                     walk.diagnostics.push(*diagnostic);
@@ -676,7 +694,10 @@ impl<'fs> Workspace<'fs> {
                 let via = if is_root {
                     (use_decl.span, child.clone())
                 } else {
-                    walk.via.get(key).cloned().unwrap_or((use_decl.span, child.clone()))
+                    walk.via
+                        .get(key)
+                        .cloned()
+                        .unwrap_or((use_decl.span, child.clone()))
                 };
                 walk.via.insert(child.clone(), via);
             }
@@ -772,7 +793,11 @@ fn check_program(modules: &[ast::Module]) -> (Option<Program>, Vec<Diagnostic>) 
 /// Binds facts texts already read to a program, reading no file.
 ///
 /// The one place the session binds facts.
-fn rebind_facts(engine: &mut Engine<'_>, texts: &[FactsText], program: &Program) -> Result<Facts, Vec<Diagnostic>> {
+fn rebind_facts(
+    engine: &mut Engine<'_>,
+    texts: &[FactsText],
+    program: &Program,
+) -> Result<Facts, Vec<Diagnostic>> {
     let mut builder = engine.facts_builder(program);
     let mut diagnostics = Vec::new();
     for text in texts {

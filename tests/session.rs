@@ -67,7 +67,12 @@ fn golden(name: &str, workspace: &Workspace<'_>, diagnostics: &[Diagnostic]) {
         return;
     }
     let wanted = std::fs::read_to_string(&file).unwrap_or_default();
-    assert_eq!(actual, wanted, "{} (rerun with POL_BLESS=1 to accept)", file.display());
+    assert_eq!(
+        actual,
+        wanted,
+        "{} (rerun with POL_BLESS=1 to accept)",
+        file.display()
+    );
 }
 
 #[test]
@@ -87,7 +92,11 @@ fn no_decision_is_made_while_an_import_has_errors() {
     workspace.load_facts(Path::new("policy.pol"), &facts()).unwrap();
     assert!(workspace.decide("t1").is_ok());
     workspace.set_text(Path::new("schema.pol"), "module \"Schema\"\n\nrecord Country {\n");
-    golden("decide_with_errors", &workspace, &workspace.decide("t1").unwrap_err());
+    golden(
+        "decide_with_errors",
+        &workspace,
+        &workspace.decide("t1").unwrap_err(),
+    );
 }
 
 #[test]
@@ -95,7 +104,11 @@ fn no_decision_is_made_before_facts_are_loaded() {
     let files = disk();
     let mut workspace = Workspace::new(&files, Vec::new());
     workspace.open(Path::new("policy.pol"));
-    golden("no_facts_loaded", &workspace, &workspace.decide("t1").unwrap_err());
+    golden(
+        "no_facts_loaded",
+        &workspace,
+        &workspace.decide("t1").unwrap_err(),
+    );
 }
 
 #[test]
@@ -103,5 +116,9 @@ fn a_subject_the_facts_lack_is_named() {
     let files = disk();
     let mut workspace = Workspace::new(&files, Vec::new());
     workspace.load_facts(Path::new("policy.pol"), &facts()).unwrap();
-    golden("unknown_subject", &workspace, &workspace.decide("t9").unwrap_err());
+    golden(
+        "unknown_subject",
+        &workspace,
+        &workspace.decide("t9").unwrap_err(),
+    );
 }

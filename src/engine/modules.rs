@@ -23,9 +23,10 @@ impl ModuleKey {
     /// The key as an import cycle names it: a file's name, or `std.NAME`.
     pub(crate) fn shown(&self) -> String {
         match self {
-            ModuleKey::File(path) => path
-                .file_name()
-                .map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned()),
+            ModuleKey::File(path) => path.file_name().map_or_else(
+                || path.display().to_string(),
+                |name| name.to_string_lossy().into_owned(),
+            ),
             ModuleKey::Std(name) => format!("std.{name}"),
             ModuleKey::Text(name) => name.clone(),
         }
@@ -145,10 +146,11 @@ impl ModuleCache {
     /// Lends out the trees of `keys`, in that order, to check them together; `None` if one of
     /// them has no tree. Give them back with [`ModuleCache::give_back`].
     pub(crate) fn lend(&mut self, keys: &[ModuleKey]) -> Option<Vec<ast::Module>> {
-        if keys
-            .iter()
-            .any(|key| self.entries.get(key).is_none_or(|entry| entry.parsed.module.is_none()))
-        {
+        if keys.iter().any(|key| {
+            self.entries
+                .get(key)
+                .is_none_or(|entry| entry.parsed.module.is_none())
+        }) {
             return None;
         }
         Some(
@@ -219,7 +221,10 @@ mod tests {
 
         // A changed import keeps its text's id and is the only module parsed again.
         let schema_id = engine.load_policy(Path::new("/a/policy.pol")).unwrap().modules[1];
-        files.write("/a/schema.pol", SCHEMA.replace("code: Text", "code: Text\n  name: Text"));
+        files.write(
+            "/a/schema.pol",
+            SCHEMA.replace("code: Text", "code: Text\n  name: Text"),
+        );
         let loaded = engine.load_policy(Path::new("/a/policy.pol")).unwrap();
         assert_eq!(loaded.modules[1], schema_id);
         assert_eq!(engine.n_parses(), 4);
@@ -241,6 +246,10 @@ mod tests {
         let mut engine = Engine::new(&files, Vec::new());
         engine.load_policy(Path::new("/a/policy.pol")).unwrap();
         let errors = engine.load_policy(Path::new("/b/policy.pol")).unwrap_err();
-        assert_eq!(errors[0].code, crate::diagnostic::Code::ImportOutsideRoot, "{errors:?}");
+        assert_eq!(
+            errors[0].code,
+            crate::diagnostic::Code::ImportOutsideRoot,
+            "{errors:?}"
+        );
     }
 }

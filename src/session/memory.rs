@@ -32,13 +32,18 @@ impl MemoryFiles {
 
     /// How many times a file was read.
     pub fn n_reads(&self, path: impl AsRef<Path>) -> usize {
-        let reads = self.reads.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let reads = self
+            .reads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         reads.get(&normalize(path.as_ref())).copied().unwrap_or(0)
     }
 
     fn lock_files(&self) -> std::sync::MutexGuard<'_, BTreeMap<PathBuf, Vec<u8>>> {
         // A panic elsewhere cannot leave the map half-written: every change is one insert or remove.
-        self.files.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -57,7 +62,10 @@ impl FileSystem for MemoryFiles {
                 limit: max_bytes,
             });
         }
-        let mut reads = self.reads.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut reads = self
+            .reads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *reads.entry(path).or_default() += 1;
         Ok(bytes)
     }

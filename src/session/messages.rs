@@ -10,7 +10,9 @@ pub(super) fn import_has_errors(name: &str, n_errors: usize, span: Span) -> Diag
         format!("the imported module `{name}` has {problems}"),
     )
     .at(span, "imported here")
-    .help(format!("fix the errors in `{name}`; until then this file is not checked whole"))
+    .help(format!(
+        "fix the errors in `{name}`; until then this file is not checked whole"
+    ))
 }
 
 pub(super) fn decide_with_errors(policy: &str, files: &[String]) -> Diagnostic {
@@ -32,8 +34,7 @@ pub(super) fn no_facts_loaded(policy: Option<&str>) -> Diagnostic {
         Some(policy) => format!("no facts are loaded for `{policy}`, which is no longer open"),
         None => "no facts are loaded in this session".to_string(),
     };
-    Diagnostic::new(Code::NoFactsLoaded, message)
-        .help("load facts for a policy before asking for a decision")
+    Diagnostic::new(Code::NoFactsLoaded, message).help("load facts for a policy before asking for a decision")
 }
 
 pub(super) fn policy_decides_nothing(policy: &str) -> Diagnostic {

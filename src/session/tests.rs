@@ -122,7 +122,10 @@ fn a_syntax_error_in_an_import_is_reported_in_it_and_at_the_import() {
     let reported = workspace.set_text(&path("schema.pol"), "module \"Schema\"\nrecord {");
     assert_eq!(
         codes(&reported),
-        [("policy.pol".into(), vec!["E0426"]), ("schema.pol".into(), vec!["E0101"])]
+        [
+            ("policy.pol".into(), vec!["E0426"]),
+            ("schema.pol".into(), vec!["E0101"])
+        ]
     );
     let import = &workspace.diagnostics(&path("policy.pol"))[0];
     let span = import.primary.as_ref().unwrap().span;
@@ -157,7 +160,10 @@ fn two_policies_sharing_a_module_are_both_checked_again_when_it_changes() {
     let reported = codes(&workspace.set_text(&path("schema.pol"), &without_field));
     let names: Vec<&str> = reported.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ["other.pol", "policy.pol", "schema.pol"]);
-    assert!(!reported[0].1.is_empty() && !reported[1].1.is_empty(), "{reported:?}");
+    assert!(
+        !reported[0].1.is_empty() && !reported[1].1.is_empty(),
+        "{reported:?}"
+    );
     // Only the module changed is parsed again; the two policies are only checked again.
     assert_eq!(workspace.n_parses(), n_parses + 1);
     // The module is cached once, whoever imports it.
@@ -194,11 +200,25 @@ fn removing_a_file_empties_its_list_and_drops_what_only_it_used() {
     let files = disk();
     let mut workspace = Workspace::new(&files, Vec::new());
     workspace.set_text(&path("policy.pol"), POLICY);
-    workspace.set_text(&path("policy.pol"), "policy \"Broken\"\nuse \"schema.pol\"\nrule {");
-    assert_eq!(workspace.sources().len(), 3, "the policy, the module it imported and std.dates");
+    workspace.set_text(
+        &path("policy.pol"),
+        "policy \"Broken\"\nuse \"schema.pol\"\nrule {",
+    );
+    assert_eq!(
+        workspace.sources().len(),
+        3,
+        "the policy, the module it imported and std.dates"
+    );
     let removed = codes(&workspace.remove(&path("policy.pol")));
-    assert_eq!(removed, [("policy.pol".into(), vec![]), ("schema.pol".into(), vec![])]);
-    assert_eq!(workspace.sources().len(), 1, "std.dates, read-only and shared, stays");
+    assert_eq!(
+        removed,
+        [("policy.pol".into(), vec![]), ("schema.pol".into(), vec![])]
+    );
+    assert_eq!(
+        workspace.sources().len(),
+        1,
+        "std.dates, read-only and shared, stays"
+    );
     assert_eq!(workspace.n_cached_trees(), 1);
 }
 
@@ -207,7 +227,9 @@ fn a_decision_after_an_edit_uses_the_facts_loaded_once() {
     let files = disk();
     let mut workspace = Workspace::new(&files, Vec::new());
     workspace.open(&path("policy.pol"));
-    workspace.load_facts(&path("policy.pol"), &[facts_file()]).unwrap();
+    workspace
+        .load_facts(&path("policy.pol"), &[facts_file()])
+        .unwrap();
     assert_eq!(workspace.decide("t1").unwrap().verdict, Verdict::Permit);
     assert_eq!(workspace.decide("t2").unwrap().verdict, Verdict::Deny);
 
@@ -232,16 +254,19 @@ fn a_decision_after_an_edit_uses_the_facts_loaded_once() {
 fn no_decision_is_made_while_the_policy_or_an_import_has_errors() {
     let files = disk();
     let mut workspace = Workspace::new(&files, Vec::new());
-    assert_eq!(
-        workspace.decide("t1").unwrap_err()[0].code,
-        Code::NoFactsLoaded
-    );
+    assert_eq!(workspace.decide("t1").unwrap_err()[0].code, Code::NoFactsLoaded);
     workspace.open(&path("policy.pol"));
-    workspace.load_facts(&path("policy.pol"), &[facts_file()]).unwrap();
+    workspace
+        .load_facts(&path("policy.pol"), &[facts_file()])
+        .unwrap();
     workspace.set_text(&path("schema.pol"), "module \"Schema\"\nrecord {");
     let refused = workspace.decide("t1").unwrap_err();
     assert_eq!(refused[0].code, Code::DecideWithErrors);
-    assert!(refused[0].message.contains("/work/schema.pol"), "{}", refused[0].message);
+    assert!(
+        refused[0].message.contains("/work/schema.pol"),
+        "{}",
+        refused[0].message
+    );
 
     workspace.set_text(&path("schema.pol"), SCHEMA);
     assert_eq!(workspace.decide("t1").unwrap().verdict, Verdict::Permit);
@@ -253,7 +278,9 @@ fn facts_that_no_longer_fit_the_schema_give_no_decision() {
     let files = disk();
     let mut workspace = Workspace::new(&files, Vec::new());
     workspace.open(&path("policy.pol"));
-    workspace.load_facts(&path("policy.pol"), &[facts_file()]).unwrap();
+    workspace
+        .load_facts(&path("policy.pol"), &[facts_file()])
+        .unwrap();
     let required = SCHEMA.replace("  date: Date\n", "  date: Date\n  approved: Bool\n");
     let reported = workspace.set_text(&path("schema.pol"), &required);
     assert!(reported.iter().all(|file| file.diagnostics.is_empty()));
@@ -276,7 +303,9 @@ fn memory_stays_flat_over_ten_thousand_edits() {
     let files = disk();
     let mut workspace = Workspace::new(&files, Vec::new());
     workspace.open(&path("policy.pol"));
-    workspace.load_facts(&path("policy.pol"), &[facts_file()]).unwrap();
+    workspace
+        .load_facts(&path("policy.pol"), &[facts_file()])
+        .unwrap();
     let held = |workspace: &Workspace<'_>| {
         (
             workspace.sources().len(),
@@ -293,7 +322,10 @@ fn memory_stays_flat_over_ten_thousand_edits() {
         let text = if n % 100 == 98 {
             POLICY.replace("rule friendly:", "rule friendly")
         } else {
-            POLICY.replace("friendly countries", &format!("friendly countries ({})", n % 1000))
+            POLICY.replace(
+                "friendly countries",
+                &format!("friendly countries ({})", n % 1000),
+            )
         };
         workspace.set_text(&path("policy.pol"), &text);
         let now = held(&workspace);
