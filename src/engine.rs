@@ -279,7 +279,7 @@ impl<'fs> Engine<'fs> {
         let mut walk = Walk::default();
         self.visit(&root, path, &roots, &mut walk);
         self.loads.insert(root, std::mem::take(&mut walk.touched));
-        self.drop_unused();
+        self.drop_unused(&walk.order);
         let mut diagnostics = walk.diagnostics;
         if diagnostics.iter().any(Diagnostic::is_error) {
             crate::diagnostic::sort(&mut diagnostics);
@@ -323,12 +323,15 @@ impl<'fs> Engine<'fs> {
     }
 
     /// Drops the modules, and their texts, that no policy's last load reached; stdlib modules
-    /// stay, read-only and shared.
-    fn drop_unused(&mut self) {
+    /// stay, read-only and shared. Of the others, only the trees of `current` (the modules of
+    /// this load) are kept, so that loading many policies holds one policy's trees at a time.
+    fn drop_unused(&mut self, current: &[ModuleKey]) {
         let live: HashSet<ModuleKey> = self.loads.values().flatten().cloned().collect();
         self.modules.retain(&mut self.sources, |key| {
             matches!(key, ModuleKey::Std(_)) || live.contains(key)
         });
+        self.modules
+            .let_go_of_trees(|key| matches!(key, ModuleKey::Std(_)) || current.contains(key));
     }
 
     /// Walks one cached module and, depth first, the modules it imports, reading and parsing

@@ -49,6 +49,9 @@ pub(crate) struct Entry {
     pub(crate) id: SourceId,
     /// Its tree, parsed from that text.
     pub(crate) parsed: Parsed,
+    /// Whether its tree was let go ([`ModuleCache::let_go_of_trees`]) and is parsed again
+    /// when next needed.
+    stale: bool,
 }
 
 /// Parsed modules by key. A module is parsed again only when its text changes; its text keeps
@@ -72,8 +75,9 @@ impl ModuleCache {
         parse: impl FnOnce(&SourceMap, SourceId) -> Parsed,
     ) -> SourceId {
         if let Some(entry) = self.entries.get_mut(key) {
-            if sources.set_text(entry.id, text) {
+            if sources.set_text(entry.id, text) || entry.stale {
                 entry.parsed = parse(sources, entry.id);
+                entry.stale = false;
                 self.n_parses += 1;
             }
             return entry.id;
@@ -81,7 +85,14 @@ impl ModuleCache {
         let id = sources.add(name(), text);
         let parsed = parse(sources, id);
         self.n_parses += 1;
-        self.entries.insert(key.clone(), Entry { id, parsed });
+        self.entries.insert(
+            key.clone(),
+            Entry {
+                id,
+                parsed,
+                stale: false,
+            },
+        );
         id
     }
 
@@ -106,7 +117,8 @@ impl ModuleCache {
             module: None,
             diagnostics: vec![diagnostic(id)],
         };
-        self.entries.insert(key.clone(), Entry { id, parsed });
+        let stale = false;
+        self.entries.insert(key.clone(), Entry { id, parsed, stale });
         id
     }
 
@@ -131,6 +143,19 @@ impl ModuleCache {
             }
             kept
         });
+    }
+
+    /// Lets go of the trees of the modules `keep` refuses, keeping their texts (which
+    /// diagnostics still point into); such a module is parsed again when next needed.
+    pub(crate) fn let_go_of_trees(&mut self, keep: impl Fn(&ModuleKey) -> bool) {
+        let mut trees = Vec::new();
+        for (key, entry) in &mut self.entries {
+            if !entry.stale && !keep(key) {
+                trees.extend(std::mem::take(&mut entry.parsed).module);
+                entry.stale = true;
+            }
+        }
+        drop_trees(trees);
     }
 
     /// How many modules are cached, each with its tree or its parse errors.
@@ -177,17 +202,21 @@ impl ModuleCache {
 
 impl Drop for ModuleCache {
     fn drop(&mut self) {
-        // The syntax trees of a large policy take milliseconds to free: another core frees them.
-        let n_items: usize = self
+        let trees = self
             .entries
-            .values()
-            .filter_map(|entry| entry.parsed.module.as_ref())
-            .map(|module| module.items.len())
-            .sum();
-        if n_items > 1_000 {
-            let entries = std::mem::take(&mut self.entries);
-            rayon::spawn(move || drop(entries));
-        }
+            .drain()
+            .filter_map(|(_, entry)| entry.parsed.module)
+            .collect();
+        drop_trees(trees);
+    }
+}
+
+/// Frees syntax trees: on another core when they are large, since the trees of a large policy
+/// take milliseconds to free.
+fn drop_trees(trees: Vec<ast::Module>) {
+    let n_items: usize = trees.iter().map(|module| module.items.len()).sum();
+    if n_items > 1_000 {
+        rayon::spawn(move || drop(trees));
     }
 }
 
@@ -235,6 +264,33 @@ mod tests {
         engine.load_policy(Path::new("/a/policy.pol")).unwrap();
         assert_eq!(engine.sources.len(), 2);
         assert_eq!(engine.n_cached_modules(), 2);
+    }
+
+    #[test]
+    fn loading_many_policies_keeps_their_texts_but_the_trees_of_the_last_only() {
+        let files = MemoryFiles::new();
+        files.write("/a/schema.pol", SCHEMA);
+        for n in 0..10 {
+            files.write(format!("/a/p{n}.pol"), policy("use \"schema.pol\""));
+        }
+        let mut engine = Engine::new(&files, Vec::new());
+        for n in 0..10 {
+            engine.load_policy(Path::new(&format!("/a/p{n}.pol"))).unwrap();
+        }
+        // Every text stays (diagnostics of every load point into them); the shared module is
+        // parsed once.
+        assert_eq!(engine.sources.len(), 11);
+        assert_eq!(engine.n_parses(), 11);
+        let n_trees = engine
+            .modules
+            .entries
+            .values()
+            .filter(|entry| entry.parsed.module.is_some())
+            .count();
+        assert_eq!(n_trees, 2, "the last policy's and the module's");
+        // A policy whose tree was let go is parsed again when loaded again; the module is not.
+        engine.load_policy(Path::new("/a/p0.pol")).unwrap();
+        assert_eq!(engine.n_parses(), 12);
     }
 
     #[test]
