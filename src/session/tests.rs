@@ -339,3 +339,42 @@ fn memory_stays_flat_over_ten_thousand_edits() {
     assert_eq!(files.n_reads(path("schema.pol")), 1);
     assert_eq!(workspace.decide("t1").unwrap().verdict, Verdict::Permit);
 }
+
+#[test]
+fn a_file_changed_on_disk_is_read_again_on_reload_unless_an_editor_has_it() {
+    let files = disk();
+    let mut workspace = Workspace::new(&files, Vec::new());
+    workspace.open(&path("policy.pol"));
+    files.write(path("schema.pol"), "module \"Schema\"\nrecord {");
+    // The session reads the disk only when told: nothing changed yet.
+    assert!(workspace.diagnostics(&path("schema.pol")).is_empty());
+    let reloaded = codes(&workspace.reload(&path("schema.pol")));
+    assert_eq!(
+        reloaded,
+        [
+            ("policy.pol".into(), vec!["E0426"]),
+            ("schema.pol".into(), vec!["E0101"])
+        ]
+    );
+    workspace.set_text(&path("schema.pol"), SCHEMA);
+    let kept = codes(&workspace.reload(&path("schema.pol")));
+    assert_eq!(
+        kept,
+        [("policy.pol".into(), vec![]), ("schema.pol".into(), vec![])]
+    );
+    assert_eq!(files.n_reads(path("schema.pol")), 2);
+}
+
+#[test]
+fn removing_the_policy_of_the_facts_drops_them() {
+    let files = disk();
+    let mut workspace = Workspace::new(&files, Vec::new());
+    workspace.open(&path("policy.pol"));
+    workspace
+        .load_facts(&path("policy.pol"), &[facts_file()])
+        .unwrap();
+    assert_eq!(workspace.sources().len(), 4);
+    workspace.remove(&path("policy.pol"));
+    assert_eq!(workspace.sources().len(), 1, "std.dates stays");
+    assert_eq!(workspace.decide("t1").unwrap_err()[0].code, Code::NoFactsLoaded);
+}
