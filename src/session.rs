@@ -318,8 +318,9 @@ impl<'fs> Workspace<'fs> {
     }
 
     /// Reads facts files through the workspace's `FileSystem` and binds them to the program of
-    /// `policy`, which must check without errors. They replace any facts loaded before, and are
-    /// bound again, without being read again, to each new program of the policy without errors.
+    /// `policy`, which must check without errors. Once loaded whole, they replace any facts
+    /// loaded before (which stay if these fail), and are bound again, without being read again,
+    /// to each new program of the policy without errors.
     pub fn load_facts(&mut self, policy: &Path, inputs: &[FactsFile]) -> Result<(), Vec<Diagnostic>> {
         let policy = self.path_of(policy);
         if !self.programs.contains_key(&policy) {
@@ -330,11 +331,6 @@ impl<'fs> Workspace<'fs> {
             return Err(vec![messages::policy_decides_nothing(
                 &policy.display().to_string(),
             )]);
-        }
-        if let Some(old) = self.facts.take() {
-            for input in old.inputs {
-                self.engine.sources.remove(input.id);
-            }
         }
         let mut texts = Vec::new();
         let mut diagnostics = Vec::new();
@@ -357,6 +353,12 @@ impl<'fs> Workspace<'fs> {
         if diagnostics.is_empty() {
             match rebind_facts(&mut self.engine, &texts, &program) {
                 Ok(facts) => {
+                    // The facts loaded before are kept until these are loaded whole.
+                    if let Some(old) = self.facts.take() {
+                        for input in old.inputs {
+                            self.engine.sources.remove(input.id);
+                        }
+                    }
                     self.facts = Some(SessionFacts {
                         policy,
                         inputs: texts,

@@ -378,3 +378,24 @@ fn removing_the_policy_of_the_facts_drops_them() {
     assert_eq!(workspace.sources().len(), 1, "std.dates stays");
     assert_eq!(workspace.decide("t1").unwrap_err()[0].code, Code::NoFactsLoaded);
 }
+
+#[test]
+fn facts_that_fail_to_load_leave_the_facts_loaded_before() {
+    let files = disk();
+    files.write(
+        path("broken.json"),
+        r#"{"Transfer": [{"id": "t3", "destination": 7}]}"#,
+    );
+    let mut workspace = Workspace::new(&files, Vec::new());
+    workspace
+        .load_facts(&path("policy.pol"), &[facts_file()])
+        .unwrap();
+    let broken = FactsFile {
+        path: path("broken.json"),
+        format: Format::Json,
+        record: None,
+    };
+    assert!(workspace.load_facts(&path("policy.pol"), &[broken]).is_err());
+    assert_eq!(workspace.decide("t1").unwrap().verdict, Verdict::Permit);
+    assert_eq!(workspace.sources().len(), 4, "the broken facts are not kept");
+}
