@@ -399,3 +399,32 @@ fn facts_that_fail_to_load_leave_the_facts_loaded_before() {
     assert_eq!(workspace.decide("t1").unwrap().verdict, Verdict::Permit);
     assert_eq!(workspace.sources().len(), 4, "the broken facts are not kept");
 }
+
+#[test]
+fn an_import_cycle_is_reported_at_the_import_that_closes_it() {
+    let files = MemoryFiles::new();
+    files.write(path("a.pol"), "module \"A\"\nuse \"b.pol\"\n");
+    files.write(path("b.pol"), "module \"B\"\nuse \"a.pol\"\n");
+    let mut workspace = Workspace::new(&files, Vec::new());
+    let reported = codes(&workspace.open(&path("a.pol")));
+    assert_eq!(
+        reported,
+        [("a.pol".into(), vec!["E0426"]), ("b.pol".into(), vec!["E0217"])]
+    );
+}
+
+#[test]
+fn a_module_opened_alone_warns_as_pol_check_warns() {
+    let files = disk();
+    let mut workspace = Workspace::new(&files, Vec::new());
+    let opened = codes(&workspace.open(&path("schema.pol")));
+    let mut engine = Engine::new(&files, Vec::new());
+    let loaded = engine.load_policy(&path("schema.pol")).unwrap();
+    let warnings: Vec<&str> = loaded
+        .checked
+        .warnings
+        .iter()
+        .map(|found| found.code.as_str())
+        .collect();
+    assert_eq!(opened, [("schema.pol".into(), warnings)]);
+}
