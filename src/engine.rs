@@ -2,9 +2,10 @@
 //! for the command line, the REPL, the tests and editors. The only code that knows the order.
 
 mod messages;
+pub(crate) mod modules;
 pub mod testing;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
@@ -16,6 +17,8 @@ use crate::facts::{Facts, FactsBuilder, Format};
 use crate::source::{SourceId, SourceMap, Span};
 use crate::stdlib;
 use crate::syntax::{self, ast};
+
+use modules::{ModuleCache, ModuleKey, Parsed};
 
 /// Why a file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,11 +116,20 @@ impl Loaded {
 }
 
 /// Runs Pol's stages over one set of sources.
+///
+/// Modules are parsed once per text: a load reads each file it imports again, but parses a
+/// module again only if its text changed, and keeps its text under the same `SourceId`.
+/// Loading a policy again replaces what its last load reached; a module no policy's last load
+/// reaches is dropped with its text.
 pub struct Engine<'fs> {
     /// Every text read so far: policies, stdlib modules, facts.
     pub sources: SourceMap,
     files: &'fs dyn FileSystem,
-    roots: Vec<PathBuf>,
+    /// The library directories imports may reach, besides the directory of the policy loaded.
+    roots: BTreeSet<PathBuf>,
+    modules: ModuleCache,
+    /// The modules each policy's last load reached, by the policy's key.
+    loads: HashMap<ModuleKey, Vec<ModuleKey>>,
     /// Nesting allowed in policy syntax.
     pub max_nesting: usize,
     /// The largest policy file read, in bytes.
@@ -143,9 +155,18 @@ impl std::fmt::Debug for Engine<'_> {
     }
 }
 
-enum ModuleKey {
-    File(PathBuf),
-    Std(String),
+/// The state of one walk over a policy's imports.
+#[derive(Default)]
+struct Walk {
+    /// Modules met so far: `false` while their imports are being walked, `true` once done.
+    visited: HashMap<ModuleKey, bool>,
+    /// The modules being walked, outermost first, to name an import cycle.
+    stack: Vec<ModuleKey>,
+    /// The modules with a tree, in dependency order (the policy last).
+    order: Vec<ModuleKey>,
+    /// Every module met, with a tree or not.
+    touched: Vec<ModuleKey>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl<'fs> Engine<'fs> {
@@ -155,7 +176,9 @@ impl<'fs> Engine<'fs> {
         Engine {
             sources: SourceMap::new(),
             files,
-            roots,
+            roots: roots.into_iter().collect(),
+            modules: ModuleCache::default(),
+            loads: HashMap::new(),
             max_nesting: syntax::DEFAULT_MAX_NESTING,
             max_policy_bytes: DEFAULT_MAX_POLICY_BYTES,
             max_facts_nesting: crate::facts::DEFAULT_MAX_NESTING,
@@ -179,63 +202,105 @@ impl<'fs> Engine<'fs> {
                     POLICY_LIMIT_FLAG,
                 )]
             })?;
-        if let Some(parent) = canonical.parent() {
-            self.roots.push(parent.to_path_buf());
-        }
-        let id = self
-            .add_bytes(path.display().to_string(), bytes)
-            .map_err(|diagnostic| vec![diagnostic])?;
-        self.load_from(id, Some(canonical))
+        let key = ModuleKey::File(canonical.clone());
+        self.cache_bytes(&key, path.display().to_string(), bytes);
+        let dir = canonical.parent().map(Path::to_path_buf);
+        self.load_from(key, Some(canonical), dir)
     }
 
     /// Parses and checks a policy given as text (an editor buffer, a REPL session, a test);
     /// file imports resolve against `dir` when given.
+    ///
+    /// A text loaded under the same name and directory as an earlier one replaces it, keeping
+    /// its `SourceId`: the spans of the earlier load's results then point into the new text.
     pub fn load_policy_text(
         &mut self,
         name: &str,
         text: &str,
         dir: Option<&Path>,
     ) -> Result<Loaded, Vec<Diagnostic>> {
-        let id = self.sources.add(name, text);
-        if let Some(dir) = dir {
-            self.roots.push(dir.to_path_buf());
-        }
         let path = dir.map(|dir| dir.join(name));
-        self.load_from(id, path)
+        let key = ModuleKey::Text(
+            path.as_ref()
+                .map_or_else(|| name.to_string(), |path| path.display().to_string()),
+        );
+        let max_nesting = self.max_nesting;
+        self.modules.update(
+            &mut self.sources,
+            &key,
+            || name.to_string(),
+            text,
+            |sources, id| parse_whole(sources, id, max_nesting),
+        );
+        self.load_from(key, path, dir.map(Path::to_path_buf))
     }
 
-    fn load_from(&mut self, root: SourceId, path: Option<PathBuf>) -> Result<Loaded, Vec<Diagnostic>> {
-        let mut order: Vec<(SourceId, ast::Module)> = Vec::new();
-        let mut diagnostics = Vec::new();
-        let mut visited: HashMap<String, Option<usize>> = HashMap::new();
-        let mut stack: Vec<String> = Vec::new();
-        let key = path
-            .as_ref()
-            .map_or_else(|| format!("text:{}", root.0), |path| path.display().to_string());
-        self.visit(
-            root,
-            path,
+    /// How many modules the engine holds parsed (each with its tree, or its parse errors).
+    pub fn n_cached_modules(&self) -> usize {
+        self.modules.len()
+    }
+
+    /// How many module texts the engine has parsed since it was made.
+    pub fn n_parses(&self) -> u64 {
+        self.modules.n_parses()
+    }
+
+    /// Puts a text read as bytes in the module cache under `key`, parsing it if it changed.
+    fn cache_bytes(&mut self, key: &ModuleKey, name: String, bytes: Vec<u8>) {
+        let max_nesting = self.max_nesting;
+        cache_bytes(
+            &mut self.modules,
+            &mut self.sources,
             key,
-            &mut visited,
-            &mut stack,
-            &mut order,
-            &mut diagnostics,
+            name,
+            bytes,
+            |sources, id| parse_whole(sources, id, max_nesting),
         );
+    }
+
+    /// Reads a policy file or a module through the engine's `FileSystem`, within
+    /// [`Engine::max_policy_bytes`]; `import` is the `use` that asked for it.
+    pub(crate) fn read_module(&self, path: &Path, import: Option<Span>) -> Result<Vec<u8>, Diagnostic> {
+        self.files
+            .read(path, self.max_policy_bytes)
+            .map_err(|error| read_error(&path.display().to_string(), &error, import, POLICY_LIMIT_FLAG))
+    }
+
+    fn load_from(
+        &mut self,
+        root: ModuleKey,
+        path: Option<PathBuf>,
+        dir: Option<PathBuf>,
+    ) -> Result<Loaded, Vec<Diagnostic>> {
+        let mut roots: Vec<PathBuf> = self.roots.iter().cloned().collect();
+        if let Some(dir) = dir.filter(|dir| !self.roots.contains(dir)) {
+            roots.push(dir);
+        }
+        let mut walk = Walk::default();
+        self.visit(&root, path, &roots, &mut walk);
+        self.loads.insert(root, std::mem::take(&mut walk.touched));
+        self.drop_unused(&walk.order);
+        let mut diagnostics = walk.diagnostics;
         if diagnostics.iter().any(Diagnostic::is_error) {
             crate::diagnostic::sort(&mut diagnostics);
             crate::diagnostic::cap(&mut diagnostics, POLICY_PLACE);
             return Err(diagnostics);
         }
-        let (ids, modules): (Vec<SourceId>, Vec<ast::Module>) = order.into_iter().unzip();
+        let ids: Vec<SourceId> = walk
+            .order
+            .iter()
+            .map(|key| self.modules.get(key).expect("a module walked is cached").id)
+            .collect();
+        let modules = self
+            .modules
+            .lend(&walk.order)
+            .expect("a load without errors has a tree for every module");
         let header = modules
             .last()
             .map(|module| (module.header.kind, module.header.span))
             .expect("a load without errors has parsed the policy");
         let checked = check::check(&modules);
-        // The syntax trees of a large policy take milliseconds to free: another core frees them.
-        if modules.iter().map(|module| module.items.len()).sum::<usize>() > 1_000 {
-            rayon::spawn(move || drop(modules));
-        }
+        self.modules.give_back(&walk.order, modules);
         match checked {
             Ok(mut checked) => {
                 // What remains of the parsing stage's diagnostics are warnings.
@@ -257,153 +322,96 @@ impl<'fs> Engine<'fs> {
         }
     }
 
-    /// Parses one module and, depth first, the modules it imports; appends them in dependency order.
-    #[allow(clippy::too_many_arguments)]
-    fn visit(
-        &mut self,
-        id: SourceId,
-        path: Option<PathBuf>,
-        key: String,
-        visited: &mut HashMap<String, Option<usize>>,
-        stack: &mut Vec<String>,
-        order: &mut Vec<(SourceId, ast::Module)>,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) {
-        let module = match syntax::parse_with_warnings(&self.sources, id, self.max_nesting) {
-            Ok((module, warnings)) => {
-                diagnostics.extend(warnings);
-                module
-            }
-            Err(errors) => {
-                diagnostics.extend(errors);
-                visited.insert(key, Some(usize::MAX));
-                return;
-            }
+    /// Drops the modules, and their texts, that no policy's last load reached; stdlib modules
+    /// stay, read-only and shared. Of the others, only the trees of `current` (the modules of
+    /// this load) are kept, so that loading many policies holds one policy's trees at a time.
+    fn drop_unused(&mut self, current: &[ModuleKey]) {
+        let live: HashSet<ModuleKey> = self.loads.values().flatten().cloned().collect();
+        self.modules.retain(&mut self.sources, |key| {
+            matches!(key, ModuleKey::Std(_)) || live.contains(key)
+        });
+        self.modules
+            .let_go_of_trees(|key| matches!(key, ModuleKey::Std(_)) || current.contains(key));
+    }
+
+    /// Walks one cached module and, depth first, the modules it imports, reading and parsing
+    /// those not cached or whose text changed; records them in dependency order.
+    fn visit(&mut self, key: &ModuleKey, path: Option<PathBuf>, roots: &[PathBuf], walk: &mut Walk) {
+        let entry = self
+            .modules
+            .get(key)
+            .expect("a module is cached before it is walked");
+        walk.touched.push(key.clone());
+        walk.diagnostics.extend(entry.parsed.diagnostics.iter().cloned());
+        let Some(module) = &entry.parsed.module else {
+            walk.visited.insert(key.clone(), true);
+            return;
         };
-        visited.insert(key.clone(), None);
-        stack.push(key.clone());
-        for item in &module.items {
-            let ast::Item::Use(use_decl) = item else { continue };
-            let child = match self.resolve(use_decl, path.as_deref()) {
+        let id = entry.id;
+        let uses: Vec<ast::UseDecl> = module
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                ast::Item::Use(use_decl) => Some(use_decl.clone()),
+                _ => None,
+            })
+            .collect();
+        walk.visited.insert(key.clone(), false);
+        walk.stack.push(key.clone());
+        for use_decl in &uses {
+            let child = match resolve(self.files, roots, use_decl, path.as_deref()) {
                 Ok(found) => found,
                 Err(diagnostic) => {
-                    diagnostics.push(*diagnostic);
+                    walk.diagnostics.push(*diagnostic);
                     continue;
                 }
             };
-            let child_key_text = match &child {
-                ModuleKey::File(path) => path.display().to_string(),
-                ModuleKey::Std(name) => format!("std:{name}"),
-            };
-            match visited.get(&child_key_text) {
-                Some(Some(_)) => continue,
-                Some(None) => {
-                    let start = stack
+            match walk.visited.get(&child) {
+                Some(true) => continue,
+                Some(false) => {
+                    let start = walk.stack.iter().position(|entry| *entry == child).unwrap_or(0);
+                    let cycle: Vec<String> = walk.stack[start..]
                         .iter()
-                        .position(|entry| *entry == child_key_text)
-                        .unwrap_or(0);
-                    let cycle: Vec<String> = stack[start..]
-                        .iter()
-                        .chain(std::iter::once(&child_key_text))
-                        .map(|entry| display_key(entry))
+                        .chain(std::iter::once(&child))
+                        .map(ModuleKey::shown)
                         .collect();
-                    diagnostics.push(messages::import_cycle(&cycle, use_decl.span));
+                    walk.diagnostics
+                        .push(messages::import_cycle(&cycle, use_decl.span));
                     continue;
                 }
                 None => {}
             }
-            let (child_id, child_path) = match child {
+            let child_path = match &child {
                 ModuleKey::Std(name) => {
-                    let text = stdlib::module(&name).expect("resolve only returns stdlib modules that exist");
-                    (self.sources.add(format!("<std>/{name}.pol"), text), None)
+                    let text = stdlib::module(name).expect("resolve only returns stdlib modules that exist");
+                    let max_nesting = self.max_nesting;
+                    self.modules.update(
+                        &mut self.sources,
+                        &child,
+                        || format!("<std>/{name}.pol"),
+                        text,
+                        |sources, id| parse_whole(sources, id, max_nesting),
+                    );
+                    None
                 }
-                ModuleKey::File(path) => match self.files.read(&path, self.max_policy_bytes) {
+                ModuleKey::File(file) => match self.read_module(file, Some(use_decl.span)) {
                     Ok(bytes) => {
-                        match self.add_bytes(import_name(&self.sources.get(id).name, use_decl), bytes) {
-                            Ok(id) => (id, Some(path)),
-                            Err(diagnostic) => {
-                                diagnostics.push(diagnostic);
-                                continue;
-                            }
-                        }
+                        let name = import_name(&self.sources.get(id).name, use_decl);
+                        self.cache_bytes(&child, name, bytes);
+                        Some(file.clone())
                     }
-                    Err(error) => {
-                        diagnostics.push(read_error(
-                            &path.display().to_string(),
-                            &error,
-                            Some(use_decl.span),
-                            POLICY_LIMIT_FLAG,
-                        ));
+                    Err(diagnostic) => {
+                        walk.diagnostics.push(diagnostic);
                         continue;
                     }
                 },
+                ModuleKey::Text(_) => unreachable!("resolve returns files and stdlib modules only"),
             };
-            self.visit(
-                child_id,
-                child_path,
-                child_key_text,
-                visited,
-                stack,
-                order,
-                diagnostics,
-            );
+            self.visit(&child, child_path, roots, walk);
         }
-        stack.pop();
-        visited.insert(key, Some(order.len()));
-        order.push((id, module));
-    }
-
-    fn resolve(&self, use_decl: &ast::UseDecl, from: Option<&Path>) -> Result<ModuleKey, Box<Diagnostic>> {
-        match &use_decl.target {
-            ast::UseTarget::Std(parts) => {
-                let names: Vec<&str> = parts.iter().map(|part| part.name.as_str()).collect();
-                let dotted = names.join(".");
-                let module_name = match names.as_slice() {
-                    ["std", rest @ ..] if !rest.is_empty() => rest.join("."),
-                    _ => {
-                        return Err(Box::new(messages::std_path_needs_prefix(
-                            &dotted,
-                            stdlib::names(),
-                            use_decl.span,
-                        )));
-                    }
-                };
-                if stdlib::module(&module_name).is_none() {
-                    return Err(Box::new(messages::unknown_std_module(
-                        &dotted,
-                        stdlib::names(),
-                        use_decl.span,
-                    )));
-                }
-                Ok(ModuleKey::Std(module_name))
-            }
-            ast::UseTarget::File(text) => {
-                let relative = Path::new(&text.value);
-                if relative.is_absolute()
-                    || relative
-                        .components()
-                        .any(|part| matches!(part, Component::Prefix(_)))
-                {
-                    return Err(Box::new(messages::absolute_import(&text.value, text.span)));
-                }
-                let Some(from) = from else {
-                    return Err(Box::new(messages::import_without_file(&text.value, text.span)));
-                };
-                let base = from.parent().unwrap_or(Path::new("."));
-                let joined = base.join(relative);
-                let canonical = self.files.canonical(&joined).map_err(|message| {
-                    Box::new(messages::import_not_found(&text.value, &message, text.span))
-                })?;
-                if !self.roots.iter().any(|root| canonical.starts_with(root)) {
-                    return Err(Box::new(messages::import_outside_root(
-                        &text.value,
-                        &self.roots,
-                        text.span,
-                    )));
-                }
-                Ok(ModuleKey::File(canonical))
-            }
-        }
+        walk.stack.pop();
+        walk.visited.insert(key.clone(), true);
+        walk.order.push(key.clone());
     }
 
     /// Loads facts inputs against a program's schema.
@@ -502,19 +510,131 @@ impl<'fs> Engine<'fs> {
     /// Adds a text given as bytes to the sources: a leading byte order mark is dropped, and
     /// bytes that are not UTF-8 are a diagnostic pointing at the first bad byte.
     pub fn add_bytes(&mut self, name: String, bytes: Vec<u8>) -> Result<SourceId, Diagnostic> {
-        let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-            Some(rest) => rest.to_vec(),
-            None => bytes,
-        };
-        match String::from_utf8(bytes) {
+        match decode(bytes) {
             Ok(text) => Ok(self.sources.add(name, text)),
-            Err(error) => {
-                let offset = error.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-                // The lossy text has the same bytes up to the first bad one, so the offset holds.
+            Err((text, offset)) => {
                 let id = self.sources.add(name.clone(), text);
                 Err(messages::not_utf8(&name, Span::new(id, offset, offset + 1)))
             }
+        }
+    }
+}
+
+/// A text given as bytes: a leading byte order mark is dropped; bytes that are not UTF-8 give
+/// the text read lossily and the offset of the first bad byte.
+fn decode(bytes: Vec<u8>) -> Result<String, (String, usize)> {
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        // The lossy text has the same bytes up to the first bad one, so the offset holds.
+        (String::from_utf8_lossy(error.as_bytes()).into_owned(), offset)
+    })
+}
+
+/// The diagnostic for modules that import each other, named in the order of the cycle.
+pub(crate) fn import_cycle(cycle: &[String], span: Span) -> Diagnostic {
+    messages::import_cycle(cycle, span)
+}
+
+/// The diagnostic for a record type named for a facts input that the program does not have.
+pub(crate) fn unknown_record(name: &str, program: &Program) -> Diagnostic {
+    messages::unknown_record_argument(name, program)
+}
+
+/// Puts a text read as bytes in `modules` under `key`, parsing it with `parse` if it is new or
+/// changed; a text that is not UTF-8 is kept, read lossily, with the diagnostic saying so.
+pub(crate) fn cache_bytes(
+    modules: &mut ModuleCache,
+    sources: &mut SourceMap,
+    key: &ModuleKey,
+    name: String,
+    bytes: Vec<u8>,
+    parse: impl FnOnce(&SourceMap, SourceId) -> Parsed,
+) -> SourceId {
+    match decode(bytes) {
+        Ok(text) => modules.update(sources, key, || name, &text, parse),
+        Err((text, offset)) => {
+            let shown = name.clone();
+            modules.insert_unusable(sources, key, name, text, |id| {
+                messages::not_utf8(&shown, Span::new(id, offset, offset + 1))
+            })
+        }
+    }
+}
+
+/// Parses a module for a load that needs every module whole: a tree only if it has no errors.
+fn parse_whole(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Parsed {
+    match syntax::parse_with_warnings(sources, id, max_nesting) {
+        Ok((module, warnings)) => Parsed {
+            module: Some(module),
+            diagnostics: warnings,
+        },
+        Err(errors) => Parsed {
+            module: None,
+            diagnostics: errors,
+        },
+    }
+}
+
+/// Resolves an import to the module it names: a stdlib module, or a file (by its canonical path,
+/// through `files`) under one of `roots`; `from` is the importing file's path, if it has one.
+pub(crate) fn resolve(
+    files: &dyn FileSystem,
+    roots: &[PathBuf],
+    use_decl: &ast::UseDecl,
+    from: Option<&Path>,
+) -> Result<ModuleKey, Box<Diagnostic>> {
+    match &use_decl.target {
+        ast::UseTarget::Std(parts) => {
+            let names: Vec<&str> = parts.iter().map(|part| part.name.as_str()).collect();
+            let dotted = names.join(".");
+            let module_name = match names.as_slice() {
+                ["std", rest @ ..] if !rest.is_empty() => rest.join("."),
+                _ => {
+                    return Err(Box::new(messages::std_path_needs_prefix(
+                        &dotted,
+                        stdlib::names(),
+                        use_decl.span,
+                    )));
+                }
+            };
+            if stdlib::module(&module_name).is_none() {
+                return Err(Box::new(messages::unknown_std_module(
+                    &dotted,
+                    stdlib::names(),
+                    use_decl.span,
+                )));
+            }
+            Ok(ModuleKey::Std(module_name))
+        }
+        ast::UseTarget::File(text) => {
+            let relative = Path::new(&text.value);
+            if relative.is_absolute()
+                || relative
+                    .components()
+                    .any(|part| matches!(part, Component::Prefix(_)))
+            {
+                return Err(Box::new(messages::absolute_import(&text.value, text.span)));
+            }
+            let Some(from) = from else {
+                return Err(Box::new(messages::import_without_file(&text.value, text.span)));
+            };
+            let base = from.parent().unwrap_or(Path::new("."));
+            let joined = base.join(relative);
+            let canonical = files
+                .canonical(&joined)
+                .map_err(|message| Box::new(messages::import_not_found(&text.value, &message, text.span)))?;
+            if !roots.iter().any(|root| canonical.starts_with(root)) {
+                return Err(Box::new(messages::import_outside_root(
+                    &text.value,
+                    roots,
+                    text.span,
+                )));
+            }
+            Ok(ModuleKey::File(canonical))
         }
     }
 }
@@ -554,7 +674,7 @@ pub fn invalid_argument(flag: &str, value: &str, problem: &str, help: &str) -> D
 
 /// The name an imported file is shown by: its path as the user would write it from where they
 /// named the importing file (`policies/schema.pol`), not the machine's absolute path.
-fn import_name(importer: &str, use_decl: &ast::UseDecl) -> String {
+pub(crate) fn import_name(importer: &str, use_decl: &ast::UseDecl) -> String {
     let ast::UseTarget::File(text) = &use_decl.target else {
         unreachable!("only file imports are read from disk")
     };
@@ -573,13 +693,4 @@ fn import_name(importer: &str, use_decl: &ast::UseDecl) -> String {
         }
     }
     parts.iter().collect::<PathBuf>().display().to_string()
-}
-
-fn display_key(key: &str) -> String {
-    match key.strip_prefix("std:") {
-        Some(name) => format!("std.{name}"),
-        None => Path::new(key)
-            .file_name()
-            .map_or_else(|| key.to_string(), |name| name.to_string_lossy().into_owned()),
-    }
 }

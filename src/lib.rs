@@ -13,6 +13,7 @@ pub mod escape;
 pub mod eval;
 pub mod facts;
 pub mod report;
+pub mod session;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;

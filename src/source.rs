@@ -65,6 +65,8 @@ pub struct Source {
     /// The whole text.
     pub text: String,
     line_starts: Vec<u32>,
+    /// Whether [`SourceMap::remove`] removed it; its slot waits to be given out again.
+    removed: bool,
 }
 
 impl Source {
@@ -80,6 +82,7 @@ impl Source {
             name,
             text,
             line_starts,
+            removed: false,
         }
     }
 
@@ -137,9 +140,15 @@ impl Source {
 }
 
 /// Every source text of one run: policy files, stdlib modules, facts files.
+///
+/// A long-lived user (an editor's session) replaces texts in place ([`SourceMap::set_text`]),
+/// keeping their ids, and removes texts nothing uses any more ([`SourceMap::remove`]), whose ids
+/// are then given to texts added later; so the map holds only the texts in use.
 #[derive(Debug, Default)]
 pub struct SourceMap {
     sources: Vec<Source>,
+    /// Ids of removed texts, given out again by [`SourceMap::add`].
+    free: Vec<SourceId>,
 }
 
 impl SourceMap {
@@ -148,10 +157,15 @@ impl SourceMap {
         SourceMap::default()
     }
 
-    /// Adds a text and returns its id.
+    /// Adds a text and returns its id (the id of a removed text, if there is one).
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> SourceId {
+        let source = Source::new(name.into(), text.into());
+        if let Some(id) = self.free.pop() {
+            self.sources[id.0 as usize] = source;
+            return id;
+        }
         let id = SourceId(clamp_u32(self.sources.len()));
-        self.sources.push(Source::new(name.into(), text.into()));
+        self.sources.push(source);
         id
     }
 
@@ -159,6 +173,29 @@ impl SourceMap {
     pub fn replace(&mut self, id: SourceId, text: impl Into<String>) {
         let name = std::mem::take(&mut self.sources[id.0 as usize].name);
         self.sources[id.0 as usize] = Source::new(name, text.into());
+    }
+
+    /// Sets the text of an existing source, keeping its id; its line index is rebuilt only if
+    /// the text changed. Whether it changed.
+    pub fn set_text(&mut self, id: SourceId, text: &str) -> bool {
+        if self.sources[id.0 as usize].text == text {
+            return false;
+        }
+        self.replace(id, text);
+        true
+    }
+
+    /// Removes a text nothing refers to any more; its id will name the next text added.
+    ///
+    /// INVARIANT: no span or diagnostic that is still to be shown points into it.
+    pub fn remove(&mut self, id: SourceId) {
+        let source = &mut self.sources[id.0 as usize];
+        if source.removed {
+            return;
+        }
+        *source = Source::new(String::new(), String::new());
+        source.removed = true;
+        self.free.push(id);
     }
 
     /// Renames a source (a chunk of a stream, named by where it starts).
@@ -182,6 +219,21 @@ impl SourceMap {
     pub fn snippet(&self, span: Span) -> &str {
         let text = &self.get(span.source).text;
         text.get(span.range()).unwrap_or("")
+    }
+
+    /// How many texts the map holds (removed ones not counted).
+    pub fn len(&self) -> usize {
+        self.sources.len() - self.free.len()
+    }
+
+    /// Whether the map holds no text.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes of every text the map holds, added up.
+    pub fn total_bytes(&self) -> usize {
+        self.sources.iter().map(|source| source.text.len()).sum()
     }
 }
 
@@ -229,5 +281,31 @@ mod tests {
             }),
             7
         );
+    }
+
+    #[test]
+    fn set_text_keeps_the_id_and_rebuilds_lines_only_on_change() {
+        let mut map = SourceMap::new();
+        let id = map.add("a.pol", "one\ntwo\n");
+        assert!(!map.set_text(id, "one\ntwo\n"));
+        assert!(map.set_text(id, "one\n\ntwo\nthree"));
+        assert_eq!(map.get(id).name, "a.pol");
+        assert_eq!(map.get(id).line_of(9), 3);
+        assert_eq!((map.len(), map.total_bytes()), (1, 14));
+    }
+
+    #[test]
+    fn removed_texts_are_not_counted_and_their_ids_are_given_out_again() {
+        let mut map = SourceMap::new();
+        let first = map.add("a.pol", "aaaa");
+        let second = map.add("b.pol", "bb");
+        map.remove(first);
+        map.remove(first);
+        assert_eq!((map.len(), map.total_bytes()), (1, 2));
+        let third = map.add("c.pol", "c");
+        assert_eq!(third, first);
+        assert_eq!(map.get(third).text, "c");
+        assert_eq!(map.get(second).text, "bb");
+        assert_eq!((map.len(), map.total_bytes()), (2, 3));
     }
 }

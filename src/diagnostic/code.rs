@@ -155,6 +155,14 @@ codes! {
     ControlCharacter = "E0421",
     /// A subject read from a streamed JSON Lines input refers to another subject of that input.
     StreamedReference = "E0422",
+    /// A module that a file imports, directly or through others, has errors.
+    ImportHasErrors = "E0426",
+    /// A decision was asked of a session whose policy, or a module it imports, has errors.
+    DecideWithErrors = "E0427",
+    /// A decision was asked of a session before facts were loaded for its policy.
+    NoFactsLoaded = "E0428",
+    /// A decision was asked for a subject whose key no fact has.
+    UnknownSubject = "E0429",
 
     /// A definition that nothing uses.
     Unused = "W0001",

@@ -1,0 +1,824 @@
+//! Live sessions for editors and the REPL: a `Workspace` of policy files changed one at a time,
+//! re-parsing only the changed module and re-checking only the programs that include it.
+
+mod memory;
+mod messages;
+#[cfg(test)]
+mod tests;
+
+pub use memory::{MemoryFiles, normalize};
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::check::{self, ir::Program};
+use crate::diagnostic::{self, Code, Diagnostic};
+use crate::engine::modules::{ModuleCache, ModuleKey, Parsed};
+use crate::engine::{self, Engine, FileSystem, ReadError};
+use crate::eval::{Decision, Evaluator, Options, Scratch};
+use crate::facts::{Facts, Format};
+use crate::source::{SourceId, SourceMap, Span};
+use crate::stdlib;
+use crate::syntax::{self, ast};
+
+/// Every diagnostic of one file after a change, errors and warnings, sorted by position: the
+/// whole list, so an editor replaces what it showed (an empty list clears it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileDiagnostics {
+    /// The file, as the session names it (normalized, or canonical when it exists on disk).
+    pub path: PathBuf,
+    /// Its diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A facts file for [`Workspace::load_facts`].
+#[derive(Clone, Debug)]
+pub struct FactsFile {
+    /// Where to read it, through the workspace's `FileSystem`.
+    pub path: PathBuf,
+    /// Its format.
+    pub format: Format,
+    /// The record type it holds, if the text does not say.
+    pub record: Option<String>,
+}
+
+/// The last check of one file as a program: a policy with what it imports, or a module alone.
+#[derive(Debug, Default)]
+struct ProgramState {
+    /// Every module the check reached, with a tree or not, the file itself included, and the
+    /// files it looked for and did not find (so that creating one checks this program again).
+    reached: Vec<ModuleKey>,
+    /// The checked program, when checking gave one.
+    program: Option<Arc<Program>>,
+    /// Whether the file or a module it imports has an error.
+    has_errors: bool,
+    /// Every diagnostic of the check, wherever it points.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Facts loaded once for one policy, bound to its last program without errors.
+#[derive(Debug)]
+struct SessionFacts {
+    /// The policy they were loaded for.
+    policy: PathBuf,
+    /// Each input's text in the `SourceMap`, its format and the record type named for it.
+    inputs: Vec<FactsText>,
+    /// The program they are bound to.
+    program: Arc<Program>,
+    /// The facts bound to it, or why they do not fit it.
+    bound: Result<Facts, Vec<Diagnostic>>,
+}
+
+/// A facts text already read, kept to bind again without reading it again.
+#[derive(Clone, Debug)]
+struct FactsText {
+    id: SourceId,
+    format: Format,
+    record: Option<String>,
+}
+
+/// A set of policy files an editor or a REPL works on, kept checked as they change.
+///
+/// Files are named by path; the session reads them only through the `FileSystem` it is given,
+/// and an editor's text ([`Workspace::set_text`]) wins over the disk's until it is closed.
+/// Every file opened is checked as a program, and each change returns the diagnostics of every
+/// file it affects.
+pub struct Workspace<'fs> {
+    /// Texts, limits and facts loading.
+    engine: Engine<'fs>,
+    files: &'fs dyn FileSystem,
+    /// The library directories imports may reach, besides the directory of the importing policy.
+    roots: BTreeSet<PathBuf>,
+    /// The files whose text is an editor's, not the disk's.
+    buffers: BTreeSet<PathBuf>,
+    /// Every module some program reaches, with its tree, by key; stdlib modules stay once read.
+    modules: ModuleCache,
+    /// The files opened, each checked as a program.
+    programs: BTreeMap<PathBuf, ProgramState>,
+    facts: Option<SessionFacts>,
+    /// How decisions are made: the law date, budgets, derivations.
+    pub options: Options,
+    /// The largest facts file read, in bytes.
+    pub max_facts_bytes: u64,
+}
+
+impl std::fmt::Debug for Workspace<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace")
+            .field("roots", &self.roots)
+            .field("buffers", &self.buffers)
+            .field("programs", &self.programs.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default for [`Workspace::max_facts_bytes`]: 4 GiB.
+pub const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
+
+/// The state of one walk over a program's imports.
+#[derive(Default)]
+struct Walk {
+    /// Modules met so far: `false` while their imports are being walked, `true` once done.
+    visited: HashMap<ModuleKey, bool>,
+    /// The modules being walked, outermost first, to name an import cycle.
+    stack: Vec<ModuleKey>,
+    /// The modules with a tree, in dependency order (the file checked last).
+    order: Vec<ModuleKey>,
+    /// Every module met, and every file looked for.
+    touched: Vec<ModuleKey>,
+    /// For each module reached through an import of the file checked: that import's span and
+    /// the module it names.
+    via: HashMap<ModuleKey, (Span, ModuleKey)>,
+    /// Whether an import could not be resolved, read or parsed into a tree: checking without
+    /// it would report every name it defines as unknown.
+    incomplete: bool,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The workspace's `FileSystem` as imports see it: a file open in an editor exists, under the
+/// path the session names it by, even if the disk does not have it.
+struct Overlay<'a> {
+    files: &'a dyn FileSystem,
+    buffers: &'a BTreeSet<PathBuf>,
+}
+
+impl FileSystem for Overlay<'_> {
+    fn read(&self, path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+        self.files.read(path, max_bytes)
+    }
+
+    fn canonical(&self, path: &Path) -> Result<PathBuf, String> {
+        let normal = normalize(path);
+        if self.buffers.contains(&normal) {
+            return Ok(normal);
+        }
+        self.files.canonical(path)
+    }
+}
+
+impl<'fs> Workspace<'fs> {
+    /// A workspace reading files through `files`; imports may reach files under `roots` (the
+    /// library directories) besides the directory of the importing policy.
+    pub fn new(files: &'fs dyn FileSystem, roots: Vec<PathBuf>) -> Workspace<'fs> {
+        Workspace {
+            engine: Engine::new(files, roots.clone()),
+            files,
+            roots: roots.into_iter().collect(),
+            buffers: BTreeSet::new(),
+            modules: ModuleCache::default(),
+            programs: BTreeMap::new(),
+            facts: None,
+            options: Options::default(),
+            max_facts_bytes: DEFAULT_MAX_FACTS_BYTES,
+        }
+    }
+
+    /// Sets a file's text to an editor's buffer, which wins over the disk until
+    /// [`Workspace::close`]; opens the file if it was not. The diagnostics of every file the
+    /// change affects.
+    pub fn set_text(&mut self, path: &Path, text: &str) -> Vec<FileDiagnostics> {
+        let path = self.path_of(path);
+        self.buffers.insert(path.clone());
+        let max_nesting = self.engine.max_nesting;
+        self.modules.update(
+            &mut self.engine.sources,
+            &ModuleKey::File(path.clone()),
+            || path.display().to_string(),
+            text,
+            |sources, id| parse_module(sources, id, max_nesting),
+        );
+        self.programs.entry(path.clone()).or_default();
+        self.changed(path)
+    }
+
+    /// Opens a file as the disk has it, to check it as a program. The diagnostics of every
+    /// file that affects.
+    pub fn open(&mut self, path: &Path) -> Vec<FileDiagnostics> {
+        let path = self.path_of(path);
+        self.programs.entry(path.clone()).or_default();
+        self.changed(path)
+    }
+
+    /// Drops an editor's buffer: the file is checked as the disk has it again (and reports that
+    /// it cannot be read if the disk does not have it). The diagnostics of every file affected.
+    pub fn close(&mut self, path: &Path) -> Vec<FileDiagnostics> {
+        let path = self.path_of(path);
+        self.buffers.remove(&path);
+        // A file the disk does not have is reported by the programs that need it.
+        let _unreadable = self.read_from_disk(&path);
+        self.changed(path)
+    }
+
+    /// Reads a file from the disk again, after it changed there; an editor's buffer still wins.
+    /// The diagnostics of every file affected.
+    pub fn reload(&mut self, path: &Path) -> Vec<FileDiagnostics> {
+        let path = self.path_of(path);
+        if !self.buffers.contains(&path) {
+            // A file the disk does not have is reported by the programs that need it.
+            let _unreadable = self.read_from_disk(&path);
+        }
+        self.changed(path)
+    }
+
+    /// Stops checking a file as a program and drops its buffer; a file other programs import
+    /// is then read from the disk. The diagnostics of every file affected, the file's own list
+    /// empty unless another program's check still reports in it.
+    pub fn remove(&mut self, path: &Path) -> Vec<FileDiagnostics> {
+        let path = self.path_of(path);
+        self.buffers.remove(&path);
+        let before = self.reached_files(&path);
+        self.programs.remove(&path);
+        let key = ModuleKey::File(path.clone());
+        if self.facts.as_ref().is_some_and(|loaded| loaded.policy == path)
+            && let Some(loaded) = self.facts.take()
+        {
+            for input in loaded.inputs {
+                self.engine.sources.remove(input.id);
+            }
+        }
+        if self.programs.values().any(|state| state.reached.contains(&key)) {
+            // A file the disk does not have is reported by the programs that need it.
+            let _unreadable = self.read_from_disk(&path);
+        } else {
+            self.modules.remove(&mut self.engine.sources, &key);
+        }
+        let mut reported = self.changed(path);
+        // The files only the removed program reached are reported too, with their lists as
+        // they are now (empty, unless another program still reports in them).
+        for other in before {
+            if reported.iter().all(|file| file.path != other) {
+                reported.push(FileDiagnostics {
+                    diagnostics: self.diagnostics(&other),
+                    path: other,
+                });
+            }
+        }
+        reported.sort_by(|a, b| a.path.cmp(&b.path));
+        reported
+    }
+
+    /// Every diagnostic of a file now, errors and warnings, sorted by position.
+    pub fn diagnostics(&self, path: &Path) -> Vec<Diagnostic> {
+        let path = self.path_of(path);
+        let key = ModuleKey::File(path.clone());
+        let id = self.modules.get(&key).map(|entry| entry.id);
+        let mut found: Vec<Diagnostic> = Vec::new();
+        for (root, state) in &self.programs {
+            let is_root = *root == path;
+            if !is_root && !state.reached.contains(&key) {
+                continue;
+            }
+            for diagnostic in &state.diagnostics {
+                let here = match &diagnostic.primary {
+                    Some(label) => Some(label.span.source) == id,
+                    None => is_root,
+                };
+                if here && !found.contains(diagnostic) {
+                    found.push(diagnostic.clone());
+                }
+            }
+        }
+        diagnostic::sort(&mut found);
+        found
+    }
+
+    /// A file's syntax tree as last parsed, if parsing gave one.
+    pub fn tree(&self, path: &Path) -> Option<&ast::Module> {
+        let entry = self.modules.get(&ModuleKey::File(self.path_of(path)))?;
+        entry.parsed.module.as_ref()
+    }
+
+    /// The program of a file opened, as last checked, if checking gave one.
+    pub fn program(&self, path: &Path) -> Option<&Program> {
+        self.programs.get(&self.path_of(path))?.program.as_deref()
+    }
+
+    /// The id of a file's text in [`Workspace::sources`], if the session holds it.
+    pub fn source_id(&self, path: &Path) -> Option<SourceId> {
+        self.modules
+            .get(&ModuleKey::File(self.path_of(path)))
+            .map(|entry| entry.id)
+    }
+
+    /// Every text the session holds: the modules its programs reach, the stdlib modules read,
+    /// and the facts loaded.
+    pub fn sources(&self) -> &SourceMap {
+        &self.engine.sources
+    }
+
+    /// How many modules the session holds parsed (each with its tree, or its parse errors).
+    pub fn n_cached_trees(&self) -> usize {
+        self.modules.len()
+    }
+
+    /// How many module texts the session has parsed since it was made.
+    pub fn n_parses(&self) -> u64 {
+        self.modules.n_parses()
+    }
+
+    /// Reads facts files through the workspace's `FileSystem` and binds them to the program of
+    /// `policy`, which must check without errors. Once loaded whole, they replace any facts
+    /// loaded before (which stay if these fail), and are bound again, without being read again,
+    /// to each new program of the policy without errors.
+    pub fn load_facts(&mut self, policy: &Path, inputs: &[FactsFile]) -> Result<(), Vec<Diagnostic>> {
+        let policy = self.path_of(policy);
+        if !self.programs.contains_key(&policy) {
+            self.open(&policy);
+        }
+        let program = self.good_program(&policy)?;
+        if program.subject.is_none() {
+            return Err(vec![messages::policy_decides_nothing(
+                &policy.display().to_string(),
+            )]);
+        }
+        let mut texts = Vec::new();
+        let mut diagnostics = Vec::new();
+        for input in inputs {
+            let name = input.path.display().to_string();
+            let read = self
+                .files
+                .read(&input.path, self.max_facts_bytes)
+                .map_err(|error| engine::read_error(&name, &error, None, "Workspace::max_facts_bytes"))
+                .and_then(|bytes| self.engine.add_bytes(name, bytes));
+            match read {
+                Ok(id) => texts.push(FactsText {
+                    id,
+                    format: input.format,
+                    record: input.record.clone(),
+                }),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
+        if diagnostics.is_empty() {
+            match rebind_facts(&mut self.engine, &texts, &program) {
+                Ok(facts) => {
+                    // The facts loaded before are kept until these are loaded whole.
+                    if let Some(old) = self.facts.take() {
+                        for input in old.inputs {
+                            self.engine.sources.remove(input.id);
+                        }
+                    }
+                    self.facts = Some(SessionFacts {
+                        policy,
+                        inputs: texts,
+                        program,
+                        bound: Ok(facts),
+                    });
+                    return Ok(());
+                }
+                Err(errors) => diagnostics = errors,
+            }
+        }
+        for text in texts {
+            self.engine.sources.remove(text.id);
+        }
+        Err(diagnostics)
+    }
+
+    /// Decides the subject with key `key` against the facts loaded, with the policy as it is now.
+    /// Fails closed: no decision while the policy or a module it imports has errors, or while
+    /// the facts do not fit its program.
+    pub fn decide(&self, key: &str) -> Result<Decision, Vec<Diagnostic>> {
+        let Some(loaded) = &self.facts else {
+            return Err(vec![messages::no_facts_loaded(None)]);
+        };
+        let name = loaded.policy.display().to_string();
+        let Some(state) = self.programs.get(&loaded.policy) else {
+            return Err(vec![messages::no_facts_loaded(Some(&name))]);
+        };
+        if state.has_errors {
+            return Err(vec![messages::decide_with_errors(
+                &name,
+                &self.files_with_errors(state),
+            )]);
+        }
+        let facts = loaded.bound.as_ref().map_err(Clone::clone)?;
+        let program = &loaded.program;
+        let subject = program
+            .subject
+            .as_ref()
+            .expect("facts are loaded only for a policy that decides");
+        let table = &facts.tables[subject.record.idx()];
+        let row = facts
+            .interner
+            .get(key)
+            .and_then(|sym| table.keys.get(&sym).copied())
+            .filter(|row| *row < table.n_input_rows);
+        let Some(row) = row else {
+            let record = &program.records[subject.record.idx()].name;
+            return Err(vec![messages::unknown_subject(record, key)]);
+        };
+        let evaluator = Evaluator::new(program, facts, self.options.clone()).map_err(|error| vec![error])?;
+        evaluator
+            .decide(&mut Scratch::new(), row)
+            .map_err(|error| vec![error])
+    }
+
+    /// The program of `policy` if its last check found no error.
+    fn good_program(&self, policy: &Path) -> Result<Arc<Program>, Vec<Diagnostic>> {
+        let name = policy.display().to_string();
+        let state = self
+            .programs
+            .get(policy)
+            .expect("the policy is opened before its program is asked for");
+        match &state.program {
+            Some(program) if !state.has_errors => Ok(Arc::clone(program)),
+            _ => Err(vec![messages::decide_with_errors(
+                &name,
+                &self.files_with_errors(state),
+            )]),
+        }
+    }
+
+    /// The files a program reaches that have errors, by name.
+    fn files_with_errors(&self, state: &ProgramState) -> Vec<String> {
+        let mut names: Vec<String> = state
+            .diagnostics
+            .iter()
+            // An import with errors is named by the errors in it, not by the import.
+            .filter(|diagnostic| diagnostic.is_error() && diagnostic.code != Code::ImportHasErrors)
+            .filter_map(|diagnostic| diagnostic.primary.as_ref())
+            .map(|label| self.engine.sources.get(label.span.source).name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The path the session names a file by: an editor's path as given (normalized), or the
+    /// canonical path of a file on disk.
+    fn path_of(&self, path: &Path) -> PathBuf {
+        let normal = normalize(path);
+        if self.buffers.contains(&normal) || self.programs.contains_key(&normal) {
+            return normal;
+        }
+        self.files.canonical(path).unwrap_or(normal)
+    }
+
+    /// Reads a file's text from the disk into the cache, or drops it from the cache if the disk
+    /// does not have it (a program that needs it then reports why it cannot be read).
+    fn read_from_disk(&mut self, path: &Path) -> Result<(), Diagnostic> {
+        let key = ModuleKey::File(path.to_path_buf());
+        match self.engine.read_module(path, None) {
+            Ok(bytes) => {
+                let max_nesting = self.engine.max_nesting;
+                engine::cache_bytes(
+                    &mut self.modules,
+                    &mut self.engine.sources,
+                    &key,
+                    path.display().to_string(),
+                    bytes,
+                    |sources, id| parse_module(sources, id, max_nesting),
+                );
+                Ok(())
+            }
+            Err(diagnostic) => {
+                self.modules.remove(&mut self.engine.sources, &key);
+                Err(diagnostic)
+            }
+        }
+    }
+
+    /// Checks again every program that includes the changed file (and the file itself, if it
+    /// is opened), drops what no program reaches any more, binds the facts to a new program, and
+    /// returns the diagnostics of every file those programs reached before or reach now.
+    fn changed(&mut self, path: PathBuf) -> Vec<FileDiagnostics> {
+        let key = ModuleKey::File(path.clone());
+        let affected: Vec<PathBuf> = self
+            .programs
+            .iter()
+            .filter(|(root, state)| **root == path || state.reached.contains(&key))
+            .map(|(root, _)| root.clone())
+            .collect();
+        let mut shown: BTreeSet<PathBuf> = BTreeSet::from([path]);
+        for root in &affected {
+            shown.extend(self.reached_files(root));
+            self.build(root);
+            shown.extend(self.reached_files(root));
+        }
+        self.drop_unused();
+        self.bind_facts_again(&affected);
+        shown
+            .into_iter()
+            .map(|path| FileDiagnostics {
+                diagnostics: self.diagnostics(&path),
+                path,
+            })
+            .collect()
+    }
+
+    /// The files a program reached at its last check.
+    fn reached_files(&self, root: &Path) -> Vec<PathBuf> {
+        self.programs.get(root).map_or_else(Vec::new, |state| {
+            state
+                .reached
+                .iter()
+                .filter_map(|key| match key {
+                    ModuleKey::File(path) => Some(path.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+
+    /// Drops the modules, and their texts, that no program reaches; stdlib modules stay,
+    /// read-only and shared.
+    fn drop_unused(&mut self) {
+        let live: HashSet<ModuleKey> = self
+            .programs
+            .values()
+            .flat_map(|state| state.reached.iter().cloned())
+            .collect();
+        self.modules.retain(&mut self.engine.sources, |key| {
+            matches!(key, ModuleKey::Std(_)) || live.contains(key)
+        });
+    }
+
+    /// Binds the facts loaded to the new program of their policy, if it was checked again and
+    /// has no errors; they are not read again.
+    fn bind_facts_again(&mut self, affected: &[PathBuf]) {
+        let Some(loaded) = &self.facts else { return };
+        if !affected.contains(&loaded.policy) {
+            return;
+        }
+        let Some(state) = self.programs.get(&loaded.policy) else {
+            return;
+        };
+        let Some(program) = state.program.as_ref().filter(|_| !state.has_errors) else {
+            return;
+        };
+        if Arc::ptr_eq(program, &loaded.program) {
+            return;
+        }
+        let program = Arc::clone(program);
+        let bound = rebind_facts(&mut self.engine, &loaded.inputs, &program);
+        if let Some(loaded) = &mut self.facts {
+            loaded.program = program;
+            loaded.bound = bound;
+        }
+    }
+
+    /// Checks one opened file as a program: walks its imports (reading and parsing only the
+    /// modules not cached), then checks the modules together.
+    fn build(&mut self, root: &Path) {
+        let key = ModuleKey::File(root.to_path_buf());
+        let mut walk = Walk::default();
+        let unread = match self.modules.get(&key) {
+            Some(_) => None,
+            None => self.read_from_disk(root).err(),
+        };
+        if let Some(diagnostic) = unread {
+            walk.touched.push(key.clone());
+            walk.diagnostics.push(diagnostic);
+        } else {
+            let mut roots: Vec<PathBuf> = self.roots.iter().cloned().collect();
+            if let Some(dir) = root.parent().filter(|dir| !self.roots.contains(*dir)) {
+                roots.push(dir.to_path_buf());
+            }
+            self.visit(&key, root, &roots, &mut walk);
+        }
+        self.report_import_errors(&key, &mut walk);
+        let mut diagnostics = walk.diagnostics;
+        let mut program = None;
+        if !walk.incomplete
+            && walk.order.last() == Some(&key)
+            && let Some(modules) = self.modules.lend(&walk.order)
+        {
+            let (checked, found) = check_program(&modules);
+            self.modules.give_back(&walk.order, modules);
+            program = checked.map(Arc::new);
+            diagnostics.extend(found);
+        }
+        diagnostic::sort(&mut diagnostics);
+        diagnostics.dedup();
+        let mut reached = walk.touched;
+        // A file whose text has no tree keeps the modules it imported before, so that they are
+        // not dropped and parsed again at each keystroke until it parses again.
+        if self
+            .modules
+            .get(&key)
+            .is_some_and(|entry| entry.parsed.module.is_none())
+            && let Some(previous) = self.programs.get(root)
+        {
+            for module in &previous.reached {
+                if !reached.contains(module) {
+                    reached.push(module.clone());
+                }
+            }
+        }
+        let state = ProgramState {
+            reached,
+            program,
+            has_errors: diagnostics.iter().any(Diagnostic::is_error),
+            diagnostics,
+        };
+        self.programs.insert(root.to_path_buf(), state);
+    }
+
+    /// Adds, at each import of the file checked through which a module with errors is reached,
+    /// a diagnostic saying so: the file cannot be checked whole until they are fixed.
+    fn report_import_errors(&self, root: &ModuleKey, walk: &mut Walk) {
+        let root_id = self.modules.get(root).map(|entry| entry.id);
+        let ids: HashMap<SourceId, &ModuleKey> = walk
+            .touched
+            .iter()
+            .filter_map(|key| self.modules.get(key).map(|entry| (entry.id, key)))
+            .collect();
+        let mut counts: BTreeMap<Span, (String, usize)> = BTreeMap::new();
+        for found in walk.diagnostics.iter().filter(|found| found.is_error()) {
+            let Some(source) = found.primary.as_ref().map(|label| label.span.source) else {
+                continue;
+            };
+            if Some(source) == root_id {
+                continue;
+            }
+            let Some((span, direct)) = ids.get(&source).and_then(|key| walk.via.get(*key)) else {
+                continue;
+            };
+            let name = self.modules.get(direct).map_or_else(
+                || direct.shown(),
+                |entry| self.engine.sources.get(entry.id).name.clone(),
+            );
+            counts.entry(*span).or_insert((name, 0)).1 += 1;
+        }
+        for (span, (name, n_errors)) in counts {
+            walk.diagnostics
+                .push(messages::import_has_errors(&name, n_errors, span));
+        }
+    }
+
+    /// Walks one cached module and, depth first, the modules it imports, reading and parsing
+    /// those not cached; records them in dependency order.
+    fn visit(&mut self, key: &ModuleKey, path: &Path, roots: &[PathBuf], walk: &mut Walk) {
+        let entry = self
+            .modules
+            .get(key)
+            .expect("a module is cached before it is walked");
+        walk.touched.push(key.clone());
+        walk.diagnostics.extend(entry.parsed.diagnostics.iter().cloned());
+        let Some(module) = &entry.parsed.module else {
+            walk.incomplete = true;
+            walk.visited.insert(key.clone(), true);
+            return;
+        };
+        let uses: Vec<ast::UseDecl> = module
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                ast::Item::Use(use_decl) => Some(use_decl.clone()),
+                _ => None,
+            })
+            .collect();
+        let is_root = walk.stack.is_empty();
+        walk.visited.insert(key.clone(), false);
+        walk.stack.push(key.clone());
+        for use_decl in &uses {
+            let overlay = Overlay {
+                files: self.files,
+                buffers: &self.buffers,
+            };
+            let child = match engine::resolve(&overlay, roots, use_decl, Some(path)) {
+                Ok(found) => found,
+                Err(diagnostic) => {
+                    // A file looked for and not found: creating it checks this program again.
+                    if let ast::UseTarget::File(text) = &use_decl.target {
+                        let base = path.parent().unwrap_or(Path::new(""));
+                        walk.touched
+                            .push(ModuleKey::File(normalize(&base.join(&text.value))));
+                    }
+                    walk.incomplete = true;
+                    walk.diagnostics.push(*diagnostic);
+                    continue;
+                }
+            };
+            if !walk.via.contains_key(&child) {
+                let via = if is_root {
+                    (use_decl.span, child.clone())
+                } else {
+                    walk.via
+                        .get(key)
+                        .cloned()
+                        .unwrap_or((use_decl.span, child.clone()))
+                };
+                walk.via.insert(child.clone(), via);
+            }
+            match walk.visited.get(&child) {
+                Some(true) => continue,
+                Some(false) => {
+                    let start = walk.stack.iter().position(|entry| *entry == child).unwrap_or(0);
+                    let cycle: Vec<String> = walk.stack[start..]
+                        .iter()
+                        .chain(std::iter::once(&child))
+                        .map(ModuleKey::shown)
+                        .collect();
+                    walk.diagnostics.push(engine::import_cycle(&cycle, use_decl.span));
+                    continue;
+                }
+                None => {}
+            }
+            let max_nesting = self.engine.max_nesting;
+            let child_path = match &child {
+                ModuleKey::Std(name) => {
+                    let text = stdlib::module(name).expect("resolve only returns stdlib modules that exist");
+                    if self.modules.get(&child).is_none() {
+                        self.modules.update(
+                            &mut self.engine.sources,
+                            &child,
+                            || format!("<std>/{name}.pol"),
+                            text,
+                            |sources, id| parse_module(sources, id, max_nesting),
+                        );
+                    }
+                    PathBuf::new()
+                }
+                ModuleKey::File(file) => {
+                    if self.modules.get(&child).is_none() {
+                        match self.engine.read_module(file, Some(use_decl.span)) {
+                            Ok(bytes) => {
+                                engine::cache_bytes(
+                                    &mut self.modules,
+                                    &mut self.engine.sources,
+                                    &child,
+                                    file.display().to_string(),
+                                    bytes,
+                                    |sources, id| parse_module(sources, id, max_nesting),
+                                );
+                            }
+                            Err(diagnostic) => {
+                                walk.touched.push(child.clone());
+                                walk.incomplete = true;
+                                walk.diagnostics.push(diagnostic);
+                                continue;
+                            }
+                        }
+                    }
+                    file.clone()
+                }
+                ModuleKey::Text(_) => unreachable!("resolve returns files and stdlib modules only"),
+            };
+            self.visit(&child, &child_path, roots, walk);
+        }
+        walk.stack.pop();
+        walk.visited.insert(key.clone(), true);
+        walk.order.push(key.clone());
+    }
+}
+
+/// Parses one module for the session: its tree, if parsing gave one, and every diagnostic.
+///
+/// The one place the session parses.
+fn parse_module(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Parsed {
+    match syntax::parse_with_warnings(sources, id, max_nesting) {
+        Ok((module, warnings)) => Parsed {
+            module: Some(module),
+            diagnostics: warnings,
+        },
+        Err(errors) => Parsed {
+            module: None,
+            diagnostics: errors,
+        },
+    }
+}
+
+/// Checks modules together (in dependency order, the file checked last): its program, if
+/// checking gave one, and every diagnostic, errors and warnings.
+///
+/// The one place the session checks.
+fn check_program(modules: &[ast::Module]) -> (Option<Program>, Vec<Diagnostic>) {
+    match check::check(modules) {
+        Ok(checked) => (Some(checked.program), checked.warnings),
+        Err(errors) => (None, errors),
+    }
+}
+
+/// Binds facts texts already read to a program, reading no file.
+///
+/// The one place the session binds facts.
+fn rebind_facts(
+    engine: &mut Engine<'_>,
+    texts: &[FactsText],
+    program: &Program,
+) -> Result<Facts, Vec<Diagnostic>> {
+    let mut builder = engine.facts_builder(program);
+    let mut diagnostics = Vec::new();
+    for text in texts {
+        let record = match &text.record {
+            Some(name) => match program.record(name) {
+                Some(record) => Some(record),
+                None => {
+                    diagnostics.push(engine::unknown_record(name, program));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        if let Err(errors) = builder.add_text(&engine.sources, text.id, text.format, record) {
+            diagnostics.extend(errors);
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    builder.finish()
+}
