@@ -4,8 +4,12 @@
 
 mod bind;
 mod csv;
+mod format;
 mod json;
 mod messages;
+mod path;
+mod pending;
+mod sink;
 mod yaml;
 
 use std::collections::HashMap;
@@ -16,7 +20,10 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::{Interner, SeqId, Sym, Value};
 
-use bind::{PendingRef, Sink};
+pub use format::Format;
+use path::{NestLink, Schema};
+use pending::PendingRef;
+use sink::Sink;
 
 /// Loaded facts: one table per record type of the program, ready for evaluation.
 #[derive(Clone, Debug)]
@@ -96,33 +103,6 @@ impl Facts {
     }
 }
 
-/// The format of a facts text.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// One JSON document: an object of record arrays, or an array of records.
-    Json,
-    /// One JSON object per line, every one a record of the same type.
-    JsonLines,
-    /// One YAML document, shaped like the JSON one.
-    Yaml,
-    /// A header row of field names, then one record per row.
-    Csv,
-}
-
-impl Format {
-    /// The format a file name's extension says (`.json`, `.jsonl`, `.ndjson`, `.yaml`, `.yml`, `.csv`).
-    pub fn from_path(path: &str) -> Option<Format> {
-        let (_, extension) = path.rsplit_once('.')?;
-        match extension.to_ascii_lowercase().as_str() {
-            "json" => Some(Format::Json),
-            "jsonl" | "ndjson" => Some(Format::JsonLines),
-            "yaml" | "yml" => Some(Format::Yaml),
-            "csv" => Some(Format::Csv),
-            _ => None,
-        }
-    }
-}
-
 /// A table being filled.
 #[derive(Debug)]
 struct TableBuilder {
@@ -169,7 +149,7 @@ pub struct FactsBuilder<'p> {
     /// Per field of the current record: the span of its name if already given.
     seen: Vec<Option<Span>>,
     /// The fields that hold the nested records read so far, for paths in messages.
-    nest_links: Vec<bind::NestLink>,
+    nest_links: Vec<NestLink>,
     /// Whether the program has nested record types (rows of which a broken-off record must take back).
     has_nested: bool,
     /// Where the reference data ends, when subjects are loaded in chunks.
@@ -191,6 +171,14 @@ struct BaseMark {
 }
 
 impl<'p> FactsBuilder<'p> {
+    /// The schema and nested-record links messages name places with.
+    fn schema(&self) -> Schema<'_> {
+        Schema {
+            program: self.program,
+            nest_links: &self.nest_links,
+        }
+    }
+
     /// A builder with empty tables for every record type of the program.
     pub fn new(program: &'p Program) -> Self {
         let tables = program
@@ -261,7 +249,7 @@ impl<'p> FactsBuilder<'p> {
         }
         if let Some(nested) = record.filter(|record| self.program.records[record.idx()].nested) {
             sink.push(messages::nested_facts_alone(
-                self,
+                self.schema(),
                 nested,
                 Span::new(source, 0, 0),
             ));
@@ -272,13 +260,19 @@ impl<'p> FactsBuilder<'p> {
             Format::JsonLines => {
                 match record.or_else(|| self.program.subject.as_ref().map(|subject| subject.record)) {
                     Some(record) => json::load_lines(self, &mut sink, text, source, record),
-                    None => sink.push(messages::lines_without_record(self, Span::new(source, 0, 0))),
+                    None => sink.push(messages::lines_without_record(
+                        self.schema(),
+                        Span::new(source, 0, 0),
+                    )),
                 }
             }
             Format::Yaml => yaml::load_document(self, &mut sink, text, source, record),
             Format::Csv => match record {
                 Some(record) => csv::load(self, &mut sink, text, source, record),
-                None => sink.push(messages::csv_without_record(self, Span::new(source, 0, 0))),
+                None => sink.push(messages::csv_without_record(
+                    self.schema(),
+                    Span::new(source, 0, 0),
+                )),
             },
         }
         sink.into_result()
@@ -300,7 +294,7 @@ impl<'p> FactsBuilder<'p> {
         }
         if self.program.records[record.idx()].nested {
             let span = Span::new(source, offset, offset);
-            sink.push(messages::nested_facts_alone(self, record, span));
+            sink.push(messages::nested_facts_alone(self.schema(), record, span));
             return sink.into_result();
         }
         let index = self.line_counts.get(&source).copied().unwrap_or(0);

@@ -1297,7 +1297,7 @@ fn a_yaml_parser_that_stops_early_is_an_error() {
     // No text with a NUL reaches the YAML reader; were one to, it must not pass for the whole text.
     let program = program();
     let mut builder = FactsBuilder::new(&program);
-    let mut sink = bind::Sink::new();
+    let mut sink = sink::Sink::new();
     let text = "Country:\n  - {code: JP}\n\0\n  - {code: US}\n";
     yaml::load_document(&mut builder, &mut sink, text, SourceId(0), None);
     let found = sink.into_result().unwrap_err();
