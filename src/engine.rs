@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::check::{self, Checked, ir::Program};
+use crate::check::{self, Checked, ir::Program, ir::RecordId};
 use crate::diagnostic::Diagnostic;
 use crate::eval::{Decision, Evaluator, Options, Scratch};
 use crate::facts::{Facts, FactsBuilder, Format};
@@ -433,15 +433,12 @@ impl<'fs> Engine<'fs> {
     ) -> Result<(), Vec<Diagnostic>> {
         let mut diagnostics = Vec::new();
         for input in inputs {
-            let record = match &input.record {
-                Some(name) => match program.record(name) {
-                    Some(record) => Some(record),
-                    None => {
-                        diagnostics.push(messages::unknown_record_argument(name, program));
-                        continue;
-                    }
-                },
-                None => None,
+            let record = match input_record(program, input.record.as_deref()) {
+                Ok(record) => record,
+                Err(diagnostic) => {
+                    diagnostics.push(diagnostic);
+                    continue;
+                }
             };
             let id = match self.add_bytes(input.name, input.bytes) {
                 Ok(id) => id,
@@ -459,6 +456,37 @@ impl<'fs> Engine<'fs> {
         } else {
             Err(diagnostics)
         }
+    }
+
+    /// Binds loaded facts to another program (the policy edited: a rule changed, a field added,
+    /// removed or retyped), from the texts already in [`Engine::sources`]: no file is read again.
+    /// The diagnostics are those a fresh load of the same inputs would give (a removed field is
+    /// an unknown field, a retyped one a value of the wrong type, a record type named for an
+    /// input and now gone an unknown record type). Facts that hold a test block's facts or
+    /// records streamed line by line cannot be given again, and are refused (E0416).
+    pub fn rebind_facts(&self, facts: &Facts, program: &Program) -> Result<Facts, Vec<Diagnostic>> {
+        facts
+            .inputs
+            .check_rebindable()
+            .map_err(|diagnostic| vec![diagnostic])?;
+        let mut builder = self.facts_builder(program);
+        let mut diagnostics = Vec::new();
+        for input in &facts.inputs.texts {
+            let record = match input_record(program, input.record.as_deref()) {
+                Ok(record) => record,
+                Err(diagnostic) => {
+                    diagnostics.push(diagnostic);
+                    continue;
+                }
+            };
+            if let Err(errors) = builder.add_text(&self.sources, input.source, input.format, record) {
+                diagnostics.extend(errors);
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(diagnostics);
+        }
+        builder.finish()
     }
 
     /// Decides every subject in the facts, in parallel, in input order. Each entry is a decision,
@@ -516,6 +544,17 @@ impl<'fs> Engine<'fs> {
                 Err(messages::not_utf8(&name, Span::new(id, offset, offset + 1)))
             }
         }
+    }
+}
+
+/// The record type an input was said to hold, looked up by name in `program`.
+fn input_record(program: &Program, name: Option<&str>) -> Result<Option<RecordId>, Diagnostic> {
+    match name {
+        Some(name) => program
+            .record(name)
+            .map(Some)
+            .ok_or_else(|| messages::unknown_record_argument(name, program)),
+        None => Ok(None),
     }
 }
 
@@ -583,3 +622,6 @@ fn display_key(key: &str) -> String {
             .map_or_else(|| key.to_string(), |name| name.to_string_lossy().into_owned()),
     }
 }
+
+#[cfg(test)]
+mod rebind_tests;

@@ -5,6 +5,7 @@
 mod bind;
 mod csv;
 mod format;
+mod inputs;
 mod json;
 mod messages;
 mod path;
@@ -21,6 +22,7 @@ use crate::source::{SourceId, SourceMap, Span};
 use crate::value::{Interner, SeqId, Sym, Value};
 
 pub use format::Format;
+pub use inputs::{Inputs, TextInput, Unbound};
 use path::{NestLink, Schema};
 use pending::PendingRef;
 use sink::Sink;
@@ -37,6 +39,19 @@ pub struct Facts {
     pub seqs: Vec<Box<[Value]>>,
     /// The row each of [`Program::key_refs`] is bound to, in its record's table.
     pub key_refs: Vec<u32>,
+    /// What the facts were read from, so that they can be bound to another program without
+    /// reading anything again (`Engine::rebind_facts`).
+    pub inputs: Inputs,
+}
+
+impl Inputs {
+    /// Whether the facts can be bound to another program; if not, the diagnostic saying why.
+    pub fn check_rebindable(&self) -> Result<(), Diagnostic> {
+        match self.unbound {
+            None => Ok(()),
+            Some(unbound) => Err(messages::not_rebindable(unbound)),
+        }
+    }
 }
 
 /// The facts of one record type, stored row by row.
@@ -154,6 +169,8 @@ pub struct FactsBuilder<'p> {
     has_nested: bool,
     /// Where the reference data ends, when subjects are loaded in chunks.
     base: Option<BaseMark>,
+    /// What has been added, for [`Facts::inputs`].
+    inputs: Inputs,
     /// The deepest nesting of arrays and objects a JSON or YAML text may have.
     pub max_nesting: usize,
 }
@@ -223,6 +240,7 @@ impl<'p> FactsBuilder<'p> {
             nest_links: Vec::new(),
             has_nested: program.records.iter().any(|record| record.nested),
             base: None,
+            inputs: Inputs::default(),
             max_nesting: DEFAULT_MAX_NESTING,
         }
     }
@@ -240,6 +258,11 @@ impl<'p> FactsBuilder<'p> {
         record: Option<RecordId>,
     ) -> Result<(), Vec<Diagnostic>> {
         let text = sources.get(source).text.as_str();
+        self.inputs.texts.push(TextInput {
+            source,
+            format,
+            record: record.map(|record| self.program.records[record.idx()].name.clone()),
+        });
         let mut sink = Sink::new();
         // Every reader must read all of its text or say why not: a control character can make a
         // parser stop early (yaml-rust2 takes a NUL for the end), so none reaches a parser.
@@ -287,6 +310,7 @@ impl<'p> FactsBuilder<'p> {
         offset: usize,
         record: RecordId,
     ) -> Result<(), Vec<Diagnostic>> {
+        self.inputs.unbound.get_or_insert(Unbound::Stream(source));
         let mut sink = Sink::new();
         if let Some((at, ch)) = control_character(line) {
             let span = Span::new(source, offset + at, offset + at + ch.len_utf8());
@@ -307,6 +331,9 @@ impl<'p> FactsBuilder<'p> {
     /// Adds the facts of a test block, already checked against the schema.
     /// Their problems (duplicate or missing keys, dangling references) are reported by `finish`.
     pub fn add_test_facts(&mut self, facts: &[ir::TestFact]) {
+        if let Some(first) = facts.first() {
+            self.inputs.unbound.get_or_insert(Unbound::TestFacts(first.span));
+        }
         let mut counts = vec![0u32; self.program.records.len()];
         for fact in facts {
             let index = counts[fact.record.idx()];
@@ -342,6 +369,7 @@ impl<'p> FactsBuilder<'p> {
             tables,
             seqs: self.seqs,
             key_refs,
+            inputs: self.inputs,
         })
     }
 
@@ -397,6 +425,7 @@ impl<'p> FactsBuilder<'p> {
             tables,
             seqs: std::mem::take(&mut self.seqs),
             key_refs,
+            inputs: self.inputs.clone(),
         })
     }
 

@@ -1,6 +1,7 @@
 //! Every diagnostic the facts stage can emit, in one place so their wording can be reviewed together.
 
 use super::format::Format;
+use super::inputs::Unbound;
 use super::path::{Path, Schema};
 use crate::check::ir::{EnumId, RecordId, TypeId};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
@@ -593,4 +594,25 @@ pub(super) fn null_element(schema: Schema<'_>, path: Path, span: Span) -> Diagno
     Diagnostic::new(Code::FactType, format!("`{}` is null", schema.render(path)))
         .at(span, "expected a value")
         .help("leave the element out, or write `\"?\"` for the whole field if it is not known")
+}
+
+/// Loaded facts that cannot be bound to another program, and why.
+pub(super) fn not_rebindable(unbound: Unbound) -> Diagnostic {
+    match unbound {
+        Unbound::TestFacts(span) => Diagnostic::new(
+            Code::FactsNotRebindable,
+            "the facts of a test block cannot be bound to another program",
+        )
+        .at(span, "these facts belong to the program that declares them")
+        .help("run the test of the new program, which checks its own facts"),
+        Unbound::Stream(source) => Diagnostic::new(
+            Code::FactsNotRebindable,
+            "facts streamed line by line cannot be bound to another program",
+        )
+        .at(
+            Span::new(source, 0, 0),
+            "these records were forgotten chunk by chunk",
+        )
+        .help("load the input whole, as a JSON Lines text, to keep its facts across changes to the policy"),
+    }
 }
