@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::check::{self, Checked, ir::Program, ir::RecordId};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Setting};
 use crate::eval::{Decision, Evaluator, Options, Scratch};
 use crate::facts::{Facts, FactsBuilder, Format};
 use crate::source::{SourceId, SourceMap, Span};
@@ -126,9 +126,6 @@ pub struct Engine<'fs> {
     pub max_facts_nesting: usize,
 }
 
-/// The flag that raises [`Engine::max_policy_bytes`].
-const POLICY_LIMIT_FLAG: &str = "--max-policy-bytes";
-
 /// Where the problems of a policy load are, in "N more problems in … are not shown".
 const POLICY_PLACE: &str = "the policy";
 
@@ -176,7 +173,7 @@ impl<'fs> Engine<'fs> {
                     &path.display().to_string(),
                     &error,
                     None,
-                    POLICY_LIMIT_FLAG,
+                    Setting::PolicyBytes,
                 )]
             })?;
         if let Some(parent) = canonical.parent() {
@@ -332,7 +329,7 @@ impl<'fs> Engine<'fs> {
                             &path.display().to_string(),
                             &error,
                             Some(use_decl.span),
-                            POLICY_LIMIT_FLAG,
+                            Setting::PolicyBytes,
                         ));
                         continue;
                     }
@@ -559,11 +556,11 @@ fn input_record(program: &Program, name: Option<&str>) -> Result<Option<RecordId
 }
 
 /// The diagnostic for a file that could not be read; `import` is the `use` that asked for it,
-/// `limit_flag` the command-line flag that raises the size limit that applied.
-pub fn read_error(name: &str, error: &ReadError, import: Option<Span>, limit_flag: &str) -> Diagnostic {
+/// `limit` the setting whose size limit applied.
+pub fn read_error(name: &str, error: &ReadError, import: Option<Span>, limit: Setting) -> Diagnostic {
     match (error, import) {
-        (ReadError::TooLarge { size, limit }, _) => {
-            messages::too_large(name, *size, *limit, import, limit_flag)
+        (ReadError::TooLarge { size, limit: bytes }, _) => {
+            messages::too_large(name, *size, *bytes, import, limit)
         }
         (ReadError::Failed(message), Some(span)) => messages::import_unreadable(name, message, span),
         (ReadError::Failed(message), None) => messages::cannot_read(name, message),

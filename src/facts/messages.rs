@@ -4,7 +4,7 @@ use super::format::Format;
 use super::inputs::Unbound;
 use super::path::{Path, Schema};
 use crate::check::ir::{EnumId, RecordId, TypeId};
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Setting, did_you_mean};
 use crate::escape::escape_controls;
 use crate::source::Span;
 
@@ -118,7 +118,8 @@ pub(super) fn nesting_too_deep(format: &str, limit: usize, span: Span) -> Diagno
         format!("{format} nested deeper than {limit} levels"),
     )
     .at(span, "too deep")
-    .help("facts need only a few levels (an object of arrays of records); raise the limit with `--max-facts-nesting`")
+    .help("facts need only a few levels (an object of arrays of records); raise the limit")
+    .setting(Setting::FactsNesting)
 }
 
 /// A top-level array of records whose type nobody named.
@@ -129,9 +130,8 @@ pub(super) fn array_without_record(schema: Schema<'_>, span: Span) -> Diagnostic
         "the facts are an array of records of no named type",
     )
     .at(span, "records of which type?")
-    .help(format!(
-        "say which record type it holds: `--facts {example}=FILE`"
-    ))
+    .help("say which record type it holds")
+    .setting(Setting::FactsRecord { example })
 }
 
 /// JSON Lines facts without a record type, in a module that decides nothing.
@@ -142,9 +142,8 @@ pub(super) fn lines_without_record(schema: Schema<'_>, span: Span) -> Diagnostic
         "JSON Lines facts do not say which record type they hold",
     )
     .at(span, "records of which type?")
-    .help(format!(
-        "say which record type they hold: `--facts {example}=FILE`"
-    ))
+    .help("say which record type they hold")
+    .setting(Setting::FactsRecord { example })
 }
 
 /// CSV facts without a record type.
@@ -155,9 +154,8 @@ pub(super) fn csv_without_record(schema: Schema<'_>, span: Span) -> Diagnostic {
         "CSV facts do not say which record type they hold",
     )
     .at(span, "records of which type?")
-    .help(format!(
-        "say which record type it holds: `--facts {example}=FILE`"
-    ))
+    .help("say which record type it holds")
+    .setting(Setting::FactsRecord { example })
 }
 
 /// A top-level value that is neither an object of record arrays nor an array of records.
@@ -169,8 +167,9 @@ pub(super) fn top_level_shape(schema: Schema<'_>, found: &str, span: Span) -> Di
     )
     .at(span, "expected an object or an array")
     .help(format!(
-        "write `{{\"{example}\": [ … ]}}`, or an array with `--facts {example}=FILE`"
+        "write `{{\"{example}\": [ … ]}}`, or an array and say which record type it holds"
     ))
+    .setting(Setting::FactsRecord { example })
 }
 
 /// The value under a record type's name is not an array.
@@ -399,9 +398,13 @@ pub(super) fn streamed_reference(
         Some(target_span) => diagnostic.also(target_span, "the fact it refers to"),
         None => diagnostic,
     };
-    diagnostic.help(format!(
-        "streamed `{name}` facts are decided in chunks and then forgotten, so they cannot refer to one another; give the `{name}` facts that others refer to in a separate input (`--facts {name}=FILE.json`), or the whole input as one JSON document"
-    ))
+    diagnostic
+        .help(format!(
+            "streamed `{name}` facts are decided in chunks and then forgotten, so they cannot refer to one another; give the whole input as one JSON document, or the `{name}` facts that others refer to in a separate input of their own"
+        ))
+        .setting(Setting::FactsRecord {
+            example: name.clone(),
+        })
 }
 
 /// What a label says about the expected type at a path.
