@@ -30,7 +30,7 @@ fn list(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
         .join(", ")
 }
 
-/// The record type to show in `--facts NAME=FILE` advice.
+/// The record type advice shows when it asks which record type an input holds.
 fn example_record(schema: Schema<'_>, prefer_subject: bool) -> String {
     let program = schema.program;
     let subject = program
