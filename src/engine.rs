@@ -460,7 +460,7 @@ impl<'fs> Engine<'fs> {
     /// The diagnostics are those a fresh load of the same inputs would give (a removed field is
     /// an unknown field, a retyped one a value of the wrong type, a record type named for an
     /// input and now gone an unknown record type). Facts that hold a test block's facts or
-    /// records streamed line by line cannot be given again, and are refused (E0416).
+    /// records streamed in chunks cannot be given again, and are refused (E0416).
     pub fn rebind_facts(&self, facts: &Facts, program: &Program) -> Result<Facts, Vec<Diagnostic>> {
         facts
             .inputs

@@ -258,11 +258,16 @@ impl<'p> FactsBuilder<'p> {
         record: Option<RecordId>,
     ) -> Result<(), Vec<Diagnostic>> {
         let text = sources.get(source).text.as_str();
-        self.inputs.texts.push(TextInput {
-            source,
-            format,
-            record: record.map(|record| self.program.records[record.idx()].name.clone()),
-        });
+        if self.base.is_some() {
+            // A chunk of a stream: the next chunk's text takes its place, so it cannot be read again.
+            self.inputs.unbound.get_or_insert(Unbound::Stream(source));
+        } else {
+            self.inputs.texts.push(TextInput {
+                source,
+                format,
+                record: record.map(|record| self.program.records[record.idx()].name.clone()),
+            });
+        }
         let mut sink = Sink::new();
         // Every reader must read all of its text or say why not: a control character can make a
         // parser stop early (yaml-rust2 takes a NUL for the end), so none reaches a parser.

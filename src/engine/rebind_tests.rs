@@ -302,3 +302,35 @@ fn facts_streamed_line_by_line_are_refused() {
     assert_eq!(refused[0].code, Code::FactsNotRebindable);
     assert_eq!(refused[0].span().map(|span| span.source), Some(stream));
 }
+
+#[test]
+fn facts_streamed_in_chunks_of_text_are_refused() {
+    let mut engine = Engine::new(&NoFiles, Vec::new());
+    let program = load(&mut engine, "streamed.pol", &policy("", ""));
+    let mut builder = engine.facts_builder(&program);
+    let reference = engine
+        .add_bytes("countries.csv".to_owned(), CSV.as_bytes().to_vec())
+        .unwrap();
+    let country = program.record("Country");
+    builder
+        .add_text(&engine.sources, reference, Format::Csv, country)
+        .unwrap();
+    builder.mark_base();
+    // The stream's chunks take turns in one source, as the `pol` command reads them.
+    let stream = engine.sources.add("<stdin>", "");
+    let transfer = program.record("Transfer");
+    for chunk in ["t1", "t2"] {
+        let text = format!("{{\"id\": \"{chunk}\", \"destination\": \"JP\"}}\n");
+        engine.sources.replace(stream, text);
+        builder
+            .add_text(&engine.sources, stream, Format::JsonLines, transfer)
+            .unwrap();
+        let facts = builder.finish_chunk().unwrap();
+        // Only the reference data could be read again; the chunk makes the facts refused.
+        assert_eq!(facts.inputs.texts.len(), 1);
+        let refused = engine.rebind_facts(&facts, &program).unwrap_err();
+        assert_eq!(refused[0].code, Code::FactsNotRebindable, "{refused:#?}");
+        assert_eq!(refused[0].span().map(|span| span.source), Some(stream));
+        builder.reclaim(facts);
+    }
+}

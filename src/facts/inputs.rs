@@ -35,7 +35,7 @@ pub enum Unbound {
     /// The facts of a test block, which belong to the program that declares them; the facts
     /// start at this span.
     TestFacts(Span),
-    /// Records streamed line by line (`add_json_line`), which are forgotten chunk by chunk;
-    /// the stream is this source.
+    /// Records streamed in chunks after `mark_base`, or line by line (`add_json_line`), which
+    /// are forgotten chunk by chunk; the stream is this source.
     Stream(SourceId),
 }

@@ -610,12 +610,12 @@ pub(super) fn not_rebindable(unbound: Unbound) -> Diagnostic {
         .help("run the test of the new program, which checks its own facts"),
         Unbound::Stream(source) => Diagnostic::new(
             Code::FactsNotRebindable,
-            "facts streamed line by line cannot be bound to another program",
+            "facts streamed in chunks cannot be bound to another program",
         )
         .at(
             Span::new(source, 0, 0),
             "these records were forgotten chunk by chunk",
         )
-        .help("load the input whole, as a JSON Lines text, to keep its facts across changes to the policy"),
+        .help("load the whole input at once to keep its facts across changes to the policy"),
     }
 }
