@@ -77,6 +77,45 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it, when known.
     pub help: Option<String>,
+    /// The setting of the front end that the help's advice concerns (a limit to raise, a
+    /// directory to allow), whose way to change it the help does not name yet. Boxed, since few
+    /// diagnostics have one and every `Result` of the library carries a diagnostic.
+    pub setting: Option<Box<Setting>>,
+}
+
+/// A setting a front end gives the library, which a diagnostic's advice may ask to change.
+///
+/// The library names no command-line flag: its help reads whole without one, and ends where a
+/// front end can add its own way to change the setting ([`Diagnostic::name_setting`]); the `pol`
+/// command adds `` with `--max-steps` ``, a REPL its own command, a language server nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Setting {
+    /// The deepest nesting a policy's syntax may have.
+    MaxNesting,
+    /// The stack the parser runs on, which a front end sizes from [`Setting::MaxNesting`].
+    ParserStack,
+    /// The largest policy file read, in bytes.
+    PolicyBytes,
+    /// The largest facts input read, in bytes.
+    FactsBytes,
+    /// The deepest nesting of arrays and objects in JSON or YAML facts.
+    FactsNesting,
+    /// The evaluation steps one rule of one decision may take.
+    Steps,
+    /// The depth of expressions and calls evaluation may reach.
+    Depth,
+    /// The elements a set built while evaluating may have.
+    SetSize,
+    /// The directories, besides a policy's own, that its imports may read.
+    LibraryDir,
+    /// The record type a facts input holds, when the input does not say; `example` is the record
+    /// type of the policy that advice shows.
+    FactsRecord {
+        /// The name of a record type of the policy.
+        example: String,
+    },
+    /// One date whose law decides every subject, in place of each subject's own.
+    LawDate,
 }
 
 impl Diagnostic {
@@ -89,6 +128,7 @@ impl Diagnostic {
             primary: None,
             secondary: Vec::new(),
             help: None,
+            setting: None,
         }
     }
 
@@ -108,6 +148,26 @@ impl Diagnostic {
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
+    }
+
+    /// Says which setting the help's advice concerns.
+    pub fn setting(mut self, setting: Setting) -> Diagnostic {
+        self.setting = Some(Box::new(setting));
+        self
+    }
+
+    /// Completes the help with a front end's way to change the setting it concerns: `way` gives
+    /// the words that end the help (`` with `--max-steps` ``), or `None` if this front end has no
+    /// way to change that setting, which then stays for another to name. Once named, the setting
+    /// is taken, so naming again changes nothing.
+    pub fn name_setting(&mut self, way: impl FnOnce(&Setting) -> Option<String>) {
+        let Some(setting) = &self.setting else { return };
+        let Some(words) = way(setting) else { return };
+        self.setting = None;
+        self.help = Some(match self.help.take() {
+            Some(help) => format!("{help}{words}"),
+            None => words.trim_start_matches([':', ';', ' ']).to_owned(),
+        });
     }
 
     /// Whether this is an error (not a warning).

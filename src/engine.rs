@@ -10,8 +10,8 @@ use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::check::{self, Checked, ir::Program};
-use crate::diagnostic::Diagnostic;
+use crate::check::{self, Checked, ir::Program, ir::RecordId};
+use crate::diagnostic::{Diagnostic, Setting};
 use crate::eval::{Decision, Evaluator, Options, Scratch};
 use crate::facts::{Facts, FactsBuilder, Format};
 use crate::source::{SourceId, SourceMap, Span};
@@ -138,9 +138,6 @@ pub struct Engine<'fs> {
     pub max_facts_nesting: usize,
 }
 
-/// The flag that raises [`Engine::max_policy_bytes`].
-const POLICY_LIMIT_FLAG: &str = "--max-policy-bytes";
-
 /// Where the problems of a policy load are, in "N more problems in … are not shown".
 const POLICY_PLACE: &str = "the policy";
 
@@ -199,7 +196,7 @@ impl<'fs> Engine<'fs> {
                     &path.display().to_string(),
                     &error,
                     None,
-                    POLICY_LIMIT_FLAG,
+                    Setting::PolicyBytes,
                 )]
             })?;
         let key = ModuleKey::File(canonical.clone());
@@ -263,7 +260,7 @@ impl<'fs> Engine<'fs> {
     pub(crate) fn read_module(&self, path: &Path, import: Option<Span>) -> Result<Vec<u8>, Diagnostic> {
         self.files
             .read(path, self.max_policy_bytes)
-            .map_err(|error| read_error(&path.display().to_string(), &error, import, POLICY_LIMIT_FLAG))
+            .map_err(|error| read_error(&path.display().to_string(), &error, import, Setting::PolicyBytes))
     }
 
     fn load_from(
@@ -441,15 +438,12 @@ impl<'fs> Engine<'fs> {
     ) -> Result<(), Vec<Diagnostic>> {
         let mut diagnostics = Vec::new();
         for input in inputs {
-            let record = match &input.record {
-                Some(name) => match program.record(name) {
-                    Some(record) => Some(record),
-                    None => {
-                        diagnostics.push(messages::unknown_record_argument(name, program));
-                        continue;
-                    }
-                },
-                None => None,
+            let record = match input_record(program, input.record.as_deref()) {
+                Ok(record) => record,
+                Err(diagnostic) => {
+                    diagnostics.push(diagnostic);
+                    continue;
+                }
             };
             let id = match self.add_bytes(input.name, input.bytes) {
                 Ok(id) => id,
@@ -467,6 +461,37 @@ impl<'fs> Engine<'fs> {
         } else {
             Err(diagnostics)
         }
+    }
+
+    /// Binds loaded facts to another program (the policy edited: a rule changed, a field added,
+    /// removed or retyped), from the texts already in [`Engine::sources`]: no file is read again.
+    /// The diagnostics are those a fresh load of the same inputs would give (a removed field is
+    /// an unknown field, a retyped one a value of the wrong type, a record type named for an
+    /// input and now gone an unknown record type). Facts that hold a test block's facts or
+    /// records streamed in chunks cannot be given again, and are refused (E0416).
+    pub fn rebind_facts(&self, facts: &Facts, program: &Program) -> Result<Facts, Vec<Diagnostic>> {
+        facts
+            .inputs
+            .check_rebindable()
+            .map_err(|diagnostic| vec![diagnostic])?;
+        let mut builder = self.facts_builder(program);
+        let mut diagnostics = Vec::new();
+        for input in &facts.inputs.texts {
+            let record = match input_record(program, input.record.as_deref()) {
+                Ok(record) => record,
+                Err(diagnostic) => {
+                    diagnostics.push(diagnostic);
+                    continue;
+                }
+            };
+            if let Err(errors) = builder.add_text(&self.sources, input.source, input.format, record) {
+                diagnostics.extend(errors);
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(diagnostics);
+        }
+        builder.finish()
     }
 
     /// Decides every subject in the facts, in parallel, in input order. Each entry is a decision,
@@ -639,12 +664,23 @@ pub(crate) fn resolve(
     }
 }
 
+/// The record type an input was said to hold, looked up by name in `program`.
+fn input_record(program: &Program, name: Option<&str>) -> Result<Option<RecordId>, Diagnostic> {
+    match name {
+        Some(name) => program
+            .record(name)
+            .map(Some)
+            .ok_or_else(|| messages::unknown_record_argument(name, program)),
+        None => Ok(None),
+    }
+}
+
 /// The diagnostic for a file that could not be read; `import` is the `use` that asked for it,
-/// `limit_flag` the command-line flag that raises the size limit that applied.
-pub fn read_error(name: &str, error: &ReadError, import: Option<Span>, limit_flag: &str) -> Diagnostic {
+/// `limit` the setting whose size limit applied.
+pub fn read_error(name: &str, error: &ReadError, import: Option<Span>, limit: Setting) -> Diagnostic {
     match (error, import) {
-        (ReadError::TooLarge { size, limit }, _) => {
-            messages::too_large(name, *size, *limit, import, limit_flag)
+        (ReadError::TooLarge { size, limit: bytes }, _) => {
+            messages::too_large(name, *size, *bytes, import, limit)
         }
         (ReadError::Failed(message), Some(span)) => messages::import_unreadable(name, message, span),
         (ReadError::Failed(message), None) => messages::cannot_read(name, message),
@@ -694,3 +730,6 @@ pub(crate) fn import_name(importer: &str, use_decl: &ast::UseDecl) -> String {
     }
     parts.iter().collect::<PathBuf>().display().to_string()
 }
+
+#[cfg(test)]
+mod rebind_tests;

@@ -10,7 +10,6 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 pub use limits::Limits;
-pub(crate) use messages::PASS_AS_OF;
 pub use trace::{Operand, PartTrace, RuleStatus, RuleTrace, Trace};
 
 use crate::check::ir::{

@@ -4,8 +4,13 @@
 
 mod bind;
 mod csv;
+mod format;
+mod inputs;
 mod json;
 mod messages;
+mod path;
+mod pending;
+mod sink;
 mod yaml;
 
 use std::collections::HashMap;
@@ -16,7 +21,11 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::{Interner, SeqId, Sym, Value};
 
-use bind::{PendingRef, Sink};
+pub use format::Format;
+pub use inputs::{Inputs, TextInput, Unbound};
+use path::{NestLink, Schema};
+use pending::PendingRef;
+use sink::Sink;
 
 /// Loaded facts: one table per record type of the program, ready for evaluation.
 #[derive(Clone, Debug)]
@@ -30,6 +39,19 @@ pub struct Facts {
     pub seqs: Vec<Box<[Value]>>,
     /// The row each of [`Program::key_refs`] is bound to, in its record's table.
     pub key_refs: Vec<u32>,
+    /// What the facts were read from, so that they can be bound to another program without
+    /// reading anything again (`Engine::rebind_facts`).
+    pub inputs: Inputs,
+}
+
+impl Inputs {
+    /// Whether the facts can be bound to another program; if not, the diagnostic saying why.
+    pub fn check_rebindable(&self) -> Result<(), Diagnostic> {
+        match self.unbound {
+            None => Ok(()),
+            Some(unbound) => Err(messages::not_rebindable(unbound)),
+        }
+    }
 }
 
 /// The facts of one record type, stored row by row.
@@ -96,33 +118,6 @@ impl Facts {
     }
 }
 
-/// The format of a facts text.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// One JSON document: an object of record arrays, or an array of records.
-    Json,
-    /// One JSON object per line, every one a record of the same type.
-    JsonLines,
-    /// One YAML document, shaped like the JSON one.
-    Yaml,
-    /// A header row of field names, then one record per row.
-    Csv,
-}
-
-impl Format {
-    /// The format a file name's extension says (`.json`, `.jsonl`, `.ndjson`, `.yaml`, `.yml`, `.csv`).
-    pub fn from_path(path: &str) -> Option<Format> {
-        let (_, extension) = path.rsplit_once('.')?;
-        match extension.to_ascii_lowercase().as_str() {
-            "json" => Some(Format::Json),
-            "jsonl" | "ndjson" => Some(Format::JsonLines),
-            "yaml" | "yml" => Some(Format::Yaml),
-            "csv" => Some(Format::Csv),
-            _ => None,
-        }
-    }
-}
-
 /// A table being filled.
 #[derive(Debug)]
 struct TableBuilder {
@@ -169,11 +164,13 @@ pub struct FactsBuilder<'p> {
     /// Per field of the current record: the span of its name if already given.
     seen: Vec<Option<Span>>,
     /// The fields that hold the nested records read so far, for paths in messages.
-    nest_links: Vec<bind::NestLink>,
+    nest_links: Vec<NestLink>,
     /// Whether the program has nested record types (rows of which a broken-off record must take back).
     has_nested: bool,
     /// Where the reference data ends, when subjects are loaded in chunks.
     base: Option<BaseMark>,
+    /// What has been added, for [`Facts::inputs`].
+    inputs: Inputs,
     /// The deepest nesting of arrays and objects a JSON or YAML text may have.
     pub max_nesting: usize,
 }
@@ -191,6 +188,14 @@ struct BaseMark {
 }
 
 impl<'p> FactsBuilder<'p> {
+    /// The schema and nested-record links messages name places with.
+    fn schema(&self) -> Schema<'_> {
+        Schema {
+            program: self.program,
+            nest_links: &self.nest_links,
+        }
+    }
+
     /// A builder with empty tables for every record type of the program.
     pub fn new(program: &'p Program) -> Self {
         let tables = program
@@ -235,6 +240,7 @@ impl<'p> FactsBuilder<'p> {
             nest_links: Vec::new(),
             has_nested: program.records.iter().any(|record| record.nested),
             base: None,
+            inputs: Inputs::default(),
             max_nesting: DEFAULT_MAX_NESTING,
         }
     }
@@ -252,6 +258,16 @@ impl<'p> FactsBuilder<'p> {
         record: Option<RecordId>,
     ) -> Result<(), Vec<Diagnostic>> {
         let text = sources.get(source).text.as_str();
+        if self.base.is_some() {
+            // A chunk of a stream: the next chunk's text takes its place, so it cannot be read again.
+            self.inputs.unbound.get_or_insert(Unbound::Stream(source));
+        } else {
+            self.inputs.texts.push(TextInput {
+                source,
+                format,
+                record: record.map(|record| self.program.records[record.idx()].name.clone()),
+            });
+        }
         let mut sink = Sink::new();
         // Every reader must read all of its text or say why not: a control character can make a
         // parser stop early (yaml-rust2 takes a NUL for the end), so none reaches a parser.
@@ -261,7 +277,7 @@ impl<'p> FactsBuilder<'p> {
         }
         if let Some(nested) = record.filter(|record| self.program.records[record.idx()].nested) {
             sink.push(messages::nested_facts_alone(
-                self,
+                self.schema(),
                 nested,
                 Span::new(source, 0, 0),
             ));
@@ -272,13 +288,19 @@ impl<'p> FactsBuilder<'p> {
             Format::JsonLines => {
                 match record.or_else(|| self.program.subject.as_ref().map(|subject| subject.record)) {
                     Some(record) => json::load_lines(self, &mut sink, text, source, record),
-                    None => sink.push(messages::lines_without_record(self, Span::new(source, 0, 0))),
+                    None => sink.push(messages::lines_without_record(
+                        self.schema(),
+                        Span::new(source, 0, 0),
+                    )),
                 }
             }
             Format::Yaml => yaml::load_document(self, &mut sink, text, source, record),
             Format::Csv => match record {
                 Some(record) => csv::load(self, &mut sink, text, source, record),
-                None => sink.push(messages::csv_without_record(self, Span::new(source, 0, 0))),
+                None => sink.push(messages::csv_without_record(
+                    self.schema(),
+                    Span::new(source, 0, 0),
+                )),
             },
         }
         sink.into_result()
@@ -293,6 +315,7 @@ impl<'p> FactsBuilder<'p> {
         offset: usize,
         record: RecordId,
     ) -> Result<(), Vec<Diagnostic>> {
+        self.inputs.unbound.get_or_insert(Unbound::Stream(source));
         let mut sink = Sink::new();
         if let Some((at, ch)) = control_character(line) {
             let span = Span::new(source, offset + at, offset + at + ch.len_utf8());
@@ -300,7 +323,7 @@ impl<'p> FactsBuilder<'p> {
         }
         if self.program.records[record.idx()].nested {
             let span = Span::new(source, offset, offset);
-            sink.push(messages::nested_facts_alone(self, record, span));
+            sink.push(messages::nested_facts_alone(self.schema(), record, span));
             return sink.into_result();
         }
         let index = self.line_counts.get(&source).copied().unwrap_or(0);
@@ -313,6 +336,9 @@ impl<'p> FactsBuilder<'p> {
     /// Adds the facts of a test block, already checked against the schema.
     /// Their problems (duplicate or missing keys, dangling references) are reported by `finish`.
     pub fn add_test_facts(&mut self, facts: &[ir::TestFact]) {
+        if let Some(first) = facts.first() {
+            self.inputs.unbound.get_or_insert(Unbound::TestFacts(first.span));
+        }
         let mut counts = vec![0u32; self.program.records.len()];
         for fact in facts {
             let index = counts[fact.record.idx()];
@@ -348,6 +374,7 @@ impl<'p> FactsBuilder<'p> {
             tables,
             seqs: self.seqs,
             key_refs,
+            inputs: self.inputs,
         })
     }
 
@@ -403,6 +430,7 @@ impl<'p> FactsBuilder<'p> {
             tables,
             seqs: std::mem::take(&mut self.seqs),
             key_refs,
+            inputs: self.inputs.clone(),
         })
     }
 

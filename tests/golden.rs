@@ -282,6 +282,9 @@ fn names_are_unique(names: &[String]) -> Result<(), Failed> {
 fn without_golden_example(code: &str) -> Option<&'static str> {
     match code {
         "E0301" => Some("This code means a bug in Pol's checker; no valid input produces it."),
+        "E0416" => Some(
+            "This code comes from binding loaded facts to an edited policy (`Engine::rebind_facts`, for a REPL or an editor), which the `pol` command never does; the unit tests of `Engine::rebind_facts` show it.",
+        ),
         "E0417" => Some(
             "This code needs another program to change a file while `pol fmt --write` formats it, so no fixed input produces it; the unit tests of `pol fmt` do.",
         ),

@@ -145,6 +145,8 @@ codes! {
     NotNestedField = "E0414",
     /// A policy names a key that no fact defines, and `--deny-unknown-keys` makes that an error.
     DeniedUnknownKey = "E0415",
+    /// Loaded facts hold test-block facts or streamed records, which cannot be bound to another program without reading them again.
+    FactsNotRebindable = "E0416",
     /// A file `pol fmt --write` was about to replace changed after it was read; it is left as it is now.
     ChangedWhileFormatting = "E0417",
     /// A file `pol fmt --write` will not replace without `--force`: read-only, hard-linked, or its owner cannot be kept.

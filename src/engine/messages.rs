@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::check::ir::Program;
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Setting, did_you_mean};
 use crate::source::Span;
 
 pub(super) fn cannot_read(name: &str, message: &str) -> Diagnostic {
@@ -53,9 +53,10 @@ pub(super) fn import_outside_root(name: &str, roots: &[PathBuf], span: Span) -> 
     )
     .at(span, "this path resolves outside them")
     .help(format!(
-        "a policy may import files under {}; add a directory with `--lib DIR`",
+        "a policy may import files under {}; add a directory",
         roots.join(", ")
     ))
+    .setting(Setting::LibraryDir)
 }
 
 pub(super) fn import_cycle(cycle: &[String], span: Span) -> Diagnostic {
@@ -121,14 +122,19 @@ pub(super) fn not_utf8(name: &str, span: Span) -> Diagnostic {
         .help("save the file as UTF-8")
 }
 
-pub(super) fn too_large(name: &str, size: u64, limit: u64, import: Option<Span>, flag: &str) -> Diagnostic {
+pub(super) fn too_large(
+    name: &str,
+    size: u64,
+    limit: u64,
+    import: Option<Span>,
+    setting: Setting,
+) -> Diagnostic {
     let diagnostic = Diagnostic::new(
         Code::InputTooLarge,
         format!("`{name}` is {size} bytes, more than the limit of {limit}"),
     )
-    .help(format!(
-        "if it is meant to be this large, raise the limit with `{flag}`"
-    ));
+    .help("if it is meant to be this large, raise the limit")
+    .setting(setting);
     match import {
         Some(span) => diagnostic.at(span, "imported here"),
         None => diagnostic,

@@ -3,8 +3,8 @@
 
 use crate::check::ir::{ExpectedOutcome, Program, RecordId, TestDef, TestFactPath, TestSubject, TestValue};
 use crate::check::keys::KeySets;
-use crate::diagnostic::Diagnostic;
-use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, PASS_AS_OF, Scratch, Verdict};
+use crate::diagnostic::{Diagnostic, Setting};
+use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, Scratch, Verdict};
 use crate::facts::{Facts, FactsBuilder};
 use crate::report;
 use crate::source::Span;
@@ -130,11 +130,12 @@ fn run_test(program: &Program, test: &TestDef, limits: Limits) -> Vec<TestFailur
 }
 
 /// A diagnostic from deciding, with advice a test can follow: a test chooses the law's date with
-/// `as of`, since `pol test` takes no `--as-of`.
+/// `as of`, so that is the way it names; the other settings are the front end's to name.
 fn in_test_words(mut diagnostic: Diagnostic) -> Diagnostic {
-    if let Some(help) = &mut diagnostic.help {
-        *help = help.replace(PASS_AS_OF, "start the test with `as of YYYY-MM-DD`");
-    }
+    diagnostic.name_setting(|setting| match setting {
+        Setting::LawDate => Some(" with `as of YYYY-MM-DD` at the start of the test".to_owned()),
+        _ => None,
+    });
     diagnostic
 }
 

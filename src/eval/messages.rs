@@ -1,11 +1,7 @@
 //! Every diagnostic evaluation can emit.
 
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Setting};
 use crate::source::Span;
-
-/// How the help of a diagnostic about the law's date tells `pol run` users to choose one date.
-/// `pol test` has no such flag; the test runner puts its own advice in place of these words.
-pub(crate) const PASS_AS_OF: &str = "pass `--as-of YYYY-MM-DD`";
 
 pub(super) fn no_subject() -> Diagnostic {
     Diagnostic::new(
@@ -21,9 +17,8 @@ pub(super) fn no_law_date(record: &str, dated_rule: Span) -> Diagnostic {
         format!("rules have effective dates, but nothing says which date's law decides a `{record}`"),
     )
     .at(dated_rule, "this rule is in force only on some dates")
-    .help(format!(
-        "name the date field in the policy (`decide t: Transfer on t.date`), or {PASS_AS_OF}"
-    ))
+    .help("name the date field in the policy (`decide t: Transfer on t.date`), or give one date for every subject")
+    .setting(Setting::LawDate)
 }
 
 pub(super) fn no_date_value(span: Span) -> Diagnostic {
@@ -32,7 +27,8 @@ pub(super) fn no_date_value(span: Span) -> Diagnostic {
         "the date that decides which law applies is none",
     )
     .at(span, "this is none for the subject")
-    .help(format!("give the subject a date, or {PASS_AS_OF}"))
+    .help("give the subject a date, or give one date for every subject")
+    .setting(Setting::LawDate)
 }
 
 pub(super) fn field_of_none(span: Span) -> Diagnostic {
@@ -57,7 +53,8 @@ pub(super) fn step_limit(limit: u64, span: Span) -> Diagnostic {
         format!("evaluation took more than {limit} steps"),
     )
     .at(span, "stopped here")
-    .help("simplify the rule, or raise the budget with `--max-steps`")
+    .help("simplify the rule, or raise the budget")
+    .setting(Setting::Steps)
 }
 
 pub(super) fn depth_limit(limit: u32, span: Span) -> Diagnostic {
@@ -66,11 +63,13 @@ pub(super) fn depth_limit(limit: u32, span: Span) -> Diagnostic {
         format!("evaluation nested deeper than {limit} levels"),
     )
     .at(span, "stopped here")
-    .help("simplify the expression, or raise the budget with `--max-depth`")
+    .help("simplify the expression, or raise the budget")
+    .setting(Setting::Depth)
 }
 
 pub(super) fn set_too_large(limit: usize, span: Span) -> Diagnostic {
     Diagnostic::new(Code::SetSizeLimit, format!("a set grew past {limit} elements"))
         .at(span, "this set is too large")
-        .help("raise the budget with `--max-set-size`")
+        .help("raise the budget")
+        .setting(Setting::SetSize)
 }

@@ -3,120 +3,14 @@
 
 use std::collections::hash_map::Entry;
 
-use super::{FactsBuilder, messages};
+use super::path::{NestLink, Path};
+use super::pending::{PendingRef, Slot};
+use super::sink::Sink;
+use super::{FactsBuilder, Parent, messages};
 use crate::check::ir::{RecordId, TestFact, TestValue, Type, TypeId};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::value::{Date, SeqId, Sym, Value};
-
-/// The most diagnostics one load reports before it only counts them.
-pub(super) const MAX_DIAGNOSTICS: usize = crate::diagnostic::MAX_SHOWN;
-
-/// Collects the diagnostics of one load, up to [`MAX_DIAGNOSTICS`].
-#[derive(Debug, Default)]
-pub(super) struct Sink {
-    diagnostics: Vec<Diagnostic>,
-    n_dropped: usize,
-    first_dropped: Option<Code>,
-}
-
-impl Sink {
-    pub(super) fn new() -> Sink {
-        Sink::default()
-    }
-
-    /// Whether further diagnostics are only counted; callers skip building costly messages then.
-    pub(super) fn is_full(&self) -> bool {
-        self.diagnostics.len() >= MAX_DIAGNOSTICS
-    }
-
-    pub(super) fn push(&mut self, diagnostic: Diagnostic) {
-        if self.is_full() {
-            self.n_dropped += 1;
-            self.first_dropped.get_or_insert(diagnostic.code);
-        } else {
-            self.diagnostics.push(diagnostic);
-        }
-    }
-
-    /// Counts a diagnostic without building it when the sink is full.
-    pub(super) fn push_with(&mut self, code: Code, build: impl FnOnce() -> Diagnostic) {
-        if self.is_full() {
-            self.n_dropped += 1;
-            self.first_dropped.get_or_insert(code);
-        } else {
-            self.push(build());
-        }
-    }
-
-    /// Takes over the diagnostics of another sink.
-    pub(super) fn absorb(&mut self, other: Sink) {
-        for diagnostic in other.diagnostics {
-            self.push(diagnostic);
-        }
-        if let Some(code) = other.first_dropped {
-            self.n_dropped += other.n_dropped;
-            self.first_dropped.get_or_insert(code);
-        }
-    }
-
-    pub(super) fn into_result(self) -> Result<(), Vec<Diagnostic>> {
-        let mut diagnostics = self.diagnostics;
-        if let Some(code) = self.first_dropped {
-            diagnostics.push(messages::more_problems(code, self.n_dropped));
-        }
-        if diagnostics.is_empty() {
-            Ok(())
-        } else {
-            Err(diagnostics)
-        }
-    }
-}
-
-/// Where a value sits in the facts, for messages: `Transfer[3].item` or `Item[0].partners[2]`.
-#[derive(Copy, Clone, Debug)]
-pub(super) struct Path {
-    pub(super) record: RecordId,
-    /// 0-based position of the record among the records of its type in its text.
-    pub(super) index: u32,
-    pub(super) field: Option<u32>,
-    /// 0-based position in a set or list (the outermost one, when they nest).
-    pub(super) element: Option<u32>,
-    /// For a nested record, the link (in [`FactsBuilder`]'s `nest_links`) to the field that
-    /// holds it; `index` is then unused, and the path renders through its parent.
-    pub(super) nest: Option<u32>,
-}
-
-/// A nested record and the path of the field that holds it.
-#[derive(Copy, Clone, Debug)]
-pub(super) struct NestLink {
-    pub(super) outer: Path,
-}
-
-impl Path {
-    pub(super) fn element(self, element: u32) -> Path {
-        Path {
-            element: Some(self.element.unwrap_or(element)),
-            ..self
-        }
-    }
-
-    pub(super) fn render(self, builder: &FactsBuilder<'_>) -> String {
-        let record = &builder.program.records[self.record.idx()];
-        let mut text = match self.nest {
-            Some(link) => builder.nest_links[link as usize].outer.render(builder),
-            None => format!("{}[{}]", record.name, self.index),
-        };
-        if let Some(field) = self.field {
-            text.push('.');
-            text.push_str(&record.fields[field as usize].name);
-        }
-        if let Some(element) = self.element {
-            text.push_str(&format!("[{element}]"));
-        }
-        text
-    }
-}
 
 /// A value as a reader found it, before its field's type gives it meaning.
 #[derive(Copy, Clone, Debug)]
@@ -161,23 +55,6 @@ pub(super) enum Converted {
     Failed,
     /// A reference by key to a record of this type.
     Key(RecordId, Sym),
-}
-
-/// Where a reference by key is stored until it is resolved.
-#[derive(Copy, Clone, Debug)]
-enum Slot {
-    Cell { record: RecordId, cell: usize },
-    Element { seq: u32, idx: u32 },
-}
-
-/// A reference by key read before its target; `finish` resolves it.
-#[derive(Copy, Clone, Debug)]
-pub(super) struct PendingRef {
-    target: RecordId,
-    key: Sym,
-    span: Span,
-    path: Path,
-    slot: Slot,
 }
 
 /// A row being filled.
@@ -413,7 +290,7 @@ impl FactsBuilder<'_> {
         };
         let mut row = self.begin_row(nested, parent.index, span);
         row.nest = Some(link);
-        self.tables[nested.idx()].parents.push(super::Parent {
+        self.tables[nested.idx()].parents.push(Parent {
             record: parent.record,
             row: parent.row,
             field,
@@ -459,7 +336,12 @@ impl FactsBuilder<'_> {
         };
         let Some(Value::Text(key)) = table.cells[row.base + key_field as usize] else {
             if !row.key_reported {
-                sink.push(messages::missing_key(self, row.record_path(), key_field, span));
+                sink.push(messages::missing_key(
+                    self.schema(),
+                    row.record_path(),
+                    key_field,
+                    span,
+                ));
             }
             return;
         };
@@ -472,7 +354,8 @@ impl FactsBuilder<'_> {
             Entry::Occupied(entry) => {
                 let first = table.key_spans[*entry.get() as usize];
                 let path = row.path(key_field);
-                let diagnostic = messages::duplicate_key(self, path, key, key_span, first);
+                let diagnostic =
+                    messages::duplicate_key(self.schema(), path, self.interner.resolve(key), key_span, first);
                 self.deferred.push(diagnostic);
             }
         }
@@ -519,14 +402,19 @@ impl FactsBuilder<'_> {
             Converted::Missing => {
                 if is_key && !row.key_reported {
                     row.key_reported = true;
-                    sink.push(messages::missing_key(self, row.record_path(), field, span));
+                    sink.push(messages::missing_key(
+                        self.schema(),
+                        row.record_path(),
+                        field,
+                        span,
+                    ));
                 }
                 self.tables[row.record.idx()].defaults[field as usize]
             }
             Converted::Unknown => {
                 if is_key && !row.key_reported {
                     row.key_reported = true;
-                    sink.push(messages::unknown_key(self, row.path(field), span));
+                    sink.push(messages::unknown_key(self.schema(), row.path(field), span));
                 }
                 None
             }
@@ -581,16 +469,16 @@ impl FactsBuilder<'_> {
             (Type::Bool, Scalar::Plain(text)) => match parse_bool_word(text) {
                 Some(value) => Converted::Value(Value::Bool(value)),
                 None => self.report(sink, Code::FactType, || {
-                    messages::not_boolean(self, inner, text, path, span)
+                    messages::not_boolean(self.schema(), inner, text, path, span)
                 }),
             },
             (Type::Int, Scalar::Number(text) | Scalar::Plain(text)) => match parse_int(text) {
                 Ok(value) => Converted::Value(Value::Int(value)),
                 Err(IntError::NotInteger) => self.report(sink, Code::FactType, || {
-                    messages::not_integer(self, inner, text, path, span)
+                    messages::not_integer(self.schema(), inner, text, path, span)
                 }),
                 Err(IntError::TooLarge) => self.report(sink, Code::FactType, || {
-                    messages::integer_too_large(self, inner, text, path, span)
+                    messages::integer_too_large(self.schema(), inner, text, path, span)
                 }),
             },
             (Type::Text, Scalar::Str(text) | Scalar::Plain(text)) => {
@@ -599,7 +487,7 @@ impl FactsBuilder<'_> {
             (Type::Date, Scalar::Str(text) | Scalar::Plain(text)) => match Date::parse(text) {
                 Some(date) => Converted::Value(Value::Date(date)),
                 None => self.report(sink, Code::FactType, || {
-                    messages::invalid_date(self, inner, text, path, span)
+                    messages::invalid_date(self.schema(), inner, text, path, span)
                 }),
             },
             (Type::Enum(id), Scalar::Str(text) | Scalar::Plain(text)) => {
@@ -607,7 +495,7 @@ impl FactsBuilder<'_> {
                 match variants.iter().position(|variant| variant == text) {
                     Some(idx) => Converted::Value(Value::Variant(idx as u32)),
                     None => self.report(sink, Code::FactType, || {
-                        messages::unknown_variant(self, inner, id, text, path, span)
+                        messages::unknown_variant(self.schema(), inner, id, text, path, span)
                     }),
                 }
             }
@@ -630,7 +518,7 @@ impl FactsBuilder<'_> {
         sink: &mut Sink,
     ) -> Converted {
         self.report(sink, Code::FactType, || {
-            messages::type_mismatch(self, ty, found, path, span)
+            messages::type_mismatch(self.schema(), ty, found, path, span)
         })
     }
 
@@ -680,7 +568,9 @@ impl FactsBuilder<'_> {
                 }
             },
             Converted::Missing => {
-                sink.push_with(Code::FactType, || messages::null_element(self, path, span));
+                sink.push_with(Code::FactType, || {
+                    messages::null_element(self.schema(), path, span)
+                });
                 seq.spoiled = true;
             }
             Converted::Unknown | Converted::Failed => seq.spoiled = true,
@@ -770,9 +660,9 @@ impl FactsBuilder<'_> {
             if to_stream {
                 let first = found.and_then(|row| self.tables[reference.target.idx()].origins[row as usize]);
                 sink.push(messages::streamed_reference(
-                    self,
+                    self.schema(),
                     reference.target,
-                    reference.key,
+                    self.interner.resolve(reference.key),
                     reference.path,
                     reference.span,
                     first,
@@ -782,9 +672,13 @@ impl FactsBuilder<'_> {
             let Some(row) = found else {
                 sink.push_with(Code::DanglingReference, || {
                     messages::dangling_reference(
-                        self,
+                        self.schema(),
                         reference.target,
-                        reference.key,
+                        self.interner.resolve(reference.key),
+                        self.tables[reference.target.idx()]
+                            .keys
+                            .keys()
+                            .map(|sym| self.interner.resolve(*sym)),
                         reference.path,
                         reference.span,
                     )

@@ -20,7 +20,8 @@
 
 use std::borrow::Cow;
 
-use super::bind::{Converted, Scalar, Sink};
+use super::bind::{Converted, Scalar};
+use super::sink::Sink;
 use super::{FactsBuilder, messages};
 use crate::check::ir::RecordId;
 use crate::source::{SourceId, Span};
@@ -70,7 +71,12 @@ pub(super) fn load(
     }
     let key_missing = match builder.program.records[record.idx()].key {
         Some(key) if top.seen[key as usize].is_none() => {
-            sink.push(messages::missing_key_column(builder, record, key, header_span));
+            sink.push(messages::missing_key_column(
+                builder.schema(),
+                record,
+                key,
+                header_span,
+            ));
             true
         }
         _ => false,
@@ -132,7 +138,13 @@ fn add_column(
         None => (name, None),
     };
     let Some(field) = builder.field_index(group.record, head.as_bytes(), group.slots.len()) else {
-        sink.push(messages::unknown_column(builder, group.record, whole, head, span));
+        sink.push(messages::unknown_column(
+            builder.schema(),
+            group.record,
+            whole,
+            head,
+            span,
+        ));
         return;
     };
     let nested = builder
@@ -160,7 +172,7 @@ fn add_column(
             inner.whole = Some(column);
         }
         (Some(_), None) => sink.push(messages::not_nested_column(
-            builder,
+            builder.schema(),
             group.record,
             field,
             whole,
@@ -243,7 +255,12 @@ fn put_group(
             Slot::Nested(inner) => match (whole_cell(inner, cells), first_written(inner, cells)) {
                 (Some(whole), Some(written)) => {
                     let path = row.path(*field);
-                    sink.push(messages::duplicate_field(builder, path, written.span, whole.span));
+                    sink.push(messages::duplicate_field(
+                        builder.schema(),
+                        path,
+                        written.span,
+                        whole.span,
+                    ));
                     builder.store(row, *field, Converted::Failed, whole.span, sink);
                 }
                 (Some(whole), None) => put_cell(builder, sink, row, *field, whole),

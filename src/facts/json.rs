@@ -3,7 +3,8 @@
 
 use std::borrow::Cow;
 
-use super::bind::{Row, Scalar, SeqBuilder, Sink};
+use super::bind::{Row, Scalar, SeqBuilder};
+use super::sink::Sink;
 use super::{FactsBuilder, messages};
 use crate::check::ir::RecordId;
 use crate::diagnostic::Code;
@@ -141,7 +142,7 @@ pub(super) fn load_line(
         // An array, text or number cannot be a record, whatever follows: the first character
         // says so, and a line streamed in need not be read past it (it may be huge).
         Some(byte @ (b'[' | b'"' | b'-' | b'0'..=b'9')) => {
-            let path = super::bind::Path {
+            let path = super::path::Path {
                 record,
                 index,
                 field: None,
@@ -149,13 +150,14 @@ pub(super) fn load_line(
                 nest: None,
             };
             let span = loader.span(loader.pos, loader.pos + 1);
-            let diagnostic = messages::expected_record_object(loader.builder, path, kind_of(byte), span);
+            let diagnostic =
+                messages::expected_record_object(loader.builder.schema(), path, kind_of(byte), span);
             loader.sink.push(diagnostic);
         }
         Some(byte) => {
             let start = loader.pos;
             if loader.skip_value(0).is_ok() {
-                let path = super::bind::Path {
+                let path = super::path::Path {
                     record,
                     index,
                     field: None,
@@ -163,7 +165,8 @@ pub(super) fn load_line(
                     nest: None,
                 };
                 let span = loader.span(start, loader.pos);
-                let diagnostic = messages::expected_record_object(loader.builder, path, kind_of(byte), span);
+                let diagnostic =
+                    messages::expected_record_object(loader.builder.schema(), path, kind_of(byte), span);
                 loader.sink.push(diagnostic);
             }
         }
@@ -273,7 +276,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
             Some(b'[') => match record {
                 Some(record) => self.records_array(record, 0)?,
                 None => {
-                    let diagnostic = messages::array_without_record(self.builder, self.span_here());
+                    let diagnostic = messages::array_without_record(self.builder.schema(), self.span_here());
                     self.sink.push(diagnostic);
                     return Err(Fatal);
                 }
@@ -281,8 +284,11 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
             Some(byte) if starts_value(byte) => {
                 let start = self.pos;
                 self.skip_value(0)?;
-                let diagnostic =
-                    messages::top_level_shape(self.builder, kind_of(byte), self.span(start, self.pos));
+                let diagnostic = messages::top_level_shape(
+                    self.builder.schema(),
+                    kind_of(byte),
+                    self.span(start, self.pos),
+                );
                 self.sink.push(diagnostic);
                 return Err(Fatal);
             }
@@ -307,12 +313,12 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
             let (name, name_span) = self.object_key("a record type name")?;
             match self.builder.program.record(&name) {
                 None => {
-                    let diagnostic = messages::unknown_record_type(self.builder, &name, name_span);
+                    let diagnostic = messages::unknown_record_type(self.builder.schema(), &name, name_span);
                     self.sink.push(diagnostic);
                     self.skip_value(1)?;
                 }
                 Some(record) if self.builder.program.records[record.idx()].nested => {
-                    let diagnostic = messages::nested_facts_alone(self.builder, record, name_span);
+                    let diagnostic = messages::nested_facts_alone(self.builder.schema(), record, name_span);
                     self.sink.push(diagnostic);
                     self.skip_value(1)?;
                 }
@@ -322,7 +328,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
                     let kind = self.peek().map_or("nothing", kind_of);
                     self.skip_value(1)?;
                     let diagnostic = messages::expected_records_array(
-                        self.builder,
+                        self.builder.schema(),
                         record,
                         kind,
                         self.span(start, self.pos),
@@ -361,7 +367,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
                 Some(byte) if starts_value(byte) => {
                     let start = self.pos;
                     self.skip_value(depth + 1)?;
-                    let path = super::bind::Path {
+                    let path = super::path::Path {
                         record,
                         index,
                         field: None,
@@ -369,7 +375,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
                         nest: None,
                     };
                     let diagnostic = messages::expected_record_object(
-                        self.builder,
+                        self.builder.schema(),
                         path,
                         kind_of(byte),
                         self.span(start, self.pos),
@@ -426,15 +432,19 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
                 None => {
                     let builder = &*self.builder;
                     self.sink.push_with(Code::UnknownFactField, || {
-                        messages::unknown_field(builder, row.record_path(), &name, name_span)
+                        messages::unknown_field(builder.schema(), row.record_path(), &name, name_span)
                     });
                     self.skip_value(depth)?;
                 }
                 Some(field) => {
                     guess = field as usize + 1;
                     if let Some(first) = self.builder.note_field(field, name_span) {
-                        let diagnostic =
-                            messages::duplicate_field(self.builder, row.path(field), name_span, first);
+                        let diagnostic = messages::duplicate_field(
+                            self.builder.schema(),
+                            row.path(field),
+                            name_span,
+                            first,
+                        );
                         self.sink.push(diagnostic);
                         self.skip_value(depth)?;
                     } else {
@@ -477,7 +487,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
             Some(b'{') if self.builder.is_reference(ty) => {
                 self.skip_value(depth)?;
                 let span = self.span(start, self.pos);
-                let diagnostic = messages::not_nested(self.builder, ty, row.path(field), span);
+                let diagnostic = messages::not_nested(self.builder.schema(), ty, row.path(field), span);
                 self.sink.push(diagnostic);
                 self.builder
                     .store(row, field, super::bind::Converted::Failed, span, self.sink);
@@ -517,7 +527,7 @@ impl<'a, 'p, 't> Loader<'a, 'p, 't> {
     }
 
     /// The elements of a set or list; the cursor is on `[`, which is the `depth`th container.
-    fn seq(&mut self, mut seq: SeqBuilder, path: super::bind::Path, depth: usize) -> Parse<SeqBuilder> {
+    fn seq(&mut self, mut seq: SeqBuilder, path: super::path::Path, depth: usize) -> Parse<SeqBuilder> {
         if depth > self.builder.max_nesting {
             return self.too_deep();
         }

@@ -1,12 +1,12 @@
 //! Every diagnostic the facts stage can emit, in one place so their wording can be reviewed together.
 
-use super::FactsBuilder;
-use super::bind::Path;
+use super::format::Format;
+use super::inputs::Unbound;
+use super::path::{Path, Schema};
 use crate::check::ir::{EnumId, RecordId, TypeId};
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Setting, did_you_mean};
 use crate::escape::escape_controls;
 use crate::source::Span;
-use crate::value::Sym;
 
 /// The most characters of a user's text a message quotes.
 const MAX_QUOTED_CHARS: usize = 80;
@@ -30,9 +30,9 @@ fn list(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
         .join(", ")
 }
 
-/// The record type to show in `--facts NAME=FILE` advice.
-fn example_record(builder: &FactsBuilder<'_>, prefer_subject: bool) -> String {
-    let program = builder.program;
+/// The record type advice shows when it asks which record type an input holds.
+fn example_record(schema: Schema<'_>, prefer_subject: bool) -> String {
+    let program = schema.program;
     let subject = program
         .subject
         .as_ref()
@@ -57,7 +57,7 @@ pub(super) fn malformed(format: &str, detail: &str, found: &str, span: Span) -> 
 }
 
 /// A control character in a facts text, which no reader takes as text.
-pub(super) fn control_character(format: super::Format, ch: char, span: Span) -> Diagnostic {
+pub(super) fn control_character(format: Format, ch: char, span: Span) -> Diagnostic {
     let format = format_name(format);
     let code = u32::from(ch);
     let name = match ch {
@@ -95,12 +95,12 @@ pub(super) fn yaml_key_too_long(limit: usize, span: Span) -> Diagnostic {
 }
 
 /// The name of a facts format in messages.
-fn format_name(format: super::Format) -> &'static str {
+fn format_name(format: Format) -> &'static str {
     match format {
-        super::Format::Json => "JSON",
-        super::Format::JsonLines => "JSON Lines",
-        super::Format::Yaml => "YAML",
-        super::Format::Csv => "CSV",
+        Format::Json => "JSON",
+        Format::JsonLines => "JSON Lines",
+        Format::Yaml => "YAML",
+        Format::Csv => "CSV",
     }
 }
 
@@ -118,69 +118,68 @@ pub(super) fn nesting_too_deep(format: &str, limit: usize, span: Span) -> Diagno
         format!("{format} nested deeper than {limit} levels"),
     )
     .at(span, "too deep")
-    .help("facts need only a few levels (an object of arrays of records); raise the limit with `--max-facts-nesting`")
+    .help("facts need only a few levels (an object of arrays of records); raise the limit")
+    .setting(Setting::FactsNesting)
 }
 
 /// A top-level array of records whose type nobody named.
-pub(super) fn array_without_record(builder: &FactsBuilder<'_>, span: Span) -> Diagnostic {
-    let example = example_record(builder, false);
+pub(super) fn array_without_record(schema: Schema<'_>, span: Span) -> Diagnostic {
+    let example = example_record(schema, false);
     Diagnostic::new(
         Code::FactsShape,
         "the facts are an array of records of no named type",
     )
     .at(span, "records of which type?")
-    .help(format!(
-        "say which record type it holds: `--facts {example}=FILE`"
-    ))
+    .help("say which record type it holds")
+    .setting(Setting::FactsRecord { example })
 }
 
 /// JSON Lines facts without a record type, in a module that decides nothing.
-pub(super) fn lines_without_record(builder: &FactsBuilder<'_>, span: Span) -> Diagnostic {
-    let example = example_record(builder, true);
+pub(super) fn lines_without_record(schema: Schema<'_>, span: Span) -> Diagnostic {
+    let example = example_record(schema, true);
     Diagnostic::new(
         Code::FactsShape,
         "JSON Lines facts do not say which record type they hold",
     )
     .at(span, "records of which type?")
-    .help(format!(
-        "say which record type they hold: `--facts {example}=FILE`"
-    ))
+    .help("say which record type they hold")
+    .setting(Setting::FactsRecord { example })
 }
 
 /// CSV facts without a record type.
-pub(super) fn csv_without_record(builder: &FactsBuilder<'_>, span: Span) -> Diagnostic {
-    let example = example_record(builder, false);
+pub(super) fn csv_without_record(schema: Schema<'_>, span: Span) -> Diagnostic {
+    let example = example_record(schema, false);
     Diagnostic::new(
         Code::FactsShape,
         "CSV facts do not say which record type they hold",
     )
     .at(span, "records of which type?")
-    .help(format!(
-        "say which record type it holds: `--facts {example}=FILE`"
-    ))
+    .help("say which record type it holds")
+    .setting(Setting::FactsRecord { example })
 }
 
 /// A top-level value that is neither an object of record arrays nor an array of records.
-pub(super) fn top_level_shape(builder: &FactsBuilder<'_>, found: &str, span: Span) -> Diagnostic {
-    let example = example_record(builder, false);
+pub(super) fn top_level_shape(schema: Schema<'_>, found: &str, span: Span) -> Diagnostic {
+    let example = example_record(schema, false);
     Diagnostic::new(
         Code::FactsShape,
         format!("expected an object of record arrays or an array of records, found {found}"),
     )
     .at(span, "expected an object or an array")
     .help(format!(
-        "write `{{\"{example}\": [ … ]}}`, or an array with `--facts {example}=FILE`"
+        "write `{{\"{example}\": [ … ]}}`, or an array and say which record type it holds"
     ))
+    .setting(Setting::FactsRecord { example })
 }
 
 /// The value under a record type's name is not an array.
 pub(super) fn expected_records_array(
-    builder: &FactsBuilder<'_>,
+    schema: Schema<'_>,
     record: RecordId,
     found: &str,
     span: Span,
 ) -> Diagnostic {
-    let name = &builder.program.records[record.idx()].name;
+    let name = &schema.program.records[record.idx()].name;
     Diagnostic::new(
         Code::FactsShape,
         format!("expected an array of `{name}` facts, found {found}"),
@@ -189,29 +188,24 @@ pub(super) fn expected_records_array(
 }
 
 /// An element of a records array that is not an object.
-pub(super) fn expected_record_object(
-    builder: &FactsBuilder<'_>,
-    path: Path,
-    found: &str,
-    span: Span,
-) -> Diagnostic {
-    let name = &builder.program.records[path.record.idx()].name;
+pub(super) fn expected_record_object(schema: Schema<'_>, path: Path, found: &str, span: Span) -> Diagnostic {
+    let name = &schema.program.records[path.record.idx()].name;
     Diagnostic::new(
         Code::FactsShape,
         format!(
             "expected a `{name}` fact for `{}`, found {found}",
-            path.render(builder)
+            schema.render(path)
         ),
     )
     .at(span, "expected an object")
 }
 
 /// A record type name the policy does not declare.
-pub(super) fn unknown_record_type(builder: &FactsBuilder<'_>, name: &str, span: Span) -> Diagnostic {
-    let names = builder.program.records.iter().map(|record| record.name.as_str());
+pub(super) fn unknown_record_type(schema: Schema<'_>, name: &str, span: Span) -> Diagnostic {
+    let names = schema.program.records.iter().map(|record| record.name.as_str());
     let help = match did_you_mean(name, names.clone()) {
         Some(similar) => format!("a similar name exists: `{similar}`"),
-        None if builder.program.records.is_empty() => "the policy declares no record types".to_owned(),
+        None if schema.program.records.is_empty() => "the policy declares no record types".to_owned(),
         None => format!("the record types are {}", list(names)),
     };
     Diagnostic::new(
@@ -223,8 +217,8 @@ pub(super) fn unknown_record_type(builder: &FactsBuilder<'_>, name: &str, span: 
 }
 
 /// A field the record type does not declare.
-pub(super) fn unknown_field(builder: &FactsBuilder<'_>, path: Path, name: &str, span: Span) -> Diagnostic {
-    let record = &builder.program.records[path.record.idx()];
+pub(super) fn unknown_field(schema: Schema<'_>, path: Path, name: &str, span: Span) -> Diagnostic {
+    let record = &schema.program.records[path.record.idx()];
     let names = record.fields.iter().map(|field| field.name.as_str());
     let help = match did_you_mean(name, names.clone()) {
         Some(similar) => format!("a similar name exists: `{similar}`"),
@@ -232,7 +226,7 @@ pub(super) fn unknown_field(builder: &FactsBuilder<'_>, path: Path, name: &str, 
     };
     Diagnostic::new(
         Code::UnknownFactField,
-        format!("unknown field `{}` in `{}`", quoted(name), path.render(builder)),
+        format!("unknown field `{}` in `{}`", quoted(name), schema.render(path)),
     )
     .at(span, format!("`{}` has no such field", record.name))
     .help(help)
@@ -242,13 +236,13 @@ pub(super) fn unknown_field(builder: &FactsBuilder<'_>, path: Path, name: &str, 
 /// `column` is the header cell; `name` the part of it that names no field of `record`
 /// (the whole cell, or a part of a dotted one such as `government_approval.nsc`).
 pub(super) fn unknown_column(
-    builder: &FactsBuilder<'_>,
+    schema: Schema<'_>,
     record: RecordId,
     column: &str,
     name: &str,
     span: Span,
 ) -> Diagnostic {
-    let record = &builder.program.records[record.idx()];
+    let record = &schema.program.records[record.idx()];
     let names = record.fields.iter().map(|field| field.name.as_str());
     let help = match did_you_mean(name, names.clone()) {
         Some(similar) => format!("a similar name exists: `{similar}`"),
@@ -274,15 +268,15 @@ pub(super) fn unknown_column(
 }
 
 /// A field given twice in one record.
-pub(super) fn duplicate_field(builder: &FactsBuilder<'_>, path: Path, span: Span, first: Span) -> Diagnostic {
-    let record = &builder.program.records[path.record.idx()];
+pub(super) fn duplicate_field(schema: Schema<'_>, path: Path, span: Span, first: Span) -> Diagnostic {
+    let record = &schema.program.records[path.record.idx()];
     let field = path
         .field
         .map_or("", |field| record.fields[field as usize].name.as_str());
     let record_path = Path { field: None, ..path };
     Diagnostic::new(
         Code::DuplicateFactField,
-        format!("field `{field}` given twice in `{}`", record_path.render(builder)),
+        format!("field `{field}` given twice in `{}`", schema.render(record_path)),
     )
     .at(span, "given again here")
     .also(first, "first given here")
@@ -301,13 +295,8 @@ pub(super) fn duplicate_column(name: &str, span: Span, first: Span) -> Diagnosti
 }
 
 /// A CSV header without the key column of a keyed record type.
-pub(super) fn missing_key_column(
-    builder: &FactsBuilder<'_>,
-    record: RecordId,
-    key: u32,
-    span: Span,
-) -> Diagnostic {
-    let record = &builder.program.records[record.idx()];
+pub(super) fn missing_key_column(schema: Schema<'_>, record: RecordId, key: u32, span: Span) -> Diagnostic {
+    let record = &schema.program.records[record.idx()];
     let key = &record.fields[key as usize].name;
     Diagnostic::new(Code::MissingKey, format!("the header has no `{key}` column"))
         .at(span, format!("`{}` facts need their key `{key}`", record.name))
@@ -315,13 +304,13 @@ pub(super) fn missing_key_column(
 }
 
 /// A keyed record without its key.
-pub(super) fn missing_key(builder: &FactsBuilder<'_>, path: Path, key: u32, span: Span) -> Diagnostic {
-    let record = &builder.program.records[path.record.idx()];
+pub(super) fn missing_key(schema: Schema<'_>, path: Path, key: u32, span: Span) -> Diagnostic {
+    let record = &schema.program.records[path.record.idx()];
     let key = &record.fields[key as usize].name;
     let record_path = Path { field: None, ..path };
     Diagnostic::new(
         Code::MissingKey,
-        format!("`{}` has no key `{key}`", record_path.render(builder)),
+        format!("`{}` has no key `{key}`", schema.render(record_path)),
     )
     .at(span, format!("every `{}` needs a `{key}`", record.name))
     .help(format!(
@@ -330,10 +319,10 @@ pub(super) fn missing_key(builder: &FactsBuilder<'_>, path: Path, key: u32, span
 }
 
 /// A keyed record whose key is written `"?"`.
-pub(super) fn unknown_key(builder: &FactsBuilder<'_>, path: Path, span: Span) -> Diagnostic {
+pub(super) fn unknown_key(schema: Schema<'_>, path: Path, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::MissingKey,
-        format!("the key `{}` cannot be unknown", path.render(builder)),
+        format!("the key `{}` cannot be unknown", schema.render(path)),
     )
     .at(span, "unknown key")
     .help("other facts refer to this one by its key: give the key")
@@ -341,19 +330,19 @@ pub(super) fn unknown_key(builder: &FactsBuilder<'_>, path: Path, span: Span) ->
 
 /// Two records of one type with the same key.
 pub(super) fn duplicate_key(
-    builder: &FactsBuilder<'_>,
+    schema: Schema<'_>,
     path: Path,
-    key: Sym,
+    key: &str,
     span: Span,
     first: Span,
 ) -> Diagnostic {
-    let record = &builder.program.records[path.record.idx()];
-    let key_text = quoted(builder.interner.resolve(key));
+    let record = &schema.program.records[path.record.idx()];
+    let key_text = quoted(key);
     Diagnostic::new(
         Code::DuplicateKey,
         format!("two `{}` facts have the key `{key_text}`", record.name),
     )
-    .at(span, format!("`{}` repeats it", path.render(builder)))
+    .at(span, format!("`{}` repeats it", schema.render(path)))
     .also(first, "first given here")
     .help(format!(
         "keys identify facts: give each `{}` its own key",
@@ -362,17 +351,17 @@ pub(super) fn duplicate_key(
 }
 
 /// A reference to a key no fact of the target type has.
-pub(super) fn dangling_reference(
-    builder: &FactsBuilder<'_>,
+pub(super) fn dangling_reference<'k>(
+    schema: Schema<'_>,
     target: RecordId,
-    key: Sym,
+    key: &str,
+    keys: impl IntoIterator<Item = &'k str>,
     path: Path,
     span: Span,
 ) -> Diagnostic {
-    let name = &builder.program.records[target.idx()].name;
-    let key_text = builder.interner.resolve(key);
-    let keys = &builder.tables[target.idx()].keys;
-    let similar = did_you_mean(key_text, keys.keys().map(|sym| builder.interner.resolve(*sym)));
+    let name = &schema.program.records[target.idx()].name;
+    let key_text = key;
+    let similar = did_you_mean(key_text, keys);
     let key_text = quoted(key_text);
     let help = match similar {
         Some(similar) => format!("a similar key exists: `{}`", quoted(similar)),
@@ -382,26 +371,26 @@ pub(super) fn dangling_reference(
         Code::DanglingReference,
         format!("no `{name}` has the key `{key_text}`"),
     )
-    .at(span, format!("`{}` refers to it", path.render(builder)))
+    .at(span, format!("`{}` refers to it", schema.render(path)))
     .help(help)
 }
 
 /// A streamed subject that refers to another streamed subject.
 pub(super) fn streamed_reference(
-    builder: &FactsBuilder<'_>,
+    schema: Schema<'_>,
     target: RecordId,
-    key: Sym,
+    key: &str,
     path: Path,
     span: Span,
     target_span: Option<Span>,
 ) -> Diagnostic {
-    let name = &builder.program.records[target.idx()].name;
-    let key_text = quoted(builder.interner.resolve(key));
+    let name = &schema.program.records[target.idx()].name;
+    let key_text = quoted(key);
     let diagnostic = Diagnostic::new(
         Code::StreamedReference,
         format!(
             "`{}` refers to the `{name}` `{key_text}`, which only a streamed `{name}` could be",
-            path.render(builder)
+            schema.render(path)
         ),
     )
     .at(span, format!("no `{name}` of the other inputs has this key"));
@@ -409,23 +398,27 @@ pub(super) fn streamed_reference(
         Some(target_span) => diagnostic.also(target_span, "the fact it refers to"),
         None => diagnostic,
     };
-    diagnostic.help(format!(
-        "streamed `{name}` facts are decided in chunks and then forgotten, so they cannot refer to one another; give the `{name}` facts that others refer to in a separate input (`--facts {name}=FILE.json`), or the whole input as one JSON document"
-    ))
+    diagnostic
+        .help(format!(
+            "streamed `{name}` facts are decided in chunks and then forgotten, so they cannot refer to one another; give the whole input as one JSON document, or the `{name}` facts that others refer to in a separate input of their own"
+        ))
+        .setting(Setting::FactsRecord {
+            example: name.clone(),
+        })
 }
 
 /// What a label says about the expected type at a path.
-fn expected(builder: &FactsBuilder<'_>, ty: TypeId, path: Path) -> String {
+fn expected(schema: Schema<'_>, ty: TypeId, path: Path) -> String {
     format!(
         "expected `{}` for `{}`",
-        builder.program.type_name(ty),
-        path.render(builder)
+        schema.program.type_name(ty),
+        schema.render(path)
     )
 }
 
 /// A value of the wrong kind.
 pub(super) fn type_mismatch(
-    builder: &FactsBuilder<'_>,
+    schema: Schema<'_>,
     ty: TypeId,
     found: &str,
     path: Path,
@@ -433,27 +426,27 @@ pub(super) fn type_mismatch(
 ) -> Diagnostic {
     let diagnostic = Diagnostic::new(
         Code::FactType,
-        format!("{}, found {found}", expected(builder, ty, path)),
+        format!("{}, found {found}", expected(schema, ty, path)),
     )
-    .at(span, format!("expected `{}`", builder.program.type_name(ty)));
-    match builder.program.nested_record(ty) {
+    .at(span, format!("expected `{}`", schema.program.type_name(ty)));
+    match schema.program.nested_record(ty) {
         Some(nested) => diagnostic.help(format!(
             "write the `{}` inline, as an object of its fields (in CSV, as columns `{}.FIELD`)",
-            builder.program.records[nested.idx()].name,
+            schema.program.records[nested.idx()].name,
             path.field
-                .map_or("FIELD", |field| field_name(builder, path.record, field)),
+                .map_or("FIELD", |field| field_name(schema, path.record, field)),
         )),
         None => diagnostic,
     }
 }
 
-fn field_name<'p>(builder: &FactsBuilder<'p>, record: RecordId, field: u32) -> &'p str {
-    &builder.program.records[record.idx()].fields[field as usize].name
+fn field_name<'p>(schema: Schema<'p>, record: RecordId, field: u32) -> &'p str {
+    &schema.program.records[record.idx()].fields[field as usize].name
 }
 
 /// Facts of a nested record type given on their own (a file or array of them).
-pub(super) fn nested_facts_alone(builder: &FactsBuilder<'_>, record: RecordId, span: Span) -> Diagnostic {
-    let program = builder.program;
+pub(super) fn nested_facts_alone(schema: Schema<'_>, record: RecordId, span: Span) -> Diagnostic {
+    let program = schema.program;
     let name = &program.records[record.idx()].name;
     let holders: Vec<String> = program
         .records
@@ -478,8 +471,8 @@ pub(super) fn nested_facts_alone(builder: &FactsBuilder<'_>, record: RecordId, s
 }
 
 /// An object (JSON, YAML) for a field that is not a nested record.
-pub(super) fn not_nested(builder: &FactsBuilder<'_>, ty: TypeId, path: Path, span: Span) -> Diagnostic {
-    let program = builder.program;
+pub(super) fn not_nested(schema: Schema<'_>, ty: TypeId, path: Path, span: Span) -> Diagnostic {
+    let program = schema.program;
     let type_name = program.type_name(ty);
     let help = match program.types.get(program.types.strip_optional(ty)) {
         crate::check::ir::Type::Record(target) => format!(
@@ -494,7 +487,7 @@ pub(super) fn not_nested(builder: &FactsBuilder<'_>, ty: TypeId, path: Path, spa
         Code::NotNestedField,
         format!(
             "`{}` is not a nested record, but an object is written for it",
-            path.render(builder)
+            schema.render(path)
         ),
     )
     .at(span, format!("expected `{type_name}`"))
@@ -503,13 +496,13 @@ pub(super) fn not_nested(builder: &FactsBuilder<'_>, ty: TypeId, path: Path, spa
 
 /// A dotted CSV column whose prefix is not a nested record field.
 pub(super) fn not_nested_column(
-    builder: &FactsBuilder<'_>,
+    schema: Schema<'_>,
     record: RecordId,
     field: u32,
     name: &str,
     span: Span,
 ) -> Diagnostic {
-    let program = builder.program;
+    let program = schema.program;
     let def = &program.records[record.idx()];
     let field_def = &def.fields[field as usize];
     Diagnostic::new(
@@ -527,34 +520,22 @@ pub(super) fn not_nested_column(
 }
 
 /// A boolean field whose text is not a boolean word.
-pub(super) fn not_boolean(
-    builder: &FactsBuilder<'_>,
-    ty: TypeId,
-    text: &str,
-    path: Path,
-    span: Span,
-) -> Diagnostic {
+pub(super) fn not_boolean(schema: Schema<'_>, ty: TypeId, text: &str, path: Path, span: Span) -> Diagnostic {
     Diagnostic::new(Code::FactType, format!("`{}` is not a boolean", quoted(text)))
-        .at(span, expected(builder, ty, path))
+        .at(span, expected(schema, ty, path))
         .help("write `true` or `false`")
 }
 
 /// A number with a fraction or an exponent where an integer is needed.
-pub(super) fn not_integer(
-    builder: &FactsBuilder<'_>,
-    ty: TypeId,
-    text: &str,
-    path: Path,
-    span: Span,
-) -> Diagnostic {
+pub(super) fn not_integer(schema: Schema<'_>, ty: TypeId, text: &str, path: Path, span: Span) -> Diagnostic {
     Diagnostic::new(Code::FactType, format!("`{}` is not an integer", quoted(text)))
-        .at(span, expected(builder, ty, path))
+        .at(span, expected(schema, ty, path))
         .help("write a whole number without a fraction or an exponent")
 }
 
 /// An integer outside the 64-bit range.
 pub(super) fn integer_too_large(
-    builder: &FactsBuilder<'_>,
+    schema: Schema<'_>,
     ty: TypeId,
     text: &str,
     path: Path,
@@ -564,18 +545,12 @@ pub(super) fn integer_too_large(
         Code::FactType,
         format!("`{}` does not fit in 64 bits", quoted(text)),
     )
-    .at(span, expected(builder, ty, path))
+    .at(span, expected(schema, ty, path))
     .help(format!("integers range from {} to {}", i64::MIN, i64::MAX))
 }
 
 /// Text that is not a `YYYY-MM-DD` date, or names a day the calendar lacks.
-pub(super) fn invalid_date(
-    builder: &FactsBuilder<'_>,
-    ty: TypeId,
-    text: &str,
-    path: Path,
-    span: Span,
-) -> Diagnostic {
+pub(super) fn invalid_date(schema: Schema<'_>, ty: TypeId, text: &str, path: Path, span: Span) -> Diagnostic {
     let shaped = text.len() == 10
         && text.bytes().enumerate().all(|(idx, byte)| match idx {
             4 | 7 => byte == b'-',
@@ -590,19 +565,19 @@ pub(super) fn invalid_date(
         Diagnostic::new(Code::FactType, format!("`{}` is not a date", quoted(text)))
             .help("dates are written `YYYY-MM-DD`")
     };
-    diagnostic.at(span, expected(builder, ty, path))
+    diagnostic.at(span, expected(schema, ty, path))
 }
 
 /// A name that is not a variant of its enum.
 pub(super) fn unknown_variant(
-    builder: &FactsBuilder<'_>,
+    schema: Schema<'_>,
     ty: TypeId,
     id: EnumId,
     text: &str,
     path: Path,
     span: Span,
 ) -> Diagnostic {
-    let def = &builder.program.enums[id.idx()];
+    let def = &schema.program.enums[id.idx()];
     let variants = def.variants.iter().map(String::as_str);
     let all = format!("the variants of `{}` are {}", def.name, list(variants.clone()));
     let help = match did_you_mean(text, variants) {
@@ -613,13 +588,34 @@ pub(super) fn unknown_variant(
         Code::FactType,
         format!("unknown variant `{}` of `{}`", quoted(text), def.name),
     )
-    .at(span, expected(builder, ty, path))
+    .at(span, expected(schema, ty, path))
     .help(help)
 }
 
 /// A null element of a set or list.
-pub(super) fn null_element(builder: &FactsBuilder<'_>, path: Path, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::FactType, format!("`{}` is null", path.render(builder)))
+pub(super) fn null_element(schema: Schema<'_>, path: Path, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::FactType, format!("`{}` is null", schema.render(path)))
         .at(span, "expected a value")
         .help("leave the element out, or write `\"?\"` for the whole field if it is not known")
+}
+
+/// Loaded facts that cannot be bound to another program, and why.
+pub(super) fn not_rebindable(unbound: Unbound) -> Diagnostic {
+    match unbound {
+        Unbound::TestFacts(span) => Diagnostic::new(
+            Code::FactsNotRebindable,
+            "the facts of a test block cannot be bound to another program",
+        )
+        .at(span, "these facts belong to the program that declares them")
+        .help("run the test of the new program, which checks its own facts"),
+        Unbound::Stream(source) => Diagnostic::new(
+            Code::FactsNotRebindable,
+            "facts streamed in chunks cannot be bound to another program",
+        )
+        .at(
+            Span::new(source, 0, 0),
+            "these records were forgotten chunk by chunk",
+        )
+        .help("load the whole input at once to keep its facts across changes to the policy"),
+    }
 }

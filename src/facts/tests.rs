@@ -232,6 +232,9 @@ fn render_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String
         if let Some(help) = &diagnostic.help {
             out.push_str(&format!("  help: {help}\n"));
         }
+        if let Some(setting) = &diagnostic.setting {
+            out.push_str(&format!("  setting: {setting:?}\n"));
+        }
     }
     out
 }
@@ -404,7 +407,8 @@ fn top_level_array_without_a_record_type_is_reported() {
         r#"
         E0410 the facts are an array of records of no named type
         at `[`: records of which type?
-        help: say which record type it holds: `--facts Country=FILE`
+        help: say which record type it holds
+        setting: FactsRecord { example: "Country" }
         "#,
     );
 }
@@ -416,7 +420,8 @@ fn top_level_scalar_is_reported() {
         r#"
         E0410 expected an object of record arrays or an array of records, found text
         at `"Country"`: expected an object or an array
-        help: write `{"Country": [ … ]}`, or an array with `--facts Country=FILE`
+        help: write `{"Country": [ … ]}`, or an array and say which record type it holds
+        setting: FactsRecord { example: "Country" }
         "#,
     );
 }
@@ -803,7 +808,8 @@ fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
         r#"
         E0402 JSON nested deeper than 128 levels
         at `[`: too deep
-        help: facts need only a few levels (an object of arrays of records); raise the limit with `--max-facts-nesting`
+        help: facts need only a few levels (an object of arrays of records); raise the limit
+        setting: FactsNesting
         "#,
     );
     let deep_field = format!("{{\"Note\": [{{\"zzz\": {}", "{\"a\": ".repeat(200));
@@ -912,7 +918,7 @@ fn json_lines_without_a_record_type_need_one() {
         .unwrap_err();
     assert_eq!(
         render_diagnostics(&sources, &diagnostics),
-        "E0410 JSON Lines facts do not say which record type they hold\n  at ``: records of which type?\n  help: say which record type they hold: `--facts Country=FILE`\n"
+        "E0410 JSON Lines facts do not say which record type they hold\n  at ``: records of which type?\n  help: say which record type they hold\n  setting: FactsRecord { example: \"Country\" }\n"
     );
 }
 
@@ -1061,7 +1067,8 @@ fn malformed_yaml_is_reported() {
         r#"
         E0410 the facts are an array of records of no named type
         at `-`: records of which type?
-        help: say which record type it holds: `--facts Country=FILE`
+        help: say which record type it holds
+        setting: FactsRecord { example: "Country" }
         "#,
     );
 }
@@ -1074,7 +1081,8 @@ fn deep_yaml_is_a_diagnostic_not_a_stack_overflow() {
         r#"
         E0402 YAML nested deeper than 128 levels
         at `[`: too deep
-        help: facts need only a few levels (an object of arrays of records); raise the limit with `--max-facts-nesting`
+        help: facts need only a few levels (an object of arrays of records); raise the limit
+        setting: FactsNesting
         "#,
     );
 }
@@ -1175,7 +1183,8 @@ fn csv_needs_a_record_type_and_its_key_column() {
         r#"
         E0410 CSV facts do not say which record type they hold
         at ``: records of which type?
-        help: say which record type it holds: `--facts Country=FILE`
+        help: say which record type it holds
+        setting: FactsRecord { example: "Country" }
         "#,
     );
     check(
@@ -1297,7 +1306,7 @@ fn a_yaml_parser_that_stops_early_is_an_error() {
     // No text with a NUL reaches the YAML reader; were one to, it must not pass for the whole text.
     let program = program();
     let mut builder = FactsBuilder::new(&program);
-    let mut sink = bind::Sink::new();
+    let mut sink = sink::Sink::new();
     let text = "Country:\n  - {code: JP}\n\0\n  - {code: US}\n";
     yaml::load_document(&mut builder, &mut sink, text, SourceId(0), None);
     let found = sink.into_result().unwrap_err();

@@ -4,7 +4,9 @@
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::bind::{Path, Row, Scalar, SeqBuilder, Sink};
+use super::bind::{Row, Scalar, SeqBuilder};
+use super::path::Path;
+use super::sink::Sink;
 use super::{FactsBuilder, messages};
 use crate::check::ir::RecordId;
 use crate::source::{SourceId, Span};
@@ -101,7 +103,7 @@ pub(super) fn load_document(
             Some(record) => loader.records(record, items),
             None => {
                 let span = Span::new(source, span.start as usize, span.start as usize + 1);
-                let diagnostic = messages::array_without_record(loader.builder, span);
+                let diagnostic = messages::array_without_record(loader.builder.schema(), span);
                 loader.sink.push(diagnostic);
             }
         },
@@ -109,7 +111,7 @@ pub(super) fn load_document(
             let diagnostic = if plain && matches!(Node::scalar(&value, plain), Scalar::Null) {
                 messages::empty_file(span)
             } else {
-                messages::top_level_shape(loader.builder, "text", span)
+                messages::top_level_shape(loader.builder.schema(), "text", span)
             };
             loader.sink.push(diagnostic);
         }
@@ -351,17 +353,21 @@ impl Loader<'_, '_> {
             };
             match (self.builder.program.record(name), value) {
                 (None, _) => {
-                    let diagnostic = messages::unknown_record_type(self.builder, name, *span);
+                    let diagnostic = messages::unknown_record_type(self.builder.schema(), name, *span);
                     self.sink.push(diagnostic);
                 }
                 (Some(record), _) if self.builder.program.records[record.idx()].nested => {
-                    let diagnostic = messages::nested_facts_alone(self.builder, record, *span);
+                    let diagnostic = messages::nested_facts_alone(self.builder.schema(), record, *span);
                     self.sink.push(diagnostic);
                 }
                 (Some(record), Node::Seq { items, .. }) => self.records(record, items),
                 (Some(record), value) => {
-                    let diagnostic =
-                        messages::expected_records_array(self.builder, record, value.kind(), value.span());
+                    let diagnostic = messages::expected_records_array(
+                        self.builder.schema(),
+                        record,
+                        value.kind(),
+                        value.span(),
+                    );
                     self.sink.push(diagnostic);
                 }
             }
@@ -380,8 +386,12 @@ impl Loader<'_, '_> {
                         element: None,
                         nest: None,
                     };
-                    let diagnostic =
-                        messages::expected_record_object(self.builder, path, other.kind(), other.span());
+                    let diagnostic = messages::expected_record_object(
+                        self.builder.schema(),
+                        path,
+                        other.kind(),
+                        other.span(),
+                    );
                     self.sink.push(diagnostic);
                 }
             }
@@ -410,12 +420,14 @@ impl Loader<'_, '_> {
                 continue;
             };
             let Some(field) = self.builder.field_index(record, name.as_bytes(), guess) else {
-                let diagnostic = messages::unknown_field(self.builder, row.record_path(), name, *name_span);
+                let diagnostic =
+                    messages::unknown_field(self.builder.schema(), row.record_path(), name, *name_span);
                 self.sink.push(diagnostic);
                 continue;
             };
             if let Some(first) = self.builder.note_field(field, *name_span) {
-                let diagnostic = messages::duplicate_field(self.builder, row.path(field), *name_span, first);
+                let diagnostic =
+                    messages::duplicate_field(self.builder.schema(), row.path(field), *name_span, first);
                 self.sink.push(diagnostic);
                 continue;
             }
@@ -448,7 +460,7 @@ impl Loader<'_, '_> {
                     .end_nested(row, field, inner, nesting, span, self.sink);
             }
             Node::Map { span, .. } if self.builder.is_reference(ty) => {
-                let diagnostic = messages::not_nested(self.builder, ty, row.path(field), span);
+                let diagnostic = messages::not_nested(self.builder.schema(), ty, row.path(field), span);
                 self.sink.push(diagnostic);
                 self.builder
                     .store(row, field, super::bind::Converted::Failed, span, self.sink);

@@ -1,7 +1,7 @@
 //! Every diagnostic the parsing stage can emit (codes `E01xx`), in one place so the
 //! wording can be reviewed together.
 
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Setting};
 use crate::source::Span;
 use crate::value::Date;
 
@@ -211,10 +211,8 @@ pub(super) fn nesting_too_deep(limit: usize, span: Span) -> Diagnostic {
         format!("nesting is deeper than the limit of {limit} levels"),
     )
     .at(span, "the limit is passed here")
-    .help(format!(
-        "split the expression with `let` or `fn`, or raise the limit with `--max-nesting` (at most {})",
-        super::MAX_NESTING_LIMIT
-    ))
+    .help("split the expression with `let` or `fn`, or raise the limit")
+    .setting(Setting::MaxNesting)
 }
 
 /// E0107: the parser's stack ran out before the nesting limit did.
@@ -226,7 +224,8 @@ pub(super) fn parser_stack_exhausted(limit: usize, span: Span) -> Diagnostic {
         ),
     )
     .at(span, "the stack ran out here")
-    .help("split the expression with `let` or `fn`; the `pol` command sizes its stack from `--max-nesting`")
+    .help("split the expression with `let` or `fn`")
+    .setting(Setting::ParserStack)
 }
 
 /// The name of a character that some editors show as a line break, for E0108.

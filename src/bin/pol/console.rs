@@ -49,6 +49,7 @@ pub fn report(sources: &SourceMap, diagnostics: &[Diagnostic], style: Diagnostic
     if diagnostics.is_empty() {
         return;
     }
+    let diagnostics = &*crate::flags::with_flags(diagnostics);
     let human = |style| human::render_all(diagnostics, sources, style);
     let text = match style {
         DiagnosticStyle::Json => format!("{}\n", pol::diagnostic::json::to_json(diagnostics, sources)),

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use pol::diagnostic::Diagnostic;
+use pol::diagnostic::{Diagnostic, Setting};
 use pol::engine::{FileSystem, ReadError};
 
 /// The real file system.
@@ -291,7 +291,12 @@ fn identity(path: &Path, metadata: &std::fs::Metadata) -> Identity {
 impl Walk {
     fn unreadable(&mut self, path: &Path, error: &std::io::Error) {
         let name = path.display().to_string();
-        let diagnostic = pol::engine::read_error(&name, &ReadError::Failed(describe(error)), None, "");
+        let diagnostic = pol::engine::read_error(
+            &name,
+            &ReadError::Failed(describe(error)),
+            None,
+            Setting::PolicyBytes,
+        );
         self.found.diagnostics.push(diagnostic);
     }
 
@@ -299,7 +304,8 @@ impl Walk {
         let kind = file_kind(&metadata.file_type());
         let problem = format!("it is {kind}, not a policy file or a directory");
         let name = path.display().to_string();
-        let diagnostic = pol::engine::read_error(&name, &ReadError::Failed(problem), None, "");
+        let diagnostic =
+            pol::engine::read_error(&name, &ReadError::Failed(problem), None, Setting::PolicyBytes);
         self.found.diagnostics.push(diagnostic);
     }
 

@@ -5,16 +5,13 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use pol::diagnostic::{Code, Diagnostic};
+use pol::diagnostic::{Code, Diagnostic, Setting};
 use pol::engine::Engine;
 use pol::syntax::print;
 
 use super::console;
 use super::files::{self, DiskFiles};
 use super::{DiagnosticStyle, EXIT_FAILED, EXIT_OK, EXIT_USAGE, report};
-
-/// The flag that raises the size limit of policy files.
-const POLICY_LIMIT_FLAG: &str = "--max-policy-bytes";
 
 /// Arguments of `pol fmt`.
 #[derive(clap::Args, Debug)]
@@ -146,7 +143,7 @@ fn format_file(engine: &mut Engine<'_>, path: &Path, args: &FmtArgs, style: Diag
     let original = match files::read_limited(path, args.max_policy_bytes) {
         Ok(bytes) => bytes,
         Err(error) => {
-            let diagnostic = pol::engine::read_error(&name, &error, None, POLICY_LIMIT_FLAG);
+            let diagnostic = pol::engine::read_error(&name, &error, None, Setting::PolicyBytes);
             report(engine, &[diagnostic], style);
             return Formatted::Failed(EXIT_USAGE);
         }

@@ -3,6 +3,7 @@
 
 mod console;
 mod files;
+mod flags;
 mod fmt;
 mod output;
 
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use pol::check::keys::{self, UnknownKeys};
-use pol::diagnostic::{self, Diagnostic};
+use pol::diagnostic::{self, Diagnostic, Setting};
 use pol::engine::testing::{self, TestFailure};
 use pol::engine::{Engine, FactsInput, ReadError};
 use pol::escape::escape_controls;
@@ -34,9 +35,6 @@ pub(crate) const EXIT_MATCHED: u8 = 3;
 /// Exit code: standard output was closed before everything was written, as a shell reports a
 /// command ended by `SIGPIPE` (128 + 13).
 pub(crate) const EXIT_CLOSED: u8 = 141;
-
-/// The flag that raises the size limit of facts inputs.
-pub(crate) const FACTS_LIMIT_FLAG: &str = "--max-facts-bytes";
 
 /// The default for `--max-facts-bytes`: 4 GiB.
 const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
@@ -583,7 +581,7 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
         let bytes = files::read_facts_from(std::io::stdin().lock(), max_bytes, 0)
             .map_err(|error| ReadError::Failed(error.to_string()))
             .and_then(|read| read)
-            .map_err(|error| pol::engine::read_error("<stdin>", &error, None, FACTS_LIMIT_FLAG))?;
+            .map_err(|error| pol::engine::read_error("<stdin>", &error, None, Setting::FactsBytes))?;
         let format = stdin_format.format();
         return Ok(FactsInput {
             name: "<stdin>".into(),
@@ -601,7 +599,7 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
         )
     })?;
     let bytes = files::read_facts(Path::new(path), max_bytes)
-        .map_err(|error| pol::engine::read_error(path, &error, None, FACTS_LIMIT_FLAG))?;
+        .map_err(|error| pol::engine::read_error(path, &error, None, Setting::FactsBytes))?;
     Ok(FactsInput {
         name: path.to_string(),
         bytes,
@@ -630,7 +628,11 @@ fn check(args: CheckArgs) -> u8 {
     match args.format {
         OutputFormat::Json => {
             let mut out = console::stdout();
-            let written = writeln!(out, "{}", diagnostic::json::to_json(&all, &engine.sources));
+            let written = writeln!(
+                out,
+                "{}",
+                diagnostic::json::to_json(&flags::with_flags(&all), &engine.sources)
+            );
             console::finish(&mut out, written.map(|()| code), style)
         }
         OutputFormat::Text => {

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use pol::check::ir::{Program, RecordId};
 use pol::check::keys::{self, UnknownKeys};
-use pol::diagnostic::Diagnostic;
+use pol::diagnostic::{Diagnostic, Setting};
 use pol::engine::{Engine, FactsInput, Failure, ReadError};
 use pol::eval::{Decision, Options, Verdict};
 use pol::facts::{Facts, Format};
@@ -16,8 +16,8 @@ use pol::source::SourceMap;
 
 use crate::console::{self, Out, Terminal};
 use crate::{
-    DiagnosticStyle, EXIT_FAILED, EXIT_MATCHED, EXIT_OK, EXIT_USAGE, FACTS_LIMIT_FLAG, FailOn, OutputFormat,
-    StdinFormat, code_for_load, report, with_warnings,
+    DiagnosticStyle, EXIT_FAILED, EXIT_MATCHED, EXIT_OK, EXIT_USAGE, FailOn, OutputFormat, StdinFormat,
+    code_for_load, report, with_warnings,
 };
 
 /// How many subjects are read, decided and written at a time when streaming.
@@ -174,6 +174,7 @@ impl Sink {
                 }
                 let facts = if count == 1 { "fact" } else { "facts" };
                 let stopped = format!("no decision for {count} `{record}` {facts}: {}", names.join(", "));
+                crate::flags::name_flag(&mut diagnostic);
                 diagnostic.help = Some(match diagnostic.help.take() {
                     Some(help) => format!("{help}\n{stopped}"),
                     None => stopped,
@@ -369,7 +370,7 @@ pub fn stream(
             progress.done();
             report(
                 engine,
-                &[pol::engine::read_error(&name, &error, None, FACTS_LIMIT_FLAG)],
+                &[pol::engine::read_error(&name, &error, None, Setting::FactsBytes)],
                 style,
             );
             return EXIT_USAGE;
@@ -497,7 +498,7 @@ fn read_failed(engine: &Engine<'_>, name: &str, error: &std::io::Error, style: D
         name,
         &ReadError::Failed(crate::files::describe(error)),
         None,
-        FACTS_LIMIT_FLAG,
+        Setting::FactsBytes,
     );
     report(engine, &[diagnostic], style);
     EXIT_USAGE
