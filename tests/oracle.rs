@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
+#[path = "oracle/coverage.rs"]
+mod coverage;
 #[path = "oracle/generate.rs"]
 mod generate;
 #[path = "oracle/model.rs"]
@@ -345,6 +347,148 @@ proptest! {
     fn engine_decides_as_the_semantics_page_says(case in generate::case()) {
         check_against_reference(&case)?;
     }
+}
+
+/// Every construct the generator must produce, by the names `coverage` counts them under.
+const CONSTRUCTS: &[&str] = &[
+    // Constants.
+    "let",
+    "let with its type",
+    "let using another let",
+    "let of a set",
+    "let of a list",
+    // Literals and names.
+    "text literal",
+    "enum variant, bare",
+    "enum variant, qualified",
+    "integer literal at an edge of i64",
+    "date literal at an end of the years",
+    "key reference to a fact",
+    "key reference to a missing fact",
+    "key reference to an item",
+    "key reference to a missing item",
+    "set literal",
+    "empty set",
+    // Fields.
+    "field of a nested record",
+    "list field",
+    "set of enum field",
+    // Logic and comparisons.
+    "and",
+    "or",
+    "not",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "text comparison",
+    "date comparison",
+    "enum comparison",
+    "in",
+    "not in",
+    "in a list",
+    "enum membership",
+    "is some",
+    "is none",
+    "any",
+    "all",
+    "quantifier over a list",
+    "if then else",
+    // Sets.
+    "union",
+    "intersect",
+    "without",
+    "subset",
+    // Arithmetic and builtins.
+    "+",
+    "-",
+    "*",
+    "unary -",
+    "size",
+    "size of a list",
+    "year",
+    "days_between",
+    "add_days",
+    // Functions.
+    "function",
+    "function with an Int parameter",
+    "call of a prelude function",
+    "call of a generated function",
+    // Rules and the policy.
+    "permit rule",
+    "deny rule",
+    "rule without conditions",
+    "when",
+    "unless",
+    "oblige",
+    "effective",
+    "until",
+    "exception to",
+    "default permit",
+    "default deny",
+    "as of",
+    // Facts.
+    "facts: unknown field",
+    "facts: list with repeats",
+    "facts: integer at an edge of i64",
+    "facts: unknown nested record",
+    "facts: unknown field of a nested record",
+    "facts: optional nested record that is none",
+    // Outcomes, by the reference.
+    "outcome: permit",
+    "outcome: deny",
+    "outcome: undecided",
+    "outcome: fails",
+];
+
+/// How often each construct must appear in the cases the coverage test draws.
+const MIN_EACH: usize = 10;
+
+/// The generator's coverage is checked, not assumed: the cases it draws (with a fixed seed) hold
+/// every construct of the language at least `MIN_EACH` times, and reach every outcome, failure
+/// included.
+#[test]
+fn the_generator_produces_every_construct() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{TestRng, TestRunner};
+    let rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &[7; 32]);
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    let strategy = generate::case();
+    let mut counts = coverage::Counts::new();
+    for _ in 0..300 {
+        let case = strategy.new_tree(&mut runner).unwrap().current();
+        coverage::case(&case, &mut counts);
+        for facts in &case.facts {
+            for transfer in &facts.transfers {
+                let outcome = reference::decide(&case.policy, facts, transfer, case.law);
+                let name = match outcome.verdict {
+                    Verdict::Permit => "outcome: permit",
+                    Verdict::Deny => "outcome: deny",
+                    Verdict::Undecided => "outcome: undecided",
+                    Verdict::Fails(_) => "outcome: fails",
+                };
+                *counts.entry(name).or_default() += 1;
+            }
+        }
+    }
+    let table: Vec<String> = counts.iter().map(|(name, n)| format!("{name}: {n}")).collect();
+    let rare: Vec<&str> = CONSTRUCTS
+        .iter()
+        .copied()
+        .filter(|name| counts.get(name).copied().unwrap_or(0) < MIN_EACH)
+        .collect();
+    assert!(
+        rare.is_empty(),
+        "the generator produces these fewer than {MIN_EACH} times: {rare:?}\n{}",
+        table.join("\n")
+    );
+    let unlisted: Vec<&&str> = counts.keys().filter(|name| !CONSTRUCTS.contains(name)).collect();
+    assert!(
+        unlisted.is_empty(),
+        "counted but not listed in CONSTRUCTS: {unlisted:?}"
+    );
 }
 
 /// A case the oracle found: `if` whose condition is unknown and whose branches are known but
