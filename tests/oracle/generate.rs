@@ -1021,12 +1021,25 @@ pub fn law() -> impl Strategy<Value = Law> {
 
 /// One case: a policy, several sets of facts to decide under it (parsing the policy costs far
 /// more than deciding), the law's date, and how the facts are spelled.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Case {
     pub policy: Policy,
     pub facts: Vec<Facts>,
     pub law: Law,
     pub spelling: u64,
+}
+
+/// A case as a user would write it, Pol text and JSON facts, so that the failing case proptest
+/// prints after shrinking can be read and run with `pol run`.
+impl std::fmt::Debug for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "law: {:?}", self.law)?;
+        write!(f, "--- policy ---\n{}", self.policy.text())?;
+        for facts in &self.facts {
+            write!(f, "--- facts ---\n{}", facts.json(self.spelling))?;
+        }
+        Ok(())
+    }
 }
 
 /// A whole case.
