@@ -64,6 +64,9 @@ fn scaled(cases: u32) -> u32 {
 fn config(cases: u32) -> Config {
     Config {
         cases: scaled(cases),
+        // Shrinking runs only once a case fails; it may take long, since a short case is what
+        // makes a disagreement readable.
+        max_shrink_iters: 2048,
         failure_persistence: None,
         rng_seed: RngSeed::Fixed(0x00D0_C5EE_D5EE_D001),
         ..Config::default()
