@@ -228,10 +228,13 @@ impl Run {
     /// evaluation failed has the outcome `Fails` with the diagnostic's code.
     fn outcomes(&mut self, json: &str, law: Law, explain: bool) -> Result<BTreeMap<String, Outcome>, String> {
         let facts = self.facts(json)?;
-        let decisions = self
+        let decisions = match self
             .engine
             .decide_all(&self.program, &facts, options(law, explain))
-            .map_err(|d| format!("cannot decide: {}", d.message))?;
+        {
+            Ok(decisions) => decisions,
+            Err(diagnostic) => return Ok(run_failed(diagnostic.code.as_str())),
+        };
         Ok(decisions
             .iter()
             .map(|decision| match decision {
@@ -258,7 +261,22 @@ fn fail(context: &str) -> impl Fn(String) -> TestCaseError + '_ {
     move |error| TestCaseError::fail(format!("{error}\n{context}"))
 }
 
+/// The outcomes of a run that failed as a whole (a constant failed): one, under the name `(run)`.
+fn run_failed(code: &'static str) -> BTreeMap<String, Outcome> {
+    let outcome = Outcome {
+        verdict: Verdict::Fails(code),
+        deciding: BTreeSet::new(),
+        obligations: BTreeSet::new(),
+        missing: BTreeSet::new(),
+        pending: BTreeMap::new(),
+    };
+    BTreeMap::from([("(run)".to_string(), outcome)])
+}
+
 fn expected(policy: &Policy, facts: &Facts, law: Law) -> BTreeMap<String, Outcome> {
+    if let Some(code) = reference::run_fails(policy, facts) {
+        return run_failed(code);
+    }
     facts
         .transfers
         .iter()
@@ -357,7 +375,7 @@ proptest! {
     #![proptest_config(config(DEFAULT_CASES))]
 
     #[test]
-    fn engine_decides_as_the_semantics_page_says(case in generate::case()) {
+    fn engine_decides_as_the_semantics_page_says(case in generate::case_with(true)) {
         check_against_reference(&case)?;
     }
 }
@@ -454,6 +472,7 @@ const CONSTRUCTS: &[&str] = &[
     "outcome: deny",
     "outcome: undecided",
     "outcome: fails",
+    "outcome: the run fails",
 ];
 
 /// How often each construct must appear in the cases the coverage test draws.
@@ -468,12 +487,16 @@ fn the_generator_produces_every_construct() {
     use proptest::test_runner::{TestRng, TestRunner};
     let rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &[7; 32]);
     let mut runner = TestRunner::new_with_rng(Config::default(), rng);
-    let strategy = generate::case();
+    let strategy = generate::case_with(true);
     let mut counts = coverage::Counts::new();
     for _ in 0..300 {
         let case = strategy.new_tree(&mut runner).unwrap().current();
         coverage::case(&case, &mut counts);
         for facts in &case.facts {
+            if reference::run_fails(&case.policy, facts).is_some() {
+                *counts.entry("outcome: the run fails").or_default() += 1;
+                continue;
+            }
             for transfer in &facts.transfers {
                 let outcome = reference::decide(&case.policy, facts, transfer, case.law);
                 let name = match outcome.verdict {

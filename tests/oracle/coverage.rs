@@ -253,18 +253,18 @@ fn facts(facts: &Facts, counts: &mut Counts) {
         }
     }
     for transfer in &facts.transfers {
-        if let Cell::Known(quantity) = transfer.quantity {
-            if EDGES[..6].contains(&quantity) {
-                add(counts, "facts: integer at an edge of i64");
-            }
+        if let Cell::Known(quantity) = transfer.quantity
+            && EDGES[..6].contains(&quantity)
+        {
+            add(counts, "facts: integer at an edge of i64");
         }
         if transfer.approval == Cell::Unknown {
             add(counts, "facts: unknown nested record");
         }
-        if let Cell::Known(Some(review)) = &transfer.review {
-            if review.nsc == Cell::Unknown || review.cabinet == Cell::Unknown {
-                add(counts, "facts: unknown field of a nested record");
-            }
+        if let Cell::Known(Some(review)) = &transfer.review
+            && (review.nsc == Cell::Unknown || review.cabinet == Cell::Unknown)
+        {
+            add(counts, "facts: unknown field of a nested record");
         }
         if transfer.review == Cell::Known(None) {
             add(counts, "facts: optional nested record that is none");

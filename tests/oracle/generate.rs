@@ -83,9 +83,16 @@ fn text_literal() -> impl Strategy<Value = Expr> + Clone {
 }
 
 /// The expression of constant `idx`, of type `CONST_TYPES[idx]`.
-fn const_expr(idx: usize) -> BoxedStrategy<Expr> {
+fn const_expr(idx: usize, failing: bool) -> BoxedStrategy<Expr> {
     let k = |idx: usize| Expr::Const(idx);
     match idx {
+        // `k0 * 2^62` overflows when `k0` is 2, 3 or -3, and `k8 = add_days(…, k1)` then leaves
+        // the years a date may have: a constant that fails fails the whole run.
+        1 if failing => prop_oneof![
+            3 => const_expr(1, false),
+            1 => Just(Expr::Mul(boxed(k(0)), boxed(Expr::Int(1 << 62)))),
+        ]
+        .boxed(),
         0 => prop_oneof![
             2 => (-3i64..=3).prop_map(Expr::Int),
             1 => key_ref().prop_map(|c| field(c, Field::CountryScore)),
@@ -151,13 +158,14 @@ fn const_expr(idx: usize) -> BoxedStrategy<Expr> {
     }
 }
 
-/// The policy's constants: every one of `CONST_TYPES`, its type written or left out.
-fn consts() -> BoxedStrategy<Vec<Const>> {
+/// The policy's constants: every one of `CONST_TYPES`, its type written or left out; when
+/// `failing`, some of them may fail.
+fn consts(failing: bool) -> BoxedStrategy<Vec<Const>> {
     let each: Vec<BoxedStrategy<Const>> = CONST_TYPES
         .iter()
         .enumerate()
         .map(|(idx, ty)| {
-            (const_expr(idx), any::<bool>())
+            (const_expr(idx, failing), any::<bool>())
                 .prop_map(move |(expr, annotated)| Const { ty, annotated, expr })
                 .boxed()
         })
@@ -265,10 +273,12 @@ fn int_leaf(ctx: &Ctx) -> BoxedStrategy<Expr> {
             1,
             Just(Expr::Year(boxed(subject_field(Field::TransferDate)))).boxed(),
         ),
-        (1, select(vec![Expr::Const(0), Expr::Const(1)]).boxed()),
+        (1, Just(Expr::Const(0)).boxed()),
         (1, (-3i64..=3).prop_map(Expr::Int).boxed()),
     ];
     if ctx.vars == 0 {
+        // `k1` may be as large as 2^62 (see `const_expr`).
+        choices.push((1, Just(Expr::Const(1)).boxed()));
         choices.push((2, Just(subject_field(Field::TransferQuantity)).boxed()));
         choices.push((2, select(EDGES.to_vec()).prop_map(Expr::Int).boxed()));
     }
@@ -852,8 +862,8 @@ fn rule(functions: &[Vec<Param>]) -> BoxedStrategy<Rule> {
 
 /// A policy of up to two functions and 1 to 8 rules; exceptions point only to earlier rules, so
 /// they have no cycle.
-pub fn policy() -> impl Strategy<Value = Policy> {
-    (consts(), vec(function(), 0..=2))
+pub fn policy(failing: bool) -> impl Strategy<Value = Policy> {
+    (consts(failing), vec(function(), 0..=2))
         .prop_flat_map(|(consts, functions)| {
             let signatures: Vec<Vec<Param>> =
                 functions.iter().map(|function| function.params.clone()).collect();
@@ -1042,15 +1052,22 @@ impl std::fmt::Debug for Case {
     }
 }
 
-/// A whole case.
+/// A whole case, whose constants never fail.
 pub fn case() -> impl Strategy<Value = Case> {
+    case_with(false)
+}
+
+/// A whole case; when `failing`, a constant may fail, and with it the whole run.
+pub fn case_with(failing: bool) -> impl Strategy<Value = Case> {
     // Facts first: proptest shrinks a tuple's parts in order, and the policy's shrinking (through
     // `prop_flat_map`) can take every iteration it is given.
-    (vec(facts(), 1..=3), policy(), law(), any::<u64>()).prop_map(|(facts, policy, law, spelling)| Case {
-        policy,
-        facts,
-        law,
-        spelling,
+    (vec(facts(), 1..=3), policy(failing), law(), any::<u64>()).prop_map(|(facts, policy, law, spelling)| {
+        Case {
+            policy,
+            facts,
+            law,
+            spelling,
+        }
     })
 }
 

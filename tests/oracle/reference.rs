@@ -543,6 +543,23 @@ impl Standing<'_> {
     }
 }
 
+/// The code the whole run fails with, if it does: "A constant is computed once, before any
+/// decision: a constant that fails fails the whole run, and no subject is decided."
+pub fn run_fails(policy: &Policy, facts: &Facts) -> Option<&'static str> {
+    let env = Env {
+        facts,
+        // Constants read no subject; any transfer will do.
+        subject: &facts.transfers[0],
+        functions: &policy.functions,
+        consts: &policy.consts,
+        failed: std::cell::Cell::new(false),
+    };
+    for constant in &policy.consts {
+        env.eval(&constant.expr, &mut Vec::new());
+    }
+    env.failed.get().then_some(OVERFLOW)
+}
+
 /// Decides one transfer, following "The decision" step by step.
 pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> Outcome {
     let undecided =
