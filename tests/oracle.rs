@@ -9,7 +9,7 @@
 //! shrinking, as Pol text and JSON facts with both answers.
 //!
 //! `POL_ORACLE_CASES=N cargo test --test oracle` compares `N` cases with the reference instead of
-//! the default 800, and scales every other property's count by the same factor: raise it for long
+//! the default 500, and scales every other property's count by the same factor: raise it for long
 //! local runs (6,000 cases take about four minutes in a debug build).
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
@@ -43,7 +43,7 @@ use support::engine::json_facts;
 
 /// The number of cases the comparison with the reference tries by default; `POL_ORACLE_CASES`
 /// replaces it, and every other property's count scales with it.
-const DEFAULT_CASES: u32 = 800;
+const DEFAULT_CASES: u32 = 500;
 
 /// `cases` scaled by `POL_ORACLE_CASES` (see the top of this file).
 fn scaled(cases: u32) -> u32 {
@@ -656,7 +656,7 @@ fn decide_in_pool(
 }
 
 proptest! {
-    #![proptest_config(config(24))]
+    #![proptest_config(config(16))]
 
     #[test]
     fn decisions_do_not_depend_on_runs_or_threads(case in generate::case()) {
@@ -677,7 +677,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(120))]
+    #![proptest_config(config(80))]
 
     #[test]
     fn decisions_do_not_depend_on_the_order_of_rules(case in generate::case(), seed in any::<u64>()) {
@@ -802,7 +802,7 @@ fn check_sound(
 }
 
 proptest! {
-    #![proptest_config(config(150))]
+    #![proptest_config(config(100))]
 
     #[test]
     fn filling_in_unknown_facts_never_reverses_a_decision(case in generate::case(), seed in any::<u64>()) {
