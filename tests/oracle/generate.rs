@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use super::model::{
-    ABSENT, COUNTRIES, Cell, Cmp, Cond, Country, Day, Effect, Expr, Facts, Field, Func, Function, Item,
-    Param, Policy, Rule, SetOp, Transfer,
+    ABSENT, Approval, COUNTRIES, Cell, Cmp, Cond, Const, Country, Day, EDGES, Effect, Expr, Facts, Field,
+    Func, Function, Item, LEVELS, Param, Policy, Rule, SetOp, TEXTS, Transfer,
 };
 use super::reference::Law;
 
@@ -27,6 +27,150 @@ const DAYS: [(i32, u32, u32); 7] = [
 
 fn day() -> impl Strategy<Value = Day> + Clone {
     select(DAYS.to_vec()).prop_map(|(year, month, day)| Day { year, month, day })
+}
+
+/// The dates at the ends of the years a date may have, where `add_days` leaves the range.
+const EDGE_DAYS: [(i32, u32, u32); 4] = [(1, 1, 1), (1, 1, 2), (9999, 12, 30), (9999, 12, 31)];
+
+/// A date literal: usually one of `DAYS`, sometimes at the edge of the years a date may have.
+fn any_day() -> impl Strategy<Value = Day> + Clone {
+    prop_oneof![
+        3 => day(),
+        1 => select(EDGE_DAYS.to_vec()).prop_map(|(year, month, day)| Day { year, month, day }),
+    ]
+}
+
+/// Day counts for `add_days` that reach the ends of the date range from the dates generated, and
+/// counts beyond any date (and beyond 32 bits).
+const FAR_DAYS: [i64; 8] = [
+    2_913_600,
+    2_914_000,
+    -738_500,
+    -739_000,
+    3_652_058,
+    -3_652_058,
+    2_147_483_648,
+    -2_147_483_649,
+];
+
+/// The constants every policy defines, `k0` to `k11`, by type; each may use the ones before it.
+pub const CONST_TYPES: [&str; 12] = [
+    "Int",
+    "Int",
+    "Set<Country>",
+    "Set<Country>",
+    "Set<Level>",
+    "Level",
+    "Country",
+    "Text",
+    "Date",
+    "Bool",
+    "List<Text>",
+    "Set<Text>",
+];
+
+/// A country key, held by the facts or not.
+fn key_ref() -> impl Strategy<Value = Expr> + Clone {
+    select(vec![COUNTRIES[0], COUNTRIES[1], COUNTRIES[2], ABSENT]).prop_map(Expr::Key)
+}
+
+fn variant() -> impl Strategy<Value = Expr> + Clone {
+    (select(LEVELS.to_vec()), any::<bool>()).prop_map(|(name, qualified)| Expr::Variant(name, qualified))
+}
+
+fn text_literal() -> impl Strategy<Value = Expr> + Clone {
+    select(TEXTS.to_vec()).prop_map(Expr::Text)
+}
+
+/// The expression of constant `idx`, of type `CONST_TYPES[idx]`.
+fn const_expr(idx: usize, failing: bool) -> BoxedStrategy<Expr> {
+    let k = |idx: usize| Expr::Const(idx);
+    match idx {
+        // `k0 * 2^62` overflows when `k0` is 2, 3 or -3, and `k8 = add_days(…, k1)` then leaves
+        // the years a date may have: a constant that fails fails the whole run.
+        1 if failing => prop_oneof![
+            3 => const_expr(1, false),
+            1 => Just(Expr::Mul(boxed(k(0)), boxed(Expr::Int(1 << 62)))),
+        ]
+        .boxed(),
+        0 => prop_oneof![
+            2 => (-3i64..=3).prop_map(Expr::Int),
+            1 => key_ref().prop_map(|c| field(c, Field::CountryScore)),
+        ]
+        .boxed(),
+        1 => prop_oneof![
+            (-3i64..=3).prop_map(move |n| Expr::Mul(boxed(k(0)), boxed(Expr::Int(n)))),
+            (-3i64..=3).prop_map(move |n| Expr::Sub(boxed(k(0)), boxed(Expr::Int(n)))),
+            Just(Expr::Neg(boxed(k(0)))),
+        ]
+        .boxed(),
+        2 => vec(key_ref(), 1..=3).prop_map(Expr::SetLit).boxed(),
+        3 => prop_oneof![
+            (
+                select(vec![SetOp::Union, SetOp::Intersect, SetOp::Without]),
+                vec(key_ref(), 1..=2)
+            )
+                .prop_map(move |(op, keys)| Expr::SetOp(
+                    op,
+                    boxed(k(2)),
+                    boxed(Expr::SetLit(keys))
+                )),
+            Just(Expr::SetOp(
+                SetOp::Union,
+                boxed(k(2)),
+                boxed(field(Expr::ItemKey("i0"), Field::ItemPartners))
+            )),
+        ]
+        .boxed(),
+        4 => vec(variant(), 1..=3).prop_map(Expr::SetLit).boxed(),
+        5 => prop_oneof![variant(), key_ref().prop_map(|c| field(c, Field::CountryLevel))].boxed(),
+        6 => key_ref().boxed(),
+        7 => prop_oneof![
+            2 => text_literal(),
+            1 => key_ref().prop_map(|c| field(c, Field::CountryName)),
+        ]
+        .boxed(),
+        8 => prop_oneof![
+            day().prop_map(Expr::Date),
+            day().prop_map(move |d| Expr::AddDays(boxed(Expr::Date(d)), boxed(k(1)))),
+        ]
+        .boxed(),
+        9 => prop_oneof![
+            Just(field(k(6), Field::CountryInCombat)),
+            Just(Expr::In {
+                element: boxed(k(5)),
+                set: boxed(k(4)),
+                negated: false
+            }),
+            (-3i64..=3).prop_map(move |n| Expr::Cmp(Cmp::Gt, boxed(k(1)), boxed(Expr::Int(n)))),
+        ]
+        .boxed(),
+        10 => prop_oneof![
+            Just(field(k(6), Field::CountryTags)),
+            key_ref().prop_map(|c| field(c, Field::CountryTags))
+        ]
+        .boxed(),
+        _ => prop_oneof![
+            Just(Expr::SetLit(vec![k(7)])),
+            (text_literal(), Just(k(7))).prop_map(|(a, b)| Expr::SetLit(vec![a, b])),
+        ]
+        .boxed(),
+    }
+}
+
+/// The policy's constants: every one of `CONST_TYPES`, its type written or left out; when
+/// `failing`, some of them may fail.
+fn consts(failing: bool) -> BoxedStrategy<Vec<Const>> {
+    let each: Vec<BoxedStrategy<Const>> = CONST_TYPES
+        .iter()
+        .enumerate()
+        .map(|(idx, ty)| {
+            (const_expr(idx, failing), any::<bool>())
+                .prop_map(move |(expr, annotated)| Const { ty, annotated, expr })
+                .boxed()
+        })
+        .collect();
+    each.boxed()
 }
 
 fn boxed(expr: Expr) -> Box<Expr> {
@@ -70,6 +214,7 @@ fn country(ctx: &Ctx) -> BoxedStrategy<Expr> {
         Expr::Key(COUNTRIES[0]),
         Expr::Key(COUNTRIES[1]),
         Expr::Key(ABSENT),
+        Expr::Const(6),
     ];
     choices.extend((0..ctx.vars).map(Expr::Var));
     choices.extend(ctx.narrowed.iter().cloned());
@@ -78,7 +223,8 @@ fn country(ctx: &Ctx) -> BoxedStrategy<Expr> {
 
 /// A country that is never none and is a name or field path, so `is some` can guard its optional fields.
 fn country_path(ctx: &Ctx) -> BoxedStrategy<Expr> {
-    let mut choices = vec![subject_field(Field::TransferDestination)];
+    // A constant is a name, which a guard follows as it follows a variable.
+    let mut choices = vec![subject_field(Field::TransferDestination), Expr::Const(6)];
     choices.extend((0..ctx.vars).map(Expr::Var));
     choices.extend(ctx.narrowed.iter().cloned());
     select(choices).boxed()
@@ -89,7 +235,12 @@ fn country_set(ctx: &Ctx) -> BoxedStrategy<Expr> {
     let partners = item_field(Field::ItemPartners);
     // `{}` alone has no element type; it appears only on the right of `in` (see `about`).
     let literal = vec(country(ctx), 1..=2).prop_map(Expr::SetLit);
-    let simple = prop_oneof![3 => Just(partners), 2 => literal].boxed();
+    let simple = prop_oneof![
+        3 => Just(partners),
+        2 => literal,
+        1 => select(vec![Expr::Const(2), Expr::Const(3)]),
+    ]
+    .boxed();
     let op = select(vec![SetOp::Union, SetOp::Intersect, SetOp::Without]);
     prop_oneof![
         4 => simple.clone(),
@@ -102,14 +253,250 @@ fn cmp() -> impl Strategy<Value = Cmp> + Clone {
     select(vec![Cmp::Eq, Cmp::Ne, Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge])
 }
 
-/// An integer expression over a country.
+/// An integer that reads no other integer. Outside quantifiers (`ctx.vars == 0`) it may be at the
+/// edges of `i64`, where arithmetic overflows; inside them it is small, so that whether a decision
+/// fails never depends on the order in which a quantifier visits its elements.
+fn int_leaf(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    let mut choices: Vec<(u32, BoxedStrategy<Expr>)> = vec![
+        (
+            3,
+            country(ctx).prop_map(|c| field(c, Field::CountryScore)).boxed(),
+        ),
+        (1, country_set(ctx).prop_map(|s| Expr::Size(boxed(s))).boxed()),
+        (
+            1,
+            country(ctx)
+                .prop_map(|c| Expr::Size(boxed(field(c, Field::CountryTags))))
+                .boxed(),
+        ),
+        (
+            1,
+            Just(Expr::Year(boxed(subject_field(Field::TransferDate)))).boxed(),
+        ),
+        (1, Just(Expr::Const(0)).boxed()),
+        (1, (-3i64..=3).prop_map(Expr::Int).boxed()),
+    ];
+    if ctx.vars == 0 {
+        // `k1` may be as large as 2^62 (see `const_expr`).
+        choices.push((1, Just(Expr::Const(1)).boxed()));
+        choices.push((2, Just(subject_field(Field::TransferQuantity)).boxed()));
+        choices.push((2, select(EDGES.to_vec()).prop_map(Expr::Int).boxed()));
+    }
+    proptest::strategy::Union::new_weighted(choices).boxed()
+}
+
+/// An arithmetic operator applied to two integers.
+fn arith(op: u8, left: Expr, right: Expr) -> Expr {
+    match op {
+        0 => Expr::Add(boxed(left), boxed(right)),
+        1 => Expr::Sub(boxed(left), boxed(right)),
+        _ => Expr::Mul(boxed(left), boxed(right)),
+    }
+}
+
+/// An integer expression: leaves joined by `+`, `-`, `*` and negated.
 fn int(ctx: &Ctx) -> BoxedStrategy<Expr> {
-    let score = country(ctx).prop_map(|c| field(c, Field::CountryScore));
+    let leaf = int_leaf(ctx);
+    let pair = (0..3u8, leaf.clone(), leaf.clone()).prop_map(|(op, a, b)| arith(op, a, b));
     prop_oneof![
-        3 => score.clone(),
-        1 => (score.clone(), score).prop_map(|(a, b)| Expr::Add(boxed(a), boxed(b))),
-        1 => country_set(ctx).prop_map(|s| Expr::Size(boxed(s))),
-        1 => Just(Expr::Year(boxed(subject_field(Field::TransferDate)))),
+        3 => leaf.clone(),
+        3 => pair.clone(),
+        1 => leaf.clone().prop_map(|a| Expr::Neg(boxed(a))),
+        1 => pair.clone().prop_map(|a| Expr::Neg(boxed(a))),
+        1 => (0..3u8, pair, leaf).prop_map(|(op, a, b)| arith(op, a, b)),
+    ]
+    .boxed()
+}
+
+/// A date: the transfer's, a literal, a constant, or one moved by `add_days`. Outside quantifiers
+/// it may reach the ends of the years a date may have.
+fn date(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    let risky = ctx.vars == 0;
+    let literal = if risky { any_day().boxed() } else { day().boxed() };
+    let leaf = prop_oneof![
+        3 => Just(subject_field(Field::TransferDate)),
+        2 => literal.prop_map(Expr::Date),
+        1 => Just(Expr::Const(8)),
+    ]
+    .boxed();
+    let days = if risky {
+        prop_oneof![
+            2 => (-400i64..400).prop_map(Expr::Int),
+            2 => select(FAR_DAYS.to_vec()).prop_map(Expr::Int),
+            1 => int(ctx),
+        ]
+        .boxed()
+    } else {
+        prop_oneof![
+            2 => (-400i64..400).prop_map(Expr::Int),
+            1 => int(ctx),
+        ]
+        .boxed()
+    };
+    prop_oneof![
+        2 => leaf.clone(),
+        2 => (leaf, days).prop_map(|(d, n)| Expr::AddDays(boxed(d), boxed(n))),
+    ]
+    .boxed()
+}
+
+/// A condition on dates and the numbers computed from them.
+fn about_dates(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    prop_oneof![
+        3 => (date(ctx), cmp(), date(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
+        1 => (date(ctx), cmp(), 2022i64..=2025).prop_map(|(d, op, y)| Expr::Cmp(op, boxed(Expr::Year(boxed(d))), boxed(Expr::Int(y)))),
+        1 => (date(ctx), date(ctx), cmp(), -400i64..400).prop_map(|(a, b, op, k)| Expr::Cmp(op, boxed(Expr::DaysBetween(boxed(a), boxed(b))), boxed(Expr::Int(k)))),
+    ]
+    .boxed()
+}
+
+fn equality() -> impl Strategy<Value = Cmp> + Clone {
+    select(vec![Cmp::Eq, Cmp::Ne])
+}
+
+/// A text: a country's name or key field, a literal, or a constant. Texts are compared with `==`
+/// and `!=` only: docs/language.md orders only `Int` and `Date`.
+fn text(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    prop_oneof![
+        3 => country(ctx).prop_map(|c| field(c, Field::CountryName)),
+        // The key field only of a country the facts hold: docs/semantics.md reads every field of
+        // a fact they lack as unknown, the key included, where the engine reads the key it was
+        // named by (a disagreement reported, not tested here).
+        1 => select(vec![subject_field(Field::TransferDestination), Expr::Key(COUNTRIES[0])]).prop_map(|c| field(c, Field::CountryCode)),
+        2 => text_literal(),
+        1 => Just(Expr::Const(7)),
+    ]
+    .boxed()
+}
+
+/// A collection of texts: a country's list of tags, a set literal, or a constant.
+fn texts(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    prop_oneof![
+        3 => country(ctx).prop_map(|c| field(c, Field::CountryTags)),
+        2 => vec(text(ctx), 1..=2).prop_map(Expr::SetLit),
+        1 => select(vec![Expr::Const(10), Expr::Const(11)]),
+    ]
+    .boxed()
+}
+
+/// A level: a country's, a variant, or a constant.
+fn level(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    prop_oneof![
+        3 => country(ctx).prop_map(|c| field(c, Field::CountryLevel)),
+        2 => variant(),
+        1 => Just(Expr::Const(5)),
+    ]
+    .boxed()
+}
+
+/// A set of levels, perhaps combined with another by a set operation.
+fn levels(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    let simple = prop_oneof![
+        3 => Just(item_field(Field::ItemCategories)),
+        2 => vec(level(ctx), 1..=2).prop_map(Expr::SetLit),
+        1 => Just(Expr::Const(4)),
+    ]
+    .boxed();
+    let op = select(vec![SetOp::Union, SetOp::Intersect, SetOp::Without]);
+    prop_oneof![
+        3 => simple.clone(),
+        1 => (op, simple.clone(), simple).prop_map(|(op, a, b)| Expr::SetOp(op, boxed(a), boxed(b))),
+    ]
+    .boxed()
+}
+
+/// A condition on texts, levels and their collections, including quantifiers over them whose
+/// variable is `p{ctx.vars}`.
+fn about_values(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    let var = ctx.vars;
+    let text_body =
+        (equality(), text_literal(), texts(ctx), any::<bool>()).prop_map(move |(op, t, s, member)| {
+            if member {
+                Expr::In {
+                    element: boxed(Expr::Var(var)),
+                    set: boxed(s),
+                    negated: false,
+                }
+            } else {
+                Expr::Cmp(op, boxed(Expr::Var(var)), boxed(t))
+            }
+        });
+    let level_body =
+        (equality(), level(ctx), levels(ctx), any::<bool>()).prop_map(move |(op, l, s, member)| {
+            if member {
+                Expr::In {
+                    element: boxed(Expr::Var(var)),
+                    set: boxed(s),
+                    negated: false,
+                }
+            } else {
+                Expr::Cmp(op, boxed(Expr::Var(var)), boxed(l))
+            }
+        });
+    prop_oneof![
+        3 => (text(ctx), equality(), text(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
+        2 => (text(ctx), texts(ctx), any::<bool>()).prop_map(|(t, s, negated)| Expr::In { element: boxed(t), set: boxed(s), negated }),
+        3 => (level(ctx), equality(), level(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
+        2 => (level(ctx), levels(ctx), any::<bool>()).prop_map(|(l, s, negated)| Expr::In { element: boxed(l), set: boxed(s), negated }),
+        1 => (levels(ctx), levels(ctx), any::<bool>()).prop_map(|(a, b, subset)| {
+            if subset { Expr::Subset(boxed(a), boxed(b)) } else { Expr::Cmp(Cmp::Eq, boxed(a), boxed(b)) }
+        }),
+        1 => (cmp(), int(ctx)).prop_map(|(op, n)| Expr::Cmp(op, boxed(Expr::Size(boxed(Expr::Const(10)))), boxed(n))),
+        1 => (any::<bool>(), texts(ctx), text_body).prop_map(move |(all, set, body)| Expr::Quant { all, var, set: boxed(set), body: boxed(body) }),
+        1 => (any::<bool>(), levels(ctx), level_body).prop_map(move |(all, set, body)| Expr::Quant { all, var, set: boxed(set), body: boxed(body) }),
+    ]
+    .boxed()
+}
+
+/// A condition on the transfer's nested records: `approval`, required, and `review`, optional,
+/// read only under a guard that it is some.
+fn about_approvals() -> BoxedStrategy<Expr> {
+    let approval = subject_field(Field::TransferApproval);
+    let review = subject_field(Field::TransferReview);
+    let nsc = |holder: &Expr| field(holder.clone(), Field::ApprovalNsc);
+    let cabinet = |holder: &Expr| field(holder.clone(), Field::ApprovalCabinet);
+    let cabinet_is =
+        |holder: &Expr, value: bool| Expr::Cmp(Cmp::Eq, boxed(cabinet(holder)), boxed(Expr::Bool(value)));
+    let some = |e: Expr| Expr::IsSome(boxed(e));
+    let none = |e: Expr| Expr::IsNone(boxed(e));
+    let choices = vec![
+        nsc(&approval),
+        some(cabinet(&approval)),
+        none(cabinet(&approval)),
+        cabinet_is(&approval, true),
+        cabinet_is(&approval, false),
+        some(review.clone()),
+        none(review.clone()),
+        Expr::And(boxed(some(review.clone())), boxed(nsc(&review))),
+        Expr::Or(boxed(none(review.clone())), boxed(cabinet_is(&review, true))),
+        Expr::If(
+            boxed(some(review.clone())),
+            boxed(nsc(&review)),
+            boxed(Expr::Bool(false)),
+        ),
+        Expr::And(
+            boxed(some(review.clone())),
+            boxed(Expr::Cmp(
+                Cmp::Eq,
+                boxed(cabinet(&review)),
+                boxed(cabinet(&approval)),
+            )),
+        ),
+    ];
+    select(choices).boxed()
+}
+
+/// A condition on items named by key, held by the facts or not.
+fn about_items(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    let item = select(vec![
+        Expr::ItemKey("i0"),
+        Expr::ItemKey("i1"),
+        Expr::ItemKey("i9"),
+    ]);
+    prop_oneof![
+        2 => item.clone().prop_map(|i| field(i, Field::ItemLethal)),
+        1 => (item.clone(), equality()).prop_map(|(i, op)| Expr::Cmp(op, boxed(subject_field(Field::TransferItem)), boxed(i))),
+        1 => (country(ctx), item).prop_map(|(c, i)| Expr::In { element: boxed(c), set: boxed(field(i, Field::ItemPartners)), negated: false }),
     ]
     .boxed()
 }
@@ -197,7 +584,13 @@ fn atom(ctx: &Ctx) -> BoxedStrategy<Expr> {
         1 => Just(item_field(Field::ItemLethal)),
         1 => Just(Expr::Call(Func::LicensedPartner, boxed(subject_field(Field::TransferItem)))),
         1 => (cmp(), day()).prop_map(move |(op, day)| Expr::Cmp(op, boxed(date.clone()), boxed(Expr::Date(day)))),
-        1 => (int(ctx), cmp(), -3i64..=3).prop_map(|(a, op, k)| Expr::Cmp(op, boxed(a), boxed(Expr::Int(k)))),
+        2 => (int(ctx), cmp(), -3i64..=3).prop_map(|(a, op, k)| Expr::Cmp(op, boxed(a), boxed(Expr::Int(k)))),
+        1 => (int(ctx), cmp(), int(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
+        2 => about_dates(ctx),
+        4 => about_values(ctx),
+        2 => about_approvals(),
+        1 => about_items(ctx),
+        1 => Just(Expr::Const(9)),
         1 => (country_set(ctx), country_set(ctx), any::<bool>()).prop_map(|(a, b, subset)| {
             if subset { Expr::Subset(boxed(a), boxed(b)) } else { Expr::Cmp(Cmp::Eq, boxed(a), boxed(b)) }
         }),
@@ -231,6 +624,7 @@ fn apply(ctx: &Ctx) -> BoxedStrategy<Expr> {
                 .map(|param| match param {
                     Param::Bool => bool_arg(ctx),
                     Param::Country => country(ctx),
+                    Param::Int => int(ctx),
                 })
                 .collect();
             args.prop_map(move |args| Expr::Apply(idx, args)).boxed()
@@ -258,6 +652,10 @@ fn function_operands(params: &[Param]) -> (Vec<Expr>, Vec<Expr>) {
 /// calls the function.
 fn function_test(params: &[Param]) -> BoxedStrategy<Expr> {
     let (bools, countries) = function_operands(params);
+    let ints: Vec<Expr> = (0..params.len())
+        .filter(|idx| params[*idx] == Param::Int)
+        .map(Expr::Var)
+        .collect();
     let country = select(countries);
     let mut tests: Vec<(u32, BoxedStrategy<Expr>)> = vec![
         (
@@ -282,6 +680,22 @@ fn function_test(params: &[Param]) -> BoxedStrategy<Expr> {
             2,
             (select(bools), select(others), any::<bool>())
                 .prop_map(|(a, b, eq)| Expr::Cmp(if eq { Cmp::Eq } else { Cmp::Ne }, boxed(a), boxed(b)))
+                .boxed(),
+        ));
+    }
+    if !ints.is_empty() {
+        // `p + 1` overflows for the largest argument: the body fails only if it reads it.
+        tests.push((
+            3,
+            (select(ints.clone()), cmp(), -3i64..=3, any::<bool>())
+                .prop_map(|(p, op, k, shifted)| {
+                    let p = if shifted {
+                        Expr::Add(boxed(p), boxed(Expr::Int(1)))
+                    } else {
+                        p
+                    };
+                    Expr::Cmp(op, boxed(p), boxed(Expr::Int(k)))
+                })
                 .boxed(),
         ));
     }
@@ -326,7 +740,7 @@ fn function_body(params: &[Param], depth: u32) -> BoxedStrategy<Expr> {
 /// A function of one to three parameters, each `Bool` or `Country`.
 fn function() -> impl Strategy<Value = Function> {
     vec(
-        prop_oneof![2 => Just(Param::Bool), 1 => Just(Param::Country)],
+        prop_oneof![2 => Just(Param::Bool), 1 => Just(Param::Country), 1 => Just(Param::Int)],
         1..=3,
     )
     .prop_flat_map(|params| {
@@ -448,14 +862,19 @@ fn rule(functions: &[Vec<Param>]) -> BoxedStrategy<Rule> {
 
 /// A policy of up to two functions and 1 to 8 rules; exceptions point only to earlier rules, so
 /// they have no cycle.
-pub fn policy() -> impl Strategy<Value = Policy> {
-    vec(function(), 0..=2)
-        .prop_flat_map(|functions| {
+pub fn policy(failing: bool) -> impl Strategy<Value = Policy> {
+    (consts(failing), vec(function(), 0..=2))
+        .prop_flat_map(|(consts, functions)| {
             let signatures: Vec<Vec<Param>> =
                 functions.iter().map(|function| function.params.clone()).collect();
-            (Just(functions), vec(rule(&signatures), 1..=8), effect())
+            (
+                Just(consts),
+                Just(functions),
+                vec(rule(&signatures), 1..=8),
+                effect(),
+            )
         })
-        .prop_map(|(functions, mut rules, default)| {
+        .prop_map(|(consts, functions, mut rules, default)| {
             for (idx, rule) in rules.iter_mut().enumerate() {
                 let mut targets: Vec<usize> =
                     rule.exception_to.iter().copied().filter(|&t| t < idx).collect();
@@ -477,6 +896,7 @@ pub fn policy() -> impl Strategy<Value = Policy> {
                 }
             }
             Policy {
+                consts,
                 functions,
                 rules,
                 default,
@@ -492,20 +912,32 @@ fn country_key() -> impl Strategy<Value = String> + Clone {
     select(COUNTRIES.to_vec()).prop_map(str::to_string)
 }
 
+fn text_value() -> impl Strategy<Value = String> + Clone {
+    select(TEXTS.to_vec()).prop_map(str::to_string)
+}
+
 fn country_fact(code: &'static str) -> impl Strategy<Value = Country> {
     (
         cell(any::<bool>()),
         cell(any::<bool>()),
         cell(-3i64..=3),
         cell(option::of(day())),
+        cell(select(LEVELS.to_vec())),
+        cell(text_value()),
+        cell(vec(text_value(), 0..=3)),
     )
-        .prop_map(move |(in_combat, partner, score, since)| Country {
-            code: code.to_string(),
-            in_combat,
-            partner,
-            score,
-            since,
-        })
+        .prop_map(
+            move |(in_combat, partner, score, since, level, name, tags)| Country {
+                code: code.to_string(),
+                in_combat,
+                partner,
+                score,
+                since,
+                level,
+                name,
+                tags,
+            },
+        )
 }
 
 fn item_fact() -> impl Strategy<Value = Item> {
@@ -513,13 +945,24 @@ fn item_fact() -> impl Strategy<Value = Item> {
         cell(any::<bool>()),
         cell(option::of(country_key())),
         cell(btree_set(country_key(), 0..=3)),
+        cell(btree_set(select(LEVELS.to_vec()), 0..=2)),
     )
-        .prop_map(|(lethal, licensed_from, partners)| Item {
+        .prop_map(|(lethal, licensed_from, partners, categories)| Item {
             id: String::new(),
             lethal,
             licensed_from,
             partners,
+            categories,
         })
+}
+
+fn approval() -> impl Strategy<Value = Approval> {
+    (cell(any::<bool>()), cell(option::of(any::<bool>())))
+        .prop_map(|(nsc, cabinet)| Approval { nsc, cabinet })
+}
+
+fn quantity() -> impl Strategy<Value = i64> + Clone {
+    prop_oneof![2 => -3i64..=3, 1 => select(EDGES.to_vec())]
 }
 
 fn transfer_fact() -> impl Strategy<Value = Transfer> {
@@ -528,17 +971,25 @@ fn transfer_fact() -> impl Strategy<Value = Transfer> {
         cell(country_key()),
         cell(option::of(country_key())),
         cell(day()),
+        cell(quantity()),
+        cell(approval()),
+        cell(option::of(approval())),
     )
-        .prop_map(|(item, destination, onward, date)| Transfer {
-            id: String::new(),
-            item: match item {
-                Cell::Known(idx) => Cell::Known(idx.to_string()),
-                Cell::Unknown => Cell::Unknown,
+        .prop_map(
+            |(item, destination, onward, date, quantity, approval, review)| Transfer {
+                id: String::new(),
+                item: match item {
+                    Cell::Known(idx) => Cell::Known(idx.to_string()),
+                    Cell::Unknown => Cell::Unknown,
+                },
+                destination,
+                onward,
+                date,
+                quantity,
+                approval,
+                review,
             },
-            destination,
-            onward,
-            date,
-        })
+        )
 }
 
 /// Facts: the four countries, one to three items, one to six transfers referring to them.
@@ -580,7 +1031,7 @@ pub fn law() -> impl Strategy<Value = Law> {
 
 /// One case: a policy, several sets of facts to decide under it (parsing the policy costs far
 /// more than deciding), the law's date, and how the facts are spelled.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Case {
     pub policy: Policy,
     pub facts: Vec<Facts>,
@@ -588,13 +1039,35 @@ pub struct Case {
     pub spelling: u64,
 }
 
-/// A whole case.
+/// A case as a user would write it, Pol text and JSON facts, so that the failing case proptest
+/// prints after shrinking can be read and run with `pol run`.
+impl std::fmt::Debug for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "law: {:?}", self.law)?;
+        write!(f, "--- policy ---\n{}", self.policy.text())?;
+        for facts in &self.facts {
+            write!(f, "--- facts ---\n{}", facts.json(self.spelling))?;
+        }
+        Ok(())
+    }
+}
+
+/// A whole case, whose constants never fail.
 pub fn case() -> impl Strategy<Value = Case> {
-    (policy(), vec(facts(), 1..=3), law(), any::<u64>()).prop_map(|(policy, facts, law, spelling)| Case {
-        policy,
-        facts,
-        law,
-        spelling,
+    case_with(false)
+}
+
+/// A whole case; when `failing`, a constant may fail, and with it the whole run.
+pub fn case_with(failing: bool) -> impl Strategy<Value = Case> {
+    // Facts first: proptest shrinks a tuple's parts in order, and the policy's shrinking (through
+    // `prop_flat_map`) can take every iteration it is given.
+    (vec(facts(), 1..=3), policy(failing), law(), any::<u64>()).prop_map(|(facts, policy, law, spelling)| {
+        Case {
+            policy,
+            facts,
+            law,
+            spelling,
+        }
     })
 }
 
@@ -605,6 +1078,8 @@ pub enum Slot {
     Country(usize, Field),
     Item(usize, Field),
     Transfer(usize, Field),
+    /// A field of a transfer's nested record, held in its field `approval` or `review`.
+    Nested(usize, Field, Field),
     /// The country `ABSENT`: filling it in adds it to the facts.
     Absent,
 }
@@ -618,6 +1093,9 @@ pub fn unknown_slots(facts: &Facts) -> Vec<Slot> {
             (c.partner == Cell::Unknown, Field::CountryPartner),
             (c.score == Cell::Unknown, Field::CountryScore),
             (c.since == Cell::Unknown, Field::CountrySince),
+            (c.level == Cell::Unknown, Field::CountryLevel),
+            (c.name == Cell::Unknown, Field::CountryName),
+            (c.tags == Cell::Unknown, Field::CountryTags),
         ];
         slots.extend(
             cells
@@ -631,6 +1109,7 @@ pub fn unknown_slots(facts: &Facts) -> Vec<Slot> {
             (i.lethal == Cell::Unknown, Field::ItemLethal),
             (i.licensed_from == Cell::Unknown, Field::ItemLicensedFrom),
             (i.partners == Cell::Unknown, Field::ItemPartners),
+            (i.categories == Cell::Unknown, Field::ItemCategories),
         ];
         slots.extend(
             cells
@@ -645,6 +1124,9 @@ pub fn unknown_slots(facts: &Facts) -> Vec<Slot> {
             (t.destination == Cell::Unknown, Field::TransferDestination),
             (t.onward == Cell::Unknown, Field::TransferOnward),
             (t.date == Cell::Unknown, Field::TransferDate),
+            (t.quantity == Cell::Unknown, Field::TransferQuantity),
+            (t.approval == Cell::Unknown, Field::TransferApproval),
+            (t.review == Cell::Unknown, Field::TransferReview),
         ];
         slots.extend(
             cells
@@ -652,6 +1134,32 @@ pub fn unknown_slots(facts: &Facts) -> Vec<Slot> {
                 .filter(|(unknown, _)| *unknown)
                 .map(|(_, f)| Slot::Transfer(idx, *f)),
         );
+        // The fields of a present nested record.
+        let holders = [
+            (
+                Field::TransferApproval,
+                match &t.approval {
+                    Cell::Known(approval) => Some(approval),
+                    Cell::Unknown => None,
+                },
+            ),
+            (
+                Field::TransferReview,
+                match &t.review {
+                    Cell::Known(review) => review.as_ref(),
+                    Cell::Unknown => None,
+                },
+            ),
+        ];
+        for (holder, approval) in holders {
+            let Some(approval) = approval else { continue };
+            if approval.nsc == Cell::Unknown {
+                slots.push(Slot::Nested(idx, holder, Field::ApprovalNsc));
+            }
+            if approval.cabinet == Cell::Unknown {
+                slots.push(Slot::Nested(idx, holder, Field::ApprovalCabinet));
+            }
+        }
     }
     if facts.countries.iter().all(|c| c.code != ABSENT) {
         slots.push(Slot::Absent);
@@ -667,6 +1175,12 @@ pub fn fill(facts: &mut Facts, slot: Slot, mix: &mut super::model::Mix) {
         Day { year, month, day }
     };
     let key = |mix: &mut super::model::Mix| COUNTRIES[mix.below(COUNTRIES.len())].to_string();
+    let text = |mix: &mut super::model::Mix| TEXTS[mix.below(TEXTS.len())].to_string();
+    let level = |mix: &mut super::model::Mix| LEVELS[mix.below(LEVELS.len())];
+    let approval = |mix: &mut super::model::Mix| Approval {
+        nsc: Cell::Known(boolean(mix)),
+        cabinet: Cell::Known(boolean(mix).then(|| boolean(mix))),
+    };
     let n_items = facts.items.len();
     match slot {
         Slot::Country(idx, f) => {
@@ -675,6 +1189,9 @@ pub fn fill(facts: &mut Facts, slot: Slot, mix: &mut super::model::Mix) {
                 Field::CountryInCombat => c.in_combat = Cell::Known(boolean(mix)),
                 Field::CountryPartner => c.partner = Cell::Known(boolean(mix)),
                 Field::CountryScore => c.score = Cell::Known(mix.below(7) as i64 - 3),
+                Field::CountryLevel => c.level = Cell::Known(level(mix)),
+                Field::CountryName => c.name = Cell::Known(text(mix)),
+                Field::CountryTags => c.tags = Cell::Known((0..mix.below(4)).map(|_| text(mix)).collect()),
                 _ => c.since = Cell::Known(boolean(mix).then(|| day(mix))),
             }
         }
@@ -683,6 +1200,9 @@ pub fn fill(facts: &mut Facts, slot: Slot, mix: &mut super::model::Mix) {
             match f {
                 Field::ItemLethal => i.lethal = Cell::Known(boolean(mix)),
                 Field::ItemLicensedFrom => i.licensed_from = Cell::Known(boolean(mix).then(|| key(mix))),
+                Field::ItemCategories => {
+                    i.categories = Cell::Known((0..mix.below(3)).map(|_| level(mix)).collect());
+                }
                 _ => {
                     let keys: BTreeSet<String> = (0..mix.below(4)).map(|_| key(mix)).collect();
                     i.partners = Cell::Known(keys);
@@ -695,7 +1215,34 @@ pub fn fill(facts: &mut Facts, slot: Slot, mix: &mut super::model::Mix) {
                 Field::TransferItem => t.item = Cell::Known(format!("i{}", mix.below(n_items))),
                 Field::TransferDestination => t.destination = Cell::Known(key(mix)),
                 Field::TransferOnward => t.onward = Cell::Known(boolean(mix).then(|| key(mix))),
+                Field::TransferQuantity => {
+                    t.quantity = Cell::Known(if boolean(mix) {
+                        mix.below(7) as i64 - 3
+                    } else {
+                        EDGES[mix.below(EDGES.len())]
+                    });
+                }
+                Field::TransferApproval => t.approval = Cell::Known(approval(mix)),
+                Field::TransferReview => t.review = Cell::Known(boolean(mix).then(|| approval(mix))),
                 _ => t.date = Cell::Known(day(mix)),
+            }
+        }
+        Slot::Nested(idx, holder, f) => {
+            let t = &mut facts.transfers[idx];
+            let record = match holder {
+                Field::TransferApproval => match &mut t.approval {
+                    Cell::Known(approval) => approval,
+                    Cell::Unknown => panic!("an unknown approval has no fields to fill"),
+                },
+                _ => match &mut t.review {
+                    Cell::Known(Some(review)) => review,
+                    _ => panic!("a review that is not there has no fields to fill"),
+                },
+            };
+            if f == Field::ApprovalNsc {
+                record.nsc = Cell::Known(boolean(mix));
+            } else {
+                record.cabinet = Cell::Known(boolean(mix).then(|| boolean(mix)));
             }
         }
         Slot::Absent => {
@@ -707,6 +1254,9 @@ pub fn fill(facts: &mut Facts, slot: Slot, mix: &mut super::model::Mix) {
                 partner: Cell::Known(boolean(mix)),
                 score: Cell::Known(mix.below(7) as i64 - 3),
                 since: Cell::Known(since),
+                level: Cell::Known(level(mix)),
+                name: Cell::Known(text(mix)),
+                tags: Cell::Known(vec![text(mix)]),
             });
         }
     }

@@ -10,8 +10,35 @@ pub const COUNTRIES: [&str; 4] = ["AA", "BB", "CC", "DD"];
 /// A country key that policies may name but facts never hold: all its fields read as unknown.
 pub const ABSENT: &str = "ZZ";
 
+/// The variants of the enum `Level`, in declaration order.
+pub const LEVELS: [&str; 3] = ["low", "mid", "high"];
+
+/// The texts generated, for names, tags and literals: plain, empty, beyond ASCII, and with a
+/// character that needs escaping in both Pol and JSON.
+pub const TEXTS: [&str; 4] = ["alpha", "", "\u{3a9}mega", "a\"b"];
+
+/// The integers at the edges of `i64` (and a few small ones), where arithmetic overflows.
+pub const EDGES: [i64; 9] = [
+    i64::MAX,
+    i64::MIN,
+    i64::MAX - 1,
+    i64::MIN + 1,
+    1 << 62,
+    -(1 << 62),
+    3_037_000_500,
+    2,
+    -1,
+];
+
 /// The schema, functions and obligations every generated policy starts with.
 pub const PRELUDE: &str = r#"policy "Oracle"
+
+enum Level { low, mid, high }
+
+record Approval {
+  nsc: Bool
+  cabinet: Bool?
+}
 
 record Country key code {
   code: Text
@@ -19,6 +46,9 @@ record Country key code {
   partner: Bool
   score: Int
   since: Date?
+  level: Level
+  name: Text
+  tags: List<Text>
 }
 
 record Item key id {
@@ -26,6 +56,7 @@ record Item key id {
   lethal: Bool
   licensed_from: Country?
   partners: Set<Country>
+  categories: Set<Level>
 }
 
 record Transfer key id {
@@ -34,6 +65,9 @@ record Transfer key id {
   destination: Country
   onward: Country?
   date: Date
+  quantity: Int
+  approval: Approval
+  review: Approval?
 }
 
 decide t: Transfer on t.date
@@ -72,6 +106,33 @@ impl Day {
     }
 }
 
+impl Day {
+    /// The date `days` days after 1970-01-01, if its year is one a date may have (1 to 9999).
+    pub fn from_days(days: i64) -> Option<Day> {
+        let days = days.checked_add(719_468)?;
+        let era = days.div_euclid(146_097);
+        let day_of_era = days - era * 146_097;
+        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+        let month = if shifted_month < 10 {
+            shifted_month + 3
+        } else {
+            shifted_month - 9
+        };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        if !(1..=9999).contains(&year) {
+            return None;
+        }
+        Some(Day {
+            year: i32::try_from(year).ok()?,
+            month: u32::try_from(month).ok()?,
+            day: u32::try_from(day).ok()?,
+        })
+    }
+}
+
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -80,7 +141,7 @@ impl fmt::Display for Day {
 
 /// A fact's value: known, or unknown (nobody supplied it). `T` is `Option<_>` for optional fields,
 /// where `None` is the known absence.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Cell<T> {
     /// A known value.
     Known(T),
@@ -96,6 +157,10 @@ pub struct Country {
     pub partner: Cell<bool>,
     pub score: Cell<i64>,
     pub since: Cell<Option<Day>>,
+    pub level: Cell<&'static str>,
+    pub name: Cell<String>,
+    /// A list: order and repeats kept.
+    pub tags: Cell<Vec<String>>,
 }
 
 /// An `Item` fact.
@@ -105,6 +170,14 @@ pub struct Item {
     pub lethal: Cell<bool>,
     pub licensed_from: Cell<Option<String>>,
     pub partners: Cell<BTreeSet<String>>,
+    pub categories: Cell<BTreeSet<&'static str>>,
+}
+
+/// An `Approval`, the nested record a transfer holds.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Approval {
+    pub nsc: Cell<bool>,
+    pub cabinet: Cell<Option<bool>>,
 }
 
 /// A `Transfer` fact, the subject of decisions.
@@ -115,6 +188,9 @@ pub struct Transfer {
     pub destination: Cell<String>,
     pub onward: Cell<Option<String>>,
     pub date: Cell<Day>,
+    pub quantity: Cell<i64>,
+    pub approval: Cell<Approval>,
+    pub review: Cell<Option<Approval>>,
 }
 
 /// Every fact of one run.
@@ -126,19 +202,29 @@ pub struct Facts {
 }
 
 /// A field of the schema, with the record it belongs to.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Field {
     TransferItem,
     TransferDestination,
     TransferOnward,
     TransferDate,
+    TransferQuantity,
+    TransferApproval,
+    TransferReview,
+    ApprovalNsc,
+    ApprovalCabinet,
     ItemLethal,
     ItemLicensedFrom,
     ItemPartners,
+    ItemCategories,
+    CountryCode,
     CountryInCombat,
     CountryPartner,
     CountryScore,
     CountrySince,
+    CountryLevel,
+    CountryName,
+    CountryTags,
 }
 
 impl Field {
@@ -149,6 +235,16 @@ impl Field {
             Field::TransferDestination => "destination",
             Field::TransferOnward => "onward",
             Field::TransferDate => "date",
+            Field::TransferQuantity => "quantity",
+            Field::TransferApproval => "approval",
+            Field::TransferReview => "review",
+            Field::ApprovalNsc => "nsc",
+            Field::ApprovalCabinet => "cabinet",
+            Field::ItemCategories => "categories",
+            Field::CountryCode => "code",
+            Field::CountryLevel => "level",
+            Field::CountryName => "name",
+            Field::CountryTags => "tags",
             Field::ItemLethal => "lethal",
             Field::ItemLicensedFrom => "licensed_from",
             Field::ItemPartners => "partners",
@@ -272,6 +368,19 @@ pub enum Expr {
     /// A call of the policy's generated function `fN` (see [`Policy::functions`]).
     Apply(usize, Vec<Expr>),
     Add(Box<Expr>, Box<Expr>),
+    Sub(Box<Expr>, Box<Expr>),
+    Mul(Box<Expr>, Box<Expr>),
+    /// Unary `-`.
+    Neg(Box<Expr>),
+    /// A text literal.
+    Text(&'static str),
+    /// A variant of `Level`, bare (`low`) or qualified (`Level.low`).
+    Variant(&'static str, bool),
+    /// The policy's constant `kN` (see [`Policy::consts`]).
+    Const(usize),
+    /// `Item["KEY"]`.
+    ItemKey(&'static str),
+    AddDays(Box<Expr>, Box<Expr>),
     Size(Box<Expr>),
     Year(Box<Expr>),
     DaysBetween(Box<Expr>, Box<Expr>),
@@ -284,6 +393,10 @@ impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expr::Bool(value) => write!(f, "{value}"),
+            // The literal `9223372036854775808` is out of range, so `i64::MIN` is written as a
+            // subtraction; other negative literals are a negation, parenthesised.
+            Expr::Int(i64::MIN) => write!(f, "(-9223372036854775807 - 1)"),
+            Expr::Int(value) if *value < 0 => write!(f, "({value})"),
             Expr::Int(value) => write!(f, "{value}"),
             Expr::Date(day) => write!(f, "{day}"),
             Expr::Subject => write!(f, "t"),
@@ -321,6 +434,15 @@ impl fmt::Display for Expr {
                 write!(f, "{}({})", function_name(*idx), args.join(", "))
             }
             Expr::Add(left, right) => write!(f, "({left} + {right})"),
+            Expr::Sub(left, right) => write!(f, "({left} - {right})"),
+            Expr::Mul(left, right) => write!(f, "({left} * {right})"),
+            Expr::Neg(inner) => write!(f, "(-{inner})"),
+            Expr::Text(text) => write!(f, "{text:?}"),
+            Expr::Variant(name, false) => write!(f, "{name}"),
+            Expr::Variant(name, true) => write!(f, "Level.{name}"),
+            Expr::Const(idx) => write!(f, "k{idx}"),
+            Expr::ItemKey(key) => write!(f, "Item[{key:?}]"),
+            Expr::AddDays(date, days) => write!(f, "add_days({date}, {days})"),
             Expr::Size(inner) => write!(f, "size({inner})"),
             Expr::Year(inner) => write!(f, "year({inner})"),
             Expr::DaysBetween(from, to) => write!(f, "days_between({from}, {to})"),
@@ -378,6 +500,7 @@ pub struct Rule {
 pub enum Param {
     Bool,
     Country,
+    Int,
 }
 
 impl Param {
@@ -385,6 +508,7 @@ impl Param {
         match self {
             Param::Bool => "Bool",
             Param::Country => "Country",
+            Param::Int => "Int",
         }
     }
 }
@@ -397,9 +521,20 @@ pub struct Function {
     pub body: Expr,
 }
 
-/// A policy over the fixed schema: its functions, its rules and its default.
+/// A constant the policy defines, `let kN = expr`: its expression reads no subject and no
+/// variable, and may read the constants before it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Const {
+    /// Its type as Pol writes it, given in the declaration when `annotated`.
+    pub ty: &'static str,
+    pub annotated: bool,
+    pub expr: Expr,
+}
+
+/// A policy over the fixed schema: its constants, functions, rules and default.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
+    pub consts: Vec<Const>,
     pub functions: Vec<Function>,
     pub rules: Vec<Rule>,
     pub default: Effect,
@@ -424,6 +559,13 @@ impl Policy {
     /// The policy as Pol text, its rules written in the order `order` gives (indices into `rules`).
     pub fn text_in_order(&self, order: &[usize]) -> String {
         let mut text = String::from(PRELUDE);
+        for (idx, constant) in self.consts.iter().enumerate() {
+            if constant.annotated {
+                writeln!(text, "let k{idx}: {} = {}", constant.ty, constant.expr).unwrap();
+            } else {
+                writeln!(text, "let k{idx} = {}", constant.expr).unwrap();
+            }
+        }
         for (idx, function) in self.functions.iter().enumerate() {
             let params: Vec<String> = function
                 .params
@@ -554,13 +696,25 @@ impl JsonRecord<'_> {
         }
     }
 
+    fn list(&mut self, name: &str, value: Option<Vec<String>>) {
+        match value {
+            Some(elements) => self.fields.push(format!("{name:?}: [{}]", elements.join(", "))),
+            None => match self.mix.below(4) {
+                0 => {}
+                1 => self.fields.push(format!("{name:?}: null")),
+                2 => self.fields.push(format!("{name:?}: \"?\"")),
+                _ => self.fields.push(format!("{name:?}: [\"?\"]")),
+            },
+        }
+    }
+
     fn finish(mut self) -> String {
         self.mix.shuffle(&mut self.fields);
         format!("{{{}}}", self.fields.join(", "))
     }
 }
 
-fn known<T>(cell: &Cell<T>, show: impl Fn(&T) -> String) -> Option<String> {
+fn known<T, S>(cell: &Cell<T>, show: impl Fn(&T) -> S) -> Option<S> {
     match cell {
         Cell::Known(value) => Some(show(value)),
         Cell::Unknown => None,
@@ -576,6 +730,22 @@ fn optional<T>(cell: &Cell<Option<T>>, show: impl Fn(&T) -> String) -> Cell<Opti
 
 fn quoted(text: &impl fmt::Display) -> String {
     format!("\"{text}\"")
+}
+
+/// A JSON string, escaped (the texts generated need only Rust's escapes of `"` and `\\`).
+fn string(text: &impl AsRef<str>) -> String {
+    format!("{:?}", text.as_ref())
+}
+
+/// A nested `Approval` as a JSON object.
+fn approval_json(approval: &Approval, mix: &mut Mix) -> String {
+    let mut record = JsonRecord {
+        fields: Vec::new(),
+        mix,
+    };
+    record.required("nsc", known(&approval.nsc, ToString::to_string));
+    record.optional("cabinet", optional(&approval.cabinet, ToString::to_string));
+    record.finish()
 }
 
 impl Facts {
@@ -594,6 +764,12 @@ impl Facts {
             record.required("partner", known(&country.partner, ToString::to_string));
             record.required("score", known(&country.score, ToString::to_string));
             record.optional("since", optional(&country.since, quoted));
+            record.required("level", known(&country.level, string));
+            record.required("name", known(&country.name, string));
+            record.list(
+                "tags",
+                known(&country.tags, |tags| tags.iter().map(string).collect::<Vec<_>>()),
+            );
             countries.push(record.finish());
         }
         let mut items = Vec::new();
@@ -606,10 +782,25 @@ impl Facts {
             record.required("lethal", known(&item.lethal, ToString::to_string));
             record.optional("licensed_from", optional(&item.licensed_from, quoted));
             record.set("partners", &item.partners);
+            record.list(
+                "categories",
+                known(&item.categories, |levels| {
+                    levels.iter().map(string).collect::<Vec<_>>()
+                }),
+            );
             items.push(record.finish());
         }
         let mut transfers = Vec::new();
         for transfer in &self.transfers {
+            let approval = match &transfer.approval {
+                Cell::Known(approval) => Some(approval_json(approval, &mut mix)),
+                Cell::Unknown => None,
+            };
+            let review = match &transfer.review {
+                Cell::Known(Some(review)) => Cell::Known(Some(approval_json(review, &mut mix))),
+                Cell::Known(None) => Cell::Known(None),
+                Cell::Unknown => Cell::Unknown,
+            };
             let mut record = JsonRecord {
                 fields: Vec::new(),
                 mix: &mut mix,
@@ -619,6 +810,9 @@ impl Facts {
             record.required("destination", known(&transfer.destination, quoted));
             record.optional("onward", optional(&transfer.onward, quoted));
             record.required("date", known(&transfer.date, quoted));
+            record.required("quantity", known(&transfer.quantity, ToString::to_string));
+            record.required("approval", approval);
+            record.optional("review", review);
             transfers.push(record.finish());
         }
         let mut tables = vec![

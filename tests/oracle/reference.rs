@@ -4,8 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
-    Cell, Cmp, Day, Effect, Expr, Facts, Field, Function, Policy, SetOp, Transfer, rule_name,
+    Approval, Cell, Cmp, Const, Day, Effect, Expr, Facts, Field, Function, Policy, SetOp, Transfer, rule_name,
 };
+
+/// The code of a failed evaluation: "Errors" lists integer overflow and a date out of range
+/// among the failures, and docs/diagnostics.md gives both code E0302.
+pub const OVERFLOW: &str = "E0302";
 
 /// A fact, written `Record["key"].field`.
 pub type FactPath = String;
@@ -36,8 +40,15 @@ pub enum V {
     Rec(Kind, String),
     /// The known absence of an optional value.
     None,
-    /// A set of countries, by key.
-    Set(BTreeSet<String>),
+    /// A set.
+    Set(BTreeSet<V>),
+    /// A list, from facts: order and repeats kept.
+    List(Vec<V>),
+    Text(String),
+    /// A variant of `Level`.
+    Enum(&'static str),
+    /// The transfer's nested record held in this field (`approval` or `review`).
+    Nested(Field),
 }
 
 /// The value of an expression: known, or unknown because of these facts.
@@ -53,6 +64,8 @@ pub enum Verdict {
     Permit,
     Deny,
     Undecided,
+    /// No decision: evaluating a rule failed with this code ("Errors").
+    Fails(&'static str),
 }
 
 /// A decision, with everything compared against the engine's, as sets of names.
@@ -127,6 +140,11 @@ pub struct Env<'a> {
     pub subject: &'a Transfer,
     /// The policy's generated functions.
     pub functions: &'a [Function],
+    /// The policy's constants.
+    pub consts: &'a [Const],
+    /// Set when an evaluation failed ("Errors": integer overflow, a date out of range): the
+    /// subject then gets no decision, whatever else is evaluated.
+    pub failed: std::cell::Cell<bool>,
 }
 
 impl Env<'_> {
@@ -144,27 +162,36 @@ impl Env<'_> {
                     return unknown();
                 };
                 country(&match field {
+                    Field::CountryCode => Cell::Known(V::Text(fact.code.clone())),
                     Field::CountryInCombat => lift(&fact.in_combat, |v| V::Bool(*v)),
                     Field::CountryPartner => lift(&fact.partner, |v| V::Bool(*v)),
                     Field::CountryScore => lift(&fact.score, |v| V::Int(*v)),
                     Field::CountrySince => lift(&fact.since, |v| v.map_or(V::None, V::Date)),
+                    Field::CountryLevel => lift(&fact.level, |v| V::Enum(v)),
+                    Field::CountryName => lift(&fact.name, |v| V::Text(v.clone())),
+                    Field::CountryTags => lift(&fact.tags, |v| {
+                        V::List(v.iter().map(|tag| V::Text(tag.clone())).collect())
+                    }),
                     other => panic!("`{}` is not a field of Country", other.name()),
                 })
             }
             Kind::Item => {
-                let fact = self
-                    .facts
-                    .items
-                    .iter()
-                    .find(|i| i.id == key)
-                    .expect("facts refer only to items they hold");
+                // Facts refer only to items they hold; `Item["KEY"]` may name one they lack.
+                let Some(fact) = self.facts.items.iter().find(|i| i.id == key) else {
+                    return unknown();
+                };
                 country(&match field {
                     Field::ItemLethal => lift(&fact.lethal, |v| V::Bool(*v)),
                     Field::ItemLicensedFrom => lift(&fact.licensed_from, |v| {
                         v.as_ref()
                             .map_or(V::None, |key| V::Rec(Kind::Country, key.clone()))
                     }),
-                    Field::ItemPartners => lift(&fact.partners, |v| V::Set(v.clone())),
+                    Field::ItemPartners => lift(&fact.partners, |v| {
+                        V::Set(v.iter().map(|key| V::Rec(Kind::Country, key.clone())).collect())
+                    }),
+                    Field::ItemCategories => lift(&fact.categories, |v| {
+                        V::Set(v.iter().map(|level| V::Enum(level)).collect())
+                    }),
                     other => panic!("`{}` is not a field of Item", other.name()),
                 })
             }
@@ -181,10 +208,53 @@ impl Env<'_> {
                             .map_or(V::None, |key| V::Rec(Kind::Country, key.clone()))
                     }),
                     Field::TransferDate => lift(&fact.date, |v| V::Date(*v)),
+                    Field::TransferQuantity => lift(&fact.quantity, |v| V::Int(*v)),
+                    // "A nested record follows the same rules at each level: the object itself,
+                    // when missing or `null`, is unknown in a required field and none in an
+                    // optional one."
+                    Field::TransferApproval => lift(&fact.approval, |_| V::Nested(field)),
+                    Field::TransferReview => {
+                        lift(&fact.review, |v| v.as_ref().map_or(V::None, |_| V::Nested(field)))
+                    }
                     other => panic!("`{}` is not a field of Transfer", other.name()),
                 })
             }
         }
+    }
+
+    /// A field of the subject's nested record held in `holder`: "a field inside a present object
+    /// is unknown or none by its own type", and "a fact inside a nested record is written through
+    /// the fields that hold it".
+    fn nested_field(&self, holder: Field, field: Field) -> R {
+        let approval: &Approval = match (holder, &self.subject.approval, &self.subject.review) {
+            (Field::TransferApproval, Cell::Known(approval), _) => approval,
+            (Field::TransferReview, _, Cell::Known(Some(review))) => review,
+            _ => panic!("`{}` holds no record", holder.name()),
+        };
+        let value = match field {
+            Field::ApprovalNsc => lift(&approval.nsc, |v| V::Bool(*v)),
+            Field::ApprovalCabinet => lift(&approval.cabinet, |v| v.map_or(V::None, V::Bool)),
+            other => panic!("`{}` is not a field of Approval", other.name()),
+        };
+        match value {
+            Cell::Known(value) => R::K(value),
+            Cell::Unknown => R::U(BTreeSet::from([format!(
+                "{}.{}",
+                path(Kind::Transfer, &self.subject.id, holder),
+                field.name()
+            )])),
+        }
+    }
+
+    /// Marks the evaluation failed; the value returned in its place never reaches a decision.
+    fn fail(&self) -> R {
+        self.failed.set(true);
+        R::U(BTreeSet::new())
+    }
+
+    /// An integer operation that fails when its result does not fit in 64 bits.
+    fn int(&self, result: Option<i64>) -> R {
+        result.map_or_else(|| self.fail(), |value| R::K(V::Int(value)))
     }
 
     /// The value of `expr` with the quantified variables (or a function's parameters, which may
@@ -197,9 +267,15 @@ impl Env<'_> {
             Expr::Subject => R::K(V::Rec(Kind::Transfer, self.subject.id.clone())),
             Expr::Var(idx) => vars[*idx].clone(),
             Expr::Key(key) => R::K(V::Rec(Kind::Country, (*key).to_string())),
+            Expr::ItemKey(key) => R::K(V::Rec(Kind::Item, (*key).to_string())),
+            Expr::Text(text) => R::K(V::Text((*text).to_string())),
+            Expr::Variant(name, _) => R::K(V::Enum(name)),
+            // A constant is "a value computed once per run": the same for every subject.
+            Expr::Const(idx) => self.eval(&self.consts[*idx].expr, &mut Vec::new()),
             // "A field access with an unknown operand is U."
             Expr::Field(base, field) => match self.eval(base, vars) {
                 R::K(V::Rec(kind, key)) => self.field(kind, &key, *field),
+                R::K(V::Nested(holder)) => self.nested_field(holder, *field),
                 R::K(other) => panic!("field `{}` of {other:?}: the checker rejects this", field.name()),
                 unknown => unknown,
             },
@@ -209,10 +285,9 @@ impl Env<'_> {
                 let mut missing: Option<BTreeSet<FactPath>> = None;
                 for element in elements {
                     match self.eval(element, vars) {
-                        R::K(V::Rec(Kind::Country, key)) => {
-                            keys.insert(key);
+                        R::K(value) => {
+                            keys.insert(value);
                         }
-                        R::K(other) => panic!("a set of countries holds {other:?}"),
                         R::U(more) => missing = Some(union(missing.unwrap_or_default(), more)),
                     }
                 }
@@ -260,11 +335,16 @@ impl Env<'_> {
             } => {
                 let element = self.eval(element, vars);
                 let set = self.eval(set, vars);
+                // A list is read as the set of its elements: "membership in a set or list".
+                let set = match set {
+                    R::K(V::List(elements)) => R::K(V::Set(elements.into_iter().collect())),
+                    other => other,
+                };
                 let found = match (element, set) {
                     (_, R::K(V::Set(keys))) if keys.is_empty() => Tri::F,
                     (R::K(V::None), _) => Tri::F,
-                    (R::K(V::Rec(Kind::Country, key)), R::K(V::Set(keys))) => {
-                        if keys.contains(&key) {
+                    (R::K(element), R::K(V::Set(keys))) => {
+                        if keys.contains(&element) {
                             Tri::T
                         } else {
                             Tri::F
@@ -287,15 +367,16 @@ impl Env<'_> {
             // "`any x in S: P` is T if some element gives T, else U if some element gives U, else F.
             // `all x in S: P` is F if some element gives F, else U if some gives U, else T."
             Expr::Quant { all, var, set, body } => {
-                let keys = match self.eval(set, vars) {
-                    R::K(V::Set(keys)) => keys,
+                let keys: Vec<V> = match self.eval(set, vars) {
+                    R::K(V::Set(keys)) => keys.into_iter().collect(),
+                    R::K(V::List(elements)) => elements,
                     R::K(other) => panic!("a quantifier ranges over {other:?}"),
                     unknown => return unknown,
                 };
                 let mut values = Vec::new();
                 for key in keys {
                     vars.truncate(*var);
-                    vars.push(R::K(V::Rec(Kind::Country, key)));
+                    vars.push(R::K(key));
                     values.push(truth(self.eval(body, vars)));
                 }
                 vars.truncate(*var);
@@ -339,12 +420,37 @@ impl Env<'_> {
                 self.eval(&self.functions[*idx].body, &mut params)
             }
             // "Arithmetic, a set operation ... with an unknown operand is U."
-            Expr::Add(left, right) => match (self.eval(left, vars), self.eval(right, vars)) {
-                (R::K(V::Int(a)), R::K(V::Int(b))) => R::K(V::Int(a.checked_add(b).expect("small integers"))),
-                (left, right) => R::U(unknowns(left, right)),
+            // "If evaluating a rule for a subject fails (integer overflow, a date out of range, …),
+            // the subject gets no decision."
+            Expr::Add(left, right) | Expr::Sub(left, right) | Expr::Mul(left, right) => {
+                match (self.eval(left, vars), self.eval(right, vars)) {
+                    (R::K(V::Int(a)), R::K(V::Int(b))) => self.int(match expr {
+                        Expr::Add(..) => a.checked_add(b),
+                        Expr::Sub(..) => a.checked_sub(b),
+                        _ => a.checked_mul(b),
+                    }),
+                    (left, right) => R::U(unknowns(left, right)),
+                }
+            }
+            Expr::Neg(inner) => match self.eval(inner, vars) {
+                R::K(V::Int(a)) => self.int(a.checked_neg()),
+                R::K(other) => panic!("negation of {other:?}"),
+                unknown => unknown,
+            },
+            // `add_days(d, n)`: "the date `n` days after `d`"; "Dates must exist on the calendar"
+            // and a date is of the years 1 to 9999, so a date beyond them fails.
+            Expr::AddDays(date, days) => match (self.eval(date, vars), self.eval(days, vars)) {
+                (R::K(V::Date(date)), R::K(V::Int(days))) => {
+                    match date.days().checked_add(days).and_then(Day::from_days) {
+                        Some(day) => R::K(V::Date(day)),
+                        None => self.fail(),
+                    }
+                }
+                (date, days) => R::U(unknowns(date, days)),
             },
             Expr::Size(inner) => match self.eval(inner, vars) {
                 R::K(V::Set(keys)) => R::K(V::Int(keys.len() as i64)),
+                R::K(V::List(elements)) => R::K(V::Int(elements.len() as i64)),
                 R::K(other) => panic!("size of {other:?}"),
                 unknown => unknown,
             },
@@ -437,6 +543,23 @@ impl Standing<'_> {
     }
 }
 
+/// The code the whole run fails with, if it does: "A constant is computed once, before any
+/// decision: a constant that fails fails the whole run, and no subject is decided."
+pub fn run_fails(policy: &Policy, facts: &Facts) -> Option<&'static str> {
+    let env = Env {
+        facts,
+        // Constants read no subject; any transfer will do.
+        subject: &facts.transfers[0],
+        functions: &policy.functions,
+        consts: &policy.consts,
+        failed: std::cell::Cell::new(false),
+    };
+    for constant in &policy.consts {
+        env.eval(&constant.expr, &mut Vec::new());
+    }
+    env.failed.get().then_some(OVERFLOW)
+}
+
 /// Decides one transfer, following "The decision" step by step.
 pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> Outcome {
     let undecided =
@@ -484,6 +607,8 @@ pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> O
             facts,
             subject,
             functions: &policy.functions,
+            consts: &policy.consts,
+            failed: std::cell::Cell::new(false),
         },
         in_force: in_force.clone(),
     };
@@ -516,6 +641,17 @@ pub fn decide(policy: &Policy, facts: &Facts, subject: &Transfer, law: Law) -> O
             }
             (_, Tri::F) => {}
         }
+    }
+    // "If evaluating a rule for a subject fails …, the subject gets no decision." Every rule in
+    // force is evaluated, each up to its first false part.
+    if standing.env.failed.get() {
+        return Outcome {
+            verdict: Verdict::Fails(OVERFLOW),
+            deciding: BTreeSet::new(),
+            obligations: BTreeSet::new(),
+            missing: BTreeSet::new(),
+            pending: BTreeMap::new(),
+        };
     }
     let names = |rules: &BTreeSet<usize>| rules.iter().map(|&idx| rule_name(idx)).collect();
     let decided = |verdict: Verdict, rules: &BTreeSet<usize>| Outcome {
