@@ -14,13 +14,12 @@ pub(crate) use messages::PASS_AS_OF;
 pub use trace::{Operand, PartTrace, RuleStatus, RuleTrace, Trace};
 
 use crate::check::ir::{
-    ArithOp, Builtin, CompareOp, Expr, ExprKind, FnId, ObligationId, Program, RecordId, RuleId, SetOp, Type,
+    ArithOp, Builtin, CompareOp, Effect, Expr, ExprKind, FnId, ObligationId, Program, Quantifier, RecordId, RuleId, SetOp, Type,
     TypeId, in_force,
 };
 use crate::diagnostic::Diagnostic;
 use crate::facts::Facts;
 use crate::source::Span;
-use crate::syntax::ast::{Effect, Quantifier};
 use crate::value::{Date, SeqId, Value};
 
 /// One fact: a field of one record.

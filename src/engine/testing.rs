@@ -8,7 +8,7 @@ use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, PASS_A
 use crate::facts::{Facts, FactsBuilder};
 use crate::report;
 use crate::source::Span;
-use crate::syntax::ast::Effect;
+use crate::check::ir::Effect;
 use crate::value::Value;
 
 /// The result of one test block.

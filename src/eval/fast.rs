@@ -12,9 +12,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{ARENA_CONSTS, ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Limits};
-use crate::check::ir::{ArithOp, Builtin, CompareOp, Expr, ExprKind, FnId, Program, RecordId, RuleId, Type};
+use crate::check::ir::{ArithOp, Builtin, CompareOp, Effect, Expr, ExprKind, FnId, Program, RecordId, RuleId, Type};
 use crate::facts::Facts;
-use crate::syntax::ast::Effect;
 use crate::value::{Date, SeqId, Value};
 
 mod record;

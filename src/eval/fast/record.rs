@@ -8,10 +8,9 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use super::{BATCH, BOOL, Exec, NodeId, Plan, Source, Word};
-use crate::check::ir::{Program, RuleId, in_force};
+use crate::check::ir::{Effect, Program, RuleId, in_force};
 use crate::eval::trace::{Operand, RuleStatus};
 use crate::eval::{ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Truth, Verdict, status};
-use crate::syntax::ast::Effect;
 use crate::value::{Date, Value};
 
 /// What a derivation of the fast path reads of every rule, in source order; made once per
