@@ -1226,7 +1226,7 @@ impl<'e, 'a> Run<'e, 'a> {
                     .iter()
                     .any(|element| matches!(element, Value::Seq(inner) if !of_facts(*inner)))
                 {
-                    trace.text(&crate::report::show_value(
+                    trace.text(&crate::value::show::show_value(
                         self.evaluator.program,
                         self.evaluator.facts,
                         &|id| self.seq(id).to_vec(),
