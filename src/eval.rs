@@ -33,7 +33,7 @@ use fast::plan::{Plan, compile};
 use fast::record::{BatchRecord, Explain};
 use fast::word::BATCH;
 use fast::{FastScratch, run_batch, run_single};
-use full::{Flow, FullEval, FullEvaluator, FullScratch};
+use full::{Flow, FullEval, FullEvaluator, FullScratch, NO_SUBJECT};
 
 /// Per-thread working memory, reused across decisions so deciding allocates nothing once warm:
 /// the full evaluator's (`FullScratch`: per rule its budgets, locals and the sets it built, per
@@ -225,8 +225,11 @@ impl<'a> Evaluator<'a> {
                 if !explain {
                     decision.trace = None;
                 }
-                decision.verdict =
-                    decide::fast_verdict(self.plan.default_deny, flags.deny & bit != 0, flags.permit & bit != 0);
+                decision.verdict = decide::fast_verdict(
+                    self.plan.default_deny,
+                    flags.deny & bit != 0,
+                    flags.permit & bit != 0,
+                );
                 decision.deciding.extend_from_slice(deciding.of(row));
                 if self.plan.obliges {
                     decide::add_obligations(full.program, decision);
@@ -276,7 +279,9 @@ impl<'a> Evaluator<'a> {
 /// The value of an expression evaluated alone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
-    /// The value is known.
+    /// The value is known. A set or list is a `Value::Seq` that [`Facts::seq`] reads when it is
+    /// one of the facts'; one the expression or a constant built is gone once the evaluation
+    /// ends: [`show_expr`] shows it.
     Known(Value),
     /// The value depends on these missing facts (sorted, each once).
     Unknown(Vec<FactRef>),
@@ -284,10 +289,10 @@ pub enum Answer {
 
 /// Evaluates one checked expression against facts, for the subject at row `subject` of the
 /// program's subject table (when the expression reads the subject) or none, with the full
-/// evaluator in Kleene's logic and the budgets of `limits`. The program's constants are
-/// evaluated first (an error in one is returned); the fast path's plan is not built.
-/// A set or list the expression builds is returned as a `Value::Seq` whose elements are
-/// already dropped: show a built set through a reading that keeps its scratch space.
+/// evaluator in Kleene's logic and the budgets of `limits`, as a decision evaluates a rule.
+/// The program's constants are evaluated first (an error in one is returned); the fast path's
+/// plan is not built. Running out of a budget, an overflow or a date out of range is the
+/// diagnostic a decision would give.
 pub fn eval_expr(
     program: &Program,
     facts: &Facts,
@@ -295,6 +300,40 @@ pub fn eval_expr(
     expr: &Expr,
     subject: Option<u32>,
 ) -> Result<Answer, Diagnostic> {
+    evaluate(program, facts, limits, expr, subject, |_, value| {
+        Answer::Known(value)
+    })
+}
+
+/// [`eval_expr`] with a known value shown as Pol writes it (`{1, 2}`, `Country["JP"]`), sets the
+/// expression built included.
+pub fn show_expr(
+    program: &Program,
+    facts: &Facts,
+    limits: Limits,
+    expr: &Expr,
+    subject: Option<u32>,
+) -> Result<Result<String, Vec<FactRef>>, Diagnostic> {
+    evaluate(program, facts, limits, expr, subject, |seq, value| {
+        Ok(crate::value::show::show_value(
+            program, facts, seq, value, expr.ty,
+        ))
+    })
+}
+
+/// Evaluates an expression as [`eval_expr`] does, giving a known value to `known` with a reading
+/// of the sets and lists it may hold, while they still exist.
+fn evaluate<R>(
+    program: &Program,
+    facts: &Facts,
+    limits: Limits,
+    expr: &Expr,
+    subject: Option<u32>,
+    known: impl FnOnce(&dyn Fn(crate::value::SeqId) -> Vec<Value>, Value) -> R,
+) -> Result<R, Diagnostic>
+where
+    R: From<Unknown>,
+{
     let options = Options {
         limits,
         full_only: true,
@@ -302,8 +341,9 @@ pub fn eval_expr(
     };
     let full = FullEvaluator::new(program, facts, options, false)?;
     let mut scratch = FullScratch::default();
-    // An expression at a prompt has no locals of its own; the deepest frame a body of the
-    // program may need is made by calls as they happen.
+    // The expression may come from any body of the program (a rule's condition, a constant's
+    // value, the decision date): it gets the largest frame of locals any of them has; the frames
+    // of calls are made as they happen.
     let n_locals = program
         .rules
         .iter()
@@ -313,10 +353,231 @@ pub fn eval_expr(
         .max()
         .unwrap_or(0);
     scratch.reset(n_locals);
-    let mut run = FullEval::new(&full, &mut scratch, subject.unwrap_or(u32::MAX));
-    match run.eval(expr) {
-        Ok(value) => Ok(Answer::Known(value)),
-        Err(Flow::Unknown(missing)) => Ok(Answer::Unknown(decide::sorted(missing))),
+    if let (Some(row), Some(decided)) = (subject, &program.subject) {
+        let n_rows = facts.tables[decided.record.idx()].n_input_rows;
+        if row >= n_rows {
+            let record = &program.records[decided.record.idx()].name;
+            return Err(messages::no_such_subject(record, row, n_rows));
+        }
+    }
+    let subject = subject.unwrap_or(NO_SUBJECT);
+    let result = FullEval::new(&full, &mut scratch, subject).eval(expr);
+    match result {
+        Ok(value) => {
+            let seq = |id: crate::value::SeqId| full.seq_in(id, &scratch).to_vec();
+            Ok(known(&seq, value))
+        }
+        Err(Flow::Unknown(missing)) => Ok(R::from(Unknown(decide::sorted(missing)))),
         Err(Flow::Error(diagnostic)) => Err(*diagnostic),
+    }
+}
+
+/// The missing facts behind an unknown value, sorted.
+struct Unknown(Vec<FactRef>);
+
+impl From<Unknown> for Answer {
+    fn from(unknown: Unknown) -> Answer {
+        Answer::Unknown(unknown.0)
+    }
+}
+
+impl From<Unknown> for Result<String, Vec<FactRef>> {
+    fn from(unknown: Unknown) -> Result<String, Vec<FactRef>> {
+        Err(unknown.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+    use super::{Answer, FactRef, Limits, eval_expr, show_expr};
+    use crate::check::ir::{Expr, ExprKind, Program};
+    use crate::diagnostic::Code;
+    use crate::engine::{Engine, FactsInput, NoFiles};
+    use crate::facts::{Facts, Format};
+    use crate::value::Value;
+
+    const POLICY: &str = r#"policy "Expressions alone"
+
+record Country key code {
+  code: Text
+  in_combat: Bool
+}
+
+record Transfer key id {
+  id: Text
+  destination: Country
+  parts: Int
+}
+
+decide t: Transfer
+default deny because "no rule permits this transfer"
+
+let limit = 10
+let allies = {Country["US"], Country["GB"]}
+
+fn heavy(t: Transfer) -> Bool = t.parts > limit
+fn scaled(t: Transfer) -> Int = t.parts * 9223372036854775807
+
+rule heavy_to_combat: deny {
+  when t.destination.in_combat and heavy(t)
+  because "no heavy transfer to a country in combat"
+}
+"#;
+
+    const FACTS: &str = r#"{
+  "Country": [
+    {"code": "US", "in_combat": false},
+    {"code": "GB", "in_combat": false},
+    {"code": "UA", "in_combat": "?"}
+  ],
+  "Transfer": [
+    {"id": "t1", "destination": "US", "parts": 20},
+    {"id": "t2", "destination": "UA", "parts": "?"},
+    {"id": "t3", "destination": "UA", "parts": 2}
+  ]
+}"#;
+
+    /// Evaluates expressions of the checked policy against the facts above.
+    fn check(test: impl FnOnce(&Program, &Facts)) {
+        let files = NoFiles;
+        let mut engine = Engine::new(&files, Vec::new());
+        let loaded = engine.load_policy_text("expressions.pol", POLICY, None).unwrap();
+        let program = &loaded.checked.program;
+        let input = FactsInput {
+            name: "facts.json".to_string(),
+            bytes: FACTS.as_bytes().to_vec(),
+            format: Format::Json,
+            record: None,
+        };
+        let facts = engine.load_facts(program, vec![input]).unwrap();
+        test(program, &facts);
+    }
+
+    /// A call of the function named `name` on the subject, as the checker types `name(t)`.
+    fn call_on_subject(program: &Program, name: &str) -> Expr {
+        let (idx, function) = program
+            .functions
+            .iter()
+            .enumerate()
+            .find(|(_, function)| function.name == name)
+            .unwrap();
+        let subject = Expr {
+            kind: ExprKind::Subject,
+            ty: function.params[0].1,
+            span: function.span,
+        };
+        Expr {
+            kind: ExprKind::Call(crate::check::ir::FnId(idx as u32), vec![subject]),
+            ty: function.result,
+            span: function.span,
+        }
+    }
+
+    fn constant<'p>(program: &'p Program, name: &str) -> &'p Expr {
+        &program.consts.iter().find(|def| def.name == name).unwrap().value
+    }
+
+    fn field(program: &Program, record: &str, field: &str, row: u32) -> FactRef {
+        let (idx, def) = program
+            .records
+            .iter()
+            .enumerate()
+            .find(|(_, def)| def.name == record)
+            .unwrap();
+        FactRef {
+            record: crate::check::ir::RecordId(idx as u32),
+            row,
+            field: def.fields.iter().position(|each| each.name == field).unwrap() as u32,
+        }
+    }
+
+    #[test]
+    fn a_constant_is_known_without_a_subject() {
+        check(|program, facts| {
+            let answer = eval_expr(
+                program,
+                facts,
+                Limits::default(),
+                constant(program, "limit"),
+                None,
+            );
+            assert_eq!(answer.unwrap(), Answer::Known(Value::Int(10)));
+            let shown = show_expr(
+                program,
+                facts,
+                Limits::default(),
+                constant(program, "allies"),
+                None,
+            );
+            assert_eq!(
+                shown.unwrap(),
+                Ok(r#"{Country["GB"], Country["US"]}"#.to_string())
+            );
+        });
+    }
+
+    #[test]
+    fn a_function_on_the_subject_is_known_or_names_its_missing_facts() {
+        check(|program, facts| {
+            let heavy = call_on_subject(program, "heavy");
+            let answer = |row| eval_expr(program, facts, Limits::default(), &heavy, Some(row)).unwrap();
+            assert_eq!(answer(0), Answer::Known(Value::Bool(true)));
+            assert_eq!(answer(2), Answer::Known(Value::Bool(false)));
+            assert_eq!(
+                answer(1),
+                Answer::Unknown(vec![field(program, "Transfer", "parts", 1)])
+            );
+        });
+    }
+
+    #[test]
+    fn a_rule_condition_is_three_valued_as_in_a_decision() {
+        check(|program, facts| {
+            // `when a and b` is checked into two parts.
+            let [combat, heavy] = &program.rules[0].conditions[..] else {
+                panic!("two condition parts")
+            };
+            let answer =
+                |expr: &Expr, row| eval_expr(program, facts, Limits::default(), expr, Some(row)).unwrap();
+            assert_eq!(answer(&combat.expr, 0), Answer::Known(Value::Bool(false)));
+            assert_eq!(
+                answer(&combat.expr, 1),
+                Answer::Unknown(vec![field(program, "Country", "in_combat", 2)])
+            );
+            assert_eq!(
+                answer(&heavy.expr, 1),
+                Answer::Unknown(vec![field(program, "Transfer", "parts", 1)])
+            );
+            assert_eq!(answer(&heavy.expr, 2), Answer::Known(Value::Bool(false)));
+        });
+    }
+
+    #[test]
+    fn overflow_and_budgets_are_diagnostics() {
+        check(|program, facts| {
+            let scaled = call_on_subject(program, "scaled");
+            let error = eval_expr(program, facts, Limits::default(), &scaled, Some(0)).unwrap_err();
+            assert_eq!(error.code, Code::IntegerOverflow);
+            let limits = Limits {
+                max_steps: 2,
+                ..Limits::default()
+            };
+            let heavy = call_on_subject(program, "heavy");
+            let error = eval_expr(program, facts, limits, &heavy, Some(0)).unwrap_err();
+            assert_eq!(error.code, Code::StepLimit);
+        });
+    }
+
+    #[test]
+    fn a_missing_subject_is_a_diagnostic_not_a_panic() {
+        check(|program, facts| {
+            let heavy = call_on_subject(program, "heavy");
+            let none = eval_expr(program, facts, Limits::default(), &heavy, None).unwrap_err();
+            assert_eq!(none.code, Code::SubjectDeclaration);
+            let beyond = eval_expr(program, facts, Limits::default(), &heavy, Some(3)).unwrap_err();
+            assert_eq!(beyond.code, Code::SubjectDeclaration);
+        });
     }
 }

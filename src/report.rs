@@ -11,8 +11,8 @@ use crate::facts::Facts;
 use crate::source::SourceMap;
 use crate::value::{SeqId, Value};
 
-pub use crate::value::show::{record_label, show_value};
 use crate::value::show::{elements_type, field_path_at, show_elements};
+pub use crate::value::show::{record_label, show_value};
 
 /// A fact as Pol writes it: `Country["UA"].in_combat`, or through the fields that hold a
 /// nested record: `Transfer["t1"].government_approval.cabinet`.

@@ -7,7 +7,6 @@ use super::limits::Limits;
 use super::trace::Trace;
 use super::truth::{FactRef, Pending, Verdict};
 
-
 /// The decision for one subject.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Decision {
@@ -28,7 +27,6 @@ pub struct Decision {
     /// The derivation, when asked for.
     pub trace: Option<Trace>,
 }
-
 
 /// Which date's law decides.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]

@@ -205,8 +205,7 @@ pub(crate) fn run_batch(
     // and row where it decides.
     let deny_rows = flags.deny & !flags.give_up;
     let permit_rows = flags.permit & !flags.deny & !flags.give_up;
-    let deciding_rows =
-        |idx: usize, rows: u64| rows & if plan.denies[idx] { deny_rows } else { permit_rows };
+    let deciding_rows = |idx: usize, rows: u64| rows & if plan.denies[idx] { deny_rows } else { permit_rows };
     let starts = &mut deciding.starts;
     starts.clear();
     deciding.rules.clear();

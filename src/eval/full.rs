@@ -29,6 +29,10 @@ pub(crate) enum Flow {
     Error(Box<Diagnostic>),
 }
 
+/// The subject of an evaluation that has none (a constant, an expression alone): reading it is
+/// an error, never a row.
+pub(crate) const NO_SUBJECT: u32 = u32::MAX;
+
 /// A value, or why there is none.
 pub(crate) type Eval = Result<Value, Flow>;
 
@@ -101,7 +105,7 @@ impl<'a> FullEvaluator<'a> {
         let mut scratch = FullScratch::default();
         for def in &program.consts {
             scratch.reset(def.n_locals);
-            let mut run = FullEval::new(&evaluator, &mut scratch, u32::MAX);
+            let mut run = FullEval::new(&evaluator, &mut scratch, NO_SUBJECT);
             let value = match run.eval(&def.value) {
                 Ok(value) => Ok(evaluator.persist(value, &scratch)),
                 Err(Flow::Unknown(missing)) => Err(missing),
@@ -142,7 +146,11 @@ impl<'a> FullEvaluator<'a> {
     }
 
     /// Decides with the full evaluator, which knows what is missing, reports errors and explains.
-    pub(crate) fn decide_full(&self, scratch: &mut FullScratch, subject: u32) -> Result<Decision, Diagnostic> {
+    pub(crate) fn decide_full(
+        &self,
+        scratch: &mut FullScratch,
+        subject: u32,
+    ) -> Result<Decision, Diagnostic> {
         let program = self.program;
         let law_date = match self.law_date(scratch, subject) {
             Ok(date) => date,
@@ -352,7 +360,11 @@ pub(crate) struct FullEval<'e, 'a> {
 impl<'e, 'a> FullEval<'e, 'a> {
     /// Starts evaluating for a subject (any row when there is none), in the frame of locals
     /// the caller sized.
-    pub(crate) fn new(evaluator: &'e FullEvaluator<'a>, scratch: &'e mut FullScratch, subject: u32) -> FullEval<'e, 'a> {
+    pub(crate) fn new(
+        evaluator: &'e FullEvaluator<'a>,
+        scratch: &'e mut FullScratch,
+        subject: u32,
+    ) -> FullEval<'e, 'a> {
         FullEval {
             evaluator,
             scratch,
@@ -469,6 +481,9 @@ impl<'e, 'a> FullEval<'e, 'a> {
         let facts = self.evaluator.facts;
         match &expr.kind {
             ExprKind::Literal(value) => Ok(*value),
+            ExprKind::Subject if self.subject == NO_SUBJECT => {
+                Err(Flow::Error(Box::new(messages::no_subject_given(expr.span))))
+            }
             ExprKind::Subject => Ok(Value::Record(self.subject)),
             ExprKind::Local(slot) => {
                 let slot = self.frame + *slot as usize;
@@ -714,7 +729,9 @@ impl<'e, 'a> FullEval<'e, 'a> {
         let [first, second] = values;
         match ops::builtin(builtin, first, second, |id| Some(self.seq(id).len())) {
             Some(Ok(value)) => Ok(value),
-            Some(Err(OpError::DateOutOfRange)) => Err(Flow::Error(Box::new(messages::date_out_of_range(span)))),
+            Some(Err(OpError::DateOutOfRange)) => {
+                Err(Flow::Error(Box::new(messages::date_out_of_range(span))))
+            }
             None => unreachable!("the checker typed {} arguments, got {values:?}", builtin.name()),
         }
     }

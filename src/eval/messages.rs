@@ -15,6 +15,25 @@ pub(super) fn no_subject() -> Diagnostic {
     .help("add `decide t: Transfer on t.date` naming the record type to decide")
 }
 
+pub(super) fn no_subject_given(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::SubjectDeclaration,
+        "the expression reads the subject, but no subject was given",
+    )
+    .at(span, "this needs a subject")
+    .help("evaluate it for one subject")
+}
+
+pub(super) fn no_such_subject(record: &str, row: u32, n_rows: u32) -> Diagnostic {
+    Diagnostic::new(
+        Code::SubjectDeclaration,
+        format!(
+            "there is no `{record}` at position {}: the facts hold {n_rows}",
+            u64::from(row) + 1
+        ),
+    )
+}
+
 pub(super) fn no_law_date(record: &str, dated_rule: Span) -> Diagnostic {
     Diagnostic::new(
         Code::SubjectDeclaration,

@@ -114,7 +114,8 @@ mod tests {
     fn add_days_stays_within_the_calendar_years() {
         let last = Date::parse("9999-12-31").unwrap();
         let first = Date::parse("0001-01-01").unwrap();
-        let add = |date: Date, days: i64| builtin(Builtin::AddDays, Value::Date(date), Value::Int(days), |_| None);
+        let add =
+            |date: Date, days: i64| builtin(Builtin::AddDays, Value::Date(date), Value::Int(days), |_| None);
         assert_eq!(add(last, 1), Some(Err(OpError::DateOutOfRange)));
         assert_eq!(add(first, -1), Some(Err(OpError::DateOutOfRange)));
         assert_eq!(add(first, i64::MAX), Some(Err(OpError::DateOutOfRange)));

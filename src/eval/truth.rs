@@ -71,7 +71,6 @@ impl From<Effect> for Verdict {
     }
 }
 
-
 /// A rule an undecided decision waits on: one whose activity is unknown and can change the
 /// outcome, or an active permit rule that waits on an unknown deny rule.
 #[derive(Clone, Debug, PartialEq, Eq)]

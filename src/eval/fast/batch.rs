@@ -14,7 +14,6 @@ use super::columns::Cells;
 use super::plan::{Node, NodeId, Plan, Source};
 use super::word::{BATCH, BOOL, DATE, GIVE_UP, INT, NONE, RECORD, SEQ, Word, fill_rows, mask_rows};
 
-
 /// The working memory of one batch, reused from batch to batch.
 #[derive(Debug, Default)]
 pub(crate) struct BatchMemory {
@@ -146,7 +145,12 @@ impl BatchExec<'_> {
     }
 
     /// Sets a mask node in the rows of `todo`, row by row: `each` gives `None` to give up.
-    pub(crate) fn fill_masks(&mut self, id: NodeId, todo: u64, mut each: impl FnMut(&BatchMemory, usize) -> Option<bool>) {
+    pub(crate) fn fill_masks(
+        &mut self,
+        id: NodeId,
+        todo: u64,
+        mut each: impl FnMut(&BatchMemory, usize) -> Option<bool>,
+    ) {
         let batch = &*self.batch;
         let (truths, knowns) = mask_rows(todo, |row| each(batch, row));
         self.set_masks(id, todo, truths, knowns);
@@ -471,7 +475,6 @@ impl DecidingRows {
     }
 }
 
-
 /// Per rule, the rows of a batch where it is active and where it applies: what a batch's
 /// derivations read.
 #[derive(Debug, Default)]
@@ -484,7 +487,14 @@ pub(crate) struct RuleRows {
 
 /// Whether a set or list has an element (`negated`: has not); `None` to give up.
 #[inline]
-pub(crate) fn member(plan: &Plan, facts: &Facts, set: u64, element: Word, negated: bool, is_set: bool) -> Option<bool> {
+pub(crate) fn member(
+    plan: &Plan,
+    facts: &Facts,
+    set: u64,
+    element: Word,
+    negated: bool,
+    is_set: bool,
+) -> Option<bool> {
     match element.tag {
         GIVE_UP | SEQ => return None,
         NONE => return Some(negated),
@@ -513,7 +523,8 @@ pub(crate) fn arith(op: ArithOp, left: Word, right: Word) -> Word {
     if left.tag != INT || right.tag != INT {
         return Word::GIVE_UP;
     }
-    ops::arith(op, left.bits as i64, right.bits as i64).map_or(Word::GIVE_UP, |value| Word::new(INT, value as u64))
+    ops::arith(op, left.bits as i64, right.bits as i64)
+        .map_or(Word::GIVE_UP, |value| Word::new(INT, value as u64))
 }
 
 /// `size` of a set or list: its length, with no conversion of values.
@@ -547,7 +558,11 @@ pub(crate) fn apply_builtin(
 }
 
 /// The elements of a set or list of the facts or the constants (the fast path builds none).
-pub(crate) fn known_seq<'s>(facts: &'s Facts, const_seqs: &'s [Arc<[Value]>], id: u64) -> Option<&'s [Value]> {
+pub(crate) fn known_seq<'s>(
+    facts: &'s Facts,
+    const_seqs: &'s [Arc<[Value]>],
+    id: u64,
+) -> Option<&'s [Value]> {
     let id = u32::try_from(id).ok()?;
     let idx = (id & INDEX_MASK) as usize;
     match id >> ARENA_SHIFT {

@@ -8,7 +8,6 @@ use crate::value::Value;
 
 use super::word::{BOOL, DATE, GIVE_UP, INT, NONE, SEQ, Word};
 
-
 /// The cells of one field of a record type, by row. Most fields are narrow: a tag byte and a
 /// 32-bit payload per row, a third of a word, so a batch reads less memory.
 #[derive(Debug)]

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::check::ir::{ArithOp, Builtin, CompareOp, Effect, Expr, ExprKind, FnId, Program, RecordId, RuleId, Type};
+use crate::check::ir::{
+    ArithOp, Builtin, CompareOp, Effect, Expr, ExprKind, FnId, Program, RecordId, RuleId, Type,
+};
 use crate::eval::arena::{ARENA_CONSTS, ARENA_FACTS, ARENA_SHIFT, INDEX_MASK};
 use crate::eval::limits::Limits;
 use crate::eval::truth::Missing;
@@ -313,8 +315,6 @@ impl Graph<'_> {
     }
 }
 
-
-
 /// One rule on the fast path, in the order rules are decided (exceptions first).
 #[derive(Clone, Debug)]
 pub(crate) struct Step {
@@ -539,7 +539,6 @@ pub(crate) fn compile(
         const_elements: Elements::new(const_seqs.iter().map(|seq| &seq[..])),
     }
 }
-
 
 impl Plan {
     /// The tag and payloads of a set or list of the facts or the constants whose elements share

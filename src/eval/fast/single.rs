@@ -30,7 +30,12 @@ pub(crate) struct SingleExec<'e> {
 
 impl<'e> SingleExec<'e> {
     /// Starts evaluating for a subject: forgets every value of the previous one.
-    pub(crate) fn new(plan: &'e Plan, facts: &'e Facts, row: &'e mut SingleMemory, subject: u32) -> SingleExec<'e> {
+    pub(crate) fn new(
+        plan: &'e Plan,
+        facts: &'e Facts,
+        row: &'e mut SingleMemory,
+        subject: u32,
+    ) -> SingleExec<'e> {
         let n_nodes = plan.nodes.len();
         if row.stamps.len() != n_nodes || row.generation == u32::MAX {
             row.stamps.clear();
@@ -162,4 +167,3 @@ impl<'e> SingleExec<'e> {
         }
     }
 }
-
