@@ -316,7 +316,6 @@ impl<'a> FullEvaluator<'a> {
     }
 
     /// Records in a derivation of the full evaluator every rule's status, in source order, with
-
     /// the range of the parts recorded for it.
     fn record_statuses(
         &self,

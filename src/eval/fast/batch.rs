@@ -558,11 +558,7 @@ pub(crate) fn apply_builtin(
 }
 
 /// The elements of a set or list of the facts or the constants (the fast path builds none).
-pub(crate) fn known_seq<'s>(
-    facts: &'s Facts,
-    const_seqs: &'s [Arc<[Value]>],
-    id: u64,
-) -> Option<&'s [Value]> {
+fn known_seq<'s>(facts: &'s Facts, const_seqs: &'s [Arc<[Value]>], id: u64) -> Option<&'s [Value]> {
     let id = u32::try_from(id).ok()?;
     let idx = (id & INDEX_MASK) as usize;
     match id >> ARENA_SHIFT {
@@ -573,7 +569,7 @@ pub(crate) fn known_seq<'s>(
 }
 
 /// Whether a known value other than a set is among the elements of a set or list; `None` to give up.
-pub(crate) fn contains(elements: &[Value], element: Word, is_set: bool) -> Option<bool> {
+fn contains(elements: &[Value], element: Word, is_set: bool) -> Option<bool> {
     match element.tag {
         GIVE_UP | SEQ => None,
         NONE => Some(false),

@@ -21,7 +21,7 @@ use super::word::Word;
 /// For each rule, whether every condition may take the fast path: no quantifier, no set built
 /// at run time, and static bounds on steps and depth within the limits, so the budgets the full
 /// evaluator enforces can never be exceeded on the fast path.
-pub(crate) fn eligible_rules(program: &Program, limits: &Limits) -> Vec<bool> {
+fn eligible_rules(program: &Program, limits: &Limits) -> Vec<bool> {
     let mut functions: Vec<Option<Option<Bounds>>> = vec![None; program.functions.len()];
     program
         .rules
@@ -43,12 +43,12 @@ pub(crate) fn eligible_rules(program: &Program, limits: &Limits) -> Vec<bool> {
 
 /// Upper bounds on the evaluations (steps) and nesting (depth) of an expression.
 #[derive(Copy, Clone, Debug)]
-pub(crate) struct Bounds {
+struct Bounds {
     steps: u64,
     depth: u64,
 }
 
-pub(crate) fn bounds(
+fn bounds(
     program: &Program,
     expr: &Expr,
     functions: &mut Vec<Option<Option<Bounds>>>,
@@ -109,7 +109,7 @@ pub(crate) fn bounds(
     Some(total)
 }
 
-pub(crate) fn function_bounds(
+fn function_bounds(
     program: &Program,
     id: FnId,
     functions: &mut Vec<Option<Option<Bounds>>>,
@@ -124,21 +124,21 @@ pub(crate) fn function_bounds(
 }
 
 /// Deeper expressions (counting inlined calls) are left to the full evaluator.
-pub(crate) const MAX_NESTING: u32 = 512;
+const MAX_NESTING: u32 = 512;
 
 /// The graph holds at most this many nodes, of which at most [`MAX_COLUMNS`] are computed into
 /// columns of words; a rule that would need more keeps the full evaluator. A batch's working
 /// memory, per thread, is thus at most about 64 MiB of columns and 6 MiB of masks, however large
 /// the policy.
-pub(crate) const MAX_NODES: usize = 1 << 18;
-pub(crate) const MAX_COLUMNS: usize = 1 << 16;
+const MAX_NODES: usize = 1 << 18;
+const MAX_COLUMNS: usize = 1 << 16;
 
 /// A node of the graph, by index.
 pub(crate) type NodeId = u32;
 
 /// For a condition that is a comparison or membership test, the nodes of its two operands,
 /// which a derivation shows.
-pub(crate) type Shown = Option<(NodeId, NodeId)>;
+type Shown = Option<(NodeId, NodeId)>;
 
 /// A node of the graph. Equal nodes are one node, so equal subexpressions are shared.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -177,7 +177,7 @@ pub(crate) enum Node {
 }
 
 /// The graph of every compiled expression, built by lowering the checked IR.
-pub(crate) struct Graph<'p> {
+struct Graph<'p> {
     program: &'p Program,
     facts: &'p Facts,
     consts: &'p [Result<Value, Missing>],
@@ -191,12 +191,12 @@ pub(crate) struct Graph<'p> {
 
 /// Whether a node's values are kept as words in a column of the batch (the others are literals,
 /// the subject, or booleans kept as masks).
-pub(crate) fn needs_column(node: &Node) -> bool {
+fn needs_column(node: &Node) -> bool {
     !(is_mask(node) || matches!(node, Node::Lit(_) | Node::Subject))
 }
 
 /// Whether a node is a boolean operator whose values are kept as masks.
-pub(crate) fn is_mask(node: &Node) -> bool {
+fn is_mask(node: &Node) -> bool {
     matches!(
         node,
         Node::Not(_)
@@ -376,7 +376,7 @@ pub(crate) struct Plan {
     pub(crate) narrow: Narrow,
 }
 
-pub(crate) const NO_COLUMN: u32 = u32::MAX;
+const NO_COLUMN: u32 = u32::MAX;
 
 /// Lowers every eligible rule of a program, and its decision date, into one graph.
 pub(crate) fn compile(
