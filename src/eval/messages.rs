@@ -2,6 +2,7 @@
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
+use crate::value::Date;
 
 /// How the help of a diagnostic about the law's date tells `pol run` users to choose one date.
 /// `pol test` has no such flag; the test runner puts its own advice in place of these words.
@@ -66,8 +67,12 @@ pub(super) fn overflow(span: Span) -> Diagnostic {
 }
 
 pub(super) fn date_out_of_range(span: Span) -> Diagnostic {
-    Diagnostic::new(Code::IntegerOverflow, "a date moved outside the years 1 to 9999")
-        .at(span, "this date is out of range")
+    let (first, last) = (Date::YEARS.start(), Date::YEARS.end());
+    Diagnostic::new(
+        Code::IntegerOverflow,
+        format!("a date moved outside the years {first} to {last}"),
+    )
+    .at(span, "this date is out of range")
 }
 
 pub(super) fn step_limit(limit: u64, span: Span) -> Diagnostic {
