@@ -97,7 +97,7 @@ pub enum RuleStatus {
     /// Active, but the decision is undecided: a permit rule whose permit waits on deny rules
     /// that are unknown.
     Pending,
-    /// An active exception defeated it (the exceptions are [`crate::eval::RuleTrace::defeated_by`]): it
+    /// An active exception defeated it (the exceptions are `RuleTrace::defeated_by`): it
     /// applied, or whether it applies is unknown and no longer matters.
     Defeated,
     /// Did not apply: the condition part at this index was false.
