@@ -700,7 +700,7 @@ impl<'a> Checker<'a> {
         });
         if let Some(default) = self.default {
             self.program.default = Some(ir::DefaultDef {
-                effect: default.effect,
+                effect: default.effect.into(),
                 reason: default.reason.as_ref().map(|reason| reason.value.clone()),
                 citation: default.citation.as_ref().map(|citation| citation.value.clone()),
                 span: default.span,

@@ -14,6 +14,7 @@ pub mod eval;
 pub mod facts;
 pub mod report;
 pub mod session;
+pub mod show;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;

@@ -11,98 +11,8 @@ use crate::facts::Facts;
 use crate::source::SourceMap;
 use crate::value::{SeqId, Value};
 
-/// The elements of a set or list of type `ty`, as text: a set's sorted, in braces, a list's in order, in brackets.
-/// The type of a set or list value, and the type of its elements (the type itself for anything
-/// else).
-fn elements_type(program: &Program, ty: TypeId) -> (Type, TypeId) {
-    let ty_kind = program.types.get(program.types.strip_optional(ty));
-    let element_ty = match ty_kind {
-        Type::Set(inner) | Type::List(inner) => inner,
-        _ => ty,
-    };
-    (ty_kind, element_ty)
-}
-
-fn show_elements(
-    program: &Program,
-    facts: &Facts,
-    seq: &dyn Fn(SeqId) -> Vec<Value>,
-    elements: &[Value],
-    ty: TypeId,
-) -> String {
-    let (ty_kind, element_ty) = elements_type(program, ty);
-    let mut shown: Vec<String> = elements
-        .iter()
-        .map(|element| show_value(program, facts, seq, *element, element_ty))
-        .collect();
-    if matches!(ty_kind, Type::Set(_)) {
-        shown.sort();
-    }
-    if matches!(ty_kind, Type::List(_)) {
-        format!("[{}]", shown.join(", "))
-    } else {
-        format!("{{{}}}", shown.join(", "))
-    }
-}
-
-/// A value as Pol writes it: `true`, `42`, `"text"`, `2023-12-22`, `rescue`, `Country["US"]`, `{a, b}`, `none`.
-pub fn show_value(
-    program: &Program,
-    facts: &Facts,
-    seq: &dyn Fn(SeqId) -> Vec<Value>,
-    value: Value,
-    ty: TypeId,
-) -> String {
-    let ty_kind = program.types.get(program.types.strip_optional(ty));
-    match value {
-        Value::None => "none".into(),
-        Value::Bool(value) => value.to_string(),
-        Value::Int(value) => value.to_string(),
-        Value::Text(sym) => quote(facts.interner.resolve(sym)),
-        Value::Date(date) => date.to_string(),
-        Value::Variant(idx) => match ty_kind {
-            Type::Enum(id) => program.enums[id.idx()].variants[idx as usize].clone(),
-            _ => format!("variant {idx}"),
-        },
-        Value::Record(row) => match ty_kind {
-            Type::Record(id) => record_label(program, facts, id, row),
-            _ => format!("record {row}"),
-        },
-        Value::Seq(id) => show_elements(program, facts, seq, &seq(id), ty),
-    }
-}
-
-/// A record as Pol writes it: `Country["US"]` by key, `Transfer[#3]` by 1-based position, or
-/// for a nested record the field that holds it: `Transfer["t1"].government_approval`.
-pub fn record_label(program: &Program, facts: &Facts, record: RecordId, row: u32) -> String {
-    record_label_at(program, facts, record, row, 0)
-}
-
-/// [`record_label`] for facts that follow `offset` earlier subjects of a stream.
-fn record_label_at(program: &Program, facts: &Facts, record: RecordId, row: u32, offset: u64) -> String {
-    if let Some(parent) = facts.parent(record, row) {
-        return fact_path_at(
-            program,
-            facts,
-            FactRef {
-                record: parent.record,
-                row: parent.row,
-                field: parent.field,
-            },
-            offset,
-        );
-    }
-    let name = &program.records[record.idx()].name;
-    let is_subject = program
-        .subject
-        .as_ref()
-        .is_some_and(|subject| subject.record == record);
-    let offset = if is_subject { offset } else { 0 };
-    match facts.key_text(program, record, row) {
-        Some(key) => format!("{name}[{}]", quote(key)),
-        None => format!("{name}[#{}]", offset + u64::from(row) + 1),
-    }
-}
+use crate::show::{elements_type, field_path_at, show_elements};
+pub use crate::show::{record_label, show_value};
 
 /// A fact as Pol writes it: `Country["UA"].in_combat`, or through the fields that hold a
 /// nested record: `Transfer["t1"].government_approval.cabinet`.
@@ -111,12 +21,7 @@ pub fn fact_path(program: &Program, facts: &Facts, fact: FactRef) -> String {
 }
 
 fn fact_path_at(program: &Program, facts: &Facts, fact: FactRef, offset: u64) -> String {
-    let record = &program.records[fact.record.idx()];
-    format!(
-        "{}.{}",
-        record_label_at(program, facts, fact.record, fact.row, offset),
-        record.fields[fact.field as usize].name
-    )
+    field_path_at(program, facts, fact.record, fact.row, fact.field, offset)
 }
 
 /// Facts as Pol writes them, each once, in an order that does not depend on the order of the

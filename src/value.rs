@@ -1,6 +1,7 @@
 //! Runtime values shared by facts and evaluation: dates, interned text, and the
 //! compact `Value` that every expression evaluates to.
 
+
 use std::collections::HashMap;
 use std::fmt;
 
@@ -9,9 +10,28 @@ use std::fmt;
 pub struct Date(pub i32);
 
 impl Date {
+    /// The years a date may fall in, in facts, in a policy and in the result of `add_days`.
+    pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+    /// The date `days` days later (earlier when negative); `None` outside [`Date::YEARS`].
+    #[inline]
+    pub fn add_days(self, days: i64) -> Option<Date> {
+        i32::try_from(days)
+            .ok()
+            .and_then(|days| self.0.checked_add(days))
+            .map(Date)
+            .filter(|date| Date::YEARS.contains(&date.year()))
+    }
+
+    /// The days from this date to `to`, negative when `to` is earlier.
+    #[inline]
+    pub fn days_until(self, to: Date) -> i64 {
+        i64::from(to.0) - i64::from(self.0)
+    }
+
     /// The date of a year, month (1–12) and day, if it exists on the calendar.
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Date> {
-        if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 {
+        if !Date::YEARS.contains(&year) || !(1..=12).contains(&month) || day == 0 {
             return None;
         }
         if day > days_in_month(year, month) {

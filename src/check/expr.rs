@@ -210,7 +210,7 @@ impl<'a> Checker<'a> {
                 self.require(body, &body_expr, prims.bool);
                 scope.locals.pop();
                 let kind = ir::ExprKind::Quantified {
-                    quantifier: *quantifier,
+                    quantifier: (*quantifier).into(),
                     slot,
                     set: Box::new(set_expr),
                     body: Box::new(body_expr),
@@ -850,6 +850,15 @@ impl<'a> Checker<'a> {
                     .then(|| format!("variants are written without quotes: `{text}`"))
             }
             _ => None,
+        }
+    }
+}
+/// The checked quantifier of a written one.
+impl From<ast::Quantifier> for ir::Quantifier {
+    fn from(quantifier: ast::Quantifier) -> ir::Quantifier {
+        match quantifier {
+            ast::Quantifier::Any => ir::Quantifier::Any,
+            ast::Quantifier::All => ir::Quantifier::All,
         }
     }
 }

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use crate::source::Span;
-use crate::syntax::ast::{Effect, Quantifier};
 use crate::value::{Date, Interner, Sym, Value};
 
 macro_rules! index_type {
@@ -205,6 +204,34 @@ pub struct Condition {
     pub negated: bool,
     /// The span of the clause's expression.
     pub span: Span,
+}
+
+/// Permit or deny: what a rule or the default decides.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Effect {
+    /// Lets the transfer go.
+    Permit,
+    /// Stops the transfer.
+    Deny,
+}
+
+impl Effect {
+    /// The keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Permit => "permit",
+            Effect::Deny => "deny",
+        }
+    }
+}
+
+/// `any` or `all`: which elements of a set a quantified condition needs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Quantifier {
+    /// True if some element satisfies the body.
+    Any,
+    /// True if every element satisfies the body.
+    All,
 }
 
 /// A rule.

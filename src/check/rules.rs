@@ -183,7 +183,7 @@ impl<'a> Checker<'a> {
         }
         let rule = ir::RuleDef {
             name: name.to_string(),
-            effect: decl.effect,
+            effect: decl.effect.into(),
             conditions,
             reason,
             citation,
@@ -260,6 +260,15 @@ impl<'a> Checker<'a> {
                 self.error(messages::unknown_rule(&name.name, name.span, &candidates));
                 None
             }
+        }
+    }
+}
+/// The checked effect of a written one.
+impl From<ast::Effect> for ir::Effect {
+    fn from(effect: ast::Effect) -> ir::Effect {
+        match effect {
+            ast::Effect::Permit => ir::Effect::Permit,
+            ast::Effect::Deny => ir::Effect::Deny,
         }
     }
 }

@@ -228,7 +228,7 @@ impl<'a> Checker<'a> {
                         .filter_map(|name| self.expect_obligation(name))
                         .collect()
                 });
-                ir::ExpectedOutcome::Decided(*effect, rules, obligations)
+                ir::ExpectedOutcome::Decided((*effect).into(), rules, obligations)
             }
             ast::Expected::Undecided(paths) => ir::ExpectedOutcome::Undecided(paths.as_ref().map(|paths| {
                 paths

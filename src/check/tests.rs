@@ -7,7 +7,6 @@ use super::ir::{self, ExprKind, Program, TestSubject, TestValue};
 use super::{Checked, check};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::source::SourceMap;
-use crate::syntax::ast::Effect;
 use crate::value::{Date, Value};
 
 // ---------------------------------------------------------------- inputs
@@ -673,7 +672,7 @@ fn subject_date_and_default_are_recorded() {
     );
     assert_eq!(
         program.default.as_ref().map(|default| default.effect),
-        Some(Effect::Deny)
+        Some(ir::Effect::Deny)
     );
 }
 
@@ -764,7 +763,7 @@ fn test_facts_are_checked_against_the_schema() {
     assert!(matches!(test.expects[1].subject, TestSubject::Position(0)));
     assert!(matches!(
         &test.expects[0].outcome,
-        ir::ExpectedOutcome::Decided(Effect::Permit, rules, Some(obligations)) if rules.len() == 1 && obligations.len() == 1
+        ir::ExpectedOutcome::Decided(ir::Effect::Permit, rules, Some(obligations)) if rules.len() == 1 && obligations.len() == 1
     ));
     let ir::ExpectedOutcome::Undecided(Some(paths)) = &test.expects[2].outcome else {
         panic!("missing paths")

@@ -1,6 +1,7 @@
 //! Runs a policy's `test` blocks: builds each test's facts, decides the subjects it names, and
 //! compares decision, deciding rules, obligations and missing facts with what it expects.
 
+use crate::check::ir::Effect;
 use crate::check::ir::{ExpectedOutcome, Program, RecordId, TestDef, TestFactPath, TestSubject, TestValue};
 use crate::check::keys::KeySets;
 use crate::diagnostic::{Diagnostic, Setting};
@@ -8,7 +9,6 @@ use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, Scratc
 use crate::facts::{Facts, FactsBuilder};
 use crate::report;
 use crate::source::Span;
-use crate::syntax::ast::Effect;
 use crate::value::Value;
 
 /// The result of one test block.

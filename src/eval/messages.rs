@@ -2,6 +2,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, Setting};
 use crate::source::Span;
+use crate::value::Date;
 
 pub(super) fn no_subject() -> Diagnostic {
     Diagnostic::new(
@@ -9,6 +10,25 @@ pub(super) fn no_subject() -> Diagnostic {
         "the policy does not say what it decides",
     )
     .help("add `decide t: Transfer on t.date` naming the record type to decide")
+}
+
+pub(super) fn no_subject_given(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::SubjectDeclaration,
+        "the expression reads the subject, but no subject was given",
+    )
+    .at(span, "this needs a subject")
+    .help("evaluate it for one subject")
+}
+
+pub(super) fn no_such_subject(record: &str, row: u32, n_rows: u32) -> Diagnostic {
+    Diagnostic::new(
+        Code::SubjectDeclaration,
+        format!(
+            "there is no `{record}` at position {}: the facts hold {n_rows}",
+            u64::from(row) + 1
+        ),
+    )
 }
 
 pub(super) fn no_law_date(record: &str, dated_rule: Span) -> Diagnostic {
@@ -43,8 +63,12 @@ pub(super) fn overflow(span: Span) -> Diagnostic {
 }
 
 pub(super) fn date_out_of_range(span: Span) -> Diagnostic {
-    Diagnostic::new(Code::IntegerOverflow, "a date moved outside the years 1 to 9999")
-        .at(span, "this date is out of range")
+    let (first, last) = (Date::YEARS.start(), Date::YEARS.end());
+    Diagnostic::new(
+        Code::IntegerOverflow,
+        format!("a date moved outside the years {first} to {last}"),
+    )
+    .at(span, "this date is out of range")
 }
 
 pub(super) fn step_limit(limit: u64, span: Span) -> Diagnostic {

@@ -13,44 +13,8 @@ use std::sync::Arc;
 use crate::check::ir::RuleId;
 use crate::value::Value;
 
-use super::fast::BatchRecord;
-use super::{FactRef, Truth};
-
-/// How one rule stood in one decision.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum RuleStatus {
-    /// Among the deciding rules.
-    Decided,
-    /// Active (applied, not defeated), but a deny rule decided: a permit rule under a deny.
-    Overridden,
-    /// Active, but the decision is undecided: a permit rule whose permit waits on deny rules
-    /// that are unknown.
-    Pending,
-    /// An active exception defeated it (the exceptions are [`RuleTrace::defeated_by`]): it
-    /// applied, or whether it applies is unknown and no longer matters.
-    Defeated,
-    /// Did not apply: the condition part at this index was false.
-    NotApplied(usize),
-    /// Whether it applies depends on missing facts.
-    Unknown,
-    /// Not in force on the decision's date.
-    NotInForce,
-}
-
-/// One operand of a comparison or membership test, as a derivation recorded it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Operand<'t> {
-    /// A known value; a set or list is one of the facts'.
-    Value(Value),
-    /// A set or list of the policy's own (a constant, or built in the decision): its elements.
-    Elements(&'t [Value]),
-    /// A value shown as text when it was recorded (a set of sets the policy built).
-    Text(&'t str),
-    /// A missing fact.
-    Unknown,
-    /// Evaluation failed.
-    Error,
-}
+use super::fast::record::BatchRecord;
+use super::truth::{FactRef, Operand, RuleStatus, Truth};
 
 /// An operand as [`Entries`] store it: sets and texts by their range in its arrays.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -7,17 +7,19 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-use super::{BATCH, BOOL, Exec, NodeId, Plan, Source, Word};
-use crate::check::ir::{Program, RuleId, in_force};
-use crate::eval::trace::{Operand, RuleStatus};
-use crate::eval::{ARENA_FACTS, ARENA_SHIFT, INDEX_MASK, Truth, Verdict, status};
-use crate::syntax::ast::Effect;
+use crate::check::ir::{Effect, Program, RuleId, in_force};
+use crate::eval::arena::{ARENA_FACTS, ARENA_SHIFT, INDEX_MASK};
+use crate::eval::truth::{Operand, RuleStatus, Truth, Verdict, status};
 use crate::value::{Date, Value};
+
+use super::batch::BatchExec;
+use super::plan::{NodeId, Plan, Source};
+use super::word::{BATCH, BOOL, Word};
 
 /// What a derivation of the fast path reads of every rule, in source order; made once per
 /// evaluator.
 #[derive(Debug, Default)]
-pub(in crate::eval) struct Explain {
+pub(crate) struct Explain {
     rules: Vec<ExplainRule>,
     parts: Vec<ExplainPart>,
     /// The nodes whose values the parts show, each once.
@@ -52,7 +54,7 @@ struct ExplainPart {
 
 impl Plan {
     /// What a derivation of the fast path reads of every rule of the program.
-    pub(in crate::eval) fn explain(&self, program: &Program) -> Explain {
+    pub(crate) fn explain(&self, program: &Program) -> Explain {
         let mut explain = Explain {
             const_seqs: self.const_seqs.clone(),
             ..Explain::default()
@@ -97,7 +99,7 @@ impl Plan {
 
 /// The derivations of the decisions of one batch decided on the fast path.
 #[derive(Debug)]
-pub(in crate::eval) struct BatchRecord {
+pub(crate) struct BatchRecord {
     explain: Arc<Explain>,
     /// The date whose law applies, by row.
     law_dates: Vec<Option<Date>>,
@@ -116,10 +118,10 @@ impl BatchRecord {
     /// Records the derivations of a batch that `exec` decided, reusing `previous` when no
     /// decision holds it any more: `deny` is the rows whose decision denies, `active` and
     /// `applied` the rows where each rule is active and applies.
-    pub(in crate::eval) fn record(
+    pub(crate) fn record(
         previous: Option<Arc<BatchRecord>>,
         explain: &Arc<Explain>,
-        exec: &Exec<'_>,
+        exec: &BatchExec<'_>,
         deny: u64,
         active: &[u64],
         applied: &[u64],
@@ -177,13 +179,13 @@ impl BatchRecord {
     }
 
     /// How many rules the program has.
-    pub(in crate::eval) fn n_rules(&self) -> usize {
+    pub(crate) fn n_rules(&self) -> usize {
         self.explain.rules.len()
     }
 
     /// A rule's status in a row, and the range of the parts it evaluated there, up to the first
     /// false one.
-    pub(in crate::eval) fn rule(&self, idx: usize, row: usize) -> (RuleStatus, (u32, u32)) {
+    pub(crate) fn rule(&self, idx: usize, row: usize) -> (RuleStatus, (u32, u32)) {
         let rule = &self.explain.rules[idx];
         let bit = 1u64 << row;
         let (first, end) = rule.parts;
@@ -220,7 +222,7 @@ impl BatchRecord {
     }
 
     /// The active exceptions of a rule in a row.
-    pub(in crate::eval) fn defeated_by(&self, idx: usize, row: usize) -> Vec<RuleId> {
+    pub(crate) fn defeated_by(&self, idx: usize, row: usize) -> Vec<RuleId> {
         self.explain.rules[idx]
             .exceptions
             .iter()
@@ -235,7 +237,7 @@ impl BatchRecord {
     }
 
     /// A part's truth in a row, `unless` applied.
-    pub(in crate::eval) fn truth(&self, part: u32, row: usize) -> Truth {
+    pub(crate) fn truth(&self, part: u32, row: usize) -> Truth {
         if self.holds(part, row) {
             Truth::True
         } else {
@@ -244,7 +246,7 @@ impl BatchRecord {
     }
 
     /// The operands a part shows in a row.
-    pub(in crate::eval) fn operands(&self, part: u32, row: usize) -> Option<(Operand<'_>, Operand<'_>)> {
+    pub(crate) fn operands(&self, part: u32, row: usize) -> Option<(Operand<'_>, Operand<'_>)> {
         let (left, right) = self.explain.parts[part as usize].operands?;
         Some((self.operand(left, row), self.operand(right, row)))
     }

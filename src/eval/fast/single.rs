@@ -3,16 +3,17 @@
 //! depth first for one subject, each node once, with the same short-circuits and the same rule
 //! for giving up, so a subject decided alone gets the decision it gets in a batch.
 
-use super::{
-    BOOL, Facts, GIVE_UP, NONE, Node, NodeId, Plan, RECORD, SEQ, Word, apply_builtin, arith, compare, member,
-    negate, size,
-};
 use crate::check::ir::Builtin;
+use crate::facts::Facts;
 use crate::value::Date;
+
+use super::batch::{apply_builtin, arith, compare, member, negate, size};
+use super::plan::{Node, NodeId, Plan};
+use super::word::{BOOL, GIVE_UP, NONE, RECORD, SEQ, Word};
 
 /// The working memory of one-subject evaluations, reused from subject to subject.
 #[derive(Debug, Default)]
-pub(in crate::eval) struct Row {
+pub(crate) struct SingleMemory {
     /// Counts evaluations: a node's word is this evaluation's when its stamp is this count.
     generation: u32,
     stamps: Vec<u32>,
@@ -20,16 +21,21 @@ pub(in crate::eval) struct Row {
 }
 
 /// Evaluates nodes of a plan for one subject.
-pub(in crate::eval) struct One<'e> {
+pub(crate) struct SingleExec<'e> {
     plan: &'e Plan,
     facts: &'e Facts,
-    row: &'e mut Row,
+    row: &'e mut SingleMemory,
     subject: u32,
 }
 
-impl<'e> One<'e> {
+impl<'e> SingleExec<'e> {
     /// Starts evaluating for a subject: forgets every value of the previous one.
-    pub(in crate::eval) fn new(plan: &'e Plan, facts: &'e Facts, row: &'e mut Row, subject: u32) -> One<'e> {
+    pub(crate) fn new(
+        plan: &'e Plan,
+        facts: &'e Facts,
+        row: &'e mut SingleMemory,
+        subject: u32,
+    ) -> SingleExec<'e> {
         let n_nodes = plan.nodes.len();
         if row.stamps.len() != n_nodes || row.generation == u32::MAX {
             row.stamps.clear();
@@ -39,7 +45,7 @@ impl<'e> One<'e> {
             row.generation = 0;
         }
         row.generation += 1;
-        One {
+        SingleExec {
             plan,
             facts,
             row,
@@ -49,13 +55,13 @@ impl<'e> One<'e> {
 
     /// The truth of a boolean node; `None` to give up.
     #[inline]
-    pub(in crate::eval) fn truth(&mut self, id: NodeId) -> Option<bool> {
+    pub(crate) fn truth(&mut self, id: NodeId) -> Option<bool> {
         let word = self.eval(id);
         (word.tag == BOOL).then_some(word.bits != 0)
     }
 
     /// The date a node gives; `None` to give up.
-    pub(in crate::eval) fn date(&mut self, id: NodeId) -> Option<Date> {
+    pub(crate) fn date(&mut self, id: NodeId) -> Option<Date> {
         match self.eval(id).value() {
             Some(crate::value::Value::Date(date)) => Some(date),
             _ => None,
@@ -89,7 +95,7 @@ impl<'e> One<'e> {
                 }
                 let cells = &plan.fields[plan.field_of[id as usize] as usize];
                 match usize::try_from(base.bits) {
-                    Ok(row) => plan.cell(cells, row),
+                    Ok(row) => plan.narrow.cell(cells, row),
                     Err(_) => Word::GIVE_UP,
                 }
             }

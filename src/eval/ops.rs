@@ -1,0 +1,132 @@
+//! The operations on values, written once for both evaluators: integer arithmetic with overflow,
+//! comparisons, membership, set operations and the builtins. The full evaluator calls them on
+//! `Value`s; the fast path calls them on the values its payloads decode to.
+
+use std::cmp::Ordering;
+
+use crate::check::ir::{ArithOp, Builtin, CompareOp, SetOp};
+use crate::value::{SeqId, Value};
+
+/// Why an operation gives no value.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum OpError {
+    /// A date beyond the years a date may fall in.
+    DateOutOfRange,
+}
+
+/// Integer arithmetic; `None` on overflow.
+#[inline]
+pub(crate) fn arith(op: ArithOp, left: i64, right: i64) -> Option<i64> {
+    match op {
+        ArithOp::Add => left.checked_add(right),
+        ArithOp::Sub => left.checked_sub(right),
+        ArithOp::Mul => left.checked_mul(right),
+    }
+}
+
+/// Integer negation; `None` on overflow.
+#[inline]
+pub(crate) fn negate(value: i64) -> Option<i64> {
+    value.checked_neg()
+}
+
+/// Whether a comparison holds of two values in this order.
+#[inline]
+pub(crate) fn holds(op: CompareOp, ordering: Ordering) -> bool {
+    match op {
+        CompareOp::Eq => ordering == Ordering::Equal,
+        CompareOp::Ne => ordering != Ordering::Equal,
+        CompareOp::Lt => ordering == Ordering::Less,
+        CompareOp::Le => ordering != Ordering::Greater,
+        CompareOp::Gt => ordering == Ordering::Greater,
+        CompareOp::Ge => ordering != Ordering::Less,
+    }
+}
+
+/// Whether a set (sorted, `is_set`) or a list has an element, given how each element orders
+/// against the one looked for.
+#[inline]
+pub(crate) fn contains<T>(elements: &[T], is_set: bool, mut order: impl FnMut(&T) -> Ordering) -> bool {
+    if is_set {
+        elements.binary_search_by(order).is_ok()
+    } else {
+        elements.iter().any(|element| order(element) == Ordering::Equal)
+    }
+}
+
+/// Whether every element of one set is in another (both sorted by `order`).
+pub(crate) fn subset(left: &[Value], right: &[Value], order: impl Fn(Value, Value) -> Ordering) -> bool {
+    left.iter()
+        .all(|element| contains(right, true, |probe| order(*probe, *element)))
+}
+
+/// The elements of a set operation on two sets sorted by `order`, in that order.
+pub(crate) fn set_op(
+    op: SetOp,
+    left: &[Value],
+    right: &[Value],
+    order: impl Fn(Value, Value) -> Ordering,
+) -> Vec<Value> {
+    let has = |set: &[Value], element: &Value| contains(set, true, |probe| order(*probe, *element));
+    match op {
+        SetOp::Union => left.iter().chain(right).copied().collect(),
+        SetOp::Intersect => left
+            .iter()
+            .filter(|element| has(right, element))
+            .copied()
+            .collect(),
+        SetOp::Without => left
+            .iter()
+            .filter(|element| !has(right, element))
+            .copied()
+            .collect(),
+    }
+}
+
+/// A builtin on its known arguments (the second is `Value::None` for a builtin of one); `len`
+/// gives the number of elements of a set or list. `None` when the arguments are not of the
+/// types the checker gave the builtin, which the fast path takes as giving up.
+#[inline]
+pub(crate) fn builtin(
+    builtin: Builtin,
+    first: Value,
+    second: Value,
+    len: impl FnOnce(SeqId) -> Option<usize>,
+) -> Option<Result<Value, OpError>> {
+    Some(match (builtin, first, second) {
+        (Builtin::Size, Value::Seq(id), _) => Ok(Value::Int(len(id)? as i64)),
+        (Builtin::Year, Value::Date(date), _) => Ok(Value::Int(i64::from(date.year()))),
+        (Builtin::DaysBetween, Value::Date(from), Value::Date(to)) => Ok(Value::Int(from.days_until(to))),
+        (Builtin::AddDays, Value::Date(date), Value::Int(days)) => date
+            .add_days(days)
+            .map(Value::Date)
+            .ok_or(OpError::DateOutOfRange),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Date;
+
+    #[test]
+    fn add_days_stays_within_the_calendar_years() {
+        let last = Date::parse("9999-12-31").unwrap();
+        let first = Date::parse("0001-01-01").unwrap();
+        let add =
+            |date: Date, days: i64| builtin(Builtin::AddDays, Value::Date(date), Value::Int(days), |_| None);
+        assert_eq!(add(last, 1), Some(Err(OpError::DateOutOfRange)));
+        assert_eq!(add(first, -1), Some(Err(OpError::DateOutOfRange)));
+        assert_eq!(add(first, i64::MAX), Some(Err(OpError::DateOutOfRange)));
+        assert_eq!(add(last, 0), Some(Ok(Value::Date(last))));
+    }
+
+    #[test]
+    fn arithmetic_overflows_to_none() {
+        assert_eq!(arith(ArithOp::Add, i64::MAX, 1), None);
+        assert_eq!(arith(ArithOp::Mul, i64::MIN, -1), None);
+        assert_eq!(negate(i64::MIN), None);
+        assert_eq!(arith(ArithOp::Sub, 2, 5), Some(-3));
+    }
+}
