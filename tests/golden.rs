@@ -167,6 +167,12 @@ fn golden_corpus() {
 fn without_golden_example(code: &str) -> Option<&'static str> {
     match code {
         "E0301" => Some("This code means a bug in Pol's checker; no valid input produces it."),
+        "E0228" => Some(
+            "This code comes from an expression typed at a prompt, which no policy file can hold; the unit tests of `check::check_expr` show it.",
+        ),
+        "E0229" => Some(
+            "This code means a program with errors reached the evaluator, which `pol` never lets happen; the unit tests of `check::check_partial` show it.",
+        ),
         "E0417" => Some(
             "This code needs another program to change a file while `pol fmt --write` formats it, so no fixed input produces it; the unit tests of `pol fmt` do.",
         ),

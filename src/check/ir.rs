@@ -325,6 +325,9 @@ pub struct Program {
     pub default: Option<DefaultDef>,
     /// Test blocks.
     pub tests: Vec<TestDef>,
+    /// Whether checking found an error: the program is then partial (`check::check_partial`)
+    /// and nothing may decide with it.
+    pub has_errors: bool,
 }
 
 /// The comparison or membership test whose operands a derivation shows for a condition.

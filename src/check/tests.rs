@@ -481,7 +481,7 @@ fn render(diagnostic: &Diagnostic) -> String {
 
 fn diagnostics(modules: &[ast::Module]) -> Vec<Diagnostic> {
     match check(modules) {
-        Ok(checked) => checked.warnings,
+        Ok(checked) => checked.diagnostics,
         Err(diagnostics) => diagnostics,
     }
 }
@@ -505,7 +505,7 @@ fn check_help(modules: &[ast::Module], expected: &[&str]) {
 fn checked(modules: &[ast::Module]) -> Checked {
     match check(modules) {
         Ok(checked) => {
-            let warnings: Vec<String> = checked.warnings.iter().map(render).collect();
+            let warnings: Vec<String> = checked.diagnostics.iter().map(render).collect();
             assert!(warnings.is_empty(), "unexpected warnings: {warnings:#?}");
             checked
         }
@@ -1341,7 +1341,7 @@ fn the_sample_policy_checks_with_warnings_for_what_it_leaves_unused() {
         ),
     ];
     let checked = check(&[module(ast::HeaderKind::Policy, items)]).expect("only warnings");
-    let warnings: Vec<String> = checked.warnings.iter().map(render).collect();
+    let warnings: Vec<String> = checked.diagnostics.iter().map(render).collect();
     assert_eq!(
         warnings,
         [
@@ -2057,7 +2057,7 @@ fn rules_that_can_never_apply_are_warned_about() {
         ),
     ]))
     .expect("warnings only");
-    let warnings: Vec<String> = program.warnings.iter().map(render).collect();
+    let warnings: Vec<String> = program.diagnostics.iter().map(render).collect();
     assert_eq!(
         warnings,
         [
@@ -2085,7 +2085,7 @@ fn unused_definitions_of_the_policy_are_warned_about_but_not_imported_ones() {
     );
     let warnings: Vec<String> = check(&modules)
         .expect("warnings only")
-        .warnings
+        .diagnostics
         .iter()
         .map(render)
         .collect();
