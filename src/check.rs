@@ -776,3 +776,9 @@ fn collect_refs<'e>(expr: &'e ast::Expr, out: &mut Vec<(&'e str, Span, bool)>) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_partial;
+
+#[cfg(test)]
+mod tests_probe;

@@ -91,6 +91,16 @@ impl Types {
         self.types[id.idx()]
     }
 
+    /// How many types are interned.
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    /// Whether no type is interned.
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
     /// The id of a type already interned.
     pub fn find(&self, ty: Type) -> Option<TypeId> {
         self.ids.get(&ty).copied()

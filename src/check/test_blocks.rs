@@ -24,11 +24,22 @@ impl<'a> Checker<'a> {
         for decl in self.test_decls.clone() {
             let n_errors = self.n_errors();
             let test = self.check_test(decl);
-            // A test with an error is left out of the program: it could only fail or mislead.
-            if self.n_errors() == n_errors {
+            // A test with an error, or naming a rule left out for its errors, is left out of the
+            // program: it could only fail or mislead.
+            if self.n_errors() == n_errors && !self.names_broken_rule(decl) {
                 self.program.tests.push(test);
             }
         }
+    }
+
+    /// Whether an `expect` of the test names a rule left out of the program for its errors.
+    fn names_broken_rule(&self, decl: &ast::TestDecl) -> bool {
+        decl.expects.iter().any(|expect| match &expect.expected {
+            ast::Expected::Decided { rules, .. } => rules.iter().any(|rule| {
+                matches!(self.globals.get(rule.name.as_str()), Some((Global::Rule(idx), _)) if self.rule_ids[*idx].is_none())
+            }),
+            ast::Expected::Undecided(_) => false,
+        })
     }
 
     fn check_test(&mut self, decl: &'a ast::TestDecl) -> ir::TestDef {
