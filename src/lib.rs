@@ -6,6 +6,7 @@
 //! [`engine::Engine`] runs the stages in order for the command line, the REPL and the tests.
 //! Every stage reports problems as [`diagnostic::Diagnostic`]s.
 
+pub mod analysis;
 pub mod check;
 pub mod diagnostic;
 pub mod engine;
