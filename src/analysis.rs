@@ -215,7 +215,9 @@ pub fn hover(modules: &[ast::Module], checked: &Checked, source: SourceId, offse
             let result = definition.ty.map(|ty| type_text(program, Some(ty)));
             items(modules)
                 .find_map(|item| match item {
-                    ast::Item::Fn(decl) if decl.name.span == definition.span => Some(signature(decl, result.clone())),
+                    ast::Item::Fn(decl) if decl.name.span == definition.span => {
+                        Some(signature(decl, result.clone()))
+                    }
                     _ => None,
                 })
                 .unwrap_or_else(|| format!("fn {name}"))
@@ -227,7 +229,9 @@ pub fn hover(modules: &[ast::Module], checked: &Checked, source: SourceId, offse
         ),
         DefKind::Obligation => {
             let text = items(modules).find_map(|item| match item {
-                ast::Item::Obligation(decl) if decl.name.span == definition.span => Some(decl.text.value.clone()),
+                ast::Item::Obligation(decl) if decl.name.span == definition.span => {
+                    Some(decl.text.value.clone())
+                }
                 _ => None,
             });
             format!("obligation {name} {}", print::quote(&text.unwrap_or_default()))
@@ -329,11 +333,20 @@ pub fn document_symbols(modules: &[ast::Module], source: SourceId) -> Vec<Symbol
                     record
                 }
                 ast::Item::Enum(decl) => {
-                    let mut enumeration = symbol(&decl.name.name, SymbolKind::Enum, None, decl.span, decl.name.span);
+                    let mut enumeration =
+                        symbol(&decl.name.name, SymbolKind::Enum, None, decl.span, decl.name.span);
                     enumeration.children = decl
                         .variants
                         .iter()
-                        .map(|variant| symbol(&variant.name, SymbolKind::Variant, None, variant.span, variant.span))
+                        .map(|variant| {
+                            symbol(
+                                &variant.name,
+                                SymbolKind::Variant,
+                                None,
+                                variant.span,
+                                variant.span,
+                            )
+                        })
                         .collect();
                     enumeration
                 }
@@ -358,7 +371,13 @@ pub fn document_symbols(modules: &[ast::Module], source: SourceId) -> Vec<Symbol
                     decl.span,
                     decl.name.span,
                 ),
-                ast::Item::Test(decl) => symbol(&decl.name.value, SymbolKind::Test, None, decl.span, decl.name.span),
+                ast::Item::Test(decl) => symbol(
+                    &decl.name.value,
+                    SymbolKind::Test,
+                    None,
+                    decl.span,
+                    decl.name.span,
+                ),
                 ast::Item::Use(_) | ast::Item::Decide(_) | ast::Item::Default(_) => continue,
             };
             symbols.push(found);
@@ -369,18 +388,51 @@ pub fn document_symbols(modules: &[ast::Module], source: SourceId) -> Vec<Symbol
 
 /// Keywords that start a declaration.
 const ITEM_KEYWORDS: &[&str] = &[
-    "use", "enum", "record", "let", "fn", "obligation", "decide", "default", "rule", "test",
+    "use",
+    "enum",
+    "record",
+    "let",
+    "fn",
+    "obligation",
+    "decide",
+    "default",
+    "rule",
+    "test",
 ];
 
 /// Keywords that start a clause of a rule.
 const CLAUSE_KEYWORDS: &[&str] = &[
-    "when", "unless", "because", "cite", "oblige", "effective", "until", "exception to",
+    "when",
+    "unless",
+    "because",
+    "cite",
+    "oblige",
+    "effective",
+    "until",
+    "exception to",
 ];
 
 /// Keywords that may come inside an expression.
 const EXPR_KEYWORDS: &[&str] = &[
-    "and", "or", "not", "in", "not in", "any", "all", "if", "then", "else", "is some", "is none", "none",
-    "true", "false", "subset", "union", "intersect", "without",
+    "and",
+    "or",
+    "not",
+    "in",
+    "not in",
+    "any",
+    "all",
+    "if",
+    "then",
+    "else",
+    "is some",
+    "is none",
+    "none",
+    "true",
+    "false",
+    "subset",
+    "union",
+    "intersect",
+    "without",
 ];
 
 /// Keywords that come first on a line of a test.
@@ -498,7 +550,9 @@ fn in_list_after(line: &str, keyword: &str) -> bool {
     let after = &line[at + keyword.len()..];
     starts_word
         && after.starts_with(|c: char| c.is_whitespace())
-        && after.chars().all(|c| is_ident_char(c) || c == ',' || c.is_whitespace())
+        && after
+            .chars()
+            .all(|c| is_ident_char(c) || c == ',' || c.is_whitespace())
 }
 
 /// A completion from a label, kind and detail.
@@ -511,15 +565,32 @@ fn item(label: &str, kind: CompletionKind, detail: Option<String>) -> Completion
 }
 
 fn keywords(words: &[&str]) -> Vec<Completion> {
-    words.iter().map(|word| item(word, CompletionKind::Keyword, None)).collect()
+    words
+        .iter()
+        .map(|word| item(word, CompletionKind::Keyword, None))
+        .collect()
 }
 
 /// Record types, enums and builtin types, for a type position.
 fn types(program: &ir::Program) -> Vec<Completion> {
     let mut found: Vec<Completion> = Vec::new();
-    found.extend(BUILTIN_TYPES.iter().map(|name| item(name, CompletionKind::Type, None)));
-    found.extend(program.records.iter().map(|record| item(&record.name, CompletionKind::Type, Some("record".into()))));
-    found.extend(program.enums.iter().map(|def| item(&def.name, CompletionKind::Type, Some("enum".into()))));
+    found.extend(
+        BUILTIN_TYPES
+            .iter()
+            .map(|name| item(name, CompletionKind::Type, None)),
+    );
+    found.extend(
+        program
+            .records
+            .iter()
+            .map(|record| item(&record.name, CompletionKind::Type, Some("record".into()))),
+    );
+    found.extend(
+        program
+            .enums
+            .iter()
+            .map(|def| item(&def.name, CompletionKind::Type, Some("enum".into()))),
+    );
     found.push(item("Set", CompletionKind::Type, None));
     found.push(item("List", CompletionKind::Type, None));
     found
@@ -545,7 +616,11 @@ fn name_type(checked: &Checked, place: &Place, source: SourceId, offset: u32, na
     {
         return program.types.find(Type::Record(subject.record));
     }
-    program.consts.iter().find(|def| def.name == name).map(|def| def.ty)
+    program
+        .consts
+        .iter()
+        .find(|def| def.name == name)
+        .map(|def| def.ty)
 }
 
 /// The names that may come at the cursor: keywords valid there, names in scope, fields after
@@ -578,7 +653,9 @@ fn candidates(checked: &Checked, place: &Place, source: SourceId, offset: u32) -
     if place.blocks.is_empty() && (trimmed == "use" || trimmed.starts_with("use ")) {
         let modules = crate::stdlib::names().iter();
         return if head.ends_with("std.") {
-            modules.map(|name| item(name, CompletionKind::Module, None)).collect()
+            modules
+                .map(|name| item(name, CompletionKind::Module, None))
+                .collect()
         } else {
             modules
                 .map(|name| item(&format!("std.{name}"), CompletionKind::Module, None))
@@ -592,10 +669,21 @@ fn candidates(checked: &Checked, place: &Place, source: SourceId, offset: u32) -
         let mut found: Vec<Completion> = program
             .rules
             .iter()
-            .map(|rule| item(&rule.name, CompletionKind::Rule, Some(rule.effect.as_str().into())))
+            .map(|rule| {
+                item(
+                    &rule.name,
+                    CompletionKind::Rule,
+                    Some(rule.effect.as_str().into()),
+                )
+            })
             .collect();
         // A rule left out of a partial program for its errors is still a name to complete.
-        for def in checked.index.definitions.iter().filter(|def| def.kind == DefKind::Rule) {
+        for def in checked
+            .index
+            .definitions
+            .iter()
+            .filter(|def| def.kind == DefKind::Rule)
+        {
             if program.rule(&def.name).is_none() {
                 found.push(item(&def.name, CompletionKind::Rule, None));
             }
@@ -606,7 +694,13 @@ fn candidates(checked: &Checked, place: &Place, source: SourceId, offset: u32) -
         return program
             .obligations
             .iter()
-            .map(|obligation| item(&obligation.name, CompletionKind::Obligation, Some(obligation.text.clone())))
+            .map(|obligation| {
+                item(
+                    &obligation.name,
+                    CompletionKind::Obligation,
+                    Some(obligation.text.clone()),
+                )
+            })
             .collect();
     }
     let before = head.trim_end();
@@ -614,7 +708,11 @@ fn candidates(checked: &Checked, place: &Place, source: SourceId, offset: u32) -
         return keywords(&["permit", "deny"]);
     }
     if trimmed.starts_with("decide") && before.ends_with(':') {
-        return program.records.iter().map(|record| item(&record.name, CompletionKind::Type, Some("record".into()))).collect();
+        return program
+            .records
+            .iter()
+            .map(|record| item(&record.name, CompletionKind::Type, Some("record".into())))
+            .collect();
     }
     let in_record = place.blocks.last().is_some_and(|word| *word == "record");
     let in_signature = trimmed.starts_with("fn") && !line.contains('=');
@@ -635,7 +733,12 @@ fn candidates(checked: &Checked, place: &Place, source: SourceId, offset: u32) -
             Some(&"rule") => return keywords(CLAUSE_KEYWORDS),
             Some(&"test") => {
                 let mut found = keywords(TEST_KEYWORDS);
-                found.extend(program.records.iter().map(|record| item(&record.name, CompletionKind::Type, Some("record".into()))));
+                found.extend(
+                    program
+                        .records
+                        .iter()
+                        .map(|record| item(&record.name, CompletionKind::Type, Some("record".into()))),
+                );
                 return found;
             }
             Some(_) => {}
@@ -643,7 +746,15 @@ fn candidates(checked: &Checked, place: &Place, source: SourceId, offset: u32) -
     }
     if place.blocks.first().is_some_and(|word| *word == "test") {
         return match trimmed.split_whitespace().next() {
-            Some("expect") => keywords(&["permit", "deny", "undecided", "by", "default", "oblige", "missing"]),
+            Some("expect") => keywords(&[
+                "permit",
+                "deny",
+                "undecided",
+                "by",
+                "default",
+                "oblige",
+                "missing",
+            ]),
             _ => Vec::new(),
         };
     }
@@ -684,7 +795,13 @@ fn after_dot(checked: &Checked, place: &Place, source: SourceId, offset: u32) ->
         Type::Record(record) => program.records[record.idx()]
             .fields
             .iter()
-            .map(|field| item(&field.name, CompletionKind::Field, Some(type_text(program, Some(field.ty)))))
+            .map(|field| {
+                item(
+                    &field.name,
+                    CompletionKind::Field,
+                    Some(type_text(program, Some(field.ty))),
+                )
+            })
             .collect(),
         _ => Vec::new(),
     }
@@ -698,7 +815,11 @@ fn expression_names(checked: &Checked, place: &Place, source: SourceId, offset: 
     let mut found = keywords(EXPR_KEYWORDS);
     for def in index.in_scope(source, offset) {
         let def = index.definition(def);
-        found.push(item(&def.name, CompletionKind::Variable, Some(type_text(program, def.ty))));
+        found.push(item(
+            &def.name,
+            CompletionKind::Variable,
+            Some(type_text(program, def.ty)),
+        ));
     }
     if let Some(subject) = &program.subject
         && place.blocks.first().is_some_and(|word| *word == "rule")
@@ -716,19 +837,25 @@ fn expression_names(checked: &Checked, place: &Place, source: SourceId, offset: 
             found.push(item(window[1], CompletionKind::Variable, None));
         }
     }
-    found.extend(
-        program
-            .consts
-            .iter()
-            .map(|def| item(&def.name, CompletionKind::Constant, Some(type_text(program, Some(def.ty))))),
-    );
+    found.extend(program.consts.iter().map(|def| {
+        item(
+            &def.name,
+            CompletionKind::Constant,
+            Some(type_text(program, Some(def.ty))),
+        )
+    }));
     found.extend(program.functions.iter().map(|def| {
         let params: Vec<String> = def
             .params
             .iter()
             .map(|(name, ty)| format!("{name}: {}", type_text(program, Some(*ty))))
             .collect();
-        let detail = format!("fn {}({}) -> {}", def.name, params.join(", "), type_text(program, Some(def.result)));
+        let detail = format!(
+            "fn {}({}) -> {}",
+            def.name,
+            params.join(", "),
+            type_text(program, Some(def.result))
+        );
         item(&def.name, CompletionKind::Function, Some(detail))
     }));
     found.extend(

@@ -97,7 +97,15 @@ pub fn check_expr<'a>(
     find_key: &'a dyn Fn(RecordId, &str) -> Option<Value>,
     known: &'a dyn keys::KnownKeys,
 ) -> Result<Probe, Vec<Diagnostic>> {
-    probe::check_in(run_passes(modules), &checked.program, expr, subject, interner, find_key, known)
+    probe::check_in(
+        run_passes(modules),
+        &checked.program,
+        expr,
+        subject,
+        interner,
+        find_key,
+        known,
+    )
 }
 
 /// Runs every pass but the warnings about unused definitions, which depend on the whole policy
@@ -143,7 +151,9 @@ impl<'a> Checker<'a> {
             ast::Item::Enum(decl) => self.collect_enum(decl),
             ast::Item::Record(decl) => {
                 let id = RecordId(self.record_decls.len() as u32);
-                let def = self.index.define(DefKind::Record, &decl.name.name, decl.name.span, None);
+                let def = self
+                    .index
+                    .define(DefKind::Record, &decl.name.name, decl.name.span, None);
                 let ty = self.program.types.intern(Type::Record(id));
                 self.index.definitions[def.idx()].ty = Some(ty);
                 self.record_defs.push(def);
@@ -160,7 +170,9 @@ impl<'a> Checker<'a> {
             ast::Item::Let(decl) => {
                 // A duplicate is reported once, never also as unused.
                 let unique = self.define(&decl.name, Global::Const(self.consts.len()));
-                let index_def = self.index.define(DefKind::Const, &decl.name.name, decl.name.span, None);
+                let index_def = self
+                    .index
+                    .define(DefKind::Const, &decl.name.name, decl.name.span, None);
                 self.consts.push(ConstSlot {
                     index_def,
                     decl,
@@ -173,7 +185,9 @@ impl<'a> Checker<'a> {
             }
             ast::Item::Fn(decl) => {
                 let unique = self.define(&decl.name, Global::Fn(self.fns.len()));
-                let index_def = self.index.define(DefKind::Function, &decl.name.name, decl.name.span, None);
+                let index_def = self
+                    .index
+                    .define(DefKind::Function, &decl.name.name, decl.name.span, None);
                 self.fns.push(FnSlot {
                     index_def,
                     decl,
@@ -186,7 +200,9 @@ impl<'a> Checker<'a> {
             }
             ast::Item::Obligation(decl) => {
                 let unique = self.define(&decl.name, Global::Obligation(self.program.obligations.len()));
-                let def = self.index.define(DefKind::Obligation, &decl.name.name, decl.name.span, None);
+                let def = self
+                    .index
+                    .define(DefKind::Obligation, &decl.name.name, decl.name.span, None);
                 self.obligation_defs.push(def);
                 self.program.obligations.push(ir::ObligationDef {
                     name: decl.name.name.clone(),
@@ -207,7 +223,9 @@ impl<'a> Checker<'a> {
             },
             ast::Item::Rule(decl) => {
                 self.define(&decl.name, Global::Rule(self.rule_decls.len()));
-                let def = self.index.define(DefKind::Rule, &decl.name.name, decl.name.span, None);
+                let def = self
+                    .index
+                    .define(DefKind::Rule, &decl.name.name, decl.name.span, None);
                 self.rule_defs.push(def);
                 self.rule_decls.push(decl);
             }
@@ -218,7 +236,9 @@ impl<'a> Checker<'a> {
     fn collect_enum(&mut self, decl: &'a ast::EnumDecl) {
         let id = EnumId(self.enum_decls.len() as u32);
         self.define(&decl.name, Global::Enum(id));
-        let enum_def = self.index.define(DefKind::Enum, &decl.name.name, decl.name.span, None);
+        let enum_def = self
+            .index
+            .define(DefKind::Enum, &decl.name.name, decl.name.span, None);
         let ty = self.program.types.intern(Type::Enum(id));
         self.index.definitions[enum_def.idx()].ty = Some(ty);
         self.enum_defs.push(enum_def);
@@ -242,7 +262,9 @@ impl<'a> Checker<'a> {
                 continue;
             }
             seen.insert(&variant.name, variant.span);
-            let def = self.index.define(DefKind::Variant, &variant.name, variant.span, Some(enum_def));
+            let def = self
+                .index
+                .define(DefKind::Variant, &variant.name, variant.span, Some(enum_def));
             self.index.definitions[def.idx()].ty = Some(ty);
             variant_defs.push(def);
             self.variants
@@ -282,7 +304,12 @@ impl<'a> Checker<'a> {
                 }
                 let ty = self.resolve_type(&field.ty);
                 self.check_references_have_keys(&field.ty);
-                let def = self.index.define(DefKind::Field, &field.name.name, field.name.span, Some(record_def));
+                let def = self.index.define(
+                    DefKind::Field,
+                    &field.name.name,
+                    field.name.span,
+                    Some(record_def),
+                );
                 self.index.definitions[def.idx()].ty = (ty != ERROR).then_some(ty);
                 defs.push(def);
                 fields.push(ir::FieldDef {
@@ -299,7 +326,8 @@ impl<'a> Checker<'a> {
                     return None;
                 };
                 let ty = fields[position].ty;
-                self.index.use_at(key.span, defs[position], (ty != ERROR).then_some(ty));
+                self.index
+                    .use_at(key.span, defs[position], (ty != ERROR).then_some(ty));
                 if ty != self.prims.text && ty != ERROR {
                     let found = self.type_name(ty);
                     let field_span = fields[position].span;
@@ -386,7 +414,10 @@ impl<'a> Checker<'a> {
             return;
         };
         if let Some((Global::Record(id), _)) = self.globals.get(decide.record.name.as_str()) {
-            let (target, ty) = (self.record_defs[id.idx()], self.index.definitions[self.record_defs[id.idx()].idx()].ty);
+            let (target, ty) = (
+                self.record_defs[id.idx()],
+                self.index.definitions[self.record_defs[id.idx()].idx()].ty,
+            );
             self.index.use_at(decide.record.span, target, ty);
         }
         let ty = match self.globals.get(decide.record.name.as_str()) {
@@ -423,7 +454,9 @@ impl<'a> Checker<'a> {
             self.error(messages::shadowing(&decide.var.name, decide.var.span, first));
         }
         self.subject = Some((&decide.var.name, ty));
-        let def = self.index.define(DefKind::Subject, &decide.var.name, decide.var.span, None);
+        let def = self
+            .index
+            .define(DefKind::Subject, &decide.var.name, decide.var.span, None);
         self.index.definitions[def.idx()].ty = (ty != ERROR).then_some(ty);
         self.subject_def = Some(def);
     }
@@ -608,7 +641,9 @@ impl<'a> Checker<'a> {
         let mut scope = Scope::new(false);
         let mut names = Vec::with_capacity(params.len());
         for (param, ty) in decl.params.iter().zip(&params) {
-            let def = self.index.define(DefKind::Param, &param.name.name, param.name.span, None);
+            let def = self
+                .index
+                .define(DefKind::Param, &param.name.name, param.name.span, None);
             self.index.definitions[def.idx()].ty = (*ty != ERROR).then_some(*ty);
             names.push(def);
             self.bind(&mut scope, &param.name, *ty, def);

@@ -66,7 +66,10 @@ struct Editor {
 
 /// Opens `text` with the marker `$0` placed at `needle`'s first occurrence plus `shift` bytes.
 fn open(text: &str, needle: &str, shift: usize) -> Editor {
-    let at = text.find(needle).unwrap_or_else(|| panic!("no `{needle}` in the text")) + shift;
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("no `{needle}` in the text"))
+        + shift;
     let mut sources = SourceMap::new();
     let source = sources.add("policy.pol", text);
     let modules = vec![syntax::parse(&sources, source).expect("the text parses")];
@@ -139,16 +142,31 @@ fn hover_on_a_rule_shows_its_effect_reason_citation_and_dates() {
 
 #[test]
 fn hover_shows_fields_with_their_record_and_type() {
-    assert_eq!(hover_at("is_high(t.to)", 10), "35:18 to\nfield Transfer.to: Country");
-    assert_eq!(hover_at("onward: Country?", 0), "13:3 onward\nfield Transfer.onward: Country?");
-    assert_eq!(hover_at("c.level ==", 3), "18:36 level\nfield Country.level: Level");
+    assert_eq!(
+        hover_at("is_high(t.to)", 10),
+        "35:18 to\nfield Transfer.to: Country"
+    );
+    assert_eq!(
+        hover_at("onward: Country?", 0),
+        "13:3 onward\nfield Transfer.onward: Country?"
+    );
+    assert_eq!(
+        hover_at("c.level ==", 3),
+        "18:36 level\nfield Country.level: Level"
+    );
 }
 
 #[test]
 fn hover_shows_constants_functions_obligations_and_locals() {
     assert_eq!(hover_at("< limit", 3), "26:18 limit\nlet limit: Int = 100");
-    assert_eq!(hover_at("is_high(t", 2), "35:8 is_high\nfn is_high(c: Country) -> Bool");
-    assert_eq!(hover_at("oblige notify", 9), "29:10 notify\nobligation notify \"tell the ministry\"");
+    assert_eq!(
+        hover_at("is_high(t", 2),
+        "35:8 is_high\nfn is_high(c: Country) -> Bool"
+    );
+    assert_eq!(
+        hover_at("oblige notify", 9),
+        "29:10 notify\nobligation notify \"tell the ministry\""
+    );
     assert_eq!(hover_at("t.value <", 0), "26:8 t\nsubject t: Transfer");
     assert_eq!(hover_at("x > t", 0), "35:42 x\nvariable x: Int");
     assert_eq!(hover_at("c.level ==", 0), "18:34 c\nparameter c: Country");
@@ -201,7 +219,10 @@ fn completion_after_a_dot_lists_fields_of_the_path() {
         complete_in_policy("  when t.value", "  when t.onward.le"),
         "level (Level)"
     );
-    assert_eq!(complete_in_policy("  when t.value", "  when Level."), "high (Level)\nlow (Level)");
+    assert_eq!(
+        complete_in_policy("  when t.value", "  when Level."),
+        "high (Level)\nlow (Level)"
+    );
 }
 
 #[test]
@@ -220,7 +241,10 @@ fn completion_lists_rules_obligations_modules_and_types_where_they_belong() {
         complete_in_policy("  exception to small", "  exception to small, "),
         "broken\nrisky (deny)\nsmall (permit)"
     );
-    assert_eq!(complete_in_policy("  oblige notify", "  oblige no"), "notify (tell the ministry)");
+    assert_eq!(
+        complete_in_policy("  oblige notify", "  oblige no"),
+        "notify (tell the ministry)"
+    );
     assert_eq!(complete(POLICY, &format!("{POLICY}\nuse $0")), "std.dates");
     assert_eq!(complete(POLICY, &format!("{POLICY}\nuse std.$0")), "dates");
     assert_eq!(
@@ -240,14 +264,21 @@ fn completion_offers_keywords_valid_at_the_cursor() {
         complete(POLICY, &format!("{POLICY}\nrule r: deny {{\n  $0")),
         "because\ncite\neffective\nexception to\noblige\nunless\nuntil\nwhen"
     );
-    assert_eq!(complete(POLICY, &format!("{POLICY}\nrule r: deny {{\n  un$0")), "unless\nuntil");
+    assert_eq!(
+        complete(POLICY, &format!("{POLICY}\nrule r: deny {{\n  un$0")),
+        "unless\nuntil"
+    );
     assert_eq!(complete(POLICY, &format!("{POLICY}\n// a comment $0")), "");
     assert_eq!(complete(POLICY, &format!("{POLICY}\nlet s = \"t.$0")), "");
 }
 
 fn outline(symbols: &[Symbol], editor: &Editor, depth: usize, out: &mut Vec<String>) {
     for symbol in symbols {
-        let detail = symbol.detail.as_deref().map(|detail| format!(" ({detail})")).unwrap_or_default();
+        let detail = symbol
+            .detail
+            .as_deref()
+            .map(|detail| format!(" ({detail})"))
+            .unwrap_or_default();
         out.push(format!(
             "{}{:?} {}{detail} at {}",
             "  ".repeat(depth),
@@ -263,7 +294,12 @@ fn outline(symbols: &[Symbol], editor: &Editor, depth: usize, out: &mut Vec<Stri
 fn document_symbols_outline_the_file() {
     let editor = open(POLICY, "", 0);
     let mut lines = Vec::new();
-    outline(&document_symbols(&editor.modules, editor.source), &editor, 0, &mut lines);
+    outline(
+        &document_symbols(&editor.modules, editor.source),
+        &editor,
+        0,
+        &mut lines,
+    );
     assert_eq!(
         lines.join("\n"),
         "Enum Level at 3:6\n  Variant low at 3:14\n  Variant high at 3:19\n\

@@ -1,8 +1,8 @@
 //! Expressions in the checker: name resolution, typing bottom-up, and narrowing of
 //! optional paths (`t.onward is some and t.onward.code == "JP"`).
 
-use super::ir::{self, ArithOp, Builtin, CompareOp, FnId, KeyRefId, SetOp, Type, TypeId};
 use super::index::{DefId, DefKind, ScopeRange};
+use super::ir::{self, ArithOp, Builtin, CompareOp, FnId, KeyRefId, SetOp, Type, TypeId};
 use super::messages;
 use super::state::{Checker, Global};
 use super::types::ERROR;
@@ -117,7 +117,13 @@ fn builtin_signature(builtin: Builtin) -> &'static [(&'static str, Param)] {
 
 impl<'a> Checker<'a> {
     /// Binds a parameter or quantified variable in the next slot; reports names already in use.
-    pub(super) fn bind(&mut self, scope: &mut Scope<'a>, name: &'a ast::Ident, ty: TypeId, def: DefId) -> u32 {
+    pub(super) fn bind(
+        &mut self,
+        scope: &mut Scope<'a>,
+        name: &'a ast::Ident,
+        ty: TypeId,
+        def: DefId,
+    ) -> u32 {
         let text = name.name.as_str();
         if let Some((_, first)) = self.globals.get(text) {
             let first = *first;

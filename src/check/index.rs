@@ -146,7 +146,9 @@ impl Index {
     pub fn use_at_offset(&self, source: crate::source::SourceId, offset: u32) -> Option<&Use> {
         self.uses
             .iter()
-            .filter(|found| found.span.source == source && found.span.start <= offset && offset <= found.span.end)
+            .filter(|found| {
+                found.span.source == source && found.span.start <= offset && offset <= found.span.end
+            })
             .min_by_key(|found| found.span.end - found.span.start)
     }
 

@@ -39,7 +39,10 @@ pub(super) fn check_in<'a>(
     checker.clear_diagnostics();
     // INVARIANT: checking is deterministic, so the rebuilt tables give the same ids as `program`.
     checker.program = program.clone();
-    checker.probe_keys = Some(ProbeKeys { find: find_key, known });
+    checker.probe_keys = Some(ProbeKeys {
+        find: find_key,
+        known,
+    });
     std::mem::swap(&mut checker.program.interner, interner);
     let mut scope = Scope::new(subject);
     let checked_expr = checker.expr(expr, &mut scope);

@@ -124,7 +124,8 @@ impl<'a> Checker<'a> {
             let idx = idx as usize;
             let target = self.field_defs[record.idx()][idx];
             let field_ty = def.fields[idx].ty;
-            self.index.use_at(field.name.span, target, (field_ty != ERROR).then_some(field_ty));
+            self.index
+                .use_at(field.name.span, target, (field_ty != ERROR).then_some(field_ty));
             if let Some((_, first)) = &values[idx] {
                 let first = *first;
                 self.error(messages::duplicate_fact_field(
@@ -368,7 +369,8 @@ impl<'a> Checker<'a> {
             Some(field) => {
                 let ty = def.fields[field as usize].ty;
                 let target = self.field_defs[record.idx()][field as usize];
-                self.index.use_at(path.field.span, target, (ty != ERROR).then_some(ty));
+                self.index
+                    .use_at(path.field.span, target, (ty != ERROR).then_some(ty));
                 Some(field)
             }
             None => {
@@ -416,6 +418,7 @@ impl<'a> Checker<'a> {
     /// Records a use of a record type's name.
     fn use_record(&mut self, name: &ast::Ident, record: RecordId) {
         let ty = self.program.types.intern(Type::Record(record));
-        self.index.use_at(name.span, self.record_defs[record.idx()], Some(ty));
+        self.index
+            .use_at(name.span, self.record_defs[record.idx()], Some(ty));
     }
 }

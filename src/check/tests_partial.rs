@@ -26,13 +26,34 @@ fn listing(checked: &Checked) -> String {
     let program = &checked.program;
     let names = |names: Vec<&str>| names.join(", ");
     [
-        format!("records: {}", names(program.records.iter().map(|r| r.name.as_str()).collect())),
-        format!("enums: {}", names(program.enums.iter().map(|e| e.name.as_str()).collect())),
-        format!("consts: {}", names(program.consts.iter().map(|c| c.name.as_str()).collect())),
-        format!("functions: {}", names(program.functions.iter().map(|f| f.name.as_str()).collect())),
-        format!("obligations: {}", names(program.obligations.iter().map(|o| o.name.as_str()).collect())),
-        format!("rules: {}", names(program.rules.iter().map(|r| r.name.as_str()).collect())),
-        format!("tests: {}", names(program.tests.iter().map(|t| t.name.as_str()).collect())),
+        format!(
+            "records: {}",
+            names(program.records.iter().map(|r| r.name.as_str()).collect())
+        ),
+        format!(
+            "enums: {}",
+            names(program.enums.iter().map(|e| e.name.as_str()).collect())
+        ),
+        format!(
+            "consts: {}",
+            names(program.consts.iter().map(|c| c.name.as_str()).collect())
+        ),
+        format!(
+            "functions: {}",
+            names(program.functions.iter().map(|f| f.name.as_str()).collect())
+        ),
+        format!(
+            "obligations: {}",
+            names(program.obligations.iter().map(|o| o.name.as_str()).collect())
+        ),
+        format!(
+            "rules: {}",
+            names(program.rules.iter().map(|r| r.name.as_str()).collect())
+        ),
+        format!(
+            "tests: {}",
+            names(program.tests.iter().map(|t| t.name.as_str()).collect())
+        ),
         format!("has errors: {}", program.has_errors),
     ]
     .join("\n")
@@ -169,7 +190,13 @@ fn the_index_links_every_use_to_its_definition() {
                 .ty
                 .map(|ty| checked.program.type_name(ty))
                 .unwrap_or_else(|| "-".into());
-            format!("{}..{} {} {} : {ty}", found.span.start, found.span.end, def.kind.as_str(), def.name)
+            format!(
+                "{}..{} {} {} : {ty}",
+                found.span.start,
+                found.span.end,
+                def.kind.as_str(),
+                def.name
+            )
         })
         .collect();
     lines.dedup();
@@ -192,11 +219,22 @@ fn the_index_links_every_use_to_its_definition() {
         assert!(text.contains(expected), "no `{expected}` in\n{text}");
     }
     // `exception to small`, `oblige notify` and the test's `permit by small oblige notify`.
-    let small = index.definitions.iter().position(|def| def.name == "small" && def.kind == DefKind::Rule);
-    let n_uses = index.uses.iter().filter(|found| Some(found.target.idx()) == small).count();
+    let small = index
+        .definitions
+        .iter()
+        .position(|def| def.name == "small" && def.kind == DefKind::Rule);
+    let n_uses = index
+        .uses
+        .iter()
+        .filter(|found| Some(found.target.idx()) == small)
+        .count();
     assert_eq!(n_uses, 2);
     let notify = index.definitions.iter().position(|def| def.name == "notify");
-    let n_uses = index.uses.iter().filter(|found| Some(found.target.idx()) == notify).count();
+    let n_uses = index
+        .uses
+        .iter()
+        .filter(|found| Some(found.target.idx()) == notify)
+        .count();
     assert_eq!(n_uses, 2);
 }
 

@@ -77,7 +77,14 @@ fn probe(expr: &str, subject: bool) -> String {
         }
         Err(diagnostics) => diagnostics
             .iter()
-            .map(|d| format!("{} {} | {}", d.code.as_str(), d.message, d.help.as_deref().unwrap_or("")))
+            .map(|d| {
+                format!(
+                    "{} {} | {}",
+                    d.code.as_str(),
+                    d.message,
+                    d.help.as_deref().unwrap_or("")
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n"),
     }
@@ -126,7 +133,10 @@ fn a_key_reference_no_fact_has_is_reported_with_a_similar_key() {
 
 #[test]
 fn a_type_error_is_reported() {
-    assert_eq!(probe("limit + \"x\"", false), "E0204 expected `Int`, found `Text` | ");
+    assert_eq!(
+        probe("limit + \"x\"", false),
+        "E0204 expected `Int`, found `Text` | "
+    );
 }
 
 #[test]
@@ -143,9 +153,19 @@ fn texts_of_the_expression_are_interned_into_the_callers_interner() {
     let checked = check_partial(&modules);
     let mut interner = checked.program.interner.clone();
     let find = |_: RecordId, _: &str| None;
-    let probe = check_expr(&modules, &checked, &expr, false, &mut interner, &find, &KeySets::new())
-        .expect("a text checks");
-    let sym = interner.get("a text new to the policy").expect("interned into the caller's interner");
+    let probe = check_expr(
+        &modules,
+        &checked,
+        &expr,
+        false,
+        &mut interner,
+        &find,
+        &KeySets::new(),
+    )
+    .expect("a text checks");
+    let sym = interner
+        .get("a text new to the policy")
+        .expect("interned into the caller's interner");
     assert!(matches!(probe.expr.kind, ir::ExprKind::Literal(Value::Text(found)) if found == sym));
     assert_eq!(probe.program.interner.resolve(sym), "a text new to the policy");
     assert!(checked.program.interner.get("a text new to the policy").is_none());
