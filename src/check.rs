@@ -88,6 +88,8 @@ pub fn ensure_complete(program: &ir::Program) -> Result<(), Diagnostic> {
 /// reference (`Country["JP"]`) is resolved now through `find_key`; a key it does not find is
 /// E0228, whose help names the keys `known` has. The checker's passes run again over `modules`
 /// to rebuild their name tables, which costs about as much as checking the policy once.
+/// The probe's program keeps `has_errors` from `checked`: an expression checked against a
+/// partial program is typed, but, like the program, may not be evaluated (`ensure_complete`).
 pub fn check_expr<'a>(
     modules: &'a [ast::Module],
     checked: &Checked,

@@ -260,3 +260,14 @@ fn scopes_cover_function_bodies_rules_and_quantifier_bodies() {
         .collect();
     assert_eq!(names, ["c"]);
 }
+
+#[test]
+fn the_evaluator_refuses_a_partial_program() {
+    let checked = check_partial(&modules(POLICY));
+    let facts = crate::facts::FactsBuilder::new(&checked.program)
+        .finish()
+        .expect("no facts is valid");
+    let refused = crate::eval::Evaluator::new(&checked.program, &facts, crate::eval::Options::default())
+        .expect_err("a program with errors never decides");
+    assert_eq!(refused.code.as_str(), "E0229");
+}
