@@ -117,6 +117,16 @@ fn type_text(program: &ir::Program, ty: Option<TypeId>) -> String {
     }
 }
 
+/// The shape of a type without its `?`; `None` for a type that did not check, which a partial
+/// program may hold.
+fn shape(program: &ir::Program, ty: TypeId) -> Option<Type> {
+    if ty.idx() >= program.types.len() {
+        return None;
+    }
+    let inner = program.types.strip_optional(ty);
+    (inner.idx() < program.types.len()).then(|| program.types.get(inner))
+}
+
 /// A written type as text.
 fn written_type(ty: &ast::TypeExpr) -> String {
     let base = match &ty.kind {
@@ -782,7 +792,7 @@ fn after_dot(checked: &Checked, place: &Place, source: SourceId, offset: u32) ->
         return Vec::new();
     };
     for name in rest {
-        let Type::Record(record) = program.types.get(program.types.strip_optional(ty)) else {
+        let Some(Type::Record(record)) = shape(program, ty) else {
             return Vec::new();
         };
         let def = &program.records[record.idx()];
@@ -791,8 +801,8 @@ fn after_dot(checked: &Checked, place: &Place, source: SourceId, offset: u32) ->
         };
         ty = def.fields[field as usize].ty;
     }
-    match program.types.get(program.types.strip_optional(ty)) {
-        Type::Record(record) => program.records[record.idx()]
+    match shape(program, ty) {
+        Some(Type::Record(record)) => program.records[record.idx()]
             .fields
             .iter()
             .map(|field| {

@@ -315,3 +315,19 @@ fn document_symbols_outline_the_file() {
          Test small transfers pass at 43:6"
     );
 }
+
+#[test]
+fn completion_after_a_name_whose_type_did_not_check_offers_nothing() {
+    let broken = POLICY
+        .replace("let limit = 100", "let limit = 100\nlet bad = missing.code")
+        .replace("  onward: Country?", "  onward: Countree?");
+    let text = format!("{broken}\nrule r: deny {{\n  when bad.$0");
+    assert_eq!(complete(&broken, &text), "");
+    let text = format!("{broken}\nrule r: deny {{\n  when t.onward.$0");
+    assert_eq!(complete(&broken, &text), "");
+    let text = format!("{broken}\nrule r: deny {{\n  when t.$0");
+    assert_eq!(
+        complete(&broken, &text),
+        "id (Text)\nonward (?)\nto (Country)\nvalue (Int)"
+    );
+}

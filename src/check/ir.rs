@@ -336,7 +336,10 @@ pub struct Program {
     /// Test blocks.
     pub tests: Vec<TestDef>,
     /// Whether checking found an error: the program is then partial (`check::check_partial`)
-    /// and nothing may decide with it.
+    /// and nothing may decide with it. Its broken parts (a constant, function, field or
+    /// expression whose type did not check) then carry the type id `u32::MAX`, which
+    /// [`Types`] does not hold: readers of a partial program check an id against
+    /// [`Types::len`] before looking it up.
     pub has_errors: bool,
 }
 
