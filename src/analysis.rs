@@ -606,6 +606,15 @@ fn types(program: &ir::Program) -> Vec<Completion> {
     found
 }
 
+/// The subject variable's definition: its name, and its type if its record type checked.
+fn subject(checked: &Checked) -> Option<&Definition> {
+    checked
+        .index
+        .definitions
+        .iter()
+        .find(|def| def.kind == DefKind::Subject)
+}
+
 /// The type of a name that starts a path, as seen at the cursor: a local the index knows, the
 /// subject (inside a rule, even one that did not parse), a constant.
 fn name_type(checked: &Checked, place: &Place, source: SourceId, offset: u32, name: &str) -> Option<TypeId> {
@@ -620,11 +629,11 @@ fn name_type(checked: &Checked, place: &Place, source: SourceId, offset: u32, na
     if let Some(local) = local {
         return local.ty;
     }
-    if let Some(subject) = &program.subject
-        && subject.var == name
+    if let Some(subject) = subject(checked)
+        && subject.name == name
         && place.blocks.first().is_some_and(|word| *word == "rule")
     {
-        return program.types.find(Type::Record(subject.record));
+        return subject.ty;
     }
     program
         .consts
@@ -831,11 +840,11 @@ fn expression_names(checked: &Checked, place: &Place, source: SourceId, offset: 
             Some(type_text(program, def.ty)),
         ));
     }
-    if let Some(subject) = &program.subject
+    if let Some(subject) = subject(checked)
         && place.blocks.first().is_some_and(|word| *word == "rule")
     {
-        let name = &program.records[subject.record.idx()].name;
-        found.push(item(&subject.var, CompletionKind::Variable, Some(name.clone())));
+        let ty = subject.ty.map(|ty| type_text(program, Some(ty)));
+        found.push(item(&subject.name, CompletionKind::Variable, ty));
     }
     // Variables of `any`/`all` in the declaration being typed, which may not have parsed.
     let words: Vec<&str> = place.head[place.decl_start..]

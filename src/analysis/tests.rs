@@ -331,3 +331,12 @@ fn completion_after_a_name_whose_type_did_not_check_offers_nothing() {
         "id (Text)\nonward (?)\nto (Country)\nvalue (Int)"
     );
 }
+
+#[test]
+fn completion_after_a_subject_whose_record_is_unknown_offers_nothing() {
+    let broken = POLICY.replace("decide t: Transfer", "decide t: Transfr");
+    let text = format!("{broken}\nrule r: deny {{\n  when t.$0");
+    assert_eq!(complete(&broken, &text), "");
+    let text = format!("{broken}\nrule r: deny {{\n  when $0");
+    assert!(complete(&broken, &text).lines().any(|line| line == "t"));
+}
