@@ -55,8 +55,13 @@ impl Checked {
 /// Checks modules, given in dependency order (every module after the modules it imports; the policy last).
 ///
 /// On failure, the result holds every error found, and any warnings, sorted by position.
+///
+/// It builds no index (`Checked::index` is empty): the command line, which decides, needs none,
+/// and checking a large policy is faster without it. [`check_partial`] builds it.
 pub fn check(modules: &[ast::Module]) -> Result<Checked, Vec<Diagnostic>> {
-    let checked = check_partial(modules);
+    let mut checker = run_passes(modules, Index::disabled());
+    checker.warn_unused();
+    let checked = checker.finish();
     if checked.has_errors() {
         return Err(checked.diagnostics);
     }
@@ -66,7 +71,7 @@ pub fn check(modules: &[ast::Module]) -> Result<Checked, Vec<Diagnostic>> {
 /// Checks modules, given in dependency order, and always returns a program: everything that
 /// checked, with every diagnostic (the same ones [`check`] reports) and the index.
 pub fn check_partial(modules: &[ast::Module]) -> Checked {
-    let mut checker = run_passes(modules);
+    let mut checker = run_passes(modules, Index::default());
     checker.warn_unused();
     checker.finish()
 }
@@ -100,7 +105,7 @@ pub fn check_expr<'a>(
     known: &'a dyn keys::KnownKeys,
 ) -> Result<Probe, Vec<Diagnostic>> {
     probe::check_in(
-        run_passes(modules),
+        run_passes(modules, Index::disabled()),
         &checked.program,
         expr,
         subject,
@@ -112,8 +117,9 @@ pub fn check_expr<'a>(
 
 /// Runs every pass but the warnings about unused definitions, which depend on the whole policy
 /// and would be repeated by a probe.
-fn run_passes(modules: &[ast::Module]) -> Checker<'_> {
+fn run_passes(modules: &[ast::Module], index: Index) -> Checker<'_> {
     let mut checker = Checker::new();
+    checker.index = index;
     checker.collect(modules);
     checker.resolve_records();
     checker.resolve_subject();
@@ -157,7 +163,7 @@ impl<'a> Checker<'a> {
                     .index
                     .define(DefKind::Record, &decl.name.name, decl.name.span, None);
                 let ty = self.program.types.intern(Type::Record(id));
-                self.index.definitions[def.idx()].ty = Some(ty);
+                self.index.set_type(def, Some(ty));
                 self.record_defs.push(def);
                 self.define(&decl.name, Global::Record(id));
                 self.record_decls.push(decl);
@@ -242,7 +248,7 @@ impl<'a> Checker<'a> {
             .index
             .define(DefKind::Enum, &decl.name.name, decl.name.span, None);
         let ty = self.program.types.intern(Type::Enum(id));
-        self.index.definitions[enum_def.idx()].ty = Some(ty);
+        self.index.set_type(enum_def, Some(ty));
         self.enum_defs.push(enum_def);
         let mut variant_defs = Vec::new();
         let mut seen: HashMap<&str, Span> = HashMap::new();
@@ -267,7 +273,7 @@ impl<'a> Checker<'a> {
             let def = self
                 .index
                 .define(DefKind::Variant, &variant.name, variant.span, Some(enum_def));
-            self.index.definitions[def.idx()].ty = Some(ty);
+            self.index.set_type(def, Some(ty));
             variant_defs.push(def);
             self.variants
                 .entry(&variant.name)
@@ -312,7 +318,7 @@ impl<'a> Checker<'a> {
                     field.name.span,
                     Some(record_def),
                 );
-                self.index.definitions[def.idx()].ty = (ty != ERROR).then_some(ty);
+                self.index.set_type(def, (ty != ERROR).then_some(ty));
                 defs.push(def);
                 fields.push(ir::FieldDef {
                     name: field.name.name.clone(),
@@ -416,11 +422,9 @@ impl<'a> Checker<'a> {
             return;
         };
         if let Some((Global::Record(id), _)) = self.globals.get(decide.record.name.as_str()) {
-            let (target, ty) = (
-                self.record_defs[id.idx()],
-                self.index.definitions[self.record_defs[id.idx()].idx()].ty,
-            );
-            self.index.use_at(decide.record.span, target, ty);
+            let (id, target) = (*id, self.record_defs[id.idx()]);
+            let ty = self.program.types.intern(Type::Record(id));
+            self.index.use_at(decide.record.span, target, Some(ty));
         }
         let ty = match self.globals.get(decide.record.name.as_str()) {
             Some((Global::Record(id), _)) if self.program.records[id.idx()].nested => {
@@ -459,7 +463,7 @@ impl<'a> Checker<'a> {
         let def = self
             .index
             .define(DefKind::Subject, &decide.var.name, decide.var.span, None);
-        self.index.definitions[def.idx()].ty = (ty != ERROR).then_some(ty);
+        self.index.set_type(def, (ty != ERROR).then_some(ty));
         self.subject_def = Some(def);
     }
 
@@ -625,7 +629,7 @@ impl<'a> Checker<'a> {
             None => value.ty,
         };
         let index_def = self.consts[idx].index_def;
-        self.index.definitions[index_def.idx()].ty = (ty != ERROR).then_some(ty);
+        self.index.set_type(index_def, (ty != ERROR).then_some(ty));
         let slot = &mut self.consts[idx];
         slot.ty = Some(ty);
         slot.def = Some(ir::ConstDef {
@@ -646,14 +650,11 @@ impl<'a> Checker<'a> {
             let def = self
                 .index
                 .define(DefKind::Param, &param.name.name, param.name.span, None);
-            self.index.definitions[def.idx()].ty = (*ty != ERROR).then_some(*ty);
+            self.index.set_type(def, (*ty != ERROR).then_some(*ty));
             names.push(def);
             self.bind(&mut scope, &param.name, *ty, def);
         }
-        self.index.scopes.push(ScopeRange {
-            span: decl.body.span,
-            names,
-        });
+        self.index.add_scope(decl.body.span, names);
         let body = self.expr(&decl.body, &mut scope);
         let result = match (&decl.result, self.fns[idx].result) {
             (Some(written), Some(declared)) => {
@@ -674,7 +675,8 @@ impl<'a> Checker<'a> {
             _ => body.ty,
         };
         let index_def = self.fns[idx].index_def;
-        self.index.definitions[index_def.idx()].ty = (result != ERROR).then_some(result);
+        self.index
+            .set_type(index_def, (result != ERROR).then_some(result));
         let slot = &mut self.fns[idx];
         slot.result = Some(result);
         slot.def = Some(ir::FnDef {
@@ -699,10 +701,7 @@ impl<'a> Checker<'a> {
         };
         let mut scope = Scope::new(true);
         if let (Some(date), Some(def)) = (&decide.date, self.subject_def) {
-            self.index.scopes.push(ScopeRange {
-                span: date.span,
-                names: vec![def],
-            });
+            self.index.add_scope(date.span, vec![def]);
         }
         let date = decide.date.as_ref().map(|date| {
             let expr = self.expr(date, &mut scope);

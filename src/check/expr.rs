@@ -1,7 +1,7 @@
 //! Expressions in the checker: name resolution, typing bottom-up, and narrowing of
 //! optional paths (`t.onward is some and t.onward.code == "JP"`).
 
-use super::index::{DefId, DefKind, ScopeRange};
+use super::index::{DefId, DefKind};
 use super::ir::{self, ArithOp, Builtin, CompareOp, FnId, KeyRefId, SetOp, Type, TypeId};
 use super::messages;
 use super::state::{Checker, Global};
@@ -232,11 +232,8 @@ impl<'a> Checker<'a> {
                 let set_expr = self.expr(set, scope);
                 let element = self.sequence(set, &set_expr).unwrap_or(ERROR);
                 let def = self.index.define(DefKind::Quantified, &var.name, var.span, None);
-                self.index.definitions[def.idx()].ty = (element != ERROR).then_some(element);
-                self.index.scopes.push(ScopeRange {
-                    span: body.span,
-                    names: vec![def],
-                });
+                self.index.set_type(def, (element != ERROR).then_some(element));
+                self.index.add_scope(body.span, vec![def]);
                 let slot = self.bind(scope, var, element, def);
                 let body_expr = self.expr(body, scope);
                 self.require(body, &body_expr, prims.bool);

@@ -108,11 +108,24 @@ pub struct Index {
     pub uses: Vec<Use>,
     /// Scopes of local names, sorted by source and start once checking ends.
     pub scopes: Vec<ScopeRange>,
+    /// Whether nothing is recorded: `check::check` needs no index.
+    off: bool,
 }
 
 impl Index {
-    /// Adds a definition and returns its id.
+    /// An index that records nothing, for a check whose caller needs none.
+    pub(super) fn disabled() -> Index {
+        Index {
+            off: true,
+            ..Index::default()
+        }
+    }
+
+    /// Adds a definition and returns its id (a placeholder when the index is disabled).
     pub(super) fn define(&mut self, kind: DefKind, name: &str, span: Span, parent: Option<DefId>) -> DefId {
+        if self.off {
+            return DefId(0);
+        }
         let id = DefId(self.definitions.len() as u32);
         self.definitions.push(Definition {
             kind,
@@ -124,9 +137,25 @@ impl Index {
         id
     }
 
+    /// Sets the type of a definition, once it is known.
+    pub(super) fn set_type(&mut self, def: DefId, ty: Option<TypeId>) {
+        if !self.off {
+            self.definitions[def.idx()].ty = ty;
+        }
+    }
+
     /// Records a use of `target` at `span`.
     pub(super) fn use_at(&mut self, span: Span, target: DefId, ty: Option<TypeId>) {
-        self.uses.push(Use { span, target, ty });
+        if !self.off {
+            self.uses.push(Use { span, target, ty });
+        }
+    }
+
+    /// Records that `names` are visible in `span`.
+    pub(super) fn add_scope(&mut self, span: Span, names: Vec<DefId>) {
+        if !self.off {
+            self.scopes.push(ScopeRange { span, names });
+        }
     }
 
     /// Sorts uses and scopes by position and drops repeated uses of one span.

@@ -2,7 +2,6 @@
 //! (cycles and evaluation order) and rules that can never apply.
 
 use super::expr::{Scope, narrow_when_false, narrow_when_true};
-use super::index::ScopeRange;
 use super::ir::{self, ObligationId, RuleId};
 use super::state::{Checker, Global};
 use super::{graph, messages};
@@ -120,10 +119,7 @@ impl<'a> Checker<'a> {
         let name = decl.name.name.as_str();
         let mut scope = Scope::new(true);
         if let Some(def) = self.subject_def {
-            self.index.scopes.push(ScopeRange {
-                span: decl.span,
-                names: vec![def],
-            });
+            self.index.add_scope(decl.span, vec![def]);
         }
         let mut conditions = Vec::new();
         let mut reason = None;
