@@ -3,10 +3,13 @@
 
 mod expr;
 mod graph;
+mod index;
 pub mod ir;
 pub mod keys;
 mod messages;
+mod probe;
 mod rules;
+mod state;
 mod test_blocks;
 mod types;
 
@@ -15,26 +18,108 @@ use std::collections::HashMap;
 use crate::diagnostic::{self, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast;
-use crate::value::Sym;
+use crate::value::{Interner, Value};
 
 use expr::Scope;
-use ir::{ConstId, EnumId, KeyRefId, RecordId, Type, TypeId};
+pub use index::{DefId, DefKind, Definition, Index, ScopeRange, Use};
+use ir::{ConstId, EnumId, RecordId, Type, TypeId};
+pub use probe::Probe;
+use state::{Checker, ConstSlot, FnSlot, Global};
 use types::ERROR;
 
-/// A checked program and the warnings found while checking it.
+/// A checked program, every diagnostic found while checking it, and its use-to-definition index.
+///
+/// INVARIANT (fail closed): when `diagnostics` holds an error, `program.has_errors` is set and the
+/// program is partial: it lists what checked, for editors and the REPL to read, but nothing may
+/// decide with it. [`check`] never returns such a program; [`check_partial`] does, and the
+/// evaluator refuses it.
 #[derive(Debug)]
 pub struct Checked {
-    /// The program.
+    /// The program: every declaration that checked. A rule or test with an error is left out;
+    /// a record, enum, constant or function with an error is kept, its broken parts typed as errors,
+    /// so that what uses it gets no second diagnostic.
     pub program: ir::Program,
-    /// Warnings (never errors).
-    pub warnings: Vec<Diagnostic>,
+    /// Errors and warnings, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every definition and use of a name, and the scopes of local names.
+    pub index: Index,
+}
+
+impl Checked {
+    /// Whether checking found an error (then nothing may decide with the program).
+    pub fn has_errors(&self) -> bool {
+        self.program.has_errors
+    }
 }
 
 /// Checks modules, given in dependency order (every module after the modules it imports; the policy last).
 ///
 /// On failure, the result holds every error found, and any warnings, sorted by position.
+///
+/// It builds no index (`Checked::index` is empty): the command line, which decides, needs none,
+/// and checking a large policy is faster without it. [`check_partial`] builds it.
 pub fn check(modules: &[ast::Module]) -> Result<Checked, Vec<Diagnostic>> {
+    let mut checker = run_passes(modules, Index::disabled());
+    checker.warn_unused();
+    let checked = checker.finish();
+    if checked.has_errors() {
+        return Err(checked.diagnostics);
+    }
+    Ok(checked)
+}
+
+/// Checks modules, given in dependency order, and always returns a program: everything that
+/// checked, with every diagnostic (the same ones [`check`] reports) and the index.
+pub fn check_partial(modules: &[ast::Module]) -> Checked {
+    let mut checker = run_passes(modules, Index::default());
+    checker.warn_unused();
+    checker.finish()
+}
+
+/// Refuses a program with errors (E0229): the evaluator calls this before deciding anything,
+/// so a partial program from [`check_partial`] can never decide (fail closed).
+pub fn ensure_complete(program: &ir::Program) -> Result<(), Diagnostic> {
+    if program.has_errors {
+        return Err(messages::partial_program());
+    }
+    Ok(())
+}
+
+/// Checks an expression typed at a prompt in the scope of `checked`, the result of
+/// [`check_partial`] over the same `modules`.
+///
+/// With `subject`, the subject variable of `decide` is visible. Texts are interned into
+/// `interner`, a copy of the loaded facts' interner (which extends the program's). A key
+/// reference (`Country["JP"]`) is resolved now through `find_key`; a key it does not find is
+/// E0228, whose help names the keys `known` has. The checker's passes run again over `modules`
+/// to rebuild their name tables, which costs about as much as checking the policy once.
+/// The probe's program keeps `has_errors` from `checked`: an expression checked against a
+/// partial program is typed, but, like the program, may not be evaluated (`ensure_complete`).
+pub fn check_expr<'a>(
+    modules: &'a [ast::Module],
+    checked: &Checked,
+    expr: &'a ast::Expr,
+    subject: bool,
+    interner: &mut Interner,
+    find_key: &'a dyn Fn(RecordId, &str) -> Option<Value>,
+    known: &'a dyn keys::KnownKeys,
+) -> Result<Probe, Vec<Diagnostic>> {
+    probe::check_in(
+        run_passes(modules, Index::disabled()),
+        &checked.program,
+        expr,
+        subject,
+        interner,
+        find_key,
+        known,
+    )
+}
+
+/// Runs every pass but the warnings about unused definitions, which depend on the whole policy
+/// and would be repeated by a probe.
+fn run_passes(modules: &[ast::Module], index: Index) -> Checker<'_> {
     let mut checker = Checker::new();
+    checker.index = index;
     checker.collect(modules);
     checker.resolve_records();
     checker.resolve_subject();
@@ -42,150 +127,10 @@ pub fn check(modules: &[ast::Module]) -> Result<Checked, Vec<Diagnostic>> {
     checker.check_subject_date();
     checker.check_rules();
     checker.check_tests();
-    checker.warn_unused();
-    checker.finish()
+    checker
 }
-
-/// A top-level name and what it names; indices are in source order across modules.
-#[derive(Copy, Clone, Debug)]
-enum Global {
-    Enum(EnumId),
-    Record(RecordId),
-    Const(usize),
-    Fn(usize),
-    Obligation(usize),
-    Rule(usize),
-}
-
-impl Global {
-    /// The kind of definition, with its article, for messages.
-    fn kind(self) -> &'static str {
-        match self {
-            Global::Enum(_) => "an enum",
-            Global::Record(_) => "a record type",
-            Global::Const(_) => "a constant",
-            Global::Fn(_) => "a function",
-            Global::Obligation(_) => "an obligation",
-            Global::Rule(_) => "a rule",
-        }
-    }
-}
-
-/// A constant while it is being checked.
-struct ConstSlot<'a> {
-    decl: &'a ast::LetDecl,
-    /// Its id in the sorted [`ir::Program::consts`].
-    id: ConstId,
-    /// Its type, once its value is checked.
-    ty: Option<TypeId>,
-    def: Option<ir::ConstDef>,
-    used: bool,
-    in_policy: bool,
-}
-
-/// A function while it is being checked.
-struct FnSlot<'a> {
-    decl: &'a ast::FnDecl,
-    params: Vec<TypeId>,
-    /// Its result type: declared, or inferred once its body is checked.
-    result: Option<TypeId>,
-    def: Option<ir::FnDef>,
-    used: bool,
-    in_policy: bool,
-}
-
-/// Ids of the types every program uses.
-#[derive(Copy, Clone)]
-struct Prims {
-    bool: TypeId,
-    int: TypeId,
-    text: TypeId,
-    date: TypeId,
-    nothing: TypeId,
-}
-
-/// The state of one check: the program being built, name tables and diagnostics.
-struct Checker<'a> {
-    program: ir::Program,
-    diagnostics: Vec<Diagnostic>,
-    globals: HashMap<&'a str, (Global, Span)>,
-    /// Every enum that has a variant of this name, with the variant's index.
-    variants: HashMap<&'a str, Vec<(EnumId, u32)>>,
-    enum_decls: Vec<&'a ast::EnumDecl>,
-    record_decls: Vec<&'a ast::RecordDecl>,
-    consts: Vec<ConstSlot<'a>>,
-    fns: Vec<FnSlot<'a>>,
-    obligation_used: Vec<bool>,
-    obligation_in_policy: Vec<bool>,
-    obligation_spans: Vec<Span>,
-    rule_decls: Vec<&'a ast::RuleDecl>,
-    test_decls: Vec<&'a ast::TestDecl>,
-    decide: Option<&'a ast::DecideDecl>,
-    default: Option<&'a ast::DefaultDecl>,
-    /// The subject's name and type (`Record(r)`, or [`ERROR`] if its record is unknown).
-    subject: Option<(&'a str, TypeId)>,
-    key_refs: HashMap<(RecordId, Sym), KeyRefId>,
-    prims: Prims,
-}
-
-const BUILTIN_TYPES: [&str; 4] = ["Bool", "Int", "Text", "Date"];
 
 impl<'a> Checker<'a> {
-    fn new() -> Checker<'a> {
-        let mut program = ir::Program::default();
-        let prims = Prims {
-            bool: program.types.intern(Type::Bool),
-            int: program.types.intern(Type::Int),
-            text: program.types.intern(Type::Text),
-            date: program.types.intern(Type::Date),
-            nothing: program.types.intern(Type::Nothing),
-        };
-        Checker {
-            program,
-            diagnostics: Vec::new(),
-            globals: HashMap::new(),
-            variants: HashMap::new(),
-            enum_decls: Vec::new(),
-            record_decls: Vec::new(),
-            consts: Vec::new(),
-            fns: Vec::new(),
-            obligation_used: Vec::new(),
-            obligation_in_policy: Vec::new(),
-            obligation_spans: Vec::new(),
-            rule_decls: Vec::new(),
-            test_decls: Vec::new(),
-            decide: None,
-            default: None,
-            subject: None,
-            key_refs: HashMap::new(),
-            prims,
-        }
-    }
-
-    fn error(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
-    }
-
-    /// Registers a top-level name; reports it and returns false if it is taken.
-    fn define(&mut self, name: &'a ast::Ident, global: Global) -> bool {
-        if BUILTIN_TYPES.contains(&name.name.as_str()) {
-            self.error(messages::builtin_redefined(&name.name, "type", name.span));
-        } else if ir::Builtin::ALL.iter().any(|builtin| builtin.name() == name.name) {
-            self.error(messages::builtin_redefined(&name.name, "function", name.span));
-        }
-        match self.globals.get(name.name.as_str()) {
-            Some((_, first)) => {
-                let first = *first;
-                self.error(messages::duplicate_definition(&name.name, name.span, first));
-                false
-            }
-            None => {
-                self.globals.insert(&name.name, (global, name.span));
-                true
-            }
-        }
-    }
-
     /// Pass 1: registers every declaration of every module.
     fn collect(&mut self, modules: &'a [ast::Module]) {
         let last = modules.len().saturating_sub(1);
@@ -214,6 +159,12 @@ impl<'a> Checker<'a> {
             ast::Item::Enum(decl) => self.collect_enum(decl),
             ast::Item::Record(decl) => {
                 let id = RecordId(self.record_decls.len() as u32);
+                let def = self
+                    .index
+                    .define(DefKind::Record, &decl.name.name, decl.name.span, None);
+                let ty = self.program.types.intern(Type::Record(id));
+                self.index.set_type(def, Some(ty));
+                self.record_defs.push(def);
                 self.define(&decl.name, Global::Record(id));
                 self.record_decls.push(decl);
                 self.program.records.push(ir::RecordDef {
@@ -227,7 +178,11 @@ impl<'a> Checker<'a> {
             ast::Item::Let(decl) => {
                 // A duplicate is reported once, never also as unused.
                 let unique = self.define(&decl.name, Global::Const(self.consts.len()));
+                let index_def = self
+                    .index
+                    .define(DefKind::Const, &decl.name.name, decl.name.span, None);
                 self.consts.push(ConstSlot {
+                    index_def,
                     decl,
                     id: ConstId(0),
                     ty: None,
@@ -238,7 +193,11 @@ impl<'a> Checker<'a> {
             }
             ast::Item::Fn(decl) => {
                 let unique = self.define(&decl.name, Global::Fn(self.fns.len()));
+                let index_def = self
+                    .index
+                    .define(DefKind::Function, &decl.name.name, decl.name.span, None);
                 self.fns.push(FnSlot {
+                    index_def,
                     decl,
                     params: Vec::new(),
                     result: None,
@@ -249,6 +208,10 @@ impl<'a> Checker<'a> {
             }
             ast::Item::Obligation(decl) => {
                 let unique = self.define(&decl.name, Global::Obligation(self.program.obligations.len()));
+                let def = self
+                    .index
+                    .define(DefKind::Obligation, &decl.name.name, decl.name.span, None);
+                self.obligation_defs.push(def);
                 self.program.obligations.push(ir::ObligationDef {
                     name: decl.name.name.clone(),
                     text: decl.text.value.clone(),
@@ -268,6 +231,10 @@ impl<'a> Checker<'a> {
             },
             ast::Item::Rule(decl) => {
                 self.define(&decl.name, Global::Rule(self.rule_decls.len()));
+                let def = self
+                    .index
+                    .define(DefKind::Rule, &decl.name.name, decl.name.span, None);
+                self.rule_defs.push(def);
                 self.rule_decls.push(decl);
             }
             ast::Item::Test(decl) => self.test_decls.push(decl),
@@ -277,6 +244,13 @@ impl<'a> Checker<'a> {
     fn collect_enum(&mut self, decl: &'a ast::EnumDecl) {
         let id = EnumId(self.enum_decls.len() as u32);
         self.define(&decl.name, Global::Enum(id));
+        let enum_def = self
+            .index
+            .define(DefKind::Enum, &decl.name.name, decl.name.span, None);
+        let ty = self.program.types.intern(Type::Enum(id));
+        self.index.set_type(enum_def, Some(ty));
+        self.enum_defs.push(enum_def);
+        let mut variant_defs = Vec::new();
         let mut seen: HashMap<&str, Span> = HashMap::new();
         let mut variants = Vec::new();
         for variant in &decl.variants {
@@ -288,9 +262,19 @@ impl<'a> Checker<'a> {
                     variant.span,
                     first,
                 ));
+                // A repeated variant still has a name an editor can point at: the first one.
+                if let Some(position) = variants.iter().position(|known: &String| *known == variant.name) {
+                    let target: DefId = variant_defs[position];
+                    self.index.use_at(variant.span, target, Some(ty));
+                }
                 continue;
             }
             seen.insert(&variant.name, variant.span);
+            let def = self
+                .index
+                .define(DefKind::Variant, &variant.name, variant.span, Some(enum_def));
+            self.index.set_type(def, Some(ty));
+            variant_defs.push(def);
             self.variants
                 .entry(&variant.name)
                 .or_default()
@@ -298,6 +282,7 @@ impl<'a> Checker<'a> {
             variants.push(variant.name.clone());
         }
         self.enum_decls.push(decl);
+        self.variant_defs.push(variant_defs);
         self.program.enums.push(ir::EnumDef {
             name: decl.name.name.clone(),
             variants,
@@ -310,9 +295,13 @@ impl<'a> Checker<'a> {
         self.find_nested_records();
         for (idx, decl) in self.record_decls.clone().into_iter().enumerate() {
             let mut fields: Vec<ir::FieldDef> = Vec::new();
+            let mut defs: Vec<DefId> = Vec::new();
+            let record_def = self.record_defs[idx];
             for field in &decl.fields {
-                if let Some(first) = fields.iter().find(|known| known.name == field.name.name) {
-                    let first = first.span;
+                if let Some(position) = fields.iter().position(|known| known.name == field.name.name) {
+                    let first = fields[position].span;
+                    let target = defs[position];
+                    self.index.use_at(field.name.span, target, None);
                     self.error(messages::duplicate_member(
                         "field",
                         &field.name.name,
@@ -323,6 +312,14 @@ impl<'a> Checker<'a> {
                 }
                 let ty = self.resolve_type(&field.ty);
                 self.check_references_have_keys(&field.ty);
+                let def = self.index.define(
+                    DefKind::Field,
+                    &field.name.name,
+                    field.name.span,
+                    Some(record_def),
+                );
+                self.index.set_type(def, (ty != ERROR).then_some(ty));
+                defs.push(def);
                 fields.push(ir::FieldDef {
                     name: field.name.name.clone(),
                     ty,
@@ -337,6 +334,8 @@ impl<'a> Checker<'a> {
                     return None;
                 };
                 let ty = fields[position].ty;
+                self.index
+                    .use_at(key.span, defs[position], (ty != ERROR).then_some(ty));
                 if ty != self.prims.text && ty != ERROR {
                     let found = self.type_name(ty);
                     let field_span = fields[position].span;
@@ -351,6 +350,7 @@ impl<'a> Checker<'a> {
                 }
                 Some(position as u32)
             });
+            self.field_defs.push(defs);
             let record = &mut self.program.records[idx];
             record.fields = fields;
             record.key = key;
@@ -421,6 +421,11 @@ impl<'a> Checker<'a> {
         let Some(decide) = self.decide else {
             return;
         };
+        if let Some((Global::Record(id), _)) = self.globals.get(decide.record.name.as_str()) {
+            let (id, target) = (*id, self.record_defs[id.idx()]);
+            let ty = self.program.types.intern(Type::Record(id));
+            self.index.use_at(decide.record.span, target, Some(ty));
+        }
         let ty = match self.globals.get(decide.record.name.as_str()) {
             Some((Global::Record(id), _)) if self.program.records[id.idx()].nested => {
                 let id = *id;
@@ -455,6 +460,11 @@ impl<'a> Checker<'a> {
             self.error(messages::shadowing(&decide.var.name, decide.var.span, first));
         }
         self.subject = Some((&decide.var.name, ty));
+        let def = self
+            .index
+            .define(DefKind::Subject, &decide.var.name, decide.var.span, None);
+        self.index.set_type(def, (ty != ERROR).then_some(ty));
+        self.subject_def = Some(def);
     }
 
     /// The fields that hold a nested record type, as `Record.field`, for messages.
@@ -618,6 +628,8 @@ impl<'a> Checker<'a> {
             }
             None => value.ty,
         };
+        let index_def = self.consts[idx].index_def;
+        self.index.set_type(index_def, (ty != ERROR).then_some(ty));
         let slot = &mut self.consts[idx];
         slot.ty = Some(ty);
         slot.def = Some(ir::ConstDef {
@@ -633,9 +645,16 @@ impl<'a> Checker<'a> {
         let decl = self.fns[idx].decl;
         let params = self.fns[idx].params.clone();
         let mut scope = Scope::new(false);
+        let mut names = Vec::with_capacity(params.len());
         for (param, ty) in decl.params.iter().zip(&params) {
-            self.bind(&mut scope, &param.name, *ty);
+            let def = self
+                .index
+                .define(DefKind::Param, &param.name.name, param.name.span, None);
+            self.index.set_type(def, (*ty != ERROR).then_some(*ty));
+            names.push(def);
+            self.bind(&mut scope, &param.name, *ty, def);
         }
+        self.index.add_scope(decl.body.span, names);
         let body = self.expr(&decl.body, &mut scope);
         let result = match (&decl.result, self.fns[idx].result) {
             (Some(written), Some(declared)) => {
@@ -655,6 +674,9 @@ impl<'a> Checker<'a> {
             }
             _ => body.ty,
         };
+        let index_def = self.fns[idx].index_def;
+        self.index
+            .set_type(index_def, (result != ERROR).then_some(result));
         let slot = &mut self.fns[idx];
         slot.result = Some(result);
         slot.def = Some(ir::FnDef {
@@ -678,6 +700,9 @@ impl<'a> Checker<'a> {
             return;
         };
         let mut scope = Scope::new(true);
+        if let (Some(date), Some(def)) = (&decide.date, self.subject_def) {
+            self.index.add_scope(date.span, vec![def]);
+        }
         let date = decide.date.as_ref().map(|date| {
             let expr = self.expr(date, &mut scope);
             let optional_date = self.optional(self.prims.date);
@@ -741,19 +766,22 @@ impl<'a> Checker<'a> {
         self.diagnostics.extend(warnings);
     }
 
-    fn finish(mut self) -> Result<Checked, Vec<Diagnostic>> {
+    fn finish(mut self) -> Checked {
         diagnostic::sort(&mut self.diagnostics);
-        if self.diagnostics.iter().any(Diagnostic::is_error) {
+        let has_errors = self.diagnostics.iter().any(Diagnostic::is_error);
+        if has_errors {
             // A definition reached only through a misspelt name looks unused; once the errors
             // are fixed the warning comes back if it still holds, so drop it as noise now.
             self.diagnostics
                 .retain(|diagnostic| diagnostic.code != crate::diagnostic::Code::Unused);
-            return Err(self.diagnostics);
         }
-        Ok(Checked {
+        self.program.has_errors = has_errors;
+        self.index.finish();
+        Checked {
             program: self.program,
-            warnings: self.diagnostics,
-        })
+            diagnostics: self.diagnostics,
+            index: self.index,
+        }
     }
 }
 
@@ -784,3 +812,9 @@ fn collect_refs<'e>(expr: &'e ast::Expr, out: &mut Vec<(&'e str, Span, bool)>) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_partial;
+
+#[cfg(test)]
+mod tests_probe;

@@ -301,9 +301,9 @@ impl<'fs> Engine<'fs> {
         match checked {
             Ok(mut checked) => {
                 // What remains of the parsing stage's diagnostics are warnings.
-                checked.warnings.extend(diagnostics);
-                crate::diagnostic::sort(&mut checked.warnings);
-                crate::diagnostic::cap(&mut checked.warnings, POLICY_PLACE);
+                checked.diagnostics.extend(diagnostics);
+                crate::diagnostic::sort(&mut checked.diagnostics);
+                crate::diagnostic::cap(&mut checked.diagnostics, POLICY_PLACE);
                 Ok(Loaded {
                     checked,
                     modules: ids,

@@ -80,6 +80,7 @@ impl<'a> Evaluator<'a> {
         facts: &'a Facts,
         options: Options,
     ) -> Result<Evaluator<'a>, Diagnostic> {
+        crate::check::ensure_complete(program)?;
         let subject = program.subject.as_ref().ok_or_else(messages::no_subject)?;
         let any_dated = program.rules.iter().any(|rule| rule.is_dated());
         if any_dated && options.law == LawDate::SubjectDate && subject.date.is_none() {

@@ -5,7 +5,10 @@
 //! (`facts`), and the evaluator (`eval`) decides every subject into a `Decision`.
 //! [`engine::Engine`] runs the stages in order for the command line, the REPL and the tests.
 //! Every stage reports problems as [`diagnostic::Diagnostic`]s.
+//! For editors and the REPL, `check::check_partial` keeps what checked beside the errors, and
+//! [`analysis`] answers questions at a cursor (hover, definition, references, completions, symbols).
 
+pub mod analysis;
 pub mod check;
 pub mod diagnostic;
 pub mod engine;

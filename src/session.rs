@@ -787,7 +787,7 @@ fn parse_module(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Parsed
 /// The one place the session checks.
 fn check_program(modules: &[ast::Module]) -> (Option<Program>, Vec<Diagnostic>) {
     match check::check(modules) {
-        Ok(checked) => (Some(checked.program), checked.warnings),
+        Ok(checked) => (Some(checked.program), checked.diagnostics),
         Err(errors) => (None, errors),
     }
 }

@@ -282,6 +282,12 @@ fn names_are_unique(names: &[String]) -> Result<(), Failed> {
 fn without_golden_example(code: &str) -> Option<&'static str> {
     match code {
         "E0301" => Some("This code means a bug in Pol's checker; no valid input produces it."),
+        "E0228" => Some(
+            "This code comes from an expression typed at a prompt, which no policy file can hold; the unit tests of `check::check_expr` show it.",
+        ),
+        "E0229" => Some(
+            "This code means a program with errors reached the evaluator, which `pol` never lets happen; the unit tests of `check::check_partial` show it.",
+        ),
         "E0416" => Some(
             "This code comes from binding loaded facts to an edited policy (`Engine::rebind_facts`, for a REPL or an editor), which the `pol` command never does; the unit tests of `Engine::rebind_facts` show it.",
         ),

@@ -30,9 +30,9 @@ fn load(engine: &mut Engine<'_>) -> (Loaded, Facts) {
     let text = String::from_utf8(read("bench/reference.pol")).unwrap();
     let loaded = engine.load_policy_text("reference.pol", &text, None).unwrap();
     assert!(
-        loaded.checked.warnings.is_empty(),
+        loaded.checked.diagnostics.is_empty(),
         "{:?}",
-        loaded.checked.warnings
+        loaded.checked.diagnostics
     );
     let facts = engine
         .load_facts(

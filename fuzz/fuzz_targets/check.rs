@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let mut engine = Engine::new(&files, Vec::new());
     engine.max_nesting = 64;
     match engine.load_policy_text("fuzz.pol", text, None) {
-        Ok(loaded) => common::render(&loaded.checked.warnings, &engine.sources),
+        Ok(loaded) => common::render(&loaded.checked.diagnostics, &engine.sources),
         Err(diagnostics) => {
             assert!(
                 diagnostics.iter().any(pol::diagnostic::Diagnostic::is_error),

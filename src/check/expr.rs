@@ -1,9 +1,11 @@
 //! Expressions in the checker: name resolution, typing bottom-up, and narrowing of
 //! optional paths (`t.onward is some and t.onward.code == "JP"`).
 
+use super::index::{DefId, DefKind};
 use super::ir::{self, ArithOp, Builtin, CompareOp, FnId, KeyRefId, SetOp, Type, TypeId};
+use super::messages;
+use super::state::{Checker, Global};
 use super::types::ERROR;
-use super::{Checker, Global, messages};
 use crate::source::Span;
 use crate::syntax::ast::{self, BinaryOp, ExprKind as K};
 use crate::value::Value;
@@ -24,6 +26,7 @@ struct Local<'a> {
     name: &'a str,
     ty: TypeId,
     span: Span,
+    def: DefId,
 }
 
 impl<'a> Scope<'a> {
@@ -37,11 +40,11 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn lookup(&self, name: &str) -> Option<(u32, TypeId)> {
+    fn lookup(&self, name: &str) -> Option<(u32, TypeId, DefId)> {
         self.locals
             .iter()
             .rposition(|local| local.name == name)
-            .map(|slot| (slot as u32, self.locals[slot].ty))
+            .map(|slot| (slot as u32, self.locals[slot].ty, self.locals[slot].def))
     }
 }
 
@@ -114,7 +117,13 @@ fn builtin_signature(builtin: Builtin) -> &'static [(&'static str, Param)] {
 
 impl<'a> Checker<'a> {
     /// Binds a parameter or quantified variable in the next slot; reports names already in use.
-    pub(super) fn bind(&mut self, scope: &mut Scope<'a>, name: &'a ast::Ident, ty: TypeId) -> u32 {
+    pub(super) fn bind(
+        &mut self,
+        scope: &mut Scope<'a>,
+        name: &'a ast::Ident,
+        ty: TypeId,
+        def: DefId,
+    ) -> u32 {
         let text = name.name.as_str();
         if let Some((_, first)) = self.globals.get(text) {
             let first = *first;
@@ -132,6 +141,7 @@ impl<'a> Checker<'a> {
             name: text,
             ty,
             span: name.span,
+            def,
         });
         scope.n_locals = scope.n_locals.max(slot + 1);
         slot
@@ -147,7 +157,23 @@ impl<'a> Checker<'a> {
         {
             checked.ty = self.strip_optional(checked.ty);
         }
+        self.note_type(expr, checked.ty);
         checked
+    }
+
+    /// Records in the index the type of the name an expression ends in (`x`, `t.item.code`),
+    /// as it is at this use, narrowing included.
+    fn note_type(&mut self, expr: &ast::Expr, ty: TypeId) {
+        let span = match &expr.kind {
+            K::Name(name) => name.span,
+            K::Field(_, field) => field.span,
+            _ => return,
+        };
+        if let Some(last) = self.index.uses.last_mut()
+            && last.span == span
+        {
+            last.ty = (ty != ERROR).then_some(ty);
+        }
     }
 
     /// Checks an expression without narrowing the expression itself (its parts still are).
@@ -205,7 +231,10 @@ impl<'a> Checker<'a> {
             K::Quantified(quantifier, var, set, body) => {
                 let set_expr = self.expr(set, scope);
                 let element = self.sequence(set, &set_expr).unwrap_or(ERROR);
-                let slot = self.bind(scope, var, element);
+                let def = self.index.define(DefKind::Quantified, &var.name, var.span, None);
+                self.index.set_type(def, (element != ERROR).then_some(element));
+                self.index.add_scope(body.span, vec![def]);
+                let slot = self.bind(scope, var, element, def);
                 let body_expr = self.expr(body, scope);
                 self.require(body, &body_expr, prims.bool);
                 scope.locals.pop();
@@ -310,7 +339,8 @@ impl<'a> Checker<'a> {
             checker.error(messages::ambiguous_name(text, span, &enum_name, &other));
             Some(error_expr(span))
         };
-        if let Some((slot, ty)) = scope.lookup(text) {
+        if let Some((slot, ty, def)) = scope.lookup(text) {
+            self.index.use_at(span, def, None);
             if let Some(error) = ambiguous(self, "the local".into()) {
                 return error;
             }
@@ -319,6 +349,9 @@ impl<'a> Checker<'a> {
         if let (true, Some((var, ty))) = (scope.subject, self.subject)
             && var == text
         {
+            if let Some(def) = self.subject_def {
+                self.index.use_at(span, def, None);
+            }
             if let Some(error) = ambiguous(self, "the subject".into()) {
                 return error;
             }
@@ -326,6 +359,8 @@ impl<'a> Checker<'a> {
         }
         match self.globals.get(text).copied() {
             Some((global, _)) => {
+                let def = self.global_def(global);
+                self.index.use_at(span, def, None);
                 // Even a misuse is a use: the definition is not also reported as unused.
                 match global {
                     Global::Const(idx) => self.consts[idx].used = true,
@@ -356,6 +391,8 @@ impl<'a> Checker<'a> {
         let span = name.span;
         match self.variants.get(text).map(Vec::as_slice) {
             Some([(enumeration, idx)]) => {
+                let def = self.variant_defs[enumeration.idx()][*idx as usize];
+                self.index.use_at(span, def, None);
                 let ty = self.program.types.intern(Type::Enum(*enumeration));
                 node(ir::ExprKind::Literal(Value::Variant(*idx)), ty, span)
             }
@@ -391,7 +428,13 @@ impl<'a> Checker<'a> {
 
     fn key_ref(&mut self, record: &'a ast::Ident, key: &'a ast::Text, span: Span) -> ir::Expr {
         let id = match self.globals.get(record.name.as_str()) {
-            Some((Global::Record(id), _)) => *id,
+            Some((Global::Record(id), _)) => {
+                let id = *id;
+                let def = self.record_defs[id.idx()];
+                let ty = self.program.types.intern(Type::Record(id));
+                self.index.use_at(record.span, def, Some(ty));
+                id
+            }
             Some(_) => {
                 self.error(messages::not_a_record_type(&record.name, record.span));
                 return error_expr(span);
@@ -405,6 +448,19 @@ impl<'a> Checker<'a> {
         if self.record_decls[id.idx()].key.is_none() {
             self.error(messages::keyless_record(&record.name, span));
             return error_expr(span);
+        }
+        if let Some(keys) = self.probe_keys {
+            let ty = self.program.types.intern(Type::Record(id));
+            return match (keys.find)(id, &key.value) {
+                Some(value) => node(ir::ExprKind::Literal(value), ty, span),
+                None => {
+                    let mut known: Vec<&str> = keys.known.keys(id).collect();
+                    known.sort_unstable();
+                    let diagnostic = messages::probe_unknown_key(&record.name, &key.value, key.span, &known);
+                    self.error(diagnostic);
+                    error_expr(span)
+                }
+            };
         }
         let sym = self.program.interner.intern(&key.value);
         let key_ref = match self.key_refs.get(&(id, sym)) {
@@ -439,7 +495,10 @@ impl<'a> Checker<'a> {
             let is_local = scope.lookup(&name.name).is_some()
                 || (scope.subject && self.subject.is_some_and(|(var, _)| var == name.name));
             if let (false, Some((Global::Enum(id), _))) = (is_local, self.globals.get(name.name.as_str())) {
-                return self.qualified_variant(*id, field, span);
+                let id = *id;
+                let ty = self.program.types.intern(Type::Enum(id));
+                self.index.use_at(name.span, self.enum_defs[id.idx()], Some(ty));
+                return self.qualified_variant(id, field, span);
             }
         }
         let base_expr = self.expr(base, scope);
@@ -468,6 +527,8 @@ impl<'a> Checker<'a> {
         match def.field(&field.name) {
             Some(idx) => {
                 let ty = def.fields[idx as usize].ty;
+                let target = self.field_defs[record.idx()][idx as usize];
+                self.index.use_at(field.span, target, None);
                 let kind = ir::ExprKind::Field {
                     base: Box::new(base_expr),
                     record,
@@ -489,6 +550,8 @@ impl<'a> Checker<'a> {
         match def.variants.iter().position(|known| *known == variant.name) {
             Some(idx) => {
                 let ty = self.program.types.intern(Type::Enum(enumeration));
+                let target = self.variant_defs[enumeration.idx()][idx];
+                self.index.use_at(variant.span, target, Some(ty));
                 node(ir::ExprKind::Literal(Value::Variant(idx as u32)), ty, span)
             }
             None => {
@@ -511,6 +574,9 @@ impl<'a> Checker<'a> {
         match self.globals.get(name.name.as_str()).copied() {
             Some((Global::Fn(idx), _)) => {
                 self.fns[idx].used = true;
+                let target = self.fns[idx].index_def;
+                let result = self.fns[idx].result.filter(|ty| *ty != ERROR);
+                self.index.use_at(name.span, target, result);
                 let params = self.fns[idx].params.clone();
                 let decl = self.fns[idx].decl;
                 if checked.len() != params.len() {

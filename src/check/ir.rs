@@ -90,6 +90,16 @@ impl Types {
         self.types[id.idx()]
     }
 
+    /// How many types are interned.
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    /// Whether no type is interned.
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
     /// The id of a type already interned.
     pub fn find(&self, ty: Type) -> Option<TypeId> {
         self.ids.get(&ty).copied()
@@ -352,6 +362,12 @@ pub struct Program {
     pub default: Option<DefaultDef>,
     /// Test blocks.
     pub tests: Vec<TestDef>,
+    /// Whether checking found an error: the program is then partial (`check::check_partial`)
+    /// and nothing may decide with it. Its broken parts (a constant, function, field or
+    /// expression whose type did not check) then carry the type id `u32::MAX`, which
+    /// [`Types`] does not hold: readers of a partial program check an id against
+    /// [`Types::len`] before looking it up.
+    pub has_errors: bool,
 }
 
 /// The comparison or membership test whose operands a derivation shows for a condition.

@@ -830,3 +830,31 @@ pub fn unknown_key(
     };
     diagnostic.help(format!("{fix}; {consequence}"))
 }
+
+/// E0228: a key reference typed at a prompt that no loaded fact has.
+pub fn probe_unknown_key(record: &str, key: &str, span: Span, known: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::ProbeUnknownKey,
+        format!("no `{record}` fact has the key `{key}`"),
+    )
+    .at(span, "no loaded fact has this key");
+    if let Some(best) = did_you_mean(key, known.iter().copied()) {
+        return diagnostic.help(format!("a similar key exists: `{best}`"));
+    }
+    match known.len() {
+        0 => diagnostic.help(format!("the loaded facts define no `{record}`")),
+        1..=12 => diagnostic.help(format!("the keys of `{record}` are {}", backticked(known))),
+        n => diagnostic.help(format!(
+            "`{record}` has {n} keys in the loaded facts; none is close to `{key}`"
+        )),
+    }
+}
+
+/// E0229: a program with errors was asked to decide.
+pub fn partial_program() -> Diagnostic {
+    Diagnostic::new(
+        Code::PartialProgram,
+        "the policy has errors, so nothing can be decided with it",
+    )
+    .help("fix the errors `pol check` reports, then decide again")
+}

@@ -3,7 +3,8 @@
 
 use super::expr::{Scope, narrow_when_false, narrow_when_true};
 use super::ir::{self, ObligationId, RuleId};
-use super::{Checker, Global, graph, messages};
+use super::state::{Checker, Global};
+use super::{graph, messages};
 use crate::source::Span;
 use crate::syntax::ast::{self, BinaryOp, Effect, ExprKind as K};
 use crate::value::Date;
@@ -51,19 +52,13 @@ impl<'a> Checker<'a> {
     pub(super) fn check_rules(&mut self) {
         let mut exceptions: Vec<Vec<(usize, Span)>> = Vec::with_capacity(self.rule_decls.len());
         let mut rules = Vec::with_capacity(self.rule_decls.len());
+        let mut broken = Vec::with_capacity(self.rule_decls.len());
         for decl in self.rule_decls.clone() {
+            let n_errors = self.n_errors();
             let (rule, exception_to) = self.check_rule(decl);
+            broken.push(self.n_errors() > n_errors);
             rules.push(rule);
             exceptions.push(exception_to);
-        }
-        for (idx, exception_to) in exceptions.iter().enumerate() {
-            for (target, _) in exception_to {
-                rules[*target].defeated_by.push(RuleId(idx as u32));
-            }
-            rules[idx].exception_to = exception_to
-                .iter()
-                .map(|(target, _)| RuleId(*target as u32))
-                .collect();
         }
         for cycle in graph::cycles(&exceptions) {
             // Name the cycle from the rule written first, so the message does not depend on the search.
@@ -75,22 +70,57 @@ impl<'a> Checker<'a> {
                 .collect();
             self.error(messages::exception_cycle(&named));
         }
-        let after: Vec<Vec<usize>> = rules
+        // A rule with an error is left out of the program, so it can never be mistaken for one
+        // that checked; the others keep their order and get ids without gaps.
+        let mut next = 0;
+        self.rule_ids = broken
+            .iter()
+            .map(|broken| {
+                (!broken).then(|| {
+                    next += 1;
+                    RuleId(next - 1)
+                })
+            })
+            .collect();
+        let mut kept: Vec<ir::RuleDef> = Vec::with_capacity(next as usize);
+        let mut kept_exceptions: Vec<Vec<usize>> = Vec::with_capacity(next as usize);
+        for (idx, rule) in rules.into_iter().enumerate() {
+            if self.rule_ids[idx].is_none() {
+                continue;
+            }
+            let targets = exceptions[idx]
+                .iter()
+                .filter_map(|(target, _)| self.rule_ids[*target])
+                .map(RuleId::idx)
+                .collect();
+            kept.push(rule);
+            kept_exceptions.push(targets);
+        }
+        for (idx, exception_to) in kept_exceptions.iter().enumerate() {
+            for target in exception_to {
+                kept[*target].defeated_by.push(RuleId(idx as u32));
+            }
+            kept[idx].exception_to = exception_to.iter().map(|target| RuleId(*target as u32)).collect();
+        }
+        let after: Vec<Vec<usize>> = kept
             .iter()
             .map(|rule: &ir::RuleDef| rule.defeated_by.iter().map(|id| id.idx()).collect())
             .collect();
-        let keys: Vec<usize> = (0..rules.len()).collect();
+        let keys: Vec<usize> = (0..kept.len()).collect();
         self.program.rule_order = graph::topo_order(&after, &keys)
             .into_iter()
             .map(|idx| RuleId(idx as u32))
             .collect();
-        self.program.rules = rules;
+        self.program.rules = kept;
     }
 
     /// Checks one rule; returns it (without exceptions) and the rules it is an exception to.
     fn check_rule(&mut self, decl: &'a ast::RuleDecl) -> (ir::RuleDef, Vec<(usize, Span)>) {
         let name = decl.name.name.as_str();
         let mut scope = Scope::new(true);
+        if let Some(def) = self.subject_def {
+            self.index.add_scope(decl.span, vec![def]);
+        }
         let mut conditions = Vec::new();
         let mut reason = None;
         let mut citation = None;
@@ -235,6 +265,7 @@ impl<'a> Checker<'a> {
         match self.globals.get(name.name.as_str()) {
             Some((Global::Obligation(idx), _)) => {
                 let idx = *idx;
+                self.index.use_at(name.span, self.obligation_defs[idx], None);
                 self.obligation_used[idx] = true;
                 Some(ObligationId(idx as u32))
             }
@@ -250,7 +281,10 @@ impl<'a> Checker<'a> {
 
     fn rule_ref(&mut self, name: &ast::Ident) -> Option<usize> {
         match self.globals.get(name.name.as_str()) {
-            Some((Global::Rule(idx), _)) => Some(*idx),
+            Some((Global::Rule(idx), _)) => {
+                self.index.use_at(name.span, self.rule_defs[*idx], None);
+                Some(*idx)
+            }
             _ => {
                 let candidates: Vec<&str> = self
                     .rule_decls

@@ -4,8 +4,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::ir::{self, RecordId, TestSubject, TestValue, Type, TypeId};
+use super::messages;
+use super::state::{Checker, Global};
 use super::types::ERROR;
-use super::{Checker, Global, messages};
 use crate::source::Span;
 use crate::syntax::ast::{self, FactValue};
 use crate::value::Value;
@@ -21,9 +22,24 @@ impl<'a> Checker<'a> {
     /// Checks every test block.
     pub(super) fn check_tests(&mut self) {
         for decl in self.test_decls.clone() {
+            let n_errors = self.n_errors();
             let test = self.check_test(decl);
-            self.program.tests.push(test);
+            // A test with an error, or naming a rule left out for its errors, is left out of the
+            // program: it could only fail or mislead.
+            if self.n_errors() == n_errors && !self.names_broken_rule(decl) {
+                self.program.tests.push(test);
+            }
         }
+    }
+
+    /// Whether an `expect` of the test names a rule left out of the program for its errors.
+    fn names_broken_rule(&self, decl: &ast::TestDecl) -> bool {
+        decl.expects.iter().any(|expect| match &expect.expected {
+            ast::Expected::Decided { rules, .. } => rules.iter().any(|rule| {
+                matches!(self.globals.get(rule.name.as_str()), Some((Global::Rule(idx), _)) if self.rule_ids[*idx].is_none())
+            }),
+            ast::Expected::Undecided(_) => false,
+        })
     }
 
     fn check_test(&mut self, decl: &'a ast::TestDecl) -> ir::TestDef {
@@ -54,7 +70,11 @@ impl<'a> Checker<'a> {
 
     fn check_fact(&mut self, fact: &'a ast::FactDecl, written: &mut Written<'a>) -> Option<ir::TestFact> {
         let record = match self.globals.get(fact.record.name.as_str()) {
-            Some((Global::Record(id), _)) => *id,
+            Some((Global::Record(id), _)) => {
+                let id = *id;
+                self.use_record(&fact.record, id);
+                id
+            }
             _ => {
                 let candidates = self.record_names();
                 self.error(messages::unknown_fact_record(
@@ -102,6 +122,10 @@ impl<'a> Checker<'a> {
                 continue;
             };
             let idx = idx as usize;
+            let target = self.field_defs[record.idx()][idx];
+            let field_ty = def.fields[idx].ty;
+            self.index
+                .use_at(field.name.span, target, (field_ty != ERROR).then_some(field_ty));
             if let Some((_, first)) = &values[idx] {
                 let first = *first;
                 self.error(messages::duplicate_fact_field(
@@ -166,7 +190,11 @@ impl<'a> Checker<'a> {
             (FactValue::Variant(variant), Type::Enum(enumeration)) => {
                 let def = &self.program.enums[enumeration.idx()];
                 match def.variants.iter().position(|known| *known == variant.name) {
-                    Some(idx) => Some(TestValue::Scalar(Value::Variant(idx as u32))),
+                    Some(idx) => {
+                        let target = self.variant_defs[enumeration.idx()][idx];
+                        self.index.use_at(variant.span, target, Some(inner));
+                        Some(TestValue::Scalar(Value::Variant(idx as u32)))
+                    }
                     None => {
                         let names: Vec<&str> = def.variants.iter().map(String::as_str).collect();
                         let diagnostic =
@@ -186,6 +214,7 @@ impl<'a> Checker<'a> {
                 if self.program.records[target.idx()].nested
                     && fact.record.name == self.program.records[target.idx()].name =>
             {
+                self.use_record(&fact.record, target);
                 Some(TestValue::Record(
                     target,
                     self.fact_fields(target, &fact.fields, written),
@@ -282,7 +311,10 @@ impl<'a> Checker<'a> {
 
     fn expect_rule(&mut self, name: &ast::Ident) -> Option<ir::RuleId> {
         if let Some((Global::Rule(idx), _)) = self.globals.get(name.name.as_str()) {
-            return Some(ir::RuleId(*idx as u32));
+            let idx = *idx;
+            self.index.use_at(name.span, self.rule_defs[idx], None);
+            // A rule left out for its errors has no id; the test is left out with it.
+            return self.rule_ids[idx];
         }
         let candidates: Vec<&str> = self
             .rule_decls
@@ -300,7 +332,9 @@ impl<'a> Checker<'a> {
 
     fn expect_obligation(&mut self, name: &ast::Ident) -> Option<ir::ObligationId> {
         if let Some((Global::Obligation(idx), _)) = self.globals.get(name.name.as_str()) {
-            return Some(ir::ObligationId(*idx as u32));
+            let idx = *idx;
+            self.index.use_at(name.span, self.obligation_defs[idx], None);
+            return Some(ir::ObligationId(idx as u32));
         }
         let candidates: Vec<&str> = self.program.obligations.iter().map(|o| o.name.as_str()).collect();
         self.error(messages::expect_unknown(
@@ -314,7 +348,11 @@ impl<'a> Checker<'a> {
 
     fn fact_path(&mut self, path: &ast::FactPath, written: &Written<'a>) -> Option<ir::TestFactPath> {
         let record = match self.globals.get(path.record.name.as_str()) {
-            Some((Global::Record(id), _)) => *id,
+            Some((Global::Record(id), _)) => {
+                let id = *id;
+                self.use_record(&path.record, id);
+                id
+            }
             _ => {
                 let candidates = self.record_names();
                 self.error(messages::expect_unknown(
@@ -328,7 +366,13 @@ impl<'a> Checker<'a> {
         };
         let def = &self.program.records[record.idx()];
         let field = match def.field(&path.field.name) {
-            Some(field) => Some(field),
+            Some(field) => {
+                let ty = def.fields[field as usize].ty;
+                let target = self.field_defs[record.idx()][field as usize];
+                self.index
+                    .use_at(path.field.span, target, (ty != ERROR).then_some(ty));
+                Some(field)
+            }
             None => {
                 let names: Vec<&str> = def.fields.iter().map(|field| field.name.as_str()).collect();
                 let diagnostic =
@@ -357,6 +401,9 @@ impl<'a> Checker<'a> {
                 self.error(diagnostic);
                 return None;
             };
+            let ty = inner_def.fields[inner_field as usize].ty;
+            let target = self.field_defs[inner.idx()][inner_field as usize];
+            self.index.use_at(name.span, target, (ty != ERROR).then_some(ty));
             nested.push((inner, inner_field));
             (holder, holder_field) = (inner, inner_field);
         }
@@ -366,5 +413,12 @@ impl<'a> Checker<'a> {
             field,
             nested,
         })
+    }
+
+    /// Records a use of a record type's name.
+    fn use_record(&mut self, name: &ast::Ident, record: RecordId) {
+        let ty = self.program.types.intern(Type::Record(record));
+        self.index
+            .use_at(name.span, self.record_defs[record.idx()], Some(ty));
     }
 }

@@ -123,7 +123,7 @@ fn render(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
 fn diagnostics(input: &[String]) -> (SourceMap, Vec<Diagnostic>) {
     let (sources, result) = run_checker(input);
     let diagnostics = match result {
-        Ok(checked) => checked.warnings,
+        Ok(checked) => checked.diagnostics,
         Err(diagnostics) => diagnostics,
     };
     (sources, diagnostics)
@@ -155,7 +155,7 @@ fn checked(input: Vec<String>) -> Checked {
     match result {
         Ok(checked) => {
             let warnings: Vec<String> = checked
-                .warnings
+                .diagnostics
                 .iter()
                 .map(|diagnostic| render(&sources, diagnostic))
                 .collect();
@@ -177,7 +177,7 @@ fn check_warnings(input: Vec<String>, expected: &[&str]) {
     let (sources, result) = run_checker(&input);
     let found: Vec<String> = match result {
         Ok(checked) => checked
-            .warnings
+            .diagnostics
             .iter()
             .map(|diagnostic| render(&sources, diagnostic))
             .collect(),

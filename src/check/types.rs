@@ -2,7 +2,8 @@
 //! (`T` with `T?`, `none` with any `T?`, the empty set with any set).
 
 use super::ir::{RecordId, Type, TypeId};
-use super::{BUILTIN_TYPES, Checker, Global, messages};
+use super::messages;
+use super::state::{BUILTIN_TYPES, Checker, Global};
 use crate::syntax::ast;
 
 /// The type of an expression that already has an error: it unifies with everything,
@@ -174,8 +175,18 @@ impl<'a> Checker<'a> {
             _ => {}
         }
         match self.globals.get(name.name.as_str()) {
-            Some((Global::Enum(id), _)) => self.program.types.intern(Type::Enum(*id)),
-            Some((Global::Record(id), _)) => self.program.types.intern(Type::Record(*id)),
+            Some((Global::Enum(id), _)) => {
+                let (id, def) = (*id, self.enum_defs[id.idx()]);
+                let ty = self.program.types.intern(Type::Enum(id));
+                self.index.use_at(name.span, def, Some(ty));
+                ty
+            }
+            Some((Global::Record(id), _)) => {
+                let (id, def) = (*id, self.record_defs[id.idx()]);
+                let ty = self.program.types.intern(Type::Record(id));
+                self.index.use_at(name.span, def, Some(ty));
+                ty
+            }
             Some((global, _)) => {
                 let kind = global.kind();
                 self.error(messages::not_a_type(&name.name, kind, name.span));

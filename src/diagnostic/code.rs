@@ -102,6 +102,10 @@ codes! {
     NestedRecordUse = "E0226",
     /// Record types that nest each other in a cycle, so their facts could never end.
     NestedRecordCycle = "E0227",
+    /// A key reference in an expression typed at a prompt that no loaded fact has.
+    ProbeUnknownKey = "E0228",
+    /// A program with errors, kept for editors to read, was asked to decide.
+    PartialProgram = "E0229",
 
     /// A value was none where the checker proved it could not be.
     RuntimeNone = "E0301",

@@ -422,7 +422,7 @@ fn a_module_opened_alone_warns_as_pol_check_warns() {
     let loaded = engine.load_policy(&path("schema.pol")).unwrap();
     let warnings: Vec<&str> = loaded
         .checked
-        .warnings
+        .diagnostics
         .iter()
         .map(|found| found.code.as_str())
         .collect();

@@ -423,14 +423,18 @@ fn run(args: RunArgs) -> u8 {
     if let Err(diagnostic) = loaded.require_subject(&engine.sources) {
         report(
             &engine,
-            &with_warnings(loaded.checked.warnings, vec![diagnostic]),
+            &with_warnings(loaded.checked.diagnostics, vec![diagnostic]),
             style,
         );
         return EXIT_FAILED;
     }
     // The policy's warnings are reported with the first diagnostics about the facts, so that
     // `--diagnostics json` gives one document.
-    let pol::check::Checked { program, warnings } = loaded.checked;
+    let pol::check::Checked {
+        program,
+        diagnostics: warnings,
+        ..
+    } = loaded.checked;
     let program = &program;
     let options = Options {
         law,
@@ -619,7 +623,7 @@ fn check(args: CheckArgs) -> u8 {
     let mut all = found.diagnostics;
     for path in &found.files {
         match engine.load_policy(path) {
-            Ok(loaded) => all.extend(loaded.checked.warnings),
+            Ok(loaded) => all.extend(loaded.checked.diagnostics),
             Err(diagnostics) => all.extend(diagnostics),
         }
     }
