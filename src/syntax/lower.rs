@@ -67,7 +67,7 @@ pub(crate) fn parse_partial(sources: &SourceMap, id: SourceId, max_nesting: usiz
             diagnostics: warnings,
             skipped: Vec::new(),
         },
-        Err(parsed) => parsed,
+        Err(parsed) => *parsed,
     }
 }
 
@@ -103,12 +103,12 @@ fn parse_module_warning_on(
     id: SourceId,
     max_nesting: usize,
     threads: usize,
-) -> Result<(Module, Vec<Diagnostic>), Parsed> {
+) -> Result<(Module, Vec<Diagnostic>), Box<Parsed>> {
     let text = &sources.get(id).text;
     let cuts = if threads > 1 { Cuts::TopLevel } else { Cuts::None };
     let scan = match grammar::scan(text, id, max_nesting, cuts) {
         Ok(scan) => scan,
-        Err(diagnostic) => return Err(recover(text, id, max_nesting, vec![diagnostic])),
+        Err(diagnostic) => return Err(Box::new(recover(text, id, max_nesting, vec![diagnostic]))),
     };
     if threads > 1
         && let Some(module) = parse_pieces(text, id, max_nesting, &scan, threads)
@@ -117,7 +117,7 @@ fn parse_module_warning_on(
     }
     match parse_whole(text, id, max_nesting, &scan.comments) {
         Ok(module) => Ok((module, scan.warnings)),
-        Err(errors) => Err(recover(text, id, max_nesting, errors)),
+        Err(errors) => Err(Box::new(recover(text, id, max_nesting, errors))),
     }
 }
 
