@@ -88,7 +88,7 @@ pub fn parse_input(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Inp
 
 /// Whether a text holds a literal that lowering rejects whatever comes after it: an integer
 /// past the largest, a date that does not exist, a `\u{…}` escape that names no character.
-/// Only literals already finished count: a continuation cannot change them.
+/// A continuation starts on a new line, so it cannot change a literal already typed.
 fn has_bad_literal(text: &str) -> bool {
     let tokens: Vec<grammar::Token> = Lexer::new(text).collect();
     let slice = |idx: usize| tokens.get(idx).map_or("", |token| &text[token.start..token.end]);
@@ -108,8 +108,7 @@ fn has_bad_literal(text: &str) -> bool {
                 let is_date = is_date && (idx..idx + 4).all(&adjacent);
                 if is_date {
                     let date = &text[token.start..tokens[idx + 4].end];
-                    // The last two digits may still be followed by more on the same line.
-                    if idx + 5 < tokens.len() && Date::parse(date).is_none() {
+                    if Date::parse(date).is_none() {
                         return true;
                     }
                     idx += 5;
@@ -118,9 +117,7 @@ fn has_bad_literal(text: &str) -> bool {
                 let digits: String = word.chars().filter(|ch| *ch != '_').collect();
                 // `-9223372036854775808` is the smallest integer: its digits alone are too large.
                 let negated = idx > 0 && slice(idx - 1) == "-";
-                let finished = idx + 1 < tokens.len();
-                if finished
-                    && !negated
+                if !negated
                     && digits.bytes().all(|byte| byte.is_ascii_digit())
                     && digits.parse::<i64>().is_err()
                 {
@@ -258,6 +255,8 @@ mod tests {
             ("t.a && t.b", Kind::Invalid, ""),
             ("policy \"p\"", Kind::Invalid, "rule r: deny {}"),
             ("let x = 99999999999999999999 +", Kind::Invalid, "1"),
+            ("(99999999999999999999", Kind::Invalid, ")"),
+            ("(2024-02-30", Kind::Invalid, ")"),
             ("let d = 2024-02-30 +", Kind::Invalid, "1"),
             ("let s = \"\\u{D800}\" +", Kind::Invalid, "\"a\""),
             ("(((((1", Kind::Incomplete, ")))))"),
