@@ -272,27 +272,30 @@ pub(super) fn fails_at_end(rule: Rule, text: &str) -> bool {
     let last = Lexer::new(text)
         .filter(|token| token.kind != TokenKind::Comment)
         .last();
-    let probe = match last {
-        Some(token) if token.kind == (TokenKind::String { terminated: false }) => "\"",
-        Some(token) if &text[token.start..token.end] == "not" => "\nin x",
-        _ => "",
+    // A trailing `not` may be a prefix operator, or the start of `not in`.
+    let probes: &[&str] = match last {
+        Some(token) if token.kind == (TokenKind::String { terminated: false }) => &["\""],
+        Some(token) if &text[token.start..token.end] == "not" => &["", "\nin x"],
+        _ => &[""],
     };
-    let longer = format!("{text}{probe}\n@");
-    let sentinel = longer.len() - 1;
-    match parse_rule(rule, &longer) {
-        Ok(_) => false,
-        Err(error) => {
-            if matches!(error.variant, ErrorVariant::CustomError { .. }) {
-                return false;
+    probes.iter().any(|probe| {
+        let longer = format!("{text}{probe}\n@");
+        let sentinel = longer.len() - 1;
+        match parse_rule(rule, &longer) {
+            Ok(_) => false,
+            Err(error) => {
+                if matches!(error.variant, ErrorVariant::CustomError { .. }) {
+                    return false;
+                }
+                let location = match error.location {
+                    InputLocation::Pos(pos) => pos,
+                    InputLocation::Span((start, _)) => start,
+                };
+                let reached = error.parse_attempts().map_or(0, |attempts| attempts.max_position);
+                location.max(reached) >= sentinel
             }
-            let location = match error.location {
-                InputLocation::Pos(pos) => pos,
-                InputLocation::Span((start, _)) => start,
-            };
-            let reached = error.parse_attempts().map_or(0, |attempts| attempts.max_position);
-            location.max(reached) >= sentinel
         }
-    }
+    })
 }
 
 /// Parses one piece of a text cut at [`Scan::cuts`]: the first piece as a `module` (header

@@ -220,6 +220,7 @@ mod tests {
             ("1 +", Kind::Incomplete, "2"),
             ("t.to not in", Kind::Incomplete, "NATO"),
             ("t.to not", Kind::Incomplete, "in NATO"),
+            ("t.a or not", Kind::Incomplete, "t.b"),
             ("let s = \"a long", Kind::Incomplete, "text\""),
             ("t.x is", Kind::Incomplete, "none"),
             ("if t.a then 1", Kind::Incomplete, "else 2"),
@@ -248,6 +249,7 @@ mod tests {
             ("t.a,", Kind::Invalid, "t.b"),
             ("t.a an", Kind::Invalid, "d t.b"),
             ("let not", Kind::Invalid, "in x = 1"),
+            ("use std.", Kind::Invalid, "dates"),
             ("rule 3x \"abc", Kind::Invalid, "\""),
             ("\"a\\q", Kind::Invalid, "\""),
             ("t.a )", Kind::Invalid, ""),
@@ -261,6 +263,36 @@ mod tests {
             ("let s = \"\\u{D800}\" +", Kind::Invalid, "\"a\""),
             ("(((((1", Kind::Incomplete, ")))))"),
         ]);
+    }
+
+    /// Every prefix of valid input that ends between two tokens is valid or incomplete, never
+    /// invalid, and the rest of the input on the next line completes it.
+    #[test]
+    fn no_prefix_of_valid_input_is_invalid() {
+        let texts = [
+            "record R key id { id: Text, s: Set<R>? }\nlet k = R[\"a\"]\n\
+             fn f(x: Int) -> Bool = -x * 2 >= 1 and x not in {1}\n\
+             rule r: deny { when any y in k.s: y.id == \"\\u{41}\" or not (y is none) // c\n\
+             unless if a then b else c exception to q oblige o, p because \"b\" }\n\
+             test \"t\" { R { id: \"a\", s: {unknown, none} } expect \"a\" undecided missing R[\"a\"].s }\n\
+             decide t: R on t.id default deny cite \"c\" use std.dates enum E { a, b, }",
+            "-t.x * 2 >= f(1, {2, 3}) and t.to not in NATO or any y in k.s: y.id == \"a\" and t.x is some",
+        ];
+        for text in texts {
+            for token in Lexer::new(text) {
+                let (prefix, rest) = text.split_at(token.end);
+                // `std.dates` is one token to the grammar: no line break may go inside it.
+                if prefix.ends_with("std") || prefix.ends_with("std.") {
+                    continue;
+                }
+                let found = kind(prefix);
+                assert!(
+                    found == Kind::Incomplete || found == Kind::Expr || matches!(found, Kind::Items(_)),
+                    "{prefix:?}: {found:?}"
+                );
+                assert_eq!(kind(&format!("{prefix}\n{rest}")), kind(text), "{prefix:?}");
+            }
+        }
     }
 
     #[test]
