@@ -2,9 +2,14 @@
 
 pub mod ast;
 mod grammar;
+mod highlight;
+mod input;
 mod lower;
 mod messages;
 pub mod print;
+
+pub use highlight::{TokenClass, highlight};
+pub use input::{Input, parse_input};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
@@ -16,7 +21,8 @@ pub const DEFAULT_MAX_NESTING: usize = 256;
 /// levels of every stage. The library itself takes any limit, on a stack the caller sizes.
 pub const MAX_NESTING_LIMIT: usize = 100_000;
 
-/// Parses one source text into a module, or returns its syntax errors.
+/// Parses one source text into a module, or returns its syntax errors: one for each
+/// declaration that does not parse (see [`parse_partial`]).
 pub fn parse(sources: &SourceMap, id: SourceId) -> Result<ast::Module, Vec<Diagnostic>> {
     parse_with_limit(sources, id, DEFAULT_MAX_NESTING)
 }
@@ -45,6 +51,32 @@ pub fn parse_with_warnings(
     max_nesting: usize,
 ) -> Result<(ast::Module, Vec<Diagnostic>), Vec<Diagnostic>> {
     lower::parse_module(sources, id, max_nesting)
+}
+
+/// A module parsed declaration by declaration: see [`parse_partial`].
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    /// The header (a placeholder if it is broken) and every declaration that parsed, in order.
+    pub module: ast::Module,
+    /// Every error and warning: one syntax error per broken declaration, the errors the
+    /// all-or-nothing parse gives first.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The spans of the header and declarations left out of the module because they did not
+    /// parse, in order.
+    pub skipped: Vec<Span>,
+}
+
+/// Parses one source text into a module that holds every declaration that parses, whatever
+/// the others hold, with a diagnostic for each that does not.
+///
+/// A text that parses gives what [`parse_with_warnings`] gives and costs what it costs.
+/// Otherwise the text is cut before each declaration keyword found outside brackets and
+/// strings (and before one that starts a line inside a bracket left open), and each
+/// declaration is parsed on its own. A broken header is replaced by a placeholder with the
+/// best title found. The diagnostics of [`parse_with_warnings`] are the same, in the same
+/// order.
+pub fn parse_partial(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Parsed {
+    lower::parse_partial(sources, id, max_nesting)
 }
 
 /// The comments of a text, in source order, with their text after `//`, from the comment

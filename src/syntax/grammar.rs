@@ -158,37 +158,93 @@ const EXPRESSION_START_WORDS: &[&str] = &["if", "any", "all", "true", "false", "
 pub(super) struct Scan {
     /// The comment tokens, in order.
     pub comments: Vec<Token>,
-    /// Byte offsets, in order, of each `rule` keyword that starts a line outside every
-    /// bracket (collected only when asked for).
+    /// Byte offsets, in order, of the declaration keywords where the text may be cut
+    /// (collected only when asked for, see [`Cuts`]).
     ///
-    /// `rule` is reserved and only ever starts a rule declaration, which only ever appears
-    /// at the top level of a module; so in a text that parses, each such offset starts a
-    /// declaration, and no declaration before it reads past it.
+    /// The declaration keywords (`rule`, `let`, `test`, …) are reserved and only ever start a
+    /// declaration, which only ever appears at the top level of a module; so in a text that
+    /// parses, each such offset outside every bracket starts a declaration, and no
+    /// declaration before it reads past it.
     pub cuts: Vec<usize>,
     /// Warnings about what strings and comments hold (bidirectional control characters).
     pub warnings: Vec<Diagnostic>,
+    /// With [`Cuts::Recover`], the lexical errors, each with the offset of the token it was
+    /// found in: at most one between two cuts, since the scan of that piece stops counting
+    /// there. Without it the first error ends the scan instead.
+    pub errors: Vec<(usize, Diagnostic)>,
+}
+
+/// Which cut points the pre-scan collects.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum Cuts {
+    /// None: the text is parsed in one piece.
+    None,
+    /// Every declaration keyword outside every bracket and string: where a text that parses
+    /// may be cut into pieces parsed on several threads.
+    TopLevel,
+    /// Those, and a declaration keyword other than `default` that starts a line inside a
+    /// bracket left open (where it can only be a syntax error): where a text that does not
+    /// parse is cut so that each declaration is parsed on its own. The scan then keeps going
+    /// after a lexical error, and counts nesting afresh from each cut.
+    Recover,
 }
 
 /// Runs the lexical pre-scan over a whole text: bounds its nesting so that pest, which
 /// recurses once per nesting level, can never exhaust the stack, and finds the comments,
-/// which the grammar skips. With `find_cuts`, also collects [`Scan::cuts`].
-pub(super) fn scan(
-    text: &str,
-    id: SourceId,
-    max_nesting: usize,
-    find_cuts: bool,
-) -> Result<Scan, Diagnostic> {
-    check_nesting(text, id, max_nesting, find_cuts)
+/// which the grammar skips. Also collects the [`Scan::cuts`] that `cuts` asks for.
+pub(super) fn scan(text: &str, id: SourceId, max_nesting: usize, cuts: Cuts) -> Result<Scan, Diagnostic> {
+    check_nesting(text, id, max_nesting, cuts)
+}
+
+/// Whether a word starts a declaration.
+pub(super) fn starts_declaration(word: &str) -> bool {
+    matches!(
+        word,
+        "rule" | "use" | "enum" | "record" | "let" | "fn" | "obligation" | "decide" | "default" | "test"
+    )
+}
+
+/// Whether only spaces and tabs come between the start of the line and byte `pos`.
+fn starts_line(text: &str, pos: usize) -> bool {
+    let before = text[..pos].trim_end_matches([' ', '\t']);
+    before.is_empty() || before.ends_with('\n')
 }
 
 /// Parses a whole module into its `module` pair, or returns the one syntax error.
 ///
 /// The text must have passed [`scan`] with the same limit first.
 pub(super) fn parse_tree(text: &str, id: SourceId, max_nesting: usize) -> Result<Pair<'_, Rule>, Diagnostic> {
-    match PolParser::parse(Rule::module, text) {
+    match parse_rule(Rule::module, text) {
         Ok(mut pairs) => Ok(pairs
             .next()
             .expect("a successful parse of `module` yields one `module` pair")),
+        Err(error) => Err(syntax_error(&error, text, id, max_nesting)),
+    }
+}
+
+/// Parses the one declaration (`Rule::declaration`) or header (`Rule::header_only`) that
+/// starts `text`, or returns its syntax error, with spans in `text`.
+///
+/// `text` runs to the end of the source, so that an error reads as it does in the whole
+/// module; the piece up to the next cut must have passed [`scan`] with the same limit.
+pub(super) fn parse_declaration(
+    rule: Rule,
+    text: &str,
+    id: SourceId,
+    max_nesting: usize,
+) -> Result<Pair<'_, Rule>, Diagnostic> {
+    match parse_rule(rule, text) {
+        Ok(mut pairs) => Ok(pairs
+            .next()
+            .expect("a successful parse of one rule yields one pair")),
+        Err(error) => Err(syntax_error(&error, text, id, max_nesting)),
+    }
+}
+
+/// Parses `text` as a `rule`; on failure, parses it again with pest's error detail on.
+pub(super) fn parse_rule(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Error<Rule>> {
+    match PolParser::parse(rule, text) {
+        Ok(pairs) => Ok(pairs),
         Err(error) => {
             // pest's detailed attempts (the tokens it expected) make parsing about twice as
             // slow, so they are turned on only once a text fails, and the failing text is parsed
@@ -196,13 +252,50 @@ pub(super) fn parse_tree(text: &str, id: SourceId, max_nesting: usize) -> Result
             // another thread at that moment only becomes slower, never different.
             static ERROR_DETAIL: Once = Once::new();
             ERROR_DETAIL.call_once(|| pest::set_error_detail(true));
-            let error = match PolParser::parse(Rule::module, text) {
-                Err(detailed) => detailed,
-                Ok(_) => error,
-            };
-            Err(syntax_error(&error, text, id, max_nesting))
+            match PolParser::parse(rule, text) {
+                Err(detailed) => Err(detailed),
+                Ok(_) => Err(error),
+            }
         }
     }
+}
+
+/// Whether a text that fails to parse as `rule` fails only because it ends too soon: a next
+/// line may complete it.
+///
+/// The text is parsed again with a line break and a character no token starts with (`@`)
+/// after it: if the parser gets as far as that character, everything before it was a valid
+/// start. An atomic token that goes on past a line break (a string, `not in`) would swallow
+/// that character or fail where it starts, so a text that ends in one gets the end of that
+/// token first (`"`, `in x`).
+pub(super) fn fails_at_end(rule: Rule, text: &str) -> bool {
+    let last = Lexer::new(text)
+        .filter(|token| token.kind != TokenKind::Comment)
+        .last();
+    // A trailing `not` may be a prefix operator, or the start of `not in`.
+    let probes: &[&str] = match last {
+        Some(token) if token.kind == (TokenKind::String { terminated: false }) => &["\""],
+        Some(token) if &text[token.start..token.end] == "not" => &["", "\nin x"],
+        _ => &[""],
+    };
+    probes.iter().any(|probe| {
+        let longer = format!("{text}{probe}\n@");
+        let sentinel = longer.len() - 1;
+        match parse_rule(rule, &longer) {
+            Ok(_) => false,
+            Err(error) => {
+                if matches!(error.variant, ErrorVariant::CustomError { .. }) {
+                    return false;
+                }
+                let location = match error.location {
+                    InputLocation::Pos(pos) => pos,
+                    InputLocation::Span((start, _)) => start,
+                };
+                let reached = error.parse_attempts().map_or(0, |attempts| attempts.max_position);
+                location.max(reached) >= sentinel
+            }
+        }
+    })
 }
 
 /// Parses one piece of a text cut at [`Scan::cuts`]: the first piece as a `module` (header
@@ -285,6 +378,9 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_subset => "`subset`",
         Rule::module => "a `policy` or `module` file",
         Rule::items => "declarations",
+        Rule::declaration | Rule::item_start => "a declaration",
+        Rule::header_only => "`policy` or `module`",
+        Rule::expr_input => "an expression",
         Rule::header | Rule::header_kind => "`policy` or `module`",
         Rule::source_clause => "`source`",
         Rule::item => "a declaration",
@@ -569,6 +665,14 @@ struct Nesting {
 }
 
 impl Nesting {
+    /// The state at the top level of a module: no bracket open, no expression read.
+    fn new() -> Nesting {
+        Nesting {
+            frames: vec![Frame::default()],
+            depth: 0,
+        }
+    }
+
     fn top(&mut self) -> &mut Frame {
         self.frames
             .last_mut()
@@ -650,31 +754,40 @@ const CONTINUING_WORDS: &[&str] = &[
 ///
 /// Returns the comment tokens of the text, in order, and with `find_cuts` the places where it
 /// may be cut (see [`Scan::cuts`]).
-fn check_nesting(text: &str, id: SourceId, max_nesting: usize, find_cuts: bool) -> Result<Scan, Diagnostic> {
-    let mut nesting = Nesting {
-        frames: vec![Frame::default()],
-        depth: 0,
-    };
+fn check_nesting(text: &str, id: SourceId, max_nesting: usize, find_cuts: Cuts) -> Result<Scan, Diagnostic> {
+    let mut nesting = Nesting::new();
     let mut comments = Vec::new();
     let mut cuts = Vec::new();
     let mut warnings = Vec::new();
+    let mut errors = Errors {
+        recover: find_cuts == Cuts::Recover,
+        poisoned: false,
+        list: Vec::new(),
+    };
     let mut after_operand = false;
     let mut previous_word = "";
+    let mut seen_token = false;
     for token in Lexer::new(text) {
         let slice = &text[token.start..token.end];
         let mut word = "";
         match token.kind {
             TokenKind::Comment => {
-                check_hidden(text, id, token, &mut warnings)?;
+                if let Err(diagnostic) = check_hidden(text, id, token, &mut warnings) {
+                    errors.fail(token.start, diagnostic)?;
+                }
                 comments.push(token);
                 continue;
             }
             TokenKind::Other => {
-                check_hidden(text, id, token, &mut warnings)?;
+                if let Err(diagnostic) = check_hidden(text, id, token, &mut warnings) {
+                    errors.fail(token.start, diagnostic)?;
+                }
                 continue;
             }
             TokenKind::String { .. } => {
-                check_hidden(text, id, token, &mut warnings)?;
+                if let Err(diagnostic) = check_hidden(text, id, token, &mut warnings) {
+                    errors.fail(token.start, diagnostic)?;
+                }
                 if after_operand {
                     nesting.end_expression();
                 }
@@ -682,12 +795,28 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize, find_cuts: bool) 
             }
             TokenKind::Word => {
                 word = slice;
-                if find_cuts
-                    && word == "rule"
-                    && nesting.frames.len() == 1
-                    && text.as_bytes()[..token.start].last() == Some(&b'\n')
-                {
-                    cuts.push(token.start);
+                if find_cuts != Cuts::None && starts_declaration(word) {
+                    // Outside every bracket the expression before ends here anyway, so
+                    // counting afresh changes nothing. A recovering scan cuts only where a
+                    // declaration may start: after what can end one (`rule rule:` is one
+                    // broken rule, not two), or at the start of a line, even inside a bracket
+                    // left open.
+                    let top = nesting.frames.len() == 1;
+                    let cut = match find_cuts {
+                        Cuts::TopLevel => top,
+                        _ if starts_line(text, token.start) => top || word != "default",
+                        _ => {
+                            top && (after_operand
+                                || !seen_token
+                                || ["permit", "deny"].contains(&previous_word))
+                        }
+                    };
+                    if cut {
+                        cuts.push(token.start);
+                        nesting = Nesting::new();
+                        after_operand = false;
+                        errors.poisoned = false;
+                    }
                 }
                 if after_operand {
                     if CONTINUING_WORDS.contains(&word) {
@@ -749,18 +878,42 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize, find_cuts: bool) 
             },
         }
         previous_word = word;
+        seen_token = true;
         if nesting.depth > max_nesting {
-            return Err(messages::nesting_too_deep(
-                max_nesting,
-                Span::new(id, token.start, token.end),
-            ));
+            errors.fail(
+                token.start,
+                messages::nesting_too_deep(max_nesting, Span::new(id, token.start, token.end)),
+            )?;
         }
     }
     Ok(Scan {
         comments,
         cuts,
         warnings,
+        errors: errors.list,
     })
+}
+
+/// The lexical errors of a scan: the first ends a scan that does not recover; a recovering
+/// one keeps the first of each piece and goes on.
+struct Errors {
+    recover: bool,
+    /// An error was kept since the last cut.
+    poisoned: bool,
+    list: Vec<(usize, Diagnostic)>,
+}
+
+impl Errors {
+    fn fail(&mut self, at: usize, diagnostic: Diagnostic) -> Result<(), Diagnostic> {
+        if !self.recover {
+            return Err(diagnostic);
+        }
+        if !self.poisoned {
+            self.poisoned = true;
+            self.list.push((at, diagnostic));
+        }
+        Ok(())
+    }
 }
 
 /// Whether a character is a bidirectional control: an embedding, override or isolate
@@ -1084,7 +1237,7 @@ fn context(rule: Rule, want: &Want) -> Option<&'static str> {
 /// The message uses the second whenever it names something a user could write there,
 /// and the first otherwise. A string, escape or character problem at the error position
 /// gets its own code (`E0102`, `E0103`, `E0106`) instead of "expected …".
-fn syntax_error(error: &Error<Rule>, text: &str, id: SourceId, max_nesting: usize) -> Diagnostic {
+pub(super) fn syntax_error(error: &Error<Rule>, text: &str, id: SourceId, max_nesting: usize) -> Diagnostic {
     let location = match error.location {
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,

@@ -7,13 +7,14 @@ use std::iter::Peekable;
 
 use pest::iterators::{Pair, Pairs};
 
+use super::Parsed;
 use super::ast::{
     BinaryOp, Comment, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr, ExprKind,
     FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl,
     Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef, TestDecl, Text,
     TypeExpr, TypeKind, UseDecl, UseTarget,
 };
-use super::grammar::{self, Rule};
+use super::grammar::{self, Cuts, Rule};
 use super::messages;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
@@ -35,23 +36,50 @@ const PIECE_STACK_BYTES: usize = 8 * 1024 * 1024;
 
 /// Parses and lowers one source text.
 ///
-/// A large text is cut before top-level `rule`s into pieces that are parsed and lowered
+/// A large text is cut before top-level declarations into pieces that are parsed and lowered
 /// on several threads, then joined. The cut is only a faster way to the same tree: if any
 /// piece fails to parse or has any diagnostic, the whole text is parsed again in one piece,
 /// so every diagnostic is the one the single parse gives.
+///
+/// On failure the errors of the single parse come first, then those of every other broken
+/// declaration (see [`parse_partial`]), then the warnings.
 pub(crate) fn parse_module(
     sources: &SourceMap,
     id: SourceId,
     max_nesting: usize,
 ) -> Result<(Module, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let threads = if sources.get(id).text.len() >= PARALLEL_MIN_BYTES {
+    parse_module_warning_on(sources, id, max_nesting, threads_for(&sources.get(id).text))
+        .map_err(|parsed| parsed.diagnostics)
+}
+
+/// Parses and lowers one source text, declaration by declaration once the whole text fails
+/// to parse, so that a broken declaration leaves the others in the tree.
+///
+/// A text that parses costs what [`parse_module`] costs. Otherwise the text is cut before
+/// each declaration keyword the recovering pre-scan finds ([`Cuts::Recover`]), the header
+/// and each declaration are parsed on their own, with the rest of the text after them so
+/// that an error reads as in the single parse, and each that fails, or has a diagnostic
+/// when lowered, is left out, its span in [`Parsed::skipped`].
+pub(crate) fn parse_partial(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Parsed {
+    match parse_module_warning_on(sources, id, max_nesting, threads_for(&sources.get(id).text)) {
+        Ok((module, warnings)) => Parsed {
+            module,
+            diagnostics: warnings,
+            skipped: Vec::new(),
+        },
+        Err(parsed) => *parsed,
+    }
+}
+
+/// How many threads a text is parsed on.
+fn threads_for(text: &str) -> usize {
+    if text.len() >= PARALLEL_MIN_BYTES {
         std::thread::available_parallelism()
             .map_or(1, usize::from)
             .min(MAX_THREADS)
     } else {
         1
-    };
-    parse_module_warning_on(sources, id, max_nesting, threads)
+    }
 }
 
 /// Parses and lowers one source text like [`parse_module`], cut into about `threads`
@@ -63,19 +91,25 @@ pub(super) fn parse_module_on(
     max_nesting: usize,
     threads: usize,
 ) -> Result<Module, Vec<Diagnostic>> {
-    parse_module_warning_on(sources, id, max_nesting, threads).map(|(module, _)| module)
+    parse_module_warning_on(sources, id, max_nesting, threads)
+        .map(|(module, _)| module)
+        .map_err(|parsed| parsed.diagnostics)
 }
 
 /// Parses and lowers one source text cut into about `threads` pieces: the module and the
-/// lexical warnings, or the errors followed by those warnings.
+/// lexical warnings, or what is left of it declaration by declaration.
 fn parse_module_warning_on(
     sources: &SourceMap,
     id: SourceId,
     max_nesting: usize,
     threads: usize,
-) -> Result<(Module, Vec<Diagnostic>), Vec<Diagnostic>> {
+) -> Result<(Module, Vec<Diagnostic>), Box<Parsed>> {
     let text = &sources.get(id).text;
-    let scan = grammar::scan(text, id, max_nesting, threads > 1).map_err(|diagnostic| vec![diagnostic])?;
+    let cuts = if threads > 1 { Cuts::TopLevel } else { Cuts::None };
+    let scan = match grammar::scan(text, id, max_nesting, cuts) {
+        Ok(scan) => scan,
+        Err(diagnostic) => return Err(Box::new(recover(text, id, max_nesting, vec![diagnostic]))),
+    };
     if threads > 1
         && let Some(module) = parse_pieces(text, id, max_nesting, &scan, threads)
     {
@@ -83,11 +117,204 @@ fn parse_module_warning_on(
     }
     match parse_whole(text, id, max_nesting, &scan.comments) {
         Ok(module) => Ok((module, scan.warnings)),
-        Err(mut errors) => {
-            errors.extend(scan.warnings);
-            Err(errors)
+        Err(errors) => Err(Box::new(recover(text, id, max_nesting, errors))),
+    }
+}
+
+/// Parses a text that failed to parse whole declaration by declaration (see
+/// [`parse_partial`]). `first` are the errors of the whole parse: they come first, as the
+/// all-or-nothing parse has always given them, then the other errors (lexical, then syntax,
+/// then those of lowering, each in text order), then the warnings.
+fn recover(text: &str, id: SourceId, max_nesting: usize, first: Vec<Diagnostic>) -> Parsed {
+    let scan = match grammar::scan(text, id, max_nesting, Cuts::Recover) {
+        Ok(scan) => scan,
+        Err(diagnostic) => unreachable!("a recovering scan keeps going after {diagnostic:?}"),
+    };
+    let header_end = scan.cuts.first().copied().unwrap_or(text.len());
+    let ends = scan
+        .cuts
+        .iter()
+        .skip(1)
+        .copied()
+        .chain(std::iter::once(text.len()));
+    let pieces: Vec<(usize, usize)> = scan.cuts.iter().copied().zip(ends).collect();
+    // The piece each lexical error is in: 0 for the header, then one per declaration.
+    let mut poisoned = vec![false; pieces.len() + 1];
+    for (at, _) in &scan.errors {
+        poisoned[scan.cuts.partition_point(|cut| cut <= at)] = true;
+    }
+    let trimmed = |start: usize, end: usize| {
+        Span::new(
+            id,
+            start,
+            start + text[start..end].trim_end_matches([' ', '\t', '\r', '\n']).len(),
+        )
+    };
+    // The lexical and syntax errors, each with the piece it is in: one a piece at most.
+    let piece_of = |at: usize| {
+        let idx = scan.cuts.partition_point(|cut| *cut <= at);
+        let start = idx.checked_sub(1).map_or(0, |idx| scan.cuts[idx]);
+        let end = scan.cuts.get(idx).copied().unwrap_or(text.len());
+        start..end
+    };
+    let lexical_errors: Vec<(std::ops::Range<usize>, Diagnostic)> = scan
+        .errors
+        .iter()
+        .map(|(at, diagnostic)| (piece_of(*at), diagnostic.clone()))
+        .collect();
+    let mut syntax_errors = Vec::new();
+    let mut lowering_errors = Vec::new();
+    let mut skipped = Vec::new();
+
+    let header_span = trimmed(0, header_end);
+    let mut header = None;
+    if !poisoned[0] {
+        match grammar::parse_declaration(Rule::header_only, text, id, max_nesting) {
+            Ok(pair) => {
+                let ctx = Ctx::new(id, 0, max_nesting);
+                let mut cursor = Cursor::new(pair);
+                header = Some(lower_header(&ctx, cursor.expect(Rule::header)));
+                cursor.optional(Rule::EOI);
+                cursor.finish();
+                lowering_errors.extend(ctx.diagnostics.into_inner());
+            }
+            Err(diagnostic) => syntax_errors.push((0..header_end, diagnostic)),
         }
     }
+    let header = header.unwrap_or_else(|| {
+        skipped.push(header_span);
+        placeholder_header(text, id, header_span)
+    });
+
+    let mut items = Vec::new();
+    // A declaration that parsed ends before the next cut; should one ever read past it,
+    // the pieces it covers are not parsed again.
+    let mut parsed_to = 0;
+    for (&(start, end), poisoned) in pieces.iter().zip(&poisoned[1..]) {
+        if start < parsed_to {
+            continue;
+        }
+        let span = trimmed(start, end);
+        if *poisoned {
+            skipped.push(span);
+            continue;
+        }
+        match grammar::parse_declaration(Rule::declaration, &text[start..], id, max_nesting) {
+            Ok(pair) => {
+                let ctx = Ctx::new(id, start, max_nesting);
+                let mut cursor = Cursor::new(pair);
+                let item = lower_item(&ctx, cursor.any());
+                cursor.optional(Rule::EOI);
+                cursor.finish();
+                let diagnostics = ctx.diagnostics.into_inner();
+                match item {
+                    Ok(item) if diagnostics.is_empty() => {
+                        parsed_to = item.span().end as usize;
+                        items.push(item);
+                    }
+                    _ => {
+                        lowering_errors.extend(diagnostics);
+                        skipped.push(span);
+                    }
+                }
+            }
+            Err(diagnostic) => {
+                syntax_errors.push((start..end, shifted(diagnostic, start)));
+                skipped.push(span);
+            }
+        }
+    }
+
+    let mut diagnostics = first;
+    let known = diagnostics.len();
+    // A piece's lexical or syntax error is the one the whole parse gave if that one has the
+    // same code and is in the same piece (pest's guard against running out of stack may stop
+    // at another place in a piece than in the whole text). An error found at the next cut
+    // belongs to the piece before it; each error of the whole parse stands for one piece's.
+    let mut matched = vec![false; known];
+    for (piece, diagnostic) in lexical_errors.into_iter().chain(syntax_errors) {
+        let same = diagnostics[..known]
+            .iter()
+            .zip(&matched)
+            .position(|(known, matched)| {
+                !matched
+                    && known.code == diagnostic.code
+                    && known
+                        .span()
+                        .is_some_and(|span| (piece.start..=piece.end).contains(&(span.start as usize)))
+            });
+        match same {
+            Some(idx) => matched[idx] = true,
+            None => diagnostics.push(diagnostic),
+        }
+    }
+    for diagnostic in lowering_errors {
+        if !diagnostics[..known].contains(&diagnostic) {
+            diagnostics.push(diagnostic);
+        }
+    }
+    diagnostics.extend(scan.warnings);
+    Parsed {
+        module: Module {
+            header,
+            items,
+            comments: super::comments(text, id, &scan.comments),
+            span: Span::new(id, 0, text.len()),
+        },
+        diagnostics,
+        skipped,
+    }
+}
+
+/// The header of a module whose header does not parse: `module` if its first word says so,
+/// else `policy`, and the first string after that word as its title, else an empty one.
+fn placeholder_header(text: &str, id: SourceId, span: Span) -> Header {
+    let piece = &text[..span.end as usize];
+    let mut tokens = grammar::Lexer::new(piece).filter(|token| token.kind != grammar::TokenKind::Comment);
+    let first = tokens.next();
+    let kind = match first.map(|token| &piece[token.start..token.end]) {
+        Some("module") => HeaderKind::Module,
+        _ => HeaderKind::Policy,
+    };
+    let title = match tokens.next() {
+        Some(token)
+            if token.kind == (grammar::TokenKind::String { terminated: true })
+                && first
+                    .is_some_and(|first| ["policy", "module"].contains(&&piece[first.start..first.end])) =>
+        {
+            Text {
+                value: piece[token.start + 1..token.end - 1].to_owned(),
+                span: Span::new(id, token.start, token.end),
+            }
+        }
+        _ => Text {
+            value: String::new(),
+            span: Span::new(id, span.start as usize, span.start as usize),
+        },
+    };
+    Header {
+        kind,
+        title,
+        source: None,
+        span,
+    }
+}
+
+/// A diagnostic found in a text that starts `offset` bytes into its source, with its spans
+/// moved to the source.
+fn shifted(mut diagnostic: Diagnostic, offset: usize) -> Diagnostic {
+    let labels = diagnostic
+        .primary
+        .iter_mut()
+        .chain(diagnostic.secondary.iter_mut());
+    for label in labels {
+        label.span = Span::new(
+            label.span.source,
+            label.span.start as usize + offset,
+            label.span.end as usize + offset,
+        );
+    }
+    diagnostic
 }
 
 /// Parses and lowers one source text cut into about `threads` pieces, or `None` where
@@ -100,7 +327,7 @@ pub(super) fn parse_in_pieces(
     threads: usize,
 ) -> Option<Module> {
     let text = &sources.get(id).text;
-    let scan = grammar::scan(text, id, max_nesting, true).ok()?;
+    let scan = grammar::scan(text, id, max_nesting, Cuts::TopLevel).ok()?;
     parse_pieces(text, id, max_nesting, &scan, threads)
 }
 
@@ -205,6 +432,38 @@ fn lower_piece(
     let items = lower_items(&ctx, &mut cursor).ok()?;
     cursor.finish();
     ctx.diagnostics.into_inner().is_empty().then_some((header, items))
+}
+
+/// Lowers what a prompt's input parsed into (`Rule::expr_input` or `Rule::items`): an
+/// expression, or declarations; or the diagnostics lowering found.
+pub(super) fn lower_input(
+    pair: Pair<'_, Rule>,
+    id: SourceId,
+    max_nesting: usize,
+) -> Result<super::Input, Vec<Diagnostic>> {
+    let ctx = Ctx::new(id, 0, max_nesting);
+    let rule = pair.as_rule();
+    let mut cursor = Cursor::new(pair);
+    let input = match rule {
+        Rule::expr_input => lower_expr(&ctx, cursor.expect(Rule::expr), 0).map(|tall| super::Input::Expr {
+            expr: *tall.expr,
+            warnings: Vec::new(),
+        }),
+        Rule::items => lower_items(&ctx, &mut cursor).map(|items| super::Input::Items {
+            items,
+            warnings: Vec::new(),
+        }),
+        rule => unreachable!("lower_input: {rule:?} is not an entry rule for a prompt"),
+    };
+    cursor.optional(Rule::EOI);
+    let diagnostics = ctx.diagnostics.into_inner();
+    match input {
+        Ok(input) if diagnostics.is_empty() => {
+            cursor.finish();
+            Ok(input)
+        }
+        _ => Err(diagnostics),
+    }
 }
 
 // ---------------------------------------------------------------- plumbing

@@ -1432,3 +1432,169 @@ fn parser_out_of_stack_names_the_stack_not_the_limit() {
         "nesting is too deep for the parser's stack, which ran out before the limit of 1000000 levels"
     );
 }
+
+// ---------------------------------------------------------------- declarations parsed on their own
+
+fn parse_partial_text(text: &str, max_nesting: usize) -> (SourceMap, super::Parsed) {
+    let mut sources = SourceMap::new();
+    let id = sources.add("test.pol", text);
+    let parsed = super::parse_partial(&sources, id, max_nesting);
+    (sources, parsed)
+}
+
+/// Parses a text declaration by declaration and compares the kind and name of each
+/// declaration kept, the text each diagnostic points at with its code, and the text of
+/// each declaration left out. The all-or-nothing parse must fail with the same diagnostics.
+fn check_partial(text: &str, max_nesting: usize, kept: &str, diagnostics: &[(Code, &str)], skipped: &[&str]) {
+    let (sources, parsed) = parse_partial_text(text, max_nesting);
+    let names: Vec<String> = parsed
+        .module
+        .items
+        .iter()
+        .map(|item| dump_item(item).split(' ').take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(names.join(" "), kept, "input: {text:?}");
+    let found: Vec<(Code, &str)> = parsed
+        .diagnostics
+        .iter()
+        .map(|diagnostic| {
+            (
+                diagnostic.code,
+                sources.snippet(diagnostic.span().expect("a span")),
+            )
+        })
+        .collect();
+    assert_eq!(found, diagnostics, "input: {text:?}: {:#?}", parsed.diagnostics);
+    let left_out: Vec<&str> = parsed.skipped.iter().map(|span| sources.snippet(*span)).collect();
+    assert_eq!(left_out, skipped, "input: {text:?}");
+    let whole = parse_text(text, max_nesting)
+        .1
+        .expect_err("a text with a broken declaration fails");
+    assert_eq!(whole, parsed.diagnostics, "input: {text:?}");
+}
+
+#[test]
+fn every_broken_declaration_has_its_diagnostic_and_the_others_are_kept() {
+    check_partial(
+        "policy \"p\"\nlet a = 1\nrule half: deny {\n  when a ==\nrule whole: permit { when a == 1 }\n\
+         let b =\nlet c = 3\nrule rule: deny {}\nfn f(x: Int) -> Int = x + 1\n",
+        DEFAULT_MAX_NESTING,
+        "(let a (rule whole (let c (fn f",
+        &[
+            (Code::Syntax, "rule"),
+            (Code::Syntax, "let"),
+            (Code::Syntax, "rule"),
+        ],
+        &["rule half: deny {\n  when a ==", "let b =", "rule rule: deny {}"],
+    );
+}
+
+/// A declaration keyword where a declaration cannot start (after `=`, as a name) belongs to
+/// the broken declaration before it, unless it starts a line.
+#[test]
+fn declarations_on_one_line_are_parsed_on_their_own() {
+    check_partial(
+        "policy \"p\" let a = 1 let b = let c = 2 enum E { x, } record R { f Int } let d = 4",
+        DEFAULT_MAX_NESTING,
+        "(let a (enum E (let d",
+        &[(Code::Syntax, "let"), (Code::Syntax, "Int")],
+        &["let b = let c = 2", "record R { f Int }"],
+    );
+}
+
+#[test]
+fn a_broken_header_gives_a_placeholder_and_the_declarations_stay() {
+    let (_, parsed) = parse_partial_text("module \"m\" source\nlet a = 1\n", DEFAULT_MAX_NESTING);
+    assert_eq!(parsed.module.header.kind, HeaderKind::Module);
+    assert_eq!(parsed.module.header.title.value, "m");
+    assert_eq!(parsed.module.items.len(), 1);
+    assert_eq!(parsed.diagnostics.len(), 1);
+    check_partial(
+        "policy p\nlet a = 1\n",
+        DEFAULT_MAX_NESTING,
+        "(let a",
+        &[(Code::Syntax, "p")],
+        &["policy p"],
+    );
+    check_partial(
+        "rule r: deny {}\nlet a = \nlet b = 2",
+        DEFAULT_MAX_NESTING,
+        "(rule r (let b",
+        &[(Code::Syntax, "rule"), (Code::Syntax, "let")],
+        &["", "let a ="],
+    );
+    let (_, parsed) = parse_partial_text("", DEFAULT_MAX_NESTING);
+    assert_eq!(parsed.module.header.title.value, "");
+    assert_eq!(parsed.diagnostics.len(), 1);
+}
+
+#[test]
+fn lexical_errors_and_lowering_errors_leave_out_only_their_declaration() {
+    check_partial(
+        "policy \"p\"\nlet a = 1 \u{2028}\nlet b = 2\nlet c = 99999999999999999999\nrule r: deny {\n  when 2021-02-30 > 1\n}\nlet d = (((((((((((((((((((1)))))))))))))))))))\nlet e = 5\n",
+        16,
+        "(let b (let e",
+        &[
+            (Code::AmbiguousLineBreak, "\u{2028}"),
+            (Code::NestingTooDeep, "("),
+            (Code::IntegerTooLarge, "99999999999999999999"),
+            (Code::InvalidDate, "2021-02-30"),
+        ],
+        &[
+            "let a = 1 \u{2028}",
+            "let c = 99999999999999999999",
+            "rule r: deny {\n  when 2021-02-30 > 1\n}",
+            "let d = (((((((((((((((((((1)))))))))))))))))))",
+        ],
+    );
+}
+
+#[test]
+fn a_large_text_with_broken_rules_reports_each_and_keeps_the_others() {
+    let mut text = String::from("policy \"p\"\n");
+    for idx in 0..3000 {
+        match idx {
+            1000 => text.push_str("rule r1000: deny { when }\n"),
+            2000 => text.push_str("rule r2000: deny { when (1 }\n"),
+            _ => text.push_str(&format!(
+                "rule r{idx}: permit {{ when {idx} > 1 because \"fine\" }}\n"
+            )),
+        }
+    }
+    assert!(text.len() >= 64 * 1024);
+    let (sources, parsed) = parse_partial_text(&text, DEFAULT_MAX_NESTING);
+    assert_eq!(parsed.module.items.len(), 2998);
+    let found: Vec<&str> = parsed
+        .diagnostics
+        .iter()
+        .map(|diagnostic| sources.snippet(diagnostic.span().expect("a span")))
+        .collect();
+    assert_eq!(found, ["}", "}"]);
+    assert_eq!(parsed.skipped.len(), 2);
+}
+
+#[test]
+fn truncated_texts_parse_declaration_by_declaration_without_panicking() {
+    let boundaries: Vec<usize> = (0..=DENSE.len())
+        .filter(|idx| DENSE.is_char_boundary(*idx))
+        .collect();
+    for &idx in &boundaries {
+        for text in [DENSE[..idx].to_owned(), format!("{}\nlet z = 1\n", &DENSE[..idx])] {
+            let (sources, parsed) = parse_partial_text(&text, 16);
+            let whole = parse_text(&text, 16).1;
+            match whole {
+                Ok(module) => assert_eq!(module, parsed.module, "{text:?}"),
+                Err(diagnostics) => {
+                    assert_eq!(diagnostics, parsed.diagnostics, "{text:?}");
+                    assert!(!parsed.skipped.is_empty(), "{text:?}");
+                }
+            }
+            // Every declaration kept is one the text holds at its span.
+            for item in &parsed.module.items {
+                let span = item.span();
+                assert!(span.end as usize <= text.len(), "{text:?}");
+                assert!(!sources.snippet(span).is_empty(), "{text:?}");
+            }
+        }
+    }
+}
