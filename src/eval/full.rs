@@ -604,17 +604,27 @@ impl<'e, 'a> FullEval<'e, 'a> {
                 let mut missing: Option<Missing> = None;
                 // `any` looks for a true element, `all` for a false one; either settles the result.
                 let settles = *quantifier == Quantifier::Any;
+                let mut settled = false;
+                // Every element is visited even once one settles the result: the order of a set's
+                // elements follows how its values were interned or read, so stopping early would
+                // let that order decide whether a later element's failure fails the decision
+                // (docs/semantics.md, Errors).
                 for idx in 0..n_elements {
                     let element = self.seq(id)[idx];
                     self.scratch.locals[self.frame + *slot as usize] = element;
                     match self.eval_bool(body) {
-                        Ok(value) if value == settles => return Ok(Value::Bool(settles)),
+                        Ok(value) if value == settles => settled = true,
                         Ok(_) => {}
-                        Err(Flow::Unknown(more)) => missing.get_or_insert_with(Vec::new).extend(more),
+                        Err(Flow::Unknown(more)) => {
+                            if !settled {
+                                missing.get_or_insert_with(Vec::new).extend(more);
+                            }
+                        }
                         Err(error) => return Err(error),
                     }
                 }
                 match missing {
+                    _ if settled => Ok(Value::Bool(settles)),
                     Some(missing) => Err(Flow::Unknown(missing)),
                     None => Ok(Value::Bool(!settles)),
                 }

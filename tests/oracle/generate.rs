@@ -253,11 +253,11 @@ fn cmp() -> impl Strategy<Value = Cmp> + Clone {
     select(vec![Cmp::Eq, Cmp::Ne, Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge])
 }
 
-/// An integer that reads no other integer. Outside quantifiers (`ctx.vars == 0`) it may be at the
-/// edges of `i64`, where arithmetic overflows; inside them it is small, so that whether a decision
-/// fails never depends on the order in which a quantifier visits its elements.
+/// An integer that reads no other integer; it may be at the edges of `i64`, where arithmetic
+/// overflows, inside quantifiers too (a quantifier visits every element, so whether it fails does
+/// not depend on the order of its elements).
 fn int_leaf(ctx: &Ctx) -> BoxedStrategy<Expr> {
-    let mut choices: Vec<(u32, BoxedStrategy<Expr>)> = vec![
+    let choices: Vec<(u32, BoxedStrategy<Expr>)> = vec![
         (
             3,
             country(ctx).prop_map(|c| field(c, Field::CountryScore)).boxed(),
@@ -275,13 +275,11 @@ fn int_leaf(ctx: &Ctx) -> BoxedStrategy<Expr> {
         ),
         (1, Just(Expr::Const(0)).boxed()),
         (1, (-3i64..=3).prop_map(Expr::Int).boxed()),
-    ];
-    if ctx.vars == 0 {
         // `k1` may be as large as 2^62 (see `const_expr`).
-        choices.push((1, Just(Expr::Const(1)).boxed()));
-        choices.push((2, Just(subject_field(Field::TransferQuantity)).boxed()));
-        choices.push((2, select(EDGES.to_vec()).prop_map(Expr::Int).boxed()));
-    }
+        (1, Just(Expr::Const(1)).boxed()),
+        (2, Just(subject_field(Field::TransferQuantity)).boxed()),
+        (2, select(EDGES.to_vec()).prop_map(Expr::Int).boxed()),
+    ];
     proptest::strategy::Union::new_weighted(choices).boxed()
 }
 
@@ -308,31 +306,20 @@ fn int(ctx: &Ctx) -> BoxedStrategy<Expr> {
     .boxed()
 }
 
-/// A date: the transfer's, a literal, a constant, or one moved by `add_days`. Outside quantifiers
-/// it may reach the ends of the years a date may have.
+/// A date: the transfer's, a literal, a constant, or one moved by `add_days`; it may reach the ends
+/// of the years a date may have, inside quantifiers too.
 fn date(ctx: &Ctx) -> BoxedStrategy<Expr> {
-    let risky = ctx.vars == 0;
-    let literal = if risky { any_day().boxed() } else { day().boxed() };
     let leaf = prop_oneof![
         3 => Just(subject_field(Field::TransferDate)),
-        2 => literal.prop_map(Expr::Date),
+        2 => any_day().prop_map(Expr::Date),
         1 => Just(Expr::Const(8)),
     ]
     .boxed();
-    let days = if risky {
-        prop_oneof![
-            2 => (-400i64..400).prop_map(Expr::Int),
-            2 => select(FAR_DAYS.to_vec()).prop_map(Expr::Int),
-            1 => int(ctx),
-        ]
-        .boxed()
-    } else {
-        prop_oneof![
-            2 => (-400i64..400).prop_map(Expr::Int),
-            1 => int(ctx),
-        ]
-        .boxed()
-    };
+    let days = prop_oneof![
+        2 => (-400i64..400).prop_map(Expr::Int),
+        2 => select(FAR_DAYS.to_vec()).prop_map(Expr::Int),
+        1 => int(ctx),
+    ];
     prop_oneof![
         2 => leaf.clone(),
         2 => (leaf, days).prop_map(|(d, n)| Expr::AddDays(boxed(d), boxed(n))),
