@@ -156,10 +156,13 @@ impl Env<'_> {
         };
         match kind {
             Kind::Country => {
-                // "A policy that refers to a fact by key when the facts have no such fact reads all
-                // its fields as unknown."
+                // "A policy that refers to a fact by key when the facts have no such fact reads its
+                // key field as the key it was named by and every other field as unknown."
                 let Some(fact) = self.facts.countries.iter().find(|c| c.code == key) else {
-                    return unknown();
+                    return match field {
+                        Field::CountryCode => R::K(V::Text(key.to_owned())),
+                        _ => unknown(),
+                    };
                 };
                 country(&match field {
                     Field::CountryCode => Cell::Known(V::Text(fact.code.clone())),
