@@ -339,7 +339,9 @@ impl<'fs> Workspace<'fs> {
             let read = self
                 .files
                 .read(&input.path, self.max_facts_bytes)
-                .map_err(|error| engine::read_error(&name, &error, None, crate::diagnostic::Setting::FactsBytes))
+                .map_err(|error| {
+                    engine::read_error(&name, &error, None, crate::diagnostic::Setting::FactsBytes)
+                })
                 .and_then(|bytes| self.engine.add_bytes(name, bytes));
             match read {
                 Ok(id) => texts.push(FactsText {

@@ -326,6 +326,15 @@ fn every_diagnostic_code_has_a_golden_example() -> Result<(), Failed> {
 fn diagnostics_doc_is_up_to_date(bless: bool) -> Result<(), Failed> {
     let root = golden_root();
     let cases = files_with(&root, &["pol", "cmd"]);
+    // Outputs with no case beside them: what a session reports (`tests/session.rs` writes them).
+    let session_outputs: Vec<(std::path::PathBuf, String)> = files_with(&root, &["stderr"])
+        .into_iter()
+        .filter(|file| !file.with_extension("pol").exists() && !file.with_extension("cmd").exists())
+        .map(|file| {
+            let output = std::fs::read_to_string(&file).unwrap();
+            (file, output)
+        })
+        .collect();
     let mut doc = String::from(
         "# Diagnostic codes\n\n\
          Every problem Pol reports has a stable code: `E01xx` syntax, `E02xx` checking, `E03xx` evaluation, `E04xx` facts and input, `W0xxx` warnings.\n\
@@ -342,6 +351,18 @@ fn diagnostics_doc_is_up_to_date(bless: bool) -> Result<(), Failed> {
             stderr.contains(&format!("[{text}]")) || stdout.contains(&format!("\"{text}\""))
         });
         let Some(case) = example else {
+            // A code only a live session gives is shown by what `tests/session.rs` renders.
+            let rendered = session_outputs
+                .iter()
+                .find(|(_, output)| output.contains(&format!("[{text}]")));
+            if let Some((file, output)) = rendered {
+                let relative = file.strip_prefix(&root).unwrap().display();
+                doc.push_str(&format!(
+                    "\nExample: what a `session::Workspace` reports, drawn as `pol` draws diagnostics (`tests/golden/{relative}`, from `tests/session.rs`).\n\n```text\n{}\n```\n",
+                    output.trim_end()
+                ));
+                continue;
+            }
             let why = without_golden_example(text).unwrap_or("No golden case shows this code yet.");
             doc.push_str(&format!("\n{why}\n"));
             continue;
