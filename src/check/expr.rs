@@ -777,8 +777,21 @@ impl<'a> Checker<'a> {
                 )
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-                let a = self.ordered(left, &left_expr);
-                let b = self.ordered(right, &right_expr);
+                let unordered = |ty: TypeId| {
+                    let inner = self.strip_optional(ty);
+                    ty != ERROR && inner != prims.int && inner != prims.date
+                };
+                // Two operands of one type that has no order are one mistake, reported once.
+                let (a, b) = if left_expr.ty == right_expr.ty && unordered(left_expr.ty) {
+                    let found = self.type_name(left_expr.ty);
+                    self.error(
+                        messages::mismatch("`Int` or `Date`", &found, span)
+                            .help("only integers and dates are ordered; other values compare with `==` and `!=`"),
+                    );
+                    (None, None)
+                } else {
+                    (self.ordered(left, &left_expr), self.ordered(right, &right_expr))
+                };
                 if let (Some(a), Some(b)) = (a, b)
                     && a != b
                 {
