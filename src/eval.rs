@@ -247,17 +247,15 @@ impl<'a> Evaluator<'a> {
     /// up and the full evaluator must decide.
     fn decide_single(&self, scratch: &mut Scratch, subject: u32, decision: &mut Decision) -> bool {
         let plan = &self.plan;
-        let active = &mut scratch.fast.rule_rows.active;
-        active.clear();
-        active.resize(self.full.program.rules.len(), 0);
         let outcome = run_single(
             plan,
             &self.full,
             &mut scratch.full,
             &mut scratch.fast.single,
-            active,
+            &mut scratch.fast.rule_rows,
             subject,
         );
+        let active = &scratch.fast.rule_rows.active;
         if let Some((law_date, deny, permit)) = outcome {
             decision.restart(subject, law_date);
             decision.trace = None;

@@ -26,7 +26,7 @@ use crate::eval::full::{FullEvaluator, FullScratch};
 use crate::value::{Date, Value};
 
 use batch::{BatchExec, BatchMemory, DecidingRows, Flags64, RuleRows};
-use plan::Plan;
+use plan::{NodeId, Plan};
 use record::BatchRecord;
 use single::{SingleExec, SingleMemory};
 use word::first_rows;
@@ -51,58 +51,163 @@ pub(crate) struct FastScratch {
     pub(crate) single: SingleMemory,
 }
 
-/// Runs the rules for one subject as [`run_batch`] does for a batch: the law's
-/// date, and whether some active rule denies and some permits; `active` receives 1 for each
-/// active rule. `None` when the fast path gives up.
+/// The subjects one run of the rules covers, as bit masks of rows: a batch of up to 64
+/// ([`BatchExec`]) or one subject decided alone ([`SingleRow`], row 0). [`run_rules`] is the one
+/// loop over the rules of the fast path, for both.
+trait Rows {
+    /// The subject at a row.
+    fn subject(&self, row: usize) -> u32;
+    /// The law's date at a row, when rules have dates.
+    fn law_date(&self, row: usize) -> Option<Date>;
+    /// The rows of `alive` where a boolean node is true, and those where it is known.
+    fn truth(&mut self, condition: NodeId, alive: u64) -> (u64, u64);
+}
+
+impl Rows for BatchExec<'_> {
+    fn subject(&self, row: usize) -> u32 {
+        self.batch.subject(row)
+    }
+
+    fn law_date(&self, row: usize) -> Option<Date> {
+        self.batch.law_dates[row]
+    }
+
+    #[inline]
+    fn truth(&mut self, condition: NodeId, alive: u64) -> (u64, u64) {
+        self.ensure(condition, alive);
+        BatchExec::truth(self, condition, alive)
+    }
+}
+
+/// One subject decided alone, as row 0 of [`Rows`], its nodes evaluated depth first.
+struct SingleRow<'e> {
+    exec: SingleExec<'e>,
+    subject: u32,
+    law_date: Option<Date>,
+}
+
+impl Rows for SingleRow<'_> {
+    fn subject(&self, _row: usize) -> u32 {
+        self.subject
+    }
+
+    fn law_date(&self, _row: usize) -> Option<Date> {
+        self.law_date
+    }
+
+    #[inline]
+    fn truth(&mut self, condition: NodeId, alive: u64) -> (u64, u64) {
+        match self.exec.truth(condition) {
+            Some(truth) => (u64::from(truth) & alive, alive),
+            None => (0, 0),
+        }
+    }
+}
+
+/// Runs the rules over the rows in `all` (less those already given up in `flags`): per rule in
+/// the plan's order (exceptions first), the rows where it is in force and applies, then those
+/// where no active exception defeats it; which rows some active rule denies or permits, and
+/// which the full evaluator must decide. A rule the fast path cannot evaluate is evaluated by
+/// the full evaluator, row by row.
+fn run_rules(
+    plan: &Plan,
+    full: &FullEvaluator<'_>,
+    scratch: &mut FullScratch,
+    rows: &mut impl Rows,
+    all: u64,
+    mut flags: Flags64,
+    rule_rows: &mut RuleRows,
+) -> Flags64 {
+    let n_rules = full.program.rules.len();
+    let RuleRows {
+        active: active_rows,
+        applied: applied_rows,
+    } = rule_rows;
+    active_rows.clear();
+    active_rows.resize(n_rules, 0);
+    applied_rows.clear();
+    applied_rows.resize(n_rules, 0);
+    for step in &plan.steps {
+        if flags.give_up & all == all {
+            // Every row is left to the full evaluator: the rest would decide nothing.
+            break;
+        }
+        let mut alive = all & !flags.give_up;
+        if step.effective.is_some() || step.until.is_some() {
+            for row in word::rows(alive) {
+                if let Some(date) = rows.law_date(row)
+                    && !in_force(step.effective, step.until, date)
+                {
+                    alive &= !(1 << row);
+                }
+            }
+        }
+        match plan.conditions(step) {
+            Some(conditions) => {
+                for (condition, negated) in conditions {
+                    if alive == 0 {
+                        break;
+                    }
+                    let (truths, knowns) = rows.truth(*condition, alive);
+                    flags.give_up |= alive & !knowns;
+                    alive &= knowns & if *negated { !truths } else { truths };
+                }
+            }
+            None => {
+                // A rule the fast path cannot evaluate: the full evaluator, row by row. A row
+                // where it meets an unknown or an error is decided by the full evaluator.
+                for row in word::rows(alive) {
+                    let bit = 1u64 << row;
+                    match full.rule_applies(scratch, rows.subject(row), step.rule, None) {
+                        Ok(Ok(true)) => {}
+                        Ok(Ok(false)) => alive &= !bit,
+                        Ok(Err(_)) | Err(_) => {
+                            flags.give_up |= bit;
+                            alive &= !bit;
+                        }
+                    }
+                }
+            }
+        }
+        applied_rows[step.rule.idx()] = alive;
+        let defeaters = &plan.defeaters[step.defeaters.start as usize..step.defeaters.end as usize];
+        for defeater in defeaters {
+            alive &= !active_rows[defeater.idx()];
+        }
+        active_rows[step.rule.idx()] = alive;
+        if step.deny {
+            flags.deny |= alive;
+        } else {
+            flags.permit |= alive;
+        }
+    }
+    flags
+}
+
+/// Runs the rules for one subject as [`run_batch`] does for a batch, depth first: the law's
+/// date, and whether some active rule denies and some permits; `rule_rows.active` holds 1 for
+/// each active rule. `None` when the fast path gives up.
 pub(crate) fn run_single(
     plan: &Plan,
     full: &FullEvaluator<'_>,
     scratch: &mut FullScratch,
     memory: &mut SingleMemory,
-    active: &mut [u64],
+    rule_rows: &mut RuleRows,
     subject: u32,
 ) -> Option<(Option<Date>, bool, bool)> {
-    let mut one = SingleExec::new(plan, full.facts, memory, subject);
+    let mut exec = SingleExec::new(plan, full.facts, memory, subject);
     let law_date = match full.options.law {
         LawDate::AsOf(date) => Some(date),
         LawDate::SubjectDate if !full.any_dated => None,
-        LawDate::SubjectDate => Some(one.date(plan.date?)?),
+        LawDate::SubjectDate => Some(exec.date(plan.date?)?),
     };
-    let (mut deny, mut permit) = (false, false);
-    for step in &plan.steps {
-        let mut alive = law_date.is_none_or(|date| in_force(step.effective, step.until, date));
-        if alive {
-            match plan.conditions(step) {
-                Some(conditions) => {
-                    for (condition, negated) in conditions {
-                        if one.truth(*condition)? == *negated {
-                            alive = false;
-                            break;
-                        }
-                    }
-                }
-                // A rule the fast path cannot evaluate: the full evaluator; an unknown or an
-                // error leaves the subject to the full evaluator.
-                None => match full.rule_applies(scratch, subject, step.rule, None) {
-                    Ok(Ok(applies)) => alive = applies,
-                    Ok(Err(_)) | Err(_) => return None,
-                },
-            }
-        }
-        let defeaters = &plan.defeaters[step.defeaters.start as usize..step.defeaters.end as usize];
-        if defeaters.iter().any(|defeater| active[defeater.idx()] != 0) {
-            alive = false;
-        }
-        active[step.rule.idx()] = u64::from(alive);
-        if alive {
-            if step.deny {
-                deny = true;
-            } else {
-                permit = true;
-            }
-        }
-    }
-    Some((law_date, deny, permit))
+    let mut row = SingleRow {
+        exec,
+        subject,
+        law_date,
+    };
+    let flags = run_rules(plan, full, scratch, &mut row, 1, Flags64::default(), rule_rows);
+    (flags.give_up == 0).then_some((law_date, flags.deny != 0, flags.permit != 0))
 }
 
 /// Runs the rules over a batch on the fast path: which rows deny, permit, and which the full
@@ -137,69 +242,8 @@ pub(crate) fn run_batch(
             }
         }
     }
-    let n_rules = full.program.rules.len();
-    let RuleRows {
-        active: rule_rows,
-        applied: applied_rows,
-    } = rows_of;
-    rule_rows.clear();
-    rule_rows.resize(n_rules, 0);
-    applied_rows.clear();
-    applied_rows.resize(n_rules, 0);
-    for step in &plan.steps {
-        let mut alive = all & !flags.give_up;
-        if step.effective.is_some() || step.until.is_some() {
-            for (row, date) in exec.batch.law_dates.iter().enumerate() {
-                if let Some(date) = date
-                    && !in_force(step.effective, step.until, *date)
-                {
-                    alive &= !(1 << row);
-                }
-            }
-        }
-        match plan.conditions(step) {
-            Some(conditions) => {
-                for (condition, negated) in conditions {
-                    if alive == 0 {
-                        break;
-                    }
-                    exec.ensure(*condition, alive);
-                    let (truths, knowns) = exec.truth(*condition, alive);
-                    flags.give_up |= alive & !knowns;
-                    alive &= knowns & if *negated { !truths } else { truths };
-                }
-            }
-            None => {
-                // A rule the fast path cannot evaluate: the full evaluator, row by row. A row
-                // where it meets an unknown or an error is decided by the full evaluator.
-                for row in 0..n {
-                    let bit = 1u64 << row;
-                    if alive & bit == 0 {
-                        continue;
-                    }
-                    match full.rule_applies(scratch, exec.batch.subject(row), step.rule, None) {
-                        Ok(Ok(true)) => {}
-                        Ok(Ok(false)) => alive &= !bit,
-                        Ok(Err(_)) | Err(_) => {
-                            flags.give_up |= bit;
-                            alive &= !bit;
-                        }
-                    }
-                }
-            }
-        }
-        applied_rows[step.rule.idx()] = alive;
-        let defeaters = &plan.defeaters[step.defeaters.start as usize..step.defeaters.end as usize];
-        for defeater in defeaters {
-            alive &= !rule_rows[defeater.idx()];
-        }
-        rule_rows[step.rule.idx()] = alive;
-        if step.deny {
-            flags.deny |= alive;
-        } else {
-            flags.permit |= alive;
-        }
-    }
+    let flags = run_rules(plan, full, scratch, &mut exec, all, flags, rows_of);
+    let rule_rows = &rows_of.active;
     // The deciding rules of a row are its active deny rules if any, else its active permit
     // rules. They are placed row by row by counting first, so the work is one step per rule
     // and row where it decides.
