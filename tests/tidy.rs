@@ -50,15 +50,6 @@ const LAYERS: &[&[&str]] = &[
     &["session"],
 ];
 
-/// Imports that close a circle between files today, as (importing file, imported file). This
-/// table must only shrink: the test fails on a circle that none of these imports closes, and on
-/// an entry whose import is gone or no longer closes a circle (then delete the entry).
-const KNOWN_CIRCLES: &[(&str, &str)] = &[];
-
-/// Imports that run back up the pipeline today, as (importing file, imported file). Like
-/// [`KNOWN_CIRCLES`], it must only shrink.
-const KNOWN_UPWARD: &[(&str, &str)] = &[];
-
 /// One import of one library file: the file it reaches and the first line that shows it.
 #[derive(Clone, Debug)]
 struct Import {
@@ -310,7 +301,6 @@ fn find_path(
     graph: &BTreeMap<String, BTreeMap<String, Import>>,
     from: &str,
     to: &str,
-    skip: &BTreeSet<(String, String)>,
 ) -> Option<Vec<String>> {
     let mut previous: BTreeMap<String, String> = BTreeMap::new();
     let mut queue = std::collections::VecDeque::from([from.to_owned()]);
@@ -325,7 +315,7 @@ fn find_path(
             return Some(path);
         }
         for next in graph.get(&module).into_iter().flat_map(BTreeMap::keys) {
-            if skip.contains(&(module.clone(), next.clone())) || !seen.insert(next.clone()) {
+            if !seen.insert(next.clone()) {
                 continue;
             }
             previous.insert(next.clone(), module.clone());
@@ -358,36 +348,17 @@ fn layer_of(module: &str) -> Option<usize> {
 }
 
 /// No circle between library files: each file's imports lead only to files that never lead back.
-/// Known circles are listed in [`KNOWN_CIRCLES`] until they are removed.
 #[test]
 fn library_files_import_each_other_without_circles() {
     let graph = import_graph(&library_files(Path::new(env!("CARGO_MANIFEST_DIR"))));
     assert!(graph.len() > 20, "the library files were not found");
-    let known: BTreeSet<(String, String)> = KNOWN_CIRCLES
-        .iter()
-        .map(|(from, to)| (module_of(from), module_of(to)))
-        .collect();
     let mut problems = Vec::new();
-    for (from, to) in &known {
-        let closes_a_circle = graph.get(from).is_some_and(|imports| imports.contains_key(to))
-            && find_path(&graph, to, from, &BTreeSet::new()).is_some();
-        if !closes_a_circle {
-            problems.push(format!(
-                "{} no longer closes a circle by importing {}: delete it from KNOWN_CIRCLES",
-                file_of(from),
-                file_of(to)
-            ));
-        }
-    }
-    // With the known imports left out, every remaining import must lead to a file that never
-    // leads back; one circle is shown per import that closes one.
+    // Every import must lead to a file that never leads back; one circle is shown per import
+    // that closes one.
     let mut reported: BTreeSet<BTreeSet<String>> = BTreeSet::new();
     for (from, imports) in &graph {
         for to in imports.keys() {
-            if known.contains(&(from.clone(), to.clone())) {
-                continue;
-            }
-            let Some(back) = find_path(&graph, to, from, &known) else {
+            let Some(back) = find_path(&graph, to, from) else {
                 continue;
             };
             let mut circle = vec![from.clone()];
@@ -406,16 +377,11 @@ fn library_files_import_each_other_without_circles() {
 }
 
 /// No import runs back up the pipeline: a file imports only its own module's files and lower
-/// layers ([`LAYERS`]). Known upward imports are listed in [`KNOWN_UPWARD`] until they are removed.
+/// layers ([`LAYERS`]).
 #[test]
 fn library_files_import_only_lower_layers() {
     let graph = import_graph(&library_files(Path::new(env!("CARGO_MANIFEST_DIR"))));
-    let known: BTreeSet<(String, String)> = KNOWN_UPWARD
-        .iter()
-        .map(|(from, to)| (module_of(from), module_of(to)))
-        .collect();
     let mut problems = Vec::new();
-    let mut upward = BTreeSet::new();
     for (from, imports) in &graph {
         let Some(from_layer) = layer_of(from) else {
             problems.push(format!(
@@ -430,34 +396,16 @@ fn library_files_import_only_lower_layers() {
             if same_module || to_layer < from_layer {
                 continue;
             }
-            upward.insert((from.clone(), to.clone()));
-            if !known.contains(&(from.clone(), to.clone())) {
-                problems.push(format!(
-                    "{}:{} imports {}, which is not below it in LAYERS: `{}`",
-                    file_of(from),
-                    import.line_number,
-                    file_of(to),
-                    import.line
-                ));
-            }
+            problems.push(format!(
+                "{}:{} imports {}, which is not below it in LAYERS: `{}`",
+                file_of(from),
+                import.line_number,
+                file_of(to),
+                import.line
+            ));
         }
     }
-    for (from, to) in known.difference(&upward) {
-        problems.push(format!(
-            "{} no longer imports {} upward: delete it from KNOWN_UPWARD",
-            file_of(from),
-            file_of(to)
-        ));
-    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-/// The module path of a file named in a table: `src/check/expr.rs` is `check::expr`.
-fn module_of(file: &str) -> String {
-    file.strip_prefix("src/")
-        .and_then(|file| file.strip_suffix(".rs"))
-        .unwrap_or_else(|| panic!("`{file}` is not a file under src/"))
-        .replace('/', "::")
 }
 
 /// The reading of `use` lines that the two tests above rely on: trees expand to every path, and
