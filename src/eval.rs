@@ -315,9 +315,7 @@ pub fn show_expr(
     subject: Option<u32>,
 ) -> Result<Result<String, Vec<FactRef>>, Diagnostic> {
     evaluate(program, facts, limits, expr, subject, |seq, value| {
-        Ok(crate::show::show_value(
-            program, facts, seq, value, expr.ty,
-        ))
+        Ok(crate::show::show_value(program, facts, seq, value, expr.ty))
     })
 }
 

@@ -1,7 +1,6 @@
 //! Runtime values shared by facts and evaluation: dates, interned text, and the
 //! compact `Value` that every expression evaluates to.
 
-
 use std::collections::HashMap;
 use std::fmt;
 
