@@ -1,6 +1,8 @@
 //! Live sessions for editors and the REPL: a `Workspace` of policy files changed one at a time,
 //! re-parsing only the changed module and re-checking only the programs that include it.
 
+#[cfg(test)]
+mod editor_tests;
 mod memory;
 mod messages;
 #[cfg(test)]
@@ -607,8 +609,15 @@ impl<'fs> Workspace<'fs> {
         self.modules.give_back(&order, modules);
         let probe = probe?;
         let ty = probe.program.type_name(probe.ty);
-        let shown = eval::show_expr(&probe.program, facts, self.options.limits, &probe.expr, row)
-            .map_err(|error| vec![error])?;
+        let shown = eval::show_expr(
+            &probe.program,
+            facts,
+            self.options.limits,
+            &probe.expr,
+            probe.n_locals,
+            row,
+        )
+        .map_err(|error| vec![error])?;
         Ok(match shown {
             Ok(value) => Evaluated::Known { value, ty, warnings },
             Err(missing) => Evaluated::Unknown {
