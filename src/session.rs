@@ -574,7 +574,7 @@ impl<'fs> Workspace<'fs> {
             Some(loaded) => loaded.bound.as_ref().map_err(Clone::clone)?,
             None => {
                 if subject.is_some() {
-                    return Err(vec![messages::no_facts_loaded(None)]);
+                    return Err(vec![messages::no_facts_for(&policy.display().to_string())]);
                 }
                 none = self.engine.facts_builder(program).finish()?;
                 &none

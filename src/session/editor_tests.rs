@@ -214,6 +214,11 @@ fn expressions_are_evaluated_against_facts_loaded_once() {
         "{10, 20}: Set<Int>"
     );
     assert_eq!(evaluate(&mut workspace, "t.parts", Some("t1")), "E0428");
+    let refused = workspace.evaluate(&policy, "t.parts", Some("t1")).unwrap_err();
+    assert_eq!(
+        refused[0].message,
+        "no facts are loaded for `/work/policy.pol`, so no subject can be named"
+    );
 
     workspace.load_facts(&policy, &[facts_file()]).unwrap();
     assert_eq!(evaluate(&mut workspace, "heavy(t)", Some("t1")), "false: Bool");

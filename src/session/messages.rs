@@ -73,3 +73,11 @@ pub(super) fn evaluate_with_errors(policy: &str, files: &[String]) -> Diagnostic
     )
     .help("fix the errors first: an expression is evaluated only in a policy without errors")
 }
+
+pub(super) fn no_facts_for(policy: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::NoFactsLoaded,
+        format!("no facts are loaded for `{policy}`, so no subject can be named"),
+    )
+    .help("load facts for the policy, or evaluate an expression that needs no subject")
+}
