@@ -138,7 +138,7 @@ fn written_type(ty: &ast::TypeExpr) -> String {
 }
 
 /// Every item of every module.
-fn items(modules: &[ast::Module]) -> impl Iterator<Item = &ast::Item> {
+fn items<'a>(modules: &'a [&'a ast::Module]) -> impl Iterator<Item = &'a ast::Item> {
     modules.iter().flat_map(|module| module.items.iter())
 }
 
@@ -170,7 +170,7 @@ fn is_literal(expr: &ast::Expr) -> bool {
 
 /// The item under the cursor with its type; for a rule its effect, reason, citation, dates and
 /// the rules it is an exception to.
-pub fn hover(modules: &[ast::Module], checked: &Checked, source: SourceId, offset: u32) -> Option<Hover> {
+pub fn hover(modules: &[&ast::Module], checked: &Checked, source: SourceId, offset: u32) -> Option<Hover> {
     let (def, span, ty) = target_at(checked, source, offset)?;
     let index = &checked.index;
     let program = &checked.program;
@@ -299,7 +299,7 @@ pub fn references(checked: &Checked, source: SourceId, offset: u32) -> Vec<Span>
 }
 
 /// The declarations of one source, in order, each with its span and name span.
-pub fn document_symbols(modules: &[ast::Module], source: SourceId) -> Vec<Symbol> {
+pub fn document_symbols(modules: &[&ast::Module], source: SourceId) -> Vec<Symbol> {
     let symbol = |name: &str, kind, detail: Option<String>, span, name_span| Symbol {
         name: name.to_string(),
         kind,

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::check::{self, Checked, ir::Program, ir::RecordId};
 use crate::diagnostic::{Diagnostic, Setting};
 use crate::eval::{Decision, Evaluator, Options, Scratch};
-use crate::facts::{Facts, FactsBuilder, Format};
+use crate::facts::{Facts, FactsBuilder, Format, TextInput};
 use crate::source::{SourceId, SourceMap, Span};
 use crate::stdlib;
 use crate::syntax::{self, ast};
@@ -474,9 +474,16 @@ impl<'fs> Engine<'fs> {
             .inputs
             .check_rebindable()
             .map_err(|diagnostic| vec![diagnostic])?;
+        self.bind_inputs(&facts.inputs.texts, program)
+    }
+
+    /// Binds facts texts already in [`Engine::sources`] to a program, reading nothing: what
+    /// [`Engine::rebind_facts`] does once it knows the facts can be given again, for a caller
+    /// that keeps the texts without the facts (a session whose facts did not fit its last program).
+    pub fn bind_inputs(&self, inputs: &[TextInput], program: &Program) -> Result<Facts, Vec<Diagnostic>> {
         let mut builder = self.facts_builder(program);
         let mut diagnostics = Vec::new();
-        for input in &facts.inputs.texts {
+        for input in inputs {
             let record = match input_record(program, input.record.as_deref()) {
                 Ok(record) => record,
                 Err(diagnostic) => {
@@ -564,11 +571,6 @@ pub(crate) fn import_cycle(cycle: &[String], span: Span) -> Diagnostic {
     messages::import_cycle(cycle, span)
 }
 
-/// The diagnostic for a record type named for a facts input that the program does not have.
-pub(crate) fn unknown_record(name: &str, program: &Program) -> Diagnostic {
-    messages::unknown_record_argument(name, program)
-}
-
 /// Puts a text read as bytes in `modules` under `key`, parsing it with `parse` if it is new or
 /// changed; a text that is not UTF-8 is kept, read lossily, with the diagnostic saying so.
 pub(crate) fn cache_bytes(
@@ -596,10 +598,12 @@ fn parse_whole(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Parsed 
         Ok((module, warnings)) => Parsed {
             module: Some(module),
             diagnostics: warnings,
+            skipped: Vec::new(),
         },
         Err(errors) => Parsed {
             module: None,
             diagnostics: errors,
+            skipped: Vec::new(),
         },
     }
 }

@@ -290,15 +290,18 @@ pub enum Answer {
 /// evaluator in Kleene's logic and the budgets of `limits`, as a decision evaluates a rule.
 /// The program's constants are evaluated first (an error in one is returned); the fast path's
 /// plan is not built. Running out of a budget, an overflow or a date out of range is the
-/// diagnostic a decision would give.
+/// diagnostic a decision would give. `n_locals` is how many local slots the expression needs
+/// (`check::Probe::n_locals` for one typed at a prompt; 0 for one of the program's bodies,
+/// whose slots the program counts).
 pub fn eval_expr(
     program: &Program,
     facts: &Facts,
     limits: Limits,
     expr: &Expr,
+    n_locals: u32,
     subject: Option<u32>,
 ) -> Result<Answer, Diagnostic> {
-    evaluate(program, facts, limits, expr, subject, |_, value| {
+    evaluate(program, facts, limits, expr, n_locals, subject, |_, value| {
         Answer::Known(value)
     })
 }
@@ -310,9 +313,10 @@ pub fn show_expr(
     facts: &Facts,
     limits: Limits,
     expr: &Expr,
+    n_locals: u32,
     subject: Option<u32>,
 ) -> Result<Result<String, Vec<FactRef>>, Diagnostic> {
-    evaluate(program, facts, limits, expr, subject, |seq, value| {
+    evaluate(program, facts, limits, expr, n_locals, subject, |seq, value| {
         Ok(crate::show::show_value(program, facts, seq, value, expr.ty))
     })
 }
@@ -324,6 +328,7 @@ fn evaluate<R>(
     facts: &Facts,
     limits: Limits,
     expr: &Expr,
+    n_locals: u32,
     subject: Option<u32>,
     known: impl FnOnce(&dyn Fn(crate::value::SeqId) -> Vec<Value>, Value) -> R,
 ) -> Result<R, Diagnostic>
@@ -338,14 +343,15 @@ where
     let full = FullEvaluator::new(program, facts, options, false)?;
     let mut scratch = FullScratch::default();
     // The expression may come from any body of the program (a rule's condition, a constant's
-    // value, the decision date): it gets the largest frame of locals any of them has; the frames
-    // of calls are made as they happen.
+    // value, the decision date), or be typed at a prompt with locals of its own: it gets the
+    // largest frame of locals any of them has; the frames of calls are made as they happen.
     let n_locals = program
         .rules
         .iter()
         .map(|rule| rule.n_locals)
         .chain(program.consts.iter().map(|def| def.n_locals))
         .chain(program.subject.iter().map(|subject| subject.n_locals))
+        .chain([n_locals])
         .max()
         .unwrap_or(0);
     scratch.reset(n_locals);
@@ -497,6 +503,7 @@ rule heavy_to_combat: deny {
                 facts,
                 Limits::default(),
                 constant(program, "limit"),
+                0,
                 None,
             );
             assert_eq!(answer.unwrap(), Answer::Known(Value::Int(10)));
@@ -505,6 +512,7 @@ rule heavy_to_combat: deny {
                 facts,
                 Limits::default(),
                 constant(program, "allies"),
+                0,
                 None,
             );
             assert_eq!(
@@ -518,7 +526,7 @@ rule heavy_to_combat: deny {
     fn a_function_on_the_subject_is_known_or_names_its_missing_facts() {
         check(|program, facts| {
             let heavy = call_on_subject(program, "heavy");
-            let answer = |row| eval_expr(program, facts, Limits::default(), &heavy, Some(row)).unwrap();
+            let answer = |row| eval_expr(program, facts, Limits::default(), &heavy, 0, Some(row)).unwrap();
             assert_eq!(answer(0), Answer::Known(Value::Bool(true)));
             assert_eq!(answer(2), Answer::Known(Value::Bool(false)));
             assert_eq!(
@@ -536,7 +544,7 @@ rule heavy_to_combat: deny {
                 panic!("two condition parts")
             };
             let answer =
-                |expr: &Expr, row| eval_expr(program, facts, Limits::default(), expr, Some(row)).unwrap();
+                |expr: &Expr, row| eval_expr(program, facts, Limits::default(), expr, 0, Some(row)).unwrap();
             assert_eq!(answer(&combat.expr, 0), Answer::Known(Value::Bool(false)));
             assert_eq!(
                 answer(&combat.expr, 1),
@@ -554,14 +562,14 @@ rule heavy_to_combat: deny {
     fn overflow_and_budgets_are_diagnostics() {
         check(|program, facts| {
             let scaled = call_on_subject(program, "scaled");
-            let error = eval_expr(program, facts, Limits::default(), &scaled, Some(0)).unwrap_err();
+            let error = eval_expr(program, facts, Limits::default(), &scaled, 0, Some(0)).unwrap_err();
             assert_eq!(error.code, Code::IntegerOverflow);
             let limits = Limits {
                 max_steps: 2,
                 ..Limits::default()
             };
             let heavy = call_on_subject(program, "heavy");
-            let error = eval_expr(program, facts, limits, &heavy, Some(0)).unwrap_err();
+            let error = eval_expr(program, facts, limits, &heavy, 0, Some(0)).unwrap_err();
             assert_eq!(error.code, Code::StepLimit);
         });
     }
@@ -570,9 +578,9 @@ rule heavy_to_combat: deny {
     fn a_missing_subject_is_a_diagnostic_not_a_panic() {
         check(|program, facts| {
             let heavy = call_on_subject(program, "heavy");
-            let none = eval_expr(program, facts, Limits::default(), &heavy, None).unwrap_err();
+            let none = eval_expr(program, facts, Limits::default(), &heavy, 0, None).unwrap_err();
             assert_eq!(none.code, Code::SubjectDeclaration);
-            let beyond = eval_expr(program, facts, Limits::default(), &heavy, Some(3)).unwrap_err();
+            let beyond = eval_expr(program, facts, Limits::default(), &heavy, 0, Some(3)).unwrap_err();
             assert_eq!(beyond.code, Code::SubjectDeclaration);
         });
     }

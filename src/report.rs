@@ -24,6 +24,12 @@ fn fact_path_at(program: &Program, facts: &Facts, fact: FactRef, offset: u64) ->
     field_path_at(program, facts, fact.record, fact.row, fact.field, offset)
 }
 
+/// Missing facts as Pol writes them (`Transfer["t1"].in_combat`), each once, sorted by record
+/// type, key and field path, as a decision lists them.
+pub fn missing_fact_paths(program: &Program, facts: &Facts, missing: &[FactRef]) -> Vec<String> {
+    fact_paths(program, facts, missing, 0)
+}
+
 /// Facts as Pol writes them, each once, in an order that does not depend on the order of the
 /// facts in the input: by record type, then key (or position, for a record type without a key),
 /// then field path; a fact inside a nested record sorts under the record that holds it.

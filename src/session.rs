@@ -1,6 +1,8 @@
 //! Live sessions for editors and the REPL: a `Workspace` of policy files changed one at a time,
 //! re-parsing only the changed module and re-checking only the programs that include it.
 
+#[cfg(test)]
+mod editor_tests;
 mod memory;
 mod messages;
 #[cfg(test)]
@@ -12,15 +14,18 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::check::{self, ir::Program};
+use crate::analysis::{self, Completion, Hover, Symbol};
+use crate::check::{self, Checked, ir::Program, ir::RecordId};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::engine::modules::{ModuleCache, ModuleKey, Parsed};
 use crate::engine::{self, Engine, FileSystem, ReadError};
-use crate::eval::{Decision, Evaluator, Options, Scratch};
-use crate::facts::{Facts, Format};
+use crate::eval::{self, Decision, Evaluator, Options, Scratch};
+use crate::facts::{Facts, Format, TextInput};
+use crate::report;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::stdlib;
-use crate::syntax::{self, ast};
+use crate::syntax::{self, Input, ast};
+use crate::value::Value;
 
 /// Every diagnostic of one file after a change, errors and warnings, sorted by position: the
 /// whole list, so an editor replaces what it showed (an empty list clears it).
@@ -43,14 +48,57 @@ pub struct FactsFile {
     pub record: Option<String>,
 }
 
+/// Where a definition or a reference is: a file as the session names it, and a span in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The file: a path, or `<std>/NAME.pol` for a stdlib module.
+    pub path: PathBuf,
+    /// The name's span in it.
+    pub span: Span,
+    /// Whether the file is a stdlib module, which no editor may change.
+    pub read_only: bool,
+}
+
+/// What an expression typed at a prompt evaluates to ([`Workspace::evaluate`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Evaluated {
+    /// The value is known.
+    Known {
+        /// The value as Pol writes it (`{Country["GB"], Country["US"]}`).
+        value: String,
+        /// Its type as Pol writes it (`Set<Country>`).
+        ty: String,
+        /// Warnings about the input's text (W0010).
+        warnings: Vec<Diagnostic>,
+    },
+    /// The value depends on facts that are missing.
+    Unknown {
+        /// The missing facts as Pol writes them (`Transfer["t1"].in_combat`), sorted, each once.
+        missing: Vec<String>,
+        /// The expression's type as Pol writes it.
+        ty: String,
+        /// Warnings about the input's text (W0010).
+        warnings: Vec<Diagnostic>,
+    },
+    /// The input ends too soon (an open bracket, a trailing operator): a next line can complete it.
+    Incomplete,
+    /// The input holds only spaces and comments.
+    Empty,
+}
+
 /// The last check of one file as a program: a policy with what it imports, or a module alone.
 #[derive(Debug, Default)]
 struct ProgramState {
     /// Every module the check reached, with a tree or not, the file itself included, and the
     /// files it looked for and did not find (so that creating one checks this program again).
     reached: Vec<ModuleKey>,
-    /// The checked program, when checking gave one.
-    program: Option<Arc<Program>>,
+    /// The modules checked together, in dependency order (the file last), when checking ran.
+    order: Vec<ModuleKey>,
+    /// The checked program (partial when a module has errors) and its index, when checking ran:
+    /// every module reached has a tree (a module whose text only partly parses has one).
+    checked: Option<Arc<Checked>>,
+    /// The last program any check of this file gave, for completions while an import is missing.
+    last_checked: Option<Arc<Checked>>,
     /// Whether the file or a module it imports has an error.
     has_errors: bool,
     /// Every diagnostic of the check, wherever it points.
@@ -63,19 +111,11 @@ struct SessionFacts {
     /// The policy they were loaded for.
     policy: PathBuf,
     /// Each input's text in the `SourceMap`, its format and the record type named for it.
-    inputs: Vec<FactsText>,
+    inputs: Vec<TextInput>,
     /// The program they are bound to.
-    program: Arc<Program>,
+    program: Arc<Checked>,
     /// The facts bound to it, or why they do not fit it.
     bound: Result<Facts, Vec<Diagnostic>>,
-}
-
-/// A facts text already read, kept to bind again without reading it again.
-#[derive(Clone, Debug)]
-struct FactsText {
-    id: SourceId,
-    format: Format,
-    record: Option<String>,
 }
 
 /// A set of policy files an editor or a REPL works on, kept checked as they change.
@@ -97,6 +137,8 @@ pub struct Workspace<'fs> {
     /// The files opened, each checked as a program.
     programs: BTreeMap<PathBuf, ProgramState>,
     facts: Option<SessionFacts>,
+    /// The text last typed at a prompt ([`Workspace::evaluate`]), replaced at each call.
+    prompt: Option<SourceId>,
     /// How decisions are made: the law date, budgets, derivations.
     pub options: Options,
     /// The largest facts file read, in bytes.
@@ -169,6 +211,7 @@ impl<'fs> Workspace<'fs> {
             modules: ModuleCache::default(),
             programs: BTreeMap::new(),
             facts: None,
+            prompt: None,
             options: Options::default(),
             max_facts_bytes: DEFAULT_MAX_FACTS_BYTES,
         }
@@ -234,7 +277,7 @@ impl<'fs> Workspace<'fs> {
             && let Some(loaded) = self.facts.take()
         {
             for input in loaded.inputs {
-                self.engine.sources.remove(input.id);
+                self.engine.sources.remove(input.source);
             }
         }
         if self.programs.values().any(|state| state.reached.contains(&key)) {
@@ -289,9 +332,18 @@ impl<'fs> Workspace<'fs> {
         entry.parsed.module.as_ref()
     }
 
-    /// The program of a file opened, as last checked, if checking gave one.
+    /// The program of a file opened, as last checked, if it has no errors (one a decision
+    /// could use).
     pub fn program(&self, path: &Path) -> Option<&Program> {
-        self.programs.get(&self.path_of(path))?.program.as_deref()
+        let state = self.programs.get(&self.path_of(path))?;
+        let checked = state.checked.as_deref().filter(|_| !state.has_errors)?;
+        Some(&checked.program)
+    }
+
+    /// The last check of a file opened, errors or not: its program (partial if a module has
+    /// errors), its diagnostics and its index, for reading only.
+    pub fn checked(&self, path: &Path) -> Option<&Checked> {
+        self.programs.get(&self.path_of(path))?.checked.as_deref()
     }
 
     /// The id of a file's text in [`Workspace::sources`], if the session holds it.
@@ -327,7 +379,7 @@ impl<'fs> Workspace<'fs> {
             self.open(&policy);
         }
         let program = self.good_program(&policy)?;
-        if program.subject.is_none() {
+        if program.program.subject.is_none() {
             return Err(vec![messages::policy_decides_nothing(
                 &policy.display().to_string(),
             )]);
@@ -344,8 +396,8 @@ impl<'fs> Workspace<'fs> {
                 })
                 .and_then(|bytes| self.engine.add_bytes(name, bytes));
             match read {
-                Ok(id) => texts.push(FactsText {
-                    id,
+                Ok(id) => texts.push(TextInput {
+                    source: id,
                     format: input.format,
                     record: input.record.clone(),
                 }),
@@ -353,12 +405,12 @@ impl<'fs> Workspace<'fs> {
             }
         }
         if diagnostics.is_empty() {
-            match rebind_facts(&mut self.engine, &texts, &program) {
+            match rebind_facts(&self.engine, &texts, &program.program) {
                 Ok(facts) => {
                     // The facts loaded before are kept until these are loaded whole.
                     if let Some(old) = self.facts.take() {
                         for input in old.inputs {
-                            self.engine.sources.remove(input.id);
+                            self.engine.sources.remove(input.source);
                         }
                     }
                     self.facts = Some(SessionFacts {
@@ -373,7 +425,7 @@ impl<'fs> Workspace<'fs> {
             }
         }
         for text in texts {
-            self.engine.sources.remove(text.id);
+            self.engine.sources.remove(text.source);
         }
         Err(diagnostics)
     }
@@ -396,35 +448,249 @@ impl<'fs> Workspace<'fs> {
             )]);
         }
         let facts = loaded.bound.as_ref().map_err(Clone::clone)?;
-        let program = &loaded.program;
-        let subject = program
-            .subject
-            .as_ref()
-            .expect("facts are loaded only for a policy that decides");
-        let table = &facts.tables[subject.record.idx()];
-        let row = facts
-            .interner
-            .get(key)
-            .and_then(|sym| table.keys.get(&sym).copied())
-            .filter(|row| *row < table.n_input_rows);
-        let Some(row) = row else {
-            let record = &program.records[subject.record.idx()].name;
-            return Err(vec![messages::unknown_subject(record, key)]);
-        };
+        let program = &loaded.program.program;
+        let row = subject_row(&loaded.policy, program, facts, key)?;
         let evaluator = Evaluator::new(program, facts, self.options.clone()).map_err(|error| vec![error])?;
         evaluator
             .decide(&mut Scratch::new(), row)
             .map_err(|error| vec![error])
     }
 
+    /// What the name at `offset` in a file is: its kind, type and, for a rule, what it says.
+    pub fn hover(&self, path: &Path, offset: u32) -> Option<Hover> {
+        let (state, source) = self.query(path)?;
+        let checked = state.checked.as_deref()?;
+        analysis::hover(&self.trees(&state.order), checked, source, offset)
+    }
+
+    /// Where the name at `offset` in a file is defined: maybe in another module, or in a
+    /// read-only stdlib module.
+    pub fn definition(&self, path: &Path, offset: u32) -> Option<Location> {
+        let (state, source) = self.query(path)?;
+        let span = analysis::definition(state.checked.as_deref()?, source, offset)?;
+        Some(self.location(state, span))
+    }
+
+    /// Every use of the name at `offset` in a file, and its definition, across the modules of
+    /// its program, sorted by file and position.
+    pub fn references(&self, path: &Path, offset: u32) -> Vec<Location> {
+        let Some((state, source)) = self.query(path) else {
+            return Vec::new();
+        };
+        let Some(checked) = state.checked.as_deref() else {
+            return Vec::new();
+        };
+        analysis::references(checked, source, offset)
+            .into_iter()
+            .map(|span| self.location(state, span))
+            .collect()
+    }
+
+    /// The names that may come at `offset` in a file, read from its text as it is now (a
+    /// declaration that does not parse included), with names and types from the last program
+    /// that checked.
+    pub fn completions(&self, path: &Path, offset: u32) -> Vec<Completion> {
+        let Some((state, source)) = self.query(path) else {
+            return Vec::new();
+        };
+        let Some(checked) = state.checked.as_deref().or(state.last_checked.as_deref()) else {
+            return Vec::new();
+        };
+        let text = &self.engine.sources.get(source).text;
+        analysis::completions(checked, text, source, offset)
+    }
+
+    /// The declarations of a file that parsed, in order, for an outline.
+    pub fn document_symbols(&self, path: &Path) -> Vec<Symbol> {
+        let Some(entry) = self.modules.get(&ModuleKey::File(self.path_of(path))) else {
+            return Vec::new();
+        };
+        match &entry.parsed.module {
+            Some(module) => analysis::document_symbols(&[module], entry.id),
+            None => Vec::new(),
+        }
+    }
+
+    /// Evaluates an expression typed at a prompt in the scope of `policy`'s program, against
+    /// the facts loaded for it (or none), three-valued: a known value, or the facts it needs
+    /// that are missing. With `subject`, the subject variable names the subject with that key.
+    ///
+    /// The input is held under one name in [`Workspace::sources`], replaced at each call, so its
+    /// diagnostics point into it until the next call. Declarations are refused (E0230); nothing is
+    /// evaluated while the policy or a module it imports has errors (E0231); budgets are those of
+    /// decisions ([`Workspace::options`]).
+    pub fn evaluate(
+        &mut self,
+        policy: &Path,
+        input: &str,
+        subject: Option<&str>,
+    ) -> Result<Evaluated, Vec<Diagnostic>> {
+        let policy = self.path_of(policy);
+        if !self.programs.contains_key(&policy) {
+            self.open(&policy);
+        }
+        let id = match self.prompt {
+            Some(id) => {
+                self.engine.sources.set_text(id, input);
+                id
+            }
+            None => {
+                let id = self.engine.sources.add("<prompt>", input);
+                self.prompt = Some(id);
+                id
+            }
+        };
+        let (expr, warnings) = match syntax::parse_input(&self.engine.sources, id, self.engine.max_nesting) {
+            Input::Expr { expr, warnings } => (expr, warnings),
+            Input::Incomplete => return Ok(Evaluated::Incomplete),
+            Input::Invalid(diagnostics) => return Err(diagnostics),
+            Input::Items { items, .. } => {
+                return match items.first() {
+                    Some(item) => Err(vec![messages::declaration_at_prompt(item.span())]),
+                    None => Ok(Evaluated::Empty),
+                };
+            }
+        };
+        let state = self.programs.get(&policy).expect("the policy is opened above");
+        let checked = match &state.checked {
+            Some(checked) if !state.has_errors => Arc::clone(checked),
+            _ => {
+                return Err(vec![messages::evaluate_with_errors(
+                    &policy.display().to_string(),
+                    &self.files_with_errors(state),
+                )]);
+            }
+        };
+        let order = state.order.clone();
+        let program = &checked.program;
+        // Facts loaded for this policy are bound to its last program, which is this one: a
+        // program without errors has them bound again as soon as it is checked.
+        let loaded = self
+            .facts
+            .as_ref()
+            .filter(|loaded| loaded.policy == policy && Arc::ptr_eq(&loaded.program, &checked));
+        let none;
+        let facts = match loaded {
+            Some(loaded) => loaded.bound.as_ref().map_err(Clone::clone)?,
+            None => {
+                if subject.is_some() {
+                    return Err(vec![messages::no_facts_for(&policy.display().to_string())]);
+                }
+                none = self.engine.facts_builder(program).finish()?;
+                &none
+            }
+        };
+        let row = match subject {
+            Some(key) => Some(subject_row(&policy, program, facts, key)?),
+            None => None,
+        };
+        let find_key = |record: RecordId, key: &str| {
+            let table = &facts.tables[record.idx()];
+            facts
+                .interner
+                .get(key)
+                .and_then(|sym| table.keys.get(&sym).copied())
+                .filter(|row| *row < table.n_input_rows)
+                .map(Value::Record)
+        };
+        let mut interner = facts.interner.clone();
+        let Some(modules) = self.modules.lend(&order) else {
+            unreachable!("a program checked without errors has a tree for every module it reached");
+        };
+        let probe = check::check_expr(
+            &modules,
+            &checked,
+            &expr,
+            subject.is_some(),
+            &mut interner,
+            &find_key,
+            facts,
+        );
+        self.modules.give_back(&order, modules);
+        let probe = probe?;
+        let ty = probe.program.type_name(probe.ty);
+        let shown = eval::show_expr(
+            &probe.program,
+            facts,
+            self.options.limits,
+            &probe.expr,
+            probe.n_locals,
+            row,
+        )
+        .map_err(|error| vec![error])?;
+        Ok(match shown {
+            Ok(value) => Evaluated::Known { value, ty, warnings },
+            Err(missing) => Evaluated::Unknown {
+                missing: report::missing_fact_paths(&probe.program, facts, &missing),
+                ty,
+                warnings,
+            },
+        })
+    }
+
+    /// The state of the program a query in `path` reads: the file's own if it is opened, else
+    /// that of the first program that reaches it; and the file's text.
+    fn query(&self, path: &Path) -> Option<(&ProgramState, SourceId)> {
+        let path = self.path_of(path);
+        let key = ModuleKey::File(path.clone());
+        let source = self.modules.get(&key)?.id;
+        let state = self
+            .programs
+            .get(&path)
+            .or_else(|| self.programs.values().find(|state| state.reached.contains(&key)))?;
+        Some((state, source))
+    }
+
+    /// The trees of modules, in the order given; a module without one is left out.
+    fn trees(&self, order: &[ModuleKey]) -> Vec<&ast::Module> {
+        order
+            .iter()
+            .filter_map(|key| self.modules.get(key)?.parsed.module.as_ref())
+            .collect()
+    }
+
+    /// A span as a file and a span, the file named as the session names it.
+    fn location(&self, state: &ProgramState, span: Span) -> Location {
+        let key = state
+            .reached
+            .iter()
+            .find(|key| self.modules.get(key).is_some_and(|entry| entry.id == span.source));
+        let path = match key {
+            Some(ModuleKey::File(path)) => path.clone(),
+            _ => PathBuf::from(&self.engine.sources.get(span.source).name),
+        };
+        Location {
+            path,
+            span,
+            read_only: matches!(key, Some(ModuleKey::Std(_))),
+        }
+    }
+
+    /// The texts of the declarations that did not parse in the modules of `order`.
+    fn skipped_texts(&self, order: &[ModuleKey]) -> Vec<String> {
+        order
+            .iter()
+            .filter_map(|key| self.modules.get(key))
+            .flat_map(|entry| {
+                let text = &self.engine.sources.get(entry.id).text;
+                entry
+                    .parsed
+                    .skipped
+                    .iter()
+                    .filter_map(|span| text.get(span.start as usize..span.end as usize))
+                    .map(str::to_string)
+            })
+            .collect()
+    }
+
     /// The program of `policy` if its last check found no error.
-    fn good_program(&self, policy: &Path) -> Result<Arc<Program>, Vec<Diagnostic>> {
+    fn good_program(&self, policy: &Path) -> Result<Arc<Checked>, Vec<Diagnostic>> {
         let name = policy.display().to_string();
         let state = self
             .programs
             .get(policy)
             .expect("the policy is opened before its program is asked for");
-        match &state.program {
+        match &state.checked {
             Some(program) if !state.has_errors => Ok(Arc::clone(program)),
             _ => Err(vec![messages::decide_with_errors(
                 &name,
@@ -547,14 +813,14 @@ impl<'fs> Workspace<'fs> {
         let Some(state) = self.programs.get(&loaded.policy) else {
             return;
         };
-        let Some(program) = state.program.as_ref().filter(|_| !state.has_errors) else {
+        let Some(program) = state.checked.as_ref().filter(|_| !state.has_errors) else {
             return;
         };
         if Arc::ptr_eq(program, &loaded.program) {
             return;
         }
         let program = Arc::clone(program);
-        let bound = rebind_facts(&mut self.engine, &loaded.inputs, &program);
+        let bound = rebind_facts(&self.engine, &loaded.inputs, &program.program);
         if let Some(loaded) = &mut self.facts {
             loaded.program = program;
             loaded.bound = bound;
@@ -582,25 +848,40 @@ impl<'fs> Workspace<'fs> {
         }
         self.report_import_errors(&key, &mut walk);
         let mut diagnostics = walk.diagnostics;
-        let mut program = None;
+        let mut checked = None;
+        let mut order = Vec::new();
+        let skipped = self.skipped_texts(&walk.order);
         if !walk.incomplete
             && walk.order.last() == Some(&key)
             && let Some(modules) = self.modules.lend(&walk.order)
         {
-            let (checked, found) = check_program(&modules);
+            let skipped: Vec<&str> = skipped.iter().map(String::as_str).collect();
+            let broken_import = walk.order[..walk.order.len() - 1].iter().any(|module| {
+                self.modules
+                    .get(module)
+                    .is_some_and(|entry| !entry.parsed.skipped.is_empty())
+            });
+            let mut found = check_program(&modules, &self.engine.sources, &skipped, broken_import);
             self.modules.give_back(&walk.order, modules);
-            program = checked.map(Arc::new);
-            diagnostics.extend(found);
+            diagnostics.append(&mut found.diagnostics);
+            // The program keeps no diagnostics of its own: the state holds them all, with the
+            // syntax errors, which also make the program one that may not decide.
+            if diagnostics.iter().any(Diagnostic::is_error) {
+                found.program.has_errors = true;
+            }
+            checked = Some(Arc::new(found));
+            order = walk.order.clone();
         }
         diagnostic::sort(&mut diagnostics);
         diagnostics.dedup();
         let mut reached = walk.touched;
-        // A file whose text has no tree keeps the modules it imported before, so that they are
-        // not dropped and parsed again at each keystroke until it parses again.
+        // A file whose text has no tree, or left declarations out (a broken `use` among them,
+        // maybe), keeps the modules it imported before, so that they are not dropped and parsed
+        // again at each keystroke until it parses again.
         if self
             .modules
             .get(&key)
-            .is_some_and(|entry| entry.parsed.module.is_none())
+            .is_some_and(|entry| entry.parsed.module.is_none() || !entry.parsed.skipped.is_empty())
             && let Some(previous) = self.programs.get(root)
         {
             for module in &previous.reached {
@@ -609,9 +890,16 @@ impl<'fs> Workspace<'fs> {
                 }
             }
         }
+        let last_checked = checked.clone().or_else(|| {
+            self.programs
+                .get(root)
+                .and_then(|previous| previous.last_checked.clone())
+        });
         let state = ProgramState {
             reached,
-            program,
+            order,
+            checked,
+            last_checked,
             has_errors: diagnostics.iter().any(Diagnostic::is_error),
             diagnostics,
         };
@@ -767,60 +1055,120 @@ impl<'fs> Workspace<'fs> {
     }
 }
 
-/// Parses one module for the session: its tree, if parsing gave one, and every diagnostic.
+/// Parses one module for the session: a tree always (every declaration that parses), the
+/// diagnostics, and the spans of the declarations left out.
 ///
 /// The one place the session parses.
 fn parse_module(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Parsed {
-    match syntax::parse_with_warnings(sources, id, max_nesting) {
-        Ok((module, warnings)) => Parsed {
-            module: Some(module),
-            diagnostics: warnings,
-        },
-        Err(errors) => Parsed {
-            module: None,
-            diagnostics: errors,
-        },
+    let parsed = syntax::parse_partial(sources, id, max_nesting);
+    Parsed {
+        module: Some(parsed.module),
+        diagnostics: parsed.diagnostics,
+        skipped: parsed.skipped,
     }
 }
 
-/// Checks modules together (in dependency order, the file checked last): its program, if
-/// checking gave one, and every diagnostic, errors and warnings.
+/// Checks modules together (in dependency order, the file checked last): a program always,
+/// with every diagnostic, errors and warnings, and its index.
+///
+/// `skipped` holds the texts of the declarations left out because they did not parse: a name
+/// they declare is not reported unknown where it is used, nor is a definition only they use
+/// reported unused, so one broken declaration gives one diagnostic. When an imported module
+/// left declarations out (`broken_import`), no name is reported unknown at all: the import
+/// reports its errors (E0426), and what it declared before cannot be known.
 ///
 /// The one place the session checks.
-fn check_program(modules: &[ast::Module]) -> (Option<Program>, Vec<Diagnostic>) {
-    match check::check(modules) {
-        Ok(checked) => (Some(checked.program), checked.diagnostics),
-        Err(errors) => (None, errors),
+fn check_program(
+    modules: &[ast::Module],
+    sources: &SourceMap,
+    skipped: &[&str],
+    broken_import: bool,
+) -> Checked {
+    let mut checked = check::check_partial(modules);
+    if broken_import {
+        checked.diagnostics.retain(|found| !is_unknown_name(found.code));
     }
+    if skipped.is_empty() {
+        return checked;
+    }
+    let declared: HashSet<&str> = skipped.iter().filter_map(|text| declared_name(text)).collect();
+    let mentioned: HashSet<&str> = skipped.iter().flat_map(|text| words(text)).collect();
+    checked.diagnostics.retain(|found| {
+        let Some(label) = &found.primary else {
+            return true;
+        };
+        let text = sources
+            .get(label.span.source)
+            .text
+            .get(label.span.start as usize..label.span.end as usize)
+            .unwrap_or("");
+        let names = |text: &str| words(text).last().unwrap_or("").to_string();
+        match found.code {
+            code if is_unknown_name(code) => !declared.contains(names(text).as_str()),
+            Code::Unused => !words(text).any(|word| mentioned.contains(word)),
+            _ => true,
+        }
+    });
+    checked
 }
 
-/// Binds facts texts already read to a program, reading no file.
+/// Whether a code says a name is not declared.
+fn is_unknown_name(code: Code) -> bool {
+    matches!(
+        code,
+        Code::UnknownName
+            | Code::UnknownType
+            | Code::UnknownField
+            | Code::UnknownRule
+            | Code::UnknownObligation
+            | Code::UnknownVariant
+    )
+}
+
+/// The name a declaration's text declares, found lexically: the word after its keyword.
+fn declared_name(text: &str) -> Option<&str> {
+    let mut found = words(text);
+    while let Some(word) = found.next() {
+        if matches!(word, "rule" | "fn" | "let" | "record" | "enum" | "obligation") {
+            return found.next();
+        }
+    }
+    None
+}
+
+/// The words of a text that could be names: runs of letters, digits and `_` not starting
+/// with a digit.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|word| word.chars().next().is_some_and(|c| !c.is_ascii_digit()))
+}
+
+/// The key of the subject `key` in the facts, as the row of the program's subject table.
+fn subject_row(policy: &Path, program: &Program, facts: &Facts, key: &str) -> Result<u32, Vec<Diagnostic>> {
+    let Some(subject) = program.subject.as_ref() else {
+        return Err(vec![messages::policy_decides_nothing(
+            &policy.display().to_string(),
+        )]);
+    };
+    let table = &facts.tables[subject.record.idx()];
+    facts
+        .interner
+        .get(key)
+        .and_then(|sym| table.keys.get(&sym).copied())
+        .filter(|row| *row < table.n_input_rows)
+        .ok_or_else(|| {
+            let record = &program.records[subject.record.idx()].name;
+            vec![messages::unknown_subject(record, key)]
+        })
+}
+
+/// Binds facts texts already read to a program, reading no file, through the engine.
 ///
 /// The one place the session binds facts.
 fn rebind_facts(
-    engine: &mut Engine<'_>,
-    texts: &[FactsText],
+    engine: &Engine<'_>,
+    texts: &[TextInput],
     program: &Program,
 ) -> Result<Facts, Vec<Diagnostic>> {
-    let mut builder = engine.facts_builder(program);
-    let mut diagnostics = Vec::new();
-    for text in texts {
-        let record = match &text.record {
-            Some(name) => match program.record(name) {
-                Some(record) => Some(record),
-                None => {
-                    diagnostics.push(engine::unknown_record(name, program));
-                    continue;
-                }
-            },
-            None => None,
-        };
-        if let Err(errors) = builder.add_text(&engine.sources, text.id, text.format, record) {
-            diagnostics.extend(errors);
-        }
-    }
-    if !diagnostics.is_empty() {
-        return Err(diagnostics);
-    }
-    builder.finish()
+    engine.bind_inputs(texts, program)
 }

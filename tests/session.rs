@@ -122,3 +122,27 @@ fn a_subject_the_facts_lack_is_named() {
         &workspace.decide("t9").unwrap_err(),
     );
 }
+
+#[test]
+fn a_declaration_typed_at_a_prompt_is_not_evaluated() {
+    let files = disk();
+    let mut workspace = Workspace::new(&files, Vec::new());
+    workspace.open(Path::new("policy.pol"));
+    let refused = workspace
+        .evaluate(Path::new("policy.pol"), "let limit = 10", None)
+        .unwrap_err();
+    golden("declaration_at_prompt", &workspace, &refused);
+}
+
+#[test]
+fn no_expression_is_evaluated_while_an_import_has_errors() {
+    let files = disk();
+    let mut workspace = Workspace::new(&files, Vec::new());
+    workspace.open(Path::new("policy.pol"));
+    assert!(workspace.evaluate(Path::new("policy.pol"), "1 + 1", None).is_ok());
+    workspace.set_text(Path::new("schema.pol"), "module \"Schema\"\n\nrecord Country {\n");
+    let refused = workspace
+        .evaluate(Path::new("policy.pol"), "1 + 1", None)
+        .unwrap_err();
+    golden("evaluate_with_errors", &workspace, &refused);
+}

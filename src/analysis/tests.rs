@@ -93,7 +93,12 @@ fn show(editor: &Editor, span: Span) -> String {
 
 fn hover_at(needle: &str, shift: usize) -> String {
     let editor = open(POLICY, needle, shift);
-    match hover(&editor.modules, &editor.checked, editor.source, editor.cursor) {
+    match hover(
+        &editor.modules.iter().collect::<Vec<_>>(),
+        &editor.checked,
+        editor.source,
+        editor.cursor,
+    ) {
         Some(found) => format!("{}\n{}", show(&editor, found.span), found.text),
         None => "nothing".into(),
     }
@@ -295,7 +300,7 @@ fn document_symbols_outline_the_file() {
     let editor = open(POLICY, "", 0);
     let mut lines = Vec::new();
     outline(
-        &document_symbols(&editor.modules, editor.source),
+        &document_symbols(&editor.modules.iter().collect::<Vec<_>>(), editor.source),
         &editor,
         0,
         &mut lines,

@@ -106,6 +106,10 @@ codes! {
     ProbeUnknownKey = "E0228",
     /// A program with errors, kept for editors to read, was asked to decide.
     PartialProgram = "E0229",
+    /// A declaration was typed where an expression is evaluated.
+    DeclarationAtPrompt = "E0230",
+    /// An expression was to be evaluated against a policy that has errors, or imports a module that has.
+    EvaluateWithErrors = "E0231",
 
     /// A value was none where the checker proved it could not be.
     RuntimeNone = "E0301",

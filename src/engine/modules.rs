@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::diagnostic::Diagnostic;
-use crate::source::{SourceId, SourceMap};
+use crate::source::{SourceId, SourceMap, Span};
 use crate::syntax::ast;
 
 /// What a module is, for the cache: the same key is the same module, whoever imports it.
@@ -40,6 +40,8 @@ impl ModuleKey {
 pub(crate) struct Parsed {
     pub(crate) module: Option<ast::Module>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The spans of the declarations left out of `module` because they did not parse.
+    pub(crate) skipped: Vec<Span>,
 }
 
 /// One cached module.
@@ -116,6 +118,7 @@ impl ModuleCache {
         let parsed = Parsed {
             module: None,
             diagnostics: vec![diagnostic(id)],
+            skipped: Vec::new(),
         };
         let stale = false;
         self.entries.insert(key.clone(), Entry { id, parsed, stale });

@@ -1,4 +1,5 @@
-//! Every diagnostic a session can emit: imports with errors, decisions it refuses to make.
+//! Every diagnostic a session can emit: imports with errors, decisions and evaluations it
+//! refuses to make.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
@@ -51,4 +52,32 @@ pub(super) fn unknown_subject(record: &str, key: &str) -> Diagnostic {
         format!("no `{record}` has the key `{key}` in the facts loaded"),
     )
     .help(format!("ask for the key of a `{record}` in the facts"))
+}
+
+pub(super) fn declaration_at_prompt(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::DeclarationAtPrompt, "a declaration cannot be evaluated")
+        .at(span, "a declaration, not an expression")
+        .help("type an expression to evaluate; declarations belong in the policy's file")
+}
+
+pub(super) fn evaluate_with_errors(policy: &str, files: &[String]) -> Diagnostic {
+    let listed: Vec<String> = files.iter().map(|file| format!("`{file}`")).collect();
+    let (list, verb) = match listed.as_slice() {
+        [one] => (one.clone(), "has"),
+        [init @ .., last] => (format!("{} and {last}", init.join(", ")), "have"),
+        [] => ("a file it needs".to_string(), "has"),
+    };
+    Diagnostic::new(
+        Code::EvaluateWithErrors,
+        format!("nothing is evaluated against `{policy}` while {list} {verb} errors"),
+    )
+    .help("fix the errors first: an expression is evaluated only in a policy without errors")
+}
+
+pub(super) fn no_facts_for(policy: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::NoFactsLoaded,
+        format!("no facts are loaded for `{policy}`, so no subject can be named"),
+    )
+    .help("load facts for the policy, or evaluate an expression that needs no subject")
 }
