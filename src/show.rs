@@ -27,13 +27,20 @@ pub fn show_elements(
     ty: TypeId,
 ) -> String {
     let (ty_kind, element_ty) = elements_type(program, ty);
-    let mut shown: Vec<String> = elements
+    let mut shown: Vec<(Value, String)> = elements
         .iter()
-        .map(|element| show_value(program, facts, seq, *element, element_ty))
+        .map(|element| (*element, show_value(program, facts, seq, *element, element_ty)))
         .collect();
     if matches!(ty_kind, Type::Set(_)) {
-        shown.sort();
+        // Numbers and dates in their own order (`{2, 10}`, not `{10, 2}`); everything else by
+        // its text, so the order never depends on how the values were read or interned.
+        shown.sort_by(|(a, a_text), (b, b_text)| match (a, b) {
+            (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            (Value::Date(a), Value::Date(b)) => a.cmp(b),
+            _ => a_text.cmp(b_text),
+        });
     }
+    let shown: Vec<String> = shown.into_iter().map(|(_, text)| text).collect();
     if matches!(ty_kind, Type::List(_)) {
         format!("[{}]", shown.join(", "))
     } else {

@@ -213,6 +213,11 @@ fn expressions_are_evaluated_against_facts_loaded_once() {
         evaluate(&mut workspace, "{limit} union {20}", None),
         "{10, 20}: Set<Int>"
     );
+    // A set of numbers is shown in their order, not their text's.
+    assert_eq!(
+        evaluate(&mut workspace, "{2, 1} union {limit}", None),
+        "{1, 2, 10}: Set<Int>"
+    );
     assert_eq!(evaluate(&mut workspace, "t.parts", Some("t1")), "E0428");
     let refused = workspace.evaluate(&policy, "t.parts", Some("t1")).unwrap_err();
     assert_eq!(
