@@ -3,6 +3,9 @@
 
 mod messages;
 pub(crate) mod modules;
+mod partial;
+
+pub(crate) use partial::{check_partial, parse_partial, skipped_texts};
 pub mod testing;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -163,6 +166,9 @@ struct Walk {
     order: Vec<ModuleKey>,
     /// Every module met, with a tree or not.
     touched: Vec<ModuleKey>,
+    /// Whether an import could not be resolved, read or decoded, or closes a cycle: checking
+    /// without it would report every name it defines as unknown.
+    incomplete: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -227,7 +233,7 @@ impl<'fs> Engine<'fs> {
             &key,
             || name.to_string(),
             text,
-            |sources, id| parse_whole(sources, id, max_nesting),
+            |sources, id| parse_partial(sources, id, max_nesting),
         );
         self.load_from(key, path, dir.map(Path::to_path_buf))
     }
@@ -251,7 +257,7 @@ impl<'fs> Engine<'fs> {
             key,
             name,
             bytes,
-            |sources, id| parse_whole(sources, id, max_nesting),
+            |sources, id| parse_partial(sources, id, max_nesting),
         );
     }
 
@@ -279,6 +285,18 @@ impl<'fs> Engine<'fs> {
         self.drop_unused(&walk.order);
         let mut diagnostics = walk.diagnostics;
         if diagnostics.iter().any(Diagnostic::is_error) {
+            // Declarations that did not parse are left out and the rest is still checked, so one
+            // broken declaration hides no other diagnostic; nothing decides with it (an error).
+            if !walk.incomplete
+                && let Some(modules) = self.modules.lend(&walk.order)
+            {
+                let skipped = skipped_texts(&self.modules, &self.sources, &walk.order);
+                let skipped: Vec<&str> = skipped.iter().map(String::as_str).collect();
+                let checked = check_partial(&modules, &self.sources, &skipped, false);
+                self.modules.give_back(&walk.order, modules);
+                diagnostics.extend(checked.diagnostics);
+                diagnostics.dedup();
+            }
             crate::diagnostic::sort(&mut diagnostics);
             crate::diagnostic::cap(&mut diagnostics, POLICY_PLACE);
             return Err(diagnostics);
@@ -341,6 +359,7 @@ impl<'fs> Engine<'fs> {
         walk.touched.push(key.clone());
         walk.diagnostics.extend(entry.parsed.diagnostics.iter().cloned());
         let Some(module) = &entry.parsed.module else {
+            walk.incomplete = true;
             walk.visited.insert(key.clone(), true);
             return;
         };
@@ -359,6 +378,7 @@ impl<'fs> Engine<'fs> {
             let child = match resolve(self.files, roots, use_decl, path.as_deref()) {
                 Ok(found) => found,
                 Err(diagnostic) => {
+                    walk.incomplete = true;
                     walk.diagnostics.push(*diagnostic);
                     continue;
                 }
@@ -372,6 +392,7 @@ impl<'fs> Engine<'fs> {
                         .chain(std::iter::once(&child))
                         .map(ModuleKey::shown)
                         .collect();
+                    walk.incomplete = true;
                     walk.diagnostics
                         .push(messages::import_cycle(&cycle, use_decl.span));
                     continue;
@@ -387,7 +408,7 @@ impl<'fs> Engine<'fs> {
                         &child,
                         || format!("<std>/{name}.pol"),
                         text,
-                        |sources, id| parse_whole(sources, id, max_nesting),
+                        |sources, id| parse_partial(sources, id, max_nesting),
                     );
                     None
                 }
@@ -398,6 +419,7 @@ impl<'fs> Engine<'fs> {
                         Some(file.clone())
                     }
                     Err(diagnostic) => {
+                        walk.incomplete = true;
                         walk.diagnostics.push(diagnostic);
                         continue;
                     }
@@ -592,21 +614,6 @@ pub(crate) fn cache_bytes(
     }
 }
 
-/// Parses a module for a load that needs every module whole: a tree only if it has no errors.
-fn parse_whole(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Parsed {
-    match syntax::parse_with_warnings(sources, id, max_nesting) {
-        Ok((module, warnings)) => Parsed {
-            module: Some(module),
-            diagnostics: warnings,
-            skipped: Vec::new(),
-        },
-        Err(errors) => Parsed {
-            module: None,
-            diagnostics: errors,
-            skipped: Vec::new(),
-        },
-    }
-}
 
 /// Resolves an import to the module it names: a stdlib module, or a file (by its canonical path,
 /// through `files`) under one of `roots`; `from` is the importing file's path, if it has one.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::analysis::{self, Completion, Hover, Symbol};
 use crate::check::{self, Checked, ir::Program, ir::RecordId};
 use crate::diagnostic::{self, Code, Diagnostic};
-use crate::engine::modules::{ModuleCache, ModuleKey, Parsed};
+use crate::engine::modules::{ModuleCache, ModuleKey};
 use crate::engine::{self, Engine, FileSystem, ReadError};
 use crate::eval::{self, Decision, Evaluator, Options, Scratch};
 use crate::facts::{Facts, Format, TextInput};
@@ -229,7 +229,7 @@ impl<'fs> Workspace<'fs> {
             &ModuleKey::File(path.clone()),
             || path.display().to_string(),
             text,
-            |sources, id| parse_module(sources, id, max_nesting),
+            |sources, id| engine::parse_partial(sources, id, max_nesting),
         );
         self.programs.entry(path.clone()).or_default();
         self.changed(path)
@@ -666,23 +666,6 @@ impl<'fs> Workspace<'fs> {
         }
     }
 
-    /// The texts of the declarations that did not parse in the modules of `order`.
-    fn skipped_texts(&self, order: &[ModuleKey]) -> Vec<String> {
-        order
-            .iter()
-            .filter_map(|key| self.modules.get(key))
-            .flat_map(|entry| {
-                let text = &self.engine.sources.get(entry.id).text;
-                entry
-                    .parsed
-                    .skipped
-                    .iter()
-                    .filter_map(|span| text.get(span.start as usize..span.end as usize))
-                    .map(str::to_string)
-            })
-            .collect()
-    }
-
     /// The program of `policy` if its last check found no error.
     fn good_program(&self, policy: &Path) -> Result<Arc<Checked>, Vec<Diagnostic>> {
         let name = policy.display().to_string();
@@ -737,7 +720,7 @@ impl<'fs> Workspace<'fs> {
                     &key,
                     path.display().to_string(),
                     bytes,
-                    |sources, id| parse_module(sources, id, max_nesting),
+                    |sources, id| engine::parse_partial(sources, id, max_nesting),
                 );
                 Ok(())
             }
@@ -850,7 +833,7 @@ impl<'fs> Workspace<'fs> {
         let mut diagnostics = walk.diagnostics;
         let mut checked = None;
         let mut order = Vec::new();
-        let skipped = self.skipped_texts(&walk.order);
+        let skipped = engine::skipped_texts(&self.modules, &self.engine.sources, &walk.order);
         if !walk.incomplete
             && walk.order.last() == Some(&key)
             && let Some(modules) = self.modules.lend(&walk.order)
@@ -861,7 +844,7 @@ impl<'fs> Workspace<'fs> {
                     .get(module)
                     .is_some_and(|entry| !entry.parsed.skipped.is_empty())
             });
-            let mut found = check_program(&modules, &self.engine.sources, &skipped, broken_import);
+            let mut found = engine::check_partial(&modules, &self.engine.sources, &skipped, broken_import);
             self.modules.give_back(&walk.order, modules);
             diagnostics.append(&mut found.diagnostics);
             // The program keeps no diagnostics of its own: the state holds them all, with the
@@ -1017,7 +1000,7 @@ impl<'fs> Workspace<'fs> {
                             &child,
                             || format!("<std>/{name}.pol"),
                             text,
-                            |sources, id| parse_module(sources, id, max_nesting),
+                            |sources, id| engine::parse_partial(sources, id, max_nesting),
                         );
                     }
                     PathBuf::new()
@@ -1032,7 +1015,7 @@ impl<'fs> Workspace<'fs> {
                                     &child,
                                     file.display().to_string(),
                                     bytes,
-                                    |sources, id| parse_module(sources, id, max_nesting),
+                                    |sources, id| engine::parse_partial(sources, id, max_nesting),
                                 );
                             }
                             Err(diagnostic) => {
@@ -1055,93 +1038,6 @@ impl<'fs> Workspace<'fs> {
     }
 }
 
-/// Parses one module for the session: a tree always (every declaration that parses), the
-/// diagnostics, and the spans of the declarations left out.
-///
-/// The one place the session parses.
-fn parse_module(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Parsed {
-    let parsed = syntax::parse_partial(sources, id, max_nesting);
-    Parsed {
-        module: Some(parsed.module),
-        diagnostics: parsed.diagnostics,
-        skipped: parsed.skipped,
-    }
-}
-
-/// Checks modules together (in dependency order, the file checked last): a program always,
-/// with every diagnostic, errors and warnings, and its index.
-///
-/// `skipped` holds the texts of the declarations left out because they did not parse: a name
-/// they declare is not reported unknown where it is used, nor is a definition only they use
-/// reported unused, so one broken declaration gives one diagnostic. When an imported module
-/// left declarations out (`broken_import`), no name is reported unknown at all: the import
-/// reports its errors (E0426), and what it declared before cannot be known.
-///
-/// The one place the session checks.
-fn check_program(
-    modules: &[ast::Module],
-    sources: &SourceMap,
-    skipped: &[&str],
-    broken_import: bool,
-) -> Checked {
-    let mut checked = check::check_partial(modules);
-    if broken_import {
-        checked.diagnostics.retain(|found| !is_unknown_name(found.code));
-    }
-    if skipped.is_empty() {
-        return checked;
-    }
-    let declared: HashSet<&str> = skipped.iter().filter_map(|text| declared_name(text)).collect();
-    let mentioned: HashSet<&str> = skipped.iter().flat_map(|text| words(text)).collect();
-    checked.diagnostics.retain(|found| {
-        let Some(label) = &found.primary else {
-            return true;
-        };
-        let text = sources
-            .get(label.span.source)
-            .text
-            .get(label.span.start as usize..label.span.end as usize)
-            .unwrap_or("");
-        let names = |text: &str| words(text).last().unwrap_or("").to_string();
-        match found.code {
-            code if is_unknown_name(code) => !declared.contains(names(text).as_str()),
-            Code::Unused => !words(text).any(|word| mentioned.contains(word)),
-            _ => true,
-        }
-    });
-    checked
-}
-
-/// Whether a code says a name is not declared.
-fn is_unknown_name(code: Code) -> bool {
-    matches!(
-        code,
-        Code::UnknownName
-            | Code::UnknownType
-            | Code::UnknownField
-            | Code::UnknownRule
-            | Code::UnknownObligation
-            | Code::UnknownVariant
-    )
-}
-
-/// The name a declaration's text declares, found lexically: the word after its keyword.
-fn declared_name(text: &str) -> Option<&str> {
-    let mut found = words(text);
-    while let Some(word) = found.next() {
-        if matches!(word, "rule" | "fn" | "let" | "record" | "enum" | "obligation") {
-            return found.next();
-        }
-    }
-    None
-}
-
-/// The words of a text that could be names: runs of letters, digits and `_` not starting
-/// with a digit.
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|word| word.chars().next().is_some_and(|c| !c.is_ascii_digit()))
-}
 
 /// The key of the subject `key` in the facts, as the row of the program's subject table.
 fn subject_row(policy: &Path, program: &Program, facts: &Facts, key: &str) -> Result<u32, Vec<Diagnostic>> {
