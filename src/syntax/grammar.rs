@@ -795,7 +795,14 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize, find_cuts: Cuts) 
             }
             TokenKind::Word => {
                 word = slice;
-                if find_cuts != Cuts::None && starts_declaration(word) {
+                // Inside a bracket only a recovering scan may cut, so most words are passed
+                // over before their text is compared.
+                let may_cut = match find_cuts {
+                    Cuts::None => false,
+                    Cuts::TopLevel => nesting.frames.len() == 1,
+                    Cuts::Recover => true,
+                };
+                if may_cut && starts_declaration(word) {
                     // Outside every bracket the expression before ends here anyway, so
                     // counting afresh changes nothing. A recovering scan cuts only where a
                     // declaration may start: after what can end one (`rule rule:` is one
