@@ -512,14 +512,9 @@ fn value_json(
 /// record type without a key.
 fn record_json(program: &Program, facts: &Facts, record: RecordId, row: u32, offset: u64) -> Json {
     let name = &program.records[record.idx()].name;
-    let is_subject = program
-        .subject
-        .as_ref()
-        .is_some_and(|subject| subject.record == record);
-    let offset = if is_subject { offset } else { 0 };
     match facts.key_text(program, record, row) {
         Some(key) => json!({"record": name, "key": key}),
-        None => json!({"record": name, "position": offset + u64::from(row) + 1}),
+        None => json!({"record": name, "position": crate::show::position(program, record, row, offset)}),
     }
 }
 

@@ -1038,7 +1038,6 @@ impl<'fs> Workspace<'fs> {
     }
 }
 
-
 /// The key of the subject `key` in the facts, as the row of the program's subject table.
 fn subject_row(policy: &Path, program: &Program, facts: &Facts, key: &str) -> Result<u32, Vec<Diagnostic>> {
     let Some(subject) = program.subject.as_ref() else {

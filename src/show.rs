@@ -88,15 +88,21 @@ pub fn record_label_at(program: &Program, facts: &Facts, record: RecordId, row: 
         return field_path_at(program, facts, parent.record, parent.row, parent.field, offset);
     }
     let name = &program.records[record.idx()].name;
+    match facts.key_text(program, record, row) {
+        Some(key) => format!("{name}[{}]", quote(key)),
+        None => format!("{name}[#{}]", position(program, record, row, offset)),
+    }
+}
+
+/// The 1-based position of a record without a key: its row, after `offset` earlier subjects of
+/// a stream when it is a subject (other records are read whole, never streamed).
+pub fn position(program: &Program, record: RecordId, row: u32, offset: u64) -> u64 {
     let is_subject = program
         .subject
         .as_ref()
         .is_some_and(|subject| subject.record == record);
     let offset = if is_subject { offset } else { 0 };
-    match facts.key_text(program, record, row) {
-        Some(key) => format!("{name}[{}]", quote(key)),
-        None => format!("{name}[#{}]", offset + u64::from(row) + 1),
-    }
+    offset + u64::from(row) + 1
 }
 
 /// A field of a record's row as Pol writes it: `Country["UA"].in_combat`, or through the fields
