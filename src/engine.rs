@@ -4,8 +4,11 @@
 mod messages;
 pub(crate) mod modules;
 mod partial;
+pub(crate) mod walk;
 
 pub(crate) use partial::{check_partial, parse_partial, skipped_texts};
+use walk::Walk;
+pub use walk::normalize;
 pub mod testing;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -155,23 +158,6 @@ impl std::fmt::Debug for Engine<'_> {
     }
 }
 
-/// The state of one walk over a policy's imports.
-#[derive(Default)]
-struct Walk {
-    /// Modules met so far: `false` while their imports are being walked, `true` once done.
-    visited: HashMap<ModuleKey, bool>,
-    /// The modules being walked, outermost first, to name an import cycle.
-    stack: Vec<ModuleKey>,
-    /// The modules with a tree, in dependency order (the policy last).
-    order: Vec<ModuleKey>,
-    /// Every module met, with a tree or not.
-    touched: Vec<ModuleKey>,
-    /// Whether an import could not be resolved, read or decoded, or closes a cycle: checking
-    /// without it would report every name it defines as unknown.
-    incomplete: bool,
-    diagnostics: Vec<Diagnostic>,
-}
-
 impl<'fs> Engine<'fs> {
     /// An engine reading files through `files`; imports may only reach files under `roots`
     /// (besides the directory of each policy loaded).
@@ -280,7 +266,7 @@ impl<'fs> Engine<'fs> {
             roots.push(dir);
         }
         let mut walk = Walk::default();
-        self.visit(&root, path, &roots, &mut walk);
+        walk::visit(self, &root, path.as_deref(), &roots, &mut walk);
         self.loads.insert(root, std::mem::take(&mut walk.touched));
         self.drop_unused(&walk.order);
         let mut diagnostics = walk.diagnostics;
@@ -347,90 +333,6 @@ impl<'fs> Engine<'fs> {
         });
         self.modules
             .let_go_of_trees(|key| matches!(key, ModuleKey::Std(_)) || current.contains(key));
-    }
-
-    /// Walks one cached module and, depth first, the modules it imports, reading and parsing
-    /// those not cached or whose text changed; records them in dependency order.
-    fn visit(&mut self, key: &ModuleKey, path: Option<PathBuf>, roots: &[PathBuf], walk: &mut Walk) {
-        let entry = self
-            .modules
-            .get(key)
-            .expect("a module is cached before it is walked");
-        walk.touched.push(key.clone());
-        walk.diagnostics.extend(entry.parsed.diagnostics.iter().cloned());
-        let Some(module) = &entry.parsed.module else {
-            walk.incomplete = true;
-            walk.visited.insert(key.clone(), true);
-            return;
-        };
-        let id = entry.id;
-        let uses: Vec<ast::UseDecl> = module
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                ast::Item::Use(use_decl) => Some(use_decl.clone()),
-                _ => None,
-            })
-            .collect();
-        walk.visited.insert(key.clone(), false);
-        walk.stack.push(key.clone());
-        for use_decl in &uses {
-            let child = match resolve(self.files, roots, use_decl, path.as_deref()) {
-                Ok(found) => found,
-                Err(diagnostic) => {
-                    walk.incomplete = true;
-                    walk.diagnostics.push(*diagnostic);
-                    continue;
-                }
-            };
-            match walk.visited.get(&child) {
-                Some(true) => continue,
-                Some(false) => {
-                    let start = walk.stack.iter().position(|entry| *entry == child).unwrap_or(0);
-                    let cycle: Vec<String> = walk.stack[start..]
-                        .iter()
-                        .chain(std::iter::once(&child))
-                        .map(ModuleKey::shown)
-                        .collect();
-                    walk.incomplete = true;
-                    walk.diagnostics
-                        .push(messages::import_cycle(&cycle, use_decl.span));
-                    continue;
-                }
-                None => {}
-            }
-            let child_path = match &child {
-                ModuleKey::Std(name) => {
-                    let text = stdlib::module(name).expect("resolve only returns stdlib modules that exist");
-                    let max_nesting = self.max_nesting;
-                    self.modules.update(
-                        &mut self.sources,
-                        &child,
-                        || format!("<std>/{name}.pol"),
-                        text,
-                        |sources, id| parse_partial(sources, id, max_nesting),
-                    );
-                    None
-                }
-                ModuleKey::File(file) => match self.read_module(file, Some(use_decl.span)) {
-                    Ok(bytes) => {
-                        let name = import_name(&self.sources.get(id).name, use_decl);
-                        self.cache_bytes(&child, name, bytes);
-                        Some(file.clone())
-                    }
-                    Err(diagnostic) => {
-                        walk.incomplete = true;
-                        walk.diagnostics.push(diagnostic);
-                        continue;
-                    }
-                },
-                ModuleKey::Text(_) => unreachable!("resolve returns files and stdlib modules only"),
-            };
-            self.visit(&child, child_path, roots, walk);
-        }
-        walk.stack.pop();
-        walk.visited.insert(key.clone(), true);
-        walk.order.push(key.clone());
     }
 
     /// Loads facts inputs against a program's schema.
@@ -574,6 +476,51 @@ impl<'fs> Engine<'fs> {
     }
 }
 
+/// The engine resolves imports through its `FileSystem` and reads every imported file again on
+/// each load, so a change on disk is seen; the cache parses a text again only if it changed.
+impl walk::Imports for Engine<'_> {
+    fn cache(&self) -> &ModuleCache {
+        &self.modules
+    }
+
+    fn resolve(
+        &self,
+        roots: &[PathBuf],
+        use_decl: &ast::UseDecl,
+        from: Option<&Path>,
+    ) -> Result<ModuleKey, Box<Diagnostic>> {
+        resolve(self.files, roots, use_decl, from)
+    }
+
+    fn fetch(
+        &mut self,
+        child: &ModuleKey,
+        importer: SourceId,
+        use_decl: &ast::UseDecl,
+    ) -> Result<(), Diagnostic> {
+        match child {
+            ModuleKey::Std(name) => {
+                let text = stdlib::module(name).expect("resolve only returns stdlib modules that exist");
+                let max_nesting = self.max_nesting;
+                self.modules.update(
+                    &mut self.sources,
+                    child,
+                    || format!("<std>/{name}.pol"),
+                    text,
+                    |sources, id| parse_partial(sources, id, max_nesting),
+                );
+            }
+            ModuleKey::File(file) => {
+                let bytes = self.read_module(file, Some(use_decl.span))?;
+                let name = import_name(&self.sources.get(importer).name, use_decl);
+                self.cache_bytes(child, name, bytes);
+            }
+            ModuleKey::Text(_) => unreachable!("resolve returns files and stdlib modules only"),
+        }
+        Ok(())
+    }
+}
+
 /// A text given as bytes: a leading byte order mark is dropped; bytes that are not UTF-8 give
 /// the text read lossily and the offset of the first bad byte.
 fn decode(bytes: Vec<u8>) -> Result<String, (String, usize)> {
@@ -586,11 +533,6 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, usize)> {
         // The lossy text has the same bytes up to the first bad one, so the offset holds.
         (String::from_utf8_lossy(error.as_bytes()).into_owned(), offset)
     })
-}
-
-/// The diagnostic for modules that import each other, named in the order of the cycle.
-pub(crate) fn import_cycle(cycle: &[String], span: Span) -> Diagnostic {
-    messages::import_cycle(cycle, span)
 }
 
 /// Puts a text read as bytes in `modules` under `key`, parsing it with `parse` if it is new or

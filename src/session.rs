@@ -8,7 +8,8 @@ mod messages;
 #[cfg(test)]
 mod tests;
 
-pub use memory::{MemoryFiles, normalize};
+pub use crate::engine::normalize;
+pub use memory::MemoryFiles;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use crate::analysis::{self, Completion, Hover, Symbol};
 use crate::check::{self, Checked, ir::Program, ir::RecordId};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::engine::modules::{ModuleCache, ModuleKey};
+use crate::engine::walk::{self, Walk};
 use crate::engine::{self, Engine, FileSystem, ReadError};
 use crate::eval::{self, Decision, Evaluator, Options, Scratch};
 use crate::facts::{Facts, Format, TextInput};
@@ -157,26 +159,6 @@ impl std::fmt::Debug for Workspace<'_> {
 
 /// The default for [`Workspace::max_facts_bytes`]: 4 GiB.
 pub const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
-
-/// The state of one walk over a program's imports.
-#[derive(Default)]
-struct Walk {
-    /// Modules met so far: `false` while their imports are being walked, `true` once done.
-    visited: HashMap<ModuleKey, bool>,
-    /// The modules being walked, outermost first, to name an import cycle.
-    stack: Vec<ModuleKey>,
-    /// The modules with a tree, in dependency order (the file checked last).
-    order: Vec<ModuleKey>,
-    /// Every module met, and every file looked for.
-    touched: Vec<ModuleKey>,
-    /// For each module reached through an import of the file checked: that import's span and
-    /// the module it names.
-    via: HashMap<ModuleKey, (Span, ModuleKey)>,
-    /// Whether an import could not be resolved, read or parsed into a tree: checking without
-    /// it would report every name it defines as unknown.
-    incomplete: bool,
-    diagnostics: Vec<Diagnostic>,
-}
 
 /// The workspace's `FileSystem` as imports see it: a file open in an editor exists, under the
 /// path the session names it by, even if the disk does not have it.
@@ -827,7 +809,7 @@ impl<'fs> Workspace<'fs> {
             if let Some(dir) = root.parent().filter(|dir| !self.roots.contains(*dir)) {
                 roots.push(dir.to_path_buf());
             }
-            self.visit(&key, root, &roots, &mut walk);
+            walk::visit(self, &key, Some(root), &roots, &mut walk);
         }
         self.report_import_errors(&key, &mut walk);
         let mut diagnostics = walk.diagnostics;
@@ -920,121 +902,63 @@ impl<'fs> Workspace<'fs> {
                 .push(messages::import_has_errors(&name, n_errors, span));
         }
     }
+}
 
-    /// Walks one cached module and, depth first, the modules it imports, reading and parsing
-    /// those not cached; records them in dependency order.
-    fn visit(&mut self, key: &ModuleKey, path: &Path, roots: &[PathBuf], walk: &mut Walk) {
-        let entry = self
-            .modules
-            .get(key)
-            .expect("a module is cached before it is walked");
-        walk.touched.push(key.clone());
-        walk.diagnostics.extend(entry.parsed.diagnostics.iter().cloned());
-        let Some(module) = &entry.parsed.module else {
-            walk.incomplete = true;
-            walk.visited.insert(key.clone(), true);
-            return;
+/// A session resolves imports through its overlay (a file open in an editor exists) and reads a
+/// module only when the cache lacks it: a file changed on disk is read again on `reload`.
+impl walk::Imports for Workspace<'_> {
+    fn cache(&self) -> &ModuleCache {
+        &self.modules
+    }
+
+    fn resolve(
+        &self,
+        roots: &[PathBuf],
+        use_decl: &ast::UseDecl,
+        from: Option<&Path>,
+    ) -> Result<ModuleKey, Box<Diagnostic>> {
+        let overlay = Overlay {
+            files: self.files,
+            buffers: &self.buffers,
         };
-        let uses: Vec<ast::UseDecl> = module
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                ast::Item::Use(use_decl) => Some(use_decl.clone()),
-                _ => None,
-            })
-            .collect();
-        let is_root = walk.stack.is_empty();
-        walk.visited.insert(key.clone(), false);
-        walk.stack.push(key.clone());
-        for use_decl in &uses {
-            let overlay = Overlay {
-                files: self.files,
-                buffers: &self.buffers,
-            };
-            let child = match engine::resolve(&overlay, roots, use_decl, Some(path)) {
-                Ok(found) => found,
-                Err(diagnostic) => {
-                    // A file looked for and not found: creating it checks this program again.
-                    if let ast::UseTarget::File(text) = &use_decl.target {
-                        let base = path.parent().unwrap_or(Path::new(""));
-                        walk.touched
-                            .push(ModuleKey::File(normalize(&base.join(&text.value))));
-                    }
-                    walk.incomplete = true;
-                    walk.diagnostics.push(*diagnostic);
-                    continue;
-                }
-            };
-            if !walk.via.contains_key(&child) {
-                let via = if is_root {
-                    (use_decl.span, child.clone())
-                } else {
-                    walk.via
-                        .get(key)
-                        .cloned()
-                        .unwrap_or((use_decl.span, child.clone()))
-                };
-                walk.via.insert(child.clone(), via);
-            }
-            match walk.visited.get(&child) {
-                Some(true) => continue,
-                Some(false) => {
-                    let start = walk.stack.iter().position(|entry| *entry == child).unwrap_or(0);
-                    let cycle: Vec<String> = walk.stack[start..]
-                        .iter()
-                        .chain(std::iter::once(&child))
-                        .map(ModuleKey::shown)
-                        .collect();
-                    walk.diagnostics.push(engine::import_cycle(&cycle, use_decl.span));
-                    continue;
-                }
-                None => {}
-            }
-            let max_nesting = self.engine.max_nesting;
-            let child_path = match &child {
-                ModuleKey::Std(name) => {
-                    let text = stdlib::module(name).expect("resolve only returns stdlib modules that exist");
-                    if self.modules.get(&child).is_none() {
-                        self.modules.update(
-                            &mut self.engine.sources,
-                            &child,
-                            || format!("<std>/{name}.pol"),
-                            text,
-                            |sources, id| engine::parse_partial(sources, id, max_nesting),
-                        );
-                    }
-                    PathBuf::new()
-                }
-                ModuleKey::File(file) => {
-                    if self.modules.get(&child).is_none() {
-                        match self.engine.read_module(file, Some(use_decl.span)) {
-                            Ok(bytes) => {
-                                engine::cache_bytes(
-                                    &mut self.modules,
-                                    &mut self.engine.sources,
-                                    &child,
-                                    file.display().to_string(),
-                                    bytes,
-                                    |sources, id| engine::parse_partial(sources, id, max_nesting),
-                                );
-                            }
-                            Err(diagnostic) => {
-                                walk.touched.push(child.clone());
-                                walk.incomplete = true;
-                                walk.diagnostics.push(diagnostic);
-                                continue;
-                            }
-                        }
-                    }
-                    file.clone()
-                }
-                ModuleKey::Text(_) => unreachable!("resolve returns files and stdlib modules only"),
-            };
-            self.visit(&child, &child_path, roots, walk);
+        engine::resolve(&overlay, roots, use_decl, from)
+    }
+
+    fn fetch(
+        &mut self,
+        child: &ModuleKey,
+        _importer: SourceId,
+        use_decl: &ast::UseDecl,
+    ) -> Result<(), Diagnostic> {
+        if self.modules.get(child).is_some() {
+            return Ok(());
         }
-        walk.stack.pop();
-        walk.visited.insert(key.clone(), true);
-        walk.order.push(key.clone());
+        let max_nesting = self.engine.max_nesting;
+        match child {
+            ModuleKey::Std(name) => {
+                let text = stdlib::module(name).expect("resolve only returns stdlib modules that exist");
+                self.modules.update(
+                    &mut self.engine.sources,
+                    child,
+                    || format!("<std>/{name}.pol"),
+                    text,
+                    |sources, id| engine::parse_partial(sources, id, max_nesting),
+                );
+            }
+            ModuleKey::File(file) => {
+                let bytes = self.engine.read_module(file, Some(use_decl.span))?;
+                engine::cache_bytes(
+                    &mut self.modules,
+                    &mut self.engine.sources,
+                    child,
+                    file.display().to_string(),
+                    bytes,
+                    |sources, id| engine::parse_partial(sources, id, max_nesting),
+                );
+            }
+            ModuleKey::Text(_) => unreachable!("resolve returns files and stdlib modules only"),
+        }
+        Ok(())
     }
 }
 

@@ -2,10 +2,10 @@
 //! reads of each file, so a test can show what a session reads again.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::engine::{FileSystem, ReadError};
+use crate::engine::{FileSystem, ReadError, normalize};
 
 /// Files in memory, by absolute path, with a count of the reads of each.
 #[derive(Debug, Default)]
@@ -78,20 +78,4 @@ impl FileSystem for MemoryFiles {
             Err("no such file".to_string())
         }
     }
-}
-
-/// A path with `.` dropped and each `..` taking away the name before it, without asking any
-/// file system (so it works for files that exist only in an editor).
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut parts: Vec<Component<'_>> = Vec::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.iter().collect()
 }
