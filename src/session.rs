@@ -456,6 +456,31 @@ impl<'fs> Workspace<'fs> {
             .map_err(|error| vec![error])
     }
 
+    /// A decision of [`Workspace::decide`] as `pol run` writes it: a headline, then its rules,
+    /// obligations and missing facts, and its derivation if it has one; `None` when no facts
+    /// are bound to a program.
+    pub fn decision_text(&self, decision: &Decision) -> Option<String> {
+        let loaded = self.facts.as_ref()?;
+        let facts = loaded.bound.as_ref().ok()?;
+        let program = &loaded.program.program;
+        Some(report::decision_text(program, facts, &self.engine.sources, decision, 0))
+    }
+
+    /// The keys of the subjects in the facts loaded, in input order, for a prompt to complete.
+    pub fn subject_keys(&self) -> Vec<String> {
+        let Some(loaded) = &self.facts else {
+            return Vec::new();
+        };
+        let (Ok(facts), Some(subject)) = (&loaded.bound, &loaded.program.program.subject) else {
+            return Vec::new();
+        };
+        let program = &loaded.program.program;
+        (0..facts.tables[subject.record.idx()].n_input_rows)
+            .filter_map(|row| facts.key_text(program, subject.record, row))
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// What the name at `offset` in a file is: its kind, type and, for a rule, what it says.
     pub fn hover(&self, path: &Path, offset: u32) -> Option<Hover> {
         let (state, source) = self.query(path)?;
