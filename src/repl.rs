@@ -29,16 +29,32 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         ":facts [RECORD=]FILE",
         "load a facts file (.json .jsonl .ndjson .yaml .yml .csv) besides those loaded",
     ),
-    ("decide", ":decide KEY", "decide the subject with this key, as `pol run` does"),
-    ("why", ":why", "the derivation of the last decision, as `pol run` explains it"),
+    (
+        "decide",
+        ":decide KEY",
+        "decide the subject with this key, as `pol run` does",
+    ),
+    (
+        "why",
+        ":why",
+        "the derivation of the last decision, as `pol run` explains it",
+    ),
     ("type", ":type EXPR", "the type of an expression"),
-    ("rules", ":rules", "every rule: its effect, citation and dates in force"),
+    (
+        "rules",
+        ":rules",
+        "every rule: its effect, citation and dates in force",
+    ),
     (
         "asof",
         ":asof [DATE]",
         "decide under the law of DATE (YYYY-MM-DD); alone, under each subject's own date",
     ),
-    ("reload", ":reload", "read the policy and facts files again from the disk"),
+    (
+        "reload",
+        ":reload",
+        "read the policy and facts files again from the disk",
+    ),
     (
         "reset",
         ":reset",
@@ -234,10 +250,21 @@ impl<'fs> Repl<'fs> {
         let composed = self.composed_text();
         let starts_declaration = matches!(
             before.split_whitespace().next(),
-            Some("let" | "fn" | "record" | "enum" | "rule" | "obligation" | "test" | "decide" | "default" | "use")
+            Some(
+                "let"
+                    | "fn"
+                    | "record"
+                    | "enum"
+                    | "rule"
+                    | "obligation"
+                    | "test"
+                    | "decide"
+                    | "default"
+                    | "use"
+            )
         );
         let mut text = composed;
-        text.push_str("\n");
+        text.push('\n');
         if !starts_declaration {
             text.push_str("rule repl_completion: permit when ");
         }
@@ -303,7 +330,11 @@ impl<'fs> Repl<'fs> {
                 diagnostics: warnings,
                 ..Reply::text(format!("{value} : {ty}"))
             },
-            Ok(Evaluated::Unknown { missing, ty, warnings }) => Reply {
+            Ok(Evaluated::Unknown {
+                missing,
+                ty,
+                warnings,
+            }) => Reply {
                 diagnostics: warnings,
                 ..Reply::text(format!("unknown : {ty}, missing {}", missing.join(", ")))
             },
@@ -412,7 +443,12 @@ impl<'fs> Repl<'fs> {
                 ..Reply::text("")
             },
             "load" => match argument {
-                "" => Reply::command_error(messages::missing_argument("load", "a file", ":load FILE", arg_span)),
+                "" => Reply::command_error(messages::missing_argument(
+                    "load",
+                    "a file",
+                    ":load FILE",
+                    arg_span,
+                )),
                 file => self.load(Path::new(file)),
             },
             "facts" => match argument {
@@ -425,7 +461,12 @@ impl<'fs> Repl<'fs> {
                 spec => self.add_facts(spec, arg_span),
             },
             "decide" => match argument {
-                "" => Reply::command_error(messages::missing_argument("decide", "a key", ":decide KEY", arg_span)),
+                "" => Reply::command_error(messages::missing_argument(
+                    "decide",
+                    "a key",
+                    ":decide KEY",
+                    arg_span,
+                )),
                 key => self.decide(key, false),
             },
             "why" => match self.last_key.clone() {
@@ -444,9 +485,14 @@ impl<'fs> Repl<'fs> {
                     let subject = self.last_key.clone().filter(|_| !self.facts.is_empty());
                     match self.workspace.evaluate(&path, expr, subject.as_deref()) {
                         Ok(Evaluated::Known { ty, .. } | Evaluated::Unknown { ty, .. }) => Reply::text(ty),
-                        Ok(Evaluated::Incomplete | Evaluated::Empty) => Reply::command_error(
-                            messages::bad_argument("type", "the expression ends too soon", "write the whole expression on one line", arg_span),
-                        ),
+                        Ok(Evaluated::Incomplete | Evaluated::Empty) => {
+                            Reply::command_error(messages::bad_argument(
+                                "type",
+                                "the expression ends too soon",
+                                "write the whole expression on one line",
+                                arg_span,
+                            ))
+                        }
                         Err(diagnostics) => Reply::errors(diagnostics),
                     }
                 }
@@ -556,9 +602,21 @@ impl<'fs> Repl<'fs> {
                 span,
             ));
         };
-        let path = self.files.canonical(Path::new(file)).unwrap_or_else(|_| PathBuf::from(file));
-        let mut inputs: Vec<FactsFile> = self.facts.iter().filter(|old| old.path != path).cloned().collect();
-        inputs.push(FactsFile { path: PathBuf::from(file), format, record });
+        let path = self
+            .files
+            .canonical(Path::new(file))
+            .unwrap_or_else(|_| PathBuf::from(file));
+        let mut inputs: Vec<FactsFile> = self
+            .facts
+            .iter()
+            .filter(|old| old.path != path)
+            .cloned()
+            .collect();
+        inputs.push(FactsFile {
+            path: PathBuf::from(file),
+            format,
+            record,
+        });
         let policy = self.path().to_path_buf();
         match self.workspace.load_facts(&policy, &inputs) {
             Ok(()) => {
@@ -605,7 +663,9 @@ impl<'fs> Repl<'fs> {
                 };
                 let mut line = format!("{} ({effect})", rule.name);
                 match (rule.effective, rule.until) {
-                    (Some(from), Some(until)) => line.push_str(&format!(" in force from {from} until {until}")),
+                    (Some(from), Some(until)) => {
+                        line.push_str(&format!(" in force from {from} until {until}"))
+                    }
                     (Some(from), None) => line.push_str(&format!(" in force from {from}")),
                     (None, Some(until)) => line.push_str(&format!(" in force until {until}")),
                     (None, None) => {}
@@ -669,7 +729,11 @@ fn is_command(text: &str) -> bool {
 
 /// The text of `:help`.
 fn help_text() -> String {
-    let width = COMMANDS.iter().map(|(_, usage, _)| usage.len()).max().unwrap_or(0);
+    let width = COMMANDS
+        .iter()
+        .map(|(_, usage, _)| usage.len())
+        .max()
+        .unwrap_or(0);
     let mut out = String::from(
         "Type an expression to see its value and type, or a declaration (let, fn, record, enum,\n\
          rule, obligation, test) to add it; one with the name of another replaces it.\n\

@@ -463,7 +463,13 @@ impl<'fs> Workspace<'fs> {
         let loaded = self.facts.as_ref()?;
         let facts = loaded.bound.as_ref().ok()?;
         let program = &loaded.program.program;
-        Some(report::decision_text(program, facts, &self.engine.sources, decision, 0))
+        Some(report::decision_text(
+            program,
+            facts,
+            &self.engine.sources,
+            decision,
+            0,
+        ))
     }
 
     /// The keys of the subjects in the facts loaded, in input order, for a prompt to complete.
@@ -1062,7 +1068,6 @@ impl<'fs> Workspace<'fs> {
         walk.order.push(key.clone());
     }
 }
-
 
 /// The key of the subject `key` in the facts, as the row of the program's subject table.
 fn subject_row(policy: &Path, program: &Program, facts: &Facts, key: &str) -> Result<u32, Vec<Diagnostic>> {

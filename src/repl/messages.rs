@@ -37,7 +37,10 @@ pub fn no_decision(span: Span) -> Diagnostic {
 
 /// `:reload` without a policy loaded.
 pub fn no_policy(command: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::CommandNeedsState, format!("`:{command}` needs a policy, and none is loaded"))
-        .at(span, "no policy to work on")
-        .help("load one with `:load FILE`")
+    Diagnostic::new(
+        Code::CommandNeedsState,
+        format!("`:{command}` needs a policy, and none is loaded"),
+    )
+    .at(span, "no policy to work on")
+    .help("load one with `:load FILE`")
 }

@@ -27,9 +27,35 @@ const HISTORY_LINES: usize = 10_000;
 
 /// The words of the language, completed anywhere.
 const KEYWORDS: &[&str] = &[
-    "let", "fn", "record", "enum", "rule", "obligation", "test", "permit", "deny", "when", "unless",
-    "because", "cite", "effective", "until", "except", "and", "or", "not", "in", "subset", "if",
-    "then", "else", "any", "all", "true", "false", "none",
+    "let",
+    "fn",
+    "record",
+    "enum",
+    "rule",
+    "obligation",
+    "test",
+    "permit",
+    "deny",
+    "when",
+    "unless",
+    "because",
+    "cite",
+    "effective",
+    "until",
+    "except",
+    "and",
+    "or",
+    "not",
+    "in",
+    "subset",
+    "if",
+    "then",
+    "else",
+    "any",
+    "all",
+    "true",
+    "false",
+    "none",
 ];
 
 /// The history file: `$XDG_STATE_HOME/pol/history`, or `~/.local/state/pol/history`.
@@ -159,7 +185,9 @@ impl Completer for PolHelper<'_, '_> {
         }
         let word_start = before
             .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .map_or(0, |idx| idx + before[idx..].chars().next().map_or(1, char::len_utf8));
+            .map_or(0, |idx| {
+                idx + before[idx..].chars().next().map_or(1, char::len_utf8)
+            });
         let word = &before[word_start..];
         let mut names: Vec<String> = self
             .repl
