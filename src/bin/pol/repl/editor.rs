@@ -77,8 +77,13 @@ pub(crate) fn run(repl: Repl<'_>, out: &mut Output) -> std::io::Result<()> {
     let shared = RefCell::new(repl);
     let mut editor: Editor<PolHelper<'_, '_>, DefaultHistory> =
         Editor::with_config(config).map_err(std::io::Error::other)?;
+    let colour = matches!(
+        super::console::Terminal::from_env().diagnostics(true),
+        pol::diagnostic::human::Style::Fancy
+    );
     editor.set_helper(Some(PolHelper {
         repl: &shared,
+        colour,
         files: FilenameCompleter::new(),
         hints: HistoryHinter::new(),
     }));
@@ -126,6 +131,8 @@ pub(crate) fn run(repl: Repl<'_>, out: &mut Output) -> std::io::Result<()> {
 /// Completion, hints, highlighting and the completeness check, for rustyline.
 struct PolHelper<'a, 'fs> {
     repl: &'a RefCell<Repl<'fs>>,
+    /// Whether to colour the line (not under `NO_COLOR`, `CLICOLOR=0` or `TERM=dumb`).
+    colour: bool,
     files: FilenameCompleter,
     hints: HistoryHinter,
 }
@@ -221,7 +228,7 @@ fn pair(text: &str) -> Pair {
 
 impl Highlighter for PolHelper<'_, '_> {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
-        if line.trim_start().starts_with(':') {
+        if !self.colour || line.trim_start().starts_with(':') {
             return Cow::Borrowed(line);
         }
         let mut out = String::with_capacity(line.len() * 2);
@@ -241,11 +248,14 @@ impl Highlighter for PolHelper<'_, '_> {
     }
 
     fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
+        if !self.colour {
+            return Cow::Borrowed(hint);
+        }
         Cow::Owned(format!("\x1b[2m{hint}\x1b[0m"))
     }
 
     fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
-        true
+        self.colour
     }
 }
 
