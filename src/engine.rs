@@ -614,6 +614,7 @@ pub(crate) fn cache_bytes(
     }
 }
 
+
 /// Resolves an import to the module it names: a stdlib module, or a file (by its canonical path,
 /// through `files`) under one of `roots`; `from` is the importing file's path, if it has one.
 pub(crate) fn resolve(
