@@ -39,6 +39,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         ":why",
         "the derivation of the last decision, as `pol run` explains it",
     ),
+    (
+        "whynot",
+        ":whynot RULE",
+        "why a rule did not decide the last subject: the first part that failed, with its operands",
+    ),
     ("type", ":type EXPR", "the type of an expression"),
     (
         "rules",
@@ -473,6 +478,16 @@ impl<'fs> Repl<'fs> {
                 None => Reply::command_error(messages::no_decision(name_span)),
                 Some(key) => self.decide(&key, true),
             },
+            "whynot" => match (argument, self.last_key.clone()) {
+                ("", _) => Reply::command_error(messages::missing_argument(
+                    "whynot",
+                    "a rule's name",
+                    ":whynot RULE",
+                    arg_span,
+                )),
+                (_, None) => Reply::command_error(messages::no_decision(name_span)),
+                (rule, Some(key)) => self.why_not(&key, rule, arg_span),
+            },
             "type" => match argument {
                 "" => Reply::command_error(messages::missing_argument(
                     "type",
@@ -639,6 +654,34 @@ impl<'fs> Repl<'fs> {
                 let text = self.workspace.decision_text(&decision).unwrap_or_default();
                 Reply::text(text.trim_end().to_owned())
             }
+            Err(diagnostics) => Reply::errors(diagnostics),
+        }
+    }
+
+    /// Decides the subject with `key` again with its derivation, and says why `rule` did not
+    /// decide it.
+    fn why_not(&mut self, key: &str, rule: &str, span: Span) -> Reply {
+        let path = self.path().to_path_buf();
+        let names: Vec<String> = self
+            .workspace
+            .program(&path)
+            .map(|program| program.rules.iter().map(|def| def.name.clone()).collect())
+            .unwrap_or_default();
+        if !names.iter().any(|name| name == rule) && !names.is_empty() {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            return Reply::command_error(messages::unknown_rule(rule, span, &names));
+        }
+        let saved = self.workspace.options.explain;
+        self.workspace.options.explain = true;
+        let decided = self.workspace.decide(key);
+        self.workspace.options.explain = saved;
+        match decided {
+            Ok(decision) => match self.workspace.why_not_text(&decision, rule) {
+                Some(text) => Reply::text(text),
+                None => Reply::text(format!(
+                    "the derivation of {key} does not hold rule `{rule}`: the law's date is unknown"
+                )),
+            },
             Err(diagnostics) => Reply::errors(diagnostics),
         }
     }

@@ -472,6 +472,20 @@ impl<'fs> Workspace<'fs> {
         ))
     }
 
+    /// Why the rule named `rule` did or did not decide a decision made with its derivation: the
+    /// rule's status and the first condition part that did not hold, with its operands
+    /// ([`report::why_not_text`]); `None` without facts bound, without a derivation, or for a
+    /// name no rule of the program has.
+    pub fn why_not_text(&self, decision: &Decision, rule: &str) -> Option<String> {
+        let loaded = self.facts.as_ref()?;
+        let facts = loaded.bound.as_ref().ok()?;
+        let program = &loaded.program.program;
+        let trace = decision.trace.as_ref()?;
+        let idx = program.rules.iter().position(|def| def.name == rule)?;
+        let id = check::ir::RuleId(u32::try_from(idx).expect("rule ids fit in 32 bits"));
+        report::why_not_text(program, facts, &self.engine.sources, trace, id, 0)
+    }
+
     /// The keys of the subjects in the facts loaded, in input order, for a prompt to complete.
     pub fn subject_keys(&self) -> Vec<String> {
         let Some(loaded) = &self.facts else {

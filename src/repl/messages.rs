@@ -44,3 +44,13 @@ pub fn no_policy(command: &str, span: Span) -> Diagnostic {
     .at(span, "no policy to work on")
     .help("load one with `:load FILE`")
 }
+
+/// `:whynot` naming a rule the policy does not have.
+pub fn unknown_rule(name: &str, span: Span, known: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(Code::CommandArgument, format!("no rule is named `{name}`"))
+        .at(span, "not a rule of the policy");
+    match did_you_mean(name, known.iter().copied()) {
+        Some(best) => diagnostic.help(format!("a similar name exists: `{best}`")),
+        None => diagnostic.help("`:rules` lists the rules"),
+    }
+}
