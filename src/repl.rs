@@ -395,6 +395,11 @@ impl<'fs> Repl<'fs> {
 
     /// The text worked on: see [`Repl::compose`].
     fn composed_text(&self) -> String {
+        self.composed().0
+    }
+
+    /// The text worked on, and where the declarations typed at the prompt start in it.
+    fn composed(&self) -> (String, usize) {
         let mut text = String::with_capacity(self.base.len());
         let mut at = 0;
         for declared in &self.declared {
@@ -404,6 +409,7 @@ impl<'fs> Repl<'fs> {
             }
         }
         text.push_str(&self.base[at..]);
+        let typed_start = text.len();
         if !self.typed.is_empty() {
             text.push_str("\n// Typed at the prompt.\n");
             for typed in &self.typed {
@@ -411,7 +417,7 @@ impl<'fs> Repl<'fs> {
                 text.push('\n');
             }
         }
-        text
+        (text, typed_start)
     }
 
     /// Runs a `:command` line.
@@ -454,7 +460,7 @@ impl<'fs> Repl<'fs> {
                     ":load FILE",
                     arg_span,
                 )),
-                file => self.load(Path::new(file)),
+                file => self.load(Path::new(file), arg_span),
             },
             "facts" => match argument {
                 "" => Reply::command_error(messages::missing_argument(
@@ -525,10 +531,7 @@ impl<'fs> Repl<'fs> {
                 self.workspace.options.law = LawDate::SubjectDate;
                 let diagnostics = self.compose();
                 self.known_errors = error_keys(&diagnostics);
-                // Facts stay bound in the workspace until others are loaded: an empty list
-                // unbinds them.
-                let path = self.path().to_path_buf();
-                let _nothing_to_bind = self.workspace.load_facts(&path, &[]);
+                self.workspace.clear_facts();
                 Reply::text("dropped the declarations typed here, the facts, the date and the last decision")
             }
             _ => Reply::command_error(messages::unknown_command(name, name_span, &known)),
@@ -536,10 +539,18 @@ impl<'fs> Repl<'fs> {
     }
 
     /// Loads a policy in place of the one worked on.
-    fn load(&mut self, file: &Path) -> Reply {
+    fn load(&mut self, file: &Path, span: Span) -> Reply {
+        // A file that cannot be found leaves the session as it was.
         let path = match self.files.canonical(file) {
             Ok(path) => path,
-            Err(_) => file.to_path_buf(),
+            Err(message) => {
+                return Reply::command_error(messages::bad_argument(
+                    "load",
+                    &format!("cannot open `{}`: {message}", file.display()),
+                    "name a policy file; a relative path starts from the folder `pol repl` was started in",
+                    span,
+                ));
+            }
         };
         match self.policy.replace(path.clone()) {
             Some(old) if old != path => {
@@ -577,8 +588,18 @@ impl<'fs> Repl<'fs> {
         };
         self.base = self.workspace.sources().get(id).text.clone();
         self.declared = declarations(&mut self.scratch_sources, &self.base);
-        let diagnostics = self.compose();
+        let mut diagnostics = self.compose();
         self.known_errors = error_keys(&diagnostics);
+        // Warnings about the declarations typed at the prompt (a constant tried and not used
+        // yet) are not news about the file.
+        let typed_start = self.composed().1;
+        let source = self.workspace.source_id(path);
+        diagnostics.retain(|diagnostic| {
+            diagnostic.is_error()
+                || !diagnostic.primary.as_ref().is_some_and(|label| {
+                    Some(label.span.source) == source && label.span.range().start >= typed_start
+                })
+        });
         let n_errors = diagnostics.iter().filter(|d| d.is_error()).count();
         let mut reply = Reply {
             diagnostics,
@@ -811,6 +832,7 @@ fn item_key(item: &ast::Item, text: &str) -> String {
 fn describe(key: &str) -> String {
     match key.split_once(' ') {
         Some(("test", name)) => format!("test {name}"),
+        Some(("use", text)) => format!("`{text}`"),
         Some((kind, name)) => format!("{kind} `{name}`"),
         None => format!("the `{key}` declaration"),
     }
@@ -847,3 +869,6 @@ fn error_keys(diagnostics: &[Diagnostic]) -> Vec<(Code, String)> {
         .map(|diagnostic| (diagnostic.code, diagnostic.message.clone()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -359,7 +359,10 @@ fn part_text(
 ) -> String {
     let keyword = if condition.negated { "unless" } else { "when" };
     let text = one_line(sources.snippet(condition.span));
-    let mut out = format!("{keyword} {text}: {}", part_truth(part.truth(), condition.negated));
+    let mut out = format!(
+        "{keyword} {text}: {}",
+        part_truth(part.truth(), condition.negated)
+    );
     if let Some((left, right)) = show_operands(program, facts, condition, part) {
         match operands_inside(program, sources, condition) {
             Some((function, left_text, right_text)) => out.push_str(&format!(

@@ -430,6 +430,15 @@ impl<'fs> Workspace<'fs> {
         Err(diagnostics)
     }
 
+    /// Drops the facts loaded, with their texts: decisions then say that none are loaded.
+    pub fn clear_facts(&mut self) {
+        if let Some(old) = self.facts.take() {
+            for input in old.inputs {
+                self.engine.sources.remove(input.source);
+            }
+        }
+    }
+
     /// Decides the subject with key `key` against the facts loaded, with the policy as it is now.
     /// Fails closed: no decision while the policy or a module it imports has errors, or while
     /// the facts do not fit its program.
