@@ -3,6 +3,7 @@
 
 mod messages;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::Completion;
@@ -44,6 +45,21 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         ":whynot RULE",
         "why a rule did not decide the last subject: the first part that failed, with its operands",
     ),
+    (
+        "set",
+        ":set Record[\"key\"].field = JSON",
+        "change one fact of the JSON facts loaded (not the file)",
+    ),
+    (
+        "unset",
+        ":unset Record[\"key\"].field",
+        "remove one fact of the JSON facts loaded, so it is missing",
+    ),
+    (
+        "diff",
+        ":diff",
+        "how the last decision and its derivation changed since the first `:set` or `:unset` after it",
+    ),
     ("type", ":type EXPR", "the type of an expression"),
     (
         "rules",
@@ -63,7 +79,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (
         "reset",
         ":reset",
-        "drop the declarations typed here, the facts, the date and the last decision",
+        "drop the declarations typed here, the facts and their changes, the date and the last decision",
     ),
 ];
 
@@ -156,6 +172,11 @@ pub struct Repl<'fs> {
     typed: Vec<Typed>,
     /// The facts files loaded, in order.
     facts: Vec<FactsFile>,
+    /// The texts of facts files changed by `:set` and `:unset`, by path.
+    edited: BTreeMap<PathBuf, Vec<u8>>,
+    /// The subject and the text of the last decision (with its derivation) before the first
+    /// change to the facts after it, for `:diff`.
+    before_edit: Option<(String, String)>,
     /// The key of the last subject decided.
     last_key: Option<String>,
     /// The errors of the program as it last stood, which a new declaration is not blamed for.
@@ -198,6 +219,8 @@ impl<'fs> Repl<'fs> {
             declared: Vec::new(),
             typed: Vec::new(),
             facts: Vec::new(),
+            edited: BTreeMap::new(),
+            before_edit: None,
             last_key: None,
             known_errors: Vec::new(),
             refused: false,
@@ -494,6 +517,25 @@ impl<'fs> Repl<'fs> {
                 (_, None) => Reply::command_error(messages::no_decision(name_span)),
                 (rule, Some(key)) => self.why_not(&key, rule, arg_span),
             },
+            "set" => match argument.split_once('=') {
+                Some((fact, value)) => self.edit(fact.trim(), Some(value.trim()), arg_span),
+                None => Reply::command_error(messages::missing_argument(
+                    "set",
+                    "a fact and a value",
+                    ":set Record[\"key\"].field = JSON",
+                    arg_span,
+                )),
+            },
+            "unset" => match argument {
+                "" => Reply::command_error(messages::missing_argument(
+                    "unset",
+                    "a fact",
+                    ":unset Record[\"key\"].field",
+                    arg_span,
+                )),
+                fact => self.edit(fact, None, arg_span),
+            },
+            "diff" => self.diff(name_span),
             "type" => match argument {
                 "" => Reply::command_error(messages::missing_argument(
                     "type",
@@ -527,12 +569,16 @@ impl<'fs> Repl<'fs> {
             "reset" => {
                 self.typed.clear();
                 self.facts.clear();
+                self.edited.clear();
+                self.before_edit = None;
                 self.last_key = None;
                 self.workspace.options.law = LawDate::SubjectDate;
                 let diagnostics = self.compose();
                 self.known_errors = error_keys(&diagnostics);
                 self.workspace.clear_facts();
-                Reply::text("dropped the declarations typed here, the facts, the date and the last decision")
+                Reply::text(
+                    "dropped the declarations typed here, the facts and their changes, the date and the last decision",
+                )
             }
             _ => Reply::command_error(messages::unknown_command(name, name_span, &known)),
         }
@@ -613,9 +659,16 @@ impl<'fs> Repl<'fs> {
                 }
             ))
         };
+        if !self.edited.is_empty() {
+            self.edited.clear();
+            self.before_edit = None;
+            reply
+                .text
+                .push_str("\ndropped the changes made to the facts with `:set` and `:unset`");
+        }
         if !self.facts.is_empty() {
             let path = path.to_path_buf();
-            if let Err(errors) = self.workspace.load_facts(&path, &self.facts) {
+            if let Err(errors) = self.workspace.load_facts_with(&path, &self.facts, &self.edited) {
                 reply.diagnostics.extend(errors);
             }
         }
@@ -654,7 +707,7 @@ impl<'fs> Repl<'fs> {
             record,
         });
         let policy = self.path().to_path_buf();
-        match self.workspace.load_facts(&policy, &inputs) {
+        match self.workspace.load_facts_with(&policy, &inputs, &self.edited) {
             Ok(()) => {
                 self.facts = inputs;
                 Reply::text(format!("loaded facts from {file}"))
@@ -705,6 +758,150 @@ impl<'fs> Repl<'fs> {
             },
             Err(diagnostics) => Reply::errors(diagnostics),
         }
+    }
+
+    /// The last decision, with its derivation, as text; `None` if nothing was decided or it fails.
+    fn explained(&mut self, key: &str) -> Option<String> {
+        let saved = self.workspace.options.explain;
+        self.workspace.options.explain = true;
+        let decided = self.workspace.decide(key);
+        self.workspace.options.explain = saved;
+        let decision = decided.ok()?;
+        self.workspace.decision_text(&decision)
+    }
+
+    /// Changes (`Some(value)`) or removes (`None`) one fact, `Record["key"].field`, in the copy
+    /// of the JSON facts file that holds the record, and loads the facts again.
+    fn edit(&mut self, fact: &str, value: Option<&str>, span: Span) -> Reply {
+        let command = if value.is_some() { "set" } else { "unset" };
+        let usage = "write the fact as `Record[\"key\"].field`, e.g. `Transfer[\"t1\"].destination`";
+        let parsed = fact.split_once("[\"").and_then(|(record, rest)| {
+            let (key, rest) = rest.split_once("\"]")?;
+            let field = rest.strip_prefix('.')?;
+            let plain =
+                |word: &str| !word.is_empty() && word.chars().all(|c| c.is_alphanumeric() || c == '_');
+            (plain(record.trim()) && plain(field.trim())).then(|| (record.trim(), key, field.trim()))
+        });
+        let Some((record, key, field)) = parsed else {
+            return Reply::command_error(messages::bad_argument(
+                command,
+                &format!("`{fact}` does not name one fact"),
+                usage,
+                span,
+            ));
+        };
+        let value = match value.map(serde_json::from_str::<serde_json::Value>) {
+            None => None,
+            Some(Ok(value)) => Some(value),
+            Some(Err(_)) => {
+                return Reply::command_error(messages::bad_argument(
+                    command,
+                    "the value is not JSON",
+                    "write the value as the facts file would: \"GB\", true, 3, \"2024-01-01\", [\"a\", \"b\"], null",
+                    span,
+                ));
+            }
+        };
+        let path = self.path().to_path_buf();
+        let key_field = self.workspace.program(&path).and_then(|program| {
+            let def = program.records.iter().find(|def| def.name == record)?;
+            let key = def.key?;
+            def.field(field)?;
+            Some(def.fields[key as usize].name.clone())
+        });
+        let Some(key_field) = key_field else {
+            return Reply::command_error(messages::bad_argument(
+                command,
+                &format!("the policy has no record `{record}` with a key and a field `{field}`"),
+                "name a record with a key and one of its fields; `:type` shows what an expression is",
+                span,
+            ));
+        };
+        // The first JSON file whose record of that type has the key holds the fact.
+        let mut changed = None;
+        for input in self.facts.iter().filter(|input| input.format == Format::Json) {
+            let bytes = match self.edited.get(&input.path) {
+                Some(bytes) => bytes.clone(),
+                None => match self.files.read(&input.path, self.workspace.max_facts_bytes) {
+                    Ok(bytes) => bytes,
+                    Err(_) => continue,
+                },
+            };
+            let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+                continue;
+            };
+            let object = json
+                .get_mut(record)
+                .and_then(serde_json::Value::as_array_mut)
+                .and_then(|rows| {
+                    rows.iter_mut()
+                        .find(|row| row.get(&key_field).and_then(serde_json::Value::as_str) == Some(key))
+                })
+                .and_then(serde_json::Value::as_object_mut);
+            if let Some(object) = object {
+                match &value {
+                    Some(value) => {
+                        object.insert(field.to_owned(), value.clone());
+                    }
+                    None => {
+                        object.remove(field);
+                    }
+                }
+                let text = serde_json::to_vec_pretty(&json).expect("a JSON value is written whole");
+                changed = Some((input.path.clone(), text));
+                break;
+            }
+        }
+        let Some((file, text)) = changed else {
+            return Reply::command_error(messages::bad_argument(
+                command,
+                &format!("no JSON facts file loaded holds `{record}[\"{key}\"]`"),
+                "`:set` and `:unset` change facts read from JSON files (`:facts FILE.json`)",
+                span,
+            ));
+        };
+        if let (None, Some(last)) = (&self.before_edit, self.last_key.clone()) {
+            self.before_edit = self.explained(&last).map(|text| (last, text));
+        }
+        let previous = self.edited.insert(file.clone(), text);
+        let policy = self.path().to_path_buf();
+        if let Err(diagnostics) = self.workspace.load_facts_with(&policy, &self.facts, &self.edited) {
+            match previous {
+                Some(previous) => self.edited.insert(file, previous),
+                None => self.edited.remove(&file),
+            };
+            return Reply::errors(diagnostics);
+        }
+        Reply::text(match &value {
+            Some(value) => format!("set {record}[\"{key}\"].{field} = {value}"),
+            None => format!("unset {record}[\"{key}\"].{field}"),
+        })
+    }
+
+    /// How the last decision and its derivation changed since the facts were first changed
+    /// after it: the lines that left (`-`) and came (`+`).
+    fn diff(&mut self, span: Span) -> Reply {
+        let Some((key, before)) = self.before_edit.clone() else {
+            return Reply::command_error(messages::nothing_to_compare(span));
+        };
+        let after = match self.explained(&key) {
+            Some(after) => after,
+            None => {
+                let decided = self.workspace.decide(&key);
+                return match decided {
+                    Err(diagnostics) => Reply::errors(diagnostics),
+                    Ok(_) => Reply::text(format!("{key} cannot be decided now")),
+                };
+            }
+        };
+        let changes = diff_lines(&before, &after);
+        if changes.is_empty() {
+            return Reply::text(format!("the decision of {key} and its derivation did not change"));
+        }
+        Reply::text(format!(
+            "the decision of {key} before (-) and after (+) the changes to the facts:\n{}",
+            changes.join("\n")
+        ))
     }
 
     /// Lists every rule of the program: name, effect, citation and dates in force.
@@ -784,6 +981,39 @@ pub fn is_complete(text: &str) -> bool {
         syntax::parse_input(&sources, id, syntax::DEFAULT_MAX_NESTING),
         Input::Incomplete
     )
+}
+
+/// The lines of `before` not in `after` (`- `) and of `after` not in `before` (`+ `), in order,
+/// from their longest common sequence of lines.
+fn diff_lines(before: &str, after: &str) -> Vec<String> {
+    let old: Vec<&str> = before.lines().collect();
+    let new: Vec<&str> = after.lines().collect();
+    // common[i][j]: the longest common sequence of old[i..] and new[j..].
+    let mut common = vec![vec![0usize; new.len() + 1]; old.len() + 1];
+    for i in (0..old.len()).rev() {
+        for j in (0..new.len()).rev() {
+            common[i][j] = if old[i] == new[j] {
+                common[i + 1][j + 1] + 1
+            } else {
+                common[i + 1][j].max(common[i][j + 1])
+            };
+        }
+    }
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        if i < old.len() && j < new.len() && old[i] == new[j] {
+            i += 1;
+            j += 1;
+        } else if i < old.len() && (j == new.len() || common[i + 1][j] >= common[i][j + 1]) {
+            out.push(format!("- {}", old[i]));
+            i += 1;
+        } else {
+            out.push(format!("+ {}", new[j]));
+            j += 1;
+        }
+    }
+    out
 }
 
 /// Whether a line is a `:command`.

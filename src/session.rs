@@ -374,6 +374,17 @@ impl<'fs> Workspace<'fs> {
     /// loaded before (which stay if these fail), and are bound again, without being read again,
     /// to each new program of the policy without errors.
     pub fn load_facts(&mut self, policy: &Path, inputs: &[FactsFile]) -> Result<(), Vec<Diagnostic>> {
+        self.load_facts_with(policy, inputs, &BTreeMap::new())
+    }
+
+    /// Loads facts as [`Workspace::load_facts`] does, taking the text of a file in `texts`
+    /// (`edited`, by the path its [`FactsFile`] gives) instead of reading it: a REPL's edited copy.
+    pub fn load_facts_with(
+        &mut self,
+        policy: &Path,
+        inputs: &[FactsFile],
+        edited: &BTreeMap<PathBuf, Vec<u8>>,
+    ) -> Result<(), Vec<Diagnostic>> {
         let policy = self.path_of(policy);
         if !self.programs.contains_key(&policy) {
             self.open(&policy);
@@ -388,9 +399,11 @@ impl<'fs> Workspace<'fs> {
         let mut diagnostics = Vec::new();
         for input in inputs {
             let name = input.path.display().to_string();
-            let read = self
-                .files
-                .read(&input.path, self.max_facts_bytes)
+            let read = match edited.get(&input.path) {
+                Some(text) => Ok(text.clone()),
+                None => self.files.read(&input.path, self.max_facts_bytes),
+            };
+            let read = read
                 .map_err(|error| {
                     engine::read_error(&name, &error, None, crate::diagnostic::Setting::FactsBytes)
                 })

@@ -54,3 +54,10 @@ pub fn unknown_rule(name: &str, span: Span, known: &[&str]) -> Diagnostic {
         None => diagnostic.help("`:rules` lists the rules"),
     }
 }
+
+/// `:diff` with no change to the facts after a decision.
+pub fn nothing_to_compare(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::CommandNeedsState, "nothing to compare yet")
+        .at(span, "no fact was changed after a decision")
+        .help("decide with `:decide KEY`, change a fact with `:set`, then `:diff`")
+}

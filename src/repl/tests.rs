@@ -226,7 +226,7 @@ Transfer t1 under the law of 2010-01-01: DENY by default: no rule permits this t
 > :asof
 deciding under the law of each subject's own date
 > :reset
-dropped the declarations typed here, the facts, the date and the last decision
+dropped the declarations typed here, the facts and their changes, the date and the last decision
 > :decide t1
 [E0428] no facts are loaded in this session
 > :load /work/missing.pol
@@ -250,4 +250,13 @@ fn an_input_is_complete_unless_it_ends_too_soon() {
     ] {
         assert_eq!(is_complete(input), complete, "{input:?}");
     }
+}
+
+#[test]
+fn a_diff_shows_the_lines_that_left_before_those_that_came() {
+    assert_eq!(
+        diff_lines("PERMIT\n  by a\n  same\n  when x: false", "DENY\n  by b\n  same\n  when x: true"),
+        ["- PERMIT", "-   by a", "+ DENY", "+   by b", "-   when x: false", "+   when x: true"]
+    );
+    assert!(diff_lines("same\nlines", "same\nlines").is_empty());
 }
