@@ -351,9 +351,7 @@ impl<'fs> Repl<'fs> {
 
     /// Evaluates an expression with the last subject decided bound, if any.
     fn evaluate(&mut self, text: &str) -> Reply {
-        let path = self.path().to_path_buf();
-        let subject = self.last_key.clone().filter(|_| !self.facts.is_empty());
-        match self.workspace.evaluate(&path, text, subject.as_deref()) {
+        match self.evaluate_here(text) {
             Ok(Evaluated::Known { value, ty, warnings }) => Reply {
                 diagnostics: warnings,
                 ..Reply::text(format!("{value} : {ty}"))
@@ -368,6 +366,27 @@ impl<'fs> Repl<'fs> {
             },
             Ok(Evaluated::Incomplete | Evaluated::Empty) => Reply::text(""),
             Err(diagnostics) => Reply::errors(diagnostics),
+        }
+    }
+
+    /// Evaluates an expression in the policy worked on, with the last subject decided bound
+    /// while the facts loaded still have it.
+    fn evaluate_here(&mut self, text: &str) -> Result<Evaluated, Vec<Diagnostic>> {
+        let path = self.path().to_path_buf();
+        let subject = self.last_key.clone().filter(|_| !self.facts.is_empty());
+        let evaluated = self.workspace.evaluate(&path, text, subject.as_deref());
+        match evaluated {
+            Err(diagnostics)
+                if subject.is_some()
+                    && diagnostics
+                        .iter()
+                        .any(|diagnostic| diagnostic.code == Code::UnknownSubject) =>
+            {
+                // The facts loaded since have no subject with that key: nothing is bound.
+                self.last_key = None;
+                self.workspace.evaluate(&path, text, None)
+            }
+            evaluated => evaluated,
         }
     }
 
@@ -543,22 +562,18 @@ impl<'fs> Repl<'fs> {
                     ":type EXPR",
                     arg_span,
                 )),
-                expr => {
-                    let path = self.path().to_path_buf();
-                    let subject = self.last_key.clone().filter(|_| !self.facts.is_empty());
-                    match self.workspace.evaluate(&path, expr, subject.as_deref()) {
-                        Ok(Evaluated::Known { ty, .. } | Evaluated::Unknown { ty, .. }) => Reply::text(ty),
-                        Ok(Evaluated::Incomplete | Evaluated::Empty) => {
-                            Reply::command_error(messages::bad_argument(
-                                "type",
-                                "the expression ends too soon",
-                                "write the whole expression on one line",
-                                arg_span,
-                            ))
-                        }
-                        Err(diagnostics) => Reply::errors(diagnostics),
+                expr => match self.evaluate_here(expr) {
+                    Ok(Evaluated::Known { ty, .. } | Evaluated::Unknown { ty, .. }) => Reply::text(ty),
+                    Ok(Evaluated::Incomplete | Evaluated::Empty) => {
+                        Reply::command_error(messages::bad_argument(
+                            "type",
+                            "the expression ends too soon",
+                            "write the whole expression on one line",
+                            arg_span,
+                        ))
                     }
-                }
+                    Err(diagnostics) => Reply::errors(diagnostics),
+                },
             },
             "rules" => self.rules(),
             "asof" => self.as_of(argument, arg_span),

@@ -255,8 +255,37 @@ fn an_input_is_complete_unless_it_ends_too_soon() {
 #[test]
 fn a_diff_shows_the_lines_that_left_before_those_that_came() {
     assert_eq!(
-        diff_lines("PERMIT\n  by a\n  same\n  when x: false", "DENY\n  by b\n  same\n  when x: true"),
-        ["- PERMIT", "-   by a", "+ DENY", "+   by b", "-   when x: false", "+   when x: true"]
+        diff_lines(
+            "PERMIT\n  by a\n  same\n  when x: false",
+            "DENY\n  by b\n  same\n  when x: true"
+        ),
+        [
+            "- PERMIT",
+            "-   by a",
+            "+ DENY",
+            "+   by b",
+            "-   when x: false",
+            "+   when x: true"
+        ]
     );
     assert!(diff_lines("same\nlines", "same\nlines").is_empty());
+}
+
+#[test]
+fn a_subject_gone_from_the_facts_reloaded_no_longer_binds_the_subject() {
+    let files = disk();
+    let mut repl = Repl::new(Workspace::new(&files, Vec::new()), &files, path("<repl>"));
+    transcript(&mut repl, &[":load /work/policy.pol", ":facts /work/facts.json", ":decide t1"]);
+    files.write(path("facts.json"), FACTS.replace("\"t1\"", "\"t3\""));
+    let after = transcript(&mut repl, &[":reload", "1 + 1", "t.date"]);
+    assert_eq!(
+        after,
+        "> :reload
+loaded /work/policy.pol
+> 1 + 1
+2 : Int
+> t.date
+[E0201] unknown name `t`
+"
+    );
 }
