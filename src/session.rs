@@ -217,6 +217,14 @@ impl<'fs> Workspace<'fs> {
         }
     }
 
+    /// Sets the deepest nesting of brackets and expressions accepted in a policy or a prompt's
+    /// text, and the largest policy file read; files already read are checked again only when
+    /// they change.
+    pub fn set_policy_limits(&mut self, max_nesting: usize, max_policy_bytes: u64) {
+        self.engine.max_nesting = max_nesting;
+        self.engine.max_policy_bytes = max_policy_bytes;
+    }
+
     /// Sets a file's text to an editor's buffer, which wins over the disk until
     /// [`Workspace::close`]; opens the file if it was not. The diagnostics of every file the
     /// change affects.

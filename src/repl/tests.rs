@@ -275,7 +275,10 @@ fn a_diff_shows_the_lines_that_left_before_those_that_came() {
 fn a_subject_gone_from_the_facts_reloaded_no_longer_binds_the_subject() {
     let files = disk();
     let mut repl = Repl::new(Workspace::new(&files, Vec::new()), &files, path("<repl>"));
-    transcript(&mut repl, &[":load /work/policy.pol", ":facts /work/facts.json", ":decide t1"]);
+    transcript(
+        &mut repl,
+        &[":load /work/policy.pol", ":facts /work/facts.json", ":decide t1"],
+    );
     files.write(path("facts.json"), FACTS.replace("\"t1\"", "\"t3\""));
     let after = transcript(&mut repl, &[":reload", "1 + 1", "t.date"]);
     assert_eq!(

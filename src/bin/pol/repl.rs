@@ -40,6 +40,7 @@ pub(crate) fn repl(args: ReplArgs) -> u8 {
         .collect();
     let mut workspace = Workspace::new(&files, roots);
     workspace.options.limits = args.common.limits();
+    workspace.set_policy_limits(args.common.max_nesting, args.common.max_policy_bytes);
     let mut repl = Repl::new(workspace, &files, PathBuf::from("<repl>"));
     let style = args.common.diagnostics;
     let mut startup = Vec::new();

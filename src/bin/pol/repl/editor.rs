@@ -34,6 +34,10 @@ const KEYWORDS: &[&str] = &[
     "rule",
     "obligation",
     "test",
+    "expect",
+    "use",
+    "decide",
+    "default",
     "permit",
     "deny",
     "when",
@@ -47,7 +51,14 @@ const KEYWORDS: &[&str] = &[
     "or",
     "not",
     "in",
+    "is",
+    "some",
+    "none",
+    "unknown",
     "subset",
+    "union",
+    "intersect",
+    "without",
     "if",
     "then",
     "else",
@@ -55,7 +66,6 @@ const KEYWORDS: &[&str] = &[
     "all",
     "true",
     "false",
-    "none",
 ];
 
 /// The history file: `$XDG_STATE_HOME/pol/history`, or `~/.local/state/pol/history`.
