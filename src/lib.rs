@@ -15,6 +15,7 @@ pub mod engine;
 pub mod escape;
 pub mod eval;
 pub mod facts;
+pub mod repl;
 pub mod report;
 pub mod session;
 pub mod show;

@@ -3,7 +3,7 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::check::ir::{Condition, Program, RecordId, Type, TypeId};
+use crate::check::ir::{Condition, Program, RecordId, RuleId, Type, TypeId};
 use crate::diagnostic::Diagnostic;
 use crate::escape::{escape_controls, quote};
 use crate::eval::{Decision, FactRef, Operand, PartTrace, RuleStatus, RuleTrace, Trace, Truth, Verdict};
@@ -338,30 +338,79 @@ pub fn trace_text(
             status_text(program, &rule_trace, &statuses)
         ));
         for (part, condition) in rule_trace.parts().zip(&rule.conditions) {
-            let keyword = if condition.negated { "unless" } else { "when" };
-            let text = one_line(sources.snippet(condition.span));
             out.push_str(&format!(
-                "      {keyword} {text}: {}",
-                part_truth(part.truth(), condition.negated)
+                "      {}\n",
+                part_text(program, facts, sources, condition, &part, offset)
             ));
-            if let Some((left, right)) = show_operands(program, facts, condition, &part) {
-                match operands_inside(program, sources, condition) {
-                    Some((function, left_text, right_text)) => out.push_str(&format!(
-                        " (in {function}: {} vs {})",
-                        named_operand(&left_text, &left),
-                        named_operand(&right_text, &right)
-                    )),
-                    None => out.push_str(&format!(" ({left} vs {right})")),
-                }
-            }
-            if !part.missing().is_empty() {
-                let missing = fact_paths(program, facts, part.missing(), offset);
-                out.push_str(&format!(", missing {}", missing.join(", ")));
-            }
-            out.push('\n');
         }
     }
     out
+}
+
+/// One condition part of a derivation: its clause, its value, the operands it compared and the
+/// facts it missed (`when t.to in NATO: false (Country["UA"] vs {…})`).
+fn part_text(
+    program: &Program,
+    facts: &Facts,
+    sources: &SourceMap,
+    condition: &Condition,
+    part: &PartTrace<'_>,
+    offset: u64,
+) -> String {
+    let keyword = if condition.negated { "unless" } else { "when" };
+    let text = one_line(sources.snippet(condition.span));
+    let mut out = format!(
+        "{keyword} {text}: {}",
+        part_truth(part.truth(), condition.negated)
+    );
+    if let Some((left, right)) = show_operands(program, facts, condition, part) {
+        match operands_inside(program, sources, condition) {
+            Some((function, left_text, right_text)) => out.push_str(&format!(
+                " (in {function}: {} vs {})",
+                named_operand(&left_text, &left),
+                named_operand(&right_text, &right)
+            )),
+            None => out.push_str(&format!(" ({left} vs {right})")),
+        }
+    }
+    if !part.missing().is_empty() {
+        let missing = fact_paths(program, facts, part.missing(), offset);
+        out.push_str(&format!(", missing {}", missing.join(", ")));
+    }
+    out
+}
+
+/// Why one rule did or did not decide a subject, from the decision's derivation: the rule's
+/// status, then the first condition part that did not hold (false, or unknown), with the
+/// operands it compared; `None` if the derivation does not hold the rule.
+pub fn why_not_text(
+    program: &Program,
+    facts: &Facts,
+    sources: &SourceMap,
+    trace: &Trace,
+    rule: RuleId,
+    offset: u64,
+) -> Option<String> {
+    let statuses: Vec<RuleStatus> = trace.rules().map(|rule| rule.status()).collect();
+    let rule_trace = trace.rules().find(|rule_trace| rule_trace.rule() == rule)?;
+    let def = &program.rules[rule.idx()];
+    let mut out = format!(
+        "{} ({}): {}",
+        def.name,
+        def.effect.as_str(),
+        status_text(program, &rule_trace, &statuses)
+    );
+    let failed = rule_trace
+        .parts()
+        .zip(&def.conditions)
+        .find(|(part, _)| part.truth() != Truth::True);
+    if let Some((part, condition)) = failed {
+        out.push_str(&format!(
+            "\n  {}",
+            part_text(program, facts, sources, condition, &part, offset)
+        ));
+    }
+    Some(out)
 }
 
 /// The value of the clause's expression as written (a part holds when a `when` expression is

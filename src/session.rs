@@ -199,6 +199,14 @@ impl<'fs> Workspace<'fs> {
         }
     }
 
+    /// Sets the deepest nesting of brackets and expressions accepted in a policy or a prompt's
+    /// text, and the largest policy file read; files already read are checked again only when
+    /// they change.
+    pub fn set_policy_limits(&mut self, max_nesting: usize, max_policy_bytes: u64) {
+        self.engine.max_nesting = max_nesting;
+        self.engine.max_policy_bytes = max_policy_bytes;
+    }
+
     /// Sets a file's text to an editor's buffer, which wins over the disk until
     /// [`Workspace::close`]; opens the file if it was not. The diagnostics of every file the
     /// change affects.
@@ -356,6 +364,17 @@ impl<'fs> Workspace<'fs> {
     /// loaded before (which stay if these fail), and are bound again, without being read again,
     /// to each new program of the policy without errors.
     pub fn load_facts(&mut self, policy: &Path, inputs: &[FactsFile]) -> Result<(), Vec<Diagnostic>> {
+        self.load_facts_with(policy, inputs, &BTreeMap::new())
+    }
+
+    /// Loads facts as [`Workspace::load_facts`] does, taking the text of a file in `texts`
+    /// (`edited`, by the path its [`FactsFile`] gives) instead of reading it: a REPL's edited copy.
+    pub fn load_facts_with(
+        &mut self,
+        policy: &Path,
+        inputs: &[FactsFile],
+        edited: &BTreeMap<PathBuf, Vec<u8>>,
+    ) -> Result<(), Vec<Diagnostic>> {
         let policy = self.path_of(policy);
         if !self.programs.contains_key(&policy) {
             self.open(&policy);
@@ -370,9 +389,11 @@ impl<'fs> Workspace<'fs> {
         let mut diagnostics = Vec::new();
         for input in inputs {
             let name = input.path.display().to_string();
-            let read = self
-                .files
-                .read(&input.path, self.max_facts_bytes)
+            let read = match edited.get(&input.path) {
+                Some(text) => Ok(text.clone()),
+                None => self.files.read(&input.path, self.max_facts_bytes),
+            };
+            let read = read
                 .map_err(|error| {
                     engine::read_error(&name, &error, None, crate::diagnostic::Setting::FactsBytes)
                 })
@@ -412,6 +433,15 @@ impl<'fs> Workspace<'fs> {
         Err(diagnostics)
     }
 
+    /// Drops the facts loaded, with their texts: decisions then say that none are loaded.
+    pub fn clear_facts(&mut self) {
+        if let Some(old) = self.facts.take() {
+            for input in old.inputs {
+                self.engine.sources.remove(input.source);
+            }
+        }
+    }
+
     /// Decides the subject with key `key` against the facts loaded, with the policy as it is now.
     /// Fails closed: no decision while the policy or a module it imports has errors, or while
     /// the facts do not fit its program.
@@ -436,6 +466,51 @@ impl<'fs> Workspace<'fs> {
         evaluator
             .decide(&mut Scratch::new(), row)
             .map_err(|error| vec![error])
+    }
+
+    /// A decision of [`Workspace::decide`] as `pol run` writes it: a headline, then its rules,
+    /// obligations and missing facts, and its derivation if it has one; `None` when no facts
+    /// are bound to a program.
+    pub fn decision_text(&self, decision: &Decision) -> Option<String> {
+        let loaded = self.facts.as_ref()?;
+        let facts = loaded.bound.as_ref().ok()?;
+        let program = &loaded.program.program;
+        Some(report::decision_text(
+            program,
+            facts,
+            &self.engine.sources,
+            decision,
+            0,
+        ))
+    }
+
+    /// Why the rule named `rule` did or did not decide a decision made with its derivation: the
+    /// rule's status and the first condition part that did not hold, with its operands
+    /// ([`report::why_not_text`]); `None` without facts bound, without a derivation, or for a
+    /// name no rule of the program has.
+    pub fn why_not_text(&self, decision: &Decision, rule: &str) -> Option<String> {
+        let loaded = self.facts.as_ref()?;
+        let facts = loaded.bound.as_ref().ok()?;
+        let program = &loaded.program.program;
+        let trace = decision.trace.as_ref()?;
+        let idx = program.rules.iter().position(|def| def.name == rule)?;
+        let id = check::ir::RuleId(u32::try_from(idx).expect("rule ids fit in 32 bits"));
+        report::why_not_text(program, facts, &self.engine.sources, trace, id, 0)
+    }
+
+    /// The keys of the subjects in the facts loaded, in input order, for a prompt to complete.
+    pub fn subject_keys(&self) -> Vec<String> {
+        let Some(loaded) = &self.facts else {
+            return Vec::new();
+        };
+        let (Ok(facts), Some(subject)) = (&loaded.bound, &loaded.program.program.subject) else {
+            return Vec::new();
+        };
+        let program = &loaded.program.program;
+        (0..facts.tables[subject.record.idx()].n_input_rows)
+            .filter_map(|row| facts.key_text(program, subject.record, row))
+            .map(str::to_owned)
+            .collect()
     }
 
     /// What the name at `offset` in a file is: its kind, type and, for a rule, what it says.

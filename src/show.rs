@@ -62,7 +62,17 @@ pub fn show_value(
         Value::None => "none".into(),
         Value::Bool(value) => value.to_string(),
         Value::Int(value) => value.to_string(),
-        Value::Text(sym) => quote(facts.interner.resolve(sym)),
+        Value::Text(sym) => {
+            // The facts' interner extends a copy of the program's, except for an expression
+            // typed at a prompt, whose program holds the texts it adds to the facts' (see
+            // `check::check_expr`): the larger of the two holds every text.
+            let interner = if program.interner.len() > facts.interner.len() {
+                &program.interner
+            } else {
+                &facts.interner
+            };
+            quote(interner.resolve(sym))
+        }
         Value::Date(date) => date.to_string(),
         Value::Variant(idx) => match ty_kind {
             Type::Enum(id) => program.enums[id.idx()].variants[idx as usize].clone(),

@@ -321,6 +321,29 @@ fn every_diagnostic_code_has_a_golden_example() -> Result<(), Failed> {
     Err(format!("codes without a golden example: {missing:?}").into())
 }
 
+/// The report in `output` (the diagnostics printed for one input, up to its count of errors
+/// and warnings) that shows `code`.
+fn report_with<'a>(output: &'a str, code: &str) -> &'a str {
+    let mut start = 0;
+    let mut at = 0;
+    for line in output.split_inclusive('\n') {
+        at += line.len();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let is_count = words.first().is_some_and(|word| word.parse::<u32>().is_ok())
+            && words
+                .iter()
+                .skip(1)
+                .all(|word| word.starts_with("error") || word.starts_with("warning") || *word == "and");
+        if is_count {
+            if output[start..at].contains(&format!("[{code}]")) {
+                return &output[start..at];
+            }
+            start = at;
+        }
+    }
+    output
+}
+
 /// `docs/diagnostics.md` lists every code with its summary and a golden example; it is generated
 /// from `src/diagnostic/code.rs` and the corpus, and `POL_BLESS=1` regenerates it.
 fn diagnostics_doc_is_up_to_date(bless: bool) -> Result<(), Failed> {
@@ -351,12 +374,27 @@ fn diagnostics_doc_is_up_to_date(bless: bool) -> Result<(), Failed> {
             stderr.contains(&format!("[{text}]")) || stdout.contains(&format!("\"{text}\""))
         });
         let Some(case) = example else {
-            // A code only a live session gives is shown by what `tests/session.rs` renders.
-            let rendered = session_outputs
-                .iter()
-                .find(|(_, output)| output.contains(&format!("[{text}]")));
+            // A code only a live session gives is shown by what `tests/session.rs` renders, or
+            // else by the report that shows it in a REPL transcript.
+            let shows = |in_repl: bool| {
+                session_outputs.iter().find(|(file, output)| {
+                    output.contains(&format!("[{text}]")) && file.with_extension("in").exists() == in_repl
+                })
+            };
+            let in_repl = shows(false).is_none();
+            let rendered = shows(in_repl);
             if let Some((file, output)) = rendered {
                 let relative = file.strip_prefix(&root).unwrap().display();
+                if in_repl {
+                    // A transcript of `tests/repl_transcripts.rs`: the report that shows the code.
+                    let input = file.with_extension("in");
+                    let input = input.strip_prefix(&root).unwrap().display();
+                    doc.push_str(&format!(
+                        "\nExample: what `pol repl` prints on standard error for a line of `tests/golden/{input}` (`tests/golden/{relative}`, from `tests/repl_transcripts.rs`).\n\n```text\n{}\n```\n",
+                        report_with(output, text).trim_end()
+                    ));
+                    continue;
+                }
                 doc.push_str(&format!(
                     "\nExample: what a `session::Workspace` reports, drawn as `pol` draws diagnostics (`tests/golden/{relative}`, from `tests/session.rs`).\n\n```text\n{}\n```\n",
                     output.trim_end()

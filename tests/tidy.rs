@@ -48,6 +48,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["analysis"],
     &["session"],
+    &["repl"],
 ];
 
 /// One import of one library file: the file it reaches and the first line that shows it.

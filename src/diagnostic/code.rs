@@ -173,6 +173,13 @@ codes! {
     NoFactsLoaded = "E0428",
     /// A decision was asked for a subject whose key no fact has.
     UnknownSubject = "E0429",
+    /// A line typed at the REPL names a meta-command that does not exist.
+    UnknownCommand = "E0430",
+    /// A REPL meta-command is missing its argument, or its argument is not what it takes.
+    CommandArgument = "E0431",
+    /// A REPL meta-command needs something the session does not have yet (a decision to
+    /// explain, a policy to reload).
+    CommandNeedsState = "E0432",
 
     /// A definition that nothing uses.
     Unused = "W0001",

@@ -6,6 +6,7 @@ mod files;
 mod flags;
 mod fmt;
 mod output;
+mod repl;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -72,6 +73,8 @@ enum Command {
     Test(TestArgs),
     /// Format policies in the canonical style, or check that they are.
     Fmt(fmt::FmtArgs),
+    /// Work on a policy interactively: evaluate expressions, add rules, ask for decisions.
+    Repl(repl::ReplArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -309,6 +312,7 @@ fn main() -> ExitCode {
         Command::Run(RunArgs { common, .. })
         | Command::Check(CheckArgs { common, .. })
         | Command::Test(TestArgs { common, .. }) => common.max_nesting.max(common.max_depth as usize),
+        Command::Repl(args) => args.common.max_nesting.max(args.common.max_depth as usize),
         Command::Fmt(args) => args.max_nesting,
     };
     let stack = stack_bytes(levels);
@@ -339,6 +343,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Check(args) => check(args),
         Command::Test(args) => test(args),
         Command::Fmt(args) => fmt::fmt(args),
+        Command::Repl(args) => repl::repl(args),
     }
 }
 
