@@ -131,10 +131,12 @@ fn a_terminal_session_completes_decides_explains_abandons_and_keeps_its_history(
     );
     tmux.wait_for("pol> ", 1);
 
-    // A rule on two lines: Enter on its unfinished header continues the input; Tab completes
-    // a name and a field of it.
+    // A rule on three lines: Enter on its unfinished header continues the input after the
+    // continuation prompt; Tab completes a name and a field of it, the header above giving the
+    // subject's name.
     tmux.text("rule strict: deny {");
     tmux.keys(&["Enter"]);
+    tmux.wait_for("...> ", 1);
     tmux.text("  when t.desti");
     tmux.keys(&["Tab"]);
     tmux.wait_for("when t.destination", 1);
@@ -142,6 +144,7 @@ fn a_terminal_session_completes_decides_explains_abandons_and_keeps_its_history(
     tmux.keys(&["Tab"]);
     tmux.wait_for("when t.destination.in_combat", 1);
     tmux.keys(&["Enter"]);
+    tmux.wait_for("...> ", 2);
     tmux.text("}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("defined rule `strict`", 1);
@@ -168,6 +171,7 @@ fn a_terminal_session_completes_decides_explains_abandons_and_keeps_its_history(
     // Ctrl-C abandons an unfinished input: it never runs, and the next one does.
     tmux.text("1000 +");
     tmux.keys(&["Enter"]);
+    tmux.wait_for("...> ", 3);
     tmux.text("  2000");
     tmux.keys(&["C-c"]);
     tmux.text("40 + 2");

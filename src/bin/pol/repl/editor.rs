@@ -1,5 +1,6 @@
-//! The terminal side of `pol repl`: rustyline with a validator fed by the REPL's completeness
-//! check, completion, highlighting, hints and a history file in the user's state directory.
+//! The terminal side of `pol repl`: rustyline, with an unfinished input continued after a
+//! continuation prompt (the REPL's completeness check decides), completion, highlighting, hints
+//! and a history file in the user's state directory.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -10,7 +11,7 @@ use rustyline::error::ReadlineError;
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hinter, HistoryHinter};
 use rustyline::history::DefaultHistory;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{Config, Context, Editor, Helper};
 
 use pol::analysis::CompletionKind;
@@ -21,6 +22,9 @@ use super::Output;
 
 /// The prompt.
 const PROMPT: &str = "pol> ";
+
+/// The prompt of each further line of an unfinished input.
+const CONTINUATION: &str = "...> ";
 
 /// The most lines the history file keeps.
 const HISTORY_LINES: usize = 10_000;
@@ -85,6 +89,10 @@ pub(crate) fn run(repl: Repl<'_>, out: &mut Output) -> std::io::Result<()> {
         .auto_add_history(false)
         .build();
     let shared = RefCell::new(repl);
+    // The lines of the input being typed before the current one. rustyline draws no prompt on
+    // the later lines of an input it edits as one, so an unfinished input is read line by line,
+    // each after the continuation prompt; completion reads the earlier lines as context.
+    let pending = RefCell::new(String::new());
     let mut editor: Editor<PolHelper<'_, '_>, DefaultHistory> =
         Editor::with_config(config).map_err(std::io::Error::other)?;
     let colour = matches!(
@@ -93,6 +101,7 @@ pub(crate) fn run(repl: Repl<'_>, out: &mut Output) -> std::io::Result<()> {
     );
     editor.set_helper(Some(PolHelper {
         repl: &shared,
+        pending: &pending,
         colour,
         files: FilenameCompleter::new(),
         hints: HistoryHinter::new(),
@@ -103,11 +112,27 @@ pub(crate) fn run(repl: Repl<'_>, out: &mut Output) -> std::io::Result<()> {
         let _none_yet = editor.load_history(path);
     }
     let outcome = loop {
-        match editor.readline(PROMPT) {
-            Ok(input) => {
+        let prompt = if pending.borrow().is_empty() {
+            PROMPT
+        } else {
+            CONTINUATION
+        };
+        match editor.readline(prompt) {
+            Ok(line) => {
+                let input = {
+                    let mut typed = pending.borrow_mut();
+                    typed.push_str(&line);
+                    typed.clone()
+                };
                 if input.trim().is_empty() {
+                    pending.borrow_mut().clear();
                     continue;
                 }
+                if !pol::repl::is_complete(&input) {
+                    pending.borrow_mut().push('\n');
+                    continue;
+                }
+                pending.borrow_mut().clear();
                 let _ = editor.add_history_entry(input.as_str());
                 let reply = shared.borrow_mut().input(&input);
                 if let Err(error) = out.reply(&shared.borrow(), &reply) {
@@ -117,7 +142,8 @@ pub(crate) fn run(repl: Repl<'_>, out: &mut Output) -> std::io::Result<()> {
                     break Ok(());
                 }
             }
-            Err(ReadlineError::Interrupted) => continue,
+            // Ctrl-C abandons the whole input, its earlier lines too.
+            Err(ReadlineError::Interrupted) => pending.borrow_mut().clear(),
             Err(ReadlineError::Eof) => break Ok(()),
             Err(error) => break Err(std::io::Error::other(error)),
         }
@@ -141,6 +167,8 @@ pub(crate) fn run(repl: Repl<'_>, out: &mut Output) -> std::io::Result<()> {
 /// Completion, hints, highlighting and the completeness check, for rustyline.
 struct PolHelper<'a, 'fs> {
     repl: &'a RefCell<Repl<'fs>>,
+    /// The earlier lines of the input being typed, each ending in a line break.
+    pending: &'a RefCell<String>,
     /// Whether to colour the line (not under `NO_COLOR`, `CLICOLOR=0` or `TERM=dumb`).
     colour: bool,
     files: FilenameCompleter,
@@ -149,15 +177,9 @@ struct PolHelper<'a, 'fs> {
 
 impl Helper for PolHelper<'_, '_> {}
 
-impl Validator for PolHelper<'_, '_> {
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        Ok(if pol::repl::is_complete(ctx.input()) {
-            ValidationResult::Valid(None)
-        } else {
-            ValidationResult::Incomplete
-        })
-    }
-}
+// An input is complete or not by the REPL's check, line by line (see `run`), so rustyline's own
+// validation accepts every line.
+impl Validator for PolHelper<'_, '_> {}
 
 impl Hinter for PolHelper<'_, '_> {
     type Hint = String;
@@ -173,7 +195,8 @@ impl Completer for PolHelper<'_, '_> {
     fn complete(&self, line: &str, pos: usize, ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
         let before = &line[..pos];
         let trimmed = before.trim_start();
-        if let Some(command) = trimmed.strip_prefix(':') {
+        let pending = self.pending.borrow();
+        if let Some(command) = trimmed.strip_prefix(':').filter(|_| pending.is_empty()) {
             match command.split_once(char::is_whitespace) {
                 None => {
                     let start = pos - command.len();
@@ -206,10 +229,12 @@ impl Completer for PolHelper<'_, '_> {
                 idx + before[idx..].chars().next().map_or(1, char::len_utf8)
             });
         let word = &before[word_start..];
+        // The earlier lines of an unfinished input say where the cursor is (inside a rule).
+        let typed = format!("{pending}{before}");
         let mut names: Vec<String> = self
             .repl
             .borrow_mut()
-            .complete(before)
+            .complete(&typed)
             .into_iter()
             .filter(|completion| completion.kind != CompletionKind::Keyword || !word.is_empty())
             .map(|completion| completion.label)
