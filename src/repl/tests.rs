@@ -37,7 +37,7 @@ const FACTS: &str = r#"{"Country": [{"code": "US", "friendly": true}, {"code": "
               {"id": "t2", "destination": "XX", "date": "2024-01-01"}]}"#;
 
 fn path(name: &str) -> PathBuf {
-    Path::new("/work").join(name)
+    Path::new("/project").join(name)
 }
 
 /// A disk with the schema, the policy and its facts.
@@ -86,16 +86,16 @@ fn check(inputs: &[&str], expected: &str) {
 fn a_rule_typed_with_the_name_of_a_policy_rule_replaces_it() {
     check(
         &[
-            ":load /work/policy.pol",
-            ":facts /work/facts.json",
+            ":load /project/policy.pol",
+            ":facts /project/facts.json",
             ":decide t1",
             "rule friendly: deny {\n  when t.destination.friendly\n}",
             ":decide t1",
         ],
-        "> :load /work/policy.pol
-loaded /work/policy.pol
-> :facts /work/facts.json
-loaded facts from /work/facts.json
+        "> :load /project/policy.pol
+loaded /project/policy.pol
+> :facts /project/facts.json
+loaded facts from /project/facts.json
 > :decide t1
 Transfer t1 under the law of 2024-01-01: PERMIT
   by friendly: friendly countries
@@ -112,16 +112,16 @@ Transfer t1: DENY
 fn a_declaration_with_an_error_is_refused_and_the_policy_stays_as_it_was() {
     check(
         &[
-            ":load /work/policy.pol",
-            ":facts /work/facts.json",
+            ":load /project/policy.pol",
+            ":facts /project/facts.json",
             "let limit: Int = \"three\"",
             "limit",
             ":decide t1",
         ],
-        "> :load /work/policy.pol
-loaded /work/policy.pol
-> :facts /work/facts.json
-loaded facts from /work/facts.json
+        "> :load /project/policy.pol
+loaded /project/policy.pol
+> :facts /project/facts.json
+loaded facts from /project/facts.json
 > let limit: Int = \"three\"
 [E0204] `limit` is declared as `Int`, but its value is `Text`
 > limit
@@ -139,12 +139,12 @@ fn reload_reads_the_policy_again_and_keeps_what_was_typed() {
     let mut repl = Repl::new(Workspace::new(&files, Vec::new()), &files, path("<repl>"));
     let before = transcript(
         &mut repl,
-        &[":load /work/policy.pol", "let extra: Int = 1", ":rules"],
+        &[":load /project/policy.pol", "let extra: Int = 1", ":rules"],
     );
     assert_eq!(
         before,
-        "> :load /work/policy.pol
-loaded /work/policy.pol
+        "> :load /project/policy.pol
+loaded /project/policy.pol
 > let extra: Int = 1
 defined let `extra`
 > :rules
@@ -159,7 +159,7 @@ friendly (permit) in force from 2020-01-01
     assert_eq!(
         after,
         "> :reload
-loaded /work/policy.pol
+loaded /project/policy.pol
 > :rules
 welcome (permit) in force from 2020-01-01
 > extra + 1
@@ -172,17 +172,17 @@ welcome (permit) in force from 2020-01-01
 fn an_unknown_prints_the_facts_it_needs_with_its_type() {
     check(
         &[
-            ":load /work/policy.pol",
-            ":facts /work/facts.json",
+            ":load /project/policy.pol",
+            ":facts /project/facts.json",
             "Country[\"XX\"].friendly",
             ":decide t2",
             "t.destination.friendly or true",
             ":type t.destination",
         ],
-        "> :load /work/policy.pol
-loaded /work/policy.pol
-> :facts /work/facts.json
-loaded facts from /work/facts.json
+        "> :load /project/policy.pol
+loaded /project/policy.pol
+> :facts /project/facts.json
+loaded facts from /project/facts.json
 > Country[\"XX\"].friendly
 unknown : Bool, missing Country[\"XX\"].friendly
 > :decide t2
@@ -203,22 +203,22 @@ fn asof_reset_and_commands_that_need_a_decision() {
     check(
         &[
             ":why",
-            ":load /work/policy.pol",
-            ":facts /work/facts.json",
+            ":load /project/policy.pol",
+            ":facts /project/facts.json",
             ":asof 2010-01-01",
             ":decide t1",
             ":asof",
             ":reset",
             ":decide t1",
-            ":load /work/missing.pol",
+            ":load /project/missing.pol",
             ":frob",
         ],
         "> :why
 [E0432] no decision to explain yet
-> :load /work/policy.pol
-loaded /work/policy.pol
-> :facts /work/facts.json
-loaded facts from /work/facts.json
+> :load /project/policy.pol
+loaded /project/policy.pol
+> :facts /project/facts.json
+loaded facts from /project/facts.json
 > :asof 2010-01-01
 deciding under the law of 2010-01-01
 > :decide t1
@@ -229,8 +229,8 @@ deciding under the law of each subject's own date
 dropped the declarations typed here, the facts and their changes, the date and the last decision
 > :decide t1
 [E0428] no facts are loaded in this session
-> :load /work/missing.pol
-[E0431] `:load`: cannot open `/work/missing.pol`: no such file
+> :load /project/missing.pol
+[E0431] `:load`: cannot open `/project/missing.pol`: no such file
 > :frob
 [E0430] unknown command `:frob`
 ",
@@ -277,14 +277,14 @@ fn a_subject_gone_from_the_facts_reloaded_no_longer_binds_the_subject() {
     let mut repl = Repl::new(Workspace::new(&files, Vec::new()), &files, path("<repl>"));
     transcript(
         &mut repl,
-        &[":load /work/policy.pol", ":facts /work/facts.json", ":decide t1"],
+        &[":load /project/policy.pol", ":facts /project/facts.json", ":decide t1"],
     );
     files.write(path("facts.json"), FACTS.replace("\"t1\"", "\"t3\""));
     let after = transcript(&mut repl, &[":reload", "1 + 1", "t.date"]);
     assert_eq!(
         after,
         "> :reload
-loaded /work/policy.pol
+loaded /project/policy.pol
 > 1 + 1
 2 : Int
 > t.date

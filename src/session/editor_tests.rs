@@ -59,7 +59,7 @@ const FACTS: &str = r#"{"Country": [{"code": "US", "in_combat": false, "agreemen
               {"id": "t2", "destination": "UA", "kind": "arms", "parts": "?", "date": "2024-01-01"}]}"#;
 
 fn path(name: &str) -> PathBuf {
-    Path::new("/work").join(name)
+    Path::new("/project").join(name)
 }
 
 fn disk() -> MemoryFiles {
@@ -222,7 +222,7 @@ fn expressions_are_evaluated_against_facts_loaded_once() {
     let refused = workspace.evaluate(&policy, "t.parts", Some("t1")).unwrap_err();
     assert_eq!(
         refused[0].message,
-        "no facts are loaded for `/work/policy.pol`, so no subject can be named"
+        "no facts are loaded for `/project/policy.pol`, so no subject can be named"
     );
 
     workspace.load_facts(&policy, &[facts_file()]).unwrap();

@@ -41,7 +41,7 @@ const FACTS: &str = r#"{"Country": [{"code": "US", "friendly": true, "agreement_
               {"id": "t2", "destination": "XX", "date": "2024-01-01"}]}"#;
 
 fn path(name: &str) -> PathBuf {
-    Path::new("/work").join(name)
+    Path::new("/project").join(name)
 }
 
 /// A disk with the schema, the policy and its facts.
@@ -263,7 +263,7 @@ fn no_decision_is_made_while_the_policy_or_an_import_has_errors() {
     let refused = workspace.decide("t1").unwrap_err();
     assert_eq!(refused[0].code, Code::DecideWithErrors);
     assert!(
-        refused[0].message.contains("/work/schema.pol"),
+        refused[0].message.contains("/project/schema.pol"),
         "{}",
         refused[0].message
     );
