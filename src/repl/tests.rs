@@ -277,7 +277,11 @@ fn a_subject_gone_from_the_facts_reloaded_no_longer_binds_the_subject() {
     let mut repl = Repl::new(Workspace::new(&files, Vec::new()), &files, path("<repl>"));
     transcript(
         &mut repl,
-        &[":load /project/policy.pol", ":facts /project/facts.json", ":decide t1"],
+        &[
+            ":load /project/policy.pol",
+            ":facts /project/facts.json",
+            ":decide t1",
+        ],
     );
     files.write(path("facts.json"), FACTS.replace("\"t1\"", "\"t3\""));
     let after = transcript(&mut repl, &[":reload", "1 + 1", "t.date"]);
