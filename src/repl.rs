@@ -184,10 +184,13 @@ pub struct Repl<'fs> {
     /// Whether the workspace holds the text of a refused declaration, kept so that its
     /// diagnostics can be rendered, to be put back before the next input.
     refused: bool,
-    /// The `:command` lines, for their diagnostics.
+    /// The `:command` lines, and an input answered before it was complete, for their
+    /// diagnostics.
     commands: SourceMap,
     /// The last `:command` line's id in `commands`.
     command_line: Option<SourceId>,
+    /// The last unfinished input's id in `commands`.
+    unfinished: Option<SourceId>,
     /// Parses of typed text, to find declarations and their names.
     scratch_sources: SourceMap,
     /// The typed text's id in `scratch_sources`.
@@ -226,6 +229,7 @@ impl<'fs> Repl<'fs> {
             refused: false,
             commands: SourceMap::new(),
             command_line: None,
+            unfinished: None,
             scratch_sources: SourceMap::new(),
             input_id: None,
         };
@@ -364,7 +368,24 @@ impl<'fs> Repl<'fs> {
                 diagnostics: warnings,
                 ..Reply::text(format!("unknown : {ty}, missing {}", missing.join(", ")))
             },
-            Ok(Evaluated::Incomplete | Evaluated::Empty) => Reply::text(""),
+            Ok(Evaluated::Empty) => Reply::text(""),
+            // An input answered before it is complete (the end of a script): it is an error,
+            // never silently dropped.
+            Ok(Evaluated::Incomplete) => {
+                let id = match self.unfinished {
+                    Some(id) => {
+                        self.commands.set_text(id, text);
+                        id
+                    }
+                    None => {
+                        let id = self.commands.add("<input>", text);
+                        self.unfinished = Some(id);
+                        id
+                    }
+                };
+                let end = text.trim_end().len();
+                Reply::command_error(messages::unfinished_input(Span::new(id, end, end)))
+            }
             Err(diagnostics) => Reply::errors(diagnostics),
         }
     }

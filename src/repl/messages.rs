@@ -14,6 +14,14 @@ pub fn unknown_command(name: &str, span: Span, known: &[&str]) -> Diagnostic {
     }
 }
 
+/// An input that ended before it was complete (an open bracket, a trailing operator, a rule
+/// header without its block), at the end of a script.
+pub fn unfinished_input(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::Syntax, "the input ends before it is complete")
+        .at(span, "more was expected here")
+        .help("close what is open and finish the expression or declaration; at a terminal, Ctrl-C abandons an unfinished input")
+}
+
 /// A meta-command given no argument where it needs one.
 pub fn missing_argument(command: &str, what: &str, usage: &str, span: Span) -> Diagnostic {
     Diagnostic::new(Code::CommandArgument, format!("`:{command}` needs {what}"))
