@@ -105,19 +105,18 @@ fn edit_json_lines(text: &str, file_record: Option<&str>, edit: &FactEdit<'_>) -
         let body = line.trim_end_matches(['\n', '\r']);
         if let Ok(Json::Object(mut object)) =
             serde_json::from_str::<Json>(body.trim_start_matches('\u{feff}'))
+            && object.get(edit.key_field).and_then(Json::as_str) == Some(edit.key)
         {
-            if object.get(edit.key_field).and_then(Json::as_str) == Some(edit.key) {
-                apply(&mut object, edit);
-                let Ok(new) = serde_json::to_string(&Json::Object(object)) else {
-                    return Edited::Refused("the record cannot be written as JSON".to_owned());
-                };
-                let end = start + body.len();
-                let mut out = String::with_capacity(text.len() + new.len());
-                out.push_str(&text[..start]);
-                out.push_str(&new);
-                out.push_str(&text[end..]);
-                return Edited::Changed(out.into_bytes());
-            }
+            apply(&mut object, edit);
+            let Ok(new) = serde_json::to_string(&Json::Object(object)) else {
+                return Edited::Refused("the record cannot be written as JSON".to_owned());
+            };
+            let end = start + body.len();
+            let mut out = String::with_capacity(text.len() + new.len());
+            out.push_str(&text[..start]);
+            out.push_str(&new);
+            out.push_str(&text[end..]);
+            return Edited::Changed(out.into_bytes());
         }
         start += line.len();
     }
