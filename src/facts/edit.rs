@@ -256,10 +256,7 @@ fn edit_yaml(text: &str, file_record: Option<&str>, edit: &FactEdit<'_>) -> Edit
     let Some((entries, span)) = record else {
         return Edited::NotHere;
     };
-    let value = match edit.value {
-        None => None,
-        Some(value) => Some(yaml_value(value)),
-    };
+    let value = edit.value.map(yaml_value);
     let flow = text.as_bytes().get(span.start as usize) == Some(&b'{');
     let index = entries.iter().position(|(name, _)| scalar_is(name, edit.field));
     match (index, value) {

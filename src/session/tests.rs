@@ -396,7 +396,7 @@ fn facts_that_fail_to_load_leave_the_facts_loaded_before() {
         record: None,
     };
     let errors = workspace
-        .load_facts(&path("policy.pol"), &[broken.clone()])
+        .load_facts(&path("policy.pol"), std::slice::from_ref(&broken))
         .unwrap_err();
     assert_eq!(workspace.decide("t1").unwrap().verdict, Verdict::Permit);
     // The broken text stays until the next load, so its diagnostics can be shown against it.
