@@ -411,7 +411,7 @@ fn facts_that_fail_to_load_leave_the_facts_loaded_before() {
     for _ in 0..3 {
         assert!(
             workspace
-                .load_facts(&path("policy.pol"), &[broken.clone()])
+                .load_facts(&path("policy.pol"), std::slice::from_ref(&broken))
                 .is_err()
         );
     }
