@@ -35,6 +35,10 @@ const REGIME_IDS: &[&str] = &["EU", "NATO", "WASSENAAR", "MTCR", "NSG", "AUSTRAL
 /// Where Debian's `iso-codes` package puts the ISO 3166 lists.
 const ISO_CODES: &str = "/usr/share/iso-codes/json";
 
+/// The periods of one country in one list (a regime, or one resolution), keyed by both: each is
+/// its first day, its last day and the line it is on.
+type Periods = BTreeMap<(String, String), Vec<(u32, u32, usize)>>;
+
 /// One data row: its line in the file (1-based, for messages) and its fields by column name.
 struct Row {
     line: usize,
@@ -367,7 +371,7 @@ fn closed_columns_hold_only_their_values() {
 #[test]
 fn no_country_has_two_overlapping_periods_in_one_list() {
     let mut failures = Vec::new();
-    let mut periods: BTreeMap<(String, String), Vec<(u32, u32, usize)>> = BTreeMap::new();
+    let mut periods = Periods::new();
     for row in rows(MEMBERSHIPS) {
         if let Ok((start, end)) = period(row.get("from"), row.get("until")) {
             let key = (row.get("regime").to_string(), row.get("country").to_string());
