@@ -104,6 +104,12 @@ fn target_at(checked: &Checked, source: SourceId, offset: u32) -> Option<(DefId,
     Some((def, definition.span, definition.ty))
 }
 
+/// The definition the name under the cursor refers to (at a use) or defines (at its
+/// definition), with the span of the name under the cursor.
+pub fn name_at(checked: &Checked, source: SourceId, offset: u32) -> Option<(DefId, Span)> {
+    target_at(checked, source, offset).map(|(def, span, _)| (def, span))
+}
+
 /// A type as Pol writes it; `?` for a type that did not check.
 fn type_text(program: &ir::Program, ty: Option<TypeId>) -> String {
     match ty {

@@ -300,7 +300,10 @@ impl<'fs> Engine<'fs> {
             .last()
             .map(|module| (module.header.kind, module.header.span))
             .expect("a load without errors has parsed the policy");
-        let checked = check::check(&modules);
+        let checked = check::check(&modules).map_err(|mut errors| {
+            partial::suggest_std_imports(&mut errors, &modules, &self.sources);
+            errors
+        });
         self.modules.give_back(&walk.order, modules);
         match checked {
             Ok(mut checked) => {

@@ -1,14 +1,20 @@
 //! Live sessions for editors and the REPL: a `Workspace` of policy files changed one at a time,
 //! re-parsing only the changed module and re-checking only the programs that include it.
 
+mod answers;
 #[cfg(test)]
 mod editor_tests;
 mod memory;
 mod messages;
+mod queries;
+#[cfg(test)]
+mod query_tests;
+mod rename;
 #[cfg(test)]
 mod tests;
 
 pub use crate::engine::normalize;
+pub use answers::{FileEdit, TestBlock, TestOutcome};
 pub use memory::MemoryFiles;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -1,7 +1,7 @@
 //! Every diagnostic the parsing stage can emit (codes `E01xx`), in one place so the
 //! wording can be reviewed together.
 
-use crate::diagnostic::{Code, Diagnostic, Setting};
+use crate::diagnostic::{Code, Diagnostic, Fix, Setting};
 use crate::source::Span;
 use crate::value::Date;
 
@@ -83,6 +83,18 @@ pub(super) fn syntax(
         ),
     };
     let diagnostic = Diagnostic::new(Code::Syntax, message).at(span, label);
+    // Where the hint names the one token that replaces what was found, it is also a fix.
+    let fix = match (&hint, found) {
+        (Some(Hint::Compare), Found::Token("=")) => Some(("write `==`".to_owned(), "==")),
+        (Some(Hint::Logical(operator, word)), Found::Token(token)) if token == *operator => {
+            Some((format!("write `{word}`"), *word))
+        }
+        _ => None,
+    };
+    let diagnostic = match fix {
+        Some((title, text)) => diagnostic.with_fix(Fix::replace(title, span, text)),
+        None => diagnostic,
+    };
     match hint {
         Some(hint) => diagnostic.help(hint.text()),
         None => diagnostic,
@@ -202,6 +214,7 @@ pub(super) fn c_operator(operator: &str, word: &'static str, span: Span) -> Diag
     Diagnostic::new(Code::InvalidCharacter, format!("unknown operator `{operator}`"))
         .at(span, "not a Pol operator")
         .help(hint.text())
+        .with_fix(Fix::replace(format!("write `{word}`"), span, word))
 }
 
 /// E0107: nesting past the limit.
@@ -297,4 +310,13 @@ pub(super) fn bidi_control(ch: char, in_comment: bool, span: Span) -> Diagnostic
     .help(format!(
         "text after it can display in a different order than Pol reads it, hiding what the code does (\"Trojan Source\"); {fix}"
     ))
+}
+
+/// E0401: a file whose canonical text would not read back as the same policy.
+pub(super) fn cannot_format(name: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::Io,
+        format!("cannot format `{name}`: its canonical text would read differently"),
+    )
+    .help("this is a bug in Pol; the file is left as it was")
 }
