@@ -1,12 +1,16 @@
 //! Editor queries over a whole file or the whole session: formatting, test blocks and running
 //! one, code actions, semantic tokens and workspace symbols.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use super::answers::{TestBlock, TestOutcome};
-use super::{Workspace, messages};
-use crate::diagnostic::Diagnostic;
+use super::{Location, Workspace, messages};
+use crate::analysis::{self, Symbol, Token};
+use crate::diagnostic::{Diagnostic, Fix};
+use crate::engine::modules::ModuleKey;
 use crate::engine::testing::{self, TestFailure};
+use crate::source::{SourceId, Span};
 use crate::syntax::{self, ast};
 
 impl Workspace<'_> {
@@ -97,5 +101,80 @@ impl Workspace<'_> {
             message: lines.join("\n"),
             spans,
         }
+    }
+
+    /// The fixes Pol knows for the diagnostics of a file whose primary span meets `span` (an
+    /// editor's selection or cursor, as a span of the file's text), in the diagnostics' order:
+    /// did-you-mean replacements, a missing `use` of a stdlib module, Pol's word for an operator.
+    pub fn code_actions(&self, path: &Path, span: Span) -> Vec<Fix> {
+        let mut fixes: Vec<Fix> = Vec::new();
+        for diagnostic in self.diagnostics(path) {
+            let Some(at) = diagnostic.span() else { continue };
+            if at.source != span.source || at.end < span.start || span.end < at.start {
+                continue;
+            }
+            for fix in diagnostic.fixes {
+                if !fixes.contains(&fix) {
+                    fixes.push(fix);
+                }
+            }
+        }
+        fixes
+    }
+
+    /// Every token of a file as the session holds it, in order, with what it is and its
+    /// modifiers ([`analysis::semantic_tokens`]): resolved through the last check of the file's
+    /// program when that check read this text, else by lexical class alone.
+    pub fn semantic_tokens(&self, path: &Path) -> Vec<Token> {
+        let Some((state, source)) = self.query(path) else {
+            return Vec::new();
+        };
+        let std_sources: HashSet<SourceId> = state
+            .reached
+            .iter()
+            .filter(|key| matches!(key, ModuleKey::Std(_)))
+            .filter_map(|key| self.modules.get(key).map(|entry| entry.id))
+            .collect();
+        let text = &self.engine.sources.get(source).text;
+        analysis::semantic_tokens(state.checked.as_deref(), text, source, &std_sources)
+    }
+
+    /// The declarations, fields and variants of every file the session holds (the files opened,
+    /// what they import, the stdlib modules read) whose name matches `query`, best first: the
+    /// name itself, then names that start with it, contain it, or hold its characters in order,
+    /// ignoring case ([`analysis::match_score`]); an empty query matches everything. Each comes
+    /// with where its name is; a symbol's `children` are left out, each listed on its own.
+    pub fn workspace_symbols(&self, query: &str) -> Vec<(Location, Symbol)> {
+        let mut found: Vec<(u32, Location, Symbol)> = Vec::new();
+        for (key, entry) in self.modules.iter() {
+            let Some(module) = &entry.parsed.module else {
+                continue;
+            };
+            let (path, read_only) = match key {
+                ModuleKey::File(path) => (path.clone(), false),
+                ModuleKey::Std(_) => (PathBuf::from(&self.engine.sources.get(entry.id).name), true),
+                ModuleKey::Text(_) => continue,
+            };
+            let mut symbols = analysis::document_symbols(&[module], entry.id);
+            while let Some(mut symbol) = symbols.pop() {
+                symbols.append(&mut symbol.children);
+                let Some(score) = analysis::match_score(query, &symbol.name) else {
+                    continue;
+                };
+                let location = Location {
+                    path: path.clone(),
+                    span: symbol.name_span,
+                    read_only,
+                };
+                found.push((score, location, symbol));
+            }
+        }
+        found.sort_by(|a, b| {
+            (a.0, &a.2.name, &a.1.path, a.1.span.start).cmp(&(b.0, &b.2.name, &b.1.path, b.1.span.start))
+        });
+        found
+            .into_iter()
+            .map(|(_, location, symbol)| (location, symbol))
+            .collect()
     }
 }

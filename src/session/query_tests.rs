@@ -382,3 +382,243 @@ fn test_blocks_are_listed_and_run_one_at_a_time() {
     assert_eq!(errors[0].code.as_str(), "E0427");
     assert!(errors[0].message.contains("schema.pol"), "{errors:?}");
 }
+
+// ---------------------------------------------------------------- code actions
+
+#[test]
+fn code_actions_offer_the_fixes_of_the_diagnostics_under_the_cursor() {
+    let files = disk();
+    let mut workspace = opened(&files);
+    let typo = POLICY
+        .replace("when t.destination.in_combat", "when t.destination.in_combatt")
+        .replace("use std.dates\n", "")
+        .replace("exception to combat", "exception to combta");
+    workspace.set_text(&path("policy.pol"), &typo);
+    let source = workspace.source_id(&path("policy.pol")).unwrap();
+    let action = |workspace: &Workspace<'_>, marker: &str| {
+        let at = offset(&typo, marker, 0, 1);
+        workspace.code_actions(&path("policy.pol"), Span::new(source, at as usize, at as usize))
+    };
+    // Away from any diagnostic, nothing.
+    assert!(action(&workspace, "rule rescue").is_empty());
+    let fixes = action(&workspace, "in_combatt");
+    assert_eq!(fixes.len(), 1, "{fixes:?}");
+    assert_eq!(fixes[0].title, "replace with `in_combat`");
+    let fixed = apply(&typo, &fixes[0].edits);
+    assert!(fixed.contains("when t.destination.in_combat\n"));
+    let fixes = action(&workspace, "combta");
+    assert_eq!(fixes[0].title, "replace with `combat`");
+    // A stdlib function without its `use`: the fix adds it after the last `use`.
+    let fixes = action(&workspace, "in_period");
+    assert_eq!(fixes[0].title, "add `use std.dates`");
+    let fixed = apply(&typo, &fixes[0].edits);
+    assert!(
+        fixed.starts_with("policy \"Exports\"\n\nuse \"schema.pol\"\nuse std.dates\n"),
+        "{fixed}"
+    );
+    // Every fix applied, the file checks without errors.
+    workspace.set_text(&path("policy.pol"), &fixed);
+    for marker in ["in_combatt", "combta"] {
+        let text = text_of(&workspace, "policy.pol");
+        let at = offset(&text, marker, 0, 1);
+        let fixes = workspace.code_actions(&path("policy.pol"), Span::new(source, at as usize, at as usize));
+        workspace.set_text(&path("policy.pol"), &apply(&text, &fixes[0].edits));
+    }
+    let errors: Vec<Diagnostic> = workspace
+        .diagnostics(&path("policy.pol"))
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+// ---------------------------------------------------------------- semantic tokens
+
+#[test]
+fn semantic_tokens_tell_names_apart_by_what_they_refer_to() {
+    let files = disk();
+    let mut workspace = opened(&files);
+    // A field and a rule both named `combat`.
+    let text = POLICY.replace("  parts: Int\n", "  parts: Int\n").replace(
+        "rule rescue: permit {\n  when t.kind == arms",
+        "rule rescue: permit {\n  when t.kind == arms and t.destination.in_combat",
+    );
+    workspace.set_text(&path("policy.pol"), &text);
+    let tokens = workspace.semantic_tokens(&path("policy.pol"));
+    let at = |marker: &str, n: usize, delta: usize| {
+        let start = offset(&text, marker, n, delta);
+        let token = tokens
+            .iter()
+            .find(|token| token.span.start == start)
+            .unwrap_or_else(|| panic!("no token at `{marker}`"));
+        (
+            &text[token.span.start as usize..token.span.end as usize],
+            token.kind,
+            token.modifiers,
+        )
+    };
+    use crate::analysis::{Modifiers, TokenKind as K};
+    let none = Modifiers::NONE;
+    let declared = Modifiers::DECLARATION;
+    let library = Modifiers::DEFAULT_LIBRARY.with(Modifiers::READONLY);
+    assert_eq!(at("rule combat", 0, 0), ("rule", K::Keyword, none));
+    assert_eq!(at("rule combat", 0, 5), ("combat", K::Rule, declared));
+    assert_eq!(at("exception to combat", 0, 13), ("combat", K::Rule, none));
+    assert_eq!(at("decide t", 0, 7), ("t", K::Variable, declared));
+    assert_eq!(at("t: Transfer", 0, 3), ("Transfer", K::Record, none));
+    assert_eq!(at(".in_combat", 0, 1), ("in_combat", K::Field, none));
+    assert_eq!(
+        at("== dual_use", 0, 3),
+        ("dual_use", K::EnumMember, Modifiers::READONLY)
+    );
+    assert_eq!(at("heavy(t)", 0, 0), ("heavy", K::Function, none));
+    assert_eq!(at("in_period", 0, 0), ("in_period", K::Function, library));
+    assert_eq!(at("< limit", 0, 2), ("limit", K::Constant, Modifiers::READONLY));
+    assert_eq!(at("oblige report", 0, 7), ("report", K::Obligation, none));
+    assert_eq!(at("\"Art. 3\"", 0, 0), ("\"Art. 3\"", K::String, none));
+    assert_eq!(at("2020-01-01\n", 0, 0), ("2020-01-01", K::Date, none));
+    assert_eq!(at("parts: 3", 0, 7), ("3", K::Number, none));
+    assert_eq!(at("parts < limit", 0, 6), ("<", K::Operator, none));
+    // In the schema: declarations, a parameter, a comment, a builtin type.
+    let schema = workspace.semantic_tokens(&path("schema.pol"));
+    let kinds: Vec<(&str, K, Modifiers)> = schema
+        .iter()
+        .map(|token| {
+            (
+                &SCHEMA[token.span.start as usize..token.span.end as usize],
+                token.kind,
+                token.modifiers,
+            )
+        })
+        .filter(|(text, _, _)| {
+            ["// Where a transfer goes.", "in_combat", "Bool", "heavy", "t"].contains(text)
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("// Where a transfer goes.", K::Comment, none),
+            ("in_combat", K::Field, declared),
+            ("Bool", K::Type, Modifiers::DEFAULT_LIBRARY),
+            ("heavy", K::Function, declared),
+            ("t", K::Parameter, declared),
+            ("Bool", K::Type, Modifiers::DEFAULT_LIBRARY),
+            ("t", K::Parameter, none),
+        ]
+    );
+    // A text that does not parse still gets its lexical tokens.
+    workspace.set_text(&path("policy.pol"), "policy \"x\"\nrule r: permit { when \"open");
+    let broken = workspace.semantic_tokens(&path("policy.pol"));
+    assert!(broken.iter().any(|token| token.kind == K::String), "{broken:?}");
+}
+
+// ---------------------------------------------------------------- workspace symbols
+
+#[test]
+fn workspace_symbols_find_declarations_in_every_file_best_match_first() {
+    let files = disk();
+    let workspace = opened(&files);
+    let found = |query: &str| -> Vec<String> {
+        workspace
+            .workspace_symbols(query)
+            .into_iter()
+            .map(|(location, symbol)| {
+                format!(
+                    "{} {:?} {}{}",
+                    symbol.name,
+                    symbol.kind,
+                    location.path.file_name().unwrap().to_string_lossy(),
+                    if location.read_only { " (read-only)" } else { "" }
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        found("combat"),
+        [
+            "combat Rule policy.pol",
+            "combat denies Test policy.pol",
+            "in_combat Field schema.pol"
+        ]
+    );
+    // Characters in order, ignoring case; the stdlib's functions too.
+    assert_eq!(found("INPER"), ["in_period Function dates.pol (read-only)"]);
+    assert_eq!(found("hvy"), ["heavy Function schema.pol"]);
+    assert!(found("").len() > 15);
+    assert!(found("zzz").is_empty());
+    // The location is the name's span.
+    let (location, _) = workspace.workspace_symbols("rescue").remove(0);
+    assert_eq!(
+        &POLICY[location.span.start as usize..location.span.end as usize],
+        "rescue"
+    );
+}
+
+// ---------------------------------------------------------------- completion and hover
+
+#[test]
+fn completion_lists_rules_after_exception_to_and_modules_and_files_after_use() {
+    let files = disk();
+    files.write(path("lib/rules.pol"), "module \"Rules\"\n");
+    files.write(path("notes.txt"), "not a policy");
+    let mut workspace = opened(&files);
+    let labels = |workspace: &Workspace<'_>, text: &str| -> Vec<String> {
+        let at = text.find("$0").unwrap() as u32;
+        let _ = at;
+        workspace
+            .completions(&path("policy.pol"), at)
+            .into_iter()
+            .map(|found| found.label)
+            .collect()
+    };
+    let typed = POLICY.replace("exception to combat", "exception to $0");
+    workspace.set_text(&path("policy.pol"), &typed.replace("$0", ""));
+    // The rule being typed, which does not parse yet, is not offered as an exception to itself.
+    assert_eq!(labels(&workspace, &typed), ["combat", "small"]);
+    let typed = POLICY.replace("use std.dates\n", "use std.dates\nuse std.$0\n");
+    workspace.set_text(&path("policy.pol"), &typed.replace("$0", ""));
+    assert_eq!(labels(&workspace, &typed), ["dates"]);
+    let typed = POLICY.replace("use std.dates\n", "use std.dates\nuse \"$0\n");
+    workspace.set_text(&path("policy.pol"), &typed.replace("$0", ""));
+    assert_eq!(labels(&workspace, &typed), ["lib/", "other.pol", "schema.pol"]);
+    let typed = POLICY.replace("use std.dates\n", "use std.dates\nuse \"lib/r$0\n");
+    workspace.set_text(&path("policy.pol"), &typed.replace("$0", ""));
+    assert_eq!(labels(&workspace, &typed), ["lib/rules.pol"]);
+    let typed = POLICY.replace("use std.dates\n", "use std.dates\nuse \"../$0\n");
+    workspace.set_text(&path("policy.pol"), &typed.replace("$0", ""));
+    assert!(labels(&workspace, &typed).is_empty());
+}
+
+#[test]
+fn hover_shows_a_fields_note_a_rules_citation_and_a_stdlib_items_documentation() {
+    let files = disk();
+    let workspace = opened(&files);
+    let hover = |marker: &str, delta: usize| {
+        workspace
+            .hover(&path("policy.pol"), offset(POLICY, marker, 0, delta))
+            .unwrap()
+            .text
+    };
+    assert_eq!(
+        hover(".in_combat", 2),
+        "field Country.in_combat: Bool\nWhether the country is at war.\nin module \"Schema\""
+    );
+    assert_eq!(
+        hover("exception to combat", 14),
+        "rule combat: deny\nbecause \"no transfer to a country in combat\"\ncite \"Art. 3\"\neffective 2020-01-01"
+    );
+    assert_eq!(
+        hover("oblige report", 8),
+        "obligation report \"report the transfer to the ministry\"\nin module \"Schema\""
+    );
+    assert_eq!(
+        hover("in_period", 2),
+        "fn in_period(day: Date, from: Date, to: Date?) -> Bool\n\
+         Whether `day` falls in the period from `from` (included) to `to` (excluded; none: open-ended).\n\
+         in module \"std.dates\""
+    );
+    assert_eq!(
+        hover("t: Transfer", 4),
+        "record Transfer key id\nin module \"Schema\""
+    );
+}
