@@ -82,8 +82,9 @@ pub struct Diagnostic {
     /// diagnostics have one and every `Result` of the library carries a diagnostic.
     pub setting: Option<Box<Setting>>,
     /// Changes to the text that Pol knows fix the problem, for an editor's code actions; the
-    /// help says the same in words.
-    pub fixes: Vec<Fix>,
+    /// help says the same in words. Boxed, like `setting`, so that every `Result` stays small;
+    /// [`Diagnostic::fixes`] reads them.
+    pub fixes: Option<Box<Vec<Fix>>>,
 }
 
 /// One change to a text: the bytes of `span` replaced by `text` (an empty span inserts).
@@ -163,7 +164,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             setting: None,
-            fixes: Vec::new(),
+            fixes: None,
         }
     }
 
@@ -193,8 +194,13 @@ impl Diagnostic {
 
     /// Adds a change to the text that fixes the problem.
     pub fn with_fix(mut self, fix: Fix) -> Diagnostic {
-        self.fixes.push(fix);
+        self.fixes.get_or_insert_default().push(fix);
         self
+    }
+
+    /// The changes to the text that fix the problem, in the order they were added.
+    pub fn fixes(&self) -> &[Fix] {
+        self.fixes.as_deref().map_or(&[], Vec::as_slice)
     }
 
     /// Completes the help with a front end's way to change the setting it concerns: `way` gives

@@ -152,7 +152,7 @@ fn convert(diagnostic: &diag::Diagnostic, sources: &SourceMap) -> Diagnostic {
         labels,
         help: diagnostic.help.clone(),
         fixes: diagnostic
-            .fixes
+            .fixes()
             .iter()
             .map(|fix| Fix {
                 title: fix.title.clone(),

@@ -144,7 +144,7 @@ pub(crate) fn suggest_std_imports(
             Some(help) => format!("{help}; or {words}"),
             None => words,
         });
-        found.fixes.push(Fix {
+        found.fixes.get_or_insert_default().push(Fix {
             title: format!("add `use std.{std_name}`"),
             edits: vec![Edit {
                 span: Span::new(span.source, after as usize, after as usize),

@@ -113,9 +113,9 @@ impl Workspace<'_> {
             if at.source != span.source || at.end < span.start || span.end < at.start {
                 continue;
             }
-            for fix in diagnostic.fixes {
-                if !fixes.contains(&fix) {
-                    fixes.push(fix);
+            for fix in diagnostic.fixes() {
+                if !fixes.contains(fix) {
+                    fixes.push(fix.clone());
                 }
             }
         }

@@ -438,10 +438,10 @@ fn code_actions_offer_the_fixes_of_the_diagnostics_under_the_cursor() {
 fn semantic_tokens_tell_names_apart_by_what_they_refer_to() {
     let files = disk();
     let mut workspace = opened(&files);
-    // A field and a rule both named `combat`.
-    let text = POLICY.replace("  parts: Int\n", "  parts: Int\n").replace(
+    // A rule named like a field it uses.
+    let text = POLICY.replace(
         "rule rescue: permit {\n  when t.kind == arms",
-        "rule rescue: permit {\n  when t.kind == arms and t.destination.in_combat",
+        "rule in_combat: permit {\n  when t.kind == arms and t.destination.in_combat",
     );
     workspace.set_text(&path("policy.pol"), &text);
     let tokens = workspace.semantic_tokens(&path("policy.pol"));
@@ -467,6 +467,8 @@ fn semantic_tokens_tell_names_apart_by_what_they_refer_to() {
     assert_eq!(at("decide t", 0, 7), ("t", K::Variable, declared));
     assert_eq!(at("t: Transfer", 0, 3), ("Transfer", K::Record, none));
     assert_eq!(at(".in_combat", 0, 1), ("in_combat", K::Field, none));
+    assert_eq!(at("rule in_combat", 0, 5), ("in_combat", K::Rule, declared));
+    assert_eq!(at(".in_combat", 1, 1), ("in_combat", K::Field, none));
     assert_eq!(
         at("== dual_use", 0, 3),
         ("dual_use", K::EnumMember, Modifiers::READONLY)
