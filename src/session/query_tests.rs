@@ -231,6 +231,9 @@ fn renaming_functions_constants_variants_and_obligations_rechecks_without_errors
         ("schema.pol", SCHEMA, "enum Kind", 5, "Category"),
         ("schema.pol", SCHEMA, "fn heavy(t", 9, "transfer"),
         ("policy.pol", POLICY, "decide t", 7, "tr"),
+        // A record's key field, and the field `decide … on` reads.
+        ("schema.pol", SCHEMA, "  code: Text", 2, "iso"),
+        ("schema.pol", SCHEMA, "  date: Date", 2, "day"),
     ];
     for (file, text, marker, delta, new_name) in cases {
         let files = disk();

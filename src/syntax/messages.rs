@@ -85,12 +85,18 @@ pub(super) fn syntax(
     let diagnostic = Diagnostic::new(Code::Syntax, message).at(span, label);
     // Where the hint names the one token that replaces what was found, it is also a fix.
     let fix = match (&hint, found) {
-        (Some(Hint::Compare), Found::Token("=")) => Some(("write `==`".to_owned(), "==")),
+        (Some(Hint::Compare), Found::Token("=")) => Some("==".to_owned()),
         (Some(Hint::Logical(operator, word)), Found::Token(token)) if token == *operator => {
-            Some((format!("write `{word}`"), *word))
+            Some((*word).to_owned())
+        }
+        (Some(Hint::SpaceAfter(keyword, rest)), Found::Token(token))
+            if token == format!("{keyword}{rest}") =>
+        {
+            Some(format!("{keyword} {rest}"))
         }
         _ => None,
     };
+    let fix = fix.map(|text| (format!("write `{text}`"), text));
     let diagnostic = match fix {
         Some((title, text)) => diagnostic.with_fix(Fix::replace(title, span, text)),
         None => diagnostic,
@@ -203,9 +209,24 @@ pub(super) fn invalid_character(ch: char, in_name: bool, lookalike: Option<char>
         )),
         None => {}
     }
-    Diagnostic::new(Code::InvalidCharacter, message)
+    let diagnostic = Diagnostic::new(Code::InvalidCharacter, message)
         .at(span, "not allowed here")
-        .help(help)
+        .help(help);
+    match lookalike {
+        Some(ascii) => {
+            let first = Span {
+                end: span.start + ch.len_utf8() as u32,
+                ..span
+            };
+            let title = if ascii == ' ' {
+                "write a space".to_owned()
+            } else {
+                format!("write `{ascii}`")
+            };
+            diagnostic.with_fix(Fix::replace(title, first, ascii.to_string()))
+        }
+        None => diagnostic,
+    }
 }
 
 /// E0106: a C-style logical operator such as `&&`.
