@@ -230,6 +230,8 @@ fn renaming_functions_constants_variants_and_obligations_rechecks_without_errors
         ("schema.pol", SCHEMA, "record Country", 7, "Nation"),
         ("schema.pol", SCHEMA, "enum Kind", 5, "Category"),
         ("schema.pol", SCHEMA, "fn heavy(t", 9, "transfer"),
+        // The subject of another policy has that name, but is not visible in the function.
+        ("schema.pol", SCHEMA, "fn heavy(t", 9, "x"),
         ("policy.pol", POLICY, "decide t", 7, "tr"),
         // A record's key field, and the field `decide … on` reads.
         ("schema.pol", SCHEMA, "  code: Text", 2, "iso"),
@@ -627,3 +629,4 @@ fn hover_shows_a_fields_note_a_rules_citation_and_a_stdlib_items_documentation()
         "record Transfer key id\nin module \"Schema\""
     );
 }
+

@@ -45,9 +45,9 @@ impl Workspace<'_> {
     /// Rules, records, fields (every `x.field` whose record is that record, test facts and
     /// expectations included), functions and their parameters, constants, enums, variants,
     /// obligations, quantified variables and the subject can be renamed. Only policy text
-    /// changes: facts files keep the old field and record names, and the checker reports them
-    /// when they are loaded; a file that imports the definition but is not open in the session
-    /// is not seen.
+    /// changes: facts files keep the old field and record names, and loading them reports what
+    /// the policy no longer has (E0403, E0404); a file that imports the definition but is not
+    /// open in the session is not seen.
     ///
     /// Refused with a diagnostic at the name: a new name that is not a name or is a reserved
     /// word (E0445); one that another declaration in its scope has, a builtin's name, or one that
@@ -256,12 +256,22 @@ fn collision(checked: &Checked, def: DefId, name: &str) -> Option<Option<Span>> 
                 .filter(same_name)
                 .find(|found| GLOBAL_KINDS.contains(&found.kind))
         }
-        // A local name may not take a name visible where it is: another local, or a global.
-        _ => index
-            .definitions
-            .iter()
-            .filter(same_name)
-            .find(|found| found.kind != DefKind::Field),
+        // A local name may not take the name of a global, a variant, or a local visible where
+        // it is defined; the check of the renamed program finds any other clash.
+        _ => {
+            let visible = index.in_scope(renamed.span.source, renamed.span.start);
+            index
+                .definitions
+                .iter()
+                .enumerate()
+                .filter(|(_, found)| found.name == name)
+                .find(|(id, found)| {
+                    GLOBAL_KINDS.contains(&found.kind)
+                        || found.kind == DefKind::Variant
+                        || visible.iter().any(|seen| seen.idx() == *id)
+                })
+                .map(|(_, found)| found)
+        }
     };
     taken.map(|found| Some(found.span))
 }
