@@ -629,4 +629,3 @@ fn hover_shows_a_fields_note_a_rules_citation_and_a_stdlib_items_documentation()
         "record Transfer key id\nin module \"Schema\""
     );
 }
-
