@@ -18,7 +18,7 @@ pub struct FileEdit {
 /// A `test` block of a file, for an editor's code lens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestBlock {
-    /// Its name, as [`Workspace::run_test`] takes it.
+    /// Its name, as [`Workspace::run_test`](super::Workspace::run_test) takes it.
     pub name: String,
     /// The whole block.
     pub span: Span,
@@ -26,7 +26,7 @@ pub struct TestBlock {
     pub name_span: Span,
 }
 
-/// What running one test gave ([`Workspace::run_test`]).
+/// What running one test gave ([`Workspace::run_test`](super::Workspace::run_test)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TestOutcome {
     /// Every expectation held.
