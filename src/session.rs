@@ -1,21 +1,27 @@
 //! Live sessions for editors and the REPL: a `Workspace` of policy files changed one at a time,
 //! re-parsing only the changed module and re-checking only the programs that include it.
 
+mod answers;
 #[cfg(test)]
 mod editor_tests;
 mod memory;
 mod messages;
+mod queries;
+#[cfg(test)]
+mod query_tests;
+mod rename;
 #[cfg(test)]
 mod tests;
 
 pub use crate::engine::normalize;
+pub use answers::{FileEdit, TestBlock, TestOutcome};
 pub use memory::MemoryFiles;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::analysis::{self, Completion, Hover, Symbol};
+use crate::analysis::{self, Completion, CompletionKind, Hover, Symbol};
 use crate::check::{self, Checked, ir::Program, ir::RecordId};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::engine::modules::{ModuleCache, ModuleKey};
@@ -162,6 +168,9 @@ impl std::fmt::Debug for Workspace<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// The most files and folders a completion after `use "` lists.
+pub const MAX_LISTED: usize = 500;
 
 /// The default for [`Workspace::max_facts_bytes`]: 4 GiB.
 pub const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
@@ -548,7 +557,13 @@ impl<'fs> Workspace<'fs> {
     pub fn hover(&self, path: &Path, offset: u32) -> Option<Hover> {
         let (state, source) = self.query(path)?;
         let checked = state.checked.as_deref()?;
-        analysis::hover(&self.trees(&state.order), checked, source, offset)
+        analysis::hover(
+            &self.trees(&state.order),
+            &self.engine.sources,
+            checked,
+            source,
+            offset,
+        )
     }
 
     /// Where the name at `offset` in a file is defined: maybe in another module, or in a
@@ -585,7 +600,63 @@ impl<'fs> Workspace<'fs> {
             return Vec::new();
         };
         let text = &self.engine.sources.get(source).text;
+        if let Some(typed) = analysis::import_path_at(text, offset) {
+            return self.import_completions(path, typed);
+        }
         analysis::completions(checked, text, source, offset)
+    }
+
+    /// The `.pol` files and folders a file may import whose path, relative to its folder, starts
+    /// with `typed`: what the `FileSystem` lists and the editor's buffers, the file itself left
+    /// out, at most [`MAX_LISTED`] of them.
+    fn import_completions(&self, path: &Path, typed: &str) -> Vec<Completion> {
+        let path = self.path_of(path);
+        let Some(folder) = path.parent() else {
+            return Vec::new();
+        };
+        let (typed_folder, typed_name) = typed
+            .rsplit_once('/')
+            .map_or(("", typed), |(folder, name)| (folder, name));
+        // Imports reach only files under the importing file's folder (or a library folder).
+        if typed_folder.starts_with('/') || typed_folder.split('/').any(|part| part == "..") {
+            return Vec::new();
+        }
+        let listed_folder = folder.join(typed_folder);
+        let mut entries = self.files.list(&listed_folder);
+        entries.extend(
+            self.buffers
+                .iter()
+                .filter(|buffer| buffer.parent() == Some(normalize(&listed_folder).as_path()))
+                .filter_map(|buffer| buffer.file_name())
+                .map(|name| engine::Listed {
+                    name: name.to_string_lossy().into_owned(),
+                    is_folder: false,
+                }),
+        );
+        let prefix = if typed_folder.is_empty() {
+            String::new()
+        } else {
+            format!("{typed_folder}/")
+        };
+        let mut found: Vec<Completion> = entries
+            .into_iter()
+            .filter(|entry| entry.name.starts_with(typed_name) && !entry.name.starts_with('.'))
+            .filter(|entry| entry.is_folder || entry.name.ends_with(".pol"))
+            .filter(|entry| listed_folder.join(&entry.name) != path)
+            .map(|entry| Completion {
+                label: if entry.is_folder {
+                    format!("{prefix}{}/", entry.name)
+                } else {
+                    format!("{prefix}{}", entry.name)
+                },
+                kind: CompletionKind::Module,
+                detail: Some(if entry.is_folder { "folder" } else { "file" }.to_string()),
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        found.truncate(MAX_LISTED);
+        found
     }
 
     /// The declarations of a file that parsed, in order, for an outline.
