@@ -4,7 +4,7 @@
 
 mod bind;
 mod csv;
-mod edit;
+pub mod edit;
 mod format;
 mod inputs;
 mod json;
@@ -22,7 +22,6 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::{Interner, SeqId, Sym, Value};
 
-pub use edit::{Edited, FactEdit, edit_fact};
 pub use format::Format;
 pub use inputs::{Inputs, TextInput, Unbound};
 use path::{NestLink, Schema};
