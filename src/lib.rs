@@ -11,6 +11,7 @@
 pub mod analysis;
 pub mod check;
 pub mod diagnostic;
+pub mod diff;
 pub mod engine;
 pub mod escape;
 pub mod eval;

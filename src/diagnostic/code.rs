@@ -180,6 +180,10 @@ codes! {
     /// A REPL meta-command needs something the session does not have yet (a decision to
     /// explain, a policy to reload).
     CommandNeedsState = "E0432",
+    /// Two policies compared by `pol diff` decide different record types.
+    DifferentSubjects = "E0450",
+    /// `pol diff` was given one policy and no second date: nothing can differ.
+    NothingToCompare = "E0451",
 
     /// A definition that nothing uses.
     Unused = "W0001",
