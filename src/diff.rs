@@ -266,7 +266,9 @@ fn definitions_used(program: &Program, rule: &RuleDef, sources: &SourceMap) -> B
                 let function = &program.functions[id.idx()];
                 let name = format!("fn {}", function.name);
                 if !found.contains_key(&name) {
-                    found.insert(name, collapse(sources.snippet(function.span)));
+                    let params: Vec<&str> = function.params.iter().map(|(name, _)| name.as_str()).collect();
+                    let text = format!("({}) = {}", params.join(", "), collapse(sources.snippet(function.body.span)));
+                    found.insert(name, text);
                     stack.push(&function.body);
                 }
                 stack.extend(args);
@@ -275,7 +277,7 @@ fn definitions_used(program: &Program, rule: &RuleDef, sources: &SourceMap) -> B
                 let constant = &program.consts[id.idx()];
                 let name = format!("let {}", constant.name);
                 if !found.contains_key(&name) {
-                    found.insert(name, collapse(sources.snippet(constant.span)));
+                    found.insert(name, collapse(sources.snippet(constant.value.span)));
                     stack.push(&constant.value);
                 }
             }
@@ -369,6 +371,9 @@ pub fn rules_text(diff: &RulesDiff, old: Side<'_>, new: Side<'_>, names: &SideNa
             let before = &old.program.rules[rule_idx(change.old)];
             for line in aspect_lines(old.program, before, new.program, rule, aspects, sources) {
                 out.push_str(&format!("     {line}\n"));
+            }
+            if let Some(citation) = rule.citation.as_ref().filter(|_| !aspects.contains(&Aspect::Citation)) {
+                out.push_str(&format!("     cite: {}\n", escape_controls(citation)));
             }
             continue;
         }
@@ -497,7 +502,11 @@ pub fn rules_json(diff: &RulesDiff, old: Side<'_>, new: Side<'_>, names: &SideNa
         .filter_map(|change| match &change.kind {
             RuleChangeKind::Changed(aspects) => Some(json!({
                 "name": change.name,
-                "aspects": aspects.iter().map(Aspect::as_str).collect::<Vec<_>>(),
+                "aspects": aspect_words(aspects),
+                "uses": aspects.iter().filter_map(|aspect| match aspect {
+                    Aspect::Uses(name) => Some(name.as_str()),
+                    _ => None,
+                }).collect::<Vec<_>>(),
                 "old": rule(old.program, change.old),
                 "new": rule(new.program, change.new),
             })),
@@ -525,6 +534,25 @@ pub fn rules_json(diff: &RulesDiff, old: Side<'_>, new: Side<'_>, names: &SideNa
             Json::Null
         },
     })
+}
+
+/// The aspects of a change as JSON words: `uses` once for every function or constant changed.
+fn aspect_words(aspects: &[Aspect]) -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = aspects
+        .iter()
+        .map(|aspect| match aspect {
+            Aspect::Effect => "effect",
+            Aspect::Condition => "condition",
+            Aspect::Uses(_) => "uses",
+            Aspect::Exceptions => "exceptions",
+            Aspect::Dates => "dates",
+            Aspect::Citation => "citation",
+            Aspect::Reason => "reason",
+            Aspect::Obligations => "obligations",
+        })
+        .collect();
+    words.dedup();
+    words
 }
 
 fn side_json(name: &str, side: Side<'_>) -> Json {
