@@ -913,7 +913,7 @@ impl Groups {
                     "old": old.json(),
                     "new": new.json(),
                     "count": count,
-                    "first_keys": names,
+                    "first_subjects": names,
                 })
             })
             .collect();
