@@ -50,6 +50,10 @@ pub struct DiffArgs {
     /// counts by kind of change (see docs/diff.md).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
+    /// Print only the rules that differ and the counts of changed decisions by kind, not each
+    /// changed subject.
+    #[arg(long)]
+    summary: bool,
     /// Exit with status 4 if some decision changed (with facts) or some rule differs (without),
     /// after printing everything, so a CI job can fail on it.
     #[arg(long)]
@@ -187,6 +191,7 @@ pub fn diff(args: DiffArgs) -> u8 {
     };
     let mut writer = Writer {
         format: args.format,
+        summary: args.summary,
         out,
         groups: Groups::default(),
         failures: Vec::new(),
@@ -506,6 +511,8 @@ type SideDecision<'a> = (&'a Program, &'a Facts, &'a Result<Decision, Failure>);
 /// Where the comparison goes: changed subjects as they are found, the counts at the end.
 struct Writer {
     format: OutputFormat,
+    /// Whether only the counts are written, not each changed subject.
+    summary: bool,
     out: Out,
     groups: Groups,
     /// Distinct failures, each with the subjects it stopped (a few names, and a count).
@@ -543,6 +550,9 @@ impl Writer {
         };
         let name = pol::report::subject_name(new_program, new_facts, new_decision.subject, self.offset);
         self.groups.add(old_outcome, new_outcome, name);
+        if self.summary {
+            return Ok(());
+        }
         match self.format {
             OutputFormat::Text => write!(
                 self.out,
@@ -571,6 +581,9 @@ impl Writer {
                 }
             }
             None => self.failures.push(((*failure.diagnostic).clone(), vec![name], 1)),
+        }
+        if self.summary {
+            return Ok(());
         }
         match self.format {
             OutputFormat::Text => writeln!(
