@@ -200,7 +200,7 @@ fn the_summary_validates() {
         0,
     );
     assert_eq!(lines.len(), 1);
-    assert_eq!(lines[0]["total"], 16);
+    assert_eq!(lines[0]["total"], 27);
 }
 
 #[test]
