@@ -1,6 +1,7 @@
 //! The `pol diff` runs the docs show are what `pol diff` prints: every `$ pol …` line of a
-//! `console` block of `docs/diff.md` is run (from the repository's root) and its standard output
-//! compared with the lines that follow it in the block.
+//! `console` block of `docs/diff.md` (run from the repository's root) and of the Japanese
+//! example's README (run from its folder, the changes of 2023, 2024 and 2026) is run, and its
+//! standard output compared with the lines that follow it in the block.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
@@ -51,4 +52,12 @@ fn check_page(page: &str, dir: &Path) {
 #[test]
 fn the_runs_of_the_diff_page_are_what_pol_diff_prints() {
     check_page("docs/diff.md", Path::new(env!("CARGO_MANIFEST_DIR")));
+}
+
+#[test]
+fn the_runs_of_the_japanese_example_are_what_pol_diff_prints() {
+    check_page(
+        "examples/japan/README.md",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/japan"),
+    );
 }
