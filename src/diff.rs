@@ -265,10 +265,10 @@ fn definitions_used(program: &Program, rule: &RuleDef, sources: &SourceMap) -> B
             ExprKind::Call(id, args) => {
                 let function = &program.functions[id.idx()];
                 let name = format!("fn {}", function.name);
-                if !found.contains_key(&name) {
+                if let std::collections::btree_map::Entry::Vacant(entry) = found.entry(name) {
                     let params: Vec<&str> = function.params.iter().map(|(name, _)| name.as_str()).collect();
-                    let text = format!("({}) = {}", params.join(", "), collapse(sources.snippet(function.body.span)));
-                    found.insert(name, text);
+                    let body = collapse(sources.snippet(function.body.span));
+                    entry.insert(format!("({}) = {body}", params.join(", ")));
                     stack.push(&function.body);
                 }
                 stack.extend(args);
@@ -276,15 +276,12 @@ fn definitions_used(program: &Program, rule: &RuleDef, sources: &SourceMap) -> B
             ExprKind::Const(id) => {
                 let constant = &program.consts[id.idx()];
                 let name = format!("let {}", constant.name);
-                if !found.contains_key(&name) {
-                    found.insert(name, collapse(sources.snippet(constant.value.span)));
+                if let std::collections::btree_map::Entry::Vacant(entry) = found.entry(name) {
+                    entry.insert(collapse(sources.snippet(constant.value.span)));
                     stack.push(&constant.value);
                 }
             }
-            ExprKind::Literal(_)
-            | ExprKind::Subject
-            | ExprKind::Local(_)
-            | ExprKind::KeyRef(_) => {}
+            ExprKind::Literal(_) | ExprKind::Subject | ExprKind::Local(_) | ExprKind::KeyRef(_) => {}
             ExprKind::SetLiteral(items) | ExprKind::Builtin(_, items) => stack.extend(items),
             ExprKind::Field { base, .. } => stack.push(base),
             ExprKind::Not(inner)
@@ -341,7 +338,13 @@ pub struct SideNames {
 
 /// The static part as text: a heading, then one entry per rule that differs, with its
 /// citation, and the default when it differs.
-pub fn rules_text(diff: &RulesDiff, old: Side<'_>, new: Side<'_>, names: &SideNames, sources: &SourceMap) -> String {
+pub fn rules_text(
+    diff: &RulesDiff,
+    old: Side<'_>,
+    new: Side<'_>,
+    names: &SideNames,
+    sources: &SourceMap,
+) -> String {
     let mut out = format!(
         "rules: {} → {}\n",
         escape_controls(&names.old),
@@ -372,7 +375,11 @@ pub fn rules_text(diff: &RulesDiff, old: Side<'_>, new: Side<'_>, names: &SideNa
             for line in aspect_lines(old.program, before, new.program, rule, aspects, sources) {
                 out.push_str(&format!("     {line}\n"));
             }
-            if let Some(citation) = rule.citation.as_ref().filter(|_| !aspects.contains(&Aspect::Citation)) {
+            if let Some(citation) = rule
+                .citation
+                .as_ref()
+                .filter(|_| !aspects.contains(&Aspect::Citation))
+            {
                 out.push_str(&format!("     cite: {}\n", escape_controls(citation)));
             }
             continue;
@@ -436,7 +443,11 @@ fn aspect_lines(
     };
     for aspect in aspects {
         match aspect {
-            Aspect::Effect => pair("effect", before.effect.as_str().into(), after.effect.as_str().into()),
+            Aspect::Effect => pair(
+                "effect",
+                before.effect.as_str().into(),
+                after.effect.as_str().into(),
+            ),
             Aspect::Condition => pair(
                 "condition",
                 condition_text(before, sources).join(" "),
@@ -650,7 +661,12 @@ pub struct RuleDifference {
 /// The lines of two derivations that differ, rule by rule (matched by name, in the new side's
 /// order, then rules only the old side has). Left out are rules whose lines are the same, and
 /// rules that bore on neither decision: not in force, or in force and not applying, on each side.
-pub fn explanation_diff(old: Decided<'_>, new: Decided<'_>, sources: &SourceMap, offset: u64) -> Vec<RuleDifference> {
+pub fn explanation_diff(
+    old: Decided<'_>,
+    new: Decided<'_>,
+    sources: &SourceMap,
+    offset: u64,
+) -> Vec<RuleDifference> {
     let lines = |side: Decided<'_>| -> Vec<(String, RuleLines)> {
         match &side.decision.trace {
             Some(trace) if !report::law_date_unknown(side.decision) => {
@@ -667,8 +683,10 @@ pub fn explanation_diff(old: Decided<'_>, new: Decided<'_>, sources: &SourceMap,
     let bore = |rule: Option<&RuleLines>| {
         rule.is_some_and(|rule| !matches!(rule.status, RuleStatus::NotInForce | RuleStatus::NotApplied(_)))
     };
-    let old_by_name: BTreeMap<&str, &RuleLines> =
-        old_lines.iter().map(|(name, rule)| (name.as_str(), rule)).collect();
+    let old_by_name: BTreeMap<&str, &RuleLines> = old_lines
+        .iter()
+        .map(|(name, rule)| (name.as_str(), rule))
+        .collect();
     let new_names: BTreeSet<&str> = new_lines.iter().map(|(name, _)| name.as_str()).collect();
     let mut differences = Vec::new();
     for (name, after) in &new_lines {
@@ -677,7 +695,10 @@ pub fn explanation_diff(old: Decided<'_>, new: Decided<'_>, sources: &SourceMap,
             continue;
         }
         let only = |from: &[String], other: &[String]| -> Vec<String> {
-            from.iter().filter(|line| !other.contains(line)).cloned().collect()
+            from.iter()
+                .filter(|line| !other.contains(line))
+                .cloned()
+                .collect()
         };
         let difference = match before {
             Some(before) => RuleDifference {
@@ -855,8 +876,14 @@ pub struct Groups {
     /// Subjects whose decision failed on one side or both.
     pub n_failed: u64,
     /// By old and new outcome: how many subjects, and the names of the first few.
-    pub by_kind: BTreeMap<(Outcome, Outcome), (u64, Vec<String>)>,
+    pub by_kind: BTreeMap<Change, Group>,
 }
+
+/// A kind of change: the outcome on the old side and on the new.
+pub type Change = (Outcome, Outcome);
+
+/// The subjects of one kind of change: how many, and the names of the first few.
+pub type Group = (u64, Vec<String>);
 
 /// How many subjects' names a group keeps for the summary.
 pub const NAMES_PER_GROUP: usize = 10;
@@ -928,7 +955,7 @@ impl Groups {
         })
     }
 
-    fn sorted(&self) -> Vec<(&(Outcome, Outcome), &(u64, Vec<String>))> {
+    fn sorted(&self) -> Vec<(&Change, &Group)> {
         let mut groups: Vec<_> = self.by_kind.iter().collect();
         groups.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(b.0)));
         groups
@@ -970,8 +997,16 @@ rule old_only: permit {
     fn check(new: &str, dates: (Option<&str>, Option<&str>), expected: &[(&str, RuleChangeKind)]) {
         let files = NoFiles;
         let mut engine = Engine::new(&files, Vec::new());
-        let old = engine.load_policy_text("old.pol", OLD, None).unwrap().checked.program;
-        let new = engine.load_policy_text("new.pol", new, None).unwrap().checked.program;
+        let old = engine
+            .load_policy_text("old.pol", OLD, None)
+            .unwrap()
+            .checked
+            .program;
+        let new = engine
+            .load_policy_text("new.pol", new, None)
+            .unwrap()
+            .checked
+            .program;
         let date = |text: Option<&str>| text.map(|text| Date::parse(text).unwrap());
         let diff = compare_rules(
             Side {
@@ -1012,7 +1047,11 @@ rule old_only: permit {
 
     #[test]
     fn whitespace_in_a_condition_is_no_change_but_its_text_is() {
-        check(&OLD.replace("when t.licensed\n", "when   t.licensed\n"), (None, None), &[]);
+        check(
+            &OLD.replace("when t.licensed\n", "when   t.licensed\n"),
+            (None, None),
+            &[],
+        );
         check(
             &OLD.replace("when t.licensed\n", "when not t.combat\n"),
             (None, None),

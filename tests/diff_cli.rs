@@ -52,7 +52,10 @@ fn kinds(lines: &[Json]) -> Vec<&str> {
 #[test]
 fn json_of_two_policies_with_facts_follows_the_schema() {
     let lines = json_lines(&pair(), &["old.pol", "new.pol", "--facts", "facts.json"], 0);
-    assert_eq!(kinds(&lines), ["rules", "subject", "subject", "subject", "subject", "summary"]);
+    assert_eq!(
+        kinds(&lines),
+        ["rules", "subject", "subject", "subject", "subject", "summary"]
+    );
     let rules = &lines[0];
     assert_eq!(rules["added"][0]["name"], "licensed_return");
     assert_eq!(rules["removed"][0]["name"], "licensed_parts");
@@ -86,7 +89,10 @@ fn fail_on_change_exits_4_only_when_something_changed() {
     let status = |args: &[&str]| pol(&pair(), &[&["diff"], args].concat()).status.code();
     let with_facts = ["old.pol", "new.pol", "--facts", "facts.json"];
     assert_eq!(status(&with_facts), Some(0));
-    assert_eq!(status(&[&with_facts[..], &["--fail-on-change"]].concat()), Some(4));
+    assert_eq!(
+        status(&[&with_facts[..], &["--fail-on-change"]].concat()),
+        Some(4)
+    );
     // The same policy twice: no decision changes.
     assert_eq!(
         status(&["old.pol", "old.pol", "--facts", "facts.json", "--fail-on-change"]),
@@ -151,9 +157,20 @@ fn a_failed_decision_gets_no_comparison_and_fails_the_run() {
     ]}"#;
     let dir = scratch_dir_with(
         "diff-failed",
-        &[("old.pol", FAILING), ("new.pol", FAILING_NEW), ("facts.json", facts)],
+        &[
+            ("old.pol", FAILING),
+            ("new.pol", FAILING_NEW),
+            ("facts.json", facts),
+        ],
     );
-    let args = ["old.pol", "new.pol", "--facts", "facts.json", "--max-set-size", "8"];
+    let args = [
+        "old.pol",
+        "new.pol",
+        "--facts",
+        "facts.json",
+        "--max-set-size",
+        "8",
+    ];
     let lines = json_lines(&dir, &args, 1);
     assert_eq!(kinds(&lines), ["rules", "subject", "error", "summary"]);
     assert_eq!(lines[1]["key"], "edge");
@@ -165,7 +182,10 @@ fn a_failed_decision_gets_no_comparison_and_fails_the_run() {
     let output = pol(&dir, &[&["diff"], &args[..], &["--fail-on-change"]].concat());
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("no comparison for 1 `Transfer` fact: big"), "{stderr}");
+    assert!(
+        stderr.contains("no comparison for 1 `Transfer` fact: big"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -182,14 +202,17 @@ fn a_stream_over_many_chunks_gives_what_the_whole_input_gives() {
             2 => ("radar", "PH"),
             _ => ("f100-part", "US"),
         };
-        let line = format!(r#"{{"id": "t{idx}", "item": "{item}", "destination": "{destination}", "date": "2024-01-10"}}"#);
+        let line = format!(
+            r#"{{"id": "t{idx}", "item": "{item}", "destination": "{destination}", "date": "2024-01-10"}}"#
+        );
         lines.push_str(&line);
         lines.push('\n');
         whole.push(line);
     }
     let reference = std::fs::read_to_string(pair().join("facts.json")).unwrap();
     let mut reference: Json = serde_json::from_str(&reference).unwrap();
-    reference["Transfer"] = serde_json::json!([{"id": "base", "item": "pac3", "destination": "US", "date": "2024-01-10"}]);
+    reference["Transfer"] =
+        serde_json::json!([{"id": "base", "item": "pac3", "destination": "US", "date": "2024-01-10"}]);
     let old = std::fs::read_to_string(pair().join("old.pol")).unwrap();
     let new = std::fs::read_to_string(pair().join("new.pol")).unwrap();
     let whole_json = format!(
@@ -211,7 +234,13 @@ fn a_stream_over_many_chunks_gives_what_the_whole_input_gives() {
     );
     let streamed = json_lines(
         &dir,
-        &["old.pol", "new.pol", "--facts", "reference.json", "transfers.jsonl"],
+        &[
+            "old.pol",
+            "new.pol",
+            "--facts",
+            "reference.json",
+            "transfers.jsonl",
+        ],
         0,
     );
     let read_whole = json_lines(&dir, &["old.pol", "new.pol", "--facts", "whole.json"], 0);
@@ -232,7 +261,17 @@ fn usage_errors_exit_2() {
     let output = pol(&pair(), &["diff", "old.pol"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("E0451"));
-    let output = pol(&pair(), &["diff", "old.pol", "--as-of", "2023-02-30", "--against", "2024-01-01"]);
+    let output = pol(
+        &pair(),
+        &[
+            "diff",
+            "old.pol",
+            "--as-of",
+            "2023-02-30",
+            "--against",
+            "2024-01-01",
+        ],
+    );
     assert_eq!(output.status.code(), Some(2));
     // `--against` needs `--as-of`.
     let output = pol(&pair(), &["diff", "old.pol", "--against", "2024-01-01"]);

@@ -129,4 +129,3 @@ pub fn violation(root: &Json, schema: &Json, value: &Json, at: &str) -> Option<S
     }
     None
 }
-

@@ -21,7 +21,8 @@ use crate::files::DiskFiles;
 use crate::output::{self, CHUNK_LINES, LineEnd};
 use crate::{
     CommonArgs, DiagnosticStyle, EXIT_CHANGED, EXIT_FAILED, EXIT_OK, EXIT_USAGE, OutputFormat, StdinFormat,
-    check_libs, check_stdin_readers, code_for_load, facts_path, read_facts_input, report, shown, with_warnings,
+    check_libs, check_stdin_readers, code_for_load, facts_path, read_facts_input, report, shown,
+    with_warnings,
 };
 
 /// The arguments of `pol diff`.
@@ -118,7 +119,11 @@ pub fn diff(args: DiffArgs) -> u8 {
             Ok(loaded) => Some(loaded),
             Err(diagnostics) => {
                 let code = code_for_load(&diagnostics);
-                report(&engine, &with_warnings(old_loaded.checked.diagnostics, diagnostics), style);
+                report(
+                    &engine,
+                    &with_warnings(old_loaded.checked.diagnostics, diagnostics),
+                    style,
+                );
                 return code;
             }
         },
@@ -160,8 +165,14 @@ pub fn diff(args: DiffArgs) -> u8 {
     let rules = diff::compare_rules(old, new, &engine.sources);
     let mut out = console::stdout();
     let written = match args.format {
-        OutputFormat::Text => write!(out, "{}", diff::rules_text(&rules, old, new, &names, &engine.sources)),
-        OutputFormat::Json => pol::escape::write_json_line(&mut out, &diff::rules_json(&rules, old, new, &names)),
+        OutputFormat::Text => write!(
+            out,
+            "{}",
+            diff::rules_text(&rules, old, new, &names, &engine.sources)
+        ),
+        OutputFormat::Json => {
+            pol::escape::write_json_line(&mut out, &diff::rules_json(&rules, old, new, &names))
+        }
     };
     if let Err(error) = written {
         return console::write_failed(&error, style);
@@ -321,7 +332,15 @@ fn decide_and_compare(
                 old: old_builder,
                 new: new_builder,
             };
-            stream(engine, sides, &mut builders, path, args.max_facts_bytes, writer, style)
+            stream(
+                engine,
+                sides,
+                &mut builders,
+                path,
+                args.max_facts_bytes,
+                writer,
+                style,
+            )
         }
     }
 }
@@ -345,7 +364,12 @@ fn decide_chunk(
 ) -> u8 {
     let decided = engine
         .decide_from(sides.old, old_facts, sides.old_options.clone(), first)
-        .and_then(|old| Ok((old, engine.decide_from(sides.new, new_facts, sides.new_options.clone(), first)?)));
+        .and_then(|old| {
+            Ok((
+                old,
+                engine.decide_from(sides.new, new_facts, sides.new_options.clone(), first)?,
+            ))
+        });
     let (old_decisions, new_decisions) = match decided {
         Ok(decided) => decided,
         Err(diagnostic) => {
@@ -441,7 +465,9 @@ fn stream(
         }
         let mut added = Ok(());
         if n_lines > 0 {
-            engine.sources.rename(source, output::chunk_name(&name, first_line));
+            engine
+                .sources
+                .rename(source, output::chunk_name(&name, first_line));
             let text = match String::from_utf8(std::mem::take(&mut chunk)) {
                 Ok(text) => text,
                 Err(_) => {
@@ -523,7 +549,12 @@ struct Writer {
 
 impl Writer {
     /// Compares one subject's decisions on both sides, writing it if it changed.
-    fn subject(&mut self, old: SideDecision<'_>, new: SideDecision<'_>, sources: &SourceMap) -> std::io::Result<()> {
+    fn subject(
+        &mut self,
+        old: SideDecision<'_>,
+        new: SideDecision<'_>,
+        sources: &SourceMap,
+    ) -> std::io::Result<()> {
         self.groups.n_subjects += 1;
         let (old_program, old_facts, old_result) = old;
         let (new_program, new_facts, new_result) = new;
@@ -566,7 +597,13 @@ impl Writer {
         }
     }
 
-    fn failure(&mut self, program: &Program, facts: &Facts, side: &str, failure: &Failure) -> std::io::Result<()> {
+    fn failure(
+        &mut self,
+        program: &Program,
+        facts: &Facts,
+        side: &str,
+        failure: &Failure,
+    ) -> std::io::Result<()> {
         self.groups.n_failed += 1;
         let name = pol::report::subject_name(program, facts, failure.subject, self.offset);
         match self
@@ -589,18 +626,38 @@ impl Writer {
             OutputFormat::Text => writeln!(
                 self.out,
                 "\n{}",
-                diff::failure_text(program, facts, failure.subject, self.offset, side, &failure.diagnostic)
+                diff::failure_text(
+                    program,
+                    facts,
+                    failure.subject,
+                    self.offset,
+                    side,
+                    &failure.diagnostic
+                )
             ),
             OutputFormat::Json => pol::escape::write_json_line(
                 &mut self.out,
-                &diff::failure_json(program, facts, failure.subject, self.offset, side, &failure.diagnostic),
+                &diff::failure_json(
+                    program,
+                    facts,
+                    failure.subject,
+                    self.offset,
+                    side,
+                    &failure.diagnostic,
+                ),
             ),
         }
     }
 
     /// Writes the counts by kind of change, reports failed decisions, and gives the exit code:
     /// failed decisions first, then changes under `--fail-on-change`.
-    fn finish(mut self, engine: &Engine<'_>, program: &Program, fail_on_change: bool, style: DiagnosticStyle) -> u8 {
+    fn finish(
+        mut self,
+        engine: &Engine<'_>,
+        program: &Program,
+        fail_on_change: bool,
+        style: DiagnosticStyle,
+    ) -> u8 {
         let record = pol::report::subject_record(program);
         let written = match self.format {
             OutputFormat::Text => write!(self.out, "\n{}", self.groups.text(record)),
@@ -618,7 +675,10 @@ impl Writer {
                     names.push(format!("and {} more", count - names.len()));
                 }
                 let facts = if count == 1 { "fact" } else { "facts" };
-                let stopped = format!("no comparison for {count} `{record}` {facts}: {}", names.join(", "));
+                let stopped = format!(
+                    "no comparison for {count} `{record}` {facts}: {}",
+                    names.join(", ")
+                );
                 crate::flags::name_flag(&mut diagnostic);
                 diagnostic.help = Some(match diagnostic.help.take() {
                     Some(help) => format!("{help}\n{stopped}"),

@@ -593,7 +593,11 @@ pub(crate) fn facts_path(spec: &str) -> &str {
 }
 
 /// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.
-pub(crate) fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Result<FactsInput, Diagnostic> {
+pub(crate) fn read_facts_input(
+    spec: &str,
+    stdin_format: StdinFormat,
+    max_bytes: u64,
+) -> Result<FactsInput, Diagnostic> {
     let (record, path) = split_facts_spec(spec);
     let record = record.map(str::to_string);
     if path == "-" {

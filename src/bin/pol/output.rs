@@ -493,7 +493,12 @@ pub(crate) fn read_line(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io
 }
 
 /// Reports a failure to read the stream; the exit code for it.
-pub(crate) fn read_failed(engine: &Engine<'_>, name: &str, error: &std::io::Error, style: DiagnosticStyle) -> u8 {
+pub(crate) fn read_failed(
+    engine: &Engine<'_>,
+    name: &str,
+    error: &std::io::Error,
+    style: DiagnosticStyle,
+) -> u8 {
     let diagnostic = pol::engine::read_error(
         name,
         &ReadError::Failed(crate::files::describe(error)),
