@@ -460,7 +460,7 @@ fn part_truth(truth: Truth, negated: bool) -> &'static str {
 }
 
 /// Policy source on one line: runs of whitespace become one space, control characters escaped.
-pub fn one_line(text: &str) -> String {
+fn one_line(text: &str) -> String {
     escape_controls(&collapse_whitespace(text)).into_owned()
 }
 
