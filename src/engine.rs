@@ -424,6 +424,19 @@ impl<'fs> Engine<'fs> {
     /// that keeps the texts without the facts (a session whose facts did not fit its last program).
     pub fn bind_inputs(&self, inputs: &[TextInput], program: &Program) -> Result<Facts, Vec<Diagnostic>> {
         let mut builder = self.facts_builder(program);
+        self.bind_inputs_into(&mut builder, inputs, program)?;
+        builder.finish()
+    }
+
+    /// Adds facts texts already in [`Engine::sources`] to a builder, reading nothing: the
+    /// reference data loaded for one program, given to a second one before a stream of subjects
+    /// is decided under both.
+    pub fn bind_inputs_into(
+        &self,
+        builder: &mut FactsBuilder<'_>,
+        inputs: &[TextInput],
+        program: &Program,
+    ) -> Result<(), Vec<Diagnostic>> {
         let mut diagnostics = Vec::new();
         for input in inputs {
             let record = match input_record(program, input.record.as_deref()) {
@@ -437,10 +450,11 @@ impl<'fs> Engine<'fs> {
                 diagnostics.extend(errors);
             }
         }
-        if !diagnostics.is_empty() {
-            return Err(diagnostics);
+        if diagnostics.is_empty() {
+            Ok(())
+        } else {
+            Err(diagnostics)
         }
-        builder.finish()
     }
 
     /// Decides every subject in the facts, in parallel, in input order. Each entry is a decision,

@@ -379,6 +379,11 @@ impl<'p> FactsBuilder<'p> {
         })
     }
 
+    /// The texts added whole so far, as [`Facts::inputs`] will hold them.
+    pub fn inputs(&self) -> &Inputs {
+        &self.inputs
+    }
+
     /// Marks everything added so far as reference data (countries, items, …), for deciding
     /// subjects in chunks: each chunk is added, taken with [`FactsBuilder::finish_chunk`], decided,
     /// and given back with [`FactsBuilder::reclaim`], which forgets it. Memory then stays flat

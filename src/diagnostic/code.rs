@@ -192,6 +192,10 @@ codes! {
     NothingToRename = "E0448",
     /// A test was asked to run by a name no test block of the policy has.
     UnknownTest = "E0449",
+    /// Two policies compared by `pol diff` decide different record types.
+    DifferentSubjects = "E0450",
+    /// `pol diff` was given one policy and no second date: nothing can differ.
+    NothingToCompare = "E0451",
 
     /// A definition that nothing uses.
     Unused = "W0001",

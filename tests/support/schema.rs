@@ -1,6 +1,6 @@
 //! A validator for the subset of JSON Schema that Pol's documented schemas use
-//! (`docs/decisions.schema.json`, `docs/diagnostics.schema.json`); a keyword it does not know
-//! panics, so a schema cannot silently stop being checked.
+//! (`docs/decisions.schema.json`, `docs/diagnostics.schema.json`, `docs/diff.schema.json`); a keyword it
+//! does not know panics, so a schema cannot silently stop being checked.
 
 use serde_json::{Value as Json, json};
 
