@@ -10,6 +10,7 @@ mod messages;
 mod probe;
 mod rules;
 mod state;
+mod tables;
 mod test_blocks;
 mod types;
 
@@ -122,6 +123,9 @@ fn run_passes(modules: &[ast::Module], index: Index) -> Checker<'_> {
     checker.index = index;
     checker.collect(modules);
     checker.resolve_records();
+    checker.collect_tables();
+    checker.check_aliases_have_tables();
+    checker.check_data();
     checker.resolve_subject();
     checker.check_globals();
     checker.check_subject_date();
@@ -172,6 +176,8 @@ impl<'a> Checker<'a> {
                     fields: Vec::new(),
                     key: None,
                     nested: false,
+                    alias: None,
+                    table: false,
                     span: decl.name.span,
                 });
             }
@@ -238,6 +244,7 @@ impl<'a> Checker<'a> {
                 self.rule_decls.push(decl);
             }
             ast::Item::Test(decl) => self.test_decls.push(decl),
+            ast::Item::Data(decl) => self.data_decls.push(decl),
         }
     }
 
@@ -350,10 +357,15 @@ impl<'a> Checker<'a> {
                 }
                 Some(position as u32)
             });
+            let alias = match (&decl.alias, key) {
+                (Some(alias), Some(_)) => self.resolve_alias(&decl.name.name, alias, &fields, &defs),
+                _ => None,
+            };
             self.field_defs.push(defs);
             let record = &mut self.program.records[idx];
             record.fields = fields;
             record.key = key;
+            record.alias = alias;
         }
     }
 

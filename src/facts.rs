@@ -173,6 +173,11 @@ pub struct FactsBuilder<'p> {
     inputs: Inputs,
     /// The deepest nesting of arrays and objects a JSON or YAML text may have.
     pub max_nesting: usize,
+    /// Whether the tables (the program's `data`) are loaded: a row of a table added after that
+    /// comes from facts, which cannot add to a table.
+    tables_closed: bool,
+    /// The tables facts tried to add rows to, each reported once.
+    tables_reported: Vec<bool>,
 }
 
 /// The default for [`FactsBuilder::max_nesting`]: far more than facts need (an object of arrays
@@ -196,7 +201,7 @@ impl<'p> FactsBuilder<'p> {
         }
     }
 
-    /// A builder with empty tables for every record type of the program.
+    /// A builder for a program's facts, holding the rows of its tables (`data`) and nothing else.
     pub fn new(program: &'p Program) -> Self {
         let tables = program
             .records
@@ -227,7 +232,7 @@ impl<'p> FactsBuilder<'p> {
                 }
             })
             .collect();
-        FactsBuilder {
+        let mut builder = FactsBuilder {
             program,
             interner: program.interner.clone(),
             tables,
@@ -242,7 +247,43 @@ impl<'p> FactsBuilder<'p> {
             base: None,
             inputs: Inputs::default(),
             max_nesting: DEFAULT_MAX_NESTING,
+            tables_closed: false,
+            tables_reported: vec![false; program.records.len()],
+        };
+        builder.add_data();
+        builder
+    }
+
+    /// Adds the rows of the program's tables, then their aliases as further keys, so that a
+    /// reference by any name of a row finds it as it is read. The checker proved every row
+    /// whole, every name unique and every reference found.
+    fn add_data(&mut self) {
+        let program = self.program;
+        let mut counts = vec![0u32; program.records.len()];
+        for fact in &program.data {
+            let index = counts[fact.record.idx()];
+            counts[fact.record.idx()] += 1;
+            self.add_test_fact(fact, index);
         }
+        for (idx, record) in program.records.iter().enumerate() {
+            let (Some(alias), true) = (record.alias, record.table) else {
+                continue;
+            };
+            let table = &mut self.tables[idx];
+            for row in 0..table.n_rows() {
+                let names: &[Value] = match table.cells[row as usize * table.n_fields + alias as usize] {
+                    Some(Value::Seq(id)) => &self.seqs[id.0 as usize],
+                    Some(ref value @ Value::Text(_)) => std::slice::from_ref(value),
+                    _ => &[],
+                };
+                for name in names {
+                    if let Value::Text(sym) = name {
+                        table.keys.entry(*sym).or_insert(row);
+                    }
+                }
+            }
+        }
+        self.tables_closed = true;
     }
 
     /// Parses one facts text and adds its records.

@@ -449,6 +449,13 @@ impl<'a> Checker<'a> {
             self.error(messages::keyless_record(&record.name, span));
             return error_expr(span);
         }
+        if let Some(table) = self.table_names(id)
+            && table.key_of(&key.value).is_none()
+        {
+            let diagnostic = messages::unknown_table_key(&record.name, &key.value, key.span, table);
+            self.error(diagnostic);
+            return error_expr(span);
+        }
         if let Some(keys) = self.probe_keys {
             let ty = self.program.types.intern(Type::Record(id));
             return match (keys.find)(id, &key.value) {

@@ -619,3 +619,16 @@ pub(super) fn not_rebindable(unbound: Unbound) -> Diagnostic {
         .help("load the whole input at once to keep its facts across changes to the policy"),
     }
 }
+
+/// E0233: facts of a record type whose rows are declared in the policy's `data` (a table).
+pub(super) fn table_row_in_facts(schema: Schema<'_>, record: RecordId, span: Span) -> Diagnostic {
+    let name = &schema.program.records[record.idx()].name;
+    Diagnostic::new(
+        Code::InvalidTable,
+        format!("the rows of `{name}` are declared in the policy's `data`; facts cannot add to them"),
+    )
+    .at(span, format!("a `{name}` in the facts"))
+    .help(format!(
+        "refer to a `{name}` by its key or an alias, or declare the row in a `data` block of a module"
+    ))
+}

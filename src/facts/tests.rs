@@ -24,6 +24,8 @@ fn field(name: &str, ty: TypeId) -> FieldDef {
 
 fn record(name: &str, key: Option<u32>, fields: Vec<FieldDef>) -> RecordDef {
     RecordDef {
+        alias: None,
+        table: false,
         name: name.to_owned(),
         fields,
         key,

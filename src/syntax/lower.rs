@@ -9,7 +9,7 @@ use pest::iterators::{Pair, Pairs};
 
 use super::Parsed;
 use super::ast::{
-    BinaryOp, Comment, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr, ExprKind,
+    BinaryOp, Comment, DataDecl, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr, ExprKind,
     FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl,
     Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef, TestDecl, Text,
     TypeExpr, TypeKind, UseDecl, UseTarget,
@@ -671,6 +671,7 @@ fn lower_item(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<Item> {
         Rule::default_decl => Item::Default(lower_default_decl(ctx, pair)),
         Rule::rule_decl => Item::Rule(lower_rule_decl(ctx, pair)?),
         Rule::test_decl => Item::Test(lower_test_decl(ctx, pair)),
+        Rule::data_decl => Item::Data(lower_data_decl(ctx, pair)),
         rule => unreachable!("item: {rule:?} is not a declaration"),
     })
 }
@@ -707,9 +708,13 @@ fn lower_record_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> RecordDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
-    let key = cursor
-        .optional(Rule::key_clause)
-        .map(|pair| lower_key_clause(ctx, pair));
+    let (key, alias) = match cursor.optional(Rule::key_clause) {
+        Some(pair) => {
+            let (key, alias) = lower_key_clause(ctx, pair);
+            (Some(key), alias)
+        }
+        None => (None, None),
+    };
     let fields = cursor
         .many(Rule::field_decl)
         .into_iter()
@@ -719,16 +724,41 @@ fn lower_record_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> RecordDecl {
     RecordDecl {
         name,
         key,
+        alias,
         fields,
         span,
     }
 }
 
-fn lower_key_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
+fn lower_key_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> (Ident, Option<Ident>) {
     let mut cursor = Cursor::new(pair);
     let key = lower_ident(ctx, cursor.expect(Rule::ident));
+    let alias = cursor
+        .optional(Rule::alias_clause)
+        .map(|pair| lower_alias_clause(ctx, pair));
     cursor.finish();
-    key
+    (key, alias)
+}
+
+fn lower_alias_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
+    let mut cursor = Cursor::new(pair);
+    let alias = lower_ident(ctx, cursor.expect(Rule::ident));
+    cursor.finish();
+    alias
+}
+
+// ---------------------------------------------------------------- data
+
+fn lower_data_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> DataDecl {
+    let span = ctx.span(&pair);
+    let mut cursor = Cursor::new(pair);
+    let rows = cursor
+        .many(Rule::fact_decl)
+        .into_iter()
+        .map(|pair| lower_fact_decl(ctx, pair))
+        .collect();
+    cursor.finish();
+    DataDecl { rows, span }
 }
 
 fn lower_field_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> FieldDecl {
