@@ -4,6 +4,9 @@
 const MODULES: &[(&str, &str)] = &[
     ("countries", include_str!("../stdlib/countries.pol")),
     ("dates", include_str!("../stdlib/dates.pol")),
+    ("japan", include_str!("../stdlib/japan.pol")),
+    ("regimes", include_str!("../stdlib/regimes.pol")),
+    ("sources", include_str!("../stdlib/sources.pol")),
 ];
 
 /// The text of the stdlib module `std.NAME`.
@@ -16,5 +19,5 @@ pub fn module(name: &str) -> Option<&'static str> {
 
 /// The names of every stdlib module.
 pub fn names() -> &'static [&'static str] {
-    &["countries", "dates"]
+    &["countries", "dates", "japan", "regimes", "sources"]
 }
