@@ -148,7 +148,11 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let mut missing = Vec::new();
-                for field in &def.fields {
+                for (idx, field) in def.fields.iter().enumerate() {
+                    // A row without its key is reported when the tables are collected.
+                    if def.key == Some(idx as u32) {
+                        continue;
+                    }
                     let given = row.fields.iter().find(|given| given.name.name == field.name);
                     match given {
                         Some(given) if matches!(given.value, FactValue::Unknown(_)) => {

@@ -363,8 +363,12 @@ pub(super) fn dangling_reference<'k>(
     let key_text = key;
     let similar = did_you_mean(key_text, keys);
     let key_text = quoted(key_text);
+    let table = schema.program.records[target.idx()].table;
     let help = match similar {
         Some(similar) => format!("a similar key exists: `{}`", quoted(similar)),
+        None if table => format!(
+            "`{name}` is a table of the policy: name one of its rows by key or alias, or declare a row named `{key_text}` in a `data` block"
+        ),
         None => format!("add a `{name}` fact with the key `{key_text}`"),
     };
     Diagnostic::new(
