@@ -956,7 +956,10 @@ pub(super) fn data_row_missing(record: &str, missing: &[String], span: Span) -> 
     let what = if names.len() == 1 { "field" } else { "fields" };
     Diagnostic::new(
         Code::InvalidTable,
-        format!("a row of the table `{record}` lacks the {what} {}", backticked(&names)),
+        format!(
+            "a row of the table `{record}` lacks the {what} {}",
+            backticked(&names)
+        ),
     )
     .at(span, "this row")
     .help("a table holds known values: give every field that is not optional")

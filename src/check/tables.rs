@@ -22,7 +22,12 @@ impl<'a> Checker<'a> {
     ) -> Option<u32> {
         let Some(position) = fields.iter().position(|field| field.name == alias.name) else {
             let names: Vec<&str> = fields.iter().map(|field| field.name.as_str()).collect();
-            self.error(messages::alias_not_a_field(record, &alias.name, alias.span, &names));
+            self.error(messages::alias_not_a_field(
+                record,
+                &alias.name,
+                alias.span,
+                &names,
+            ));
             return None;
         };
         let ty = fields[position].ty;

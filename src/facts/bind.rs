@@ -251,7 +251,10 @@ impl FactsBuilder<'_> {
 
     /// Starts a row of `record` with every field at its default (none if optional, else unknown).
     pub(super) fn begin_row(&mut self, record: RecordId, index: u32, span: Span) -> Row {
-        if self.tables_closed && self.program.records[record.idx()].table && !self.tables_reported[record.idx()] {
+        if self.tables_closed
+            && self.program.records[record.idx()].table
+            && !self.tables_reported[record.idx()]
+        {
             self.tables_reported[record.idx()] = true;
             let diagnostic = messages::table_row_in_facts(self.schema(), record, span);
             self.deferred.push(diagnostic);

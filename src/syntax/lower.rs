@@ -9,10 +9,10 @@ use pest::iterators::{Pair, Pairs};
 
 use super::Parsed;
 use super::ast::{
-    BinaryOp, Comment, DataDecl, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr, ExprKind,
-    FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl,
-    Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef, TestDecl, Text,
-    TypeExpr, TypeKind, UseDecl, UseTarget,
+    BinaryOp, Comment, DataDecl, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr,
+    ExprKind, FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item,
+    LetDecl, Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef,
+    TestDecl, Text, TypeExpr, TypeKind, UseDecl, UseTarget,
 };
 use super::grammar::{self, Cuts, Rule};
 use super::messages;

@@ -2,8 +2,8 @@
 //! `pol fmt` is built on it, and parsing what it prints gives the same tree back.
 
 use super::ast::{
-    BinaryOp, DataDecl, DecideDecl, DefaultDecl, EnumDecl, ExpectDecl, Expected, Expr, ExprKind, FactDecl, FactPath,
-    FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl, Module, ObligationDecl,
+    BinaryOp, DataDecl, DecideDecl, DefaultDecl, EnumDecl, ExpectDecl, Expected, Expr, ExprKind, FactDecl,
+    FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl, Module, ObligationDecl,
     Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef, TestDecl, TypeExpr, TypeKind, UseDecl,
     UseTarget,
 };

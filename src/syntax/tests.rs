@@ -177,6 +177,9 @@ fn dump_item(item: &Item) -> String {
             if let Some(key) = &decl.key {
                 let _ = write!(out, " key={}", key.name);
             }
+            if let Some(alias) = &decl.alias {
+                let _ = write!(out, " alias={}", alias.name);
+            }
             for field in &decl.fields {
                 let _ = write!(out, " ({} {})", field.name.name, dump_type(&field.ty));
             }
@@ -246,6 +249,17 @@ fn dump_item(item: &Item) -> String {
                 };
                 out.push(' ');
                 out.push_str(&clause);
+            }
+            out + ")"
+        }
+        Item::Data(decl) => {
+            let mut out = "(data".to_owned();
+            for row in &decl.rows {
+                let _ = write!(out, " (row {}", row.record.name);
+                for field in &row.fields {
+                    let _ = write!(out, " ({} {})", field.name.name, dump_fact_value(&field.value));
+                }
+                out.push(')');
             }
             out + ")"
         }
@@ -1597,4 +1611,39 @@ fn truncated_texts_parse_declaration_by_declaration_without_panicking() {
             }
         }
     }
+}
+
+#[test]
+fn data_rows_and_aliases() {
+    check(
+        r#"module "m"
+record Country key code alias names { code: Text, names: Set<Text> }
+data {
+  Country { code: "TR", names: {"Turkey", "Turkiye"} }
+  Country { code: "JP", names: {} }
+}
+data {}
+"#,
+        r#"
+(record Country key=code alias=names (code Text) (names (Set Text)))
+(data (row Country (code "TR") (names {"Turkey" "Turkiye"})) (row Country (code "JP") (names {})))
+(data)
+"#,
+    );
+}
+
+#[test]
+fn data_and_alias_are_names_elsewhere() {
+    check(
+        r#"module "m"
+record Row key data alias alias { data: Text, alias: Set<Text> }
+let data = 1
+fn alias(data: Int) -> Int = data
+"#,
+        r#"
+(record Row key=data alias=alias (data Text) (alias (Set Text)))
+(let data 1)
+(fn alias ((data Int)) -> Int data)
+"#,
+    );
 }
