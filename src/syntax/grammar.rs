@@ -429,6 +429,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::fact_decl => "a fact (`Record { … }`)",
         Rule::fact_field => "a field (`name: value`)",
         Rule::fact_value | Rule::fact_set => "a value",
+        Rule::negative_int => "an integer",
         Rule::fact_record => "a nested record (`Record { … }`)",
         Rule::unknown_lit => "`unknown`",
         Rule::none_lit => "`none`",

@@ -1089,6 +1089,7 @@ fn lower_fact_value(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactValue {
         Rule::fact_record => FactValue::Record(Box::new(lower_fact_record(ctx, inner))),
         Rule::bool_lit => FactValue::Bool(lower_bool_lit(inner), span),
         Rule::int => FactValue::Int(lower_int(ctx, inner), span),
+        Rule::negative_int => FactValue::Int(lower_negative_int(ctx, inner), span),
         Rule::date => FactValue::Date(lower_date(ctx, inner), span),
         Rule::string => FactValue::Text(lower_string(ctx, inner)),
         Rule::ident => FactValue::Variant(lower_ident(ctx, inner)),
@@ -1659,6 +1660,19 @@ fn lower_int(ctx: &Ctx, pair: Pair<'_, Rule>) -> i64 {
         ));
         0
     })
+}
+
+/// Lowers `-` and an integer literal, down to `i64::MIN`, reporting one beyond it.
+fn lower_negative_int(ctx: &Ctx, pair: Pair<'_, Rule>) -> i64 {
+    let digits: String = pair.as_str()[1..].chars().filter(|ch| *ch != '_').collect();
+    digits
+        .parse::<i128>()
+        .ok()
+        .and_then(|value| i64::try_from(-value).ok())
+        .unwrap_or_else(|| {
+            ctx.report(messages::integer_too_small(pair.as_str(), ctx.span(&pair)));
+            0
+        })
 }
 
 /// Lowers a date literal, reporting one that is not on the calendar.

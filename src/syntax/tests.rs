@@ -1647,3 +1647,26 @@ fn alias(data: Int) -> Int = data
 "#,
     );
 }
+
+#[test]
+fn facts_may_hold_negative_integers_down_to_the_smallest() {
+    check(
+        r#"module "m"
+data { Row { low: -3, least: -9223372036854775808, zero: -0 } }
+"#,
+        r#"
+(data (row Row (low -3) (least -9223372036854775808) (zero 0)))
+"#,
+    );
+}
+
+#[test]
+fn a_negative_integer_below_the_smallest_is_an_error() {
+    check_error(
+        "module \"m\"\ndata { Row { low: -9223372036854775809 } }\n",
+        Code::IntegerTooLarge,
+        "integer `-9223372036854775809` is too small",
+        "-9223372036854775809",
+        Some("the smallest allowed here is `-9223372036854775808`"),
+    );
+}
