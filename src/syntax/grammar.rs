@@ -404,6 +404,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::key_clause => "`key`",
         Rule::alias_clause => "`alias`",
         Rule::data_decl => "`data`",
+        Rule::read_body => "a `data` block",
         Rule::field_decl => "a field (`name: Type`)",
         Rule::type_expr | Rule::set_type | Rule::list_type => "a type",
         Rule::optional_mark => "`?`",
@@ -549,6 +550,11 @@ impl<'a> Lexer<'a> {
     /// A lexer from the start of `text`.
     pub fn new(text: &'a str) -> Lexer<'a> {
         Lexer { text, pos: 0 }
+    }
+
+    /// A lexer from byte `pos` of `text`, which must be where a token may start.
+    pub fn at(text: &'a str, pos: usize) -> Lexer<'a> {
+        Lexer { text, pos }
     }
 }
 
