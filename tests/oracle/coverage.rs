@@ -17,7 +17,9 @@ fn add(counts: &mut Counts, name: &'static str) {
 fn is_text(expr: &Expr) -> bool {
     matches!(
         expr,
-        Expr::Text(_) | Expr::Const(7) | Expr::Field(_, Field::CountryName | Field::CountryCode)
+        Expr::Text(_)
+            | Expr::Const(7)
+            | Expr::Field(_, Field::CountryName | Field::CountryCode | Field::ZoneCode)
     )
 }
 
@@ -72,7 +74,7 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
                 Field::ApprovalNsc | Field::ApprovalCabinet => add(counts, "field of a nested record"),
                 Field::CountryTags => add(counts, "list field"),
                 Field::ItemCategories => add(counts, "set of enum field"),
-                Field::ZoneRank | Field::ZoneOpened => add(counts, "field of a table row"),
+                Field::ZoneRank | Field::ZoneOpened | Field::ZoneCode => add(counts, "field of a table row"),
                 _ => {}
             }
             self::expr(base, counts);

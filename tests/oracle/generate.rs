@@ -366,6 +366,7 @@ fn text(ctx: &Ctx) -> BoxedStrategy<Expr> {
         1 => select(vec![subject_field(Field::TransferDestination), Expr::Key(COUNTRIES[0])]).prop_map(|c| field(c, Field::CountryCode)),
         2 => text_literal(),
         1 => Just(Expr::Const(7)),
+        1 => Just(field(subject_field(Field::TransferZone), Field::ZoneCode)),
     ]
     .boxed()
 }
