@@ -113,6 +113,11 @@ impl Facts {
         let key = program.records[record.idx()].key?;
         match self.cell(record, row, key)? {
             Value::Text(sym) => Some(self.interner.resolve(sym)),
+            // A key that is a row of a table: that row's key.
+            Value::Record(target_row) => {
+                let table = program.records[record.idx()].key_table?;
+                self.key_text(program, table, target_row)
+            }
             _ => None,
         }
     }
@@ -529,8 +534,18 @@ impl<'p> FactsBuilder<'p> {
                 let start = table.cells.len();
                 table.cells.resize(start + table.n_fields, None);
                 if let Some(key) = program.records[key_ref.record.idx()].key {
-                    table.cells[start + key as usize] = Some(Value::Text(key_ref.key));
+                    // A key that is a row of a table holds the row (the checker proved it exists).
+                    let cell = match program.records[key_ref.record.idx()].key_table {
+                        Some(target) => self.tables[target.idx()]
+                            .keys
+                            .get(&key_ref.key)
+                            .map(|row| Value::Record(*row)),
+                        None => Some(Value::Text(key_ref.key)),
+                    };
+                    let table = &mut self.tables[key_ref.record.idx()];
+                    table.cells[start + key as usize] = cell;
                 }
+                let table = &mut self.tables[key_ref.record.idx()];
                 table.origins.push(None);
                 table.keys.insert(key_ref.key, row);
                 row

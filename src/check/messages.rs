@@ -988,6 +988,19 @@ pub(super) fn table_row_outside_data(record: &str, span: Span) -> Diagnostic {
     ))
 }
 
+/// E0215: a key field whose type is a record that is not a table (or a table keyed by another).
+pub(super) fn key_not_a_table(record: &str, key: &str, target: &str, span: Span, field: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidKey,
+        format!("the key of `{record}` must be `Text` or a table, but `{key}` is `{target}`"),
+    )
+    .at(span, "key declared here")
+    .also(field, format!("`{target}` is not a table"))
+    .help(format!(
+        "a key is a text, or a row of a table declared in `data` (such as `Country` of `std.countries`); make `{key}` a `Text`"
+    ))
+}
+
 /// E0233: an `alias` on a record type whose rows come from facts.
 pub(super) fn alias_without_table(record: &str, span: Span) -> Diagnostic {
     Diagnostic::new(
