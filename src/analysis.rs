@@ -451,7 +451,9 @@ pub fn document_symbols(modules: &[&ast::Module], source: SourceId) -> Vec<Symbo
                     decl.span,
                     decl.name.span,
                 ),
-                ast::Item::Use(_) | ast::Item::Decide(_) | ast::Item::Default(_) => continue,
+                ast::Item::Use(_) | ast::Item::Decide(_) | ast::Item::Default(_) | ast::Item::Data(_) => {
+                    continue;
+                }
             };
             symbols.push(found);
         }

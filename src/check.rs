@@ -10,6 +10,7 @@ mod messages;
 mod probe;
 mod rules;
 mod state;
+mod tables;
 mod test_blocks;
 mod types;
 
@@ -122,6 +123,10 @@ fn run_passes(modules: &[ast::Module], index: Index) -> Checker<'_> {
     checker.index = index;
     checker.collect(modules);
     checker.resolve_records();
+    checker.collect_tables();
+    checker.check_aliases_have_tables();
+    checker.check_table_keys();
+    checker.check_data();
     checker.resolve_subject();
     checker.check_globals();
     checker.check_subject_date();
@@ -172,6 +177,9 @@ impl<'a> Checker<'a> {
                     fields: Vec::new(),
                     key: None,
                     nested: false,
+                    alias: None,
+                    table: false,
+                    key_table: None,
                     span: decl.name.span,
                 });
             }
@@ -238,6 +246,7 @@ impl<'a> Checker<'a> {
                 self.rule_decls.push(decl);
             }
             ast::Item::Test(decl) => self.test_decls.push(decl),
+            ast::Item::Data(decl) => self.data_decls.push(decl),
         }
     }
 
@@ -336,7 +345,12 @@ impl<'a> Checker<'a> {
                 let ty = fields[position].ty;
                 self.index
                     .use_at(key.span, defs[position], (ty != ERROR).then_some(ty));
-                if ty != self.prims.text && ty != ERROR {
+                // A key whose type is a record is checked to be a table once tables are known.
+                let is_keyed_record = matches!(
+                    self.program.types.get(ty),
+                    Type::Record(target) if self.record_decls[target.idx()].key.is_some()
+                );
+                if ty != self.prims.text && ty != ERROR && !is_keyed_record {
                     let found = self.type_name(ty);
                     let field_span = fields[position].span;
                     self.error(messages::key_not_text(
@@ -350,10 +364,15 @@ impl<'a> Checker<'a> {
                 }
                 Some(position as u32)
             });
+            let alias = match (&decl.alias, key) {
+                (Some(alias), Some(_)) => self.resolve_alias(&decl.name.name, alias, &fields, &defs),
+                _ => None,
+            };
             self.field_defs.push(defs);
             let record = &mut self.program.records[idx];
             record.fields = fields;
             record.key = key;
+            record.alias = alias;
         }
     }
 

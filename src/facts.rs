@@ -114,6 +114,11 @@ impl Facts {
         let key = program.records[record.idx()].key?;
         match self.cell(record, row, key)? {
             Value::Text(sym) => Some(self.interner.resolve(sym)),
+            // A key that is a row of a table: that row's key.
+            Value::Record(target_row) => {
+                let table = program.records[record.idx()].key_table?;
+                self.key_text(program, table, target_row)
+            }
             _ => None,
         }
     }
@@ -174,6 +179,11 @@ pub struct FactsBuilder<'p> {
     inputs: Inputs,
     /// The deepest nesting of arrays and objects a JSON or YAML text may have.
     pub max_nesting: usize,
+    /// Whether the tables (the program's `data`) are loaded: a row of a table added after that
+    /// comes from facts, which cannot add to a table.
+    tables_closed: bool,
+    /// The tables facts tried to add rows to, each reported once.
+    tables_reported: Vec<bool>,
 }
 
 /// The default for [`FactsBuilder::max_nesting`]: far more than facts need (an object of arrays
@@ -197,7 +207,7 @@ impl<'p> FactsBuilder<'p> {
         }
     }
 
-    /// A builder with empty tables for every record type of the program.
+    /// A builder for a program's facts, holding the rows of its tables (`data`) and nothing else.
     pub fn new(program: &'p Program) -> Self {
         let tables = program
             .records
@@ -228,7 +238,7 @@ impl<'p> FactsBuilder<'p> {
                 }
             })
             .collect();
-        FactsBuilder {
+        let mut builder = FactsBuilder {
             program,
             interner: program.interner.clone(),
             tables,
@@ -243,7 +253,43 @@ impl<'p> FactsBuilder<'p> {
             base: None,
             inputs: Inputs::default(),
             max_nesting: DEFAULT_MAX_NESTING,
+            tables_closed: false,
+            tables_reported: vec![false; program.records.len()],
+        };
+        builder.add_data();
+        builder
+    }
+
+    /// Adds the rows of the program's tables, then their aliases as further keys, so that a
+    /// reference by any name of a row finds it as it is read. The checker proved every row
+    /// whole, every name unique and every reference found.
+    fn add_data(&mut self) {
+        let program = self.program;
+        let mut counts = vec![0u32; program.records.len()];
+        for fact in &program.data {
+            let index = counts[fact.record.idx()];
+            counts[fact.record.idx()] += 1;
+            self.add_test_fact(fact, index);
         }
+        for (idx, record) in program.records.iter().enumerate() {
+            let (Some(alias), true) = (record.alias, record.table) else {
+                continue;
+            };
+            let table = &mut self.tables[idx];
+            for row in 0..table.n_rows() {
+                let names: &[Value] = match table.cells[row as usize * table.n_fields + alias as usize] {
+                    Some(Value::Seq(id)) => &self.seqs[id.0 as usize],
+                    Some(ref value @ Value::Text(_)) => std::slice::from_ref(value),
+                    _ => &[],
+                };
+                for name in names {
+                    if let Value::Text(sym) = name {
+                        table.keys.entry(*sym).or_insert(row);
+                    }
+                }
+            }
+        }
+        self.tables_closed = true;
     }
 
     /// Parses one facts text and adds its records.
@@ -494,8 +540,18 @@ impl<'p> FactsBuilder<'p> {
                 let start = table.cells.len();
                 table.cells.resize(start + table.n_fields, None);
                 if let Some(key) = program.records[key_ref.record.idx()].key {
-                    table.cells[start + key as usize] = Some(Value::Text(key_ref.key));
+                    // A key that is a row of a table holds the row (the checker proved it exists).
+                    let cell = match program.records[key_ref.record.idx()].key_table {
+                        Some(target) => self.tables[target.idx()]
+                            .keys
+                            .get(&key_ref.key)
+                            .map(|row| Value::Record(*row)),
+                        None => Some(Value::Text(key_ref.key)),
+                    };
+                    let table = &mut self.tables[key_ref.record.idx()];
+                    table.cells[start + key as usize] = cell;
                 }
+                let table = &mut self.tables[key_ref.record.idx()];
                 table.origins.push(None);
                 table.keys.insert(key_ref.key, row);
                 row

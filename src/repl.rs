@@ -1100,6 +1100,8 @@ fn item_key(item: &ast::Item, text: &str) -> String {
         ast::Item::Default(_) => "default".to_owned(),
         ast::Item::Rule(item) => format!("rule {}", item.name.name),
         ast::Item::Test(item) => format!("test {:?}", item.name.value),
+        // Rows of `data` name no definition: each declaration adds its own.
+        ast::Item::Data(item) => format!("data {}", &text[item.span.range()]),
     }
 }
 

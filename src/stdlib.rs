@@ -1,7 +1,13 @@
 //! The standard library: `.pol` modules under `stdlib/`, embedded in the binary and imported
 //! with `use std.NAME`.
 
-const MODULES: &[(&str, &str)] = &[("dates", include_str!("../stdlib/dates.pol"))];
+const MODULES: &[(&str, &str)] = &[
+    ("countries", include_str!("../stdlib/countries.pol")),
+    ("dates", include_str!("../stdlib/dates.pol")),
+    ("japan", include_str!("../stdlib/japan.pol")),
+    ("regimes", include_str!("../stdlib/regimes.pol")),
+    ("sources", include_str!("../stdlib/sources.pol")),
+];
 
 /// The text of the stdlib module `std.NAME`.
 pub fn module(name: &str) -> Option<&'static str> {
@@ -13,5 +19,5 @@ pub fn module(name: &str) -> Option<&'static str> {
 
 /// The names of every stdlib module.
 pub fn names() -> &'static [&'static str] {
-    &["dates"]
+    &["countries", "dates", "japan", "regimes", "sources"]
 }

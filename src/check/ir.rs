@@ -137,6 +137,16 @@ pub struct RecordDef {
     /// Whether it is a nested record: a record type without a key that is some field's type.
     /// Its facts are written inside their parent's and are identified by the parent's field.
     pub nested: bool,
+    /// The field named by `alias` after the key: its texts (a `Text` or a `Set<Text>`) also name
+    /// the row, in key references and in facts.
+    pub alias: Option<u32>,
+    /// Whether it is a table: its rows are declared in `data` and known when the policy is
+    /// checked; facts cannot add to them.
+    pub table: bool,
+    /// The table its key field refers to, when that field's type is a table (`key country`
+    /// with `country: Country`): its facts are named by any name of the table's row, and keyed
+    /// by that row's key.
+    pub key_table: Option<RecordId>,
     /// Where it is declared.
     pub span: Span,
 }
@@ -362,6 +372,8 @@ pub struct Program {
     pub default: Option<DefaultDef>,
     /// Test blocks.
     pub tests: Vec<TestDef>,
+    /// The rows of tables (`data`), in source order: every facts load starts with them.
+    pub data: Vec<TestFact>,
     /// Whether checking found an error: the program is then partial (`check::check_partial`)
     /// and nothing may decide with it. Its broken parts (a constant, function, field or
     /// expression whose type did not check) then carry the type id `u32::MAX`, which

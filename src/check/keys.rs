@@ -63,6 +63,10 @@ pub fn unknown_keys(program: &Program, known: &dyn KnownKeys, level: UnknownKeys
         .key_refs
         .iter()
         .filter_map(|key_ref| {
+            // A table's keys are the policy's own, and the checker has checked every reference to them.
+            if program.records[key_ref.record.idx()].table {
+                return None;
+            }
             let key = program.interner.resolve(key_ref.key);
             if known.has_key(key_ref.record, key) {
                 return None;

@@ -894,3 +894,157 @@ pub fn partial_program() -> Diagnostic {
     )
     .help("fix the errors `pol check` reports, then decide again")
 }
+
+/// E0232: a key reference, or a reference in a test fact or a row of `data`, that names no row of
+/// a table; the help suggests a close name among `names` (each name with the key of its row).
+pub(super) fn unknown_table_key(record: &str, key: &str, span: Span, names: &[(&str, &str)]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(Code::UnknownTableKey, format!("no `{record}` is named `{key}`"))
+        .at(span, format!("names no row of the table `{record}`"));
+    let best = did_you_mean(key, names.iter().map(|(name, _)| *name));
+    match best {
+        Some(best) => match names.iter().find(|(name, _)| *name == best) {
+            Some((_, canonical)) if *canonical != best => {
+                diagnostic.help(format!("a similar name exists: `{best}` (key `{canonical}`)"))
+            }
+            _ => diagnostic.help(format!("a similar name exists: `{best}`")),
+        },
+        None => diagnostic.help(format!(
+            "the rows of `{record}` are declared in `data`; name one by its key or an alias"
+        )),
+    }
+}
+
+/// E0233: an `alias` that names no field of the record.
+pub(super) fn alias_not_a_field(record: &str, alias: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::InvalidTable,
+        format!("`{record}` has no field `{alias}` to take aliases from"),
+    )
+    .at(span, "no such field");
+    similar_or_list(
+        diagnostic,
+        alias,
+        candidates,
+        &format!("the fields of `{record}` are"),
+    )
+}
+
+/// E0233: an `alias` field that holds neither a text nor a set of texts.
+pub(super) fn alias_not_text(record: &str, alias: &str, found: &str, span: Span, field: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidTable,
+        format!("the aliases of `{record}` must be `Text` or `Set<Text>`, but `{alias}` is `{found}`"),
+    )
+    .at(span, "alias declared here")
+    .also(field, format!("this is `{found}`"))
+    .help("aliases are other names of a row, such as `{\"Turkey\", \"Türkiye\"}`")
+}
+
+/// E0233: a row of `data` for a record type without a key.
+pub(super) fn keyless_table(record: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidTable,
+        format!("record `{record}` has no key, so `data` cannot give rows of it"),
+    )
+    .at(span, "a row of a record without a key")
+    .help(format!(
+        "give `{record}` a key: `record {record} key <field> {{ … }}`"
+    ))
+}
+
+/// E0233: a row of `data` without its key.
+pub(super) fn data_row_without_key(record: &str, key: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidTable,
+        format!("a row of the table `{record}` must give its key `{key}` as a text"),
+    )
+    .at(span, "no key")
+    .help(format!("write the key: `{record} {{ {key}: \"…\", … }}`"))
+}
+
+/// E0233: two rows of a table with the same name (key or alias).
+pub(super) fn table_name_twice(record: &str, name: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidTable,
+        format!("`{name}` names two rows of the table `{record}`"),
+    )
+    .at(span, "named again here")
+    .also(first, "first named here")
+    .help("each key and alias must name one row; remove one of them")
+}
+
+/// E0233: a field of a row of `data` written `unknown`.
+pub(super) fn data_row_unknown(record: &str, field: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidTable,
+        format!("field `{field}` of a row of the table `{record}` cannot be `unknown`"),
+    )
+    .at(span, "unknown")
+    .help(format!(
+        "a table holds known values; declare `{field}` optional and write `none` if there is no value"
+    ))
+}
+
+/// E0233: a row of `data` that leaves out fields that are not optional.
+pub(super) fn data_row_missing(record: &str, missing: &[String], span: Span) -> Diagnostic {
+    let names: Vec<&str> = missing.iter().map(String::as_str).collect();
+    let what = if names.len() == 1 { "field" } else { "fields" };
+    Diagnostic::new(
+        Code::InvalidTable,
+        format!(
+            "a row of the table `{record}` lacks the {what} {}",
+            backticked(&names)
+        ),
+    )
+    .at(span, "this row")
+    .help("a table holds known values: give every field that is not optional")
+}
+
+/// E0233: a row of `data` that refers to a record type whose rows come from facts.
+pub(super) fn data_refers_to_facts(record: &str, target: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidTable,
+        format!("a row of the table `{record}` refers to `{target}`, which is not a table"),
+    )
+    .at(span, format!("refers to a `{target}` of the facts"))
+    .help(format!(
+        "a table is known before any facts are read; give the `{target}` rows in `data` too"
+    ))
+}
+
+/// E0233: a test fact of a record type whose rows are declared in `data`.
+pub(super) fn table_row_outside_data(record: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidTable,
+        format!("the rows of `{record}` are declared in `data`; a test cannot add to them"),
+    )
+    .at(span, "a row of a table")
+    .help(format!(
+        "refer to the rows of `{record}` by key or alias, or declare the row in `data`"
+    ))
+}
+
+/// E0215: a key field whose type is a record that is not a table (or a table keyed by another).
+pub(super) fn key_not_a_table(record: &str, key: &str, target: &str, span: Span, field: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidKey,
+        format!("the key of `{record}` must be `Text` or a table, but `{key}` is `{target}`"),
+    )
+    .at(span, "key declared here")
+    .also(field, format!("`{target}` is not a table"))
+    .help(format!(
+        "a key is a text, or a row of a table declared in `data` (such as `Country` of `std.countries`); make `{key}` a `Text`"
+    ))
+}
+
+/// E0233: an `alias` on a record type whose rows come from facts.
+pub(super) fn alias_without_table(record: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidTable,
+        format!("`{record}` has aliases but no rows in `data`"),
+    )
+    .at(span, "aliases are declared here")
+    .help(format!(
+        "aliases name the rows of a table: declare the rows of `{record}` in `data`, or remove `alias`"
+    ))
+}

@@ -73,6 +73,31 @@ pub(super) struct ProbeKeys<'a> {
     pub(super) known: &'a dyn KnownKeys,
 }
 
+/// The names of a table's rows: every key and alias, with the key of the row it names.
+#[derive(Clone, Debug, Default)]
+pub(super) struct TableNames {
+    pub(super) names: HashMap<String, String>,
+}
+
+impl TableNames {
+    /// The key of the row a name (a key or an alias) names.
+    pub(super) fn key_of(&self, name: &str) -> Option<&str> {
+        self.names.get(name).map(String::as_str)
+    }
+
+    /// Every name, keys and aliases, each with the key of its row, sorted, so that a suggestion
+    /// among names equally close is always the same one.
+    pub(super) fn names(&self) -> Vec<(&str, &str)> {
+        let mut names: Vec<(&str, &str)> = self
+            .names
+            .iter()
+            .map(|(name, key)| (name.as_str(), key.as_str()))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+}
+
 /// Ids of the types every program uses.
 #[derive(Copy, Clone)]
 pub(super) struct Prims {
@@ -99,6 +124,9 @@ pub(super) struct Checker<'a> {
     pub(super) obligation_spans: Vec<Span>,
     pub(super) rule_decls: Vec<&'a ast::RuleDecl>,
     pub(super) test_decls: Vec<&'a ast::TestDecl>,
+    pub(super) data_decls: Vec<&'a ast::DataDecl>,
+    /// The names of the rows of each table: keys and aliases, each with the key it stands for.
+    pub(super) tables: HashMap<RecordId, TableNames>,
     pub(super) decide: Option<&'a ast::DecideDecl>,
     pub(super) default: Option<&'a ast::DefaultDecl>,
     /// The subject's name and type (`Record(r)`, or the error type if its record is unknown).
@@ -153,6 +181,8 @@ impl<'a> Checker<'a> {
             obligation_spans: Vec::new(),
             rule_decls: Vec::new(),
             test_decls: Vec::new(),
+            data_decls: Vec::new(),
+            tables: HashMap::new(),
             decide: None,
             default: None,
             subject: None,

@@ -13,7 +13,7 @@ use crate::value::Value;
 
 /// The facts of one test, per record type: how many, and the keys given.
 #[derive(Default)]
-struct Written<'a> {
+pub(super) struct Written<'a> {
     count: HashMap<RecordId, usize>,
     keys: HashSet<(RecordId, &'a str)>,
 }
@@ -49,7 +49,7 @@ impl<'a> Checker<'a> {
         let mut written = Written::default();
         let mut facts = Vec::with_capacity(decl.facts.len());
         for fact in &decl.facts {
-            if let Some(checked) = self.check_fact(fact, &mut written) {
+            if let Some(checked) = self.check_fact(fact, &mut written, false) {
                 facts.push(checked);
             }
         }
@@ -68,7 +68,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_fact(&mut self, fact: &'a ast::FactDecl, written: &mut Written<'a>) -> Option<ir::TestFact> {
+    /// Checks a fact of a test block, or a row of `data` (`in_data`), against the schema.
+    pub(super) fn check_fact(
+        &mut self,
+        fact: &'a ast::FactDecl,
+        written: &mut Written<'a>,
+        in_data: bool,
+    ) -> Option<ir::TestFact> {
         let record = match self.globals.get(fact.record.name.as_str()) {
             Some((Global::Record(id), _)) => {
                 let id = *id;
@@ -85,6 +91,11 @@ impl<'a> Checker<'a> {
                 return None;
             }
         };
+        if !in_data && self.program.records[record.idx()].table {
+            let name = self.program.records[record.idx()].name.clone();
+            self.error(messages::table_row_outside_data(&name, fact.record.span));
+            return None;
+        }
         if self.program.records[record.idx()].nested {
             let holders = self.holders_of(record);
             self.error(messages::nested_fact_alone(
@@ -94,7 +105,7 @@ impl<'a> Checker<'a> {
             ));
             return None;
         }
-        let fields = self.fact_fields(record, &fact.fields, written);
+        let fields = self.fact_fields(record, &fact.fields, written, in_data);
         *written.count.entry(record).or_default() += 1;
         Some(ir::TestFact {
             record,
@@ -109,6 +120,7 @@ impl<'a> Checker<'a> {
         record: RecordId,
         given: &'a [ast::FactField],
         written: &mut Written<'a>,
+        in_data: bool,
     ) -> Vec<TestValue> {
         let n_fields = self.program.records[record.idx()].fields.len();
         let mut values: Vec<Option<(TestValue, Span)>> = vec![None; n_fields];
@@ -137,7 +149,7 @@ impl<'a> Checker<'a> {
             }
             let ty = def.fields[idx].ty;
             let is_key = def.key == Some(idx as u32);
-            let value = self.fact_value(&field.value, ty, record, &field.name.name, written);
+            let value = self.fact_value(&field.value, ty, record, &field.name.name, written, in_data);
             if is_key && let FactValue::Text(text) = &field.value {
                 written.keys.insert((record, text.value.as_str()));
             }
@@ -164,6 +176,7 @@ impl<'a> Checker<'a> {
         record: RecordId,
         field: &str,
         written: &mut Written<'a>,
+        in_data: bool,
     ) -> TestValue {
         if ty == ERROR {
             return TestValue::Unknown;
@@ -181,6 +194,23 @@ impl<'a> Checker<'a> {
                 self.program.interner.intern(&text.value),
             ))),
             (FactValue::Text(text), Type::Record(target)) if !self.program.records[target.idx()].nested => {
+                if let Some(table) = self.table_names(target) {
+                    if table.key_of(&text.value).is_none() {
+                        let diagnostic = messages::unknown_table_key(
+                            &self.program.records[target.idx()].name,
+                            &text.value,
+                            text.span,
+                            &table.names(),
+                        );
+                        self.error(diagnostic);
+                        return TestValue::Unknown;
+                    }
+                } else if in_data {
+                    let name = self.program.records[record.idx()].name.clone();
+                    let target_name = self.program.records[target.idx()].name.clone();
+                    self.error(messages::data_refers_to_facts(&name, &target_name, text.span));
+                    return TestValue::Unknown;
+                }
                 Some(TestValue::Key(
                     target,
                     self.program.interner.intern(&text.value),
@@ -207,7 +237,7 @@ impl<'a> Checker<'a> {
             (FactValue::Set(items, _), Type::Set(element) | Type::List(element)) => Some(TestValue::Seq(
                 items
                     .iter()
-                    .map(|item| self.fact_value(item, element, record, field, written))
+                    .map(|item| self.fact_value(item, element, record, field, written, in_data))
                     .collect(),
             )),
             (FactValue::Record(fact), Type::Record(target))
@@ -217,7 +247,7 @@ impl<'a> Checker<'a> {
                 self.use_record(&fact.record, target);
                 Some(TestValue::Record(
                     target,
-                    self.fact_fields(target, &fact.fields, written),
+                    self.fact_fields(target, &fact.fields, written, in_data),
                 ))
             }
             (FactValue::Record(fact), Type::Record(target)) if !self.program.records[target.idx()].nested => {
@@ -287,11 +317,26 @@ impl<'a> Checker<'a> {
                     self.error(messages::keyless_record(&record_name, text.span));
                     return None;
                 }
-                if !written.keys.contains(&(record, text.value.as_str())) {
+                // A record keyed by a table's rows is named by any name of the row.
+                let names = self.program.records[record.idx()]
+                    .key_table
+                    .and_then(|table| self.table_names(table));
+                let canonical = names
+                    .and_then(|names| names.key_of(&text.value))
+                    .map(str::to_owned);
+                let found = written.keys.contains(&(record, text.value.as_str()))
+                    || names.is_some_and(|names| {
+                        canonical.is_some()
+                            && written.keys.iter().any(|(written_record, written_key)| {
+                                *written_record == record && names.key_of(written_key) == canonical.as_deref()
+                            })
+                    });
+                if !found {
                     self.error(messages::expect_no_key(&record_name, &text.value, text.span));
                     return None;
                 }
-                Some(TestSubject::Key(self.program.interner.intern(&text.value)))
+                let key = canonical.unwrap_or_else(|| text.value.clone());
+                Some(TestSubject::Key(self.program.interner.intern(&key)))
             }
             ast::SubjectRef::Position(position, span) => {
                 let count = written.count.get(&record).copied().unwrap_or(0);

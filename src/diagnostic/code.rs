@@ -110,6 +110,10 @@ codes! {
     DeclarationAtPrompt = "E0230",
     /// An expression was to be evaluated against a policy that has errors, or imports a module that has.
     EvaluateWithErrors = "E0231",
+    /// A key reference or a reference in a test fact or `data` names no row of a table.
+    UnknownTableKey = "E0232",
+    /// A table is declared wrongly: an alias field, a row of `data`, or a row given outside `data`.
+    InvalidTable = "E0233",
 
     /// A value was none where the checker proved it could not be.
     RuntimeNone = "E0301",

@@ -10,7 +10,7 @@ use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, Scratc
 use crate::facts::{Facts, FactsBuilder};
 use crate::report;
 use crate::source::{SourceMap, Span};
-use crate::value::Value;
+use crate::value::{Sym, Value};
 
 /// The result of one test block.
 #[derive(Debug)]
@@ -56,11 +56,47 @@ pub fn test_keys(program: &Program) -> KeySets {
         let Some(key) = program.records[fact.record.idx()].key else {
             continue;
         };
-        if let Some(TestValue::Scalar(Value::Text(sym))) = fact.fields.get(key as usize) {
-            keys.insert(fact.record, program.interner.resolve(*sym));
+        match fact.fields.get(key as usize) {
+            Some(TestValue::Scalar(Value::Text(sym))) => {
+                keys.insert(fact.record, program.interner.resolve(*sym))
+            }
+            // A key that is a row of a table, named by any of the row's names: the row's key.
+            Some(TestValue::Key(table, name, _)) => {
+                if let Some(row_key) = table_row_key(program, *table, *name) {
+                    keys.insert(fact.record, program.interner.resolve(row_key));
+                }
+            }
+            _ => {}
         }
     }
     keys
+}
+
+/// The key of the row of `table` (in the program's `data`) that `name` names, by key or alias.
+fn table_row_key(program: &Program, table: RecordId, name: Sym) -> Option<Sym> {
+    let def = &program.records[table.idx()];
+    let key = def.key? as usize;
+    program
+        .data
+        .iter()
+        .filter(|row| row.record == table)
+        .find_map(|row| {
+            let TestValue::Scalar(Value::Text(row_key)) = row.fields.get(key)? else {
+                return None;
+            };
+            let named = *row_key == name
+                || def
+                    .alias
+                    .and_then(|alias| row.fields.get(alias as usize))
+                    .is_some_and(|aliases| match aliases {
+                        TestValue::Scalar(Value::Text(alias)) => *alias == name,
+                        TestValue::Seq(items) => items.iter().any(
+                            |item| matches!(item, TestValue::Scalar(Value::Text(alias)) if *alias == name),
+                        ),
+                        _ => false,
+                    });
+            named.then_some(*row_key)
+        })
 }
 
 /// Runs every test block of a program whose name contains `filter` (all when `None`).

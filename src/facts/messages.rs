@@ -363,8 +363,12 @@ pub(super) fn dangling_reference<'k>(
     let key_text = key;
     let similar = did_you_mean(key_text, keys);
     let key_text = quoted(key_text);
+    let table = schema.program.records[target.idx()].table;
     let help = match similar {
         Some(similar) => format!("a similar key exists: `{}`", quoted(similar)),
+        None if table => format!(
+            "`{name}` is a table of the policy: name one of its rows by key or alias, or declare a row named `{key_text}` in a `data` block"
+        ),
         None => format!("add a `{name}` fact with the key `{key_text}`"),
     };
     Diagnostic::new(
@@ -618,4 +622,17 @@ pub(super) fn not_rebindable(unbound: Unbound) -> Diagnostic {
         )
         .help("load the whole input at once to keep its facts across changes to the policy"),
     }
+}
+
+/// E0233: facts of a record type whose rows are declared in the policy's `data` (a table).
+pub(super) fn table_row_in_facts(schema: Schema<'_>, record: RecordId, span: Span) -> Diagnostic {
+    let name = &schema.program.records[record.idx()].name;
+    Diagnostic::new(
+        Code::InvalidTable,
+        format!("the rows of `{name}` are declared in the policy's `data`; facts cannot add to them"),
+    )
+    .at(span, format!("a `{name}` in the facts"))
+    .help(format!(
+        "refer to a `{name}` by its key or an alias, or declare the row in a `data` block of a module"
+    ))
 }

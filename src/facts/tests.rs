@@ -24,6 +24,9 @@ fn field(name: &str, ty: TypeId) -> FieldDef {
 
 fn record(name: &str, key: Option<u32>, fields: Vec<FieldDef>) -> RecordDef {
     RecordDef {
+        alias: None,
+        table: false,
+        key_table: None,
         name: name.to_owned(),
         fields,
         key,

@@ -89,6 +89,8 @@ pub enum Item {
     Rule(RuleDecl),
     /// `test "…" { … }`.
     Test(TestDecl),
+    /// `data { Record { … } … }`: rows of tables the module ships.
+    Data(DataDecl),
 }
 
 impl Item {
@@ -105,6 +107,7 @@ impl Item {
             Item::Default(item) => item.span,
             Item::Rule(item) => item.span,
             Item::Test(item) => item.span,
+            Item::Data(item) => item.span,
         }
     }
 }
@@ -145,8 +148,19 @@ pub struct RecordDecl {
     pub name: Ident,
     /// The key field, if facts of this type can be referred to.
     pub key: Option<Ident>,
+    /// `alias FIELD` after the key: a field whose texts also name a row of the record's table.
+    pub alias: Option<Ident>,
     /// The fields, in order.
     pub fields: Vec<FieldDecl>,
+    /// The declaration's span.
+    pub span: Span,
+}
+
+/// `data { … }`: rows of keyed records written in a module, merged into every run's facts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataDecl {
+    /// The rows, in order, written as test facts are.
+    pub rows: Vec<FactDecl>,
     /// The declaration's span.
     pub span: Span,
 }

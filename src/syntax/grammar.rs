@@ -110,6 +110,7 @@ const DECLARATION_WORDS: &[&str] = &[
     "default",
     "rule",
     "test",
+    "data",
     "source",
 ];
 
@@ -200,7 +201,17 @@ pub(super) fn scan(text: &str, id: SourceId, max_nesting: usize, cuts: Cuts) -> 
 pub(super) fn starts_declaration(word: &str) -> bool {
     matches!(
         word,
-        "rule" | "use" | "enum" | "record" | "let" | "fn" | "obligation" | "decide" | "default" | "test"
+        "rule"
+            | "use"
+            | "enum"
+            | "record"
+            | "let"
+            | "fn"
+            | "obligation"
+            | "decide"
+            | "default"
+            | "test"
+            | "data"
     )
 }
 
@@ -351,6 +362,8 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_exception => "`exception`",
         Rule::kw_to => "`to`",
         Rule::kw_test => "`test`",
+        Rule::kw_data => "`data`",
+        Rule::kw_alias => "`alias`",
         Rule::kw_as => "`as`",
         Rule::kw_of => "`of`",
         Rule::kw_expect => "`expect`",
@@ -389,6 +402,9 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::enum_decl => "`enum`",
         Rule::record_decl => "`record`",
         Rule::key_clause => "`key`",
+        Rule::alias_clause => "`alias`",
+        Rule::data_decl => "`data`",
+        Rule::read_body => "a `data` block",
         Rule::field_decl => "a field (`name: Type`)",
         Rule::type_expr | Rule::set_type | Rule::list_type => "a type",
         Rule::optional_mark => "`?`",
@@ -414,6 +430,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::fact_decl => "a fact (`Record { … }`)",
         Rule::fact_field => "a field (`name: value`)",
         Rule::fact_value | Rule::fact_set => "a value",
+        Rule::negative_int => "an integer",
         Rule::fact_record => "a nested record (`Record { … }`)",
         Rule::unknown_lit => "`unknown`",
         Rule::none_lit => "`none`",
@@ -463,6 +480,8 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         | Rule::w_exception
         | Rule::w_to
         | Rule::w_test
+        | Rule::w_data
+        | Rule::w_alias
         | Rule::w_as
         | Rule::w_of
         | Rule::w_expect
@@ -531,6 +550,11 @@ impl<'a> Lexer<'a> {
     /// A lexer from the start of `text`.
     pub fn new(text: &'a str) -> Lexer<'a> {
         Lexer { text, pos: 0 }
+    }
+
+    /// A lexer from byte `pos` of `text`, which must be where a token may start.
+    pub fn at(text: &'a str, pos: usize) -> Lexer<'a> {
+        Lexer { text, pos }
     }
 }
 

@@ -45,13 +45,21 @@ pub fn parse_input(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Inp
         Ok(scan) => scan,
         Err(diagnostic) => return Input::Invalid(vec![diagnostic]),
     };
-    let Some(first) = Lexer::new(text).find(|token| token.kind != TokenKind::Comment) else {
+    let mut tokens = Lexer::new(text).filter(|token| token.kind != TokenKind::Comment);
+    let Some(first) = tokens.next() else {
         return Input::Items {
             items: Vec::new(),
             warnings: scan.warnings,
         };
     };
-    let rule = if grammar::starts_declaration(&text[first.start..first.end]) {
+    let word = &text[first.start..first.end];
+    // `data` is not reserved: it starts a declaration only before `{`, and is a name elsewhere.
+    let declaration = grammar::starts_declaration(word)
+        && (word != "data"
+            || tokens
+                .next()
+                .is_some_and(|next| &text[next.start..next.end] == "{"));
+    let rule = if declaration {
         Rule::items
     } else {
         Rule::expr_input
@@ -204,6 +212,9 @@ mod tests {
             ),
             ("fn f(x: Int) -> Int = x + 1", Kind::Items(1), ""),
             ("test \"t\" { expect #1 deny by r }", Kind::Items(1), ""),
+            ("data { Country { code: \"JP\" } }", Kind::Items(1), ""),
+            ("data", Kind::Expr, ""),
+            ("data.code == \"JP\"", Kind::Expr, ""),
             ("", Kind::Items(0), ""),
             ("  // only a comment", Kind::Items(0), ""),
         ]);

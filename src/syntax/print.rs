@@ -2,8 +2,8 @@
 //! `pol fmt` is built on it, and parsing what it prints gives the same tree back.
 
 use super::ast::{
-    BinaryOp, DecideDecl, DefaultDecl, EnumDecl, ExpectDecl, Expected, Expr, ExprKind, FactDecl, FactPath,
-    FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl, Module, ObligationDecl,
+    BinaryOp, DataDecl, DecideDecl, DefaultDecl, EnumDecl, ExpectDecl, Expected, Expr, ExprKind, FactDecl,
+    FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl, Module, ObligationDecl,
     Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef, TestDecl, TypeExpr, TypeKind, UseDecl,
     UseTarget,
 };
@@ -379,6 +379,7 @@ impl<'a> Printer<'a> {
             Item::Default(decl) => self.default_decl(decl),
             Item::Rule(decl) => self.rule_decl(decl),
             Item::Test(decl) => self.test_decl(decl),
+            Item::Data(decl) => self.data_decl(decl),
         }
     }
 
@@ -415,6 +416,9 @@ impl<'a> Printer<'a> {
         let mut opening = format!("record {}", decl.name.name);
         if let Some(key) = &decl.key {
             opening.push_str(&format!(" key {}", key.name));
+        }
+        if let Some(alias) = &decl.alias {
+            opening.push_str(&format!(" alias {}", alias.name));
         }
         let first = decl.fields.first().map(|field| start(field.span));
         if self.open_block(0, decl.span, &opening, first) {
@@ -536,6 +540,19 @@ impl<'a> Printer<'a> {
     }
 }
 
+impl Printer<'_> {
+    /// `data {` with one row a line, in source order.
+    fn data_decl(&mut self, decl: &DataDecl) {
+        let first = decl.rows.first().map(|row| start(row.span));
+        if self.open_block(0, decl.span, "data", first) {
+            for row in &decl.rows {
+                self.leaf(1, row.span, vec![(0, fact_decl(row))]);
+            }
+            self.close_block(0, decl.span);
+        }
+    }
+}
+
 /// Which one-line declarations may stay together without a blank line between them.
 fn item_group(item: &Item) -> &'static str {
     match item {
@@ -548,6 +565,7 @@ fn item_group(item: &Item) -> &'static str {
         Item::Decide(_) | Item::Default(_) => "decide",
         Item::Rule(_) => "rule",
         Item::Test(_) => "test",
+        Item::Data(_) => "data",
     }
 }
 
