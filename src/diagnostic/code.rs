@@ -192,6 +192,16 @@ codes! {
     NothingToRename = "E0448",
     /// A test was asked to run by a name no test block of the policy has.
     UnknownTest = "E0449",
+    /// An SVG picture was asked for, but Graphviz's `dot` program, which draws it, is not installed.
+    GraphvizMissing = "E0470",
+    /// Graphviz's `dot` program failed to draw a picture.
+    GraphvizFailed = "E0471",
+    /// A picture of a derivation was asked for facts with more than one subject, and none chosen.
+    PictureNeedsOneSubject = "E0472",
+    /// The subject chosen for a picture of its derivation is not among the facts.
+    PictureSubjectNotFound = "E0473",
+    /// The coverage of the tests is below the threshold asked for.
+    CoverageBelowThreshold = "E0474",
 
     /// A definition that nothing uses.
     Unused = "W0001",
