@@ -70,7 +70,7 @@ enum EdgeStyle {
 
 /// A group of nodes drawn in one box.
 struct Cluster {
-    id: &'static str,
+    id: String,
     title: String,
     fill: &'static str,
     line: &'static str,
@@ -113,7 +113,7 @@ pub fn policy_graph(program: &Program, notation: Notation) -> String {
             .collect();
         if !nodes.is_empty() {
             clusters.push(Cluster {
-                id,
+                id: id.to_owned(),
                 title: title.to_owned(),
                 fill: "#fafafa",
                 line,
@@ -161,7 +161,7 @@ pub fn policy_graph(program: &Program, notation: Notation) -> String {
     }
     if !called.is_empty() {
         clusters.push(Cluster {
-            id: "functions",
+            id: "functions".into(),
             title: "functions".into(),
             fill: "#fafafa",
             line: FUNCTION_LINE,
@@ -190,7 +190,7 @@ pub fn policy_graph(program: &Program, notation: Notation) -> String {
         loose: Vec::new(),
         edges,
         legend: vec![
-            format!("Policy `{}`{default}", program_name(program)),
+            format!("Rules of a policy {}{default}", program_name(program)),
             "green: permit rules; red: deny rules; blue: functions".into(),
             "bold arrow: is an exception to; dashed arrow: calls".into(),
         ],
@@ -242,8 +242,7 @@ pub fn derivation_graph(
         dashed: false,
         rounded: true,
     }];
-    let mut rules = Vec::new();
-    let mut parts = Vec::new();
+    let mut clusters = Vec::new();
     let mut edges = Vec::new();
     let mut n_not_in_force = 0;
     for rule_trace in trace.rules() {
@@ -266,14 +265,15 @@ pub fn derivation_graph(
         let id = format!("rule{idx}");
         let mut lines = wrap(&format!("{} ({})", rule.name, rule.effect.as_str()));
         lines.push(word);
-        rules.push(Node {
+        let mut parts = Vec::new();
+        let rule_node = Node {
             id: id.clone(),
             lines,
             fill,
             line,
             dashed,
             rounded: true,
-        });
+        };
         edges.push(Edge {
             from: id.clone(),
             to: "decision".into(),
@@ -331,6 +331,15 @@ pub fn derivation_graph(
                 style: EdgeStyle::Dotted,
             });
         }
+        // Each rule in a box of its own, its parts beside it.
+        parts.push(rule_node);
+        clusters.push(Cluster {
+            id: format!("{id}_box"),
+            title: String::new(),
+            fill: "#ffffff",
+            line: QUIET_LINE,
+            nodes: parts,
+        });
     }
     let mut legend = vec![
         format!("Derivation of the decision for {} {subject}", report::subject_record(program)),
@@ -342,22 +351,7 @@ pub fn derivation_graph(
         legend.push(format!("{n_not_in_force} rule(s) not in force on the decision's date are not shown"));
     }
     let picture = Picture {
-        clusters: vec![
-            Cluster {
-                id: "condition_parts",
-                title: "condition parts".into(),
-                fill: "#ffffff",
-                line: QUIET_LINE,
-                nodes: parts,
-            },
-            Cluster {
-                id: "rules",
-                title: "rules in force".into(),
-                fill: "#ffffff",
-                line: QUIET_LINE,
-                nodes: rules,
-            },
-        ],
+        clusters,
         loose,
         edges,
         legend,
@@ -384,7 +378,7 @@ fn program_name(program: &Program) -> String {
     program
         .subject
         .as_ref()
-        .map(|subject| format!("decides {}", program.records[subject.record.idx()].name))
+        .map(|subject| format!("deciding `{}`", program.records[subject.record.idx()].name))
         .unwrap_or_else(|| "module".into())
 }
 
@@ -594,7 +588,8 @@ fn write_mermaid(picture: &Picture) -> String {
         if cluster.nodes.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "  subgraph {}[\"{}\"]", cluster.id, mermaid_escape(&cluster.title));
+        let title = if cluster.title.is_empty() { " " } else { cluster.title.as_str() };
+        let _ = writeln!(out, "  subgraph {}[\"{}\"]", cluster.id, mermaid_escape(title));
         for node in &cluster.nodes {
             mermaid_node(&mut out, node, "    ", &mut styles);
         }
