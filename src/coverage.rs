@@ -193,7 +193,11 @@ impl Coverage {
     /// Rule coverage: the rules that applied in at least one test, out of all rules.
     pub fn rule_ratio(&self) -> Ratio {
         Ratio {
-            covered: self.rules.iter().filter(|rule| !rule.applied_in.is_empty()).count(),
+            covered: self
+                .rules
+                .iter()
+                .filter(|rule| !rule.applied_in.is_empty())
+                .count(),
             total: self.rules.len(),
         }
     }
@@ -225,7 +229,10 @@ impl Coverage {
             ));
             out.push_str(&format!("    applied in: {}\n", test_list(&rule.applied_in)));
             if rule.is_exception {
-                out.push_str(&format!("    defeated a rule in: {}\n", test_list(&rule.defeated_in)));
+                out.push_str(&format!(
+                    "    defeated a rule in: {}\n",
+                    test_list(&rule.defeated_in)
+                ));
             }
             if !rule.unknown_in.is_empty() {
                 out.push_str(&format!("    unknown in: {}\n", test_list(&rule.unknown_in)));
@@ -361,7 +368,13 @@ fn seen_text(part: &PartCoverage) -> String {
         format!("seen {}", seen.join(", "))
     };
     if !part.covered() && !seen.is_empty() {
-        text.push_str(if part.seen_true { " (never false)" } else if part.seen_false { " (never true)" } else { " (never true or false)" });
+        text.push_str(if part.seen_true {
+            " (never false)"
+        } else if part.seen_false {
+            " (never true)"
+        } else {
+            " (never true or false)"
+        });
     }
     text
 }
@@ -372,7 +385,11 @@ mod tests {
 
     fn check(covered: usize, total: usize, percent: u32, reaches: bool, text: &str) {
         let ratio = Ratio { covered, total };
-        assert_eq!(ratio.reaches(percent), reaches, "{covered}/{total} reaches {percent}");
+        assert_eq!(
+            ratio.reaches(percent),
+            reaches,
+            "{covered}/{total} reaches {percent}"
+        );
         assert_eq!(ratio.percent_text(), text);
     }
 

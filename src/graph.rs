@@ -95,7 +95,13 @@ pub fn policy_graph(program: &Program, notation: Notation) -> String {
     let mut clusters = Vec::new();
     for (effect, id, title, fill, line) in [
         (Effect::Deny, "deny_rules", "deny rules", DENY_FILL, DENY_LINE),
-        (Effect::Permit, "permit_rules", "permit rules", PERMIT_FILL, PERMIT_LINE),
+        (
+            Effect::Permit,
+            "permit_rules",
+            "permit rules",
+            PERMIT_FILL,
+            PERMIT_LINE,
+        ),
     ] {
         let nodes: Vec<Node> = program
             .rules
@@ -156,7 +162,11 @@ pub fn policy_graph(program: &Program, notation: Notation) -> String {
         if called.insert(id.idx()) {
             let mut calls = BTreeSet::new();
             collect_calls(&program.functions[id.idx()].body, &mut calls);
-            pending.extend(calls.into_iter().map(|callee| (format!("fn{}", id.idx()), callee)));
+            pending.extend(
+                calls
+                    .into_iter()
+                    .map(|callee| (format!("fn{}", id.idx()), callee)),
+            );
         }
     }
     if !called.is_empty() {
@@ -254,12 +264,48 @@ pub fn derivation_graph(
             continue;
         }
         let (fill, line, dashed, word, style) = match status {
-            RuleStatus::Decided => (effect_fill(rule.effect), effect_line(rule.effect), false, "decided".to_owned(), EdgeStyle::Bold),
-            RuleStatus::Overridden => (effect_fill(rule.effect), effect_line(rule.effect), false, "applied; a deny rule decided".to_owned(), EdgeStyle::Dashed),
-            RuleStatus::Pending => (effect_fill(rule.effect), effect_line(rule.effect), false, "applies; waits on unknown deny rules".to_owned(), EdgeStyle::Dashed),
-            RuleStatus::Defeated => (QUIET_FILL, effect_line(rule.effect), true, "defeated by an exception".to_owned(), EdgeStyle::Dotted),
-            RuleStatus::NotApplied(_) => (QUIET_FILL, QUIET_LINE, true, "did not apply".to_owned(), EdgeStyle::Dotted),
-            RuleStatus::Unknown => (UNKNOWN_FILL, UNKNOWN_LINE, false, "unknown".to_owned(), EdgeStyle::Dashed),
+            RuleStatus::Decided => (
+                effect_fill(rule.effect),
+                effect_line(rule.effect),
+                false,
+                "decided".to_owned(),
+                EdgeStyle::Bold,
+            ),
+            RuleStatus::Overridden => (
+                effect_fill(rule.effect),
+                effect_line(rule.effect),
+                false,
+                "applied; a deny rule decided".to_owned(),
+                EdgeStyle::Dashed,
+            ),
+            RuleStatus::Pending => (
+                effect_fill(rule.effect),
+                effect_line(rule.effect),
+                false,
+                "applies; waits on unknown deny rules".to_owned(),
+                EdgeStyle::Dashed,
+            ),
+            RuleStatus::Defeated => (
+                QUIET_FILL,
+                effect_line(rule.effect),
+                true,
+                "defeated by an exception".to_owned(),
+                EdgeStyle::Dotted,
+            ),
+            RuleStatus::NotApplied(_) => (
+                QUIET_FILL,
+                QUIET_LINE,
+                true,
+                "did not apply".to_owned(),
+                EdgeStyle::Dotted,
+            ),
+            RuleStatus::Unknown => (
+                UNKNOWN_FILL,
+                UNKNOWN_LINE,
+                false,
+                "unknown".to_owned(),
+                EdgeStyle::Dashed,
+            ),
             RuleStatus::NotInForce => unreachable!("rules not in force were skipped above"),
         };
         let id = format!("rule{idx}");
@@ -314,7 +360,11 @@ pub fn derivation_graph(
         }
         for (n, condition) in rule.conditions.iter().enumerate().skip(evaluated) {
             let keyword = if condition.negated { "unless" } else { "when" };
-            let text = sources.snippet(condition.span).split_whitespace().collect::<Vec<_>>().join(" ");
+            let text = sources
+                .snippet(condition.span)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             let part_id = format!("rule{idx}_part{n}");
             parts.push(Node {
                 id: part_id.clone(),
@@ -348,7 +398,9 @@ pub fn derivation_graph(
         "bold arrow: decided, or an exception defeats a rule".into(),
     ];
     if n_not_in_force > 0 {
-        legend.push(format!("{n_not_in_force} rule(s) not in force on the decision's date are not shown"));
+        legend.push(format!(
+            "{n_not_in_force} rule(s) not in force on the decision's date are not shown"
+        ));
     }
     let picture = Picture {
         clusters,
@@ -404,7 +456,11 @@ fn collect_calls(expr: &Expr, calls: &mut BTreeSet<FnId>) {
             calls.insert(*id);
             args.iter().for_each(|arg| collect_calls(arg, calls));
         }
-        ExprKind::Literal(_) | ExprKind::Subject | ExprKind::Local(_) | ExprKind::Const(_) | ExprKind::KeyRef(_) => {}
+        ExprKind::Literal(_)
+        | ExprKind::Subject
+        | ExprKind::Local(_)
+        | ExprKind::Const(_)
+        | ExprKind::KeyRef(_) => {}
         ExprKind::SetLiteral(items) | ExprKind::Builtin(_, items) => {
             items.iter().for_each(|item| collect_calls(item, calls));
         }
@@ -480,7 +536,11 @@ fn dot_escape(text: &str) -> String {
 }
 
 fn dot_label(lines: &[String]) -> String {
-    lines.iter().map(|line| dot_escape(line)).collect::<Vec<_>>().join("\\n")
+    lines
+        .iter()
+        .map(|line| dot_escape(line))
+        .collect::<Vec<_>>()
+        .join("\\n")
 }
 
 fn dot_node(out: &mut String, node: &Node, indent: &str) {
@@ -507,7 +567,15 @@ fn write_dot(picture: &Picture) -> String {
     let mut out = String::from("digraph pol {\n");
     out.push_str("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, nodesep=0.25, ranksep=0.6, labelloc=t, labeljust=l");
     let legend: Vec<String> = picture.legend.clone();
-    let _ = writeln!(out, ", label=\"{}\\l\"];", legend.iter().map(|line| dot_escape(line)).collect::<Vec<_>>().join("\\l"));
+    let _ = writeln!(
+        out,
+        ", label=\"{}\\l\"];",
+        legend
+            .iter()
+            .map(|line| dot_escape(line))
+            .collect::<Vec<_>>()
+            .join("\\l")
+    );
     out.push_str("  node [fontname=\"Helvetica\", fontsize=11, margin=\"0.15,0.06\"];\n");
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=10, color=\"#555555\"];\n");
     for node in &picture.loose {
@@ -565,14 +633,30 @@ fn mermaid_escape(text: &str) -> String {
 }
 
 fn mermaid_label(lines: &[String]) -> String {
-    lines.iter().map(|line| mermaid_escape(line)).collect::<Vec<_>>().join("<br/>")
+    lines
+        .iter()
+        .map(|line| mermaid_escape(line))
+        .collect::<Vec<_>>()
+        .join("<br/>")
 }
 
 fn mermaid_node(out: &mut String, node: &Node, indent: &str, classes: &mut Vec<(String, String)>) {
-    let (open, close) = if node.rounded { ("(\"", "\")") } else { ("[\"", "\"]") };
-    let _ = writeln!(out, "{indent}{}{open}{}{close}", node.id, mermaid_label(&node.lines));
+    let (open, close) = if node.rounded {
+        ("(\"", "\")")
+    } else {
+        ("[\"", "\"]")
+    };
+    let _ = writeln!(
+        out,
+        "{indent}{}{open}{}{close}",
+        node.id,
+        mermaid_label(&node.lines)
+    );
     let dash = if node.dashed { ",stroke-dasharray:4 3" } else { "" };
-    classes.push((node.id.clone(), format!("fill:{},stroke:{}{dash}", node.fill, node.line)));
+    classes.push((
+        node.id.clone(),
+        format!("fill:{},stroke:{}{dash}", node.fill, node.line),
+    ));
 }
 
 fn write_mermaid(picture: &Picture) -> String {
@@ -588,13 +672,21 @@ fn write_mermaid(picture: &Picture) -> String {
         if cluster.nodes.is_empty() {
             continue;
         }
-        let title = if cluster.title.is_empty() { " " } else { cluster.title.as_str() };
+        let title = if cluster.title.is_empty() {
+            " "
+        } else {
+            cluster.title.as_str()
+        };
         let _ = writeln!(out, "  subgraph {}[\"{}\"]", cluster.id, mermaid_escape(title));
         for node in &cluster.nodes {
             mermaid_node(&mut out, node, "    ", &mut styles);
         }
         out.push_str("  end\n");
-        let _ = writeln!(out, "  style {} fill:{},stroke:{}", cluster.id, cluster.fill, cluster.line);
+        let _ = writeln!(
+            out,
+            "  style {} fill:{},stroke:{}",
+            cluster.id, cluster.fill, cluster.line
+        );
     }
     for edge in &picture.edges {
         let arrow = match edge.style {
@@ -604,7 +696,13 @@ fn write_mermaid(picture: &Picture) -> String {
         if edge.label.is_empty() {
             let _ = writeln!(out, "  {} {arrow} {}", edge.from, edge.to);
         } else {
-            let _ = writeln!(out, "  {} {arrow}|\"{}\"| {}", edge.from, mermaid_escape(&edge.label), edge.to);
+            let _ = writeln!(
+                out,
+                "  {} {arrow}|\"{}\"| {}",
+                edge.from,
+                mermaid_escape(&edge.label),
+                edge.to
+            );
         }
     }
     for (id, style) in styles {
@@ -630,6 +728,9 @@ mod tests {
     #[test]
     fn user_text_cannot_break_out_of_a_label() {
         assert_eq!(dot_escape("a \"b\" \\ c\nd"), "a \\\"b\\\" \\\\ c d");
-        assert_eq!(mermaid_escape("\"x\" <y> #1 & z"), "#quot;x#quot; #lt;y#gt; #35;1 #amp; z");
+        assert_eq!(
+            mermaid_escape("\"x\" <y> #1 & z"),
+            "#quot;x#quot; #lt;y#gt; #35;1 #amp; z"
+        );
     }
 }

@@ -18,7 +18,8 @@ fn root() -> &'static Path {
 
 fn validate(text: &str) -> Json {
     let schema: Json =
-        serde_json::from_str(&std::fs::read_to_string(root().join("docs/coverage.schema.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(root().join("docs/coverage.schema.json")).unwrap())
+            .unwrap();
     let value: Json = serde_json::from_str(text).unwrap_or_else(|error| panic!("not JSON: {error}: {text}"));
     if let Some(problem) = violation(&schema, &schema, &value, "$") {
         panic!("{problem}\n{text}");
@@ -28,14 +29,35 @@ fn validate(text: &str) -> Json {
 
 #[test]
 fn coverage_json_follows_its_schema() {
-    let output = pol(root(), &["test", "examples/japan", "tests/golden/coverage/json.pol", "--coverage", "--format", "json"]);
+    let output = pol(
+        root(),
+        &[
+            "test",
+            "examples/japan",
+            "tests/golden/coverage/json.pol",
+            "--coverage",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let document = validate(&stdout(&output));
     let rules = document["coverage"]["rules"].as_array().unwrap();
-    assert!(rules.iter().any(|rule| rule["exception"] == true && !rule["defeated_in"].as_array().unwrap().is_empty()));
-    assert!(rules.iter().any(|rule| !rule["unknown_in"].as_array().unwrap().is_empty()));
+    assert!(
+        rules
+            .iter()
+            .any(|rule| rule["exception"] == true && !rule["defeated_in"].as_array().unwrap().is_empty())
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|rule| !rule["unknown_in"].as_array().unwrap().is_empty())
+    );
     // Without coverage the document says so with a null.
-    let output = pol(root(), &["test", "tests/golden/coverage/json.pol", "--format", "json"]);
+    let output = pol(
+        root(),
+        &["test", "tests/golden/coverage/json.pol", "--format", "json"],
+    );
     assert!(validate(&stdout(&output))["coverage"].is_null());
 }
 
@@ -48,7 +70,18 @@ fn a_failing_test_is_in_the_json_document() {
             "policy \"p\"\nrecord T key id {\n  id: Text\n}\ndecide t: T\ndefault deny\nrule r: permit {\n  when t.id == \"a\"\n}\ntest \"wrong\" {\n  T { id: \"a\" }\n  expect \"a\" deny by default\n}\n",
         )],
     );
-    let output = pol(&dir, &["test", "failing.pol", "--coverage", "--format", "json", "--min-coverage", "100"]);
+    let output = pol(
+        &dir,
+        &[
+            "test",
+            "failing.pol",
+            "--coverage",
+            "--format",
+            "json",
+            "--min-coverage",
+            "100",
+        ],
+    );
     // A failed test wins over the coverage threshold: exit 1, not 4.
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let document = validate(&stdout(&output));
@@ -60,8 +93,18 @@ fn a_failing_test_is_in_the_json_document() {
 fn the_examples_and_the_stdlib_reach_full_rule_coverage() {
     for path in ["examples", "stdlib"] {
         let output = pol(root(), &["test", path, "--min-coverage", "100"]);
-        assert_eq!(output.status.code(), Some(0), "{path}: {}{}", stdout(&output), stderr(&output));
-        assert!(stdout(&output).contains("(100.0%)\ncondition coverage"), "{path}: {}", stdout(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{path}: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        assert!(
+            stdout(&output).contains("(100.0%)\ncondition coverage"),
+            "{path}: {}",
+            stdout(&output)
+        );
     }
 }
 

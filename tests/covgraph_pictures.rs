@@ -23,7 +23,10 @@ fn bless() -> bool {
 
 /// Whether Graphviz's `dot` can be run here.
 fn has_dot() -> bool {
-    Command::new("dot").arg("-V").output().is_ok_and(|output| output.status.success())
+    Command::new("dot")
+        .arg("-V")
+        .output()
+        .is_ok_and(|output| output.status.success())
 }
 
 /// Runs `dot -Tsvg` on DOT text: its standard output, or why it failed.
@@ -101,7 +104,10 @@ fn svg_titles(svg: &str) -> BTreeSet<String> {
 /// DOT text is well formed as Pol writes it: braces balance, every edge joins declared nodes,
 /// every label is a closed string; and `dot` reads it without a warning when installed.
 fn check_dot(name: &str, dot: &str) {
-    assert!(dot.starts_with("digraph pol {\n") && dot.ends_with("}\n"), "{name}: {dot}");
+    assert!(
+        dot.starts_with("digraph pol {\n") && dot.ends_with("}\n"),
+        "{name}: {dot}"
+    );
     let titles = dot_titles(dot);
     let mut depth = 0i32;
     for line in dot.lines() {
@@ -111,13 +117,20 @@ fn check_dot(name: &str, dot: &str) {
         depth += structure.matches('{').count() as i32 - structure.matches('}').count() as i32;
         assert!(depth >= 0, "{name}: a brace closes nothing: {line}");
         if let [from, "->", to, ..] = structure.split_whitespace().collect::<Vec<_>>().as_slice() {
-            assert!(titles.contains(*from) && titles.contains(*to), "{name}: an edge to an undeclared node: {line}");
+            assert!(
+                titles.contains(*from) && titles.contains(*to),
+                "{name}: an edge to an undeclared node: {line}"
+            );
         }
     }
     assert_eq!(depth, 0, "{name}: unbalanced braces");
     if has_dot() {
         let svg = draw(dot).unwrap_or_else(|error| panic!("{name}: {error}"));
-        assert_eq!(svg_titles(&svg), titles, "{name}: Graphviz drew other nodes than Pol wrote");
+        assert_eq!(
+            svg_titles(&svg),
+            titles,
+            "{name}: Graphviz drew other nodes than Pol wrote"
+        );
     }
 }
 
@@ -150,8 +163,32 @@ fn doc_pictures() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
         ("japan_policy.dot", vec!["graph", japan, "--format", "dot"]),
         ("japan_policy.mmd", vec!["graph", japan, "--format", "mermaid"]),
-        ("japan_gcap_ae.dot", vec!["run", japan, "--facts", cases, "--format", "dot", "--subject", "gcap-ae"]),
-        ("japan_gcap_ae.mmd", vec!["run", japan, "--facts", cases, "--format", "mermaid", "--subject", "gcap-ae"]),
+        (
+            "japan_gcap_ae.dot",
+            vec![
+                "run",
+                japan,
+                "--facts",
+                cases,
+                "--format",
+                "dot",
+                "--subject",
+                "gcap-ae",
+            ],
+        ),
+        (
+            "japan_gcap_ae.mmd",
+            vec![
+                "run",
+                japan,
+                "--facts",
+                cases,
+                "--format",
+                "mermaid",
+                "--subject",
+                "gcap-ae",
+            ],
+        ),
     ]
 }
 
@@ -182,16 +219,22 @@ fn pictures_in_the_docs_are_up_to_date() {
             }
         }
     }
-    assert!(stale.is_empty(), "stale pictures in docs/pictures (POL_BLESS=1 cargo test --test covgraph_pictures redraws them): {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "stale pictures in docs/pictures (POL_BLESS=1 cargo test --test covgraph_pictures redraws them): {stale:?}"
+    );
 }
 
 /// What `pol graph --format svg` prints on standard error with `POL_DOT` naming `dot`,
 /// compared with `tests/golden/covgraph_pictures/NAME.stderr`.
 fn check_svg_failure(name: &str, dot: &str) {
-    let output = pol_command(&root().join("tests/golden/graph"), &["graph", "small.pol", "--format", "svg", "--diagnostics", "plain"])
-        .env("POL_DOT", dot)
-        .output()
-        .unwrap();
+    let output = pol_command(
+        &root().join("tests/golden/graph"),
+        &["graph", "small.pol", "--format", "svg", "--diagnostics", "plain"],
+    )
+    .env("POL_DOT", dot)
+    .output()
+    .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_eq!(stdout(&output), "", "no SVG is written when Graphviz fails");
     let path = root().join(format!("tests/golden/covgraph_pictures/{name}.stderr"));
@@ -217,7 +260,10 @@ fn svg_is_drawn_by_graphviz_when_installed() {
     if !has_dot() {
         return;
     }
-    let output = pol(&root().join("tests/golden/graph"), &["graph", "small.pol", "--format", "svg"]);
+    let output = pol(
+        &root().join("tests/golden/graph"),
+        &["graph", "small.pol", "--format", "svg"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let svg = stdout(&output);
     assert!(svg.contains("<svg") && svg.contains("humanitarian"), "{svg}");

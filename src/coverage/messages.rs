@@ -11,8 +11,16 @@ pub fn below_threshold(what: &str, percent: &str, threshold: u32, uncovered: &[S
     if uncovered.is_empty() {
         return diagnostic;
     }
-    let shown: Vec<String> = uncovered.iter().take(10).map(|name| format!("`{name}`")).collect();
+    let shown: Vec<String> = uncovered
+        .iter()
+        .take(10)
+        .map(|name| format!("`{name}`"))
+        .collect();
     let more = uncovered.len().saturating_sub(shown.len());
-    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
     diagnostic.help(format!("add tests that exercise {}{more}", shown.join(", ")))
 }

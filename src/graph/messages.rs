@@ -14,7 +14,11 @@ pub fn graphviz_missing(problem: &str) -> Diagnostic {
 /// Graphviz's `dot` ran but did not draw the picture.
 pub fn graphviz_failed(status: &str, stderr: &str) -> Diagnostic {
     let stderr = stderr.trim();
-    let detail = if stderr.is_empty() { String::new() } else { format!(": {stderr}") };
+    let detail = if stderr.is_empty() {
+        String::new()
+    } else {
+        format!(": {stderr}")
+    };
     Diagnostic::new(
         Code::GraphvizFailed,
         format!("Graphviz's `dot` failed to draw the picture ({status}){detail}"),

@@ -5,12 +5,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use pol::check::ir::Program;
 use pol::diagnostic::Diagnostic;
 use pol::engine::Failure;
 use pol::eval::Decision;
 use pol::facts::Facts;
 use pol::graph::{self, Notation, messages};
-use pol::check::ir::Program;
 
 use crate::files::DiskFiles;
 use crate::{CommonArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE, code_for_load, console, new_engine, report};
@@ -135,7 +135,8 @@ pub(crate) fn chosen<'d>(
             [one] => Ok(one),
             _ => {
                 let mut diagnostic = messages::needs_one_subject(decisions.len(), record);
-                diagnostic.help = Some("choose the subject whose derivation to draw with `--subject KEY`".into());
+                diagnostic.help =
+                    Some("choose the subject whose derivation to draw with `--subject KEY`".into());
                 Err(diagnostic)
             }
         },

@@ -588,7 +588,15 @@ fn run(args: RunArgs) -> u8 {
         }
     };
     if let Some(format) = picture {
-        return graph::derivation(&engine, program, &facts, &decisions, args.subject.as_deref(), format, style);
+        return graph::derivation(
+            &engine,
+            program,
+            &facts,
+            &decisions,
+            args.subject.as_deref(),
+            format,
+            style,
+        );
     }
     let mut sink = sink;
     for decision in &decisions {
@@ -795,7 +803,8 @@ fn run_tests(
     // as for `run` and `check`, once the other policies have been tested.
     let mut unread = false;
     let json = args.format == OutputFormat::Json;
-    let wants_coverage = args.coverage || args.min_coverage.is_some() || args.min_condition_coverage.is_some();
+    let wants_coverage =
+        args.coverage || args.min_coverage.is_some() || args.min_condition_coverage.is_some();
     let mut coverage = wants_coverage.then(Coverage::new);
     let mut results: Vec<serde_json::Value> = Vec::new();
     for path in &found.files {
@@ -805,7 +814,9 @@ fn run_tests(
             Err(diagnostics) => {
                 unread |= code_for_load(&diagnostics) == EXIT_USAGE;
                 if json {
-                    results.push(serde_json::json!({"file": path.display().to_string(), "error": "cannot run tests"}));
+                    results.push(
+                        serde_json::json!({"file": path.display().to_string(), "error": "cannot run tests"}),
+                    );
                 } else {
                     writeln!(out, "{}: cannot run tests", shown(path))?;
                 }
@@ -906,7 +917,10 @@ fn run_tests(
             ));
         }
         let parts = coverage.condition_ratio();
-        if let Some(threshold) = args.min_condition_coverage.filter(|threshold| !parts.reaches(*threshold)) {
+        if let Some(threshold) = args
+            .min_condition_coverage
+            .filter(|threshold| !parts.reaches(*threshold))
+        {
             below.push(pol::coverage::messages::below_threshold(
                 "condition coverage",
                 &parts.percent_text(),
