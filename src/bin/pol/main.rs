@@ -517,6 +517,17 @@ fn run(args: RunArgs) -> u8 {
         report(&engine, &with_warnings(warnings, vec![diagnostic]), style);
         return EXIT_USAGE;
     }
+    if picture.is_some() && (args.summary || !args.fail_on.is_empty()) {
+        let flag = if args.summary { "--summary" } else { "--fail-on" };
+        let diagnostic = pol::engine::invalid_argument(
+            "--format",
+            &format!("{:?}", args.format).to_lowercase(),
+            &format!("draws the derivation of one decision, which `{flag}` does not apply to"),
+            "draw the picture and count or check the decisions in two runs",
+        );
+        report(&engine, &with_warnings(warnings, vec![diagnostic]), style);
+        return EXIT_USAGE;
+    }
     let options = Options {
         law,
         limits: args.common.limits(),
