@@ -11,12 +11,14 @@
 
 pub mod analysis;
 pub mod check;
+pub mod coverage;
 pub mod diagnostic;
 pub mod diff;
 pub mod engine;
 pub mod escape;
 pub mod eval;
 pub mod facts;
+pub mod graph;
 pub mod repl;
 pub mod report;
 pub mod session;

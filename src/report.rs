@@ -385,7 +385,7 @@ pub fn trace_rules(
 
 /// One condition part of a derivation: its clause, its value, the operands it compared and the
 /// facts it missed (`when t.to in NATO: false (Country["UA"] vs {…})`).
-fn part_text(
+pub fn part_text(
     program: &Program,
     facts: &Facts,
     sources: &SourceMap,

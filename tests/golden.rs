@@ -398,8 +398,13 @@ fn diagnostics_doc_is_up_to_date(bless: bool) -> Result<(), Failed> {
                 }
                 // Each folder of such outputs is written by the test file named after it.
                 let folder = file.parent().unwrap().file_name().unwrap().to_string_lossy();
+                let what = if folder.starts_with("session") {
+                    "what a `session::Workspace` reports, drawn as `pol` draws diagnostics"
+                } else {
+                    "what `pol` prints on standard error"
+                };
                 doc.push_str(&format!(
-                    "\nExample: what a `session::Workspace` reports, drawn as `pol` draws diagnostics (`tests/golden/{relative}`, from `tests/{folder}.rs`).\n\n```text\n{}\n```\n",
+                    "\nExample: {what} (`tests/golden/{relative}`, from `tests/{folder}.rs`).\n\n```text\n{}\n```\n",
                     output.trim_end()
                 ));
                 continue;

@@ -44,6 +44,7 @@ const LAYERS: &[&[&str]] = &[
     &["show"],
     &["eval"],
     &["report"],
+    &["coverage", "graph"],
     &["stdlib"],
     &["engine"],
     &["diff"],

@@ -200,6 +200,16 @@ codes! {
     DifferentSubjects = "E0450",
     /// `pol diff` was given one policy and no second date: nothing can differ.
     NothingToCompare = "E0451",
+    /// An SVG picture was asked for, but Graphviz's `dot` program, which draws it, is not installed.
+    GraphvizMissing = "E0470",
+    /// Graphviz's `dot` program failed to draw a picture.
+    GraphvizFailed = "E0471",
+    /// A picture of a derivation was asked for facts with more than one subject, and none chosen.
+    PictureNeedsOneSubject = "E0472",
+    /// The subject chosen for a picture of its derivation is not among the facts.
+    PictureSubjectNotFound = "E0473",
+    /// The coverage of the tests is below the threshold asked for.
+    CoverageBelowThreshold = "E0474",
 
     /// A definition that nothing uses.
     Unused = "W0001",

@@ -4,6 +4,7 @@
 use crate::check::ir::Effect;
 use crate::check::ir::{ExpectedOutcome, Program, RecordId, TestDef, TestFactPath, TestSubject, TestValue};
 use crate::check::keys::KeySets;
+use crate::coverage::Coverage;
 use crate::diagnostic::{Diagnostic, Setting};
 use crate::escape::escape_controls;
 use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, Scratch, Verdict};
@@ -101,6 +102,18 @@ fn table_row_key(program: &Program, table: RecordId, name: Sym) -> Option<Sym> {
 
 /// Runs every test block of a program whose name contains `filter` (all when `None`).
 pub fn run_tests(program: &Program, filter: Option<&str>, limits: Limits) -> Vec<TestReport> {
+    run_tests_covered(program, filter, limits, None)
+}
+
+/// Runs the tests as [`run_tests`] does and, given a coverage, records in it what every
+/// decision's derivation shows (derivations are made only then, so tests run without coverage
+/// cost nothing more). The coverage must have begun the program ([`Coverage::begin`]).
+pub fn run_tests_covered(
+    program: &Program,
+    filter: Option<&str>,
+    limits: Limits,
+    mut coverage: Option<&mut Coverage>,
+) -> Vec<TestReport> {
     program
         .tests
         .iter()
@@ -108,7 +121,7 @@ pub fn run_tests(program: &Program, filter: Option<&str>, limits: Limits) -> Vec
         .map(|test| TestReport {
             name: test.name.clone(),
             span: test.span,
-            failures: run_test(program, test, limits),
+            failures: run_test(program, test, limits, coverage.as_deref_mut()),
         })
         .collect()
 }
@@ -119,7 +132,7 @@ pub fn run_named(program: &Program, name: &str, limits: Limits) -> Option<TestRe
     Some(TestReport {
         name: test.name.clone(),
         span: test.span,
-        failures: run_test(program, test, limits),
+        failures: run_test(program, test, limits, None),
     })
 }
 
@@ -141,7 +154,12 @@ pub fn mismatch_lines(
     ]
 }
 
-fn run_test(program: &Program, test: &TestDef, limits: Limits) -> Vec<TestFailure> {
+fn run_test(
+    program: &Program,
+    test: &TestDef,
+    limits: Limits,
+    mut coverage: Option<&mut Coverage>,
+) -> Vec<TestFailure> {
     let mut builder = FactsBuilder::new(program);
     builder.add_test_facts(&test.facts);
     let facts = match builder.finish() {
@@ -151,7 +169,7 @@ fn run_test(program: &Program, test: &TestDef, limits: Limits) -> Vec<TestFailur
     let options = Options {
         law: test.as_of.map_or(LawDate::SubjectDate, LawDate::AsOf),
         limits,
-        explain: false,
+        explain: coverage.is_some(),
         full_only: false,
     };
     let evaluator = match Evaluator::new(program, &facts, options) {
@@ -180,6 +198,9 @@ fn run_test(program: &Program, test: &TestDef, limits: Limits) -> Vec<TestFailur
                 continue;
             }
         };
+        if let (Some(coverage), Some(trace)) = (coverage.as_deref_mut(), &decision.trace) {
+            coverage.record(program, &test.name, trace);
+        }
         let actual = outcome_text(program, &facts, &decision, &expect.outcome);
         let expected = expected_text(program, &facts, test, &expect.outcome);
         if actual != expected {

@@ -28,6 +28,7 @@ pub fn violation(root: &Json, schema: &Json, value: &Json, at: &str) -> Option<S
                     "string" => value.is_string(),
                     "boolean" => value.is_boolean(),
                     "integer" => value.is_i64() || value.is_u64(),
+                    "number" => value.is_number(),
                     "null" => value.is_null(),
                     other => panic!("type `{other}` is not in the subset"),
                 };

@@ -6,6 +6,7 @@ mod diff;
 mod files;
 mod flags;
 mod fmt;
+mod graph;
 mod output;
 mod repl;
 
@@ -16,6 +17,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use pol::check::keys::{self, UnknownKeys};
+use pol::coverage::Coverage;
 use pol::diagnostic::{self, Diagnostic, Setting};
 use pol::engine::testing::{self, TestFailure};
 use pol::engine::{Engine, FactsInput, ReadError};
@@ -36,6 +38,8 @@ pub(crate) const EXIT_USAGE: u8 = 2;
 pub(crate) const EXIT_MATCHED: u8 = 3;
 /// Exit code: `pol diff --fail-on-change` found a change.
 pub(crate) const EXIT_CHANGED: u8 = 4;
+/// Exit code: `pol test` passed, but the coverage is below `--min-coverage`.
+pub(crate) const EXIT_COVERAGE: u8 = 4;
 /// Exit code: standard output was closed before everything was written, as a shell reports a
 /// command ended by `SIGPIPE` (128 + 13).
 pub(crate) const EXIT_CLOSED: u8 = 141;
@@ -60,7 +64,8 @@ Exit status:
   2    a usage or input/output error (a file that cannot be read, output that cannot be written)
   3    `pol run --fail-on`: every subject was decided and some decision matched
   4    `pol diff --fail-on-change`: everything was compared and some decision (or, without
-       facts, some rule) changed
+       facts, some rule) changed; `pol test --min-coverage` or `--min-condition-coverage`:
+       every test passed, and the coverage is below the threshold
   141  standard output was closed before all output was written (`pol run … | head`)
 
 Diagnostics are coloured on a terminal unless NO_COLOR is set, CLICOLOR=0 or TERM=dumb;
@@ -78,6 +83,8 @@ enum Command {
     Test(TestArgs),
     /// Format policies in the canonical style, or check that they are.
     Fmt(fmt::FmtArgs),
+    /// Draw a policy's rules, exceptions and functions as DOT, mermaid or SVG.
+    Graph(graph::GraphArgs),
     /// Work on a policy interactively: evaluate expressions, add rules, ask for decisions.
     Repl(repl::ReplArgs),
     /// Compare two policies, or one policy under the law of two dates: the rules that differ,
@@ -182,9 +189,15 @@ struct RunArgs {
     /// (`<(command)`).
     #[arg(long, value_enum, default_value_t = StdinFormat::Jsonl)]
     stdin_format: StdinFormat,
-    /// Output format: `json` prints one object per line, one line per decision (or the summary).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    format: OutputFormat,
+    /// Output format: `json` prints one object per line, one line per decision (or the summary);
+    /// `dot`, `mermaid` and `svg` draw the derivation of one decision (`--explain` implied; see
+    /// `--subject`), SVG through Graphviz's `dot` program.
+    #[arg(long, value_enum, default_value_t = RunFormat::Text)]
+    format: RunFormat,
+    /// The key of the subject whose derivation `--format dot|mermaid|svg` draws (needed when
+    /// the facts hold more than one).
+    #[arg(long, value_name = "KEY")]
+    subject: Option<String>,
     /// Exit with status 3 if any decision is of this kind (after printing every decision), so a
     /// CI job can fail on it; may be repeated or comma-separated. A decision that fails with an
     /// error exits 1 in any case.
@@ -212,6 +225,41 @@ struct RunArgs {
     deny_unknown_keys: bool,
     #[command(flatten)]
     common: CommonArgs,
+}
+
+/// The output formats of `pol run`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RunFormat {
+    /// For people.
+    Text,
+    /// JSON, for programs.
+    Json,
+    /// The derivation of one decision as Graphviz DOT.
+    Dot,
+    /// The derivation of one decision as a mermaid flowchart.
+    Mermaid,
+    /// The derivation of one decision as SVG, drawn by Graphviz's `dot`.
+    Svg,
+}
+
+impl RunFormat {
+    /// The picture format, for a derivation picture.
+    fn picture(self) -> Option<graph::PictureFormat> {
+        match self {
+            RunFormat::Text | RunFormat::Json => None,
+            RunFormat::Dot => Some(graph::PictureFormat::Dot),
+            RunFormat::Mermaid => Some(graph::PictureFormat::Mermaid),
+            RunFormat::Svg => Some(graph::PictureFormat::Svg),
+        }
+    }
+
+    /// The format of decisions written as lines.
+    fn lines(self) -> OutputFormat {
+        match self {
+            RunFormat::Json => OutputFormat::Json,
+            _ => OutputFormat::Text,
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -273,6 +321,20 @@ struct TestArgs {
     /// run, instead of a warning (W0003).
     #[arg(long)]
     deny_unknown_keys: bool,
+    /// Report which rules and condition parts the tests exercised (see docs/coverage.md).
+    #[arg(long)]
+    coverage: bool,
+    /// Exit with status 4 if fewer than this percentage of the rules applied in some test
+    /// (implies `--coverage`).
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u32).range(0..=100))]
+    min_coverage: Option<u32>,
+    /// Exit with status 4 if fewer than this percentage of the condition parts were seen both
+    /// true and false (implies `--coverage`).
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u32).range(0..=100))]
+    min_condition_coverage: Option<u32>,
+    /// Output format: `json` prints one document with every test's result and the coverage.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -320,6 +382,7 @@ fn main() -> ExitCode {
         Command::Run(RunArgs { common, .. })
         | Command::Check(CheckArgs { common, .. })
         | Command::Test(TestArgs { common, .. }) => common.max_nesting.max(common.max_depth as usize),
+        Command::Graph(args) => args.common.max_nesting.max(args.common.max_depth as usize),
         Command::Repl(args) => args.common.max_nesting.max(args.common.max_depth as usize),
         Command::Diff(args) => args.common.max_nesting.max(args.common.max_depth as usize),
         Command::Fmt(args) => args.max_nesting,
@@ -352,6 +415,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Check(args) => check(args),
         Command::Test(args) => test(args),
         Command::Fmt(args) => fmt::fmt(args),
+        Command::Graph(args) => graph::graph(args),
         Command::Repl(args) => repl::repl(args),
         Command::Diff(args) => diff::diff(args),
     }
@@ -451,10 +515,32 @@ fn run(args: RunArgs) -> u8 {
         ..
     } = loaded.checked;
     let program = &program;
+    let picture = args.format.picture();
+    if let (Some(key), None) = (&args.subject, picture) {
+        let diagnostic = pol::engine::invalid_argument(
+            "--subject",
+            key,
+            "chooses the decision a picture shows, and no picture was asked for",
+            "add `--format dot`, `--format mermaid` or `--format svg` to draw that subject's derivation",
+        );
+        report(&engine, &with_warnings(warnings, vec![diagnostic]), style);
+        return EXIT_USAGE;
+    }
+    if picture.is_some() && (args.summary || !args.fail_on.is_empty()) {
+        let flag = if args.summary { "--summary" } else { "--fail-on" };
+        let diagnostic = pol::engine::invalid_argument(
+            "--format",
+            &format!("{:?}", args.format).to_lowercase(),
+            &format!("draws the derivation of one decision, which `{flag}` does not apply to"),
+            "draw the picture and count or check the decisions in two runs",
+        );
+        report(&engine, &with_warnings(warnings, vec![diagnostic]), style);
+        return EXIT_USAGE;
+    }
     let options = Options {
         law,
         limits: args.common.limits(),
-        explain: args.explain,
+        explain: args.explain || picture.is_some(),
         full_only: false,
     };
     // Each kind once, in the order first given, as the line on standard error names them.
@@ -465,14 +551,16 @@ fn run(args: RunArgs) -> u8 {
         seen.push(*kind);
         first
     });
-    let sink = output::Sink::new(args.format, args.summary, fail_on);
+    let sink = output::Sink::new(args.format.lines(), args.summary, fail_on);
     // A JSON Lines input of the decided records streams through in chunks: memory stays flat
     // however many transfers it holds.
     let subject = program.subject.as_ref().map(|subject| subject.record);
     let stream_at = args
         .facts
         .iter()
-        .position(|spec| output::is_subject_stream(spec, args.stdin_format, program, subject));
+        .position(|spec| output::is_subject_stream(spec, args.stdin_format, program, subject))
+        // A picture shows one decision chosen among all of them: the input is read whole.
+        .filter(|_| picture.is_none());
     let mut inputs = Vec::new();
     for (idx, spec) in args.facts.iter().enumerate() {
         if Some(idx) == stream_at {
@@ -519,6 +607,17 @@ fn run(args: RunArgs) -> u8 {
             return EXIT_FAILED;
         }
     };
+    if let Some(format) = picture {
+        return graph::derivation(
+            &engine,
+            program,
+            &facts,
+            &decisions,
+            args.subject.as_deref(),
+            format,
+            style,
+        );
+    }
     let mut sink = sink;
     for decision in &decisions {
         if let Err(error) = sink.decision(program, &facts, &engine.sources, decision) {
@@ -727,13 +826,24 @@ fn run_tests(
     // A policy that could not be read (or was refused for its size) makes the run a usage error,
     // as for `run` and `check`, once the other policies have been tested.
     let mut unread = false;
+    let json = args.format == OutputFormat::Json;
+    let wants_coverage =
+        args.coverage || args.min_coverage.is_some() || args.min_condition_coverage.is_some();
+    let mut coverage = wants_coverage.then(Coverage::new);
+    let mut results: Vec<serde_json::Value> = Vec::new();
     for path in &found.files {
         let mut engine = new_engine(files, &args.common);
         let loaded = match engine.load_policy(path) {
             Ok(loaded) => loaded,
             Err(diagnostics) => {
                 unread |= code_for_load(&diagnostics) == EXIT_USAGE;
-                writeln!(out, "{}: cannot run tests", shown(path))?;
+                if json {
+                    results.push(
+                        serde_json::json!({"file": path.display().to_string(), "error": "cannot run tests"}),
+                    );
+                } else {
+                    writeln!(out, "{}: cannot run tests", shown(path))?;
+                }
                 out.flush()?;
                 report(&engine, &diagnostics, args.common.diagnostics);
                 failed += 1;
@@ -741,10 +851,16 @@ fn run_tests(
             }
         };
         let program = &loaded.checked.program;
+        // A policy without tests still has its rules counted: a rule no test reaches is uncovered.
+        if let Some(coverage) = coverage.as_mut() {
+            coverage.begin(program, &engine.sources);
+        }
         if program.tests.is_empty() {
             continue;
         }
-        writeln!(out, "{}", shown(path))?;
+        if !json {
+            writeln!(out, "{}", shown(path))?;
+        }
         let level = key_level(args.deny_unknown_keys);
         let unknown = keys::unknown_keys(program, &testing::test_keys(program), level);
         if !unknown.is_empty() {
@@ -752,16 +868,25 @@ fn run_tests(
             report(&engine, &unknown, args.common.diagnostics);
             key_errors |= unknown.iter().any(Diagnostic::is_error);
         }
-        for result in testing::run_tests(program, args.filter.as_deref(), args.common.limits()) {
+        let reports = testing::run_tests_covered(
+            program,
+            args.filter.as_deref(),
+            args.common.limits(),
+            coverage.as_mut(),
+        );
+        for result in reports {
             // Test names are user text: escaped, so a name cannot forge a line of the report.
             let name = escape_controls(&result.name);
+            let mut lines = Vec::new();
             if result.passed() {
                 passed += 1;
-                writeln!(out, "  ok    {name}")?;
-                continue;
+            } else {
+                failed += 1;
             }
-            failed += 1;
-            writeln!(out, "  FAIL  {name}")?;
+            if !json {
+                let word = if result.passed() { "ok  " } else { "FAIL" };
+                writeln!(out, "  {word}  {name}")?;
+            }
             for failure in &result.failures {
                 match failure {
                     TestFailure::Mismatch {
@@ -772,27 +897,91 @@ fn run_tests(
                     } => {
                         for line in testing::mismatch_lines(&engine.sources, *span, subject, expected, actual)
                         {
-                            writeln!(out, "        {line}")?;
+                            if !json {
+                                writeln!(out, "        {line}")?;
+                            }
+                            lines.push(line);
                         }
                     }
                     TestFailure::Error(diagnostics) => {
-                        writeln!(out, "        the test could not run:")?;
+                        if !json {
+                            writeln!(out, "        the test could not run:")?;
+                        }
+                        lines.push("the test could not run".to_owned());
                         out.flush()?;
                         report(&engine, diagnostics, args.common.diagnostics);
                     }
                 }
             }
+            if json {
+                results.push(serde_json::json!({
+                    "file": path.display().to_string(),
+                    "name": result.name,
+                    "passed": result.passed(),
+                    "failures": lines,
+                }));
+            }
         }
     }
-    writeln!(
-        out,
-        "{passed} passed, {failed} failed{}",
-        skipped_note(&found.skipped)
-    )?;
+    let mut below = Vec::new();
+    if let Some(coverage) = &coverage {
+        let uncovered: Vec<String> = coverage
+            .rules()
+            .iter()
+            .filter(|rule| rule.applied_in.is_empty())
+            .map(|rule| rule.name.clone())
+            .collect();
+        let rules = coverage.rule_ratio();
+        if let Some(threshold) = args.min_coverage.filter(|threshold| !rules.reaches(*threshold)) {
+            below.push(pol::coverage::messages::below_threshold(
+                "rule coverage",
+                &rules.percent_text(),
+                threshold,
+                &uncovered,
+            ));
+        }
+        let parts = coverage.condition_ratio();
+        if let Some(threshold) = args
+            .min_condition_coverage
+            .filter(|threshold| !parts.reaches(*threshold))
+        {
+            below.push(pol::coverage::messages::below_threshold(
+                "condition coverage",
+                &parts.percent_text(),
+                threshold,
+                &[],
+            ));
+        }
+    }
+    if json {
+        let document = serde_json::json!({
+            "version": pol::coverage::COVERAGE_VERSION,
+            "passed": passed,
+            "failed": failed,
+            "tests": results,
+            "coverage": coverage.as_ref().map(Coverage::json),
+        });
+        writeln!(out, "{document}")?;
+    } else {
+        if let Some(coverage) = &coverage {
+            write!(out, "{}", coverage.text())?;
+        }
+        writeln!(
+            out,
+            "{passed} passed, {failed} failed{}",
+            skipped_note(&found.skipped)
+        )?;
+    }
+    if !below.is_empty() {
+        out.flush()?;
+        console::report(&pol::source::SourceMap::new(), &below, args.common.diagnostics);
+    }
     Ok(if unread {
         EXIT_USAGE
     } else if failed > 0 || key_errors {
         EXIT_FAILED
+    } else if !below.is_empty() {
+        EXIT_COVERAGE
     } else {
         EXIT_OK
     })
