@@ -51,6 +51,8 @@ pub fn edit_fact(text: &[u8], format: Format, file_record: Option<&str>, edit: &
         Format::JsonLines => edit_json_lines(text, file_record, edit),
         Format::Yaml => edit_yaml(text, file_record, edit),
         Format::Csv => edit_csv(text, file_record, edit),
+        // A TSV file is not changed in place: its cells would need their own quoting.
+        Format::Tsv => Edited::NotHere,
     }
 }
 

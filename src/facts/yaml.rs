@@ -132,7 +132,7 @@ pub(super) fn tree(text: &str, max_nesting: usize) -> Option<Node> {
 }
 
 /// Reads the one document of a YAML text into a tree; `None` after reporting why it cannot.
-fn read_tree(
+pub(super) fn read_tree(
     text: &str,
     whole: &str,
     base: usize,
