@@ -242,7 +242,12 @@ impl Sink {
             vec![(self.offset + u64::from(row) + 1).to_string().into(), key.into()];
         if let Some(subject) = &program.subject {
             for (_, field) in &self.includes {
-                cells.push(pol::report::field_text(program, facts, subject.record, row, *field).into());
+                // An optional field known to be absent is an empty cell, as in CSV facts.
+                let text = match facts.cell(subject.record, row, *field) {
+                    Some(pol::value::Value::None) => String::new(),
+                    _ => pol::report::field_text(program, facts, subject.record, row, *field),
+                };
+                cells.push(text.into());
             }
         }
         cells
