@@ -22,13 +22,13 @@ fn main() {
     };
     println!("cargo:rustc-env=POL_VERSION={full}");
     // Build again when the commit changes: HEAD moves, or the branch it names does.
-    for path in [git(&["rev-parse", "--git-path", "HEAD"]), git(&["rev-parse", "--git-path", "packed-refs"])]
-        .into_iter()
-        .flatten()
-        .chain(
-            git(&["symbolic-ref", "-q", "HEAD"])
-                .and_then(|branch| git(&["rev-parse", "--git-path", &branch])),
-        )
+    for path in [
+        git(&["rev-parse", "--git-path", "HEAD"]),
+        git(&["rev-parse", "--git-path", "packed-refs"]),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(git(&["symbolic-ref", "-q", "HEAD"]).and_then(|branch| git(&["rev-parse", "--git-path", &branch])))
     {
         if std::path::Path::new(&path).exists() {
             println!("cargo:rerun-if-changed={path}");

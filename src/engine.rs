@@ -378,7 +378,9 @@ impl<'fs> Engine<'fs> {
                     continue;
                 }
             };
-            if let Err(errors) = builder.add_table(&self.sources, id, input.format, record, input.mapping.as_ref()) {
+            if let Err(errors) =
+                builder.add_table(&self.sources, id, input.format, record, input.mapping.as_ref())
+            {
                 diagnostics.extend(errors);
             }
         }

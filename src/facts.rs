@@ -25,9 +25,9 @@ use crate::value::{Interner, SeqId, Sym, Value};
 
 pub use csv::{Dialect, RowSplitter, TableLayout};
 pub use edit::{Edited, FactEdit, edit_fact};
-pub use mapping::{Case, Column, DateFormat, Fill, Mapping, Normaliser, Words};
 pub use format::Format;
 pub use inputs::{Inputs, TextInput, Unbound};
+pub use mapping::{Case, Column, DateFormat, Fill, Mapping, Normaliser, Words};
 use path::{NestLink, Schema};
 use pending::PendingRef;
 use sink::Sink;
@@ -315,10 +315,20 @@ impl<'p> FactsBuilder<'p> {
                 }
             }
             Format::Yaml => yaml::load_document(self, &mut sink, text, source, record),
-            Format::Csv | Format::Tsv => match self.table_record(record, mapping.map(|mapping| &**mapping), source) {
-                Ok(record) => csv::load(self, &mut sink, text, source, record, format, mapping.map(|mapping| &**mapping)),
-                Err(diagnostic) => sink.push(diagnostic),
-            },
+            Format::Csv | Format::Tsv => {
+                match self.table_record(record, mapping.map(|mapping| &**mapping), source) {
+                    Ok(record) => csv::load(
+                        self,
+                        &mut sink,
+                        text,
+                        source,
+                        record,
+                        format,
+                        mapping.map(|mapping| &**mapping),
+                    ),
+                    Err(diagnostic) => sink.push(diagnostic),
+                }
+            }
         }
         sink.into_result()
     }
@@ -359,7 +369,9 @@ impl<'p> FactsBuilder<'p> {
             let span = Span::new(source, at, at + ch.len_utf8());
             return Err(vec![messages::control_character(format, ch, span)]);
         }
-        let record = self.table_record(record, mapping, source).map_err(|diagnostic| vec![diagnostic])?;
+        let record = self
+            .table_record(record, mapping, source)
+            .map_err(|diagnostic| vec![diagnostic])?;
         let mut sink = Sink::new();
         let layout = csv::read_header(self, &mut sink, text, source, record, format, mapping);
         sink.into_result()?;

@@ -449,7 +449,14 @@ fn rule_json(rule: &crate::check::ir::RuleDef) -> Json {
 
 /// A field of a record's row as JSON, as decisions write values; `{"unknown": true}` when unknown.
 /// For carrying a subject's input fields into its output.
-pub fn field_json(program: &Program, facts: &Facts, record: RecordId, row: u32, field: u32, offset: u64) -> Json {
+pub fn field_json(
+    program: &Program,
+    facts: &Facts,
+    record: RecordId,
+    row: u32,
+    field: u32,
+    offset: u64,
+) -> Json {
     let ty = program.records[record.idx()].fields[field as usize].ty;
     let seq = |id: SeqId| facts.seq(id).to_vec();
     match facts.cell(record, row, field) {

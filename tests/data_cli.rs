@@ -1,6 +1,8 @@
 //! Command-line conventions: shell completions, the manual page, the version with its commit,
 //! and no progress drawn into a pipe.
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 mod support;
 
 use support::cli::{Pol, WATCHDOG, pol, scratch_dir, scratch_dir_with, stderr, stdout};
@@ -30,7 +32,10 @@ fn the_manual_page_renders_as_roff() {
     let page = stdout(&output);
     assert!(page.contains(".TH pol 1"), "{page}");
     assert!(page.contains(".SH NAME"), "{page}");
-    assert!(page.contains("completions"), "the page lists the commands: {page}");
+    assert!(
+        page.contains("completions"),
+        "the page lists the commands: {page}"
+    );
 }
 
 #[test]
@@ -74,6 +79,10 @@ fn a_piped_run_draws_no_progress() {
         .time_limit(WATCHDOG)
         .output();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert_eq!(stderr(&output), "", "nothing but diagnostics on a standard error that is a pipe");
+    assert_eq!(
+        stderr(&output),
+        "",
+        "nothing but diagnostics on a standard error that is a pipe"
+    );
     assert_eq!(stdout(&output).lines().next(), Some("40000 decided"));
 }

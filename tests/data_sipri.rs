@@ -2,6 +2,8 @@
 //! of `examples/sipri/`: the extracts in the repository always, the full files of the shared
 //! data folder when they are there (and under `CI=true` they must be).
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -48,7 +50,11 @@ fn decide(register: &Path, conflicts: &Path) -> Vec<String> {
 /// The rows of a register after its 11 lines of notes and its header.
 fn register_rows(register: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(register).unwrap();
-    text.lines().skip(12).filter(|line| !line.is_empty()).map(str::to_owned).collect()
+    text.lines()
+        .skip(12)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Checks that every delivery got a decision, numbered as its row, with its supplier and year.
@@ -61,7 +67,10 @@ fn check_every_delivery_decided(register: &Path, conflicts: &Path) {
         let year = cells[10];
         let expected_start = format!("{},,", idx + 1);
         assert!(decision.starts_with(&expected_start), "{decision}");
-        assert!(decision.contains(&format!(",{year}-01-01,deny,")), "{row} -> {decision}");
+        assert!(
+            decision.contains(&format!(",{year}-01-01,deny,")),
+            "{row} -> {decision}"
+        );
     }
 }
 
@@ -97,7 +106,10 @@ fn the_full_files_are_read_untouched_and_every_delivery_decided() {
             register.display(),
             conflicts.display()
         );
-        eprintln!("skipped: the full SIPRI and UCDP files are not at {}", shared_data().display());
+        eprintln!(
+            "skipped: the full SIPRI and UCDP files are not at {}",
+            shared_data().display()
+        );
         return;
     }
     check_every_delivery_decided(&register, &conflicts);

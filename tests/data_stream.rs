@@ -2,6 +2,8 @@
 //! numbered across chunks, and a problem in a later chunk names its file, the line the chunk
 //! starts on, and the row's number in the whole input.
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 mod support;
 
 use support::cli::{Pol, WATCHDOG, scratch_dir_with, stderr, stdout};
@@ -13,7 +15,11 @@ fn table(n: usize, delimiter: char, deny_at: usize, date_at: Option<usize>) -> S
     let mut text = format!("to{delimiter}date\n");
     for idx in 1..=n {
         let to = if idx == deny_at { "XX" } else { "JP" };
-        let date = if Some(idx) == date_at { "2024-02-30" } else { "2024-01-01" };
+        let date = if Some(idx) == date_at {
+            "2024-02-30"
+        } else {
+            "2024-01-01"
+        };
         text.push_str(&format!("{to}{delimiter}{date}\n"));
     }
     text
@@ -22,7 +28,10 @@ fn table(n: usize, delimiter: char, deny_at: usize, date_at: Option<usize>) -> S
 #[test]
 fn rows_are_numbered_across_chunks() {
     for (name, delimiter) in [("s.csv", ','), ("s.tsv", '\t')] {
-        let dir = scratch_dir_with("stream_rows", &[("p.pol", POLICY), (name, &table(40_000, delimiter, 30_001, None))]);
+        let dir = scratch_dir_with(
+            "stream_rows",
+            &[("p.pol", POLICY), (name, &table(40_000, delimiter, 30_001, None))],
+        );
         let input = format!("S={name}");
         let output = Pol::new(&dir, &["run", "p.pol", "--facts", &input, "--only", "deny"])
             .time_limit(WATCHDOG)
@@ -34,7 +43,10 @@ fn rows_are_numbered_across_chunks() {
 
 #[test]
 fn a_bad_row_in_a_later_chunk_is_named_by_its_line_and_number() {
-    let dir = scratch_dir_with("stream_error", &[("p.pol", POLICY), ("s.csv", &table(40_000, ',', 0, Some(30_001)))]);
+    let dir = scratch_dir_with(
+        "stream_error",
+        &[("p.pol", POLICY), ("s.csv", &table(40_000, ',', 0, Some(30_001)))],
+    );
     let output = Pol::new(&dir, &["run", "p.pol", "--facts", "S=s.csv"])
         .time_limit(WATCHDOG)
         .output();

@@ -180,7 +180,11 @@ pub(super) fn read_header(
             Some(idx) => start += idx + 1,
             None => {
                 let end = Span::new(source, text.len(), text.len());
-                sink.push(messages::header_not_found(line + usize::from(start < text.len()), dialect.skip_lines + 1, end));
+                sink.push(messages::header_not_found(
+                    line + usize::from(start < text.len()),
+                    dialect.skip_lines + 1,
+                    end,
+                ));
                 return None;
             }
         }
@@ -197,7 +201,11 @@ pub(super) fn read_header(
         Ok(Some(found)) => found,
         Ok(None) if mapping.is_some_and(|mapping| mapping.skip_lines > 0) => {
             let end = Span::new(source, text.len(), text.len());
-            sink.push(messages::header_not_found(dialect.skip_lines, dialect.skip_lines + 1, end));
+            sink.push(messages::header_not_found(
+                dialect.skip_lines,
+                dialect.skip_lines + 1,
+                end,
+            ));
             return None;
         }
         _ => return None,
@@ -222,7 +230,13 @@ pub(super) fn read_header(
                 Some((field, span)) => {
                     let head = field.split('.').next().unwrap_or(field);
                     if builder.field_index(record, head.as_bytes(), 0).is_none() {
-                        sink.push(messages::mapping_unknown_field(builder.schema(), record, name, field, *span));
+                        sink.push(messages::mapping_unknown_field(
+                            builder.schema(),
+                            record,
+                            name,
+                            field,
+                            *span,
+                        ));
                         rules.push(None);
                         continue;
                     }
@@ -277,7 +291,12 @@ pub(super) fn read_header(
             if !header.iter().any(|cell| cell.text.trim() == column.name) {
                 let names = header.iter().map(|cell| cell.text.trim());
                 let similar = crate::diagnostic::did_you_mean(&column.name, names);
-                sink.push(messages::mapped_column_missing(&column.name, column.span, header_span, similar));
+                sink.push(messages::mapped_column_missing(
+                    &column.name,
+                    column.span,
+                    header_span,
+                    similar,
+                ));
             }
         }
     }
@@ -302,7 +321,9 @@ pub(super) fn read_header(
         dialect,
         next_index: 0,
         line: 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..reader.pos]).count(),
-        skip_rows: mapping.map(|mapping| mapping.skip_rows.clone()).unwrap_or_default(),
+        skip_rows: mapping
+            .map(|mapping| mapping.skip_rows.clone())
+            .unwrap_or_default(),
     };
     Some((layout, reader.pos))
 }
@@ -342,7 +363,12 @@ pub(super) fn load_rows(
                 layout.n_columns,
                 cells.len()
             );
-            sink.push(messages::malformed(format_name(layout.dialect), &detail, "this row", span));
+            sink.push(messages::malformed(
+                format_name(layout.dialect),
+                &detail,
+                "this row",
+                span,
+            ));
             continue;
         }
         let mut row = builder.begin_row(record, index, span);
@@ -385,7 +411,11 @@ fn apply_rules<'r>(
             Some(Cow::Borrowed("true"))
         } else if rule.boolean && word(&rule.words.falsy) {
             Some(Cow::Borrowed("false"))
-        } else if let Some(date) = rule.date.as_ref().filter(|_| !normalised.is_empty() && normalised != "?") {
+        } else if let Some(date) = rule
+            .date
+            .as_ref()
+            .filter(|_| !normalised.is_empty() && normalised != "?")
+        {
             match date.read(&normalised) {
                 Some(found) => Some(Cow::Owned(found.to_string())),
                 None => {
@@ -394,7 +424,12 @@ fn apply_rules<'r>(
                         None => row.record_path(),
                     };
                     let path = builder.schema().render(path);
-                    sink.push(messages::date_format_mismatch(path, &normalised, &date.text, cell.span));
+                    sink.push(messages::date_format_mismatch(
+                        path,
+                        &normalised,
+                        &date.text,
+                        cell.span,
+                    ));
                     Some(Cow::Borrowed("?"))
                 }
             }

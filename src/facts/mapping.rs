@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::messages;
 use super::sink::Sink;
 use super::yaml::{Node, read_tree};
-use super::messages;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::Date;
@@ -111,8 +111,12 @@ enum DatePart {
     /// Four digits.
     Year,
     /// One or two digits (`M`, `D`), or exactly two (`MM`, `DD`).
-    Month { exact: bool },
-    Day { exact: bool },
+    Month {
+        exact: bool,
+    },
+    Day {
+        exact: bool,
+    },
     Literal(char),
 }
 
@@ -165,7 +169,11 @@ impl DateFormat {
         let mut at = 0;
         let (mut year, mut month, mut day) = (None, None, None);
         let digits = |at: usize, min: usize, max: usize| {
-            let n = bytes[at..].iter().take(max).take_while(|byte| byte.is_ascii_digit()).count();
+            let n = bytes[at..]
+                .iter()
+                .take(max)
+                .take_while(|byte| byte.is_ascii_digit())
+                .count();
             (n >= min).then(|| (text[at..at + n].parse::<u32>().ok(), at + n))
         };
         for part in &self.parts {
@@ -269,11 +277,17 @@ impl Mapping {
         let mut header_line: Option<(usize, Span)> = None;
         for (key, value) in &entries {
             let Some(name) = scalar(key) else {
-                problems.push(messages::bad_mapping("a setting's name is text", "expected a name", key.span()));
+                problems.push(messages::bad_mapping(
+                    "a setting's name is text",
+                    "expected a name",
+                    key.span(),
+                ));
                 continue;
             };
             let result = match name {
-                "record" => scalar_of(value).map(|(text, span)| mapping.record = Some((text.to_owned(), span))),
+                "record" => {
+                    scalar_of(value).map(|(text, span)| mapping.record = Some((text.to_owned(), span)))
+                }
                 "delimiter" => byte(value).map(|byte| mapping.delimiter = Some(byte)),
                 "trailing_separator" => byte(value).map(|byte| mapping.trailing = Some(byte)),
                 "skip_lines" => number(value).map(|n| mapping.skip_lines = n),
@@ -281,7 +295,11 @@ impl Mapping {
                     Node::Seq { items, .. } => items
                         .iter()
                         .map(|item| match number(item) {
-                            Ok(0) => Err(messages::bad_mapping("lines are counted from 1", "expected 1 or more", item.span())),
+                            Ok(0) => Err(messages::bad_mapping(
+                                "lines are counted from 1",
+                                "expected 1 or more",
+                                item.span(),
+                            )),
                             other => other,
                         })
                         .collect::<Result<Vec<usize>, Diagnostic>>()
@@ -294,15 +312,21 @@ impl Mapping {
                 },
                 "header_line" => number(value).and_then(|n| {
                     if n == 0 {
-                        Err(messages::bad_mapping("lines are counted from 1", "expected 1 or more", value.span()))
+                        Err(messages::bad_mapping(
+                            "lines are counted from 1",
+                            "expected 1 or more",
+                            value.span(),
+                        ))
                     } else {
                         header_line = Some((n, value.span()));
                         Ok(())
                     }
                 }),
                 "other_columns" => match scalar(value) {
-                    Some("ignore") => Ok(mapping.ignore_other_columns = true),
-                    Some("error") => Ok(mapping.ignore_other_columns = false),
+                    Some(choice @ ("ignore" | "error")) => {
+                        mapping.ignore_other_columns = choice == "ignore";
+                        Ok(())
+                    }
                     _ => Err(messages::bad_mapping(
                         "`other_columns` is `ignore` or `error`",
                         "expected `ignore` or `error`",
@@ -364,7 +388,11 @@ fn scalar(node: &Node) -> Option<&str> {
 fn scalar_of(node: &Node) -> Result<(&str, Span), Diagnostic> {
     match node {
         Node::Scalar { value, span, .. } => Ok((value, *span)),
-        _ => Err(messages::bad_mapping("expected text", "expected text", node.span())),
+        _ => Err(messages::bad_mapping(
+            "expected text",
+            "expected text",
+            node.span(),
+        )),
     }
 }
 
@@ -374,7 +402,11 @@ fn unknown_setting(name: &str, span: Span, known: &[&str]) -> Diagnostic {
         "not a setting here",
         span,
     );
-    let names = known.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ");
+    let names = known
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     diagnostic.help = Some(match crate::diagnostic::did_you_mean(name, known.iter().copied()) {
         Some(similar) => format!("a similar setting exists: `{similar}`"),
         None if name == "precision" => {
@@ -410,7 +442,11 @@ fn flag(node: &Node) -> Result<bool, Diagnostic> {
     match text {
         "true" | "yes" => Ok(true),
         "false" | "no" => Ok(false),
-        _ => Err(messages::bad_mapping("expected `true` or `false`", "expected `true` or `false`", span)),
+        _ => Err(messages::bad_mapping(
+            "expected `true` or `false`",
+            "expected `true` or `false`",
+            span,
+        )),
     }
 }
 
@@ -422,7 +458,11 @@ fn word_list(node: &Node) -> Result<Vec<String>, Diagnostic> {
             .iter()
             .map(|item| scalar_of(item).map(|(text, _)| text.to_owned()))
             .collect(),
-        Node::Map { span, .. } => Err(messages::bad_mapping("expected a list of words", "expected a list", *span)),
+        Node::Map { span, .. } => Err(messages::bad_mapping(
+            "expected a list of words",
+            "expected a list",
+            *span,
+        )),
     }
 }
 
@@ -442,7 +482,11 @@ fn words(node: &Node) -> Result<Words, Diagnostic> {
             Some("false") => words.falsy = list,
             Some("unknown") => words.unknown = list,
             other => {
-                return Err(unknown_setting(other.unwrap_or(""), key.span(), &["true", "false", "unknown"]));
+                return Err(unknown_setting(
+                    other.unwrap_or(""),
+                    key.span(),
+                    &["true", "false", "unknown"],
+                ));
             }
         }
     }
@@ -468,8 +512,12 @@ fn columns(node: &Node, problems: &mut Vec<Diagnostic>) -> Result<Vec<Column>, D
         };
         if let Some(first) = columns.iter().find(|column| column.name == name) {
             problems.push(
-                messages::bad_mapping(&format!("column `{}` mapped twice", messages::quoted(name)), "mapped again here", span)
-                    .also(first.span, "first mapped here"),
+                messages::bad_mapping(
+                    &format!("column `{}` mapped twice", messages::quoted(name)),
+                    "mapped again here",
+                    span,
+                )
+                .also(first.span, "first mapped here"),
             );
             continue;
         }
@@ -570,7 +618,11 @@ fn column(name: &str, span: Span, node: &Node) -> Result<Column, Diagnostic> {
             "separator" => {
                 let (text, span) = scalar_of(value)?;
                 if text.is_empty() {
-                    return Err(messages::bad_mapping("a separator is not empty", "expected a separator", span));
+                    return Err(messages::bad_mapping(
+                        "a separator is not empty",
+                        "expected a separator",
+                        span,
+                    ));
                 }
                 column.separator = Some(text.to_owned());
             }
@@ -578,7 +630,17 @@ fn column(name: &str, span: Span, node: &Node) -> Result<Column, Diagnostic> {
                 return Err(unknown_setting(
                     setting,
                     key.span(),
-                    &["field", "ignore", "words", "date", "fill", "trim", "case", "replace", "separator"],
+                    &[
+                        "field",
+                        "ignore",
+                        "words",
+                        "date",
+                        "fill",
+                        "trim",
+                        "case",
+                        "replace",
+                        "separator",
+                    ],
                 ));
             }
         }
@@ -586,7 +648,11 @@ fn column(name: &str, span: Span, node: &Node) -> Result<Column, Diagnostic> {
     match (&mut column.date, fill) {
         (Some(date), Some((fill, _))) => date.fill = Some(fill),
         (None, Some((_, span))) => {
-            return Err(messages::bad_mapping("`fill` needs a `date` format", "no `date` for it", span));
+            return Err(messages::bad_mapping(
+                "`fill` needs a `date` format",
+                "no `date` for it",
+                span,
+            ));
         }
         (Some(date), None) if date.is_partial() => {
             return Err(messages::partial_date_without_fill(&date.text, span));
@@ -628,12 +694,20 @@ mod tests {
                 ("29-5-97", None),
             ],
         );
-        check("DD/MM/YYYY", None, &[("03/04/2020", Some("2020-04-03")), ("3/4/2020", None)]);
+        check(
+            "DD/MM/YYYY",
+            None,
+            &[("03/04/2020", Some("2020-04-03")), ("3/4/2020", None)],
+        );
     }
 
     #[test]
     fn a_year_alone_stands_for_the_day_the_mapping_says() {
-        check("YYYY", Some(Fill::Start), &[("2011", Some("2011-01-01")), ("11", None)]);
+        check(
+            "YYYY",
+            Some(Fill::Start),
+            &[("2011", Some("2011-01-01")), ("11", None)],
+        );
         check("YYYY", Some(Fill::End), &[("2011", Some("2011-12-31"))]);
         check("YYYY-MM", Some(Fill::End), &[("2024-02", Some("2024-02-29"))]);
     }

@@ -643,14 +643,22 @@ pub(super) fn partial_date_without_fill(format: &str, span: Span) -> Diagnostic 
 
 /// A mapping names a record type the policy does not declare.
 pub(super) fn mapping_unknown_record(schema: Schema<'_>, name: &str, span: Span) -> Diagnostic {
-    let names = schema.program.records.iter().filter(|record| !record.nested).map(|record| record.name.as_str());
+    let names = schema
+        .program
+        .records
+        .iter()
+        .filter(|record| !record.nested)
+        .map(|record| record.name.as_str());
     let help = match did_you_mean(name, names.clone()) {
         Some(similar) => format!("a similar name exists: `{similar}`"),
         None => format!("the record types are {}", list(names)),
     };
     Diagnostic::new(
         Code::MappingUnknownName,
-        format!("the mapping is for record type `{}`, which the policy does not declare", quoted(name)),
+        format!(
+            "the mapping is for record type `{}`, which the policy does not declare",
+            quoted(name)
+        ),
     )
     .at(span, "named here")
     .help(help)
@@ -684,14 +692,22 @@ pub(super) fn mapping_unknown_field(
 }
 
 /// A column the mapping names that the file's header lacks.
-pub(super) fn mapped_column_missing(column: &str, span: Span, header: Span, similar: Option<&str>) -> Diagnostic {
+pub(super) fn mapped_column_missing(
+    column: &str,
+    span: Span,
+    header: Span,
+    similar: Option<&str>,
+) -> Diagnostic {
     let help = match similar {
         Some(similar) => format!("the header has a similar column: `{}`", quoted(similar)),
         None => "the file may come from another version of its source; map the columns it has".to_owned(),
     };
     Diagnostic::new(
         Code::MappedColumnMissing,
-        format!("the mapping names column `{}`, which the file's header does not have", quoted(column)),
+        format!(
+            "the mapping names column `{}`, which the file's header does not have",
+            quoted(column)
+        ),
     )
     .at(span, "named here")
     .also(header, "the header")
@@ -702,7 +718,11 @@ pub(super) fn mapped_column_missing(column: &str, span: Span, header: Span, simi
 pub(super) fn date_format_mismatch(path: String, text: &str, format: &str, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::DateFormatMismatch,
-        format!("`{}` in `{path}` is not a date written `{}`", quoted(text), quoted(format)),
+        format!(
+            "`{}` in `{path}` is not a date written `{}`",
+            quoted(text),
+            quoted(format)
+        ),
     )
     .at(span, format!("expected `{}`", quoted(format)))
     .help("the mapping gives this column's date format; a day must exist in the calendar")
@@ -712,7 +732,9 @@ pub(super) fn date_format_mismatch(path: String, text: &str, format: &str, span:
 pub(super) fn header_not_found(n_lines: usize, header_line: usize, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::HeaderNotFound,
-        format!("the file ends after {n_lines} lines, before the header the mapping places on line {header_line}"),
+        format!(
+            "the file ends after {n_lines} lines, before the header the mapping places on line {header_line}"
+        ),
     )
     .at(span, "the file ends here")
     .help("check `skip_lines` or `header_line` in the mapping, or that this is the file it is meant for")

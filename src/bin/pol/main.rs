@@ -700,7 +700,10 @@ pub(crate) struct GivenMapping {
 /// Reads and parses every `--mapping`, and checks that each applies to some CSV or TSV input
 /// (a mapping that reads nothing is a mistake, not something to ignore) and that no two apply to
 /// the same record type.
-fn read_mappings(engine: &mut Engine<'_>, args: &RunArgs) -> Result<Vec<GivenMapping>, (Vec<Diagnostic>, u8)> {
+fn read_mappings(
+    engine: &mut Engine<'_>,
+    args: &RunArgs,
+) -> Result<Vec<GivenMapping>, (Vec<Diagnostic>, u8)> {
     let mut mappings = Vec::new();
     let mut diagnostics = Vec::new();
     for path in &args.mapping {
@@ -734,7 +737,10 @@ fn read_mappings(engine: &mut Engine<'_>, args: &RunArgs) -> Result<Vec<GivenMap
             );
             return Err((vec![diagnostic], EXIT_USAGE));
         }
-        if mappings[..idx].iter().any(|earlier| record_of(earlier) == record_of(given)) {
+        if mappings[..idx]
+            .iter()
+            .any(|earlier| record_of(earlier) == record_of(given))
+        {
             let diagnostic = pol::engine::invalid_argument(
                 "--mapping",
                 &given.path,

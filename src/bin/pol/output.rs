@@ -93,7 +93,16 @@ impl Sink {
             let mut header: Vec<Cow<'_, str>> = vec!["position".into(), "key".into()];
             header.extend(self.includes.iter().map(|(name, _)| Cow::Borrowed(name.as_str())));
             header.extend(
-                ["decision", "rules", "citations", "obligations", "missing", "pending", "error"].map(Cow::Borrowed),
+                [
+                    "decision",
+                    "rules",
+                    "citations",
+                    "obligations",
+                    "missing",
+                    "pending",
+                    "error",
+                ]
+                .map(Cow::Borrowed),
             );
             write_csv_row(&mut self.out, &header)?;
         }
@@ -127,7 +136,11 @@ impl Sink {
                             self.offset,
                             &failure.diagnostic,
                         );
-                        format!("{}{}", text.trim_end(), self.input_text(program, facts, failure.subject))
+                        format!(
+                            "{}{}",
+                            text.trim_end(),
+                            self.input_text(program, facts, failure.subject)
+                        )
                     }
                     RunFormat::Json => {
                         let mut object = pol::report::error_json(
@@ -412,9 +425,12 @@ pub fn includes(program: &Program, names: &[String]) -> Result<Vec<(String, u32)
     let record = &program.records[subject.record.idx()];
     names
         .iter()
-        .map(|name| {
-            match record.fields.iter().position(|field| field.name == *name) {
-                Some(idx) => Ok((name.clone(), u32::try_from(idx).expect("fields are counted in u32"))),
+        .map(
+            |name| match record.fields.iter().position(|field| field.name == *name) {
+                Some(idx) => Ok((
+                    name.clone(),
+                    u32::try_from(idx).expect("fields are counted in u32"),
+                )),
                 None => {
                     let fields: Vec<&str> = record.fields.iter().map(|field| field.name.as_str()).collect();
                     Err(pol::engine::invalid_argument(
@@ -424,8 +440,8 @@ pub fn includes(program: &Program, names: &[String]) -> Result<Vec<(String, u32)
                         &format!("the fields of `{}` are {}", record.name, fields.join(", ")),
                     ))
                 }
-            }
-        })
+            },
+        )
         .collect()
 }
 
@@ -556,12 +572,21 @@ pub fn stream(
         bytes_read += header.len() as u64;
         first_line += memchr::memchr_iter(b'\n', &header).count();
         let Ok(text) = String::from_utf8(header) else {
-            let error = std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8");
+            let error = std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            );
             return read_failed(engine, &name, &error, style);
         };
         let header_source = engine.sources.add(name.clone(), text);
         let record = Some(stream.record);
-        match builder.begin_table(&engine.sources, header_source, stream.format, record, stream.mapping.as_deref()) {
+        match builder.begin_table(
+            &engine.sources,
+            header_source,
+            stream.format,
+            record,
+            stream.mapping.as_deref(),
+        ) {
             Ok(layout) => table = Some((layout, splitter)),
             Err(diagnostics) => {
                 report(engine, &diagnostics, style);
@@ -577,7 +602,9 @@ pub fn stream(
         let mut n_lines = 0;
         while n_lines < CHUNK_LINES && !stopped {
             let read = match &mut table {
-                Some((_, splitter)) => read_row(&mut reader, &mut chunk, splitter).map(|n| (n, LineEnd::Line)),
+                Some((_, splitter)) => {
+                    read_row(&mut reader, &mut chunk, splitter).map(|n| (n, LineEnd::Line))
+                }
                 None => read_line(&mut reader, &mut chunk),
             };
             match read {
@@ -732,7 +759,11 @@ fn read_line(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<(u
 
 /// Reads one row of a CSV or TSV stream into `out` (several lines when a quoted cell holds line
 /// breaks); the number of bytes read, 0 at the end.
-fn read_row(reader: &mut impl BufRead, out: &mut Vec<u8>, splitter: &mut RowSplitter) -> std::io::Result<usize> {
+fn read_row(
+    reader: &mut impl BufRead,
+    out: &mut Vec<u8>,
+    splitter: &mut RowSplitter,
+) -> std::io::Result<usize> {
     let start = out.len();
     loop {
         let buf = match reader.fill_buf() {
