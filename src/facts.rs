@@ -4,6 +4,7 @@
 
 mod bind;
 mod csv;
+mod dialect;
 mod edit;
 mod format;
 mod inputs;
@@ -13,6 +14,7 @@ mod messages;
 mod path;
 mod pending;
 mod sink;
+mod tree;
 mod yaml;
 
 use std::collections::HashMap;
@@ -23,7 +25,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::{Interner, SeqId, Sym, Value};
 
-pub use csv::{Dialect, RowSplitter, TableLayout};
+pub use dialect::{Dialect, RowSplitter};
 pub use edit::{Edited, FactEdit, edit_fact};
 pub use format::Format;
 pub use inputs::{Inputs, TextInput, Unbound};
@@ -54,7 +56,9 @@ impl Inputs {
     pub fn check_rebindable(&self) -> Result<(), Diagnostic> {
         match self.unbound {
             None => Ok(()),
-            Some(unbound) => Err(messages::not_rebindable(unbound)),
+            // The test facts' span, or the stream's source.
+            Some(Unbound::TestFacts(span)) => Err(messages::not_rebindable(Ok(span))),
+            Some(Unbound::Stream(source)) => Err(messages::not_rebindable(Err(source))),
         }
     }
 }
@@ -120,6 +124,18 @@ impl Facts {
             Value::Text(sym) => Some(self.interner.resolve(sym)),
             _ => None,
         }
+    }
+}
+
+/// How the columns of a table are read, from its header ([`FactsBuilder::begin_table`]): made
+/// once, then used for the rows of every chunk of a stream, numbering them on.
+#[derive(Debug)]
+pub struct TableLayout(csv::Layout);
+
+impl TableLayout {
+    /// How the table is cut into rows and cells.
+    pub fn dialect(&self) -> Dialect {
+        self.0.dialect()
     }
 }
 
@@ -375,7 +391,7 @@ impl<'p> FactsBuilder<'p> {
         let mut sink = Sink::new();
         let layout = csv::read_header(self, &mut sink, text, source, record, format, mapping);
         sink.into_result()?;
-        Ok(layout.expect("a header not read is reported").0)
+        Ok(TableLayout(layout.expect("a header not read is reported").0))
     }
 
     /// Adds the rows of one chunk of a table whose header [`FactsBuilder::begin_table`] read;
@@ -393,7 +409,7 @@ impl<'p> FactsBuilder<'p> {
             return Err(vec![messages::control_character(Format::Csv, ch, span)]);
         }
         let mut sink = Sink::new();
-        csv::load_rows(self, &mut sink, text, source, 0, layout);
+        csv::load_rows(self, &mut sink, text, source, 0, &mut layout.0);
         sink.into_result()
     }
 

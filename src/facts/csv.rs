@@ -20,12 +20,13 @@
 //!
 //! A [`Mapping`] changes how a file is cut (delimiter, lines before the header, a separator
 //! ending every line) and read (columns to fields, columns ignored, words, date formats, text
-//! normalised); TSV is CSV with tabs. A header read once gives a [`TableLayout`], which reads
+//! normalised); TSV is CSV with tabs. A header read once gives a `Layout`, which reads
 //! the rows of the whole text, or of a stream's chunks one after another.
 
 use std::borrow::Cow;
 
 use super::bind::{Converted, Scalar};
+use super::dialect::Dialect;
 use super::format::Format;
 use super::mapping::{DateFormat, Mapping, Normaliser, Words};
 use super::sink::Sink;
@@ -33,80 +34,10 @@ use super::{FactsBuilder, messages};
 use crate::check::ir::{RecordId, Type};
 use crate::source::{SourceId, Span};
 
-/// How a table's text is cut into rows and cells.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Dialect {
-    /// The byte between cells.
-    pub delimiter: u8,
-    /// A byte that ends every line after its last cell, dropped.
-    pub trailing: Option<u8>,
-    /// How many lines come before the header row.
-    pub skip_lines: usize,
-}
-
-impl Dialect {
-    /// The dialect of a file of `format` read with `mapping`: commas for CSV, tabs for TSV,
-    /// unless the mapping says otherwise.
-    pub fn of(format: Format, mapping: Option<&Mapping>) -> Dialect {
-        let default = if format == Format::Tsv { b'\t' } else { b',' };
-        Dialect {
-            delimiter: mapping.and_then(|mapping| mapping.delimiter).unwrap_or(default),
-            trailing: mapping.and_then(|mapping| mapping.trailing),
-            skip_lines: mapping.map_or(0, |mapping| mapping.skip_lines),
-        }
-    }
-}
-
-/// Finds where rows end in a table's bytes as the reader cuts them (a line break inside a
-/// quoted cell does not end its row), so that a stream can be cut into chunks of whole rows.
-#[derive(Clone, Debug)]
-pub struct RowSplitter {
-    delimiter: u8,
-    state: SplitState,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-enum SplitState {
-    CellStart,
-    Unquoted,
-    Quoted,
-    QuoteInQuoted,
-}
-
-impl RowSplitter {
-    /// A splitter for rows whose cells are separated by `delimiter`, at the start of a row.
-    pub fn new(delimiter: u8) -> RowSplitter {
-        RowSplitter {
-            delimiter,
-            state: SplitState::CellStart,
-        }
-    }
-
-    /// The length of `bytes` up to and including the line feed that ends the current row, if
-    /// it is in `bytes`; the splitter then stands at the start of the next row. Otherwise `None`,
-    /// the splitter remembering where it is for the next bytes.
-    pub fn row_end(&mut self, bytes: &[u8]) -> Option<usize> {
-        for (idx, &byte) in bytes.iter().enumerate() {
-            self.state = match (self.state, byte) {
-                (SplitState::Quoted, b'"') => SplitState::QuoteInQuoted,
-                (SplitState::Quoted, _) => SplitState::Quoted,
-                (SplitState::CellStart, b'"') | (SplitState::QuoteInQuoted, b'"') => SplitState::Quoted,
-                (_, b'\n') => {
-                    self.state = SplitState::CellStart;
-                    return Some(idx + 1);
-                }
-                (_, byte) if byte == self.delimiter => SplitState::CellStart,
-                _ => SplitState::Unquoted,
-            };
-        }
-        None
-    }
-}
-
 /// How the columns of a table are read, from its header: made once, then used for every row of
 /// the text, or of every chunk of a stream.
 #[derive(Debug)]
-pub struct TableLayout {
+pub(super) struct Layout {
     record: RecordId,
     top: Group,
     n_columns: usize,
@@ -122,9 +53,9 @@ pub struct TableLayout {
     skip_rows: Vec<usize>,
 }
 
-impl TableLayout {
+impl Layout {
     /// How the table is cut into rows and cells.
-    pub fn dialect(&self) -> Dialect {
+    pub(super) fn dialect(&self) -> Dialect {
         self.dialect
     }
 }
@@ -168,7 +99,7 @@ pub(super) fn read_header(
     record: RecordId,
     format: Format,
     mapping: Option<&Mapping>,
-) -> Option<(TableLayout, usize)> {
+) -> Option<(Layout, usize)> {
     let dialect = Dialect::of(format, mapping);
     let mut start = if text.starts_with('\u{feff}') {
         '\u{feff}'.len_utf8()
@@ -312,7 +243,7 @@ pub(super) fn read_header(
         }
         _ => false,
     };
-    let layout = TableLayout {
+    let layout = Layout {
         record,
         top,
         n_columns: header.len(),
@@ -336,7 +267,7 @@ pub(super) fn load_rows(
     text: &str,
     source: SourceId,
     start: usize,
-    layout: &mut TableLayout,
+    layout: &mut Layout,
 ) {
     let mut reader = Reader {
         text,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::messages;
 use super::sink::Sink;
-use super::yaml::{Node, read_tree};
+use super::tree::{Node, read_tree};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::Date;

@@ -1,12 +1,11 @@
 //! Every diagnostic the facts stage can emit, in one place so their wording can be reviewed together.
 
 use super::format::Format;
-use super::inputs::Unbound;
 use super::path::{Path, Schema};
 use crate::check::ir::{EnumId, RecordId, TypeId};
 use crate::diagnostic::{Code, Diagnostic, Setting, did_you_mean};
 use crate::escape::escape_controls;
-use crate::source::Span;
+use crate::source::{SourceId, Span};
 
 /// The most characters of a user's text a message quotes.
 const MAX_QUOTED_CHARS: usize = 80;
@@ -601,15 +600,15 @@ pub(super) fn null_element(schema: Schema<'_>, path: Path, span: Span) -> Diagno
 }
 
 /// Loaded facts that cannot be bound to another program, and why.
-pub(super) fn not_rebindable(unbound: Unbound) -> Diagnostic {
-    match unbound {
-        Unbound::TestFacts(span) => Diagnostic::new(
+pub(super) fn not_rebindable(test_facts: Result<Span, SourceId>) -> Diagnostic {
+    match test_facts {
+        Ok(span) => Diagnostic::new(
             Code::FactsNotRebindable,
             "the facts of a test block cannot be bound to another program",
         )
         .at(span, "these facts belong to the program that declares them")
         .help("run the test of the new program, which checks its own facts"),
-        Unbound::Stream(source) => Diagnostic::new(
+        Err(source) => Diagnostic::new(
             Code::FactsNotRebindable,
             "facts streamed in chunks cannot be bound to another program",
         )
