@@ -249,6 +249,8 @@ pub(crate) enum StdinFormat {
     Yaml,
     /// CSV with a header row.
     Csv,
+    /// TSV (CSV with tabs) with a header row.
+    Tsv,
 }
 
 impl StdinFormat {
@@ -259,6 +261,7 @@ impl StdinFormat {
             StdinFormat::Json => Format::Json,
             StdinFormat::Yaml => Format::Yaml,
             StdinFormat::Csv => Format::Csv,
+            StdinFormat::Tsv => Format::Tsv,
         }
     }
 }
@@ -677,7 +680,7 @@ fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Re
             "--facts",
             spec,
             "has no format Pol knows",
-            "name facts files .json, .jsonl, .ndjson, .yaml, .yml or .csv, so Pol knows their format",
+            "name facts files .json, .jsonl, .ndjson, .yaml, .yml, .csv or .tsv, so Pol knows their format",
         )
     })?;
     let bytes = files::read_facts(Path::new(path), max_bytes)
