@@ -74,3 +74,36 @@ impl RowSplitter {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows `RowSplitter` cuts `text` into, fed in pieces of `piece` bytes.
+    fn check(text: &str, piece: usize, expected: &[&str]) {
+        let mut splitter = RowSplitter::new(b',');
+        let mut rows = Vec::new();
+        let mut current = Vec::new();
+        for chunk in text.as_bytes().chunks(piece) {
+            let mut rest = chunk;
+            while let Some(end) = splitter.row_end(rest) {
+                current.extend_from_slice(&rest[..end]);
+                rows.push(String::from_utf8(std::mem::take(&mut current)).unwrap());
+                rest = &rest[end..];
+            }
+            current.extend_from_slice(rest);
+        }
+        if !current.is_empty() {
+            rows.push(String::from_utf8(current).unwrap());
+        }
+        assert_eq!(rows, expected, "in pieces of {piece}");
+    }
+
+    #[test]
+    fn a_line_break_in_a_quoted_cell_stays_in_its_row() {
+        let text = "a,\"b\nc\",d\r\ne,\"say \"\"x\"\"\nnow\"\nf,g\"h\ni";
+        for piece in [1, 2, 5, 100] {
+            check(text, piece, &["a,\"b\nc\",d\r\n", "e,\"say \"\"x\"\"\nnow\"\n", "f,g\"h\n", "i"]);
+        }
+    }
+}
