@@ -183,7 +183,8 @@ pub(super) fn read_header(
                 }
                 if !known && mapping.is_some() {
                     // Read with a mapping, the fix is in the mapping, not in the file.
-                    let mut diagnostic = messages::unknown_column(builder.schema(), record, name, name, cell.span);
+                    let mut diagnostic =
+                        messages::unknown_column(builder.schema(), record, name, name, cell.span);
                     let advice = format!(
                         "map the column in the mapping (`{}: FIELD`, or `{}: ignore`), or leave out every column it does not name with `other_columns: ignore`",
                         messages::quoted(name),

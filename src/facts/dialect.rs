@@ -74,7 +74,6 @@ impl RowSplitter {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,7 +102,11 @@ mod tests {
     fn a_line_break_in_a_quoted_cell_stays_in_its_row() {
         let text = "a,\"b\nc\",d\r\ne,\"say \"\"x\"\"\nnow\"\nf,g\"h\ni";
         for piece in [1, 2, 5, 100] {
-            check(text, piece, &["a,\"b\nc\",d\r\n", "e,\"say \"\"x\"\"\nnow\"\n", "f,g\"h\n", "i"]);
+            check(
+                text,
+                piece,
+                &["a,\"b\nc\",d\r\n", "e,\"say \"\"x\"\"\nnow\"\n", "f,g\"h\n", "i"],
+            );
         }
     }
 }

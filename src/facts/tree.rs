@@ -291,4 +291,3 @@ fn scalar_end(text: &str, start: usize, value: &str, style: TScalarStyle) -> usi
         _ => line_end(),
     }
 }
-
