@@ -75,7 +75,7 @@ pub struct FactsInput {
     pub format: Format,
     /// The record type named on the command line (`--facts Country=countries.json`).
     pub record: Option<String>,
-    /// How a CSV or TSV input is read, if not as plain CSV (`--mapping`).
+    /// How a CSV or TSV input is read, if not as plain CSV: a mapping file, parsed.
     pub mapping: Option<std::sync::Arc<crate::facts::Mapping>>,
 }
 

@@ -86,3 +86,35 @@ fn a_piped_run_draws_no_progress() {
     );
     assert_eq!(stdout(&output).lines().next(), Some("40000 decided"));
 }
+
+#[test]
+fn a_mapping_no_input_uses_and_an_unknown_included_field_are_usage_errors() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/mappings");
+    let unused = pol(
+        &dir,
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "Shipment=shipments.tsv",
+            "--mapping",
+            "register.polmap",
+            "date_mismatch.polmap",
+        ],
+    );
+    assert_eq!(unused.status.code(), Some(2), "{}", stderr(&unused));
+    assert!(stderr(&unused).contains("E0411"), "{}", stderr(&unused));
+    let included = pol(
+        &dir,
+        &[
+            "run",
+            "policy.pol",
+            "--facts",
+            "Shipment=shipments.tsv",
+            "--include",
+            "suplier",
+        ],
+    );
+    assert_eq!(included.status.code(), Some(2));
+    assert!(stderr(&included).contains("`supplier`"), "{}", stderr(&included));
+}

@@ -433,11 +433,15 @@ pub fn includes(program: &Program, names: &[String]) -> Result<Vec<(String, u32)
                 )),
                 None => {
                     let fields: Vec<&str> = record.fields.iter().map(|field| field.name.as_str()).collect();
+                    let help = match pol::diagnostic::did_you_mean(name, fields.iter().copied()) {
+                        Some(similar) => format!("a similar field exists: `{similar}`"),
+                        None => format!("the fields of `{}` are {}", record.name, fields.join(", ")),
+                    };
                     Err(pol::engine::invalid_argument(
                         "--include",
                         name,
                         &format!("is not a field of `{}`", record.name),
-                        &format!("the fields of `{}` are {}", record.name, fields.join(", ")),
+                        &help,
                     ))
                 }
             },
