@@ -196,6 +196,7 @@ fn input(record: &str, path: &Path) -> FactsInput {
         bytes: std::fs::read(path).unwrap(),
         format: Format::Json,
         record: Some(record.to_string()),
+        mapping: None,
     }
 }
 

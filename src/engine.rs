@@ -90,6 +90,8 @@ pub struct FactsInput {
     pub format: Format,
     /// The record type named on the command line (`--facts Country=countries.json`).
     pub record: Option<String>,
+    /// How a CSV or TSV input is read, if not as plain CSV: a mapping file, parsed.
+    pub mapping: Option<std::sync::Arc<crate::facts::Mapping>>,
 }
 
 /// A subject whose decision failed: it gets no decision (fail closed).
@@ -394,7 +396,9 @@ impl<'fs> Engine<'fs> {
                     continue;
                 }
             };
-            if let Err(errors) = builder.add_text(&self.sources, id, input.format, record) {
+            if let Err(errors) =
+                builder.add_table(&self.sources, id, input.format, record, input.mapping.as_ref())
+            {
                 diagnostics.extend(errors);
             }
         }
@@ -446,7 +450,13 @@ impl<'fs> Engine<'fs> {
                     continue;
                 }
             };
-            if let Err(errors) = builder.add_text(&self.sources, input.source, input.format, record) {
+            if let Err(errors) = builder.add_table(
+                &self.sources,
+                input.source,
+                input.format,
+                record,
+                input.mapping.as_ref(),
+            ) {
                 diagnostics.extend(errors);
             }
         }

@@ -452,6 +452,7 @@ rule heavy_to_combat: deny {
             bytes: FACTS.as_bytes().to_vec(),
             format: Format::Json,
             record: None,
+            mapping: None,
         };
         let facts = engine.load_facts(program, vec![input]).unwrap();
         test(program, &facts);

@@ -4,14 +4,17 @@
 
 mod bind;
 mod csv;
+mod dialect;
 pub mod edit;
 mod format;
 mod inputs;
 mod json;
+mod mapping;
 mod messages;
 mod path;
 mod pending;
 mod sink;
+mod tree;
 mod yaml;
 
 use std::collections::HashMap;
@@ -22,8 +25,10 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::{Interner, SeqId, Sym, Value};
 
+pub use dialect::{Dialect, RowSplitter};
 pub use format::Format;
 pub use inputs::{Inputs, TextInput, Unbound};
+pub use mapping::{Case, Column, DateFormat, Fill, Mapping, Normaliser, Words};
 use path::{NestLink, Schema};
 use pending::PendingRef;
 use sink::Sink;
@@ -50,7 +55,9 @@ impl Inputs {
     pub fn check_rebindable(&self) -> Result<(), Diagnostic> {
         match self.unbound {
             None => Ok(()),
-            Some(unbound) => Err(messages::not_rebindable(unbound)),
+            // The test facts' span, or the stream's source.
+            Some(Unbound::TestFacts(span)) => Err(messages::not_rebindable(Ok(span))),
+            Some(Unbound::Stream(source)) => Err(messages::not_rebindable(Err(source))),
         }
     }
 }
@@ -121,6 +128,18 @@ impl Facts {
             }
             _ => None,
         }
+    }
+}
+
+/// How the columns of a table are read, from its header ([`FactsBuilder::begin_table`]): made
+/// once, then used for the rows of every chunk of a stream, numbering them on.
+#[derive(Debug)]
+pub struct TableLayout(csv::Layout);
+
+impl TableLayout {
+    /// How the table is cut into rows and cells.
+    pub fn dialect(&self) -> Dialect {
+        self.0.dialect()
     }
 }
 
@@ -304,6 +323,20 @@ impl<'p> FactsBuilder<'p> {
         format: Format,
         record: Option<RecordId>,
     ) -> Result<(), Vec<Diagnostic>> {
+        self.add_table(sources, source, format, record, None)
+    }
+
+    /// Parses one facts text and adds its records, as [`FactsBuilder::add_text`] does; a CSV or
+    /// TSV text is read as `mapping` says, if given (and the mapping's record type is checked
+    /// against the program's).
+    pub fn add_table(
+        &mut self,
+        sources: &SourceMap,
+        source: SourceId,
+        format: Format,
+        record: Option<RecordId>,
+        mapping: Option<&std::sync::Arc<Mapping>>,
+    ) -> Result<(), Vec<Diagnostic>> {
         let text = sources.get(source).text.as_str();
         if self.base.is_some() {
             // A chunk of a stream: the next chunk's text takes its place, so it cannot be read again.
@@ -313,6 +346,7 @@ impl<'p> FactsBuilder<'p> {
                 source,
                 format,
                 record: record.map(|record| self.program.records[record.idx()].name.clone()),
+                mapping: mapping.cloned(),
             });
         }
         let mut sink = Sink::new();
@@ -342,14 +376,85 @@ impl<'p> FactsBuilder<'p> {
                 }
             }
             Format::Yaml => yaml::load_document(self, &mut sink, text, source, record),
-            Format::Csv => match record {
-                Some(record) => csv::load(self, &mut sink, text, source, record),
-                None => sink.push(messages::csv_without_record(
-                    self.schema(),
-                    Span::new(source, 0, 0),
-                )),
-            },
+            Format::Csv | Format::Tsv => {
+                match self.table_record(record, mapping.map(|mapping| &**mapping), source) {
+                    Ok(record) => csv::load(
+                        self,
+                        &mut sink,
+                        text,
+                        source,
+                        record,
+                        format,
+                        mapping.map(|mapping| &**mapping),
+                    ),
+                    Err(diagnostic) => sink.push(diagnostic),
+                }
+            }
         }
+        sink.into_result()
+    }
+
+    /// The record type of a table: the one named with the input, or else the mapping's; a
+    /// mapping for a record type the program does not declare is an error.
+    fn table_record(
+        &self,
+        record: Option<RecordId>,
+        mapping: Option<&Mapping>,
+        source: SourceId,
+    ) -> Result<RecordId, Diagnostic> {
+        let mapped = match mapping.and_then(|mapping| mapping.record.as_ref()) {
+            Some((name, span)) => match self.program.record(name) {
+                Some(found) if !self.program.records[found.idx()].nested => Some(found),
+                _ => return Err(messages::mapping_unknown_record(self.schema(), name, *span)),
+            },
+            None => None,
+        };
+        record
+            .or(mapped)
+            .ok_or_else(|| messages::csv_without_record(self.schema(), Span::new(source, 0, 0)))
+    }
+
+    /// Reads the header of a table whose rows will come in chunks ([`FactsBuilder::add_table_rows`]):
+    /// `source` holds the lines before the header, if any, and the header row. The layout says
+    /// how each column is read and where the next row is numbered from.
+    pub fn begin_table(
+        &mut self,
+        sources: &SourceMap,
+        source: SourceId,
+        format: Format,
+        record: Option<RecordId>,
+        mapping: Option<&Mapping>,
+    ) -> Result<TableLayout, Vec<Diagnostic>> {
+        let text = sources.get(source).text.as_str();
+        if let Some((at, ch)) = control_character(text) {
+            let span = Span::new(source, at, at + ch.len_utf8());
+            return Err(vec![messages::control_character(format, ch, span)]);
+        }
+        let record = self
+            .table_record(record, mapping, source)
+            .map_err(|diagnostic| vec![diagnostic])?;
+        let mut sink = Sink::new();
+        let layout = csv::read_header(self, &mut sink, text, source, record, format, mapping);
+        sink.into_result()?;
+        Ok(TableLayout(layout.expect("a header not read is reported").0))
+    }
+
+    /// Adds the rows of one chunk of a table whose header [`FactsBuilder::begin_table`] read;
+    /// rows are numbered on from the previous chunk's.
+    pub fn add_table_rows(
+        &mut self,
+        sources: &SourceMap,
+        source: SourceId,
+        layout: &mut TableLayout,
+    ) -> Result<(), Vec<Diagnostic>> {
+        self.inputs.unbound.get_or_insert(Unbound::Stream(source));
+        let text = sources.get(source).text.as_str();
+        if let Some((at, ch)) = control_character(text) {
+            let span = Span::new(source, at, at + ch.len_utf8());
+            return Err(vec![messages::control_character(Format::Csv, ch, span)]);
+        }
+        let mut sink = Sink::new();
+        csv::load_rows(self, &mut sink, text, source, 0, &mut layout.0);
         sink.into_result()
     }
 

@@ -483,6 +483,36 @@ fn rule_json(rule: &crate::check::ir::RuleDef) -> Json {
     })
 }
 
+/// A field of a record's row as JSON, as decisions write values; `{"unknown": true}` when unknown.
+/// For carrying a subject's input fields into its output.
+pub fn field_json(
+    program: &Program,
+    facts: &Facts,
+    record: RecordId,
+    row: u32,
+    field: u32,
+    offset: u64,
+) -> Json {
+    let ty = program.records[record.idx()].fields[field as usize].ty;
+    let seq = |id: SeqId| facts.seq(id).to_vec();
+    match facts.cell(record, row, field) {
+        Some(value) => value_json(program, facts, &seq, value, ty, offset),
+        None => json!({"unknown": true}),
+    }
+}
+
+/// A field of a record's row as text: a text as written, any other value as Pol writes it, `?`
+/// when unknown. For carrying a subject's input fields into its output.
+pub fn field_text(program: &Program, facts: &Facts, record: RecordId, row: u32, field: u32) -> String {
+    let ty = program.records[record.idx()].fields[field as usize].ty;
+    let seq = |id: SeqId| facts.seq(id).to_vec();
+    match facts.cell(record, row, field) {
+        Some(Value::Text(sym)) => facts.interner.resolve(sym).to_string(),
+        Some(value) => crate::show::show_value(program, facts, &seq, value, ty),
+        None => "?".to_string(),
+    }
+}
+
 /// One decision as a JSON object (one line of `pol run --format json`).
 pub fn decision_json(
     program: &Program,

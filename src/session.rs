@@ -445,6 +445,7 @@ impl<'fs> Workspace<'fs> {
                     source: id,
                     format: input.format,
                     record: input.record.clone(),
+                    mapping: None,
                 }),
                 Err(diagnostic) => diagnostics.push(diagnostic),
             }

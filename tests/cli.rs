@@ -272,7 +272,7 @@ fn malformed_facts_exit_one_with_the_path_of_the_bad_value() {
     let text = stderr(&output);
     assert!(text.contains("E0405"), "{text}");
     assert!(text.contains("2023-02-30"), "{text}");
-    assert!(text.contains("Transfer[2].date"), "{text}");
+    assert!(text.contains("Transfer[#3].date"), "{text}");
 }
 
 #[test]
@@ -424,7 +424,7 @@ fn a_bad_line_deep_in_a_stream_is_reported_with_its_record_index() {
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
     assert!(text.contains("error[E0405]"), "{text}");
-    assert!(text.contains("Transfer[19000].date"), "{text}");
+    assert!(text.contains("Transfer[#19001].date"), "{text}");
     assert!(text.contains("transfers.jsonl (from line 16385)"), "{text}");
 }
 

@@ -404,3 +404,25 @@ rule heavy: deny {
     assert_eq!(lines[1]["key"], Json::Null);
     assert_eq!(lines[1]["missing"], json!(["Shipment[#2].weight"]));
 }
+
+#[test]
+fn decisions_carrying_input_fields_validate() {
+    let dir = root().join("tests/golden/mappings");
+    let lines = run_lines(
+        &dir,
+        &[
+            "policy.pol",
+            "--facts",
+            "register.csv",
+            "--mapping",
+            "register.polmap",
+            "--include",
+            "delivered,second_hand,note",
+        ],
+        0,
+    );
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["input"]["delivered"], json!("2011-01-01"));
+    assert_eq!(lines[1]["input"]["note"], Json::Null);
+    assert_eq!(lines[2]["input"]["second_hand"], json!({"unknown": true}));
+}

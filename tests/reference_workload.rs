@@ -22,6 +22,7 @@ fn input(record: &str, path: &str) -> FactsInput {
         bytes: read(path),
         format: Format::Json,
         record: Some(record.to_string()),
+        mapping: None,
     }
 }
 

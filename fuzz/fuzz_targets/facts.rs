@@ -92,6 +92,7 @@ fuzz_target!(|data: &[u8]| {
         bytes: bytes.to_vec(),
         format,
         record: record.map(str::to_owned),
+        mapping: None,
     };
     let facts = match engine.load_facts(program, vec![input]) {
         Ok(facts) => facts,

@@ -37,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
         bytes: facts.to_vec(),
         format: Format::Json,
         record: None,
+        mapping: None,
     };
     let facts = match engine.load_facts(program, vec![input]) {
         Ok(facts) => facts,

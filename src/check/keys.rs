@@ -221,6 +221,7 @@ rule named_again: deny {
             bytes: br#"{"Country": [{"name": "Ghana", "embargoed": false}]}"#.to_vec(),
             format: Format::Json,
             record: None,
+            mapping: None,
         };
         let facts = engine.load_facts(program, vec![input]).unwrap();
         assert_eq!(facts.n_rows(RecordId(0)), 2, "a placeholder for `Cote d'Ivoire`");

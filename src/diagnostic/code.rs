@@ -210,6 +210,19 @@ codes! {
     PictureSubjectNotFound = "E0473",
     /// The coverage of the tests is below the threshold asked for.
     CoverageBelowThreshold = "E0474",
+    /// A mapping file is not what a mapping may say: not a YAML object, an unknown setting, a
+    /// value of the wrong kind, a column mapped twice.
+    BadMapping = "E0455",
+    /// A mapping names a record type or field that the policy does not declare.
+    MappingUnknownName = "E0456",
+    /// A mapping names a column that the header of the file does not have.
+    MappedColumnMissing = "E0457",
+    /// A cell does not match its column's date format, or names no real day.
+    DateFormatMismatch = "E0458",
+    /// A mapping's date format leaves out the day without saying which day stands for it.
+    PartialDateWithoutFill = "E0459",
+    /// A tabular file ends before the header row its mapping places.
+    HeaderNotFound = "E0460",
 
     /// A definition that nothing uses.
     Unused = "W0001",

@@ -69,12 +69,14 @@ fn inputs() -> Vec<FactsInput> {
             bytes: FACTS.as_bytes().to_vec(),
             format: Format::Json,
             record: None,
+            mapping: None,
         },
         FactsInput {
             name: "countries.csv".to_owned(),
             bytes: CSV.as_bytes().to_vec(),
             format: Format::Csv,
             record: Some("Country".to_owned()),
+            mapping: None,
         },
     ]
 }

@@ -342,6 +342,7 @@ rule tagged: permit {
             bytes: FACTS.as_bytes().to_vec(),
             format: Format::Json,
             record: Some("Shipment".to_string()),
+            mapping: None,
         };
         let facts = engine.load_facts(program, vec![input]).unwrap();
         let decide = |options: Options| {

@@ -11,8 +11,8 @@
 
 use serde_json::Value as Json;
 
-use super::Format;
-use super::yaml::Node;
+use super::format::Format;
+use super::tree::Node;
 
 /// One fact to change: `record["key"].field`, set to `value` or, with `None`, removed.
 #[derive(Clone, Copy, Debug)]
@@ -51,6 +51,8 @@ pub fn edit_fact(text: &[u8], format: Format, file_record: Option<&str>, edit: &
         Format::JsonLines => edit_json_lines(text, file_record, edit),
         Format::Yaml => edit_yaml(text, file_record, edit),
         Format::Csv => edit_csv(text, file_record, edit),
+        // A TSV file is not changed in place: its cells would need their own quoting.
+        Format::Tsv => Edited::NotHere,
     }
 }
 
@@ -232,7 +234,7 @@ fn splice(text: &str, start: usize, end: usize, new: &str) -> Vec<u8> {
 }
 
 fn edit_yaml(text: &str, file_record: Option<&str>, edit: &FactEdit<'_>) -> Edited {
-    let Some(root) = super::yaml::tree(text, super::DEFAULT_MAX_NESTING) else {
+    let Some(root) = super::tree::tree(text, super::DEFAULT_MAX_NESTING) else {
         return Edited::NotHere;
     };
     let rows = match &root {

@@ -9,12 +9,14 @@ pub enum Format {
     JsonLines,
     /// One YAML document, shaped like the JSON one.
     Yaml,
-    /// A header row of field names, then one record per row.
+    /// A header row of field names, then one record per row, cells separated by commas.
     Csv,
+    /// As CSV, cells separated by tabs.
+    Tsv,
 }
 
 impl Format {
-    /// The format a file name's extension says (`.json`, `.jsonl`, `.ndjson`, `.yaml`, `.yml`, `.csv`).
+    /// The format a file name's extension says (`.json`, `.jsonl`, `.ndjson`, `.yaml`, `.yml`, `.csv`, `.tsv`, `.tab`).
     pub fn from_path(path: &str) -> Option<Format> {
         let (_, extension) = path.rsplit_once('.')?;
         match extension.to_ascii_lowercase().as_str() {
@@ -22,7 +24,13 @@ impl Format {
             "jsonl" | "ndjson" => Some(Format::JsonLines),
             "yaml" | "yml" => Some(Format::Yaml),
             "csv" => Some(Format::Csv),
+            "tsv" | "tab" => Some(Format::Tsv),
             _ => None,
         }
+    }
+
+    /// Whether the format is a table of rows with a header (CSV, TSV), which a mapping can describe.
+    pub fn is_tabular(self) -> bool {
+        matches!(self, Format::Csv | Format::Tsv)
     }
 }

@@ -1,7 +1,10 @@
 //! What loaded facts were read from, kept so that they can be bound to another program (an
 //! edited policy) from the texts already in the `SourceMap`, without reading anything again.
 
+use std::sync::Arc;
+
 use super::format::Format;
+use super::mapping::Mapping;
 use crate::source::{SourceId, Span};
 
 /// What loaded facts were read from: the texts added whole, in order, and whether anything else
@@ -26,6 +29,8 @@ pub struct TextInput {
     /// The name of the record type it was said to hold (a CSV's, a top-level array's), kept as a
     /// name since another program numbers its record types differently.
     pub record: Option<String>,
+    /// The mapping a CSV or TSV text was read with.
+    pub mapping: Option<Arc<Mapping>>,
 }
 
 /// Facts that no text kept whole can give again, so that loaded facts holding them cannot be

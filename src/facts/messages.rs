@@ -1,12 +1,11 @@
 //! Every diagnostic the facts stage can emit, in one place so their wording can be reviewed together.
 
 use super::format::Format;
-use super::inputs::Unbound;
 use super::path::{Path, Schema};
 use crate::check::ir::{EnumId, RecordId, TypeId};
 use crate::diagnostic::{Code, Diagnostic, Setting, did_you_mean};
 use crate::escape::escape_controls;
-use crate::source::Span;
+use crate::source::{SourceId, Span};
 
 /// The most characters of a user's text a message quotes.
 const MAX_QUOTED_CHARS: usize = 80;
@@ -101,6 +100,7 @@ fn format_name(format: Format) -> &'static str {
         Format::JsonLines => "JSON Lines",
         Format::Yaml => "YAML",
         Format::Csv => "CSV",
+        Format::Tsv => "TSV",
     }
 }
 
@@ -604,15 +604,15 @@ pub(super) fn null_element(schema: Schema<'_>, path: Path, span: Span) -> Diagno
 }
 
 /// Loaded facts that cannot be bound to another program, and why.
-pub(super) fn not_rebindable(unbound: Unbound) -> Diagnostic {
-    match unbound {
-        Unbound::TestFacts(span) => Diagnostic::new(
+pub(super) fn not_rebindable(test_facts: Result<Span, SourceId>) -> Diagnostic {
+    match test_facts {
+        Ok(span) => Diagnostic::new(
             Code::FactsNotRebindable,
             "the facts of a test block cannot be bound to another program",
         )
         .at(span, "these facts belong to the program that declares them")
         .help("run the test of the new program, which checks its own facts"),
-        Unbound::Stream(source) => Diagnostic::new(
+        Err(source) => Diagnostic::new(
             Code::FactsNotRebindable,
             "facts streamed in chunks cannot be bound to another program",
         )
@@ -635,4 +635,123 @@ pub(super) fn table_row_in_facts(schema: Schema<'_>, record: RecordId, span: Spa
     .help(format!(
         "refer to a `{name}` by its key or an alias, or declare the row in a `data` block of a module"
     ))
+}
+
+/// A mapping file that says something a mapping may not say.
+pub(super) fn bad_mapping(detail: &str, label: &str, span: Span) -> Diagnostic {
+    let diagnostic = Diagnostic::new(Code::BadMapping, format!("invalid mapping: {detail}"));
+    if label.is_empty() {
+        diagnostic.at(span, "in this mapping")
+    } else {
+        diagnostic.at(span, label)
+    }
+}
+
+/// A date format without a day, and no `fill` to say which day a value stands for.
+pub(super) fn partial_date_without_fill(format: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::PartialDateWithoutFill,
+        format!("the date format `{}` has no day, and the mapping does not say which day stands for it", quoted(format)),
+    )
+    .at(span, "this column")
+    .help("add `fill: start` (a year is its first day, 1 January) or `fill: end` (its last day, 31 December) to the column")
+}
+
+/// A mapping names a record type the policy does not declare.
+pub(super) fn mapping_unknown_record(schema: Schema<'_>, name: &str, span: Span) -> Diagnostic {
+    let names = schema
+        .program
+        .records
+        .iter()
+        .filter(|record| !record.nested)
+        .map(|record| record.name.as_str());
+    let help = match did_you_mean(name, names.clone()) {
+        Some(similar) => format!("a similar name exists: `{similar}`"),
+        None => format!("the record types are {}", list(names)),
+    };
+    Diagnostic::new(
+        Code::MappingUnknownName,
+        format!(
+            "the mapping is for record type `{}`, which the policy does not declare",
+            quoted(name)
+        ),
+    )
+    .at(span, "named here")
+    .help(help)
+}
+
+/// A mapping reads a column into a field the record type does not declare.
+pub(super) fn mapping_unknown_field(
+    schema: Schema<'_>,
+    record: RecordId,
+    column: &str,
+    field: &str,
+    span: Span,
+) -> Diagnostic {
+    let record = &schema.program.records[record.idx()];
+    let names = record.fields.iter().map(|field| field.name.as_str());
+    let help = match did_you_mean(field, names.clone()) {
+        Some(similar) => format!("a similar name exists: `{similar}`"),
+        None => format!("the fields of `{}` are {}", record.name, list(names)),
+    };
+    Diagnostic::new(
+        Code::MappingUnknownName,
+        format!(
+            "the mapping reads column `{}` into `{}`, which `{}` does not declare",
+            quoted(column),
+            quoted(field),
+            record.name
+        ),
+    )
+    .at(span, "no such field")
+    .help(help)
+}
+
+/// A column the mapping names that the file's header lacks.
+pub(super) fn mapped_column_missing(
+    column: &str,
+    span: Span,
+    header: Span,
+    similar: Option<&str>,
+) -> Diagnostic {
+    let help = match similar {
+        Some(similar) => format!("the header has a similar column: `{}`", quoted(similar)),
+        None => "the file may come from another version of its source; map the columns it has".to_owned(),
+    };
+    Diagnostic::new(
+        Code::MappedColumnMissing,
+        format!(
+            "the mapping names column `{}`, which the file's header does not have",
+            quoted(column)
+        ),
+    )
+    .at(span, "named here")
+    .also(header, "the header")
+    .help(help)
+}
+
+/// A cell that does not match its column's date format.
+pub(super) fn date_format_mismatch(path: String, text: &str, format: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DateFormatMismatch,
+        format!(
+            "`{}` in `{path}` is not a date written `{}`",
+            quoted(text),
+            quoted(format)
+        ),
+    )
+    .at(span, format!("expected `{}`", quoted(format)))
+    .help("the mapping gives this column's date format; a day must exist in the calendar")
+}
+
+/// A tabular file that ends before its header row.
+pub(super) fn header_not_found(n_lines: usize, header_line: usize, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::HeaderNotFound,
+        format!(
+            "the file ends after {n_lines} lines, before the header the mapping places on line {header_line}"
+        ),
+    )
+    .at(span, "the file ends here")
+    .help("check `skip_lines` or `header_line` in the mapping, or that this is the file it is meant for")
 }

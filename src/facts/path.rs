@@ -1,9 +1,9 @@
-//! Places in facts as messages name them (`Transfer[3].item`, `Item[0].partners[2]`), and the
+//! Places in facts as messages name them (`Transfer[#3].item`, `Item[#1].partners[2]`), and the
 //! schema view that renders them. A leaf of the facts stage: it imports nothing else from it.
 
 use crate::check::ir::{Program, RecordId};
 
-/// Where a value sits in the facts, for messages: `Transfer[3].item` or `Item[0].partners[2]`.
+/// Where a value sits in the facts, for messages: `Transfer[#3].item` or `Item[#1].partners[2]`.
 #[derive(Copy, Clone, Debug)]
 pub(super) struct Path {
     pub(super) record: RecordId,
@@ -46,7 +46,9 @@ impl Schema<'_> {
         let record = &self.program.records[path.record.idx()];
         let mut text = match path.nest {
             Some(link) => self.render(self.nest_links[link as usize].outer),
-            None => format!("{}[{}]", record.name, path.index),
+            // Records are numbered from 1, as decisions number keyless subjects (`Transfer[#3]`),
+            // so a fact error and a decision about the same record name it alike.
+            None => format!("{}[#{}]", record.name, u64::from(path.index) + 1),
         };
         if let Some(field) = path.field {
             text.push('.');

@@ -449,7 +449,7 @@ fn records_must_be_arrays_of_objects() {
         r#"
         E0410 expected an array of `Country` facts, found an object
         at `{"code": "JP"}`: expected an array
-        E0410 expected a `Item` fact for `Item[1]`, found a number
+        E0410 expected a `Item` fact for `Item[#2]`, found a number
         at `42`: expected an object
         "#,
     );
@@ -477,10 +477,10 @@ fn unknown_field_suggests_a_similar_name() {
     check_json(
         r#"{"Country": [{"code": "JP", "in_combt": false, "zzz": [1, {"a": [2]}]}]}"#,
         r#"
-        E0404 unknown field `in_combt` in `Country[0]`
+        E0404 unknown field `in_combt` in `Country[#1]`
         at `"in_combt"`: `Country` has no such field
         help: a similar name exists: `in_combat`
-        E0404 unknown field `zzz` in `Country[0]`
+        E0404 unknown field `zzz` in `Country[#1]`
         at `"zzz"`: `Country` has no such field
         help: the fields of `Country` are `code`, `party_to_conflict`, `in_combat`, `agreement_since`
         "#,
@@ -492,7 +492,7 @@ fn field_given_twice_points_at_both() {
     check_json(
         r#"{"Country": [{"code": "JP", "in_combat": false, "in_combat": true}]}"#,
         r#"
-        E0412 field `in_combat` given twice in `Country[0]`
+        E0412 field `in_combat` given twice in `Country[#1]`
         at `"in_combat"`: given again here
         also `"in_combat"`: first given here
         help: give each field once
@@ -506,15 +506,15 @@ fn values_of_the_wrong_type_name_their_path() {
         r#"{"Transfer": [{"id": "t0"}, {"id": "t1"}, {"id": "t2"},
             {"id": "t3", "item": 7, "consent": "yes", "date": 20230101, "onward": ["JP"], "exporter": {"code": "JP"}}]}"#,
         r#"
-        E0405 expected `Item` for `Transfer[3].item`, found a number
+        E0405 expected `Item` for `Transfer[#4].item`, found a number
         at `7`: expected `Item`
-        E0405 expected `Bool` for `Transfer[3].consent`, found text
+        E0405 expected `Bool` for `Transfer[#4].consent`, found text
         at `"yes"`: expected `Bool`
-        E0405 expected `Date` for `Transfer[3].date`, found a number
+        E0405 expected `Date` for `Transfer[#4].date`, found a number
         at `20230101`: expected `Date`
-        E0405 expected `Country?` for `Transfer[3].onward`, found an array
+        E0405 expected `Country?` for `Transfer[#4].onward`, found an array
         at `["JP"]`: expected `Country?`
-        E0414 `Transfer[3].exporter` is not a nested record, but an object is written for it
+        E0414 `Transfer[#4].exporter` is not a nested record, but an object is written for it
         at `{"code": "JP"}`: expected `Country`
         help: `Country` has a key: write the key of a `Country` fact as a string, and the fact itself among the `Country` facts
         "#,
@@ -527,9 +527,9 @@ fn impossible_dates_are_reported() {
         r#"{"Country": [{"code": "JP", "agreement_since": "2023-02-30"}, {"code": "US", "agreement_since": "1 May 2020"}]}"#,
         r#"
         E0405 `2023-02-30` is not a calendar date
-        at `"2023-02-30"`: expected `Date` for `Country[0].agreement_since`
+        at `"2023-02-30"`: expected `Date` for `Country[#1].agreement_since`
         E0405 `1 May 2020` is not a date
-        at `"1 May 2020"`: expected `Date` for `Country[1].agreement_since`
+        at `"1 May 2020"`: expected `Date` for `Country[#2].agreement_since`
         help: dates are written `YYYY-MM-DD`
         "#,
     );
@@ -542,16 +542,16 @@ fn integers_must_be_whole_and_fit_in_64_bits() {
                      {"id": "b", "count": 99999999999999999999}]}"#,
         r#"
         E0405 `1.5` is not an integer
-        at `1.5`: expected `Int` for `Item[0].count`
+        at `1.5`: expected `Int` for `Item[#1].count`
         help: write a whole number without a fraction or an exponent
         E0405 `2e3` is not an integer
-        at `2e3`: expected `Int` for `Item[0].sizes[1]`
+        at `2e3`: expected `Int` for `Item[#1].sizes[1]`
         help: write a whole number without a fraction or an exponent
         E0405 `-9223372036854775809` does not fit in 64 bits
-        at `-9223372036854775809`: expected `Int` for `Item[0].sizes[2]`
+        at `-9223372036854775809`: expected `Int` for `Item[#1].sizes[2]`
         help: integers range from -9223372036854775808 to 9223372036854775807
         E0405 `99999999999999999999` does not fit in 64 bits
-        at `99999999999999999999`: expected `Int` for `Item[1].count`
+        at `99999999999999999999`: expected `Int` for `Item[#2].count`
         help: integers range from -9223372036854775808 to 9223372036854775807
         "#,
     );
@@ -563,10 +563,10 @@ fn unknown_variant_lists_the_variants() {
         r#"{"Item": [{"id": "a", "category": "rescu"}, {"id": "b", "category": "tank"}]}"#,
         r#"
         E0405 unknown variant `rescu` of `Category`
-        at `"rescu"`: expected `Category` for `Item[0].category`
+        at `"rescu"`: expected `Category` for `Item[#1].category`
         help: a similar name exists: `rescue`; the variants of `Category` are `rescue`, `transport`, `warning`, `surveillance`, `minesweeping`, `other`
         E0405 unknown variant `tank` of `Category`
-        at `"tank"`: expected `Category` for `Item[1].category`
+        at `"tank"`: expected `Category` for `Item[#2].category`
         help: the variants of `Category` are `rescue`, `transport`, `warning`, `surveillance`, `minesweeping`, `other`
         "#,
     );
@@ -577,7 +577,7 @@ fn null_set_elements_are_reported() {
     check_json(
         r#"{"Note": [{"text": "n", "weight": 1, "tags": ["a", null]}]}"#,
         r#"
-        E0405 `Note[0].tags[1]` is null
+        E0405 `Note[#1].tags[1]` is null
         at `null`: expected a value
         help: leave the element out, or write `"?"` for the whole field if it is not known
         "#,
@@ -599,10 +599,10 @@ fn dangling_reference_suggests_a_similar_key() {
         ],
         r#"
         E0406 no `Item` has the key `PAC-3`
-        at `"PAC-3"`: `Transfer[0].item` refers to it
+        at `"PAC-3"`: `Transfer[#1].item` refers to it
         help: add a `Item` fact with the key `PAC-3`
         E0406 no `Country` has the key `JPN`
-        at `"JPN"`: `Transfer[0].exporter` refers to it
+        at `"JPN"`: `Transfer[#1].exporter` refers to it
         help: a similar key exists: `JP`
         "#,
     );
@@ -618,7 +618,7 @@ fn dangling_reference_in_a_set_names_the_element() {
         )],
         r#"
         E0406 no `Country` has the key `FR`
-        at `"FR"`: `Item[0].joint_partners[1]` refers to it
+        at `"FR"`: `Item[#1].joint_partners[1]` refers to it
         help: add a `Country` fact with the key `FR`
         "#,
     );
@@ -630,7 +630,7 @@ fn a_reference_to_a_placeholder_key_is_still_dangling() {
         r#"{"Item": [{"id": "a", "licensed_from": "ZZ"}]}"#,
         r#"
         E0406 no `Country` has the key `ZZ`
-        at `"ZZ"`: `Item[0].licensed_from` refers to it
+        at `"ZZ"`: `Item[#1].licensed_from` refers to it
         help: add a `Country` fact with the key `ZZ`
         "#,
     );
@@ -649,7 +649,7 @@ fn duplicate_keys_point_at_the_first() {
         ],
         r#"
         E0407 two `Country` facts have the key `US`
-        at `"US"`: `Country[0].code` repeats it
+        at `"US"`: `Country[#1].code` repeats it
         also `"US"`: first given here
         help: keys identify facts: give each `Country` its own key
         "#,
@@ -661,16 +661,16 @@ fn missing_null_and_unknown_keys_are_reported() {
     check_json(
         r#"{"Country": [{"in_combat": true}, {"code": null}, {"code": "?"}, {"code": 5}]}"#,
         r#"
-        E0408 `Country[0]` has no key `code`
+        E0408 `Country[#1]` has no key `code`
         at `{"in_combat": true}`: every `Country` needs a `code`
         help: give this fact its `code`: other facts refer to it by key
-        E0408 `Country[1]` has no key `code`
+        E0408 `Country[#2]` has no key `code`
         at `null`: every `Country` needs a `code`
         help: give this fact its `code`: other facts refer to it by key
-        E0408 the key `Country[2].code` cannot be unknown
+        E0408 the key `Country[#3].code` cannot be unknown
         at `"?"`: unknown key
         help: other facts refer to this one by its key: give the key
-        E0405 expected `Text` for `Country[3].code`, found a number
+        E0405 expected `Text` for `Country[#4].code`, found a number
         at `5`: expected `Text`
         "#,
     );
@@ -839,7 +839,7 @@ fn problems_past_the_cap_are_counted() {
     assert_eq!(diagnostics.len(), 101);
     assert_eq!(
         diagnostics[99].message,
-        "expected `Bool` for `Country[99].in_combat`, found a number"
+        "expected `Bool` for `Country[#100].in_combat`, found a number"
     );
     assert_eq!(
         diagnostics[100].message,
@@ -885,9 +885,9 @@ fn json_lines_report_every_bad_line_and_keep_going() {
         r#"
         E0402 malformed JSON: expected a field name in quotes
         at `}`: found `}`
-        E0410 expected a `Country` fact for `Country[2]`, found an array
+        E0410 expected a `Country` fact for `Country[#3]`, found an array
         at `[`: expected an object
-        E0405 expected `Bool` for `Country[3].in_combat`, found a number
+        E0405 expected `Bool` for `Country[#4].in_combat`, found a number
         at `3`: expected `Bool`
         E0402 malformed JSON: expected the end of the line after the fact
         at `{`: found `{`
@@ -942,7 +942,7 @@ fn single_json_lines_have_spans_at_their_offset() {
         .unwrap_err();
     assert_eq!(
         render_diagnostics(&sources, &diagnostics),
-        "E0405 expected `Bool` for `Country[1].in_combat`, found text\n  at `\"no\"`: expected `Bool`\n"
+        "E0405 expected `Bool` for `Country[#2].in_combat`, found text\n  at `\"no\"`: expected `Bool`\n"
     );
     let facts = builder.finish().unwrap();
     assert_eq!(facts.n_rows(COUNTRY), 3);
@@ -1005,28 +1005,28 @@ fn yaml_problems_have_spans() {
         at `Contry`: not a record type of the policy
         help: a similar name exists: `Country`
         E0405 `maybe` is not a boolean
-        at `maybe`: expected `Bool` for `Country[0].in_combat`
+        at `maybe`: expected `Bool` for `Country[#1].in_combat`
         help: write `true` or `false`
         E0405 `2023-02-30` is not a calendar date
-        at `"2023-02-30"`: expected `Date` for `Country[0].agreement_since`
-        E0404 unknown field `in_combt` in `Country[0]`
+        at `"2023-02-30"`: expected `Date` for `Country[#1].agreement_since`
+        E0404 unknown field `in_combt` in `Country[#1]`
         at `in_combt`: `Country` has no such field
         help: a similar name exists: `in_combat`
-        E0412 field `code` given twice in `Country[1]`
+        E0412 field `code` given twice in `Country[#2]`
         at `code`: given again here
         also `code`: first given here
         help: give each field once
         E0410 expected an array of `Item` facts, found text
         at `5`: expected an array
-        E0410 expected a `Note` fact for `Note[0]`, found text
+        E0410 expected a `Note` fact for `Note[#1]`, found text
         at `3`: expected an object
         E0405 `1.5` is not an integer
-        at `1.5`: expected `Int` for `Note[1].weight`
+        at `1.5`: expected `Int` for `Note[#2].weight`
         help: write a whole number without a fraction or an exponent
-        E0405 expected `Set<Text>` for `Note[1].tags`, found an object
+        E0405 expected `Set<Text>` for `Note[#2].tags`, found an object
         at `{a: b}`: expected `Set<Text>`
         E0407 two `Country` facts have the key `日本`
-        at `日本`: `Country[1].code` repeats it
+        at `日本`: `Country[#2].code` repeats it
         also `"日本"`: first given here
         help: keys identify facts: give each `Country` its own key
         "#,
@@ -1152,7 +1152,7 @@ fn csv_problems_have_spans() {
         help: give each column once
         E0402 malformed CSV: expected 5 cells as in the header, found 3
         at `a,maybe,JP;F R`: this row
-        E0408 `Item[2]` has no key `id`
+        E0408 `Item[#3]` has no key `id`
         at ``: every `Item` needs a `id`
         help: give this fact its `id`: other facts refer to it by key
         E0402 malformed CSV: expected 5 cells as in the header, found 3
@@ -1167,13 +1167,13 @@ fn csv_problems_have_spans() {
         )],
         r#"
         E0405 `maybe` is not a boolean
-        at `maybe`: expected `Bool` for `Item[0].lethal`
+        at `maybe`: expected `Bool` for `Item[#1].lethal`
         help: write `true` or `false`
         E0406 no `Country` has the key `JP`
-        at `JP`: `Item[0].joint_partners[0]` refers to it
+        at `JP`: `Item[#1].joint_partners[0]` refers to it
         help: add a `Country` fact with the key `JP`
         E0406 no `Country` has the key `F R`
-        at `F R`: `Item[0].joint_partners[1]` refers to it
+        at `F R`: `Item[#1].joint_partners[1]` refers to it
         help: add a `Country` fact with the key `F R`
         "#,
     );
@@ -1329,8 +1329,8 @@ fn quoted_text_in_messages_is_cut_and_escaped() {
     assert_eq!(
         lines,
         [
-            format!("E0404 unknown field `{}…` in `Country[0]`", "x".repeat(80)).as_str(),
-            "E0404 unknown field `in_c\\u{1b}mbat` in `Country[0]`",
+            format!("E0404 unknown field `{}…` in `Country[#1]`", "x".repeat(80)).as_str(),
+            "E0404 unknown field `in_c\\u{1b}mbat` in `Country[#1]`",
         ]
     );
 }
@@ -1439,7 +1439,7 @@ fn test_fact_problems_are_reported_by_finish() {
         messages,
         [
             "two `Country` facts have the key `US`",
-            "the key `Country[3].code` cannot be unknown"
+            "the key `Country[#4].code` cannot be unknown"
         ]
     );
 }

@@ -13,6 +13,7 @@ pub fn json_facts(name: &str, text: &str) -> FactsInput {
         bytes: text.as_bytes().to_vec(),
         format: Format::Json,
         record: None,
+        mapping: None,
     }
 }
 

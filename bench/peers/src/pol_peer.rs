@@ -36,6 +36,7 @@ fn input(record: &str, path: &Path) -> Result<FactsInput, String> {
         bytes: std::fs::read(path).map_err(|err| format!("cannot read `{}`: {err}", path.display()))?,
         format: Format::Json,
         record: Some(record.to_string()),
+        mapping: None,
     })
 }
 

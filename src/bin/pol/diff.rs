@@ -263,9 +263,20 @@ fn decide_and_compare(
     style: DiagnosticStyle,
 ) -> u8 {
     let subject = |program: &Program| program.subject.as_ref().map(|subject| subject.record);
+    // Only a JSON Lines input streams here; a CSV one is read whole.
+    let is_json_lines = |spec: &str| {
+        let (_, path) = crate::split_facts_spec(spec);
+        let format = if path == "-" {
+            Some(args.stdin_format.format())
+        } else {
+            crate::facts_format(path, args.stdin_format)
+        };
+        format == Some(Format::JsonLines)
+    };
     let stream_at = args.facts.iter().position(|spec| {
-        output::is_subject_stream(spec, args.stdin_format, sides.old, subject(sides.old))
-            && output::is_subject_stream(spec, args.stdin_format, sides.new, subject(sides.new))
+        is_json_lines(spec)
+            && output::is_subject_stream(spec, args.stdin_format, sides.old, subject(sides.old), &[])
+            && output::is_subject_stream(spec, args.stdin_format, sides.new, subject(sides.new), &[])
     });
     let mut inputs = Vec::new();
     for (idx, spec) in args.facts.iter().enumerate() {

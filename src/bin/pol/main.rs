@@ -13,6 +13,7 @@ mod repl;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -23,7 +24,7 @@ use pol::engine::testing::{self, TestFailure};
 use pol::engine::{Engine, FactsInput, ReadError};
 use pol::escape::escape_controls;
 use pol::eval::{LawDate, Limits, Options};
-use pol::facts::Format;
+use pol::facts::{Format, Mapping};
 use pol::value::Date;
 
 use files::DiskFiles;
@@ -49,7 +50,7 @@ pub(crate) const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
 
 /// Pol: decide export-control transfers with policies written as law.
 #[derive(Parser, Debug)]
-#[command(name = "pol", version, about, long_about = None, after_help = EXIT_HELP)]
+#[command(name = "pol", version = env!("POL_VERSION"), about, long_about = None, after_help = EXIT_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -90,6 +91,14 @@ enum Command {
     /// Compare two policies, or one policy under the law of two dates: the rules that differ,
     /// and with facts every decision that changed, grouped by kind of change.
     Diff(diff::DiffArgs),
+    /// Print a script that completes `pol`'s commands and flags in a shell.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page of `pol` (roff, for `man -l -`).
+    Man,
 }
 
 #[derive(clap::Args, Debug)]
@@ -182,14 +191,27 @@ struct RunArgs {
     policy: PathBuf,
     /// Facts: `FILE`, `Record=FILE`, or `-` / `Record=-` for standard input (JSON Lines unless the
     /// format says otherwise). The format follows the extension (.json .jsonl .ndjson .yaml .yml
-    /// .csv).
+    /// .csv .tsv).
     #[arg(long = "facts", short = 'f', value_name = "[RECORD=]FILE", required = true, num_args = 1..)]
     facts: Vec<String>,
+    /// A mapping file (YAML) saying how CSV or TSV facts of its record type are laid out: lines
+    /// before the header, delimiter, columns to fields, words, date formats (see docs/facts.md).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    mapping: Vec<PathBuf>,
+    /// Carry these fields of each subject into its output (text, JSON and CSV); comma-separated
+    /// or repeated.
+    #[arg(long, value_name = "FIELD", value_delimiter = ',')]
+    include: Vec<String>,
+    /// Print only the decisions of these kinds (a decision that failed with an error is always
+    /// printed); comma-separated or repeated.
+    #[arg(long, value_enum, value_name = "DECISION", value_delimiter = ',')]
+    only: Vec<FailOn>,
     /// Format of facts read from standard input, or from a pipe whose name has no extension
     /// (`<(command)`).
     #[arg(long, value_enum, default_value_t = StdinFormat::Jsonl)]
     stdin_format: StdinFormat,
     /// Output format: `json` prints one object per line, one line per decision (or the summary);
+    /// `csv` one row per decision after a header;
     /// `dot`, `mermaid` and `svg` draw the derivation of one decision (`--explain` implied; see
     /// `--subject`), SVG through Graphviz's `dot` program.
     #[arg(long, value_enum, default_value_t = RunFormat::Text)]
@@ -234,6 +256,8 @@ pub(crate) enum RunFormat {
     Text,
     /// JSON, for programs.
     Json,
+    /// CSV with a header, one row per decision, for spreadsheets and data frames.
+    Csv,
     /// The derivation of one decision as Graphviz DOT.
     Dot,
     /// The derivation of one decision as a mermaid flowchart.
@@ -246,7 +270,7 @@ impl RunFormat {
     /// The picture format, for a derivation picture.
     fn picture(self) -> Option<graph::PictureFormat> {
         match self {
-            RunFormat::Text | RunFormat::Json => None,
+            RunFormat::Text | RunFormat::Json | RunFormat::Csv => None,
             RunFormat::Dot => Some(graph::PictureFormat::Dot),
             RunFormat::Mermaid => Some(graph::PictureFormat::Mermaid),
             RunFormat::Svg => Some(graph::PictureFormat::Svg),
@@ -254,10 +278,13 @@ impl RunFormat {
     }
 
     /// The format of decisions written as lines.
-    fn lines(self) -> OutputFormat {
+    fn lines(self) -> output::LineFormat {
         match self {
-            RunFormat::Json => OutputFormat::Json,
-            _ => OutputFormat::Text,
+            RunFormat::Json => output::LineFormat::Json,
+            RunFormat::Csv => output::LineFormat::Csv,
+            RunFormat::Text | RunFormat::Dot | RunFormat::Mermaid | RunFormat::Svg => {
+                output::LineFormat::Text
+            }
         }
     }
 }
@@ -272,6 +299,8 @@ pub(crate) enum StdinFormat {
     Yaml,
     /// CSV with a header row.
     Csv,
+    /// TSV (CSV with tabs) with a header row.
+    Tsv,
 }
 
 impl StdinFormat {
@@ -282,6 +311,7 @@ impl StdinFormat {
             StdinFormat::Json => Format::Json,
             StdinFormat::Yaml => Format::Yaml,
             StdinFormat::Csv => Format::Csv,
+            StdinFormat::Tsv => Format::Tsv,
         }
     }
 }
@@ -386,6 +416,7 @@ fn main() -> ExitCode {
         Command::Repl(args) => args.common.max_nesting.max(args.common.max_depth as usize),
         Command::Diff(args) => args.common.max_nesting.max(args.common.max_depth as usize),
         Command::Fmt(args) => args.max_nesting,
+        Command::Completions { .. } | Command::Man => pol::syntax::DEFAULT_MAX_NESTING,
     };
     let stack = stack_bytes(levels);
     // Decisions are made on rayon's threads: they get the same stack. Failing to set it up
@@ -418,6 +449,18 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Graph(args) => graph::graph(args),
         Command::Repl(args) => repl::repl(args),
         Command::Diff(args) => diff::diff(args),
+        Command::Completions { shell } => {
+            let mut out = console::stdout();
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "pol", &mut out);
+            console::finish(&mut out, Ok(EXIT_OK), DiagnosticStyle::Auto)
+        }
+        Command::Man => {
+            let mut out = console::stdout();
+            let command = <Cli as clap::CommandFactory>::command();
+            let written = clap_mangen::Man::new(command).render(&mut out).map(|()| EXIT_OK);
+            console::finish(&mut out, written, DiagnosticStyle::Auto)
+        }
     }
 }
 
@@ -551,14 +594,34 @@ fn run(args: RunArgs) -> u8 {
         seen.push(*kind);
         first
     });
-    let sink = output::Sink::new(args.format.lines(), args.summary, fail_on);
+    let mappings = match read_mappings(&mut engine, &args) {
+        Ok(mappings) => mappings,
+        Err((diagnostics, code)) => {
+            report(&engine, &with_warnings(warnings, diagnostics), style);
+            return code;
+        }
+    };
+    let includes = match output::includes(program, &args.include) {
+        Ok(includes) => includes,
+        Err(diagnostic) => {
+            report(&engine, &with_warnings(warnings, vec![diagnostic]), style);
+            return EXIT_USAGE;
+        }
+    };
+    let sink = output::Sink::new(
+        args.format.lines(),
+        args.summary,
+        fail_on,
+        args.only.clone(),
+        includes,
+    );
     // A JSON Lines input of the decided records streams through in chunks: memory stays flat
     // however many transfers it holds.
     let subject = program.subject.as_ref().map(|subject| subject.record);
     let stream_at = args
         .facts
         .iter()
-        .position(|spec| output::is_subject_stream(spec, args.stdin_format, program, subject))
+        .position(|spec| output::is_subject_stream(spec, args.stdin_format, program, subject, &mappings))
         // A picture shows one decision chosen among all of them: the input is read whole.
         .filter(|_| picture.is_none());
     let mut inputs = Vec::new();
@@ -567,7 +630,12 @@ fn run(args: RunArgs) -> u8 {
             continue;
         }
         match read_facts_input(spec, args.stdin_format, args.max_facts_bytes) {
-            Ok(input) => inputs.push(input),
+            Ok(mut input) => {
+                if input.format.is_tabular() {
+                    input.mapping = mapping_for(input.record.as_deref(), &mappings);
+                }
+                inputs.push(input);
+            }
             Err(diagnostic) => {
                 report(&engine, &with_warnings(warnings, vec![diagnostic]), style);
                 return EXIT_USAGE;
@@ -576,8 +644,15 @@ fn run(args: RunArgs) -> u8 {
     }
     if let (Some(idx), Some(subject)) = (stream_at, subject) {
         let path = facts_path(&args.facts[idx]);
+        let spec = &args.facts[idx];
+        let format = match facts_path(spec) {
+            "-" => args.stdin_format.format(),
+            path => facts_format(path, args.stdin_format).unwrap_or(Format::JsonLines),
+        };
         let stream = output::Stream {
             path,
+            format,
+            mapping: mapping_for(split_facts_spec(spec).0, &mappings),
             record: subject,
             max_bytes: args.max_facts_bytes,
             warnings,
@@ -710,6 +785,7 @@ pub(crate) fn read_facts_input(
             bytes,
             format,
             record,
+            mapping: None,
         });
     }
     let format = facts_format(path, stdin_format).ok_or_else(|| {
@@ -717,7 +793,7 @@ pub(crate) fn read_facts_input(
             "--facts",
             spec,
             "has no format Pol knows",
-            "name facts files .json, .jsonl, .ndjson, .yaml, .yml or .csv, so Pol knows their format",
+            "name facts files .json, .jsonl, .ndjson, .yaml, .yml, .csv or .tsv, so Pol knows their format",
         )
     })?;
     let bytes = files::read_facts(Path::new(path), max_bytes)
@@ -727,7 +803,114 @@ pub(crate) fn read_facts_input(
         bytes,
         format,
         record,
+        mapping: None,
     })
+}
+
+/// A mapping read from its file, with the path it was given as.
+pub(crate) struct GivenMapping {
+    path: String,
+    mapping: Arc<Mapping>,
+}
+
+/// Reads and parses every `--mapping`, and checks that each applies to some CSV or TSV input
+/// (a mapping that reads nothing is a mistake, not something to ignore) and that no two apply to
+/// the same record type.
+fn read_mappings(
+    engine: &mut Engine<'_>,
+    args: &RunArgs,
+) -> Result<Vec<GivenMapping>, (Vec<Diagnostic>, u8)> {
+    let mut mappings = Vec::new();
+    let mut diagnostics = Vec::new();
+    for path in &args.mapping {
+        let name = path.display().to_string();
+        let read = files::read_facts(path, args.max_facts_bytes)
+            .map_err(|error| pol::engine::read_error(&name, &error, None, Setting::FactsBytes))
+            .and_then(|bytes| engine.add_bytes(name.clone(), bytes));
+        let source = match read {
+            Ok(source) => source,
+            Err(diagnostic) => return Err((vec![diagnostic], EXIT_USAGE)),
+        };
+        match Mapping::parse(&engine.sources, source) {
+            Ok(mapping) => mappings.push(GivenMapping {
+                path: name,
+                mapping: Arc::new(mapping),
+            }),
+            Err(found) => diagnostics.extend(found),
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err((diagnostics, EXIT_FAILED));
+    }
+    let record_of = |given: &GivenMapping| given.mapping.record.as_ref().map(|(name, _)| name.clone());
+    for (idx, given) in mappings.iter().enumerate() {
+        if mappings.len() > 1 && record_of(given).is_none() {
+            let diagnostic = pol::engine::invalid_argument(
+                "--mapping",
+                &given.path,
+                "says no `record`, and there are other mappings",
+                "with several mappings, each says which record type it reads: `record: Delivery`",
+            );
+            return Err((vec![diagnostic], EXIT_USAGE));
+        }
+        if mappings[..idx]
+            .iter()
+            .any(|earlier| record_of(earlier) == record_of(given))
+        {
+            let diagnostic = pol::engine::invalid_argument(
+                "--mapping",
+                &given.path,
+                "is a second mapping for the same record type",
+                "give one mapping per record type",
+            );
+            return Err((vec![diagnostic], EXIT_USAGE));
+        }
+        let used = args.facts.iter().any(|spec| {
+            let (record, path) = split_facts_spec(spec);
+            let format = if path == "-" {
+                Some(args.stdin_format.format())
+            } else {
+                facts_format(path, args.stdin_format)
+            };
+            format.is_some_and(Format::is_tabular)
+                && mapping_for(record, &mappings).is_some_and(|found| Arc::ptr_eq(&found, &given.mapping))
+        });
+        if !used {
+            let what = match record_of(given) {
+                Some(record) => format!("reads `{record}`, but no CSV or TSV `--facts` holds `{record}`"),
+                None => "applies to no CSV or TSV `--facts`".to_owned(),
+            };
+            let diagnostic = pol::engine::invalid_argument(
+                "--mapping",
+                &given.path,
+                &what,
+                "name the file with its record type: `--facts Delivery=deliveries.csv`",
+            );
+            return Err((vec![diagnostic], EXIT_USAGE));
+        }
+    }
+    Ok(mappings)
+}
+
+/// The mapping a CSV or TSV input of `record` (as named with `--facts Record=FILE`) is read with:
+/// the mapping of that record type, or the only mapping given when the input names no record type
+/// (or the mapping names none).
+pub(crate) fn mapping_for(record: Option<&str>, mappings: &[GivenMapping]) -> Option<Arc<Mapping>> {
+    fn mapped<'a>(given: &&'a GivenMapping) -> Option<&'a str> {
+        mapping_record(&given.mapping)
+    }
+    let found = match (record, mappings) {
+        (_, [only]) if mapped(&only).is_none() => Some(only),
+        (None, [only]) => Some(only),
+        (Some(record), _) => mappings.iter().find(|given| mapped(given) == Some(record)),
+        (None, _) => None,
+    };
+    found.map(|given| given.mapping.clone())
+}
+
+/// The record type a mapping reads, if it names one.
+pub(crate) fn mapping_record(mapping: &Mapping) -> Option<&str> {
+    mapping.record.as_ref().map(|(name, _)| name.as_str())
 }
 
 fn check(args: CheckArgs) -> u8 {

@@ -1,9 +1,12 @@
-//! The output of `pol run`: one decision per subject (text or JSON Lines) or a summary, failed
-//! decisions grouped into diagnostics; and the streaming path that decides a JSON Lines input of
-//! subjects chunk by chunk, so memory stays flat however many subjects it holds.
+//! The output of `pol run`: one decision per subject (text, JSON Lines or CSV, with the input
+//! fields `--include` names, filtered by `--only`) or a summary, failed decisions grouped into
+//! diagnostics; and the streaming path that decides a JSON Lines, CSV or TSV input of subjects
+//! chunk by chunk, so memory stays flat however many subjects it holds.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Read, Write};
+use std::sync::Arc;
 use std::time::Instant;
 
 use pol::check::ir::{Program, RecordId};
@@ -11,21 +14,38 @@ use pol::check::keys::{self, UnknownKeys};
 use pol::diagnostic::{Diagnostic, Setting};
 use pol::engine::{Engine, FactsInput, Failure, ReadError};
 use pol::eval::{Decision, Options, Verdict};
-use pol::facts::{Facts, Format};
+use pol::facts::{Facts, Format, Mapping, RowSplitter};
 use pol::source::SourceMap;
 
 use crate::console::{self, Out, Terminal};
 use crate::{
-    DiagnosticStyle, EXIT_FAILED, EXIT_MATCHED, EXIT_OK, EXIT_USAGE, FailOn, OutputFormat, StdinFormat,
+    DiagnosticStyle, EXIT_FAILED, EXIT_MATCHED, EXIT_OK, EXIT_USAGE, FailOn, GivenMapping, StdinFormat,
     code_for_load, report, with_warnings,
 };
+
+/// How decisions are written, one per line (or row).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LineFormat {
+    /// For people.
+    Text,
+    /// One JSON object per line, for programs.
+    Json,
+    /// CSV with a header, one row per decision, for spreadsheets and data frames.
+    Csv,
+}
 
 /// How many subjects are read, decided and written at a time when streaming.
 pub(crate) const CHUNK_LINES: usize = 16_384;
 
 /// Where decisions go.
 pub struct Sink {
-    format: OutputFormat,
+    format: LineFormat,
+    /// The fields of the subject carried into each output row (`--include`): name and index.
+    includes: Vec<(String, u32)>,
+    /// The kinds of decision printed (`--only`); empty for all.
+    only: Vec<FailOn>,
+    /// Whether the CSV header has been written.
+    header_written: bool,
     summary: bool,
     out: Out,
     total: usize,
@@ -45,9 +65,18 @@ pub struct Sink {
 
 impl Sink {
     /// A sink writing to standard output, counting the decisions `fail_on` names.
-    pub fn new(format: OutputFormat, summary: bool, fail_on: Vec<FailOn>) -> Sink {
+    pub fn new(
+        format: LineFormat,
+        summary: bool,
+        fail_on: Vec<FailOn>,
+        only: Vec<FailOn>,
+        includes: Vec<(String, u32)>,
+    ) -> Sink {
         Sink {
             format,
+            includes,
+            only,
+            header_written: false,
             summary,
             out: console::stdout(),
             total: 0,
@@ -70,6 +99,24 @@ impl Sink {
         decision: &Result<Decision, Failure>,
     ) -> std::io::Result<()> {
         self.total += 1;
+        if self.format == LineFormat::Csv && !self.summary && !self.header_written {
+            self.header_written = true;
+            let mut header: Vec<Cow<'_, str>> = vec!["position".into(), "key".into()];
+            header.extend(self.includes.iter().map(|(name, _)| Cow::Borrowed(name.as_str())));
+            header.extend(
+                [
+                    "decision",
+                    "rules",
+                    "citations",
+                    "obligations",
+                    "missing",
+                    "pending",
+                    "error",
+                ]
+                .map(Cow::Borrowed),
+            );
+            write_csv_row(&mut self.out, &header)?;
+        }
         let decision = match decision {
             Ok(decision) => decision,
             Err(failure) => {
@@ -92,20 +139,38 @@ impl Sink {
                     return Ok(());
                 }
                 let line = match self.format {
-                    OutputFormat::Text => pol::report::error_text(
-                        program,
-                        facts,
-                        failure.subject,
-                        self.offset,
-                        &failure.diagnostic,
-                    ),
-                    OutputFormat::Json => pol::escape::to_json_line(&pol::report::error_json(
-                        program,
-                        facts,
-                        failure.subject,
-                        self.offset,
-                        &failure.diagnostic,
-                    )),
+                    LineFormat::Text => {
+                        let text = pol::report::error_text(
+                            program,
+                            facts,
+                            failure.subject,
+                            self.offset,
+                            &failure.diagnostic,
+                        );
+                        format!(
+                            "{}{}",
+                            text.trim_end(),
+                            self.input_text(program, facts, failure.subject)
+                        )
+                    }
+                    LineFormat::Json => {
+                        let mut object = pol::report::error_json(
+                            program,
+                            facts,
+                            failure.subject,
+                            self.offset,
+                            &failure.diagnostic,
+                        );
+                        self.input_json(program, facts, failure.subject, &mut object);
+                        pol::escape::to_json_line(&object)
+                    }
+                    LineFormat::Csv => {
+                        let mut row = self.csv_lead(program, facts, failure.subject);
+                        row.push("error".into());
+                        row.extend(std::iter::repeat_n(Cow::Borrowed(""), 5));
+                        row.push(failure.diagnostic.message.clone().into());
+                        return write_csv_row(&mut self.out, &row);
+                    }
                 };
                 return writeln!(self.out, "{line}");
             }
@@ -136,17 +201,112 @@ impl Sink {
             }
             return Ok(());
         }
-        match self.format {
-            OutputFormat::Text => writeln!(
-                self.out,
-                "{}",
-                pol::report::decision_text(program, facts, sources, decision, self.offset).trim_end()
-            ),
-            OutputFormat::Json => pol::escape::write_json_line(
-                &mut self.out,
-                &pol::report::decision_json(program, facts, sources, decision, self.offset),
-            ),
+        if !self.only.is_empty() && !self.only.iter().any(|kind| kind.matches(decision.verdict)) {
+            return Ok(());
         }
+        match self.format {
+            LineFormat::Text => writeln!(
+                self.out,
+                "{}{}",
+                pol::report::decision_text(program, facts, sources, decision, self.offset).trim_end(),
+                self.input_text(program, facts, decision.subject)
+            ),
+            LineFormat::Json => {
+                let mut object = pol::report::decision_json(program, facts, sources, decision, self.offset);
+                self.input_json(program, facts, decision.subject, &mut object);
+                pol::escape::write_json_line(&mut self.out, &object)
+            }
+            LineFormat::Csv => {
+                let object = pol::report::decision_json(program, facts, sources, decision, self.offset);
+                let mut row = self.csv_lead(program, facts, decision.subject);
+                let names = |list: &serde_json::Value, key: &str| -> String {
+                    list.as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|item| item.get(key).and_then(serde_json::Value::as_str))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                let mut citations: Vec<&str> = object["rules"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|rule| rule["citation"].as_str())
+                    .collect();
+                if let Some(citation) = object.get("citation").and_then(serde_json::Value::as_str) {
+                    citations.push(citation);
+                }
+                let missing: Vec<&str> = object["missing"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(serde_json::Value::as_str)
+                    .collect();
+                row.push(decision.verdict.as_str().into());
+                row.push(names(&object["rules"], "name").into());
+                row.push(citations.join("; ").into());
+                row.push(names(&object["obligations"], "name").into());
+                row.push(missing.join("; ").into());
+                row.push(names(&object["pending"], "name").into());
+                row.push("".into());
+                write_csv_row(&mut self.out, &row)
+            }
+        }
+    }
+
+    /// The cells every CSV row starts with: the subject's position and key, and its included fields.
+    fn csv_lead(&self, program: &Program, facts: &Facts, row: u32) -> Vec<Cow<'static, str>> {
+        let key = program
+            .subject
+            .as_ref()
+            .and_then(|subject| facts.key_text(program, subject.record, row))
+            .unwrap_or("")
+            .to_owned();
+        let mut cells: Vec<Cow<'static, str>> =
+            vec![(self.offset + u64::from(row) + 1).to_string().into(), key.into()];
+        if let Some(subject) = &program.subject {
+            for (_, field) in &self.includes {
+                // An optional field known to be absent is an empty cell, as in CSV facts.
+                let text = match facts.cell(subject.record, row, *field) {
+                    Some(pol::value::Value::None) => String::new(),
+                    _ => pol::report::field_text(program, facts, subject.record, row, *field),
+                };
+                cells.push(text.into());
+            }
+        }
+        cells
+    }
+
+    /// The included fields as a line of text output (empty when none are included).
+    fn input_text(&self, program: &Program, facts: &Facts, row: u32) -> String {
+        let Some(subject) = program.subject.as_ref().filter(|_| !self.includes.is_empty()) else {
+            return String::new();
+        };
+        let values: Vec<String> = self
+            .includes
+            .iter()
+            .map(|(name, field)| {
+                let value = pol::report::field_text(program, facts, subject.record, row, *field);
+                format!("{name}={}", pol::escape::quote(&value))
+            })
+            .collect();
+        format!("\n  input: {}", values.join(", "))
+    }
+
+    /// Adds the included fields to a JSON decision as `input`.
+    fn input_json(&self, program: &Program, facts: &Facts, row: u32, object: &mut serde_json::Value) {
+        let Some(subject) = program.subject.as_ref().filter(|_| !self.includes.is_empty()) else {
+            return;
+        };
+        let input: serde_json::Map<String, serde_json::Value> = self
+            .includes
+            .iter()
+            .map(|(name, field)| {
+                let value = pol::report::field_json(program, facts, subject.record, row, *field, self.offset);
+                (name.clone(), value)
+            })
+            .collect();
+        object["input"] = serde_json::Value::Object(input);
     }
 
     /// Writes the summary if asked, reports failed decisions, and gives the exit code: failed
@@ -202,7 +362,7 @@ impl Sink {
 
     fn write_summary(&mut self) -> std::io::Result<()> {
         match self.format {
-            OutputFormat::Text => {
+            LineFormat::Text | LineFormat::Csv => {
                 // A subject whose deciding failed has no decision: say so, rather than count it
                 // among the decided.
                 match self.verdicts.get("error") {
@@ -226,7 +386,7 @@ impl Sink {
                     writeln!(self.out, "  {verdict} {rule}: {count}")?;
                 }
             }
-            OutputFormat::Json => {
+            LineFormat::Json => {
                 let by_rule: Vec<serde_json::Value> = self
                     .by_rule
                     .iter()
@@ -251,6 +411,55 @@ impl Sink {
     }
 }
 
+/// Writes one CSV row, quoting a cell as RFC 4180 says when it holds a comma, a quote or a line
+/// break (a quote inside doubled), ending it with CRLF.
+fn write_csv_row(out: &mut impl Write, cells: &[Cow<'_, str>]) -> std::io::Result<()> {
+    for (idx, cell) in cells.iter().enumerate() {
+        if idx > 0 {
+            out.write_all(b",")?;
+        }
+        if cell.contains([',', '"', '\n', '\r']) {
+            write!(out, "\"{}\"", cell.replace('"', "\"\""))?;
+        } else {
+            out.write_all(cell.as_bytes())?;
+        }
+    }
+    out.write_all(b"\r\n")
+}
+
+/// The fields `--include` names, as names and indices among the subject's fields; a name that is
+/// no field of the subject is a usage error.
+pub fn includes(program: &Program, names: &[String]) -> Result<Vec<(String, u32)>, Diagnostic> {
+    let Some(subject) = &program.subject else {
+        return Ok(Vec::new());
+    };
+    let record = &program.records[subject.record.idx()];
+    names
+        .iter()
+        .map(
+            |name| match record.fields.iter().position(|field| field.name == *name) {
+                Some(idx) => Ok((
+                    name.clone(),
+                    u32::try_from(idx).expect("fields are counted in u32"),
+                )),
+                None => {
+                    let fields: Vec<&str> = record.fields.iter().map(|field| field.name.as_str()).collect();
+                    let help = match pol::diagnostic::did_you_mean(name, fields.iter().copied()) {
+                        Some(similar) => format!("a similar field exists: `{similar}`"),
+                        None => format!("the fields of `{}` are {}", record.name, fields.join(", ")),
+                    };
+                    Err(pol::engine::invalid_argument(
+                        "--include",
+                        name,
+                        &format!("is not a field of `{}`", record.name),
+                        &help,
+                    ))
+                }
+            },
+        )
+        .collect()
+}
+
 /// What the counts of `by_rule` in a JSON summary count.
 const BY_RULE_COUNTS: &str = "decisions per verdict and deciding rule: a decision with several deciding rules counts once for each, so the counts can add up to more than `total`";
 
@@ -261,19 +470,30 @@ fn fail_on_name(kind: FailOn) -> String {
         .map_or_else(String::new, |value| value.get_name().to_string())
 }
 
-/// Whether a `--facts` argument is a JSON Lines input of the decided records, which streams.
+/// Whether a `--facts` argument is a JSON Lines, CSV or TSV input of the decided records, which
+/// streams.
 pub fn is_subject_stream(
     spec: &str,
     stdin_format: StdinFormat,
     program: &Program,
     subject: Option<RecordId>,
+    mappings: &[GivenMapping],
 ) -> bool {
     let Some(subject) = subject else { return false };
-    let (record, path) = crate::split_facts_spec(spec);
-    let lines = if path == "-" {
-        stdin_format == StdinFormat::Jsonl
+    let (named, path) = crate::split_facts_spec(spec);
+    let format = if path == "-" {
+        Some(stdin_format.format())
     } else {
-        crate::facts_format(path, stdin_format) == Some(Format::JsonLines)
+        crate::facts_format(path, stdin_format)
+    };
+    let mapping = crate::mapping_for(named, mappings);
+    // A table names its record type on the command line or in its mapping; JSON Lines defaults
+    // to the decided one.
+    let record = named.or_else(|| mapping.as_deref().and_then(crate::mapping_record));
+    let lines = match format {
+        Some(Format::JsonLines) => true,
+        Some(Format::Csv | Format::Tsv) => record.is_some(),
+        _ => false,
     };
     // A key reference to a subject (`Transfer["T1"]`) must bind across the whole input, not
     // one chunk, so such a policy reads its subjects whole.
@@ -285,6 +505,10 @@ pub fn is_subject_stream(
 pub struct Stream<'a> {
     /// The file, or `-` for standard input.
     pub path: &'a str,
+    /// JSON Lines, CSV or TSV.
+    pub format: Format,
+    /// How a CSV or TSV input is read.
+    pub mapping: Option<Arc<Mapping>>,
     /// The decided record type.
     pub record: RecordId,
     /// The most bytes read from it.
@@ -338,18 +562,67 @@ pub fn stream(
             Err(error) => return read_failed(engine, &name, &error, style),
         }
     };
+    let total_bytes = (stream.path != "-")
+        .then(|| std::fs::metadata(stream.path).ok())
+        .flatten()
+        .filter(std::fs::Metadata::is_file)
+        .map(|metadata| metadata.len());
     let mut reader = std::io::BufReader::with_capacity(1 << 20, reader.take(stream.max_bytes + 1));
-    let source = engine.sources.add(name.clone(), String::new());
-    let progress = Progress::new();
     let mut chunk: Vec<u8> = Vec::new();
     let mut bytes_read: u64 = 0;
     let mut first_line = 1usize;
+    // A table's header (and the lines before it) is read first, into a text of its own that
+    // diagnostics about the header point into; its rows then come in chunks.
+    let mut table = None;
+    if stream.format.is_tabular() {
+        let dialect = pol::facts::Dialect::of(stream.format, stream.mapping.as_deref());
+        let mut splitter = RowSplitter::new(dialect.delimiter);
+        let mut header = Vec::new();
+        let read = (0..dialect.skip_lines)
+            .try_for_each(|_| reader.read_until(b'\n', &mut header).map(drop))
+            .and_then(|()| read_row(&mut reader, &mut header, &mut splitter));
+        if let Err(error) = read {
+            return read_failed(engine, &name, &error, style);
+        }
+        bytes_read += header.len() as u64;
+        first_line += memchr::memchr_iter(b'\n', &header).count();
+        let Ok(text) = String::from_utf8(header) else {
+            let error = std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            );
+            return read_failed(engine, &name, &error, style);
+        };
+        let header_source = engine.sources.add(name.clone(), text);
+        let record = Some(stream.record);
+        match builder.begin_table(
+            &engine.sources,
+            header_source,
+            stream.format,
+            record,
+            stream.mapping.as_deref(),
+        ) {
+            Ok(layout) => table = Some((layout, splitter)),
+            Err(diagnostics) => {
+                report(engine, &diagnostics, style);
+                return EXIT_FAILED;
+            }
+        }
+    }
+    let source = engine.sources.add(name.clone(), String::new());
+    let progress = Progress::new(total_bytes);
     let mut stopped = false;
     while !stopped {
         chunk.clear();
         let mut n_lines = 0;
         while n_lines < CHUNK_LINES && !stopped {
-            match read_line(&mut reader, &mut chunk) {
+            let read = match &mut table {
+                Some((_, splitter)) => {
+                    read_row(&mut reader, &mut chunk, splitter).map(|n| (n, LineEnd::Line))
+                }
+                None => read_line(&mut reader, &mut chunk),
+            };
+            match read {
                 Ok((0, _)) => break,
                 Ok((n, end)) => {
                     bytes_read += n as u64;
@@ -393,9 +666,16 @@ pub fn stream(
                     return read_failed(engine, &name, &error, style);
                 }
             };
+            let lines_in_chunk = match table {
+                Some(_) => memchr::memchr_iter(b'\n', text.as_bytes()).count(),
+                None => n_lines,
+            };
             engine.sources.replace(source, text);
-            first_line += n_lines;
-            builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record))
+            first_line += lines_in_chunk;
+            match &mut table {
+                Some((layout, _)) => builder.add_table_rows(&engine.sources, source, layout),
+                None => builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record)),
+            }
         };
         let facts = match added.and_then(|()| builder.finish_chunk()) {
             Ok(facts) => facts,
@@ -424,7 +704,7 @@ pub fn stream(
         // A subject's number is the offset plus its row, and every chunk's rows start with those
         // of the reference data: the offset counts only the streamed subjects decided so far.
         sink.offset += decisions.len() as u64 - u64::from(n_base_subjects - first);
-        progress.update(sink.total);
+        progress.update(sink.total, bytes_read);
         builder.reclaim(facts);
         if n_lines == 0 {
             break;
@@ -492,6 +772,35 @@ pub(crate) fn read_line(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io
     }
 }
 
+/// Reads one row of a CSV or TSV stream into `out` (several lines when a quoted cell holds line
+/// breaks); the number of bytes read, 0 at the end.
+fn read_row(
+    reader: &mut impl BufRead,
+    out: &mut Vec<u8>,
+    splitter: &mut RowSplitter,
+) -> std::io::Result<usize> {
+    let start = out.len();
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if buf.is_empty() {
+            return Ok(out.len() - start);
+        }
+        let (take, done) = match splitter.row_end(buf) {
+            Some(end) => (end, true),
+            None => (buf.len(), false),
+        };
+        out.extend_from_slice(&buf[..take]);
+        reader.consume(take);
+        if done {
+            return Ok(out.len() - start);
+        }
+    }
+}
+
 /// Reports a failure to read the stream; the exit code for it.
 pub(crate) fn read_failed(
     engine: &Engine<'_>,
@@ -517,37 +826,56 @@ pub(crate) fn chunk_name(name: &str, first_line: usize) -> String {
     }
 }
 
-/// A progress line on standard error, only when it is a terminal, the decisions go elsewhere and
-/// the run takes a while.
+/// A progress bar on standard error (indicatif), only when it is a terminal, the decisions go
+/// elsewhere and the run takes a while: nothing is drawn into a pipe or a log.
 struct Progress {
     start: Instant,
-    shown: std::cell::Cell<bool>,
     enabled: bool,
+    /// The size of the input, when it is a file, for a bar; a count alone otherwise.
+    total_bytes: Option<u64>,
+    bar: std::cell::RefCell<Option<indicatif::ProgressBar>>,
 }
 
 impl Progress {
-    fn new() -> Progress {
+    fn new(total_bytes: Option<u64>) -> Progress {
         Progress {
             start: Instant::now(),
-            shown: std::cell::Cell::new(false),
             enabled: Terminal::from_env()
                 .progress(std::io::stderr().is_terminal(), std::io::stdout().is_terminal()),
+            total_bytes,
+            bar: std::cell::RefCell::new(None),
         }
     }
 
-    fn update(&self, decided: usize) {
+    fn update(&self, decided: usize, bytes_read: u64) {
         let elapsed = self.start.elapsed().as_secs_f64();
         if !self.enabled || elapsed < 1.0 {
             return;
         }
+        let mut bar = self.bar.borrow_mut();
+        let bar = bar.get_or_insert_with(|| {
+            let target = indicatif::ProgressDrawTarget::stderr();
+            match self.total_bytes {
+                Some(total) => {
+                    let bar = indicatif::ProgressBar::with_draw_target(Some(total), target);
+                    if let Ok(style) =
+                        indicatif::ProgressStyle::with_template("{bar:30} {percent:>3}% {msg} (eta {eta})")
+                    {
+                        bar.set_style(style);
+                    }
+                    bar
+                }
+                None => indicatif::ProgressBar::with_draw_target(None, target),
+            }
+        });
+        bar.set_position(bytes_read);
         let rate = decided as f64 / elapsed;
-        console::eprint(&format!("\r{decided} decided, {rate:.0} per second"));
-        self.shown.set(true);
+        bar.set_message(format!("{decided} decided, {rate:.0} per second"));
     }
 
     fn done(&self) {
-        if self.shown.get() {
-            console::eprint("\r\x1b[2K");
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
         }
     }
 }

@@ -197,22 +197,22 @@ fn json_problems_inside_nested_objects_name_the_path_through_the_parent() {
         E0413 `Approval` is a nested record type and has no facts of its own
         at `"Approval"`: facts of `Approval` given on their own
         help: write each `Approval` inside the fact that holds it, as an object in `Transfer.government_approval`, `Transfer.review`
-        E0414 `Transfer[0].destination` is not a nested record, but an object is written for it
+        E0414 `Transfer[#1].destination` is not a nested record, but an object is written for it
         at `{"code": "US"}`: expected `Country`
         help: `Country` has a key: write the key of a `Country` fact as a string, and the fact itself among the `Country` facts
-        E0405 expected `Bool` for `Transfer[0].government_approval.nsc`, found a number
+        E0405 expected `Bool` for `Transfer[#1].government_approval.nsc`, found a number
         at `1`: expected `Bool`
-        E0404 unknown field `nmae` in `Transfer[0].government_approval.signatory`
+        E0404 unknown field `nmae` in `Transfer[#1].government_approval.signatory`
         at `"nmae"`: `Signatory` has no such field
         help: a similar name exists: `name`
-        E0405 expected `Approval` for `Transfer[1].government_approval`, found text
+        E0405 expected `Approval` for `Transfer[#2].government_approval`, found text
         at `"yes"`: expected `Approval`
         help: write the `Approval` inline, as an object of its fields (in CSV, as columns `government_approval.FIELD`)
-        E0405 expected `Approval?` for `Transfer[1].review`, found an array
+        E0405 expected `Approval?` for `Transfer[#2].review`, found an array
         at `[true]`: expected `Approval?`
         help: write the `Approval` inline, as an object of its fields (in CSV, as columns `review.FIELD`)
         E0406 no `Country` has the key `UX`
-        at `"UX"`: `Transfer[0].government_approval.signatory.office` refers to it
+        at `"UX"`: `Transfer[#1].government_approval.signatory.office` refers to it
         help: a similar key exists: `US`
         "#,
     );
@@ -230,7 +230,7 @@ fn dangling_reference_inside_a_nested_object_names_its_path() {
         )],
         r#"
         E0406 no `Country` has the key `UX`
-        at `"UX"`: `Transfer[0].government_approval.signatory.office` refers to it
+        at `"UX"`: `Transfer[#1].government_approval.signatory.office` refers to it
         help: a similar key exists: `US`
         "#,
     );
@@ -247,11 +247,11 @@ fn a_field_given_twice_in_a_nested_object_and_again_in_its_parent_is_reported_in
             ]}"#,
         )],
         r#"
-        E0412 field `nsc` given twice in `Transfer[0].government_approval`
+        E0412 field `nsc` given twice in `Transfer[#1].government_approval`
         at `"nsc"`: given again here
         also `"nsc"`: first given here
         help: give each field once
-        E0412 field `id` given twice in `Transfer[0]`
+        E0412 field `id` given twice in `Transfer[#1]`
         at `"id"`: given again here
         also `"id"`: first given here
         help: give each field once
@@ -271,13 +271,13 @@ fn yaml_problems_inside_nested_mappings_name_the_path_through_the_parent() {
         E0413 `Approval` is a nested record type and has no facts of its own
         at `Approval`: facts of `Approval` given on their own
         help: write each `Approval` inside the fact that holds it, as an object in `Transfer.government_approval`, `Transfer.review`
-        E0414 `Transfer[0].destination` is not a nested record, but an object is written for it
+        E0414 `Transfer[#1].destination` is not a nested record, but an object is written for it
         at `{code: US}`: expected `Country`
         help: `Country` has a key: write the key of a `Country` fact as a string, and the fact itself among the `Country` facts
         E0405 `maybe` is not a boolean
-        at `maybe`: expected `Bool` for `Transfer[0].government_approval.nsc`
+        at `maybe`: expected `Bool` for `Transfer[#1].government_approval.nsc`
         help: write `true` or `false`
-        E0404 unknown field `nmae` in `Transfer[0].government_approval.signatory`
+        E0404 unknown field `nmae` in `Transfer[#1].government_approval.signatory`
         at `nmae`: `Signatory` has no such field
         help: a similar name exists: `name`
         "#,
@@ -303,7 +303,7 @@ fn csv_header_problems_with_dotted_columns_are_reported() {
         at `government_approval.nsx`: `Approval` has no such field
         help: a similar name exists: `nsc`
         E0405 `maybe` is not a boolean
-        at `maybe`: expected `Bool` for `Transfer[0].government_approval.nsc`
+        at `maybe`: expected `Bool` for `Transfer[#1].government_approval.nsc`
         help: write `true` or `false`
         "#,
     );
@@ -371,7 +371,7 @@ fn csv_column_of_a_nested_record_itself_makes_it_unknown_or_conflicts_with_its_f
         at `government_approval`: given again here
         also `government_approval.nsc`: first given here
         help: give each column once
-        E0412 field `government_approval` given twice in `Transfer[0]`
+        E0412 field `government_approval` given twice in `Transfer[#1]`
         at `true`: given again here
         also `?`: first given here
         help: give each field once

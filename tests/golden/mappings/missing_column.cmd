@@ -1,0 +1,1 @@
+run policy.pol --facts register.csv --mapping missing_column.polmap

@@ -1,0 +1,1 @@
+run policy.pol --facts Shipment=shipments.tsv
