@@ -45,7 +45,11 @@ fn every_eu_source_is_dated_and_every_row_names_one() {
             "source {} has no date checked",
             source[0]
         );
-        assert!(source[2].starts_with("https://"), "source {} has no address", source[0]);
+        assert!(
+            source[2].starts_with("https://"),
+            "source {} has no address",
+            source[0]
+        );
     }
     let known: Vec<&str> = sources[1..].iter().map(|source| source[0].as_str()).collect();
     for (file, column) in [
@@ -55,7 +59,10 @@ fn every_eu_source_is_dated_and_every_row_names_one() {
         ("ugea_items.csv", 3),
     ] {
         for row in &read_csv(&format!("stdlib/data/eu/{file}"))[1..] {
-            assert!(known.contains(&row[column].as_str()), "{file}: {row:?} names no source");
+            assert!(
+                known.contains(&row[column].as_str()),
+                "{file}: {row:?} names no source"
+            );
         }
     }
 }

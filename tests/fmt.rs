@@ -850,12 +850,13 @@ fn item() -> impl Strategy<Value = Item> {
         })),
         (
             ident(),
-            prop::option::of(ident()),
+            prop::option::of((ident(), prop::option::of(ident()))),
             prop::collection::vec(field, 0..4)
         )
             .prop_map(|(name, key, fields)| Item::Record(RecordDecl {
                 name,
-                key,
+                alias: key.as_ref().and_then(|(_, alias)| alias.clone()),
+                key: key.map(|(key, _)| key),
                 fields,
                 span: span()
             })),

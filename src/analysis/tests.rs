@@ -250,8 +250,14 @@ fn completion_lists_rules_obligations_modules_and_types_where_they_belong() {
         complete_in_policy("  oblige notify", "  oblige no"),
         "notify (tell the ministry)"
     );
-    assert_eq!(complete(POLICY, &format!("{POLICY}\nuse $0")), "std.dates");
-    assert_eq!(complete(POLICY, &format!("{POLICY}\nuse std.$0")), "dates");
+    assert_eq!(
+        complete(POLICY, &format!("{POLICY}\nuse $0")),
+        "std.countries\nstd.dates\nstd.eu\nstd.japan\nstd.regimes\nstd.sources"
+    );
+    assert_eq!(
+        complete(POLICY, &format!("{POLICY}\nuse std.$0")),
+        "countries\ndates\neu\njapan\nregimes\nsources"
+    );
     assert_eq!(
         complete(POLICY, &format!("{POLICY}\nfn f(x: $0")),
         "Bool\nCountry (record)\nDate\nInt\nLevel (enum)\nList\nSet\nText\nTransfer (record)"
