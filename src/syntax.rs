@@ -1,6 +1,7 @@
 //! Parsing: text to `ast::Module`. pest types never leave this module.
 
 pub mod ast;
+mod data;
 mod grammar;
 mod highlight;
 mod input;

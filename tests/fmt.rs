@@ -11,9 +11,9 @@ use std::time::{Duration, SystemTime};
 
 use pol::source::{SourceId, SourceMap, Span};
 use pol::syntax::ast::{
-    BinaryOp, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr, ExprKind, FactDecl,
-    FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl, Module,
-    ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef, TestDecl, Text,
+    BinaryOp, DataDecl, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr, ExprKind,
+    FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl,
+    Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef, TestDecl, Text,
     TypeExpr, TypeKind, UseDecl, UseTarget,
 };
 use pol::syntax::print::print;
@@ -736,6 +736,7 @@ fn fact_value() -> impl Strategy<Value = FactValue> {
         Just(FactValue::None(span())),
         any::<bool>().prop_map(|value| FactValue::Bool(value, span())),
         int().prop_map(|value| FactValue::Int(value, span())),
+        (i64::MIN..0).prop_map(|value| FactValue::Int(value, span())),
         text().prop_map(FactValue::Text),
         date().prop_map(|date| FactValue::Date(date, span())),
         ident().prop_map(FactValue::Variant),
@@ -912,6 +913,24 @@ fn item() -> impl Strategy<Value = Item> {
             }
         ),
         test_decl().prop_map(Item::Test),
+        prop::collection::vec(
+            (ident(), prop::collection::vec((ident(), fact_value()), 0..3)).prop_map(|(record, fields)| {
+                FactDecl {
+                    record,
+                    fields: fields
+                        .into_iter()
+                        .map(|(name, value)| FactField {
+                            name,
+                            value,
+                            span: span(),
+                        })
+                        .collect(),
+                    span: span(),
+                }
+            }),
+            0..3
+        )
+        .prop_map(|rows| Item::Data(DataDecl { rows, span: span() })),
     ]
 }
 

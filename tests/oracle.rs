@@ -3,7 +3,8 @@
 //! (determinism, independence of rule and fact order, soundness when facts are filled in, explain).
 //!
 //! The generator (`oracle/generate.rs`) produces every construct of the language: constants,
-//! enums, texts, lists and sets, nested records, key references to facts held and missing,
+//! enums, texts, lists and sets, nested records, key references to facts held and missing, a table
+//! declared in `data` whose rows facts and key references name by key or alias,
 //! arithmetic at the edges of `i64`, every builtin, quantifiers, functions, dates and exceptions;
 //! `the_generator_produces_every_construct` checks that it does. A failing case is printed, after
 //! shrinking, as Pol text and JSON facts with both answers.
@@ -398,6 +399,11 @@ const CONSTRUCTS: &[&str] = &[
     "key reference to a missing fact",
     "key reference to an item",
     "key reference to a missing item",
+    // Tables: rows a policy declares in `data`, named by key or alias.
+    "key reference to a table row by its key",
+    "key reference to a table row by an alias",
+    "field of a table row",
+    "unknown reference to a table row",
     "set literal",
     "empty set",
     // Fields.
@@ -588,6 +594,7 @@ fn if_with_unknown_condition_and_different_known_branches_is_unknown() {
                 cabinet: Cell::Known(None),
             }),
             review: Cell::Known(None),
+            zone: Cell::Known("Z1"),
         }],
     };
     let case = Case {

@@ -55,7 +55,7 @@ fn shown(value: &FactValue) -> String {
 fn rows(module: &str, record: &str, key: &str) -> BTreeMap<String, BTreeMap<String, String>> {
     let text = pol::stdlib::module(module).unwrap();
     let mut sources = SourceMap::new();
-    let id = sources.add(&format!("{module}.pol"), text.to_owned());
+    let id = sources.add(format!("{module}.pol"), text.to_owned());
     let parsed = pol::syntax::parse(&sources, id).unwrap();
     let mut found = BTreeMap::new();
     for item in &parsed.items {

@@ -90,7 +90,7 @@ fn text_of(value: Option<&FactValue>) -> String {
 
 fn parse(name: &str, text: &str) -> Module {
     let mut sources = SourceMap::new();
-    let id = sources.add(&format!("{name}.pol"), text.to_owned());
+    let id = sources.add(format!("{name}.pol"), text.to_owned());
     pol::syntax::parse(&sources, id).unwrap()
 }
 

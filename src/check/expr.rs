@@ -452,7 +452,7 @@ impl<'a> Checker<'a> {
         if let Some(table) = self.table_names(id)
             && table.key_of(&key.value).is_none()
         {
-            let diagnostic = messages::unknown_table_key(&record.name, &key.value, key.span, table);
+            let diagnostic = messages::unknown_table_key(&record.name, &key.value, key.span, &table.names());
             self.error(diagnostic);
             return error_expr(span);
         }

@@ -5,7 +5,6 @@ use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::Span;
 use crate::value::Date;
 
-use super::state::TableNames;
 
 /// Adds "a similar name exists" help when one of `candidates` is close to `name`.
 fn similar(diagnostic: Diagnostic, name: &str, candidates: &[&str]) -> Diagnostic {
@@ -862,13 +861,14 @@ pub fn partial_program() -> Diagnostic {
 }
 
 /// E0232: a key reference, or a reference in a test fact or a row of `data`, that names no row of
-/// a table; the help suggests a close name and the key it stands for.
-pub(super) fn unknown_table_key(record: &str, key: &str, span: Span, table: &TableNames) -> Diagnostic {
+/// a table; the help suggests a close name among `names` (each name with the key of its row).
+pub(super) fn unknown_table_key(record: &str, key: &str, span: Span, names: &[(&str, &str)]) -> Diagnostic {
     let diagnostic = Diagnostic::new(Code::UnknownTableKey, format!("no `{record}` is named `{key}`"))
         .at(span, format!("names no row of the table `{record}`"));
-    match did_you_mean(key, table.names()) {
-        Some(best) => match table.key_of(best) {
-            Some(canonical) if canonical != best => {
+    let best = did_you_mean(key, names.iter().map(|(name, _)| *name));
+    match best {
+        Some(best) => match names.iter().find(|(name, _)| *name == best) {
+            Some((_, canonical)) if *canonical != best => {
                 diagnostic.help(format!("a similar name exists: `{best}` (key `{canonical}`)"))
             }
             _ => diagnostic.help(format!("a similar name exists: `{best}`")),

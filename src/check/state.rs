@@ -85,9 +85,16 @@ impl TableNames {
         self.names.get(name).map(String::as_str)
     }
 
-    /// Every name, keys and aliases, in any order.
-    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
-        self.names.keys().map(String::as_str)
+    /// Every name, keys and aliases, each with the key of its row, sorted, so that a suggestion
+    /// among names equally close is always the same one.
+    pub(super) fn names(&self) -> Vec<(&str, &str)> {
+        let mut names: Vec<(&str, &str)> = self
+            .names
+            .iter()
+            .map(|(name, key)| (name.as_str(), key.as_str()))
+            .collect();
+        names.sort_unstable();
+        names
     }
 }
 

@@ -200,7 +200,7 @@ impl<'a> Checker<'a> {
                             &self.program.records[target.idx()].name,
                             &text.value,
                             text.span,
-                            table,
+                            &table.names(),
                         );
                         self.error(diagnostic);
                         return TestValue::Unknown;

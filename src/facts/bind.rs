@@ -679,14 +679,19 @@ impl FactsBuilder<'_> {
             }
             let Some(row) = found else {
                 sink.push_with(Code::DanglingReference, || {
+                    // Sorted, so that a suggestion among keys (and aliases) equally close is
+                    // always the same one.
+                    let mut keys: Vec<&str> = self.tables[reference.target.idx()]
+                        .keys
+                        .keys()
+                        .map(|sym| self.interner.resolve(*sym))
+                        .collect();
+                    keys.sort_unstable();
                     messages::dangling_reference(
                         self.schema(),
                         reference.target,
                         self.interner.resolve(reference.key),
-                        self.tables[reference.target.idx()]
-                            .keys
-                            .keys()
-                            .map(|sym| self.interner.resolve(*sym)),
+                        keys,
                         reference.path,
                         reference.span,
                     )

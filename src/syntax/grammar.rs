@@ -404,6 +404,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::key_clause => "`key`",
         Rule::alias_clause => "`alias`",
         Rule::data_decl => "`data`",
+        Rule::read_body => "a `data` block",
         Rule::field_decl => "a field (`name: Type`)",
         Rule::type_expr | Rule::set_type | Rule::list_type => "a type",
         Rule::optional_mark => "`?`",
@@ -429,6 +430,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::fact_decl => "a fact (`Record { … }`)",
         Rule::fact_field => "a field (`name: value`)",
         Rule::fact_value | Rule::fact_set => "a value",
+        Rule::negative_int => "an integer",
         Rule::fact_record => "a nested record (`Record { … }`)",
         Rule::unknown_lit => "`unknown`",
         Rule::none_lit => "`none`",
@@ -548,6 +550,11 @@ impl<'a> Lexer<'a> {
     /// A lexer from the start of `text`.
     pub fn new(text: &'a str) -> Lexer<'a> {
         Lexer { text, pos: 0 }
+    }
+
+    /// A lexer from byte `pos` of `text`, which must be where a token may start.
+    pub fn at(text: &'a str, pos: usize) -> Lexer<'a> {
+        Lexer { text, pos }
     }
 }
 

@@ -110,15 +110,52 @@ fn parse_module_warning_on(
         Ok(scan) => scan,
         Err(diagnostic) => return Err(Box::new(recover(text, id, max_nesting, vec![diagnostic]))),
     };
+    if let Some(module) = parse_with_fast_data(text, id, max_nesting, &scan, threads) {
+        return Ok((module, scan.warnings));
+    }
     if threads > 1
-        && let Some(module) = parse_pieces(text, id, max_nesting, &scan, threads)
+        && let Some(module) = parse_pieces(text, id, max_nesting, &scan, threads, false)
     {
         return Ok((module, scan.warnings));
     }
-    match parse_whole(text, id, max_nesting, &scan.comments) {
+    match parse_whole(text, id, max_nesting, &scan.comments, false) {
         Ok(module) => Ok((module, scan.warnings)),
         Err(errors) => Err(Box::new(recover(text, id, max_nesting, errors))),
     }
+}
+
+/// Parses a text with `data` blocks: their rows read by the fast path of `data.rs`, the rest of
+/// the text by the grammar with the blocks' bodies blank. `None` if the text has no `data` block,
+/// or anything fails, or lowering has a diagnostic: the text is then parsed by the grammar alone.
+fn parse_with_fast_data(
+    text: &str,
+    id: SourceId,
+    max_nesting: usize,
+    scan: &grammar::Scan,
+    threads: usize,
+) -> Option<Module> {
+    let blocks = super::data::read_blocks(text, id)?;
+    let blank = super::data::blanked(text, &blocks);
+    let pieces = if threads > 1 {
+        parse_pieces(&blank, id, max_nesting, scan, threads, true)
+    } else {
+        None
+    };
+    let mut module = match pieces {
+        Some(module) => module,
+        None => parse_whole(&blank, id, max_nesting, &scan.comments, true).ok()?,
+    };
+    module.comments = super::comments(text, id, &scan.comments);
+    super::data::fill(&mut module, blocks).then_some(module)
+}
+
+/// Parses and lowers a whole text in one piece with the grammar alone, for tests that compare
+/// the fast path for `data` with it.
+#[cfg(test)]
+pub(super) fn parse_by_grammar(sources: &SourceMap, id: SourceId) -> Result<Module, Vec<Diagnostic>> {
+    let text = &sources.get(id).text;
+    let scan = grammar::scan(text, id, super::DEFAULT_MAX_NESTING, Cuts::None).map_err(|d| vec![d])?;
+    parse_whole(text, id, super::DEFAULT_MAX_NESTING, &scan.comments, false)
 }
 
 /// Parses a text that failed to parse whole declaration by declaration (see
@@ -328,7 +365,7 @@ pub(super) fn parse_in_pieces(
 ) -> Option<Module> {
     let text = &sources.get(id).text;
     let scan = grammar::scan(text, id, max_nesting, Cuts::TopLevel).ok()?;
-    parse_pieces(text, id, max_nesting, &scan, threads)
+    parse_pieces(text, id, max_nesting, &scan, threads, false)
 }
 
 /// Parses and lowers a whole text in one piece.
@@ -337,9 +374,11 @@ fn parse_whole(
     id: SourceId,
     max_nesting: usize,
     comments: &[grammar::Token],
+    bodies_read: bool,
 ) -> Result<Module, Vec<Diagnostic>> {
     let pair = grammar::parse_tree(text, id, max_nesting).map_err(|diagnostic| vec![diagnostic])?;
-    let ctx = Ctx::new(id, 0, max_nesting);
+    let mut ctx = Ctx::new(id, 0, max_nesting);
+    ctx.bodies_read = bodies_read;
     let module = lower_module(&ctx, pair, text, comments);
     let diagnostics = ctx.diagnostics.into_inner();
     match module {
@@ -357,6 +396,7 @@ fn parse_pieces(
     max_nesting: usize,
     scan: &grammar::Scan,
     threads: usize,
+    bodies_read: bool,
 ) -> Option<Module> {
     let n_pieces = threads * PIECES_PER_THREAD;
     let mut bounds = vec![0];
@@ -375,7 +415,7 @@ fn parse_pieces(
     let pieces: Vec<(usize, usize)> = bounds.windows(2).map(|pair| (pair[0], pair[1])).collect();
     let lower_run = |run: &[(usize, usize)]| -> Option<Vec<(Option<Header>, Vec<Item>)>> {
         run.iter()
-            .map(|&(start, end)| lower_piece(text, id, max_nesting, start, end))
+            .map(|&(start, end)| lower_piece(text, id, max_nesting, start, end, bodies_read))
             .collect()
     };
     let mut runs = pieces.chunks(pieces.len().div_ceil(threads));
@@ -423,10 +463,12 @@ fn lower_piece(
     max_nesting: usize,
     start: usize,
     end: usize,
+    bodies_read: bool,
 ) -> Option<(Option<Header>, Vec<Item>)> {
     let first = start == 0;
     let pair = grammar::parse_piece(&text[start..end], first)?;
-    let ctx = Ctx::new(id, start, max_nesting);
+    let mut ctx = Ctx::new(id, start, max_nesting);
+    ctx.bodies_read = bodies_read;
     let mut cursor = Cursor::new(pair);
     let header = first.then(|| lower_header(&ctx, cursor.expect(Rule::header)));
     let items = lower_items(&ctx, &mut cursor).ok()?;
@@ -484,11 +526,15 @@ struct Ctx {
     diagnostics: RefCell<Vec<Diagnostic>>,
     /// Set once a fatal diagnostic is recorded.
     failed: Cell<bool>,
+    /// Whether the bodies of `data` blocks were read before the grammar ran (`data.rs`) and
+    /// blanked: only then may a body be `read_body`.
+    bodies_read: bool,
 }
 
 impl Ctx {
     fn new(id: SourceId, offset: usize, max_nesting: usize) -> Ctx {
         Ctx {
+            bodies_read: false,
             id,
             offset,
             max_nesting,
@@ -752,6 +798,19 @@ fn lower_alias_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
 fn lower_data_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> DataDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
+    // A body read before the grammar ran: `data::fill` puts its rows in. In a text as written,
+    // such a body is NUL bytes, which a data block cannot hold.
+    if let Some(body) = cursor.optional(Rule::read_body)
+        && !ctx.bodies_read
+    {
+        let start = body.as_span().start() + 1;
+        ctx.report(messages::invalid_character(
+            '\0',
+            false,
+            None,
+            ctx.at(start, start + 1),
+        ));
+    }
     let rows = cursor
         .many(Rule::fact_decl)
         .into_iter()
@@ -1089,6 +1148,7 @@ fn lower_fact_value(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactValue {
         Rule::fact_record => FactValue::Record(Box::new(lower_fact_record(ctx, inner))),
         Rule::bool_lit => FactValue::Bool(lower_bool_lit(inner), span),
         Rule::int => FactValue::Int(lower_int(ctx, inner), span),
+        Rule::negative_int => FactValue::Int(lower_negative_int(ctx, inner), span),
         Rule::date => FactValue::Date(lower_date(ctx, inner), span),
         Rule::string => FactValue::Text(lower_string(ctx, inner)),
         Rule::ident => FactValue::Variant(lower_ident(ctx, inner)),
@@ -1659,6 +1719,19 @@ fn lower_int(ctx: &Ctx, pair: Pair<'_, Rule>) -> i64 {
         ));
         0
     })
+}
+
+/// Lowers `-` and an integer literal, down to `i64::MIN`, reporting one beyond it.
+fn lower_negative_int(ctx: &Ctx, pair: Pair<'_, Rule>) -> i64 {
+    let digits: String = pair.as_str()[1..].chars().filter(|ch| *ch != '_').collect();
+    digits
+        .parse::<i128>()
+        .ok()
+        .and_then(|value| i64::try_from(-value).ok())
+        .unwrap_or_else(|| {
+            ctx.report(messages::integer_too_small(pair.as_str(), ctx.span(&pair)));
+            0
+        })
 }
 
 /// Lowers a date literal, reporting one that is not on the calendar.

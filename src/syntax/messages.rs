@@ -161,6 +161,13 @@ pub(super) fn integer_too_large(text: &str, limit: &str, span: Span) -> Diagnost
         .help(format!("the largest allowed here is {limit}"))
 }
 
+/// E0105: a negative integer literal below the smallest `Int`.
+pub(super) fn integer_too_small(text: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::IntegerTooLarge, format!("integer `{text}` is too small"))
+        .at(span, "does not fit")
+        .help(format!("the smallest allowed here is `{}`", i64::MIN))
+}
+
 /// E0106: a character that no token starts with.
 pub(super) fn invalid_character(ch: char, in_name: bool, lookalike: Option<char>, span: Span) -> Diagnostic {
     if ch.is_ascii_graphic() {

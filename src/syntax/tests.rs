@@ -1647,3 +1647,93 @@ fn alias(data: Int) -> Int = data
 "#,
     );
 }
+
+#[test]
+fn facts_may_hold_negative_integers_down_to_the_smallest() {
+    check(
+        r#"module "m"
+data { Row { low: -3, least: -9223372036854775808, zero: -0 } }
+"#,
+        r#"
+(data (row Row (low -3) (least -9223372036854775808) (zero 0)))
+"#,
+    );
+}
+
+#[test]
+fn a_negative_integer_below_the_smallest_is_an_error() {
+    check_error(
+        "module \"m\"\ndata { Row { low: -9223372036854775809 } }\n",
+        Code::IntegerTooLarge,
+        "integer `-9223372036854775809` is too small",
+        "-9223372036854775809",
+        Some("the smallest allowed here is `-9223372036854775808`"),
+    );
+}
+
+/// The fast path for `data` rows gives the tree the grammar gives, spans and comments included.
+#[test]
+fn data_rows_read_by_hand_are_the_grammars() {
+    let mut texts: Vec<(String, String)> = crate::stdlib::names()
+        .iter()
+        .map(|name| {
+            (
+                format!("std.{name}"),
+                crate::stdlib::module(name).unwrap().to_owned(),
+            )
+        })
+        .collect();
+    texts.push((
+        "edges".into(),
+        "module \"m\"\r\nrecord R key k { k: Text }\r\ndata { // rows\r\n  R { k: \"a\", n: -3, m: 1_000, d: 2024-02-29, s: {}, t: { \"x\" , y, }, u: unknown, v: none, w: true, x: Approval { nsc: false }, }\r\n  R{k:\"b\"}\r\n}\r\nlet data = 1\r\n".into(),
+    ));
+    for (name, text) in texts {
+        let mut sources = SourceMap::new();
+        let id = sources.add(&name, text.clone());
+        let fast = crate::syntax::parse(&sources, id).unwrap();
+        let slow = super::lower::parse_by_grammar(&sources, id).unwrap();
+        assert_eq!(fast, slow, "{name}");
+        let has_rows = fast
+            .items
+            .iter()
+            .any(|item| matches!(item, Item::Data(data) if !data.rows.is_empty()));
+        assert!(has_rows || name == "std.dates", "{name} has rows");
+        // The fast path reads every block of the stdlib and of the edge cases itself.
+        assert!(
+            super::data::read_blocks(&text, id).is_some() || name == "std.dates",
+            "{name}: the fast path gave up"
+        );
+    }
+}
+
+/// What the fast path does not read, the grammar reads or rejects as it always does.
+#[test]
+fn data_the_fast_path_leaves_to_the_grammar() {
+    check(
+        "module \"m\"\ndata { R { k: \"a\\\"b\", n: -9223372036854775808 } }\nrecord R key data { data: Text }\n",
+        r#"
+(data (row R (k "a\"b") (n -9223372036854775808)))
+(record R key=data (data Text))
+"#,
+    );
+    check_error(
+        "module \"m\"\ndata { R { k: 2024-02-30 } }\n",
+        Code::InvalidDate,
+        "`2024-02-30` is not a calendar date",
+        "2024-02-30",
+        Some("February 2024 ends on `2024-02-29`"),
+    );
+}
+
+/// A body of NUL bytes is what the fast path leaves for the grammar; written in a text, it is
+/// an invalid character like any other NUL.
+#[test]
+fn a_data_body_of_nul_bytes_is_an_invalid_character() {
+    check_error(
+        "module \"m\"\ndata {\0\0}\n",
+        Code::InvalidCharacter,
+        "invalid character U+0000",
+        "\0",
+        Some("outside strings and comments, Pol text is ASCII"),
+    );
+}

@@ -17,7 +17,9 @@ fn add(counts: &mut Counts, name: &'static str) {
 fn is_text(expr: &Expr) -> bool {
     matches!(
         expr,
-        Expr::Text(_) | Expr::Const(7) | Expr::Field(_, Field::CountryName | Field::CountryCode)
+        Expr::Text(_)
+            | Expr::Const(7)
+            | Expr::Field(_, Field::CountryName | Field::CountryCode | Field::ZoneCode)
     )
 }
 
@@ -63,11 +65,16 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
         Expr::Key(_) => add(counts, "key reference to a fact"),
         Expr::ItemKey(key) if key.starts_with("i9") => add(counts, "key reference to a missing item"),
         Expr::ItemKey(_) => add(counts, "key reference to an item"),
+        Expr::ZoneKey(name) if name.starts_with('Z') && name.len() == 2 => {
+            add(counts, "key reference to a table row by its key");
+        }
+        Expr::ZoneKey(_) => add(counts, "key reference to a table row by an alias"),
         Expr::Field(base, field) => {
             match field {
                 Field::ApprovalNsc | Field::ApprovalCabinet => add(counts, "field of a nested record"),
                 Field::CountryTags => add(counts, "list field"),
                 Field::ItemCategories => add(counts, "set of enum field"),
+                Field::ZoneRank | Field::ZoneOpened | Field::ZoneCode => add(counts, "field of a table row"),
                 _ => {}
             }
             self::expr(base, counts);
@@ -342,6 +349,13 @@ pub fn case(case: &Case, counts: &mut Counts) {
             "default deny"
         },
     );
+    for facts in &case.facts {
+        for transfer in &facts.transfers {
+            if matches!(transfer.zone, Cell::Unknown) {
+                add(counts, "unknown reference to a table row");
+            }
+        }
+    }
     if let Law::AsOf(_) = case.law {
         add(counts, "as of");
     }

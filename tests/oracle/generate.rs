@@ -10,7 +10,7 @@ use proptest::sample::select;
 
 use super::model::{
     ABSENT, Approval, COUNTRIES, Cell, Cmp, Cond, Const, Country, Day, EDGES, Effect, Expr, Facts, Field,
-    Func, Function, Item, LEVELS, Param, Policy, Rule, SetOp, TEXTS, Transfer,
+    Func, Function, Item, LEVELS, Param, Policy, Rule, SetOp, TEXTS, Transfer, ZONES, zone_names,
 };
 use super::reference::Law;
 
@@ -249,6 +249,11 @@ fn country_set(ctx: &Ctx) -> BoxedStrategy<Expr> {
     .boxed()
 }
 
+/// A row of the table `Zone`, named by its key or an alias.
+fn zone_key() -> impl Strategy<Value = Expr> + Clone {
+    select(zone_names().into_iter().map(|(name, _)| name).collect::<Vec<_>>()).prop_map(Expr::ZoneKey)
+}
+
 fn cmp() -> impl Strategy<Value = Cmp> + Clone {
     select(vec![Cmp::Eq, Cmp::Ne, Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge])
 }
@@ -279,6 +284,14 @@ fn int_leaf(ctx: &Ctx) -> BoxedStrategy<Expr> {
         (1, Just(Expr::Const(1)).boxed()),
         (2, Just(subject_field(Field::TransferQuantity)).boxed()),
         (2, select(EDGES.to_vec()).prop_map(Expr::Int).boxed()),
+        (
+            1,
+            Just(field(subject_field(Field::TransferZone), Field::ZoneRank)).boxed(),
+        ),
+        (
+            1,
+            zone_key().prop_map(|zone| field(zone, Field::ZoneRank)).boxed(),
+        ),
     ];
     proptest::strategy::Union::new_weighted(choices).boxed()
 }
@@ -313,6 +326,7 @@ fn date(ctx: &Ctx) -> BoxedStrategy<Expr> {
         3 => Just(subject_field(Field::TransferDate)),
         2 => any_day().prop_map(Expr::Date),
         1 => Just(Expr::Const(8)),
+        1 => Just(field(subject_field(Field::TransferZone), Field::ZoneOpened)),
     ]
     .boxed();
     let days = prop_oneof![
@@ -352,6 +366,7 @@ fn text(ctx: &Ctx) -> BoxedStrategy<Expr> {
         1 => select(vec![subject_field(Field::TransferDestination), Expr::Key(COUNTRIES[0])]).prop_map(|c| field(c, Field::CountryCode)),
         2 => text_literal(),
         1 => Just(Expr::Const(7)),
+        1 => Just(field(subject_field(Field::TransferZone), Field::ZoneCode)),
     ]
     .boxed()
 }
@@ -578,6 +593,7 @@ fn atom(ctx: &Ctx) -> BoxedStrategy<Expr> {
         2 => about_approvals(),
         1 => about_items(ctx),
         1 => Just(Expr::Const(9)),
+        1 => (equality(), zone_key()).prop_map(|(op, zone)| Expr::Cmp(op, boxed(subject_field(Field::TransferZone)), boxed(zone))),
         1 => (country_set(ctx), country_set(ctx), any::<bool>()).prop_map(|(a, b, subset)| {
             if subset { Expr::Subset(boxed(a), boxed(b)) } else { Expr::Cmp(Cmp::Eq, boxed(a), boxed(b)) }
         }),
@@ -961,9 +977,10 @@ fn transfer_fact() -> impl Strategy<Value = Transfer> {
         cell(quantity()),
         cell(approval()),
         cell(option::of(approval())),
+        cell(select(ZONES.iter().map(|zone| zone.code).collect::<Vec<_>>())),
     )
         .prop_map(
-            |(item, destination, onward, date, quantity, approval, review)| Transfer {
+            |(item, destination, onward, date, quantity, approval, review, zone)| Transfer {
                 id: String::new(),
                 item: match item {
                     Cell::Known(idx) => Cell::Known(idx.to_string()),
@@ -975,6 +992,7 @@ fn transfer_fact() -> impl Strategy<Value = Transfer> {
                 quantity,
                 approval,
                 review,
+                zone,
             },
         )
 }
@@ -1114,6 +1132,7 @@ pub fn unknown_slots(facts: &Facts) -> Vec<Slot> {
             (t.quantity == Cell::Unknown, Field::TransferQuantity),
             (t.approval == Cell::Unknown, Field::TransferApproval),
             (t.review == Cell::Unknown, Field::TransferReview),
+            (t.zone == Cell::Unknown, Field::TransferZone),
         ];
         slots.extend(
             cells
@@ -1211,6 +1230,7 @@ pub fn fill(facts: &mut Facts, slot: Slot, mix: &mut super::model::Mix) {
                 }
                 Field::TransferApproval => t.approval = Cell::Known(approval(mix)),
                 Field::TransferReview => t.review = Cell::Known(boolean(mix).then(|| approval(mix))),
+                Field::TransferZone => t.zone = Cell::Known(ZONES[mix.below(ZONES.len())].code),
                 _ => t.date = Cell::Known(day(mix)),
             }
         }

@@ -10,6 +10,51 @@ pub const COUNTRIES: [&str; 4] = ["AA", "BB", "CC", "DD"];
 /// A country key that policies may name but facts never hold: all its fields read as unknown.
 pub const ABSENT: &str = "ZZ";
 
+/// A row of the table `Zone`, which the policy declares in `data`.
+pub struct ZoneRow {
+    pub code: &'static str,
+    /// Its aliases: facts and key references may name it by these too.
+    pub names: &'static [&'static str],
+    pub rank: i64,
+    pub opened: Day,
+}
+
+/// The rows of the table `Zone`, as the prelude's `data` declares them.
+pub const ZONES: [ZoneRow; 2] = [
+    ZoneRow {
+        code: "Z1",
+        names: &["north", "Z-one"],
+        rank: 2,
+        opened: Day {
+            year: 2023,
+            month: 12,
+            day: 22,
+        },
+    },
+    ZoneRow {
+        code: "Z2",
+        names: &["south"],
+        rank: -1,
+        opened: Day {
+            year: 2024,
+            month: 2,
+            day: 29,
+        },
+    },
+];
+
+/// Every name of a zone, keys and aliases, each with the key of the row it names.
+pub fn zone_names() -> Vec<(&'static str, &'static str)> {
+    ZONES
+        .iter()
+        .flat_map(|zone| {
+            std::iter::once(zone.code)
+                .chain(zone.names.iter().copied())
+                .map(|name| (name, zone.code))
+        })
+        .collect()
+}
+
 /// The variants of the enum `Level`, in declaration order.
 pub const LEVELS: [&str; 3] = ["low", "mid", "high"];
 
@@ -59,6 +104,18 @@ record Item key id {
   categories: Set<Level>
 }
 
+record Zone key code alias names {
+  code: Text
+  names: Set<Text>
+  rank: Int
+  opened: Date
+}
+
+data {
+  Zone { code: "Z1", names: {"north", "Z-one"}, rank: 2, opened: 2023-12-22 }
+  Zone { code: "Z2", names: {"south"}, rank: -1, opened: 2024-02-29 }
+}
+
 record Transfer key id {
   id: Text
   item: Item
@@ -68,6 +125,7 @@ record Transfer key id {
   quantity: Int
   approval: Approval
   review: Approval?
+  zone: Zone
 }
 
 decide t: Transfer on t.date
@@ -191,6 +249,8 @@ pub struct Transfer {
     pub quantity: Cell<i64>,
     pub approval: Cell<Approval>,
     pub review: Cell<Option<Approval>>,
+    /// A row of the table `Zone`, by key.
+    pub zone: Cell<&'static str>,
 }
 
 /// Every fact of one run.
@@ -225,6 +285,10 @@ pub enum Field {
     CountryLevel,
     CountryName,
     CountryTags,
+    TransferZone,
+    ZoneCode,
+    ZoneRank,
+    ZoneOpened,
 }
 
 impl Field {
@@ -252,6 +316,10 @@ impl Field {
             Field::CountryPartner => "partner",
             Field::CountryScore => "score",
             Field::CountrySince => "since",
+            Field::TransferZone => "zone",
+            Field::ZoneCode => "code",
+            Field::ZoneRank => "rank",
+            Field::ZoneOpened => "opened",
         }
     }
 }
@@ -380,6 +448,8 @@ pub enum Expr {
     Const(usize),
     /// `Item["KEY"]`.
     ItemKey(&'static str),
+    /// `Zone["NAME"]`: a row of the table `Zone`, by key or alias.
+    ZoneKey(&'static str),
     AddDays(Box<Expr>, Box<Expr>),
     Size(Box<Expr>),
     Year(Box<Expr>),
@@ -442,6 +512,7 @@ impl fmt::Display for Expr {
             Expr::Variant(name, true) => write!(f, "Level.{name}"),
             Expr::Const(idx) => write!(f, "k{idx}"),
             Expr::ItemKey(key) => write!(f, "Item[{key:?}]"),
+            Expr::ZoneKey(name) => write!(f, "Zone[{name:?}]"),
             Expr::AddDays(date, days) => write!(f, "add_days({date}, {days})"),
             Expr::Size(inner) => write!(f, "size({inner})"),
             Expr::Year(inner) => write!(f, "year({inner})"),
@@ -801,6 +872,18 @@ impl Facts {
                 Cell::Known(None) => Cell::Known(None),
                 Cell::Unknown => Cell::Unknown,
             };
+            // A zone is named by its key or any alias, as facts may.
+            let zone = match transfer.zone {
+                Cell::Known(code) => {
+                    let names: Vec<&str> = zone_names()
+                        .into_iter()
+                        .filter(|(_, key)| *key == code)
+                        .map(|(name, _)| name)
+                        .collect();
+                    Some(string(&names[mix.below(names.len())]))
+                }
+                Cell::Unknown => None,
+            };
             let mut record = JsonRecord {
                 fields: Vec::new(),
                 mix: &mut mix,
@@ -813,6 +896,7 @@ impl Facts {
             record.required("quantity", known(&transfer.quantity, ToString::to_string));
             record.required("approval", approval);
             record.optional("review", review);
+            record.required("zone", zone);
             transfers.push(record.finish());
         }
         let mut tables = vec![

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
-    Approval, Cell, Cmp, Const, Day, Effect, Expr, Facts, Field, Function, Policy, SetOp, Transfer, rule_name,
+    Approval, Cell, Cmp, Const, Day, Effect, Expr, Facts, Field, Function, Policy, SetOp, Transfer, ZONES,
+    rule_name, zone_names,
 };
 
 /// The code of a failed evaluation: "Errors" lists integer overflow and a date out of range
@@ -28,6 +29,8 @@ pub enum Kind {
     Country,
     Item,
     Transfer,
+    /// A row of the table `Zone`.
+    Zone,
 }
 
 /// A known value.
@@ -85,6 +88,7 @@ fn path(kind: Kind, key: &str, field: Field) -> FactPath {
         Kind::Country => "Country",
         Kind::Item => "Item",
         Kind::Transfer => "Transfer",
+        Kind::Zone => "Zone",
     };
     format!("{record}[{key:?}].{}", field.name())
 }
@@ -219,7 +223,21 @@ impl Env<'_> {
                     Field::TransferReview => {
                         lift(&fact.review, |v| v.as_ref().map_or(V::None, |_| V::Nested(field)))
                     }
+                    Field::TransferZone => lift(&fact.zone, |v| V::Rec(Kind::Zone, (*v).to_owned())),
                     other => panic!("`{}` is not a field of Transfer", other.name()),
+                })
+            }
+            // "The rows of a table are facts like any other": every field known.
+            Kind::Zone => {
+                let zone = ZONES
+                    .iter()
+                    .find(|zone| zone.code == key)
+                    .expect("the checker proved every name of a zone");
+                R::K(match field {
+                    Field::ZoneCode => V::Text(zone.code.to_owned()),
+                    Field::ZoneRank => V::Int(zone.rank),
+                    Field::ZoneOpened => V::Date(zone.opened),
+                    other => panic!("`{}` is not a field of Zone", other.name()),
                 })
             }
         }
@@ -271,6 +289,14 @@ impl Env<'_> {
             Expr::Var(idx) => vars[*idx].clone(),
             Expr::Key(key) => R::K(V::Rec(Kind::Country, (*key).to_string())),
             Expr::ItemKey(key) => R::K(V::Rec(Kind::Item, (*key).to_string())),
+            // "Two names of one row are the same row."
+            Expr::ZoneKey(name) => {
+                let (_, key) = zone_names()
+                    .into_iter()
+                    .find(|(known, _)| known == name)
+                    .expect("the generator names only zones the table has");
+                R::K(V::Rec(Kind::Zone, key.to_owned()))
+            }
             Expr::Text(text) => R::K(V::Text((*text).to_string())),
             Expr::Variant(name, _) => R::K(V::Enum(name)),
             // A constant is "a value computed once per run": the same for every subject.
