@@ -81,6 +81,9 @@ fn every_decision_on_the_cases_names_its_route_and_citation() {
     }
     assert!(counts.values().sum::<usize>() >= 30, "too few cases: {counts:?}");
     for verdict in ["permit", "deny", "undecided"] {
-        assert!(counts.contains_key(verdict), "no {verdict} among the cases: {counts:?}");
+        assert!(
+            counts.contains_key(verdict),
+            "no {verdict} among the cases: {counts:?}"
+        );
     }
 }

@@ -5,7 +5,6 @@ use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::Span;
 use crate::value::Date;
 
-
 /// Adds "a similar name exists" help when one of `candidates` is close to `name`.
 fn similar(diagnostic: Diagnostic, name: &str, candidates: &[&str]) -> Diagnostic {
     match did_you_mean(name, candidates.iter().copied()) {
