@@ -25,7 +25,8 @@ import gen_eu
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "stdlib", "data")
 
-REGIMES = ["EU", "NATO", "WASSENAAR", "MTCR", "NSG", "AUSTRALIA_GROUP", "ATT"]
+# The Arms Trade Treaty is not among them: its states parties are not yet sourced (stdlib/data/README.md).
+REGIMES = ["EU", "NATO", "WASSENAAR", "MTCR", "NSG", "AUSTRALIA_GROUP"]
 SCOPES = ["full", "partial"]
 PLACEHOLDER = "placeholder"
 
@@ -116,8 +117,18 @@ def set_constant(head, items):
     return "\n".join(lines) + "\n"
 
 
+def source_ids(row):
+    """The ids of the sources a row names: one, or several separated by `;`."""
+    return [part.strip() for part in required(row, "source").split(";") if part.strip()]
+
+
+def sources_set(row):
+    """The sources of a row as a Pol set of `Source` keys."""
+    return "{%s}" % ", ".join(quote(source) for source in source_ids(row))
+
+
 def sources_used(*tables):
-    return sorted({row["source"] for table in tables for row in table})
+    return sorted({source for table in tables for row in table for source in source_ids(row)})
 
 
 def placeholder_note(used):
@@ -177,8 +188,9 @@ def gen_sources(sources):
 def check_sources(known, *tables):
     for table in tables:
         for row in table:
-            if row["source"] not in known:
-                raise DataError("%s: source `%s` is not in sources.csv" % (row["_line"], row["source"]))
+            for source in source_ids(row):
+                if source not in known:
+                    raise DataError("%s: source `%s` is not in sources.csv" % (row["_line"], source))
 
 
 def membership_id(row):
@@ -213,12 +225,12 @@ def gen_regimes(regimes, memberships, embargoes):
         "\n",
         "// An export-control regime, treaty or union, with every membership it has had.\n",
         "record Regime key id {\n",
-        "  // One of EU, NATO, WASSENAAR, MTCR, NSG, AUSTRALIA_GROUP and ATT.\n",
+        "  // One of EU, NATO, WASSENAAR, MTCR, NSG and AUSTRALIA_GROUP.\n",
         "  id: Text\n",
         "  // Its name in English.\n",
         "  name: Text\n",
-        "  // The source of its list of members.\n",
-        "  source: Source\n",
+        "  // The sources of its list of members.\n",
+        "  sources: Set<Source>\n",
         "  // The number of members the source states on `total_date`, if it states one.\n",
         "  stated_total: Int?\n",
         "  // The day on which the source states `stated_total`.\n",
@@ -227,7 +239,7 @@ def gen_regimes(regimes, memberships, embargoes):
         "  members: Set<Membership>\n",
         "}\n",
         "\n",
-        "// One country's membership of a regime, from the day it took effect until the day it ended.\n",
+        "// One country's membership of a regime, from the day it took effect to the last day it held.\n",
         "record Membership key id {\n",
         "  // `REGIME/COUNTRY/FROM`, such as `NATO/FI/2023-04-04`.\n",
         "  id: Text\n",
@@ -235,9 +247,9 @@ def gen_regimes(regimes, memberships, embargoes):
         "  country: Country\n",
         "  // The day it took effect.\n",
         "  from: Date\n",
-        "  // The day it ended; none while it lasts.\n",
+        "  // The last day it held (included); none while it lasts.\n",
         "  until: Date?\n",
-        "  source: Source\n",
+        "  sources: Set<Source>\n",
         "}\n",
         "\n",
         "// How far a UN arms embargo reaches: all arms, or some (to non-state actors, say).\n",
@@ -252,10 +264,10 @@ def gen_regimes(regimes, memberships, embargoes):
         "  resolution: Text\n",
         "  // The day it took effect.\n",
         "  from: Date\n",
-        "  // The day it was lifted; none while it lasts.\n",
+        "  // The last day it was in force (included); none while it lasts.\n",
         "  until: Date?\n",
         "  scope: EmbargoScope\n",
-        "  source: Source\n",
+        "  sources: Set<Source>\n",
         "}\n",
         "\n",
     ]
@@ -274,18 +286,23 @@ def gen_regimes(regimes, memberships, embargoes):
     )
     out.append(
         "\n"
+        "// Whether something that took effect on `from` and held to `until` (included; none: still\n"
+        "// holds) holds on `day`.\n"
+        "fn held_on(day: Date, from: Date, until: Date?) -> Bool =\n"
+        "  from <= day and (until is none or day <= until)\n"
+        "\n"
         "// Whether `country` is a member of `regime` on `day`.\n"
         "fn member_on(regime: Regime, country: Country, day: Date) -> Bool =\n"
-        "  any m in regime.members: m.country == country and in_period(day, m.from, m.until)\n"
+        "  any m in regime.members: m.country == country and held_on(day, m.from, m.until)\n"
         "\n"
         "// Whether a UN arms embargo, full or partial, is in force on `country` on `day`.\n"
         "fn under_un_arms_embargo(country: Country, day: Date) -> Bool =\n"
-        "  any e in un_arms_embargoes: e.country == country and in_period(day, e.from, e.until)\n"
+        "  any e in un_arms_embargoes: e.country == country and held_on(day, e.from, e.until)\n"
         "\n"
         "// Whether a UN arms embargo on all arms is in force on `country` on `day`.\n"
         "fn under_full_un_arms_embargo(country: Country, day: Date) -> Bool =\n"
         "  any e in un_arms_embargoes:\n"
-        "    e.country == country and e.scope == EmbargoScope.full and in_period(day, e.from, e.until)\n"
+        "    e.country == country and e.scope == EmbargoScope.full and held_on(day, e.from, e.until)\n"
     )
     out.append("\ndata {\n")
     for row in sorted(regimes, key=lambda row: REGIMES.index(row["id"]) if row["id"] in REGIMES else -1):
@@ -298,11 +315,11 @@ def gen_regimes(regimes, memberships, embargoes):
             raise DataError("%s: `stated_total` and `total_date` go together" % row["_line"])
         members = sorted(membership_id(member) for member in by_regime.get(row["id"], []))
         out.append(
-            "  Regime { id: %s, name: %s, source: %s, stated_total: %s, total_date: %s, members: {%s} }\n"
+            "  Regime { id: %s, name: %s, sources: %s, stated_total: %s, total_date: %s, members: {%s} }\n"
             % (
                 quote(row["id"]),
                 quote(required(row, "name")),
-                quote(required(row, "source")),
+                sources_set(row),
                 total or "none",
                 date(row, "total_date", optional=True),
                 ", ".join(quote(member) for member in members),
@@ -310,21 +327,21 @@ def gen_regimes(regimes, memberships, embargoes):
         )
     for row in sorted(memberships, key=lambda row: (REGIMES.index(row["regime"]), row["country"], row["from"])):
         out.append(
-            "  Membership { id: %s, regime: %s, country: %s, from: %s, until: %s, source: %s }\n"
+            "  Membership { id: %s, regime: %s, country: %s, from: %s, until: %s, sources: %s }\n"
             % (
                 quote(membership_id(row)),
                 quote(row["regime"]),
                 quote(row["country"]),
                 date(row, "from"),
                 date(row, "until", optional=True),
-                quote(required(row, "source")),
+                sources_set(row),
             )
         )
     for row in sorted(embargoes, key=lambda row: (row["country"], row["resolution"])):
         if row["scope"] not in SCOPES:
             raise DataError("%s: scope must be `full` or `partial`, not %r" % (row["_line"], row["scope"]))
         out.append(
-            "  UnArmsEmbargo { id: %s, country: %s, resolution: %s, from: %s, until: %s, scope: %s, source: %s }\n"
+            "  UnArmsEmbargo { id: %s, country: %s, resolution: %s, from: %s, until: %s, scope: %s, sources: %s }\n"
             % (
                 quote("%s/%s" % (row["country"], row["resolution"])),
                 quote(row["country"]),
@@ -332,7 +349,7 @@ def gen_regimes(regimes, memberships, embargoes):
                 date(row, "from"),
                 date(row, "until", optional=True),
                 row["scope"],
-                quote(required(row, "source")),
+                sources_set(row),
             )
         )
     out.append("}\n")
@@ -368,18 +385,20 @@ def gen_japan(agreements, licensed):
         "  country: Country\n",
         "  // The day it was signed.\n",
         "  signed: Date\n",
-        "  // The day it entered into force; none while it is not in force.\n",
+        "  // The day it entered into force; none when no source gives that day (it may be in force:\n",
+        "  // `agreement_in_force` is then false, `agreement_in_force_unsourced` true).\n",
         "  in_force: Date?\n",
-        "  source: Source\n",
+        "  sources: Set<Source>\n",
         "}\n",
         "\n",
-        "// Equipment Japan makes under licence, and the country that licensed it.\n",
+        "// Equipment Japan makes under licence, and the countries named as its licensor.\n",
         "record LicensedEquipment key equipment {\n",
         "  // The equipment's name, such as `Patriot PAC-3`.\n",
         "  equipment: Text\n",
-        "  // The country that licensed it to Japan.\n",
-        "  licensor: Country\n",
-        "  source: Source\n",
+        "  // The countries the sources name as its licensor: several when they name the partners\n",
+        "  // of a joint development without saying which of them holds the licence.\n",
+        "  licensors: Set<Country>\n",
+        "  sources: Set<Source>\n",
         "}\n",
         "\n",
     ]
@@ -398,49 +417,69 @@ def gen_japan(agreements, licensed):
             ["TransferAgreement[%s]" % quote(key) for key in sorted(agreement_ids)],
         )
     )
-    names = [required(row, "equipment") for row in licensed]
-    if len(set(names)) != len(names):
-        raise DataError("japan/licensed_equipment.csv: equipment is listed twice")
+    # One row per equipment and licensor: several when the sources name the partners of a joint
+    # development without saying which of them holds the licence.
+    by_equipment = {}
+    for row in licensed:
+        required(row, "licensor")
+        entry = by_equipment.setdefault(required(row, "equipment"), {"licensors": [], "sources": []})
+        if row["licensor"] in entry["licensors"]:
+            raise DataError("%s: %s is listed twice for `%s`" % (row["_line"], row["licensor"], row["equipment"]))
+        entry["licensors"].append(row["licensor"])
+        for source in source_ids(row):
+            if source not in entry["sources"]:
+                entry["sources"].append(source)
+    names = sorted(by_equipment)
     out.append("\n// Every licence-built equipment of the table.\n")
     out.append(
         set_constant(
             "let licensed_equipment: Set<LicensedEquipment>",
-            ["LicensedEquipment[%s]" % quote(name) for name in sorted(names)],
+            ["LicensedEquipment[%s]" % quote(name) for name in names],
         )
     )
     out.append(
         "\n"
-        "// Whether a transfer agreement between Japan and `country` is in force on `day`.\n"
+        "// Whether a transfer agreement between Japan and `country` is known to be in force on `day`.\n"
         "fn agreement_in_force(country: Country, day: Date) -> Bool =\n"
         "  any a in transfer_agreements: a.country == country and since(day, a.in_force)\n"
+        "\n"
+        "// Whether Japan and `country` signed a transfer agreement by `day` whose entry into force no\n"
+        "// source dates: a policy must not read it as not in force, but leave the case undecided.\n"
+        "fn agreement_in_force_unsourced(country: Country, day: Date) -> Bool =\n"
+        "  any a in transfer_agreements: a.country == country and a.signed <= day and a.in_force is none\n"
         "\n"
         "// Whether Japan and `country` have signed a transfer agreement by `day`, in force or not.\n"
         "fn agreement_signed(country: Country, day: Date) -> Bool =\n"
         "  any a in transfer_agreements: a.country == country and a.signed <= day\n"
         "\n"
-        "// The country that licensed `equipment`.\n"
-        "fn licensor_of(equipment: LicensedEquipment) -> Country = equipment.licensor\n"
+        "// The countries the sources name as licensor of `equipment`.\n"
+        "fn licensors_of(equipment: LicensedEquipment) -> Set<Country> = equipment.licensors\n"
         "\n"
-        "// Whether `country` licensed the equipment named `equipment` to Japan.\n"
+        "// Whether `country` is named as a licensor of the equipment named `equipment`.\n"
         "fn is_licensor_of(country: Country, equipment: Text) -> Bool =\n"
-        "  any e in licensed_equipment: e.equipment == equipment and e.licensor == country\n"
+        "  any e in licensed_equipment: e.equipment == equipment and country in e.licensors\n"
     )
     out.append("\ndata {\n")
     for row in sorted(agreements, key=lambda row: (row["country"], row["signed"])):
         out.append(
-            "  TransferAgreement { id: %s, country: %s, signed: %s, in_force: %s, source: %s }\n"
+            "  TransferAgreement { id: %s, country: %s, signed: %s, in_force: %s, sources: %s }\n"
             % (
                 quote("%s/%s" % (row["country"], row["signed"])),
                 quote(row["country"]),
                 date(row, "signed"),
                 date(row, "in_force", optional=True),
-                quote(required(row, "source")),
+                sources_set(row),
             )
         )
-    for row in sorted(licensed, key=lambda row: row["equipment"]):
+    for name in names:
+        entry = by_equipment[name]
         out.append(
-            "  LicensedEquipment { equipment: %s, licensor: %s, source: %s }\n"
-            % (quote(row["equipment"]), quote(required(row, "licensor")), quote(required(row, "source")))
+            "  LicensedEquipment { equipment: %s, licensors: {%s}, sources: {%s} }\n"
+            % (
+                quote(name),
+                ", ".join(quote(country) for country in sorted(entry["licensors"])),
+                ", ".join(quote(source) for source in entry["sources"]),
+            )
         )
     out.append("}\n")
     return "".join(out)

@@ -125,6 +125,7 @@ fn run_passes(modules: &[ast::Module], index: Index) -> Checker<'_> {
     checker.resolve_records();
     checker.collect_tables();
     checker.check_aliases_have_tables();
+    checker.check_table_keys();
     checker.check_data();
     checker.resolve_subject();
     checker.check_globals();
@@ -178,6 +179,7 @@ impl<'a> Checker<'a> {
                     nested: false,
                     alias: None,
                     table: false,
+                    key_table: None,
                     span: decl.name.span,
                 });
             }
@@ -343,7 +345,12 @@ impl<'a> Checker<'a> {
                 let ty = fields[position].ty;
                 self.index
                     .use_at(key.span, defs[position], (ty != ERROR).then_some(ty));
-                if ty != self.prims.text && ty != ERROR {
+                // A key whose type is a record is checked to be a table once tables are known.
+                let is_keyed_record = matches!(
+                    self.program.types.get(ty),
+                    Type::Record(target) if self.record_decls[target.idx()].key.is_some()
+                );
+                if ty != self.prims.text && ty != ERROR && !is_keyed_record {
                     let found = self.type_name(ty);
                     let field_span = fields[position].span;
                     self.error(messages::key_not_text(

@@ -4,6 +4,7 @@
 
 mod bind;
 mod csv;
+pub mod edit;
 mod format;
 mod inputs;
 mod json;
@@ -113,6 +114,11 @@ impl Facts {
         let key = program.records[record.idx()].key?;
         match self.cell(record, row, key)? {
             Value::Text(sym) => Some(self.interner.resolve(sym)),
+            // A key that is a row of a table: that row's key.
+            Value::Record(target_row) => {
+                let table = program.records[record.idx()].key_table?;
+                self.key_text(program, table, target_row)
+            }
             _ => None,
         }
     }
@@ -419,6 +425,11 @@ impl<'p> FactsBuilder<'p> {
         })
     }
 
+    /// The texts added whole so far, as [`Facts::inputs`] will hold them.
+    pub fn inputs(&self) -> &Inputs {
+        &self.inputs
+    }
+
     /// Marks everything added so far as reference data (countries, items, …), for deciding
     /// subjects in chunks: each chunk is added, taken with [`FactsBuilder::finish_chunk`], decided,
     /// and given back with [`FactsBuilder::reclaim`], which forgets it. Memory then stays flat
@@ -529,8 +540,18 @@ impl<'p> FactsBuilder<'p> {
                 let start = table.cells.len();
                 table.cells.resize(start + table.n_fields, None);
                 if let Some(key) = program.records[key_ref.record.idx()].key {
-                    table.cells[start + key as usize] = Some(Value::Text(key_ref.key));
+                    // A key that is a row of a table holds the row (the checker proved it exists).
+                    let cell = match program.records[key_ref.record.idx()].key_table {
+                        Some(target) => self.tables[target.idx()]
+                            .keys
+                            .get(&key_ref.key)
+                            .map(|row| Value::Record(*row)),
+                        None => Some(Value::Text(key_ref.key)),
+                    };
+                    let table = &mut self.tables[key_ref.record.idx()];
+                    table.cells[start + key as usize] = cell;
                 }
+                let table = &mut self.tables[key_ref.record.idx()];
                 table.origins.push(None);
                 table.keys.insert(key_ref.key, row);
                 row

@@ -7,10 +7,12 @@
 //! Every stage reports problems as [`diagnostic::Diagnostic`]s.
 //! For editors and the REPL, `check::check_partial` keeps what checked beside the errors, and
 //! [`analysis`] answers questions at a cursor (hover, definition, references, completions, symbols).
+//! [`diff`] compares two policies, or one under the law of two dates: rules and decisions.
 
 pub mod analysis;
 pub mod check;
 pub mod diagnostic;
+pub mod diff;
 pub mod engine;
 pub mod escape;
 pub mod eval;

@@ -211,7 +211,7 @@ pub fn decision_text(
 
 /// Whether the decision is undecided because the law's date is unknown, so that no rule was
 /// evaluated.
-fn law_date_unknown(decision: &Decision) -> bool {
+pub fn law_date_unknown(decision: &Decision) -> bool {
     // INVARIANT: an undecided decision whose date is known has an unknown rule, so pending rules;
     // only one whose date is unknown has none (docs/semantics.md, "The decision").
     decision.verdict == Verdict::Undecided && decision.pending.is_empty()
@@ -328,23 +328,59 @@ pub fn trace_text(
     offset: u64,
 ) -> String {
     let mut out = String::from("  explain:\n");
-    let statuses: Vec<RuleStatus> = trace.rules().map(|rule| rule.status()).collect();
-    for rule_trace in trace.rules() {
-        let rule = &program.rules[rule_trace.rule().idx()];
-        out.push_str(&format!(
-            "    {} ({}): {}\n",
-            rule.name,
-            rule.effect.as_str(),
-            status_text(program, &rule_trace, &statuses)
-        ));
-        for (part, condition) in rule_trace.parts().zip(&rule.conditions) {
-            out.push_str(&format!(
-                "      {}\n",
-                part_text(program, facts, sources, condition, &part, offset)
-            ));
+    for rule in trace_rules(program, facts, sources, trace, offset) {
+        out.push_str(&format!("    {}\n", rule.line));
+        for part in &rule.parts {
+            out.push_str(&format!("      {part}\n"));
         }
     }
     out
+}
+
+/// One rule of a derivation as text: its line (`name (effect): status`) and a line per
+/// condition part, without indentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleLines {
+    /// The rule.
+    pub rule: RuleId,
+    /// How it stood in the decision.
+    pub status: RuleStatus,
+    /// `name (effect): status`.
+    pub line: String,
+    /// `when clause: value (operands), missing …`, one per part.
+    pub parts: Vec<String>,
+}
+
+/// The derivation of a decision as lines, rule by rule, as [`trace_text`] writes them.
+pub fn trace_rules(
+    program: &Program,
+    facts: &Facts,
+    sources: &SourceMap,
+    trace: &Trace,
+    offset: u64,
+) -> Vec<RuleLines> {
+    let statuses: Vec<RuleStatus> = trace.rules().map(|rule| rule.status()).collect();
+    trace
+        .rules()
+        .map(|rule_trace| {
+            let rule = &program.rules[rule_trace.rule().idx()];
+            RuleLines {
+                rule: rule_trace.rule(),
+                status: rule_trace.status(),
+                line: format!(
+                    "{} ({}): {}",
+                    rule.name,
+                    rule.effect.as_str(),
+                    status_text(program, &rule_trace, &statuses)
+                ),
+                parts: rule_trace
+                    .parts()
+                    .zip(&rule.conditions)
+                    .map(|(part, condition)| part_text(program, facts, sources, condition, &part, offset))
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// One condition part of a derivation: its clause, its value, the operands it compared and the

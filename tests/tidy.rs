@@ -46,6 +46,7 @@ const LAYERS: &[&[&str]] = &[
     &["report"],
     &["stdlib"],
     &["engine"],
+    &["diff"],
     &["analysis"],
     &["session"],
     &["repl"],

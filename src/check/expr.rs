@@ -456,9 +456,24 @@ impl<'a> Checker<'a> {
             self.error(diagnostic);
             return error_expr(span);
         }
+        // A record keyed by a table's rows is named by any name of the row, and keyed by its key.
+        let mut written = key.value.clone();
+        if let Some(table) = self.program.records[id.idx()].key_table {
+            let names = self.table_names(table);
+            match names.and_then(|names| names.key_of(&written)) {
+                Some(canonical) => written = canonical.to_owned(),
+                None => {
+                    let table_name = self.program.records[table.idx()].name.clone();
+                    let all = names.map(|names| names.names()).unwrap_or_default();
+                    let diagnostic = messages::unknown_table_key(&table_name, &key.value, key.span, &all);
+                    self.error(diagnostic);
+                    return error_expr(span);
+                }
+            }
+        }
         if let Some(keys) = self.probe_keys {
             let ty = self.program.types.intern(Type::Record(id));
-            return match (keys.find)(id, &key.value) {
+            return match (keys.find)(id, &written) {
                 Some(value) => node(ir::ExprKind::Literal(value), ty, span),
                 None => {
                     let mut known: Vec<&str> = keys.known.keys(id).collect();
@@ -469,7 +484,7 @@ impl<'a> Checker<'a> {
                 }
             };
         }
-        let sym = self.program.interner.intern(&key.value);
+        let sym = self.program.interner.intern(&written);
         let key_ref = match self.key_refs.get(&(id, sym)) {
             Some(known) => {
                 self.program.key_refs[known.idx()].later_uses.push(key.span);

@@ -143,6 +143,10 @@ pub struct RecordDef {
     /// Whether it is a table: its rows are declared in `data` and known when the policy is
     /// checked; facts cannot add to them.
     pub table: bool,
+    /// The table its key field refers to, when that field's type is a table (`key country`
+    /// with `country: Country`): its facts are named by any name of the table's row, and keyed
+    /// by that row's key.
+    pub key_table: Option<RecordId>,
     /// Where it is declared.
     pub span: Span,
 }

@@ -124,6 +124,36 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Resolves keys whose type is a record: the record must be a table (then facts name such a
+    /// fact by any name of the table's row), and the record itself cannot be one.
+    pub(super) fn check_table_keys(&mut self) {
+        for idx in 0..self.program.records.len() {
+            let def = &self.program.records[idx];
+            let Some(key) = def.key else { continue };
+            let field = &def.fields[key as usize];
+            let Type::Record(target) = self.program.types.get(field.ty) else {
+                continue;
+            };
+            let (name, key_name, field_span) = (def.name.clone(), field.name.clone(), field.span);
+            let key_span = self.record_decls[idx]
+                .key
+                .as_ref()
+                .map_or(field_span, |key| key.span);
+            if !self.program.records[target.idx()].table || def.table {
+                let target_name = self.program.records[target.idx()].name.clone();
+                self.error(messages::key_not_a_table(
+                    &name,
+                    &key_name,
+                    &target_name,
+                    key_span,
+                    field_span,
+                ));
+                continue;
+            }
+            self.program.records[idx].key_table = Some(target);
+        }
+    }
+
     /// The record type of a row of `data`, if it can have rows there: a keyed record type.
     fn table_record(&mut self, row: &'a ast::FactDecl) -> Option<RecordId> {
         let Some((Global::Record(record), _)) = self.globals.get(row.record.name.as_str()) else {

@@ -317,11 +317,26 @@ impl<'a> Checker<'a> {
                     self.error(messages::keyless_record(&record_name, text.span));
                     return None;
                 }
-                if !written.keys.contains(&(record, text.value.as_str())) {
+                // A record keyed by a table's rows is named by any name of the row.
+                let names = self.program.records[record.idx()]
+                    .key_table
+                    .and_then(|table| self.table_names(table));
+                let canonical = names
+                    .and_then(|names| names.key_of(&text.value))
+                    .map(str::to_owned);
+                let found = written.keys.contains(&(record, text.value.as_str()))
+                    || names.is_some_and(|names| {
+                        canonical.is_some()
+                            && written.keys.iter().any(|(written_record, written_key)| {
+                                *written_record == record && names.key_of(written_key) == canonical.as_deref()
+                            })
+                    });
+                if !found {
                     self.error(messages::expect_no_key(&record_name, &text.value, text.span));
                     return None;
                 }
-                Some(TestSubject::Key(self.program.interner.intern(&text.value)))
+                let key = canonical.unwrap_or_else(|| text.value.clone());
+                Some(TestSubject::Key(self.program.interner.intern(&key)))
             }
             ast::SubjectRef::Position(position, span) => {
                 let count = written.count.get(&record).copied().unwrap_or(0);

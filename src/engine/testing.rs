@@ -5,11 +5,12 @@ use crate::check::ir::Effect;
 use crate::check::ir::{ExpectedOutcome, Program, RecordId, TestDef, TestFactPath, TestSubject, TestValue};
 use crate::check::keys::KeySets;
 use crate::diagnostic::{Diagnostic, Setting};
+use crate::escape::escape_controls;
 use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, Scratch, Verdict};
 use crate::facts::{Facts, FactsBuilder};
 use crate::report;
-use crate::source::Span;
-use crate::value::Value;
+use crate::source::{SourceMap, Span};
+use crate::value::{Sym, Value};
 
 /// The result of one test block.
 #[derive(Debug)]
@@ -55,11 +56,47 @@ pub fn test_keys(program: &Program) -> KeySets {
         let Some(key) = program.records[fact.record.idx()].key else {
             continue;
         };
-        if let Some(TestValue::Scalar(Value::Text(sym))) = fact.fields.get(key as usize) {
-            keys.insert(fact.record, program.interner.resolve(*sym));
+        match fact.fields.get(key as usize) {
+            Some(TestValue::Scalar(Value::Text(sym))) => {
+                keys.insert(fact.record, program.interner.resolve(*sym))
+            }
+            // A key that is a row of a table, named by any of the row's names: the row's key.
+            Some(TestValue::Key(table, name, _)) => {
+                if let Some(row_key) = table_row_key(program, *table, *name) {
+                    keys.insert(fact.record, program.interner.resolve(row_key));
+                }
+            }
+            _ => {}
         }
     }
     keys
+}
+
+/// The key of the row of `table` (in the program's `data`) that `name` names, by key or alias.
+fn table_row_key(program: &Program, table: RecordId, name: Sym) -> Option<Sym> {
+    let def = &program.records[table.idx()];
+    let key = def.key? as usize;
+    program
+        .data
+        .iter()
+        .filter(|row| row.record == table)
+        .find_map(|row| {
+            let TestValue::Scalar(Value::Text(row_key)) = row.fields.get(key)? else {
+                return None;
+            };
+            let named = *row_key == name
+                || def
+                    .alias
+                    .and_then(|alias| row.fields.get(alias as usize))
+                    .is_some_and(|aliases| match aliases {
+                        TestValue::Scalar(Value::Text(alias)) => *alias == name,
+                        TestValue::Seq(items) => items.iter().any(
+                            |item| matches!(item, TestValue::Scalar(Value::Text(alias)) if *alias == name),
+                        ),
+                        _ => false,
+                    });
+            named.then_some(*row_key)
+        })
 }
 
 /// Runs every test block of a program whose name contains `filter` (all when `None`).
@@ -74,6 +111,34 @@ pub fn run_tests(program: &Program, filter: Option<&str>, limits: Limits) -> Vec
             failures: run_test(program, test, limits),
         })
         .collect()
+}
+
+/// Runs the test block named exactly `name`, if the program has one.
+pub fn run_named(program: &Program, name: &str, limits: Limits) -> Option<TestReport> {
+    let test = program.tests.iter().find(|test| test.name == name)?;
+    Some(TestReport {
+        name: test.name.clone(),
+        span: test.span,
+        failures: run_test(program, test, limits),
+    })
+}
+
+/// The lines `pol test` writes for an expectation that did not hold, without indentation: the
+/// `expect` with its subject and line, what was expected and what was decided, control
+/// characters escaped so that no text of the policy can forge a line.
+pub fn mismatch_lines(
+    sources: &SourceMap,
+    span: Span,
+    subject: &str,
+    expected: &str,
+    actual: &str,
+) -> [String; 3] {
+    let line = sources.get(span.source).line_of(span.start) + 1;
+    [
+        format!("expect {} (line {line}):", escape_controls(subject)),
+        format!("  expected: {}", escape_controls(expected)),
+        format!("  actual:   {}", escape_controls(actual)),
+    ]
 }
 
 fn run_test(program: &Program, test: &TestDef, limits: Limits) -> Vec<TestFailure> {

@@ -342,7 +342,15 @@ impl FactsBuilder<'_> {
         let Some(key_field) = self.program.records[record.idx()].key else {
             return;
         };
-        let Some(Value::Text(key)) = table.cells[row.base + key_field as usize] else {
+        let mut key_cell = table.cells[row.base + key_field as usize];
+        // A key that is a row of a table stands for the row's own key.
+        if let (Some(Value::Record(target_row)), Some(target)) =
+            (key_cell, self.program.records[record.idx()].key_table)
+        {
+            key_cell = self.table_key(target, target_row).map(Value::Text);
+        }
+        let table = &mut self.tables[record.idx()];
+        let Some(Value::Text(key)) = key_cell else {
             if !row.key_reported {
                 sink.push(messages::missing_key(
                     self.schema(),
@@ -625,8 +633,32 @@ impl FactsBuilder<'_> {
     /// The row a reference by key resolves to as it is read: none if no fact has the key yet, or
     /// if the fact is a subject of the chunk being streamed, which `resolve_pending` reports.
     fn resolvable(&self, target: RecordId, key: Sym) -> Option<u32> {
+        let key = self.canonical(target, key);
         let row = *self.tables[target.idx()].keys.get(&key)?;
         (!self.is_streamed(target, row)).then_some(row)
+    }
+
+    /// The key of a row of a table (a record whose key is text), if known.
+    pub(super) fn table_key(&self, table: RecordId, row: u32) -> Option<Sym> {
+        let key = self.program.records[table.idx()].key?;
+        let cells = &self.tables[table.idx()];
+        match cells.cells[row as usize * cells.n_fields + key as usize] {
+            Some(Value::Text(sym)) => Some(sym),
+            _ => None,
+        }
+    }
+
+    /// The key a fact of `target` is named by when written `key`: for a record keyed by a
+    /// table's rows, the key of the row any of whose names `key` is; else `key` itself.
+    pub(super) fn canonical(&self, target: RecordId, key: Sym) -> Sym {
+        let Some(table) = self.program.records[target.idx()].key_table else {
+            return key;
+        };
+        self.tables[table.idx()]
+            .keys
+            .get(&key)
+            .and_then(|row| self.table_key(table, *row))
+            .unwrap_or(key)
     }
 
     /// Whether a row was added after [`FactsBuilder::mark_base`]: a subject of a streamed chunk.
@@ -654,10 +686,8 @@ impl FactsBuilder<'_> {
     pub(super) fn resolve_pending(&mut self, sink: &mut Sink) {
         let pending = std::mem::take(&mut self.pending);
         for reference in &pending {
-            let found = self.tables[reference.target.idx()]
-                .keys
-                .get(&reference.key)
-                .copied();
+            let key = self.canonical(reference.target, reference.key);
+            let found = self.tables[reference.target.idx()].keys.get(&key).copied();
             // A streamed subject's reference to its own record type must find its target in the
             // other inputs: whether the key is in this chunk, an earlier one or nowhere, the
             // answer is the same error.
@@ -760,14 +790,16 @@ impl FactsBuilder<'_> {
             match value {
                 TestValue::Unknown => seq.spoiled = true,
                 TestValue::Scalar(value) => seq.values.push(*value),
-                TestValue::Key(target, key, span) => match self.tables[target.idx()].keys.get(key) {
-                    Some(row) => seq.values.push(Value::Record(*row)),
-                    None => {
-                        seq.refs
-                            .push((position, *target, *key, *span, path.element(position)));
-                        seq.values.push(Value::Text(*key));
+                TestValue::Key(target, key, span) => {
+                    match self.tables[target.idx()].keys.get(&self.canonical(*target, *key)) {
+                        Some(row) => seq.values.push(Value::Record(*row)),
+                        None => {
+                            seq.refs
+                                .push((position, *target, *key, *span, path.element(position)));
+                            seq.values.push(Value::Text(*key));
+                        }
                     }
-                },
+                }
                 TestValue::Record(..) => {
                     unreachable!("the checker rejects nested records as elements of sets and lists")
                 }

@@ -26,6 +26,7 @@ fn record(name: &str, key: Option<u32>, fields: Vec<FieldDef>) -> RecordDef {
     RecordDef {
         alias: None,
         table: false,
+        key_table: None,
         name: name.to_owned(),
         fields,
         key,

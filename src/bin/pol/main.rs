@@ -2,6 +2,7 @@
 //! Reads files and standard input, chooses output formats, maps outcomes to exit codes.
 
 mod console;
+mod diff;
 mod files;
 mod flags;
 mod fmt;
@@ -33,12 +34,14 @@ pub(crate) const EXIT_FAILED: u8 = 1;
 pub(crate) const EXIT_USAGE: u8 = 2;
 /// Exit code: `pol run` decided everything, and some decision matched `--fail-on`.
 pub(crate) const EXIT_MATCHED: u8 = 3;
+/// Exit code: `pol diff --fail-on-change` found a change.
+pub(crate) const EXIT_CHANGED: u8 = 4;
 /// Exit code: standard output was closed before everything was written, as a shell reports a
 /// command ended by `SIGPIPE` (128 + 13).
 pub(crate) const EXIT_CLOSED: u8 = 141;
 
 /// The default for `--max-facts-bytes`: 4 GiB.
-const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
+pub(crate) const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
 
 /// Pol: decide export-control transfers with policies written as law.
 #[derive(Parser, Debug)]
@@ -56,6 +59,8 @@ Exit status:
        changes, `fmt --write` left a file alone to protect it
   2    a usage or input/output error (a file that cannot be read, output that cannot be written)
   3    `pol run --fail-on`: every subject was decided and some decision matched
+  4    `pol diff --fail-on-change`: everything was compared and some decision (or, without
+       facts, some rule) changed
   141  standard output was closed before all output was written (`pol run … | head`)
 
 Diagnostics are coloured on a terminal unless NO_COLOR is set, CLICOLOR=0 or TERM=dumb;
@@ -75,10 +80,13 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Work on a policy interactively: evaluate expressions, add rules, ask for decisions.
     Repl(repl::ReplArgs),
+    /// Compare two policies, or one policy under the law of two dates: the rules that differ,
+    /// and with facts every decision that changed, grouped by kind of change.
+    Diff(diff::DiffArgs),
 }
 
 #[derive(clap::Args, Debug)]
-struct CommonArgs {
+pub(crate) struct CommonArgs {
     /// How to show diagnostics on standard error.
     #[arg(long, value_enum, default_value_t = DiagnosticStyle::Auto)]
     diagnostics: DiagnosticStyle,
@@ -103,7 +111,7 @@ struct CommonArgs {
 }
 
 impl CommonArgs {
-    fn limits(&self) -> Limits {
+    pub(crate) fn limits(&self) -> Limits {
         Limits {
             max_steps: self.max_steps,
             max_depth: self.max_depth,
@@ -313,6 +321,7 @@ fn main() -> ExitCode {
         | Command::Check(CheckArgs { common, .. })
         | Command::Test(TestArgs { common, .. }) => common.max_nesting.max(common.max_depth as usize),
         Command::Repl(args) => args.common.max_nesting.max(args.common.max_depth as usize),
+        Command::Diff(args) => args.common.max_nesting.max(args.common.max_depth as usize),
         Command::Fmt(args) => args.max_nesting,
     };
     let stack = stack_bytes(levels);
@@ -344,6 +353,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Test(args) => test(args),
         Command::Fmt(args) => fmt::fmt(args),
         Command::Repl(args) => repl::repl(args),
+        Command::Diff(args) => diff::diff(args),
     }
 }
 
@@ -352,7 +362,7 @@ pub(crate) fn report(engine: &Engine<'_>, diagnostics: &[Diagnostic], style: Dia
     console::report(&engine.sources, diagnostics, style);
 }
 
-fn new_engine<'fs>(files: &'fs DiskFiles, common: &CommonArgs) -> Engine<'fs> {
+pub(crate) fn new_engine<'fs>(files: &'fs DiskFiles, common: &CommonArgs) -> Engine<'fs> {
     let roots = common
         .lib
         .iter()
@@ -527,7 +537,7 @@ pub(crate) fn with_warnings(mut warnings: Vec<Diagnostic>, more: Vec<Diagnostic>
 
 /// A `--lib` that is not a directory: imports from it could never resolve, so it is refused
 /// rather than ignored.
-fn check_libs(common: &CommonArgs) -> Option<Diagnostic> {
+pub(crate) fn check_libs(common: &CommonArgs) -> Option<Diagnostic> {
     common.lib.iter().find_map(|dir| {
         let value = dir.display().to_string();
         let problem = match std::fs::metadata(dir) {
@@ -547,7 +557,7 @@ fn check_libs(common: &CommonArgs) -> Option<Diagnostic> {
 
 /// Two `--facts` reading standard input (`-`, or a name of it such as `/dev/stdin`): when it is a
 /// pipe, the second would find it empty.
-fn check_stdin_readers(specs: &[String]) -> Option<Diagnostic> {
+pub(crate) fn check_stdin_readers(specs: &[String]) -> Option<Diagnostic> {
     let reads_stdin = |spec: &&String| {
         matches!(
             facts_path(spec),
@@ -578,12 +588,16 @@ pub(crate) fn split_facts_spec(spec: &str) -> (Option<&str>, &str) {
 }
 
 /// The path of one `--facts` argument (`-` for standard input).
-fn facts_path(spec: &str) -> &str {
+pub(crate) fn facts_path(spec: &str) -> &str {
     split_facts_spec(spec).1
 }
 
 /// Reads one `--facts` argument: `FILE`, `Record=FILE`, `-` or `Record=-`.
-fn read_facts_input(spec: &str, stdin_format: StdinFormat, max_bytes: u64) -> Result<FactsInput, Diagnostic> {
+pub(crate) fn read_facts_input(
+    spec: &str,
+    stdin_format: StdinFormat,
+    max_bytes: u64,
+) -> Result<FactsInput, Diagnostic> {
     let (record, path) = split_facts_spec(spec);
     let record = record.map(str::to_string);
     if path == "-" {
@@ -756,19 +770,10 @@ fn run_tests(
                         expected,
                         actual,
                     } => {
-                        let line = engine.sources.get(span.source).line_of(span.start) + 1;
-                        let subject = escape_controls(&subject.to_string()).into_owned();
-                        writeln!(out, "        expect {subject} (line {line}):")?;
-                        writeln!(
-                            out,
-                            "          expected: {}",
-                            escape_controls(&expected.to_string())
-                        )?;
-                        writeln!(
-                            out,
-                            "          actual:   {}",
-                            escape_controls(&actual.to_string())
-                        )?;
+                        for line in testing::mismatch_lines(&engine.sources, *span, subject, expected, actual)
+                        {
+                            writeln!(out, "        {line}")?;
+                        }
                     }
                     TestFailure::Error(diagnostics) => {
                         writeln!(out, "        the test could not run:")?;

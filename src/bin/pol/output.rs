@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// How many subjects are read, decided and written at a time when streaming.
-const CHUNK_LINES: usize = 16_384;
+pub(crate) const CHUNK_LINES: usize = 16_384;
 
 /// Where decisions go.
 pub struct Sink {
@@ -438,7 +438,7 @@ pub fn stream(
 
 /// How reading a line of a stream ended.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-enum LineEnd {
+pub(crate) enum LineEnd {
     /// At a line feed, or at the end of the input.
     Line,
     /// Early, at a line that can only be an error: the stream is read no further.
@@ -453,7 +453,7 @@ const NOT_A_RECORD_LOOKAHEAD: usize = 16;
 /// A line is read no further than a NUL byte, or a little past its first character if that is not
 /// `{`: either is an error whatever follows, so a huge line of garbage (or `/dev/zero`) is refused
 /// after a few bytes instead of being held in memory.
-fn read_line(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<(usize, LineEnd)> {
+pub(crate) fn read_line(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<(usize, LineEnd)> {
     let start = out.len();
     let mut cut_at: Option<usize> = None;
     let mut started = false;
@@ -493,7 +493,12 @@ fn read_line(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<(u
 }
 
 /// Reports a failure to read the stream; the exit code for it.
-fn read_failed(engine: &Engine<'_>, name: &str, error: &std::io::Error, style: DiagnosticStyle) -> u8 {
+pub(crate) fn read_failed(
+    engine: &Engine<'_>,
+    name: &str,
+    error: &std::io::Error,
+    style: DiagnosticStyle,
+) -> u8 {
     let diagnostic = pol::engine::read_error(
         name,
         &ReadError::Failed(crate::files::describe(error)),
@@ -504,7 +509,7 @@ fn read_failed(engine: &Engine<'_>, name: &str, error: &std::io::Error, style: D
     EXIT_USAGE
 }
 
-fn chunk_name(name: &str, first_line: usize) -> String {
+pub(crate) fn chunk_name(name: &str, first_line: usize) -> String {
     if first_line == 1 {
         name.to_string()
     } else {

@@ -1,0 +1,1 @@
+diff old.pol shipments.pol --facts facts.json

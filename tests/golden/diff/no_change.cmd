@@ -1,0 +1,1 @@
+diff old.pol old.pol --facts facts.json --fail-on-change

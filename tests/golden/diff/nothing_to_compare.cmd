@@ -1,0 +1,1 @@
+diff old.pol --as-of 2024-01-01

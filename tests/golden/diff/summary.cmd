@@ -1,0 +1,1 @@
+diff old.pol new.pol --facts facts.json --summary
