@@ -584,7 +584,10 @@ fn completion_lists_rules_after_exception_to_and_modules_and_files_after_use() {
     assert_eq!(labels(&workspace, &typed), ["combat", "small"]);
     let typed = POLICY.replace("use std.dates\n", "use std.dates\nuse std.$0\n");
     workspace.set_text(&path("policy.pol"), &typed.replace("$0", ""));
-    assert_eq!(labels(&workspace, &typed), ["dates"]);
+    assert_eq!(
+        labels(&workspace, &typed),
+        ["countries", "dates", "eu", "japan", "regimes", "sources"]
+    );
     let typed = POLICY.replace("use std.dates\n", "use std.dates\nuse \"$0\n");
     workspace.set_text(&path("policy.pol"), &typed.replace("$0", ""));
     assert_eq!(labels(&workspace, &typed), ["lib/", "other.pol", "schema.pol"]);
