@@ -3,7 +3,8 @@
 
 - stdlib/sources.pol (`std.sources`) from stdlib/data/sources.csv;
 - stdlib/regimes.pol (`std.regimes`) from stdlib/data/regimes/*.csv;
-- stdlib/japan.pol (`std.japan`) from stdlib/data/japan/*.csv.
+- stdlib/japan.pol (`std.japan`) from stdlib/data/japan/*.csv;
+- stdlib/eu.pol (`std.eu`) from stdlib/data/eu/*.csv, by scripts/gen_eu.py.
 
 The CSV files are UTF-8, comma-separated, quoted as RFC 4180, with a header row; every date is
 YYYY-MM-DD. The modules are written in the form `pol fmt` prints, rows in a fixed order, so the
@@ -18,6 +19,8 @@ import csv
 import datetime
 import os
 import sys
+
+import gen_eu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "stdlib", "data")
@@ -485,6 +488,7 @@ def gen_japan(agreements, licensed):
 def generate():
     """Every module as (path, text)."""
     sources = read("sources.csv", ["id", "title", "url", "checked", "note"])
+    sources += read("eu/sources.csv", ["id", "title", "url", "checked", "note"])
     regimes = read("regimes/regimes.csv", ["id", "name", "source", "stated_total", "total_date"])
     memberships = read("regimes/memberships.csv", ["regime", "country", "from", "until", "source"])
     embargoes = read("regimes/un_arms_embargoes.csv", ["country", "resolution", "from", "until", "scope", "source"])
@@ -492,10 +496,13 @@ def generate():
     licensed = read("japan/licensed_equipment.csv", ["equipment", "licensor", "source"])
     sources_text, known = gen_sources(sources)
     check_sources(known, regimes, memberships, embargoes, agreements, licensed)
+    eu_path, eu_text, eu_tables = gen_eu.generate(sys.modules[__name__])
+    check_sources(known, *eu_tables)
     return [
         (os.path.join(ROOT, "stdlib", "sources.pol"), sources_text),
         (os.path.join(ROOT, "stdlib", "regimes.pol"), gen_regimes(regimes, memberships, embargoes)),
         (os.path.join(ROOT, "stdlib", "japan.pol"), gen_japan(agreements, licensed)),
+        (eu_path, eu_text),
     ]
 
 

@@ -4,6 +4,7 @@
 const MODULES: &[(&str, &str)] = &[
     ("countries", include_str!("../stdlib/countries.pol")),
     ("dates", include_str!("../stdlib/dates.pol")),
+    ("eu", include_str!("../stdlib/eu.pol")),
     ("japan", include_str!("../stdlib/japan.pol")),
     ("regimes", include_str!("../stdlib/regimes.pol")),
     ("sources", include_str!("../stdlib/sources.pol")),
@@ -19,5 +20,5 @@ pub fn module(name: &str) -> Option<&'static str> {
 
 /// The names of every stdlib module.
 pub fn names() -> &'static [&'static str] {
-    &["countries", "dates", "japan", "regimes", "sources"]
+    &["countries", "dates", "eu", "japan", "regimes", "sources"]
 }

@@ -255,11 +255,11 @@ fn completion_lists_rules_obligations_modules_and_types_where_they_belong() {
     );
     assert_eq!(
         complete(POLICY, &format!("{POLICY}\nuse $0")),
-        "std.countries\nstd.dates\nstd.japan\nstd.regimes\nstd.sources"
+        "std.countries\nstd.dates\nstd.eu\nstd.japan\nstd.regimes\nstd.sources"
     );
     assert_eq!(
         complete(POLICY, &format!("{POLICY}\nuse std.$0")),
-        "countries\ndates\njapan\nregimes\nsources"
+        "countries\ndates\neu\njapan\nregimes\nsources"
     );
     assert_eq!(
         complete(POLICY, &format!("{POLICY}\nfn f(x: $0")),

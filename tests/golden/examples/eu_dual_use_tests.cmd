@@ -1,0 +1,1 @@
+test ../../../examples/eu-dual-use
