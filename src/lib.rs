@@ -6,7 +6,8 @@
 //! [`engine::Engine`] runs the stages in order for the command line, the REPL and the tests.
 //! Every stage reports problems as [`diagnostic::Diagnostic`]s.
 //! For editors and the REPL, `check::check_partial` keeps what checked beside the errors, and
-//! [`analysis`] answers questions at a cursor (hover, definition, references, completions, symbols).
+//! [`analysis`] answers questions at a cursor (hover, definition, references, completions, symbols);
+//! [`session::Workspace`] keeps files checked as they change, and [`lsp`] serves it to editors.
 
 pub mod analysis;
 pub mod check;
@@ -15,6 +16,7 @@ pub mod engine;
 pub mod escape;
 pub mod eval;
 pub mod facts;
+pub mod lsp;
 pub mod repl;
 pub mod report;
 pub mod session;

@@ -210,17 +210,34 @@ impl<'fs> Workspace<'fs> {
     /// Sets a file's text to an editor's buffer, which wins over the disk until
     /// [`Workspace::close`]; opens the file if it was not. The diagnostics of every file the
     /// change affects.
+    ///
+    /// A text larger than the policy limit is held as an empty text with no tree, reported as a
+    /// file too large to read (E0409), so it is never parsed.
     pub fn set_text(&mut self, path: &Path, text: &str) -> Vec<FileDiagnostics> {
         let path = self.path_of(path);
         self.buffers.insert(path.clone());
         let max_nesting = self.engine.max_nesting;
-        self.modules.update(
-            &mut self.engine.sources,
-            &ModuleKey::File(path.clone()),
-            || path.display().to_string(),
-            text,
-            |sources, id| engine::parse_partial(sources, id, max_nesting),
-        );
+        let key = ModuleKey::File(path.clone());
+        let (size, limit) = (text.len() as u64, self.engine.max_policy_bytes);
+        if size > limit {
+            let name = path.display().to_string();
+            let too_large = ReadError::TooLarge { size, limit };
+            self.modules.insert_unusable(
+                &mut self.engine.sources,
+                &key,
+                name.clone(),
+                String::new(),
+                |_| engine::read_error(&name, &too_large, None, diagnostic::Setting::PolicyBytes),
+            );
+        } else {
+            self.modules.update(
+                &mut self.engine.sources,
+                &key,
+                || path.display().to_string(),
+                text,
+                |sources, id| engine::parse_partial(sources, id, max_nesting),
+            );
+        }
         self.programs.entry(path.clone()).or_default();
         self.changed(path)
     }

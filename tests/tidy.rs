@@ -48,7 +48,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["analysis"],
     &["session"],
-    &["repl"],
+    &["repl", "lsp"],
 ];
 
 /// One import of one library file: the file it reaches and the first line that shows it.

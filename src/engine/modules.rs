@@ -120,7 +120,9 @@ impl ModuleCache {
             diagnostics: vec![diagnostic(id)],
             skipped: Vec::new(),
         };
-        let stale = false;
+        // A text with no tree is parsed when next set, even to the text held (an empty one
+        // standing for a text too large, the lossy one shown for bytes that are not UTF-8).
+        let stale = true;
         self.entries.insert(key.clone(), Entry { id, parsed, stale });
         id
     }

@@ -5,6 +5,7 @@ mod console;
 mod files;
 mod flags;
 mod fmt;
+mod lsp;
 mod output;
 mod repl;
 
@@ -75,6 +76,9 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Work on a policy interactively: evaluate expressions, add rules, ask for decisions.
     Repl(repl::ReplArgs),
+    /// Serve editors as a language server on standard input and output.
+    #[command(after_help = lsp::LSP_HELP)]
+    Lsp(lsp::LspArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -314,6 +318,7 @@ fn main() -> ExitCode {
         | Command::Test(TestArgs { common, .. }) => common.max_nesting.max(common.max_depth as usize),
         Command::Repl(args) => args.common.max_nesting.max(args.common.max_depth as usize),
         Command::Fmt(args) => args.max_nesting,
+        Command::Lsp(args) => args.max_nesting,
     };
     let stack = stack_bytes(levels);
     // Decisions are made on rayon's threads: they get the same stack. Failing to set it up
@@ -344,6 +349,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Test(args) => test(args),
         Command::Fmt(args) => fmt::fmt(args),
         Command::Repl(args) => repl::repl(args),
+        Command::Lsp(args) => lsp::lsp(args),
     }
 }
 
