@@ -34,8 +34,12 @@ struct Client {
 impl Client {
     /// A server over `files`, not yet initialized.
     fn start(files: MemoryFiles) -> Client {
+        Client::start_over(Box::leak(Box::new(files)))
+    }
+
+    /// A server over `files`, which the test may change as a disk changes.
+    fn start_over(files: &'static MemoryFiles) -> Client {
         let (server_side, client_side) = Connection::memory();
-        let files: &'static MemoryFiles = Box::leak(Box::new(files));
         let server = std::thread::spawn(move || serve(&server_side, files, Config::default()));
         Client {
             connection: client_side,
@@ -48,7 +52,11 @@ impl Client {
 
     /// A server over `files`, initialized with `/work` as its workspace folder.
     fn initialized(files: MemoryFiles) -> Client {
-        let mut client = Client::start(files);
+        Client::initialized_over(Box::leak(Box::new(files)))
+    }
+
+    fn initialized_over(files: &'static MemoryFiles) -> Client {
+        let mut client = Client::start_over(files);
         let response = client.request(
             "initialize",
             json!({"capabilities": {}, "rootUri": "file:///work"}),
@@ -388,6 +396,35 @@ fn a_change_to_an_import_publishes_the_diagnostics_of_the_files_it_affects() {
     );
     assert!(client.diagnostics("file:///work/schema.pol").is_empty());
     assert!(client.diagnostics("file:///work/policy.pol").is_empty());
+}
+
+#[test]
+fn a_change_on_disk_reported_by_the_watcher_checks_the_programs_again() {
+    let files: &'static MemoryFiles = Box::leak(Box::new(files()));
+    let mut client = Client::initialized_over(files);
+    let policy = "file:///work/policy.pol";
+    client.open(policy, POLICY);
+    assert!(client.diagnostics(policy).is_empty());
+    files.write(
+        "/work/schema.pol",
+        SCHEMA.replace("friendly: Bool", "friendly: Bol"),
+    );
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": "file:///work/schema.pol", "type": 2}]}),
+    );
+    assert_eq!(
+        shown(&client.diagnostics("file:///work/schema.pol")),
+        ["E0202 4:12-4:15"]
+    );
+    files.delete("/work/schema.pol");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": "file:///work/schema.pol", "type": 3}]}),
+    );
+    let diagnostics = client.diagnostics(policy);
+    assert!(!diagnostics.is_empty(), "a deleted import is reported");
+    assert!(shown(&diagnostics)[0].ends_with("1:4-1:16"), "{diagnostics:?}");
 }
 
 #[test]
