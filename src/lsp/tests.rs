@@ -486,6 +486,14 @@ fn a_document_over_the_size_limit_is_reported_not_parsed() {
     client.open(uri, &huge);
     let diagnostics = client.diagnostics(uri);
     assert_eq!(shown(&diagnostics), ["E0409 0:0-0:0"], "{diagnostics:?}");
+    // Emptied, it is parsed again (the empty text held in its place is not taken for it).
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": ""}]}),
+    );
+    assert!(shown(&client.diagnostics(uri)).iter().all(|found| !found.starts_with("E0409")));
+    client.open(uri, &huge);
+    assert_eq!(shown(&client.diagnostics(uri)), ["E0409 0:0-0:0"]);
     // Cut back under the limit, it is parsed and checked.
     client.notify(
         "textDocument/didChange",
