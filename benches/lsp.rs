@@ -60,7 +60,8 @@ fn main() {
     let text = generated_policy(N_RULES);
     let files: &'static MemoryFiles = Box::leak(Box::new(MemoryFiles::new()));
     let (server_side, client) = Connection::memory();
-    let server = std::thread::spawn(move || pol::lsp::serve(&server_side, files, pol::lsp::Config::default()));
+    let server =
+        std::thread::spawn(move || pol::lsp::serve(&server_side, files, pol::lsp::Config::default()));
 
     client
         .sender
@@ -127,7 +128,10 @@ fn main() {
         timings.last().map_or(0.0, |max| max.as_secs_f64() * 1e3)
     );
     match rss {
-        Some(kib) => println!("lsp: resident memory after {n_edits} edits: {:.1} MiB", kib as f64 / 1024.0),
+        Some(kib) => println!(
+            "lsp: resident memory after {n_edits} edits: {:.1} MiB",
+            kib as f64 / 1024.0
+        ),
         None => println!("lsp: resident memory unknown (no /proc/self/status)"),
     }
 

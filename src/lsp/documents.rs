@@ -39,7 +39,10 @@ mod tests {
     use super::*;
     use lsp_types::{Position, Range};
 
-    fn check(text: &str, changes: &[(Option<(u32, u32, u32, u32)>, &str)], expected: &str) {
+    /// A change: the range as start line and character, end line and character, if any; the text.
+    type Change<'a> = (Option<(u32, u32, u32, u32)>, &'a str);
+
+    fn check(text: &str, changes: &[Change<'_>], expected: &str) {
         let mut document = Document {
             uri: convert::parse_uri("file:///t.pol"),
             text: text.to_string(),

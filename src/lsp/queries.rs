@@ -250,7 +250,10 @@ fn document_symbol(source: &Source, symbol: analysis::Symbol) -> DocumentSymbol 
 mod tests {
     use super::*;
 
-    fn check(old: &str, new: &str, expected: Option<((u32, u32), (u32, u32), &str)>) {
+    /// An edit as its range's start and end (line, character) and its new text.
+    type Shown<'a> = ((u32, u32), (u32, u32), &'a str);
+
+    fn check(old: &str, new: &str, expected: Option<Shown<'_>>) {
         let edit = edit_between(old, new);
         let shown = edit.as_ref().map(|edit| {
             (

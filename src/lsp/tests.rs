@@ -1,7 +1,6 @@
 //! Tests of the language server over an in-memory connection: the protocol's lifecycle, errors
 //! for bad requests, cancellation, panics, and documents no editor should be able to break it with.
 
-use std::path::Path;
 use std::time::Duration;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -491,7 +490,11 @@ fn a_document_over_the_size_limit_is_reported_not_parsed() {
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": ""}]}),
     );
-    assert!(shown(&client.diagnostics(uri)).iter().all(|found| !found.starts_with("E0409")));
+    assert!(
+        shown(&client.diagnostics(uri))
+            .iter()
+            .all(|found| !found.starts_with("E0409"))
+    );
     client.open(uri, &huge);
     assert_eq!(shown(&client.diagnostics(uri)), ["E0409 0:0-0:0"]);
     // Cut back under the limit, it is parsed and checked.
@@ -595,4 +598,17 @@ fn stdlib_locations_get_read_only_uris() {
 /// A handler for the tests' own methods, reached from `Server::dispatch` in test builds.
 pub(super) fn sleep(params: &Value) {
     std::thread::sleep(Duration::from_millis(params.as_u64().unwrap_or(0)));
+}
+
+#[test]
+fn the_build_keeps_unwinding_so_a_panic_can_be_caught() {
+    // `panic = "abort"` in a profile would end the server at the first bug instead of
+    // answering an internal error.
+    let manifest = include_str!("../../Cargo.toml");
+    assert!(
+        manifest
+            .lines()
+            .all(|line| !line.trim_start().starts_with("panic")),
+        "Cargo.toml sets a panic strategy"
+    );
 }
