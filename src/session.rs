@@ -960,7 +960,9 @@ impl<'fs> Workspace<'fs> {
             has_errors: diagnostics.iter().any(Diagnostic::is_error),
             diagnostics,
         };
-        self.programs.insert(root.to_path_buf(), state);
+        if let Some(old) = self.programs.insert(root.to_path_buf(), state) {
+            drop_program(old);
+        }
     }
 
     /// Adds, at each import of the file checked through which a module with errors is reached,
@@ -1051,6 +1053,15 @@ impl walk::Imports for Workspace<'_> {
             ModuleKey::Text(_) => unreachable!("resolve returns files and stdlib modules only"),
         }
         Ok(())
+    }
+}
+
+/// Frees the last check of a program: on another core when it is large, since the program of a
+/// large policy takes milliseconds to free, which an editor would otherwise wait for.
+fn drop_program(state: ProgramState) {
+    let n_rules = state.checked.as_ref().map_or(0, |checked| checked.program.rules.len());
+    if n_rules > 1_000 {
+        rayon::spawn(move || drop(state));
     }
 }
 

@@ -78,7 +78,8 @@ impl ModuleCache {
     ) -> SourceId {
         if let Some(entry) = self.entries.get_mut(key) {
             if sources.set_text(entry.id, text) || entry.stale {
-                entry.parsed = parse(sources, entry.id);
+                let old = std::mem::replace(&mut entry.parsed, parse(sources, entry.id));
+                drop_trees(old.module.into_iter().collect());
                 entry.stale = false;
                 self.n_parses += 1;
             }
