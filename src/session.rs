@@ -1059,7 +1059,10 @@ impl walk::Imports for Workspace<'_> {
 /// Frees the last check of a program: on another core when it is large, since the program of a
 /// large policy takes milliseconds to free, which an editor would otherwise wait for.
 fn drop_program(state: ProgramState) {
-    let n_rules = state.checked.as_ref().map_or(0, |checked| checked.program.rules.len());
+    let n_rules = state
+        .checked
+        .as_ref()
+        .map_or(0, |checked| checked.program.rules.len());
     if n_rules > 1_000 {
         rayon::spawn(move || drop(state));
     }

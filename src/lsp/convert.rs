@@ -5,10 +5,11 @@ use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
 use lsp_types::{
-    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, NumberOrString, Position, Range, Uri,
+    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, NumberOrString,
+    Position, Range, Uri,
 };
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::source::{self, Source, SourceMap, Span};
 
 /// The scheme of the URIs given to stdlib modules when no folder holds copies of them.
@@ -203,7 +204,8 @@ pub(crate) fn to_diagnostic(
         source: Some("pol".to_string()),
         message,
         related_information: (!related.is_empty()).then_some(related),
-        tags: None,
+        // An editor greys out a definition nothing uses.
+        tags: (diagnostic.code == Code::Unused).then(|| vec![DiagnosticTag::UNNECESSARY]),
         data: None,
     }
 }

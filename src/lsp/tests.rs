@@ -378,6 +378,17 @@ fn diagnostics_count_utf16_units_after_accents_cjk_and_emoji_and_clear_when_fixe
 }
 
 #[test]
+fn an_unused_definition_is_tagged_unnecessary() {
+    let mut client = Client::initialized(MemoryFiles::new());
+    let uri = "file:///work/unused.pol";
+    client.open(uri, "policy \"U\"\n\nlet spare: Int = 1\n");
+    let diagnostics = client.diagnostics(uri);
+    assert_eq!(shown(&diagnostics), ["W0001 2:4-2:9"]);
+    assert_eq!(diagnostics[0]["tags"], json!([1]));
+    assert_eq!(diagnostics[0]["severity"], 2);
+}
+
+#[test]
 fn a_change_to_an_import_publishes_the_diagnostics_of_the_files_it_affects() {
     let mut client = Client::initialized(files());
     client.open("file:///work/policy.pol", POLICY);
