@@ -284,6 +284,13 @@ impl<'fs> Server<'fs> {
             .and_then(|options| options.get("workspaceAsLibrary"))
             .and_then(serde_json::Value::as_bool)
             .unwrap_or(config.workspace_as_library);
+        let mut config = config;
+        if let Some(url) = options
+            .and_then(|options| options.get("docsUrl"))
+            .and_then(serde_json::Value::as_str)
+        {
+            config.docs_url = url.trim_end_matches('#').to_string();
+        }
         let mut roots = config.roots.clone();
         if let Some(libraries) = options
             .and_then(|options| options.get("lib"))

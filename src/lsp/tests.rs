@@ -378,13 +378,19 @@ fn diagnostics_count_utf16_units_after_accents_cjk_and_emoji_and_clear_when_fixe
 }
 
 #[test]
-fn an_unused_definition_is_tagged_unnecessary() {
-    let mut client = Client::initialized(MemoryFiles::new());
+fn an_unused_definition_is_tagged_unnecessary_and_links_where_the_client_says() {
+    let mut client = Client::start(MemoryFiles::new());
+    let options = json!({"capabilities": {}, "initializationOptions": {"docsUrl": "file:///opt/pol/docs/diagnostics.html"}});
+    assert!(client.request("initialize", options).response_result.is_ok());
     let uri = "file:///work/unused.pol";
     client.open(uri, "policy \"U\"\n\nlet spare: Int = 1\n");
     let diagnostics = client.diagnostics(uri);
     assert_eq!(shown(&diagnostics), ["W0001 2:4-2:9"]);
     assert_eq!(diagnostics[0]["tags"], json!([1]));
+    assert_eq!(
+        diagnostics[0]["codeDescription"]["href"],
+        "file:///opt/pol/docs/diagnostics.html#w0001"
+    );
     assert_eq!(diagnostics[0]["severity"], 2);
 }
 
