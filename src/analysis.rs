@@ -2,11 +2,14 @@
 //! references, completions and document symbols, over the syntax trees and a `check::Checked`.
 //! Every answer carries byte spans; converting them to lines and UTF-16 is the front end's job.
 
+mod tokens;
+
+pub use tokens::{Modifiers, Token, TokenKind, semantic_tokens};
+
 use crate::check::ir::{self, Type, TypeId};
 use crate::check::{Checked, DefId, DefKind, Definition};
-use crate::source::{SourceId, Span};
-use crate::syntax::ast;
-use crate::syntax::print;
+use crate::source::{SourceId, SourceMap, Span};
+use crate::syntax::{self, ast, print};
 
 /// What a hover shows: the text, and the span of the name it is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,6 +107,12 @@ fn target_at(checked: &Checked, source: SourceId, offset: u32) -> Option<(DefId,
     Some((def, definition.span, definition.ty))
 }
 
+/// The definition the name under the cursor refers to (at a use) or defines (at its
+/// definition), with the span of the name under the cursor.
+pub fn name_at(checked: &Checked, source: SourceId, offset: u32) -> Option<(DefId, Span)> {
+    target_at(checked, source, offset).map(|(def, span, _)| (def, span))
+}
+
 /// A type as Pol writes it; `?` for a type that did not check.
 fn type_text(program: &ir::Program, ty: Option<TypeId>) -> String {
     match ty {
@@ -170,7 +179,17 @@ fn is_literal(expr: &ast::Expr) -> bool {
 
 /// The item under the cursor with its type; for a rule its effect, reason, citation, dates and
 /// the rules it is an exception to.
-pub fn hover(modules: &[&ast::Module], checked: &Checked, source: SourceId, offset: u32) -> Option<Hover> {
+///
+/// Below it come the note its author wrote for it (the comment lines right above its name's
+/// line and a comment at the end of that line: a field's note, a stdlib item's documentation),
+/// and, for a definition in another module, which module.
+pub fn hover(
+    modules: &[&ast::Module],
+    sources: &SourceMap,
+    checked: &Checked,
+    source: SourceId,
+    offset: u32,
+) -> Option<Hover> {
     let (def, span, ty) = target_at(checked, source, offset)?;
     let index = &checked.index;
     let program = &checked.program;
@@ -253,7 +272,51 @@ pub fn hover(modules: &[&ast::Module], checked: &Checked, source: SourceId, offs
             })
             .unwrap_or_else(|| format!("rule {name}")),
     };
+    let mut text = text;
+    if let Some(note) = note(&sources.get(definition.span.source).text, definition.span.start) {
+        text.push('\n');
+        text.push_str(&note);
+    }
+    let home = modules
+        .iter()
+        .find(|module| module.span.source == definition.span.source);
+    if let Some(home) = home.filter(|_| definition.span.source != source)
+        && home.header.kind == ast::HeaderKind::Module
+    {
+        text.push_str(&format!("\nin module {}", print::quote(&home.header.title.value)));
+    }
     Some(Hover { span, text })
+}
+
+/// The note written for what is defined at `at`: the comment lines right above its line and a
+/// comment at the end of its line, without their `//`, one a line.
+fn note(text: &str, at: u32) -> Option<String> {
+    let mut at = (at as usize).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |newline| at + newline);
+    let mut lines: Vec<&str> = Vec::new();
+    let mut end = line_start;
+    while end > 0 {
+        let start = text[..end - 1].rfind('\n').map_or(0, |newline| newline + 1);
+        let Some(comment) = text[start..end - 1].trim().strip_prefix("//") else {
+            break;
+        };
+        lines.push(comment.trim());
+        end = start;
+    }
+    lines.reverse();
+    let rest = &text[at..line_end];
+    let trailing = syntax::highlight(rest)
+        .into_iter()
+        .find(|(_, class)| *class == syntax::TokenClass::Comment);
+    if let Some((range, _)) = trailing {
+        lines.push(rest[range].trim_start_matches('/').trim());
+    }
+    lines.retain(|line| !line.is_empty());
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// A rule's effect, reason, citation, dates and exceptions, one a line.
@@ -394,6 +457,39 @@ pub fn document_symbols(modules: &[&ast::Module], source: SourceId) -> Vec<Symbo
         }
     }
     symbols
+}
+
+/// How well a name matches what is typed to find it, lower is better, ignoring case: 0 the
+/// name itself, 1 a name that starts with it, 2 one that contains it, 3 one that holds its
+/// characters in order (`trpt` finds `transport`); `None` when it does not match. An empty
+/// query matches every name.
+pub fn match_score(query: &str, name: &str) -> Option<u32> {
+    let query = query.to_lowercase();
+    let name = name.to_lowercase();
+    if query.is_empty() || name == query {
+        return Some(0);
+    }
+    if name.starts_with(&query) {
+        return Some(1);
+    }
+    if name.contains(&query) {
+        return Some(2);
+    }
+    let mut rest = name.chars();
+    query.chars().all(|wanted| rest.any(|c| c == wanted)).then_some(3)
+}
+
+/// The path typed so far after `use "` when the cursor is inside the string of a file import
+/// (`use "lib/sch` gives `lib/sch`), for a front end to complete with the files it finds.
+pub fn import_path_at(text: &str, offset: u32) -> Option<&str> {
+    let mut end = (offset as usize).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let line = &text[text[..end].rfind('\n').map_or(0, |newline| newline + 1)..end];
+    let rest = line.strip_prefix("use")?.trim_start();
+    let typed = rest.strip_prefix('"')?;
+    (!typed.contains(['"', '\\'])).then_some(typed)
 }
 
 /// Keywords that start a declaration.

@@ -81,6 +81,41 @@ pub struct Diagnostic {
     /// directory to allow), whose way to change it the help does not name yet. Boxed, since few
     /// diagnostics have one and every `Result` of the library carries a diagnostic.
     pub setting: Option<Box<Setting>>,
+    /// Changes to the text that Pol knows fix the problem, for an editor's code actions; the
+    /// help says the same in words. Boxed, like `setting`, so that every `Result` stays small;
+    /// [`Diagnostic::fixes`] reads them.
+    pub fixes: Option<Box<Vec<Fix>>>,
+}
+
+/// One change to a text: the bytes of `span` replaced by `text` (an empty span inserts).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Edit {
+    /// The bytes replaced.
+    pub span: Span,
+    /// What replaces them.
+    pub text: String,
+}
+
+/// A change Pol knows fixes a diagnostic: a title an editor shows and the edits it makes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, in a few words (`` replace with `licensed_from` ``).
+    pub title: String,
+    /// The edits, which do not overlap.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    /// A fix that replaces the text of `span` with `text`.
+    pub fn replace(title: impl Into<String>, span: Span, text: impl Into<String>) -> Fix {
+        Fix {
+            title: title.into(),
+            edits: vec![Edit {
+                span,
+                text: text.into(),
+            }],
+        }
+    }
 }
 
 /// A setting a front end gives the library, which a diagnostic's advice may ask to change.
@@ -129,6 +164,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             setting: None,
+            fixes: None,
         }
     }
 
@@ -154,6 +190,17 @@ impl Diagnostic {
     pub fn setting(mut self, setting: Setting) -> Diagnostic {
         self.setting = Some(Box::new(setting));
         self
+    }
+
+    /// Adds a change to the text that fixes the problem.
+    pub fn with_fix(mut self, fix: Fix) -> Diagnostic {
+        self.fixes.get_or_insert_default().push(fix);
+        self
+    }
+
+    /// The changes to the text that fix the problem, in the order they were added.
+    pub fn fixes(&self) -> &[Fix] {
+        self.fixes.as_deref().map_or(&[], Vec::as_slice)
     }
 
     /// Completes the help with a front end's way to change the setting it concerns: `way` gives

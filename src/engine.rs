@@ -48,6 +48,21 @@ pub trait FileSystem: Sync {
     fn read(&self, path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError>;
     /// The file's real path with links resolved, or a message saying why it cannot be found.
     fn canonical(&self, path: &Path) -> Result<PathBuf, String>;
+    /// What a folder holds, for an editor completing a path after `use "`: its entries' names,
+    /// each with whether it is a folder, in no particular order. None by default, and none for
+    /// a folder that cannot be read.
+    fn list(&self, _folder: &Path) -> Vec<Listed> {
+        Vec::new()
+    }
+}
+
+/// One entry of a folder ([`FileSystem::list`]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Listed {
+    /// Its name in the folder.
+    pub name: String,
+    /// Whether it is a folder.
+    pub is_folder: bool,
 }
 
 /// A file system with no files: for policies given as text.
@@ -300,7 +315,10 @@ impl<'fs> Engine<'fs> {
             .last()
             .map(|module| (module.header.kind, module.header.span))
             .expect("a load without errors has parsed the policy");
-        let checked = check::check(&modules);
+        let checked = check::check(&modules).map_err(|mut errors| {
+            partial::suggest_std_imports(&mut errors, &modules, &self.sources);
+            errors
+        });
         self.modules.give_back(&walk.order, modules);
         match checked {
             Ok(mut checked) => {

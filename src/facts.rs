@@ -4,6 +4,7 @@
 
 mod bind;
 mod csv;
+mod edit;
 mod format;
 mod inputs;
 mod json;
@@ -21,6 +22,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::{Interner, SeqId, Sym, Value};
 
+pub use edit::{Edited, FactEdit, edit_fact};
 pub use format::Format;
 pub use inputs::{Inputs, TextInput, Unbound};
 use path::{NestLink, Schema};

@@ -10,7 +10,7 @@ use crate::analysis::Completion;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::engine::FileSystem;
 use crate::eval::LawDate;
-use crate::facts::Format;
+use crate::facts::{Edited, FactEdit, Format, edit_fact};
 use crate::session::{Evaluated, FactsFile, FileDiagnostics, Workspace};
 use crate::source::{SourceId, SourceMap, Span};
 use crate::syntax::{self, Input, ast};
@@ -48,12 +48,12 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (
         "set",
         ":set Record[\"key\"].field = JSON",
-        "change one fact of the JSON facts loaded (not the file)",
+        "change one fact of the facts loaded, in memory (not the file)",
     ),
     (
         "unset",
         ":unset Record[\"key\"].field",
-        "remove one fact of the JSON facts loaded, so it is missing",
+        "remove one fact of the facts loaded, so it is missing",
     ),
     (
         "diff",
@@ -807,7 +807,7 @@ impl<'fs> Repl<'fs> {
     }
 
     /// Changes (`Some(value)`) or removes (`None`) one fact, `Record["key"].field`, in the copy
-    /// of the JSON facts file that holds the record, and loads the facts again.
+    /// of the facts file that holds the record (in its own format), and loads the facts again.
     fn edit(&mut self, fact: &str, value: Option<&str>, span: Span) -> Reply {
         let command = if value.is_some() { "set" } else { "unset" };
         let usage = "write the fact as `Record[\"key\"].field`, e.g. `Transfer[\"t1\"].destination`";
@@ -839,13 +839,17 @@ impl<'fs> Repl<'fs> {
             }
         };
         let path = self.path().to_path_buf();
-        let key_field = self.workspace.program(&path).and_then(|program| {
+        let found = self.workspace.program(&path).and_then(|program| {
             let def = program.records.iter().find(|def| def.name == record)?;
             let key = def.key?;
             def.field(field)?;
-            Some(def.fields[key as usize].name.clone())
+            let decided = program
+                .subject
+                .as_ref()
+                .map(|subject| program.records[subject.record.idx()].name.clone());
+            Some((def.fields[key as usize].name.clone(), decided))
         });
-        let Some(key_field) = key_field else {
+        let Some((key_field, decided)) = found else {
             return Reply::command_error(messages::bad_argument(
                 command,
                 &format!("the policy has no record `{record}` with a key and a field `{field}`"),
@@ -853,9 +857,16 @@ impl<'fs> Repl<'fs> {
                 span,
             ));
         };
-        // The first JSON file whose record of that type has the key holds the fact.
+        let wanted = FactEdit {
+            record,
+            key_field: &key_field,
+            key,
+            field,
+            value: value.as_ref(),
+        };
+        // The first facts file that holds the record with that key holds the fact.
         let mut changed = None;
-        for input in self.facts.iter().filter(|input| input.format == Format::Json) {
+        for input in &self.facts {
             let bytes = match self.edited.get(&input.path) {
                 Some(bytes) => bytes.clone(),
                 None => match self.files.read(&input.path, self.workspace.max_facts_bytes) {
@@ -863,36 +874,33 @@ impl<'fs> Repl<'fs> {
                     Err(_) => continue,
                 },
             };
-            let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-                continue;
+            // Records of a JSON Lines file are of the decided type unless the file names one.
+            let file_record = match (&input.record, input.format) {
+                (Some(named), _) => Some(named.as_str()),
+                (None, Format::JsonLines) => decided.as_deref(),
+                (None, _) => None,
             };
-            let object = json
-                .get_mut(record)
-                .and_then(serde_json::Value::as_array_mut)
-                .and_then(|rows| {
-                    rows.iter_mut()
-                        .find(|row| row.get(&key_field).and_then(serde_json::Value::as_str) == Some(key))
-                })
-                .and_then(serde_json::Value::as_object_mut);
-            if let Some(object) = object {
-                match &value {
-                    Some(value) => {
-                        object.insert(field.to_owned(), value.clone());
-                    }
-                    None => {
-                        object.remove(field);
-                    }
+            match edit_fact(&bytes, input.format, file_record, &wanted) {
+                Edited::NotHere => continue,
+                Edited::Changed(text) => {
+                    changed = Some((input.path.clone(), text));
+                    break;
                 }
-                let text = serde_json::to_vec_pretty(&json).expect("a JSON value is written whole");
-                changed = Some((input.path.clone(), text));
-                break;
+                Edited::Refused(why) => {
+                    return Reply::command_error(messages::bad_argument(
+                        command,
+                        &format!("{} cannot hold this value: {why}", input.path.display()),
+                        "change the fact in the file and `:reload` it",
+                        span,
+                    ));
+                }
             }
         }
         let Some((file, text)) = changed else {
             return Reply::command_error(messages::bad_argument(
                 command,
-                &format!("no JSON facts file loaded holds `{record}[\"{key}\"]`"),
-                "`:set` and `:unset` change facts read from JSON files (`:facts FILE.json`)",
+                &format!("no facts file loaded holds `{record}[\"{key}\"]`"),
+                "load the file that holds it with `:facts FILE`; `:set` changes a fact that a loaded file has",
                 span,
             ));
         };

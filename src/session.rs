@@ -1,21 +1,27 @@
 //! Live sessions for editors and the REPL: a `Workspace` of policy files changed one at a time,
 //! re-parsing only the changed module and re-checking only the programs that include it.
 
+mod answers;
 #[cfg(test)]
 mod editor_tests;
 mod memory;
 mod messages;
+mod queries;
+#[cfg(test)]
+mod query_tests;
+mod rename;
 #[cfg(test)]
 mod tests;
 
 pub use crate::engine::normalize;
+pub use answers::{FileEdit, TestBlock, TestOutcome};
 pub use memory::MemoryFiles;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::analysis::{self, Completion, Hover, Symbol};
+use crate::analysis::{self, Completion, CompletionKind, Hover, Symbol};
 use crate::check::{self, Checked, ir::Program, ir::RecordId};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::engine::modules::{ModuleCache, ModuleKey};
@@ -139,6 +145,12 @@ pub struct Workspace<'fs> {
     /// The files opened, each checked as a program.
     programs: BTreeMap<PathBuf, ProgramState>,
     facts: Option<SessionFacts>,
+    /// The texts of the last facts that failed to load, kept (until the next load) so that
+    /// their diagnostics can be shown against them.
+    failed_facts: Vec<SourceId>,
+    /// The folder file names are shown relative to in diagnostics (a terminal's working
+    /// folder); `None`: files are shown by their whole path.
+    display_base: Option<PathBuf>,
     /// The text last typed at a prompt ([`Workspace::evaluate`]), replaced at each call.
     prompt: Option<SourceId>,
     /// How decisions are made: the law date, budgets, derivations.
@@ -156,6 +168,9 @@ impl std::fmt::Debug for Workspace<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// The most files and folders a completion after `use "` lists.
+pub const MAX_LISTED: usize = 500;
 
 /// The default for [`Workspace::max_facts_bytes`]: 4 GiB.
 pub const DEFAULT_MAX_FACTS_BYTES: u64 = 4 << 30;
@@ -193,6 +208,8 @@ impl<'fs> Workspace<'fs> {
             modules: ModuleCache::default(),
             programs: BTreeMap::new(),
             facts: None,
+            failed_facts: Vec::new(),
+            display_base: None,
             prompt: None,
             options: Options::default(),
             max_facts_bytes: DEFAULT_MAX_FACTS_BYTES,
@@ -207,6 +224,24 @@ impl<'fs> Workspace<'fs> {
         self.engine.max_policy_bytes = max_policy_bytes;
     }
 
+    /// Shows the files under `folder` by their path relative to it in diagnostics (as a user
+    /// in that folder would type them), rather than by their whole path. Files read before keep
+    /// their names until read again.
+    pub fn set_display_base(&mut self, folder: &Path) {
+        self.display_base = Some(self.files.canonical(folder).unwrap_or_else(|_| normalize(folder)));
+    }
+
+    /// How a file is named in diagnostics: relative to the display base when under it.
+    fn display_name(&self, path: &Path) -> String {
+        self.display_base
+            .as_deref()
+            .and_then(|base| path.strip_prefix(base).ok())
+            .filter(|relative| !relative.as_os_str().is_empty())
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+
     /// Sets a file's text to an editor's buffer, which wins over the disk until
     /// [`Workspace::close`]; opens the file if it was not. The diagnostics of every file the
     /// change affects.
@@ -218,22 +253,18 @@ impl<'fs> Workspace<'fs> {
         self.buffers.insert(path.clone());
         let max_nesting = self.engine.max_nesting;
         let key = ModuleKey::File(path.clone());
+        let name = self.display_name(&path);
         let (size, limit) = (text.len() as u64, self.engine.max_policy_bytes);
         if size > limit {
-            let name = path.display().to_string();
             let too_large = ReadError::TooLarge { size, limit };
-            self.modules.insert_unusable(
-                &mut self.engine.sources,
-                &key,
-                name.clone(),
-                String::new(),
-                |_| engine::read_error(&name, &too_large, None, diagnostic::Setting::PolicyBytes),
-            );
+            let diagnostic = engine::read_error(&name, &too_large, None, diagnostic::Setting::PolicyBytes);
+            self.modules
+                .insert_unusable(&mut self.engine.sources, &key, name, String::new(), |_| diagnostic);
         } else {
             self.modules.update(
                 &mut self.engine.sources,
                 &key,
-                || path.display().to_string(),
+                || name,
                 text,
                 |sources, id| engine::parse_partial(sources, id, max_nesting),
             );
@@ -392,6 +423,9 @@ impl<'fs> Workspace<'fs> {
         inputs: &[FactsFile],
         edited: &BTreeMap<PathBuf, Vec<u8>>,
     ) -> Result<(), Vec<Diagnostic>> {
+        for failed in std::mem::take(&mut self.failed_facts) {
+            self.engine.sources.remove(failed);
+        }
         let policy = self.path_of(policy);
         if !self.programs.contains_key(&policy) {
             self.open(&policy);
@@ -399,13 +433,16 @@ impl<'fs> Workspace<'fs> {
         let program = self.good_program(&policy)?;
         if program.program.subject.is_none() {
             return Err(vec![messages::policy_decides_nothing(
-                &policy.display().to_string(),
+                &self.display_name(&policy),
             )]);
         }
         let mut texts = Vec::new();
         let mut diagnostics = Vec::new();
         for input in inputs {
-            let name = input.path.display().to_string();
+            let mut name = input.path.display().to_string();
+            if edited.contains_key(&input.path) {
+                name.push_str(" (edited in memory)");
+            }
             let read = match edited.get(&input.path) {
                 Some(text) => Ok(text.clone()),
                 None => self.files.read(&input.path, self.max_facts_bytes),
@@ -444,9 +481,7 @@ impl<'fs> Workspace<'fs> {
                 Err(errors) => diagnostics = errors,
             }
         }
-        for text in texts {
-            self.engine.sources.remove(text.source);
-        }
+        self.failed_facts = texts.into_iter().map(|text| text.source).collect();
         Err(diagnostics)
     }
 
@@ -466,7 +501,7 @@ impl<'fs> Workspace<'fs> {
         let Some(loaded) = &self.facts else {
             return Err(vec![messages::no_facts_loaded(None)]);
         };
-        let name = loaded.policy.display().to_string();
+        let name = self.display_name(&loaded.policy);
         let Some(state) = self.programs.get(&loaded.policy) else {
             return Err(vec![messages::no_facts_loaded(Some(&name))]);
         };
@@ -478,7 +513,7 @@ impl<'fs> Workspace<'fs> {
         }
         let facts = loaded.bound.as_ref().map_err(Clone::clone)?;
         let program = &loaded.program.program;
-        let row = subject_row(&loaded.policy, program, facts, key)?;
+        let row = subject_row(&self.display_name(&loaded.policy), program, facts, key)?;
         let evaluator = Evaluator::new(program, facts, self.options.clone()).map_err(|error| vec![error])?;
         evaluator
             .decide(&mut Scratch::new(), row)
@@ -534,7 +569,13 @@ impl<'fs> Workspace<'fs> {
     pub fn hover(&self, path: &Path, offset: u32) -> Option<Hover> {
         let (state, source) = self.query(path)?;
         let checked = state.checked.as_deref()?;
-        analysis::hover(&self.trees(&state.order), checked, source, offset)
+        analysis::hover(
+            &self.trees(&state.order),
+            &self.engine.sources,
+            checked,
+            source,
+            offset,
+        )
     }
 
     /// Where the name at `offset` in a file is defined: maybe in another module, or in a
@@ -571,7 +612,63 @@ impl<'fs> Workspace<'fs> {
             return Vec::new();
         };
         let text = &self.engine.sources.get(source).text;
+        if let Some(typed) = analysis::import_path_at(text, offset) {
+            return self.import_completions(path, typed);
+        }
         analysis::completions(checked, text, source, offset)
+    }
+
+    /// The `.pol` files and folders a file may import whose path, relative to its folder, starts
+    /// with `typed`: what the `FileSystem` lists and the editor's buffers, the file itself left
+    /// out, at most [`MAX_LISTED`] of them.
+    fn import_completions(&self, path: &Path, typed: &str) -> Vec<Completion> {
+        let path = self.path_of(path);
+        let Some(folder) = path.parent() else {
+            return Vec::new();
+        };
+        let (typed_folder, typed_name) = typed
+            .rsplit_once('/')
+            .map_or(("", typed), |(folder, name)| (folder, name));
+        // Imports reach only files under the importing file's folder (or a library folder).
+        if typed_folder.starts_with('/') || typed_folder.split('/').any(|part| part == "..") {
+            return Vec::new();
+        }
+        let listed_folder = folder.join(typed_folder);
+        let mut entries = self.files.list(&listed_folder);
+        entries.extend(
+            self.buffers
+                .iter()
+                .filter(|buffer| buffer.parent() == Some(normalize(&listed_folder).as_path()))
+                .filter_map(|buffer| buffer.file_name())
+                .map(|name| engine::Listed {
+                    name: name.to_string_lossy().into_owned(),
+                    is_folder: false,
+                }),
+        );
+        let prefix = if typed_folder.is_empty() {
+            String::new()
+        } else {
+            format!("{typed_folder}/")
+        };
+        let mut found: Vec<Completion> = entries
+            .into_iter()
+            .filter(|entry| entry.name.starts_with(typed_name) && !entry.name.starts_with('.'))
+            .filter(|entry| entry.is_folder || entry.name.ends_with(".pol"))
+            .filter(|entry| listed_folder.join(&entry.name) != path)
+            .map(|entry| Completion {
+                label: if entry.is_folder {
+                    format!("{prefix}{}/", entry.name)
+                } else {
+                    format!("{prefix}{}", entry.name)
+                },
+                kind: CompletionKind::Module,
+                detail: Some(if entry.is_folder { "folder" } else { "file" }.to_string()),
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        found.truncate(MAX_LISTED);
+        found
     }
 
     /// The declarations of a file that parsed, in order, for an outline.
@@ -630,7 +727,7 @@ impl<'fs> Workspace<'fs> {
             Some(checked) if !state.has_errors => Arc::clone(checked),
             _ => {
                 return Err(vec![messages::evaluate_with_errors(
-                    &policy.display().to_string(),
+                    &self.display_name(&policy),
                     &self.files_with_errors(state),
                 )]);
             }
@@ -648,14 +745,14 @@ impl<'fs> Workspace<'fs> {
             Some(loaded) => loaded.bound.as_ref().map_err(Clone::clone)?,
             None => {
                 if subject.is_some() {
-                    return Err(vec![messages::no_facts_for(&policy.display().to_string())]);
+                    return Err(vec![messages::no_facts_for(&self.display_name(&policy))]);
                 }
                 none = self.engine.facts_builder(program).finish()?;
                 &none
             }
         };
         let row = match subject {
-            Some(key) => Some(subject_row(&policy, program, facts, key)?),
+            Some(key) => Some(subject_row(&self.display_name(&policy), program, facts, key)?),
             None => None,
         };
         let find_key = |record: RecordId, key: &str| {
@@ -742,7 +839,7 @@ impl<'fs> Workspace<'fs> {
 
     /// The program of `policy` if its last check found no error.
     fn good_program(&self, policy: &Path) -> Result<Arc<Checked>, Vec<Diagnostic>> {
-        let name = policy.display().to_string();
+        let name = self.display_name(policy);
         let state = self
             .programs
             .get(policy)
@@ -788,11 +885,12 @@ impl<'fs> Workspace<'fs> {
         match self.engine.read_module(path, None) {
             Ok(bytes) => {
                 let max_nesting = self.engine.max_nesting;
+                let name = self.display_name(path);
                 engine::cache_bytes(
                     &mut self.modules,
                     &mut self.engine.sources,
                     &key,
-                    path.display().to_string(),
+                    name,
                     bytes,
                     |sources, id| engine::parse_partial(sources, id, max_nesting),
                 );
@@ -1041,11 +1139,12 @@ impl walk::Imports for Workspace<'_> {
             }
             ModuleKey::File(file) => {
                 let bytes = self.engine.read_module(file, Some(use_decl.span))?;
+                let name = self.display_name(file);
                 engine::cache_bytes(
                     &mut self.modules,
                     &mut self.engine.sources,
                     child,
-                    file.display().to_string(),
+                    name,
                     bytes,
                     |sources, id| engine::parse_partial(sources, id, max_nesting),
                 );
@@ -1069,11 +1168,9 @@ fn drop_program(state: ProgramState) {
 }
 
 /// The key of the subject `key` in the facts, as the row of the program's subject table.
-fn subject_row(policy: &Path, program: &Program, facts: &Facts, key: &str) -> Result<u32, Vec<Diagnostic>> {
+fn subject_row(policy: &str, program: &Program, facts: &Facts, key: &str) -> Result<u32, Vec<Diagnostic>> {
     let Some(subject) = program.subject.as_ref() else {
-        return Err(vec![messages::policy_decides_nothing(
-            &policy.display().to_string(),
-        )]);
+        return Err(vec![messages::policy_decides_nothing(policy)]);
     };
     let table = &facts.tables[subject.record.idx()];
     facts

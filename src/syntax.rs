@@ -21,6 +21,22 @@ pub const DEFAULT_MAX_NESTING: usize = 256;
 /// levels of every stage. The library itself takes any limit, on a stack the caller sizes.
 pub const MAX_NESTING_LIMIT: usize = 100_000;
 
+/// Whether `word` can be written as a name: ASCII letters, digits and `_`, starting with a
+/// letter or `_`, and not a reserved word (`rule`, `and`, …).
+pub fn is_name(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !grammar::is_reserved(word)
+}
+
+/// Whether `word` is one of the words the grammar reserves, which can never be names.
+pub fn is_reserved(word: &str) -> bool {
+    grammar::is_reserved(word)
+}
+
 /// Parses one source text into a module, or returns its syntax errors: one for each
 /// declaration that does not parse (see [`parse_partial`]).
 pub fn parse(sources: &SourceMap, id: SourceId) -> Result<ast::Module, Vec<Diagnostic>> {
@@ -40,6 +56,23 @@ pub fn parse_with_limit(
     max_nesting: usize,
 ) -> Result<ast::Module, Vec<Diagnostic>> {
     lower::parse_module(sources, id, max_nesting).map(|(module, _)| module)
+}
+
+/// The canonical text of a source, as `pol fmt` writes it, or why there is none: its syntax
+/// errors, or a canonical text that would not read back as the same tree (a bug in the printer,
+/// refused so that the file is left as it was).
+pub fn format(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Result<String, Vec<Diagnostic>> {
+    let module = parse_with_limit(sources, id, max_nesting)?;
+    let source = sources.get(id);
+    let formatted = print::print(&module, &source.text);
+    let mut again = SourceMap::new();
+    let again_id = again.add(format!("{} (formatted)", source.name), formatted.as_str());
+    let same =
+        parse_with_limit(&again, again_id, max_nesting).is_ok_and(|again| print::same_tree(&module, &again));
+    if !same {
+        return Err(vec![messages::cannot_format(&source.name)]);
+    }
+    Ok(formatted)
 }
 
 /// Parses one source text like [`parse_with_limit`], returning the module with the warnings

@@ -202,7 +202,7 @@ fn check_reports_errors_with_exit_one_and_json_for_editors() {
     let output = pol(&dir, &["check", "bad.pol", "--format", "json"]);
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(report["version"], 1);
+    assert_eq!(report["version"], 2);
     let diagnostic = &report["diagnostics"][0];
     assert_eq!(diagnostic["code"], "E0203");
     assert_eq!(diagnostic["file"], "bad.pol");

@@ -349,7 +349,8 @@ fn report_with<'a>(output: &'a str, code: &str) -> &'a str {
 fn diagnostics_doc_is_up_to_date(bless: bool) -> Result<(), Failed> {
     let root = golden_root();
     let cases = files_with(&root, &["pol", "cmd"]);
-    // Outputs with no case beside them: what a session reports (`tests/session.rs` writes them).
+    // Outputs with no case beside them: what a session reports (`tests/session.rs` and
+    // `tests/session_queries.rs` write them).
     let session_outputs: Vec<(std::path::PathBuf, String)> = files_with(&root, &["stderr"])
         .into_iter()
         .filter(|file| !file.with_extension("pol").exists() && !file.with_extension("cmd").exists())
@@ -395,8 +396,10 @@ fn diagnostics_doc_is_up_to_date(bless: bool) -> Result<(), Failed> {
                     ));
                     continue;
                 }
+                // Each folder of such outputs is written by the test file named after it.
+                let folder = file.parent().unwrap().file_name().unwrap().to_string_lossy();
                 doc.push_str(&format!(
-                    "\nExample: what a `session::Workspace` reports, drawn as `pol` draws diagnostics (`tests/golden/{relative}`, from `tests/session.rs`).\n\n```text\n{}\n```\n",
+                    "\nExample: what a `session::Workspace` reports, drawn as `pol` draws diagnostics (`tests/golden/{relative}`, from `tests/{folder}.rs`).\n\n```text\n{}\n```\n",
                     output.trim_end()
                 ));
                 continue;

@@ -101,6 +101,22 @@ impl Tmux {
         }
     }
 
+    /// Waits until the screen is as `ready` wants it; the screen then.
+    fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < WATCHDOG,
+                "the screen never showed {what}:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     /// Waits until `pol` has ended and its pane closed.
     fn wait_for_exit(&self) {
         let start = Instant::now();
@@ -149,6 +165,24 @@ fn a_terminal_session_completes_decides_explains_abandons_and_keeps_its_history(
     tmux.keys(&["Enter"]);
     tmux.wait_for("defined rule `strict`", 1);
 
+    // An earlier line of an unfinished input is edited in place: Up goes back to the rule's
+    // header, whose name is changed before the rule is finished; only the new name is defined.
+    tmux.text("rule lax: permit {");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("...> ", 3);
+    tmux.text("  when t.destination.in_combat");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("...> ", 4);
+    tmux.keys(&["Up", "Up", "Home"]);
+    tmux.keys(&["Right", "Right", "Right", "Right", "Right", "DC", "DC", "DC"]);
+    tmux.text("lenient");
+    tmux.wait_for("rule lenient: permit {", 1);
+    tmux.keys(&["Down", "Down", "End"]);
+    tmux.text("}");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("defined rule `lenient`", 1);
+    assert!(!screen.contains("`lax`"), "the old name was defined:\n{screen}");
+
     // A name completed in an expression.
     tmux.text("Countr");
     tmux.keys(&["Tab"]);
@@ -171,9 +205,13 @@ fn a_terminal_session_completes_decides_explains_abandons_and_keeps_its_history(
     // Ctrl-C abandons an unfinished input: it never runs, and the next one does.
     tmux.text("1000 +");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("...> ", 3);
+    tmux.wait_for("...> ", 5);
     tmux.text("  2000");
     tmux.keys(&["C-c"]);
+    // Keys typed before the fresh prompt is drawn may be dropped by the terminal's mode change.
+    tmux.wait_until("a fresh prompt after Ctrl-C", |screen| {
+        screen.contains("2000") && screen.trim_end().ends_with("pol>")
+    });
     tmux.text("40 + 2");
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("42 : Int", 1);

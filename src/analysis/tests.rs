@@ -58,6 +58,7 @@ test "small transfers pass" {
 /// An editor's view of one file: the text with the marker removed, its parse and check, the cursor.
 struct Editor {
     text: String,
+    sources: SourceMap,
     modules: Vec<ast::Module>,
     checked: Checked,
     source: SourceId,
@@ -76,6 +77,7 @@ fn open(text: &str, needle: &str, shift: usize) -> Editor {
     let checked = check_partial(&modules);
     Editor {
         text: text.to_string(),
+        sources,
         modules,
         checked,
         source,
@@ -95,6 +97,7 @@ fn hover_at(needle: &str, shift: usize) -> String {
     let editor = open(POLICY, needle, shift);
     match hover(
         &editor.modules.iter().collect::<Vec<_>>(),
+        &editor.sources,
         &editor.checked,
         editor.source,
         editor.cursor,

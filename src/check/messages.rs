@@ -1,14 +1,24 @@
 //! Every diagnostic the checker can emit, in one place so that their wording can be reviewed together.
 //! Types arrive already written out (`Set<Country>`); names arrive as the user wrote them.
 
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Edit, Fix, did_you_mean};
 use crate::source::Span;
 use crate::value::Date;
 
-/// Adds "a similar name exists" help when one of `candidates` is close to `name`.
+/// Adds "a similar name exists" help when one of `candidates` is close to `name`, with the fix
+/// that writes it in place of the name the primary label marks.
 fn similar(diagnostic: Diagnostic, name: &str, candidates: &[&str]) -> Diagnostic {
     match did_you_mean(name, candidates.iter().copied()) {
-        Some(best) => diagnostic.help(format!("a similar name exists: `{best}`")),
+        Some(best) => suggest(diagnostic, best),
+        None => diagnostic,
+    }
+}
+
+/// The help and fix for a name the diagnostic's primary label marks, misspelt for `best`.
+fn suggest(diagnostic: Diagnostic, best: &str) -> Diagnostic {
+    let diagnostic = diagnostic.help(format!("a similar name exists: `{best}`"));
+    match diagnostic.span() {
+        Some(span) => diagnostic.with_fix(Fix::replace(format!("replace with `{best}`"), span, best)),
         None => diagnostic,
     }
 }
@@ -16,7 +26,7 @@ fn similar(diagnostic: Diagnostic, name: &str, candidates: &[&str]) -> Diagnosti
 /// Like [`similar`], but lists a short candidate list when nothing is close.
 fn similar_or_list(diagnostic: Diagnostic, name: &str, candidates: &[&str], what: &str) -> Diagnostic {
     if let Some(best) = did_you_mean(name, candidates.iter().copied()) {
-        return diagnostic.help(format!("a similar name exists: `{best}`"));
+        return suggest(diagnostic, best);
     }
     if candidates.is_empty() || candidates.len() > 12 {
         return diagnostic;
@@ -188,12 +198,16 @@ pub fn ambiguous_variant(name: &str, span: Span, enums: &[&str]) -> Diagnostic {
         .iter()
         .map(|enumeration| format!("`{enumeration}.{name}`"))
         .collect();
-    Diagnostic::new(
+    let diagnostic = Diagnostic::new(
         Code::AmbiguousName,
         format!("`{name}` is a variant of {}", both(enums)),
     )
     .at(span, "ambiguous")
-    .help(format!("qualify it: {}", qualified.join(" or ")))
+    .help(format!("qualify it: {}", qualified.join(" or ")));
+    enums.iter().fold(diagnostic, |diagnostic, enumeration| {
+        let written = format!("{enumeration}.{name}");
+        diagnostic.with_fix(Fix::replace(format!("write `{written}`"), span, written))
+    })
 }
 
 fn both(enums: &[&str]) -> String {
@@ -213,6 +227,11 @@ pub fn ambiguous_name(name: &str, span: Span, enumeration: &str, other: &str) ->
     .help(format!(
         "write `{enumeration}.{name}` for the variant, or rename {other}"
     ))
+    .with_fix(Fix::replace(
+        format!("write `{enumeration}.{name}`"),
+        span,
+        format!("{enumeration}.{name}"),
+    ))
 }
 
 /// E0206: a rule name that no rule has.
@@ -227,7 +246,7 @@ pub fn unknown_obligation(name: &str, span: Span, candidates: &[&str]) -> Diagno
     let diagnostic = Diagnostic::new(Code::UnknownObligation, format!("unknown obligation `{name}`"))
         .at(span, "not declared");
     match did_you_mean(name, candidates.iter().copied()) {
-        Some(best) => diagnostic.help(format!("a similar name exists: `{best}`")),
+        Some(best) => suggest(diagnostic, best),
         None => diagnostic.help(format!("declare it: `obligation {name} \"…\"`")),
     }
 }
@@ -828,7 +847,24 @@ pub fn unknown_key(
         None if !any_known => format!("the facts define no `{record}`: add one with the key `{key}`"),
         None => format!("add a `{record}` fact with the key `{key}`, or correct the key"),
     };
-    diagnostic.help(format!("{fix}; {consequence}"))
+    let diagnostic = diagnostic.help(format!("{fix}; {consequence}"));
+    match similar {
+        // The spans are the key's string literals, quotes included.
+        Some(similar) => {
+            let quoted = crate::syntax::print::quote(similar);
+            diagnostic.with_fix(Fix {
+                title: format!("replace with {quoted}"),
+                edits: spans
+                    .iter()
+                    .map(|span| Edit {
+                        span: *span,
+                        text: quoted.clone(),
+                    })
+                    .collect(),
+            })
+        }
+        None => diagnostic,
+    }
 }
 
 /// E0228: a key reference typed at a prompt that no loaded fact has.

@@ -180,6 +180,18 @@ codes! {
     /// A REPL meta-command needs something the session does not have yet (a decision to
     /// explain, a policy to reload).
     CommandNeedsState = "E0432",
+    /// A rename asked for a new name that is not a name: a reserved word, or text that is not
+    /// letters, digits and `_` starting with a letter or `_`.
+    InvalidNewName = "E0445",
+    /// A rename would give a definition the name of another one in its scope, or change what a
+    /// name refers to.
+    RenameCollision = "E0446",
+    /// A rename asked to change a definition of the standard library, which is read-only.
+    ReadOnlyDefinition = "E0447",
+    /// A rename was asked where no name of the policy is.
+    NothingToRename = "E0448",
+    /// A test was asked to run by a name no test block of the policy has.
+    UnknownTest = "E0449",
 
     /// A definition that nothing uses.
     Unused = "W0001",

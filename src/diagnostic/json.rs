@@ -7,9 +7,9 @@ use crate::diagnostic as diag;
 use crate::source::{Source, SourceMap};
 
 /// The version of the wire format; bumped on every change to it.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
-/// The top-level object: `{"version": 1, "diagnostics": [...]}`.
+/// The top-level object: `{"version": 2, "diagnostics": [...]}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// Always [`VERSION`] when produced by this crate.
@@ -37,6 +37,30 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// How to fix the problem; `null` when unknown.
     pub help: Option<String>,
+    /// Changes to the text that fix the problem, as an editor applies them; may be empty.
+    pub fixes: Vec<Fix>,
+}
+
+/// A change Pol knows fixes a diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fix {
+    /// What the fix does, in a few words.
+    pub title: String,
+    /// The edits it makes, which do not overlap.
+    pub edits: Vec<Edit>,
+}
+
+/// One edit: the text of a range replaced (an empty range inserts).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    /// The name of the file edited.
+    pub file: String,
+    /// The byte range replaced.
+    pub span: Span,
+    /// The same range as lines and characters.
+    pub range: Range,
+    /// The text that replaces it.
+    pub text: String,
 }
 
 /// A labelled spot in a source.
@@ -127,6 +151,24 @@ fn convert(diagnostic: &diag::Diagnostic, sources: &SourceMap) -> Diagnostic {
         range: primary.as_ref().map(|label| label.range),
         labels,
         help: diagnostic.help.clone(),
+        fixes: diagnostic
+            .fixes()
+            .iter()
+            .map(|fix| Fix {
+                title: fix.title.clone(),
+                edits: fix.edits.iter().map(|edit| convert_edit(edit, sources)).collect(),
+            })
+            .collect(),
+    }
+}
+
+fn convert_edit(edit: &diag::Edit, sources: &SourceMap) -> Edit {
+    let place = convert_label(&diag::Label::new(edit.span, ""), false, sources);
+    Edit {
+        file: place.file,
+        span: place.span,
+        range: place.range,
+        text: edit.text.clone(),
     }
 }
 
@@ -199,13 +241,13 @@ mod tests {
             &sources,
             &[diagnostic],
             concat!(
-                r#"{"version":1,"diagnostics":[{"severity":"error","code":"E0201","#,
+                r#"{"version":2,"diagnostics":[{"severity":"error","code":"E0201","#,
                 r#""message":"unknown name `foo`","file":"policy.pol","span":{"start":29,"end":32},"#,
                 r#""range":{"start":{"line":1,"character":20},"end":{"line":1,"character":23}},"#,
                 r#""labels":[{"primary":true,"message":"not defined","file":"policy.pol","#,
                 r#""span":{"start":29,"end":32},"#,
                 r#""range":{"start":{"line":1,"character":20},"end":{"line":1,"character":23}}}],"#,
-                r#""help":"define `foo` first"}]}"#,
+                r#""help":"define `foo` first","fixes":[]}]}"#,
             ),
         );
     }
@@ -224,13 +266,13 @@ mod tests {
             &sources,
             &[diagnostic],
             concat!(
-                r#"{"version":1,"diagnostics":[{"severity":"error","code":"E0201","#,
+                r#"{"version":2,"diagnostics":[{"severity":"error","code":"E0201","#,
                 r#""message":"unknown name `bar`","file":"emoji.pol","span":{"start":17,"end":20},"#,
                 r#""range":{"start":{"line":1,"character":12},"end":{"line":1,"character":15}},"#,
                 r#""labels":[{"primary":true,"message":"not defined","file":"emoji.pol","#,
                 r#""span":{"start":17,"end":20},"#,
                 r#""range":{"start":{"line":1,"character":12},"end":{"line":1,"character":15}}}],"#,
-                r#""help":null}]}"#,
+                r#""help":null,"fixes":[]}]}"#,
             ),
         );
     }
@@ -247,7 +289,7 @@ mod tests {
             &sources,
             &[diagnostic],
             concat!(
-                r#"{"version":1,"diagnostics":[{"severity":"error","code":"E0208","#,
+                r#"{"version":2,"diagnostics":[{"severity":"error","code":"E0208","#,
                 r#""message":"`f` takes 1 argument, not 2","file":"main.pol","#,
                 r#""span":{"start":31,"end":38},"#,
                 r#""range":{"start":{"line":1,"character":20},"end":{"line":1,"character":27}},"#,
@@ -257,7 +299,7 @@ mod tests {
                 r#"{"primary":false,"message":"defined here","file":"lib.pol","#,
                 r#""span":{"start":3,"end":7},"#,
                 r#""range":{"start":{"line":0,"character":3},"end":{"line":0,"character":7}}}],"#,
-                r#""help":null}]}"#,
+                r#""help":null,"fixes":[]}]}"#,
             ),
         );
     }
@@ -271,16 +313,42 @@ mod tests {
             &sources,
             &[diagnostic],
             concat!(
-                r#"{"version":1,"diagnostics":[{"severity":"error","code":"E0401","#,
+                r#"{"version":2,"diagnostics":[{"severity":"error","code":"E0401","#,
                 r#""message":"cannot read `facts.json`: not found","file":null,"span":null,"#,
-                r#""range":null,"labels":[],"help":"check the path"}]}"#,
+                r#""range":null,"labels":[],"help":"check the path","fixes":[]}]}"#,
+            ),
+        );
+    }
+
+    #[test]
+    fn a_fix_gives_its_edits_with_file_span_and_range() {
+        let mut sources = SourceMap::new();
+        let id = sources.add("policy.pol", "policy p\nrule a: permit when fooo\n");
+        let span = SourceSpan::new(id, 29, 33);
+        let diagnostic = diag::Diagnostic::new(Code::UnknownName, "unknown name `fooo`")
+            .at(span, "not defined")
+            .with_fix(diag::Fix::replace("replace with `foo`", span, "foo"));
+        check(
+            &sources,
+            &[diagnostic],
+            concat!(
+                r#"{"version":2,"diagnostics":[{"severity":"error","code":"E0201","#,
+                r#""message":"unknown name `fooo`","file":"policy.pol","span":{"start":29,"end":33},"#,
+                r#""range":{"start":{"line":1,"character":20},"end":{"line":1,"character":24}},"#,
+                r#""labels":[{"primary":true,"message":"not defined","file":"policy.pol","#,
+                r#""span":{"start":29,"end":33},"#,
+                r#""range":{"start":{"line":1,"character":20},"end":{"line":1,"character":24}}}],"#,
+                r#""help":null,"fixes":[{"title":"replace with `foo`","edits":[{"file":"policy.pol","#,
+                r#""span":{"start":29,"end":33},"#,
+                r#""range":{"start":{"line":1,"character":20},"end":{"line":1,"character":24}},"#,
+                r#""text":"foo"}]}]}]}"#,
             ),
         );
     }
 
     #[test]
     fn no_diagnostics_is_an_empty_list() {
-        check(&SourceMap::new(), &[], r#"{"version":1,"diagnostics":[]}"#);
+        check(&SourceMap::new(), &[], r#"{"version":2,"diagnostics":[]}"#);
     }
 
     #[test]

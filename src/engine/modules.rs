@@ -133,6 +133,11 @@ impl ModuleCache {
         self.entries.get(key)
     }
 
+    /// Every cached module, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&ModuleKey, &Entry)> {
+        self.entries.iter()
+    }
+
     /// Drops a module and its text.
     pub(crate) fn remove(&mut self, sources: &mut SourceMap, key: &ModuleKey) {
         if let Some(entry) = self.entries.remove(key) {

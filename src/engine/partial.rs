@@ -6,8 +6,9 @@ use std::collections::HashSet;
 
 use super::modules::{ModuleCache, ModuleKey, Parsed};
 use crate::check::{self, Checked};
-use crate::diagnostic::Code;
-use crate::source::{SourceId, SourceMap};
+use crate::diagnostic::{Code, Diagnostic, Edit, Fix};
+use crate::source::{SourceId, SourceMap, Span};
+use crate::stdlib;
 use crate::syntax::{self, ast};
 
 /// Parses one module declaration by declaration: a tree always (every declaration that parses),
@@ -56,6 +57,7 @@ pub(crate) fn check_partial(
     if broken_import {
         checked.diagnostics.retain(|found| !is_unknown_name(found.code));
     }
+    suggest_std_imports(&mut checked.diagnostics, modules, sources);
     if skipped.is_empty() {
         return checked;
     }
@@ -87,6 +89,69 @@ pub(crate) fn check_partial(
         }
     });
     checked
+}
+
+/// Completes each diagnostic about an unknown name or type that a stdlib module not imported
+/// declares with the `use` that brings it in: help that says so, and the fix that writes the
+/// `use` after the last one of the file (or after its header).
+pub(crate) fn suggest_std_imports(
+    diagnostics: &mut [Diagnostic],
+    modules: &[ast::Module],
+    sources: &SourceMap,
+) {
+    for found in diagnostics {
+        if !matches!(found.code, Code::UnknownName | Code::UnknownType) {
+            continue;
+        }
+        let Some(span) = found.span() else { continue };
+        let Some(name) = sources
+            .get(span.source)
+            .text
+            .get(span.start as usize..span.end as usize)
+        else {
+            continue;
+        };
+        let Some(std_name) = stdlib::names().iter().find(|std_name| {
+            stdlib::module(std_name)
+                .is_some_and(|text| text.lines().any(|line| declared_name(line) == Some(name)))
+        }) else {
+            continue;
+        };
+        let Some(module) = modules.iter().find(|module| module.span.source == span.source) else {
+            continue;
+        };
+        let imported = module.items.iter().any(|item| match item {
+            ast::Item::Use(ast::UseDecl {
+                target: ast::UseTarget::Std(path),
+                ..
+            }) => path.last().is_some_and(|last| last.name == *std_name),
+            _ => false,
+        });
+        if imported {
+            continue;
+        }
+        let after = module
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                ast::Item::Use(decl) => Some(decl.span.end),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(module.header.span.end);
+        let words = format!("`{name}` is declared in `std.{std_name}`: add `use std.{std_name}`");
+        found.help = Some(match found.help.take() {
+            Some(help) => format!("{help}; or {words}"),
+            None => words,
+        });
+        found.fixes.get_or_insert_default().push(Fix {
+            title: format!("add `use std.{std_name}`"),
+            edits: vec![Edit {
+                span: Span::new(span.source, after as usize, after as usize),
+                text: format!("\nuse std.{std_name}"),
+            }],
+        });
+    }
 }
 
 /// Whether a code says a name is not declared.

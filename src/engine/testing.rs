@@ -5,10 +5,11 @@ use crate::check::ir::Effect;
 use crate::check::ir::{ExpectedOutcome, Program, RecordId, TestDef, TestFactPath, TestSubject, TestValue};
 use crate::check::keys::KeySets;
 use crate::diagnostic::{Diagnostic, Setting};
+use crate::escape::escape_controls;
 use crate::eval::{Decision, Evaluator, FactRef, LawDate, Limits, Options, Scratch, Verdict};
 use crate::facts::{Facts, FactsBuilder};
 use crate::report;
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 use crate::value::Value;
 
 /// The result of one test block.
@@ -74,6 +75,34 @@ pub fn run_tests(program: &Program, filter: Option<&str>, limits: Limits) -> Vec
             failures: run_test(program, test, limits),
         })
         .collect()
+}
+
+/// Runs the test block named exactly `name`, if the program has one.
+pub fn run_named(program: &Program, name: &str, limits: Limits) -> Option<TestReport> {
+    let test = program.tests.iter().find(|test| test.name == name)?;
+    Some(TestReport {
+        name: test.name.clone(),
+        span: test.span,
+        failures: run_test(program, test, limits),
+    })
+}
+
+/// The lines `pol test` writes for an expectation that did not hold, without indentation: the
+/// `expect` with its subject and line, what was expected and what was decided, control
+/// characters escaped so that no text of the policy can forge a line.
+pub fn mismatch_lines(
+    sources: &SourceMap,
+    span: Span,
+    subject: &str,
+    expected: &str,
+    actual: &str,
+) -> [String; 3] {
+    let line = sources.get(span.source).line_of(span.start) + 1;
+    [
+        format!("expect {} (line {line}):", escape_controls(subject)),
+        format!("  expected: {}", escape_controls(expected)),
+        format!("  actual:   {}", escape_controls(actual)),
+    ]
 }
 
 fn run_test(program: &Program, test: &TestDef, limits: Limits) -> Vec<TestFailure> {

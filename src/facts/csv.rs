@@ -322,6 +322,33 @@ fn put_cell(
 }
 
 /// A cursor over a CSV text.
+/// The rows of a CSV text, each cell as its text and the span of the whole cell (quotes
+/// included), for an editor that changes one cell; `None` if the text is not CSV.
+pub(super) fn cells(text: &str) -> Option<Vec<Vec<(String, Span)>>> {
+    let start = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let mut reader = Reader {
+        text,
+        bytes: text.as_bytes(),
+        pos: start,
+        source: SourceId(0),
+    };
+    let mut sink = Sink::new();
+    let mut rows = Vec::new();
+    while let Some((cells, _)) = reader.row(&mut sink).ok()? {
+        rows.push(
+            cells
+                .into_iter()
+                .map(|cell| (cell.text.into_owned(), cell.span))
+                .collect(),
+        );
+    }
+    Some(rows)
+}
+
 struct Reader<'t> {
     text: &'t str,
     bytes: &'t [u8],

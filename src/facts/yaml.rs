@@ -13,14 +13,14 @@ use crate::source::{SourceId, Span};
 
 /// A YAML node with the span it was read from.
 #[derive(Debug)]
-enum Node {
+pub(super) enum Node {
     Scalar { value: String, plain: bool, span: Span },
     Seq { items: Vec<Node>, span: Span },
     Map { entries: Vec<(Node, Node)>, span: Span },
 }
 
 impl Node {
-    fn span(&self) -> Span {
+    pub(super) fn span(&self) -> Span {
         match self {
             Node::Scalar { span, .. } | Node::Seq { span, .. } | Node::Map { span, .. } => *span,
         }
@@ -116,6 +116,19 @@ pub(super) fn load_document(
             loader.sink.push(diagnostic);
         }
     }
+}
+
+/// The tree of a YAML text with byte spans, for an editor that changes one value; `None` if
+/// the text is not one YAML document.
+pub(super) fn tree(text: &str, max_nesting: usize) -> Option<Node> {
+    let base = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let mut sink = Sink::new();
+    let root = read_tree(&text[base..], text, base, SourceId(0), &mut sink, max_nesting);
+    sink.into_result().ok().and(root)
 }
 
 /// Reads the one document of a YAML text into a tree; `None` after reporting why it cannot.

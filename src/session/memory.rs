@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::engine::{FileSystem, ReadError, normalize};
+use crate::engine::{FileSystem, Listed, ReadError, normalize};
 
 /// Files in memory, by absolute path, with a count of the reads of each.
 #[derive(Debug, Default)]
@@ -77,5 +77,25 @@ impl FileSystem for MemoryFiles {
         } else {
             Err("no such file".to_string())
         }
+    }
+
+    fn list(&self, folder: &Path) -> Vec<Listed> {
+        let folder = normalize(folder);
+        let mut found: Vec<Listed> = Vec::new();
+        for path in self.lock_files().keys() {
+            let Ok(rest) = path.strip_prefix(&folder) else {
+                continue;
+            };
+            let mut parts = rest.components();
+            let Some(first) = parts.next() else { continue };
+            let entry = Listed {
+                name: first.as_os_str().to_string_lossy().into_owned(),
+                is_folder: parts.next().is_some(),
+            };
+            if !found.contains(&entry) {
+                found.push(entry);
+            }
+        }
+        found
     }
 }

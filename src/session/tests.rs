@@ -395,9 +395,27 @@ fn facts_that_fail_to_load_leave_the_facts_loaded_before() {
         format: Format::Json,
         record: None,
     };
-    assert!(workspace.load_facts(&path("policy.pol"), &[broken]).is_err());
+    let errors = workspace
+        .load_facts(&path("policy.pol"), std::slice::from_ref(&broken))
+        .unwrap_err();
     assert_eq!(workspace.decide("t1").unwrap().verdict, Verdict::Permit);
-    assert_eq!(workspace.sources().len(), 4, "the broken facts are not kept");
+    // The broken text stays until the next load, so its diagnostics can be shown against it.
+    let span = errors[0]
+        .primary
+        .as_ref()
+        .expect("a facts error points into the facts")
+        .span;
+    let source = workspace.sources().get(span.source);
+    assert!(source.text.contains("\"destination\": 7"), "{:?}", source.text);
+    let kept = workspace.sources().len();
+    for _ in 0..3 {
+        assert!(
+            workspace
+                .load_facts(&path("policy.pol"), std::slice::from_ref(&broken))
+                .is_err()
+        );
+    }
+    assert_eq!(workspace.sources().len(), kept, "failed loads do not pile up");
 }
 
 #[test]

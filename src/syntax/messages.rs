@@ -1,7 +1,7 @@
 //! Every diagnostic the parsing stage can emit (codes `E01xx`), in one place so the
 //! wording can be reviewed together.
 
-use crate::diagnostic::{Code, Diagnostic, Setting};
+use crate::diagnostic::{Code, Diagnostic, Fix, Setting};
 use crate::source::Span;
 use crate::value::Date;
 
@@ -83,6 +83,24 @@ pub(super) fn syntax(
         ),
     };
     let diagnostic = Diagnostic::new(Code::Syntax, message).at(span, label);
+    // Where the hint names the one token that replaces what was found, it is also a fix.
+    let fix = match (&hint, found) {
+        (Some(Hint::Compare), Found::Token("=")) => Some("==".to_owned()),
+        (Some(Hint::Logical(operator, word)), Found::Token(token)) if token == *operator => {
+            Some((*word).to_owned())
+        }
+        (Some(Hint::SpaceAfter(keyword, rest)), Found::Token(token))
+            if token == format!("{keyword}{rest}") =>
+        {
+            Some(format!("{keyword} {rest}"))
+        }
+        _ => None,
+    };
+    let fix = fix.map(|text| (format!("write `{text}`"), text));
+    let diagnostic = match fix {
+        Some((title, text)) => diagnostic.with_fix(Fix::replace(title, span, text)),
+        None => diagnostic,
+    };
     match hint {
         Some(hint) => diagnostic.help(hint.text()),
         None => diagnostic,
@@ -191,9 +209,24 @@ pub(super) fn invalid_character(ch: char, in_name: bool, lookalike: Option<char>
         )),
         None => {}
     }
-    Diagnostic::new(Code::InvalidCharacter, message)
+    let diagnostic = Diagnostic::new(Code::InvalidCharacter, message)
         .at(span, "not allowed here")
-        .help(help)
+        .help(help);
+    match lookalike {
+        Some(ascii) => {
+            let first = Span {
+                end: span.start + ch.len_utf8() as u32,
+                ..span
+            };
+            let title = if ascii == ' ' {
+                "write a space".to_owned()
+            } else {
+                format!("write `{ascii}`")
+            };
+            diagnostic.with_fix(Fix::replace(title, first, ascii.to_string()))
+        }
+        None => diagnostic,
+    }
 }
 
 /// E0106: a C-style logical operator such as `&&`.
@@ -202,6 +235,7 @@ pub(super) fn c_operator(operator: &str, word: &'static str, span: Span) -> Diag
     Diagnostic::new(Code::InvalidCharacter, format!("unknown operator `{operator}`"))
         .at(span, "not a Pol operator")
         .help(hint.text())
+        .with_fix(Fix::replace(format!("write `{word}`"), span, word))
 }
 
 /// E0107: nesting past the limit.
@@ -297,4 +331,13 @@ pub(super) fn bidi_control(ch: char, in_comment: bool, span: Span) -> Diagnostic
     .help(format!(
         "text after it can display in a different order than Pol reads it, hiding what the code does (\"Trojan Source\"); {fix}"
     ))
+}
+
+/// E0401: a file whose canonical text would not read back as the same policy.
+pub(super) fn cannot_format(name: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::Io,
+        format!("cannot format `{name}`: its canonical text would read differently"),
+    )
+    .help("this is a bug in Pol; the file is left as it was")
 }

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: the file walker here, running the built `pol`
-//! binary in `cli`, driving the library's `Engine` in `engine`.
+//! binary in `cli`, driving the library's `Engine` in `engine`, validating JSON against a
+//! documented schema in `schema`.
 
 // Each integration test is its own crate and includes this module whole, but uses only some of
 // its helpers; the others would be reported as dead code in that crate.
@@ -7,6 +8,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod schema;
 
 use std::path::{Path, PathBuf};
 

@@ -16,6 +16,20 @@ impl FileSystem for DiskFiles {
         read_limited(path, max_bytes)
     }
 
+    fn list(&self, folder: &Path) -> Vec<pol::engine::Listed> {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .map(|entry| pol::engine::Listed {
+                name: entry.file_name().to_string_lossy().into_owned(),
+                // A link to a folder is a folder to complete into.
+                is_folder: std::fs::metadata(entry.path()).is_ok_and(|metadata| metadata.is_dir()),
+            })
+            .collect()
+    }
+
     fn canonical(&self, path: &Path) -> Result<PathBuf, String> {
         match std::fs::canonicalize(path) {
             Ok(canonical) => Ok(canonical),

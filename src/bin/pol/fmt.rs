@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use pol::diagnostic::{Code, Diagnostic, Setting};
 use pol::engine::Engine;
-use pol::syntax::print;
 
 use super::console;
 use super::files::{self, DiskFiles};
@@ -155,26 +154,13 @@ fn format_file(engine: &mut Engine<'_>, path: &Path, args: &FmtArgs, style: Diag
             return Formatted::Failed(EXIT_FAILED);
         }
     };
-    let module = match pol::syntax::parse_with_limit(&engine.sources, id, args.max_nesting) {
-        Ok(module) => module,
+    let formatted = match pol::syntax::format(&engine.sources, id, args.max_nesting) {
+        Ok(formatted) => formatted,
         Err(diagnostics) => {
             report(engine, &diagnostics, style);
             return Formatted::Failed(EXIT_FAILED);
         }
     };
-    let formatted = print::print(&module, &engine.sources.get(id).text);
-    // The canonical text must read back as the same policy; if it ever did not, that would be
-    // a bug in the printer, and the file is better left as it is.
-    let name_again = format!("{name} (formatted)");
-    let same = engine
-        .add_bytes(name_again, formatted.clone().into_bytes())
-        .ok()
-        .and_then(|again| pol::syntax::parse_with_limit(&engine.sources, again, args.max_nesting).ok())
-        .is_some_and(|again| print::same_tree(&module, &again));
-    if !same {
-        report(engine, &[cannot_format(path)], style);
-        return Formatted::Failed(EXIT_FAILED);
-    }
     Formatted::Text {
         read: Snapshot {
             bytes: original,
@@ -182,18 +168,6 @@ fn format_file(engine: &mut Engine<'_>, path: &Path, args: &FmtArgs, style: Diag
         },
         formatted,
     }
-}
-
-/// The diagnostic for a file whose canonical text would not read back as the same policy.
-fn cannot_format(path: &Path) -> Diagnostic {
-    Diagnostic::new(
-        Code::Io,
-        format!(
-            "cannot format `{}`: its canonical text would read differently",
-            path.display()
-        ),
-    )
-    .help("this is a bug in Pol; the file is left as it was")
 }
 
 /// The diagnostic for a file that could not be rewritten.

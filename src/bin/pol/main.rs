@@ -762,19 +762,10 @@ fn run_tests(
                         expected,
                         actual,
                     } => {
-                        let line = engine.sources.get(span.source).line_of(span.start) + 1;
-                        let subject = escape_controls(&subject.to_string()).into_owned();
-                        writeln!(out, "        expect {subject} (line {line}):")?;
-                        writeln!(
-                            out,
-                            "          expected: {}",
-                            escape_controls(&expected.to_string())
-                        )?;
-                        writeln!(
-                            out,
-                            "          actual:   {}",
-                            escape_controls(&actual.to_string())
-                        )?;
+                        for line in testing::mismatch_lines(&engine.sources, *span, subject, expected, actual)
+                        {
+                            writeln!(out, "        {line}")?;
+                        }
                     }
                     TestFailure::Error(diagnostics) => {
                         writeln!(out, "        the test could not run:")?;

@@ -41,6 +41,10 @@ pub(crate) fn repl(args: ReplArgs) -> u8 {
     let mut workspace = Workspace::new(&files, roots);
     workspace.options.limits = args.common.limits();
     workspace.set_policy_limits(args.common.max_nesting, args.common.max_policy_bytes);
+    // Files are named in diagnostics as typed from here, not by their whole path.
+    if let Ok(here) = std::env::current_dir() {
+        workspace.set_display_base(&here);
+    }
     let mut repl = Repl::new(workspace, &files, PathBuf::from("<repl>"));
     let style = args.common.diagnostics;
     let mut startup = Vec::new();

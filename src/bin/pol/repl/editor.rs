@@ -1,6 +1,10 @@
 //! The terminal side of `pol repl`: rustyline, with an unfinished input continued after a
 //! continuation prompt (the REPL's completeness check decides), completion, highlighting, hints
 //! and a history file in the user's state directory.
+//!
+//! An input is edited whole, its earlier lines too: Enter on an unfinished input inserts a line
+//! break and the continuation prompt into rustyline's buffer (rustyline draws no prompt of its
+//! own on the later lines of a buffer), and the prompts are taken out of the text before it runs.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -12,7 +16,10 @@ use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hinter, HistoryHinter};
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
-use rustyline::{Config, Context, Editor, Helper};
+use rustyline::{
+    Cmd, ConditionalEventHandler, Config, Context, Editor, Event, EventContext, EventHandler, Helper,
+    KeyCode, KeyEvent, Modifiers, RepeatCount,
+};
 
 use pol::analysis::CompletionKind;
 use pol::repl::{COMMANDS, Repl};
@@ -23,8 +30,52 @@ use super::Output;
 /// The prompt.
 const PROMPT: &str = "pol> ";
 
-/// The prompt of each further line of an unfinished input.
+/// The prompt of each further line of an unfinished input, written into the buffer after each
+/// line break and taken out again before the input runs.
 const CONTINUATION: &str = "...> ";
+
+/// The text of an input as typed: the buffer without the continuation prompts at the starts of
+/// its later lines (a prompt cut short by editing, `...>`, counts too).
+fn typed_text(buffer: &str) -> String {
+    let mut out = String::with_capacity(buffer.len());
+    for (idx, line) in buffer.split('\n').enumerate() {
+        if idx > 0 {
+            out.push('\n');
+            let line = line
+                .strip_prefix(CONTINUATION)
+                .or_else(|| line.strip_prefix(CONTINUATION.trim_end()))
+                .unwrap_or(line);
+            out.push_str(line);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// Enter: runs a complete input (or a command), and continues an unfinished one on a new line
+/// after the continuation prompt, wherever the cursor is.
+struct Continue;
+
+impl ConditionalEventHandler for Continue {
+    fn handle(
+        &self,
+        _event: &Event,
+        _n: RepeatCount,
+        _positive: bool,
+        ctx: &EventContext<'_>,
+    ) -> Option<Cmd> {
+        let text = typed_text(ctx.line());
+        let runs = text.trim().is_empty()
+            || (text.trim_start().starts_with(':') && !text.contains('\n'))
+            || pol::repl::is_complete(&text);
+        if runs {
+            Some(Cmd::AcceptLine)
+        } else {
+            Some(Cmd::Insert(1, format!("\n{CONTINUATION}")))
+        }
+    }
+}
 
 /// The most lines the history file keeps.
 const HISTORY_LINES: usize = 10_000;
@@ -89,10 +140,6 @@ pub(crate) fn run(repl: Repl<'_>, out: &mut Output) -> std::io::Result<()> {
         .auto_add_history(false)
         .build();
     let shared = RefCell::new(repl);
-    // The lines of the input being typed before the current one. rustyline draws no prompt on
-    // the later lines of an input it edits as one, so an unfinished input is read line by line,
-    // each after the continuation prompt; completion reads the earlier lines as context.
-    let pending = RefCell::new(String::new());
     let mut editor: Editor<PolHelper<'_, '_>, DefaultHistory> =
         Editor::with_config(config).map_err(std::io::Error::other)?;
     let colour = matches!(
@@ -101,39 +148,28 @@ pub(crate) fn run(repl: Repl<'_>, out: &mut Output) -> std::io::Result<()> {
     );
     editor.set_helper(Some(PolHelper {
         repl: &shared,
-        pending: &pending,
         colour,
         files: FilenameCompleter::new(),
         hints: HistoryHinter::new(),
     }));
+    editor.bind_sequence(
+        KeyEvent(KeyCode::Enter, Modifiers::NONE),
+        EventHandler::Conditional(Box::new(Continue)),
+    );
     let history = history_path();
     if let Some(path) = &history {
         // A first session has no history yet.
         let _none_yet = editor.load_history(path);
     }
     let outcome = loop {
-        let prompt = if pending.borrow().is_empty() {
-            PROMPT
-        } else {
-            CONTINUATION
-        };
-        match editor.readline(prompt) {
-            Ok(line) => {
-                let input = {
-                    let mut typed = pending.borrow_mut();
-                    typed.push_str(&line);
-                    typed.clone()
-                };
+        match editor.readline(PROMPT) {
+            Ok(buffer) => {
+                let input = typed_text(&buffer);
                 if input.trim().is_empty() {
-                    pending.borrow_mut().clear();
                     continue;
                 }
-                if !pol::repl::is_complete(&input) {
-                    pending.borrow_mut().push('\n');
-                    continue;
-                }
-                pending.borrow_mut().clear();
-                let _ = editor.add_history_entry(input.as_str());
+                // Kept as shown, prompts and all, so that it is recalled as it was typed.
+                let _ = editor.add_history_entry(buffer.as_str());
                 let reply = shared.borrow_mut().input(&input);
                 if let Err(error) = out.reply(&shared.borrow(), &reply) {
                     break Err(error);
@@ -143,7 +179,7 @@ pub(crate) fn run(repl: Repl<'_>, out: &mut Output) -> std::io::Result<()> {
                 }
             }
             // Ctrl-C abandons the whole input, its earlier lines too.
-            Err(ReadlineError::Interrupted) => pending.borrow_mut().clear(),
+            Err(ReadlineError::Interrupted) => {}
             Err(ReadlineError::Eof) => break Ok(()),
             Err(error) => break Err(std::io::Error::other(error)),
         }
@@ -167,8 +203,6 @@ pub(crate) fn run(repl: Repl<'_>, out: &mut Output) -> std::io::Result<()> {
 /// Completion, hints, highlighting and the completeness check, for rustyline.
 struct PolHelper<'a, 'fs> {
     repl: &'a RefCell<Repl<'fs>>,
-    /// The earlier lines of the input being typed, each ending in a line break.
-    pending: &'a RefCell<String>,
     /// Whether to colour the line (not under `NO_COLOR`, `CLICOLOR=0` or `TERM=dumb`).
     colour: bool,
     files: FilenameCompleter,
@@ -177,8 +211,8 @@ struct PolHelper<'a, 'fs> {
 
 impl Helper for PolHelper<'_, '_> {}
 
-// An input is complete or not by the REPL's check, line by line (see `run`), so rustyline's own
-// validation accepts every line.
+// Whether an input is complete is decided when Enter is pressed (`Continue`), so rustyline's own
+// validation accepts every buffer it is given.
 impl Validator for PolHelper<'_, '_> {}
 
 impl Hinter for PolHelper<'_, '_> {
@@ -195,8 +229,7 @@ impl Completer for PolHelper<'_, '_> {
     fn complete(&self, line: &str, pos: usize, ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
         let before = &line[..pos];
         let trimmed = before.trim_start();
-        let pending = self.pending.borrow();
-        if let Some(command) = trimmed.strip_prefix(':').filter(|_| pending.is_empty()) {
+        if let Some(command) = trimmed.strip_prefix(':').filter(|_| !line.contains('\n')) {
             match command.split_once(char::is_whitespace) {
                 None => {
                     let start = pos - command.len();
@@ -230,7 +263,7 @@ impl Completer for PolHelper<'_, '_> {
             });
         let word = &before[word_start..];
         // The earlier lines of an unfinished input say where the cursor is (inside a rule).
-        let typed = format!("{pending}{before}");
+        let typed = typed_text(before);
         let mut names: Vec<String> = self
             .repl
             .borrow_mut()
@@ -266,19 +299,24 @@ impl Highlighter for PolHelper<'_, '_> {
         if !self.colour || line.trim_start().starts_with(':') {
             return Cow::Borrowed(line);
         }
+        // The prompts are highlighted as the blanks they stand for, then shown dim.
+        let blanked = line.replace(
+            &format!("\n{CONTINUATION}"),
+            &format!("\n{}", " ".repeat(CONTINUATION.len())),
+        );
         let mut out = String::with_capacity(line.len() * 2);
         let mut at = 0;
-        for (range, class) in highlight(line) {
+        for (range, class) in highlight(&blanked) {
             let Some(colour) = colour(class) else {
                 continue;
             };
-            out.push_str(&line[at..range.start]);
+            out.push_str(&dim_prompts(&line[at..range.start]));
             out.push_str(colour);
             out.push_str(&line[range.clone()]);
             out.push_str("\x1b[0m");
             at = range.end;
         }
-        out.push_str(&line[at..]);
+        out.push_str(&dim_prompts(&line[at..]));
         Cow::Owned(out)
     }
 
@@ -291,6 +329,16 @@ impl Highlighter for PolHelper<'_, '_> {
 
     fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
         self.colour
+    }
+}
+
+/// Text between tokens, with the continuation prompts in it shown dim.
+fn dim_prompts(text: &str) -> Cow<'_, str> {
+    let prompt = format!("\n{CONTINUATION}");
+    if text.contains(&prompt) {
+        Cow::Owned(text.replace(&prompt, &format!("\n\x1b[2m{CONTINUATION}\x1b[0m")))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 

@@ -1,0 +1,1 @@
+run ../../../examples/japan/three_principles.pol --facts unknowns_are_named.json

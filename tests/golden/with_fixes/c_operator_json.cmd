@@ -1,0 +1,1 @@
+check c_operator.pol --format json

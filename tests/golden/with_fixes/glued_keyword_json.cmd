@@ -1,0 +1,1 @@
+check glued_keyword.pol --format json

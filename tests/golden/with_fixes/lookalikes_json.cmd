@@ -1,0 +1,1 @@
+check lookalikes.pol --format json

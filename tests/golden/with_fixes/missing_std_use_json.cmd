@@ -1,0 +1,1 @@
+check missing_std_use.pol --format json

@@ -1,0 +1,1 @@
+check misspelt_names.pol --format json
