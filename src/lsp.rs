@@ -4,6 +4,7 @@
 
 mod convert;
 mod documents;
+mod editing;
 mod queries;
 #[cfg(test)]
 mod tests;
@@ -19,11 +20,13 @@ use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestI
 use lsp_types::notification::{self as notify, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
-    CompletionOptions, DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher, GlobPattern,
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CodeLensOptions, CompletionOptions,
+    DidChangeWatchedFilesRegistrationOptions, ExecuteCommandOptions, FileSystemWatcher, GlobPattern,
     HoverProviderCapability, InitializeParams, InitializeResult, MessageType, OneOf, PositionEncodingKind,
-    PublishDiagnosticsParams, Registration, RegistrationParams, SaveOptions, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
-    Uri,
+    PublishDiagnosticsParams, Registration, RegistrationParams, RenameOptions, SaveOptions,
+    SemanticTokensFullOptions, SemanticTokensOptions, SemanticTokensServerCapabilities, ServerCapabilities,
+    ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, Uri, WorkDoneProgressOptions,
 };
 
 use crate::diagnostic::Setting;
@@ -250,6 +253,30 @@ fn capabilities() -> ServerCapabilities {
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
+        code_lens_provider: Some(CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
+        execute_command_provider: Some(ExecuteCommandOptions {
+            commands: vec![editing::RUN_TEST.to_string()],
+            ..ExecuteCommandOptions::default()
+        }),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: editing::legend(),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: None,
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            },
+        )),
         ..ServerCapabilities::default()
     }
 }
@@ -270,6 +297,12 @@ pub(crate) struct Server<'fs> {
     shut_down: bool,
     /// Whether the client went away.
     gone: bool,
+    /// The outcome of the last run of each test (`true`: passed), by file and name.
+    test_results: BTreeMap<(PathBuf, String), bool>,
+    /// Whether the client can be asked to refresh its code lenses.
+    refresh_lenses: bool,
+    /// How many requests the server sent, to give each its own id.
+    next_request: u64,
 }
 
 impl<'fs> Server<'fs> {
@@ -332,6 +365,15 @@ impl<'fs> Server<'fs> {
             unsynced: BTreeSet::new(),
             shut_down: false,
             gone: false,
+            test_results: BTreeMap::new(),
+            refresh_lenses: params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|workspace| workspace.code_lens.as_ref())
+                .and_then(|lens| lens.refresh_support)
+                .unwrap_or(false),
+            next_request: 0,
         };
         let watch = params
             .capabilities
@@ -489,6 +531,23 @@ impl<'fs> Server<'fs> {
                 self.answer::<req::DocumentSymbolRequest>(request, Server::document_symbols)
             }
             req::Formatting::METHOD => self.answer::<req::Formatting>(request, Server::formatting),
+            req::PrepareRenameRequest::METHOD => {
+                self.answer::<req::PrepareRenameRequest>(request, Server::prepare_rename)
+            }
+            req::Rename::METHOD => self.answer_or_fail::<req::Rename>(request, Server::rename),
+            req::CodeActionRequest::METHOD => {
+                self.answer::<req::CodeActionRequest>(request, Server::code_actions)
+            }
+            req::CodeLensRequest::METHOD => self.answer::<req::CodeLensRequest>(request, Server::code_lenses),
+            req::ExecuteCommand::METHOD => {
+                self.answer_or_fail::<req::ExecuteCommand>(request, Server::execute_command)
+            }
+            req::WorkspaceSymbolRequest::METHOD => {
+                self.answer::<req::WorkspaceSymbolRequest>(request, Server::workspace_symbols)
+            }
+            req::SemanticTokensFullRequest::METHOD => {
+                self.answer::<req::SemanticTokensFullRequest>(request, Server::semantic_tokens)
+            }
             #[cfg(test)]
             tests::PANIC_METHOD => panic!("a handler panicked on purpose"),
             #[cfg(test)]
@@ -518,6 +577,43 @@ impl<'fs> Server<'fs> {
                 ErrorCode::InvalidParams as i32,
                 format!("invalid parameters for `{}`: {error}", R::METHOD),
             ),
+        }
+    }
+
+    /// Decodes a request's parameters and answers it with `handler`, which may refuse it with an
+    /// error of its own.
+    fn answer_or_fail<R: req::Request>(
+        &mut self,
+        request: Request,
+        handler: fn(&mut Self, R::Params) -> Result<R::Result, lsp_server::ResponseError>,
+    ) -> Response {
+        match serde_json::from_value::<R::Params>(request.params) {
+            Ok(params) => match handler(self, params) {
+                Ok(result) => Response::new_ok(request.id, result),
+                Err(error) => Response {
+                    id: request.id,
+                    response_result: Err(error),
+                },
+            },
+            Err(error) => Response::new_err(
+                request.id,
+                ErrorCode::InvalidParams as i32,
+                format!("invalid parameters for `{}`: {error}", R::METHOD),
+            ),
+        }
+    }
+
+    /// Asks the client to ask again for code lenses, if it can, so a test's lens shows its
+    /// last outcome.
+    fn refresh_code_lenses(&mut self) {
+        if self.refresh_lenses {
+            self.next_request += 1;
+            let request = Request::new(
+                RequestId::from(format!("pol-refresh-{}", self.next_request)),
+                req::CodeLensRefresh::METHOD.to_string(),
+                serde_json::Value::Null,
+            );
+            self.send(request);
         }
     }
 
@@ -713,6 +809,10 @@ impl<'fs> Server<'fs> {
 
     /// Publishes the diagnostics of files, each under its document's URI if it is open.
     fn publish(&mut self, reported: Vec<FileDiagnostics>) {
+        if !reported.is_empty() {
+            // A test's last outcome no longer holds once a file its program reads has changed.
+            self.test_results.clear();
+        }
         for file in reported {
             if convert::std_module(&file.path.to_string_lossy()).is_some() {
                 continue;

@@ -259,7 +259,9 @@ impl<'fs> Workspace<'fs> {
             let too_large = ReadError::TooLarge { size, limit };
             let diagnostic = engine::read_error(&name, &too_large, None, diagnostic::Setting::PolicyBytes);
             self.modules
-                .insert_unusable(&mut self.engine.sources, &key, name, String::new(), |_| diagnostic);
+                .insert_unusable(&mut self.engine.sources, &key, name, String::new(), |_| {
+                    diagnostic
+                });
         } else {
             self.modules.update(
                 &mut self.engine.sources,

@@ -14,11 +14,10 @@ use super::{Server, convert};
 use crate::analysis::{self, CompletionKind};
 use crate::session;
 use crate::source::{Source, SourceMap};
-use crate::syntax::{self, print};
 
 impl Server<'_> {
     /// The document's path and the byte offset of a position in its text, if the session holds it.
-    fn at(&self, params: &TextDocumentPositionParams) -> Option<(PathBuf, u32)> {
+    pub(super) fn at(&self, params: &TextDocumentPositionParams) -> Option<(PathBuf, u32)> {
         let path = self.path_of(&params.text_document.uri)?;
         let id = self.workspace.source_id(&path)?;
         let offset = convert::offset(self.workspace.sources().get(id), params.position);
@@ -26,7 +25,7 @@ impl Server<'_> {
     }
 
     /// A session's location as the protocol's, a stdlib module's under its read-only URI.
-    fn location(&self, found: &session::Location) -> Location {
+    pub(super) fn location(&self, found: &session::Location) -> Location {
         let source = self.workspace.sources().get(found.span.source);
         let uri = match convert::std_module(&found.path.to_string_lossy()) {
             Some(name) if found.read_only => self.std_uri(name),
@@ -96,27 +95,13 @@ impl Server<'_> {
     /// text into it; no edit for a text with a syntax error, or already canonical.
     pub(super) fn formatting(&mut self, params: DocumentFormattingParams) -> Option<Vec<TextEdit>> {
         let path = self.path_of(&params.text_document.uri)?;
-        let text = &self.documents.get(&path)?.text;
-        if text.len() as u64 > self.config.max_policy_bytes {
-            return Some(Vec::new());
-        }
-        let Some(formatted) = canonical_text(text, self.config.max_nesting) else {
+        let id = self.workspace.source_id(&path)?;
+        let Ok(formatted) = self.workspace.format(&path) else {
             return Some(Vec::new());
         };
+        let text = &self.workspace.sources().get(id).text;
         Some(edit_between(text, &formatted).into_iter().collect())
     }
-}
-
-/// The canonical text of a policy, if it parses and its canonical text reads back as the same
-/// policy (as `pol fmt` insists).
-pub(super) fn canonical_text(text: &str, max_nesting: usize) -> Option<String> {
-    let mut sources = SourceMap::new();
-    let id = sources.add("<document>", text);
-    let module = syntax::parse_with_limit(&sources, id, max_nesting).ok()?;
-    let formatted = print::print(&module, text);
-    let again = sources.add("<formatted>", formatted.as_str());
-    let reread = syntax::parse_with_limit(&sources, again, max_nesting).ok()?;
-    print::same_tree(&module, &reread).then_some(formatted)
 }
 
 /// The one edit that turns `old` into `new`: the part between their common start and common end,
@@ -167,7 +152,7 @@ fn completion_kind(kind: CompletionKind) -> CompletionItemKind {
     }
 }
 
-fn symbol_kind(kind: analysis::SymbolKind) -> SymbolKind {
+pub(super) fn symbol_kind(kind: analysis::SymbolKind) -> SymbolKind {
     match kind {
         analysis::SymbolKind::Rule => SymbolKind::EVENT,
         analysis::SymbolKind::Record => SymbolKind::STRUCT,

@@ -587,7 +587,9 @@ fn formatting_gives_the_canonical_text_and_refuses_a_syntax_error() {
         range_length: None,
         text: edits[0].new_text.clone(),
     });
-    let canonical = super::queries::canonical_text(&messy, crate::syntax::DEFAULT_MAX_NESTING).unwrap();
+    let mut sources = crate::source::SourceMap::new();
+    let id = sources.add("messy.pol", messy.as_str());
+    let canonical = crate::syntax::format(&sources, id, crate::syntax::DEFAULT_MAX_NESTING).unwrap();
     assert_eq!(document.text, canonical);
     assert!(canonical.contains("rule friendly: permit {"));
     client.notify(
@@ -628,4 +630,174 @@ fn the_build_keeps_unwinding_so_a_panic_can_be_caught() {
             .all(|line| !line.trim_start().starts_with("panic")),
         "Cargo.toml sets a panic strategy"
     );
+}
+
+/// The policy with two test blocks: the first passes, the second expects the wrong decision.
+fn tested_policy() -> String {
+    format!(
+        "{POLICY}
+test \"friendly countries pass\" {{
+  Country {{ code: \"US\", friendly: true }}
+  Transfer {{ id: \"t1\", destination: \"US\", date: 2024-01-01 }}
+  expect \"t1\" permit by friendly
+}}
+
+test \"others are expected to pass too\" {{
+  Country {{ code: \"XX\", friendly: false }}
+  Transfer {{ id: \"t2\", destination: \"XX\", date: 2024-01-01 }}
+  expect \"t2\" permit by friendly
+}}
+"
+    )
+}
+
+/// The titles of a document's code lenses.
+fn lens_titles(client: &mut Client, uri: &str) -> Vec<String> {
+    let lenses = client.result("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|lens| lens["command"]["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_test_block_runs_from_its_code_lens_which_then_shows_the_outcome() {
+    let mut client = Client::initialized(files());
+    let uri = "file:///work/policy.pol";
+    let text = tested_policy();
+    client.open(uri, &text);
+    assert!(client.diagnostics(uri).is_empty());
+    let lenses = client.result("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    assert_eq!(lenses.as_array().unwrap().len(), 2);
+    let command = &lenses[0]["command"];
+    assert_eq!(command["command"], "pol.runTest");
+    assert_eq!(command["arguments"], json!([uri, "friendly countries pass"]));
+    assert_eq!(lenses[0]["range"]["start"]["line"], 12);
+    let passed = client.result(
+        "workspace/executeCommand",
+        json!({"command": "pol.runTest", "arguments": [uri, "friendly countries pass"]}),
+    );
+    assert_eq!(passed["passed"], true, "{passed}");
+    let failed = client.result(
+        "workspace/executeCommand",
+        json!({"command": "pol.runTest", "arguments": [uri, "others are expected to pass too"]}),
+    );
+    assert_eq!(failed["passed"], false, "{failed}");
+    assert!(failed["message"].as_str().unwrap().contains("deny"), "{failed}");
+    assert_eq!(
+        lens_titles(&mut client, uri),
+        ["✓ passed · run test again", "✗ failed · run test again"]
+    );
+    // An edit makes the outcomes old: the lenses offer to run the tests again.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": text.replace("Act §1", "Act §2")}]}),
+    );
+    assert_eq!(lens_titles(&mut client, uri), ["▶ run test", "▶ run test"]);
+    // A policy with an error runs no test: never a pass.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": text.replace("t.destination.friendly", "t.destination.frendly")}]}),
+    );
+    let refused = client.result(
+        "workspace/executeCommand",
+        json!({"command": "pol.runTest", "arguments": [uri, "friendly countries pass"]}),
+    );
+    assert_eq!(refused["passed"], false, "{refused}");
+    let code = client.error_code(
+        "workspace/executeCommand",
+        json!({"command": "pol.other", "arguments": []}),
+    );
+    assert_eq!(code, ErrorCode::InvalidParams as i32);
+}
+
+#[test]
+fn a_field_is_renamed_in_every_file_and_a_colliding_name_is_refused() {
+    let mut client = Client::initialized(files());
+    let uri = "file:///work/policy.pol";
+    client.open(uri, POLICY);
+    assert!(client.diagnostics(uri).is_empty());
+    let range = client.result("textDocument/prepareRename", position(uri, 7, 23));
+    assert_eq!(
+        range,
+        json!({"start": {"line": 7, "character": 21}, "end": {"line": 7, "character": 29}})
+    );
+    let mut params = position(uri, 7, 23);
+    params["newName"] = json!("allied");
+    let edit = client.result("textDocument/rename", params.clone());
+    let changes = edit["changes"].as_object().unwrap();
+    let mut files: Vec<&String> = changes.keys().collect();
+    files.sort();
+    assert_eq!(files, ["file:///work/policy.pol", "file:///work/schema.pol"]);
+    assert_eq!(
+        changes["file:///work/schema.pol"],
+        json!([{"range": {"start": {"line": 4, "character": 2}, "end": {"line": 4, "character": 10}}, "newText": "allied"}])
+    );
+    params["newName"] = json!("code");
+    let response = client.request("textDocument/rename", params);
+    let error = response.response_result.unwrap_err();
+    assert_eq!(error.code, -32803);
+    assert!(error.message.contains("code"), "{}", error.message);
+}
+
+#[test]
+fn a_misspelt_name_has_a_quick_fix() {
+    let mut client = Client::initialized(files());
+    let uri = "file:///work/policy.pol";
+    client.open(
+        uri,
+        &POLICY.replace("t.destination.friendly", "t.destination.frendly"),
+    );
+    assert_eq!(shown(&client.diagnostics(uri)), ["E0203 7:21-7:28"]);
+    let actions = client.result(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 7, "character": 23}, "end": {"line": 7, "character": 23}}, "context": {"diagnostics": []}}),
+    );
+    let action = &actions[0];
+    assert_eq!(action["kind"], "quickfix");
+    assert_eq!(
+        action["edit"]["changes"][uri],
+        json!([{"range": {"start": {"line": 7, "character": 21}, "end": {"line": 7, "character": 28}}, "newText": "friendly"}])
+    );
+}
+
+#[test]
+fn workspace_symbols_and_semantic_tokens_answer_in_utf16() {
+    let mut client = Client::initialized(files());
+    let uri = "file:///work/policy.pol";
+    client.open(uri, &POLICY.replace("policy \"P\"", "policy \"P😀\""));
+    assert!(client.diagnostics(uri).is_empty());
+    let symbols = client.result("workspace/symbol", json!({"query": "friend"}));
+    let mut found: Vec<(String, String)> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|symbol| {
+            let uri = symbol["location"]["uri"].as_str().unwrap();
+            (symbol["name"].as_str().unwrap().to_string(), uri.to_string())
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("friendly".to_string(), "file:///work/policy.pol".to_string()),
+            ("friendly".to_string(), "file:///work/schema.pol".to_string())
+        ]
+    );
+    let tokens = client.result(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let data: Vec<u64> = tokens["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    // `policy`: a keyword (0) of 6 units at 0:0; then the title, a string (11) of 5 units
+    // (`"P😀"`: the emoji is two) 7 units on.
+    assert_eq!(&data[..10], [0, 0, 6, 0, 0, 0, 7, 5, 11, 0]);
 }
