@@ -315,6 +315,20 @@ fn an_editor_session_from_initialize_to_exit() {
     assert!(std_text.contains("fn since("));
     assert!(std::fs::metadata(&std_path).unwrap().permissions().readonly());
 
+    // Rename a field: its definition in the imported file and its use here.
+    let mut params = position(&policy_uri, 8, 48);
+    params["newName"] = json!("allied");
+    let edit = client.result("textDocument/rename", params);
+    let schema_uri = uri(&dir.join("schema.pol"));
+    assert_eq!(
+        edit["changes"][&schema_uri],
+        json!([{"range": {"start": {"line": 4, "character": 2}, "end": {"line": 4, "character": 10}}, "newText": "allied"}])
+    );
+    assert_eq!(
+        edit["changes"][&policy_uri],
+        json!([{"range": {"start": {"line": 8, "character": 46}, "end": {"line": 8, "character": 54}}, "newText": "allied"}])
+    );
+
     // Complete after `t.`: the subject's fields, while the line does not parse.
     client.notify(
         "textDocument/didChange",
@@ -378,11 +392,35 @@ fn an_editor_session_from_initialize_to_exit() {
     );
     assert_eq!(edits, json!([]));
 
+    // Run a test through its code lens: it passes, and the lens says so.
+    let tested = format!("{}{TEST}", BROKEN.replace("frendly", "friendly"));
+    client.notify("textDocument/didChange", change(&policy_uri, 6, json!([{"text": tested}])));
+    let lenses = client.result("textDocument/codeLens", json!({"textDocument": {"uri": policy_uri}}));
+    assert_eq!(lenses.as_array().unwrap().len(), 1, "{lenses}");
+    let command = lenses[0]["command"].clone();
+    assert_eq!(command["title"], "▶ run test");
+    let outcome = client.result(
+        "workspace/executeCommand",
+        json!({"command": command["command"], "arguments": command["arguments"]}),
+    );
+    assert_eq!(outcome["passed"], true, "{outcome}");
+    let lenses = client.result("textDocument/codeLens", json!({"textDocument": {"uri": policy_uri}}));
+    assert_eq!(lenses[0]["command"]["title"], "✓ passed · run test again");
+
     assert_eq!(client.result("shutdown", Value::Null), Value::Null);
     client.notify("exit", Value::Null);
     let (status, stderr) = client.finish();
     assert_eq!(status.code(), Some(0), "{stderr}");
 }
+
+/// A test block for the policy: a friendly country's transfer is permitted by `friendly`.
+const TEST: &str = r#"
+test "a friendly country" {
+  Country { code: "JP", friendly: true }
+  Transfer { id: "t1", destination: "JP", date: 2024-01-01 }
+  expect "t1" permit by friendly
+}
+"#;
 
 #[test]
 fn exit_without_shutdown_ends_with_status_1() {
