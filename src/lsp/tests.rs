@@ -612,6 +612,9 @@ fn stdlib_locations_get_read_only_uris() {
     assert_eq!(definition["uri"], "pol-std:///dates.pol", "{definition}");
     // `fn since(` is on line 8 of the module, its name after `fn `.
     assert_eq!(definition["range"]["start"], json!({"line": 8, "character": 3}));
+    let hover = client.result("textDocument/hover", position(uri, 3, 20));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("Whether something that started on"), "{text}");
 }
 
 /// A handler for the tests' own methods, reached from `Server::dispatch` in test builds.
