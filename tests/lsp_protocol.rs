@@ -394,8 +394,14 @@ fn an_editor_session_from_initialize_to_exit() {
 
     // Run a test through its code lens: it passes, and the lens says so.
     let tested = format!("{}{TEST}", BROKEN.replace("frendly", "friendly"));
-    client.notify("textDocument/didChange", change(&policy_uri, 6, json!([{"text": tested}])));
-    let lenses = client.result("textDocument/codeLens", json!({"textDocument": {"uri": policy_uri}}));
+    client.notify(
+        "textDocument/didChange",
+        change(&policy_uri, 6, json!([{"text": tested}])),
+    );
+    let lenses = client.result(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": policy_uri}}),
+    );
     assert_eq!(lenses.as_array().unwrap().len(), 1, "{lenses}");
     let command = lenses[0]["command"].clone();
     assert_eq!(command["title"], "▶ run test");
@@ -404,7 +410,10 @@ fn an_editor_session_from_initialize_to_exit() {
         json!({"command": command["command"], "arguments": command["arguments"]}),
     );
     assert_eq!(outcome["passed"], true, "{outcome}");
-    let lenses = client.result("textDocument/codeLens", json!({"textDocument": {"uri": policy_uri}}));
+    let lenses = client.result(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": policy_uri}}),
+    );
     assert_eq!(lenses[0]["command"]["title"], "✓ passed · run test again");
 
     assert_eq!(client.result("shutdown", Value::Null), Value::Null);

@@ -84,6 +84,9 @@ fn token_type(kind: TokenKind) -> (u32, bool) {
 impl Server<'_> {
     /// Pol's edits as the protocol's, grouped by file.
     fn workspace_edit(&self, edits: impl IntoIterator<Item = Edit>) -> WorkspaceEdit {
+        // A `Uri` hashes and compares its text, which never changes; the cell inside it only
+        // caches where its parts are.
+        #[allow(clippy::mutable_key_type)]
         let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
         for edit in edits {
             let source = self.workspace.sources().get(edit.span.source);
