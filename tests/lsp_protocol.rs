@@ -465,3 +465,20 @@ fn requests_before_initialize_are_refused() {
     let (status, stderr) = client.finish();
     assert_eq!(status.code(), Some(1), "{stderr}");
 }
+
+#[test]
+fn a_malformed_message_ends_the_connection_with_an_error_not_a_panic() {
+    let (dir, _) = workspace();
+    let mut client = Client::start(&dir);
+    initialize(&mut client, &dir);
+    let stdin = client.stdin.as_mut().unwrap();
+    write!(stdin, "Content-Length: 5\r\n\r\nhello").unwrap();
+    stdin.flush().unwrap();
+    let (status, stderr) = client.finish();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: pol lsp: the connection ended: malformed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -65,7 +65,7 @@ pub(crate) fn lsp(args: LspArgs) -> u8 {
     // Dropping the connection lets the writer finish sending what is queued.
     drop(connection);
     if let Err(error) = io_threads.join() {
-        console::eprint(&format!("pol lsp: the connection ended with an error: {error}"));
+        console::eprint(&format!("error: pol lsp: the connection ended: {error}\n"));
     }
     exit.code()
 }
