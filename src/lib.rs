@@ -6,7 +6,8 @@
 //! [`engine::Engine`] runs the stages in order for the command line, the REPL and the tests.
 //! Every stage reports problems as [`diagnostic::Diagnostic`]s.
 //! For editors and the REPL, `check::check_partial` keeps what checked beside the errors, and
-//! [`analysis`] answers questions at a cursor (hover, definition, references, completions, symbols).
+//! [`analysis`] answers questions at a cursor (hover, definition, references, completions, symbols);
+//! [`session::Workspace`] keeps files checked as they change, and [`lsp`] serves it to editors.
 //! [`diff`] compares two policies, or one under the law of two dates: rules and decisions.
 
 pub mod analysis;
@@ -19,6 +20,7 @@ pub mod escape;
 pub mod eval;
 pub mod facts;
 pub mod graph;
+pub mod lsp;
 pub mod repl;
 pub mod report;
 pub mod session;

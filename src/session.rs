@@ -245,18 +245,32 @@ impl<'fs> Workspace<'fs> {
     /// Sets a file's text to an editor's buffer, which wins over the disk until
     /// [`Workspace::close`]; opens the file if it was not. The diagnostics of every file the
     /// change affects.
+    ///
+    /// A text larger than the policy limit is held as an empty text with no tree, reported as a
+    /// file too large to read (E0409), so it is never parsed.
     pub fn set_text(&mut self, path: &Path, text: &str) -> Vec<FileDiagnostics> {
         let path = self.path_of(path);
         self.buffers.insert(path.clone());
         let max_nesting = self.engine.max_nesting;
+        let key = ModuleKey::File(path.clone());
         let name = self.display_name(&path);
-        self.modules.update(
-            &mut self.engine.sources,
-            &ModuleKey::File(path.clone()),
-            || name,
-            text,
-            |sources, id| engine::parse_partial(sources, id, max_nesting),
-        );
+        let (size, limit) = (text.len() as u64, self.engine.max_policy_bytes);
+        if size > limit {
+            let too_large = ReadError::TooLarge { size, limit };
+            let diagnostic = engine::read_error(&name, &too_large, None, diagnostic::Setting::PolicyBytes);
+            self.modules
+                .insert_unusable(&mut self.engine.sources, &key, name, String::new(), |_| {
+                    diagnostic
+                });
+        } else {
+            self.modules.update(
+                &mut self.engine.sources,
+                &key,
+                || name,
+                text,
+                |sources, id| engine::parse_partial(sources, id, max_nesting),
+            );
+        }
         self.programs.entry(path.clone()).or_default();
         self.changed(path)
     }
@@ -1047,7 +1061,9 @@ impl<'fs> Workspace<'fs> {
             has_errors: diagnostics.iter().any(Diagnostic::is_error),
             diagnostics,
         };
-        self.programs.insert(root.to_path_buf(), state);
+        if let Some(old) = self.programs.insert(root.to_path_buf(), state) {
+            drop_program(old);
+        }
     }
 
     /// Adds, at each import of the file checked through which a module with errors is reached,
@@ -1139,6 +1155,18 @@ impl walk::Imports for Workspace<'_> {
             ModuleKey::Text(_) => unreachable!("resolve returns files and stdlib modules only"),
         }
         Ok(())
+    }
+}
+
+/// Frees the last check of a program: on another core when it is large, since the program of a
+/// large policy takes milliseconds to free, which an editor would otherwise wait for.
+fn drop_program(state: ProgramState) {
+    let n_rules = state
+        .checked
+        .as_ref()
+        .map_or(0, |checked| checked.program.rules.len());
+    if n_rules > 1_000 {
+        rayon::spawn(move || drop(state));
     }
 }
 

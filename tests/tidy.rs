@@ -50,7 +50,7 @@ const LAYERS: &[&[&str]] = &[
     &["diff"],
     &["analysis"],
     &["session"],
-    &["repl"],
+    &["repl", "lsp"],
 ];
 
 /// One import of one library file: the file it reaches and the first line that shows it.

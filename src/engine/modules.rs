@@ -78,7 +78,8 @@ impl ModuleCache {
     ) -> SourceId {
         if let Some(entry) = self.entries.get_mut(key) {
             if sources.set_text(entry.id, text) || entry.stale {
-                entry.parsed = parse(sources, entry.id);
+                let old = std::mem::replace(&mut entry.parsed, parse(sources, entry.id));
+                drop_trees(old.module.into_iter().collect());
                 entry.stale = false;
                 self.n_parses += 1;
             }
@@ -120,7 +121,9 @@ impl ModuleCache {
             diagnostics: vec![diagnostic(id)],
             skipped: Vec::new(),
         };
-        let stale = false;
+        // A text with no tree is parsed when next set, even to the text held (an empty one
+        // standing for a text too large, the lossy one shown for bytes that are not UTF-8).
+        let stale = true;
         self.entries.insert(key.clone(), Entry { id, parsed, stale });
         id
     }

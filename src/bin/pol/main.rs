@@ -7,6 +7,7 @@ mod files;
 mod flags;
 mod fmt;
 mod graph;
+mod lsp;
 mod output;
 mod repl;
 
@@ -99,6 +100,9 @@ enum Command {
     },
     /// Print the manual page of `pol` (roff, for `man -l -`).
     Man,
+    /// Serve editors as a language server on standard input and output.
+    #[command(after_help = lsp::LSP_HELP)]
+    Lsp(lsp::LspArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -417,6 +421,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => args.common.max_nesting.max(args.common.max_depth as usize),
         Command::Fmt(args) => args.max_nesting,
         Command::Completions { .. } | Command::Man => pol::syntax::DEFAULT_MAX_NESTING,
+        Command::Lsp(args) => args.max_nesting,
     };
     let stack = stack_bytes(levels);
     // Decisions are made on rayon's threads: they get the same stack. Failing to set it up
@@ -461,6 +466,7 @@ fn dispatch(cli: Cli) -> u8 {
             let written = clap_mangen::Man::new(command).render(&mut out).map(|()| EXIT_OK);
             console::finish(&mut out, written, DiagnosticStyle::Auto)
         }
+        Command::Lsp(args) => lsp::lsp(args),
     }
 }
 
