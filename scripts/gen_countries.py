@@ -178,7 +178,8 @@ def assign_names(table):
         if name in keys or len(winners) > 1:
             if any(level == 2 for level, _ in claimants):
                 raise SystemExit("alias %r is ambiguous or a key: %s" % (name, claimants))
-            dropped.append(name)
+            others = sorted({code for _, code in claimants if code != name})
+            dropped.append((name, name in keys, others))
             continue
         by_code[winners[0]]["names"].append(name)
     return dropped
@@ -260,9 +261,22 @@ def render(table, dropped):
             out.append("  // %s: %s\n" % (quote(alias), source))
         out.append("  " + fact(row) + "\n")
     out.append("}\n")
-    if dropped:
-        out.append("\n// Names ISO gives to more than one row, or that are another row's code, name no row:\n")
-        out.append("// %s\n" % ", ".join(quote(name) for name in dropped))
+    keys = [(name, others) for name, is_key, others in dropped if is_key]
+    ambiguous = [(name, others) for name, is_key, others in dropped if not is_key]
+    if keys:
+        out.append(
+            "\n// Codes that are one row's key and another's alpha-2 code name the row they are the key of;\n"
+            "// the other row is named by its own key:\n"
+        )
+        for name, others in keys:
+            out.append("// %s: not %s\n" % (quote(name), ", ".join(quote(code) for code in others)))
+    if ambiguous:
+        out.append(
+            "\n// Names ISO gives to more than one row name no row (`pol check` lists the rows they could\n"
+            "// mean); name one of them by its key:\n"
+        )
+        for name, others in ambiguous:
+            out.append("// %s: %s\n" % (quote(name), " or ".join(quote(code) for code in others)))
     return "".join(out)
 
 

@@ -171,7 +171,7 @@ fn decisions_of_the_example_and_the_golden_corpus_validate() {
     assert_eq!(undecided["pending"][0]["active"], json!(true));
     assert_eq!(
         undecided["pending"][0]["missing"],
-        json!(["Country[\"XC\"].in_combat"])
+        json!(["Situation[\"XC\"].in_combat"])
     );
     run_lines(
         &japan,

@@ -184,9 +184,9 @@ fn a_terminal_session_completes_decides_explains_abandons_and_keeps_its_history(
     assert!(!screen.contains("`lax`"), "the old name was defined:\n{screen}");
 
     // A name completed in an expression.
-    tmux.text("Countr");
+    tmux.text("Situat");
     tmux.keys(&["Tab"]);
-    tmux.wait_for("pol> Country", 1);
+    tmux.wait_for("pol> Situation", 1);
     tmux.text("[\"UA\"].in_combat");
     tmux.keys(&["Enter"]);
     tmux.wait_for("true : Bool", 1);

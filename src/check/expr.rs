@@ -452,7 +452,13 @@ impl<'a> Checker<'a> {
         if let Some(table) = self.table_names(id)
             && table.key_of(&key.value).is_none()
         {
-            let diagnostic = messages::unknown_table_key(&record.name, &key.value, key.span, &table.names());
+            let diagnostic = messages::unknown_table_key(
+                &record.name,
+                &key.value,
+                key.span,
+                &table.names(),
+                &table.holders(&key.value),
+            );
             self.error(diagnostic);
             return error_expr(span);
         }
@@ -465,7 +471,9 @@ impl<'a> Checker<'a> {
                 None => {
                     let table_name = self.program.records[table.idx()].name.clone();
                     let all = names.map(|names| names.names()).unwrap_or_default();
-                    let diagnostic = messages::unknown_table_key(&table_name, &key.value, key.span, &all);
+                    let holders = names.map(|names| names.holders(&key.value)).unwrap_or_default();
+                    let diagnostic =
+                        messages::unknown_table_key(&table_name, &key.value, key.span, &all, &holders);
                     self.error(diagnostic);
                     return error_expr(span);
                 }

@@ -896,10 +896,47 @@ pub fn partial_program() -> Diagnostic {
 }
 
 /// E0232: a key reference, or a reference in a test fact or a row of `data`, that names no row of
-/// a table; the help suggests a close name among `names` (each name with the key of its row).
-pub(super) fn unknown_table_key(record: &str, key: &str, span: Span, names: &[(&str, &str)]) -> Diagnostic {
+/// a table; the help lists the rows whose other text fields hold the name exactly (`holders`, as
+/// field and key: a code several former countries had, say), or else suggests a close name among
+/// `names` (each name with the key of its row).
+pub(super) fn unknown_table_key(
+    record: &str,
+    key: &str,
+    span: Span,
+    names: &[(&str, &str)],
+    holders: &[(&str, &str)],
+) -> Diagnostic {
     let diagnostic = Diagnostic::new(Code::UnknownTableKey, format!("no `{record}` is named `{key}`"))
         .at(span, format!("names no row of the table `{record}`"));
+    if !holders.is_empty() {
+        // Each row by its key, with its shortest name longer than the key, to say what it is.
+        let rows: Vec<String> = holders
+            .iter()
+            .map(|(_, row)| {
+                let described = names
+                    .iter()
+                    .filter(|(name, of)| of == row && name.len() > row.len())
+                    .min_by_key(|(name, _)| (name.len(), *name));
+                match described {
+                    Some((name, _)) => format!("`{row}` ({name})"),
+                    None => format!("`{row}`"),
+                }
+            })
+            .collect();
+        let mut fields: Vec<&str> = holders.iter().map(|(field, _)| *field).collect();
+        fields.dedup();
+        let what = match fields.as_slice() {
+            [field] => format!("the `{field}`"),
+            _ => "a field".to_owned(),
+        };
+        return diagnostic.help(match rows.as_slice() {
+            [row] => format!("`{key}` is {what} of {row}, but not one of its names: write its key"),
+            _ => format!(
+                "`{key}` is {what} of more than one row, so it names none of them: write the key of the one you mean, {}",
+                rows.join(" or ")
+            ),
+        });
+    }
     let best = did_you_mean(key, names.iter().map(|(name, _)| *name));
     match best {
         Some(best) => match names.iter().find(|(name, _)| *name == best) {

@@ -77,6 +77,26 @@ impl<'a> Checker<'a> {
                     self.error(messages::data_row_without_key(&record_name, &key_name, span));
                     continue;
                 };
+                // The other texts of the row, for the diagnostic of a name that is no key nor alias.
+                let texts: Vec<(String, String)> = row
+                    .fields
+                    .iter()
+                    .filter(|field| {
+                        field.name.name != key_name && Some(&field.name.name) != alias_name.as_ref()
+                    })
+                    .filter_map(|field| match &field.value {
+                        FactValue::Text(text) => Some((text.value.clone(), field.name.name.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                let table = self.tables.entry(record).or_default();
+                for (text, field) in texts {
+                    table
+                        .texts
+                        .entry(text)
+                        .or_default()
+                        .push((field, key.value.clone()));
+                }
                 let mut names = vec![(key.value.as_str(), key.span)];
                 if let Some(alias_name) = &alias_name
                     && let Some(field) = row.fields.iter().find(|field| field.name.name == *alias_name)

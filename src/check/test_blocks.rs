@@ -201,6 +201,7 @@ impl<'a> Checker<'a> {
                             &text.value,
                             text.span,
                             &table.names(),
+                            &table.holders(&text.value),
                         );
                         self.error(diagnostic);
                         return TestValue::Unknown;
