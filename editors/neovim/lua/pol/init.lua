@@ -37,15 +37,41 @@ local function root_dir(path)
   end
 end
 
+-- Whether `path` is a stdlib module that `pol lsp` copied, read-only, into the user's cache
+-- folder (`…/pol/std-HASH/NAME.pol`) so that a definition in it opens as a file.
+local function is_stdlib_copy(path)
+  return path:match("/pol/std%-%x+/[%w_]+%.pol$") ~= nil
+end
+
+-- The clients of `pol lsp` running now.
+local function running()
+  local all = vim.lsp.get_clients and vim.lsp.get_clients() or vim.lsp.get_active_clients()
+  return vim.tbl_filter(function(client)
+    return client.name == "pol" and not client.is_stopped()
+  end, all)
+end
+
 --- Starts `pol lsp` for buffer `bufnr` (default: the current one), or attaches the client
---- already running for its workspace folder. Returns the client's id, or nil for a buffer that
---- is not a file (a `pol-std:` module, a scratch buffer).
+--- already running for its workspace folder (a stdlib module's copy: any running client).
+--- Returns the client's id, or nil for a buffer that is not a file (a `pol-std:` module, a
+--- scratch buffer).
 function M.start(bufnr)
   if bufnr == nil or bufnr == 0 then
     bufnr = vim.api.nvim_get_current_buf()
   end
   local path = vim.api.nvim_buf_get_name(bufnr)
   if vim.bo[bufnr].buftype ~= "" or path == "" or path:match("^%a[%w+.-]*://") then
+    return nil
+  end
+  if is_stdlib_copy(path) then
+    -- Read-only, and served by the client that pointed into it rather than a new server.
+    vim.bo[bufnr].readonly = true
+    vim.bo[bufnr].modifiable = false
+    local client = running()[1]
+    if client ~= nil then
+      vim.lsp.buf_attach_client(bufnr, client.id)
+      return client.id
+    end
     return nil
   end
   local root = root_dir(path)
