@@ -1,6 +1,7 @@
 // The Pol extension for VS Code: starts `pol lsp` (the language server built into the `pol`
-// binary) for `.pol` files, restarts it when `pol.path` changes or on request, and says plainly
-// when the binary cannot be started. Highlighting comes from the TextMate grammar alone.
+// binary) for `.pol` files, restarts it when `pol.path` changes or on request, says plainly when
+// the binary cannot be started, and shows the stdlib modules a definition opens read-only.
+// Highlighting comes from the TextMate grammar alone.
 
 "use strict";
 
@@ -89,7 +90,24 @@ async function stop() {
 
 async function restart() {
   await stop();
+  context.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(protectStdlib));
+  await protectStdlib(vscode.window.activeTextEditor);
   await start();
+}
+
+/**
+ * Whether `uri` is a stdlib module that `pol lsp` copied, read-only, into the user's cache folder
+ * (`…/pol/std-HASH/NAME.pol`) so that a definition in it opens as a file.
+ */
+function isStdlibCopy(uri) {
+  return uri.scheme === "file" && /[\\/]pol[\\/]std-[0-9a-f]+[\\/][A-Za-z0-9_]+\.pol$/.test(uri.fsPath);
+}
+
+/** Makes the active editor read-only when it shows a stdlib module's copy. */
+async function protectStdlib(editor) {
+  if (editor && isStdlibCopy(editor.document.uri)) {
+    await vscode.commands.executeCommand("workbench.action.files.setActiveEditorReadonlyInSession");
+  }
 }
 
 /** Called by VS Code when a `.pol` file is opened or a Pol command runs. */
@@ -104,6 +122,8 @@ async function activate(context) {
       }
     }),
   );
+  context.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(protectStdlib));
+  await protectStdlib(vscode.window.activeTextEditor);
   await start();
 }
 
@@ -112,4 +132,4 @@ function deactivate() {
   return stop();
 }
 
-module.exports = { activate, deactivate };
+module.exports = { activate, deactivate, isStdlibCopy };
