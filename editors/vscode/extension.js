@@ -90,8 +90,6 @@ async function stop() {
 
 async function restart() {
   await stop();
-  context.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(protectStdlib));
-  await protectStdlib(vscode.window.activeTextEditor);
   await start();
 }
 
