@@ -25,7 +25,7 @@ local function root_dir(path)
   local start = dir
   while true do
     for _, marker in ipairs(M.config.root_markers) do
-      if vim.loop.fs_stat(dir .. "/" .. marker) then
+      if (vim.uv or vim.loop).fs_stat(dir .. "/" .. marker) then
         return dir
       end
     end
@@ -47,7 +47,8 @@ end
 local function running()
   local all = vim.lsp.get_clients and vim.lsp.get_clients() or vim.lsp.get_active_clients()
   return vim.tbl_filter(function(client)
-    return client.name == "pol" and not client.is_stopped()
+    -- Called with the client as argument: a method from Neovim 0.11, a closure before.
+    return client.name == "pol" and not client.is_stopped(client)
   end, all)
 end
 
