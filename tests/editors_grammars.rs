@@ -2,6 +2,8 @@
 //! named by the TextMate grammar of `editors/vscode` and by the Vim syntax of `editors/neovim`,
 //! so a new keyword cannot be left unhighlighted in them by mistake.
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 mod support;
 use support::engine::repo_text;
 
