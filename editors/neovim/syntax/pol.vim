@@ -53,6 +53,7 @@ syn match polObligationName "\h\w*" contained
 syn keyword polDeclaration decide nextgroup=polSubject skipwhite
 syn match polSubject "\h\w*" contained
 syn keyword polDeclaration default test
+exe 'syn match polDeclaration "' . printf(s:clause, 'data') . '\%(\s*\%({\|$\)\)\@="'
 
 " ---------------------------------------------------------------- effects and clauses
 
@@ -72,7 +73,7 @@ exe 'syn match polClause "' . printf(s:clause, 'exception\s\+to') . '" nextgroup
 exe 'syn match polClause "' . printf(s:clause, 'by') . '" nextgroup=polRuleRef skipwhite'
 syn match polRuleRef "\h\w*\%(\s*,\s*\h\w*\)*" contained contains=polComma,polDeclaration
 syn match polComma "," contained
-exe 'syn match polClause "' . printf(s:clause, '\%(key\|on\|as\s\+of\|missing\)') . '"'
+exe 'syn match polClause "' . printf(s:clause, '\%(key\|alias\|on\|as\s\+of\|missing\)') . '"'
 syn keyword polClause expect
 
 " ---------------------------------------------------------------- expressions
@@ -94,7 +95,7 @@ syn match polError "&&\|||\|!=\@!\|/\%(/\)\@!\|[;@$%^&|~`'\\]\|[^\x00-\x7f]"
 
 " A declaration keyword starting a line is never inside a string in a formatted policy: a safe
 " place to start highlighting again.
-syn sync match polSync grouphere NONE "^\%(rule\|record\|enum\|fn\|let\|use\|obligation\|decide\|default\|test\|policy\|module\)\>"
+syn sync match polSync grouphere NONE "^\%(rule\|record\|enum\|fn\|let\|use\|obligation\|decide\|default\|test\|data\|policy\|module\)\>"
 syn sync minlines=50
 
 " ---------------------------------------------------------------- links to the standard groups

@@ -8,14 +8,37 @@ local M = {}
 -- Words a declaration starts with, at the start of a line.
 local DECLARATION = {
   rule = true, record = true, enum = true, fn = true, let = true, use = true,
-  obligation = true, decide = true, default = true, test = true, policy = true, module = true,
+  obligation = true, decide = true, default = true, test = true, data = true, policy = true,
+  module = true,
 }
 
 -- Words and symbols that go on with an expression begun on the line above.
 local CONTINUATION = {
-  ["and"] = true, ["or"] = true, ["in"] = true, ["not"] = true, ["subset"] = true,
-  ["union"] = true, ["intersect"] = true, ["without"] = true, ["then"] = true, ["else"] = true,
+  ["and"] = true, ["or"] = true, ["in"] = true, ["subset"] = true, ["union"] = true,
+  ["intersect"] = true, ["without"] = true,
 }
+
+-- The code of `line`: its strings emptied (`""`) and its comment cut off.
+local function code_of(line)
+  local parts, idx, len = {}, 1, #line
+  while idx <= len do
+    local char = line:sub(idx, idx)
+    if char == '"' then
+      local close = idx + 1
+      while close <= len and line:sub(close, close) ~= '"' do
+        close = close + (line:sub(close, close) == "\\" and 2 or 1)
+      end
+      table.insert(parts, '""')
+      idx = close + 1
+    elseif char == "/" and line:sub(idx + 1, idx + 1) == "/" then
+      break
+    else
+      table.insert(parts, char)
+      idx = idx + 1
+    end
+  end
+  return table.concat(parts)
+end
 
 local function first_word(line)
   return line:match("^%s*([%a_][%w_]*)")
@@ -37,7 +60,7 @@ end
 -- Whether the code of `line` (before any comment) ends with an operator, so the expression goes
 -- on to the next line.
 local function ends_with_operator(line)
-  local code = line:gsub("%s*//.*$", "")
+  local code = code_of(line)
   local word = code:match("([%a_][%w_]*)%s*$")
   if word ~= nil and CONTINUATION[word] then
     return true
@@ -123,6 +146,24 @@ function M.expr(lnum)
     return vim.fn.indent(innermost.row)
   else
     indent = vim.fn.indent(innermost.row) + width
+  end
+
+  local word = first_word(line)
+  if word == "then" or word == "else" then
+    -- `then` and `else` go one level in from their `if`; `else` lines up with `then`.
+    for row = lnum - 1, math.max(start, 1), -1 do
+      local text = vim.fn.getline(row)
+      if word == "else" and first_word(text) == "then" then
+        return vim.fn.indent(row)
+      end
+      if code_of(text):match("%f[%w_]if%f[^%w_]") then
+        return vim.fn.indent(row) + width
+      end
+    end
+  end
+  if previous ~= nil and previous.row == above and code_of(vim.fn.getline(above)):match(":%s*$") then
+    -- The condition of a quantifier (`any x in xs:`) goes on one level in.
+    return vim.fn.indent(above) + width
   end
 
   -- An expression that goes on from the line above is one level in from its clause; inside
