@@ -194,6 +194,8 @@ fn a_stream_over_many_chunks_gives_what_the_whole_input_gives() {
     // and counts must carry across chunks.
     let n = 40_000;
     let mut lines = String::new();
+    let mut csv = String::from("id,item,destination,date\n");
+    let mut tsv = String::from("id\titem\tdestination\tdate\n");
     let mut whole = Vec::new();
     for idx in 0..n {
         let (item, destination) = match idx % 4 {
@@ -207,6 +209,8 @@ fn a_stream_over_many_chunks_gives_what_the_whole_input_gives() {
         );
         lines.push_str(&line);
         lines.push('\n');
+        csv.push_str(&format!("t{idx},{item},{destination},2024-01-10\n"));
+        tsv.push_str(&format!("t{idx}\t{item}\t{destination}\t2024-01-10\n"));
         whole.push(line);
     }
     let reference = std::fs::read_to_string(pair().join("facts.json")).unwrap();
@@ -229,6 +233,8 @@ fn a_stream_over_many_chunks_gives_what_the_whole_input_gives() {
             ("new.pol", &new),
             ("reference.json", &reference.to_string()),
             ("transfers.jsonl", &lines),
+            ("transfers.csv", &csv),
+            ("transfers.tsv", &tsv),
             ("whole.json", &whole_json),
         ],
     );
@@ -246,6 +252,15 @@ fn a_stream_over_many_chunks_gives_what_the_whole_input_gives() {
     let read_whole = json_lines(&dir, &["old.pol", "new.pol", "--facts", "whole.json"], 0);
     assert_eq!(streamed.len(), read_whole.len());
     assert_eq!(streamed[1..], read_whole[1..]);
+    // A CSV or TSV input of the subjects streams by its header row, and compares the same.
+    for table in ["Transfer=transfers.csv", "Transfer=transfers.tsv"] {
+        let from_table = json_lines(
+            &dir,
+            &["old.pol", "new.pol", "--facts", "reference.json", table],
+            0,
+        );
+        assert_eq!(from_table[1..], read_whole[1..], "{table}");
+    }
     let summary = streamed.last().unwrap();
     assert_eq!(summary["subjects"], n + 1);
     // pac3 to the US (a quarter, and `base`), f100 parts to the US (a quarter), vests to UA (a

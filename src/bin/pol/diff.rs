@@ -3,7 +3,7 @@
 //! with the derivation lines that differ and counted by kind of change. A JSON Lines input of
 //! subjects streams through in chunks, as for `pol run`, so memory stays flat.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
 
 use pol::check::ir::Program;
@@ -12,7 +12,7 @@ use pol::diagnostic::{Diagnostic, Setting};
 use pol::diff::{self, Decided, Groups, Outcome, Side, SideNames};
 use pol::engine::{Engine, Failure, ReadError};
 use pol::eval::{Decision, LawDate, Options};
-use pol::facts::{Facts, FactsBuilder, Format};
+use pol::facts::{Facts, FactsBuilder, Format, RowSplitter};
 use pol::source::SourceMap;
 use pol::value::Date;
 
@@ -263,19 +263,18 @@ fn decide_and_compare(
     style: DiagnosticStyle,
 ) -> u8 {
     let subject = |program: &Program| program.subject.as_ref().map(|subject| subject.record);
-    // Only a JSON Lines input streams here; a CSV one is read whole.
-    let is_json_lines = |spec: &str| {
+    // A JSON Lines input of subjects streams, and so does a CSV or TSV one that names its record
+    // type (`Transfer=transfers.csv`), read by its header row.
+    let format_of = |spec: &str| {
         let (_, path) = crate::split_facts_spec(spec);
-        let format = if path == "-" {
+        if path == "-" {
             Some(args.stdin_format.format())
         } else {
             crate::facts_format(path, args.stdin_format)
-        };
-        format == Some(Format::JsonLines)
+        }
     };
     let stream_at = args.facts.iter().position(|spec| {
-        is_json_lines(spec)
-            && output::is_subject_stream(spec, args.stdin_format, sides.old, subject(sides.old), &[])
+        output::is_subject_stream(spec, args.stdin_format, sides.old, subject(sides.old), &[])
             && output::is_subject_stream(spec, args.stdin_format, sides.new, subject(sides.new), &[])
     });
     let mut inputs = Vec::new();
@@ -339,6 +338,7 @@ fn decide_and_compare(
             }
             report(engine, &with_warnings(warnings, unknown), style);
             let path = facts_path(&args.facts[idx]);
+            let format = format_of(&args.facts[idx]).unwrap_or(Format::JsonLines);
             let mut builders = Builders {
                 old: old_builder,
                 new: new_builder,
@@ -348,6 +348,7 @@ fn decide_and_compare(
                 sides,
                 &mut builders,
                 path,
+                format,
                 args.max_facts_bytes,
                 writer,
                 style,
@@ -412,6 +413,7 @@ fn stream(
     sides: &Sides<'_>,
     builders: &mut Builders<'_>,
     path: &str,
+    format: Format,
     max_bytes: u64,
     writer: &mut Writer,
     style: DiagnosticStyle,
@@ -440,16 +442,64 @@ fn stream(
         }
     };
     let mut reader = std::io::BufReader::with_capacity(1 << 20, reader.take(max_bytes + 1));
-    let source = engine.sources.add(name.clone(), String::new());
     let mut chunk: Vec<u8> = Vec::new();
     let mut bytes_read: u64 = 0;
     let mut first_line = 1usize;
+    // A table's header row is read first, into a text of its own that diagnostics about it point
+    // into; each side lays its columns out by it, and the rows then come in chunks.
+    let mut table = None;
+    if format.is_tabular() {
+        let dialect = pol::facts::Dialect::of(format, None);
+        let mut splitter = RowSplitter::new(dialect.delimiter);
+        let mut header = Vec::new();
+        let read = (0..dialect.skip_lines)
+            .try_for_each(|_| reader.read_until(b'\n', &mut header).map(drop))
+            .and_then(|()| output::read_row(&mut reader, &mut header, &mut splitter));
+        if let Err(error) = read {
+            return output::read_failed(engine, &name, &error, style);
+        }
+        bytes_read += header.len() as u64;
+        first_line += memchr::memchr_iter(b'\n', &header).count();
+        let Ok(text) = String::from_utf8(header) else {
+            let error = std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            );
+            return output::read_failed(engine, &name, &error, style);
+        };
+        let header_source = engine.sources.add(name.clone(), text);
+        let old_layout =
+            builders
+                .old
+                .begin_table(&engine.sources, header_source, format, Some(old_record), None);
+        let new_layout = builders
+            .new
+            .as_mut()
+            .map(|builder| {
+                builder.begin_table(&engine.sources, header_source, format, Some(new_record), None)
+            })
+            .transpose();
+        match (old_layout, new_layout) {
+            (Ok(old), Ok(new)) => table = Some((old, new, splitter)),
+            (Err(diagnostics), _) | (_, Err(diagnostics)) => {
+                report(engine, &diagnostics, style);
+                return EXIT_FAILED;
+            }
+        }
+    }
+    let source = engine.sources.add(name.clone(), String::new());
     let mut stopped = false;
     while !stopped {
         chunk.clear();
         let mut n_lines = 0;
         while n_lines < CHUNK_LINES && !stopped {
-            match output::read_line(&mut reader, &mut chunk) {
+            let read = match &mut table {
+                Some((_, _, splitter)) => {
+                    output::read_row(&mut reader, &mut chunk, splitter).map(|n| (n, LineEnd::Line))
+                }
+                None => output::read_line(&mut reader, &mut chunk),
+            };
+            match read {
                 Ok((0, _)) => break,
                 Ok((n, end)) => {
                     bytes_read += n as u64;
@@ -489,13 +539,29 @@ fn stream(
                     return output::read_failed(engine, &name, &error, style);
                 }
             };
+            let lines_in_chunk = match table {
+                Some(_) => memchr::memchr_iter(b'\n', text.as_bytes()).count(),
+                None => n_lines,
+            };
             engine.sources.replace(source, text);
-            first_line += n_lines;
-            added = builders
-                .old
-                .add_text(&engine.sources, source, Format::JsonLines, Some(old_record));
-            if let (Ok(()), Some(builder)) = (&added, &mut builders.new) {
-                added = builder.add_text(&engine.sources, source, Format::JsonLines, Some(new_record));
+            first_line += lines_in_chunk;
+            match &mut table {
+                Some((old_layout, new_layout, _)) => {
+                    added = builders.old.add_table_rows(&engine.sources, source, old_layout);
+                    if let (Ok(()), Some(builder), Some(layout)) = (&added, &mut builders.new, new_layout) {
+                        added = builder.add_table_rows(&engine.sources, source, layout);
+                    }
+                }
+                None => {
+                    added =
+                        builders
+                            .old
+                            .add_text(&engine.sources, source, Format::JsonLines, Some(old_record));
+                    if let (Ok(()), Some(builder)) = (&added, &mut builders.new) {
+                        added =
+                            builder.add_text(&engine.sources, source, Format::JsonLines, Some(new_record));
+                    }
+                }
             }
         }
         let old_facts = match added.and_then(|()| builders.old.finish_chunk()) {

@@ -774,7 +774,7 @@ pub(crate) fn read_line(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io
 
 /// Reads one row of a CSV or TSV stream into `out` (several lines when a quoted cell holds line
 /// breaks); the number of bytes read, 0 at the end.
-fn read_row(
+pub(crate) fn read_row(
     reader: &mut impl BufRead,
     out: &mut Vec<u8>,
     splitter: &mut RowSplitter,
