@@ -347,14 +347,23 @@ fn decide_and_compare(
                 engine,
                 sides,
                 &mut builders,
-                path,
-                format,
-                args.max_facts_bytes,
+                StreamInput {
+                    path,
+                    format,
+                    max_bytes: args.max_facts_bytes,
+                },
                 writer,
                 style,
             )
         }
     }
+}
+
+/// The input of subjects that streams: the file (or `-`), its format and the most bytes read.
+struct StreamInput<'a> {
+    path: &'a str,
+    format: Format,
+    max_bytes: u64,
 }
 
 /// The facts builders of the two sides; one when both sides are one program.
@@ -412,12 +421,15 @@ fn stream(
     engine: &mut Engine<'_>,
     sides: &Sides<'_>,
     builders: &mut Builders<'_>,
-    path: &str,
-    format: Format,
-    max_bytes: u64,
+    input: StreamInput<'_>,
     writer: &mut Writer,
     style: DiagnosticStyle,
 ) -> u8 {
+    let StreamInput {
+        path,
+        format,
+        max_bytes,
+    } = input;
     let record = |program: &Program| program.subject.as_ref().map(|subject| subject.record);
     let (Some(old_record), Some(new_record)) = (record(sides.old), record(sides.new)) else {
         unreachable!("stream: a diff with facts has checked that both policies decide")
