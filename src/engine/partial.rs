@@ -2,7 +2,8 @@
 //! checked together despite the declarations left out, without a cascade of diagnostics about
 //! the names those declarations would have defined. Used by the engine's loads and the session.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use super::modules::{ModuleCache, ModuleKey, Parsed};
 use crate::check::{self, Checked};
@@ -111,10 +112,7 @@ pub(crate) fn suggest_std_imports(
         else {
             continue;
         };
-        let Some(std_name) = stdlib::names().iter().find(|std_name| {
-            stdlib::module(std_name)
-                .is_some_and(|text| text.lines().any(|line| declared_name(line) == Some(name)))
-        }) else {
+        let Some(std_name) = std_declarations().get(name) else {
             continue;
         };
         let Some(module) = modules.iter().find(|module| module.span.source == span.source) else {
@@ -152,6 +150,23 @@ pub(crate) fn suggest_std_imports(
             }],
         });
     }
+}
+
+/// The module of the standard library that declares each name (the first, in the order of
+/// `stdlib::names`), read once: a policy with thousands of unknown names looks each one up here
+/// rather than reading every module again.
+fn std_declarations() -> &'static HashMap<&'static str, &'static str> {
+    static DECLARED: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    DECLARED.get_or_init(|| {
+        let mut declared = HashMap::new();
+        for std_name in stdlib::names() {
+            let Some(text) = stdlib::module(std_name) else { continue };
+            for name in text.lines().filter_map(declared_name) {
+                declared.entry(name).or_insert(*std_name);
+            }
+        }
+        declared
+    })
 }
 
 /// Whether a code says a name is not declared.
