@@ -102,6 +102,7 @@ fn definite(kind: &str) -> String {
 #[derive(Copy, Clone)]
 enum Param {
     Sequence,
+    IntSequence,
     Date,
     Int,
 }
@@ -112,6 +113,8 @@ fn builtin_signature(builtin: Builtin) -> &'static [(&'static str, Param)] {
         Builtin::Year => &[("date", Param::Date)],
         Builtin::DaysBetween => &[("from", Param::Date), ("to", Param::Date)],
         Builtin::AddDays => &[("date", Param::Date), ("days", Param::Int)],
+        Builtin::Count => &[("set", Param::Sequence)],
+        Builtin::Sum | Builtin::Min | Builtin::Max => &[("set", Param::IntSequence)],
     }
 }
 
@@ -689,6 +692,19 @@ impl<'a> Checker<'a> {
                         "a set or list".to_string(),
                     )
                 }
+                Param::IntSequence => {
+                    let int = self.prims.int;
+                    if self
+                        .element_of(checked_arg.ty)
+                        .is_some_and(|element| self.assignable(element, int))
+                    {
+                        continue;
+                    }
+                    let fits = self
+                        .element_of(self.strip_optional(checked_arg.ty))
+                        .is_some_and(|element| self.assignable(element, int));
+                    (fits.then_some(ERROR), "a set or list of `Int`".to_string())
+                }
                 Param::Date | Param::Int => {
                     let want = if matches!(kind, Param::Date) {
                         self.prims.date
@@ -717,7 +733,13 @@ impl<'a> Checker<'a> {
             self.error(diagnostic);
         }
         let result = match builtin {
-            Builtin::Size | Builtin::Year | Builtin::DaysBetween => self.prims.int,
+            Builtin::Size
+            | Builtin::Year
+            | Builtin::DaysBetween
+            | Builtin::Count
+            | Builtin::Sum
+            | Builtin::Min
+            | Builtin::Max => self.prims.int,
             Builtin::AddDays => self.prims.date,
         };
         node(ir::ExprKind::Builtin(builtin, checked), result, span)

@@ -522,6 +522,14 @@ pub enum Builtin {
     DaysBetween,
     /// `add_days(d, n)`: the date `n` days after `d`.
     AddDays,
+    /// `count(S)`: the number of elements of a set or list, as `size`.
+    Count,
+    /// `sum(S)`: the sum of a set or list of Int (0 when empty).
+    Sum,
+    /// `min(S)`: the least element of a nonempty set or list of Int.
+    Min,
+    /// `max(S)`: the greatest element of a nonempty set or list of Int.
+    Max,
 }
 
 impl Builtin {
@@ -531,6 +539,10 @@ impl Builtin {
         Builtin::Year,
         Builtin::DaysBetween,
         Builtin::AddDays,
+        Builtin::Count,
+        Builtin::Sum,
+        Builtin::Min,
+        Builtin::Max,
     ];
 
     /// The name it is called by.
@@ -540,6 +552,10 @@ impl Builtin {
             Builtin::Year => "year",
             Builtin::DaysBetween => "days_between",
             Builtin::AddDays => "add_days",
+            Builtin::Count => "count",
+            Builtin::Sum => "sum",
+            Builtin::Min => "min",
+            Builtin::Max => "max",
         }
     }
 }

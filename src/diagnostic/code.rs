@@ -223,6 +223,8 @@ codes! {
     PartialDateWithoutFill = "E0459",
     /// A tabular file ends before the header row its mapping places.
     HeaderNotFound = "E0460",
+    /// `min` or `max` of an empty set or list, which has no least or greatest element.
+    EmptyAggregate = "E0478",
 
     /// A definition that nothing uses.
     Unused = "W0001",

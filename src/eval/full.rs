@@ -736,11 +736,16 @@ impl<'e, 'a> FullEval<'e, 'a> {
             return Err(Flow::Unknown(missing));
         }
         let [first, second] = values;
-        match ops::builtin(builtin, first, second, |id| Some(self.seq(id).len())) {
+        match ops::builtin(builtin, first, second, |id| Some(self.seq(id))) {
             Some(Ok(value)) => Ok(value),
             Some(Err(OpError::DateOutOfRange)) => {
                 Err(Flow::Error(Box::new(messages::date_out_of_range(span))))
             }
+            Some(Err(OpError::Overflow)) => Err(Flow::Error(Box::new(messages::overflow(span)))),
+            Some(Err(OpError::EmptyAggregate)) => Err(Flow::Error(Box::new(messages::empty_aggregate(
+                builtin.name(),
+                span,
+            )))),
             None => unreachable!("the checker typed {} arguments, got {values:?}", builtin.name()),
         }
     }

@@ -62,6 +62,17 @@ pub(super) fn overflow(span: Span) -> Diagnostic {
         .at(span, "the result does not fit in 64 bits")
 }
 
+pub(super) fn empty_aggregate(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::EmptyAggregate,
+        format!("`{name}` of an empty set or list has no value"),
+    )
+    .at(span, "this is empty")
+    .help(format!(
+        "test the set first: `if size(S) > 0 then {name}(S) else …`"
+    ))
+}
+
 pub(super) fn date_out_of_range(span: Span) -> Diagnostic {
     let (first, last) = (Date::YEARS.start(), Date::YEARS.end());
     Diagnostic::new(

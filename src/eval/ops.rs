@@ -12,6 +12,10 @@ use crate::value::{SeqId, Value};
 pub(crate) enum OpError {
     /// A date beyond the years a date may fall in.
     DateOutOfRange,
+    /// A sum beyond the range of `Int`.
+    Overflow,
+    /// The least or greatest element of an empty set or list.
+    EmptyAggregate,
 }
 
 /// Integer arithmetic; `None` on overflow.
@@ -83,18 +87,41 @@ pub(crate) fn set_op(
     }
 }
 
-/// A builtin on its known arguments (the second is `Value::None` for a builtin of one); `len`
-/// gives the number of elements of a set or list. `None` when the arguments are not of the
+/// A builtin on its known arguments (the second is `Value::None` for a builtin of one);
+/// `elements` gives the elements of a set or list. `None` when the arguments are not of the
 /// types the checker gave the builtin, which the fast path takes as giving up.
 #[inline]
-pub(crate) fn builtin(
+pub(crate) fn builtin<'s>(
     builtin: Builtin,
     first: Value,
     second: Value,
-    len: impl FnOnce(SeqId) -> Option<usize>,
+    elements: impl FnOnce(SeqId) -> Option<&'s [Value]>,
 ) -> Option<Result<Value, OpError>> {
     Some(match (builtin, first, second) {
-        (Builtin::Size, Value::Seq(id), _) => Ok(Value::Int(len(id)? as i64)),
+        (Builtin::Size | Builtin::Count, Value::Seq(id), _) => Ok(Value::Int(elements(id)?.len() as i64)),
+        (Builtin::Sum, Value::Seq(id), _) => {
+            let mut total: i64 = 0;
+            for element in elements(id)? {
+                let Value::Int(n) = element else { return None };
+                match total.checked_add(*n) {
+                    Some(next) => total = next,
+                    None => return Some(Err(OpError::Overflow)),
+                }
+            }
+            Ok(Value::Int(total))
+        }
+        (Builtin::Min | Builtin::Max, Value::Seq(id), _) => {
+            let mut best: Option<i64> = None;
+            for element in elements(id)? {
+                let Value::Int(n) = element else { return None };
+                best = Some(match (best, builtin) {
+                    (None, _) => *n,
+                    (Some(best), Builtin::Min) => best.min(*n),
+                    (Some(best), _) => best.max(*n),
+                });
+            }
+            best.map(Value::Int).ok_or(OpError::EmptyAggregate)
+        }
         (Builtin::Year, Value::Date(date), _) => Ok(Value::Int(i64::from(date.year()))),
         (Builtin::DaysBetween, Value::Date(from), Value::Date(to)) => Ok(Value::Int(from.days_until(to))),
         (Builtin::AddDays, Value::Date(date), Value::Int(days)) => date
@@ -120,6 +147,25 @@ mod tests {
         assert_eq!(add(first, -1), Some(Err(OpError::DateOutOfRange)));
         assert_eq!(add(first, i64::MAX), Some(Err(OpError::DateOutOfRange)));
         assert_eq!(add(last, 0), Some(Ok(Value::Date(last))));
+    }
+
+    #[test]
+    fn aggregates_of_int_sets() {
+        let aggregate = |builtin: Builtin, numbers: &[i64]| {
+            let values: Vec<Value> = numbers.iter().map(|n| Value::Int(*n)).collect();
+            super::builtin(builtin, Value::Seq(SeqId(0)), Value::None, |_| Some(&values[..]))
+        };
+        assert_eq!(aggregate(Builtin::Sum, &[3, -1, 5]), Some(Ok(Value::Int(7))));
+        assert_eq!(aggregate(Builtin::Sum, &[]), Some(Ok(Value::Int(0))));
+        assert_eq!(
+            aggregate(Builtin::Sum, &[i64::MAX, 1]),
+            Some(Err(OpError::Overflow))
+        );
+        assert_eq!(aggregate(Builtin::Min, &[3, -1, 5]), Some(Ok(Value::Int(-1))));
+        assert_eq!(aggregate(Builtin::Max, &[3, -1, 5]), Some(Ok(Value::Int(5))));
+        assert_eq!(aggregate(Builtin::Min, &[]), Some(Err(OpError::EmptyAggregate)));
+        assert_eq!(aggregate(Builtin::Max, &[]), Some(Err(OpError::EmptyAggregate)));
+        assert_eq!(aggregate(Builtin::Count, &[3, 3]), Some(Ok(Value::Int(2))));
     }
 
     #[test]

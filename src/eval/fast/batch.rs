@@ -550,7 +550,7 @@ pub(crate) fn apply_builtin(
         return Word::GIVE_UP;
     };
     match ops::builtin(builtin, first, second, |id| {
-        known_seq(facts, &plan.const_seqs, u64::from(id.0)).map(<[Value]>::len)
+        known_seq(facts, &plan.const_seqs, u64::from(id.0))
     }) {
         Some(Ok(value)) => Word::of(value),
         Some(Err(_)) | None => Word::GIVE_UP,
