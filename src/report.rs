@@ -579,6 +579,135 @@ pub fn decision_json(
     object
 }
 
+/// One decision as a JSON line written straight into `out`: the bytes [`decision_json`] gives
+/// through [`crate::escape::write_json_line`], without building a JSON value for a decision
+/// without a derivation (keys in alphabetical order, as `serde_json` writes an object).
+pub fn write_decision_json_line(
+    program: &Program,
+    facts: &Facts,
+    sources: &SourceMap,
+    decision: &Decision,
+    offset: u64,
+    out: &mut Vec<u8>,
+) {
+    use crate::escape::write_json_str;
+    if decision.trace.is_some() {
+        crate::escape::write_json_line(out, &decision_json(program, facts, sources, decision, offset))
+            .expect("writing to a `Vec` cannot fail");
+        return;
+    }
+    fn text_or_null(out: &mut Vec<u8>, text: Option<&str>) {
+        match text {
+            Some(text) => write_json_str(out, text),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    fn texts(out: &mut Vec<u8>, texts: &[String]) {
+        out.push(b'[');
+        for (idx, text) in texts.iter().enumerate() {
+            if idx > 0 {
+                out.push(b',');
+            }
+            write_json_str(out, text);
+        }
+        out.push(b']');
+    }
+    // The fields of a rule after `citation` and before `name`, and after it.
+    fn rule_fields(out: &mut Vec<u8>, rule: &crate::check::ir::RuleDef, missing: Option<&[String]>) {
+        out.extend_from_slice(b"\"citation\":");
+        text_or_null(out, rule.citation.as_deref());
+        out.extend_from_slice(b",\"effect\":");
+        write_json_str(out, rule.effect.as_str());
+        if let Some(missing) = missing {
+            out.extend_from_slice(b",\"missing\":");
+            texts(out, missing);
+        }
+        out.extend_from_slice(b",\"name\":");
+        write_json_str(out, &rule.name);
+        out.extend_from_slice(b",\"reason\":");
+        text_or_null(out, rule.reason.as_deref());
+    }
+    let by_default = decision.deciding.is_empty() && decision.verdict != Verdict::Undecided;
+    let default = program.default.as_ref().filter(|_| by_default);
+    out.extend_from_slice(b"{\"by_default\":");
+    out.extend_from_slice(if by_default { b"true" } else { b"false" });
+    if by_default {
+        out.extend_from_slice(b",\"citation\":");
+        text_or_null(out, default.and_then(|default| default.citation.as_deref()));
+    }
+    out.extend_from_slice(b",\"decision\":");
+    write_json_str(out, decision.verdict.as_str());
+    out.extend_from_slice(b",\"key\":");
+    let key = program
+        .subject
+        .as_ref()
+        .and_then(|subject| facts.key_text(program, subject.record, decision.subject));
+    text_or_null(out, key);
+    out.extend_from_slice(b",\"law_date\":");
+    match decision.law_date {
+        Some(date) => write_json_str(out, &date.to_string()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"missing\":");
+    texts(out, &fact_paths(program, facts, &decision.missing, offset));
+    out.extend_from_slice(b",\"obligations\":[");
+    for (idx, obligation) in decision.obligations.iter().enumerate() {
+        let obligation = &program.obligations[obligation.idx()];
+        if idx > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"name\":");
+        write_json_str(out, &obligation.name);
+        out.extend_from_slice(b",\"text\":");
+        write_json_str(out, &obligation.text);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"pending\":[");
+    for (idx, pending) in decision.pending.iter().enumerate() {
+        if idx > 0 {
+            out.push(b',');
+        }
+        let missing = fact_paths(program, facts, &pending.missing, offset);
+        out.extend_from_slice(b"{\"active\":");
+        match pending.active {
+            Truth::True => out.extend_from_slice(b"true"),
+            Truth::False => out.extend_from_slice(b"false"),
+            Truth::Unknown => {
+                out.extend_from_slice(b"{\"missing\":");
+                texts(out, &missing);
+                out.extend_from_slice(b",\"unknown\":true}");
+            }
+        }
+        out.push(b',');
+        rule_fields(out, &program.rules[pending.rule.idx()], Some(&missing));
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"position\":");
+    out.extend_from_slice((offset + u64::from(decision.subject) + 1).to_string().as_bytes());
+    if by_default {
+        out.extend_from_slice(b",\"reason\":");
+        text_or_null(out, default.and_then(|default| default.reason.as_deref()));
+    }
+    out.extend_from_slice(b",\"record\":");
+    let record = program
+        .subject
+        .as_ref()
+        .map(|subject| program.records[subject.record.idx()].name.as_str());
+    text_or_null(out, record);
+    out.extend_from_slice(b",\"rules\":[");
+    for (idx, rule) in decision.deciding.iter().enumerate() {
+        if idx > 0 {
+            out.push(b',');
+        }
+        out.push(b'{');
+        rule_fields(out, &program.rules[rule.idx()], None);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"version\":");
+    out.extend_from_slice(DECISIONS_VERSION.to_string().as_bytes());
+    out.extend_from_slice(b"}\n");
+}
+
 /// A truth as JSON: `true`, `false`, or `{"unknown": true, "missing": [...]}`.
 fn truth_json(truth: Truth, missing: &[String]) -> Json {
     match truth {

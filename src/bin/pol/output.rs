@@ -231,7 +231,7 @@ impl Sink {
         facts: &Facts,
         sources: &SourceMap,
         decision: &Result<Decision, Failure>,
-        out: &mut impl Write,
+        out: &mut Vec<u8>,
     ) -> std::io::Result<()> {
         let decision = match decision {
             Ok(decision) => decision,
@@ -281,6 +281,10 @@ impl Sink {
                     out.write_all(self.input_text(program, facts, decision.subject).as_bytes())?;
                 }
                 out.write_all(b"\n")
+            }
+            LineFormat::Json if self.includes.is_empty() => {
+                pol::report::write_decision_json_line(program, facts, sources, decision, self.offset, out);
+                Ok(())
             }
             LineFormat::Json => {
                 let mut object = pol::report::decision_json(program, facts, sources, decision, self.offset);
