@@ -1,6 +1,8 @@
 //! Decisions as text for people and as JSON for programs: values, fact paths, deciding rules,
 //! obligations, missing facts and derivations. Formats strings; prints nothing.
 
+use std::fmt::Write as _;
+
 use serde_json::{Value as Json, json};
 
 use crate::check::ir::{Condition, Program, RecordId, RuleId, Type, TypeId};
@@ -131,34 +133,39 @@ pub fn decision_text(
         .law_date
         .map(|date| format!(" under the law of {date}"))
         .unwrap_or_default();
-    out.push_str(&format!(
+    write!(
+        out,
         "{record} {}{law}: {}",
         subject_name(program, facts, decision.subject, offset),
         decision.verdict.as_str().to_uppercase()
-    ));
+    )
+    .expect("writing to a `String` cannot fail");
     if decision.deciding.is_empty() && decision.verdict != Verdict::Undecided {
         out.push_str(" by default");
         let default = program.default.as_ref();
         if let Some(reason) = default.and_then(|default| default.reason.as_ref()) {
-            out.push_str(&format!(": {}", escape_controls(reason)));
+            write!(out, ": {}", escape_controls(reason)).expect("writing to a `String` cannot fail");
         }
         if let Some(citation) = default.and_then(|default| default.citation.as_ref()) {
-            out.push_str(&format!("\n  cite: {}", escape_controls(citation)));
+            write!(out, "\n  cite: {}", escape_controls(citation))
+                .expect("writing to a `String` cannot fail");
         }
     }
     out.push('\n');
     for rule_id in &decision.deciding {
         let rule = &program.rules[rule_id.idx()];
-        out.push_str(&format!("  by {}", rule.name));
+        write!(out, "  by {}", rule.name).expect("writing to a `String` cannot fail");
         push_reason_and_citation(&mut out, rule);
     }
     for obligation in &decision.obligations {
         let obligation = &program.obligations[obligation.idx()];
-        out.push_str(&format!(
-            "  oblige {}: {}\n",
+        writeln!(
+            out,
+            "  oblige {}: {}",
             obligation.name,
             escape_controls(&obligation.text)
-        ));
+        )
+        .expect("writing to a `String` cannot fail");
     }
     for pending in &decision.pending {
         let rule = &program.rules[pending.rule.idx()];
@@ -166,14 +173,16 @@ pub fn decision_text(
             Truth::True => ("active", "waits on"),
             Truth::False | Truth::Unknown => ("unknown", "missing"),
         };
-        out.push_str(&format!(
+        write!(
+            out,
             "  pending {} ({}, {activity})",
             rule.name,
             rule.effect.as_str()
-        ));
+        )
+        .expect("writing to a `String` cannot fail");
         push_reason_and_citation(&mut out, rule);
         let missing = fact_paths(program, facts, &pending.missing, offset);
-        out.push_str(&format!("     {waits}: {}\n", missing.join(", ")));
+        writeln!(out, "     {waits}: {}", missing.join(", ")).expect("writing to a `String` cannot fail");
         // Facts behind an unknown exception are not in the rule's own conditions: say whence.
         if !pending.unknown_exceptions.is_empty() {
             let names: Vec<&str> = pending
@@ -186,10 +195,8 @@ pub fn decision_text(
             } else {
                 "exceptions"
             };
-            out.push_str(&format!(
-                "     may be defeated by {exceptions} {}\n",
-                names.join(", ")
-            ));
+            writeln!(out, "     may be defeated by {exceptions} {}", names.join(", "))
+                .expect("writing to a `String` cannot fail");
         }
     }
     if law_date_unknown(decision) {
@@ -197,7 +204,7 @@ pub fn decision_text(
     }
     if !decision.missing.is_empty() {
         let missing = fact_paths(program, facts, &decision.missing, offset);
-        out.push_str(&format!("  missing: {}\n", missing.join(", ")));
+        writeln!(out, "  missing: {}", missing.join(", ")).expect("writing to a `String` cannot fail");
     }
     if let Some(trace) = &decision.trace {
         if law_date_unknown(decision) {
@@ -220,11 +227,11 @@ pub fn law_date_unknown(decision: &Decision) -> bool {
 /// Ends a rule's line with `: reason`, then its citation on a line of its own.
 fn push_reason_and_citation(out: &mut String, rule: &crate::check::ir::RuleDef) {
     if let Some(reason) = &rule.reason {
-        out.push_str(&format!(": {}", escape_controls(reason)));
+        write!(out, ": {}", escape_controls(reason)).expect("writing to a `String` cannot fail");
     }
     out.push('\n');
     if let Some(citation) = &rule.citation {
-        out.push_str(&format!("     cite: {}\n", escape_controls(citation)));
+        writeln!(out, "     cite: {}", escape_controls(citation)).expect("writing to a `String` cannot fail");
     }
 }
 

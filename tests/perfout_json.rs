@@ -56,12 +56,30 @@ fn check(policy: &str, facts: &str) -> usize {
 fn a_decision_written_straight_is_the_line_of_its_json_value() {
     let mut n_checked = 0;
     for (policy, facts) in [
-        ("tests/golden/eval/json_output.pol", "tests/golden/eval/decisions.json"),
-        ("tests/golden/explain_status/pending_json.pol", "tests/golden/explain_status/cases.json"),
-        ("tests/golden/explain_calls/purpose_json.pol", "tests/golden/explain_calls/cases.json"),
-        ("tests/golden/decisions/escaped_keys_json.pol", "tests/golden/decisions/escaped_keys.json"),
-        ("tests/golden/decisions/pending_json.pol", "tests/golden/decisions/cases.json"),
-        ("tests/golden/decisions/default_citation.pol", "tests/golden/decisions/cases.json"),
+        (
+            "tests/golden/eval/json_output.pol",
+            "tests/golden/eval/decisions.json",
+        ),
+        (
+            "tests/golden/explain_status/pending_json.pol",
+            "tests/golden/explain_status/cases.json",
+        ),
+        (
+            "tests/golden/explain_calls/purpose_json.pol",
+            "tests/golden/explain_calls/cases.json",
+        ),
+        (
+            "tests/golden/decisions/escaped_keys_json.pol",
+            "tests/golden/decisions/escaped_keys.json",
+        ),
+        (
+            "tests/golden/decisions/pending_json.pol",
+            "tests/golden/decisions/cases.json",
+        ),
+        (
+            "tests/golden/decisions/default_citation.pol",
+            "tests/golden/decisions/cases.json",
+        ),
     ] {
         n_checked += check(policy, facts);
     }
