@@ -57,6 +57,9 @@ pub struct Sink {
     total: usize,
     verdicts: BTreeMap<&'static str, usize>,
     by_rule: BTreeMap<(String, String), usize>,
+    /// Decisions counted per verdict and deciding rule (by index, or why none decided), folded
+    /// into `by_rule` for the summary: counting them costs no text per decision.
+    by_rule_idx: BTreeMap<(&'static str, Result<usize, &'static str>), usize>,
     /// Decisions with more than one deciding rule, which count under each in `by_rule`.
     several_rules: usize,
     /// The kinds of decision `--fail-on` names.
@@ -89,6 +92,7 @@ impl Sink {
             offset: 0,
             verdicts: BTreeMap::new(),
             by_rule: BTreeMap::new(),
+            by_rule_idx: BTreeMap::new(),
             several_rules: 0,
             fail_on,
             matched: 0,
@@ -210,14 +214,10 @@ impl Sink {
                 } else {
                     "(default)"
                 };
-                *self
-                    .by_rule
-                    .entry((verdict.to_string(), by.to_string()))
-                    .or_default() += 1;
+                *self.by_rule_idx.entry((verdict, Err(by))).or_default() += 1;
             }
             for rule in &decision.deciding {
-                let name = program.rules[rule.idx()].name.clone();
-                *self.by_rule.entry((verdict.to_string(), name)).or_default() += 1;
+                *self.by_rule_idx.entry((verdict, Ok(rule.idx()))).or_default() += 1;
             }
             return false;
         }
@@ -387,6 +387,13 @@ impl Sink {
     /// Writes the summary if asked, reports failed decisions, and gives the exit code: failed
     /// decisions first, then decisions that match `--fail-on`.
     pub fn finish(mut self, engine: &Engine<'_>, program: &Program, style: DiagnosticStyle) -> u8 {
+        for ((verdict, rule), count) in std::mem::take(&mut self.by_rule_idx) {
+            let name = match rule {
+                Ok(rule) => program.rules[rule].name.clone(),
+                Err(by) => by.to_string(),
+            };
+            *self.by_rule.entry((verdict.to_string(), name)).or_default() += count;
+        }
         let summary = if self.summary {
             self.write_summary()
         } else {
