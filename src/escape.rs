@@ -113,6 +113,12 @@ pub fn write_json_line<W: std::io::Write, T: serde::Serialize + ?Sized>(
     writer.write_all(b"\n")
 }
 
+/// Writes a text as a JSON string, exactly as [`write_json_line`] writes a string inside a value.
+pub fn write_json_str(out: &mut Vec<u8>, text: &str) {
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, InertFormatter);
+    serde::Serialize::serialize(text, &mut serializer).expect("writing to a `Vec` cannot fail");
+}
+
 /// A value as compact JSON on one line, with no harmful character raw in it.
 pub fn to_json_line<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut out = Vec::new();

@@ -1,6 +1,8 @@
 //! Decisions as text for people and as JSON for programs: values, fact paths, deciding rules,
 //! obligations, missing facts and derivations. Formats strings; prints nothing.
 
+use std::fmt::Write as _;
+
 use serde_json::{Value as Json, json};
 
 use crate::check::ir::{Condition, Program, RecordId, RuleId, Type, TypeId};
@@ -131,34 +133,39 @@ pub fn decision_text(
         .law_date
         .map(|date| format!(" under the law of {date}"))
         .unwrap_or_default();
-    out.push_str(&format!(
+    write!(
+        out,
         "{record} {}{law}: {}",
         subject_name(program, facts, decision.subject, offset),
         decision.verdict.as_str().to_uppercase()
-    ));
+    )
+    .expect("writing to a `String` cannot fail");
     if decision.deciding.is_empty() && decision.verdict != Verdict::Undecided {
         out.push_str(" by default");
         let default = program.default.as_ref();
         if let Some(reason) = default.and_then(|default| default.reason.as_ref()) {
-            out.push_str(&format!(": {}", escape_controls(reason)));
+            write!(out, ": {}", escape_controls(reason)).expect("writing to a `String` cannot fail");
         }
         if let Some(citation) = default.and_then(|default| default.citation.as_ref()) {
-            out.push_str(&format!("\n  cite: {}", escape_controls(citation)));
+            write!(out, "\n  cite: {}", escape_controls(citation))
+                .expect("writing to a `String` cannot fail");
         }
     }
     out.push('\n');
     for rule_id in &decision.deciding {
         let rule = &program.rules[rule_id.idx()];
-        out.push_str(&format!("  by {}", rule.name));
+        write!(out, "  by {}", rule.name).expect("writing to a `String` cannot fail");
         push_reason_and_citation(&mut out, rule);
     }
     for obligation in &decision.obligations {
         let obligation = &program.obligations[obligation.idx()];
-        out.push_str(&format!(
-            "  oblige {}: {}\n",
+        writeln!(
+            out,
+            "  oblige {}: {}",
             obligation.name,
             escape_controls(&obligation.text)
-        ));
+        )
+        .expect("writing to a `String` cannot fail");
     }
     for pending in &decision.pending {
         let rule = &program.rules[pending.rule.idx()];
@@ -166,14 +173,16 @@ pub fn decision_text(
             Truth::True => ("active", "waits on"),
             Truth::False | Truth::Unknown => ("unknown", "missing"),
         };
-        out.push_str(&format!(
+        write!(
+            out,
             "  pending {} ({}, {activity})",
             rule.name,
             rule.effect.as_str()
-        ));
+        )
+        .expect("writing to a `String` cannot fail");
         push_reason_and_citation(&mut out, rule);
         let missing = fact_paths(program, facts, &pending.missing, offset);
-        out.push_str(&format!("     {waits}: {}\n", missing.join(", ")));
+        writeln!(out, "     {waits}: {}", missing.join(", ")).expect("writing to a `String` cannot fail");
         // Facts behind an unknown exception are not in the rule's own conditions: say whence.
         if !pending.unknown_exceptions.is_empty() {
             let names: Vec<&str> = pending
@@ -186,10 +195,8 @@ pub fn decision_text(
             } else {
                 "exceptions"
             };
-            out.push_str(&format!(
-                "     may be defeated by {exceptions} {}\n",
-                names.join(", ")
-            ));
+            writeln!(out, "     may be defeated by {exceptions} {}", names.join(", "))
+                .expect("writing to a `String` cannot fail");
         }
     }
     if law_date_unknown(decision) {
@@ -197,7 +204,7 @@ pub fn decision_text(
     }
     if !decision.missing.is_empty() {
         let missing = fact_paths(program, facts, &decision.missing, offset);
-        out.push_str(&format!("  missing: {}\n", missing.join(", ")));
+        writeln!(out, "  missing: {}", missing.join(", ")).expect("writing to a `String` cannot fail");
     }
     if let Some(trace) = &decision.trace {
         if law_date_unknown(decision) {
@@ -220,11 +227,11 @@ pub fn law_date_unknown(decision: &Decision) -> bool {
 /// Ends a rule's line with `: reason`, then its citation on a line of its own.
 fn push_reason_and_citation(out: &mut String, rule: &crate::check::ir::RuleDef) {
     if let Some(reason) = &rule.reason {
-        out.push_str(&format!(": {}", escape_controls(reason)));
+        write!(out, ": {}", escape_controls(reason)).expect("writing to a `String` cannot fail");
     }
     out.push('\n');
     if let Some(citation) = &rule.citation {
-        out.push_str(&format!("     cite: {}\n", escape_controls(citation)));
+        writeln!(out, "     cite: {}", escape_controls(citation)).expect("writing to a `String` cannot fail");
     }
 }
 
@@ -577,6 +584,135 @@ pub fn decision_json(
         object["explanation"] = trace_json(program, facts, sources, trace, offset);
     }
     object
+}
+
+/// One decision as a JSON line written straight into `out`: the bytes [`decision_json`] gives
+/// through [`crate::escape::write_json_line`], without building a JSON value for a decision
+/// without a derivation (keys in alphabetical order, as `serde_json` writes an object).
+pub fn write_decision_json_line(
+    program: &Program,
+    facts: &Facts,
+    sources: &SourceMap,
+    decision: &Decision,
+    offset: u64,
+    out: &mut Vec<u8>,
+) {
+    use crate::escape::write_json_str;
+    if decision.trace.is_some() {
+        crate::escape::write_json_line(out, &decision_json(program, facts, sources, decision, offset))
+            .expect("writing to a `Vec` cannot fail");
+        return;
+    }
+    fn text_or_null(out: &mut Vec<u8>, text: Option<&str>) {
+        match text {
+            Some(text) => write_json_str(out, text),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    fn texts(out: &mut Vec<u8>, texts: &[String]) {
+        out.push(b'[');
+        for (idx, text) in texts.iter().enumerate() {
+            if idx > 0 {
+                out.push(b',');
+            }
+            write_json_str(out, text);
+        }
+        out.push(b']');
+    }
+    // The fields of a rule after `citation` and before `name`, and after it.
+    fn rule_fields(out: &mut Vec<u8>, rule: &crate::check::ir::RuleDef, missing: Option<&[String]>) {
+        out.extend_from_slice(b"\"citation\":");
+        text_or_null(out, rule.citation.as_deref());
+        out.extend_from_slice(b",\"effect\":");
+        write_json_str(out, rule.effect.as_str());
+        if let Some(missing) = missing {
+            out.extend_from_slice(b",\"missing\":");
+            texts(out, missing);
+        }
+        out.extend_from_slice(b",\"name\":");
+        write_json_str(out, &rule.name);
+        out.extend_from_slice(b",\"reason\":");
+        text_or_null(out, rule.reason.as_deref());
+    }
+    let by_default = decision.deciding.is_empty() && decision.verdict != Verdict::Undecided;
+    let default = program.default.as_ref().filter(|_| by_default);
+    out.extend_from_slice(b"{\"by_default\":");
+    out.extend_from_slice(if by_default { b"true" } else { b"false" });
+    if by_default {
+        out.extend_from_slice(b",\"citation\":");
+        text_or_null(out, default.and_then(|default| default.citation.as_deref()));
+    }
+    out.extend_from_slice(b",\"decision\":");
+    write_json_str(out, decision.verdict.as_str());
+    out.extend_from_slice(b",\"key\":");
+    let key = program
+        .subject
+        .as_ref()
+        .and_then(|subject| facts.key_text(program, subject.record, decision.subject));
+    text_or_null(out, key);
+    out.extend_from_slice(b",\"law_date\":");
+    match decision.law_date {
+        Some(date) => write_json_str(out, &date.to_string()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"missing\":");
+    texts(out, &fact_paths(program, facts, &decision.missing, offset));
+    out.extend_from_slice(b",\"obligations\":[");
+    for (idx, obligation) in decision.obligations.iter().enumerate() {
+        let obligation = &program.obligations[obligation.idx()];
+        if idx > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"name\":");
+        write_json_str(out, &obligation.name);
+        out.extend_from_slice(b",\"text\":");
+        write_json_str(out, &obligation.text);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"pending\":[");
+    for (idx, pending) in decision.pending.iter().enumerate() {
+        if idx > 0 {
+            out.push(b',');
+        }
+        let missing = fact_paths(program, facts, &pending.missing, offset);
+        out.extend_from_slice(b"{\"active\":");
+        match pending.active {
+            Truth::True => out.extend_from_slice(b"true"),
+            Truth::False => out.extend_from_slice(b"false"),
+            Truth::Unknown => {
+                out.extend_from_slice(b"{\"missing\":");
+                texts(out, &missing);
+                out.extend_from_slice(b",\"unknown\":true}");
+            }
+        }
+        out.push(b',');
+        rule_fields(out, &program.rules[pending.rule.idx()], Some(&missing));
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"position\":");
+    out.extend_from_slice((offset + u64::from(decision.subject) + 1).to_string().as_bytes());
+    if by_default {
+        out.extend_from_slice(b",\"reason\":");
+        text_or_null(out, default.and_then(|default| default.reason.as_deref()));
+    }
+    out.extend_from_slice(b",\"record\":");
+    let record = program
+        .subject
+        .as_ref()
+        .map(|subject| program.records[subject.record.idx()].name.as_str());
+    text_or_null(out, record);
+    out.extend_from_slice(b",\"rules\":[");
+    for (idx, rule) in decision.deciding.iter().enumerate() {
+        if idx > 0 {
+            out.push(b',');
+        }
+        out.push(b'{');
+        rule_fields(out, &program.rules[rule.idx()], None);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"version\":");
+    out.extend_from_slice(DECISIONS_VERSION.to_string().as_bytes());
+    out.extend_from_slice(b"}\n");
 }
 
 /// A truth as JSON: `true`, `false`, or `{"unknown": true, "missing": [...]}`.

@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Read, Write};
+
+use rayon::prelude::*;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -37,6 +39,10 @@ pub(crate) enum LineFormat {
 /// How many subjects are read, decided and written at a time when streaming.
 pub(crate) const CHUNK_LINES: usize = 16_384;
 
+/// How many decisions are formatted at a time, on one core, when a chunk is written: enough to
+/// spread a chunk over the cores, few enough that the slices stay in the caches.
+const FORMAT_SLICE: usize = 1024;
+
 /// Where decisions go.
 pub struct Sink {
     format: LineFormat,
@@ -51,6 +57,9 @@ pub struct Sink {
     total: usize,
     verdicts: BTreeMap<&'static str, usize>,
     by_rule: BTreeMap<(String, String), usize>,
+    /// Decisions counted per verdict and deciding rule (by index, or why none decided), folded
+    /// into `by_rule` for the summary: counting them costs no text per decision.
+    by_rule_idx: BTreeMap<(&'static str, Result<usize, &'static str>), usize>,
     /// Decisions with more than one deciding rule, which count under each in `by_rule`.
     several_rules: usize,
     /// The kinds of decision `--fail-on` names.
@@ -83,6 +92,7 @@ impl Sink {
             offset: 0,
             verdicts: BTreeMap::new(),
             by_rule: BTreeMap::new(),
+            by_rule_idx: BTreeMap::new(),
             several_rules: 0,
             fail_on,
             matched: 0,
@@ -98,7 +108,52 @@ impl Sink {
         sources: &SourceMap,
         decision: &Result<Decision, Failure>,
     ) -> std::io::Result<()> {
-        self.total += 1;
+        self.write_header()?;
+        if !self.count(program, facts, decision) {
+            return Ok(());
+        }
+        let mut line = Vec::new();
+        self.render(program, facts, sources, decision, &mut line)?;
+        self.out.write_all(&line)
+    }
+
+    /// Writes (or counts) the decisions of a chunk, in their order: they are counted one by one,
+    /// then formatted in slices on every core, and the slices written in order.
+    pub fn decisions(
+        &mut self,
+        program: &Program,
+        facts: &Facts,
+        sources: &SourceMap,
+        decisions: &[Result<Decision, Failure>],
+    ) -> std::io::Result<()> {
+        self.write_header()?;
+        let printed: Vec<bool> = decisions
+            .iter()
+            .map(|decision| self.count(program, facts, decision))
+            .collect();
+        if self.summary {
+            return Ok(());
+        }
+        let this = &*self;
+        let slices: Vec<std::io::Result<Vec<u8>>> = decisions
+            .par_chunks(FORMAT_SLICE)
+            .zip(printed.par_chunks(FORMAT_SLICE))
+            .map(|(decisions, printed)| {
+                let mut out = Vec::with_capacity(decisions.len() * 128);
+                for (decision, _) in decisions.iter().zip(printed).filter(|(_, printed)| **printed) {
+                    this.render(program, facts, sources, decision, &mut out)?;
+                }
+                Ok(out)
+            })
+            .collect();
+        for slice in slices {
+            self.out.write_all(&slice?)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the CSV header before the first row.
+    fn write_header(&mut self) -> std::io::Result<()> {
         if self.format == LineFormat::Csv && !self.summary && !self.header_written {
             self.header_written = true;
             let mut header: Vec<Cow<'_, str>> = vec!["position".into(), "key".into()];
@@ -117,6 +172,12 @@ impl Sink {
             );
             write_csv_row(&mut self.out, &header)?;
         }
+        Ok(())
+    }
+
+    /// Counts one decision (verdicts, failures, `--fail-on`, the summary); whether it is printed.
+    fn count(&mut self, program: &Program, facts: &Facts, decision: &Result<Decision, Failure>) -> bool {
+        self.total += 1;
         let decision = match decision {
             Ok(decision) => decision,
             Err(failure) => {
@@ -135,9 +196,46 @@ impl Sink {
                     }
                     None => self.failures.push(((*failure.diagnostic).clone(), vec![name], 1)),
                 }
-                if self.summary {
-                    return Ok(());
-                }
+                return !self.summary;
+            }
+        };
+        if self.fail_on.iter().any(|kind| kind.matches(decision.verdict)) {
+            self.matched += 1;
+        }
+        if self.summary {
+            let verdict = decision.verdict.as_str();
+            if decision.deciding.len() > 1 {
+                self.several_rules += 1;
+            }
+            *self.verdicts.entry(verdict).or_default() += 1;
+            if decision.deciding.is_empty() {
+                let by = if decision.verdict == Verdict::Undecided {
+                    "(missing facts)"
+                } else {
+                    "(default)"
+                };
+                *self.by_rule_idx.entry((verdict, Err(by))).or_default() += 1;
+            }
+            for rule in &decision.deciding {
+                *self.by_rule_idx.entry((verdict, Ok(rule.idx()))).or_default() += 1;
+            }
+            return false;
+        }
+        self.only.is_empty() || self.only.iter().any(|kind| kind.matches(decision.verdict))
+    }
+
+    /// Writes one counted decision to `out`.
+    fn render(
+        &self,
+        program: &Program,
+        facts: &Facts,
+        sources: &SourceMap,
+        decision: &Result<Decision, Failure>,
+        out: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        let decision = match decision {
+            Ok(decision) => decision,
+            Err(failure) => {
                 let line = match self.format {
                     LineFormat::Text => {
                         let text = pol::report::error_text(
@@ -169,52 +267,29 @@ impl Sink {
                         row.push("error".into());
                         row.extend(std::iter::repeat_n(Cow::Borrowed(""), 5));
                         row.push(failure.diagnostic.message.clone().into());
-                        return write_csv_row(&mut self.out, &row);
+                        return write_csv_row(out, &row);
                     }
                 };
-                return writeln!(self.out, "{line}");
+                return writeln!(out, "{line}");
             }
         };
-        if self.fail_on.iter().any(|kind| kind.matches(decision.verdict)) {
-            self.matched += 1;
-        }
-        if self.summary {
-            let verdict = decision.verdict.as_str();
-            if decision.deciding.len() > 1 {
-                self.several_rules += 1;
-            }
-            *self.verdicts.entry(verdict).or_default() += 1;
-            if decision.deciding.is_empty() {
-                let by = if decision.verdict == Verdict::Undecided {
-                    "(missing facts)"
-                } else {
-                    "(default)"
-                };
-                *self
-                    .by_rule
-                    .entry((verdict.to_string(), by.to_string()))
-                    .or_default() += 1;
-            }
-            for rule in &decision.deciding {
-                let name = program.rules[rule.idx()].name.clone();
-                *self.by_rule.entry((verdict.to_string(), name)).or_default() += 1;
-            }
-            return Ok(());
-        }
-        if !self.only.is_empty() && !self.only.iter().any(|kind| kind.matches(decision.verdict)) {
-            return Ok(());
-        }
         match self.format {
-            LineFormat::Text => writeln!(
-                self.out,
-                "{}{}",
-                pol::report::decision_text(program, facts, sources, decision, self.offset).trim_end(),
-                self.input_text(program, facts, decision.subject)
-            ),
+            LineFormat::Text => {
+                let text = pol::report::decision_text(program, facts, sources, decision, self.offset);
+                out.write_all(text.trim_end().as_bytes())?;
+                if !self.includes.is_empty() {
+                    out.write_all(self.input_text(program, facts, decision.subject).as_bytes())?;
+                }
+                out.write_all(b"\n")
+            }
+            LineFormat::Json if self.includes.is_empty() => {
+                pol::report::write_decision_json_line(program, facts, sources, decision, self.offset, out);
+                Ok(())
+            }
             LineFormat::Json => {
                 let mut object = pol::report::decision_json(program, facts, sources, decision, self.offset);
                 self.input_json(program, facts, decision.subject, &mut object);
-                pol::escape::write_json_line(&mut self.out, &object)
+                pol::escape::write_json_line(out, &object)
             }
             LineFormat::Csv => {
                 let object = pol::report::decision_json(program, facts, sources, decision, self.offset);
@@ -249,7 +324,7 @@ impl Sink {
                 row.push(missing.join("; ").into());
                 row.push(names(&object["pending"], "name").into());
                 row.push("".into());
-                write_csv_row(&mut self.out, &row)
+                write_csv_row(out, &row)
             }
         }
     }
@@ -312,6 +387,13 @@ impl Sink {
     /// Writes the summary if asked, reports failed decisions, and gives the exit code: failed
     /// decisions first, then decisions that match `--fail-on`.
     pub fn finish(mut self, engine: &Engine<'_>, program: &Program, style: DiagnosticStyle) -> u8 {
+        for ((verdict, rule), count) in std::mem::take(&mut self.by_rule_idx) {
+            let name = match rule {
+                Ok(rule) => program.rules[rule].name.clone(),
+                Err(by) => by.to_string(),
+            };
+            *self.by_rule.entry((verdict.to_string(), name)).or_default() += count;
+        }
         let summary = if self.summary {
             self.write_summary()
         } else {
@@ -695,11 +777,9 @@ pub fn stream(
                 return EXIT_FAILED;
             }
         };
-        for decision in &decisions {
-            if let Err(error) = sink.decision(program, &facts, &engine.sources, decision) {
-                progress.done();
-                return console::write_failed(&error, style);
-            }
+        if let Err(error) = sink.decisions(program, &facts, &engine.sources, &decisions) {
+            progress.done();
+            return console::write_failed(&error, style);
         }
         // A subject's number is the offset plus its row, and every chunk's rows start with those
         // of the reference data: the offset counts only the streamed subjects decided so far.
