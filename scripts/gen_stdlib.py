@@ -21,6 +21,7 @@ import os
 import sys
 
 import gen_eu
+from gen_countries import quote
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "stdlib", "data")
@@ -35,23 +36,6 @@ class DataError(Exception):
     """A CSV row that breaks the format; the message names the file and line."""
 
 
-def quote(text):
-    """A Pol text literal."""
-    out = []
-    for ch in text:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append("\\u{%x}" % ord(ch))
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
 
 
 def read(relative, columns):

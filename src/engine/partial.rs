@@ -160,7 +160,9 @@ fn std_declarations() -> &'static HashMap<&'static str, &'static str> {
     DECLARED.get_or_init(|| {
         let mut declared = HashMap::new();
         for std_name in stdlib::names() {
-            let Some(text) = stdlib::module(std_name) else { continue };
+            let Some(text) = stdlib::module(std_name) else {
+                continue;
+            };
             for name in text.lines().filter_map(declared_name) {
                 declared.entry(name).or_insert(*std_name);
             }

@@ -695,19 +695,7 @@ impl Writer {
     ) -> std::io::Result<()> {
         self.groups.n_failed += 1;
         let name = pol::report::subject_name(program, facts, failure.subject, self.offset);
-        match self
-            .failures
-            .iter_mut()
-            .find(|(known, _, _)| *known == *failure.diagnostic)
-        {
-            Some((_, names, count)) => {
-                *count += 1;
-                if names.len() < 5 {
-                    names.push(name);
-                }
-            }
-            None => self.failures.push(((*failure.diagnostic).clone(), vec![name], 1)),
-        }
+        output::note_failure(&mut self.failures, &failure.diagnostic, name);
         if self.summary {
             return Ok(());
         }

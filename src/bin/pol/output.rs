@@ -36,6 +36,24 @@ pub(crate) enum LineFormat {
     Csv,
 }
 
+/// Counts a failed decision among the distinct failures of a run: each diagnostic once, with the
+/// names of the first few subjects it stopped and how many it stopped in all.
+pub(crate) fn note_failure(
+    failures: &mut Vec<(Diagnostic, Vec<String>, usize)>,
+    diagnostic: &Diagnostic,
+    name: String,
+) {
+    match failures.iter_mut().find(|(known, _, _)| known == diagnostic) {
+        Some((_, names, count)) => {
+            *count += 1;
+            if names.len() < 5 {
+                names.push(name);
+            }
+        }
+        None => failures.push((diagnostic.clone(), vec![name], 1)),
+    }
+}
+
 /// How many subjects are read, decided and written at a time when streaming.
 pub(crate) const CHUNK_LINES: usize = 16_384;
 
@@ -183,19 +201,7 @@ impl Sink {
             Err(failure) => {
                 *self.verdicts.entry("error").or_default() += 1;
                 let name = pol::report::subject_name(program, facts, failure.subject, self.offset);
-                match self
-                    .failures
-                    .iter_mut()
-                    .find(|(known, _, _)| *known == *failure.diagnostic)
-                {
-                    Some((_, names, count)) => {
-                        *count += 1;
-                        if names.len() < 5 {
-                            names.push(name);
-                        }
-                    }
-                    None => self.failures.push(((*failure.diagnostic).clone(), vec![name], 1)),
-                }
+                note_failure(&mut self.failures, &failure.diagnostic, name);
                 return !self.summary;
             }
         };
