@@ -128,7 +128,14 @@ impl<'a> Checker<'a> {
         def: DefId,
     ) -> u32 {
         let text = name.name.as_str();
-        if let Some((_, first)) = self.globals.get(text) {
+        // A local hides a global of its own file only by mistake; one of another module (a
+        // constant of the policy that imports `std.dates`, for a parameter of `since`) it may
+        // hide, since a local is looked up first and the other module cannot see that global.
+        let global = self
+            .globals
+            .get(text)
+            .filter(|(_, first)| first.source == name.span.source);
+        if let Some((_, first)) = global {
             let first = *first;
             self.error(messages::shadowing(text, name.span, first));
         } else if let Some(local) = scope.locals.iter().find(|local| local.name == text) {
