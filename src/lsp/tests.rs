@@ -49,7 +49,7 @@ impl Client {
         }
     }
 
-    /// A server over `files`, initialized with `/work` as its workspace folder.
+    /// A server over `files`, initialized with `/project` as its workspace folder.
     fn initialized(files: MemoryFiles) -> Client {
         Client::initialized_over(Box::leak(Box::new(files)))
     }
@@ -58,7 +58,7 @@ impl Client {
         let mut client = Client::start_over(files);
         let response = client.request(
             "initialize",
-            json!({"capabilities": {}, "rootUri": "file:///work"}),
+            json!({"capabilities": {}, "rootUri": "file:///project"}),
         );
         assert!(response.response_result.is_ok(), "{response:?}");
         client.notify("initialized", json!({}));
@@ -206,15 +206,15 @@ record Transfer key id {
 
 fn files() -> MemoryFiles {
     let files = MemoryFiles::new();
-    files.write("/work/schema.pol", SCHEMA);
-    files.write("/work/policy.pol", POLICY);
+    files.write("/project/schema.pol", SCHEMA);
+    files.write("/project/policy.pol", POLICY);
     files
 }
 
 #[test]
 fn requests_before_initialize_are_refused_and_exit_before_it_ends_the_server() {
     let mut client = Client::start(MemoryFiles::new());
-    let code = client.error_code("textDocument/hover", position("file:///work/a.pol", 0, 0));
+    let code = client.error_code("textDocument/hover", position("file:///project/a.pol", 0, 0));
     assert_eq!(code, ErrorCode::ServerNotInitialized as i32);
     client.notify("exit", Value::Null);
     assert_eq!(client.join(), Exit::WithoutShutdown);
@@ -224,7 +224,7 @@ fn requests_before_initialize_are_refused_and_exit_before_it_ends_the_server() {
 fn shutdown_then_exit_ends_cleanly_and_requests_after_shutdown_are_refused() {
     let mut client = Client::initialized(MemoryFiles::new());
     assert_eq!(client.result("shutdown", Value::Null), Value::Null);
-    let code = client.error_code("textDocument/hover", position("file:///work/a.pol", 0, 0));
+    let code = client.error_code("textDocument/hover", position("file:///project/a.pol", 0, 0));
     assert_eq!(code, ErrorCode::InvalidRequest as i32);
     client.notify("exit", Value::Null);
     assert_eq!(client.join(), Exit::AfterShutdown);
@@ -240,8 +240,8 @@ fn exit_without_shutdown_ends_with_an_error() {
 #[test]
 fn a_client_that_vanishes_ends_the_server() {
     let mut client = Client::initialized(files());
-    client.open("file:///work/policy.pol", POLICY);
-    let _ = client.diagnostics("file:///work/policy.pol");
+    client.open("file:///project/policy.pol", POLICY);
+    let _ = client.diagnostics("file:///project/policy.pol");
     // Dropping the client's end closes the connection, as a closed standard input does.
     assert_eq!(client.join(), Exit::WithoutShutdown);
 }
@@ -269,7 +269,7 @@ fn unknown_methods_and_malformed_params_get_their_errors() {
 #[test]
 fn queries_on_unknown_documents_give_empty_answers() {
     let mut client = Client::initialized(MemoryFiles::new());
-    let uri = "file:///work/never_opened.pol";
+    let uri = "file:///project/never_opened.pol";
     for method in [
         "textDocument/hover",
         "textDocument/definition",
@@ -301,7 +301,7 @@ fn queries_on_unknown_documents_give_empty_answers() {
 fn a_request_cancelled_before_it_is_handled_is_answered_as_cancelled() {
     let mut client = Client::initialized(MemoryFiles::new());
     let sleep = client.send_request(SLEEP_METHOD, json!(300));
-    let hover = client.send_request("textDocument/hover", position("file:///work/a.pol", 0, 0));
+    let hover = client.send_request("textDocument/hover", position("file:///project/a.pol", 0, 0));
     client.notify(
         "$/cancelRequest",
         json!({"id": serde_json::to_value(&hover).unwrap()}),
@@ -323,8 +323,8 @@ fn a_request_cancelled_before_it_is_handled_is_answered_as_cancelled() {
 #[test]
 fn a_panic_in_a_handler_is_an_internal_error_and_the_server_goes_on() {
     let mut client = Client::initialized(files());
-    client.open("file:///work/policy.pol", POLICY);
-    assert!(client.diagnostics("file:///work/policy.pol").is_empty());
+    client.open("file:///project/policy.pol", POLICY);
+    assert!(client.diagnostics("file:///project/policy.pol").is_empty());
     let response = client.request(PANIC_METHOD, Value::Null);
     let error = response.response_result.unwrap_err();
     assert_eq!(error.code, ErrorCode::InternalError as i32);
@@ -334,7 +334,7 @@ fn a_panic_in_a_handler_is_an_internal_error_and_the_server_goes_on() {
         error.message
     );
     // The session was rebuilt from the open documents: queries still work.
-    let hover = client.result("textDocument/hover", position("file:///work/policy.pol", 6, 6));
+    let hover = client.result("textDocument/hover", position("file:///project/policy.pol", 6, 6));
     assert!(
         hover["contents"]["value"]
             .as_str()
@@ -347,7 +347,7 @@ fn a_panic_in_a_handler_is_an_internal_error_and_the_server_goes_on() {
 #[test]
 fn diagnostics_count_utf16_units_after_accents_cjk_and_emoji_and_clear_when_fixed() {
     let mut client = Client::initialized(files());
-    let uri = "file:///work/policy.pol";
+    let uri = "file:///project/policy.pol";
     let text = POLICY.replace(
         "  when t.destination.friendly\n",
         "  // é 中文 😀\n  when t.id != \"é中😀\" and t.destination.frendly\n",
@@ -382,7 +382,7 @@ fn an_unused_definition_is_tagged_unnecessary_and_links_where_the_client_says() 
     let mut client = Client::start(MemoryFiles::new());
     let options = json!({"capabilities": {}, "initializationOptions": {"docsUrl": "file:///opt/pol/docs/diagnostics.html"}});
     assert!(client.request("initialize", options).response_result.is_ok());
-    let uri = "file:///work/unused.pol";
+    let uri = "file:///project/unused.pol";
     client.open(uri, "policy \"U\"\n\nlet spare: Int = 1\n");
     let diagnostics = client.diagnostics(uri);
     assert_eq!(shown(&diagnostics), ["W0001 2:4-2:9"]);
@@ -397,46 +397,46 @@ fn an_unused_definition_is_tagged_unnecessary_and_links_where_the_client_says() 
 #[test]
 fn a_change_to_an_import_publishes_the_diagnostics_of_the_files_it_affects() {
     let mut client = Client::initialized(files());
-    client.open("file:///work/policy.pol", POLICY);
-    assert!(client.diagnostics("file:///work/policy.pol").is_empty());
+    client.open("file:///project/policy.pol", POLICY);
+    assert!(client.diagnostics("file:///project/policy.pol").is_empty());
     // A syntax error in the import: reported there, and at the `use` of the policy.
     let broken = SCHEMA.replace("friendly: Bool", "friendly: Bool\n  broken: ");
-    client.open("file:///work/schema.pol", &broken);
-    let schema = client.diagnostics("file:///work/schema.pol");
+    client.open("file:///project/schema.pol", &broken);
+    let schema = client.diagnostics("file:///project/schema.pol");
     assert_eq!(shown(&schema), ["E0101 6:0-6:1"]);
-    let policy = client.diagnostics("file:///work/policy.pol");
+    let policy = client.diagnostics("file:///project/policy.pol");
     assert_eq!(shown(&policy), ["E0426 1:0-1:16"], "{policy:?}");
     client.notify(
         "textDocument/didChange",
-        json!({"textDocument": {"uri": "file:///work/schema.pol", "version": 2}, "contentChanges": [{"text": SCHEMA}]}),
+        json!({"textDocument": {"uri": "file:///project/schema.pol", "version": 2}, "contentChanges": [{"text": SCHEMA}]}),
     );
-    assert!(client.diagnostics("file:///work/schema.pol").is_empty());
-    assert!(client.diagnostics("file:///work/policy.pol").is_empty());
+    assert!(client.diagnostics("file:///project/schema.pol").is_empty());
+    assert!(client.diagnostics("file:///project/policy.pol").is_empty());
 }
 
 #[test]
 fn a_change_on_disk_reported_by_the_watcher_checks_the_programs_again() {
     let files: &'static MemoryFiles = Box::leak(Box::new(files()));
     let mut client = Client::initialized_over(files);
-    let policy = "file:///work/policy.pol";
+    let policy = "file:///project/policy.pol";
     client.open(policy, POLICY);
     assert!(client.diagnostics(policy).is_empty());
     files.write(
-        "/work/schema.pol",
+        "/project/schema.pol",
         SCHEMA.replace("friendly: Bool", "friendly: Bol"),
     );
     client.notify(
         "workspace/didChangeWatchedFiles",
-        json!({"changes": [{"uri": "file:///work/schema.pol", "type": 2}]}),
+        json!({"changes": [{"uri": "file:///project/schema.pol", "type": 2}]}),
     );
     assert_eq!(
-        shown(&client.diagnostics("file:///work/schema.pol")),
+        shown(&client.diagnostics("file:///project/schema.pol")),
         ["E0202 4:12-4:15"]
     );
-    files.delete("/work/schema.pol");
+    files.delete("/project/schema.pol");
     client.notify(
         "workspace/didChangeWatchedFiles",
-        json!({"changes": [{"uri": "file:///work/schema.pol", "type": 3}]}),
+        json!({"changes": [{"uri": "file:///project/schema.pol", "type": 3}]}),
     );
     let diagnostics = client.diagnostics(policy);
     assert!(!diagnostics.is_empty(), "a deleted import is reported");
@@ -446,7 +446,7 @@ fn a_change_on_disk_reported_by_the_watcher_checks_the_programs_again() {
 #[test]
 fn a_half_typed_file_gets_diagnostics_and_completions() {
     let mut client = Client::initialized(files());
-    let uri = "file:///work/policy.pol";
+    let uri = "file:///project/policy.pol";
     client.open(uri, POLICY);
     assert!(client.diagnostics(uri).is_empty());
     let half = POLICY.replace("  when t.destination.friendly\n", "  when t.destination.\n");
@@ -475,17 +475,17 @@ fn a_half_typed_file_gets_diagnostics_and_completions() {
 #[test]
 fn binary_text_and_bytes_on_disk_give_diagnostics() {
     let files = files();
-    files.write("/work/binary.pol", vec![0xff, 0xfe, 0x00, 0x41]);
+    files.write("/project/binary.pol", vec![0xff, 0xfe, 0x00, 0x41]);
     let mut client = Client::initialized(files);
-    let uri = "file:///work/nul.pol";
+    let uri = "file:///project/nul.pol";
     client.open(uri, "policy \"N\"\n\u{0}\u{1}rule");
     let diagnostics = client.diagnostics(uri);
     assert!(!diagnostics.is_empty());
-    let importer = "file:///work/importer.pol";
+    let importer = "file:///project/importer.pol";
     client.open(importer, "policy \"I\"\nuse \"binary.pol\"\n");
     let diagnostics = client.diagnostics(importer);
     assert!(!diagnostics.is_empty(), "{diagnostics:?}");
-    let binary = client.diagnostics("file:///work/binary.pol");
+    let binary = client.diagnostics("file:///project/binary.pol");
     assert!(!binary.is_empty(), "{binary:?}");
     assert_eq!(client.result("shutdown", Value::Null), Value::Null);
 }
@@ -493,7 +493,7 @@ fn binary_text_and_bytes_on_disk_give_diagnostics() {
 #[test]
 fn a_document_over_the_size_limit_is_reported_not_parsed() {
     let mut client = Client::initialized(MemoryFiles::new());
-    let uri = "file:///work/huge.pol";
+    let uri = "file:///project/huge.pol";
     let huge = format!(
         "policy \"H\"\n{}",
         "rule r: permit { when true }\n".repeat(10 << 20 >> 5)
@@ -534,7 +534,7 @@ fn a_document_over_the_size_limit_is_reported_not_parsed() {
 #[test]
 fn hover_definition_references_and_symbols_answer_in_utf16_ranges() {
     let mut client = Client::initialized(files());
-    let uri = "file:///work/policy.pol";
+    let uri = "file:///project/policy.pol";
     client.open(uri, POLICY);
     assert!(client.diagnostics(uri).is_empty());
     let hover = client.result("textDocument/hover", position(uri, 6, 6));
@@ -545,7 +545,7 @@ fn hover_definition_references_and_symbols_answer_in_utf16_ranges() {
         "{text}"
     );
     let definition = client.result("textDocument/definition", position(uri, 7, 23));
-    assert_eq!(definition["uri"], "file:///work/schema.pol");
+    assert_eq!(definition["uri"], "file:///project/schema.pol");
     assert_eq!(definition["range"]["start"], json!({"line": 4, "character": 2}));
     let mut params = position(uri, 7, 23);
     params["context"] = json!({"includeDeclaration": false});
@@ -568,7 +568,7 @@ fn hover_definition_references_and_symbols_answer_in_utf16_ranges() {
 #[test]
 fn formatting_gives_the_canonical_text_and_refuses_a_syntax_error() {
     let mut client = Client::initialized(files());
-    let uri = "file:///work/policy.pol";
+    let uri = "file:///project/policy.pol";
     let messy = POLICY.replace("rule friendly: permit {", "rule   friendly :permit{");
     client.open(uri, &messy);
     let _ = client.diagnostics(uri);
@@ -602,7 +602,7 @@ fn formatting_gives_the_canonical_text_and_refuses_a_syntax_error() {
 #[test]
 fn stdlib_locations_get_read_only_uris() {
     let mut client = Client::initialized(MemoryFiles::new());
-    let uri = "file:///work/s.pol";
+    let uri = "file:///project/s.pol";
     client.open(
         uri,
         "module \"S\"\nuse std.dates\n\nlet begun: Bool = since(2024-01-01, 2020-01-01)\n",
@@ -668,7 +668,7 @@ fn lens_titles(client: &mut Client, uri: &str) -> Vec<String> {
 #[test]
 fn a_test_block_runs_from_its_code_lens_which_then_shows_the_outcome() {
     let mut client = Client::initialized(files());
-    let uri = "file:///work/policy.pol";
+    let uri = "file:///project/policy.pol";
     let text = tested_policy();
     client.open(uri, &text);
     assert!(client.diagnostics(uri).is_empty());
@@ -719,7 +719,7 @@ fn a_test_block_runs_from_its_code_lens_which_then_shows_the_outcome() {
 #[test]
 fn a_field_is_renamed_in_every_file_and_a_colliding_name_is_refused() {
     let mut client = Client::initialized(files());
-    let uri = "file:///work/policy.pol";
+    let uri = "file:///project/policy.pol";
     client.open(uri, POLICY);
     assert!(client.diagnostics(uri).is_empty());
     let range = client.result("textDocument/prepareRename", position(uri, 7, 23));
@@ -733,9 +733,12 @@ fn a_field_is_renamed_in_every_file_and_a_colliding_name_is_refused() {
     let changes = edit["changes"].as_object().unwrap();
     let mut files: Vec<&String> = changes.keys().collect();
     files.sort();
-    assert_eq!(files, ["file:///work/policy.pol", "file:///work/schema.pol"]);
     assert_eq!(
-        changes["file:///work/schema.pol"],
+        files,
+        ["file:///project/policy.pol", "file:///project/schema.pol"]
+    );
+    assert_eq!(
+        changes["file:///project/schema.pol"],
         json!([{"range": {"start": {"line": 4, "character": 2}, "end": {"line": 4, "character": 10}}, "newText": "allied"}])
     );
     params["newName"] = json!("code");
@@ -748,7 +751,7 @@ fn a_field_is_renamed_in_every_file_and_a_colliding_name_is_refused() {
 #[test]
 fn a_misspelt_name_has_a_quick_fix() {
     let mut client = Client::initialized(files());
-    let uri = "file:///work/policy.pol";
+    let uri = "file:///project/policy.pol";
     client.open(
         uri,
         &POLICY.replace("t.destination.friendly", "t.destination.frendly"),
@@ -769,7 +772,7 @@ fn a_misspelt_name_has_a_quick_fix() {
 #[test]
 fn workspace_symbols_and_semantic_tokens_answer_in_utf16() {
     let mut client = Client::initialized(files());
-    let uri = "file:///work/policy.pol";
+    let uri = "file:///project/policy.pol";
     client.open(uri, &POLICY.replace("policy \"P\"", "policy \"P😀\""));
     assert!(client.diagnostics(uri).is_empty());
     let symbols = client.result("workspace/symbol", json!({"query": "friend"}));
@@ -786,8 +789,8 @@ fn workspace_symbols_and_semantic_tokens_answer_in_utf16() {
     assert_eq!(
         found,
         [
-            ("friendly".to_string(), "file:///work/policy.pol".to_string()),
-            ("friendly".to_string(), "file:///work/schema.pol".to_string())
+            ("friendly".to_string(), "file:///project/policy.pol".to_string()),
+            ("friendly".to_string(), "file:///project/schema.pol".to_string())
         ]
     );
     let tokens = client.result(
