@@ -262,7 +262,7 @@ fn definitions_used(program: &Program, rule: &RuleDef, sources: &SourceMap) -> B
     let mut stack: Vec<&Expr> = rule.conditions.iter().map(|condition| &condition.expr).collect();
     while let Some(expr) = stack.pop() {
         match &expr.kind {
-            ExprKind::Call(id, args) => {
+            ExprKind::Call(id, _) => {
                 let function = &program.functions[id.idx()];
                 let name = format!("fn {}", function.name);
                 if let std::collections::btree_map::Entry::Vacant(entry) = found.entry(name) {
@@ -271,7 +271,6 @@ fn definitions_used(program: &Program, rule: &RuleDef, sources: &SourceMap) -> B
                     entry.insert(format!("({}) = {body}", params.join(", ")));
                     stack.push(&function.body);
                 }
-                stack.extend(args);
             }
             ExprKind::Const(id) => {
                 let constant = &program.consts[id.idx()];
@@ -281,38 +280,9 @@ fn definitions_used(program: &Program, rule: &RuleDef, sources: &SourceMap) -> B
                     stack.push(&constant.value);
                 }
             }
-            ExprKind::Literal(_) | ExprKind::Subject | ExprKind::Local(_) | ExprKind::KeyRef(_) => {}
-            ExprKind::SetLiteral(items) | ExprKind::Builtin(_, items) => stack.extend(items),
-            ExprKind::Field { base, .. } => stack.push(base),
-            ExprKind::Not(inner)
-            | ExprKind::Neg(inner)
-            | ExprKind::IsSome(inner)
-            | ExprKind::IsNone(inner) => stack.push(inner),
-            ExprKind::And(left, right)
-            | ExprKind::Or(left, right)
-            | ExprKind::Compare(_, left, right)
-            | ExprKind::Subset(left, right)
-            | ExprKind::SetOp(_, left, right)
-            | ExprKind::Arith(_, left, right)
-            | ExprKind::In {
-                element: left,
-                set: right,
-                ..
-            }
-            | ExprKind::Quantified {
-                set: left,
-                body: right,
-                ..
-            } => {
-                stack.push(left);
-                stack.push(right);
-            }
-            ExprKind::If(condition, then, otherwise) => {
-                stack.push(condition);
-                stack.push(then);
-                stack.push(otherwise);
-            }
+            _ => {}
         }
+        expr.for_each_child(|child| stack.push(child));
     }
     found
 }

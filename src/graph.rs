@@ -451,48 +451,10 @@ fn rule_lines(rule: &RuleDef) -> Vec<String> {
 
 /// The functions an expression calls directly.
 fn collect_calls(expr: &Expr, calls: &mut BTreeSet<FnId>) {
-    match &expr.kind {
-        ExprKind::Call(id, args) => {
-            calls.insert(*id);
-            args.iter().for_each(|arg| collect_calls(arg, calls));
-        }
-        ExprKind::Literal(_)
-        | ExprKind::Subject
-        | ExprKind::Local(_)
-        | ExprKind::Const(_)
-        | ExprKind::KeyRef(_) => {}
-        ExprKind::SetLiteral(items) | ExprKind::Builtin(_, items) => {
-            items.iter().for_each(|item| collect_calls(item, calls));
-        }
-        ExprKind::Field { base, .. } => collect_calls(base, calls),
-        ExprKind::Not(inner) | ExprKind::Neg(inner) | ExprKind::IsSome(inner) | ExprKind::IsNone(inner) => {
-            collect_calls(inner, calls)
-        }
-        ExprKind::And(left, right)
-        | ExprKind::Or(left, right)
-        | ExprKind::Compare(_, left, right)
-        | ExprKind::Subset(left, right)
-        | ExprKind::SetOp(_, left, right)
-        | ExprKind::Arith(_, left, right)
-        | ExprKind::In {
-            element: left,
-            set: right,
-            ..
-        }
-        | ExprKind::Quantified {
-            set: left,
-            body: right,
-            ..
-        } => {
-            collect_calls(left, calls);
-            collect_calls(right, calls);
-        }
-        ExprKind::If(condition, then, otherwise) => {
-            collect_calls(condition, calls);
-            collect_calls(then, calls);
-            collect_calls(otherwise, calls);
-        }
+    if let ExprKind::Call(id, _) = &expr.kind {
+        calls.insert(*id);
     }
+    expr.for_each_child(|child| collect_calls(child, calls));
 }
 
 /// Text cut into lines of at most [`WRAP`] characters at spaces (a longer word keeps its line).

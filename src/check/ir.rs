@@ -560,6 +560,54 @@ impl Builtin {
     }
 }
 
+impl Expr {
+    /// Calls `visit` on each expression directly inside this one, in order (not on the bodies of
+    /// the functions or constants it names).
+    pub fn for_each_child<'e>(&'e self, mut visit: impl FnMut(&'e Expr)) {
+        match &self.kind {
+            ExprKind::Literal(_)
+            | ExprKind::Subject
+            | ExprKind::Local(_)
+            | ExprKind::Const(_)
+            | ExprKind::KeyRef(_) => {}
+            ExprKind::SetLiteral(items) | ExprKind::Call(_, items) | ExprKind::Builtin(_, items) => {
+                items.iter().for_each(visit);
+            }
+            ExprKind::Field { base, .. } => visit(base),
+            ExprKind::Not(inner)
+            | ExprKind::Neg(inner)
+            | ExprKind::IsSome(inner)
+            | ExprKind::IsNone(inner) => {
+                visit(inner);
+            }
+            ExprKind::And(left, right)
+            | ExprKind::Or(left, right)
+            | ExprKind::Compare(_, left, right)
+            | ExprKind::Subset(left, right)
+            | ExprKind::SetOp(_, left, right)
+            | ExprKind::Arith(_, left, right)
+            | ExprKind::In {
+                element: left,
+                set: right,
+                ..
+            }
+            | ExprKind::Quantified {
+                set: left,
+                body: right,
+                ..
+            } => {
+                visit(left);
+                visit(right);
+            }
+            ExprKind::If(condition, then, otherwise) => {
+                visit(condition);
+                visit(then);
+                visit(otherwise);
+            }
+        }
+    }
+}
+
 /// The shape of a typed expression.
 #[derive(Clone, Debug)]
 pub enum ExprKind {

@@ -744,26 +744,7 @@ impl Writer {
             return console::write_failed(&error, style);
         }
         let failed = !self.failures.is_empty();
-        let diagnostics: Vec<Diagnostic> = self
-            .failures
-            .into_iter()
-            .map(|(mut diagnostic, mut names, count)| {
-                if count > names.len() {
-                    names.push(format!("and {} more", count - names.len()));
-                }
-                let facts = if count == 1 { "fact" } else { "facts" };
-                let stopped = format!(
-                    "no comparison for {count} `{record}` {facts}: {}",
-                    names.join(", ")
-                );
-                crate::flags::name_flag(&mut diagnostic);
-                diagnostic.help = Some(match diagnostic.help.take() {
-                    Some(help) => format!("{help}\n{stopped}"),
-                    None => stopped,
-                });
-                diagnostic
-            })
-            .collect();
+        let diagnostics = output::failure_diagnostics(self.failures, record, "comparison");
         report(engine, &diagnostics, style);
         if failed {
             EXIT_FAILED

@@ -54,6 +54,31 @@ pub(crate) fn note_failure(
     }
 }
 
+/// The distinct failures of a run as diagnostics, each with the subjects it left without a
+/// `what` (`decision`, `comparison`) named in its help.
+pub(crate) fn failure_diagnostics(
+    failures: Vec<(Diagnostic, Vec<String>, usize)>,
+    record: &str,
+    what: &str,
+) -> Vec<Diagnostic> {
+    failures
+        .into_iter()
+        .map(|(mut diagnostic, mut names, count)| {
+            if count > names.len() {
+                names.push(format!("and {} more", count - names.len()));
+            }
+            let facts = if count == 1 { "fact" } else { "facts" };
+            let stopped = format!("no {what} for {count} `{record}` {facts}: {}", names.join(", "));
+            crate::flags::name_flag(&mut diagnostic);
+            diagnostic.help = Some(match diagnostic.help.take() {
+                Some(help) => format!("{help}\n{stopped}"),
+                None => stopped,
+            });
+            diagnostic
+        })
+        .collect()
+}
+
 /// How many subjects are read, decided and written at a time when streaming.
 pub(crate) const CHUNK_LINES: usize = 16_384;
 
@@ -413,23 +438,7 @@ impl Sink {
         let fail_on = self.fail_on.clone();
         let record = pol::report::subject_record(program);
         let failed = !self.failures.is_empty();
-        let diagnostics: Vec<Diagnostic> = self
-            .failures
-            .into_iter()
-            .map(|(mut diagnostic, mut names, count)| {
-                if count > names.len() {
-                    names.push(format!("and {} more", count - names.len()));
-                }
-                let facts = if count == 1 { "fact" } else { "facts" };
-                let stopped = format!("no decision for {count} `{record}` {facts}: {}", names.join(", "));
-                crate::flags::name_flag(&mut diagnostic);
-                diagnostic.help = Some(match diagnostic.help.take() {
-                    Some(help) => format!("{help}\n{stopped}"),
-                    None => stopped,
-                });
-                diagnostic
-            })
-            .collect();
+        let diagnostics = failure_diagnostics(self.failures, record, "decision");
         report(engine, &diagnostics, style);
         if failed {
             return EXIT_FAILED;
