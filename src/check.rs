@@ -347,8 +347,8 @@ impl<'a> Checker<'a> {
                     .use_at(key.span, defs[position], (ty != ERROR).then_some(ty));
                 // A key whose type is a record is checked to be a table once tables are known.
                 let is_keyed_record = matches!(
-                    self.program.types.get(ty),
-                    Type::Record(target) if self.record_decls[target.idx()].key.is_some()
+                    self.kind(ty),
+                    Some(Type::Record(target)) if self.record_decls[target.idx()].key.is_some()
                 );
                 if ty != self.prims.text && ty != ERROR && !is_keyed_record {
                     let found = self.type_name(ty);

@@ -8,6 +8,7 @@ use super::ir::{self, RecordId, Type};
 use super::messages;
 use super::state::{Checker, Global, TableNames};
 use super::test_blocks::Written;
+use super::types::ERROR;
 use crate::source::Span;
 use crate::syntax::ast::{self, FactValue};
 
@@ -34,7 +35,13 @@ impl<'a> Checker<'a> {
         self.index.use_at(alias.span, defs[position], Some(ty));
         let inner = self.strip_optional(ty);
         let fits = inner == self.prims.text
-            || matches!(self.program.types.get(inner), Type::Set(element) if element == self.prims.text);
+            || matches!(self.kind(inner), Some(Type::Set(element)) if element == self.prims.text);
+        // A type that failed to resolve is already reported; it neither fits nor is wrong.
+        let unresolved = inner == ERROR
+            || matches!(self.kind(inner), Some(Type::Set(element)) if element == ERROR);
+        if unresolved {
+            return None;
+        }
         if !fits {
             let found = self.type_name(ty);
             self.error(messages::alias_not_text(
@@ -151,7 +158,7 @@ impl<'a> Checker<'a> {
             let def = &self.program.records[idx];
             let Some(key) = def.key else { continue };
             let field = &def.fields[key as usize];
-            let Type::Record(target) = self.program.types.get(field.ty) else {
+            let Some(Type::Record(target)) = self.kind(field.ty) else {
                 continue;
             };
             let (name, key_name, field_span) = (def.name.clone(), field.name.clone(), field.span);
