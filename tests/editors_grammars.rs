@@ -1,6 +1,7 @@
 //! The editors' grammars keep up with the language: every keyword of `grammar/pol.pest` is
-//! named by the TextMate grammar of `editors/vscode` and by the Vim syntax of `editors/neovim`,
-//! so a new keyword cannot be left unhighlighted in them by mistake.
+//! named by the TextMate grammar of `editors/vscode`, the Vim syntax of `editors/neovim` and the
+//! tree-sitter grammar of `editors/tree-sitter-pol`, so a new keyword cannot be left
+//! unhighlighted in them by mistake.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
@@ -36,16 +37,27 @@ fn holds_word(text: &str, word: &str) -> bool {
 }
 
 #[test]
-fn every_keyword_of_the_grammar_is_highlighted_in_both_editors() {
+fn every_keyword_of_the_grammar_is_highlighted_in_every_editor() {
     let words = keywords(&repo_text("grammar/pol.pest"));
     for file in [
         "editors/vscode/syntaxes/pol.tmLanguage.json",
         "editors/neovim/syntax/pol.vim",
+        "editors/tree-sitter-pol/grammar.js",
     ] {
-        // Vim's comments start with `"`: a word they mention highlights nothing.
+        // Vim's comments start with `"`, JavaScript's with `//` or `*` inside `/** … */`: a
+        // word they mention highlights nothing.
+        let is_comment = |line: &str| {
+            let line = line.trim_start();
+            if file.ends_with(".vim") {
+                line.starts_with('"')
+            } else {
+                file.ends_with(".js")
+                    && (line.starts_with("//") || line.starts_with('*') || line.starts_with("/*"))
+            }
+        };
         let text: String = repo_text(file)
             .lines()
-            .filter(|line| !(file.ends_with(".vim") && line.trim_start().starts_with('"')))
+            .filter(|line| !is_comment(line))
             .collect::<Vec<_>>()
             .join("\n");
         let missing: Vec<&String> = words.iter().filter(|word| !holds_word(&text, word)).collect();
