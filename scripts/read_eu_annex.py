@@ -9,7 +9,9 @@ stdlib/data/eu/sources.csv records (source `legalize-eu-2021-821`). Download it,
     python3 scripts/read_eu_annex.py path/to/32021R0821.md --write    # rewrite the CSV files
 
 The script reads, for each of Sections A to H, the destinations of Part 2 (turned into ISO 3166
-codes by the table below), the entries of Annex I that Part 1 names, and the list of Section I.
+codes by the table below), the entries of Annex I that Part 1 names, and the list of Section I;
+and the codes of Annex I, to report every code of the CSV files that Annex I does not have (a
+typo, or an entry a later Annex I removed).
 `--write` rewrites ugea_destinations.csv and section_i.csv, whose rows the text gives whole; it
 only reports on ugea_items.csv, whose rows need a reader's judgement (what a section covers in
 full, what only as its text qualifies, what it excludes), and on entries.csv.
@@ -221,6 +223,35 @@ def entries_mentioned(lines):
     return {code for line in lines for code in MENTION.findall(line)}
 
 
+ANNEX_I_ENTRY = re.compile(r"^([0-9][A-E][0-9]{3})(\S.*)$")
+SUB_ENTRY = re.compile(r"^( *)([a-z]|[0-9]{1,3})\. (.*)$")
+
+
+def annex_i_codes(lines):
+    """Every code of Annex I: its entries (`5A002`, written glued to their title) and their
+    sub-entries (`a.` at the margin, `1.` three spaces in, and so on), with the first line of
+    each. Notes are in italics (`*Note:*`) and are skipped."""
+    try:
+        start = lines.index("## ANNEX I")
+        end = lines.index("## ANNEX II")
+    except ValueError:
+        raise TextError("no `## ANNEX I` followed by `## ANNEX II`")
+    codes, entry, labels = {}, None, []
+    for line in lines[start:end]:
+        match = ANNEX_I_ENTRY.match(line)
+        if match:
+            entry, labels = match.group(1), []
+            codes[entry] = match.group(2)
+            continue
+        match = SUB_ENTRY.match(line)
+        if entry and match:
+            level = len(match.group(1)) // 3
+            labels = labels[:level] + [match.group(2)]
+            if len(labels) == level + 1:
+                codes[".".join([entry] + labels)] = match.group(3)
+    return codes
+
+
 def read_text(path):
     with open(path, encoding="utf-8") as file:
         lines = file.read().split("\n")
@@ -241,7 +272,7 @@ def read_text(path):
             mentioned = entries_mentioned(lines_1)
         items[ugea] = (sorted(named), mentioned)
     section_i = sorted(set(entries_named(sections["I"])))
-    return destinations, items, section_i
+    return destinations, items, section_i, annex_i_codes(lines)
 
 
 def read_csv(name):
@@ -256,9 +287,15 @@ def write_csv(name, header, rows):
         writer.writerows(rows)
 
 
-def compare(destinations, items, section_i):
+def compare(destinations, items, section_i, codes):
     """The differences between the text and the CSV files, one line each."""
     out = []
+    for name in ["entries.csv", "ugea_items.csv", "section_i.csv"]:
+        column = "code" if name == "entries.csv" else "entry"
+        for row in read_csv(name):
+            code = row[column]
+            if not code.startswith("Category") and code not in codes:
+                out.append("%s: %s is no entry of Annex I in the text" % (name, code))
     held = {}
     for row in read_csv("ugea_destinations.csv"):
         held.setdefault(row["ugea"], set()).add(row["country"])
@@ -289,7 +326,7 @@ def main():
     parser.add_argument("--write", action="store_true", help="rewrite ugea_destinations.csv and section_i.csv")
     args = parser.parse_args()
     try:
-        destinations, items, section_i = read_text(args.text)
+        destinations, items, section_i, codes = read_text(args.text)
     except (OSError, TextError) as error:
         sys.stderr.write("%s: %s\n" % (args.text, error))
         return 2
@@ -300,7 +337,7 @@ def main():
             [(ugea, code, SOURCE) for ugea in sorted(destinations) for code in destinations[ugea]],
         )
         write_csv("section_i.csv", ["entry", "source"], [(code, SOURCE) for code in section_i])
-    differences = compare(destinations, items, section_i)
+    differences = compare(destinations, items, section_i, codes)
     for line in differences:
         print(line)
     return 1 if differences else 0
