@@ -263,12 +263,12 @@ impl<'fs> Workspace<'fs> {
                     diagnostic
                 });
         } else {
-            self.modules.update(
+            self.modules.edit(
                 &mut self.engine.sources,
                 &key,
                 || name,
                 text,
-                |sources, id| engine::parse_partial(sources, id, max_nesting),
+                |sources, id, previous| engine::reparse_partial(sources, id, max_nesting, previous),
             );
         }
         self.programs.entry(path.clone()).or_default();
