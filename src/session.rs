@@ -3,6 +3,8 @@
 
 mod answers;
 #[cfg(test)]
+mod edit_tests;
+#[cfg(test)]
 mod editor_tests;
 mod memory;
 mod messages;
