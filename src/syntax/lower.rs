@@ -141,21 +141,19 @@ fn reparse_pieces(
         .chain(scan.cuts.iter().copied())
         .chain(std::iter::once(text.len()))
         .collect();
-    // The old piece a new piece is a copy of: same bytes (wholly before the change, or wholly
-    // after it) and the same bounds.
-    let copy_of = |start: usize, end: usize| -> Option<(usize, usize)> {
-        let (old_start, old_end) = if end <= change.start {
-            (start, end)
+    // The old piece a new piece is a copy of, and how far its declarations move: the same bytes
+    // (wholly before the change, or wholly after it) between the same cuts.
+    let copy_of = |start: usize, end: usize| -> Option<(usize, usize, i64)> {
+        let (old_start, old_end, moved) = if end <= change.start {
+            (start, end, 0)
         } else if start >= change.new_end {
-            (
-                start - change.new_end + change.old_end,
-                end - change.new_end + change.old_end,
-            )
+            let back = |offset: usize| offset - change.new_end + change.old_end;
+            (back(start), back(end), delta)
         } else {
             return None;
         };
         let idx = old_bounds.binary_search(&old_start).ok()?;
-        (old_bounds.get(idx + 1) == Some(&old_end)).then_some((old_start, old_end))
+        (old_bounds.get(idx + 1) == Some(&old_end)).then_some((old_start, old_end, moved))
     };
     let mut old_header = Some(previous.header);
     let mut old_items = previous.items.into_iter().peekable();
@@ -163,7 +161,7 @@ fn reparse_pieces(
     let mut items = Vec::with_capacity(old_items.len());
     for bounds in new_bounds.windows(2) {
         let (start, end) = (bounds[0], bounds[1]);
-        if let Some((old_start, old_end)) = copy_of(start, end) {
+        if let Some((old_start, old_end, moved)) = copy_of(start, end) {
             // The header is only ever the first piece of either text.
             if (start == 0) != (old_start == 0) {
                 return None;
@@ -176,9 +174,7 @@ fn reparse_pieces(
                 .is_some()
             {}
             while let Some(mut item) = old_items.next_if(|item| (item.span().start as usize) < old_end) {
-                if old_start >= change.old_end {
-                    super::shift::shift_item(&mut item, delta);
-                }
+                super::shift::shift_item(&mut item, moved);
                 items.push(item);
             }
         } else {
