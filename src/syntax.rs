@@ -132,19 +132,48 @@ impl Change {
     /// left out, whatever edits the editor sent.
     pub fn between(old: &str, new: &str) -> Change {
         let (old, new) = (old.as_bytes(), new.as_bytes());
-        let start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-        let same_end = old[start..]
-            .iter()
-            .rev()
-            .zip(new[start..].iter().rev())
-            .take_while(|(a, b)| a == b)
-            .count();
+        let start = common_start(old, new);
+        let same_end = common_end(&old[start..], &new[start..]);
         Change {
             start,
             old_end: old.len() - same_end,
             new_end: new.len() - same_end,
         }
     }
+}
+
+/// How many bytes two texts share at their start: compared a block at a time first, since an
+/// editor's texts are long and differ in one place.
+fn common_start(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let mut same = 0;
+    while same + BLOCK <= n && a[same..same + BLOCK] == b[same..same + BLOCK] {
+        same += BLOCK;
+    }
+    same + a[same..n]
+        .iter()
+        .zip(&b[same..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes two texts share at their end.
+fn common_end(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let mut same = 0;
+    while same + BLOCK <= n
+        && a[a.len() - same - BLOCK..a.len() - same] == b[b.len() - same - BLOCK..b.len() - same]
+    {
+        same += BLOCK;
+    }
+    same + a[..a.len() - same]
+        .iter()
+        .rev()
+        .zip(b[..b.len() - same].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Parses one source text into a module that holds every declaration that parses, whatever

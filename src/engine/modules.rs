@@ -124,7 +124,7 @@ impl ModuleCache {
             return entry.id;
         }
         let change = syntax::Change::between(old, text);
-        sources.set_text(entry.id, text);
+        sources.replace(entry.id, text);
         let previous = std::mem::take(&mut entry.parsed);
         let previous = match (previous.module, previous.pieces) {
             (Some(module), Some(pieces)) => Some((module, pieces, change)),

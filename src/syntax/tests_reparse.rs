@@ -196,6 +196,26 @@ fn the_smallest_change_between_two_texts_leaves_out_their_common_start_and_end()
             new_end: 4
         }
     );
+    // Long texts are compared a block at a time, then byte by byte.
+    let long = "x".repeat(1000);
+    let changed = format!("{}y{}", &long[..700], &long[700..]);
+    assert_eq!(
+        Change::between(&long, &changed),
+        Change {
+            start: 700,
+            old_end: 700,
+            new_end: 701
+        }
+    );
+    let repeated = format!("{long}{long}");
+    assert_eq!(
+        Change::between(&long, &repeated),
+        Change {
+            start: 1000,
+            old_end: 1000,
+            new_end: 2000
+        }
+    );
     assert_eq!(
         Change::between("abc", ""),
         Change {
