@@ -324,7 +324,6 @@ proptest! {
             let new = if edit.undo { last_whole.clone() } else { apply(&text, &edit) };
             sources.set_text(id, new.as_str());
             let scratch = parse_partial(&sources, id, DEFAULT_MAX_NESTING);
-            let was_whole = parsed.pieces.is_some();
             let again = match parsed.pieces {
                 Some(pieces) => reparse(&sources, id, DEFAULT_MAX_NESTING, parsed.module, &pieces, Change::between(&text, &new)),
                 None => parse_partial(&sources, id, DEFAULT_MAX_NESTING),
