@@ -1,7 +1,7 @@
 //! Latency of `pol lsp`: the reference policy with 5,000 generated rules opened, then edits one
 //! at a time (a field misspelt, then put right, in a rule in the middle), each timed from the
 //! change sent to its diagnostics received; p50, p99 and the largest, and the process's memory
-//! (resident set) after the edits.
+//! (resident set) after 1,000, 5,000 and 10,000 edits and at the end, so that growth shows.
 //!
 //! Run with `cargo bench --bench lsp`; `POL_BENCH_EDITS=N` changes the number of edits (10,000).
 //! The server runs on a thread of this process over an in-memory connection, as `pol lsp` does
@@ -90,6 +90,7 @@ fn main() {
     let line = text[..offset].matches('\n').count();
     let character = offset - text[..offset].rfind('\n').map_or(0, |idx| idx + 1);
     let mut timings = Vec::with_capacity(n_edits);
+    let mut resident = Vec::new();
     let mut n_last = 0;
     for edit in 0..n_edits {
         let version = i32::try_from(edit + 1).unwrap();
@@ -109,8 +110,11 @@ fn main() {
         );
         n_last = diagnostics_of(&client, version);
         timings.push(started.elapsed());
+        if [1_000, 5_000, 10_000].contains(&(edit + 1)) && edit + 1 < n_edits {
+            resident.push((edit + 1, resident_kib()));
+        }
     }
-    let rss = resident_kib();
+    resident.push((n_edits, resident_kib()));
     timings.sort();
     let percentile = |p: f64| {
         let idx = ((timings.len() as f64 - 1.0) * p).round() as usize;
@@ -127,12 +131,14 @@ fn main() {
         percentile(0.99),
         timings.last().map_or(0.0, |max| max.as_secs_f64() * 1e3)
     );
-    match rss {
-        Some(kib) => println!(
-            "lsp: resident memory after {n_edits} edits: {:.1} MiB",
-            kib as f64 / 1024.0
-        ),
-        None => println!("lsp: resident memory unknown (no /proc/self/status)"),
+    for (n_done, kib) in resident {
+        match kib {
+            Some(kib) => println!(
+                "lsp: resident memory after {n_done} edits: {:.1} MiB",
+                kib as f64 / 1024.0
+            ),
+            None => println!("lsp: resident memory unknown (no /proc/self/status)"),
+        }
     }
 
     client

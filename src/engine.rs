@@ -6,7 +6,7 @@ pub(crate) mod modules;
 mod partial;
 pub(crate) mod walk;
 
-pub(crate) use partial::{check_partial, parse_partial, skipped_texts};
+pub(crate) use partial::{check_partial, parse_partial, reparse_partial, skipped_texts};
 use walk::Walk;
 pub use walk::normalize;
 pub mod testing;

@@ -3,6 +3,8 @@
 
 mod answers;
 #[cfg(test)]
+mod edit_tests;
+#[cfg(test)]
 mod editor_tests;
 mod memory;
 mod messages;
@@ -263,12 +265,12 @@ impl<'fs> Workspace<'fs> {
                     diagnostic
                 });
         } else {
-            self.modules.update(
+            self.modules.edit(
                 &mut self.engine.sources,
                 &key,
                 || name,
                 text,
-                |sources, id| engine::parse_partial(sources, id, max_nesting),
+                |sources, id, previous| engine::reparse_partial(sources, id, max_nesting, previous),
             );
         }
         self.programs.entry(path.clone()).or_default();

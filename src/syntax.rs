@@ -8,6 +8,7 @@ mod input;
 mod lower;
 mod messages;
 pub mod print;
+mod shift;
 
 pub use highlight::{TokenClass, highlight};
 pub use input::{Input, parse_input};
@@ -98,6 +99,81 @@ pub struct Parsed {
     /// The spans of the header and declarations left out of the module because they did not
     /// parse, in order.
     pub skipped: Vec<Span>,
+    /// Where a text that parsed whole was cut, so that its next version can be parsed again
+    /// piece by piece ([`reparse`]); `None` for a text that did not parse.
+    pub pieces: Option<Pieces>,
+}
+
+/// Where a text that parsed whole was cut into declarations, for [`reparse`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pieces {
+    /// The offsets of the declaration keywords outside every bracket, in order.
+    cuts: Vec<usize>,
+    /// The text's length in bytes.
+    len: usize,
+    /// The nesting limit it was parsed under.
+    max_nesting: usize,
+}
+
+/// How one version of a text became the next: the bytes `start..old_end` of the old text were
+/// replaced by the bytes `start..new_end` of the new one, the rest being the same.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// Where the texts start to differ.
+    pub start: usize,
+    /// Where the unchanged rest starts in the old text.
+    pub old_end: usize,
+    /// Where the unchanged rest starts in the new text.
+    pub new_end: usize,
+}
+
+impl Change {
+    /// The smallest change that turns `old` into `new`: their common start and common end
+    /// left out, whatever edits the editor sent.
+    pub fn between(old: &str, new: &str) -> Change {
+        let (old, new) = (old.as_bytes(), new.as_bytes());
+        let start = common_start(old, new);
+        let same_end = common_end(&old[start..], &new[start..]);
+        Change {
+            start,
+            old_end: old.len() - same_end,
+            new_end: new.len() - same_end,
+        }
+    }
+}
+
+/// How many bytes two texts share at their start: compared a block at a time first, since an
+/// editor's texts are long and differ in one place.
+fn common_start(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let mut same = 0;
+    while same + BLOCK <= n && a[same..same + BLOCK] == b[same..same + BLOCK] {
+        same += BLOCK;
+    }
+    same + a[same..n]
+        .iter()
+        .zip(&b[same..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes two texts share at their end.
+fn common_end(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let mut same = 0;
+    while same + BLOCK <= n
+        && a[a.len() - same - BLOCK..a.len() - same] == b[b.len() - same - BLOCK..b.len() - same]
+    {
+        same += BLOCK;
+    }
+    same + a[..a.len() - same]
+        .iter()
+        .rev()
+        .zip(b[..b.len() - same].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Parses one source text into a module that holds every declaration that parses, whatever
@@ -111,6 +187,28 @@ pub struct Parsed {
 /// order.
 pub fn parse_partial(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Parsed {
     lower::parse_partial(sources, id, max_nesting)
+}
+
+/// Parses a text again after an edit, reusing the tree of its previous version: what
+/// [`parse_partial`] gives for the new text, at the cost of parsing only the declarations the
+/// change touched.
+///
+/// `previous` is the tree of the old text, which parsed whole and was cut at `pieces`;
+/// `change` says how the old text became the one `id` holds now ([`Change::between`]). The
+/// new text is scanned whole and cut at its declarations; each piece that is a copy of a piece
+/// of the old text (the same bytes, before the change or after it, between the same cuts)
+/// keeps its declarations, moved along the text, and the others are parsed on their own. When
+/// one of those does not parse, the whole text is parsed as [`parse_partial`] does, so the
+/// tree and diagnostics never depend on which way they were found.
+pub fn reparse(
+    sources: &SourceMap,
+    id: SourceId,
+    max_nesting: usize,
+    previous: ast::Module,
+    pieces: &Pieces,
+    change: Change,
+) -> Parsed {
+    lower::reparse(sources, id, max_nesting, previous, pieces, change)
 }
 
 /// The comments of a text, in source order, with their text after `//`, from the comment
@@ -130,3 +228,5 @@ fn comments(text: &str, id: SourceId, tokens: &[grammar::Token]) -> Vec<ast::Com
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_reparse;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
-use crate::syntax::ast;
+use crate::syntax::{self, ast};
 
 /// What a module is, for the cache: the same key is the same module, whoever imports it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,7 +42,13 @@ pub(crate) struct Parsed {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// The spans of the declarations left out of `module` because they did not parse.
     pub(crate) skipped: Vec<Span>,
+    /// Where a text that parsed whole was cut, for parsing its next version piece by piece.
+    pub(crate) pieces: Option<syntax::Pieces>,
 }
+
+/// The tree of a module's previous text, which parsed whole, with where that text was cut and
+/// how it became the text now held: what [`syntax::reparse`] starts from.
+pub(crate) type Previous = (ast::Module, syntax::Pieces, syntax::Change);
 
 /// One cached module.
 #[derive(Debug)]
@@ -99,6 +105,39 @@ impl ModuleCache {
         id
     }
 
+    /// Sets the text of the module `key` like [`ModuleCache::update`], for an editor's change:
+    /// a changed text whose previous version parsed whole is parsed again from that version's
+    /// tree, `parse` being given it ([`Previous`]); otherwise `parse` is given `None`.
+    pub(crate) fn edit(
+        &mut self,
+        sources: &mut SourceMap,
+        key: &ModuleKey,
+        name: impl FnOnce() -> String,
+        text: &str,
+        parse: impl FnOnce(&SourceMap, SourceId, Option<Previous>) -> Parsed,
+    ) -> SourceId {
+        let Some(entry) = self.entries.get_mut(key).filter(|entry| !entry.stale) else {
+            return self.update(sources, key, name, text, |sources, id| parse(sources, id, None));
+        };
+        let old = &sources.get(entry.id).text;
+        if old == text {
+            return entry.id;
+        }
+        let change = syntax::Change::between(old, text);
+        sources.replace(entry.id, text);
+        let previous = std::mem::take(&mut entry.parsed);
+        let previous = match (previous.module, previous.pieces) {
+            (Some(module), Some(pieces)) => Some((module, pieces, change)),
+            (module, _) => {
+                drop_trees(module.into_iter().collect());
+                None
+            }
+        };
+        entry.parsed = parse(sources, entry.id, previous);
+        self.n_parses += 1;
+        entry.id
+    }
+
     /// Records a module whose text could be read but not used (not UTF-8): its text, shown
     /// as it was read, and the diagnostic saying why, with no tree.
     pub(crate) fn insert_unusable(
@@ -120,6 +159,7 @@ impl ModuleCache {
             module: None,
             diagnostics: vec![diagnostic(id)],
             skipped: Vec::new(),
+            pieces: None,
         };
         // A text with no tree is parsed when next set, even to the text held (an empty one
         // standing for a text too large, the lossy one shown for bytes that are not UTF-8).

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use super::modules::{ModuleCache, ModuleKey, Parsed};
+use super::modules::{ModuleCache, ModuleKey, Parsed, Previous};
 use crate::check::{self, Checked};
 use crate::diagnostic::{Code, Diagnostic, Edit, Fix};
 use crate::source::{SourceId, SourceMap, Span};
@@ -20,6 +20,27 @@ pub(crate) fn parse_partial(sources: &SourceMap, id: SourceId, max_nesting: usiz
         module: Some(parsed.module),
         diagnostics: parsed.diagnostics,
         skipped: parsed.skipped,
+        pieces: parsed.pieces,
+    }
+}
+
+/// Parses one module like [`parse_partial`], from the tree of its previous text if there is
+/// one ([`syntax::reparse`]): only the declarations an edit touched are parsed again.
+pub(crate) fn reparse_partial(
+    sources: &SourceMap,
+    id: SourceId,
+    max_nesting: usize,
+    previous: Option<Previous>,
+) -> Parsed {
+    let Some((module, pieces, change)) = previous else {
+        return parse_partial(sources, id, max_nesting);
+    };
+    let parsed = syntax::reparse(sources, id, max_nesting, module, &pieces, change);
+    Parsed {
+        module: Some(parsed.module),
+        diagnostics: parsed.diagnostics,
+        skipped: parsed.skipped,
+        pieces: parsed.pieces,
     }
 }
 

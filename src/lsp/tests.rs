@@ -136,6 +136,23 @@ impl Client {
         found
     }
 
+    /// Every list of diagnostics published for `uri` since they were last taken, with the
+    /// document version each is for, once the server has handled every message sent before.
+    fn diagnostics_with_versions(&mut self, uri: &str) -> Vec<(i64, Vec<Value>)> {
+        let _ = self.request("textDocument/hover", position("file:///nowhere/settle.pol", 0, 0));
+        let found = self
+            .notifications
+            .iter()
+            .filter(|note| is_diagnostics_for(note, uri))
+            .map(|note| {
+                let version = note.params["version"].as_i64().unwrap();
+                (version, note.params["diagnostics"].as_array().unwrap().clone())
+            })
+            .collect();
+        self.notifications.retain(|note| !is_diagnostics_for(note, uri));
+        found
+    }
+
     fn open(&mut self, uri: &str, text: &str) {
         self.notify(
             "textDocument/didOpen",
@@ -806,4 +823,33 @@ fn workspace_symbols_and_semantic_tokens_answer_in_utf16() {
     // `policy`: a keyword (0) of 6 units at 0:0; then the title, a string (11) of 5 units
     // (`"P😀"`: the emoji is two) 7 units on.
     assert_eq!(&data[..10], [0, 0, 6, 0, 0, 0, 7, 5, 11, 0]);
+}
+
+#[test]
+fn changes_queued_behind_a_request_are_checked_once_and_only_the_latest_is_published() {
+    let uri = "file:///project/policy.pol";
+    let mut client = Client::initialized(files());
+    client.open(uri, POLICY);
+    assert!(client.diagnostics(uri).is_empty());
+    // The changes arrive while the server sleeps: they queue up, and only the text after the
+    // last of them is checked and published, under its version.
+    let sleep = client.send_request(SLEEP_METHOD, json!(300));
+    let n_changes = 19;
+    for version in 2..2 + n_changes {
+        // Each change adds or removes an `x` after `friendly` in the rule's condition.
+        let (end, text) = if version % 2 == 0 { (29, "x") } else { (30, "") };
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{
+                "range": {"start": {"line": 7, "character": 29}, "end": {"line": 7, "character": end}},
+                "text": text,
+            }]}),
+        );
+    }
+    assert!(client.response(&sleep).response_result.is_ok());
+    let diagnostics = client.diagnostics_with_versions(uri);
+    let versions: Vec<i64> = diagnostics.iter().map(|(version, _)| *version).collect();
+    assert_eq!(versions, [1 + n_changes]);
+    // The last change left `friendlyx`, an unknown field.
+    assert_eq!(shown(&diagnostics[0].1), ["E0203 7:21-7:30"]);
 }

@@ -7,7 +7,6 @@ use std::iter::Peekable;
 
 use pest::iterators::{Pair, Pairs};
 
-use super::Parsed;
 use super::ast::{
     BinaryOp, Comment, DataDecl, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr,
     ExprKind, FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item,
@@ -16,6 +15,7 @@ use super::ast::{
 };
 use super::grammar::{self, Cuts, Rule};
 use super::messages;
+use super::{Change, Parsed, Pieces};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
 use crate::value::Date;
@@ -49,6 +49,7 @@ pub(crate) fn parse_module(
     max_nesting: usize,
 ) -> Result<(Module, Vec<Diagnostic>), Vec<Diagnostic>> {
     parse_module_warning_on(sources, id, max_nesting, threads_for(&sources.get(id).text))
+        .map(|(module, warnings, _)| (module, warnings))
         .map_err(|parsed| parsed.diagnostics)
 }
 
@@ -61,14 +62,146 @@ pub(crate) fn parse_module(
 /// that an error reads as in the single parse, and each that fails, or has a diagnostic
 /// when lowered, is left out, its span in [`Parsed::skipped`].
 pub(crate) fn parse_partial(sources: &SourceMap, id: SourceId, max_nesting: usize) -> Parsed {
-    match parse_module_warning_on(sources, id, max_nesting, threads_for(&sources.get(id).text)) {
-        Ok((module, warnings)) => Parsed {
+    let text = &sources.get(id).text;
+    match parse_module_warning_on(sources, id, max_nesting, threads_for(text)) {
+        Ok((module, warnings, cuts)) => Parsed {
             module,
             diagnostics: warnings,
             skipped: Vec::new(),
+            pieces: Some(Pieces {
+                cuts,
+                len: text.len(),
+                max_nesting,
+            }),
         },
         Err(parsed) => *parsed,
     }
+}
+
+/// Parses a text again after `change`, from `previous`, the tree of the text before it, which
+/// parsed whole and was cut at `pieces` (see [`super::reparse`]).
+///
+/// The new text is scanned whole (nesting, comments, warnings and its cuts), then cut before
+/// each top-level declaration: a piece whose bytes and bounds are those of a piece of the
+/// previous text, before the change or after it, keeps its declarations (moved by the length
+/// the change added or removed); the others are parsed and lowered on their own, as
+/// [`parse_pieces`] parses them. If any of them fails or has a diagnostic, the whole text is
+/// parsed again ([`parse_partial`]), so every diagnostic is the one a parse from scratch gives.
+pub(crate) fn reparse(
+    sources: &SourceMap,
+    id: SourceId,
+    max_nesting: usize,
+    previous: Module,
+    pieces: &Pieces,
+    change: Change,
+) -> Parsed {
+    let text = &sources.get(id).text;
+    if pieces.max_nesting == max_nesting
+        && let Some(parsed) = reparse_pieces(text, id, max_nesting, previous, pieces, change)
+    {
+        return parsed;
+    }
+    parse_partial(sources, id, max_nesting)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many pieces [`reparse`] lowered on this thread, for tests of what it parses again.
+    static PIECES_LOWERED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many pieces [`reparse`] lowered on this thread so far.
+#[cfg(test)]
+pub(super) fn n_pieces_lowered() -> usize {
+    PIECES_LOWERED.with(Cell::get)
+}
+
+/// The pieces of [`reparse`], or `None` where the whole text must be parsed again.
+fn reparse_pieces(
+    text: &str,
+    id: SourceId,
+    max_nesting: usize,
+    previous: Module,
+    pieces: &Pieces,
+    change: Change,
+) -> Option<Parsed> {
+    if change.old_end > pieces.len
+        || change.new_end > text.len()
+        || pieces.len - change.old_end != text.len() - change.new_end
+    {
+        return None;
+    }
+    let scan = grammar::scan(text, id, max_nesting, Cuts::TopLevel).ok()?;
+    let delta = change.new_end as i64 - change.old_end as i64;
+    let old_bounds: Vec<usize> = std::iter::once(0)
+        .chain(pieces.cuts.iter().copied())
+        .chain(std::iter::once(pieces.len))
+        .collect();
+    let new_bounds: Vec<usize> = std::iter::once(0)
+        .chain(scan.cuts.iter().copied())
+        .chain(std::iter::once(text.len()))
+        .collect();
+    // The old piece a new piece is a copy of, and how far its declarations move: the same bytes
+    // (wholly before the change, or wholly after it) between the same cuts.
+    let copy_of = |start: usize, end: usize| -> Option<(usize, usize, i64)> {
+        let (old_start, old_end, moved) = if end <= change.start {
+            (start, end, 0)
+        } else if start >= change.new_end {
+            let back = |offset: usize| offset - change.new_end + change.old_end;
+            (back(start), back(end), delta)
+        } else {
+            return None;
+        };
+        let idx = old_bounds.binary_search(&old_start).ok()?;
+        (old_bounds.get(idx + 1) == Some(&old_end)).then_some((old_start, old_end, moved))
+    };
+    let mut old_header = Some(previous.header);
+    let mut old_items = previous.items.into_iter().peekable();
+    let mut header = None;
+    let mut items = Vec::with_capacity(old_items.len());
+    for bounds in new_bounds.windows(2) {
+        let (start, end) = (bounds[0], bounds[1]);
+        if let Some((old_start, old_end, moved)) = copy_of(start, end) {
+            // The header is only ever the first piece of either text.
+            if (start == 0) != (old_start == 0) {
+                return None;
+            }
+            if start == 0 {
+                header = old_header.take();
+            }
+            while old_items
+                .next_if(|item| (item.span().start as usize) < old_start)
+                .is_some()
+            {}
+            while let Some(mut item) = old_items.next_if(|item| (item.span().start as usize) < old_end) {
+                super::shift::shift_item(&mut item, moved);
+                items.push(item);
+            }
+        } else {
+            #[cfg(test)]
+            PIECES_LOWERED.with(|n| n.set(n.get() + 1));
+            let (piece_header, piece_items) = lower_piece(text, id, max_nesting, start, end, false)?;
+            if start == 0 {
+                header = piece_header;
+            }
+            items.extend(piece_items);
+        }
+    }
+    Some(Parsed {
+        module: Module {
+            header: header?,
+            items,
+            comments: super::comments(text, id, &scan.comments),
+            span: Span::new(id, 0, text.len()),
+        },
+        diagnostics: scan.warnings,
+        skipped: Vec::new(),
+        pieces: Some(Pieces {
+            cuts: scan.cuts,
+            len: text.len(),
+            max_nesting,
+        }),
+    })
 }
 
 /// How many threads a text is parsed on.
@@ -92,34 +225,36 @@ pub(super) fn parse_module_on(
     threads: usize,
 ) -> Result<Module, Vec<Diagnostic>> {
     parse_module_warning_on(sources, id, max_nesting, threads)
-        .map(|(module, _)| module)
+        .map(|(module, _, _)| module)
         .map_err(|parsed| parsed.diagnostics)
 }
 
 /// Parses and lowers one source text cut into about `threads` pieces: the module and the
 /// lexical warnings, or what is left of it declaration by declaration.
+///
+/// The text is always cut at its top-level declarations by the pre-scan (the cuts are returned
+/// with the module), so that a later version of it can be parsed again piece by piece.
 fn parse_module_warning_on(
     sources: &SourceMap,
     id: SourceId,
     max_nesting: usize,
     threads: usize,
-) -> Result<(Module, Vec<Diagnostic>), Box<Parsed>> {
+) -> Result<(Module, Vec<Diagnostic>, Vec<usize>), Box<Parsed>> {
     let text = &sources.get(id).text;
-    let cuts = if threads > 1 { Cuts::TopLevel } else { Cuts::None };
-    let scan = match grammar::scan(text, id, max_nesting, cuts) {
+    let scan = match grammar::scan(text, id, max_nesting, Cuts::TopLevel) {
         Ok(scan) => scan,
         Err(diagnostic) => return Err(Box::new(recover(text, id, max_nesting, vec![diagnostic]))),
     };
     if let Some(module) = parse_with_fast_data(text, id, max_nesting, &scan, threads) {
-        return Ok((module, scan.warnings));
+        return Ok((module, scan.warnings, scan.cuts));
     }
     if threads > 1
         && let Some(module) = parse_pieces(text, id, max_nesting, &scan, threads, false)
     {
-        return Ok((module, scan.warnings));
+        return Ok((module, scan.warnings, scan.cuts));
     }
     match parse_whole(text, id, max_nesting, &scan.comments, false) {
-        Ok(module) => Ok((module, scan.warnings)),
+        Ok(module) => Ok((module, scan.warnings, scan.cuts)),
         Err(errors) => Err(Box::new(recover(text, id, max_nesting, errors))),
     }
 }
@@ -300,6 +435,7 @@ fn recover(text: &str, id: SourceId, max_nesting: usize, first: Vec<Diagnostic>)
         },
         diagnostics,
         skipped,
+        pieces: None,
     }
 }
 
