@@ -1,6 +1,7 @@
 //! Decisions as text for people and as JSON for programs: values, fact paths, deciding rules,
 //! obligations, missing facts and derivations. Formats strings; prints nothing.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde_json::{Value as Json, json};
@@ -16,6 +17,10 @@ use crate::value::{SeqId, Value};
 use crate::show::{elements_type, field_path_at, show_elements};
 pub use crate::show::{record_label, show_value};
 
+mod derivation;
+
+pub use derivation::{DerivationTexts, explanation_rules_json};
+
 /// A fact as Pol writes it: `Country["UA"].in_combat`, or through the fields that hold a
 /// nested record: `Transfer["t1"].government_approval.cabinet`.
 pub fn fact_path(program: &Program, facts: &Facts, fact: FactRef) -> String {
@@ -30,6 +35,11 @@ fn fact_path_at(program: &Program, facts: &Facts, fact: FactRef, offset: u64) ->
 /// type, key and field path, as a decision lists them.
 pub fn missing_fact_paths(program: &Program, facts: &Facts, missing: &[FactRef]) -> Vec<String> {
     fact_paths(program, facts, missing, 0)
+}
+
+/// [`missing_fact_paths`] for facts that follow `offset` earlier subjects of a stream.
+pub fn fact_paths_at(program: &Program, facts: &Facts, missing: &[FactRef], offset: u64) -> Vec<String> {
+    fact_paths(program, facts, missing, offset)
 }
 
 /// Facts as Pol writes them, each once, in an order that does not depend on the order of the
@@ -127,6 +137,19 @@ pub fn decision_text(
     decision: &Decision,
     offset: u64,
 ) -> String {
+    let texts = DerivationTexts::new(program, sources);
+    decision_text_with(program, facts, &texts, decision, offset)
+}
+
+/// [`decision_text`] with the texts of the program's derivations made beforehand, once for all
+/// the decisions of a run.
+pub fn decision_text_with(
+    program: &Program,
+    facts: &Facts,
+    texts: &DerivationTexts,
+    decision: &Decision,
+    offset: u64,
+) -> String {
     let mut out = String::new();
     let record = subject_record(program);
     let law = decision
@@ -210,7 +233,7 @@ pub fn decision_text(
         if law_date_unknown(decision) {
             out.push_str("  explain: no rule was evaluated: the law's date is unknown\n");
         } else {
-            out.push_str(&trace_text(program, facts, sources, trace, offset));
+            texts.push_text(&mut out, program, facts, trace, offset);
         }
     }
     out
@@ -235,7 +258,7 @@ fn push_reason_and_citation(out: &mut String, rule: &crate::check::ir::RuleDef) 
     }
 }
 
-fn status_text(program: &Program, rule: &RuleTrace<'_>, statuses: &[RuleStatus]) -> String {
+fn status_text(program: &Program, rule: &RuleTrace<'_>, statuses: &[RuleStatus]) -> Cow<'static, str> {
     match rule.status() {
         RuleStatus::Decided => "decided".into(),
         RuleStatus::Overridden => "applied, but a deny rule decided".into(),
@@ -246,7 +269,7 @@ fn status_text(program: &Program, rule: &RuleTrace<'_>, statuses: &[RuleStatus])
                 .iter()
                 .map(|rule| program.rules[rule.idx()].name.as_str())
                 .collect();
-            format!("defeated by exception {}", names.join(", "))
+            format!("defeated by exception {}", names.join(", ")).into()
         }
         RuleStatus::NotApplied(_) => "did not apply".into(),
         RuleStatus::Unknown => {
@@ -260,31 +283,16 @@ fn status_text(program: &Program, rule: &RuleTrace<'_>, statuses: &[RuleStatus])
                 .collect();
             match exceptions.as_slice() {
                 [] => "unknown: depends on missing facts".into(),
-                [one] => format!("unknown: depends on missing facts; exception {one} may defeat it"),
+                [one] => format!("unknown: depends on missing facts; exception {one} may defeat it").into(),
                 several => format!(
                     "unknown: depends on missing facts; exceptions {} may defeat it",
                     several.join(", ")
-                ),
+                )
+                .into(),
             }
         }
         RuleStatus::NotInForce => "not in force".into(),
     }
-}
-
-/// The operands a part recorded, as text, typed by the operand expressions of the test it shows
-/// (the condition, or the test inside the function it calls).
-fn show_operands(
-    program: &Program,
-    facts: &Facts,
-    condition: &Condition,
-    part: &PartTrace<'_>,
-) -> Option<(String, String)> {
-    let (left, right) = part.operands()?;
-    let (left_expr, right_expr) = program.shown_test(&condition.expr)?.operands;
-    Some((
-        show_operand(program, facts, left, left_expr.ty),
-        show_operand(program, facts, right, right_expr.ty),
-    ))
 }
 
 /// For a part whose condition calls a function, the function whose test it shows and that test's
@@ -334,13 +342,8 @@ pub fn trace_text(
     trace: &Trace,
     offset: u64,
 ) -> String {
-    let mut out = String::from("  explain:\n");
-    for rule in trace_rules(program, facts, sources, trace, offset) {
-        out.push_str(&format!("    {}\n", rule.line));
-        for part in &rule.parts {
-            out.push_str(&format!("      {part}\n"));
-        }
-    }
+    let mut out = String::new();
+    DerivationTexts::new(program, sources).push_text(&mut out, program, facts, trace, offset);
     out
 }
 
@@ -400,26 +403,8 @@ pub fn part_text(
     part: &PartTrace<'_>,
     offset: u64,
 ) -> String {
-    let keyword = if condition.negated { "unless" } else { "when" };
-    let text = one_line(sources.snippet(condition.span));
-    let mut out = format!(
-        "{keyword} {text}: {}",
-        part_truth(part.truth(), condition.negated)
-    );
-    if let Some((left, right)) = show_operands(program, facts, condition, part) {
-        match operands_inside(program, sources, condition) {
-            Some((function, left_text, right_text)) => out.push_str(&format!(
-                " (in {function}: {} vs {})",
-                named_operand(&left_text, &left),
-                named_operand(&right_text, &right)
-            )),
-            None => out.push_str(&format!(" ({left} vs {right})")),
-        }
-    }
-    if !part.missing().is_empty() {
-        let missing = fact_paths(program, facts, part.missing(), offset);
-        out.push_str(&format!(", missing {}", missing.join(", ")));
-    }
+    let mut out = String::new();
+    derivation::PartTexts::new(program, sources, condition).push_text(&mut out, program, facts, part, offset);
     out
 }
 
@@ -597,12 +582,44 @@ pub fn write_decision_json_line(
     offset: u64,
     out: &mut Vec<u8>,
 ) {
-    use crate::escape::write_json_str;
     if decision.trace.is_some() {
         crate::escape::write_json_line(out, &decision_json(program, facts, sources, decision, offset))
             .expect("writing to a `Vec` cannot fail");
         return;
     }
+    write_decision_json_fields(program, facts, decision, offset, out);
+    out.extend_from_slice(b"}\n");
+}
+
+/// One decision as a JSON line with its derivation in the compact form (`derivation`, read
+/// against the table of rules of [`explanation_rules_json`]) instead of `explanation`: the line
+/// [`write_decision_json_line`] writes for the decision without a derivation, with `derivation`
+/// last.
+pub fn write_compact_decision_json_line(
+    program: &Program,
+    facts: &Facts,
+    texts: &DerivationTexts,
+    decision: &Decision,
+    offset: u64,
+    out: &mut Vec<u8>,
+) {
+    write_decision_json_fields(program, facts, decision, offset, out);
+    if let Some(trace) = &decision.trace {
+        out.extend_from_slice(b",\"derivation\":");
+        texts.write_compact(out, program, facts, trace, offset);
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+/// Writes a decision's JSON object without its derivation and without its closing brace.
+fn write_decision_json_fields(
+    program: &Program,
+    facts: &Facts,
+    decision: &Decision,
+    offset: u64,
+    out: &mut Vec<u8>,
+) {
+    use crate::escape::write_json_str;
     fn text_or_null(out: &mut Vec<u8>, text: Option<&str>) {
         match text {
             Some(text) => write_json_str(out, text),
@@ -712,7 +729,6 @@ pub fn write_decision_json_line(
     }
     out.extend_from_slice(b"],\"version\":");
     out.extend_from_slice(DECISIONS_VERSION.to_string().as_bytes());
-    out.extend_from_slice(b"}\n");
 }
 
 /// A truth as JSON: `true`, `false`, or `{"unknown": true, "missing": [...]}`.

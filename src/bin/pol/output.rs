@@ -17,6 +17,7 @@ use pol::diagnostic::{Diagnostic, Setting};
 use pol::engine::{Engine, FactsInput, Failure, ReadError};
 use pol::eval::{Decision, Options, Verdict};
 use pol::facts::{Facts, Format, Mapping, RowSplitter};
+use pol::report::DerivationTexts;
 use pol::source::SourceMap;
 
 use crate::console::{self, Out, Terminal};
@@ -93,8 +94,12 @@ pub struct Sink {
     includes: Vec<(String, u32)>,
     /// The kinds of decision printed (`--only`); empty for all.
     only: Vec<FailOn>,
-    /// Whether the CSV header has been written.
+    /// Whether derivations are written in the compact form (`--explain=compact`).
+    compact: bool,
+    /// Whether the CSV header, or the table of rules of compact derivations, has been written.
     header_written: bool,
+    /// The texts of the program's derivations, made once for every decision of the run.
+    texts: std::sync::OnceLock<DerivationTexts>,
     summary: bool,
     out: Out,
     total: usize,
@@ -119,6 +124,7 @@ impl Sink {
     /// A sink writing to standard output, counting the decisions `fail_on` names.
     pub fn new(
         format: LineFormat,
+        compact: bool,
         summary: bool,
         fail_on: Vec<FailOn>,
         only: Vec<FailOn>,
@@ -128,7 +134,9 @@ impl Sink {
             format,
             includes,
             only,
+            compact,
             header_written: false,
+            texts: std::sync::OnceLock::new(),
             summary,
             out: console::stdout(),
             total: 0,
@@ -151,7 +159,7 @@ impl Sink {
         sources: &SourceMap,
         decision: &Result<Decision, Failure>,
     ) -> std::io::Result<()> {
-        self.write_header()?;
+        self.write_header(program, sources)?;
         if !self.count(program, facts, decision) {
             return Ok(());
         }
@@ -169,7 +177,7 @@ impl Sink {
         sources: &SourceMap,
         decisions: &[Result<Decision, Failure>],
     ) -> std::io::Result<()> {
-        self.write_header()?;
+        self.write_header(program, sources)?;
         let printed: Vec<bool> = decisions
             .iter()
             .map(|decision| self.count(program, facts, decision))
@@ -195,8 +203,16 @@ impl Sink {
         Ok(())
     }
 
-    /// Writes the CSV header before the first row.
-    fn write_header(&mut self) -> std::io::Result<()> {
+    /// Writes the CSV header before the first row, or the table of rules before the first
+    /// decision with a compact derivation.
+    fn write_header(&mut self, program: &Program, sources: &SourceMap) -> std::io::Result<()> {
+        if self.compact && !self.summary && !self.header_written {
+            self.header_written = true;
+            pol::escape::write_json_line(
+                &mut self.out,
+                &pol::report::explanation_rules_json(program, sources),
+            )?;
+        }
         if self.format == LineFormat::Csv && !self.summary && !self.header_written {
             self.header_written = true;
             let mut header: Vec<Cow<'_, str>> = vec!["position".into(), "key".into()];
@@ -294,11 +310,11 @@ impl Sink {
                         pol::escape::to_json_line(&object)
                     }
                     LineFormat::Csv => {
-                        let mut row = self.csv_lead(program, facts, failure.subject);
-                        row.push("error".into());
-                        row.extend(std::iter::repeat_n(Cow::Borrowed(""), 5));
-                        row.push(failure.diagnostic.message.clone().into());
-                        return write_csv_row(out, &row);
+                        self.write_csv_lead(program, facts, failure.subject, out);
+                        out.extend_from_slice(b",error,,,,,,");
+                        write_csv_cell(out, [failure.diagnostic.message.as_str()]);
+                        out.extend_from_slice(b"\r\n");
+                        return Ok(());
                     }
                 };
                 return writeln!(out, "{line}");
@@ -306,12 +322,43 @@ impl Sink {
         };
         match self.format {
             LineFormat::Text => {
-                let text = pol::report::decision_text(program, facts, sources, decision, self.offset);
+                let texts = self.texts(program, sources);
+                let text = pol::report::decision_text_with(program, facts, texts, decision, self.offset);
                 out.write_all(text.trim_end().as_bytes())?;
                 if !self.includes.is_empty() {
                     out.write_all(self.input_text(program, facts, decision.subject).as_bytes())?;
                 }
                 out.write_all(b"\n")
+            }
+            LineFormat::Json if self.compact && self.includes.is_empty() => {
+                let texts = self.texts(program, sources);
+                pol::report::write_compact_decision_json_line(
+                    program,
+                    facts,
+                    texts,
+                    decision,
+                    self.offset,
+                    out,
+                );
+                Ok(())
+            }
+            LineFormat::Json if self.compact => {
+                // The line of the decision without its derivation, then the derivation.
+                let mut object = pol::report::decision_json(program, facts, sources, decision, self.offset);
+                if let Some(object) = object.as_object_mut() {
+                    object.remove("explanation");
+                }
+                self.input_json(program, facts, decision.subject, &mut object);
+                pol::escape::write_json_line(out, &object)?;
+                if let Some(trace) = &decision.trace {
+                    // INVARIANT: a JSON object's line ends with `}` and a line break.
+                    out.truncate(out.len() - 2);
+                    out.extend_from_slice(b",\"derivation\":");
+                    self.texts(program, sources)
+                        .write_compact(out, program, facts, trace, self.offset);
+                    out.extend_from_slice(b"}\n");
+                }
+                Ok(())
             }
             LineFormat::Json if self.includes.is_empty() => {
                 pol::report::write_decision_json_line(program, facts, sources, decision, self.offset, out);
@@ -323,64 +370,77 @@ impl Sink {
                 pol::escape::write_json_line(out, &object)
             }
             LineFormat::Csv => {
-                let object = pol::report::decision_json(program, facts, sources, decision, self.offset);
-                let mut row = self.csv_lead(program, facts, decision.subject);
-                let names = |list: &serde_json::Value, key: &str| -> String {
-                    list.as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|item| item.get(key).and_then(serde_json::Value::as_str))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
-                let mut citations: Vec<&str> = object["rules"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|rule| rule["citation"].as_str())
-                    .collect();
-                if let Some(citation) = object.get("citation").and_then(serde_json::Value::as_str) {
-                    citations.push(citation);
-                }
-                let missing: Vec<&str> = object["missing"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(serde_json::Value::as_str)
-                    .collect();
-                row.push(decision.verdict.as_str().into());
-                row.push(names(&object["rules"], "name").into());
-                row.push(citations.join("; ").into());
-                row.push(names(&object["obligations"], "name").into());
-                row.push(missing.join("; ").into());
-                row.push(names(&object["pending"], "name").into());
-                row.push("".into());
-                write_csv_row(out, &row)
+                // Written straight from the decision, cell by cell: the cells are those of its
+                // JSON object (`pol::report::decision_json`), without building one.
+                self.write_csv_lead(program, facts, decision.subject, out);
+                let rules = || decision.deciding.iter().map(|rule| &program.rules[rule.idx()]);
+                let by_default = decision.deciding.is_empty() && decision.verdict != Verdict::Undecided;
+                let default_citation = program
+                    .default
+                    .as_ref()
+                    .filter(|_| by_default)
+                    .and_then(|default| default.citation.as_deref());
+                let missing = pol::report::fact_paths_at(program, facts, &decision.missing, self.offset);
+                out.push(b',');
+                write_csv_cell(out, [decision.verdict.as_str()]);
+                out.push(b',');
+                write_csv_cell(out, rules().map(|rule| rule.name.as_str()));
+                out.push(b',');
+                write_csv_cell(
+                    out,
+                    rules()
+                        .filter_map(|rule| rule.citation.as_deref())
+                        .chain(default_citation),
+                );
+                out.push(b',');
+                write_csv_cell(
+                    out,
+                    decision
+                        .obligations
+                        .iter()
+                        .map(|obligation| program.obligations[obligation.idx()].name.as_str()),
+                );
+                out.push(b',');
+                write_csv_cell(out, missing.iter().map(String::as_str));
+                out.push(b',');
+                write_csv_cell(
+                    out,
+                    decision
+                        .pending
+                        .iter()
+                        .map(|pending| program.rules[pending.rule.idx()].name.as_str()),
+                );
+                // The error cell, empty.
+                out.extend_from_slice(b",\r\n");
+                Ok(())
             }
         }
     }
 
-    /// The cells every CSV row starts with: the subject's position and key, and its included fields.
-    fn csv_lead(&self, program: &Program, facts: &Facts, row: u32) -> Vec<Cow<'static, str>> {
-        let key = program
-            .subject
-            .as_ref()
-            .and_then(|subject| facts.key_text(program, subject.record, row))
-            .unwrap_or("")
-            .to_owned();
-        let mut cells: Vec<Cow<'static, str>> =
-            vec![(self.offset + u64::from(row) + 1).to_string().into(), key.into()];
-        if let Some(subject) = &program.subject {
-            for (_, field) in &self.includes {
-                // An optional field known to be absent is an empty cell, as in CSV facts.
-                let text = match facts.cell(subject.record, row, *field) {
-                    Some(pol::value::Value::None) => String::new(),
-                    _ => pol::report::field_text(program, facts, subject.record, row, *field),
-                };
-                cells.push(text.into());
-            }
+    /// The texts of the program's derivations, made on first use.
+    fn texts(&self, program: &Program, sources: &SourceMap) -> &DerivationTexts {
+        self.texts.get_or_init(|| DerivationTexts::new(program, sources))
+    }
+
+    /// Writes the cells every CSV row starts with: the subject's position and key, and its
+    /// included fields.
+    fn write_csv_lead(&self, program: &Program, facts: &Facts, row: u32, out: &mut Vec<u8>) {
+        let position = self.offset + u64::from(row) + 1;
+        out.extend_from_slice(position.to_string().as_bytes());
+        out.push(b',');
+        let Some(subject) = &program.subject else {
+            return;
+        };
+        write_csv_cell(out, facts.key_text(program, subject.record, row));
+        for (_, field) in &self.includes {
+            // An optional field known to be absent is an empty cell, as in CSV facts.
+            let text = match facts.cell(subject.record, row, *field) {
+                Some(pol::value::Value::None) => String::new(),
+                _ => pol::report::field_text(program, facts, subject.record, row, *field),
+            };
+            out.push(b',');
+            write_csv_cell(out, [text.as_str()]);
         }
-        cells
     }
 
     /// The included fields as a line of text output (empty when none are included).
@@ -505,6 +565,33 @@ impl Sink {
             }
         }
         Ok(())
+    }
+}
+
+/// Writes one CSV cell made of `parts` joined by `; `, quoted as [`write_csv_row`] quotes a cell.
+fn write_csv_cell<'a, I>(out: &mut Vec<u8>, parts: I)
+where
+    I: IntoIterator<Item = &'a str>,
+    I::IntoIter: Clone,
+{
+    let parts = parts.into_iter();
+    // The separator holds nothing that needs quoting: the cell does when one of its parts does.
+    let quoted = parts.clone().any(|part| part.contains([',', '"', '\n', '\r']));
+    if quoted {
+        out.push(b'"');
+    }
+    for (idx, part) in parts.enumerate() {
+        if idx > 0 {
+            out.extend_from_slice(b"; ");
+        }
+        if quoted {
+            out.extend_from_slice(part.replace('"', "\"\"").as_bytes());
+        } else {
+            out.extend_from_slice(part.as_bytes());
+        }
+    }
+    if quoted {
+        out.push(b'"');
     }
 }
 
