@@ -102,18 +102,10 @@ pub struct Sink {
     texts: std::sync::OnceLock<DerivationTexts>,
     summary: bool,
     out: Out,
-    total: usize,
-    verdicts: BTreeMap<&'static str, usize>,
-    by_rule: BTreeMap<(String, String), usize>,
-    /// Decisions counted per verdict and deciding rule (by index, or why none decided), folded
-    /// into `by_rule` for the summary: counting them costs no text per decision.
-    by_rule_idx: BTreeMap<(&'static str, Result<usize, &'static str>), usize>,
-    /// Decisions with more than one deciding rule, which count under each in `by_rule`.
-    several_rules: usize,
+    /// The decisions counted so far.
+    tally: Tally,
     /// The kinds of decision `--fail-on` names.
     fail_on: Vec<FailOn>,
-    /// Decisions of those kinds.
-    matched: usize,
     /// How many subjects came before the facts being written (in a stream).
     pub offset: u64,
     /// Distinct failures, each with the subjects it stopped (at most a few names, and a count).
@@ -139,14 +131,9 @@ impl Sink {
             texts: std::sync::OnceLock::new(),
             summary,
             out: console::stdout(),
-            total: 0,
+            tally: Tally::default(),
             offset: 0,
-            verdicts: BTreeMap::new(),
-            by_rule: BTreeMap::new(),
-            by_rule_idx: BTreeMap::new(),
-            several_rules: 0,
             fail_on,
-            matched: 0,
             failures: Vec::new(),
         }
     }
@@ -236,39 +223,70 @@ impl Sink {
 
     /// Counts one decision (verdicts, failures, `--fail-on`, the summary); whether it is printed.
     fn count(&mut self, program: &Program, facts: &Facts, decision: &Result<Decision, Failure>) -> bool {
-        self.total += 1;
-        let decision = match decision {
-            Ok(decision) => decision,
+        match decision {
+            Ok(decision) => {
+                self.tally.add(decision, &self.fail_on);
+                !self.summary
+                    && (self.only.is_empty() || self.only.iter().any(|kind| kind.matches(decision.verdict)))
+            }
             Err(failure) => {
-                *self.verdicts.entry("error").or_default() += 1;
-                let name = pol::report::subject_name(program, facts, failure.subject, self.offset);
-                note_failure(&mut self.failures, &failure.diagnostic, name);
-                return !self.summary;
+                self.count_failure(program, facts, failure.subject, &failure.diagnostic);
+                !self.summary
             }
-        };
-        if self.fail_on.iter().any(|kind| kind.matches(decision.verdict)) {
-            self.matched += 1;
         }
-        if self.summary {
-            let verdict = decision.verdict.as_str();
-            if decision.deciding.len() > 1 {
-                self.several_rules += 1;
+    }
+
+    /// Counts a subject whose decision failed.
+    fn count_failure(&mut self, program: &Program, facts: &Facts, subject: u32, diagnostic: &Diagnostic) {
+        self.tally.total += 1;
+        self.tally.errors += 1;
+        let name = pol::report::subject_name(program, facts, subject, self.offset);
+        note_failure(&mut self.failures, diagnostic, name);
+    }
+
+    /// Counts the decisions of `facts` for the summary, from the subject `first` on, without
+    /// keeping them: each core decides and counts slices of the subjects, and the counts are
+    /// added, failures in input order. How many subjects were decided.
+    pub fn tally(
+        &mut self,
+        program: &Program,
+        facts: &Facts,
+        options: Options,
+        first: u32,
+    ) -> Result<usize, Diagnostic> {
+        let evaluator = pol::eval::Evaluator::new(program, facts, options)?;
+        let subjects: Vec<u32> = evaluator.subjects().skip(first as usize).collect();
+        let fail_on = &self.fail_on;
+        let slices: Vec<(Tally, Vec<(u32, Diagnostic)>)> = subjects
+            .par_chunks(FORMAT_SLICE)
+            .map(|slice| {
+                let mut scratch = pol::eval::Scratch::new();
+                let mut tally = Tally::default();
+                let mut failed = Vec::new();
+                evaluator.decide_each(&mut scratch, slice, |subject, decision| match decision {
+                    Ok(decision) => tally.add(decision, fail_on),
+                    Err(diagnostic) => failed.push((subject, diagnostic)),
+                });
+                (tally, failed)
+            })
+            .collect();
+        for (tally, failed) in slices {
+            self.tally.merge(&tally);
+            for (subject, diagnostic) in failed {
+                self.count_failure(program, facts, subject, &diagnostic);
             }
-            *self.verdicts.entry(verdict).or_default() += 1;
-            if decision.deciding.is_empty() {
-                let by = if decision.verdict == Verdict::Undecided {
-                    "(missing facts)"
-                } else {
-                    "(default)"
-                };
-                *self.by_rule_idx.entry((verdict, Err(by))).or_default() += 1;
-            }
-            for rule in &decision.deciding {
-                *self.by_rule_idx.entry((verdict, Ok(rule.idx()))).or_default() += 1;
-            }
-            return false;
         }
-        self.only.is_empty() || self.only.iter().any(|kind| kind.matches(decision.verdict))
+        Ok(subjects.len())
+    }
+
+    /// Whether only the summary is written.
+    pub fn is_summary(&self) -> bool {
+        self.summary
+    }
+
+    /// How many subjects have been counted.
+    pub fn total(&self) -> usize {
+        self.tally.total
     }
 
     /// Writes one counted decision to `out`.
@@ -478,23 +496,16 @@ impl Sink {
     /// Writes the summary if asked, reports failed decisions, and gives the exit code: failed
     /// decisions first, then decisions that match `--fail-on`.
     pub fn finish(mut self, engine: &Engine<'_>, program: &Program, style: DiagnosticStyle) -> u8 {
-        for ((verdict, rule), count) in std::mem::take(&mut self.by_rule_idx) {
-            let name = match rule {
-                Ok(rule) => program.rules[rule].name.clone(),
-                Err(by) => by.to_string(),
-            };
-            *self.by_rule.entry((verdict.to_string(), name)).or_default() += count;
-        }
         let summary = if self.summary {
-            self.write_summary()
+            self.write_summary(program)
         } else {
             Ok(())
         };
         if let Err(error) = summary.and_then(|()| self.out.flush()) {
             return console::write_failed(&error, style);
         }
-        let matched = self.matched;
-        let total = self.total;
+        let matched = self.tally.matched;
+        let total = self.tally.total;
         let fail_on = self.fail_on.clone();
         let record = pol::report::subject_record(program);
         let failed = !self.failures.is_empty();
@@ -517,35 +528,37 @@ impl Sink {
         EXIT_MATCHED
     }
 
-    fn write_summary(&mut self) -> std::io::Result<()> {
+    fn write_summary(&mut self, program: &Program) -> std::io::Result<()> {
+        let tally = &self.tally;
+        let verdicts = tally.verdicts();
+        let by_rule = tally.by_rule(program);
         match self.format {
             LineFormat::Text | LineFormat::Csv => {
                 // A subject whose deciding failed has no decision: say so, rather than count it
                 // among the decided.
-                match self.verdicts.get("error") {
+                match verdicts.get("error") {
                     Some(failed) => writeln!(
                         self.out,
                         "{} subjects: {} decided, {failed} failed with an error",
-                        self.total,
-                        self.total - failed
+                        tally.total,
+                        tally.total - failed
                     )?,
-                    None => writeln!(self.out, "{} decided", self.total)?,
+                    None => writeln!(self.out, "{} decided", tally.total)?,
                 }
-                for (verdict, count) in &self.verdicts {
+                for (verdict, count) in &verdicts {
                     writeln!(self.out, "  {verdict}: {count}")?;
                 }
                 writeln!(
                     self.out,
                     "by deciding rule (a decision counts once per deciding rule; {} of {} had several):",
-                    self.several_rules, self.total
+                    tally.several_rules, tally.total
                 )?;
-                for ((verdict, rule), count) in &self.by_rule {
+                for ((verdict, rule), count) in &by_rule {
                     writeln!(self.out, "  {verdict} {rule}: {count}")?;
                 }
             }
             LineFormat::Json => {
-                let by_rule: Vec<serde_json::Value> = self
-                    .by_rule
+                let by_rule: Vec<serde_json::Value> = by_rule
                     .iter()
                     .map(|((verdict, rule), count)| {
                         serde_json::json!({"decision": verdict, "rule": rule, "count": count})
@@ -555,16 +568,130 @@ impl Sink {
                     self.out,
                     "{}",
                     serde_json::json!({
-                        "total": self.total,
-                        "decisions": self.verdicts,
+                        "total": tally.total,
+                        "decisions": verdicts,
                         "by_rule": by_rule,
                         "by_rule_counts": BY_RULE_COUNTS,
-                        "decisions_with_several_rules": self.several_rules,
+                        "decisions_with_several_rules": tally.several_rules,
                     })
                 )?;
             }
         }
         Ok(())
+    }
+}
+
+/// Decisions counted: by verdict and by deciding rule, in plain counters indexed by verdict and
+/// rule, so that counting a decision costs no text and no map, and the counts of slices of a
+/// chunk counted on several cores add up.
+#[derive(Default)]
+struct Tally {
+    /// Subjects counted, failed ones included.
+    total: usize,
+    /// Decisions per verdict, in the order of [`verdict_idx`].
+    verdicts: [usize; 3],
+    /// Subjects whose decision failed.
+    errors: usize,
+    /// Per rule, the decisions it was a deciding rule of, per verdict.
+    by_rule: Vec<[usize; 3]>,
+    /// Decisions without a deciding rule, per verdict: by default, or undecided.
+    without_rule: [usize; 3],
+    /// Decisions with more than one deciding rule, which count under each in `by_rule`.
+    several_rules: usize,
+    /// Decisions of the kinds `--fail-on` names.
+    matched: usize,
+}
+
+/// The index of a verdict in a [`Tally`]'s counters.
+fn verdict_idx(verdict: Verdict) -> usize {
+    match verdict {
+        Verdict::Permit => 0,
+        Verdict::Deny => 1,
+        Verdict::Undecided => 2,
+    }
+}
+
+const VERDICTS: [Verdict; 3] = [Verdict::Permit, Verdict::Deny, Verdict::Undecided];
+
+impl Tally {
+    /// Counts one decision, and whether it is of a kind `fail_on` names.
+    fn add(&mut self, decision: &Decision, fail_on: &[FailOn]) {
+        self.total += 1;
+        if fail_on.iter().any(|kind| kind.matches(decision.verdict)) {
+            self.matched += 1;
+        }
+        let verdict = verdict_idx(decision.verdict);
+        self.verdicts[verdict] += 1;
+        if decision.deciding.len() > 1 {
+            self.several_rules += 1;
+        }
+        if decision.deciding.is_empty() {
+            self.without_rule[verdict] += 1;
+        }
+        for rule in &decision.deciding {
+            if self.by_rule.len() <= rule.idx() {
+                self.by_rule.resize(rule.idx() + 1, [0; 3]);
+            }
+            self.by_rule[rule.idx()][verdict] += 1;
+        }
+    }
+
+    /// Adds the counts of another tally.
+    fn merge(&mut self, other: &Tally) {
+        self.total += other.total;
+        self.errors += other.errors;
+        self.several_rules += other.several_rules;
+        self.matched += other.matched;
+        for idx in 0..3 {
+            self.verdicts[idx] += other.verdicts[idx];
+            self.without_rule[idx] += other.without_rule[idx];
+        }
+        if self.by_rule.len() < other.by_rule.len() {
+            self.by_rule.resize(other.by_rule.len(), [0; 3]);
+        }
+        for (counts, other) in self.by_rule.iter_mut().zip(&other.by_rule) {
+            for idx in 0..3 {
+                counts[idx] += other[idx];
+            }
+        }
+    }
+
+    /// The count per outcome present (`error` for failed subjects), by name.
+    fn verdicts(&self) -> BTreeMap<&'static str, usize> {
+        let mut verdicts: BTreeMap<&'static str, usize> = VERDICTS
+            .iter()
+            .map(|verdict| (verdict.as_str(), self.verdicts[verdict_idx(*verdict)]))
+            .filter(|(_, count)| *count > 0)
+            .collect();
+        if self.errors > 0 {
+            verdicts.insert("error", self.errors);
+        }
+        verdicts
+    }
+
+    /// The count per outcome and deciding rule, sorted by outcome and rule name; decisions
+    /// without a deciding rule under `(default)` or, undecided, `(missing facts)`.
+    fn by_rule(&self, program: &Program) -> BTreeMap<(&'static str, String), usize> {
+        let mut by_rule = BTreeMap::new();
+        for verdict in VERDICTS {
+            let idx = verdict_idx(verdict);
+            for (rule, counts) in self.by_rule.iter().enumerate() {
+                if counts[idx] > 0 {
+                    *by_rule
+                        .entry((verdict.as_str(), program.rules[rule].name.clone()))
+                        .or_default() += counts[idx];
+                }
+            }
+            if self.without_rule[idx] > 0 {
+                let by = if verdict == Verdict::Undecided {
+                    "(missing facts)"
+                } else {
+                    "(default)"
+                };
+                *by_rule.entry((verdict.as_str(), by.to_string())).or_default() += self.without_rule[idx];
+            }
+        }
+        by_rule
     }
 }
 
@@ -871,22 +998,33 @@ pub fn stream(
         };
         let first = if base_decided { n_base_subjects } else { 0 };
         base_decided = true;
-        let decisions = match engine.decide_from(program, &facts, options.clone(), first) {
-            Ok(decisions) => decisions,
+        // A summary counts the decisions as they are made; otherwise they are kept to be written.
+        let decided = if sink.is_summary() {
+            sink.tally(program, &facts, options.clone(), first).map(Ok)
+        } else {
+            engine
+                .decide_from(program, &facts, options.clone(), first)
+                .map(|decisions| {
+                    sink.decisions(program, &facts, &engine.sources, &decisions)
+                        .map(|()| decisions.len())
+                })
+        };
+        let n_decided = match decided {
+            Ok(Ok(n_decided)) => n_decided,
+            Ok(Err(error)) => {
+                progress.done();
+                return console::write_failed(&error, style);
+            }
             Err(diagnostic) => {
                 progress.done();
                 report(engine, &[diagnostic], style);
                 return EXIT_FAILED;
             }
         };
-        if let Err(error) = sink.decisions(program, &facts, &engine.sources, &decisions) {
-            progress.done();
-            return console::write_failed(&error, style);
-        }
         // A subject's number is the offset plus its row, and every chunk's rows start with those
         // of the reference data: the offset counts only the streamed subjects decided so far.
-        sink.offset += decisions.len() as u64 - u64::from(n_base_subjects - first);
-        progress.update(sink.total, bytes_read);
+        sink.offset += n_decided as u64 - u64::from(n_base_subjects - first);
+        progress.update(sink.total(), bytes_read);
         builder.reclaim(facts);
         if n_lines == 0 {
             break;
