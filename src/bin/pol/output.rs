@@ -865,7 +865,7 @@ pub fn stream(
     } else {
         stream.path.to_string()
     };
-    let reader: Box<dyn Read> = if stream.path == "-" {
+    let reader: Box<dyn Read + Send> = if stream.path == "-" {
         Box::new(std::io::stdin())
     } else {
         match std::fs::File::open(stream.path) {
@@ -879,7 +879,6 @@ pub fn stream(
         .filter(std::fs::Metadata::is_file)
         .map(|metadata| metadata.len());
     let mut reader = std::io::BufReader::with_capacity(1 << 20, reader.take(stream.max_bytes + 1));
-    let mut chunk: Vec<u8> = Vec::new();
     let mut bytes_read: u64 = 0;
     let mut first_line = 1usize;
     // A table's header (and the lines before it) is read first, into a text of its own that
@@ -922,16 +921,157 @@ pub fn stream(
     }
     let source = engine.sources.add(name.clone(), String::new());
     let progress = Progress::new(total_bytes);
-    let mut stopped = false;
-    while !stopped {
-        chunk.clear();
-        let mut n_lines = 0;
-        while n_lines < CHUNK_LINES && !stopped {
-            let read = match &mut table {
-                Some((_, splitter)) => {
-                    read_row(&mut reader, &mut chunk, splitter).map(|n| (n, LineEnd::Line))
+    let (mut layout, splitter) = match table {
+        Some((layout, splitter)) => (Some(layout), Some(splitter)),
+        None => (None, None),
+    };
+    let max_bytes = stream.max_bytes;
+    std::thread::scope(|scope| {
+        // The input is read a chunk ahead on a thread of its own, while the chunk before is read
+        // into facts, decided and written; the buffers come back to it to be filled again.
+        let (chunks_tx, chunks) = crossbeam_channel::bounded(1);
+        let (spare_tx, spare) = crossbeam_channel::bounded(2);
+        scope.spawn(move || read_chunks(reader, splitter, bytes_read, max_bytes, &chunks_tx, &spare));
+        loop {
+            let read = chunks
+                .recv()
+                .expect("the reading thread sends a last chunk or an error before it ends");
+            let ReadChunk {
+                bytes: chunk,
+                n_lines,
+                bytes_read,
+                stopped,
+            } = match read {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    progress.done();
+                    return read_failed(engine, &name, &error, style);
                 }
-                None => read_line(&mut reader, &mut chunk),
+            };
+            if bytes_read > max_bytes {
+                let error = ReadError::TooLarge {
+                    size: bytes_read,
+                    limit: max_bytes,
+                };
+                progress.done();
+                report(
+                    engine,
+                    &[pol::engine::read_error(&name, &error, None, Setting::FactsBytes)],
+                    style,
+                );
+                return EXIT_USAGE;
+            }
+            if n_lines == 0 && base_decided {
+                break;
+            }
+            let added = if n_lines == 0 {
+                Ok(())
+            } else {
+                // Diagnostics point into this chunk; its name says where the chunk starts in the
+                // file.
+                engine.sources.rename(source, chunk_name(&name, first_line));
+                let text = match String::from_utf8(chunk) {
+                    Ok(text) => text,
+                    Err(_) => {
+                        let error = std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "stream did not contain valid UTF-8",
+                        );
+                        progress.done();
+                        return read_failed(engine, &name, &error, style);
+                    }
+                };
+                let lines_in_chunk = match layout {
+                    Some(_) => memchr::memchr_iter(b'\n', text.as_bytes()).count(),
+                    None => n_lines,
+                };
+                engine.sources.replace(source, text);
+                first_line += lines_in_chunk;
+                match &mut layout {
+                    Some(layout) => builder.add_table_rows(&engine.sources, source, layout),
+                    None => builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record)),
+                }
+            };
+            let facts = match added.and_then(|()| builder.finish_chunk()) {
+                Ok(facts) => facts,
+                Err(diagnostics) => {
+                    progress.done();
+                    report(engine, &diagnostics, style);
+                    return EXIT_FAILED;
+                }
+            };
+            let first = if base_decided { n_base_subjects } else { 0 };
+            base_decided = true;
+            // A summary counts the decisions as they are made; otherwise they are kept to be
+            // written.
+            let decided = if sink.is_summary() {
+                sink.tally(program, &facts, options.clone(), first).map(Ok)
+            } else {
+                engine
+                    .decide_from(program, &facts, options.clone(), first)
+                    .map(|decisions| {
+                        sink.decisions(program, &facts, &engine.sources, &decisions)
+                            .map(|()| decisions.len())
+                    })
+            };
+            let n_decided = match decided {
+                Ok(Ok(n_decided)) => n_decided,
+                Ok(Err(error)) => {
+                    progress.done();
+                    return console::write_failed(&error, style);
+                }
+                Err(diagnostic) => {
+                    progress.done();
+                    report(engine, &[diagnostic], style);
+                    return EXIT_FAILED;
+                }
+            };
+            // A subject's number is the offset plus its row, and every chunk's rows start with
+            // those of the reference data: the offset counts only the streamed subjects decided
+            // so far.
+            sink.offset += n_decided as u64 - u64::from(n_base_subjects - first);
+            progress.update(sink.total(), bytes_read);
+            builder.reclaim(facts);
+            if n_lines == 0 || stopped {
+                break;
+            }
+            // The chunk's buffer goes back to be filled again; if none is wanted, it is dropped.
+            let _ = spare_tx.try_send(engine.sources.take_text(source).into_bytes());
+        }
+        progress.done();
+        sink.finish(engine, program, style)
+    })
+}
+
+/// A chunk of a stream, read ahead: its lines (or rows), how many, the bytes of the stream read
+/// so far, and whether reading stopped early, at its last line.
+struct ReadChunk {
+    bytes: Vec<u8>,
+    n_lines: usize,
+    bytes_read: u64,
+    stopped: bool,
+}
+
+/// Reads a stream in chunks of [`CHUNK_LINES`] lines (rows, with a `splitter`) into buffers
+/// taken from `spare` when there are any, and sends them on `chunks`: the last chunk is empty,
+/// stops early, or goes past `max_bytes`; an error is sent in place of the chunk it broke off.
+fn read_chunks(
+    mut reader: impl BufRead,
+    mut splitter: Option<RowSplitter>,
+    mut bytes_read: u64,
+    max_bytes: u64,
+    chunks: &crossbeam_channel::Sender<std::io::Result<ReadChunk>>,
+    spare: &crossbeam_channel::Receiver<Vec<u8>>,
+) {
+    loop {
+        let mut bytes = spare.try_recv().unwrap_or_default();
+        bytes.clear();
+        let mut n_lines = 0;
+        let mut stopped = false;
+        while n_lines < CHUNK_LINES && !stopped {
+            let read = match &mut splitter {
+                Some(splitter) => read_row(&mut reader, &mut bytes, splitter).map(|n| (n, LineEnd::Line)),
+                None => read_line(&mut reader, &mut bytes),
             };
             match read {
                 Ok((0, _)) => break,
@@ -941,99 +1081,23 @@ pub fn stream(
                     stopped = end == LineEnd::Stop;
                 }
                 Err(error) => {
-                    progress.done();
-                    return read_failed(engine, &name, &error, style);
+                    let _ = chunks.send(Err(error));
+                    return;
                 }
             }
         }
-        if bytes_read > stream.max_bytes {
-            let error = ReadError::TooLarge {
-                size: bytes_read,
-                limit: stream.max_bytes,
-            };
-            progress.done();
-            report(
-                engine,
-                &[pol::engine::read_error(&name, &error, None, Setting::FactsBytes)],
-                style,
-            );
-            return EXIT_USAGE;
+        let last = n_lines == 0 || stopped || bytes_read > max_bytes;
+        let chunk = ReadChunk {
+            bytes,
+            n_lines,
+            bytes_read,
+            stopped,
+        };
+        // The receiver is gone when the run stopped at an error: nothing more is wanted.
+        if chunks.send(Ok(chunk)).is_err() || last {
+            return;
         }
-        if n_lines == 0 && base_decided {
-            break;
-        }
-        let added = if n_lines == 0 {
-            Ok(())
-        } else {
-            // Diagnostics point into this chunk; its name says where the chunk starts in the file.
-            engine.sources.rename(source, chunk_name(&name, first_line));
-            let text = match String::from_utf8(std::mem::take(&mut chunk)) {
-                Ok(text) => text,
-                Err(_) => {
-                    let error = std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "stream did not contain valid UTF-8",
-                    );
-                    return read_failed(engine, &name, &error, style);
-                }
-            };
-            let lines_in_chunk = match table {
-                Some(_) => memchr::memchr_iter(b'\n', text.as_bytes()).count(),
-                None => n_lines,
-            };
-            engine.sources.replace(source, text);
-            first_line += lines_in_chunk;
-            match &mut table {
-                Some((layout, _)) => builder.add_table_rows(&engine.sources, source, layout),
-                None => builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record)),
-            }
-        };
-        let facts = match added.and_then(|()| builder.finish_chunk()) {
-            Ok(facts) => facts,
-            Err(diagnostics) => {
-                progress.done();
-                report(engine, &diagnostics, style);
-                return EXIT_FAILED;
-            }
-        };
-        let first = if base_decided { n_base_subjects } else { 0 };
-        base_decided = true;
-        // A summary counts the decisions as they are made; otherwise they are kept to be written.
-        let decided = if sink.is_summary() {
-            sink.tally(program, &facts, options.clone(), first).map(Ok)
-        } else {
-            engine
-                .decide_from(program, &facts, options.clone(), first)
-                .map(|decisions| {
-                    sink.decisions(program, &facts, &engine.sources, &decisions)
-                        .map(|()| decisions.len())
-                })
-        };
-        let n_decided = match decided {
-            Ok(Ok(n_decided)) => n_decided,
-            Ok(Err(error)) => {
-                progress.done();
-                return console::write_failed(&error, style);
-            }
-            Err(diagnostic) => {
-                progress.done();
-                report(engine, &[diagnostic], style);
-                return EXIT_FAILED;
-            }
-        };
-        // A subject's number is the offset plus its row, and every chunk's rows start with those
-        // of the reference data: the offset counts only the streamed subjects decided so far.
-        sink.offset += n_decided as u64 - u64::from(n_base_subjects - first);
-        progress.update(sink.total(), bytes_read);
-        builder.reclaim(facts);
-        if n_lines == 0 {
-            break;
-        }
-        // Keep the chunk's buffer for the next one.
-        chunk = engine.sources.take_text(source).into_bytes();
     }
-    progress.done();
-    sink.finish(engine, program, style)
 }
 
 /// How reading a line of a stream ended.
