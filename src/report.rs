@@ -572,8 +572,8 @@ pub fn decision_json(
 }
 
 /// One decision as a JSON line written straight into `out`: the bytes [`decision_json`] gives
-/// through [`crate::escape::write_json_line`], without building a JSON value for a decision
-/// without a derivation (keys in alphabetical order, as `serde_json` writes an object).
+/// through [`crate::escape::write_json_line`], without building a JSON value (keys in
+/// alphabetical order, as `serde_json` writes an object).
 pub fn write_decision_json_line(
     program: &Program,
     facts: &Facts,
@@ -582,12 +582,27 @@ pub fn write_decision_json_line(
     offset: u64,
     out: &mut Vec<u8>,
 ) {
-    if decision.trace.is_some() {
-        crate::escape::write_json_line(out, &decision_json(program, facts, sources, decision, offset))
-            .expect("writing to a `Vec` cannot fail");
-        return;
-    }
-    write_decision_json_fields(program, facts, decision, offset, out);
+    let texts = decision
+        .trace
+        .as_ref()
+        .map(|_| DerivationTexts::new(program, sources));
+    let explanation = texts.as_ref().zip(decision.trace.as_ref());
+    write_decision_json_fields(program, facts, decision, offset, explanation, out);
+    out.extend_from_slice(b"}\n");
+}
+
+/// [`write_decision_json_line`] with the texts of the program's derivations made beforehand,
+/// once for all the decisions of a run.
+pub fn write_decision_json_line_with(
+    program: &Program,
+    facts: &Facts,
+    texts: &DerivationTexts,
+    decision: &Decision,
+    offset: u64,
+    out: &mut Vec<u8>,
+) {
+    let explanation = decision.trace.as_ref().map(|trace| (texts, trace));
+    write_decision_json_fields(program, facts, decision, offset, explanation, out);
     out.extend_from_slice(b"}\n");
 }
 
@@ -603,7 +618,7 @@ pub fn write_compact_decision_json_line(
     offset: u64,
     out: &mut Vec<u8>,
 ) {
-    write_decision_json_fields(program, facts, decision, offset, out);
+    write_decision_json_fields(program, facts, decision, offset, None, out);
     if let Some(trace) = &decision.trace {
         out.extend_from_slice(b",\"derivation\":");
         texts.write_compact(out, program, facts, trace, offset);
@@ -611,12 +626,14 @@ pub fn write_compact_decision_json_line(
     out.extend_from_slice(b"}\n");
 }
 
-/// Writes a decision's JSON object without its derivation and without its closing brace.
+/// Writes a decision's JSON object, with the full `explanation` of a derivation if given, without
+/// its closing brace.
 fn write_decision_json_fields(
     program: &Program,
     facts: &Facts,
     decision: &Decision,
     offset: u64,
+    explanation: Option<(&DerivationTexts, &Trace)>,
     out: &mut Vec<u8>,
 ) {
     use crate::escape::write_json_str;
@@ -661,6 +678,10 @@ fn write_decision_json_fields(
     }
     out.extend_from_slice(b",\"decision\":");
     write_json_str(out, decision.verdict.as_str());
+    if let Some((texts, trace)) = explanation {
+        out.extend_from_slice(b",\"explanation\":");
+        texts.write_full(out, program, facts, trace, offset);
+    }
     out.extend_from_slice(b",\"key\":");
     let key = program
         .subject
@@ -834,23 +855,17 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
         .rules()
         .map(|rule_trace| {
             let rule = &program.rules[rule_trace.rule().idx()];
-            let (status, detail) = match rule_trace.status() {
-                RuleStatus::Decided => ("decided", Json::Null),
-                RuleStatus::Overridden => ("overridden", Json::Null),
-                RuleStatus::Pending => ("pending", Json::Null),
-                RuleStatus::Defeated => (
-                    "defeated",
-                    json!(
-                        rule_trace
-                            .defeated_by()
-                            .iter()
-                            .map(|rule| program.rules[rule.idx()].name.clone())
-                            .collect::<Vec<_>>()
-                    ),
+            let status = derivation::status_name(rule_trace.status());
+            let detail = match rule_trace.status() {
+                RuleStatus::Defeated => json!(
+                    rule_trace
+                        .defeated_by()
+                        .iter()
+                        .map(|rule| program.rules[rule.idx()].name.clone())
+                        .collect::<Vec<_>>()
                 ),
-                RuleStatus::NotApplied(part) => ("not_applied", json!(part)),
-                RuleStatus::Unknown => ("unknown", Json::Null),
-                RuleStatus::NotInForce => ("not_in_force", Json::Null),
+                RuleStatus::NotApplied(part) => json!(part),
+                _ => Json::Null,
             };
             let parts: Vec<Json> = rule_trace
                 .parts()

@@ -253,6 +253,31 @@ fn the_table_of_rules_comes_first_and_every_line_validates() {
     }
 }
 
+#[test]
+fn full_explanations_written_straight_are_the_lines_of_their_json_values() {
+    let output = pol(
+        root(),
+        &[
+            "run",
+            "examples/japan/three_principles.pol",
+            "--facts",
+            "examples/japan/cases.json",
+            "--format",
+            "json",
+            "--explain=full",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let mut n_defeated = 0;
+    for line in text.lines() {
+        let value: Json = serde_json::from_str(line).unwrap();
+        assert_eq!(pol::escape::to_json_line(&value), line);
+        n_defeated += line.matches("\"defeated_by\"").count();
+    }
+    assert!(text.lines().count() > 20 && n_defeated > 0, "{n_defeated}");
+}
+
 /// The Python program of `docs/decisions-json.md` that expands compact derivations.
 fn documented_python() -> String {
     let doc = repo_text("docs/decisions-json.md");

@@ -39,18 +39,42 @@ pub(super) struct PartTexts {
     operand_types: Option<(TypeId, TypeId)>,
     /// For a test inside a called function: the function, and the two operands as written in it.
     inside: Option<(String, String, String)>,
+    /// The JSON of the full form's constant fields: `"clause":"when"`, `"text":…` and, for a
+    /// test inside a called function, `"operands_in":{…}`.
+    json_clause: Vec<u8>,
+    json_text: Vec<u8>,
+    json_operands_in: Option<Vec<u8>>,
 }
 
 impl PartTexts {
     pub(super) fn new(program: &Program, sources: &SourceMap, condition: &Condition) -> PartTexts {
         let keyword = if condition.negated { "unless" } else { "when" };
         let shown = program.shown_test(&condition.expr);
+        let inside = operands_inside(program, sources, condition)
+            .map(|(function, left, right)| (function.to_string(), left, right));
+        let mut json_clause = b"\"clause\":".to_vec();
+        write_json_str(&mut json_clause, keyword);
+        let mut json_text = b"\"text\":".to_vec();
+        write_json_str(
+            &mut json_text,
+            &collapse_whitespace(sources.snippet(condition.span)),
+        );
+        let json_operands_in = inside.as_ref().map(|(function, left, right)| {
+            let mut bytes = b"\"operands_in\":".to_vec();
+            write_json(
+                &mut bytes,
+                &json!({"function": function, "expressions": [left, right]}),
+            );
+            bytes
+        });
         PartTexts {
             head: format!("{keyword} {}", one_line(sources.snippet(condition.span))),
             negated: condition.negated,
             operand_types: shown.map(|shown| (shown.operands.0.ty, shown.operands.1.ty)),
-            inside: operands_inside(program, sources, condition)
-                .map(|(function, left, right)| (function.to_string(), left, right)),
+            inside,
+            json_clause,
+            json_text,
+            json_operands_in,
         }
     }
 
@@ -93,6 +117,70 @@ impl PartTexts {
             out.push_str(", missing ");
             out.push_str(&fact_paths(program, facts, part.missing(), offset).join(", "));
         }
+    }
+
+    /// Writes the part of a full JSON explanation, the bytes of its JSON value (keys in
+    /// alphabetical order, as `serde_json` writes an object).
+    fn write_full(
+        &self,
+        out: &mut Vec<u8>,
+        program: &Program,
+        facts: &Facts,
+        part: &PartTrace<'_>,
+        offset: u64,
+    ) {
+        let missing = fact_paths(program, facts, part.missing(), offset);
+        // The unknown of this part, with the missing facts behind it.
+        let unknown = |out: &mut Vec<u8>| {
+            out.extend_from_slice(b"{\"missing\":");
+            write_json(out, &missing);
+            out.extend_from_slice(b",\"unknown\":true}");
+        };
+        let truth = |out: &mut Vec<u8>, truth: Truth| match truth {
+            Truth::True => out.extend_from_slice(b"true"),
+            Truth::False => out.extend_from_slice(b"false"),
+            Truth::Unknown => unknown(out),
+        };
+        out.push(b'{');
+        out.extend_from_slice(&self.json_clause);
+        out.extend_from_slice(b",\"holds\":");
+        truth(out, part.truth());
+        out.extend_from_slice(b",\"missing\":");
+        write_json(out, &missing);
+        out.extend_from_slice(b",\"operands\":");
+        match (self.operand_types, part.operands()) {
+            (Some((left_ty, right_ty)), Some((left, right))) => {
+                out.push(b'[');
+                for (idx, (operand, ty)) in [(left, left_ty), (right, right_ty)].into_iter().enumerate() {
+                    if idx > 0 {
+                        out.push(b',');
+                    }
+                    match operand {
+                        Operand::Unknown => unknown(out),
+                        operand => write_operand(out, program, facts, operand, ty, offset),
+                    }
+                }
+                out.push(b']');
+                if let Some(operands_in) = &self.json_operands_in {
+                    out.push(b',');
+                    out.extend_from_slice(operands_in);
+                }
+            }
+            _ => out.extend_from_slice(b"null"),
+        }
+        out.push(b',');
+        out.extend_from_slice(&self.json_text);
+        out.extend_from_slice(b",\"value\":");
+        // The expression as written is false where an `unless` part holds.
+        truth(
+            out,
+            match (part.truth(), self.negated) {
+                (Truth::True, true) => Truth::False,
+                (Truth::False, true) => Truth::True,
+                (truth, _) => truth,
+            },
+        );
+        out.push(b'}');
     }
 
     /// Writes the part of a compact derivation: `{"holds": …, "missing": […], "operands": […]}`,
@@ -159,6 +247,57 @@ impl DerivationTexts {
                 out.push('\n');
             }
         }
+    }
+
+    /// Writes the full derivation of a decision as JSON (`explanation`): the bytes of the
+    /// JSON value `decision_json` gives it.
+    pub fn write_full(
+        &self,
+        out: &mut Vec<u8>,
+        program: &Program,
+        facts: &Facts,
+        trace: &Trace,
+        offset: u64,
+    ) {
+        out.push(b'[');
+        for (idx, rule_trace) in trace.rules().enumerate() {
+            if idx > 0 {
+                out.push(b',');
+            }
+            let rule = &program.rules[rule_trace.rule().idx()];
+            let texts = &self.rules[rule_trace.rule().idx()];
+            let status = rule_trace.status();
+            out.push(b'{');
+            if status == RuleStatus::Defeated {
+                out.extend_from_slice(b"\"defeated_by\":");
+                let names: Vec<&str> = rule_trace
+                    .defeated_by()
+                    .iter()
+                    .map(|rule| program.rules[rule.idx()].name.as_str())
+                    .collect();
+                write_json(out, &names);
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"effect\":");
+            write_json_str(out, rule.effect.as_str());
+            if let RuleStatus::NotApplied(part) = status {
+                out.extend_from_slice(b",\"failed_part\":");
+                out.extend_from_slice(part.to_string().as_bytes());
+            }
+            out.extend_from_slice(b",\"parts\":[");
+            for (idx, (part, part_texts)) in rule_trace.parts().zip(&texts.parts).enumerate() {
+                if idx > 0 {
+                    out.push(b',');
+                }
+                part_texts.write_full(out, program, facts, &part, offset);
+            }
+            out.extend_from_slice(b"],\"rule\":");
+            write_json_str(out, &rule.name);
+            out.extend_from_slice(b",\"status\":");
+            write_json_str(out, status_name(status));
+            out.push(b'}');
+        }
+        out.push(b']');
     }
 
     /// Writes the compact derivation of a decision: a JSON array with one entry per rule, in the

@@ -379,7 +379,8 @@ impl Sink {
                 Ok(())
             }
             LineFormat::Json if self.includes.is_empty() => {
-                pol::report::write_decision_json_line(program, facts, sources, decision, self.offset, out);
+                let texts = self.texts(program, sources);
+                pol::report::write_decision_json_line_with(program, facts, texts, decision, self.offset, out);
                 Ok(())
             }
             LineFormat::Json => {
