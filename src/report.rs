@@ -1124,7 +1124,7 @@ impl DerivationTexts {
     }
 
     /// Appends the derivation of a decision as text (`  explain:` and a line per rule and per
-    /// condition part), as [`super::trace_text`] gives it.
+    /// condition part), as [`trace_text`] gives it.
     pub fn push_text(&self, out: &mut String, program: &Program, facts: &Facts, trace: &Trace, offset: u64) {
         out.push_str("  explain:\n");
         let statuses: Vec<RuleStatus> = trace.rules().map(|rule| rule.status()).collect();
