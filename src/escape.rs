@@ -113,6 +113,14 @@ pub fn write_json_line<W: std::io::Write, T: serde::Serialize + ?Sized>(
     writer.write_all(b"\n")
 }
 
+/// Writes a value as compact JSON, exactly as [`write_json_line`] writes it, without the line break.
+pub fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, InertFormatter);
+    value
+        .serialize(&mut serializer)
+        .expect("Pol's JSON values have string keys and finite numbers");
+}
+
 /// Writes a text as a JSON string, exactly as [`write_json_line`] writes a string inside a value.
 pub fn write_json_str(out: &mut Vec<u8>, text: &str) {
     let mut serializer = serde_json::Serializer::with_formatter(&mut *out, InertFormatter);

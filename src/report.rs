@@ -1,13 +1,15 @@
 //! Decisions as text for people and as JSON for programs: values, fact paths, deciding rules,
-//! obligations, missing facts and derivations. Formats strings; prints nothing.
+//! obligations, missing facts and derivations (for a run's many decisions, with the texts no
+//! decision changes made once: `DerivationTexts`). Formats strings; prints nothing.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde_json::{Value as Json, json};
 
 use crate::check::ir::{Condition, Program, RecordId, RuleId, Type, TypeId};
 use crate::diagnostic::Diagnostic;
-use crate::escape::{escape_controls, quote};
+use crate::escape::{escape_controls, quote, write_json, write_json_str};
 use crate::eval::{Decision, FactRef, Operand, PartTrace, RuleStatus, RuleTrace, Trace, Truth, Verdict};
 use crate::facts::Facts;
 use crate::source::SourceMap;
@@ -30,6 +32,11 @@ fn fact_path_at(program: &Program, facts: &Facts, fact: FactRef, offset: u64) ->
 /// type, key and field path, as a decision lists them.
 pub fn missing_fact_paths(program: &Program, facts: &Facts, missing: &[FactRef]) -> Vec<String> {
     fact_paths(program, facts, missing, 0)
+}
+
+/// [`missing_fact_paths`] for facts that follow `offset` earlier subjects of a stream.
+pub fn fact_paths_at(program: &Program, facts: &Facts, missing: &[FactRef], offset: u64) -> Vec<String> {
+    fact_paths(program, facts, missing, offset)
 }
 
 /// Facts as Pol writes them, each once, in an order that does not depend on the order of the
@@ -127,6 +134,19 @@ pub fn decision_text(
     decision: &Decision,
     offset: u64,
 ) -> String {
+    let texts = DerivationTexts::new(program, sources);
+    decision_text_with(program, facts, &texts, decision, offset)
+}
+
+/// [`decision_text`] with the texts of the program's derivations made beforehand, once for all
+/// the decisions of a run.
+pub fn decision_text_with(
+    program: &Program,
+    facts: &Facts,
+    texts: &DerivationTexts,
+    decision: &Decision,
+    offset: u64,
+) -> String {
     let mut out = String::new();
     let record = subject_record(program);
     let law = decision
@@ -210,7 +230,7 @@ pub fn decision_text(
         if law_date_unknown(decision) {
             out.push_str("  explain: no rule was evaluated: the law's date is unknown\n");
         } else {
-            out.push_str(&trace_text(program, facts, sources, trace, offset));
+            texts.push_text(&mut out, program, facts, trace, offset);
         }
     }
     out
@@ -235,7 +255,7 @@ fn push_reason_and_citation(out: &mut String, rule: &crate::check::ir::RuleDef) 
     }
 }
 
-fn status_text(program: &Program, rule: &RuleTrace<'_>, statuses: &[RuleStatus]) -> String {
+fn status_text(program: &Program, rule: &RuleTrace<'_>, statuses: &[RuleStatus]) -> Cow<'static, str> {
     match rule.status() {
         RuleStatus::Decided => "decided".into(),
         RuleStatus::Overridden => "applied, but a deny rule decided".into(),
@@ -246,7 +266,7 @@ fn status_text(program: &Program, rule: &RuleTrace<'_>, statuses: &[RuleStatus])
                 .iter()
                 .map(|rule| program.rules[rule.idx()].name.as_str())
                 .collect();
-            format!("defeated by exception {}", names.join(", "))
+            format!("defeated by exception {}", names.join(", ")).into()
         }
         RuleStatus::NotApplied(_) => "did not apply".into(),
         RuleStatus::Unknown => {
@@ -260,31 +280,16 @@ fn status_text(program: &Program, rule: &RuleTrace<'_>, statuses: &[RuleStatus])
                 .collect();
             match exceptions.as_slice() {
                 [] => "unknown: depends on missing facts".into(),
-                [one] => format!("unknown: depends on missing facts; exception {one} may defeat it"),
+                [one] => format!("unknown: depends on missing facts; exception {one} may defeat it").into(),
                 several => format!(
                     "unknown: depends on missing facts; exceptions {} may defeat it",
                     several.join(", ")
-                ),
+                )
+                .into(),
             }
         }
         RuleStatus::NotInForce => "not in force".into(),
     }
-}
-
-/// The operands a part recorded, as text, typed by the operand expressions of the test it shows
-/// (the condition, or the test inside the function it calls).
-fn show_operands(
-    program: &Program,
-    facts: &Facts,
-    condition: &Condition,
-    part: &PartTrace<'_>,
-) -> Option<(String, String)> {
-    let (left, right) = part.operands()?;
-    let (left_expr, right_expr) = program.shown_test(&condition.expr)?.operands;
-    Some((
-        show_operand(program, facts, left, left_expr.ty),
-        show_operand(program, facts, right, right_expr.ty),
-    ))
 }
 
 /// For a part whose condition calls a function, the function whose test it shows and that test's
@@ -334,13 +339,8 @@ pub fn trace_text(
     trace: &Trace,
     offset: u64,
 ) -> String {
-    let mut out = String::from("  explain:\n");
-    for rule in trace_rules(program, facts, sources, trace, offset) {
-        out.push_str(&format!("    {}\n", rule.line));
-        for part in &rule.parts {
-            out.push_str(&format!("      {part}\n"));
-        }
-    }
+    let mut out = String::new();
+    DerivationTexts::new(program, sources).push_text(&mut out, program, facts, trace, offset);
     out
 }
 
@@ -400,26 +400,8 @@ pub fn part_text(
     part: &PartTrace<'_>,
     offset: u64,
 ) -> String {
-    let keyword = if condition.negated { "unless" } else { "when" };
-    let text = one_line(sources.snippet(condition.span));
-    let mut out = format!(
-        "{keyword} {text}: {}",
-        part_truth(part.truth(), condition.negated)
-    );
-    if let Some((left, right)) = show_operands(program, facts, condition, part) {
-        match operands_inside(program, sources, condition) {
-            Some((function, left_text, right_text)) => out.push_str(&format!(
-                " (in {function}: {} vs {})",
-                named_operand(&left_text, &left),
-                named_operand(&right_text, &right)
-            )),
-            None => out.push_str(&format!(" ({left} vs {right})")),
-        }
-    }
-    if !part.missing().is_empty() {
-        let missing = fact_paths(program, facts, part.missing(), offset);
-        out.push_str(&format!(", missing {}", missing.join(", ")));
-    }
+    let mut out = String::new();
+    PartTexts::new(program, sources, condition).push_text(&mut out, program, facts, part, offset);
     out
 }
 
@@ -587,8 +569,8 @@ pub fn decision_json(
 }
 
 /// One decision as a JSON line written straight into `out`: the bytes [`decision_json`] gives
-/// through [`crate::escape::write_json_line`], without building a JSON value for a decision
-/// without a derivation (keys in alphabetical order, as `serde_json` writes an object).
+/// through [`crate::escape::write_json_line`], without building a JSON value (keys in
+/// alphabetical order, as `serde_json` writes an object).
 pub fn write_decision_json_line(
     program: &Program,
     facts: &Facts,
@@ -597,12 +579,60 @@ pub fn write_decision_json_line(
     offset: u64,
     out: &mut Vec<u8>,
 ) {
-    use crate::escape::write_json_str;
-    if decision.trace.is_some() {
-        crate::escape::write_json_line(out, &decision_json(program, facts, sources, decision, offset))
-            .expect("writing to a `Vec` cannot fail");
-        return;
+    let texts = decision
+        .trace
+        .as_ref()
+        .map(|_| DerivationTexts::new(program, sources));
+    let explanation = texts.as_ref().zip(decision.trace.as_ref());
+    write_decision_json_fields(program, facts, decision, offset, explanation, out);
+    out.extend_from_slice(b"}\n");
+}
+
+/// [`write_decision_json_line`] with the texts of the program's derivations made beforehand,
+/// once for all the decisions of a run.
+pub fn write_decision_json_line_with(
+    program: &Program,
+    facts: &Facts,
+    texts: &DerivationTexts,
+    decision: &Decision,
+    offset: u64,
+    out: &mut Vec<u8>,
+) {
+    let explanation = decision.trace.as_ref().map(|trace| (texts, trace));
+    write_decision_json_fields(program, facts, decision, offset, explanation, out);
+    out.extend_from_slice(b"}\n");
+}
+
+/// One decision as a JSON line with its derivation in the compact form (`derivation`, read
+/// against the table of rules of [`explanation_rules_json`]) instead of `explanation`: the line
+/// [`write_decision_json_line`] writes for the decision without a derivation, with `derivation`
+/// last.
+pub fn write_compact_decision_json_line(
+    program: &Program,
+    facts: &Facts,
+    texts: &DerivationTexts,
+    decision: &Decision,
+    offset: u64,
+    out: &mut Vec<u8>,
+) {
+    write_decision_json_fields(program, facts, decision, offset, None, out);
+    if let Some(trace) = &decision.trace {
+        out.extend_from_slice(b",\"derivation\":");
+        texts.write_compact(out, program, facts, trace, offset);
     }
+    out.extend_from_slice(b"}\n");
+}
+
+/// Writes a decision's JSON object, with the full `explanation` of a derivation if given, without
+/// its closing brace.
+fn write_decision_json_fields(
+    program: &Program,
+    facts: &Facts,
+    decision: &Decision,
+    offset: u64,
+    explanation: Option<(&DerivationTexts, &Trace)>,
+    out: &mut Vec<u8>,
+) {
     fn text_or_null(out: &mut Vec<u8>, text: Option<&str>) {
         match text {
             Some(text) => write_json_str(out, text),
@@ -644,6 +674,10 @@ pub fn write_decision_json_line(
     }
     out.extend_from_slice(b",\"decision\":");
     write_json_str(out, decision.verdict.as_str());
+    if let Some((texts, trace)) = explanation {
+        out.extend_from_slice(b",\"explanation\":");
+        texts.write_full(out, program, facts, trace, offset);
+    }
     out.extend_from_slice(b",\"key\":");
     let key = program
         .subject
@@ -712,7 +746,6 @@ pub fn write_decision_json_line(
     }
     out.extend_from_slice(b"],\"version\":");
     out.extend_from_slice(DECISIONS_VERSION.to_string().as_bytes());
-    out.extend_from_slice(b"}\n");
 }
 
 /// A truth as JSON: `true`, `false`, or `{"unknown": true, "missing": [...]}`.
@@ -818,23 +851,17 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
         .rules()
         .map(|rule_trace| {
             let rule = &program.rules[rule_trace.rule().idx()];
-            let (status, detail) = match rule_trace.status() {
-                RuleStatus::Decided => ("decided", Json::Null),
-                RuleStatus::Overridden => ("overridden", Json::Null),
-                RuleStatus::Pending => ("pending", Json::Null),
-                RuleStatus::Defeated => (
-                    "defeated",
-                    json!(
-                        rule_trace
-                            .defeated_by()
-                            .iter()
-                            .map(|rule| program.rules[rule.idx()].name.clone())
-                            .collect::<Vec<_>>()
-                    ),
+            let status = status_name(rule_trace.status());
+            let detail = match rule_trace.status() {
+                RuleStatus::Defeated => json!(
+                    rule_trace
+                        .defeated_by()
+                        .iter()
+                        .map(|rule| program.rules[rule.idx()].name.clone())
+                        .collect::<Vec<_>>()
                 ),
-                RuleStatus::NotApplied(part) => ("not_applied", json!(part)),
-                RuleStatus::Unknown => ("unknown", Json::Null),
-                RuleStatus::NotInForce => ("not_in_force", Json::Null),
+                RuleStatus::NotApplied(part) => json!(part),
+                _ => Json::Null,
             };
             let parts: Vec<Json> = rule_trace
                 .parts()
@@ -881,4 +908,442 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
         })
         .collect();
     json!(rules)
+}
+
+/// The texts of a program's derivations that do not depend on the decision, made once: each
+/// rule's head, and each condition part's clause and text, the types of the operands it shows
+/// and, for a test inside a called function, that function and its operands as written.
+pub struct DerivationTexts {
+    rules: Vec<RuleTexts>,
+}
+
+struct RuleTexts {
+    /// `name (effect): `, as the rule's line of a text derivation starts.
+    head: String,
+    parts: Vec<PartTexts>,
+}
+
+/// The texts of one condition part.
+struct PartTexts {
+    /// `when t.to in NATO`: the clause and the condition on one line, controls escaped.
+    head: String,
+    negated: bool,
+    /// The types of the two operands of the test the part shows, if it shows one.
+    operand_types: Option<(TypeId, TypeId)>,
+    /// For a test inside a called function: the function, and the two operands as written in it.
+    inside: Option<(String, String, String)>,
+    /// The JSON of the full form's constant fields: `"clause":"when"`, `"text":…` and, for a
+    /// test inside a called function, `"operands_in":{…}`.
+    json_clause: Vec<u8>,
+    json_text: Vec<u8>,
+    json_operands_in: Option<Vec<u8>>,
+}
+
+impl PartTexts {
+    fn new(program: &Program, sources: &SourceMap, condition: &Condition) -> PartTexts {
+        let keyword = if condition.negated { "unless" } else { "when" };
+        let shown = program.shown_test(&condition.expr);
+        let inside = operands_inside(program, sources, condition)
+            .map(|(function, left, right)| (function.to_string(), left, right));
+        let mut json_clause = b"\"clause\":".to_vec();
+        write_json_str(&mut json_clause, keyword);
+        let mut json_text = b"\"text\":".to_vec();
+        write_json_str(
+            &mut json_text,
+            &collapse_whitespace(sources.snippet(condition.span)),
+        );
+        let json_operands_in = inside.as_ref().map(|(function, left, right)| {
+            let mut bytes = b"\"operands_in\":".to_vec();
+            write_json(
+                &mut bytes,
+                &json!({"function": function, "expressions": [left, right]}),
+            );
+            bytes
+        });
+        PartTexts {
+            head: format!("{keyword} {}", one_line(sources.snippet(condition.span))),
+            negated: condition.negated,
+            operand_types: shown.map(|shown| (shown.operands.0.ty, shown.operands.1.ty)),
+            inside,
+            json_clause,
+            json_text,
+            json_operands_in,
+        }
+    }
+
+    /// Appends the part's line of a text derivation: its clause, its value, the operands it
+    /// compared and the facts it missed.
+    fn push_text(
+        &self,
+        out: &mut String,
+        program: &Program,
+        facts: &Facts,
+        part: &PartTrace<'_>,
+        offset: u64,
+    ) {
+        out.push_str(&self.head);
+        out.push_str(": ");
+        out.push_str(part_truth(part.truth(), self.negated));
+        if let (Some((left_ty, right_ty)), Some((left, right))) = (self.operand_types, part.operands()) {
+            let left = show_operand(program, facts, left, left_ty);
+            let right = show_operand(program, facts, right, right_ty);
+            match &self.inside {
+                Some((function, left_text, right_text)) => {
+                    out.push_str(" (in ");
+                    out.push_str(function);
+                    out.push_str(": ");
+                    out.push_str(&named_operand(left_text, &left));
+                    out.push_str(" vs ");
+                    out.push_str(&named_operand(right_text, &right));
+                    out.push(')');
+                }
+                None => {
+                    out.push_str(" (");
+                    out.push_str(&left);
+                    out.push_str(" vs ");
+                    out.push_str(&right);
+                    out.push(')');
+                }
+            }
+        }
+        if !part.missing().is_empty() {
+            out.push_str(", missing ");
+            out.push_str(&fact_paths(program, facts, part.missing(), offset).join(", "));
+        }
+    }
+
+    /// Writes the part of a full JSON explanation, the bytes of its JSON value (keys in
+    /// alphabetical order, as `serde_json` writes an object).
+    fn write_full(
+        &self,
+        out: &mut Vec<u8>,
+        program: &Program,
+        facts: &Facts,
+        part: &PartTrace<'_>,
+        offset: u64,
+    ) {
+        let missing = fact_paths(program, facts, part.missing(), offset);
+        // The unknown of this part, with the missing facts behind it.
+        let unknown = |out: &mut Vec<u8>| {
+            out.extend_from_slice(b"{\"missing\":");
+            write_json(out, &missing);
+            out.extend_from_slice(b",\"unknown\":true}");
+        };
+        let truth = |out: &mut Vec<u8>, truth: Truth| match truth {
+            Truth::True => out.extend_from_slice(b"true"),
+            Truth::False => out.extend_from_slice(b"false"),
+            Truth::Unknown => unknown(out),
+        };
+        out.push(b'{');
+        out.extend_from_slice(&self.json_clause);
+        out.extend_from_slice(b",\"holds\":");
+        truth(out, part.truth());
+        out.extend_from_slice(b",\"missing\":");
+        write_json(out, &missing);
+        out.extend_from_slice(b",\"operands\":");
+        match (self.operand_types, part.operands()) {
+            (Some((left_ty, right_ty)), Some((left, right))) => {
+                out.push(b'[');
+                for (idx, (operand, ty)) in [(left, left_ty), (right, right_ty)].into_iter().enumerate() {
+                    if idx > 0 {
+                        out.push(b',');
+                    }
+                    match operand {
+                        Operand::Unknown => unknown(out),
+                        operand => write_operand(out, program, facts, operand, ty, offset),
+                    }
+                }
+                out.push(b']');
+                if let Some(operands_in) = &self.json_operands_in {
+                    out.push(b',');
+                    out.extend_from_slice(operands_in);
+                }
+            }
+            _ => out.extend_from_slice(b"null"),
+        }
+        out.push(b',');
+        out.extend_from_slice(&self.json_text);
+        out.extend_from_slice(b",\"value\":");
+        // The expression as written is false where an `unless` part holds.
+        truth(
+            out,
+            match (part.truth(), self.negated) {
+                (Truth::True, true) => Truth::False,
+                (Truth::False, true) => Truth::True,
+                (truth, _) => truth,
+            },
+        );
+        out.push(b'}');
+    }
+
+    /// Writes the part of a compact derivation: `{"holds": …, "missing": […], "operands": […]}`,
+    /// `missing` only when a fact is missing, `operands` only when the part shows a test.
+    fn write_compact(
+        &self,
+        out: &mut Vec<u8>,
+        program: &Program,
+        facts: &Facts,
+        part: &PartTrace<'_>,
+        offset: u64,
+    ) {
+        out.extend_from_slice(b"{\"holds\":");
+        write_truth(out, part.truth());
+        let missing = part.missing();
+        if !missing.is_empty() {
+            out.extend_from_slice(b",\"missing\":");
+            let paths = fact_paths(program, facts, missing, offset);
+            write_json(out, &paths);
+        }
+        if let (Some((left_ty, right_ty)), Some((left, right))) = (self.operand_types, part.operands()) {
+            out.extend_from_slice(b",\"operands\":[");
+            write_operand(out, program, facts, left, left_ty, offset);
+            out.push(b',');
+            write_operand(out, program, facts, right, right_ty, offset);
+            out.push(b']');
+        }
+        out.push(b'}');
+    }
+}
+
+impl DerivationTexts {
+    /// The derivation texts of `program`, whose source is in `sources`.
+    pub fn new(program: &Program, sources: &SourceMap) -> DerivationTexts {
+        let rules = program
+            .rules
+            .iter()
+            .map(|rule| RuleTexts {
+                head: format!("{} ({}): ", rule.name, rule.effect.as_str()),
+                parts: rule
+                    .conditions
+                    .iter()
+                    .map(|condition| PartTexts::new(program, sources, condition))
+                    .collect(),
+            })
+            .collect();
+        DerivationTexts { rules }
+    }
+
+    /// Appends the derivation of a decision as text (`  explain:` and a line per rule and per
+    /// condition part), as [`trace_text`] gives it.
+    pub fn push_text(&self, out: &mut String, program: &Program, facts: &Facts, trace: &Trace, offset: u64) {
+        out.push_str("  explain:\n");
+        let statuses: Vec<RuleStatus> = trace.rules().map(|rule| rule.status()).collect();
+        for rule_trace in trace.rules() {
+            let texts = &self.rules[rule_trace.rule().idx()];
+            out.push_str("    ");
+            out.push_str(&texts.head);
+            out.push_str(&status_text(program, &rule_trace, &statuses));
+            out.push('\n');
+            for (part, part_texts) in rule_trace.parts().zip(&texts.parts) {
+                out.push_str("      ");
+                part_texts.push_text(out, program, facts, &part, offset);
+                out.push('\n');
+            }
+        }
+    }
+
+    /// Writes the full derivation of a decision as JSON (`explanation`): the bytes of the
+    /// JSON value `decision_json` gives it.
+    pub fn write_full(
+        &self,
+        out: &mut Vec<u8>,
+        program: &Program,
+        facts: &Facts,
+        trace: &Trace,
+        offset: u64,
+    ) {
+        out.push(b'[');
+        for (idx, rule_trace) in trace.rules().enumerate() {
+            if idx > 0 {
+                out.push(b',');
+            }
+            let rule = &program.rules[rule_trace.rule().idx()];
+            let texts = &self.rules[rule_trace.rule().idx()];
+            let status = rule_trace.status();
+            out.push(b'{');
+            if status == RuleStatus::Defeated {
+                out.extend_from_slice(b"\"defeated_by\":");
+                let names: Vec<&str> = rule_trace
+                    .defeated_by()
+                    .iter()
+                    .map(|rule| program.rules[rule.idx()].name.as_str())
+                    .collect();
+                write_json(out, &names);
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"effect\":");
+            write_json_str(out, rule.effect.as_str());
+            if let RuleStatus::NotApplied(part) = status {
+                out.extend_from_slice(b",\"failed_part\":");
+                out.extend_from_slice(part.to_string().as_bytes());
+            }
+            out.extend_from_slice(b",\"parts\":[");
+            for (idx, (part, part_texts)) in rule_trace.parts().zip(&texts.parts).enumerate() {
+                if idx > 0 {
+                    out.push(b',');
+                }
+                part_texts.write_full(out, program, facts, &part, offset);
+            }
+            out.extend_from_slice(b"],\"rule\":");
+            write_json_str(out, &rule.name);
+            out.extend_from_slice(b",\"status\":");
+            write_json_str(out, status_name(status));
+            out.push(b'}');
+        }
+        out.push(b']');
+    }
+
+    /// Writes the compact derivation of a decision: a JSON array with one entry per rule, in the
+    /// order of the table of rules (`explanation_rules`), each
+    /// `{"defeated_by": [rule indices], "parts": […], "status": "…"}`, `defeated_by` only for a
+    /// defeated rule (docs/decisions-json.md).
+    pub fn write_compact(
+        &self,
+        out: &mut Vec<u8>,
+        program: &Program,
+        facts: &Facts,
+        trace: &Trace,
+        offset: u64,
+    ) {
+        out.push(b'[');
+        for (idx, rule_trace) in trace.rules().enumerate() {
+            if idx > 0 {
+                out.push(b',');
+            }
+            let texts = &self.rules[rule_trace.rule().idx()];
+            out.push(b'{');
+            let status = rule_trace.status();
+            if status == RuleStatus::Defeated {
+                out.extend_from_slice(b"\"defeated_by\":[");
+                for (idx, rule) in rule_trace.defeated_by().iter().enumerate() {
+                    if idx > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(rule.idx().to_string().as_bytes());
+                }
+                out.extend_from_slice(b"],");
+            }
+            out.extend_from_slice(b"\"parts\":[");
+            for (idx, (part, part_texts)) in rule_trace.parts().zip(&texts.parts).enumerate() {
+                if idx > 0 {
+                    out.push(b',');
+                }
+                part_texts.write_compact(out, program, facts, &part, offset);
+            }
+            out.extend_from_slice(b"],\"status\":");
+            write_json_str(out, status_name(status));
+            out.push(b'}');
+        }
+        out.push(b']');
+    }
+}
+
+/// A rule's status as JSON derivations name it.
+fn status_name(status: RuleStatus) -> &'static str {
+    match status {
+        RuleStatus::Decided => "decided",
+        RuleStatus::Overridden => "overridden",
+        RuleStatus::Pending => "pending",
+        RuleStatus::Defeated => "defeated",
+        RuleStatus::NotApplied(_) => "not_applied",
+        RuleStatus::Unknown => "unknown",
+        RuleStatus::NotInForce => "not_in_force",
+    }
+}
+
+/// A truth in a compact derivation: `true`, `false`, or `{"unknown": true}` (the part's
+/// `missing` lists the facts behind it).
+fn write_truth(out: &mut Vec<u8>, truth: Truth) {
+    out.extend_from_slice(match truth {
+        Truth::True => b"true",
+        Truth::False => b"false",
+        Truth::Unknown => b"{\"unknown\":true}",
+    });
+}
+
+/// One operand of a compact derivation, typed as in a full one, except that an unknown operand is
+/// `{"unknown": true}` alone: its part's `missing` lists the facts behind it.
+fn write_operand(
+    out: &mut Vec<u8>,
+    program: &Program,
+    facts: &Facts,
+    operand: Operand<'_>,
+    ty: TypeId,
+    offset: u64,
+) {
+    let seq = |id: SeqId| facts.seq(id).to_vec();
+    match operand {
+        Operand::Value(value) => write_value(out, program, facts, &seq, value, ty, offset),
+        Operand::Elements(elements) => {
+            write_json(out, &elements_json(program, facts, &seq, elements, ty, offset))
+        }
+        Operand::Text(text) => write_json(out, &json!({"text": text})),
+        Operand::Unknown => out.extend_from_slice(b"{\"unknown\":true}"),
+        Operand::Error => out.extend_from_slice(b"{\"error\":true}"),
+    }
+}
+
+/// A value as typed JSON, the bytes `value_json` gives: the common scalars written straight, any
+/// other value through `value_json` itself.
+fn write_value(
+    out: &mut Vec<u8>,
+    program: &Program,
+    facts: &Facts,
+    seq: &dyn Fn(SeqId) -> Vec<Value>,
+    value: Value,
+    ty: TypeId,
+    offset: u64,
+) {
+    let ty_kind = program.types.get(program.types.strip_optional(ty));
+    match (value, ty_kind) {
+        (Value::Bool(value), _) => out.extend_from_slice(if value { b"true" } else { b"false" }),
+        (Value::Int(value), _) => out.extend_from_slice(value.to_string().as_bytes()),
+        (Value::Text(sym), _) => write_json_str(out, facts.interner.resolve(sym)),
+        (Value::Variant(idx), Type::Enum(id)) => {
+            write_json_str(out, &program.enums[id.idx()].variants[idx as usize])
+        }
+        (Value::Record(row), Type::Record(id)) if let Some(key) = facts.key_text(program, id, row) => {
+            out.extend_from_slice(b"{\"key\":");
+            write_json_str(out, key);
+            out.extend_from_slice(b",\"record\":");
+            write_json_str(out, &program.records[id.idx()].name);
+            out.push(b'}');
+        }
+        _ => write_json(out, &value_json(program, facts, seq, value, ty, offset)),
+    }
+}
+
+/// The table of rules of compact derivations, as the line that precedes the decisions:
+/// `{"explanation_rules": [...], "version": 1}`, each rule with its name, effect, reason,
+/// citation and condition parts (clause, text, and `operands_in` for a test inside a called
+/// function).
+pub fn explanation_rules_json(program: &Program, sources: &SourceMap) -> Json {
+    let rules: Vec<Json> = program
+        .rules
+        .iter()
+        .map(|rule| {
+            let parts: Vec<Json> = rule
+                .conditions
+                .iter()
+                .map(|condition| {
+                    let mut part = json!({
+                        "clause": if condition.negated { "unless" } else { "when" },
+                        "text": collapse_whitespace(sources.snippet(condition.span)),
+                    });
+                    if let Some((function, left, right)) = operands_inside(program, sources, condition) {
+                        part["operands_in"] = json!({"function": function, "expressions": [left, right]});
+                    }
+                    part
+                })
+                .collect();
+            json!({
+                "name": rule.name,
+                "effect": rule.effect.as_str(),
+                "reason": rule.reason,
+                "citation": rule.citation,
+                "parts": parts,
+            })
+        })
+        .collect();
+    json!({"version": DECISIONS_VERSION, "explanation_rules": rules})
 }

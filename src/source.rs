@@ -71,13 +71,10 @@ pub struct Source {
 
 impl Source {
     fn new(name: String, text: String) -> Source {
+        // A stream's chunks are indexed as they come: memchr finds the line ends many bytes at
+        // a time.
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, byte)| *byte == b'\n')
-                .map(|(idx, _)| clamp_u32(idx + 1)),
-        );
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|idx| clamp_u32(idx + 1)));
         Source {
             name,
             text,

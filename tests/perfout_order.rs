@@ -32,6 +32,10 @@ fn a_stream_of_many_chunks_prints_what_the_whole_input_prints_in_order() {
         &["--format", "json"],
         &["--format", "csv"],
         &["--format", "json", "--only", "deny", "--include", "to"],
+        &["--format", "text", "--explain"],
+        &["--format", "json", "--explain"],
+        &["--format", "json", "--explain=compact"],
+        &["--format", "json", "--explain=compact", "--include", "to"],
         &["--summary"],
     ] {
         let run = |facts: &str| {

@@ -74,7 +74,7 @@ pub(super) fn load_lines(
     source: SourceId,
     record: RecordId,
 ) {
-    let n_lines = text.bytes().filter(|byte| *byte == b'\n').count() + 1;
+    let n_lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
     builder.reserve_rows(record, n_lines);
     let mut index = builder.line_counts.get(&source).copied().unwrap_or(0);
     let mut start = if text.starts_with('\u{feff}') {

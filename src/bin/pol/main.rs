@@ -233,8 +233,18 @@ struct RunArgs {
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
     /// Show how each decision was derived: every rule's status and the value of each condition.
-    #[arg(long)]
-    explain: bool,
+    /// With `--format json`, `--explain=compact` writes the rules' texts once, on a first line,
+    /// and each decision's derivation by index with typed values; `--explain` alone is
+    /// `--explain=full`, every text in every decision.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORM",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "full"
+    )]
+    explain: Option<ExplainForm>,
     /// Print counts per decision and per deciding rule instead of one decision per subject; a
     /// decision with several deciding rules counts once for each of them.
     #[arg(long)]
@@ -291,6 +301,16 @@ impl RunFormat {
             }
         }
     }
+}
+
+/// How `pol run --explain` writes derivations as JSON.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExplainForm {
+    /// Every rule's name, texts and parts in every decision (`explanation`).
+    Full,
+    /// A table of rules and their parts once, before the decisions, and each decision's
+    /// derivation as statuses, truths and typed operands, by index (`derivation`).
+    Compact,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -586,10 +606,27 @@ fn run(args: RunArgs) -> u8 {
         report(&engine, &with_warnings(warnings, vec![diagnostic]), style);
         return EXIT_USAGE;
     }
+    let compact = args.explain == Some(ExplainForm::Compact);
+    if compact && (args.format != RunFormat::Json || args.summary) {
+        let (reason, help) = if args.summary {
+            (
+                "writes the derivation of each decision, and `--summary` prints none",
+                "drop `--explain=compact`, or `--summary` to see each decision",
+            )
+        } else {
+            (
+                "writes derivations as JSON, and the output is not JSON",
+                "add `--format json`, or write `--explain` for derivations in this format",
+            )
+        };
+        let diagnostic = pol::engine::invalid_argument("--explain", "compact", reason, help);
+        report(&engine, &with_warnings(warnings, vec![diagnostic]), style);
+        return EXIT_USAGE;
+    }
     let options = Options {
         law,
         limits: args.common.limits(),
-        explain: args.explain || picture.is_some(),
+        explain: args.explain.is_some() || picture.is_some(),
         full_only: false,
     };
     // Each kind once, in the order first given, as the line on standard error names them.
@@ -616,6 +653,7 @@ fn run(args: RunArgs) -> u8 {
     };
     let sink = output::Sink::new(
         args.format.lines(),
+        compact,
         args.summary,
         fail_on,
         args.only.clone(),

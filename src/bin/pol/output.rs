@@ -17,6 +17,7 @@ use pol::diagnostic::{Diagnostic, Setting};
 use pol::engine::{Engine, FactsInput, Failure, ReadError};
 use pol::eval::{Decision, Options, Verdict};
 use pol::facts::{Facts, Format, Mapping, RowSplitter};
+use pol::report::DerivationTexts;
 use pol::source::SourceMap;
 
 use crate::console::{self, Out, Terminal};
@@ -93,22 +94,18 @@ pub struct Sink {
     includes: Vec<(String, u32)>,
     /// The kinds of decision printed (`--only`); empty for all.
     only: Vec<FailOn>,
-    /// Whether the CSV header has been written.
+    /// Whether derivations are written in the compact form (`--explain=compact`).
+    compact: bool,
+    /// Whether the CSV header, or the table of rules of compact derivations, has been written.
     header_written: bool,
+    /// The texts of the program's derivations, made once for every decision of the run.
+    texts: std::sync::OnceLock<DerivationTexts>,
     summary: bool,
     out: Out,
-    total: usize,
-    verdicts: BTreeMap<&'static str, usize>,
-    by_rule: BTreeMap<(String, String), usize>,
-    /// Decisions counted per verdict and deciding rule (by index, or why none decided), folded
-    /// into `by_rule` for the summary: counting them costs no text per decision.
-    by_rule_idx: BTreeMap<(&'static str, Result<usize, &'static str>), usize>,
-    /// Decisions with more than one deciding rule, which count under each in `by_rule`.
-    several_rules: usize,
+    /// The decisions counted so far.
+    tally: Tally,
     /// The kinds of decision `--fail-on` names.
     fail_on: Vec<FailOn>,
-    /// Decisions of those kinds.
-    matched: usize,
     /// How many subjects came before the facts being written (in a stream).
     pub offset: u64,
     /// Distinct failures, each with the subjects it stopped (at most a few names, and a count).
@@ -119,6 +116,7 @@ impl Sink {
     /// A sink writing to standard output, counting the decisions `fail_on` names.
     pub fn new(
         format: LineFormat,
+        compact: bool,
         summary: bool,
         fail_on: Vec<FailOn>,
         only: Vec<FailOn>,
@@ -128,17 +126,14 @@ impl Sink {
             format,
             includes,
             only,
+            compact,
             header_written: false,
+            texts: std::sync::OnceLock::new(),
             summary,
             out: console::stdout(),
-            total: 0,
+            tally: Tally::default(),
             offset: 0,
-            verdicts: BTreeMap::new(),
-            by_rule: BTreeMap::new(),
-            by_rule_idx: BTreeMap::new(),
-            several_rules: 0,
             fail_on,
-            matched: 0,
             failures: Vec::new(),
         }
     }
@@ -151,7 +146,7 @@ impl Sink {
         sources: &SourceMap,
         decision: &Result<Decision, Failure>,
     ) -> std::io::Result<()> {
-        self.write_header()?;
+        self.write_header(program, sources)?;
         if !self.count(program, facts, decision) {
             return Ok(());
         }
@@ -169,7 +164,7 @@ impl Sink {
         sources: &SourceMap,
         decisions: &[Result<Decision, Failure>],
     ) -> std::io::Result<()> {
-        self.write_header()?;
+        self.write_header(program, sources)?;
         let printed: Vec<bool> = decisions
             .iter()
             .map(|decision| self.count(program, facts, decision))
@@ -195,8 +190,16 @@ impl Sink {
         Ok(())
     }
 
-    /// Writes the CSV header before the first row.
-    fn write_header(&mut self) -> std::io::Result<()> {
+    /// Writes the CSV header before the first row, or the table of rules before the first
+    /// decision with a compact derivation.
+    fn write_header(&mut self, program: &Program, sources: &SourceMap) -> std::io::Result<()> {
+        if self.compact && !self.summary && !self.header_written {
+            self.header_written = true;
+            pol::escape::write_json_line(
+                &mut self.out,
+                &pol::report::explanation_rules_json(program, sources),
+            )?;
+        }
         if self.format == LineFormat::Csv && !self.summary && !self.header_written {
             self.header_written = true;
             let mut header: Vec<Cow<'_, str>> = vec!["position".into(), "key".into()];
@@ -220,39 +223,70 @@ impl Sink {
 
     /// Counts one decision (verdicts, failures, `--fail-on`, the summary); whether it is printed.
     fn count(&mut self, program: &Program, facts: &Facts, decision: &Result<Decision, Failure>) -> bool {
-        self.total += 1;
-        let decision = match decision {
-            Ok(decision) => decision,
+        match decision {
+            Ok(decision) => {
+                self.tally.add(decision, &self.fail_on);
+                !self.summary
+                    && (self.only.is_empty() || self.only.iter().any(|kind| kind.matches(decision.verdict)))
+            }
             Err(failure) => {
-                *self.verdicts.entry("error").or_default() += 1;
-                let name = pol::report::subject_name(program, facts, failure.subject, self.offset);
-                note_failure(&mut self.failures, &failure.diagnostic, name);
-                return !self.summary;
+                self.count_failure(program, facts, failure.subject, &failure.diagnostic);
+                !self.summary
             }
-        };
-        if self.fail_on.iter().any(|kind| kind.matches(decision.verdict)) {
-            self.matched += 1;
         }
-        if self.summary {
-            let verdict = decision.verdict.as_str();
-            if decision.deciding.len() > 1 {
-                self.several_rules += 1;
+    }
+
+    /// Counts a subject whose decision failed.
+    fn count_failure(&mut self, program: &Program, facts: &Facts, subject: u32, diagnostic: &Diagnostic) {
+        self.tally.total += 1;
+        self.tally.errors += 1;
+        let name = pol::report::subject_name(program, facts, subject, self.offset);
+        note_failure(&mut self.failures, diagnostic, name);
+    }
+
+    /// Counts the decisions of `facts` for the summary, from the subject `first` on, without
+    /// keeping them: each core decides and counts slices of the subjects, and the counts are
+    /// added, failures in input order. How many subjects were decided.
+    pub fn tally(
+        &mut self,
+        program: &Program,
+        facts: &Facts,
+        options: Options,
+        first: u32,
+    ) -> Result<usize, Diagnostic> {
+        let evaluator = pol::eval::Evaluator::new(program, facts, options)?;
+        let subjects: Vec<u32> = evaluator.subjects().skip(first as usize).collect();
+        let fail_on = &self.fail_on;
+        let slices: Vec<(Tally, Vec<(u32, Diagnostic)>)> = subjects
+            .par_chunks(FORMAT_SLICE)
+            .map(|slice| {
+                let mut scratch = pol::eval::Scratch::new();
+                let mut tally = Tally::default();
+                let mut failed = Vec::new();
+                evaluator.decide_each(&mut scratch, slice, |subject, decision| match decision {
+                    Ok(decision) => tally.add(decision, fail_on),
+                    Err(diagnostic) => failed.push((subject, diagnostic)),
+                });
+                (tally, failed)
+            })
+            .collect();
+        for (tally, failed) in slices {
+            self.tally.merge(&tally);
+            for (subject, diagnostic) in failed {
+                self.count_failure(program, facts, subject, &diagnostic);
             }
-            *self.verdicts.entry(verdict).or_default() += 1;
-            if decision.deciding.is_empty() {
-                let by = if decision.verdict == Verdict::Undecided {
-                    "(missing facts)"
-                } else {
-                    "(default)"
-                };
-                *self.by_rule_idx.entry((verdict, Err(by))).or_default() += 1;
-            }
-            for rule in &decision.deciding {
-                *self.by_rule_idx.entry((verdict, Ok(rule.idx()))).or_default() += 1;
-            }
-            return false;
         }
-        self.only.is_empty() || self.only.iter().any(|kind| kind.matches(decision.verdict))
+        Ok(subjects.len())
+    }
+
+    /// Whether only the summary is written.
+    pub fn is_summary(&self) -> bool {
+        self.summary
+    }
+
+    /// How many subjects have been counted.
+    pub fn total(&self) -> usize {
+        self.tally.total
     }
 
     /// Writes one counted decision to `out`.
@@ -294,11 +328,11 @@ impl Sink {
                         pol::escape::to_json_line(&object)
                     }
                     LineFormat::Csv => {
-                        let mut row = self.csv_lead(program, facts, failure.subject);
-                        row.push("error".into());
-                        row.extend(std::iter::repeat_n(Cow::Borrowed(""), 5));
-                        row.push(failure.diagnostic.message.clone().into());
-                        return write_csv_row(out, &row);
+                        self.write_csv_lead(program, facts, failure.subject, out);
+                        out.extend_from_slice(b",error,,,,,,");
+                        write_csv_cell(out, [failure.diagnostic.message.as_str()]);
+                        out.extend_from_slice(b"\r\n");
+                        return Ok(());
                     }
                 };
                 return writeln!(out, "{line}");
@@ -306,15 +340,47 @@ impl Sink {
         };
         match self.format {
             LineFormat::Text => {
-                let text = pol::report::decision_text(program, facts, sources, decision, self.offset);
+                let texts = self.texts(program, sources);
+                let text = pol::report::decision_text_with(program, facts, texts, decision, self.offset);
                 out.write_all(text.trim_end().as_bytes())?;
                 if !self.includes.is_empty() {
                     out.write_all(self.input_text(program, facts, decision.subject).as_bytes())?;
                 }
                 out.write_all(b"\n")
             }
+            LineFormat::Json if self.compact && self.includes.is_empty() => {
+                let texts = self.texts(program, sources);
+                pol::report::write_compact_decision_json_line(
+                    program,
+                    facts,
+                    texts,
+                    decision,
+                    self.offset,
+                    out,
+                );
+                Ok(())
+            }
+            LineFormat::Json if self.compact => {
+                // The line of the decision without its derivation, then the derivation.
+                let mut object = pol::report::decision_json(program, facts, sources, decision, self.offset);
+                if let Some(object) = object.as_object_mut() {
+                    object.remove("explanation");
+                }
+                self.input_json(program, facts, decision.subject, &mut object);
+                pol::escape::write_json_line(out, &object)?;
+                if let Some(trace) = &decision.trace {
+                    // INVARIANT: a JSON object's line ends with `}` and a line break.
+                    out.truncate(out.len() - 2);
+                    out.extend_from_slice(b",\"derivation\":");
+                    self.texts(program, sources)
+                        .write_compact(out, program, facts, trace, self.offset);
+                    out.extend_from_slice(b"}\n");
+                }
+                Ok(())
+            }
             LineFormat::Json if self.includes.is_empty() => {
-                pol::report::write_decision_json_line(program, facts, sources, decision, self.offset, out);
+                let texts = self.texts(program, sources);
+                pol::report::write_decision_json_line_with(program, facts, texts, decision, self.offset, out);
                 Ok(())
             }
             LineFormat::Json => {
@@ -323,64 +389,77 @@ impl Sink {
                 pol::escape::write_json_line(out, &object)
             }
             LineFormat::Csv => {
-                let object = pol::report::decision_json(program, facts, sources, decision, self.offset);
-                let mut row = self.csv_lead(program, facts, decision.subject);
-                let names = |list: &serde_json::Value, key: &str| -> String {
-                    list.as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|item| item.get(key).and_then(serde_json::Value::as_str))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
-                let mut citations: Vec<&str> = object["rules"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|rule| rule["citation"].as_str())
-                    .collect();
-                if let Some(citation) = object.get("citation").and_then(serde_json::Value::as_str) {
-                    citations.push(citation);
-                }
-                let missing: Vec<&str> = object["missing"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(serde_json::Value::as_str)
-                    .collect();
-                row.push(decision.verdict.as_str().into());
-                row.push(names(&object["rules"], "name").into());
-                row.push(citations.join("; ").into());
-                row.push(names(&object["obligations"], "name").into());
-                row.push(missing.join("; ").into());
-                row.push(names(&object["pending"], "name").into());
-                row.push("".into());
-                write_csv_row(out, &row)
+                // Written straight from the decision, cell by cell: the cells are those of its
+                // JSON object (`pol::report::decision_json`), without building one.
+                self.write_csv_lead(program, facts, decision.subject, out);
+                let rules = || decision.deciding.iter().map(|rule| &program.rules[rule.idx()]);
+                let by_default = decision.deciding.is_empty() && decision.verdict != Verdict::Undecided;
+                let default_citation = program
+                    .default
+                    .as_ref()
+                    .filter(|_| by_default)
+                    .and_then(|default| default.citation.as_deref());
+                let missing = pol::report::fact_paths_at(program, facts, &decision.missing, self.offset);
+                out.push(b',');
+                write_csv_cell(out, [decision.verdict.as_str()]);
+                out.push(b',');
+                write_csv_cell(out, rules().map(|rule| rule.name.as_str()));
+                out.push(b',');
+                write_csv_cell(
+                    out,
+                    rules()
+                        .filter_map(|rule| rule.citation.as_deref())
+                        .chain(default_citation),
+                );
+                out.push(b',');
+                write_csv_cell(
+                    out,
+                    decision
+                        .obligations
+                        .iter()
+                        .map(|obligation| program.obligations[obligation.idx()].name.as_str()),
+                );
+                out.push(b',');
+                write_csv_cell(out, missing.iter().map(String::as_str));
+                out.push(b',');
+                write_csv_cell(
+                    out,
+                    decision
+                        .pending
+                        .iter()
+                        .map(|pending| program.rules[pending.rule.idx()].name.as_str()),
+                );
+                // The error cell, empty.
+                out.extend_from_slice(b",\r\n");
+                Ok(())
             }
         }
     }
 
-    /// The cells every CSV row starts with: the subject's position and key, and its included fields.
-    fn csv_lead(&self, program: &Program, facts: &Facts, row: u32) -> Vec<Cow<'static, str>> {
-        let key = program
-            .subject
-            .as_ref()
-            .and_then(|subject| facts.key_text(program, subject.record, row))
-            .unwrap_or("")
-            .to_owned();
-        let mut cells: Vec<Cow<'static, str>> =
-            vec![(self.offset + u64::from(row) + 1).to_string().into(), key.into()];
-        if let Some(subject) = &program.subject {
-            for (_, field) in &self.includes {
-                // An optional field known to be absent is an empty cell, as in CSV facts.
-                let text = match facts.cell(subject.record, row, *field) {
-                    Some(pol::value::Value::None) => String::new(),
-                    _ => pol::report::field_text(program, facts, subject.record, row, *field),
-                };
-                cells.push(text.into());
-            }
+    /// The texts of the program's derivations, made on first use.
+    fn texts(&self, program: &Program, sources: &SourceMap) -> &DerivationTexts {
+        self.texts.get_or_init(|| DerivationTexts::new(program, sources))
+    }
+
+    /// Writes the cells every CSV row starts with: the subject's position and key, and its
+    /// included fields.
+    fn write_csv_lead(&self, program: &Program, facts: &Facts, row: u32, out: &mut Vec<u8>) {
+        let position = self.offset + u64::from(row) + 1;
+        out.extend_from_slice(position.to_string().as_bytes());
+        out.push(b',');
+        let Some(subject) = &program.subject else {
+            return;
+        };
+        write_csv_cell(out, facts.key_text(program, subject.record, row));
+        for (_, field) in &self.includes {
+            // An optional field known to be absent is an empty cell, as in CSV facts.
+            let text = match facts.cell(subject.record, row, *field) {
+                Some(pol::value::Value::None) => String::new(),
+                _ => pol::report::field_text(program, facts, subject.record, row, *field),
+            };
+            out.push(b',');
+            write_csv_cell(out, [text.as_str()]);
         }
-        cells
     }
 
     /// The included fields as a line of text output (empty when none are included).
@@ -418,23 +497,16 @@ impl Sink {
     /// Writes the summary if asked, reports failed decisions, and gives the exit code: failed
     /// decisions first, then decisions that match `--fail-on`.
     pub fn finish(mut self, engine: &Engine<'_>, program: &Program, style: DiagnosticStyle) -> u8 {
-        for ((verdict, rule), count) in std::mem::take(&mut self.by_rule_idx) {
-            let name = match rule {
-                Ok(rule) => program.rules[rule].name.clone(),
-                Err(by) => by.to_string(),
-            };
-            *self.by_rule.entry((verdict.to_string(), name)).or_default() += count;
-        }
         let summary = if self.summary {
-            self.write_summary()
+            self.write_summary(program)
         } else {
             Ok(())
         };
         if let Err(error) = summary.and_then(|()| self.out.flush()) {
             return console::write_failed(&error, style);
         }
-        let matched = self.matched;
-        let total = self.total;
+        let matched = self.tally.matched;
+        let total = self.tally.total;
         let fail_on = self.fail_on.clone();
         let record = pol::report::subject_record(program);
         let failed = !self.failures.is_empty();
@@ -457,35 +529,37 @@ impl Sink {
         EXIT_MATCHED
     }
 
-    fn write_summary(&mut self) -> std::io::Result<()> {
+    fn write_summary(&mut self, program: &Program) -> std::io::Result<()> {
+        let tally = &self.tally;
+        let verdicts = tally.verdicts();
+        let by_rule = tally.by_rule(program);
         match self.format {
             LineFormat::Text | LineFormat::Csv => {
                 // A subject whose deciding failed has no decision: say so, rather than count it
                 // among the decided.
-                match self.verdicts.get("error") {
+                match verdicts.get("error") {
                     Some(failed) => writeln!(
                         self.out,
                         "{} subjects: {} decided, {failed} failed with an error",
-                        self.total,
-                        self.total - failed
+                        tally.total,
+                        tally.total - failed
                     )?,
-                    None => writeln!(self.out, "{} decided", self.total)?,
+                    None => writeln!(self.out, "{} decided", tally.total)?,
                 }
-                for (verdict, count) in &self.verdicts {
+                for (verdict, count) in &verdicts {
                     writeln!(self.out, "  {verdict}: {count}")?;
                 }
                 writeln!(
                     self.out,
                     "by deciding rule (a decision counts once per deciding rule; {} of {} had several):",
-                    self.several_rules, self.total
+                    tally.several_rules, tally.total
                 )?;
-                for ((verdict, rule), count) in &self.by_rule {
+                for ((verdict, rule), count) in &by_rule {
                     writeln!(self.out, "  {verdict} {rule}: {count}")?;
                 }
             }
             LineFormat::Json => {
-                let by_rule: Vec<serde_json::Value> = self
-                    .by_rule
+                let by_rule: Vec<serde_json::Value> = by_rule
                     .iter()
                     .map(|((verdict, rule), count)| {
                         serde_json::json!({"decision": verdict, "rule": rule, "count": count})
@@ -495,16 +569,157 @@ impl Sink {
                     self.out,
                     "{}",
                     serde_json::json!({
-                        "total": self.total,
-                        "decisions": self.verdicts,
+                        "total": tally.total,
+                        "decisions": verdicts,
                         "by_rule": by_rule,
                         "by_rule_counts": BY_RULE_COUNTS,
-                        "decisions_with_several_rules": self.several_rules,
+                        "decisions_with_several_rules": tally.several_rules,
                     })
                 )?;
             }
         }
         Ok(())
+    }
+}
+
+/// Decisions counted: by verdict and by deciding rule, in plain counters indexed by verdict and
+/// rule, so that counting a decision costs no text and no map, and the counts of slices of a
+/// chunk counted on several cores add up.
+#[derive(Default)]
+struct Tally {
+    /// Subjects counted, failed ones included.
+    total: usize,
+    /// Decisions per verdict, in the order of [`verdict_idx`].
+    verdicts: [usize; 3],
+    /// Subjects whose decision failed.
+    errors: usize,
+    /// Per rule, the decisions it was a deciding rule of, per verdict.
+    by_rule: Vec<[usize; 3]>,
+    /// Decisions without a deciding rule, per verdict: by default, or undecided.
+    without_rule: [usize; 3],
+    /// Decisions with more than one deciding rule, which count under each in `by_rule`.
+    several_rules: usize,
+    /// Decisions of the kinds `--fail-on` names.
+    matched: usize,
+}
+
+/// The index of a verdict in a [`Tally`]'s counters.
+fn verdict_idx(verdict: Verdict) -> usize {
+    match verdict {
+        Verdict::Permit => 0,
+        Verdict::Deny => 1,
+        Verdict::Undecided => 2,
+    }
+}
+
+const VERDICTS: [Verdict; 3] = [Verdict::Permit, Verdict::Deny, Verdict::Undecided];
+
+impl Tally {
+    /// Counts one decision, and whether it is of a kind `fail_on` names.
+    fn add(&mut self, decision: &Decision, fail_on: &[FailOn]) {
+        self.total += 1;
+        if fail_on.iter().any(|kind| kind.matches(decision.verdict)) {
+            self.matched += 1;
+        }
+        let verdict = verdict_idx(decision.verdict);
+        self.verdicts[verdict] += 1;
+        if decision.deciding.len() > 1 {
+            self.several_rules += 1;
+        }
+        if decision.deciding.is_empty() {
+            self.without_rule[verdict] += 1;
+        }
+        for rule in &decision.deciding {
+            if self.by_rule.len() <= rule.idx() {
+                self.by_rule.resize(rule.idx() + 1, [0; 3]);
+            }
+            self.by_rule[rule.idx()][verdict] += 1;
+        }
+    }
+
+    /// Adds the counts of another tally.
+    fn merge(&mut self, other: &Tally) {
+        self.total += other.total;
+        self.errors += other.errors;
+        self.several_rules += other.several_rules;
+        self.matched += other.matched;
+        for idx in 0..3 {
+            self.verdicts[idx] += other.verdicts[idx];
+            self.without_rule[idx] += other.without_rule[idx];
+        }
+        if self.by_rule.len() < other.by_rule.len() {
+            self.by_rule.resize(other.by_rule.len(), [0; 3]);
+        }
+        for (counts, other) in self.by_rule.iter_mut().zip(&other.by_rule) {
+            for idx in 0..3 {
+                counts[idx] += other[idx];
+            }
+        }
+    }
+
+    /// The count per outcome present (`error` for failed subjects), by name.
+    fn verdicts(&self) -> BTreeMap<&'static str, usize> {
+        let mut verdicts: BTreeMap<&'static str, usize> = VERDICTS
+            .iter()
+            .map(|verdict| (verdict.as_str(), self.verdicts[verdict_idx(*verdict)]))
+            .filter(|(_, count)| *count > 0)
+            .collect();
+        if self.errors > 0 {
+            verdicts.insert("error", self.errors);
+        }
+        verdicts
+    }
+
+    /// The count per outcome and deciding rule, sorted by outcome and rule name; decisions
+    /// without a deciding rule under `(default)` or, undecided, `(missing facts)`.
+    fn by_rule(&self, program: &Program) -> BTreeMap<(&'static str, String), usize> {
+        let mut by_rule = BTreeMap::new();
+        for verdict in VERDICTS {
+            let idx = verdict_idx(verdict);
+            for (rule, counts) in self.by_rule.iter().enumerate() {
+                if counts[idx] > 0 {
+                    *by_rule
+                        .entry((verdict.as_str(), program.rules[rule].name.clone()))
+                        .or_default() += counts[idx];
+                }
+            }
+            if self.without_rule[idx] > 0 {
+                let by = if verdict == Verdict::Undecided {
+                    "(missing facts)"
+                } else {
+                    "(default)"
+                };
+                *by_rule.entry((verdict.as_str(), by.to_string())).or_default() += self.without_rule[idx];
+            }
+        }
+        by_rule
+    }
+}
+
+/// Writes one CSV cell made of `parts` joined by `; `, quoted as [`write_csv_row`] quotes a cell.
+fn write_csv_cell<'a, I>(out: &mut Vec<u8>, parts: I)
+where
+    I: IntoIterator<Item = &'a str>,
+    I::IntoIter: Clone,
+{
+    let parts = parts.into_iter();
+    // The separator holds nothing that needs quoting: the cell does when one of its parts does.
+    let quoted = parts.clone().any(|part| part.contains([',', '"', '\n', '\r']));
+    if quoted {
+        out.push(b'"');
+    }
+    for (idx, part) in parts.enumerate() {
+        if idx > 0 {
+            out.extend_from_slice(b"; ");
+        }
+        if quoted {
+            out.extend_from_slice(part.replace('"', "\"\"").as_bytes());
+        } else {
+            out.extend_from_slice(part.as_bytes());
+        }
+    }
+    if quoted {
+        out.push(b'"');
     }
 }
 
@@ -651,7 +866,7 @@ pub fn stream(
     } else {
         stream.path.to_string()
     };
-    let reader: Box<dyn Read> = if stream.path == "-" {
+    let reader: Box<dyn Read + Send> = if stream.path == "-" {
         Box::new(std::io::stdin())
     } else {
         match std::fs::File::open(stream.path) {
@@ -665,7 +880,6 @@ pub fn stream(
         .filter(std::fs::Metadata::is_file)
         .map(|metadata| metadata.len());
     let mut reader = std::io::BufReader::with_capacity(1 << 20, reader.take(stream.max_bytes + 1));
-    let mut chunk: Vec<u8> = Vec::new();
     let mut bytes_read: u64 = 0;
     let mut first_line = 1usize;
     // A table's header (and the lines before it) is read first, into a text of its own that
@@ -708,16 +922,157 @@ pub fn stream(
     }
     let source = engine.sources.add(name.clone(), String::new());
     let progress = Progress::new(total_bytes);
-    let mut stopped = false;
-    while !stopped {
-        chunk.clear();
-        let mut n_lines = 0;
-        while n_lines < CHUNK_LINES && !stopped {
-            let read = match &mut table {
-                Some((_, splitter)) => {
-                    read_row(&mut reader, &mut chunk, splitter).map(|n| (n, LineEnd::Line))
+    let (mut layout, splitter) = match table {
+        Some((layout, splitter)) => (Some(layout), Some(splitter)),
+        None => (None, None),
+    };
+    let max_bytes = stream.max_bytes;
+    std::thread::scope(|scope| {
+        // The input is read a chunk ahead on a thread of its own, while the chunk before is read
+        // into facts, decided and written; the buffers come back to it to be filled again.
+        let (chunks_tx, chunks) = crossbeam_channel::bounded(1);
+        let (spare_tx, spare) = crossbeam_channel::bounded(2);
+        scope.spawn(move || read_chunks(reader, splitter, bytes_read, max_bytes, &chunks_tx, &spare));
+        loop {
+            let read = chunks
+                .recv()
+                .expect("the reading thread sends a last chunk or an error before it ends");
+            let ReadChunk {
+                bytes: chunk,
+                n_lines,
+                bytes_read,
+                stopped,
+            } = match read {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    progress.done();
+                    return read_failed(engine, &name, &error, style);
                 }
-                None => read_line(&mut reader, &mut chunk),
+            };
+            if bytes_read > max_bytes {
+                let error = ReadError::TooLarge {
+                    size: bytes_read,
+                    limit: max_bytes,
+                };
+                progress.done();
+                report(
+                    engine,
+                    &[pol::engine::read_error(&name, &error, None, Setting::FactsBytes)],
+                    style,
+                );
+                return EXIT_USAGE;
+            }
+            if n_lines == 0 && base_decided {
+                break;
+            }
+            let added = if n_lines == 0 {
+                Ok(())
+            } else {
+                // Diagnostics point into this chunk; its name says where the chunk starts in the
+                // file.
+                engine.sources.rename(source, chunk_name(&name, first_line));
+                let text = match String::from_utf8(chunk) {
+                    Ok(text) => text,
+                    Err(_) => {
+                        let error = std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "stream did not contain valid UTF-8",
+                        );
+                        progress.done();
+                        return read_failed(engine, &name, &error, style);
+                    }
+                };
+                let lines_in_chunk = match layout {
+                    Some(_) => memchr::memchr_iter(b'\n', text.as_bytes()).count(),
+                    None => n_lines,
+                };
+                engine.sources.replace(source, text);
+                first_line += lines_in_chunk;
+                match &mut layout {
+                    Some(layout) => builder.add_table_rows(&engine.sources, source, layout),
+                    None => builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record)),
+                }
+            };
+            let facts = match added.and_then(|()| builder.finish_chunk()) {
+                Ok(facts) => facts,
+                Err(diagnostics) => {
+                    progress.done();
+                    report(engine, &diagnostics, style);
+                    return EXIT_FAILED;
+                }
+            };
+            let first = if base_decided { n_base_subjects } else { 0 };
+            base_decided = true;
+            // A summary counts the decisions as they are made; otherwise they are kept to be
+            // written.
+            let decided = if sink.is_summary() {
+                sink.tally(program, &facts, options.clone(), first).map(Ok)
+            } else {
+                engine
+                    .decide_from(program, &facts, options.clone(), first)
+                    .map(|decisions| {
+                        sink.decisions(program, &facts, &engine.sources, &decisions)
+                            .map(|()| decisions.len())
+                    })
+            };
+            let n_decided = match decided {
+                Ok(Ok(n_decided)) => n_decided,
+                Ok(Err(error)) => {
+                    progress.done();
+                    return console::write_failed(&error, style);
+                }
+                Err(diagnostic) => {
+                    progress.done();
+                    report(engine, &[diagnostic], style);
+                    return EXIT_FAILED;
+                }
+            };
+            // A subject's number is the offset plus its row, and every chunk's rows start with
+            // those of the reference data: the offset counts only the streamed subjects decided
+            // so far.
+            sink.offset += n_decided as u64 - u64::from(n_base_subjects - first);
+            progress.update(sink.total(), bytes_read);
+            builder.reclaim(facts);
+            if n_lines == 0 || stopped {
+                break;
+            }
+            // The chunk's buffer goes back to be filled again; if none is wanted, it is dropped.
+            let _ = spare_tx.try_send(engine.sources.take_text(source).into_bytes());
+        }
+        progress.done();
+        sink.finish(engine, program, style)
+    })
+}
+
+/// A chunk of a stream, read ahead: its lines (or rows), how many, the bytes of the stream read
+/// so far, and whether reading stopped early, at its last line.
+struct ReadChunk {
+    bytes: Vec<u8>,
+    n_lines: usize,
+    bytes_read: u64,
+    stopped: bool,
+}
+
+/// Reads a stream in chunks of [`CHUNK_LINES`] lines (rows, with a `splitter`) into buffers
+/// taken from `spare` when there are any, and sends them on `chunks`: the last chunk is empty,
+/// stops early, or goes past `max_bytes`; an error is sent in place of the chunk it broke off.
+fn read_chunks(
+    mut reader: impl BufRead,
+    mut splitter: Option<RowSplitter>,
+    mut bytes_read: u64,
+    max_bytes: u64,
+    chunks: &crossbeam_channel::Sender<std::io::Result<ReadChunk>>,
+    spare: &crossbeam_channel::Receiver<Vec<u8>>,
+) {
+    loop {
+        let mut bytes = spare.try_recv().unwrap_or_default();
+        bytes.clear();
+        let mut n_lines = 0;
+        let mut stopped = false;
+        while n_lines < CHUNK_LINES && !stopped {
+            let read = match &mut splitter {
+                Some(splitter) => read_row(&mut reader, &mut bytes, splitter).map(|n| (n, LineEnd::Line)),
+                None => read_line(&mut reader, &mut bytes),
             };
             match read {
                 Ok((0, _)) => break,
@@ -727,88 +1082,23 @@ pub fn stream(
                     stopped = end == LineEnd::Stop;
                 }
                 Err(error) => {
-                    progress.done();
-                    return read_failed(engine, &name, &error, style);
+                    let _ = chunks.send(Err(error));
+                    return;
                 }
             }
         }
-        if bytes_read > stream.max_bytes {
-            let error = ReadError::TooLarge {
-                size: bytes_read,
-                limit: stream.max_bytes,
-            };
-            progress.done();
-            report(
-                engine,
-                &[pol::engine::read_error(&name, &error, None, Setting::FactsBytes)],
-                style,
-            );
-            return EXIT_USAGE;
-        }
-        if n_lines == 0 && base_decided {
-            break;
-        }
-        let added = if n_lines == 0 {
-            Ok(())
-        } else {
-            // Diagnostics point into this chunk; its name says where the chunk starts in the file.
-            engine.sources.rename(source, chunk_name(&name, first_line));
-            let text = match String::from_utf8(std::mem::take(&mut chunk)) {
-                Ok(text) => text,
-                Err(_) => {
-                    let error = std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "stream did not contain valid UTF-8",
-                    );
-                    return read_failed(engine, &name, &error, style);
-                }
-            };
-            let lines_in_chunk = match table {
-                Some(_) => memchr::memchr_iter(b'\n', text.as_bytes()).count(),
-                None => n_lines,
-            };
-            engine.sources.replace(source, text);
-            first_line += lines_in_chunk;
-            match &mut table {
-                Some((layout, _)) => builder.add_table_rows(&engine.sources, source, layout),
-                None => builder.add_text(&engine.sources, source, Format::JsonLines, Some(stream.record)),
-            }
+        let last = n_lines == 0 || stopped || bytes_read > max_bytes;
+        let chunk = ReadChunk {
+            bytes,
+            n_lines,
+            bytes_read,
+            stopped,
         };
-        let facts = match added.and_then(|()| builder.finish_chunk()) {
-            Ok(facts) => facts,
-            Err(diagnostics) => {
-                progress.done();
-                report(engine, &diagnostics, style);
-                return EXIT_FAILED;
-            }
-        };
-        let first = if base_decided { n_base_subjects } else { 0 };
-        base_decided = true;
-        let decisions = match engine.decide_from(program, &facts, options.clone(), first) {
-            Ok(decisions) => decisions,
-            Err(diagnostic) => {
-                progress.done();
-                report(engine, &[diagnostic], style);
-                return EXIT_FAILED;
-            }
-        };
-        if let Err(error) = sink.decisions(program, &facts, &engine.sources, &decisions) {
-            progress.done();
-            return console::write_failed(&error, style);
+        // The receiver is gone when the run stopped at an error: nothing more is wanted.
+        if chunks.send(Ok(chunk)).is_err() || last {
+            return;
         }
-        // A subject's number is the offset plus its row, and every chunk's rows start with those
-        // of the reference data: the offset counts only the streamed subjects decided so far.
-        sink.offset += decisions.len() as u64 - u64::from(n_base_subjects - first);
-        progress.update(sink.total, bytes_read);
-        builder.reclaim(facts);
-        if n_lines == 0 {
-            break;
-        }
-        // Keep the chunk's buffer for the next one.
-        chunk = engine.sources.take_text(source).into_bytes();
     }
-    progress.done();
-    sink.finish(engine, program, style)
 }
 
 /// How reading a line of a stream ended.
