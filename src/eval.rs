@@ -10,6 +10,7 @@ mod decision;
 mod fast;
 mod full;
 pub mod limits;
+mod lookup;
 mod messages;
 mod ops;
 mod trace;

@@ -595,7 +595,12 @@ pub fn is_subject_stream(
     // A key reference to a subject (`Transfer["T1"]`) must bind across the whole input, not
     // one chunk, so such a policy reads its subjects whole.
     let names_a_subject = program.key_refs.iter().any(|key_ref| key_ref.record == subject);
-    lines && !names_a_subject && record.is_none_or(|record| program.record(record) == Some(subject))
+    // Subjects with a compound key are checked for duplicates across the whole input.
+    let compound_key = !program.records[subject.idx()].compound_key.is_empty();
+    lines
+        && !names_a_subject
+        && !compound_key
+        && record.is_none_or(|record| program.record(record) == Some(subject))
 }
 
 /// A JSON Lines input of subjects to stream.

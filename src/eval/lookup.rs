@@ -1,0 +1,147 @@
+//! The indexes the full evaluator reads the facts of a type through, built once per set of
+//! facts: every fact of a type (`any c in Conflict`), the facts by one field's value (a
+//! quantifier whose body starts with `c.year == y`), and the facts by key (`ConflictYear[a, b]`).
+
+use std::collections::HashMap;
+
+use crate::check::ir::{Expr, ExprKind, Program, RecordId, Type};
+use crate::facts::Facts;
+use crate::value::Value;
+
+/// The facts of one type whose field has one value, and those whose field is unknown (which
+/// any value may match).
+#[derive(Debug, Default)]
+pub(crate) struct FieldIndex {
+    rows: HashMap<Value, Vec<u32>>,
+    unknown: Vec<u32>,
+}
+
+impl FieldIndex {
+    /// The rows whose field is `value`, and the rows whose field is unknown.
+    pub(crate) fn candidates(&self, value: Value) -> (&[u32], &[u32]) {
+        let rows = self.rows.get(&value).map_or(&[][..], Vec::as_slice);
+        (rows, &self.unknown)
+    }
+}
+
+/// The indexes of one set of facts for one program.
+#[derive(Debug, Default)]
+pub(crate) struct FactIndexes {
+    /// Per record type ranged over, every fact of it (placeholders of key references left out),
+    /// as `Value::Record`s in row order: the set its name stands for.
+    pub(crate) all: HashMap<RecordId, Vec<Value>>,
+    /// Per record type and field a quantifier is indexed by.
+    fields: HashMap<(RecordId, u32), FieldIndex>,
+    /// Per record type looked up by a computed key whose key is not a single text: the row of
+    /// each key (the values of its key fields, in order). A text key is found through the
+    /// facts' own index of keys, which holds a table's aliases too.
+    keys: HashMap<RecordId, HashMap<Box<[Value]>, u32>>,
+}
+
+impl FactIndexes {
+    /// Builds what the program's expressions need, and nothing for a program that neither ranges
+    /// over facts nor looks them up.
+    pub(crate) fn new(program: &Program, facts: &Facts) -> FactIndexes {
+        let mut indexes = FactIndexes::default();
+        if program.fact_sets.is_empty() {
+            return indexes;
+        }
+        let mut wanted: Vec<(RecordId, Option<u32>)> = Vec::new();
+        let mut visit = |expr: &Expr| collect(expr, &mut wanted);
+        for rule in &program.rules {
+            rule.conditions.iter().for_each(|condition| visit(&condition.expr));
+        }
+        program.consts.iter().for_each(|def| visit(&def.value));
+        program.functions.iter().for_each(|def| visit(&def.body));
+        if let Some(date) = program.subject.as_ref().and_then(|subject| subject.date.as_ref()) {
+            visit(date);
+        }
+        for (record, field) in wanted {
+            let n_rows = facts.tables[record.idx()].n_input_rows;
+            match field {
+                None => {
+                    indexes
+                        .all
+                        .entry(record)
+                        .or_insert_with(|| (0..n_rows).map(Value::Record).collect());
+                }
+                Some(field) => {
+                    indexes.fields.entry((record, field)).or_insert_with(|| {
+                        let mut index = FieldIndex::default();
+                        for row in 0..n_rows {
+                            match facts.cell(record, row, field) {
+                                Some(value) => index.rows.entry(value).or_default().push(row),
+                                None => index.unknown.push(row),
+                            }
+                        }
+                        index
+                    });
+                }
+            }
+        }
+        for lookup in &program.lookups {
+            let def = &program.records[lookup.record.idx()];
+            let fields = def.lookup_fields();
+            let text_key = matches!(&fields[..], [key] if program.types.get(def.fields[*key as usize].ty) == Type::Text);
+            if text_key || indexes.keys.contains_key(&lookup.record) {
+                continue;
+            }
+            let n_rows = facts.tables[lookup.record.idx()].n_input_rows;
+            let mut by_key = HashMap::with_capacity(n_rows as usize);
+            'rows: for row in 0..n_rows {
+                let mut key = Vec::with_capacity(fields.len());
+                for field in &fields {
+                    // A fact whose key is unknown was refused when the facts were read; one
+                    // left is found by no key.
+                    let Some(value) = facts.cell(lookup.record, row, *field) else {
+                        continue 'rows;
+                    };
+                    key.push(value);
+                }
+                // Keys are unique (duplicates were refused when the facts were read); the first
+                // row keeps a key all the same.
+                by_key.entry(key.into_boxed_slice()).or_insert(row);
+            }
+            indexes.keys.insert(lookup.record, by_key);
+        }
+        indexes
+    }
+
+    /// The index of a record type's facts by a field.
+    pub(crate) fn field(&self, record: RecordId, field: u32) -> &FieldIndex {
+        self.fields
+            .get(&(record, field))
+            .expect("an index is built for every indexed quantifier of the program")
+    }
+
+    /// The row of the fact of `record` whose key is `key`, if any fact has it.
+    pub(crate) fn find(&self, facts: &Facts, record: RecordId, key: &[Value]) -> Option<u32> {
+        match self.keys.get(&record) {
+            Some(by_key) => by_key.get(key).copied(),
+            None => {
+                let [Value::Text(sym)] = key else {
+                    unreachable!("a lookup by one text key is typed so by the checker, got {key:?}")
+                };
+                let table = &facts.tables[record.idx()];
+                table.keys.get(sym).copied()
+            }
+        }
+    }
+}
+
+/// Collects the record types ranged over and the fields their quantifiers are indexed by.
+fn collect(expr: &Expr, wanted: &mut Vec<(RecordId, Option<u32>)>) {
+    if let ExprKind::FactsOf { record, index } = &expr.kind {
+        let entry = (*record, None);
+        if !wanted.contains(&entry) {
+            wanted.push(entry);
+        }
+        if let Some((field, _)) = index {
+            let entry = (*record, Some(*field));
+            if !wanted.contains(&entry) {
+                wanted.push(entry);
+            }
+        }
+    }
+    expr.for_each_child(|child| collect(child, wanted));
+}
