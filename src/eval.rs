@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 pub use decision::{Decision, LawDate, Options};
 pub use limits::Limits;
+pub use lookup::MissedLookups;
 pub use trace::{PartTrace, RuleTrace, Trace};
 pub use truth::{FactRef, Operand, Pending, RuleStatus, Truth, Verdict};
 

@@ -606,7 +606,7 @@ impl<'e, 'a> FullEval<'e, 'a> {
                     .map(Value::Int)
                     .ok_or_else(|| Flow::Error(Box::new(messages::overflow(expr.span))))
             }
-            ExprKind::Lookup { record, keys, .. } => self.eval_lookup(*record, keys),
+            ExprKind::Lookup { record, keys, lookup } => self.eval_lookup(*record, *lookup, keys),
             ExprKind::FactsOf { record, .. } => Ok(*self
                 .evaluator
                 .fact_sets
@@ -712,7 +712,7 @@ impl<'e, 'a> FullEval<'e, 'a> {
     /// `Record[a, b]`: the fact with the key the expressions compute. A key no fact has is
     /// unknown, as a key reference no fact has reads as unknown, and the missing fact names the
     /// key (`ConflictYear["Mali", 2014]`).
-    fn eval_lookup(&mut self, record: crate::check::ir::RecordId, keys: &[Expr]) -> Eval {
+    fn eval_lookup(&mut self, record: crate::check::ir::RecordId, lookup: u32, keys: &[Expr]) -> Eval {
         let mut values = Vec::with_capacity(keys.len());
         let mut missing: Option<Missing> = None;
         for key in keys {
@@ -730,7 +730,7 @@ impl<'e, 'a> FullEval<'e, 'a> {
             Some(row) => Ok(Value::Record(row)),
             None => Err(Flow::Unknown(vec![FactRef {
                 record,
-                row: facts.missed.row(record, &values),
+                row: facts.missed.row(record, &values, lookup),
                 field: 0,
             }])),
         }

@@ -2,9 +2,11 @@
 //! facts: every fact of a type (`any c in Conflict`), the facts by one field's value (a
 //! quantifier whose body starts with `c.year == y`), and the facts by key (`ConflictYear[a, b]`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::messages;
 use crate::check::ir::{Expr, ExprKind, Program, RecordId, Type};
+use crate::diagnostic::Diagnostic;
 use crate::facts::Facts;
 use crate::value::Value;
 
@@ -144,4 +146,46 @@ fn collect(expr: &Expr, wanted: &mut Vec<(RecordId, Option<u32>)>) {
         }
     }
     expr.for_each_child(|child| collect(child, wanted));
+}
+
+/// The most missed keys one warning names.
+const MAX_KEYS_SHOWN: usize = 5;
+
+/// The keys that lookups by a computed key found no fact for, gathered over the facts of a run
+/// (a stream's chunks one after the other), for one warning per lookup (W0003).
+#[derive(Debug, Default)]
+pub struct MissedLookups {
+    /// Per lookup (its index in `Program::lookups`): every key missed, as a lookup writes it.
+    by_lookup: BTreeMap<u32, BTreeSet<String>>,
+}
+
+impl MissedLookups {
+    /// Gathers the keys the lookups missed while deciding on these facts.
+    pub fn add(&mut self, program: &Program, facts: &Facts) {
+        for (row, lookup) in facts.missed.keys() {
+            let record = program.lookups[lookup as usize].record;
+            let label = crate::show::record_label(program, facts, record, row);
+            self.by_lookup.entry(lookup).or_default().insert(label);
+        }
+    }
+
+    /// One warning per lookup that missed some key, in source order.
+    pub fn warnings(&self, program: &Program) -> Vec<Diagnostic> {
+        let mut diagnostics: Vec<Diagnostic> = self
+            .by_lookup
+            .iter()
+            .map(|(lookup, keys)| {
+                let def = &program.lookups[*lookup as usize];
+                let shown: Vec<&str> = keys.iter().take(MAX_KEYS_SHOWN).map(String::as_str).collect();
+                messages::missed_keys(
+                    &program.records[def.record.idx()].name,
+                    &shown,
+                    keys.len(),
+                    def.span,
+                )
+            })
+            .collect();
+        crate::diagnostic::sort(&mut diagnostics);
+        diagnostics
+    }
 }

@@ -21,6 +21,8 @@ pub struct MissedKeys {
 struct Missed {
     rows: HashMap<(RecordId, Box<[Value]>), u32>,
     keys: Vec<(RecordId, Box<[Value]>)>,
+    /// The lookup (its index in `Program::lookups`) that first missed each key.
+    first_lookups: Vec<u32>,
 }
 
 impl Clone for MissedKeys {
@@ -38,8 +40,8 @@ impl MissedKeys {
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The row number standing for a key of `record` that no fact has.
-    pub fn row(&self, record: RecordId, key: &[Value]) -> u32 {
+    /// The row number standing for a key of `record` that no fact has, missed by `lookup`.
+    pub fn row(&self, record: RecordId, key: &[Value], lookup: u32) -> u32 {
         let mut missed = self.lock();
         let probe = (record, Box::<[Value]>::from(key));
         if let Some(row) = missed.rows.get(&probe) {
@@ -48,6 +50,7 @@ impl MissedKeys {
         let row = MISSED_BASE + u32::try_from(missed.keys.len()).expect("missed keys are counted in u32");
         missed.rows.insert(probe.clone(), row);
         missed.keys.push(probe);
+        missed.first_lookups.push(lookup);
         row
     }
 
@@ -57,9 +60,13 @@ impl MissedKeys {
         self.lock().keys.get(idx).cloned()
     }
 
-    /// Every key missed so far, in the order first missed.
-    pub fn keys(&self) -> Vec<(RecordId, Box<[Value]>)> {
-        self.lock().keys.clone()
+    /// Every key missed so far, in the order first missed, each with its row number and the
+    /// lookup that first missed it.
+    pub fn keys(&self) -> Vec<(u32, u32)> {
+        let missed = self.lock();
+        (0..missed.keys.len())
+            .map(|idx| (MISSED_BASE + idx as u32, missed.first_lookups[idx]))
+            .collect()
     }
 }
 

@@ -713,6 +713,7 @@ pub fn stream(
     }
     let source = engine.sources.add(name.clone(), String::new());
     let progress = Progress::new(total_bytes);
+    let mut missed = pol::eval::MissedLookups::default();
     let mut stopped = false;
     while !stopped {
         chunk.clear();
@@ -805,6 +806,7 @@ pub fn stream(
         // of the reference data: the offset counts only the streamed subjects decided so far.
         sink.offset += decisions.len() as u64 - u64::from(n_base_subjects - first);
         progress.update(sink.total, bytes_read);
+        missed.add(program, &facts);
         builder.reclaim(facts);
         if n_lines == 0 {
             break;
@@ -813,6 +815,10 @@ pub fn stream(
         chunk = engine.sources.take_text(source).into_bytes();
     }
     progress.done();
+    let missed = missed.warnings(program);
+    if !missed.is_empty() {
+        report(engine, &missed, style);
+    }
     sink.finish(engine, program, style)
 }
 
