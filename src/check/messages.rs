@@ -1164,11 +1164,16 @@ pub fn lookup_arity(record: &str, fields: &[&str], given: usize, span: Span) -> 
         .map(|field| format!("`{field}`"))
         .collect::<Vec<_>>()
         .join(", ");
+    let fields_word = if expected == 1 { "field" } else { "fields" };
+    let given_text = match given {
+        1 => "1 value is given".to_owned(),
+        n => format!("{n} values are given"),
+    };
     Diagnostic::new(
         Code::BadLookup,
-        format!("the key of `{record}` has {expected} field(s), but {given} value(s) are given"),
+        format!("the key of `{record}` has {expected} {fields_word}, but {given_text}"),
     )
-    .at(span, format!("{given} value(s) given"))
+    .at(span, given_text.replace(" is given", " given").replace(" are given", " given"))
     .help(format!("give one value per field of the key, in order: {list}"))
 }
 

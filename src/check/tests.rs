@@ -1739,7 +1739,7 @@ fn a_lookup_checks_the_number_and_types_of_its_key_values() {
             "{CONFLICTS}\nrule r: deny {{ when ConflictYear[1].year == 2 }}\nrule s: deny {{ when ConflictYear[d.recipient, 2].year == 2 }}\nrule u: deny {{ when Delivery[d.year].year == 2 }}"
         )],
         &[
-            "E0462 the key of `ConflictYear` has 2 field(s), but 1 value(s) are given [ConflictYear[1]: 1 value(s) given]",
+            "E0462 the key of `ConflictYear` has 2 fields, but 1 value is given [ConflictYear[1]: 1 value given]",
             "E0204 expected `Int`, found `Text` [d.recipient: this is `Text`]",
             "E0463 `Delivery` is the type being decided, so its facts cannot be ranged over or looked up [Delivery[d.year]: the facts of the subjects' type] [also decide d: Delivery: decided here]",
         ],
