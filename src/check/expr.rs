@@ -250,7 +250,7 @@ impl<'a> Checker<'a> {
                 self.require(body, &body_expr, prims.bool);
                 scope.locals.pop();
                 let mut set_expr = set_expr;
-                self.index_facts(&mut set_expr, slot, &body_expr);
+                self.index_facts((*quantifier).into(), &mut set_expr, slot, &body_expr);
                 let kind = ir::ExprKind::Quantified {
                     quantifier: (*quantifier).into(),
                     slot,

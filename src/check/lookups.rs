@@ -116,14 +116,18 @@ impl<'a> Checker<'a> {
         node(kind, ty, span)
     }
 
-    /// Gives a quantifier over the facts of a type the index its body allows: when the body's
-    /// first conjunct is `x.field == e` (or `e == x.field`) with `e` not reading `x` and the
-    /// field holding one value, only the facts whose field is `e` (or unknown) can make the body
-    /// anything but false, since `and` does not evaluate its right side after a false left.
-    pub(super) fn index_facts(&self, set: &mut ir::Expr, slot: u32, body: &ir::Expr) {
+    /// Gives an `any` over the facts of a type the index its body allows: when the body's first
+    /// conjunct is `x.field == e` (or `e == x.field`) with `e` not reading `x` and the field
+    /// holding one value, only the facts whose field is `e` (or unknown) can make the body
+    /// anything but false, since `and` does not evaluate its right side after a false left, and
+    /// a false element does not settle `any`. (It settles `all`, which is not indexed.)
+    pub(super) fn index_facts(&self, quantifier: ir::Quantifier, set: &mut ir::Expr, slot: u32, body: &ir::Expr) {
         let ir::ExprKind::FactsOf { index, .. } = &mut set.kind else {
             return;
         };
+        if quantifier != ir::Quantifier::Any {
+            return;
+        }
         let mut first = body;
         while let ir::ExprKind::And(left, _) = &first.kind {
             first = left;

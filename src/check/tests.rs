@@ -1711,7 +1711,7 @@ fn a_quantifier_over_facts_is_indexed_by_its_first_equality_on_a_field() {
 }
 
 #[test]
-fn an_equality_after_another_conjunct_or_reading_the_variable_gives_no_index() {
+fn an_equality_after_another_conjunct_or_reading_the_variable_is_no_index() {
     assert_eq!(
         conflict_conditions(
             "rule r: deny { when any c in ConflictYear: d.recipient in c.parties and c.year == d.year }"
@@ -1719,8 +1719,16 @@ fn an_equality_after_another_conjunct_or_reading_the_variable_gives_no_index() {
         ["Any $0 in facts ConflictYear: ((t.recipient in $0.parties) and ($0.year Eq t.year)) : Bool"]
     );
     assert_eq!(
-        conflict_conditions("rule r: deny { when all c in ConflictYear: c.year == c.conflict }"),
-        ["All $0 in facts ConflictYear: ($0.year Eq $0.conflict) : Bool"]
+        conflict_conditions("rule r: deny { when any c in ConflictYear: c.year == c.conflict }"),
+        ["Any $0 in facts ConflictYear: ($0.year Eq $0.conflict) : Bool"]
+    );
+}
+
+#[test]
+fn an_all_over_facts_is_not_indexed_since_a_false_element_settles_it() {
+    assert_eq!(
+        conflict_conditions("rule r: deny { when all c in ConflictYear: c.year == d.year and d.recipient in c.parties }"),
+        ["All $0 in facts ConflictYear: (($0.year Eq t.year) and (t.recipient in $0.parties)) : Bool"]
     );
 }
 

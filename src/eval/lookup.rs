@@ -124,8 +124,9 @@ impl FactIndexes {
                 let [Value::Text(sym)] = key else {
                     unreachable!("a lookup by one text key is typed so by the checker, got {key:?}")
                 };
+                // A placeholder bound for a key reference no fact has is no fact either.
                 let table = &facts.tables[record.idx()];
-                table.keys.get(sym).copied()
+                table.keys.get(sym).copied().filter(|row| *row < table.n_input_rows)
             }
         }
     }
