@@ -342,7 +342,7 @@ where
         full_only: true,
         ..Options::default()
     };
-    let full = FullEvaluator::new(program, facts, options, false)?;
+    let full = FullEvaluator::for_expr(program, facts, options, false, Some(expr))?;
     let mut scratch = FullScratch::default();
     // The expression may come from any body of the program (a rule's condition, a constant's
     // value, the decision date), or be typed at a prompt with locals of its own: it gets the

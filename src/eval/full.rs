@@ -99,6 +99,18 @@ impl<'a> FullEvaluator<'a> {
         options: Options,
         any_dated: bool,
     ) -> Result<FullEvaluator<'a>, Diagnostic> {
+        FullEvaluator::for_expr(program, facts, options, any_dated, None)
+    }
+
+    /// [`FullEvaluator::new`], ready also for `extra`, an expression that is no part of the
+    /// program (one typed at a prompt), whose lookups and facts of a type get their indexes too.
+    pub(crate) fn for_expr(
+        program: &'a Program,
+        facts: &'a Facts,
+        options: Options,
+        any_dated: bool,
+        extra: Option<&Expr>,
+    ) -> Result<FullEvaluator<'a>, Diagnostic> {
         let mut evaluator = FullEvaluator {
             program,
             facts,
@@ -106,7 +118,7 @@ impl<'a> FullEvaluator<'a> {
             consts: Vec::with_capacity(program.consts.len()),
             const_seqs: Vec::new(),
             any_dated,
-            indexes: FactIndexes::new(program, facts),
+            indexes: FactIndexes::new(program, facts, extra),
             fact_sets: std::collections::HashMap::new(),
         };
         let mut ranged: Vec<_> = evaluator.indexes.all.keys().copied().collect();

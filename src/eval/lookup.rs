@@ -41,14 +41,11 @@ pub(crate) struct FactIndexes {
 }
 
 impl FactIndexes {
-    /// Builds what the program's expressions need, and nothing for a program that neither ranges
-    /// over facts nor looks them up.
-    pub(crate) fn new(program: &Program, facts: &Facts) -> FactIndexes {
+    /// Builds what the program's expressions (and `extra`, an expression evaluated on its own)
+    /// need, and nothing for a program that neither ranges over facts nor looks them up.
+    pub(crate) fn new(program: &Program, facts: &Facts, extra: Option<&Expr>) -> FactIndexes {
         let mut indexes = FactIndexes::default();
-        if program.fact_sets.is_empty() {
-            return indexes;
-        }
-        let mut wanted: Vec<(RecordId, Option<u32>)> = Vec::new();
+        let mut wanted = Wanted::default();
         let mut visit = |expr: &Expr| collect(expr, &mut wanted);
         for rule in &program.rules {
             rule.conditions.iter().for_each(|condition| visit(&condition.expr));
@@ -58,7 +55,10 @@ impl FactIndexes {
         if let Some(date) = program.subject.as_ref().and_then(|subject| subject.date.as_ref()) {
             visit(date);
         }
-        for (record, field) in wanted {
+        if let Some(extra) = extra {
+            visit(extra);
+        }
+        for (record, field) in wanted.ranged {
             let n_rows = facts.tables[record.idx()].n_input_rows;
             match field {
                 None => {
@@ -81,21 +81,21 @@ impl FactIndexes {
                 }
             }
         }
-        for lookup in &program.lookups {
-            let def = &program.records[lookup.record.idx()];
+        for record in wanted.looked_up {
+            let def = &program.records[record.idx()];
             let fields = def.lookup_fields();
             let text_key = matches!(&fields[..], [key] if program.types.get(def.fields[*key as usize].ty) == Type::Text);
-            if text_key || indexes.keys.contains_key(&lookup.record) {
+            if text_key {
                 continue;
             }
-            let n_rows = facts.tables[lookup.record.idx()].n_input_rows;
+            let n_rows = facts.tables[record.idx()].n_input_rows;
             let mut by_key = HashMap::with_capacity(n_rows as usize);
             'rows: for row in 0..n_rows {
                 let mut key = Vec::with_capacity(fields.len());
                 for field in &fields {
                     // A fact whose key is unknown was refused when the facts were read; one
                     // left is found by no key.
-                    let Some(value) = facts.cell(lookup.record, row, *field) else {
+                    let Some(value) = facts.cell(record, row, *field) else {
                         continue 'rows;
                     };
                     key.push(value);
@@ -104,7 +104,7 @@ impl FactIndexes {
                 // row keeps a key all the same.
                 by_key.entry(key.into_boxed_slice()).or_insert(row);
             }
-            indexes.keys.insert(lookup.record, by_key);
+            indexes.keys.insert(record, by_key);
         }
         indexes
     }
@@ -132,19 +132,33 @@ impl FactIndexes {
     }
 }
 
-/// Collects the record types ranged over and the fields their quantifiers are indexed by.
-fn collect(expr: &Expr, wanted: &mut Vec<(RecordId, Option<u32>)>) {
-    if let ExprKind::FactsOf { record, index } = &expr.kind {
-        let entry = (*record, None);
-        if !wanted.contains(&entry) {
-            wanted.push(entry);
-        }
-        if let Some((field, _)) = index {
-            let entry = (*record, Some(*field));
-            if !wanted.contains(&entry) {
-                wanted.push(entry);
+/// The record types an evaluation reads the facts of, each once.
+#[derive(Default)]
+struct Wanted {
+    /// The record types ranged over, and the fields their quantifiers are indexed by.
+    ranged: Vec<(RecordId, Option<u32>)>,
+    /// The record types looked up by a computed key.
+    looked_up: Vec<RecordId>,
+}
+
+/// Collects the record types an expression ranges over or looks up.
+fn collect(expr: &Expr, wanted: &mut Wanted) {
+    match &expr.kind {
+        ExprKind::FactsOf { record, index } => {
+            let mut add = |entry| {
+                if !wanted.ranged.contains(&entry) {
+                    wanted.ranged.push(entry);
+                }
+            };
+            add((*record, None));
+            if let Some((field, _)) = index {
+                add((*record, Some(*field)));
             }
         }
+        ExprKind::Lookup { record, .. } if !wanted.looked_up.contains(record) => {
+            wanted.looked_up.push(*record);
+        }
+        _ => {}
     }
     expr.for_each_child(|child| collect(child, wanted));
 }
@@ -164,7 +178,14 @@ impl MissedLookups {
     /// Gathers the keys the lookups missed while deciding on these facts.
     pub fn add(&mut self, program: &Program, facts: &Facts) {
         for (row, lookup) in facts.missed.keys() {
-            let record = program.lookups[lookup as usize].record;
+            // A lookup of an expression evaluated on its own (at a prompt) is no lookup of the
+            // program's: it gets no warning.
+            let (Some(def), Some((record, _))) = (program.lookups.get(lookup as usize), facts.missed.key(row)) else {
+                continue;
+            };
+            if def.record != record {
+                continue;
+            }
             let label = crate::show::record_label(program, facts, record, row);
             self.by_lookup.entry(lookup).or_default().insert(label);
         }
