@@ -411,7 +411,8 @@ impl<'a> Checker<'a> {
         for (at, key) in decl.compound_key.iter().enumerate() {
             let Some(position) = fields.iter().position(|field| field.name == key.name) else {
                 let names: Vec<&str> = fields.iter().map(|field| field.name.as_str()).collect();
-                let diagnostic = messages::compound_key_not_a_field(&decl.name.name, &key.name, key.span, &names);
+                let diagnostic =
+                    messages::compound_key_not_a_field(&decl.name.name, &key.name, key.span, &names);
                 self.error(diagnostic);
                 broken = true;
                 continue;
@@ -419,7 +420,10 @@ impl<'a> Checker<'a> {
             let ty = fields[position].ty;
             self.index
                 .use_at(key.span, defs[position], (ty != ERROR).then_some(ty));
-            if let Some(first) = decl.compound_key[..at].iter().find(|other| other.name == key.name) {
+            if let Some(first) = decl.compound_key[..at]
+                .iter()
+                .find(|other| other.name == key.name)
+            {
                 self.error(messages::compound_key_repeated(&key.name, key.span, first.span));
                 broken = true;
                 continue;
@@ -433,7 +437,9 @@ impl<'a> Checker<'a> {
             if !fits {
                 let found = self.type_name(ty);
                 let field_span = fields[position].span;
-                self.error(messages::compound_key_type(&key.name, &found, key.span, field_span));
+                self.error(messages::compound_key_type(
+                    &key.name, &found, key.span, field_span,
+                ));
                 broken = true;
                 continue;
             }

@@ -582,7 +582,12 @@ impl<'p> FactsBuilder<'p> {
                     Some(first) => {
                         let first = table.origins[*first as usize];
                         let shown = self.show_key(record, &key);
-                        sink.push(messages::duplicate_compound_key(&record.name, &shown, origin, first));
+                        sink.push(messages::duplicate_compound_key(
+                            &record.name,
+                            &shown,
+                            origin,
+                            first,
+                        ));
                     }
                     None => {
                         seen.insert(key, row);
@@ -608,9 +613,10 @@ impl<'p> FactsBuilder<'p> {
                     _ => variant.to_string(),
                 },
                 Value::Record(row) => match self.program.types.get(record.fields[*field as usize].ty) {
-                    ir::Type::Record(target) => self
-                        .key_of(target, *row)
-                        .map_or_else(|| format!("#{}", row + 1), |key| format!("{:?}", messages::quoted(key))),
+                    ir::Type::Record(target) => self.key_of(target, *row).map_or_else(
+                        || format!("#{}", row + 1),
+                        |key| format!("{:?}", messages::quoted(key)),
+                    ),
                     _ => format!("#{}", row + 1),
                 },
                 other => format!("{other:?}"),
@@ -623,7 +629,12 @@ impl<'p> FactsBuilder<'p> {
     fn key_of(&self, record: RecordId, row: u32) -> Option<&str> {
         let key = self.program.records[record.idx()].key?;
         let table = &self.tables[record.idx()];
-        match table.cells.get(row as usize * table.n_fields + key as usize).copied().flatten()? {
+        match table
+            .cells
+            .get(row as usize * table.n_fields + key as usize)
+            .copied()
+            .flatten()?
+        {
             Value::Text(sym) => Some(self.interner.resolve(sym)),
             _ => None,
         }

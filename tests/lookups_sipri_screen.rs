@@ -107,7 +107,9 @@ fn find<'d>(decisions: &'d [Screened], supplier: &str, recipient: &str, year: &s
     decisions
         .iter()
         .find(|decision| {
-            decision.supplier == supplier && decision.recipient == recipient && decision.delivered.starts_with(year)
+            decision.supplier == supplier
+                && decision.recipient == recipient
+                && decision.delivered.starts_with(year)
         })
         .unwrap_or_else(|| panic!("no delivery from {supplier} to {recipient} in {year}"))
 }
@@ -119,7 +121,11 @@ fn check_joinable(register: &Path, decisions: &[Screened]) {
     assert_eq!(decisions.len(), rows.len());
     for (idx, (row, decision)) in rows.iter().zip(decisions).enumerate() {
         assert_eq!(decision.position, idx as u64 + 1);
-        let supplier = if row[1] == "Turkiye" { "Turkey" } else { row[1].as_str() };
+        let supplier = if row[1] == "Turkiye" {
+            "Turkey"
+        } else {
+            row[1].as_str()
+        };
         assert_eq!(decision.supplier, supplier);
         assert_eq!(decision.delivered, format!("{}-01-01", row[10]));
         assert!(
@@ -184,7 +190,10 @@ fn full_files() -> Option<(PathBuf, PathBuf)> {
         register.display(),
         conflicts.display()
     );
-    eprintln!("skipped: the full SIPRI and UCDP files are not at {}", shared_data().display());
+    eprintln!(
+        "skipped: the full SIPRI and UCDP files are not at {}",
+        shared_data().display()
+    );
     None
 }
 
@@ -198,9 +207,17 @@ fn the_full_files_are_screened_and_every_delivery_joins_back_to_its_row() {
     // Ukraine supplied Russia in 2014, the year Russia supported the other side in Ukraine's war.
     let ukraine = find(&decisions, "Ukraine", "Russia", "2014");
     assert_eq!(ukraine.decision, "deny");
-    assert!(ukraine.rules.contains(&"supplier_on_other_side".to_owned()), "{:?}", ukraine.rules);
+    assert!(
+        ukraine.rules.contains(&"supplier_on_other_side".to_owned()),
+        "{:?}",
+        ukraine.rules
+    );
     let iraq = find(&decisions, "United States", "Iraq", "2005");
-    assert!(iraq.rules.contains(&"un_embargo_IQ_1546".to_owned()), "{:?}", iraq.rules);
+    assert!(
+        iraq.rules.contains(&"un_embargo_IQ_1546".to_owned()),
+        "{:?}",
+        iraq.rules
+    );
     let houthis = find(&decisions, "Iran", "Houthi rebels (Yemen)*", "2023");
     assert_eq!(houthis.decision, "undecided");
     assert_eq!(houthis.missing, [r#"Country["Houthi rebels (Yemen)*"]"#]);

@@ -18,7 +18,14 @@ impl<'a> Checker<'a> {
         }
         let record_ty = self.program.types.intern(Type::Record(id));
         let ty = self.program.types.intern(Type::Set(record_ty));
-        node(ir::ExprKind::FactsOf { record: id, index: None }, ty, span)
+        node(
+            ir::ExprKind::FactsOf {
+                record: id,
+                index: None,
+            },
+            ty,
+            span,
+        )
     }
 
     /// Whether the facts of a record type may be ranged over or looked up: not a nested type's
@@ -31,7 +38,8 @@ impl<'a> Checker<'a> {
             return false;
         }
         let subject_ty = self.subject.map(|(_, ty)| ty);
-        if let (Some(Type::Record(subject)), Some(decide)) = (subject_ty.and_then(|ty| self.kind(ty)), self.decide)
+        if let (Some(Type::Record(subject)), Some(decide)) =
+            (subject_ty.and_then(|ty| self.kind(ty)), self.decide)
             && subject == id
         {
             self.error(messages::facts_of_subject(&name, span, decide.span));
@@ -121,7 +129,13 @@ impl<'a> Checker<'a> {
     /// holding one value, only the facts whose field is `e` (or unknown) can make the body
     /// anything but false, since `and` does not evaluate its right side after a false left, and
     /// a false element does not settle `any`. (It settles `all`, which is not indexed.)
-    pub(super) fn index_facts(&self, quantifier: ir::Quantifier, set: &mut ir::Expr, slot: u32, body: &ir::Expr) {
+    pub(super) fn index_facts(
+        &self,
+        quantifier: ir::Quantifier,
+        set: &mut ir::Expr,
+        slot: u32,
+        body: &ir::Expr,
+    ) {
         let ir::ExprKind::FactsOf { index, .. } = &mut set.kind else {
             return;
         };

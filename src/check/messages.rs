@@ -1144,7 +1144,9 @@ pub fn compound_key_ref(record: &str, n_fields: usize, span: Span) -> Diagnostic
         format!("`{record}` has a compound key of {n_fields} fields, so one text cannot name a fact of it"),
     )
     .at(span, "one text given")
-    .help(format!("give a value for each field of the key: `{record}[a, b]`"))
+    .help(format!(
+        "give a value for each field of the key: `{record}[a, b]`"
+    ))
 }
 
 /// E0462: a lookup by key into a record type without a key.
@@ -1173,7 +1175,12 @@ pub fn lookup_arity(record: &str, fields: &[&str], given: usize, span: Span) -> 
         Code::BadLookup,
         format!("the key of `{record}` has {expected} {fields_word}, but {given_text}"),
     )
-    .at(span, given_text.replace(" is given", " given").replace(" are given", " given"))
+    .at(
+        span,
+        given_text
+            .replace(" is given", " given")
+            .replace(" are given", " given"),
+    )
     .help(format!("give one value per field of the key, in order: {list}"))
 }
 

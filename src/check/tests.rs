@@ -1706,7 +1706,9 @@ fn a_quantifier_over_facts_is_indexed_by_its_first_equality_on_a_field() {
         conflict_conditions(
             "rule r: deny { when any c in ConflictYear: c.year == d.year and d.recipient in c.parties }"
         ),
-        ["Any $0 in facts ConflictYear by year == t.year: (($0.year Eq t.year) and (t.recipient in $0.parties)) : Bool"]
+        [
+            "Any $0 in facts ConflictYear by year == t.year: (($0.year Eq t.year) and (t.recipient in $0.parties)) : Bool"
+        ]
     );
 }
 
@@ -1727,7 +1729,9 @@ fn an_equality_after_another_conjunct_or_reading_the_variable_is_no_index() {
 #[test]
 fn an_all_over_facts_is_not_indexed_since_a_false_element_settles_it() {
     assert_eq!(
-        conflict_conditions("rule r: deny { when all c in ConflictYear: c.year == d.year and d.recipient in c.parties }"),
+        conflict_conditions(
+            "rule r: deny { when all c in ConflictYear: c.year == d.year and d.recipient in c.parties }"
+        ),
         ["All $0 in facts ConflictYear: (($0.year Eq t.year) and (t.recipient in $0.parties)) : Bool"]
     );
 }

@@ -48,7 +48,9 @@ impl FactIndexes {
         let mut wanted = Wanted::default();
         let mut visit = |expr: &Expr| collect(expr, &mut wanted);
         for rule in &program.rules {
-            rule.conditions.iter().for_each(|condition| visit(&condition.expr));
+            rule.conditions
+                .iter()
+                .for_each(|condition| visit(&condition.expr));
         }
         program.consts.iter().for_each(|def| visit(&def.value));
         program.functions.iter().for_each(|def| visit(&def.body));
@@ -84,7 +86,8 @@ impl FactIndexes {
         for record in wanted.looked_up {
             let def = &program.records[record.idx()];
             let fields = def.lookup_fields();
-            let text_key = matches!(&fields[..], [key] if program.types.get(def.fields[*key as usize].ty) == Type::Text);
+            let text_key =
+                matches!(&fields[..], [key] if program.types.get(def.fields[*key as usize].ty) == Type::Text);
             if text_key {
                 continue;
             }
@@ -126,7 +129,11 @@ impl FactIndexes {
                 };
                 // A placeholder bound for a key reference no fact has is no fact either.
                 let table = &facts.tables[record.idx()];
-                table.keys.get(sym).copied().filter(|row| *row < table.n_input_rows)
+                table
+                    .keys
+                    .get(sym)
+                    .copied()
+                    .filter(|row| *row < table.n_input_rows)
             }
         }
     }
@@ -180,7 +187,9 @@ impl MissedLookups {
         for (row, lookup) in facts.missed.keys() {
             // A lookup of an expression evaluated on its own (at a prompt) is no lookup of the
             // program's: it gets no warning.
-            let (Some(def), Some((record, _))) = (program.lookups.get(lookup as usize), facts.missed.key(row)) else {
+            let (Some(def), Some((record, _))) =
+                (program.lookups.get(lookup as usize), facts.missed.key(row))
+            else {
                 continue;
             };
             if def.record != record {

@@ -116,7 +116,10 @@ pub(super) fn missed_keys(record: &str, shown: &[&str], n_keys: usize, span: Spa
         n => format!(" and {n} more"),
     };
     let message = if n_keys == 1 {
-        format!("no `{record}` fact has the key this lookup computed: {}", shown.join(", "))
+        format!(
+            "no `{record}` fact has the key this lookup computed: {}",
+            shown.join(", ")
+        )
     } else {
         format!(
             "no `{record}` fact has {n_keys} of the keys this lookup computed: {}{more}",

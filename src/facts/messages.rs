@@ -757,7 +757,12 @@ pub(super) fn header_not_found(n_lines: usize, header_line: usize, span: Span) -
 }
 
 /// E0483: two facts of a record type with a compound key have the same key.
-pub(super) fn duplicate_compound_key(record: &str, key: &str, span: Option<Span>, first: Option<Span>) -> Diagnostic {
+pub(super) fn duplicate_compound_key(
+    record: &str,
+    key: &str,
+    span: Option<Span>,
+    first: Option<Span>,
+) -> Diagnostic {
     let diagnostic = Diagnostic::new(
         Code::DuplicateCompoundKey,
         format!("two `{record}` facts have the key {key}"),

@@ -37,7 +37,9 @@ impl MissedKeys {
     fn lock(&self) -> std::sync::MutexGuard<'_, Missed> {
         // A panic while the lock is held leaves the map whole (every change is one insert and
         // one push), so a poisoned lock is still read.
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The row number standing for a key of `record` that no fact has, missed by `lookup`.

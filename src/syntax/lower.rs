@@ -1563,7 +1563,9 @@ fn lower_operand<'i>(
         (Rule::set_literal, _) => lower_set_literal(ctx, pair, depth),
         (Rule::paren, _) => lower_paren(ctx, pair, depth),
         (_, Some(call)) if call.as_rule() == Rule::call => lower_call(ctx, pair, call, depth),
-        (_, Some(lookup)) if lookup.as_rule() == Rule::key_lookup => lower_key_lookup(ctx, pair, lookup, depth),
+        (_, Some(lookup)) if lookup.as_rule() == Rule::key_lookup => {
+            lower_key_lookup(ctx, pair, lookup, depth)
+        }
         (_, suffix) => lower_literal(ctx, pair, suffix, depth),
     }
 }

@@ -421,7 +421,11 @@ impl<'a> Printer<'a> {
             opening.push_str(&format!(" alias {}", alias.name));
         }
         if !decl.compound_key.is_empty() {
-            let fields: Vec<&str> = decl.compound_key.iter().map(|field| field.name.as_str()).collect();
+            let fields: Vec<&str> = decl
+                .compound_key
+                .iter()
+                .map(|field| field.name.as_str())
+                .collect();
             opening.push_str(&format!(" key ({})", fields.join(", ")));
         }
         let first = decl.fields.first().map(|field| start(field.span));
@@ -834,7 +838,15 @@ fn bare_doc(expr: &Expr, open_right: bool) -> Doc {
         ExprKind::KeyRef(record, key) => Doc::text(format!("{}[{}]", record.name, quote(&key.value))),
         // A lone text literal between the brackets would read back as a key reference: it keeps
         // parentheses, as it was written.
-        ExprKind::Lookup(record, keys) if matches!(keys[..], [Expr { kind: ExprKind::Text(_), .. }]) => {
+        ExprKind::Lookup(record, keys)
+            if matches!(
+                keys[..],
+                [Expr {
+                    kind: ExprKind::Text(_),
+                    ..
+                }]
+            ) =>
+        {
             Doc::text(format!("{}[({})]", record.name, quote_text(&keys[0])))
         }
         ExprKind::Lookup(record, keys) => list_doc(&format!("{}[", record.name), keys, "]"),

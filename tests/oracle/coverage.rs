@@ -248,7 +248,9 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
         Expr::Countries => add(counts, "the facts of a type"),
         Expr::CountryAt(key) => {
             match &**key {
-                Expr::Text(code) if COUNTRIES.contains(code) => add(counts, "lookup by a computed key, found"),
+                Expr::Text(code) if COUNTRIES.contains(code) => {
+                    add(counts, "lookup by a computed key, found")
+                }
                 Expr::Text(_) => add(counts, "lookup by a computed key no fact has"),
                 _ => add(counts, "lookup by a key computed from facts"),
             }

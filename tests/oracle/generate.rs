@@ -218,7 +218,10 @@ fn country(ctx: &Ctx) -> BoxedStrategy<Expr> {
         lookup(Expr::Text(COUNTRIES[2])),
         lookup(Expr::Text(ABSENT)),
         lookup(Expr::Text("alpha")),
-        lookup(field(subject_field(Field::TransferDestination), Field::CountryName)),
+        lookup(field(
+            subject_field(Field::TransferDestination),
+            Field::CountryName,
+        )),
     ];
     choices.extend((0..ctx.vars).map(Expr::Var));
     choices.extend(ctx.narrowed.iter().cloned());
