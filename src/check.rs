@@ -6,6 +6,7 @@ mod graph;
 mod index;
 pub mod ir;
 pub mod keys;
+mod lookups;
 mod messages;
 mod probe;
 mod rules;
@@ -180,6 +181,7 @@ impl<'a> Checker<'a> {
                     alias: None,
                     table: false,
                     key_table: None,
+                    compound_key: Vec::new(),
                     span: decl.name.span,
                 });
             }
@@ -321,6 +323,7 @@ impl<'a> Checker<'a> {
                 }
                 let ty = self.resolve_type(&field.ty);
                 self.check_references_have_keys(&field.ty);
+                self.check_not_compound_keyed(&field.ty);
                 let def = self.index.define(
                     DefKind::Field,
                     &field.name.name,
@@ -368,11 +371,13 @@ impl<'a> Checker<'a> {
                 (Some(alias), Some(_)) => self.resolve_alias(&decl.name.name, alias, &fields, &defs),
                 _ => None,
             };
+            let compound_key = self.resolve_compound_key(decl, &fields, &defs);
             self.field_defs.push(defs);
             let record = &mut self.program.records[idx];
             record.fields = fields;
             record.key = key;
             record.alias = alias;
+            record.compound_key = compound_key;
         }
     }
 
@@ -383,8 +388,78 @@ impl<'a> Checker<'a> {
             return None;
         };
         match self.globals.get(name.name.as_str()) {
-            Some((Global::Record(id), _)) if self.record_decls[id.idx()].key.is_none() => Some(*id),
+            Some((Global::Record(id), _))
+                if self.record_decls[id.idx()].key.is_none()
+                    && self.record_decls[id.idx()].compound_key.is_empty() =>
+            {
+                Some(*id)
+            }
             _ => None,
+        }
+    }
+
+    /// Resolves the fields of a compound key (`key (a, b)`): each a field of the record, named
+    /// once, of a type a key can hold (E0461); empty when the record has none or it is broken.
+    fn resolve_compound_key(
+        &mut self,
+        decl: &ast::RecordDecl,
+        fields: &[ir::FieldDef],
+        defs: &[DefId],
+    ) -> Vec<u32> {
+        let mut positions: Vec<u32> = Vec::new();
+        let mut broken = false;
+        for (at, key) in decl.compound_key.iter().enumerate() {
+            let Some(position) = fields.iter().position(|field| field.name == key.name) else {
+                let names: Vec<&str> = fields.iter().map(|field| field.name.as_str()).collect();
+                let diagnostic =
+                    messages::compound_key_not_a_field(&decl.name.name, &key.name, key.span, &names);
+                self.error(diagnostic);
+                broken = true;
+                continue;
+            };
+            let ty = fields[position].ty;
+            self.index
+                .use_at(key.span, defs[position], (ty != ERROR).then_some(ty));
+            if let Some(first) = decl.compound_key[..at]
+                .iter()
+                .find(|other| other.name == key.name)
+            {
+                self.error(messages::compound_key_repeated(&key.name, key.span, first.span));
+                broken = true;
+                continue;
+            }
+            let fits = match self.kind(ty) {
+                None => true,
+                Some(Type::Text | Type::Int | Type::Date | Type::Bool | Type::Enum(_)) => true,
+                Some(Type::Record(target)) => self.record_decls[target.idx()].key.is_some(),
+                Some(_) => false,
+            };
+            if !fits {
+                let found = self.type_name(ty);
+                let field_span = fields[position].span;
+                self.error(messages::compound_key_type(
+                    &key.name, &found, key.span, field_span,
+                ));
+                broken = true;
+                continue;
+            }
+            positions.push(position as u32);
+        }
+        if broken { Vec::new() } else { positions }
+    }
+
+    /// Reports a field whose type names a record type with a compound key (E0464): such facts
+    /// are found by a lookup (`Record[a, b]`), never held by a field.
+    fn check_not_compound_keyed(&mut self, ty: &ast::TypeExpr) {
+        match &ty.kind {
+            ast::TypeKind::Named(name) => {
+                if let Some((Global::Record(id), _)) = self.globals.get(name.name.as_str())
+                    && !self.record_decls[id.idx()].compound_key.is_empty()
+                {
+                    self.error(messages::compound_key_field_type(&name.name, name.span));
+                }
+            }
+            ast::TypeKind::Set(inner) | ast::TypeKind::List(inner) => self.check_not_compound_keyed(inner),
         }
     }
 
@@ -809,6 +884,7 @@ fn collect_refs<'e>(expr: &'e ast::Expr, out: &mut Vec<(&'e str, Span, bool)>) {
     use ast::ExprKind as K;
     match &expr.kind {
         K::Bool(_) | K::Int(_) | K::Text(_) | K::Date(_) | K::None | K::KeyRef(..) => {}
+        K::Lookup(_, keys) => keys.iter().for_each(|key| collect_refs(key, out)),
         K::Name(name) => out.push((&name.name, name.span, false)),
         K::Field(base, _) => collect_refs(base, out),
         K::Call(name, args) => {

@@ -10,6 +10,7 @@ mod decision;
 mod fast;
 mod full;
 pub mod limits;
+mod lookup;
 mod messages;
 mod ops;
 mod trace;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 pub use decision::{Decision, LawDate, Options};
 pub use limits::Limits;
+pub use lookup::MissedLookups;
 pub use trace::{PartTrace, RuleTrace, Trace};
 pub use truth::{FactRef, Operand, Pending, RuleStatus, Truth, Verdict};
 
@@ -340,7 +342,7 @@ where
         full_only: true,
         ..Options::default()
     };
-    let full = FullEvaluator::new(program, facts, options, false)?;
+    let full = FullEvaluator::for_expr(program, facts, options, false, Some(expr))?;
     let mut scratch = FullScratch::default();
     // The expression may come from any body of the program (a rule's condition, a constant's
     // value, the decision date), or be typed at a prompt with locals of its own: it gets the

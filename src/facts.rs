@@ -11,6 +11,7 @@ mod inputs;
 mod json;
 mod mapping;
 mod messages;
+pub mod missed;
 mod path;
 mod pending;
 mod sink;
@@ -29,6 +30,7 @@ pub use dialect::{Dialect, RowSplitter};
 pub use format::Format;
 pub use inputs::{Inputs, TextInput, Unbound};
 pub use mapping::{Case, Column, DateFormat, Fill, Mapping, Normaliser, Words};
+pub use missed::MissedKeys;
 use path::{NestLink, Schema};
 use pending::PendingRef;
 use sink::Sink;
@@ -48,6 +50,8 @@ pub struct Facts {
     /// What the facts were read from, so that they can be bound to another program without
     /// reading anything again (`Engine::rebind_facts`).
     pub inputs: Inputs,
+    /// The keys lookups by a computed key found no fact for, while deciding.
+    pub missed: MissedKeys,
 }
 
 impl Inputs {
@@ -118,6 +122,9 @@ impl Facts {
 
     /// The key of a row, if its record type has a key field and the row's key is known.
     pub fn key_text(&self, program: &Program, record: RecordId, row: u32) -> Option<&str> {
+        if missed::is_missed(row) {
+            return None;
+        }
         let key = program.records[record.idx()].key?;
         match self.cell(record, row, key)? {
             Value::Text(sym) => Some(self.interner.resolve(sym)),
@@ -504,6 +511,7 @@ impl<'p> FactsBuilder<'p> {
     pub fn finish(mut self) -> Result<Facts, Vec<Diagnostic>> {
         let mut sink = std::mem::replace(&mut self.deferred, Sink::new());
         self.resolve_pending(&mut sink);
+        self.check_compound_keys(&mut sink);
         sink.into_result()?;
         self.sort_pending_sets();
         let n_input_rows: Vec<u32> = self.tables.iter().map(TableBuilder::n_rows).collect();
@@ -527,6 +535,7 @@ impl<'p> FactsBuilder<'p> {
             seqs: self.seqs,
             key_refs,
             inputs: self.inputs,
+            missed: MissedKeys::default(),
         })
     }
 
@@ -547,6 +556,90 @@ impl<'p> FactsBuilder<'p> {
         });
     }
 
+    /// Reports the facts of record types with a compound key that leave a field of the key
+    /// unknown (E0484), and every two facts with the same key (E0483), naming both.
+    fn check_compound_keys(&self, sink: &mut Sink) {
+        for (idx, record) in self.program.records.iter().enumerate() {
+            if record.compound_key.is_empty() {
+                continue;
+            }
+            let table = &self.tables[idx];
+            let mut seen: HashMap<Vec<Value>, u32> = HashMap::new();
+            'rows: for row in 0..table.n_rows() {
+                let origin = table.origins[row as usize];
+                let mut key = Vec::with_capacity(record.compound_key.len());
+                for field in &record.compound_key {
+                    match table.cells[row as usize * table.n_fields + *field as usize] {
+                        Some(value) => key.push(value),
+                        None => {
+                            let name = &record.fields[*field as usize].name;
+                            sink.push(messages::unknown_compound_key(&record.name, name, origin));
+                            continue 'rows;
+                        }
+                    }
+                }
+                match seen.get(&key) {
+                    Some(first) => {
+                        let first = table.origins[*first as usize];
+                        let shown = self.show_key(record, &key);
+                        sink.push(messages::duplicate_compound_key(
+                            &record.name,
+                            &shown,
+                            origin,
+                            first,
+                        ));
+                    }
+                    None => {
+                        seen.insert(key, row);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A compound key as a lookup writes it: `("Mali", 2014)`.
+    fn show_key(&self, record: &ir::RecordDef, key: &[Value]) -> String {
+        let values: Vec<String> = record
+            .compound_key
+            .iter()
+            .zip(key)
+            .map(|(field, value)| match value {
+                Value::Text(sym) => format!("{:?}", messages::quoted(self.interner.resolve(*sym))),
+                Value::Int(value) => value.to_string(),
+                Value::Bool(value) => value.to_string(),
+                Value::Date(date) => date.to_string(),
+                Value::Variant(variant) => match self.program.types.get(record.fields[*field as usize].ty) {
+                    ir::Type::Enum(id) => self.program.enums[id.idx()].variants[*variant as usize].clone(),
+                    _ => variant.to_string(),
+                },
+                Value::Record(row) => match self.program.types.get(record.fields[*field as usize].ty) {
+                    ir::Type::Record(target) => self.key_of(target, *row).map_or_else(
+                        || format!("#{}", row + 1),
+                        |key| format!("{:?}", messages::quoted(key)),
+                    ),
+                    _ => format!("#{}", row + 1),
+                },
+                other => format!("{other:?}"),
+            })
+            .collect();
+        format!("({})", values.join(", "))
+    }
+
+    /// The key text of a row of a keyed record type, as read so far.
+    fn key_of(&self, record: RecordId, row: u32) -> Option<&str> {
+        let key = self.program.records[record.idx()].key?;
+        let table = &self.tables[record.idx()];
+        match table
+            .cells
+            .get(row as usize * table.n_fields + key as usize)
+            .copied()
+            .flatten()?
+        {
+            Value::Text(sym) => Some(self.interner.resolve(sym)),
+            _ => None,
+        }
+    }
+
     /// How many rows of `record` the reference data marked by [`FactsBuilder::mark_base`] holds
     /// (every row added so far, if nothing is marked).
     pub fn base_rows(&self, record: RecordId) -> u32 {
@@ -562,6 +655,7 @@ impl<'p> FactsBuilder<'p> {
     pub fn finish_chunk(&mut self) -> Result<Facts, Vec<Diagnostic>> {
         let mut sink = std::mem::replace(&mut self.deferred, Sink::new());
         self.resolve_pending(&mut sink);
+        self.check_compound_keys(&mut sink);
         if let Err(diagnostics) = sink.into_result() {
             self.truncate_to_base();
             return Err(diagnostics);
@@ -588,6 +682,7 @@ impl<'p> FactsBuilder<'p> {
             seqs: std::mem::take(&mut self.seqs),
             key_refs,
             inputs: self.inputs.clone(),
+            missed: MissedKeys::default(),
         })
     }
 
@@ -686,6 +781,10 @@ impl KnownKeys for Facts {
                 .map(|(sym, _)| self.interner.resolve(*sym)),
         )
     }
+
+    fn has_facts(&self, record: RecordId) -> Option<bool> {
+        Some(self.tables[record.idx()].n_input_rows > 0)
+    }
 }
 
 /// The keys of the facts added so far, for checking a policy's key references against the
@@ -708,6 +807,10 @@ impl KnownKeys for FactsBuilder<'_> {
                 .filter(|(_, row)| table.origins[**row as usize].is_some())
                 .map(|(sym, _)| self.interner.resolve(*sym)),
         )
+    }
+
+    fn has_facts(&self, record: RecordId) -> Option<bool> {
+        Some(self.tables[record.idx()].origins.iter().any(Option::is_some))
     }
 }
 

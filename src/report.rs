@@ -50,7 +50,11 @@ fn fact_paths(program: &Program, facts: &Facts, missing: &[FactRef], offset: u64
             while let Some(parent) = facts.parent(record, row) {
                 (record, row) = (parent.record, parent.row);
             }
-            let position = facts.key_text(program, record, row).is_none().then_some(row);
+            // A key a lookup missed is numbered in the order decisions on several threads
+            // first missed it: it sorts by its text, as a keyed fact does.
+            let position = (facts.key_text(program, record, row).is_none()
+                && !crate::facts::missed::is_missed(row))
+            .then_some(row);
             let name = program.records[record.idx()].name.as_str();
             (name, position, fact_path_at(program, facts, *fact, offset))
         })

@@ -94,10 +94,24 @@ pub fn record_label(program: &Program, facts: &Facts, record: RecordId, row: u32
 
 /// [`record_label`] for facts that follow `offset` earlier subjects of a stream.
 pub fn record_label_at(program: &Program, facts: &Facts, record: RecordId, row: u32, offset: u64) -> String {
+    if let Some((record, key)) = facts.missed.key(row) {
+        return missed_label(program, facts, record, &key);
+    }
     if let Some(parent) = facts.parent(record, row) {
         return field_path_at(program, facts, parent.record, parent.row, parent.field, offset);
     }
-    let name = &program.records[record.idx()].name;
+    let def = &program.records[record.idx()];
+    if !def.compound_key.is_empty() && row < facts.n_rows(record) {
+        let key: Option<Vec<Value>> = def
+            .compound_key
+            .iter()
+            .map(|field| facts.cell(record, row, *field))
+            .collect();
+        if let Some(key) = key {
+            return missed_label(program, facts, record, &key);
+        }
+    }
+    let name = &def.name;
     match facts.key_text(program, record, row) {
         Some(key) => format!("{name}[{}]", quote(key)),
         None => format!("{name}[#{}]", position(program, record, row, offset)),
@@ -125,10 +139,30 @@ pub fn field_path_at(
     field: u32,
     offset: u64,
 ) -> String {
+    // A key a lookup found no fact for is missing whole: no field of it is named.
+    if crate::facts::missed::is_missed(row) {
+        return record_label_at(program, facts, record, row, offset);
+    }
     let def = &program.records[record.idx()];
     format!(
         "{}.{}",
         record_label_at(program, facts, record, row, offset),
         def.fields[field as usize].name
     )
+}
+
+/// A fact named by its key as a lookup writes it (`ConflictYear["Mali", 2014]`): a fact with a
+/// compound key, or a key that a lookup found no fact for.
+fn missed_label(program: &Program, facts: &Facts, record: RecordId, key: &[Value]) -> String {
+    let def = &program.records[record.idx()];
+    let values: Vec<String> = def
+        .lookup_fields()
+        .iter()
+        .zip(key)
+        .map(|(field, value)| {
+            let ty = def.fields[*field as usize].ty;
+            show_value(program, facts, &|id| facts.seq(id).to_vec(), *value, ty)
+        })
+        .collect();
+    format!("{}[{}]", def.name, values.join(", "))
 }

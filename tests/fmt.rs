@@ -639,6 +639,8 @@ fn expr() -> impl Strategy<Value = Expr> {
             (boxed.clone(), ident()).prop_map(|(base, field)| ExprKind::Field(base, field)),
             (ident(), prop::collection::vec(inner.clone(), 0..3))
                 .prop_map(|(function, args)| ExprKind::Call(function, args)),
+            (ident(), prop::collection::vec(inner.clone(), 1..3))
+                .prop_map(|(record, keys)| ExprKind::Lookup(record, keys)),
             prop::collection::vec(inner.clone(), 0..3).prop_map(ExprKind::Set),
             boxed.clone().prop_map(ExprKind::Not),
             boxed.clone().prop_map(ExprKind::Neg),
@@ -852,15 +854,22 @@ fn item() -> impl Strategy<Value = Item> {
         (
             ident(),
             prop::option::of((ident(), prop::option::of(ident()))),
+            prop::collection::vec(ident(), 0..4),
             prop::collection::vec(field, 0..4)
         )
-            .prop_map(|(name, key, fields)| Item::Record(RecordDecl {
-                name,
-                alias: key.as_ref().and_then(|(_, alias)| alias.clone()),
-                key: key.map(|(key, _)| key),
-                fields,
-                span: span()
-            })),
+            .prop_map(|(name, key, compound, fields)| {
+                // Two fields or more make a compound key, which replaces a single key.
+                let compound_key = if compound.len() >= 2 { compound } else { Vec::new() };
+                let key = key.filter(|_| compound_key.is_empty());
+                Item::Record(RecordDecl {
+                    name,
+                    alias: key.as_ref().and_then(|(_, alias)| alias.clone()),
+                    key: key.map(|(key, _)| key),
+                    compound_key,
+                    fields,
+                    span: span(),
+                })
+            }),
         (ident(), prop::option::of(type_expr()), expr()).prop_map(|(name, ty, value)| Item::Let(LetDecl {
             name,
             ty,

@@ -406,6 +406,13 @@ const CONSTRUCTS: &[&str] = &[
     "unknown reference to a table row",
     "set literal",
     "empty set",
+    // Lookups and the facts of a type.
+    "the facts of a type",
+    "quantifier over the facts of a type",
+    "quantifier over facts, indexed by a field",
+    "lookup by a computed key, found",
+    "lookup by a computed key no fact has",
+    "lookup by a key computed from facts",
     // Fields.
     "field of a nested record",
     "list field",

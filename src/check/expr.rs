@@ -81,12 +81,12 @@ pub(super) fn narrow_when_false(expr: &ast::Expr, out: &mut Vec<String>) {
     }
 }
 
-fn node(kind: ir::ExprKind, ty: TypeId, span: Span) -> ir::Expr {
+pub(super) fn node(kind: ir::ExprKind, ty: TypeId, span: Span) -> ir::Expr {
     ir::Expr { kind, ty, span }
 }
 
 /// The expression standing for one that has an error; its type unifies with everything.
-fn error_expr(span: Span) -> ir::Expr {
+pub(super) fn error_expr(span: Span) -> ir::Expr {
     node(ir::ExprKind::Literal(Value::None), ERROR, span)
 }
 
@@ -201,6 +201,7 @@ impl<'a> Checker<'a> {
             K::None => node(ir::ExprKind::Literal(Value::None), prims.nothing, span),
             K::Name(name) => self.name(name, scope),
             K::KeyRef(record, key) => self.key_ref(record, key, span),
+            K::Lookup(record, keys) => self.lookup(expr, record, keys, scope),
             K::Field(base, field) => self.field(base, field, span, scope),
             K::Call(name, args) => self.call(name, args, span, scope),
             K::Set(items) => self.set_literal(items, span, scope),
@@ -248,6 +249,8 @@ impl<'a> Checker<'a> {
                 let body_expr = self.expr(body, scope);
                 self.require(body, &body_expr, prims.bool);
                 scope.locals.pop();
+                let mut set_expr = set_expr;
+                self.index_facts((*quantifier).into(), &mut set_expr, slot, &body_expr);
                 let kind = ir::ExprKind::Quantified {
                     quantifier: (*quantifier).into(),
                     slot,
@@ -385,6 +388,7 @@ impl<'a> Checker<'a> {
                         let slot = &self.consts[idx];
                         node(ir::ExprKind::Const(slot.id), slot.ty.unwrap_or(ERROR), span)
                     }
+                    Global::Record(id) => self.facts_of(id, span),
                     _ => {
                         self.error(messages::not_a_value(text, global.kind(), span));
                         error_expr(span)
@@ -455,6 +459,11 @@ impl<'a> Checker<'a> {
                 return error_expr(span);
             }
         };
+        let compound = self.record_decls[id.idx()].compound_key.len();
+        if compound > 0 {
+            self.error(messages::compound_key_ref(&record.name, compound, span));
+            return error_expr(span);
+        }
         if self.record_decls[id.idx()].key.is_none() {
             self.error(messages::keyless_record(&record.name, span));
             return error_expr(span);

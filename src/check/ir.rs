@@ -147,11 +147,23 @@ pub struct RecordDef {
     /// with `country: Country`): its facts are named by any name of the table's row, and keyed
     /// by that row's key.
     pub key_table: Option<RecordId>,
+    /// The fields of a compound key (`key (a, b)`), two or more, in order; empty otherwise
+    /// (`key` is then `None`: such facts are numbered, and found by [`ExprKind::Lookup`]).
+    pub compound_key: Vec<u32>,
     /// Where it is declared.
     pub span: Span,
 }
 
 impl RecordDef {
+    /// The fields a lookup by key (`Record[a, b]`) gives values for: the key, or the fields of
+    /// a compound key; empty for a record type without a key.
+    pub fn lookup_fields(&self) -> Vec<u32> {
+        match self.key {
+            Some(key) => vec![key],
+            None => self.compound_key.clone(),
+        }
+    }
+
     /// The index of a field by name.
     pub fn field(&self, name: &str) -> Option<u32> {
         self.fields
@@ -330,6 +342,18 @@ pub struct DefaultDef {
     pub span: Span,
 }
 
+/// `Record[a, b]` in a policy: a lookup by a key computed when a rule runs.
+#[derive(Clone, Debug)]
+pub struct LookupDef {
+    /// The record type looked up.
+    pub record: RecordId,
+    /// The lookup as written (`ConflictYear[t.recipient, year(t.date)]`), to name the fact
+    /// that is missing when no fact has the key.
+    pub text: String,
+    /// Where it is written.
+    pub span: Span,
+}
+
 /// `Record["key"]` in a policy: bound to a row when facts are loaded.
 #[derive(Clone, Debug)]
 pub struct KeyRefDef {
@@ -366,6 +390,12 @@ pub struct Program {
     pub rule_order: Vec<RuleId>,
     /// Key references to bind against facts.
     pub key_refs: Vec<KeyRefDef>,
+    /// Every lookup by a computed key (`Record[a, b]`), in source order.
+    pub lookups: Vec<LookupDef>,
+    /// The record types whose facts the program ranges over or looks up (`any c in Conflict`,
+    /// `Conflict[a, b]`), each once, with where it is first done: they are read whole, never
+    /// streamed, and a type with no facts is warned about (W0007).
+    pub fact_sets: Vec<(RecordId, Span)>,
     /// What the policy decides; `None` for a module that only defines.
     pub subject: Option<Subject>,
     /// The default decision; `None` for a module that only defines.
@@ -569,8 +599,16 @@ impl Expr {
             | ExprKind::Subject
             | ExprKind::Local(_)
             | ExprKind::Const(_)
-            | ExprKind::KeyRef(_) => {}
-            ExprKind::SetLiteral(items) | ExprKind::Call(_, items) | ExprKind::Builtin(_, items) => {
+            | ExprKind::KeyRef(_)
+            | ExprKind::FactsOf { index: None, .. } => {}
+            ExprKind::FactsOf {
+                index: Some((_, key)),
+                ..
+            } => visit(key),
+            ExprKind::SetLiteral(items)
+            | ExprKind::Call(_, items)
+            | ExprKind::Builtin(_, items)
+            | ExprKind::Lookup { keys: items, .. } => {
                 items.iter().for_each(visit);
             }
             ExprKind::Field { base, .. } => visit(base),
@@ -623,6 +661,26 @@ pub enum ExprKind {
     Const(ConstId),
     /// `Record["key"]`.
     KeyRef(KeyRefId),
+    /// `Record[a, b]`: the fact whose key (or compound key) the expressions compute, found by
+    /// an index of the facts; unknown when no fact has it.
+    Lookup {
+        /// The record type.
+        record: RecordId,
+        /// Its entry in [`Program::lookups`].
+        lookup: u32,
+        /// One value per field of [`RecordDef::lookup_fields`], in order.
+        keys: Vec<Expr>,
+    },
+    /// A record type's name as a value: the set of every fact of that type (closed world: the
+    /// facts given, placeholders of key references left out).
+    FactsOf {
+        /// The record type.
+        record: RecordId,
+        /// When this is the range of a quantifier whose body starts with `x.field == e` (`e`
+        /// not reading `x`): the field and `e`, so that only the facts whose field is `e` or
+        /// unknown need the body (the others make it false).
+        index: Option<(u32, Box<Expr>)>,
+    },
     /// `base.field`, where `base` is a record of type `record` (never none: the checker proved it).
     Field {
         /// The record value.

@@ -14,6 +14,11 @@ pub trait KnownKeys {
     fn has_key(&self, record: RecordId, key: &str) -> bool;
     /// Every known key of `record`, in any order (for suggestions and counts).
     fn keys(&self, record: RecordId) -> Box<dyn Iterator<Item = &str> + '_>;
+    /// Whether any fact of `record` is given, keyed or not; `None` when that is not known
+    /// (a fixed list of keys says nothing of the facts of other types).
+    fn has_facts(&self, _record: RecordId) -> Option<bool> {
+        None
+    }
 }
 
 /// Known keys held as texts: a test block's facts, or a fixed list such as a standard list of countries.
@@ -86,6 +91,16 @@ pub fn unknown_keys(program: &Program, known: &dyn KnownKeys, level: UnknownKeys
             ))
         })
         .collect();
+    // A quantifier over facts that were never given is vacuous: say so, since a missing file
+    // would otherwise read as "no conflict anywhere".
+    for (record, span) in &program.fact_sets {
+        if known.has_facts(*record) == Some(false) {
+            diagnostics.push(messages::no_facts_of_type(
+                &program.records[record.idx()].name,
+                *span,
+            ));
+        }
+    }
     crate::diagnostic::sort(&mut diagnostics);
     diagnostics
 }

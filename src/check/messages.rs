@@ -1085,3 +1085,136 @@ pub(super) fn alias_without_table(record: &str, span: Span) -> Diagnostic {
         "aliases name the rows of a table: declare the rows of `{record}` in `data`, or remove `alias`"
     ))
 }
+
+/// E0461: a field of a compound key that the record does not have.
+pub fn compound_key_not_a_field(record: &str, key: &str, span: Span, candidates: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::BadCompoundKey,
+        format!("the compound key of `{record}` names `{key}`, which is not one of its fields"),
+    )
+    .at(span, "no such field");
+    similar_or_list(
+        diagnostic,
+        key,
+        candidates,
+        &format!("the fields of `{record}` are"),
+    )
+}
+
+/// E0461: a field named twice in one compound key.
+pub fn compound_key_repeated(key: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::BadCompoundKey,
+        format!("`{key}` is named twice in one compound key"),
+    )
+    .at(span, "named again here")
+    .also(first, "first named here")
+    .help("each field of a compound key is named once")
+}
+
+/// E0461: a field of a compound key whose type cannot be part of a key.
+pub fn compound_key_type(key: &str, found: &str, span: Span, field: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::BadCompoundKey,
+        format!("`{key}` is `{found}`, which cannot be part of a key"),
+    )
+    .at(span, "part of the key here")
+    .also(field, format!("this is `{found}`"))
+    .help(
+        "a field of a compound key is never none and holds one value: `Text`, `Int`, `Date`, `Bool`, an enum, or a record with a key",
+    )
+}
+
+/// E0464: a field whose type is a record type with a compound key.
+pub fn compound_key_field_type(record: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::CompoundKeyReference,
+        format!("`{record}` has a compound key, so a field cannot refer to it"),
+    )
+    .at(span, format!("refers to a `{record}` here"))
+    .help(format!(
+        "store the fields of its key instead, and find the fact with a lookup: `{record}[a, b]`"
+    ))
+}
+
+/// E0464: a key reference `Record["key"]` to a record type with a compound key.
+pub fn compound_key_ref(record: &str, n_fields: usize, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::CompoundKeyReference,
+        format!("`{record}` has a compound key of {n_fields} fields, so one text cannot name a fact of it"),
+    )
+    .at(span, "one text given")
+    .help(format!(
+        "give a value for each field of the key: `{record}[a, b]`"
+    ))
+}
+
+/// E0462: a lookup by key into a record type without a key.
+pub fn lookup_keyless(record: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::BadLookup, format!("record `{record}` has no key to look it up by"))
+        .at(span, format!("looks up a `{record}` by key"))
+        .help(format!(
+            "give `{record}` a key (`key <field>` or `key (<field>, <field>)`), or range over its facts: `any x in {record}: …`"
+        ))
+}
+
+/// E0462: a lookup with a number of key values other than the key has fields.
+pub fn lookup_arity(record: &str, fields: &[&str], given: usize, span: Span) -> Diagnostic {
+    let expected = fields.len();
+    let list = fields
+        .iter()
+        .map(|field| format!("`{field}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let fields_word = if expected == 1 { "field" } else { "fields" };
+    let given_text = match given {
+        1 => "1 value is given".to_owned(),
+        n => format!("{n} values are given"),
+    };
+    Diagnostic::new(
+        Code::BadLookup,
+        format!("the key of `{record}` has {expected} {fields_word}, but {given_text}"),
+    )
+    .at(
+        span,
+        given_text
+            .replace(" is given", " given")
+            .replace(" are given", " given"),
+    )
+    .help(format!("give one value per field of the key, in order: {list}"))
+}
+
+/// E0463: the facts of a nested record type, which have no identity of their own.
+pub fn facts_of_nested(record: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::FactsOfNotAllowed,
+        format!("`{record}` is a nested record type, so its facts cannot be ranged over or looked up"),
+    )
+    .at(span, "a nested record type")
+    .help("range over the records that hold it, and read the field that holds it")
+}
+
+/// E0463: the facts of the type being decided, which a stream reads a chunk at a time.
+pub fn facts_of_subject(record: &str, span: Span, decide: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::FactsOfNotAllowed,
+        format!("`{record}` is the type being decided, so its facts cannot be ranged over or looked up"),
+    )
+    .at(span, "the facts of the subjects' type")
+    .also(decide, "decided here")
+    .help(
+        "a decision reads only its own subject, so that subjects can be read in chunks: keep what other subjects say in facts of another record type",
+    )
+}
+
+/// W0007: the facts of a record type ranged over or looked up, and none given.
+pub fn no_facts_of_type(record: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::NoFactsOfType,
+        format!("no `{record}` fact is given, so the policy reads an empty world of them"),
+    )
+    .at(span, format!("reads every `{record}` fact given"))
+    .help(format!(
+        "every `any` over `{record}` is false, every `all` true, and every lookup unknown: give the `{record}` facts, or check that the file holds them"
+    ))
+}

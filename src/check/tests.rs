@@ -267,6 +267,21 @@ fn show(program: &Program, expr: &ir::Expr) -> String {
             body,
         } => format!("{quantifier:?} ${slot} in {}: {}", show(set), show(body)),
         ExprKind::If(c, a, b) => format!("if {} then {} else {}", show(c), show(a), show(b)),
+        ExprKind::Lookup { record, keys, .. } => {
+            format!("{}[{}]", program.records[record.idx()].name, list(keys))
+        }
+        ExprKind::FactsOf { record, index } => {
+            let def = &program.records[record.idx()];
+            match index {
+                None => format!("facts {}", def.name),
+                Some((field, key)) => format!(
+                    "facts {} by {} == {}",
+                    def.name,
+                    def.fields[*field as usize].name,
+                    show(key)
+                ),
+            }
+        }
     }
 }
 
@@ -1016,7 +1031,7 @@ fn the_subject_is_only_visible_in_rules() {
 }
 
 #[test]
-fn types_records_and_rules_are_not_values() {
+fn functions_and_rules_are_not_values_and_a_record_type_is_the_set_of_its_facts() {
     check_diagnostics(
         policy(
             r#"
@@ -1025,13 +1040,14 @@ fn types_records_and_rules_are_not_values() {
             rule r: deny {
               when Country == f
               when r()
+              when Country == 1
             }
             "#,
         ),
         &[
-            "E0201 `Country` is a record type, not a value [Country: used as a value here]",
             "E0201 `f` is a function, not a value [f: used as a value here]",
             "E0201 `r` is a rule, not a function [r: called here]",
+            "E0204 `==` cannot compare `Set<Country>` with `Int` [Country == 1: operands of different types]",
         ],
     );
 }
@@ -1656,4 +1672,88 @@ fn ten_thousand_rules_check() {
     let program = checked(policy(&items)).program;
     assert_eq!(program.rules.len(), 10_000);
     assert_eq!(program.rule_order.first(), Some(&ir::RuleId(9_999)));
+}
+
+// ---------------------------------------------------------------- lookups and facts of a type
+
+const CONFLICTS: &str = r#"policy "conflicts"
+
+record Delivery key id {
+  id: Text
+  recipient: Text
+  year: Int
+}
+
+record ConflictYear key (conflict, year) {
+  conflict: Int
+  year: Int
+  parties: Set<Text>
+}
+
+decide d: Delivery
+default permit
+"#;
+
+/// The typed condition parts of rule `r` written after [`CONFLICTS`].
+fn conflict_conditions(rule: &str) -> Vec<String> {
+    let program = checked(vec![format!("{CONFLICTS}\n{rule}")]).program;
+    conditions(&program, "r")
+}
+
+#[test]
+fn a_quantifier_over_facts_is_indexed_by_its_first_equality_on_a_field() {
+    assert_eq!(
+        conflict_conditions(
+            "rule r: deny { when any c in ConflictYear: c.year == d.year and d.recipient in c.parties }"
+        ),
+        [
+            "Any $0 in facts ConflictYear by year == t.year: (($0.year Eq t.year) and (t.recipient in $0.parties)) : Bool"
+        ]
+    );
+}
+
+#[test]
+fn an_equality_after_another_conjunct_or_reading_the_variable_is_no_index() {
+    assert_eq!(
+        conflict_conditions(
+            "rule r: deny { when any c in ConflictYear: d.recipient in c.parties and c.year == d.year }"
+        ),
+        ["Any $0 in facts ConflictYear: ((t.recipient in $0.parties) and ($0.year Eq t.year)) : Bool"]
+    );
+    assert_eq!(
+        conflict_conditions("rule r: deny { when any c in ConflictYear: c.year == c.conflict }"),
+        ["Any $0 in facts ConflictYear: ($0.year Eq $0.conflict) : Bool"]
+    );
+}
+
+#[test]
+fn an_all_over_facts_is_not_indexed_since_a_false_element_settles_it() {
+    assert_eq!(
+        conflict_conditions(
+            "rule r: deny { when all c in ConflictYear: c.year == d.year and d.recipient in c.parties }"
+        ),
+        ["All $0 in facts ConflictYear: (($0.year Eq t.year) and (t.recipient in $0.parties)) : Bool"]
+    );
+}
+
+#[test]
+fn a_lookup_by_a_compound_key_is_typed_as_the_record() {
+    assert_eq!(
+        conflict_conditions("rule r: deny { when d.recipient in ConflictYear[1, d.year + 1].parties }"),
+        ["(t.recipient in ConflictYear[1, (t.year Add 1)].parties) : Bool"]
+    );
+}
+
+#[test]
+fn a_lookup_checks_the_number_and_types_of_its_key_values() {
+    check_diagnostics(
+        vec![format!(
+            "{CONFLICTS}\nrule r: deny {{ when ConflictYear[1].year == 2 }}\nrule s: deny {{ when ConflictYear[d.recipient, 2].year == 2 }}\nrule u: deny {{ when Delivery[d.year].year == 2 }}"
+        )],
+        &[
+            "E0462 the key of `ConflictYear` has 2 fields, but 1 value is given [ConflictYear[1]: 1 value given]",
+            "E0204 expected `Int`, found `Text` [d.recipient: this is `Text`]",
+            "E0463 `Delivery` is the type being decided, so its facts cannot be ranged over or looked up [Delivery[d.year]: the facts of the subjects' type] [also decide d: Delivery: decided here]",
+        ],
+    );
 }

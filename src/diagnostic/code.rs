@@ -225,6 +225,22 @@ codes! {
     HeaderNotFound = "E0460",
     /// `min` or `max` of an empty set or list, which has no least or greatest element.
     EmptyAggregate = "E0478",
+    /// A compound key (`key (a, b)`) names a field the record lacks, names one twice, or names
+    /// a field whose type cannot be part of a key.
+    BadCompoundKey = "E0461",
+    /// A lookup by key (`Record[e]`, `Record[a, b]`) into a record type without a key, or with
+    /// a number of key values other than its key has fields.
+    BadLookup = "E0462",
+    /// The facts of a record type ranged over (`any c in Conflict: …`) or looked up where they
+    /// cannot be: a nested record type, or the type of the subjects being decided.
+    FactsOfNotAllowed = "E0463",
+    /// A record type with a compound key used where a single key names it: a field's type, or
+    /// a key reference `Record["key"]`.
+    CompoundKeyReference = "E0464",
+    /// Two facts of a record type with a compound key have the same key.
+    DuplicateCompoundKey = "E0483",
+    /// A fact of a record type with a compound key leaves a field of its key unknown.
+    UnknownCompoundKey = "E0484",
 
     /// A definition that nothing uses.
     Unused = "W0001",
@@ -234,6 +250,9 @@ codes! {
     UnknownKey = "W0003",
     /// `pol fmt --write --force` replaced a file without keeping its hard links or its owner.
     ForcedReplace = "W0005",
+    /// A policy ranges over the facts of a record type, and no fact of that type was given:
+    /// every `any` over them is false and every `all` true.
+    NoFactsOfType = "W0007",
     /// A symbolic link to a folder was not followed while searching for policies.
     LinkNotFollowed = "W0006",
     /// A folder named on the command line holds no policy file that a search takes in.

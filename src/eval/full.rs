@@ -15,6 +15,7 @@ use crate::value::{Date, SeqId, Value};
 use super::arena::{ARENA_CONSTS, ARENA_FACTS, ARENA_SCRATCH, ARENA_SHIFT, INDEX_MASK, seq_id};
 use super::decide::{self, Flags, kleene_and, kleene_not, kleene_or, sorted, truth_of};
 use super::decision::{Decision, LawDate, Options};
+use super::lookup::FactIndexes;
 use super::messages;
 use super::ops::{self, OpError};
 use super::trace::{self, Trace};
@@ -84,6 +85,10 @@ pub(crate) struct FullEvaluator<'a> {
     pub(crate) const_seqs: Vec<Arc<[Value]>>,
     /// Whether some rule has dates, so that the law's date matters.
     pub(crate) any_dated: bool,
+    /// The facts of the types the program ranges over or looks up, indexed.
+    indexes: FactIndexes,
+    /// The set each record type's name stands for, in the constant arena.
+    fact_sets: std::collections::HashMap<crate::check::ir::RecordId, Value>,
 }
 
 impl<'a> FullEvaluator<'a> {
@@ -94,6 +99,18 @@ impl<'a> FullEvaluator<'a> {
         options: Options,
         any_dated: bool,
     ) -> Result<FullEvaluator<'a>, Diagnostic> {
+        FullEvaluator::for_expr(program, facts, options, any_dated, None)
+    }
+
+    /// [`FullEvaluator::new`], ready also for `extra`, an expression that is no part of the
+    /// program (one typed at a prompt), whose lookups and facts of a type get their indexes too.
+    pub(crate) fn for_expr(
+        program: &'a Program,
+        facts: &'a Facts,
+        options: Options,
+        any_dated: bool,
+        extra: Option<&Expr>,
+    ) -> Result<FullEvaluator<'a>, Diagnostic> {
         let mut evaluator = FullEvaluator {
             program,
             facts,
@@ -101,7 +118,17 @@ impl<'a> FullEvaluator<'a> {
             consts: Vec::with_capacity(program.consts.len()),
             const_seqs: Vec::new(),
             any_dated,
+            indexes: FactIndexes::new(program, facts, extra),
+            fact_sets: std::collections::HashMap::new(),
         };
+        let mut ranged: Vec<_> = evaluator.indexes.all.keys().copied().collect();
+        ranged.sort_unstable();
+        for record in ranged {
+            let rows = std::mem::take(evaluator.indexes.all.get_mut(&record).expect("listed above"));
+            evaluator.const_seqs.push(rows.into());
+            let id = seq_id(ARENA_CONSTS, evaluator.const_seqs.len() - 1);
+            evaluator.fact_sets.insert(record, Value::Seq(id));
+        }
         let mut scratch = FullScratch::default();
         for def in &program.consts {
             scratch.reset(def.n_locals);
@@ -591,43 +618,43 @@ impl<'e, 'a> FullEval<'e, 'a> {
                     .map(Value::Int)
                     .ok_or_else(|| Flow::Error(Box::new(messages::overflow(expr.span))))
             }
+            ExprKind::Lookup { record, keys, lookup } => self.eval_lookup(*record, *lookup, keys),
+            ExprKind::FactsOf { record, .. } => Ok(*self
+                .evaluator
+                .fact_sets
+                .get(record)
+                .expect("a set is made for every record type the program ranges over")),
             ExprKind::Quantified {
                 quantifier,
                 slot,
                 set,
                 body,
             } => {
+                if let ExprKind::FactsOf {
+                    record,
+                    index: Some((field, key)),
+                } = &set.kind
+                {
+                    // Only the facts whose field is the key, or unknown, can make the body
+                    // anything but false; a key that is not known leaves every fact to the body.
+                    if let Ok(value) = self.eval(key) {
+                        let evaluator = self.evaluator;
+                        let (matching, unknown) = evaluator.indexes.field(*record, *field).candidates(value);
+                        let n_elements = matching.len() + unknown.len();
+                        let element = |idx: usize| {
+                            Value::Record(match matching.get(idx) {
+                                Some(row) => *row,
+                                None => unknown[idx - matching.len()],
+                            })
+                        };
+                        return self.quantify(*quantifier, *slot, body, n_elements, |_, idx| element(idx));
+                    }
+                }
                 let Value::Seq(id) = self.eval(set)? else {
                     unreachable!("the checker typed a quantifier's range as a set")
                 };
                 let n_elements = self.seq(id).len();
-                let mut missing: Option<Missing> = None;
-                // `any` looks for a true element, `all` for a false one; either settles the result.
-                let settles = *quantifier == Quantifier::Any;
-                let mut settled = false;
-                // Every element is visited even once one settles the result: the order of a set's
-                // elements follows how its values were interned or read, so stopping early would
-                // let that order decide whether a later element's failure fails the decision
-                // (docs/semantics.md, Errors).
-                for idx in 0..n_elements {
-                    let element = self.seq(id)[idx];
-                    self.scratch.locals[self.frame + *slot as usize] = element;
-                    match self.eval_bool(body) {
-                        Ok(value) if value == settles => settled = true,
-                        Ok(_) => {}
-                        Err(Flow::Unknown(more)) => {
-                            if !settled {
-                                missing.get_or_insert_with(Vec::new).extend(more);
-                            }
-                        }
-                        Err(error) => return Err(error),
-                    }
-                }
-                match missing {
-                    _ if settled => Ok(Value::Bool(settles)),
-                    Some(missing) => Err(Flow::Unknown(missing)),
-                    None => Ok(Value::Bool(!settles)),
-                }
+                self.quantify(*quantifier, *slot, body, n_elements, |run, idx| run.seq(id)[idx])
             }
             ExprKind::If(condition, then, otherwise) => match self.eval_bool(condition) {
                 Ok(true) => self.eval(then),
@@ -653,6 +680,71 @@ impl<'e, 'a> FullEval<'e, 'a> {
                 }
                 Err(error) => Err(error),
             },
+        }
+    }
+
+    /// `any` or `all` over `n_elements` elements, the element at each index given by `element`.
+    fn quantify(
+        &mut self,
+        quantifier: Quantifier,
+        slot: u32,
+        body: &Expr,
+        n_elements: usize,
+        element: impl Fn(&Self, usize) -> Value,
+    ) -> Eval {
+        let mut missing: Option<Missing> = None;
+        // `any` looks for a true element, `all` for a false one; either settles the result.
+        let settles = quantifier == Quantifier::Any;
+        let mut settled = false;
+        // Every element is visited even once one settles the result: the order of a set's
+        // elements follows how its values were interned or read, so stopping early would
+        // let that order decide whether a later element's failure fails the decision
+        // (docs/semantics.md, Errors).
+        for idx in 0..n_elements {
+            let value = element(self, idx);
+            self.scratch.locals[self.frame + slot as usize] = value;
+            match self.eval_bool(body) {
+                Ok(value) if value == settles => settled = true,
+                Ok(_) => {}
+                Err(Flow::Unknown(more)) => {
+                    if !settled {
+                        missing.get_or_insert_with(Vec::new).extend(more);
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        match missing {
+            _ if settled => Ok(Value::Bool(settles)),
+            Some(missing) => Err(Flow::Unknown(missing)),
+            None => Ok(Value::Bool(!settles)),
+        }
+    }
+
+    /// `Record[a, b]`: the fact with the key the expressions compute. A key no fact has is
+    /// unknown, as a key reference no fact has reads as unknown, and the missing fact names the
+    /// key (`ConflictYear["Mali", 2014]`).
+    fn eval_lookup(&mut self, record: crate::check::ir::RecordId, lookup: u32, keys: &[Expr]) -> Eval {
+        let mut values = Vec::with_capacity(keys.len());
+        let mut missing: Option<Missing> = None;
+        for key in keys {
+            match self.eval(key) {
+                Ok(value) => values.push(value),
+                Err(Flow::Unknown(more)) => missing.get_or_insert_with(Vec::new).extend(more),
+                Err(error) => return Err(error),
+            }
+        }
+        if let Some(missing) = missing {
+            return Err(Flow::Unknown(missing));
+        }
+        let facts = self.evaluator.facts;
+        match self.evaluator.indexes.find(facts, record, &values) {
+            Some(row) => Ok(Value::Record(row)),
+            None => Err(Flow::Unknown(vec![FactRef {
+                record,
+                row: facts.missed.row(record, &values, lookup),
+                field: 0,
+            }])),
         }
     }
 

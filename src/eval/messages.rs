@@ -108,3 +108,27 @@ pub(super) fn set_too_large(limit: usize, span: Span) -> Diagnostic {
         .help("raise the budget")
         .setting(Setting::SetSize)
 }
+
+/// W0003: keys a lookup by a computed key found no fact for.
+pub(super) fn missed_keys(record: &str, shown: &[&str], n_keys: usize, span: Span) -> Diagnostic {
+    let more = match n_keys - shown.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let message = if n_keys == 1 {
+        format!(
+            "no `{record}` fact has the key this lookup computed: {}",
+            shown.join(", ")
+        )
+    } else {
+        format!(
+            "no `{record}` fact has {n_keys} of the keys this lookup computed: {}{more}",
+            shown.join(", ")
+        )
+    };
+    Diagnostic::new(Code::UnknownKey, message)
+        .at(span, "looked up here")
+        .help(format!(
+            "every field of a `{record}` no fact has reads as unknown, so the decisions that needed one are undecided: add the `{record}` facts, or correct how the key is computed"
+        ))
+}

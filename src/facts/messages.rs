@@ -755,3 +755,42 @@ pub(super) fn header_not_found(n_lines: usize, header_line: usize, span: Span) -
     .at(span, "the file ends here")
     .help("check `skip_lines` or `header_line` in the mapping, or that this is the file it is meant for")
 }
+
+/// E0483: two facts of a record type with a compound key have the same key.
+pub(super) fn duplicate_compound_key(
+    record: &str,
+    key: &str,
+    span: Option<Span>,
+    first: Option<Span>,
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::DuplicateCompoundKey,
+        format!("two `{record}` facts have the key {key}"),
+    );
+    let diagnostic = match span {
+        Some(span) => diagnostic.at(span, "given again here"),
+        None => diagnostic,
+    };
+    let diagnostic = match first {
+        Some(first) => diagnostic.also(first, "first given here"),
+        None => diagnostic,
+    };
+    diagnostic.help(format!(
+        "a compound key names one fact: merge the two `{record}` facts, or correct the key of one"
+    ))
+}
+
+/// E0484: a fact of a record type with a compound key that leaves a field of its key unknown.
+pub(super) fn unknown_compound_key(record: &str, field: &str, span: Option<Span>) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::UnknownCompoundKey,
+        format!("a `{record}` fact does not give `{field}`, a field of its key"),
+    );
+    let diagnostic = match span {
+        Some(span) => diagnostic.at(span, format!("`{field}` is unknown in this fact")),
+        None => diagnostic,
+    };
+    diagnostic.help(format!(
+        "every field of the key of `{record}` is needed to find the fact: give `{field}`"
+    ))
+}

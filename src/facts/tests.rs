@@ -31,6 +31,7 @@ fn record(name: &str, key: Option<u32>, fields: Vec<FieldDef>) -> RecordDef {
         fields,
         key,
         nested: false,
+        compound_key: Vec::new(),
         span: span0(),
     }
 }

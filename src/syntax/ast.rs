@@ -150,6 +150,9 @@ pub struct RecordDecl {
     pub key: Option<Ident>,
     /// `alias FIELD` after the key: a field whose texts also name a row of the record's table.
     pub alias: Option<Ident>,
+    /// `key (a, b)`: the fields of a compound key, two or more, in order; empty otherwise
+    /// (`key` is then `None`).
+    pub compound_key: Vec<Ident>,
     /// The fields, in order.
     pub fields: Vec<FieldDecl>,
     /// The declaration's span.
@@ -557,6 +560,9 @@ pub enum ExprKind {
     Name(Ident),
     /// `Record["key"]`: the record with that key.
     KeyRef(Ident, Text),
+    /// `Record[e]` or `Record[e1, e2]`: the fact whose key (or compound key) the expressions
+    /// compute.
+    Lookup(Ident, Vec<Expr>),
     /// `base.field`.
     Field(Box<Expr>, Ident),
     /// `f(args)`.

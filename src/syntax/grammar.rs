@@ -403,6 +403,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::record_decl => "`record`",
         Rule::key_clause => "`key`",
         Rule::alias_clause => "`alias`",
+        Rule::key_fields => "the fields of a compound key (`(a, b)`)",
         Rule::data_decl => "`data`",
         Rule::read_body => "a `data` block",
         Rule::field_decl => "a field (`name: Type`)",
@@ -448,6 +449,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::bool_lit => "`true` or `false`",
         Rule::set_literal => "a set (`{a, b}`)",
         Rule::key_ref => "a key reference (`Record[\"key\"]`)",
+        Rule::key_lookup => "a lookup by key (`Record[a, b]`)",
         Rule::call => "a call",
         Rule::paren => "`(`",
         Rule::quantifier | Rule::quantifier_kind => "`any` or `all`",
@@ -1178,6 +1180,7 @@ fn wants_from_rules(rules: &[Rule]) -> Vec<Want> {
             | Rule::quantifier_kind
             | Rule::set_literal
             | Rule::key_ref
+            | Rule::key_lookup
             | Rule::call
             | Rule::named
             | Rule::paren

@@ -890,12 +890,9 @@ fn lower_record_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> RecordDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
-    let (key, alias) = match cursor.optional(Rule::key_clause) {
-        Some(pair) => {
-            let (key, alias) = lower_key_clause(ctx, pair);
-            (Some(key), alias)
-        }
-        None => (None, None),
+    let (key, alias, compound_key) = match cursor.optional(Rule::key_clause) {
+        Some(pair) => lower_key_clause(ctx, pair),
+        None => (None, None, Vec::new()),
     };
     let fields = cursor
         .many(Rule::field_decl)
@@ -907,19 +904,32 @@ fn lower_record_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> RecordDecl {
         name,
         key,
         alias,
+        compound_key,
         fields,
         span,
     }
 }
 
-fn lower_key_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> (Ident, Option<Ident>) {
+/// The key field, its alias, or the fields of a compound key.
+fn lower_key_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> (Option<Ident>, Option<Ident>, Vec<Ident>) {
     let mut cursor = Cursor::new(pair);
+    if let Some(fields) = cursor.optional(Rule::key_fields) {
+        cursor.finish();
+        return (None, None, lower_key_fields(ctx, fields));
+    }
     let key = lower_ident(ctx, cursor.expect(Rule::ident));
     let alias = cursor
         .optional(Rule::alias_clause)
         .map(|pair| lower_alias_clause(ctx, pair));
     cursor.finish();
-    (key, alias)
+    (Some(key), alias, Vec::new())
+}
+
+fn lower_key_fields(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+    let mut cursor = Cursor::new(pair);
+    let fields = lower_idents(ctx, &mut cursor);
+    cursor.finish();
+    fields
 }
 
 fn lower_alias_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
@@ -1478,7 +1488,7 @@ fn operator(pair: &Pair<'_, Rule>) -> Option<(Fixity, usize)> {
 
 /// Whether a child of `expr` continues the operand before it: a name's call arguments or key.
 fn is_suffix(pair: &Pair<'_, Rule>) -> bool {
-    matches!(pair.as_rule(), Rule::call | Rule::key_ref)
+    matches!(pair.as_rule(), Rule::call | Rule::key_ref | Rule::key_lookup)
 }
 
 /// The depth of recursion at each operand of one flat `expr`, or a fatal error where
@@ -1689,6 +1699,9 @@ fn lower_operand<'i>(
         (Rule::set_literal, _) => lower_set_literal(ctx, pair, depth),
         (Rule::paren, _) => lower_paren(ctx, pair, depth),
         (_, Some(call)) if call.as_rule() == Rule::call => lower_call(ctx, pair, call, depth),
+        (_, Some(lookup)) if lookup.as_rule() == Rule::key_lookup => {
+            lower_key_lookup(ctx, pair, lookup, depth)
+        }
         (_, suffix) => lower_literal(ctx, pair, suffix, depth),
     }
 }
@@ -1780,6 +1793,14 @@ fn lower_call(ctx: &Ctx, name: Pair<'_, Rule>, call: Pair<'_, Rule>, depth: usiz
     let span = at.to(ctx.span(&call));
     let (args, height) = lower_exprs(ctx, call, depth + 1)?;
     ctx.node(ExprKind::Call(function, args), span, height + 1, depth, at)
+}
+
+fn lower_key_lookup(ctx: &Ctx, name: Pair<'_, Rule>, lookup: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+    let record = lower_ident(ctx, name);
+    let at = record.span;
+    let span = at.to(ctx.span(&lookup));
+    let (keys, height) = lower_exprs(ctx, lookup, depth + 1)?;
+    ctx.node(ExprKind::Lookup(record, keys), span, height + 1, depth, at)
 }
 
 /// Lowers the children of a pair, all expressions, and returns the tallest height among

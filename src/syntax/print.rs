@@ -420,6 +420,14 @@ impl<'a> Printer<'a> {
         if let Some(alias) = &decl.alias {
             opening.push_str(&format!(" alias {}", alias.name));
         }
+        if !decl.compound_key.is_empty() {
+            let fields: Vec<&str> = decl
+                .compound_key
+                .iter()
+                .map(|field| field.name.as_str())
+                .collect();
+            opening.push_str(&format!(" key ({})", fields.join(", ")));
+        }
         let first = decl.fields.first().map(|field| start(field.span));
         if self.open_block(0, decl.span, &opening, first) {
             for field in &decl.fields {
@@ -828,6 +836,20 @@ fn bare_doc(expr: &Expr, open_right: bool) -> Doc {
         ExprKind::None => Doc::text("none"),
         ExprKind::Name(name) => Doc::text(name.name.clone()),
         ExprKind::KeyRef(record, key) => Doc::text(format!("{}[{}]", record.name, quote(&key.value))),
+        // A lone text literal between the brackets would read back as a key reference: it keeps
+        // parentheses, as it was written.
+        ExprKind::Lookup(record, keys)
+            if matches!(
+                keys[..],
+                [Expr {
+                    kind: ExprKind::Text(_),
+                    ..
+                }]
+            ) =>
+        {
+            Doc::text(format!("{}[({})]", record.name, quote_text(&keys[0])))
+        }
+        ExprKind::Lookup(record, keys) => list_doc(&format!("{}[", record.name), keys, "]"),
         ExprKind::Field(base, field) => Doc::Concat(vec![
             expr_doc(base, POSTFIX, false),
             Doc::text(format!(".{}", field.name)),
@@ -994,6 +1016,14 @@ fn list_doc(open: &str, items: &[Expr], close: &str) -> Doc {
         Doc::SoftLine,
         Doc::text(close),
     ]))
+}
+
+/// The quoted text of a text literal.
+fn quote_text(expr: &Expr) -> String {
+    match &expr.kind {
+        ExprKind::Text(value) => quote(value),
+        kind => unreachable!("quote_text: {kind:?} is not a text literal"),
+    }
 }
 
 /// Whether an expression is a literal, a name, a key reference or a field of one: several fit

@@ -2,8 +2,8 @@
 //! number of bytes, for a declaration kept as it was when the text before it changed length.
 
 use super::ast::{
-    Expected, Expr, ExprKind, FactDecl, FactPath, FactValue, Ident, Item, RuleClause, SubjectRef, Text,
-    TypeExpr, TypeKind,
+    Expected, Expr, ExprKind, FactDecl, FactPath, FactValue, Ident, Item, RecordDecl, RuleClause, SubjectRef,
+    Text, TypeExpr, TypeKind,
 };
 use crate::source::Span;
 
@@ -36,15 +36,25 @@ pub(super) fn shift_item(item: &mut Item, delta: i64) {
             shift(&mut decl.span);
         }
         Item::Record(decl) => {
-            ident(&mut decl.name, shift);
-            decl.key.iter_mut().for_each(|key| ident(key, shift));
-            decl.alias.iter_mut().for_each(|alias| ident(alias, shift));
-            for field in &mut decl.fields {
+            // Destructured whole, so a field added to the declaration cannot be left unmoved.
+            let RecordDecl {
+                name,
+                key,
+                alias,
+                compound_key,
+                fields,
+                span,
+            } = decl;
+            ident(name, shift);
+            key.iter_mut().for_each(|key| ident(key, shift));
+            alias.iter_mut().for_each(|alias| ident(alias, shift));
+            compound_key.iter_mut().for_each(|part| ident(part, shift));
+            for field in fields {
                 ident(&mut field.name, shift);
                 type_expr(&mut field.ty, shift);
                 shift(&mut field.span);
             }
-            shift(&mut decl.span);
+            shift(span);
         }
         Item::Let(decl) => {
             ident(&mut decl.name, shift);
@@ -195,6 +205,10 @@ fn expr(expr_node: &mut Expr, shift: &mut impl FnMut(&mut Span)) {
         ExprKind::KeyRef(record, key) => {
             ident(record, shift);
             text(key, shift);
+        }
+        ExprKind::Lookup(record, keys) => {
+            ident(record, shift);
+            keys.iter_mut().for_each(|key| expr(key, shift));
         }
         ExprKind::Field(base, field) => {
             expr(base, shift);

@@ -98,6 +98,10 @@ fn write_expr(out: &mut String, expr: &Expr) {
             let elements: Vec<&Expr> = elements.iter().collect();
             list("set", &elements);
         }
+        ExprKind::Lookup(record, keys) => {
+            let keys: Vec<&Expr> = keys.iter().collect();
+            list(&format!("lookup {}", record.name), &keys);
+        }
         ExprKind::Not(operand) => list("not", &[operand]),
         ExprKind::Neg(operand) => list("neg", &[operand]),
         ExprKind::IsSome(operand) => list("is-some", &[operand]),

@@ -163,6 +163,15 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
             if is_list(set) {
                 add(counts, "quantifier over a list");
             }
+            if **set == Expr::Countries {
+                add(counts, "quantifier over the facts of a type");
+                if let Expr::And(first, _) = &**body
+                    && !*all
+                    && matches!(**first, Expr::Cmp(Cmp::Eq, ..))
+                {
+                    add(counts, "quantifier over facts, indexed by a field");
+                }
+            }
             self::expr(set, counts);
             self::expr(body, counts);
         }
@@ -235,6 +244,17 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
             add(counts, "subset");
             self::expr(left, counts);
             self::expr(right, counts);
+        }
+        Expr::Countries => add(counts, "the facts of a type"),
+        Expr::CountryAt(key) => {
+            match &**key {
+                Expr::Text(code) if COUNTRIES.contains(code) => {
+                    add(counts, "lookup by a computed key, found")
+                }
+                Expr::Text(_) => add(counts, "lookup by a computed key no fact has"),
+                _ => add(counts, "lookup by a key computed from facts"),
+            }
+            self::expr(key, counts);
         }
     }
 }

@@ -215,10 +215,48 @@ fn country(ctx: &Ctx) -> BoxedStrategy<Expr> {
         Expr::Key(COUNTRIES[1]),
         Expr::Key(ABSENT),
         Expr::Const(6),
+        lookup(Expr::Text(COUNTRIES[2])),
+        lookup(Expr::Text(ABSENT)),
+        lookup(Expr::Text("alpha")),
+        lookup(field(
+            subject_field(Field::TransferDestination),
+            Field::CountryName,
+        )),
     ];
     choices.extend((0..ctx.vars).map(Expr::Var));
     choices.extend(ctx.narrowed.iter().cloned());
     select(choices).boxed()
+}
+
+/// `Country[(key)]`: a lookup by a computed key, which facts may or may not have.
+fn lookup(key: Expr) -> Expr {
+    Expr::CountryAt(boxed(key))
+}
+
+/// A quantifier over every `Country` fact whose body starts with an equality on a field of the
+/// variable, which the engine answers through an index of the facts by that field.
+fn indexed_quantifier(ctx: &Ctx, depth: u32) -> BoxedStrategy<Expr> {
+    let inner = Ctx {
+        vars: ctx.vars + 1,
+        narrowed: ctx.narrowed.clone(),
+        functions: ctx.functions.clone(),
+    };
+    let var = ctx.vars;
+    let own = move |name: Field| field(Expr::Var(var), name);
+    let first = prop_oneof![
+        text(ctx).prop_map(move |value| Expr::Cmp(Cmp::Eq, boxed(own(Field::CountryCode)), boxed(value))),
+        int(ctx).prop_map(move |value| Expr::Cmp(Cmp::Eq, boxed(value), boxed(own(Field::CountryScore)))),
+        level(ctx).prop_map(move |value| Expr::Cmp(Cmp::Eq, boxed(own(Field::CountryLevel)), boxed(value))),
+        text(ctx).prop_map(move |value| Expr::Cmp(Cmp::Eq, boxed(own(Field::CountryName)), boxed(value))),
+    ];
+    (any::<bool>(), first, condition(&inner, depth.saturating_sub(1)))
+        .prop_map(move |(all, first, rest)| Expr::Quant {
+            all,
+            var,
+            set: boxed(Expr::Countries),
+            body: boxed(Expr::And(boxed(first), boxed(rest))),
+        })
+        .boxed()
 }
 
 /// A country that is never none and is a name or field path, so `is some` can guard its optional fields.
@@ -238,7 +276,7 @@ fn country_set(ctx: &Ctx) -> BoxedStrategy<Expr> {
     let simple = prop_oneof![
         3 => Just(partners),
         2 => literal,
-        1 => select(vec![Expr::Const(2), Expr::Const(3)]),
+        1 => select(vec![Expr::Const(2), Expr::Const(3), Expr::Countries]),
     ]
     .boxed();
     let op = select(vec![SetOp::Union, SetOp::Intersect, SetOp::Without]);
@@ -802,6 +840,7 @@ fn condition(ctx: &Ctx, depth: u32) -> BoxedStrategy<Expr> {
             })
             .boxed();
         choices.push((2, quantified));
+        choices.push((1, indexed_quantifier(ctx, depth)));
     }
     proptest::strategy::Union::new_weighted(choices).boxed()
 }

@@ -456,6 +456,10 @@ pub enum Expr {
     DaysBetween(Box<Expr>, Box<Expr>),
     SetOp(SetOp, Box<Expr>, Box<Expr>),
     Subset(Box<Expr>, Box<Expr>),
+    /// `Country` as a value: the set of every `Country` fact given (closed world).
+    Countries,
+    /// `Country[(e)]`: the country whose key the text `e` computes; unknown when no fact has it.
+    CountryAt(Box<Expr>),
 }
 
 impl fmt::Display for Expr {
@@ -526,6 +530,9 @@ impl fmt::Display for Expr {
                 write!(f, "({left} {word} {right})")
             }
             Expr::Subset(left, right) => write!(f, "({left} subset {right})"),
+            Expr::Countries => write!(f, "Country"),
+            // In parentheses, so that a text literal is a lookup, not a key reference.
+            Expr::CountryAt(key) => write!(f, "Country[({key})]"),
         }
     }
 }

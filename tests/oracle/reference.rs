@@ -298,6 +298,23 @@ impl Env<'_> {
                 R::K(V::Rec(Kind::Zone, key.to_owned()))
             }
             Expr::Text(text) => R::K(V::Text((*text).to_string())),
+            // "A record type's name as a value is the set of every fact of that type given."
+            Expr::Countries => R::K(V::Set(
+                self.facts
+                    .countries
+                    .iter()
+                    .map(|country| V::Rec(Kind::Country, country.code.clone()))
+                    .collect(),
+            )),
+            // "A lookup whose key no fact has is unknown, and the missing fact is the key."
+            Expr::CountryAt(key) => match self.eval(key, vars) {
+                R::K(V::Text(code)) if self.facts.countries.iter().any(|country| country.code == code) => {
+                    R::K(V::Rec(Kind::Country, code))
+                }
+                R::K(V::Text(code)) => R::U(BTreeSet::from([format!("Country[{code:?}]")])),
+                R::K(other) => panic!("a lookup by {other:?}: the checker rejects this"),
+                unknown => unknown,
+            },
             Expr::Variant(name, _) => R::K(V::Enum(name)),
             // A constant is "a value computed once per run": the same for every subject.
             Expr::Const(idx) => self.eval(&self.consts[*idx].expr, &mut Vec::new()),

@@ -743,6 +743,12 @@ fn run(args: RunArgs) -> u8 {
             return console::write_failed(&error, style);
         }
     }
+    let mut missed = pol::eval::MissedLookups::default();
+    missed.add(program, &facts);
+    let missed = missed.warnings(program);
+    if !missed.is_empty() {
+        report(&engine, &missed, style);
+    }
     sink.finish(&engine, program, style)
 }
 

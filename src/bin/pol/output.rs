@@ -810,7 +810,12 @@ pub fn is_subject_stream(
     // A key reference to a subject (`Transfer["T1"]`) must bind across the whole input, not
     // one chunk, so such a policy reads its subjects whole.
     let names_a_subject = program.key_refs.iter().any(|key_ref| key_ref.record == subject);
-    lines && !names_a_subject && record.is_none_or(|record| program.record(record) == Some(subject))
+    // Subjects with a compound key are checked for duplicates across the whole input.
+    let compound_key = !program.records[subject.idx()].compound_key.is_empty();
+    lines
+        && !names_a_subject
+        && !compound_key
+        && record.is_none_or(|record| program.record(record) == Some(subject))
 }
 
 /// A JSON Lines input of subjects to stream.
@@ -927,6 +932,7 @@ pub fn stream(
         None => (None, None),
     };
     let max_bytes = stream.max_bytes;
+    let mut missed = pol::eval::MissedLookups::default();
     std::thread::scope(|scope| {
         // The input is read a chunk ahead on a thread of its own, while the chunk before is read
         // into facts, decided and written; the buffers come back to it to be filled again.
@@ -1032,6 +1038,7 @@ pub fn stream(
             // so far.
             sink.offset += n_decided as u64 - u64::from(n_base_subjects - first);
             progress.update(sink.total(), bytes_read);
+            missed.add(program, &facts);
             builder.reclaim(facts);
             if n_lines == 0 || stopped {
                 break;
@@ -1040,6 +1047,10 @@ pub fn stream(
             let _ = spare_tx.try_send(engine.sources.take_text(source).into_bytes());
         }
         progress.done();
+        let missed = missed.warnings(program);
+        if !missed.is_empty() {
+            report(engine, &missed, style);
+        }
         sink.finish(engine, program, style)
     })
 }

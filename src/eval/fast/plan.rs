@@ -92,10 +92,14 @@ fn bounds(
                 depth: depth + 1,
             });
         }
+        // Lookups and the facts of a type read other facts than the subject's, through
+        // indexes only the full evaluator keeps.
         ExprKind::SetLiteral(_)
         | ExprKind::SetOp(..)
         | ExprKind::Subset(..)
-        | ExprKind::Quantified { .. } => {
+        | ExprKind::Quantified { .. }
+        | ExprKind::Lookup { .. }
+        | ExprKind::FactsOf { .. } => {
             return None;
         }
     };
@@ -309,7 +313,9 @@ impl Graph<'_> {
             ExprKind::SetLiteral(_)
             | ExprKind::SetOp(..)
             | ExprKind::Subset(..)
-            | ExprKind::Quantified { .. } => return None,
+            | ExprKind::Quantified { .. }
+            | ExprKind::Lookup { .. }
+            | ExprKind::FactsOf { .. } => return None,
         };
         self.add(node)
     }

@@ -1,0 +1,1 @@
+run conflicts.pol --facts Delivery=deliveries.csv ConflictYear=conflicts.csv --format csv --include recipient,year

@@ -1,0 +1,1 @@
+run conflicts.pol --facts deliveries.json conflicts.yaml --format csv
