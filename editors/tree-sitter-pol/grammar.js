@@ -39,6 +39,9 @@ module.exports = grammar({
 
   supertypes: $ => [$._declaration, $._expression],
 
+  // `Record["key"]` reads as a key reference or as a lookup by one text; the key reference wins.
+  conflicts: $ => [[$.key_reference, $._literal]],
+
   rules: {
     source_file: $ => seq(optional($.header), repeat($._declaration)),
 
@@ -81,11 +84,15 @@ module.exports = grammar({
     record_declaration: $ => seq(
       'record',
       field('name', $.identifier),
-      optional(seq('key', field('key', $.identifier), optional(seq('alias', field('alias', $.identifier))))),
+      optional(seq('key', choice(
+        seq(field('key', $.identifier), optional(seq('alias', field('alias', $.identifier)))),
+        $.key_fields,
+      ))),
       '{',
       repeat($.field_declaration),
       '}',
     ),
+    key_fields: $ => seq('(', field('field', $.identifier), repeat1(seq(',', field('field', $.identifier))), optional(','), ')'),
     field_declaration: $ => seq(field('name', $.identifier), ':', field('type', $.type), optional(',')),
 
     type: $ => seq(
@@ -218,6 +225,7 @@ module.exports = grammar({
       $.identifier,
       $.call,
       $.key_reference,
+      $.lookup,
       $._literal,
       $.parenthesized,
       $.set,
@@ -231,7 +239,10 @@ module.exports = grammar({
     ),
 
     call: $ => seq(field('function', $.identifier), '(', commaSep(field('argument', $._expression)), ')'),
-    key_reference: $ => seq(field('record', $.identifier), '[', field('key', $.string), ']'),
+    // `Record["key"]`: a lone text literal is a key reference, checked when the policy is.
+    key_reference: $ => prec.dynamic(1, seq(field('record', $.identifier), '[', field('key', $.string), ']')),
+    // `Record[e]` or `Record[e1, e2]`: the fact whose key the expressions compute.
+    lookup: $ => seq(field('record', $.identifier), '[', commaSep1(field('key', $._expression)), ']'),
     parenthesized: $ => seq('(', $._expression, ')'),
     set: $ => seq('{', commaSep($._expression), '}'),
     quantifier: $ => prec.right(seq(

@@ -33,9 +33,11 @@
 (decide_declaration type: (identifier) @type)
 (fact type: (identifier) @type)
 (key_reference record: (identifier) @type)
+(lookup record: (identifier) @type)
 (fact_path record: (identifier) @type)
 
 (field_declaration name: (identifier) @variable.member)
+(key_fields field: (identifier) @variable.member)
 (field_access field: (identifier) @variable.member)
 (fact_field name: (identifier) @variable.member)
 (fact_path field: (identifier) @variable.member)
