@@ -6,13 +6,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::check::ir::{ArithOp, CompareOp, in_force};
+use crate::check::ir::{ArithOp, Builtin, CompareOp, in_force};
 use crate::eval::decision::{Decision, LawDate};
 use crate::eval::full::{FullEvaluator, FullScratch};
-use crate::facts::Facts;
 use crate::value::Date;
 
-use super::batch::{arith, compare, member, negate};
+use super::batch::{arith, compare, member, negate, size};
 use super::columns::Cells;
 use super::plan::{Node, NodeId, Plan};
 use super::single::{SingleExec, SingleMemory};
@@ -38,13 +37,19 @@ enum Op {
         node: u32,
         len: u32,
     },
-    /// A field of the record in `base`, from narrow cells.
+    /// A field of the record in `base`, from narrow cells: unsigned payloads.
     Narrow {
         dst: u32,
         base: u32,
         start: u32,
         rows: u32,
-        signed: bool,
+    },
+    /// A field of the record in `base`, from narrow cells: payloads sign-extended.
+    NarrowSigned {
+        dst: u32,
+        base: u32,
+        start: u32,
+        rows: u32,
     },
     /// A field of the record in `base`, from the words of [`Plan::fields`]`[field]`.
     Wide {
@@ -113,9 +118,42 @@ enum Op {
         left: u32,
         right: u32,
     },
+    /// The size of the set or list in `src`.
+    Size {
+        dst: u32,
+        src: u32,
+    },
     /// The node evaluated by the tree walker.
     Walk {
         dst: u32,
+    },
+    /// Skips the rule of a step (`len` instructions) when it is not in force on the law's date.
+    InForce {
+        step: u32,
+        len: u32,
+    },
+    /// Skips the rest of a rule (`len` instructions) when a condition, left in `src`, does not
+    /// hold (`negated` for `unless`).
+    Test {
+        src: u32,
+        negated: bool,
+        len: u32,
+    },
+    /// A rule the fast path does not compile, applied by the full evaluator; skips the rest of
+    /// the rule (`len` instructions) when it does not apply.
+    Full {
+        step: u32,
+        len: u32,
+    },
+    /// A rule whose conditions hold: active unless an active rule defeats it. A rule that
+    /// defeats others (`defeats`) is followed by an [`Op::Inactive`] that this skips.
+    Apply {
+        step: u32,
+        defeats: bool,
+    },
+    /// A rule that defeats others and does not apply: inactive.
+    Inactive {
+        rule: u32,
     },
 }
 
@@ -124,8 +162,8 @@ enum Op {
 pub(crate) struct Code {
     id: u64,
     ops: Vec<Op>,
-    /// Per condition of [`Plan::conditions`]: its instructions.
-    conditions: Vec<(u32, u32)>,
+    /// The instructions of every rule, in the order the plan decides them.
+    rules: (u32, u32),
     /// The instructions of the decision date, when it lowered.
     date: (u32, u32),
     /// The registers before any subject: literals hold their values, the others nothing.
@@ -141,11 +179,17 @@ struct Compiler<'p> {
     plan: &'p Plan,
     /// Per node: how many nodes or roots read it.
     readers: Vec<u32>,
-    /// Per node: where its instructions were first emitted.
-    emitted: Vec<Option<(u32, u32)>>,
+    /// Per node: how many instructions it took where it was first emitted.
+    emitted: Vec<Option<u32>>,
+    /// Per node: whether its register is sure to hold the subject's value where the next
+    /// instruction runs, whichever way the jumps before it went.
+    known: Vec<bool>,
+    /// The nodes made known, in order, so that leaving a branch forgets those it made known.
+    log: Vec<NodeId>,
+    /// Beyond this many instructions, a node emitted before is left to the tree walker.
+    budget: usize,
     ops: Vec<Op>,
 }
-
 impl Compiler<'_> {
     /// The children the instructions of a node read; none for a node the tree walker evaluates.
     fn children(&self, id: NodeId, mut each: impl FnMut(NodeId)) {
@@ -173,8 +217,9 @@ impl Compiler<'_> {
                 args.iter().copied().for_each(&mut each);
                 each(*body);
             }
-            // Leaves, and what the tree walker evaluates (builtins, and any kind of node not
-            // compiled here).
+            Node::Builtin(Builtin::Size, args) if args.len() == 1 => each(args[0]),
+            // Leaves, and what the tree walker evaluates (other builtins, and any kind of node
+            // not compiled here).
             _ => {}
         }
     }
@@ -211,30 +256,47 @@ impl Compiler<'_> {
         (self.ops.len() - at - 1) as u32
     }
 
-    /// Emits the instructions that leave a node's value in its register.
+    /// Where the nodes known so far end: [`Compiler::forget`] returns to it.
+    fn scope(&self) -> usize {
+        self.log.len()
+    }
+
+    /// Forgets the nodes made known since `scope`: the instructions that computed them may be
+    /// jumped over.
+    fn forget(&mut self, scope: usize) {
+        for id in self.log.drain(scope..) {
+            self.known[id as usize] = false;
+        }
+    }
+
+    /// Emits the instructions that leave a node's value in its register, unless it is known
+    /// there already. A node read in several places is computed behind a guard that skips it
+    /// when it was computed before, unless it takes one instruction, cheaper than the guard.
     fn emit(&mut self, id: NodeId) {
         let idx = id as usize;
-        if matches!(self.plan.nodes[idx], Node::Lit(_) | Node::Subject) {
+        if self.known[idx] || matches!(self.plan.nodes[idx], Node::Lit(_) | Node::Subject) {
             return;
         }
         if self.readers[idx] <= 1 {
             self.emit_node(id);
-            return;
-        }
-        if let Some((start, end)) = self.emitted[idx] {
-            if (end - start) as usize <= MAX_COPIED {
-                self.ops.extend_from_within(start as usize..end as usize);
+        } else if self.emitted[idx].is_some_and(|len| len as usize > MAX_COPIED)
+            || self.ops.len() > self.budget
+        {
+            self.push(Op::Memo { node: id, len: 1 });
+            self.push(Op::Walk { dst: id });
+        } else {
+            let start = self.push(Op::Memo { node: id, len: 0 });
+            self.emit_node(id);
+            let len = self.len_after(start);
+            if len == 1 {
+                self.ops.remove(start);
             } else {
-                self.push(Op::Memo { node: id, len: 1 });
-                self.push(Op::Walk { dst: id });
+                self.ops[start] = Op::Memo { node: id, len };
             }
-            return;
+            self.emitted[idx].get_or_insert(len);
         }
-        let start = self.push(Op::Memo { node: id, len: 0 });
-        self.emit_node(id);
-        let len = self.len_after(start);
-        self.ops[start] = Op::Memo { node: id, len };
-        self.emitted[idx] = Some((start as u32, self.ops.len() as u32));
+        self.known[idx] = true;
+        self.log.push(id);
     }
 
     fn emit_node(&mut self, id: NodeId) {
@@ -248,12 +310,17 @@ impl Compiler<'_> {
                     Cells::Narrow {
                         start, rows, signed, ..
                     } => match (u32::try_from(*start), u32::try_from(*rows)) {
+                        (Ok(start), Ok(rows)) if *signed => Op::NarrowSigned {
+                            dst,
+                            base: *base,
+                            start,
+                            rows,
+                        },
                         (Ok(start), Ok(rows)) => Op::Narrow {
                             dst,
                             base: *base,
                             start,
                             rows,
-                            signed: *signed,
                         },
                         _ => Op::Walk { dst },
                     },
@@ -278,8 +345,10 @@ impl Compiler<'_> {
                     settles_on,
                     len: 0,
                 });
+                let scope = self.scope();
                 self.emit(*right);
                 self.push(Op::Truth { dst, src: *right });
+                self.forget(scope);
                 let len = self.len_after(branch);
                 self.ops[branch] = Op::Branch {
                     dst,
@@ -330,13 +399,16 @@ impl Compiler<'_> {
                     src: *condition,
                     len: 0,
                 });
+                let scope = self.scope();
                 self.emit(*then);
                 self.push(Op::Move { dst, src: *then });
+                self.forget(scope);
                 let jump = self.push(Op::Jump { len: 0 });
                 let len = self.len_after(unless);
                 self.ops[unless] = Op::Unless { src: *condition, len };
                 self.emit(*otherwise);
                 self.push(Op::Move { dst, src: *otherwise });
+                self.forget(scope);
                 let len = self.len_after(jump);
                 self.ops[jump] = Op::Jump { len };
             }
@@ -349,7 +421,11 @@ impl Compiler<'_> {
                 self.emit(*body);
                 self.push(Op::Move { dst, src: *body });
             }
-            // Builtins, and any kind of node not compiled here: the tree walker.
+            Node::Builtin(Builtin::Size, args) if args.len() == 1 => {
+                self.emit(args[0]);
+                self.push(Op::Size { dst, src: args[0] });
+            }
+            // Other builtins, and any kind of node not compiled here: the tree walker.
             _ => {
                 self.push(Op::Walk { dst });
             }
@@ -377,16 +453,74 @@ impl Code {
             plan,
             readers: vec![0; n_nodes],
             emitted: vec![None; n_nodes],
+            known: vec![false; n_nodes],
+            log: Vec::new(),
+            budget: n_nodes.saturating_mul(16).saturating_add(4096),
             ops: Vec::new(),
         };
         let roots = plan.conditions.iter().map(|(root, _)| *root).chain(plan.date);
         compiler.count_readers(roots);
-        let conditions = plan
-            .conditions
-            .iter()
-            .map(|(root, _)| compiler.root(*root))
-            .collect();
-        let date = plan.date.map_or((0, 0), |date| compiler.root(date));
+        // The decision date is computed before any rule, but only when some rule has dates.
+        let date = plan.date.map_or((0, 0), |date| {
+            let scope = compiler.scope();
+            let range = compiler.root(date);
+            compiler.forget(scope);
+            range
+        });
+        // The steps in the order they run. The first condition of a rule always in force runs
+        // for every subject, so what it computes whatever its jumps is known to every later
+        // rule; what later conditions compute only to the rest of their rule.
+        let mut defeaters = vec![false; plan.denies.len()];
+        for rule in &plan.defeaters {
+            defeaters[rule.idx()] = true;
+        }
+        let rules_start = compiler.ops.len() as u32;
+        for (idx, step) in plan.steps.iter().enumerate() {
+            let idx = idx as u32;
+            let start = compiler.ops.len();
+            let always = step.effective.is_none() && step.until.is_none();
+            if !always {
+                compiler.push(Op::InForce { step: idx, len: 0 });
+            }
+            // The instructions that skip the rest of the rule when it does not apply.
+            let mut skips = Vec::new();
+            let mut scope = compiler.scope();
+            match &step.conditions {
+                Some(range) => {
+                    for condition in range.start as usize..range.end as usize {
+                        let (root, negated) = plan.conditions[condition];
+                        compiler.root(root);
+                        skips.push(compiler.push(Op::Test {
+                            src: root,
+                            negated,
+                            len: 0,
+                        }));
+                        if always && condition == range.start as usize {
+                            scope = compiler.scope();
+                        }
+                    }
+                }
+                None => skips.push(compiler.push(Op::Full { step: idx, len: 0 })),
+            }
+            let defeats = defeaters[step.rule.idx()];
+            compiler.push(Op::Apply { step: idx, defeats });
+            if defeats {
+                compiler.push(Op::Inactive { rule: step.rule.0 });
+            }
+            // A rule that does not apply goes on at its `Inactive`, or at the next rule.
+            let end = compiler.ops.len() - usize::from(defeats);
+            for skip in skips.into_iter().chain((!always).then_some(start)) {
+                let len = (end - skip - 1) as u32;
+                compiler.ops[skip] = match compiler.ops[skip] {
+                    Op::Test { src, negated, .. } => Op::Test { src, negated, len },
+                    Op::Full { step, .. } => Op::Full { step, len },
+                    Op::InForce { step, .. } => Op::InForce { step, len },
+                    op => op,
+                };
+            }
+            compiler.forget(scope);
+        }
+        let rules = (rules_start, compiler.ops.len() as u32);
         let registers = plan
             .nodes
             .iter()
@@ -408,7 +542,7 @@ impl Code {
         Code {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             ops: compiler.ops,
-            conditions,
+            rules,
             date,
             registers,
             subject,
@@ -429,7 +563,6 @@ impl Code {
         decision: &mut Decision,
     ) -> bool {
         self.start(memory, subject);
-        let facts = full.facts;
         let law_date = match full.options.law {
             LawDate::AsOf(date) => Some(date),
             LawDate::SubjectDate if !full.any_dated => None,
@@ -437,7 +570,10 @@ impl Code {
                 let Some(date) = plan.date else {
                     return false;
                 };
-                if !self.run(plan, facts, memory, subject, self.date) {
+                if self
+                    .run(plan, full, scratch, memory, subject, None, self.date)
+                    .is_none()
+                {
                     return false;
                 }
                 match memory.words[date as usize] {
@@ -452,50 +588,10 @@ impl Code {
             memory.active.resize(n_rules, false);
         }
         memory.actives.clear();
-        let (mut deny, mut permit) = (false, false);
-        for step in &plan.steps {
-            let mut applies = match law_date {
-                Some(date) if step.effective.is_some() || step.until.is_some() => {
-                    in_force(step.effective, step.until, date)
-                }
-                _ => true,
-            };
-            if applies {
-                match &step.conditions {
-                    Some(range) => {
-                        for idx in range.start as usize..range.end as usize {
-                            let (root, negated) = plan.conditions[idx];
-                            if !self.run(plan, facts, memory, subject, self.conditions[idx]) {
-                                return false;
-                            }
-                            let word = memory.words[root as usize];
-                            if word.tag != BOOL {
-                                return false;
-                            }
-                            if (word.bits != 0) == negated {
-                                applies = false;
-                                break;
-                            }
-                        }
-                    }
-                    None => match full.rule_applies(scratch, subject, step.rule, None) {
-                        Ok(Ok(true)) => {}
-                        Ok(Ok(false)) => applies = false,
-                        Ok(Err(_)) | Err(_) => return false,
-                    },
-                }
-            }
-            if applies {
-                let defeaters = &plan.defeaters[step.defeaters.start as usize..step.defeaters.end as usize];
-                applies = !defeaters.iter().any(|rule| memory.active[rule.idx()]);
-            }
-            memory.active[step.rule.idx()] = applies;
-            if applies {
-                memory.actives.push(step.rule);
-                deny |= step.deny;
-                permit |= !step.deny;
-            }
-        }
+        let Some((deny, permit)) = self.run(plan, full, scratch, memory, subject, law_date, self.rules)
+        else {
+            return false;
+        };
         decision.restart(subject, law_date);
         decision.trace = None;
         decision.verdict = crate::eval::decide::fast_verdict(plan.default_deny, deny, permit);
@@ -530,20 +626,24 @@ impl Code {
         }
     }
 
-    /// Runs the instructions in `range`; `false` when the subject must go to the full evaluator.
-    #[inline]
+    /// Runs the instructions in `range` for a subject under the law of `law_date`: whether some
+    /// active rule denies, and whether some permits; `None` when the subject must go to the
+    /// full evaluator.
+    #[allow(clippy::too_many_arguments)] // The state of one decision, passed apart to keep borrows short.
     fn run(
         &self,
         plan: &Plan,
-        facts: &Facts,
+        full: &FullEvaluator<'_>,
+        scratch: &mut FullScratch,
         memory: &mut SingleMemory,
         subject: u32,
+        law_date: Option<Date>,
         range: (u32, u32),
-    ) -> bool {
-        let Some(ops) = self.ops.get(range.0 as usize..range.1 as usize) else {
-            return false;
-        };
+    ) -> Option<(bool, bool)> {
+        let ops = self.ops.get(range.0 as usize..range.1 as usize)?;
+        let facts = full.facts;
         let generation = memory.generation;
+        let (mut deny, mut permit) = (false, false);
         let mut pc = 0;
         while let Some(op) = ops.get(pc) {
             pc += 1;
@@ -560,38 +660,32 @@ impl Code {
                     base,
                     start,
                     rows,
-                    signed,
                 } => {
-                    let base = words[base as usize];
-                    if base.tag != RECORD || base.bits >= u64::from(rows) {
-                        return false;
-                    }
-                    let idx = start as usize + base.bits as usize;
-                    let (Some(tag), Some(payload)) =
-                        (plan.narrow.tags.get(idx), plan.narrow.payloads.get(idx))
-                    else {
-                        return false;
-                    };
-                    let bits = if signed {
-                        *payload as i32 as i64 as u64
-                    } else {
-                        u64::from(*payload)
-                    };
-                    (dst, Word::new(u64::from(*tag), bits))
+                    let (tag, payload) = narrow(plan, words[base as usize], start, rows)?;
+                    (dst, Word::new(tag, u64::from(payload)))
+                }
+                Op::NarrowSigned {
+                    dst,
+                    base,
+                    start,
+                    rows,
+                } => {
+                    let (tag, payload) = narrow(plan, words[base as usize], start, rows)?;
+                    (dst, Word::new(tag, payload as i32 as i64 as u64))
                 }
                 Op::Wide { dst, base, field } => {
                     let base = words[base as usize];
                     let Some(Cells::Wide(cells)) = plan.fields.get(field as usize) else {
-                        return false;
+                        return None;
                     };
                     match (base.tag, usize::try_from(base.bits)) {
                         (RECORD, Ok(row)) => (dst, cells.get(row).copied().unwrap_or(Word::GIVE_UP)),
-                        _ => return false,
+                        _ => return None,
                     }
                 }
                 Op::Not { dst, src } => match words[src as usize] {
                     Word { tag: BOOL, bits } => (dst, Word::bool(bits == 0)),
-                    _ => return false,
+                    _ => return None,
                 },
                 Op::IsSome { dst, src } => (dst, Word::bool(words[src as usize].tag != NONE)),
                 Op::IsNone { dst, src } => (dst, Word::bool(words[src as usize].tag == NONE)),
@@ -606,11 +700,11 @@ impl Code {
                         (dst, Word::bool(settles_on))
                     }
                     Word { tag: BOOL, .. } => continue,
-                    _ => return false,
+                    _ => return None,
                 },
                 Op::Truth { dst, src } => match words[src as usize] {
                     word @ Word { tag: BOOL, .. } => (dst, word),
-                    _ => return false,
+                    _ => return None,
                 },
                 Op::Move { dst, src } => (dst, words[src as usize]),
                 Op::Unless { src, len } => match words[src as usize] {
@@ -620,7 +714,7 @@ impl Code {
                         }
                         continue;
                     }
-                    _ => return false,
+                    _ => return None,
                 },
                 Op::Jump { len } => {
                     pc += len as usize;
@@ -629,7 +723,7 @@ impl Code {
                 Op::Compare { dst, op, left, right } => {
                     match compare(op, words[left as usize], words[right as usize]) {
                         Some(truth) => (dst, Word::bool(truth)),
-                        None => return false,
+                        None => return None,
                     }
                 }
                 Op::In {
@@ -641,27 +735,89 @@ impl Code {
                 } => {
                     let (element, set) = (words[element as usize], words[set as usize]);
                     if set.tag != SEQ {
-                        return false;
+                        return None;
                     }
                     match member(plan, facts, set.bits, element, negated, is_set) {
                         Some(truth) => (dst, Word::bool(truth)),
-                        None => return false,
+                        None => return None,
                     }
                 }
                 Op::Neg { dst, src } => (dst, negate(words[src as usize])),
                 Op::Arith { dst, op, left, right } => {
                     (dst, arith(op, words[left as usize], words[right as usize]))
                 }
+                Op::Size { dst, src } => (dst, size(plan, facts, words[src as usize])),
                 Op::Walk { dst } => (dst, SingleExec::resume(plan, facts, memory, subject).word(dst)),
+                Op::InForce { step, len } => {
+                    let step = plan.steps.get(step as usize)?;
+                    if let Some(date) = law_date
+                        && !in_force(step.effective, step.until, date)
+                    {
+                        pc += len as usize;
+                    }
+                    continue;
+                }
+                Op::Test { src, negated, len } => match words[src as usize] {
+                    Word { tag: BOOL, bits } => {
+                        if (bits != 0) == negated {
+                            pc += len as usize;
+                        }
+                        continue;
+                    }
+                    _ => return None,
+                },
+                Op::Full { step, len } => {
+                    let rule = plan.steps.get(step as usize)?.rule;
+                    match full.rule_applies(scratch, subject, rule, None) {
+                        Ok(Ok(true)) => {}
+                        Ok(Ok(false)) => pc += len as usize,
+                        Ok(Err(_)) | Err(_) => return None,
+                    }
+                    continue;
+                }
+                Op::Apply { step, defeats } => {
+                    let step = plan.steps.get(step as usize)?;
+                    let defeaters = plan
+                        .defeaters
+                        .get(step.defeaters.start as usize..step.defeaters.end as usize)?;
+                    let active = !defeaters.iter().any(|rule| memory.active[rule.idx()]);
+                    if defeats {
+                        memory.active[step.rule.idx()] = active;
+                        pc += 1;
+                    }
+                    if active {
+                        memory.actives.push(step.rule);
+                        deny |= step.deny;
+                        permit |= !step.deny;
+                    }
+                    continue;
+                }
+                Op::Inactive { rule } => {
+                    memory.active[rule as usize] = false;
+                    continue;
+                }
             };
             if word.tag == GIVE_UP {
-                return false;
+                return None;
             }
             memory.words[dst as usize] = word;
             memory.stamps[dst as usize] = generation;
         }
-        true
+        Some((deny, permit))
     }
+}
+
+/// The tag and payload of a field's narrow cell in the row of the record `base`; `None` to
+/// give up.
+#[inline(always)]
+fn narrow(plan: &Plan, base: Word, start: u32, rows: u32) -> Option<(u64, u32)> {
+    if base.tag != RECORD || base.bits >= u64::from(rows) {
+        return None;
+    }
+    let idx = start as usize + base.bits as usize;
+    let tag = *plan.narrow.tags.get(idx)?;
+    let payload = *plan.narrow.payloads.get(idx)?;
+    Some((u64::from(tag), payload))
 }
 
 #[cfg(test)]
@@ -670,7 +826,6 @@ mod tests {
 
     use crate::engine::{Engine, FactsInput, NoFiles};
     use crate::eval::fast::single::{SingleExec, SingleMemory};
-    use crate::eval::fast::word::GIVE_UP;
     use crate::eval::{Decision, Evaluator, Options, Scratch};
     use crate::facts::Format;
 
@@ -721,6 +876,11 @@ rule onward_conflict: deny {
   because "onward"
 }
 
+rule heavy_to_conflict: deny {
+  when (t.to.in_conflict and heavy(t.item)) or t.id == "never"
+  because "heavy to a country in conflict"
+}
+
 rule heavy_items: permit {
   when heavy(t.item) and not t.to.in_conflict
   because "heavy"
@@ -748,6 +908,12 @@ rule home_made: deny {
   exception to chosen
   because "home made"
 }
+
+rule home_made_abroad: permit {
+  when t.item.maker == home and t.to.since is some
+  exception to embargo
+  because "home made, sent to a country under embargo"
+}
 "#;
 
     const FACTS: &str = r#"{
@@ -773,7 +939,8 @@ rule home_made: deny {
     {"id": "wide_new", "item": "huge", "to": "HOME", "onward": null, "date": "2021-01-01", "tags": []},
     {"id": "light_home", "item": "light", "to": "HOME", "onward": null, "date": "2024-01-01", "tags": []},
     {"id": "unknown_weight", "item": "odd", "to": "HOME", "onward": null, "date": "2024-01-01", "tags": []},
-    {"id": "unknown_conflict", "item": "heavy", "to": "UK", "onward": null, "date": "2024-01-01", "tags": []}
+    {"id": "unknown_conflict", "item": "heavy", "to": "UK", "onward": null, "date": "2024-01-01", "tags": []},
+    {"id": "huge_embargoed", "item": "huge", "to": "EM", "onward": null, "date": "2024-01-01", "tags": []}
   ]
 }"#;
 
@@ -811,6 +978,10 @@ rule home_made: deny {
         let mut seen = Vec::new();
         for subject in evaluator.subjects() {
             let expected_decision = full.decide(&mut scratch, subject).unwrap();
+            assert_eq!(
+                evaluator.decide(&mut scratch, subject).unwrap(),
+                expected_decision
+            );
             let mut decision = Decision::new(subject);
             let compiled = code.decide(
                 plan,
@@ -827,18 +998,15 @@ rule home_made: deny {
                 evaluator.decide(&mut scratch, subject).unwrap(),
                 expected_decision
             );
-            for (idx, (root, _)) in plan.conditions.iter().enumerate() {
-                let memory = &mut scratch.fast.single;
-                code.start(memory, subject);
-                let ran = code.run(plan, &facts, memory, subject, code.conditions[idx]);
-                let register = memory.words[*root as usize];
-                code.start(&mut walked, subject);
-                let walker = SingleExec::resume(plan, &facts, &mut walked, subject).word(*root);
-                if ran {
-                    assert_eq!(register, walker, "subject {subject}, condition {idx}");
-                } else {
-                    assert_eq!(walker.tag, GIVE_UP, "subject {subject}, condition {idx}");
+            // Every value the instructions computed for the subject is the tree walker's.
+            let memory = &scratch.fast.single;
+            for (node, stamp) in memory.stamps.iter().enumerate() {
+                if *stamp != memory.generation {
+                    continue;
                 }
+                code.start(&mut walked, subject);
+                let walker = SingleExec::resume(plan, &facts, &mut walked, subject).word(node as u32);
+                assert_eq!(memory.words[node], walker, "subject {subject}, node {node}");
             }
             let rules: Vec<&str> = expected_decision
                 .deciding
@@ -863,6 +1031,7 @@ rule home_made: deny {
             r#"Permit ["chosen"] compiled"#,
             r#"Undecided [] full"#,
             r#"Undecided [] full"#,
+            r#"Deny ["home_made"] compiled"#,
         ]);
     }
 }
