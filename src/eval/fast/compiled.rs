@@ -645,165 +645,184 @@ impl Code {
         let generation = memory.generation;
         let (mut deny, mut permit) = (false, false);
         let mut pc = 0;
-        while let Some(op) = ops.get(pc) {
-            pc += 1;
-            let words = &memory.words;
-            let (dst, word) = match *op {
-                Op::Memo { node, len } => {
-                    if memory.stamps[node as usize] == generation {
-                        pc += len as usize;
+        loop {
+            // The registers as slices for the inner loop, which runs until the end or a node
+            // left to the tree walker, which needs the whole memory.
+            let SingleMemory {
+                words,
+                stamps,
+                active: active_rules,
+                actives,
+                ..
+            } = &mut *memory;
+            let (words, stamps, active_rules) = (&mut words[..], &mut stamps[..], &mut active_rules[..]);
+            let walk = loop {
+                let Some(op) = ops.get(pc) else {
+                    return Some((deny, permit));
+                };
+                pc += 1;
+                let (dst, word) = match *op {
+                    Op::Memo { node, len } => {
+                        if stamps[node as usize] == generation {
+                            pc += len as usize;
+                        }
+                        continue;
                     }
-                    continue;
-                }
-                Op::Narrow {
-                    dst,
-                    base,
-                    start,
-                    rows,
-                } => {
-                    let (tag, payload) = narrow(plan, words[base as usize], start, rows)?;
-                    (dst, Word::new(tag, u64::from(payload)))
-                }
-                Op::NarrowSigned {
-                    dst,
-                    base,
-                    start,
-                    rows,
-                } => {
-                    let (tag, payload) = narrow(plan, words[base as usize], start, rows)?;
-                    (dst, Word::new(tag, payload as i32 as i64 as u64))
-                }
-                Op::Wide { dst, base, field } => {
-                    let base = words[base as usize];
-                    let Some(Cells::Wide(cells)) = plan.fields.get(field as usize) else {
-                        return None;
-                    };
-                    match (base.tag, usize::try_from(base.bits)) {
-                        (RECORD, Ok(row)) => (dst, cells.get(row).copied().unwrap_or(Word::GIVE_UP)),
+                    Op::Narrow {
+                        dst,
+                        base,
+                        start,
+                        rows,
+                    } => {
+                        let (tag, payload) = narrow(plan, words[base as usize], start, rows)?;
+                        (dst, Word::new(tag, u64::from(payload)))
+                    }
+                    Op::NarrowSigned {
+                        dst,
+                        base,
+                        start,
+                        rows,
+                    } => {
+                        let (tag, payload) = narrow(plan, words[base as usize], start, rows)?;
+                        (dst, Word::new(tag, payload as i32 as i64 as u64))
+                    }
+                    Op::Wide { dst, base, field } => {
+                        let base = words[base as usize];
+                        let Some(Cells::Wide(cells)) = plan.fields.get(field as usize) else {
+                            return None;
+                        };
+                        match (base.tag, usize::try_from(base.bits)) {
+                            (RECORD, Ok(row)) => (dst, cells.get(row).copied().unwrap_or(Word::GIVE_UP)),
+                            _ => return None,
+                        }
+                    }
+                    Op::Not { dst, src } => match words[src as usize] {
+                        Word { tag: BOOL, bits } => (dst, Word::bool(bits == 0)),
                         _ => return None,
-                    }
-                }
-                Op::Not { dst, src } => match words[src as usize] {
-                    Word { tag: BOOL, bits } => (dst, Word::bool(bits == 0)),
-                    _ => return None,
-                },
-                Op::IsSome { dst, src } => (dst, Word::bool(words[src as usize].tag != NONE)),
-                Op::IsNone { dst, src } => (dst, Word::bool(words[src as usize].tag == NONE)),
-                Op::Branch {
-                    dst,
-                    src,
-                    settles_on,
-                    len,
-                } => match words[src as usize] {
-                    Word { tag: BOOL, bits } if (bits != 0) == settles_on => {
+                    },
+                    Op::IsSome { dst, src } => (dst, Word::bool(words[src as usize].tag != NONE)),
+                    Op::IsNone { dst, src } => (dst, Word::bool(words[src as usize].tag == NONE)),
+                    Op::Branch {
+                        dst,
+                        src,
+                        settles_on,
+                        len,
+                    } => match words[src as usize] {
+                        Word { tag: BOOL, bits } if (bits != 0) == settles_on => {
+                            pc += len as usize;
+                            (dst, Word::bool(settles_on))
+                        }
+                        Word { tag: BOOL, .. } => continue,
+                        _ => return None,
+                    },
+                    Op::Truth { dst, src } => match words[src as usize] {
+                        word @ Word { tag: BOOL, .. } => (dst, word),
+                        _ => return None,
+                    },
+                    Op::Move { dst, src } => (dst, words[src as usize]),
+                    Op::Unless { src, len } => match words[src as usize] {
+                        Word { tag: BOOL, bits } => {
+                            if bits == 0 {
+                                pc += len as usize;
+                            }
+                            continue;
+                        }
+                        _ => return None,
+                    },
+                    Op::Jump { len } => {
                         pc += len as usize;
-                        (dst, Word::bool(settles_on))
+                        continue;
                     }
-                    Word { tag: BOOL, .. } => continue,
-                    _ => return None,
-                },
-                Op::Truth { dst, src } => match words[src as usize] {
-                    word @ Word { tag: BOOL, .. } => (dst, word),
-                    _ => return None,
-                },
-                Op::Move { dst, src } => (dst, words[src as usize]),
-                Op::Unless { src, len } => match words[src as usize] {
-                    Word { tag: BOOL, bits } => {
-                        if bits == 0 {
+                    Op::Compare { dst, op, left, right } => {
+                        match compare(op, words[left as usize], words[right as usize]) {
+                            Some(truth) => (dst, Word::bool(truth)),
+                            None => return None,
+                        }
+                    }
+                    Op::In {
+                        dst,
+                        element,
+                        set,
+                        negated,
+                        is_set,
+                    } => {
+                        let (element, set) = (words[element as usize], words[set as usize]);
+                        if set.tag != SEQ {
+                            return None;
+                        }
+                        match member(plan, facts, set.bits, element, negated, is_set) {
+                            Some(truth) => (dst, Word::bool(truth)),
+                            None => return None,
+                        }
+                    }
+                    Op::Neg { dst, src } => (dst, negate(words[src as usize])),
+                    Op::Arith { dst, op, left, right } => {
+                        (dst, arith(op, words[left as usize], words[right as usize]))
+                    }
+                    Op::Size { dst, src } => (dst, size(plan, facts, words[src as usize])),
+                    Op::Walk { dst } => break dst,
+                    Op::InForce { step, len } => {
+                        let step = plan.steps.get(step as usize)?;
+                        if let Some(date) = law_date
+                            && !in_force(step.effective, step.until, date)
+                        {
                             pc += len as usize;
                         }
                         continue;
                     }
-                    _ => return None,
-                },
-                Op::Jump { len } => {
-                    pc += len as usize;
-                    continue;
-                }
-                Op::Compare { dst, op, left, right } => {
-                    match compare(op, words[left as usize], words[right as usize]) {
-                        Some(truth) => (dst, Word::bool(truth)),
-                        None => return None,
-                    }
-                }
-                Op::In {
-                    dst,
-                    element,
-                    set,
-                    negated,
-                    is_set,
-                } => {
-                    let (element, set) = (words[element as usize], words[set as usize]);
-                    if set.tag != SEQ {
-                        return None;
-                    }
-                    match member(plan, facts, set.bits, element, negated, is_set) {
-                        Some(truth) => (dst, Word::bool(truth)),
-                        None => return None,
-                    }
-                }
-                Op::Neg { dst, src } => (dst, negate(words[src as usize])),
-                Op::Arith { dst, op, left, right } => {
-                    (dst, arith(op, words[left as usize], words[right as usize]))
-                }
-                Op::Size { dst, src } => (dst, size(plan, facts, words[src as usize])),
-                Op::Walk { dst } => (dst, SingleExec::resume(plan, facts, memory, subject).word(dst)),
-                Op::InForce { step, len } => {
-                    let step = plan.steps.get(step as usize)?;
-                    if let Some(date) = law_date
-                        && !in_force(step.effective, step.until, date)
-                    {
-                        pc += len as usize;
-                    }
-                    continue;
-                }
-                Op::Test { src, negated, len } => match words[src as usize] {
-                    Word { tag: BOOL, bits } => {
-                        if (bits != 0) == negated {
-                            pc += len as usize;
+                    Op::Test { src, negated, len } => match words[src as usize] {
+                        Word { tag: BOOL, bits } => {
+                            if (bits != 0) == negated {
+                                pc += len as usize;
+                            }
+                            continue;
+                        }
+                        _ => return None,
+                    },
+                    Op::Full { step, len } => {
+                        let rule = plan.steps.get(step as usize)?.rule;
+                        match full.rule_applies(scratch, subject, rule, None) {
+                            Ok(Ok(true)) => {}
+                            Ok(Ok(false)) => pc += len as usize,
+                            Ok(Err(_)) | Err(_) => return None,
                         }
                         continue;
                     }
-                    _ => return None,
-                },
-                Op::Full { step, len } => {
-                    let rule = plan.steps.get(step as usize)?.rule;
-                    match full.rule_applies(scratch, subject, rule, None) {
-                        Ok(Ok(true)) => {}
-                        Ok(Ok(false)) => pc += len as usize,
-                        Ok(Err(_)) | Err(_) => return None,
+                    Op::Apply { step, defeats } => {
+                        let step = plan.steps.get(step as usize)?;
+                        let defeaters = plan
+                            .defeaters
+                            .get(step.defeaters.start as usize..step.defeaters.end as usize)?;
+                        let active = !defeaters.iter().any(|rule| active_rules[rule.idx()]);
+                        if defeats {
+                            active_rules[step.rule.idx()] = active;
+                            pc += 1;
+                        }
+                        if active {
+                            actives.push(step.rule);
+                            deny |= step.deny;
+                            permit |= !step.deny;
+                        }
+                        continue;
                     }
-                    continue;
-                }
-                Op::Apply { step, defeats } => {
-                    let step = plan.steps.get(step as usize)?;
-                    let defeaters = plan
-                        .defeaters
-                        .get(step.defeaters.start as usize..step.defeaters.end as usize)?;
-                    let active = !defeaters.iter().any(|rule| memory.active[rule.idx()]);
-                    if defeats {
-                        memory.active[step.rule.idx()] = active;
-                        pc += 1;
+                    Op::Inactive { rule } => {
+                        active_rules[rule as usize] = false;
+                        continue;
                     }
-                    if active {
-                        memory.actives.push(step.rule);
-                        deny |= step.deny;
-                        permit |= !step.deny;
-                    }
-                    continue;
+                };
+                if word.tag == GIVE_UP {
+                    return None;
                 }
-                Op::Inactive { rule } => {
-                    memory.active[rule as usize] = false;
-                    continue;
-                }
+                words[dst as usize] = word;
+                stamps[dst as usize] = generation;
             };
+            let word = SingleExec::resume(plan, facts, memory, subject).word(walk);
             if word.tag == GIVE_UP {
                 return None;
             }
-            memory.words[dst as usize] = word;
-            memory.stamps[dst as usize] = generation;
+            memory.words[walk as usize] = word;
+            memory.stamps[walk as usize] = generation;
         }
-        Some((deny, permit))
     }
 }
 
