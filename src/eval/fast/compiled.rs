@@ -1,8 +1,8 @@
-//! The fast path for one subject at a time, compiled: when an evaluator is made, each condition
-//! of the plan's rules becomes a flat run of instructions over registers (one per node of the
-//! graph), with fields resolved to their cells, short-circuits as forward jumps, and a guard
-//! before each node several expressions share, so it is computed once per subject. A node kind
-//! not compiled here is evaluated by the tree walker of `single.rs` over the same registers.
+//! The fast path for one subject at a time, compiled: when an evaluator is made, the plan's rules
+//! become one flat array of instructions over registers (one per node of the graph), with fields
+//! resolved to their cells, short-circuits and rules that do not apply as forward jumps, and a
+//! guard before a node read in several places unless it is known to be computed already. A node
+//! kind not compiled here is evaluated by the tree walker of `single.rs` over the same registers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -17,19 +17,19 @@ use super::plan::{Node, NodeId, Plan};
 use super::single::{SingleExec, SingleMemory};
 use super::word::{BOOL, DATE, GIVE_UP, NONE, RECORD, SEQ, Word};
 
-/// A node whose instructions are at most this many is copied to each place that reads it, behind
-/// its guard; a longer one is evaluated there by the tree walker (memoised, so still once).
+/// A node read in several places whose instructions were more than this many where first
+/// emitted is evaluated by the tree walker at the later places (memoised, so still once), so the
+/// instructions grow linearly with the graph, never exponentially with the sharing in it.
 const MAX_COPIED: usize = 32;
 
 /// Gives each compiled program its own number, so that registers filled for one are never read
 /// as another's.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// One instruction. Jumps are forward and relative (`len` instructions skipped), so a run of
-/// instructions can be copied elsewhere unchanged. Each instruction that gives a value writes
-/// it to the register `dst` (its node's) and marks it as computed for the current subject; a
-/// value that is unknown, an error or beyond the fast path stops the run: the subject is then
-/// decided by the full evaluator, as on the tree walker.
+/// One instruction. Jumps are forward and relative (`len` instructions skipped). Each
+/// instruction that gives a value writes it to the register `dst` (its node's) and marks it as
+/// computed for the current subject; a value that is unknown, an error or beyond the fast path
+/// stops the run: the subject is then decided by the full evaluator, as on the tree walker.
 #[derive(Copy, Clone, Debug)]
 enum Op {
     /// Skips `len` instructions when the register of `node` holds this subject's value.
