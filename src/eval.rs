@@ -61,8 +61,9 @@ pub struct Evaluator<'a> {
     subject_record: RecordId,
     /// The rules lowered for the fast path.
     plan: Plan,
-    /// The plan compiled into instructions, for subjects decided one at a time.
-    code: Code,
+    /// The plan compiled into instructions, for subjects decided one at a time: compiled at the
+    /// first such decision, so that deciding in batches alone never pays for it.
+    code: std::sync::OnceLock<Code>,
     /// What derivations of the fast path read of the rules, when derivations are asked for.
     explain: Arc<Explain>,
 }
@@ -110,11 +111,10 @@ impl<'a> Evaluator<'a> {
         } else {
             Arc::default()
         };
-        let code = Code::new(&plan);
         Ok(Evaluator {
             full,
             subject_record: subject.record,
-            code,
+            code: std::sync::OnceLock::new(),
             plan,
             explain,
         })
@@ -251,7 +251,8 @@ impl<'a> Evaluator<'a> {
     /// Decides one subject on the fast path, through the compiled instructions, into
     /// `decision`; `false` when it gave up and the full evaluator must decide.
     fn decide_single(&self, scratch: &mut Scratch, subject: u32, decision: &mut Decision) -> bool {
-        let decided = self.code.decide(
+        let code = self.code.get_or_init(|| Code::new(&self.plan));
+        let decided = code.decide(
             &self.plan,
             &self.full,
             &mut scratch.full,

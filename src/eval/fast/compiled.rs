@@ -1,8 +1,9 @@
-//! The fast path for one subject at a time, compiled: when an evaluator is made, the plan's rules
-//! become one flat array of instructions over registers (one per node of the graph), with fields
-//! resolved to their cells, short-circuits and rules that do not apply as forward jumps, and a
-//! guard before a node read in several places unless it is known to be computed already. A node
-//! kind not compiled here is evaluated by the tree walker of `single.rs` over the same registers.
+//! The fast path for one subject at a time, compiled: at an evaluator's first such decision,
+//! the rules become one flat array of instructions over registers (one per node of the graph),
+//! with fields resolved to their cells, short-circuits and rules that do not apply as forward
+//! jumps, and a guard before a node read in several places unless it is known to be computed
+//! already. A node kind not compiled here is evaluated by the tree walker of `single.rs` over
+//! the same registers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -843,6 +844,7 @@ fn narrow(plan: &Plan, base: Word, start: u32, rows: u32) -> Option<(u64, u32)> 
 mod tests {
     #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
+    use super::Code;
     use crate::engine::{Engine, FactsInput, NoFiles};
     use crate::eval::fast::single::{SingleExec, SingleMemory};
     use crate::eval::{Decision, Evaluator, Options, Scratch};
@@ -990,7 +992,8 @@ rule home_made_abroad: permit {
             },
         )
         .unwrap();
-        let (plan, code) = (&evaluator.plan, &evaluator.code);
+        let plan = &evaluator.plan;
+        let code = evaluator.code.get_or_init(|| Code::new(plan));
         assert!(plan.complete, "every rule of the policy takes the fast path");
         let mut scratch = Scratch::new();
         let mut walked = SingleMemory::default();
