@@ -24,16 +24,17 @@ pub use lookup::MissedLookups;
 pub use trace::{PartTrace, RuleTrace, Trace};
 pub use truth::{FactRef, Operand, Pending, RuleStatus, Truth, Verdict};
 
-use crate::check::ir::{Expr, Program, RecordId, RuleId};
+use crate::check::ir::{Expr, Program, RecordId};
 use crate::diagnostic::Diagnostic;
 use crate::facts::Facts;
 use crate::value::Value;
 
 use fast::batch::BatchExec;
+use fast::compiled::Code;
 use fast::plan::{Plan, compile};
 use fast::record::{BatchRecord, Explain};
 use fast::word::BATCH;
-use fast::{FastScratch, run_batch, run_single};
+use fast::{FastScratch, run_batch};
 use full::{Flow, FullEval, FullEvaluator, FullScratch, NO_SUBJECT};
 
 /// Per-thread working memory, reused across decisions so deciding allocates nothing once warm:
@@ -62,6 +63,9 @@ pub struct Evaluator<'a> {
     subject_record: RecordId,
     /// The rules lowered for the fast path.
     plan: Plan,
+    /// The plan compiled into instructions, for subjects decided one at a time: compiled at the
+    /// first such decision, so that deciding in batches alone never pays for it.
+    code: std::sync::OnceLock<Code>,
     /// What derivations of the fast path read of the rules, when derivations are asked for.
     explain: Arc<Explain>,
 }
@@ -112,6 +116,7 @@ impl<'a> Evaluator<'a> {
         Ok(Evaluator {
             full,
             subject_record: subject.record,
+            code: std::sync::OnceLock::new(),
             plan,
             explain,
         })
@@ -245,34 +250,22 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Decides one subject on the fast path, depth first, into `decision`; `false` when it gave
-    /// up and the full evaluator must decide.
+    /// Decides one subject on the fast path, through the compiled instructions, into
+    /// `decision`; `false` when it gave up and the full evaluator must decide.
     fn decide_single(&self, scratch: &mut Scratch, subject: u32, decision: &mut Decision) -> bool {
-        let plan = &self.plan;
-        let outcome = run_single(
-            plan,
+        let code = self.code.get_or_init(|| Code::new(&self.plan));
+        let decided = code.decide(
+            &self.plan,
             &self.full,
             &mut scratch.full,
             &mut scratch.fast.single,
-            &mut scratch.fast.rule_rows,
             subject,
+            decision,
         );
-        let active = &scratch.fast.rule_rows.active;
-        if let Some((law_date, deny, permit)) = outcome {
-            decision.restart(subject, law_date);
-            decision.trace = None;
-            decision.verdict = decide::fast_verdict(plan.default_deny, deny, permit);
-            // The deciding rules are the active deny rules if any, else the active permit rules.
-            for (idx, rule_active) in active.iter().enumerate() {
-                if *rule_active != 0 && plan.denies[idx] == deny {
-                    decision.deciding.push(RuleId(idx as u32));
-                }
-            }
-            if plan.obliges {
-                decide::add_obligations(self.full.program, decision);
-            }
+        if decided && self.plan.obliges {
+            decide::add_obligations(self.full.program, decision);
         }
-        outcome.is_some()
+        decided
     }
 }
 

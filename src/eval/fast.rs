@@ -8,11 +8,13 @@
 //! always the full evaluator's.
 //!
 //! `plan.rs` lowers the rules into the graph, `columns.rs` copies the fields they read,
-//! `batch.rs` runs the graph over 64 subjects, `single.rs` over one, and `record.rs` records a
+//! `batch.rs` runs the graph over 64 subjects, `compiled.rs` compiles it into instructions for
+//! one subject at a time, `single.rs` walks the nodes those leave out, and `record.rs` records a
 //! batch's derivations.
 
 pub(crate) mod batch;
 pub(crate) mod columns;
+pub(crate) mod compiled;
 pub(crate) mod plan;
 pub(crate) mod record;
 pub(crate) mod single;
@@ -28,7 +30,7 @@ use crate::value::{Date, Value};
 use batch::{BatchExec, BatchMemory, DecidingRows, Flags64, RuleRows};
 use plan::{NodeId, Plan};
 use record::BatchRecord;
-use single::{SingleExec, SingleMemory};
+use single::SingleMemory;
 use word::first_rows;
 
 /// The fast path's working memory, one per thread, owned by a `Scratch` and reused from batch to
@@ -47,13 +49,12 @@ pub(crate) struct FastScratch {
     pub(crate) deciding: DecidingRows,
     /// The derivations of the last batch, reused when no decision holds them any more.
     pub(crate) record: Option<Arc<BatchRecord>>,
-    /// The values of the nodes for a subject decided alone.
+    /// The registers of a subject decided alone.
     pub(crate) single: SingleMemory,
 }
 
 /// The subjects one run of the rules covers, as bit masks of rows: a batch of up to 64
-/// ([`BatchExec`]) or one subject decided alone ([`SingleRow`], row 0). [`run_rules`] is the one
-/// loop over the rules of the fast path, for both.
+/// ([`BatchExec`]). [`run_rules`] is the loop over the rules of the batch.
 trait Rows {
     /// The subject at a row.
     fn subject(&self, row: usize) -> u32;
@@ -76,31 +77,6 @@ impl Rows for BatchExec<'_> {
     fn truth(&mut self, condition: NodeId, alive: u64) -> (u64, u64) {
         self.ensure(condition, alive);
         BatchExec::truth(self, condition, alive)
-    }
-}
-
-/// One subject decided alone, as row 0 of [`Rows`], its nodes evaluated depth first.
-struct SingleRow<'e> {
-    exec: SingleExec<'e>,
-    subject: u32,
-    law_date: Option<Date>,
-}
-
-impl Rows for SingleRow<'_> {
-    fn subject(&self, _row: usize) -> u32 {
-        self.subject
-    }
-
-    fn law_date(&self, _row: usize) -> Option<Date> {
-        self.law_date
-    }
-
-    #[inline]
-    fn truth(&mut self, condition: NodeId, alive: u64) -> (u64, u64) {
-        match self.exec.truth(condition) {
-            Some(truth) => (u64::from(truth) & alive, alive),
-            None => (0, 0),
-        }
     }
 }
 
@@ -182,32 +158,6 @@ fn run_rules(
         }
     }
     flags
-}
-
-/// Runs the rules for one subject as [`run_batch`] does for a batch, depth first: the law's
-/// date, and whether some active rule denies and some permits; `rule_rows.active` holds 1 for
-/// each active rule. `None` when the fast path gives up.
-pub(crate) fn run_single(
-    plan: &Plan,
-    full: &FullEvaluator<'_>,
-    scratch: &mut FullScratch,
-    memory: &mut SingleMemory,
-    rule_rows: &mut RuleRows,
-    subject: u32,
-) -> Option<(Option<Date>, bool, bool)> {
-    let mut exec = SingleExec::new(plan, full.facts, memory, subject);
-    let law_date = match full.options.law {
-        LawDate::AsOf(date) => Some(date),
-        LawDate::SubjectDate if !full.any_dated => None,
-        LawDate::SubjectDate => Some(exec.date(plan.date?)?),
-    };
-    let mut row = SingleRow {
-        exec,
-        subject,
-        law_date,
-    };
-    let flags = run_rules(plan, full, scratch, &mut row, 1, Flags64::default(), rule_rows);
-    (flags.give_up == 0).then_some((law_date, flags.deny != 0, flags.permit != 0))
 }
 
 /// Runs the rules over a batch on the fast path: which rows deny, permit, and which the full

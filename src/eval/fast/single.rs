@@ -1,23 +1,28 @@
-//! The fast path for one subject at a time. A batch of one row would pay the per-node cost of a
-//! batch (masks, row loops, a call per node) for a single value; here the same graph is evaluated
-//! depth first for one subject, each node once, with the same short-circuits and the same rule
-//! for giving up, so a subject decided alone gets the decision it gets in a batch.
+//! The tree walker of the fast path for one subject at a time: a node of the graph evaluated
+//! depth first, each node once per subject, with the batch's short-circuits and rule for giving
+//! up. The compiled instructions (`compiled.rs`) call it for the nodes they do not compile.
 
-use crate::check::ir::Builtin;
+use crate::check::ir::{Builtin, RuleId};
 use crate::facts::Facts;
-use crate::value::Date;
 
 use super::batch::{apply_builtin, arith, compare, member, negate, size};
 use super::plan::{Node, NodeId, Plan};
 use super::word::{BOOL, GIVE_UP, NONE, RECORD, SEQ, Word};
 
-/// The working memory of one-subject evaluations, reused from subject to subject.
+/// The working memory of one-subject evaluations, reused from subject to subject: the
+/// registers of the compiled instructions (`compiled.rs`), which are the tree walker's memo too.
 #[derive(Debug, Default)]
 pub(crate) struct SingleMemory {
+    /// The compiled program the registers were filled for (0 for none).
+    pub(crate) owner: u64,
     /// Counts evaluations: a node's word is this evaluation's when its stamp is this count.
-    generation: u32,
-    stamps: Vec<u32>,
-    words: Vec<Word>,
+    pub(crate) generation: u32,
+    pub(crate) stamps: Vec<u32>,
+    pub(crate) words: Vec<Word>,
+    /// Per rule: whether it is active for the current subject.
+    pub(crate) active: Vec<bool>,
+    /// The active rules, in the order they were decided.
+    pub(crate) actives: Vec<RuleId>,
 }
 
 /// Evaluates nodes of a plan for one subject.
@@ -29,22 +34,14 @@ pub(crate) struct SingleExec<'e> {
 }
 
 impl<'e> SingleExec<'e> {
-    /// Starts evaluating for a subject: forgets every value of the previous one.
-    pub(crate) fn new(
+    /// Continues evaluating for the subject whose evaluation `row` holds (`compiled.rs` starts
+    /// it, sized for the plan): values already computed are reused.
+    pub(crate) fn resume(
         plan: &'e Plan,
         facts: &'e Facts,
         row: &'e mut SingleMemory,
         subject: u32,
     ) -> SingleExec<'e> {
-        let n_nodes = plan.nodes.len();
-        if row.stamps.len() != n_nodes || row.generation == u32::MAX {
-            row.stamps.clear();
-            row.stamps.resize(n_nodes, 0);
-            row.words.clear();
-            row.words.resize(n_nodes, Word::GIVE_UP);
-            row.generation = 0;
-        }
-        row.generation += 1;
         SingleExec {
             plan,
             facts,
@@ -55,17 +52,14 @@ impl<'e> SingleExec<'e> {
 
     /// The truth of a boolean node; `None` to give up.
     #[inline]
-    pub(crate) fn truth(&mut self, id: NodeId) -> Option<bool> {
+    fn truth(&mut self, id: NodeId) -> Option<bool> {
         let word = self.eval(id);
         (word.tag == BOOL).then_some(word.bits != 0)
     }
 
-    /// The date a node gives; `None` to give up.
-    pub(crate) fn date(&mut self, id: NodeId) -> Option<Date> {
-        match self.eval(id).value() {
-            Some(crate::value::Value::Date(date)) => Some(date),
-            _ => None,
-        }
+    /// The word of a node; [`Word::GIVE_UP`] to give up.
+    pub(crate) fn word(&mut self, id: NodeId) -> Word {
+        self.eval(id)
     }
 
     /// The word of a node, computed at its first use for the subject.
