@@ -12,6 +12,7 @@ mod full;
 pub mod limits;
 mod messages;
 mod ops;
+mod text;
 mod trace;
 mod truth;
 

@@ -74,6 +74,8 @@ pub fn show_value(
             quote(interner.resolve(sym))
         }
         Value::Date(date) => date.to_string(),
+        Value::Decimal(decimal) => decimal.to_string(),
+        Value::Partial(date) => date.to_string(),
         Value::Variant(idx) => match ty_kind {
             Type::Enum(id) => program.enums[id.idx()].variants[idx as usize].clone(),
             _ => format!("variant {idx}"),

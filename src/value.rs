@@ -3,6 +3,15 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
+
+mod computed;
+pub mod decimal;
+mod partial;
+
+use computed::{COMPUTED_BASE, ComputedTexts};
+pub use decimal::{Decimal, DecimalError};
+pub use partial::{PartialDate, Precision};
 
 /// A calendar date, stored as days since 1970-01-01 (proleptic Gregorian).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -117,10 +126,24 @@ fn civil_from_days(days: i32) -> (i32, u32, u32) {
 pub struct Sym(pub u32);
 
 /// Interns strings so that comparing texts is comparing integers.
-#[derive(Clone, Debug, Default)]
+///
+/// Texts computed while evaluating (`lower(t.name)`) are added through a shared reference
+/// ([`Interner::intern_computed`]); a clone starts with none of them.
+#[derive(Debug, Default)]
 pub struct Interner {
     ids: HashMap<Box<str>, Sym>,
     texts: Vec<Box<str>>,
+    computed: Arc<ComputedTexts>,
+}
+
+impl Clone for Interner {
+    fn clone(&self) -> Interner {
+        Interner {
+            ids: self.ids.clone(),
+            texts: self.texts.clone(),
+            computed: Arc::default(),
+        }
+    }
 }
 
 impl Interner {
@@ -147,7 +170,24 @@ impl Interner {
 
     /// The text of a symbol.
     pub fn resolve(&self, sym: Sym) -> &str {
+        if sym.0 >= COMPUTED_BASE {
+            return self
+                .computed
+                .get(sym.0 - COMPUTED_BASE)
+                .expect("a computed symbol comes from this interner's store");
+        }
         &self.texts[sym.0 as usize]
+    }
+
+    /// The symbol of a text computed while evaluating: the interned text's own symbol if there
+    /// is one, so that equal texts stay equal symbols; `None` once the store is full.
+    pub fn intern_computed(&self, text: &str) -> Option<Sym> {
+        if let Some(sym) = self.get(text) {
+            return Some(sym);
+        }
+        self.computed
+            .intern(text)
+            .map(|idx| Sym(COMPUTED_BASE + idx))
     }
 
     /// Forgets every text interned after the first `len`, so a batch can reuse the interner
@@ -156,6 +196,7 @@ impl Interner {
         for text in self.texts.drain(len.min(self.texts.len())..) {
             self.ids.remove(&text);
         }
+        self.computed = Arc::default();
     }
 
     /// How many texts are interned.
@@ -181,12 +222,17 @@ pub enum Value {
     None,
     /// A boolean.
     Bool(bool),
-    /// A 64-bit integer.
+    /// A 64-bit integer; also a whole `Decimal` within its range, so that equal numbers are
+    /// equal values.
     Int(i64),
+    /// A `Decimal` that is not a whole `Int` (see [`decimal::number`]).
+    Decimal(Decimal),
     /// Interned text.
     Text(Sym),
     /// A date.
     Date(Date),
+    /// A date known to the year or the month.
+    Partial(PartialDate),
     /// An enum variant, by index in its enum (the type is known statically).
     Variant(u32),
     /// A record, by row in its table (the type is known statically).
@@ -194,6 +240,9 @@ pub enum Value {
     /// A set or list, by id in an arena; its elements are sorted and unique for sets.
     Seq(SeqId),
 }
+
+// Values are copied everywhere: a larger one would slow every evaluation.
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
 
 #[cfg(test)]
 mod tests {

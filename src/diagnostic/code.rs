@@ -225,6 +225,14 @@ codes! {
     HeaderNotFound = "E0460",
     /// `min` or `max` of an empty set or list, which has no least or greatest element.
     EmptyAggregate = "E0478",
+    /// A decimal number, in a policy or in facts, has more digits than a `Decimal` holds exactly.
+    DecimalOutOfRange = "E0479",
+    /// Decimal arithmetic whose exact result has more digits than a `Decimal` holds.
+    DecimalOverflow = "E0480",
+    /// A text function was given an argument it cannot work with (an empty separator).
+    BadTextArgument = "E0481",
+    /// A value of a `Date` field is not a date, a year (`2014`) or a month (`2014-03`).
+    InvalidPartialDate = "E0482",
 
     /// A definition that nothing uses.
     Unused = "W0001",
