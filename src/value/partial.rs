@@ -70,13 +70,14 @@ impl PartialDate {
     /// The last day it may be.
     pub fn last(self) -> Date {
         let (year, month, _) = self.first.ymd();
-        let next = match self.precision {
-            Precision::Year => Date::from_ymd(year + 1, 1, 1),
-            Precision::Month if month == 12 => Date::from_ymd(year + 1, 1, 1),
-            Precision::Month => Date::from_ymd(year, month + 1, 1),
+        let month = match self.precision {
+            Precision::Year => 12,
+            Precision::Month => month,
         };
-        // The day before the next period; the last year of the calendar ends on 31 December.
-        next.map_or(Date(self.first.0 + 365), |next| Date(next.0 - 1))
+        (28..=31)
+            .rev()
+            .find_map(|day| Date::from_ymd(year, month, day))
+            .expect("every month of the calendar has a 28th day")
     }
 
     /// How much is known.
