@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::generate::Case;
-use super::model::{ABSENT, COUNTRIES, Cell, Cmp, EDGES, Effect, Expr, Facts, Field, Param};
+use super::model::{ABSENT, COUNTRIES, Cell, Cmp, EDGES, Effect, Expr, Facts, Field, Param, TextFn};
 use super::reference::Law;
 
 /// How many times each construct appears, by name.
@@ -18,6 +18,7 @@ fn is_text(expr: &Expr) -> bool {
     matches!(
         expr,
         Expr::Text(_)
+            | Expr::TextFn(TextFn::Lower | TextFn::Upper | TextFn::Trim | TextFn::Replace, _)
             | Expr::Const(7)
             | Expr::Field(_, Field::CountryName | Field::CountryCode | Field::ZoneCode)
     )
@@ -41,7 +42,10 @@ fn is_level(expr: &Expr) -> bool {
 }
 
 fn is_list(expr: &Expr) -> bool {
-    matches!(expr, Expr::Const(10) | Expr::Field(_, Field::CountryTags))
+    matches!(
+        expr,
+        Expr::Const(10) | Expr::Field(_, Field::CountryTags) | Expr::TextFn(TextFn::Split, _)
+    )
 }
 
 /// Counts the constructs of one expression and all it holds.
@@ -202,6 +206,10 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
             add(counts, "add_days");
             self::expr(date, counts);
             self::expr(days, counts);
+        }
+        Expr::TextFn(function, args) => {
+            add(counts, function.name());
+            args.iter().for_each(|arg| self::expr(arg, counts));
         }
         Expr::Size(inner) => {
             add(counts, "size");

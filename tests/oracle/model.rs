@@ -456,6 +456,39 @@ pub enum Expr {
     DaysBetween(Box<Expr>, Box<Expr>),
     SetOp(SetOp, Box<Expr>, Box<Expr>),
     Subset(Box<Expr>, Box<Expr>),
+    /// A text builtin and its arguments.
+    TextFn(TextFn, Vec<Expr>),
+}
+
+/// The text builtins (docs/language.md, Expressions).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TextFn {
+    Lower,
+    Upper,
+    Trim,
+    Replace,
+    StartsWith,
+    EndsWith,
+    Contains,
+    Length,
+    Split,
+}
+
+impl TextFn {
+    /// The name it is called by.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextFn::Lower => "lower",
+            TextFn::Upper => "upper",
+            TextFn::Trim => "trim",
+            TextFn::Replace => "replace",
+            TextFn::StartsWith => "starts_with",
+            TextFn::EndsWith => "ends_with",
+            TextFn::Contains => "contains",
+            TextFn::Length => "length",
+            TextFn::Split => "split",
+        }
+    }
 }
 
 impl fmt::Display for Expr {
@@ -515,6 +548,10 @@ impl fmt::Display for Expr {
             Expr::ZoneKey(name) => write!(f, "Zone[{name:?}]"),
             Expr::AddDays(date, days) => write!(f, "add_days({date}, {days})"),
             Expr::Size(inner) => write!(f, "size({inner})"),
+            Expr::TextFn(function, args) => {
+                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                write!(f, "{}({})", function.name(), args.join(", "))
+            }
             Expr::Year(inner) => write!(f, "year({inner})"),
             Expr::DaysBetween(from, to) => write!(f, "days_between({from}, {to})"),
             Expr::SetOp(op, left, right) => {

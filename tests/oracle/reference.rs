@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
-    Approval, Cell, Cmp, Const, Day, Effect, Expr, Facts, Field, Function, Policy, SetOp, Transfer, ZONES,
-    rule_name, zone_names,
+    Approval, Cell, Cmp, Const, Day, Effect, Expr, Facts, Field, Function, Policy, SetOp, TextFn, Transfer,
+    ZONES, rule_name, zone_names,
 };
 
 /// The code of a failed evaluation: "Errors" lists integer overflow and a date out of range
@@ -477,6 +477,36 @@ impl Env<'_> {
                 }
                 (date, days) => R::U(unknowns(date, days)),
             },
+            // docs/language.md: each text function of known texts; docs/semantics.md: of an
+            // unknown text, unknown.
+            Expr::TextFn(function, args) => {
+                let mut texts = Vec::new();
+                let mut missing = BTreeSet::new();
+                for arg in args {
+                    match self.eval(arg, vars) {
+                        R::K(V::Text(text)) => texts.push(text),
+                        R::K(other) => panic!("{} of {other:?}", function.name()),
+                        R::U(more) => missing.extend(more),
+                    }
+                }
+                if texts.len() < args.len() {
+                    return R::U(missing);
+                }
+                let text = |value: String| R::K(V::Text(value));
+                match function {
+                    TextFn::Lower => text(texts[0].to_lowercase()),
+                    TextFn::Upper => text(texts[0].to_uppercase()),
+                    TextFn::Trim => text(texts[0].trim().to_string()),
+                    TextFn::Replace => text(texts[0].replace(&texts[1], &texts[2])),
+                    TextFn::StartsWith => R::K(V::Bool(texts[0].starts_with(&texts[1]))),
+                    TextFn::EndsWith => R::K(V::Bool(texts[0].ends_with(&texts[1]))),
+                    TextFn::Contains => R::K(V::Bool(texts[0].contains(&texts[1]))),
+                    TextFn::Length => R::K(V::Int(texts[0].chars().count() as i64)),
+                    TextFn::Split => R::K(V::List(
+                        texts[0].split(&texts[1]).map(|piece| V::Text(piece.to_string())).collect(),
+                    )),
+                }
+            }
             Expr::Size(inner) => match self.eval(inner, vars) {
                 R::K(V::Set(keys)) => R::K(V::Int(keys.len() as i64)),
                 R::K(V::List(elements)) => R::K(V::Int(elements.len() as i64)),
