@@ -391,6 +391,11 @@ const CONSTRUCTS: &[&str] = &[
     "let of a list",
     // Literals and names.
     "text literal",
+    // Decimals.
+    "decimal literal",
+    "whole decimal literal",
+    "decimal arithmetic",
+    "decimal compared with an integer",
     // Text functions.
     "lower",
     "upper",

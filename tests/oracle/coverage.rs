@@ -24,6 +24,18 @@ fn is_text(expr: &Expr) -> bool {
     )
 }
 
+/// Whether an expression is a `Decimal`: a decimal literal, or arithmetic with one.
+fn is_decimal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Dec(_) => true,
+        Expr::Add(left, right) | Expr::Sub(left, right) | Expr::Mul(left, right) => {
+            is_decimal(left) || is_decimal(right)
+        }
+        Expr::Neg(inner) => is_decimal(inner),
+        _ => false,
+    }
+}
+
 fn is_date(expr: &Expr) -> bool {
     matches!(
         expr,
@@ -133,6 +145,9 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
             if is_level(left) || is_level(right) {
                 add(counts, "enum comparison");
             }
+            if is_decimal(left) != is_decimal(right) {
+                add(counts, "decimal compared with an integer");
+            }
             self::expr(left, counts);
             self::expr(right, counts);
         }
@@ -195,6 +210,9 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
                     _ => "*",
                 },
             );
+            if is_decimal(expr) {
+                add(counts, "decimal arithmetic");
+            }
             self::expr(left, counts);
             self::expr(right, counts);
         }
@@ -206,6 +224,12 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
             add(counts, "add_days");
             self::expr(date, counts);
             self::expr(days, counts);
+        }
+        Expr::Dec(hundredths) => {
+            add(counts, "decimal literal");
+            if hundredths % 100 == 0 {
+                add(counts, "whole decimal literal");
+            }
         }
         Expr::TextFn(function, args) => {
             add(counts, function.name());

@@ -325,6 +325,26 @@ fn int(ctx: &Ctx) -> BoxedStrategy<Expr> {
     .boxed()
 }
 
+/// A decimal literal, in hundredths: whole ones too (`3.0`), which are still decimals.
+fn dec_literal() -> impl Strategy<Value = Expr> + Clone {
+    select(vec![50i64, 125, 275, 1, 9999, 300, 0]).prop_map(Expr::Dec)
+}
+
+/// A `Decimal`: a literal, negated, or added to, subtracted from or multiplied by an integer
+/// that reads no other (so that its exact value stays far within 28 digits).
+fn decimal(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    let leaf = dec_literal();
+    let mixed = (0..3u8, leaf.clone(), int_leaf(ctx), any::<bool>())
+        .prop_map(|(op, d, n, swap)| if swap { arith(op, n, d) } else { arith(op, d, n) });
+    prop_oneof![
+        2 => leaf.clone(),
+        1 => leaf.clone().prop_map(|d| Expr::Neg(boxed(d))),
+        3 => mixed.clone(),
+        1 => (any::<bool>(), mixed, leaf).prop_map(|(add, a, b)| if add { Expr::Add(boxed(a), boxed(b)) } else { Expr::Sub(boxed(a), boxed(b)) }),
+    ]
+    .boxed()
+}
+
 /// A date: the transfer's, a literal, a constant, or one moved by `add_days`; it may reach the ends
 /// of the years a date may have, inside quantifiers too.
 fn date(ctx: &Ctx) -> BoxedStrategy<Expr> {
@@ -622,6 +642,8 @@ fn atom(ctx: &Ctx) -> BoxedStrategy<Expr> {
         1 => (cmp(), day()).prop_map(move |(op, day)| Expr::Cmp(op, boxed(date.clone()), boxed(Expr::Date(day)))),
         2 => (int(ctx), cmp(), -3i64..=3).prop_map(|(a, op, k)| Expr::Cmp(op, boxed(a), boxed(Expr::Int(k)))),
         1 => (int(ctx), cmp(), int(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
+        1 => (decimal(ctx), cmp(), int(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
+        1 => (decimal(ctx), cmp(), decimal(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
         2 => about_dates(ctx),
         4 => about_values(ctx),
         2 => about_approvals(),

@@ -458,6 +458,8 @@ pub enum Expr {
     Subset(Box<Expr>, Box<Expr>),
     /// A text builtin and its arguments.
     TextFn(TextFn, Vec<Expr>),
+    /// A decimal literal, in hundredths (`275` is `2.75`); written with a point, so a `Decimal`.
+    Dec(i64),
 }
 
 /// The text builtins (docs/language.md, Expressions).
@@ -548,6 +550,18 @@ impl fmt::Display for Expr {
             Expr::ZoneKey(name) => write!(f, "Zone[{name:?}]"),
             Expr::AddDays(date, days) => write!(f, "add_days({date}, {days})"),
             Expr::Size(inner) => write!(f, "size({inner})"),
+            Expr::Dec(hundredths) => {
+                let sign = if *hundredths < 0 { "-" } else { "" };
+                let (whole, cents) = (hundredths.unsigned_abs() / 100, hundredths.unsigned_abs() % 100);
+                let fraction = format!("{cents:02}");
+                let fraction = fraction.trim_end_matches('0');
+                let fraction = if fraction.is_empty() { "0" } else { fraction };
+                if sign.is_empty() {
+                    write!(f, "{whole}.{fraction}")
+                } else {
+                    write!(f, "(-{whole}.{fraction})")
+                }
+            }
             Expr::TextFn(function, args) => {
                 let args: Vec<String> = args.iter().map(ToString::to_string).collect();
                 write!(f, "{}({})", function.name(), args.join(", "))

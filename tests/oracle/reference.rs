@@ -38,6 +38,9 @@ pub enum Kind {
 pub enum V {
     Bool(bool),
     Int(i64),
+    /// A `Decimal`, in hundredths: the generated decimals have at most two digits after the point,
+    /// and are only added to, subtracted from and multiplied by integers.
+    Dec(i128),
     Date(Day),
     /// A reference to a fact, by its record type and key.
     Rec(Kind, String),
@@ -340,8 +343,15 @@ impl Env<'_> {
                     (R::K(left), R::K(right)) => (left, right),
                     (left, right) => return R::U(unknowns(left, right)),
                 };
+                // docs/language.md: an `Int` widens to a `Decimal`, so `2.0 == 2`.
+                let (left, right) = match (left, right) {
+                    (V::Int(a), V::Dec(b)) => (V::Dec(i128::from(a) * 100), V::Dec(b)),
+                    (V::Dec(a), V::Int(b)) => (V::Dec(a), V::Dec(i128::from(b) * 100)),
+                    pair => pair,
+                };
                 let ordered = |left: &V, right: &V| match (left, right) {
                     (V::Int(a), V::Int(b)) => a.cmp(b),
+                    (V::Dec(a), V::Dec(b)) => a.cmp(b),
                     (V::Date(a), V::Date(b)) => a.cmp(b),
                     _ => panic!("the checker orders only Int and Date, not {left:?} and {right:?}"),
                 };
@@ -458,11 +468,28 @@ impl Env<'_> {
                         Expr::Sub(..) => a.checked_sub(b),
                         _ => a.checked_mul(b),
                     }),
+                    // Exact: the generated decimals stay far within 28 digits.
+                    (R::K(V::Dec(a)), R::K(V::Int(b))) => R::K(V::Dec(match expr {
+                        Expr::Add(..) => a + i128::from(b) * 100,
+                        Expr::Sub(..) => a - i128::from(b) * 100,
+                        _ => a * i128::from(b),
+                    })),
+                    (R::K(V::Int(a)), R::K(V::Dec(b))) => R::K(V::Dec(match expr {
+                        Expr::Add(..) => i128::from(a) * 100 + b,
+                        Expr::Sub(..) => i128::from(a) * 100 - b,
+                        _ => i128::from(a) * b,
+                    })),
+                    (R::K(V::Dec(a)), R::K(V::Dec(b))) => R::K(V::Dec(match expr {
+                        Expr::Add(..) => a + b,
+                        Expr::Sub(..) => a - b,
+                        _ => panic!("the generator multiplies no two decimals"),
+                    })),
                     (left, right) => R::U(unknowns(left, right)),
                 }
             }
             Expr::Neg(inner) => match self.eval(inner, vars) {
                 R::K(V::Int(a)) => self.int(a.checked_neg()),
+                R::K(V::Dec(a)) => R::K(V::Dec(-a)),
                 R::K(other) => panic!("negation of {other:?}"),
                 unknown => unknown,
             },
@@ -479,6 +506,7 @@ impl Env<'_> {
             },
             // docs/language.md: each text function of known texts; docs/semantics.md: of an
             // unknown text, unknown.
+            Expr::Dec(hundredths) => R::K(V::Dec(i128::from(*hundredths))),
             Expr::TextFn(function, args) => {
                 let mut texts = Vec::new();
                 let mut missing = BTreeSet::new();
