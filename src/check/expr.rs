@@ -202,7 +202,7 @@ impl<'a> Checker<'a> {
             K::Int(value) => node(ir::ExprKind::Literal(Value::Int(*value)), prims.int, span),
             // Lowering reported a literal with too many digits and gave it the value 0.
             K::Decimal(value) => match decimal::number(value.mantissa, value.scale) {
-                Ok(number) => node(ir::ExprKind::Literal(number), prims.decimal, span),
+                Ok(number) => node(ir::ExprKind::Literal(Value::from(number)), prims.decimal, span),
                 Err(_) => error_expr(span),
             },
             K::Text(text) => {

@@ -195,7 +195,7 @@ impl<'a> Checker<'a> {
             (FactValue::Decimal(value, _), Type::Decimal) => {
                 crate::value::decimal::number(value.mantissa, value.scale)
                     .ok()
-                    .map(TestValue::Scalar)
+                    .map(|number| TestValue::Scalar(Value::from(number)))
             }
             // A date known to the year or the month is written as a text, as in facts files.
             (FactValue::Text(text), Type::Date) if PartialDate::parse(&text.value).is_some() => {

@@ -24,19 +24,19 @@ pub(crate) enum OpError {
 
 /// Arithmetic on numbers of type `Decimal` (an `Int` operand widened), exact or an error.
 pub(crate) fn decimal_arith(op: ArithOp, left: Value, right: Value) -> Option<Result<Value, OpError>> {
-    let (left, right) = (decimal::parts(left)?, decimal::parts(right)?);
+    let (left, right) = (left.number_parts()?, right.number_parts()?);
     let result = match op {
         ArithOp::Add => decimal::add(left, right),
         ArithOp::Sub => decimal::sub(left, right),
         ArithOp::Mul => decimal::mul(left, right),
     };
-    Some(result.map_err(OpError::Decimal))
+    Some(result.map(Value::from).map_err(OpError::Decimal))
 }
 
 /// The negation of a number of type `Decimal`.
 pub(crate) fn decimal_negate(value: Value) -> Option<Result<Value, OpError>> {
-    let (mantissa, scale) = decimal::parts(value)?;
-    Some(decimal::number(-mantissa, scale).map_err(OpError::Decimal))
+    let (mantissa, scale) = value.number_parts()?;
+    Some(decimal::number(-mantissa, scale).map(Value::from).map_err(OpError::Decimal))
 }
 
 /// How two numbers order, `None` unless both are numbers.
@@ -44,7 +44,7 @@ pub(crate) fn decimal_negate(value: Value) -> Option<Result<Value, OpError>> {
 pub(crate) fn compare_numbers(left: Value, right: Value) -> Option<Ordering> {
     match (left, right) {
         (Value::Int(a), Value::Int(b)) => Some(a.cmp(&b)),
-        _ => Some(decimal::compare(decimal::parts(left)?, decimal::parts(right)?)),
+        _ => Some(decimal::compare(left.number_parts()?, right.number_parts()?)),
     }
 }
 

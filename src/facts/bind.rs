@@ -520,7 +520,7 @@ impl FactsBuilder<'_> {
                 // JSON writes numbers with exponents; texts and cells are written plainly.
                 let exponent = matches!(scalar, Scalar::Number(_));
                 match decimal::parse(text.trim(), '.', exponent) {
-                    Ok(value) => Converted::Value(value),
+                    Ok(number) => Converted::Value(Value::from(number)),
                     Err(decimal::ParseError::Shape) => self.report(sink, Code::FactType, || {
                         messages::not_decimal(self.schema(), inner, text, path, span)
                     }),

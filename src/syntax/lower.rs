@@ -1730,7 +1730,7 @@ fn lower_decimal(ctx: &Ctx, pair: Pair<'_, Rule>, negative: bool) -> DecimalLit 
     let digits: String = pair.as_str().chars().filter(|ch| *ch != '_').collect();
     let parsed = crate::value::decimal::parse(&digits, '.', false)
         .ok()
-        .and_then(crate::value::decimal::parts);
+        .map(crate::value::Number::parts);
     match parsed {
         Some((mantissa, scale)) => DecimalLit {
             // A negative decimal of a fact is written with its sign.

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::Date;
+use super::date::Date;
 
 /// How much of a partial date is known.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
