@@ -78,9 +78,7 @@ impl Interner {
         if let Some(sym) = self.get(text) {
             return Some(sym);
         }
-        self.computed
-            .intern(text)
-            .map(|idx| Sym(COMPUTED_BASE + idx))
+        self.computed.intern(text).map(|idx| Sym(COMPUTED_BASE + idx))
     }
 
     /// Forgets every text interned after the first `len`, so a batch can reuse the interner
@@ -157,4 +155,3 @@ impl Value {
 
 // Values are copied everywhere: a larger one would slow every evaluation.
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
-

@@ -11,10 +11,10 @@ use std::time::{Duration, SystemTime};
 
 use pol::source::{SourceId, SourceMap, Span};
 use pol::syntax::ast::{
-    BinaryOp, DataDecl, DecimalLit, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr, ExprKind,
-    FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl,
-    Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef, TestDecl, Text,
-    TypeExpr, TypeKind, UseDecl, UseTarget,
+    BinaryOp, DataDecl, DecideDecl, DecimalLit, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr,
+    ExprKind, FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item,
+    LetDecl, Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef,
+    TestDecl, Text, TypeExpr, TypeKind, UseDecl, UseTarget,
 };
 use pol::syntax::print::print;
 use pol::value::Date;

@@ -895,9 +895,11 @@ impl<'a> Checker<'a> {
                 // Two operands of one type that has no order are one mistake, reported once.
                 let (a, b) = if left_expr.ty == right_expr.ty && unordered(left_expr.ty) {
                     let found = self.type_name(left_expr.ty);
-                    self.error(messages::mismatch("`Int`, `Decimal` or `Date`", &found, span).help(
-                        "only numbers and dates are ordered; other values compare with `==` and `!=`",
-                    ));
+                    self.error(
+                        messages::mismatch("`Int`, `Decimal` or `Date`", &found, span).help(
+                            "only numbers and dates are ordered; other values compare with `==` and `!=`",
+                        ),
+                    );
                     (None, None)
                 } else {
                     (self.ordered(left, &left_expr), self.ordered(right, &right_expr))

@@ -37,8 +37,8 @@ impl<'a> Checker<'a> {
         let fits = inner == self.prims.text
             || matches!(self.kind(inner), Some(Type::Set(element)) if element == self.prims.text);
         // A type that failed to resolve is already reported; it neither fits nor is wrong.
-        let unresolved = inner == ERROR
-            || matches!(self.kind(inner), Some(Type::Set(element)) if element == ERROR);
+        let unresolved =
+            inner == ERROR || matches!(self.kind(inner), Some(Type::Set(element)) if element == ERROR);
         if unresolved {
             return None;
         }

@@ -72,13 +72,23 @@ pub(super) fn decimal_overflow(error: DecimalError, span: Span) -> Diagnostic {
 /// E0481: a text builtin given an argument it cannot work with.
 pub(super) fn bad_text_argument(name: &str, empty_pattern: bool, span: Span) -> Diagnostic {
     if empty_pattern {
-        let what = if name == "split" { "separator" } else { "text to replace" };
-        Diagnostic::new(Code::BadTextArgument, format!("`{name}` was given an empty {what}"))
-            .at(span, "the empty text occurs between every two characters")
-            .help(format!("give `{name}` a {what} of at least one character"))
+        let what = if name == "split" {
+            "separator"
+        } else {
+            "text to replace"
+        };
+        Diagnostic::new(
+            Code::BadTextArgument,
+            format!("`{name}` was given an empty {what}"),
+        )
+        .at(span, "the empty text occurs between every two characters")
+        .help(format!("give `{name}` a {what} of at least one character"))
     } else {
-        Diagnostic::new(Code::BadTextArgument, format!("`{name}` made more distinct texts than Pol can hold"))
-            .at(span, "too many texts made")
+        Diagnostic::new(
+            Code::BadTextArgument,
+            format!("`{name}` made more distinct texts than Pol can hold"),
+        )
+        .at(span, "too many texts made")
     }
 }
 

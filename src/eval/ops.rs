@@ -36,7 +36,11 @@ pub(crate) fn decimal_arith(op: ArithOp, left: Value, right: Value) -> Option<Re
 /// The negation of a number of type `Decimal`.
 pub(crate) fn decimal_negate(value: Value) -> Option<Result<Value, OpError>> {
     let (mantissa, scale) = value.number_parts()?;
-    Some(decimal::number(-mantissa, scale).map(Value::from).map_err(OpError::Decimal))
+    Some(
+        decimal::number(-mantissa, scale)
+            .map(Value::from)
+            .map_err(OpError::Decimal),
+    )
 }
 
 /// How two numbers order, `None` unless both are numbers.
@@ -174,7 +178,10 @@ pub(crate) fn builtin<'s>(
         (Builtin::Sum, Value::Seq(id), _) => {
             let elements = elements(id)?;
             // A set or list of `Decimal` (some element not whole) sums exactly as decimals.
-            if elements.iter().any(|element| matches!(element, Value::Decimal(_))) {
+            if elements
+                .iter()
+                .any(|element| matches!(element, Value::Decimal(_)))
+            {
                 let mut total = Value::Int(0);
                 for element in elements {
                     match decimal_arith(ArithOp::Add, total, *element)? {

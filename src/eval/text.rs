@@ -23,11 +23,18 @@ pub(crate) enum TextError {
 }
 
 /// A text builtin on known texts (the checker typed every argument `Text`).
-pub(crate) fn text_builtin(builtin: Builtin, args: &[Value], interner: &Interner) -> Result<TextResult, TextError> {
+pub(crate) fn text_builtin(
+    builtin: Builtin,
+    args: &[Value],
+    interner: &Interner,
+) -> Result<TextResult, TextError> {
     let text = |idx: usize| -> &str {
         match args.get(idx) {
             Some(Value::Text(sym)) => interner.resolve(*sym),
-            other => unreachable!("the checker typed argument {idx} of `{}` as Text, got {other:?}", builtin.name()),
+            other => unreachable!(
+                "the checker typed argument {idx} of `{}` as Text, got {other:?}",
+                builtin.name()
+            ),
         }
     };
     let make = |made: &str| -> Result<Value, TextError> {
@@ -93,7 +100,11 @@ mod tests {
         check(Builtin::Split, &["abc", ""], "EmptyPattern");
         check(Builtin::StartsWith, &["5A002.a", "5A002"], "Bool(true)");
         check(Builtin::EndsWith, &["5A002.a", ".b"], "Bool(false)");
-        check(Builtin::Contains, &["Government of Russia (Soviet Union)", "Russia"], "Bool(true)");
+        check(
+            Builtin::Contains,
+            &["Government of Russia (Soviet Union)", "Russia"],
+            "Bool(true)",
+        );
         check(Builtin::Replace, &["a-b-c", "-", "."], r#""a.b.c""#);
         check(Builtin::Replace, &["abc", "", "x"], "EmptyPattern");
     }

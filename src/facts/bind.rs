@@ -505,9 +505,11 @@ impl FactsBuilder<'_> {
                     (Some(date), _) => Converted::Value(Value::Date(date)),
                     // A year (`2014`) or a month (`2014-03`): some day of it.
                     (None, Some(date)) => Converted::Value(Value::Partial(date)),
-                    (None, None) if looks_partial(text) => self.report(sink, Code::InvalidPartialDate, || {
-                        messages::invalid_partial_date(self.schema(), inner, text, path, span)
-                    }),
+                    (None, None) if looks_partial(text) => {
+                        self.report(sink, Code::InvalidPartialDate, || {
+                            messages::invalid_partial_date(self.schema(), inner, text, path, span)
+                        })
+                    }
                     (None, None) if matches!(scalar, Scalar::Number(_)) => {
                         self.mismatch(ty, scalar.kind(), span, path, sink)
                     }
@@ -524,9 +526,11 @@ impl FactsBuilder<'_> {
                     Err(decimal::ParseError::Shape) => self.report(sink, Code::FactType, || {
                         messages::not_decimal(self.schema(), inner, text, path, span)
                     }),
-                    Err(decimal::ParseError::Range(error)) => self.report(sink, Code::DecimalOutOfRange, || {
-                        messages::decimal_out_of_range(self.schema(), inner, text, error, path, span)
-                    }),
+                    Err(decimal::ParseError::Range(error)) => {
+                        self.report(sink, Code::DecimalOutOfRange, || {
+                            messages::decimal_out_of_range(self.schema(), inner, text, error, path, span)
+                        })
+                    }
                 }
             }
             (Type::Enum(id), Scalar::Str(text) | Scalar::Plain(text)) => {

@@ -430,10 +430,12 @@ fn unknown_setting(name: &str, span: Span, known: &[&str]) -> Diagnostic {
         .map(|name| format!("`{name}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    diagnostic.help = Some(match crate::diagnostic::did_you_mean(name, known.iter().copied()) {
-        Some(similar) => format!("a similar setting exists: `{similar}`"),
-        None => format!("the settings here are {names}"),
-    });
+    diagnostic.help = Some(
+        match crate::diagnostic::did_you_mean(name, known.iter().copied()) {
+            Some(similar) => format!("a similar setting exists: `{similar}`"),
+            None => format!("the settings here are {names}"),
+        },
+    );
     diagnostic
 }
 
@@ -688,7 +690,10 @@ fn column(name: &str, span: Span, node: &Node) -> Result<Column, Diagnostic> {
             Precision::Month => "a month and no day",
         };
         let fits = column.date.as_ref().is_some_and(|date| {
-            let has_month = date.parts.iter().any(|part| matches!(part, DatePart::Month { .. }));
+            let has_month = date
+                .parts
+                .iter()
+                .any(|part| matches!(part, DatePart::Month { .. }));
             date.is_partial() && has_month == (precision == Precision::Month)
         });
         if fill.is_some() || !fits {

@@ -540,9 +540,12 @@ pub(super) fn not_integer(schema: Schema<'_>, ty: TypeId, text: &str, path: Path
 
 /// A value of a `Decimal` field that is not a number.
 pub(super) fn not_decimal(schema: Schema<'_>, ty: TypeId, text: &str, path: Path, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::FactType, format!("`{}` is not a decimal number", quoted(text)))
-        .at(span, expected(schema, ty, path))
-        .help("write digits with `.` before the fraction, such as `12.5` or `-0.25`")
+    Diagnostic::new(
+        Code::FactType,
+        format!("`{}` is not a decimal number", quoted(text)),
+    )
+    .at(span, expected(schema, ty, path))
+    .help("write digits with `.` before the fraction, such as `12.5` or `-0.25`")
 }
 
 /// E0479: a decimal with more digits than a `Decimal` holds.
@@ -607,8 +610,9 @@ pub(super) fn invalid_date(schema: Schema<'_>, ty: TypeId, text: &str, path: Pat
             format!("`{}` is not a calendar date", quoted(text)),
         )
     } else {
-        Diagnostic::new(Code::FactType, format!("`{}` is not a date", quoted(text)))
-            .help("dates are written `YYYY-MM-DD`, or `YYYY` or `YYYY-MM` when only the year or month is known")
+        Diagnostic::new(Code::FactType, format!("`{}` is not a date", quoted(text))).help(
+            "dates are written `YYYY-MM-DD`, or `YYYY` or `YYYY-MM` when only the year or month is known",
+        )
     };
     diagnostic.at(span, expected(schema, ty, path))
 }

@@ -9,9 +9,9 @@ use pest::iterators::{Pair, Pairs};
 
 use super::Parsed;
 use super::ast::{
-    BinaryOp, Comment, DataDecl, DecimalLit, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr,
-    ExprKind, FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item,
-    LetDecl, Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef,
+    BinaryOp, Comment, DataDecl, DecideDecl, DecimalLit, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected,
+    Expr, ExprKind, FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident,
+    Item, LetDecl, Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef,
     TestDecl, Text, TypeExpr, TypeKind, UseDecl, UseTarget,
 };
 use super::grammar::{self, Cuts, Rule};

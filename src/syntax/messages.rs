@@ -188,9 +188,12 @@ pub(super) fn integer_too_small(text: &str, span: Span) -> Diagnostic {
 
 /// E0479: a decimal literal with more digits than a `Decimal` holds.
 pub(super) fn decimal_out_of_range(text: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::DecimalOutOfRange, format!("decimal `{text}` has too many digits"))
-        .at(span, "cannot be held exactly")
-        .help("a `Decimal` holds at most 28 significant digits, at most 28 of them after the point")
+    Diagnostic::new(
+        Code::DecimalOutOfRange,
+        format!("decimal `{text}` has too many digits"),
+    )
+    .at(span, "cannot be held exactly")
+    .help("a `Decimal` holds at most 28 significant digits, at most 28 of them after the point")
 }
 
 /// E0106: a character that no token starts with.

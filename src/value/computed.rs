@@ -11,11 +11,14 @@ pub(crate) const COMPUTED_BASE: u32 = 1 << 31;
 const FIRST_SEGMENT: usize = 256;
 const N_SEGMENTS: usize = 23;
 
+/// A run of slots, each written once.
+type Segment = Box<[OnceLock<Box<str>>]>;
+
 /// An append-only store of texts that many threads may add to while others read: each text is
 /// written once into a slot that never moves, so reading needs no lock.
 pub(crate) struct ComputedTexts {
     ids: Mutex<HashMap<Box<str>, u32>>,
-    segments: [OnceLock<Box<[OnceLock<Box<str>>]>>; N_SEGMENTS],
+    segments: [OnceLock<Segment>; N_SEGMENTS],
 }
 
 impl Default for ComputedTexts {
@@ -50,11 +53,10 @@ impl ComputedTexts {
         }
         let idx = ids.len();
         let (segment, slot) = slot_of(idx);
-        let slots = self.segments.get(segment)?.get_or_init(|| {
-            (0..FIRST_SEGMENT << segment)
-                .map(|_| OnceLock::new())
-                .collect()
-        });
+        let slots = self
+            .segments
+            .get(segment)?
+            .get_or_init(|| (0..FIRST_SEGMENT << segment).map(|_| OnceLock::new()).collect());
         // The slot is new: no other thread holds the lock to fill it.
         let _ = slots[slot].set(text.into());
         let idx = u32::try_from(idx).ok().filter(|idx| *idx < COMPUTED_BASE)?;

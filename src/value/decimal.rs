@@ -4,7 +4,6 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-
 /// A number that is not a whole `Int`: a mantissa (at most [`Decimal::MAX_DIGITS`] digits) and
 /// a scale (the digits after the point). Always normalised: no trailing zero after the point, and
 /// a whole number only when it is beyond the range of `Int`, so that equal numbers are equal
@@ -96,7 +95,9 @@ pub fn number(mut mantissa: i128, mut scale: u32) -> Result<Number, DecimalError
 
 /// `mantissa` at a larger scale, `None` beyond 128 bits.
 fn rescale(mantissa: i128, from: u32, to: u32) -> Option<i128> {
-    10i128.checked_pow(to - from).and_then(|factor| mantissa.checked_mul(factor))
+    10i128
+        .checked_pow(to - from)
+        .and_then(|factor| mantissa.checked_mul(factor))
 }
 
 /// How two numbers order.
@@ -122,7 +123,10 @@ pub fn add(left: (i128, u32), right: (i128, u32)) -> Result<Number, DecimalError
 
 /// The difference of two numbers.
 pub fn sub(left: (i128, u32), right: (i128, u32)) -> Result<Number, DecimalError> {
-    add(left, (right.0.checked_neg().ok_or(DecimalError::Overflow)?, right.1))
+    add(
+        left,
+        (right.0.checked_neg().ok_or(DecimalError::Overflow)?, right.1),
+    )
 }
 
 /// The product of two numbers.
@@ -279,6 +283,12 @@ mod tests {
         );
         assert_eq!(compare(n("2.5"), n("2.50")), Ordering::Equal);
         assert_eq!(compare(n("-3"), n("-2.9")), Ordering::Less);
-        assert_eq!(compare(n("9999999999999999999999999999"), n("0.0000000000000000000000000001")), Ordering::Greater);
+        assert_eq!(
+            compare(
+                n("9999999999999999999999999999"),
+                n("0.0000000000000000000000000001")
+            ),
+            Ordering::Greater
+        );
     }
 }

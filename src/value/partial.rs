@@ -124,8 +124,14 @@ mod tests {
         let month = PartialDate::parse("2024-02").unwrap();
         assert_eq!(month.to_string(), "2024-02");
         assert_eq!(month.last().to_string(), "2024-02-29");
-        assert_eq!(PartialDate::parse("2014-12").unwrap().last().to_string(), "2014-12-31");
-        assert_eq!(PartialDate::parse("9999").unwrap().last().to_string(), "9999-12-31");
+        assert_eq!(
+            PartialDate::parse("2014-12").unwrap().last().to_string(),
+            "2014-12-31"
+        );
+        assert_eq!(
+            PartialDate::parse("9999").unwrap().last().to_string(),
+            "9999-12-31"
+        );
         for bad in ["14", "2014-13", "2014-3", "0000", "2014-00", "20x4", "2014-03-01"] {
             assert!(PartialDate::parse(bad).is_none(), "{bad}");
         }

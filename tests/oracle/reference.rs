@@ -531,7 +531,10 @@ impl Env<'_> {
                     TextFn::Contains => R::K(V::Bool(texts[0].contains(&texts[1]))),
                     TextFn::Length => R::K(V::Int(texts[0].chars().count() as i64)),
                     TextFn::Split => R::K(V::List(
-                        texts[0].split(&texts[1]).map(|piece| V::Text(piece.to_string())).collect(),
+                        texts[0]
+                            .split(&texts[1])
+                            .map(|piece| V::Text(piece.to_string()))
+                            .collect(),
                     )),
                 }
             }
