@@ -21,22 +21,13 @@ pub struct Sym(pub u32);
 /// Interns strings so that comparing texts is comparing integers.
 ///
 /// Texts computed while evaluating (`lower(t.name)`) are added through a shared reference
-/// ([`Interner::intern_computed`]); a clone starts with none of them.
-#[derive(Debug, Default)]
+/// ([`Interner::intern_computed`]); a clone shares them, so a value computed against the original
+/// still shows through the clone.
+#[derive(Clone, Debug, Default)]
 pub struct Interner {
     ids: HashMap<Box<str>, Sym>,
     texts: Vec<Box<str>>,
     computed: Arc<ComputedTexts>,
-}
-
-impl Clone for Interner {
-    fn clone(&self) -> Interner {
-        Interner {
-            ids: self.ids.clone(),
-            texts: self.texts.clone(),
-            computed: Arc::default(),
-        }
-    }
 }
 
 impl Interner {
@@ -70,6 +61,17 @@ impl Interner {
                 .expect("a computed symbol comes from this interner's store");
         }
         &self.texts[sym.0 as usize]
+    }
+
+    /// Starts a store of computed texts of its own, so that the texts computed against one set of
+    /// facts are not kept by the program or the other facts it was cloned from.
+    pub fn own_computed(&mut self) {
+        self.computed = Arc::default();
+    }
+
+    /// Whether a symbol is of a text computed while evaluating.
+    pub fn is_computed(sym: Sym) -> bool {
+        sym.0 >= COMPUTED_BASE
     }
 
     /// The symbol of a text computed while evaluating: the interned text's own symbol if there
