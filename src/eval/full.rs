@@ -575,6 +575,31 @@ impl<'e, 'a> FullEval<'e, 'a> {
                         });
                         Ok(Value::Partial(date.with_origin(origin)))
                     }
+                    // A set or list of dates some known only to the year or month: its elements
+                    // remember the field, as a partial date read alone does.
+                    Some(Value::Seq(id))
+                        if self
+                            .seq(id)
+                            .iter()
+                            .any(|value| matches!(value, Value::Partial(_))) =>
+                    {
+                        let origin = u32::try_from(self.scratch.origins.len()).unwrap_or(u32::MAX);
+                        self.scratch.origins.push(FactRef {
+                            record: *record,
+                            row,
+                            field: *field,
+                        });
+                        let stamped: Vec<Value> = self
+                            .seq(id)
+                            .iter()
+                            .map(|value| match value {
+                                Value::Partial(date) => Value::Partial(date.with_origin(origin)),
+                                other => *other,
+                            })
+                            .collect();
+                        // The same origin on every element keeps a set's order.
+                        self.new_list(stamped, expr.span)
+                    }
                     Some(value) => Ok(value),
                     None => Err(Flow::Unknown(vec![FactRef {
                         record: *record,
