@@ -547,7 +547,7 @@ const EXPR_KEYWORDS: &[&str] = &[
 const TEST_KEYWORDS: &[&str] = &["expect", "as of"];
 
 /// Builtin type names.
-const BUILTIN_TYPES: &[&str] = &["Bool", "Int", "Text", "Date"];
+const BUILTIN_TYPES: &[&str] = &["Bool", "Int", "Decimal", "Text", "Date"];
 
 fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'

@@ -883,7 +883,7 @@ impl<'a> Checker<'a> {
 fn collect_refs<'e>(expr: &'e ast::Expr, out: &mut Vec<(&'e str, Span, bool)>) {
     use ast::ExprKind as K;
     match &expr.kind {
-        K::Bool(_) | K::Int(_) | K::Text(_) | K::Date(_) | K::None | K::KeyRef(..) => {}
+        K::Bool(_) | K::Int(_) | K::Decimal(_) | K::Text(_) | K::Date(_) | K::None | K::KeyRef(..) => {}
         K::Lookup(_, keys) => keys.iter().for_each(|key| collect_refs(key, out)),
         K::Name(name) => out.push((&name.name, name.span, false)),
         K::Field(base, _) => collect_refs(base, out),

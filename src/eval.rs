@@ -13,6 +13,7 @@ pub mod limits;
 mod lookup;
 mod messages;
 mod ops;
+mod text;
 mod trace;
 mod truth;
 

@@ -282,6 +282,8 @@ impl<'p> FactsBuilder<'p> {
             tables_closed: false,
             tables_reported: vec![false; program.records.len()],
         };
+        // Texts computed against these facts are theirs, not the program's.
+        builder.interner.own_computed();
         builder.add_data();
         builder
     }

@@ -781,9 +781,13 @@ fn value_json(
     match value {
         Value::None => Json::Null,
         Value::Bool(value) => json!(value),
+        // A decimal is written as a string, exactly, as `Decimal` values are in facts.
+        Value::Int(value) if ty_kind == Type::Decimal => json!(value.to_string()),
         Value::Int(value) => json!(value),
+        Value::Decimal(decimal) => json!(decimal.to_string()),
         Value::Text(sym) => json!(facts.interner.resolve(sym)),
         Value::Date(date) => json!(date.to_string()),
+        Value::Partial(date) => json!(date.to_string()),
         Value::Variant(idx) => match ty_kind {
             Type::Enum(id) => json!(program.enums[id.idx()].variants[idx as usize]),
             _ => json!(format!("variant {idx}")),

@@ -66,7 +66,10 @@ pub fn show_value(
             // The facts' interner extends a copy of the program's, except for an expression
             // typed at a prompt, whose program holds the texts it adds to the facts' (see
             // `check::check_expr`): the larger of the two holds every text.
-            let interner = if program.interner.len() > facts.interner.len() {
+            // A text computed while evaluating is held by the facts it was computed against.
+            let interner = if program.interner.len() > facts.interner.len()
+                && !crate::value::Interner::is_computed(sym)
+            {
                 &program.interner
             } else {
                 &facts.interner
@@ -74,6 +77,8 @@ pub fn show_value(
             quote(interner.resolve(sym))
         }
         Value::Date(date) => date.to_string(),
+        Value::Decimal(decimal) => decimal.to_string(),
+        Value::Partial(date) => date.to_string(),
         Value::Variant(idx) => match ty_kind {
             Type::Enum(id) => program.enums[id.idx()].variants[idx as usize].clone(),
             _ => format!("variant {idx}"),

@@ -11,10 +11,10 @@ use std::time::{Duration, SystemTime};
 
 use pol::source::{SourceId, SourceMap, Span};
 use pol::syntax::ast::{
-    BinaryOp, DataDecl, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr, ExprKind,
-    FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item, LetDecl,
-    Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef, TestDecl, Text,
-    TypeExpr, TypeKind, UseDecl, UseTarget,
+    BinaryOp, DataDecl, DecideDecl, DecimalLit, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr,
+    ExprKind, FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item,
+    LetDecl, Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef,
+    TestDecl, Text, TypeExpr, TypeKind, UseDecl, UseTarget,
 };
 use pol::syntax::print::print;
 use pol::value::Date;
@@ -622,10 +622,25 @@ fn binary_op() -> impl Strategy<Value = BinaryOp> {
     ])
 }
 
+/// A decimal literal as lowering gives it: normalised, no trailing zero after the point.
+fn decimal(min: i64) -> impl Strategy<Value = DecimalLit> {
+    (min..i64::MAX, 0u32..8).prop_map(|(mut mantissa, mut scale)| {
+        while scale > 0 && mantissa % 10 == 0 {
+            mantissa /= 10;
+            scale -= 1;
+        }
+        DecimalLit {
+            mantissa: i128::from(mantissa),
+            scale,
+        }
+    })
+}
+
 fn expr() -> impl Strategy<Value = Expr> {
     let leaf = prop_oneof![
         any::<bool>().prop_map(ExprKind::Bool),
         int().prop_map(ExprKind::Int),
+        decimal(0).prop_map(ExprKind::Decimal),
         text().prop_map(|text| ExprKind::Text(text.value)),
         date().prop_map(ExprKind::Date),
         Just(ExprKind::None),
@@ -739,6 +754,7 @@ fn fact_value() -> impl Strategy<Value = FactValue> {
         any::<bool>().prop_map(|value| FactValue::Bool(value, span())),
         int().prop_map(|value| FactValue::Int(value, span())),
         (i64::MIN..0).prop_map(|value| FactValue::Int(value, span())),
+        decimal(i64::MIN + 1).prop_map(|value| FactValue::Decimal(value, span())),
         text().prop_map(FactValue::Text),
         date().prop_map(|date| FactValue::Date(date, span())),
         ident().prop_map(FactValue::Variant),

@@ -391,6 +391,21 @@ const CONSTRUCTS: &[&str] = &[
     "let of a list",
     // Literals and names.
     "text literal",
+    // Decimals.
+    "decimal literal",
+    "whole decimal literal",
+    "decimal arithmetic",
+    "decimal compared with an integer",
+    // Text functions.
+    "lower",
+    "upper",
+    "trim",
+    "replace",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "length",
+    "split",
     "enum variant, bare",
     "enum variant, qualified",
     "integer literal at an edge of i64",

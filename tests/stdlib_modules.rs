@@ -37,6 +37,7 @@ fn shown(value: &FactValue) -> String {
     match value {
         FactValue::Text(text) => text.value.clone(),
         FactValue::Int(value, _) => value.to_string(),
+        FactValue::Decimal(value, _) => value.to_string(),
         FactValue::Bool(value, _) => value.to_string(),
         FactValue::Date(date, _) => date.to_string(),
         FactValue::None(_) => "none".into(),

@@ -263,7 +263,7 @@ fn completion_lists_rules_obligations_modules_and_types_where_they_belong() {
     );
     assert_eq!(
         complete(POLICY, &format!("{POLICY}\nfn f(x: $0")),
-        "Bool\nCountry (record)\nDate\nInt\nLevel (enum)\nList\nSet\nText\nTransfer (record)"
+        "Bool\nCountry (record)\nDate\nDecimal\nInt\nLevel (enum)\nList\nSet\nText\nTransfer (record)"
     );
     assert_eq!(complete(POLICY, &format!("{POLICY}\nrule r: $0")), "deny\npermit");
 }

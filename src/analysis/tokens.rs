@@ -85,7 +85,7 @@ pub struct Token {
 }
 
 /// Builtin type names.
-const BUILTIN_TYPES: &[&str] = &["Bool", "Int", "Text", "Date", "Set", "List"];
+const BUILTIN_TYPES: &[&str] = &["Bool", "Int", "Decimal", "Text", "Date", "Set", "List"];
 
 /// The tokens of `text` (the text of `source`), in order, punctuation and blanks left out.
 ///

@@ -8,7 +8,7 @@ use super::state::{Checker, Global};
 use super::types::ERROR;
 use crate::source::Span;
 use crate::syntax::ast::{self, BinaryOp, ExprKind as K};
-use crate::value::Value;
+use crate::value::{Value, decimal};
 
 /// The names an expression can see besides the top-level ones, and what is narrowed.
 pub(super) struct Scope<'a> {
@@ -102,9 +102,10 @@ fn definite(kind: &str) -> String {
 #[derive(Copy, Clone)]
 enum Param {
     Sequence,
-    IntSequence,
+    NumberSequence,
     Date,
     Int,
+    Text,
 }
 
 fn builtin_signature(builtin: Builtin) -> &'static [(&'static str, Param)] {
@@ -114,7 +115,13 @@ fn builtin_signature(builtin: Builtin) -> &'static [(&'static str, Param)] {
         Builtin::DaysBetween => &[("from", Param::Date), ("to", Param::Date)],
         Builtin::AddDays => &[("date", Param::Date), ("days", Param::Int)],
         Builtin::Count => &[("set", Param::Sequence)],
-        Builtin::Sum | Builtin::Min | Builtin::Max => &[("set", Param::IntSequence)],
+        Builtin::Sum | Builtin::Min | Builtin::Max => &[("set", Param::NumberSequence)],
+        Builtin::Lower | Builtin::Upper | Builtin::Trim | Builtin::Length => &[("text", Param::Text)],
+        Builtin::Split => &[("text", Param::Text), ("separator", Param::Text)],
+        Builtin::StartsWith => &[("text", Param::Text), ("prefix", Param::Text)],
+        Builtin::EndsWith => &[("text", Param::Text), ("suffix", Param::Text)],
+        Builtin::Contains => &[("text", Param::Text), ("part", Param::Text)],
+        Builtin::Replace => &[("text", Param::Text), ("from", Param::Text), ("to", Param::Text)],
     }
 }
 
@@ -193,6 +200,11 @@ impl<'a> Checker<'a> {
         match &expr.kind {
             K::Bool(value) => node(ir::ExprKind::Literal(Value::Bool(*value)), prims.bool, span),
             K::Int(value) => node(ir::ExprKind::Literal(Value::Int(*value)), prims.int, span),
+            // Lowering reported a literal with too many digits and gave it the value 0.
+            K::Decimal(value) => match decimal::number(value.mantissa, value.scale) {
+                Ok(number) => node(ir::ExprKind::Literal(Value::from(number)), prims.decimal, span),
+                Err(_) => error_expr(span),
+            },
             K::Text(text) => {
                 let sym = self.program.interner.intern(text);
                 node(ir::ExprKind::Literal(Value::Text(sym)), prims.text, span)
@@ -212,8 +224,8 @@ impl<'a> Checker<'a> {
             }
             K::Neg(inner) => {
                 let inner_expr = self.expr(inner, scope);
-                self.require(inner, &inner_expr, prims.int);
-                node(ir::ExprKind::Neg(Box::new(inner_expr)), prims.int, span)
+                let ty = self.number(inner, &inner_expr);
+                node(ir::ExprKind::Neg(Box::new(inner_expr)), ty, span)
             }
             K::IsSome(inner) | K::IsNone(inner) => {
                 let some = matches!(expr.kind, K::IsSome(_));
@@ -319,9 +331,35 @@ impl<'a> Checker<'a> {
         None
     }
 
-    /// The type of an operand of `<`, `<=`, `>`, `>=` (`Int` or `Date`); reports anything else.
+    /// The type of an operand of arithmetic or negation (`Int` or `Decimal`); reports anything
+    /// else, which then counts as `Int`.
+    fn number(&mut self, ast: &ast::Expr, expr: &ir::Expr) -> TypeId {
+        let (int, decimal) = (self.prims.int, self.prims.decimal);
+        if expr.ty == decimal {
+            return decimal;
+        }
+        if expr.ty == ERROR || expr.ty == int {
+            return int;
+        }
+        let found = self.type_name(expr.ty);
+        let inner = self.strip_optional(expr.ty);
+        if inner == int || inner == decimal {
+            self.error(messages::optional_access(
+                path_text(ast).as_deref(),
+                &found,
+                ast.span,
+            ));
+            return inner;
+        }
+        self.error(messages::mismatch("`Int` or `Decimal`", &found, ast.span));
+        int
+    }
+
+    /// The type of an operand of `<`, `<=`, `>`, `>=` (`Int`, `Decimal` or `Date`); reports
+    /// anything else.
     fn ordered(&mut self, ast: &ast::Expr, expr: &ir::Expr) -> Option<TypeId> {
-        let is_ordered = |ty: TypeId| ty == self.prims.int || ty == self.prims.date;
+        let is_ordered =
+            |ty: TypeId| ty == self.prims.int || ty == self.prims.date || ty == self.prims.decimal;
         if expr.ty == ERROR {
             return None;
         }
@@ -338,7 +376,7 @@ impl<'a> Checker<'a> {
             ));
             return Some(inner);
         }
-        self.error(messages::mismatch("`Int` or `Date`", &found, ast.span));
+        self.error(messages::mismatch("`Int`, `Decimal` or `Date`", &found, ast.span));
         None
     }
 
@@ -708,24 +746,27 @@ impl<'a> Checker<'a> {
                         "a set or list".to_string(),
                     )
                 }
-                Param::IntSequence => {
-                    let int = self.prims.int;
+                Param::NumberSequence => {
+                    let decimal = self.prims.decimal;
                     if self
                         .element_of(checked_arg.ty)
-                        .is_some_and(|element| self.assignable(element, int))
+                        .is_some_and(|element| self.assignable(element, decimal))
                     {
                         continue;
                     }
                     let fits = self
                         .element_of(self.strip_optional(checked_arg.ty))
-                        .is_some_and(|element| self.assignable(element, int));
-                    (fits.then_some(ERROR), "a set or list of `Int`".to_string())
+                        .is_some_and(|element| self.assignable(element, decimal));
+                    (
+                        fits.then_some(ERROR),
+                        "a set or list of `Int` or `Decimal`".to_string(),
+                    )
                 }
-                Param::Date | Param::Int => {
-                    let want = if matches!(kind, Param::Date) {
-                        self.prims.date
-                    } else {
-                        self.prims.int
+                Param::Date | Param::Int | Param::Text => {
+                    let want = match kind {
+                        Param::Date => self.prims.date,
+                        Param::Text => self.prims.text,
+                        _ => self.prims.int,
                     };
                     if self.assignable(checked_arg.ty, want) {
                         continue;
@@ -749,14 +790,25 @@ impl<'a> Checker<'a> {
             self.error(diagnostic);
         }
         let result = match builtin {
-            Builtin::Size
-            | Builtin::Year
-            | Builtin::DaysBetween
-            | Builtin::Count
-            | Builtin::Sum
-            | Builtin::Min
-            | Builtin::Max => self.prims.int,
+            Builtin::Size | Builtin::Year | Builtin::DaysBetween | Builtin::Count | Builtin::Length => {
+                self.prims.int
+            }
+            // Over `Decimal` elements, a `Decimal`; over `Int` ones, an `Int`.
+            Builtin::Sum | Builtin::Min | Builtin::Max => {
+                let element = checked.first().and_then(|arg| self.element_of(arg.ty));
+                if element == Some(self.prims.decimal) {
+                    self.prims.decimal
+                } else {
+                    self.prims.int
+                }
+            }
             Builtin::AddDays => self.prims.date,
+            Builtin::Lower | Builtin::Upper | Builtin::Trim | Builtin::Replace => self.prims.text,
+            Builtin::StartsWith | Builtin::EndsWith | Builtin::Contains => self.prims.bool,
+            Builtin::Split => {
+                let text = self.prims.text;
+                self.program.types.intern(Type::List(text))
+            }
         };
         node(ir::ExprKind::Builtin(builtin, checked), result, span)
     }
@@ -847,20 +899,24 @@ impl<'a> Checker<'a> {
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 let unordered = |ty: TypeId| {
                     let inner = self.strip_optional(ty);
-                    ty != ERROR && inner != prims.int && inner != prims.date
+                    ty != ERROR && inner != prims.int && inner != prims.date && inner != prims.decimal
                 };
                 // Two operands of one type that has no order are one mistake, reported once.
                 let (a, b) = if left_expr.ty == right_expr.ty && unordered(left_expr.ty) {
                     let found = self.type_name(left_expr.ty);
-                    self.error(messages::mismatch("`Int` or `Date`", &found, span).help(
-                        "only integers and dates are ordered; other values compare with `==` and `!=`",
-                    ));
+                    self.error(
+                        messages::mismatch("`Int`, `Decimal` or `Date`", &found, span).help(
+                            "only numbers and dates are ordered; other values compare with `==` and `!=`",
+                        ),
+                    );
                     (None, None)
                 } else {
                     (self.ordered(left, &left_expr), self.ordered(right, &right_expr))
                 };
+                let numbers = |ty: Option<TypeId>| ty == Some(prims.int) || ty == Some(prims.decimal);
                 if let (Some(a), Some(b)) = (a, b)
                     && a != b
+                    && !(numbers(Some(a)) && numbers(Some(b)))
                 {
                     let (a, b) = (self.type_name(a), self.type_name(b));
                     self.error(messages::incomparable(op.as_str(), &a, &b, span, None));
@@ -930,8 +986,14 @@ impl<'a> Checker<'a> {
                 )
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => {
-                self.require(left, &left_expr, prims.int);
-                self.require(right, &right_expr, prims.int);
+                // An `Int` widens to a `Decimal`: with one `Decimal` operand, the result is one.
+                let a = self.number(left, &left_expr);
+                let b = self.number(right, &right_expr);
+                let ty = if a == prims.decimal || b == prims.decimal {
+                    prims.decimal
+                } else {
+                    prims.int
+                };
                 let arith = match op {
                     BinaryOp::Add => ArithOp::Add,
                     BinaryOp::Sub => ArithOp::Sub,
@@ -939,7 +1001,7 @@ impl<'a> Checker<'a> {
                 };
                 (
                     ir::ExprKind::Arith(arith, Box::new(left_expr), Box::new(right_expr)),
-                    prims.int,
+                    ty,
                 )
             }
         };

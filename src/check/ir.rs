@@ -51,6 +51,8 @@ pub enum Type {
     Text,
     /// `Date`.
     Date,
+    /// `Decimal`: an exact decimal number; an `Int` widens to it.
+    Decimal,
     /// An enum.
     Enum(EnumId),
     /// A reference to a record.
@@ -481,6 +483,7 @@ impl Program {
             Type::Int => "Int".into(),
             Type::Text => "Text".into(),
             Type::Date => "Date".into(),
+            Type::Decimal => "Decimal".into(),
             Type::Enum(id) => self.enums[id.idx()].name.clone(),
             Type::Record(id) => self.records[id.idx()].name.clone(),
             Type::Set(inner) => format!("Set<{}>", self.type_name(inner)),
@@ -554,12 +557,30 @@ pub enum Builtin {
     AddDays,
     /// `count(S)`: the number of elements of a set or list, as `size`.
     Count,
-    /// `sum(S)`: the sum of a set or list of Int (0 when empty).
+    /// `sum(S)`: the sum of a set or list of Int or Decimal (0 when empty).
     Sum,
-    /// `min(S)`: the least element of a nonempty set or list of Int.
+    /// `min(S)`: the least element of a nonempty set or list of Int or Decimal.
     Min,
-    /// `max(S)`: the greatest element of a nonempty set or list of Int.
+    /// `max(S)`: the greatest element of a nonempty set or list of Int or Decimal.
     Max,
+    /// `lower(s)`: the text in lower case.
+    Lower,
+    /// `upper(s)`: the text in upper case.
+    Upper,
+    /// `trim(s)`: the text without white space at either end.
+    Trim,
+    /// `split(s, sep)`: the pieces of the text between the separators, in order, as a list.
+    Split,
+    /// `starts_with(s, prefix)`: whether the text starts with the prefix.
+    StartsWith,
+    /// `ends_with(s, suffix)`: whether the text ends with the suffix.
+    EndsWith,
+    /// `contains(s, part)`: whether the part occurs in the text.
+    Contains,
+    /// `replace(s, from, to)`: the text with every `from` replaced by `to`.
+    Replace,
+    /// `length(s)`: the number of characters of the text.
+    Length,
 }
 
 impl Builtin {
@@ -573,6 +594,15 @@ impl Builtin {
         Builtin::Sum,
         Builtin::Min,
         Builtin::Max,
+        Builtin::Lower,
+        Builtin::Upper,
+        Builtin::Trim,
+        Builtin::Split,
+        Builtin::StartsWith,
+        Builtin::EndsWith,
+        Builtin::Contains,
+        Builtin::Replace,
+        Builtin::Length,
     ];
 
     /// The name it is called by.
@@ -586,7 +616,33 @@ impl Builtin {
             Builtin::Sum => "sum",
             Builtin::Min => "min",
             Builtin::Max => "max",
+            Builtin::Lower => "lower",
+            Builtin::Upper => "upper",
+            Builtin::Trim => "trim",
+            Builtin::Split => "split",
+            Builtin::StartsWith => "starts_with",
+            Builtin::EndsWith => "ends_with",
+            Builtin::Contains => "contains",
+            Builtin::Replace => "replace",
+            Builtin::Length => "length",
         }
+    }
+
+    /// Whether it works on texts (the fast path leaves these to the full evaluator, which can
+    /// make new texts).
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Builtin::Lower
+                | Builtin::Upper
+                | Builtin::Trim
+                | Builtin::Split
+                | Builtin::StartsWith
+                | Builtin::EndsWith
+                | Builtin::Contains
+                | Builtin::Replace
+                | Builtin::Length
+        )
     }
 }
 

@@ -123,6 +123,7 @@ pub(super) struct Prims {
     pub(super) int: TypeId,
     pub(super) text: TypeId,
     pub(super) date: TypeId,
+    pub(super) decimal: TypeId,
     pub(super) nothing: TypeId,
 }
 
@@ -173,7 +174,7 @@ pub(super) struct Checker<'a> {
     pub(super) probe_keys: Option<ProbeKeys<'a>>,
 }
 
-pub(super) const BUILTIN_TYPES: [&str; 4] = ["Bool", "Int", "Text", "Date"];
+pub(super) const BUILTIN_TYPES: [&str; 5] = ["Bool", "Int", "Decimal", "Text", "Date"];
 
 impl<'a> Checker<'a> {
     pub(super) fn new() -> Checker<'a> {
@@ -183,6 +184,7 @@ impl<'a> Checker<'a> {
             int: program.types.intern(Type::Int),
             text: program.types.intern(Type::Text),
             date: program.types.intern(Type::Date),
+            decimal: program.types.intern(Type::Decimal),
             nothing: program.types.intern(Type::Nothing),
         };
         Checker {

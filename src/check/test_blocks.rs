@@ -9,7 +9,7 @@ use super::state::{Checker, Global};
 use super::types::ERROR;
 use crate::source::Span;
 use crate::syntax::ast::{self, FactValue};
-use crate::value::Value;
+use crate::value::{PartialDate, Value};
 
 /// The facts of one test, per record type: how many, and the keys given.
 #[derive(Default)]
@@ -188,7 +188,19 @@ impl<'a> Checker<'a> {
             (FactValue::Unknown(_), _) => Some(TestValue::Unknown),
             (FactValue::None(_), _) if optional => Some(TestValue::Scalar(Value::None)),
             (FactValue::Bool(value, _), Type::Bool) => Some(TestValue::Scalar(Value::Bool(*value))),
-            (FactValue::Int(value, _), Type::Int) => Some(TestValue::Scalar(Value::Int(*value))),
+            (FactValue::Int(value, _), Type::Int | Type::Decimal) => {
+                Some(TestValue::Scalar(Value::Int(*value)))
+            }
+            // The literal was checked when it was read: it has a value.
+            (FactValue::Decimal(value, _), Type::Decimal) => {
+                crate::value::decimal::number(value.mantissa, value.scale)
+                    .ok()
+                    .map(|number| TestValue::Scalar(Value::from(number)))
+            }
+            // A date known to the year or the month is written as a text, as in facts files.
+            (FactValue::Text(text), Type::Date) if PartialDate::parse(&text.value).is_some() => {
+                PartialDate::parse(&text.value).map(|date| TestValue::Scalar(Value::Partial(date)))
+            }
             (FactValue::Date(value, _), Type::Date) => Some(TestValue::Scalar(Value::Date(*value))),
             (FactValue::Text(text), Type::Text) => Some(TestValue::Scalar(Value::Text(
                 self.program.interner.intern(&text.value),

@@ -1353,7 +1353,7 @@ fn comparisons_need_compatible_operands() {
             "E0204 `==` cannot compare `Country` with `Text` [t.destination == \"US\": operands of different types]",
             "E0204 `==` cannot compare `Category` with `Text` [t.item.category == \"rescue\": operands of different types]",
             "E0204 `==` cannot compare `Text` with `none` [\"a\" == none: operands of different types]",
-            "E0204 expected `Int` or `Date`, found `Text` [\"a\" < \"b\": this is `Text`]",
+            "E0204 expected `Int`, `Decimal` or `Date`, found `Text` [\"a\" < \"b\": this is `Text`]",
             "E0204 `>` cannot compare `Date` with `Int` [t.date > 3: operands of different types]",
         ],
     );
@@ -1363,7 +1363,7 @@ fn comparisons_need_compatible_operands() {
             "to refer to a `Country` by its key, write `Country[\"US\"]`",
             "variants are written without quotes: `rescue`",
             "",
-            "only integers and dates are ordered; other values compare with `==` and `!=`",
+            "only numbers and dates are ordered; other values compare with `==` and `!=`",
             "",
         ],
     );
@@ -1426,7 +1426,7 @@ fn arithmetic_and_quantifiers_check_their_operands() {
         ),
         &[
             "E0209 `t.count` may be none [t.count: this is `Int?`]",
-            "E0204 expected `Int`, found `Text` [\"a\": this is `Text`]",
+            "E0204 expected `Int` or `Decimal`, found `Text` [\"a\": this is `Text`]",
             "E0204 expected a set or list, found `Country` [t.destination: this is `Country`]",
             "E0204 expected `Bool`, found `Text` [c.code: this is `Text`]",
         ],

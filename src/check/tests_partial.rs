@@ -162,7 +162,7 @@ fn broken_functions_and_constants_are_kept_so_their_uses_get_no_second_diagnosti
     assert_eq!(
         diagnostics(&checked),
         [
-            "E0204 expected `Int`, found `Text`",
+            "E0204 expected `Int` or `Decimal`, found `Text`",
             "E0203 `Country` has no field `levle`",
         ]
     );

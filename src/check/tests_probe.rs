@@ -135,7 +135,7 @@ fn a_key_reference_no_fact_has_is_reported_with_a_similar_key() {
 fn a_type_error_is_reported() {
     assert_eq!(
         probe("limit + \"x\"", false),
-        "E0204 expected `Int`, found `Text` | "
+        "E0204 expected `Int` or `Decimal`, found `Text` | "
     );
 }
 

@@ -102,6 +102,8 @@ impl<'a> Checker<'a> {
             return Some(ERROR);
         };
         match (ka, kb) {
+            // An `Int` widens to a `Decimal`: whole numbers are the same values in both.
+            (Type::Int, Type::Decimal) | (Type::Decimal, Type::Int) => Some(self.prims.decimal),
             (Type::Set(x), Type::Set(y)) => {
                 let element = self.join_element(x, y)?;
                 Some(self.set_of(element))
@@ -140,8 +142,11 @@ impl<'a> Checker<'a> {
             (Type::Optional(_), _) => false,
             (_, Type::Optional(inner)) => self.assignable(actual, inner),
             (Type::Set(x), Type::Set(y)) | (Type::List(x), Type::List(y)) => {
-                x == y || matches!(self.kind(x), Some(Type::Nothing))
+                x == y
+                    || matches!(self.kind(x), Some(Type::Nothing))
+                    || (x == self.prims.int && y == self.prims.decimal)
             }
+            (Type::Int, Type::Decimal) => true,
             _ => false,
         }
     }
@@ -172,6 +177,7 @@ impl<'a> Checker<'a> {
             "Int" => return self.prims.int,
             "Text" => return self.prims.text,
             "Date" => return self.prims.date,
+            "Decimal" => return self.prims.decimal,
             _ => {}
         }
         match self.globals.get(name.name.as_str()) {

@@ -241,6 +241,14 @@ codes! {
     DuplicateCompoundKey = "E0483",
     /// A fact of a record type with a compound key leaves a field of its key unknown.
     UnknownCompoundKey = "E0484",
+    /// A decimal number, in a policy or in facts, has more digits than a `Decimal` holds exactly.
+    DecimalOutOfRange = "E0479",
+    /// Decimal arithmetic whose exact result has more digits than a `Decimal` holds.
+    DecimalOverflow = "E0480",
+    /// A text function was given an argument it cannot work with (an empty separator).
+    BadTextArgument = "E0481",
+    /// A value of a `Date` field is not a date, a year (`2014`) or a month (`2014-03`).
+    InvalidPartialDate = "E0482",
 
     /// A definition that nothing uses.
     Unused = "W0001",

@@ -6,7 +6,9 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use crate::check::ir::{Builtin, Effect, Expr, ExprKind, FnId, Program, Quantifier, RuleId, Type, TypeId};
+use crate::check::ir::{
+    Builtin, CompareOp, Effect, Expr, ExprKind, FnId, Program, Quantifier, RuleId, Type, TypeId,
+};
 use crate::diagnostic::Diagnostic;
 use crate::facts::Facts;
 use crate::source::Span;
@@ -18,6 +20,7 @@ use super::decision::{Decision, LawDate, Options};
 use super::lookup::FactIndexes;
 use super::messages;
 use super::ops::{self, OpError};
+use super::text::{self, TextError, TextResult};
 use super::trace::{self, Trace};
 use super::truth::{FactRef, Missing, RuleStatus, Verdict};
 
@@ -36,6 +39,46 @@ pub(crate) const NO_SUBJECT: u32 = u32::MAX;
 
 /// A value, or why there is none.
 pub(crate) type Eval = Result<Value, Flow>;
+
+/// The law's date for one subject: one day, or the days a date known only to the year or the
+/// month may be, with the fact behind it.
+struct LawDay {
+    first: Date,
+    last: Date,
+    missing: Missing,
+}
+
+impl LawDay {
+    fn exact_day(date: Date) -> LawDay {
+        LawDay {
+            first: date,
+            last: date,
+            missing: Vec::new(),
+        }
+    }
+
+    /// The day, if it is one.
+    fn exact(&self) -> Option<Date> {
+        (self.first == self.last).then_some(self.first)
+    }
+
+    /// Whether a rule in force from `effective` until `until` is in force on every day the date
+    /// may be (true), on none (false), or on some only (unknown).
+    fn in_force(&self, effective: Option<Date>, until: Option<Date>) -> Option<bool> {
+        let on = |day: Date| crate::check::ir::in_force(effective, until, day);
+        if on(self.first) && on(self.last) {
+            return Some(true);
+        }
+        let before = effective.is_some_and(|from| self.last < from);
+        let after = until.is_some_and(|to| self.first >= to);
+        let empty = matches!((effective, until), (Some(from), Some(to)) if from >= to);
+        if before || after || empty {
+            return Some(false);
+        }
+        // The rule comes into force or lapses on a day within the period.
+        None
+    }
+}
 
 /// The working memory of the full evaluator, one per thread, reused from decision to decision so
 /// that deciding allocates nothing once warm. The budgets (`steps`, `depth`), the locals and the
@@ -56,6 +99,9 @@ pub(crate) struct FullScratch {
     values: Vec<Value>,
     /// Each set or list built: where its elements start in `values`, and how many.
     seqs: Vec<(u32, u32)>,
+    /// The facts the partial dates read were read from, by the index a `PartialDate` keeps,
+    /// so that a comparison a partial date leaves unknown can name the fact as missing.
+    origins: Vec<FactRef>,
     steps: u64,
     depth: u32,
 }
@@ -68,6 +114,7 @@ impl FullScratch {
         self.depth = 0;
         self.values.clear();
         self.seqs.clear();
+        self.origins.clear();
         self.locals.clear();
         self.unknown_locals.clear();
         self.locals.resize(n_locals as usize, Value::None);
@@ -179,8 +226,8 @@ impl<'a> FullEvaluator<'a> {
         subject: u32,
     ) -> Result<Decision, Diagnostic> {
         let program = self.program;
-        let law_date = match self.law_date(scratch, subject) {
-            Ok(date) => date,
+        let law_day = match self.law_day(scratch, subject) {
+            Ok(day) => day,
             Err(Flow::Unknown(missing)) => {
                 // Without the date, which rules are in force is unknown: fail closed.
                 return Ok(Decision {
@@ -214,14 +261,21 @@ impl<'a> FullEvaluator<'a> {
         } else {
             Vec::new()
         };
+        // A law date known only to the year or month leaves exact dates of the law to decide.
+        let law_date = law_day.as_ref().and_then(LawDay::exact);
         let mut flags = Flags::default();
         for &rule_id in &program.rule_order {
             let rule = &program.rules[rule_id.idx()];
-            if let Some(date) = law_date
-                && !rule.in_force(date)
-            {
-                continue;
-            }
+            // Whether the rule is in force on the law's date: unknown when it comes into force or
+            // lapses on a day within a partial date.
+            let in_force = match &law_day {
+                Some(day) => match day.in_force(rule.effective, rule.until) {
+                    Some(false) => continue,
+                    Some(true) => Ok(true),
+                    None => Err(day.missing.clone()),
+                },
+                None => Ok(true),
+            };
             let first = trace.as_ref().map_or(0, trace::Entries::n_parts);
             let applied = match self.rule_applies(scratch, subject, rule_id, trace.as_mut()) {
                 Ok(applied) => applied,
@@ -242,6 +296,7 @@ impl<'a> FullEvaluator<'a> {
                     .fold(Ok(false), kleene_or);
                 kleene_and(applied.clone(), kleene_not(defeated))
             };
+            let value = kleene_and(in_force, value);
             match (rule.effect, &value) {
                 (Effect::Deny, Ok(true)) => flags.deny_true = true,
                 (Effect::Deny, Err(_)) => flags.deny_unknown = true,
@@ -272,9 +327,11 @@ impl<'a> FullEvaluator<'a> {
         Ok(decision)
     }
 
-    pub(crate) fn law_date(&self, scratch: &mut FullScratch, subject: u32) -> Result<Option<Date>, Flow> {
+    /// The law's date for a subject: a day, or the days a partial date may be, with the fact
+    /// it was read from; `None` when no rule has dates or no date is declared.
+    fn law_day(&self, scratch: &mut FullScratch, subject: u32) -> Result<Option<LawDay>, Flow> {
         if let LawDate::AsOf(date) = self.options.law {
-            return Ok(Some(date));
+            return Ok(Some(LawDay::exact_day(date)));
         }
         let Some(expr) = self
             .program
@@ -295,7 +352,12 @@ impl<'a> FullEvaluator<'a> {
         scratch.reset(n_locals);
         let mut run = FullEval::new(self, scratch, subject);
         match run.eval(expr)? {
-            Value::Date(date) => Ok(Some(date)),
+            Value::Date(date) => Ok(Some(LawDay::exact_day(date))),
+            Value::Partial(date) => Ok(Some(LawDay {
+                first: date.first(),
+                last: date.last(),
+                missing: run.partial_missing(&[Value::Partial(date)]),
+            })),
             Value::None => Err(Flow::Error(Box::new(messages::no_date_value(expr.span)))),
             other => unreachable!("the checker typed the decision date as Date, got {other:?}"),
         }
@@ -531,6 +593,40 @@ impl<'e, 'a> FullEval<'e, 'a> {
             ExprKind::KeyRef(id) => Ok(Value::Record(facts.key_refs[id.idx()])),
             ExprKind::Field { base, record, field } => match self.eval(base)? {
                 Value::Record(row) => match facts.cell(*record, row, *field) {
+                    Some(Value::Partial(date)) => {
+                        let origin = u32::try_from(self.scratch.origins.len()).unwrap_or(u32::MAX);
+                        self.scratch.origins.push(FactRef {
+                            record: *record,
+                            row,
+                            field: *field,
+                        });
+                        Ok(Value::Partial(date.with_origin(origin)))
+                    }
+                    // A set or list of dates some known only to the year or month: its elements
+                    // remember the field, as a partial date read alone does.
+                    Some(Value::Seq(id))
+                        if self
+                            .seq(id)
+                            .iter()
+                            .any(|value| matches!(value, Value::Partial(_))) =>
+                    {
+                        let origin = u32::try_from(self.scratch.origins.len()).unwrap_or(u32::MAX);
+                        self.scratch.origins.push(FactRef {
+                            record: *record,
+                            row,
+                            field: *field,
+                        });
+                        let stamped: Vec<Value> = self
+                            .seq(id)
+                            .iter()
+                            .map(|value| match value {
+                                Value::Partial(date) => Value::Partial(date.with_origin(origin)),
+                                other => *other,
+                            })
+                            .collect();
+                        // The same origin on every element keeps a set's order.
+                        self.new_list(stamped, expr.span)
+                    }
                     Some(value) => Ok(value),
                     None => Err(Flow::Unknown(vec![FactRef {
                         record: *record,
@@ -559,6 +655,10 @@ impl<'e, 'a> FullEval<'e, 'a> {
             ExprKind::Call(id, args) => self.call(*id, args, |run, body| run.eval(body))?,
             ExprKind::Builtin(builtin, args) => self.eval_builtin(*builtin, args, expr.span),
             ExprKind::Not(inner) => Ok(Value::Bool(!self.eval_bool(inner)?)),
+            ExprKind::Neg(inner) if self.ty(expr.ty) == Type::Decimal => {
+                let value = self.eval(inner)?;
+                self.decimal_result(ops::decimal_negate(value), expr.span)
+            }
             ExprKind::Neg(inner) => match self.eval(inner)? {
                 Value::Int(value) => ops::negate(value)
                     .map(Value::Int)
@@ -571,6 +671,12 @@ impl<'e, 'a> FullEval<'e, 'a> {
             ExprKind::Or(left, right) => self.eval_connective(left, right, true),
             ExprKind::Compare(op, left, right) => {
                 let (left, right) = self.eval_pair(left, right)?;
+                if let Some(ordering) = ops::compare_numbers(left, right) {
+                    return Ok(Value::Bool(ops::holds(*op, ordering)));
+                }
+                if matches!(left, Value::Partial(_)) || matches!(right, Value::Partial(_)) {
+                    return self.compare_partial(*op, left, right);
+                }
                 Ok(Value::Bool(ops::holds(*op, self.compare(left, right))))
             }
             ExprKind::In {
@@ -589,8 +695,14 @@ impl<'e, 'a> FullEval<'e, 'a> {
                 let Value::Seq(id) = set else {
                     unreachable!("the checker typed the right of `in` as a set, got {set:?}")
                 };
+                let elements = self.seq(id);
+                if matches!(element, Value::Partial(_))
+                    || elements.iter().any(|probe| matches!(probe, Value::Partial(_)))
+                {
+                    return self.partial_in(element, id, *negated);
+                }
                 let found = element != Value::None
-                    && ops::contains(self.seq(id), is_set, |probe| self.compare(*probe, element));
+                    && ops::contains(elements, is_set, |probe| self.compare(*probe, element));
                 Ok(Value::Bool(found != *negated))
             }
             ExprKind::Subset(left, right) => {
@@ -608,6 +720,10 @@ impl<'e, 'a> FullEval<'e, 'a> {
                 };
                 let values = ops::set_op(*op, self.seq(left), self.seq(right), |a, b| self.compare(a, b));
                 self.new_set(values, expr.span)
+            }
+            ExprKind::Arith(op, left, right) if self.ty(expr.ty) == Type::Decimal => {
+                let (left, right) = self.eval_pair(left, right)?;
+                self.decimal_result(ops::decimal_arith(*op, left, right), expr.span)
             }
             ExprKind::Arith(op, left, right) => {
                 let (left, right) = self.eval_pair(left, right)?;
@@ -815,9 +931,9 @@ impl<'e, 'a> FullEval<'e, 'a> {
     }
 
     fn eval_builtin(&mut self, builtin: Builtin, args: &[Expr], span: Span) -> Eval {
-        let mut values = [Value::None; 2];
+        let mut values = [Value::None; 3];
         let mut missing: Option<Missing> = None;
-        for (idx, arg) in args.iter().enumerate().take(2) {
+        for (idx, arg) in args.iter().enumerate().take(3) {
             match self.eval(arg) {
                 Ok(value) => values[idx] = value,
                 Err(Flow::Unknown(more)) => missing.get_or_insert_with(Vec::new).extend(more),
@@ -827,19 +943,104 @@ impl<'e, 'a> FullEval<'e, 'a> {
         if let Some(missing) = missing {
             return Err(Flow::Unknown(missing));
         }
-        let [first, second] = values;
+        if builtin.is_text() {
+            return match text::text_builtin(builtin, &values[..args.len()], &self.evaluator.facts.interner) {
+                Ok(TextResult::Value(value)) => Ok(value),
+                Ok(TextResult::Pieces(pieces)) => self.new_list(pieces, span),
+                Err(error) => Err(Flow::Error(Box::new(messages::bad_text_argument(
+                    builtin.name(),
+                    error == TextError::EmptyPattern,
+                    span,
+                )))),
+            };
+        }
+        let [first, second, _] = values;
         match ops::builtin(builtin, first, second, |id| Some(self.seq(id))) {
             Some(Ok(value)) => Ok(value),
             Some(Err(OpError::DateOutOfRange)) => {
                 Err(Flow::Error(Box::new(messages::date_out_of_range(span))))
             }
             Some(Err(OpError::Overflow)) => Err(Flow::Error(Box::new(messages::overflow(span)))),
+            Some(Err(OpError::Decimal(error))) => {
+                Err(Flow::Error(Box::new(messages::decimal_overflow(error, span))))
+            }
+            // The day of a partial date is what is missing.
+            Some(Err(OpError::Partial)) => Err(Flow::Unknown(self.partial_missing(&[first, second]))),
             Some(Err(OpError::EmptyAggregate)) => Err(Flow::Error(Box::new(messages::empty_aggregate(
                 builtin.name(),
                 span,
             )))),
             None => unreachable!("the checker typed {} arguments, got {values:?}", builtin.name()),
         }
+    }
+
+    /// A number of type `Decimal`, or the error its arithmetic gave.
+    fn decimal_result(&self, result: Option<Result<Value, OpError>>, span: Span) -> Eval {
+        match result {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(OpError::Decimal(error))) => {
+                Err(Flow::Error(Box::new(messages::decimal_overflow(error, span))))
+            }
+            Some(Err(error)) => unreachable!("decimal arithmetic fails only by its digits, got {error:?}"),
+            None => unreachable!("the checker typed decimal operands as numbers"),
+        }
+    }
+
+    /// The facts behind the partial dates among `values`: their days are what is missing.
+    fn partial_missing(&self, values: &[Value]) -> Missing {
+        values
+            .iter()
+            .filter_map(|value| match value {
+                Value::Partial(date) => date.origin(),
+                _ => None,
+            })
+            .filter_map(|origin| self.scratch.origins.get(origin as usize).copied())
+            .collect()
+    }
+
+    /// A comparison with a partial date: known when every day it may be gives the same answer,
+    /// else unknown, missing the fact the partial date was read from.
+    fn compare_partial(&self, op: CompareOp, left: Value, right: Value) -> Eval {
+        let (Some(a), Some(b)) = (ops::date_span(left), ops::date_span(right)) else {
+            unreachable!("the checker typed both operands of a date comparison as Date")
+        };
+        match ops::compare_dates(op, a, b) {
+            Some(holds) => Ok(Value::Bool(holds)),
+            None => Err(Flow::Unknown(self.partial_missing(&[left, right]))),
+        }
+    }
+
+    /// `x in S` where `x` or an element of `S` is a partial date: true if some element is
+    /// surely equal, unknown if some may be, else false.
+    fn partial_in(&self, element: Value, id: SeqId, negated: bool) -> Eval {
+        let mut maybe: Vec<Value> = Vec::new();
+        for probe in self.seq(id) {
+            let (Some(a), Some(b)) = (ops::date_span(element), ops::date_span(*probe)) else {
+                continue;
+            };
+            match ops::compare_dates(CompareOp::Eq, a, b) {
+                Some(true) => return Ok(Value::Bool(!negated)),
+                Some(false) => {}
+                None => maybe.push(*probe),
+            }
+        }
+        if maybe.is_empty() {
+            return Ok(Value::Bool(negated));
+        }
+        maybe.push(element);
+        Err(Flow::Unknown(self.partial_missing(&maybe)))
+    }
+
+    /// A new list in scratch space, in the order given, within the size limit.
+    fn new_list(&mut self, values: Vec<Value>, span: Span) -> Eval {
+        let limit = self.evaluator.options.limits.max_set_size;
+        if values.len() > limit {
+            return Err(Flow::Error(Box::new(messages::set_too_large(limit, span))));
+        }
+        let start = self.scratch.values.len() as u32;
+        self.scratch.values.extend_from_slice(&values);
+        self.scratch.seqs.push((start, values.len() as u32));
+        Ok(Value::Seq(seq_id(ARENA_SCRATCH, self.scratch.seqs.len() - 1)))
     }
 
     /// A new set in scratch space: sorted, deduplicated, within the size limit.

@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, Setting};
 use crate::source::Span;
-use crate::value::Date;
+use crate::value::{Date, DecimalError};
 
 pub(super) fn no_subject() -> Diagnostic {
     Diagnostic::new(
@@ -60,6 +60,36 @@ pub(super) fn field_of_none(span: Span) -> Diagnostic {
 pub(super) fn overflow(span: Span) -> Diagnostic {
     Diagnostic::new(Code::IntegerOverflow, "integer arithmetic overflowed")
         .at(span, "the result does not fit in 64 bits")
+}
+
+/// E0480: decimal arithmetic whose exact result has too many digits.
+pub(super) fn decimal_overflow(error: DecimalError, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::DecimalOverflow, "decimal arithmetic has no exact result")
+        .at(span, format!("the result would have {error}"))
+        .help("a `Decimal` is exact and never rounds: keep values within 28 significant digits, at most 28 after the point")
+}
+
+/// E0481: a text builtin given an argument it cannot work with.
+pub(super) fn bad_text_argument(name: &str, empty_pattern: bool, span: Span) -> Diagnostic {
+    if empty_pattern {
+        let what = if name == "split" {
+            "separator"
+        } else {
+            "text to replace"
+        };
+        Diagnostic::new(
+            Code::BadTextArgument,
+            format!("`{name}` was given an empty {what}"),
+        )
+        .at(span, "the empty text occurs between every two characters")
+        .help(format!("give `{name}` a {what} of at least one character"))
+    } else {
+        Diagnostic::new(
+            Code::BadTextArgument,
+            format!("`{name}` made more distinct texts than Pol can hold"),
+        )
+        .at(span, "too many texts made")
+    }
 }
 
 pub(super) fn empty_aggregate(name: &str, span: Span) -> Diagnostic {

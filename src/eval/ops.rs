@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 
 use crate::check::ir::{ArithOp, Builtin, CompareOp, SetOp};
-use crate::value::{SeqId, Value};
+use crate::value::{Date, DecimalError, SeqId, Value, decimal};
 
 /// Why an operation gives no value.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -16,6 +16,82 @@ pub(crate) enum OpError {
     Overflow,
     /// The least or greatest element of an empty set or list.
     EmptyAggregate,
+    /// Decimal arithmetic whose exact result a `Decimal` cannot hold.
+    Decimal(DecimalError),
+    /// A date known only to the year or the month where the day matters (`add_days`).
+    Partial,
+}
+
+/// Arithmetic on numbers of type `Decimal` (an `Int` operand widened), exact or an error.
+pub(crate) fn decimal_arith(op: ArithOp, left: Value, right: Value) -> Option<Result<Value, OpError>> {
+    let (left, right) = (left.number_parts()?, right.number_parts()?);
+    let result = match op {
+        ArithOp::Add => decimal::add(left, right),
+        ArithOp::Sub => decimal::sub(left, right),
+        ArithOp::Mul => decimal::mul(left, right),
+    };
+    Some(result.map(Value::from).map_err(OpError::Decimal))
+}
+
+/// The negation of a number of type `Decimal`.
+pub(crate) fn decimal_negate(value: Value) -> Option<Result<Value, OpError>> {
+    let (mantissa, scale) = value.number_parts()?;
+    Some(
+        decimal::number(-mantissa, scale)
+            .map(Value::from)
+            .map_err(OpError::Decimal),
+    )
+}
+
+/// How two numbers order, `None` unless both are numbers.
+#[inline]
+pub(crate) fn compare_numbers(left: Value, right: Value) -> Option<Ordering> {
+    match (left, right) {
+        (Value::Int(a), Value::Int(b)) => Some(a.cmp(&b)),
+        _ => Some(decimal::compare(left.number_parts()?, right.number_parts()?)),
+    }
+}
+
+/// The first and last day a date value may be: one day for an exact date, a year or a month
+/// for a partial one; `None` for any other value.
+pub(crate) fn date_span(value: Value) -> Option<(Date, Date)> {
+    match value {
+        Value::Date(date) => Some((date, date)),
+        Value::Partial(date) => Some((date.first(), date.last())),
+        _ => None,
+    }
+}
+
+/// A comparison of two dates, at least one of them partial, in three values: `None` when the
+/// days they may be leave it open (`2014 < 2014-03-17`), known when every day gives the same
+/// answer (`2013 < 2014-03-17` holds).
+pub(crate) fn compare_dates(op: CompareOp, left: (Date, Date), right: (Date, Date)) -> Option<bool> {
+    let ((a_first, a_last), (b_first, b_last)) = (left, right);
+    // Whether `a < b` for every pair of days, and for none.
+    let lt = |a: (Date, Date), b: (Date, Date)| -> Option<bool> {
+        if a.1 < b.0 {
+            Some(true)
+        } else if a.0 >= b.1 {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    let eq = if a_last < b_first || b_last < a_first {
+        Some(false)
+    } else if a_first == a_last && b_first == b_last {
+        Some(true)
+    } else {
+        None
+    };
+    match op {
+        CompareOp::Eq => eq,
+        CompareOp::Ne => eq.map(|eq| !eq),
+        CompareOp::Lt => lt(left, right),
+        CompareOp::Gt => lt(right, left),
+        CompareOp::Ge => lt(left, right).map(|lt| !lt),
+        CompareOp::Le => lt(right, left).map(|gt| !gt),
+    }
 }
 
 /// Integer arithmetic; `None` on overflow.
@@ -100,8 +176,23 @@ pub(crate) fn builtin<'s>(
     Some(match (builtin, first, second) {
         (Builtin::Size | Builtin::Count, Value::Seq(id), _) => Ok(Value::Int(elements(id)?.len() as i64)),
         (Builtin::Sum, Value::Seq(id), _) => {
+            let elements = elements(id)?;
+            // A set or list of `Decimal` (some element not whole) sums exactly as decimals.
+            if elements
+                .iter()
+                .any(|element| matches!(element, Value::Decimal(_)))
+            {
+                let mut total = Value::Int(0);
+                for element in elements {
+                    match decimal_arith(ArithOp::Add, total, *element)? {
+                        Ok(next) => total = next,
+                        Err(error) => return Some(Err(error)),
+                    }
+                }
+                return Some(Ok(total));
+            }
             let mut total: i64 = 0;
-            for element in elements(id)? {
+            for element in elements {
                 let Value::Int(n) = element else { return None };
                 match total.checked_add(*n) {
                     Some(next) => total = next,
@@ -111,18 +202,29 @@ pub(crate) fn builtin<'s>(
             Ok(Value::Int(total))
         }
         (Builtin::Min | Builtin::Max, Value::Seq(id), _) => {
-            let mut best: Option<i64> = None;
+            let mut best: Option<Value> = None;
             for element in elements(id)? {
-                let Value::Int(n) = element else { return None };
-                best = Some(match (best, builtin) {
-                    (None, _) => *n,
-                    (Some(best), Builtin::Min) => best.min(*n),
-                    (Some(best), _) => best.max(*n),
+                best = Some(match best {
+                    None => *element,
+                    Some(best) => {
+                        let ordering = compare_numbers(*element, best)?;
+                        let better = if builtin == Builtin::Min {
+                            ordering == Ordering::Less
+                        } else {
+                            ordering == Ordering::Greater
+                        };
+                        if better { *element } else { best }
+                    }
                 });
             }
-            best.map(Value::Int).ok_or(OpError::EmptyAggregate)
+            best.ok_or(OpError::EmptyAggregate)
         }
         (Builtin::Year, Value::Date(date), _) => Ok(Value::Int(i64::from(date.year()))),
+        (Builtin::Year, Value::Partial(date), _) => Ok(Value::Int(i64::from(date.first().year()))),
+        // The days between or after a date known only to the year or month are not known.
+        (Builtin::DaysBetween, Value::Partial(_), _)
+        | (Builtin::DaysBetween, _, Value::Partial(_))
+        | (Builtin::AddDays, Value::Partial(_), _) => Err(OpError::Partial),
         (Builtin::DaysBetween, Value::Date(from), Value::Date(to)) => Ok(Value::Int(from.days_until(to))),
         (Builtin::AddDays, Value::Date(date), Value::Int(days)) => date
             .add_days(days)

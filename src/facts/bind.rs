@@ -10,7 +10,7 @@ use super::{FactsBuilder, Parent, messages};
 use crate::check::ir::{RecordId, TestFact, TestValue, Type, TypeId};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
-use crate::value::{Date, SeqId, Sym, Value};
+use crate::value::{Date, PartialDate, SeqId, Sym, Value, decimal};
 
 /// A value as a reader found it, before its field's type gives it meaning.
 #[derive(Copy, Clone, Debug)]
@@ -500,12 +500,39 @@ impl FactsBuilder<'_> {
             (Type::Text, Scalar::Str(text) | Scalar::Plain(text)) => {
                 Converted::Value(Value::Text(self.interner.intern(text)))
             }
-            (Type::Date, Scalar::Str(text) | Scalar::Plain(text)) => match Date::parse(text) {
-                Some(date) => Converted::Value(Value::Date(date)),
-                None => self.report(sink, Code::FactType, || {
-                    messages::invalid_date(self.schema(), inner, text, path, span)
-                }),
-            },
+            (Type::Date, Scalar::Str(text) | Scalar::Plain(text) | Scalar::Number(text)) => {
+                match (Date::parse(text), PartialDate::parse(text)) {
+                    (Some(date), _) => Converted::Value(Value::Date(date)),
+                    // A year (`2014`) or a month (`2014-03`): some day of it.
+                    (None, Some(date)) => Converted::Value(Value::Partial(date)),
+                    (None, None) if looks_partial(text) => {
+                        self.report(sink, Code::InvalidPartialDate, || {
+                            messages::invalid_partial_date(self.schema(), inner, text, path, span)
+                        })
+                    }
+                    (None, None) if matches!(scalar, Scalar::Number(_)) => {
+                        self.mismatch(ty, scalar.kind(), span, path, sink)
+                    }
+                    (None, None) => self.report(sink, Code::FactType, || {
+                        messages::invalid_date(self.schema(), inner, text, path, span)
+                    }),
+                }
+            }
+            (Type::Decimal, Scalar::Number(text) | Scalar::Str(text) | Scalar::Plain(text)) => {
+                // JSON writes numbers with exponents; texts and cells are written plainly.
+                let exponent = matches!(scalar, Scalar::Number(_));
+                match decimal::parse(text.trim(), '.', exponent) {
+                    Ok(number) => Converted::Value(Value::from(number)),
+                    Err(decimal::ParseError::Shape) => self.report(sink, Code::FactType, || {
+                        messages::not_decimal(self.schema(), inner, text, path, span)
+                    }),
+                    Err(decimal::ParseError::Range(error)) => {
+                        self.report(sink, Code::DecimalOutOfRange, || {
+                            messages::decimal_out_of_range(self.schema(), inner, text, error, path, span)
+                        })
+                    }
+                }
+            }
             (Type::Enum(id), Scalar::Str(text) | Scalar::Plain(text)) => {
                 let variants = &self.program.enums[id.idx()].variants;
                 match variants.iter().position(|variant| variant == text) {
@@ -830,6 +857,18 @@ fn parse_bool_word(text: &str) -> Option<bool> {
 enum IntError {
     NotInteger,
     TooLarge,
+}
+
+/// Whether a text has the shape of a year (`2014`) or a month (`2014-03`), so that failing to
+/// read one names the partial date it meant.
+fn looks_partial(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    match bytes.len() {
+        4 => digits(0..4),
+        7 => digits(0..4) && bytes[4] == b'-' && digits(5..7),
+        _ => false,
+    }
 }
 
 /// An optionally signed decimal integer that fits in 64 bits.

@@ -364,8 +364,8 @@ fn apply_rules<'r>(
             .as_ref()
             .filter(|_| !normalised.is_empty() && normalised != "?")
         {
-            match date.read(&normalised) {
-                Some(found) => Some(Cow::Owned(found.to_string())),
+            match date.read_text(&normalised) {
+                Some(found) => Some(Cow::Owned(found)),
                 None => {
                     let path = match rule.field {
                         Some(field) => row.path(field),

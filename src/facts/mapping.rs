@@ -9,7 +9,7 @@ use super::sink::Sink;
 use super::tree::{Node, read_tree};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, SourceMap, Span};
-use crate::value::Date;
+use crate::value::{Date, PartialDate, Precision};
 
 /// How a tabular file is read: a mapping file parsed, its names still unchecked against a
 /// policy (that happens when a file is read with it).
@@ -95,6 +95,9 @@ pub struct DateFormat {
     parts: Vec<DatePart>,
     /// For a format without a day (or month): the first or last day of the month (or year).
     pub fill: Option<Fill>,
+    /// For a format without a day: read as a date known only to the year or month
+    /// (`precision: year` or `precision: month`), which compares three-valued with exact dates.
+    pub partial: bool,
 }
 
 /// Which day stands for a date given only to the month or year.
@@ -155,6 +158,7 @@ impl DateFormat {
             text: text.to_owned(),
             parts,
             fill: None,
+            partial: false,
         })
     }
 
@@ -163,8 +167,22 @@ impl DateFormat {
         !self.parts.iter().any(|part| matches!(part, DatePart::Day { .. }))
     }
 
-    /// The date a cell writes in this format, or `None` if it does not match or names no real day.
-    pub fn read(&self, text: &str) -> Option<Date> {
+    /// The text of the date a cell writes in this format, as facts write dates: `YYYY-MM-DD`, or
+    /// `YYYY` or `YYYY-MM` for a format read as a partial date; `None` if it does not match.
+    pub fn read_text(&self, text: &str) -> Option<String> {
+        if !self.partial {
+            return self.read(text).map(|date| date.to_string());
+        }
+        let (year, month, _) = self.fields(text)?;
+        let date = match month {
+            Some(month) => PartialDate::month(year, month)?,
+            None => PartialDate::year(year)?,
+        };
+        Some(date.to_string())
+    }
+
+    /// The year, month and day a cell writes in this format.
+    fn fields(&self, text: &str) -> Option<(i32, Option<u32>, Option<u32>)> {
         let bytes = text.as_bytes();
         let mut at = 0;
         let (mut year, mut month, mut day) = (None, None, None);
@@ -204,7 +222,12 @@ impl DateFormat {
         if at != text.len() {
             return None;
         }
-        let year = i32::try_from(year?).ok()?;
+        Some((i32::try_from(year?).ok()?, month, day))
+    }
+
+    /// The date a cell writes in this format, or `None` if it does not match or names no real day.
+    pub fn read(&self, text: &str) -> Option<Date> {
+        let (year, month, day) = self.fields(text)?;
         let fill = self.fill.unwrap_or(Fill::Start);
         let month = match (month, fill) {
             (Some(month), _) => month,
@@ -407,13 +430,12 @@ fn unknown_setting(name: &str, span: Span, known: &[&str]) -> Diagnostic {
         .map(|name| format!("`{name}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    diagnostic.help = Some(match crate::diagnostic::did_you_mean(name, known.iter().copied()) {
-        Some(similar) => format!("a similar setting exists: `{similar}`"),
-        None if name == "precision" => {
-            "dates to the year as values of their own are not supported yet: say which day a year stands for with `fill: start` or `fill: end`".to_owned()
-        }
-        None => format!("the settings here are {names}"),
-    });
+    diagnostic.help = Some(
+        match crate::diagnostic::did_you_mean(name, known.iter().copied()) {
+            Some(similar) => format!("a similar setting exists: `{similar}`"),
+            None => format!("the settings here are {names}"),
+        },
+    );
     diagnostic
 }
 
@@ -559,6 +581,7 @@ fn column(name: &str, span: Span, node: &Node) -> Result<Column, Diagnostic> {
     };
     let mut ignore = false;
     let mut fill: Option<(Fill, Span)> = None;
+    let mut precision: Option<(Precision, Span)> = None;
     for (key, value) in entries {
         let setting = scalar(key).unwrap_or("");
         match setting {
@@ -586,6 +609,21 @@ fn column(name: &str, span: Span, node: &Node) -> Result<Column, Diagnostic> {
                     }
                 };
                 fill = Some((value, key.span()));
+            }
+            "precision" => {
+                let (text, span) = scalar_of(value)?;
+                let value = match text {
+                    "year" => Precision::Year,
+                    "month" => Precision::Month,
+                    _ => {
+                        return Err(messages::bad_mapping(
+                            "`precision` is `year` or `month`",
+                            "expected `year` or `month`",
+                            span,
+                        ));
+                    }
+                };
+                precision = Some((value, key.span()));
             }
             "trim" => column.normalise.trim = flag(value)?,
             "case" => {
@@ -636,6 +674,7 @@ fn column(name: &str, span: Span, node: &Node) -> Result<Column, Diagnostic> {
                         "words",
                         "date",
                         "fill",
+                        "precision",
                         "trim",
                         "case",
                         "replace",
@@ -645,7 +684,33 @@ fn column(name: &str, span: Span, node: &Node) -> Result<Column, Diagnostic> {
             }
         }
     }
+    if let Some((precision, span)) = precision {
+        let wanted = match precision {
+            Precision::Year => "YYYY",
+            Precision::Month => "a month and no day",
+        };
+        let fits = column.date.as_ref().is_some_and(|date| {
+            let has_month = date
+                .parts
+                .iter()
+                .any(|part| matches!(part, DatePart::Month { .. }));
+            date.is_partial() && has_month == (precision == Precision::Month)
+        });
+        if fill.is_some() || !fits {
+            return Err(messages::bad_mapping(
+                &format!(
+                    "`precision` needs a `date` format of {wanted}, and no `fill`: the cell is read as a date known only to that precision"
+                ),
+                "this precision",
+                span,
+            ));
+        }
+        if let Some(date) = &mut column.date {
+            date.partial = true;
+        }
+    }
     match (&mut column.date, fill) {
+        (Some(date), _) if date.partial => {}
         (Some(date), Some((fill, _))) => date.fill = Some(fill),
         (None, Some((_, span))) => {
             return Err(messages::bad_mapping(

@@ -6,6 +6,7 @@ use crate::check::ir::{EnumId, RecordId, TypeId};
 use crate::diagnostic::{Code, Diagnostic, Setting, did_you_mean};
 use crate::escape::escape_controls;
 use crate::source::{SourceId, Span};
+use crate::value::DecimalError;
 
 /// The most characters of a user's text a message quotes.
 const MAX_QUOTED_CHARS: usize = 80;
@@ -537,6 +538,49 @@ pub(super) fn not_integer(schema: Schema<'_>, ty: TypeId, text: &str, path: Path
         .help("write a whole number without a fraction or an exponent")
 }
 
+/// A value of a `Decimal` field that is not a number.
+pub(super) fn not_decimal(schema: Schema<'_>, ty: TypeId, text: &str, path: Path, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::FactType,
+        format!("`{}` is not a decimal number", quoted(text)),
+    )
+    .at(span, expected(schema, ty, path))
+    .help("write digits with `.` before the fraction, such as `12.5` or `-0.25`")
+}
+
+/// E0479: a decimal with more digits than a `Decimal` holds.
+pub(super) fn decimal_out_of_range(
+    schema: Schema<'_>,
+    ty: TypeId,
+    text: &str,
+    error: DecimalError,
+    path: Path,
+    span: Span,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::DecimalOutOfRange,
+        format!("`{}` cannot be held exactly: it has {error}", quoted(text)),
+    )
+    .at(span, expected(schema, ty, path))
+    .help("a `Decimal` holds at most 28 significant digits, at most 28 of them after the point, and never rounds")
+}
+
+/// E0482: a year or month that is not on the calendar.
+pub(super) fn invalid_partial_date(
+    schema: Schema<'_>,
+    ty: TypeId,
+    text: &str,
+    path: Path,
+    span: Span,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidPartialDate,
+        format!("`{}` is not a year or a month of the calendar", quoted(text)),
+    )
+    .at(span, expected(schema, ty, path))
+    .help("a date known only to the year is written `YYYY` (from 0001), to the month `YYYY-MM` (months 01 to 12)")
+}
+
 /// An integer outside the 64-bit range.
 pub(super) fn integer_too_large(
     schema: Schema<'_>,
@@ -566,8 +610,9 @@ pub(super) fn invalid_date(schema: Schema<'_>, ty: TypeId, text: &str, path: Pat
             format!("`{}` is not a calendar date", quoted(text)),
         )
     } else {
-        Diagnostic::new(Code::FactType, format!("`{}` is not a date", quoted(text)))
-            .help("dates are written `YYYY-MM-DD`")
+        Diagnostic::new(Code::FactType, format!("`{}` is not a date", quoted(text))).help(
+            "dates are written `YYYY-MM-DD`, or `YYYY` or `YYYY-MM` when only the year or month is known",
+        )
     };
     diagnostic.at(span, expected(schema, ty, path))
 }

@@ -531,7 +531,7 @@ fn impossible_dates_are_reported() {
         at `"2023-02-30"`: expected `Date` for `Country[#1].agreement_since`
         E0405 `1 May 2020` is not a date
         at `"1 May 2020"`: expected `Date` for `Country[#2].agreement_since`
-        help: dates are written `YYYY-MM-DD`
+        help: dates are written `YYYY-MM-DD`, or `YYYY` or `YYYY-MM` when only the year or month is known
         "#,
     );
 }

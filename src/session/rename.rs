@@ -25,7 +25,7 @@ const GLOBAL_KINDS: &[DefKind] = &[
 ];
 
 /// Builtin type names, which no definition may take.
-const BUILTIN_TYPES: &[&str] = &["Bool", "Int", "Text", "Date", "Set", "List"];
+const BUILTIN_TYPES: &[&str] = &["Bool", "Int", "Decimal", "Text", "Date", "Set", "List"];
 
 impl Workspace<'_> {
     /// The span of the name at `offset` in a file if it can be renamed: a name the policy or

@@ -380,6 +380,8 @@ pub enum FactValue {
     Bool(bool, Span),
     /// An integer.
     Int(i64, Span),
+    /// A decimal number (`2.5`).
+    Decimal(DecimalLit, Span),
     /// A string: text, or the key of a referenced record.
     Text(Text),
     /// A date.
@@ -400,6 +402,7 @@ impl FactValue {
             | FactValue::None(span)
             | FactValue::Bool(_, span)
             | FactValue::Int(_, span)
+            | FactValue::Decimal(_, span)
             | FactValue::Date(_, span)
             | FactValue::Set(_, span) => *span,
             FactValue::Text(text) => text.span,
@@ -543,6 +546,28 @@ pub enum Quantifier {
     All,
 }
 
+/// A decimal number as written, normalised: `mantissa / 10^scale` with no trailing zero after
+/// the point (`12.50` is `1250 / 10^2`, kept as `125 / 10^1`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct DecimalLit {
+    /// The digits.
+    pub mantissa: i128,
+    /// The digits after the point.
+    pub scale: u32,
+}
+
+impl std::fmt::Display for DecimalLit {
+    /// Canonical: no trailing zero after the point, but at least one digit after it, so that a
+    /// whole decimal (`12.0`) stays a decimal when read back.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::value::decimal::write_parts(self.mantissa, self.scale, f)?;
+        if self.scale == 0 {
+            f.write_str(".0")?;
+        }
+        Ok(())
+    }
+}
+
 /// The shape of an expression.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExprKind {
@@ -550,6 +575,8 @@ pub enum ExprKind {
     Bool(bool),
     /// An integer literal.
     Int(i64),
+    /// A decimal literal (`12.5`).
+    Decimal(DecimalLit),
     /// A string literal.
     Text(String),
     /// A date literal.

@@ -342,6 +342,7 @@ fn value_end(value: &FactValue) -> usize {
         | FactValue::None(span)
         | FactValue::Bool(_, span)
         | FactValue::Int(_, span)
+        | FactValue::Decimal(_, span)
         | FactValue::Date(_, span)
         | FactValue::Set(_, span) => *span,
         FactValue::Text(text) => text.span,

@@ -335,6 +335,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::ident | Rule::ident_char | Rule::named | Rule::named_type => "a name",
         Rule::date => "a date (YYYY-MM-DD)",
         Rule::int | Rule::position => "a number",
+        Rule::decimal => "a decimal number",
         Rule::string | Rule::string_char => "a string in double quotes",
         Rule::kw_policy => "`policy`",
         Rule::kw_module => "`module`",
@@ -432,6 +433,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::fact_field => "a field (`name: value`)",
         Rule::fact_value | Rule::fact_set => "a value",
         Rule::negative_int => "an integer",
+        Rule::negative_decimal => "a decimal number",
         Rule::fact_record => "a nested record (`Record { … }`)",
         Rule::unknown_lit => "`unknown`",
         Rule::none_lit => "`none`",
@@ -1166,6 +1168,7 @@ fn wants_from_rules(rules: &[Rule]) -> Vec<Want> {
             | Rule::string
             | Rule::date
             | Rule::int
+            | Rule::decimal
             | Rule::bool_lit
             | Rule::none_lit
             | Rule::kw_none

@@ -8,9 +8,9 @@ use std::iter::Peekable;
 use pest::iterators::{Pair, Pairs};
 
 use super::ast::{
-    BinaryOp, Comment, DataDecl, DecideDecl, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected, Expr,
-    ExprKind, FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident, Item,
-    LetDecl, Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef,
+    BinaryOp, Comment, DataDecl, DecideDecl, DecimalLit, DefaultDecl, Effect, EnumDecl, ExpectDecl, Expected,
+    Expr, ExprKind, FactDecl, FactField, FactPath, FactValue, FieldDecl, FnDecl, Header, HeaderKind, Ident,
+    Item, LetDecl, Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef,
     TestDecl, Text, TypeExpr, TypeKind, UseDecl, UseTarget,
 };
 use super::grammar::{self, Cuts, Rule};
@@ -1295,6 +1295,8 @@ fn lower_fact_value(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactValue {
         Rule::bool_lit => FactValue::Bool(lower_bool_lit(inner), span),
         Rule::int => FactValue::Int(lower_int(ctx, inner), span),
         Rule::negative_int => FactValue::Int(lower_negative_int(ctx, inner), span),
+        Rule::decimal => FactValue::Decimal(lower_decimal(ctx, inner, false), span),
+        Rule::negative_decimal => FactValue::Decimal(lower_decimal(ctx, inner, true), span),
         Rule::date => FactValue::Date(lower_date(ctx, inner), span),
         Rule::string => FactValue::Text(lower_string(ctx, inner)),
         Rule::ident => FactValue::Variant(lower_ident(ctx, inner)),
@@ -1727,6 +1729,7 @@ fn lower_literal(
         }
         Rule::date => ExprKind::Date(lower_date(ctx, pair)),
         Rule::int => ExprKind::Int(lower_int(ctx, pair)),
+        Rule::decimal => ExprKind::Decimal(lower_decimal(ctx, pair, false)),
         Rule::string => ExprKind::Text(lower_string(ctx, pair).value),
         Rule::bool_lit => ExprKind::Bool(lower_bool_lit(pair)),
         Rule::none_lit => ExprKind::None,
@@ -1876,6 +1879,29 @@ fn lower_int(ctx: &Ctx, pair: Pair<'_, Rule>) -> i64 {
         ));
         0
     })
+}
+
+/// Lowers a decimal literal (`12.5`, or `-12.5` in a fact), `_` separating digit groups; one
+/// with too many digits to be held exactly is reported and lowered as 0.
+fn lower_decimal(ctx: &Ctx, pair: Pair<'_, Rule>, negative: bool) -> DecimalLit {
+    let digits: String = pair.as_str().chars().filter(|ch| *ch != '_').collect();
+    let parsed = crate::value::decimal::parse(&digits, '.', false)
+        .ok()
+        .map(crate::value::Number::parts);
+    match parsed {
+        Some((mantissa, scale)) => DecimalLit {
+            // A negative decimal of a fact is written with its sign.
+            mantissa: if negative { mantissa } else { mantissa.abs() },
+            scale,
+        },
+        None => {
+            ctx.report(messages::decimal_out_of_range(pair.as_str(), ctx.span(&pair)));
+            DecimalLit {
+                mantissa: 0,
+                scale: 0,
+            }
+        }
+    }
 }
 
 /// Lowers `-` and an integer literal, down to `i64::MIN`, reporting one beyond it.

@@ -186,6 +186,16 @@ pub(super) fn integer_too_small(text: &str, span: Span) -> Diagnostic {
         .help(format!("the smallest allowed here is `{}`", i64::MIN))
 }
 
+/// E0479: a decimal literal with more digits than a `Decimal` holds.
+pub(super) fn decimal_out_of_range(text: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DecimalOutOfRange,
+        format!("decimal `{text}` has too many digits"),
+    )
+    .at(span, "cannot be held exactly")
+    .help("a `Decimal` holds at most 28 significant digits, at most 28 of them after the point")
+}
+
 /// E0106: a character that no token starts with.
 pub(super) fn invalid_character(ch: char, in_name: bool, lookalike: Option<char>, span: Span) -> Diagnostic {
     if ch.is_ascii_graphic() {

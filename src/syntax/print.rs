@@ -622,6 +622,7 @@ fn fact_value(value: &FactValue) -> String {
         FactValue::None(_) => "none".to_owned(),
         FactValue::Bool(value, _) => value.to_string(),
         FactValue::Int(value, _) => value.to_string(),
+        FactValue::Decimal(value, _) => value.to_string(),
         FactValue::Text(text) => quote(&text.value),
         FactValue::Date(date, _) => date.to_string(),
         FactValue::Variant(name) => name.name.clone(),
@@ -831,6 +832,7 @@ fn bare_doc(expr: &Expr, open_right: bool) -> Doc {
     match &expr.kind {
         ExprKind::Bool(value) => Doc::text(if *value { "true" } else { "false" }),
         ExprKind::Int(value) => Doc::text(value.to_string()),
+        ExprKind::Decimal(value) => Doc::text(value.to_string()),
         ExprKind::Text(value) => Doc::text(quote(value)),
         ExprKind::Date(date) => Doc::text(date.to_string()),
         ExprKind::None => Doc::text("none"),
@@ -1032,13 +1034,14 @@ fn is_atom(expr: &Expr) -> bool {
     match &expr.kind {
         ExprKind::Bool(_)
         | ExprKind::Int(_)
+        | ExprKind::Decimal(_)
         | ExprKind::Text(_)
         | ExprKind::Date(_)
         | ExprKind::None
         | ExprKind::Name(_)
         | ExprKind::KeyRef(..) => true,
         ExprKind::Field(base, _) => is_atom(base),
-        ExprKind::Neg(operand) => matches!(operand.kind, ExprKind::Int(_)),
+        ExprKind::Neg(operand) => matches!(operand.kind, ExprKind::Int(_) | ExprKind::Decimal(_)),
         _ => false,
     }
 }

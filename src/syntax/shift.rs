@@ -170,6 +170,7 @@ fn fact_value(value: &mut FactValue, shift: &mut impl FnMut(&mut Span)) {
         | FactValue::None(span)
         | FactValue::Bool(_, span)
         | FactValue::Int(_, span)
+        | FactValue::Decimal(_, span)
         | FactValue::Date(_, span) => shift(span),
         FactValue::Text(words) => text(words, shift),
         FactValue::Variant(name) => ident(name, shift),
@@ -200,7 +201,12 @@ fn fact_path(path: &mut FactPath, shift: &mut impl FnMut(&mut Span)) {
 /// lowering enforced, and every later stage recurses over them as deeply.
 fn expr(expr_node: &mut Expr, shift: &mut impl FnMut(&mut Span)) {
     match &mut expr_node.kind {
-        ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Text(_) | ExprKind::Date(_) | ExprKind::None => {}
+        ExprKind::Bool(_)
+        | ExprKind::Int(_)
+        | ExprKind::Decimal(_)
+        | ExprKind::Text(_)
+        | ExprKind::Date(_)
+        | ExprKind::None => {}
         ExprKind::Name(name) => ident(name, shift),
         ExprKind::KeyRef(record, key) => {
             ident(record, shift);

@@ -78,6 +78,7 @@ fn write_expr(out: &mut String, expr: &Expr) {
     match &expr.kind {
         ExprKind::Bool(value) => out.push_str(&value.to_string()),
         ExprKind::Int(value) => out.push_str(&value.to_string()),
+        ExprKind::Decimal(value) => out.push_str(&value.to_string()),
         ExprKind::Text(value) => out.push_str(&format!("{value:?}")),
         ExprKind::Date(date) => out.push_str(&date.to_string()),
         ExprKind::None => out.push_str("none"),
@@ -141,6 +142,7 @@ fn dump_fact_value(value: &FactValue) -> String {
         FactValue::None(_) => "none".to_owned(),
         FactValue::Bool(value, _) => value.to_string(),
         FactValue::Int(value, _) => value.to_string(),
+        FactValue::Decimal(value, _) => value.to_string(),
         FactValue::Text(text) => format!("{:?}", text.value),
         FactValue::Date(date, _) => date.to_string(),
         FactValue::Variant(name) => format!("'{}", name.name),

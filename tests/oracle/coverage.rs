@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::generate::Case;
-use super::model::{ABSENT, COUNTRIES, Cell, Cmp, EDGES, Effect, Expr, Facts, Field, Param};
+use super::model::{ABSENT, COUNTRIES, Cell, Cmp, EDGES, Effect, Expr, Facts, Field, Param, TextFn};
 use super::reference::Law;
 
 /// How many times each construct appears, by name.
@@ -18,9 +18,22 @@ fn is_text(expr: &Expr) -> bool {
     matches!(
         expr,
         Expr::Text(_)
+            | Expr::TextFn(TextFn::Lower | TextFn::Upper | TextFn::Trim | TextFn::Replace, _)
             | Expr::Const(7)
             | Expr::Field(_, Field::CountryName | Field::CountryCode | Field::ZoneCode)
     )
+}
+
+/// Whether an expression is a `Decimal`: a decimal literal, or arithmetic with one.
+fn is_decimal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Dec(_) => true,
+        Expr::Add(left, right) | Expr::Sub(left, right) | Expr::Mul(left, right) => {
+            is_decimal(left) || is_decimal(right)
+        }
+        Expr::Neg(inner) => is_decimal(inner),
+        _ => false,
+    }
 }
 
 fn is_date(expr: &Expr) -> bool {
@@ -41,7 +54,10 @@ fn is_level(expr: &Expr) -> bool {
 }
 
 fn is_list(expr: &Expr) -> bool {
-    matches!(expr, Expr::Const(10) | Expr::Field(_, Field::CountryTags))
+    matches!(
+        expr,
+        Expr::Const(10) | Expr::Field(_, Field::CountryTags) | Expr::TextFn(TextFn::Split, _)
+    )
 }
 
 /// Counts the constructs of one expression and all it holds.
@@ -129,6 +145,9 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
             if is_level(left) || is_level(right) {
                 add(counts, "enum comparison");
             }
+            if is_decimal(left) != is_decimal(right) {
+                add(counts, "decimal compared with an integer");
+            }
             self::expr(left, counts);
             self::expr(right, counts);
         }
@@ -200,6 +219,9 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
                     _ => "*",
                 },
             );
+            if is_decimal(expr) {
+                add(counts, "decimal arithmetic");
+            }
             self::expr(left, counts);
             self::expr(right, counts);
         }
@@ -211,6 +233,16 @@ pub fn expr(expr: &Expr, counts: &mut Counts) {
             add(counts, "add_days");
             self::expr(date, counts);
             self::expr(days, counts);
+        }
+        Expr::Dec(hundredths) => {
+            add(counts, "decimal literal");
+            if hundredths % 100 == 0 {
+                add(counts, "whole decimal literal");
+            }
+        }
+        Expr::TextFn(function, args) => {
+            add(counts, function.name());
+            args.iter().for_each(|arg| self::expr(arg, counts));
         }
         Expr::Size(inner) => {
             add(counts, "size");

@@ -10,7 +10,7 @@ use proptest::sample::select;
 
 use super::model::{
     ABSENT, Approval, COUNTRIES, Cell, Cmp, Cond, Const, Country, Day, EDGES, Effect, Expr, Facts, Field,
-    Func, Function, Item, LEVELS, Param, Policy, Rule, SetOp, TEXTS, Transfer, ZONES, zone_names,
+    Func, Function, Item, LEVELS, Param, Policy, Rule, SetOp, TEXTS, TextFn, Transfer, ZONES, zone_names,
 };
 use super::reference::Law;
 
@@ -308,6 +308,12 @@ fn int_leaf(ctx: &Ctx) -> BoxedStrategy<Expr> {
         (1, country_set(ctx).prop_map(|s| Expr::Size(boxed(s))).boxed()),
         (
             1,
+            text_leaf(ctx)
+                .prop_map(|text| Expr::TextFn(TextFn::Length, vec![text]))
+                .boxed(),
+        ),
+        (
+            1,
             country(ctx)
                 .prop_map(|c| Expr::Size(boxed(field(c, Field::CountryTags))))
                 .boxed(),
@@ -357,6 +363,26 @@ fn int(ctx: &Ctx) -> BoxedStrategy<Expr> {
     .boxed()
 }
 
+/// A decimal literal, in hundredths: whole ones too (`3.0`), which are still decimals.
+fn dec_literal() -> impl Strategy<Value = Expr> + Clone {
+    select(vec![50i64, 125, 275, 1, 9999, 300, 0]).prop_map(Expr::Dec)
+}
+
+/// A `Decimal`: a literal, negated, or added to, subtracted from or multiplied by an integer
+/// that reads no other (so that its exact value stays far within 28 digits).
+fn decimal(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    let leaf = dec_literal();
+    let mixed = (0..3u8, leaf.clone(), int_leaf(ctx), any::<bool>())
+        .prop_map(|(op, d, n, swap)| if swap { arith(op, n, d) } else { arith(op, d, n) });
+    prop_oneof![
+        2 => leaf.clone(),
+        1 => leaf.clone().prop_map(|d| Expr::Neg(boxed(d))),
+        3 => mixed.clone(),
+        1 => (any::<bool>(), mixed, leaf).prop_map(|(add, a, b)| if add { Expr::Add(boxed(a), boxed(b)) } else { Expr::Sub(boxed(a), boxed(b)) }),
+    ]
+    .boxed()
+}
+
 /// A date: the transfer's, a literal, a constant, or one moved by `add_days`; it may reach the ends
 /// of the years a date may have, inside quantifiers too.
 fn date(ctx: &Ctx) -> BoxedStrategy<Expr> {
@@ -396,6 +422,29 @@ fn equality() -> impl Strategy<Value = Cmp> + Clone {
 /// A text: a country's name or key field, a literal, or a constant. Texts are compared with `==`
 /// and `!=` only: docs/language.md orders only `Int` and `Date`.
 fn text(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    let leaf = text_leaf(ctx);
+    let case = select(vec![TextFn::Lower, TextFn::Upper, TextFn::Trim]);
+    prop_oneof![
+        6 => leaf.clone(),
+        1 => (case, leaf.clone()).prop_map(|(function, text)| Expr::TextFn(function, vec![text])),
+        // `replace` of an empty text is an error (E0481), so what it replaces is never empty.
+        1 => (leaf, select(vec!["a", "\u{3a9}"]), text_literal()).prop_map(|(text, from, to)| {
+            Expr::TextFn(TextFn::Replace, vec![text, Expr::Text(from), to])
+        }),
+    ]
+    .boxed()
+}
+
+/// A condition on texts made of the text functions that give a truth.
+fn text_test(ctx: &Ctx) -> BoxedStrategy<Expr> {
+    let function = select(vec![TextFn::StartsWith, TextFn::EndsWith, TextFn::Contains]);
+    (function, text(ctx), text(ctx))
+        .prop_map(|(function, text, part)| Expr::TextFn(function, vec![text, part]))
+        .boxed()
+}
+
+/// A text that no text function made.
+fn text_leaf(ctx: &Ctx) -> BoxedStrategy<Expr> {
     prop_oneof![
         3 => country(ctx).prop_map(|c| field(c, Field::CountryName)),
         // The key field only of a country the facts hold: docs/semantics.md reads every field of
@@ -415,6 +464,10 @@ fn texts(ctx: &Ctx) -> BoxedStrategy<Expr> {
         3 => country(ctx).prop_map(|c| field(c, Field::CountryTags)),
         2 => vec(text(ctx), 1..=2).prop_map(Expr::SetLit),
         1 => select(vec![Expr::Const(10), Expr::Const(11)]),
+        // A non-empty separator: an empty one is an error (E0481).
+        1 => (text_leaf(ctx), select(vec!["a", ","])).prop_map(|(text, separator)| {
+            Expr::TextFn(TextFn::Split, vec![text, Expr::Text(separator)])
+        }),
     ]
     .boxed()
 }
@@ -475,6 +528,7 @@ fn about_values(ctx: &Ctx) -> BoxedStrategy<Expr> {
         });
     prop_oneof![
         3 => (text(ctx), equality(), text(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
+        3 => text_test(ctx),
         2 => (text(ctx), texts(ctx), any::<bool>()).prop_map(|(t, s, negated)| Expr::In { element: boxed(t), set: boxed(s), negated }),
         3 => (level(ctx), equality(), level(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
         2 => (level(ctx), levels(ctx), any::<bool>()).prop_map(|(l, s, negated)| Expr::In { element: boxed(l), set: boxed(s), negated }),
@@ -626,6 +680,8 @@ fn atom(ctx: &Ctx) -> BoxedStrategy<Expr> {
         1 => (cmp(), day()).prop_map(move |(op, day)| Expr::Cmp(op, boxed(date.clone()), boxed(Expr::Date(day)))),
         2 => (int(ctx), cmp(), -3i64..=3).prop_map(|(a, op, k)| Expr::Cmp(op, boxed(a), boxed(Expr::Int(k)))),
         1 => (int(ctx), cmp(), int(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
+        1 => (decimal(ctx), cmp(), int(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
+        1 => (decimal(ctx), cmp(), decimal(ctx)).prop_map(|(a, op, b)| Expr::Cmp(op, boxed(a), boxed(b))),
         2 => about_dates(ctx),
         4 => about_values(ctx),
         2 => about_approvals(),

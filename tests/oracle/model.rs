@@ -460,6 +460,41 @@ pub enum Expr {
     Countries,
     /// `Country[(e)]`: the country whose key the text `e` computes; unknown when no fact has it.
     CountryAt(Box<Expr>),
+    /// A text builtin and its arguments.
+    TextFn(TextFn, Vec<Expr>),
+    /// A decimal literal, in hundredths (`275` is `2.75`); written with a point, so a `Decimal`.
+    Dec(i64),
+}
+
+/// The text builtins (docs/language.md, Expressions).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TextFn {
+    Lower,
+    Upper,
+    Trim,
+    Replace,
+    StartsWith,
+    EndsWith,
+    Contains,
+    Length,
+    Split,
+}
+
+impl TextFn {
+    /// The name it is called by.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextFn::Lower => "lower",
+            TextFn::Upper => "upper",
+            TextFn::Trim => "trim",
+            TextFn::Replace => "replace",
+            TextFn::StartsWith => "starts_with",
+            TextFn::EndsWith => "ends_with",
+            TextFn::Contains => "contains",
+            TextFn::Length => "length",
+            TextFn::Split => "split",
+        }
+    }
 }
 
 impl fmt::Display for Expr {
@@ -519,6 +554,22 @@ impl fmt::Display for Expr {
             Expr::ZoneKey(name) => write!(f, "Zone[{name:?}]"),
             Expr::AddDays(date, days) => write!(f, "add_days({date}, {days})"),
             Expr::Size(inner) => write!(f, "size({inner})"),
+            Expr::Dec(hundredths) => {
+                let sign = if *hundredths < 0 { "-" } else { "" };
+                let (whole, cents) = (hundredths.unsigned_abs() / 100, hundredths.unsigned_abs() % 100);
+                let fraction = format!("{cents:02}");
+                let fraction = fraction.trim_end_matches('0');
+                let fraction = if fraction.is_empty() { "0" } else { fraction };
+                if sign.is_empty() {
+                    write!(f, "{whole}.{fraction}")
+                } else {
+                    write!(f, "(-{whole}.{fraction})")
+                }
+            }
+            Expr::TextFn(function, args) => {
+                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                write!(f, "{}({})", function.name(), args.join(", "))
+            }
             Expr::Year(inner) => write!(f, "year({inner})"),
             Expr::DaysBetween(from, to) => write!(f, "days_between({from}, {to})"),
             Expr::SetOp(op, left, right) => {

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
-    Approval, Cell, Cmp, Const, Day, Effect, Expr, Facts, Field, Function, Policy, SetOp, Transfer, ZONES,
-    rule_name, zone_names,
+    Approval, Cell, Cmp, Const, Day, Effect, Expr, Facts, Field, Function, Policy, SetOp, TextFn, Transfer,
+    ZONES, rule_name, zone_names,
 };
 
 /// The code of a failed evaluation: "Errors" lists integer overflow and a date out of range
@@ -38,6 +38,9 @@ pub enum Kind {
 pub enum V {
     Bool(bool),
     Int(i64),
+    /// A `Decimal`, in hundredths: the generated decimals have at most two digits after the point,
+    /// and are only added to, subtracted from and multiplied by integers.
+    Dec(i128),
     Date(Day),
     /// A reference to a fact, by its record type and key.
     Rec(Kind, String),
@@ -357,8 +360,15 @@ impl Env<'_> {
                     (R::K(left), R::K(right)) => (left, right),
                     (left, right) => return R::U(unknowns(left, right)),
                 };
+                // docs/language.md: an `Int` widens to a `Decimal`, so `2.0 == 2`.
+                let (left, right) = match (left, right) {
+                    (V::Int(a), V::Dec(b)) => (V::Dec(i128::from(a) * 100), V::Dec(b)),
+                    (V::Dec(a), V::Int(b)) => (V::Dec(a), V::Dec(i128::from(b) * 100)),
+                    pair => pair,
+                };
                 let ordered = |left: &V, right: &V| match (left, right) {
                     (V::Int(a), V::Int(b)) => a.cmp(b),
+                    (V::Dec(a), V::Dec(b)) => a.cmp(b),
                     (V::Date(a), V::Date(b)) => a.cmp(b),
                     _ => panic!("the checker orders only Int and Date, not {left:?} and {right:?}"),
                 };
@@ -475,11 +485,28 @@ impl Env<'_> {
                         Expr::Sub(..) => a.checked_sub(b),
                         _ => a.checked_mul(b),
                     }),
+                    // Exact: the generated decimals stay far within 28 digits.
+                    (R::K(V::Dec(a)), R::K(V::Int(b))) => R::K(V::Dec(match expr {
+                        Expr::Add(..) => a + i128::from(b) * 100,
+                        Expr::Sub(..) => a - i128::from(b) * 100,
+                        _ => a * i128::from(b),
+                    })),
+                    (R::K(V::Int(a)), R::K(V::Dec(b))) => R::K(V::Dec(match expr {
+                        Expr::Add(..) => i128::from(a) * 100 + b,
+                        Expr::Sub(..) => i128::from(a) * 100 - b,
+                        _ => i128::from(a) * b,
+                    })),
+                    (R::K(V::Dec(a)), R::K(V::Dec(b))) => R::K(V::Dec(match expr {
+                        Expr::Add(..) => a + b,
+                        Expr::Sub(..) => a - b,
+                        _ => panic!("the generator multiplies no two decimals"),
+                    })),
                     (left, right) => R::U(unknowns(left, right)),
                 }
             }
             Expr::Neg(inner) => match self.eval(inner, vars) {
                 R::K(V::Int(a)) => self.int(a.checked_neg()),
+                R::K(V::Dec(a)) => R::K(V::Dec(-a)),
                 R::K(other) => panic!("negation of {other:?}"),
                 unknown => unknown,
             },
@@ -494,6 +521,40 @@ impl Env<'_> {
                 }
                 (date, days) => R::U(unknowns(date, days)),
             },
+            // docs/language.md: each text function of known texts; docs/semantics.md: of an
+            // unknown text, unknown.
+            Expr::Dec(hundredths) => R::K(V::Dec(i128::from(*hundredths))),
+            Expr::TextFn(function, args) => {
+                let mut texts = Vec::new();
+                let mut missing = BTreeSet::new();
+                for arg in args {
+                    match self.eval(arg, vars) {
+                        R::K(V::Text(text)) => texts.push(text),
+                        R::K(other) => panic!("{} of {other:?}", function.name()),
+                        R::U(more) => missing.extend(more),
+                    }
+                }
+                if texts.len() < args.len() {
+                    return R::U(missing);
+                }
+                let text = |value: String| R::K(V::Text(value));
+                match function {
+                    TextFn::Lower => text(texts[0].to_lowercase()),
+                    TextFn::Upper => text(texts[0].to_uppercase()),
+                    TextFn::Trim => text(texts[0].trim().to_string()),
+                    TextFn::Replace => text(texts[0].replace(&texts[1], &texts[2])),
+                    TextFn::StartsWith => R::K(V::Bool(texts[0].starts_with(&texts[1]))),
+                    TextFn::EndsWith => R::K(V::Bool(texts[0].ends_with(&texts[1]))),
+                    TextFn::Contains => R::K(V::Bool(texts[0].contains(&texts[1]))),
+                    TextFn::Length => R::K(V::Int(texts[0].chars().count() as i64)),
+                    TextFn::Split => R::K(V::List(
+                        texts[0]
+                            .split(&texts[1])
+                            .map(|piece| V::Text(piece.to_string()))
+                            .collect(),
+                    )),
+                }
+            }
             Expr::Size(inner) => match self.eval(inner, vars) {
                 R::K(V::Set(keys)) => R::K(V::Int(keys.len() as i64)),
                 R::K(V::List(elements)) => R::K(V::Int(elements.len() as i64)),

@@ -28,6 +28,7 @@ syn region polString start=+"+ skip=+\\\\\|\\"+ end=+"+ contains=polEscape,polEs
 
 syn match polError "\<\d[0-9_]*\a\w*"
 syn match polNumber "\<\d[0-9_]*\>"
+syn match polNumber "\<\d[0-9_]*\.\d[0-9_]*\>"
 syn match polDate "\<\d\{4}-\d\d-\d\d\>"
 syn match polPosition "#\d[0-9_]*\>"
 syn keyword polBoolean true false
@@ -86,7 +87,7 @@ syn match polOperator "==\|!=\|<=\|>=\|<\|>\|->\|[-+*=?]"
 syn keyword polBuiltinType Bool Int Text Date Set List
 syn match polType "\<\u\w*\>"
 syn match polFunctionCall "\<\h\w*\>\ze\s*("
-syn match polBuiltin "\<\%(size\|year\|days_between\|add_days\)\>\ze\s*("
+syn match polBuiltin "\<\%(size\|year\|days_between\|add_days\|count\|sum\|min\|max\|lower\|upper\|trim\|split\|starts_with\|ends_with\|contains\|replace\|length\)\>\ze\s*("
 " A field after a dot is a name, even one spelled like a clause word (`t.to`).
 syn match polField "\.\s*\zs\h\w*"
 

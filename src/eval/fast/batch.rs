@@ -573,6 +573,8 @@ fn contains(elements: &[Value], element: Word, is_set: bool) -> Option<bool> {
     match element.tag {
         GIVE_UP | SEQ => None,
         NONE => Some(false),
+        // A partial date is equal to a date only perhaps: the full evaluator says so.
+        _ if elements.iter().any(|probe| matches!(probe, Value::Partial(_))) => None,
         _ => {
             let value = element.value()?;
             Some(ops::contains(elements, is_set, |probe| probe.cmp(&value)))

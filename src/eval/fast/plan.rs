@@ -231,10 +231,26 @@ impl Graph<'_> {
         Some(id)
     }
 
+    /// Whether only the full evaluator evaluates an expression: one of type `Decimal` (or a set,
+    /// list or optional of it), whose exact arithmetic and widening the fast path's words do not
+    /// carry, and a text builtin, which may make new texts.
+    fn full_only(&self, expr: &Expr) -> bool {
+        let types = &self.program.types;
+        let mut ty = types.get(expr.ty);
+        loop {
+            match ty {
+                Type::Set(inner) | Type::List(inner) | Type::Optional(inner) => ty = types.get(inner),
+                Type::Decimal => return true,
+                _ => break,
+            }
+        }
+        matches!(&expr.kind, ExprKind::Builtin(builtin, _) if builtin.is_text())
+    }
+
     /// Lowers an expression whose local slots hold the nodes of `locals`; `None` when the fast
     /// path cannot evaluate it.
     pub(crate) fn lower(&mut self, expr: &Expr, locals: &[NodeId], nesting: u32) -> Option<NodeId> {
-        if nesting > MAX_NESTING {
+        if nesting > MAX_NESTING || self.full_only(expr) {
             return None;
         }
         let next = nesting + 1;

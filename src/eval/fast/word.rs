@@ -57,6 +57,9 @@ impl Word {
             Value::Variant(idx) => Word::new(VARIANT, u64::from(idx)),
             Value::Record(row) => Word::new(RECORD, u64::from(row)),
             Value::Seq(id) => Word::new(SEQ, u64::from(id.0)),
+            // The fast path has no words for these: a row that holds one is decided by the full
+            // evaluator, which compares them exactly (a decimal) or three-valued (a partial date).
+            Value::Decimal(_) | Value::Partial(_) => Word::GIVE_UP,
         }
     }
 

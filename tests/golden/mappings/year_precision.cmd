@@ -1,0 +1,1 @@
+run policy.pol --facts Shipment=register.csv --mapping year_precision.polmap
