@@ -190,11 +190,13 @@ module.exports = grammar({
       $.unknown,
       $.fact_set,
       $.fact,
+      $.negative_decimal,
       $.negative_integer,
       $._literal,
       $.identifier,
     ),
     fact_set: $ => seq('{', commaSep($._fact_value), '}'),
+    negative_decimal: $ => seq('-', $.decimal),
     negative_integer: $ => seq('-', $.integer),
 
     expectation: $ => seq(
@@ -285,11 +287,12 @@ module.exports = grammar({
 
     // ------------------------------------------------------------ tokens
 
-    _literal: $ => choice($.date, $.integer, $.string, $.boolean, $.none),
+    _literal: $ => choice($.date, $.decimal, $.integer, $.string, $.boolean, $.none),
     boolean: _ => choice('true', 'false'),
     none: _ => 'none',
     unknown: _ => 'unknown',
     date: _ => token(prec(1, /[0-9]{4}-[0-9]{2}-[0-9]{2}/)),
+    decimal: _ => token(prec(1, /[0-9][0-9_]*\.[0-9][0-9_]*/)),
     integer: _ => /[0-9][0-9_]*/,
     string: $ => seq('"', repeat(choice($.string_content, $.escape_sequence)), token.immediate('"')),
     string_content: _ => token.immediate(prec(1, /[^"\\]+/)),

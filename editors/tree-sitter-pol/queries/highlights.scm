@@ -19,6 +19,8 @@
 (escape_sequence) @string.escape
 (date) @number
 (integer) @number
+(decimal) @number.float
+(negative_decimal) @number.float
 (negative_integer) @number
 (position) @number
 (boolean) @boolean
