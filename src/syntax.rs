@@ -229,4 +229,4 @@ fn comments(text: &str, id: SourceId, tokens: &[grammar::Token]) -> Vec<ast::Com
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_reparse;
+pub(crate) mod tests_reparse;

@@ -249,28 +249,15 @@ fn edit_strategy() -> impl Strategy<Value = Edit> {
         })
 }
 
-/// Applies an edit to a text, at character boundaries.
+/// Applies an edit to a text, at character boundaries, as the parser's random edits are.
 fn apply(text: &str, edit: &Edit) -> String {
-    let floor = |mut idx: usize| {
-        idx = idx.min(text.len());
-        while !text.is_char_boundary(idx) {
-            idx -= 1;
-        }
-        idx
-    };
-    let mut start = floor((text.len() as f64 * edit.at) as usize);
-    let end = if edit.line_start {
-        start = text[..start].rfind('\n').map_or(0, |idx| idx + 1);
-        let n_lines = edit.n_removed % 4;
-        text[start..]
-            .match_indices('\n')
-            .nth(n_lines.wrapping_sub(1))
-            .filter(|_| n_lines > 0)
-            .map_or(start, |(idx, _)| idx + 1)
-    } else {
-        floor(start + edit.n_removed).max(start)
-    };
-    format!("{}{}{}", &text[..start], INSERTS[edit.insert], &text[end..])
+    crate::syntax::tests_reparse::apply_edit(
+        text,
+        edit.at,
+        edit.n_removed,
+        edit.line_start,
+        INSERTS[edit.insert],
+    )
 }
 
 proptest! {

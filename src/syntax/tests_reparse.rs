@@ -286,6 +286,19 @@ fn edit_strategy() -> impl Strategy<Value = Edit> {
 
 /// Applies an edit to a text, at character boundaries.
 fn apply(text: &str, edit: &Edit) -> String {
+    apply_edit(
+        text,
+        edit.at,
+        edit.n_removed,
+        edit.line_start,
+        INSERTS[edit.insert],
+    )
+}
+
+/// Replaces part of `text` with `insert`, at character boundaries: from `at` (a fraction of the
+/// text) `n_removed` bytes, or, with `line_start`, from the start of that line `n_removed % 4`
+/// whole lines. Random edits of the session's tests are applied by it too.
+pub(crate) fn apply_edit(text: &str, at: f64, n_removed: usize, line_start: bool, insert: &str) -> String {
     let floor = |mut idx: usize| {
         idx = idx.min(text.len());
         while !text.is_char_boundary(idx) {
@@ -293,19 +306,19 @@ fn apply(text: &str, edit: &Edit) -> String {
         }
         idx
     };
-    let mut start = floor((text.len() as f64 * edit.at) as usize);
-    let end = if edit.line_start {
+    let mut start = floor((text.len() as f64 * at) as usize);
+    let end = if line_start {
         start = text[..start].rfind('\n').map_or(0, |idx| idx + 1);
-        let n_lines = edit.n_removed % 4;
+        let n_lines = n_removed % 4;
         text[start..]
             .match_indices('\n')
             .nth(n_lines.wrapping_sub(1))
             .filter(|_| n_lines > 0)
             .map_or(start, |(idx, _)| idx + 1)
     } else {
-        floor(start + edit.n_removed).max(start)
+        floor(start + n_removed).max(start)
     };
-    format!("{}{}{}", &text[..start], INSERTS[edit.insert], &text[end..])
+    format!("{}{}{}", &text[..start], insert, &text[end..])
 }
 
 proptest! {
