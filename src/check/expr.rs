@@ -478,24 +478,32 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn key_ref(&mut self, record: &'a ast::Ident, key: &'a ast::Text, span: Span) -> ir::Expr {
-        let id = match self.globals.get(record.name.as_str()) {
+    /// The record type `record` names, recorded as a use of it; `None` once it is reported as
+    /// no record type or an unknown one.
+    pub(super) fn record_named(&mut self, record: &ast::Ident) -> Option<ir::RecordId> {
+        match self.globals.get(record.name.as_str()) {
             Some((Global::Record(id), _)) => {
                 let id = *id;
                 let def = self.record_defs[id.idx()];
                 let ty = self.program.types.intern(Type::Record(id));
                 self.index.use_at(record.span, def, Some(ty));
-                id
+                Some(id)
             }
             Some(_) => {
                 self.error(messages::not_a_record_type(&record.name, record.span));
-                return error_expr(span);
+                None
             }
             None => {
                 let candidates = self.record_names();
                 self.error(messages::unknown_type(&record.name, record.span, &candidates));
-                return error_expr(span);
+                None
             }
+        }
+    }
+
+    fn key_ref(&mut self, record: &'a ast::Ident, key: &'a ast::Text, span: Span) -> ir::Expr {
+        let Some(id) = self.record_named(record) else {
+            return error_expr(span);
         };
         let compound = self.record_decls[id.idx()].compound_key.len();
         if compound > 0 {

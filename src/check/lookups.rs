@@ -5,7 +5,7 @@
 use super::expr::{Scope, error_expr, node};
 use super::ir::{self, CompareOp, RecordId, Type};
 use super::messages;
-use super::state::{Checker, Global};
+use super::state::Checker;
 use super::types::ERROR;
 use crate::source::Span;
 use crate::syntax::{ast, print};
@@ -62,23 +62,8 @@ impl<'a> Checker<'a> {
         let span = expr.span;
         let checked: Vec<(&'a ast::Expr, ir::Expr)> =
             keys.iter().map(|key| (key, self.expr(key, scope))).collect();
-        let id = match self.globals.get(record.name.as_str()) {
-            Some((Global::Record(id), _)) => {
-                let id = *id;
-                let def = self.record_defs[id.idx()];
-                let ty = self.program.types.intern(Type::Record(id));
-                self.index.use_at(record.span, def, Some(ty));
-                id
-            }
-            Some(_) => {
-                self.error(messages::not_a_record_type(&record.name, record.span));
-                return error_expr(span);
-            }
-            None => {
-                let candidates = self.record_names();
-                self.error(messages::unknown_type(&record.name, record.span, &candidates));
-                return error_expr(span);
-            }
+        let Some(id) = self.record_named(record) else {
+            return error_expr(span);
         };
         let def = &self.program.records[id.idx()];
         let fields = def.lookup_fields();
