@@ -524,28 +524,47 @@ pub(super) fn not_nested_column(
     ))
 }
 
+/// A value a field's type cannot hold: `message`, at the value, saying what the field expects.
+fn unfit_value(
+    code: Code,
+    message: String,
+    help: impl Into<String>,
+    schema: Schema<'_>,
+    ty: TypeId,
+    path: Path,
+    span: Span,
+) -> Diagnostic {
+    Diagnostic::new(code, message)
+        .at(span, expected(schema, ty, path))
+        .help(help)
+}
+
 /// A boolean field whose text is not a boolean word.
 pub(super) fn not_boolean(schema: Schema<'_>, ty: TypeId, text: &str, path: Path, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::FactType, format!("`{}` is not a boolean", quoted(text)))
-        .at(span, expected(schema, ty, path))
-        .help("write `true` or `false`")
+    let message = format!("`{}` is not a boolean", quoted(text));
+    unfit_value(
+        Code::FactType,
+        message,
+        "write `true` or `false`",
+        schema,
+        ty,
+        path,
+        span,
+    )
 }
 
 /// A number with a fraction or an exponent where an integer is needed.
 pub(super) fn not_integer(schema: Schema<'_>, ty: TypeId, text: &str, path: Path, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::FactType, format!("`{}` is not an integer", quoted(text)))
-        .at(span, expected(schema, ty, path))
-        .help("write a whole number without a fraction or an exponent")
+    let message = format!("`{}` is not an integer", quoted(text));
+    let help = "write a whole number without a fraction or an exponent";
+    unfit_value(Code::FactType, message, help, schema, ty, path, span)
 }
 
 /// A value of a `Decimal` field that is not a number.
 pub(super) fn not_decimal(schema: Schema<'_>, ty: TypeId, text: &str, path: Path, span: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::FactType,
-        format!("`{}` is not a decimal number", quoted(text)),
-    )
-    .at(span, expected(schema, ty, path))
-    .help("write digits with `.` before the fraction, such as `12.5` or `-0.25`")
+    let message = format!("`{}` is not a decimal number", quoted(text));
+    let help = "write digits with `.` before the fraction, such as `12.5` or `-0.25`";
+    unfit_value(Code::FactType, message, help, schema, ty, path, span)
 }
 
 /// E0479: a decimal with more digits than a `Decimal` holds.
@@ -557,12 +576,9 @@ pub(super) fn decimal_out_of_range(
     path: Path,
     span: Span,
 ) -> Diagnostic {
-    Diagnostic::new(
-        Code::DecimalOutOfRange,
-        format!("`{}` cannot be held exactly: it has {error}", quoted(text)),
-    )
-    .at(span, expected(schema, ty, path))
-    .help("a `Decimal` holds at most 28 significant digits, at most 28 of them after the point, and never rounds")
+    let message = format!("`{}` cannot be held exactly: it has {error}", quoted(text));
+    let help = "a `Decimal` holds at most 28 significant digits, at most 28 of them after the point, and never rounds";
+    unfit_value(Code::DecimalOutOfRange, message, help, schema, ty, path, span)
 }
 
 /// E0482: a year or month that is not on the calendar.
@@ -573,12 +589,9 @@ pub(super) fn invalid_partial_date(
     path: Path,
     span: Span,
 ) -> Diagnostic {
-    Diagnostic::new(
-        Code::InvalidPartialDate,
-        format!("`{}` is not a year or a month of the calendar", quoted(text)),
-    )
-    .at(span, expected(schema, ty, path))
-    .help("a date known only to the year is written `YYYY` (from 0001), to the month `YYYY-MM` (months 01 to 12)")
+    let message = format!("`{}` is not a year or a month of the calendar", quoted(text));
+    let help = "a date known only to the year is written `YYYY` (from 0001), to the month `YYYY-MM` (months 01 to 12)";
+    unfit_value(Code::InvalidPartialDate, message, help, schema, ty, path, span)
 }
 
 /// An integer outside the 64-bit range.
@@ -589,12 +602,9 @@ pub(super) fn integer_too_large(
     path: Path,
     span: Span,
 ) -> Diagnostic {
-    Diagnostic::new(
-        Code::FactType,
-        format!("`{}` does not fit in 64 bits", quoted(text)),
-    )
-    .at(span, expected(schema, ty, path))
-    .help(format!("integers range from {} to {}", i64::MIN, i64::MAX))
+    let message = format!("`{}` does not fit in 64 bits", quoted(text));
+    let help = format!("integers range from {} to {}", i64::MIN, i64::MAX);
+    unfit_value(Code::FactType, message, help, schema, ty, path, span)
 }
 
 /// Text that is not a `YYYY-MM-DD` date, or names a day the calendar lacks.
@@ -633,12 +643,8 @@ pub(super) fn unknown_variant(
         Some(similar) => format!("a similar name exists: `{similar}`; {all}"),
         None => all,
     };
-    Diagnostic::new(
-        Code::FactType,
-        format!("unknown variant `{}` of `{}`", quoted(text), def.name),
-    )
-    .at(span, expected(schema, ty, path))
-    .help(help)
+    let message = format!("unknown variant `{}` of `{}`", quoted(text), def.name);
+    unfit_value(Code::FactType, message, help, schema, ty, path, span)
 }
 
 /// A null element of a set or list.
