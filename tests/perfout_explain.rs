@@ -14,7 +14,7 @@ use pol::engine::{Engine, NoFiles};
 use pol::eval::Options;
 use serde_json::{Value as Json, json};
 use support::cli::{Pol, pol, scratch_dir, stderr, stdout};
-use support::engine::{json_facts, repo_text};
+use support::engine::{GOLDEN_JSON_CASES, json_facts, repo_text};
 
 static NO_FILES: NoFiles = NoFiles;
 
@@ -170,32 +170,7 @@ fn check(policy: &str, facts: &str) -> (usize, usize) {
 #[test]
 fn a_compact_derivation_read_against_the_table_is_the_full_explanation() {
     let (mut n_checked, mut n_notable) = (0, 0);
-    for (policy, facts) in [
-        (
-            "tests/golden/eval/json_output.pol",
-            "tests/golden/eval/decisions.json",
-        ),
-        (
-            "tests/golden/explain_status/pending_json.pol",
-            "tests/golden/explain_status/cases.json",
-        ),
-        (
-            "tests/golden/explain_calls/purpose_json.pol",
-            "tests/golden/explain_calls/cases.json",
-        ),
-        (
-            "tests/golden/decisions/escaped_keys_json.pol",
-            "tests/golden/decisions/escaped_keys.json",
-        ),
-        (
-            "tests/golden/decisions/pending_json.pol",
-            "tests/golden/decisions/cases.json",
-        ),
-        (
-            "tests/golden/decisions/default_citation.pol",
-            "tests/golden/decisions/cases.json",
-        ),
-    ] {
+    for &(policy, facts) in GOLDEN_JSON_CASES {
         let (checked, notable) = check(policy, facts);
         n_checked += checked;
         n_notable += notable;

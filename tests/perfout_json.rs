@@ -8,7 +8,7 @@ mod support;
 
 use pol::engine::{Engine, NoFiles};
 use pol::eval::Options;
-use support::engine::{json_facts, repo_text};
+use support::engine::{GOLDEN_JSON_CASES, json_facts, repo_text};
 
 static NO_FILES: NoFiles = NoFiles;
 
@@ -55,32 +55,7 @@ fn check(policy: &str, facts: &str) -> usize {
 #[test]
 fn a_decision_written_straight_is_the_line_of_its_json_value() {
     let mut n_checked = 0;
-    for (policy, facts) in [
-        (
-            "tests/golden/eval/json_output.pol",
-            "tests/golden/eval/decisions.json",
-        ),
-        (
-            "tests/golden/explain_status/pending_json.pol",
-            "tests/golden/explain_status/cases.json",
-        ),
-        (
-            "tests/golden/explain_calls/purpose_json.pol",
-            "tests/golden/explain_calls/cases.json",
-        ),
-        (
-            "tests/golden/decisions/escaped_keys_json.pol",
-            "tests/golden/decisions/escaped_keys.json",
-        ),
-        (
-            "tests/golden/decisions/pending_json.pol",
-            "tests/golden/decisions/cases.json",
-        ),
-        (
-            "tests/golden/decisions/default_citation.pol",
-            "tests/golden/decisions/cases.json",
-        ),
-    ] {
+    for &(policy, facts) in GOLDEN_JSON_CASES {
         n_checked += check(policy, facts);
     }
     assert!(n_checked > 20, "{n_checked}");
