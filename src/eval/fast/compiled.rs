@@ -676,7 +676,7 @@ impl Code {
             compiler.forget(scope);
         }
         let rules = (rules_start, compiler.ops.len() as u32);
-        let reset = reset_registers(plan, &compiler.readers, &compiler.ops);
+        let reset = reset_registers(plan, &compiler.ops);
         let registers = plan
             .nodes
             .iter()
@@ -1023,14 +1023,17 @@ impl Code {
     }
 }
 
-/// The registers that may be read before they are written for a subject: those of nodes read in
-/// several places (behind [`Op::Memo`]) and every node the tree walker may evaluate for an
-/// [`Op::Walk`], literals and the subject left out (they never change).
-fn reset_registers(plan: &Plan, readers: &[u32], ops: &[Op]) -> Vec<u32> {
+/// The registers that may be read before they are written for a subject: those behind an
+/// [`Op::Memo`] and every node the tree walker may evaluate for an [`Op::Walk`], literals and the
+/// subject left out (they never change). A node read in several places whose instructions are
+/// one is computed again at each place, unguarded, so its register is not emptied.
+fn reset_registers(plan: &Plan, ops: &[Op]) -> Vec<u32> {
     let n_nodes = plan.nodes.len();
     let mut reset = vec![false; n_nodes];
-    for (idx, readers) in readers.iter().enumerate() {
-        reset[idx] = *readers > 1;
+    for op in ops {
+        if let Op::Memo { node, .. } = op {
+            reset[*node as usize] = true;
+        }
     }
     let mut stack: Vec<NodeId> = ops
         .iter()
@@ -1292,6 +1295,104 @@ rule home_made_abroad: permit {
             seen.push(format!("{:?} {rules:?} {path}", expected_decision.verdict));
         }
         assert_eq!(seen, expected);
+    }
+
+    /// A condition made of boolean fields, `and`, `or`, `not`, a comparison and `is none`.
+    const TESTS: &str = r#"policy "Tests"
+
+record Shipment key id {
+  id: Text
+  sealed: Bool
+  checked: Bool
+  weight: Int
+  escort: Shipment?
+}
+
+decide s: Shipment
+default permit because "nothing denies it"
+
+rule risky: deny {
+  when (s.sealed and not s.checked) or s.weight > 3
+  unless s.escort is none
+  because "risky"
+}
+"#;
+
+    const TESTS_FACTS: &str = r#"[
+  {"id": "a", "sealed": true, "checked": false, "weight": 1, "escort": "a"},
+  {"id": "b", "sealed": true, "checked": true, "weight": 1, "escort": "a"},
+  {"id": "c", "sealed": false, "checked": "?", "weight": 5, "escort": "a"},
+  {"id": "d", "sealed": false, "checked": true, "weight": 2, "escort": "a"},
+  {"id": "e", "sealed": true, "checked": false, "weight": 9, "escort": null},
+  {"id": "f", "sealed": false, "checked": true, "weight": "?", "escort": "a"}
+]"#;
+
+    #[test]
+    fn each_test_of_a_condition_is_one_instruction_that_jumps() {
+        let files = NoFiles;
+        let mut engine = Engine::new(&files, Vec::new());
+        let loaded = engine.load_policy_text("tests.pol", TESTS, None).unwrap();
+        let program = &loaded.checked.program;
+        let input = FactsInput {
+            name: "shipments.json".to_string(),
+            bytes: TESTS_FACTS.as_bytes().to_vec(),
+            format: Format::Json,
+            record: Some("Shipment".to_string()),
+            mapping: None,
+        };
+        let facts = engine.load_facts(program, vec![input]).unwrap();
+        let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
+        let code = Code::new(&evaluator.plan);
+        // No boolean is kept in a register: each field, comparison and `is none` is tested
+        // where it is read, and `and`, `or` and `not` are where the tests jump.
+        let kinds: Vec<String> = code
+            .ops
+            .iter()
+            .map(|op| format!("{op:?}").split([' ', '{']).next().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["FieldJump", "FieldJump", "NarrowSigned", "CompareJump", "Narrow", "SomeJump", "Apply"]
+        );
+        let full = Evaluator::new(
+            program,
+            &facts,
+            Options {
+                full_only: true,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        let mut scratch = Scratch::new();
+        let mut seen = Vec::new();
+        for subject in evaluator.subjects() {
+            let mut decision = Decision::new(subject);
+            let compiled = code.decide(
+                &evaluator.plan,
+                &evaluator.full,
+                &mut scratch.full,
+                &mut scratch.fast.single,
+                subject,
+                &mut decision,
+            );
+            let expected = full.decide(&mut scratch, subject).unwrap();
+            if compiled {
+                assert_eq!(decision, expected, "subject {subject}");
+            }
+            let path = if compiled { "compiled" } else { "full" };
+            seen.push(format!("{:?} {path}", expected.verdict));
+        }
+        assert_eq!(
+            seen,
+            [
+                "Deny compiled",
+                "Permit compiled",
+                "Deny compiled",
+                "Permit compiled",
+                "Permit compiled",
+                "Undecided full"
+            ]
+        );
     }
 
     #[test]
