@@ -484,7 +484,11 @@ impl Compiler<'_> {
         let plan = self.plan;
         if self.known[idx] || self.readers[idx] > 1 {
             self.emit(id);
-            sites.push(self.push(Op::JumpIf { src: id, when, len: 0 }));
+            sites.push(self.push(Op::JumpIf {
+                src: id,
+                when,
+                len: 0,
+            }));
             return;
         }
         match &plan.nodes[idx] {
@@ -568,17 +572,29 @@ impl Compiler<'_> {
                             return;
                         }
                         self.emit(id);
-                        sites.push(self.push(Op::JumpIf { src: id, when, len: 0 }));
+                        sites.push(self.push(Op::JumpIf {
+                            src: id,
+                            when,
+                            len: 0,
+                        }));
                     }
                     Cells::Wide(_) => {
                         self.emit(id);
-                        sites.push(self.push(Op::JumpIf { src: id, when, len: 0 }));
+                        sites.push(self.push(Op::JumpIf {
+                            src: id,
+                            when,
+                            len: 0,
+                        }));
                     }
                 }
             }
             _ => {
                 self.emit(id);
-                sites.push(self.push(Op::JumpIf { src: id, when, len: 0 }));
+                sites.push(self.push(Op::JumpIf {
+                    src: id,
+                    when,
+                    len: 0,
+                }));
             }
         }
     }
@@ -1096,10 +1112,10 @@ mod tests {
     #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
     use super::Code;
-    use crate::eval::fast::plan::Node;
-    use crate::eval::fast::word::GIVE_UP;
     use crate::engine::{Engine, FactsInput, NoFiles};
+    use crate::eval::fast::plan::Node;
     use crate::eval::fast::single::{SingleExec, SingleMemory};
+    use crate::eval::fast::word::GIVE_UP;
     use crate::eval::{Decision, Evaluator, Options, Scratch};
     use crate::facts::Format;
 
@@ -1352,7 +1368,15 @@ rule risky: deny {
             .collect();
         assert_eq!(
             kinds,
-            ["FieldJump", "FieldJump", "NarrowSigned", "CompareJump", "Narrow", "SomeJump", "Apply"]
+            [
+                "FieldJump",
+                "FieldJump",
+                "NarrowSigned",
+                "CompareJump",
+                "Narrow",
+                "SomeJump",
+                "Apply"
+            ]
         );
         let full = Evaluator::new(
             program,
