@@ -1,9 +1,10 @@
 //! The fast path for one subject at a time, compiled: at an evaluator's first such decision,
 //! the rules become one flat array of instructions over registers (one per node of the graph),
 //! with fields resolved to their cells, short-circuits and rules that do not apply as forward
-//! jumps, and a guard before a node read in several places unless it is known to be computed
-//! already. A node kind not compiled here is evaluated by the tree walker of `single.rs` over
-//! the same registers.
+//! jumps, conditions tested where they are read (one instruction that jumps) without their
+//! values kept, and a guard before a node read in several places unless it is known to be
+//! computed already. A node kind not compiled here is evaluated by the tree walker of
+//! `single.rs` over the same registers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
