@@ -9,6 +9,11 @@
 //! with `POL_BENCH_ONLY_DECIDE=1`, and divide each function's inclusive count by its calls
 //! (`callgrind_annotate --inclusive=yes`): `decide_into` is called 31 times per transfer (30 timed
 //! runs and one check), the hand-written `decide` 12 times.
+//!
+//! "one at a time" is `Evaluator::decide_into` without derivations: the compiled instructions of
+//! `src/eval/fast/compiled.rs`, whose cost per decision is `Code::run` (the instructions run) plus
+//! readying the registers and filling the decision. To compare two builds, keep a copy of the
+//! first's binary and run both back to back, with `uptime` before and after.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 

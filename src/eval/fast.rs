@@ -35,7 +35,7 @@ use word::first_rows;
 
 /// The fast path's working memory, one per thread, owned by a `Scratch` and reused from batch to
 /// batch so that deciding allocates nothing once warm. Each batch (`BatchMemory::start`) and each
-/// subject decided alone (`SingleExec::new`) forgets the values of the one before.
+/// subject decided alone (`Code::decide`) forgets the values of the one before.
 #[derive(Debug, Default)]
 pub(crate) struct FastScratch {
     /// The values of the nodes of the current batch.

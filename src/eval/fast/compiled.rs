@@ -1,9 +1,10 @@
 //! The fast path for one subject at a time, compiled: at an evaluator's first such decision,
 //! the rules become one flat array of instructions over registers (one per node of the graph),
 //! with fields resolved to their cells, short-circuits and rules that do not apply as forward
-//! jumps, and a guard before a node read in several places unless it is known to be computed
-//! already. A node kind not compiled here is evaluated by the tree walker of `single.rs` over
-//! the same registers.
+//! jumps, conditions tested where they are read (one instruction that jumps) without their
+//! values kept, and a guard before a node read in several places unless it is known to be
+//! computed already. A node kind not compiled here is evaluated by the tree walker of
+//! `single.rs` over the same registers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -28,12 +29,15 @@ const MAX_COPIED: usize = 32;
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// One instruction. Jumps are forward and relative (`len` instructions skipped). Each
-/// instruction that gives a value writes it to the register `dst` (its node's) and marks it as
-/// computed for the current subject; a value that is unknown, an error or beyond the fast path
-/// stops the run: the subject is then decided by the full evaluator, as on the tree walker.
+/// instruction that gives a value writes it to the register `dst` (its node's); a value that is
+/// unknown, an error or beyond the fast path stops the run: the subject is then decided by the
+/// full evaluator, as on the tree walker. So a register never holds [`Word::GIVE_UP`] once
+/// written, and the registers that may be read before they are written for a subject (a node
+/// read in several places, behind [`Op::Memo`], and the nodes the tree walker reads) are emptied
+/// to it when the subject starts: such a register holds a value only if it is the subject's.
 #[derive(Copy, Clone, Debug)]
 enum Op {
-    /// Skips `len` instructions when the register of `node` holds this subject's value.
+    /// Skips `len` instructions when the register of `node` holds a value (this subject's).
     Memo {
         node: u32,
         len: u32,
@@ -88,9 +92,45 @@ enum Op {
         dst: u32,
         src: u32,
     },
-    /// The condition of `if`: skips `len` instructions (the `then` branch) when false.
-    Unless {
+    /// Skips `len` instructions when the boolean in `src` is `when` (the `then` branch of `if`
+    /// when its condition is false; the rest of a rule when a `when` is false or an `unless`
+    /// true).
+    JumpIf {
         src: u32,
+        when: bool,
+        len: u32,
+    },
+    /// Skips `len` instructions when a boolean field of the record in `base`, read from narrow
+    /// cells, is `when`; its value is not kept (no other place reads it).
+    FieldJump {
+        base: u32,
+        start: u32,
+        rows: u32,
+        when: bool,
+        len: u32,
+    },
+    /// Skips `len` instructions when a comparison is `when`; its value is not kept.
+    CompareJump {
+        op: CompareOp,
+        left: u32,
+        right: u32,
+        when: bool,
+        len: u32,
+    },
+    /// Skips `len` instructions when a membership test is `when`; its value is not kept.
+    InJump {
+        element: u32,
+        set: u32,
+        negated: bool,
+        is_set: bool,
+        when: bool,
+        len: u32,
+    },
+    /// Skips `len` instructions when whether the value in `src` is some (not `none`) is `when`
+    /// (`is some` and `is none` tested without their value kept).
+    SomeJump {
+        src: u32,
+        when: bool,
         len: u32,
     },
     Jump {
@@ -133,13 +173,6 @@ enum Op {
         step: u32,
         len: u32,
     },
-    /// Skips the rest of a rule (`len` instructions) when a condition, left in `src`, does not
-    /// hold (`negated` for `unless`).
-    Test {
-        src: u32,
-        negated: bool,
-        len: u32,
-    },
     /// A rule the fast path does not compile, applied by the full evaluator; skips the rest of
     /// the rule (`len` instructions) when it does not apply.
     Full {
@@ -169,6 +202,9 @@ pub(crate) struct Code {
     date: (u32, u32),
     /// The registers before any subject: literals hold their values, the others nothing.
     registers: Vec<Word>,
+    /// The registers emptied when a subject starts: those that may be read before they are
+    /// written (see [`Op`]).
+    reset: Vec<u32>,
     /// The subject's register, when some condition reads the subject.
     subject: Option<u32>,
     /// Whether the plan's steps come in the order of the rules' indices.
@@ -396,8 +432,9 @@ impl Compiler<'_> {
             }
             Node::If(condition, then, otherwise) => {
                 self.emit(*condition);
-                let unless = self.push(Op::Unless {
+                let unless = self.push(Op::JumpIf {
                     src: *condition,
+                    when: false,
                     len: 0,
                 });
                 let scope = self.scope();
@@ -405,8 +442,7 @@ impl Compiler<'_> {
                 self.push(Op::Move { dst, src: *then });
                 self.forget(scope);
                 let jump = self.push(Op::Jump { len: 0 });
-                let len = self.len_after(unless);
-                self.ops[unless] = Op::Unless { src: *condition, len };
+                self.patch(&[unless]);
                 self.emit(*otherwise);
                 self.push(Op::Move { dst, src: *otherwise });
                 self.forget(scope);
@@ -436,6 +472,151 @@ impl Compiler<'_> {
     fn unary(&mut self, inner: NodeId, op: Op) {
         self.emit(inner);
         self.push(op);
+    }
+
+    /// Emits the instructions that jump forward (the jumps' places added to `sites`, for
+    /// [`Compiler::patch`]) when a boolean node is `when`, and go on when it is the other; a
+    /// value that is not a known boolean stops the run, as it does in a register. A node no other
+    /// place reads is tested where it is computed, its value not kept: `and`, `or` and `not` as
+    /// jumps, and comparisons, membership, `is some`, `is none` and boolean fields as one
+    /// instruction each.
+    fn emit_cond(&mut self, id: NodeId, when: bool, sites: &mut Vec<usize>) {
+        let idx = id as usize;
+        let plan = self.plan;
+        if self.known[idx] || self.readers[idx] > 1 {
+            self.emit(id);
+            sites.push(self.push(Op::JumpIf {
+                src: id,
+                when,
+                len: 0,
+            }));
+            return;
+        }
+        match &plan.nodes[idx] {
+            Node::And(left, right) | Node::Or(left, right) => {
+                // `and` settles on a false left, `or` on a true one, with that result; the right
+                // is evaluated only otherwise, so what it computes is forgotten after it.
+                let settles_on = matches!(plan.nodes[idx], Node::Or(..));
+                if settles_on == when {
+                    self.emit_cond(*left, when, sites);
+                    let scope = self.scope();
+                    self.emit_cond(*right, when, sites);
+                    self.forget(scope);
+                } else {
+                    // A left that settles goes on past the node.
+                    let mut past = Vec::new();
+                    self.emit_cond(*left, settles_on, &mut past);
+                    let scope = self.scope();
+                    self.emit_cond(*right, when, sites);
+                    self.forget(scope);
+                    self.patch(&past);
+                }
+            }
+            Node::Not(inner) => self.emit_cond(*inner, !when, sites),
+            Node::Call { args, body, .. } => {
+                // Arguments first, as for its value.
+                for arg in args {
+                    self.emit(*arg);
+                }
+                self.emit_cond(*body, when, sites);
+            }
+            Node::Compare(op, left, right) => {
+                self.emit(*left);
+                self.emit(*right);
+                sites.push(self.push(Op::CompareJump {
+                    op: *op,
+                    left: *left,
+                    right: *right,
+                    when,
+                    len: 0,
+                }));
+            }
+            Node::In {
+                element,
+                set,
+                negated,
+                is_set,
+            } => {
+                self.emit(*element);
+                self.emit(*set);
+                sites.push(self.push(Op::InJump {
+                    element: *element,
+                    set: *set,
+                    negated: *negated,
+                    is_set: *is_set,
+                    when,
+                    len: 0,
+                }));
+            }
+            Node::IsSome(inner) | Node::IsNone(inner) => {
+                let some = matches!(plan.nodes[idx], Node::IsSome(_));
+                self.emit(*inner);
+                sites.push(self.push(Op::SomeJump {
+                    src: *inner,
+                    when: when == some,
+                    len: 0,
+                }));
+            }
+            Node::Field { base, .. } => {
+                let field = plan.field_of[idx];
+                match &plan.fields[field as usize] {
+                    Cells::Narrow { start, rows, .. } => {
+                        if let (Ok(start), Ok(rows)) = (u32::try_from(*start), u32::try_from(*rows)) {
+                            self.emit(*base);
+                            sites.push(self.push(Op::FieldJump {
+                                base: *base,
+                                start,
+                                rows,
+                                when,
+                                len: 0,
+                            }));
+                            return;
+                        }
+                        self.emit(id);
+                        sites.push(self.push(Op::JumpIf {
+                            src: id,
+                            when,
+                            len: 0,
+                        }));
+                    }
+                    Cells::Wide(_) => {
+                        self.emit(id);
+                        sites.push(self.push(Op::JumpIf {
+                            src: id,
+                            when,
+                            len: 0,
+                        }));
+                    }
+                }
+            }
+            _ => {
+                self.emit(id);
+                sites.push(self.push(Op::JumpIf {
+                    src: id,
+                    when,
+                    len: 0,
+                }));
+            }
+        }
+    }
+
+    /// Points the forward jumps at `sites` to the next instruction to be emitted.
+    fn patch(&mut self, sites: &[usize]) {
+        let end = self.ops.len();
+        for site in sites {
+            let len = (end - site - 1) as u32;
+            match &mut self.ops[*site] {
+                Op::JumpIf { len: at, .. }
+                | Op::FieldJump { len: at, .. }
+                | Op::CompareJump { len: at, .. }
+                | Op::InJump { len: at, .. }
+                | Op::SomeJump { len: at, .. }
+                | Op::Jump { len: at }
+                | Op::InForce { len: at, .. }
+                | Op::Full { len: at, .. } => *at = len,
+                op => unreachable!("patch: {op:?} does not jump"),
+            }
+        }
     }
 
     /// Emits a root's instructions and gives their range.
@@ -489,13 +670,9 @@ impl Code {
             match &step.conditions {
                 Some(range) => {
                     for condition in range.start as usize..range.end as usize {
+                        // The rule does not apply when a `when` is false or an `unless` true.
                         let (root, negated) = plan.conditions[condition];
-                        compiler.root(root);
-                        skips.push(compiler.push(Op::Test {
-                            src: root,
-                            negated,
-                            len: 0,
-                        }));
+                        compiler.emit_cond(root, negated, &mut skips);
                         if always && condition == range.start as usize {
                             scope = compiler.scope();
                         }
@@ -509,19 +686,14 @@ impl Code {
                 compiler.push(Op::Inactive { rule: step.rule.0 });
             }
             // A rule that does not apply goes on at its `Inactive`, or at the next rule.
-            let end = compiler.ops.len() - usize::from(defeats);
-            for skip in skips.into_iter().chain((!always).then_some(start)) {
-                let len = (end - skip - 1) as u32;
-                compiler.ops[skip] = match compiler.ops[skip] {
-                    Op::Test { src, negated, .. } => Op::Test { src, negated, len },
-                    Op::Full { step, .. } => Op::Full { step, len },
-                    Op::InForce { step, .. } => Op::InForce { step, len },
-                    op => op,
-                };
-            }
+            let inactive = if defeats { compiler.ops.pop() } else { None };
+            skips.extend((!always).then_some(start));
+            compiler.patch(&skips);
+            compiler.ops.extend(inactive);
             compiler.forget(scope);
         }
         let rules = (rules_start, compiler.ops.len() as u32);
+        let reset = reset_registers(plan, &compiler.ops);
         let registers = plan
             .nodes
             .iter()
@@ -546,6 +718,7 @@ impl Code {
             rules,
             date,
             registers,
+            reset,
             subject,
             in_rule_order,
         }
@@ -612,18 +785,18 @@ impl Code {
     /// Readies the registers for a new subject: those of another program or subject are
     /// forgotten.
     fn start(&self, memory: &mut SingleMemory, subject: u32) {
-        if memory.owner != self.id || memory.generation == u32::MAX {
+        if memory.owner != self.id {
             memory.owner = self.id;
             memory.words.clone_from(&self.registers);
-            memory.stamps.clear();
-            memory.stamps.resize(self.registers.len(), 0);
-            memory.generation = 0;
         }
-        memory.generation += 1;
-        if let Some(register) = self.subject {
-            let idx = register as usize;
-            memory.words[idx] = Word::new(RECORD, u64::from(subject));
-            memory.stamps[idx] = memory.generation;
+        let words = &mut memory.words[..];
+        for idx in &self.reset {
+            if let Some(word) = words.get_mut(*idx as usize) {
+                word.tag = GIVE_UP;
+            }
+        }
+        if let Some(word) = self.subject.and_then(|idx| words.get_mut(idx as usize)) {
+            *word = Word::new(RECORD, u64::from(subject));
         }
     }
 
@@ -643,7 +816,6 @@ impl Code {
     ) -> Option<(bool, bool)> {
         let ops = self.ops.get(range.0 as usize..range.1 as usize)?;
         let facts = full.facts;
-        let generation = memory.generation;
         let (mut deny, mut permit) = (false, false);
         let mut pc = 0;
         loop {
@@ -651,12 +823,11 @@ impl Code {
             // left to the tree walker, which needs the whole memory.
             let SingleMemory {
                 words,
-                stamps,
                 active: active_rules,
                 actives,
                 ..
             } = &mut *memory;
-            let (words, stamps, active_rules) = (&mut words[..], &mut stamps[..], &mut active_rules[..]);
+            let (words, active_rules) = (&mut words[..], &mut active_rules[..]);
             let walk = loop {
                 let Some(op) = ops.get(pc) else {
                     return Some((deny, permit));
@@ -664,7 +835,7 @@ impl Code {
                 pc += 1;
                 let (dst, word) = match *op {
                     Op::Memo { node, len } => {
-                        if stamps[node as usize] == generation {
+                        if words[node as usize].tag != GIVE_UP {
                             pc += len as usize;
                         }
                         continue;
@@ -721,14 +892,67 @@ impl Code {
                         _ => return None,
                     },
                     Op::Move { dst, src } => (dst, words[src as usize]),
-                    Op::Unless { src, len } => match words[src as usize] {
+                    Op::JumpIf { src, when, len } => match words[src as usize] {
                         Word { tag: BOOL, bits } => {
-                            if bits == 0 {
+                            if (bits != 0) == when {
                                 pc += len as usize;
                             }
                             continue;
                         }
                         _ => return None,
+                    },
+                    Op::FieldJump {
+                        base,
+                        start,
+                        rows,
+                        when,
+                        len,
+                    } => match narrow(plan, words[base as usize], start, rows)? {
+                        (BOOL, payload) => {
+                            if (payload != 0) == when {
+                                pc += len as usize;
+                            }
+                            continue;
+                        }
+                        _ => return None,
+                    },
+                    Op::CompareJump {
+                        op,
+                        left,
+                        right,
+                        when,
+                        len,
+                    } => {
+                        if compare(op, words[left as usize], words[right as usize])? == when {
+                            pc += len as usize;
+                        }
+                        continue;
+                    }
+                    Op::InJump {
+                        element,
+                        set,
+                        negated,
+                        is_set,
+                        when,
+                        len,
+                    } => {
+                        let (element, set) = (words[element as usize], words[set as usize]);
+                        if set.tag != SEQ {
+                            return None;
+                        }
+                        if member(plan, facts, set.bits, element, negated, is_set)? == when {
+                            pc += len as usize;
+                        }
+                        continue;
+                    }
+                    Op::SomeJump { src, when, len } => match words[src as usize].tag {
+                        GIVE_UP => return None,
+                        tag => {
+                            if (tag != NONE) == when {
+                                pc += len as usize;
+                            }
+                            continue;
+                        }
                     },
                     Op::Jump { len } => {
                         pc += len as usize;
@@ -771,15 +995,6 @@ impl Code {
                         }
                         continue;
                     }
-                    Op::Test { src, negated, len } => match words[src as usize] {
-                        Word { tag: BOOL, bits } => {
-                            if (bits != 0) == negated {
-                                pc += len as usize;
-                            }
-                            continue;
-                        }
-                        _ => return None,
-                    },
                     Op::Full { step, len } => {
                         let rule = plan.steps.get(step as usize)?.rule;
                         match full.rule_applies(scratch, subject, rule, None) {
@@ -815,16 +1030,69 @@ impl Code {
                     return None;
                 }
                 words[dst as usize] = word;
-                stamps[dst as usize] = generation;
             };
             let word = SingleExec::resume(plan, facts, memory, subject).word(walk);
             if word.tag == GIVE_UP {
                 return None;
             }
             memory.words[walk as usize] = word;
-            memory.stamps[walk as usize] = generation;
         }
     }
+}
+
+/// The registers that may be read before they are written for a subject: those behind an
+/// [`Op::Memo`] and every node the tree walker may evaluate for an [`Op::Walk`], literals and the
+/// subject left out (they never change). A node read in several places whose instructions are
+/// one is computed again at each place, unguarded, so its register is not emptied.
+fn reset_registers(plan: &Plan, ops: &[Op]) -> Vec<u32> {
+    let n_nodes = plan.nodes.len();
+    let mut reset = vec![false; n_nodes];
+    for op in ops {
+        if let Op::Memo { node, .. } = op {
+            reset[*node as usize] = true;
+        }
+    }
+    let mut stack: Vec<NodeId> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Walk { dst } => Some(*dst),
+            _ => None,
+        })
+        .collect();
+    let mut walked = vec![false; n_nodes];
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut walked[id as usize], true) {
+            continue;
+        }
+        reset[id as usize] = true;
+        match &plan.nodes[id as usize] {
+            Node::Lit(_) | Node::Subject => {}
+            Node::Field { base: inner, .. }
+            | Node::Not(inner)
+            | Node::Neg(inner)
+            | Node::IsSome(inner)
+            | Node::IsNone(inner) => stack.push(*inner),
+            Node::And(left, right)
+            | Node::Or(left, right)
+            | Node::Compare(_, left, right)
+            | Node::Arith(_, left, right)
+            | Node::In {
+                element: left,
+                set: right,
+                ..
+            } => stack.extend([*left, *right]),
+            Node::If(condition, then, otherwise) => stack.extend([*condition, *then, *otherwise]),
+            Node::Builtin(_, args) => stack.extend(args),
+            Node::Call { args, body, .. } => {
+                stack.extend(args);
+                stack.push(*body);
+            }
+        }
+    }
+    (0..n_nodes)
+        .filter(|idx| reset[*idx] && !matches!(plan.nodes[*idx], Node::Lit(_) | Node::Subject))
+        .map(|idx| idx as u32)
+        .collect()
 }
 
 /// The tag and payload of a field's narrow cell in the row of the record `base`; `None` to
@@ -846,7 +1114,9 @@ mod tests {
 
     use super::Code;
     use crate::engine::{Engine, FactsInput, NoFiles};
+    use crate::eval::fast::plan::Node;
     use crate::eval::fast::single::{SingleExec, SingleMemory};
+    use crate::eval::fast::word::GIVE_UP;
     use crate::eval::{Decision, Evaluator, Options, Scratch};
     use crate::facts::Format;
 
@@ -996,7 +1266,6 @@ rule home_made_abroad: permit {
         let code = evaluator.code.get_or_init(|| Code::new(plan));
         assert!(plan.complete, "every rule of the policy takes the fast path");
         let mut scratch = Scratch::new();
-        let mut walked = SingleMemory::default();
         let mut seen = Vec::new();
         for subject in evaluator.subjects() {
             let expected_decision = full.decide(&mut scratch, subject).unwrap();
@@ -1005,6 +1274,9 @@ rule home_made_abroad: permit {
                 expected_decision
             );
             let mut decision = Decision::new(subject);
+            // Empty registers, so that each register holding a value after the run was written
+            // by it.
+            scratch.fast.single = SingleMemory::default();
             let compiled = code.decide(
                 plan,
                 &evaluator.full,
@@ -1016,20 +1288,21 @@ rule home_made_abroad: permit {
             if compiled {
                 assert_eq!(decision, expected_decision, "subject {subject}");
             }
+            // Every value the instructions computed for the subject is the tree walker's.
+            let memory = &scratch.fast.single;
+            for (node, word) in memory.words.iter().enumerate() {
+                if word.tag == GIVE_UP || matches!(plan.nodes[node], Node::Lit(_)) {
+                    continue;
+                }
+                let mut walked = SingleMemory::default();
+                code.start(&mut walked, subject);
+                let walker = SingleExec::resume(plan, &facts, &mut walked, subject).word(node as u32);
+                assert_eq!(*word, walker, "subject {subject}, node {node}");
+            }
             assert_eq!(
                 evaluator.decide(&mut scratch, subject).unwrap(),
                 expected_decision
             );
-            // Every value the instructions computed for the subject is the tree walker's.
-            let memory = &scratch.fast.single;
-            for (node, stamp) in memory.stamps.iter().enumerate() {
-                if *stamp != memory.generation {
-                    continue;
-                }
-                code.start(&mut walked, subject);
-                let walker = SingleExec::resume(plan, &facts, &mut walked, subject).word(node as u32);
-                assert_eq!(memory.words[node], walker, "subject {subject}, node {node}");
-            }
             let rules: Vec<&str> = expected_decision
                 .deciding
                 .iter()
@@ -1039,6 +1312,112 @@ rule home_made_abroad: permit {
             seen.push(format!("{:?} {rules:?} {path}", expected_decision.verdict));
         }
         assert_eq!(seen, expected);
+    }
+
+    /// A condition made of boolean fields, `and`, `or`, `not`, a comparison and `is none`.
+    const TESTS: &str = r#"policy "Tests"
+
+record Shipment key id {
+  id: Text
+  sealed: Bool
+  checked: Bool
+  weight: Int
+  escort: Shipment?
+}
+
+decide s: Shipment
+default permit because "nothing denies it"
+
+rule risky: deny {
+  when (s.sealed and not s.checked) or s.weight > 3
+  unless s.escort is none
+  because "risky"
+}
+"#;
+
+    const TESTS_FACTS: &str = r#"[
+  {"id": "a", "sealed": true, "checked": false, "weight": 1, "escort": "a"},
+  {"id": "b", "sealed": true, "checked": true, "weight": 1, "escort": "a"},
+  {"id": "c", "sealed": false, "checked": "?", "weight": 5, "escort": "a"},
+  {"id": "d", "sealed": false, "checked": true, "weight": 2, "escort": "a"},
+  {"id": "e", "sealed": true, "checked": false, "weight": 9, "escort": null},
+  {"id": "f", "sealed": false, "checked": true, "weight": "?", "escort": "a"}
+]"#;
+
+    #[test]
+    fn each_test_of_a_condition_is_one_instruction_that_jumps() {
+        let files = NoFiles;
+        let mut engine = Engine::new(&files, Vec::new());
+        let loaded = engine.load_policy_text("tests.pol", TESTS, None).unwrap();
+        let program = &loaded.checked.program;
+        let input = FactsInput {
+            name: "shipments.json".to_string(),
+            bytes: TESTS_FACTS.as_bytes().to_vec(),
+            format: Format::Json,
+            record: Some("Shipment".to_string()),
+            mapping: None,
+        };
+        let facts = engine.load_facts(program, vec![input]).unwrap();
+        let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
+        let code = Code::new(&evaluator.plan);
+        // No boolean is kept in a register: each field, comparison and `is none` is tested
+        // where it is read, and `and`, `or` and `not` are where the tests jump.
+        let kinds: Vec<String> = code
+            .ops
+            .iter()
+            .map(|op| format!("{op:?}").split([' ', '{']).next().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "FieldJump",
+                "FieldJump",
+                "NarrowSigned",
+                "CompareJump",
+                "Narrow",
+                "SomeJump",
+                "Apply"
+            ]
+        );
+        let full = Evaluator::new(
+            program,
+            &facts,
+            Options {
+                full_only: true,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        let mut scratch = Scratch::new();
+        let mut seen = Vec::new();
+        for subject in evaluator.subjects() {
+            let mut decision = Decision::new(subject);
+            let compiled = code.decide(
+                &evaluator.plan,
+                &evaluator.full,
+                &mut scratch.full,
+                &mut scratch.fast.single,
+                subject,
+                &mut decision,
+            );
+            let expected = full.decide(&mut scratch, subject).unwrap();
+            if compiled {
+                assert_eq!(decision, expected, "subject {subject}");
+            }
+            let path = if compiled { "compiled" } else { "full" };
+            seen.push(format!("{:?} {path}", expected.verdict));
+        }
+        assert_eq!(
+            seen,
+            [
+                "Deny compiled",
+                "Permit compiled",
+                "Deny compiled",
+                "Permit compiled",
+                "Permit compiled",
+                "Undecided full"
+            ]
+        );
     }
 
     #[test]

@@ -15,9 +15,8 @@ use super::word::{BOOL, GIVE_UP, NONE, RECORD, SEQ, Word};
 pub(crate) struct SingleMemory {
     /// The compiled program the registers were filled for (0 for none).
     pub(crate) owner: u64,
-    /// Counts evaluations: a node's word is this evaluation's when its stamp is this count.
-    pub(crate) generation: u32,
-    pub(crate) stamps: Vec<u32>,
+    /// One register per node. A register the tree walker reads holds [`Word::GIVE_UP`] until
+    /// its node is computed for the subject: `compiled.rs` empties those when a subject starts.
     pub(crate) words: Vec<Word>,
     /// Per rule: whether it is active for the current subject.
     pub(crate) active: Vec<bool>,
@@ -62,15 +61,16 @@ impl<'e> SingleExec<'e> {
         self.eval(id)
     }
 
-    /// The word of a node, computed at its first use for the subject.
+    /// The word of a node, computed at its first use for the subject (a node that gives up is
+    /// computed again at each use; the subject is given up anyway).
     #[inline(always)]
     fn eval(&mut self, id: NodeId) -> Word {
         let idx = id as usize;
-        if self.row.stamps[idx] == self.row.generation {
-            return self.row.words[idx];
+        let word = self.row.words[idx];
+        if word.tag != GIVE_UP {
+            return word;
         }
         let word = self.compute(id);
-        self.row.stamps[idx] = self.row.generation;
         self.row.words[idx] = word;
         word
     }
