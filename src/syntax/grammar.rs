@@ -13,10 +13,62 @@ use super::messages::{self, Found, Hint};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, Span};
 
-/// The parser generated from the grammar.
+/// The parser generated from the grammar (`grammar/pol.pest` and `grammar/checked.pest`): the
+/// definitive one, whose errors users see.
 #[derive(Parser)]
 #[grammar = "../grammar/pol.pest"]
+#[grammar = "../grammar/checked.pest"]
 pub(crate) struct PolParser;
+
+/// The parser tried first on a whole text or a piece of one: the same grammar with a few rules
+/// written for speed (`grammar/unchecked.pest`), among them a name (`ident`) that lets through
+/// the reserved words that cannot start an operand, which is cheaper to test.
+///
+/// Where its tree holds no reserved word as a name, it is the tree [`PolParser`] gives: its other
+/// rules match what the definitive ones match, and the two names differ only where a name is
+/// tried at a reserved word. There the definitive name fails, and the parse goes back to the
+/// nearest choice, option or repetition around it; the unchecked name matches, and then either
+/// fails later, and the parse goes back to that same place, or stays in the tree (no name is
+/// tried inside a lookahead). Lowering looks for reserved words among the names; a text with one,
+/// or that fails to parse, is parsed again by [`PolParser`].
+mod unchecked {
+    use pest_derive::Parser;
+
+    /// The parser with the unchecked name.
+    #[derive(Parser)]
+    #[grammar = "../grammar/pol.pest"]
+    #[grammar = "../grammar/unchecked.pest"]
+    pub(crate) struct UncheckedParser;
+}
+
+/// A rule of the unchecked parser.
+pub(super) type UncheckedRule = unchecked::Rule;
+
+/// A rule of either parser, read as a rule of the definitive one: both grammars have the same
+/// rules in the same order, so lowering reads the pairs of either.
+pub(super) trait Kind: pest::RuleType {
+    /// The same rule of [`PolParser`].
+    fn kind(self) -> Rule;
+}
+
+impl Kind for Rule {
+    #[inline]
+    fn kind(self) -> Rule {
+        self
+    }
+}
+
+impl Kind for UncheckedRule {
+    #[inline]
+    fn kind(self) -> Rule {
+        // Both enums hold `EOI` first, which `all_rules` leaves out, then every rule of the
+        // grammar in the order written.
+        match (self as usize).checked_sub(1) {
+            None => Rule::EOI,
+            Some(idx) => Rule::all_rules()[idx],
+        }
+    }
+}
 
 /// The words the grammar reserves (its `keyword` rule): they can never be names.
 pub(super) const RESERVED: &[&str] = &[
@@ -310,15 +362,24 @@ pub(super) fn fails_at_end(rule: Rule, text: &str) -> bool {
 }
 
 /// Parses one piece of a text cut at [`Scan::cuts`]: the first piece as a `module` (header
-/// and declarations), any other as `items` (declarations only). `None` if it does not parse;
-/// no error is built, since the caller then parses the whole text again with [`parse_tree`].
-pub(super) fn parse_piece(piece: &str, first: bool) -> Option<Pair<'_, Rule>> {
+/// and declarations), any other as `items` (declarations only), with the unchecked parser.
+/// `None` if it does not parse; no error is built, since the caller then parses the whole text
+/// again with [`parse_tree`].
+pub(super) fn parse_piece(piece: &str, first: bool) -> Option<Pair<'_, UncheckedRule>> {
     let pairs = if first {
-        PolParser::parse(Rule::module, piece)
+        unchecked::UncheckedParser::parse(UncheckedRule::module, piece)
     } else {
-        PolParser::parse(Rule::items, piece)
+        unchecked::UncheckedParser::parse(UncheckedRule::items, piece)
     };
     pairs.ok()?.next()
+}
+
+/// Parses a whole text as a `module` with the unchecked parser, or `None` if it does not parse:
+/// its tree may hold reserved words as names, which lowering must refuse.
+pub(super) fn parse_unchecked(text: &str) -> Option<Pair<'_, UncheckedRule>> {
+    unchecked::UncheckedParser::parse(UncheckedRule::module, text)
+        .ok()?
+        .next()
 }
 
 /// Plain words for a rule, as users see it in "expected …".
@@ -331,7 +392,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::WHITESPACE => "a space",
         Rule::COMMENT => "a comment",
         Rule::bom => "a byte order mark",
-        Rule::keyword => "a reserved word",
+        Rule::keyword | Rule::operand_word => "a reserved word",
         Rule::ident | Rule::ident_char | Rule::named | Rule::named_type => "a name",
         Rule::date => "a date (YYYY-MM-DD)",
         Rule::int | Rule::position => "a number",

@@ -13,7 +13,7 @@ use super::ast::{
     Item, LetDecl, Module, ObligationDecl, Param, Quantifier, RecordDecl, RuleClause, RuleDecl, SubjectRef,
     TestDecl, Text, TypeExpr, TypeKind, UseDecl, UseTarget,
 };
-use super::grammar::{self, Cuts, Rule};
+use super::grammar::{self, Cuts, Kind, Rule};
 use super::messages;
 use super::{Change, Parsed, Pieces};
 use crate::diagnostic::Diagnostic;
@@ -108,6 +108,15 @@ pub(crate) fn reparse(
 thread_local! {
     /// How many pieces [`reparse`] lowered on this thread, for tests of what it parses again.
     static PIECES_LOWERED: Cell<usize> = const { Cell::new(0) };
+    /// How many whole texts the definitive parser parsed on this thread, for tests that the
+    /// unchecked parser takes a text on its own.
+    static CHECKED_PARSES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many whole texts the definitive parser parsed on this thread so far.
+#[cfg(test)]
+pub(super) fn n_checked_parses() -> usize {
+    CHECKED_PARSES.with(Cell::get)
 }
 
 /// How many pieces [`reparse`] lowered on this thread so far.
@@ -290,7 +299,7 @@ fn parse_with_fast_data(
 pub(super) fn parse_by_grammar(sources: &SourceMap, id: SourceId) -> Result<Module, Vec<Diagnostic>> {
     let text = &sources.get(id).text;
     let scan = grammar::scan(text, id, super::DEFAULT_MAX_NESTING, Cuts::None).map_err(|d| vec![d])?;
-    parse_whole(text, id, super::DEFAULT_MAX_NESTING, &scan.comments, false)
+    parse_whole_checked(text, id, super::DEFAULT_MAX_NESTING, &scan.comments, false)
 }
 
 /// Parses a text that failed to parse whole declaration by declaration (see
@@ -504,7 +513,9 @@ pub(super) fn parse_in_pieces(
     parse_pieces(text, id, max_nesting, &scan, threads, false)
 }
 
-/// Parses and lowers a whole text in one piece.
+/// Parses and lowers a whole text in one piece: with the unchecked parser first, then, if that
+/// fails, finds a reserved word as a name or has any diagnostic, with the definitive one, whose
+/// tree and errors it gives.
 fn parse_whole(
     text: &str,
     id: SourceId,
@@ -512,6 +523,29 @@ fn parse_whole(
     comments: &[grammar::Token],
     bodies_read: bool,
 ) -> Result<Module, Vec<Diagnostic>> {
+    if let Some(pair) = grammar::parse_unchecked(text) {
+        let mut ctx = Ctx::new(id, 0, max_nesting);
+        ctx.bodies_read = bodies_read;
+        let module = lower_module(&ctx, pair, text, comments);
+        if let Ok(module) = module
+            && ctx.is_clean()
+        {
+            return Ok(module);
+        }
+    }
+    parse_whole_checked(text, id, max_nesting, comments, bodies_read)
+}
+
+/// Parses and lowers a whole text in one piece with the definitive parser alone.
+fn parse_whole_checked(
+    text: &str,
+    id: SourceId,
+    max_nesting: usize,
+    comments: &[grammar::Token],
+    bodies_read: bool,
+) -> Result<Module, Vec<Diagnostic>> {
+    #[cfg(test)]
+    CHECKED_PARSES.with(|n| n.set(n.get() + 1));
     let pair = grammar::parse_tree(text, id, max_nesting).map_err(|diagnostic| vec![diagnostic])?;
     let mut ctx = Ctx::new(id, 0, max_nesting);
     ctx.bodies_read = bodies_read;
@@ -609,18 +643,18 @@ fn lower_piece(
     let header = first.then(|| lower_header(&ctx, cursor.expect(Rule::header)));
     let items = lower_items(&ctx, &mut cursor).ok()?;
     cursor.finish();
-    ctx.diagnostics.into_inner().is_empty().then_some((header, items))
+    ctx.is_clean().then_some((header, items))
 }
 
 /// Lowers what a prompt's input parsed into (`Rule::expr_input` or `Rule::items`): an
 /// expression, or declarations; or the diagnostics lowering found.
-pub(super) fn lower_input(
-    pair: Pair<'_, Rule>,
+pub(super) fn lower_input<R: Kind>(
+    pair: Pair<'_, R>,
     id: SourceId,
     max_nesting: usize,
 ) -> Result<super::Input, Vec<Diagnostic>> {
     let ctx = Ctx::new(id, 0, max_nesting);
-    let rule = pair.as_rule();
+    let rule = pair.as_rule().kind();
     let mut cursor = Cursor::new(pair);
     let input = match rule {
         Rule::expr_input => lower_expr(&ctx, cursor.expect(Rule::expr), 0).map(|tall| super::Input::Expr {
@@ -665,6 +699,9 @@ struct Ctx {
     /// Whether the bodies of `data` blocks were read before the grammar ran (`data.rs`) and
     /// blanked: only then may a body be `read_body`.
     bodies_read: bool,
+    /// Set when a name is a reserved word, which only the unchecked parser lets through: its
+    /// tree is then not the definitive grammar's.
+    reserved: Cell<bool>,
 }
 
 impl Ctx {
@@ -676,12 +713,18 @@ impl Ctx {
             max_nesting,
             diagnostics: RefCell::new(Vec::new()),
             failed: Cell::new(false),
+            reserved: Cell::new(false),
         }
+    }
+
+    /// Whether lowering found nothing wrong: no diagnostic, and no reserved word as a name.
+    fn is_clean(&self) -> bool {
+        !self.reserved.get() && self.diagnostics.borrow().is_empty()
     }
 
     /// The span of a pair in the source. Every span of the tree is made here or from
     /// spans made here.
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+    fn span<R: Kind>(&self, pair: &Pair<'_, R>) -> Span {
         let span = pair.as_span();
         self.at(span.start(), span.end())
     }
@@ -727,45 +770,49 @@ struct Tall {
 }
 
 /// Walks the children of one pair in order.
-struct Cursor<'i> {
+struct Cursor<'i, R: Kind> {
     parent: Rule,
-    children: Peekable<Pairs<'i, Rule>>,
+    children: Peekable<Pairs<'i, R>>,
 }
 
-impl<'i> Cursor<'i> {
-    fn new(pair: Pair<'i, Rule>) -> Cursor<'i> {
+impl<'i, R: Kind> Cursor<'i, R> {
+    fn new(pair: Pair<'i, R>) -> Cursor<'i, R> {
         Cursor {
-            parent: pair.as_rule(),
+            parent: pair.as_rule().kind(),
             children: pair.into_inner().peekable(),
         }
     }
 
     /// The next child, which the grammar guarantees is a `rule`.
-    fn expect(&mut self, rule: Rule) -> Pair<'i, Rule> {
+    fn expect(&mut self, rule: Rule) -> Pair<'i, R> {
         match self.children.next() {
-            Some(pair) if pair.as_rule() == rule => pair,
-            Some(pair) => unreachable!("{:?}: expected {rule:?}, found {:?}", self.parent, pair.as_rule()),
+            Some(pair) if pair.as_rule().kind() == rule => pair,
+            Some(pair) => unreachable!(
+                "{:?}: expected {rule:?}, found {:?}",
+                self.parent,
+                pair.as_rule().kind()
+            ),
             None => unreachable!("{:?}: expected {rule:?}, found nothing", self.parent),
         }
     }
 
     /// The next child if it is a `rule`.
-    fn optional(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
-        self.children.next_if(|pair| pair.as_rule() == rule)
+    fn optional(&mut self, rule: Rule) -> Option<Pair<'i, R>> {
+        self.children.next_if(|pair| pair.as_rule().kind() == rule)
     }
 
     /// The next children while they are `rule`s.
-    fn many(&mut self, rule: Rule) -> Vec<Pair<'i, Rule>> {
+    fn many(&mut self, rule: Rule) -> Vec<Pair<'i, R>> {
         std::iter::from_fn(|| self.optional(rule)).collect()
     }
 
     /// The next child, whatever it is.
-    fn next(&mut self) -> Option<Pair<'i, Rule>> {
+    fn next(&mut self) -> Option<Pair<'i, R>> {
         self.children.next()
     }
 
     /// The next child, which the grammar guarantees exists.
-    fn any(&mut self) -> Pair<'i, Rule> {
+    fn any(&mut self) -> Pair<'i, R> {
         self.children
             .next()
             .unwrap_or_else(|| unreachable!("{:?}: expected a child, found nothing", self.parent))
@@ -774,14 +821,19 @@ impl<'i> Cursor<'i> {
     /// Asserts that every child was consumed.
     fn finish(mut self) {
         if let Some(pair) = self.children.next() {
-            unreachable!("{:?}: unexpected child {:?}", self.parent, pair.as_rule());
+            unreachable!("{:?}: unexpected child {:?}", self.parent, pair.as_rule().kind());
         }
     }
 }
 
 // ---------------------------------------------------------------- modules
 
-fn lower_module(ctx: &Ctx, pair: Pair<'_, Rule>, text: &str, comments: &[grammar::Token]) -> Lowered<Module> {
+fn lower_module<R: Kind>(
+    ctx: &Ctx,
+    pair: Pair<'_, R>,
+    text: &str,
+    comments: &[grammar::Token],
+) -> Lowered<Module> {
     let span = Span::new(ctx.id, 0, text.len());
     let mut cursor = Cursor::new(pair);
     let header = lower_header(ctx, cursor.expect(Rule::header));
@@ -796,7 +848,7 @@ fn lower_module(ctx: &Ctx, pair: Pair<'_, Rule>, text: &str, comments: &[grammar
     })
 }
 
-fn lower_header(ctx: &Ctx, pair: Pair<'_, Rule>) -> Header {
+fn lower_header<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Header {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let kind = lower_header_kind(cursor.expect(Rule::header_kind));
@@ -813,7 +865,7 @@ fn lower_header(ctx: &Ctx, pair: Pair<'_, Rule>) -> Header {
     }
 }
 
-fn lower_header_kind(pair: Pair<'_, Rule>) -> HeaderKind {
+fn lower_header_kind<R: Kind>(pair: Pair<'_, R>) -> HeaderKind {
     match pair.as_str() {
         "policy" => HeaderKind::Policy,
         "module" => HeaderKind::Module,
@@ -821,7 +873,7 @@ fn lower_header_kind(pair: Pair<'_, Rule>) -> HeaderKind {
     }
 }
 
-fn lower_source_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
+fn lower_source_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Text {
     let mut cursor = Cursor::new(pair);
     let text = lower_string(ctx, cursor.expect(Rule::string));
     cursor.finish();
@@ -829,10 +881,10 @@ fn lower_source_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
 }
 
 /// Lowers the remaining children of a cursor, declarations up to the end of input.
-fn lower_items(ctx: &Ctx, cursor: &mut Cursor<'_>) -> Lowered<Vec<Item>> {
+fn lower_items<R: Kind>(ctx: &Ctx, cursor: &mut Cursor<'_, R>) -> Lowered<Vec<Item>> {
     let mut items = Vec::new();
     while let Some(pair) = cursor.next() {
-        match pair.as_rule() {
+        match pair.as_rule().kind() {
             Rule::EOI => break,
             _ => items.push(lower_item(ctx, pair)?),
         }
@@ -841,8 +893,8 @@ fn lower_items(ctx: &Ctx, cursor: &mut Cursor<'_>) -> Lowered<Vec<Item>> {
 }
 
 /// Lowers one declaration (`item` is a silent rule: the pair is the declaration itself).
-fn lower_item(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<Item> {
-    Ok(match pair.as_rule() {
+fn lower_item<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Lowered<Item> {
+    Ok(match pair.as_rule().kind() {
         Rule::use_decl => Item::Use(lower_use_decl(ctx, pair)),
         Rule::enum_decl => Item::Enum(lower_enum_decl(ctx, pair)),
         Rule::record_decl => Item::Record(lower_record_decl(ctx, pair)),
@@ -858,26 +910,26 @@ fn lower_item(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<Item> {
     })
 }
 
-fn lower_use_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> UseDecl {
+fn lower_use_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> UseDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let target = match cursor.any() {
-        pair if pair.as_rule() == Rule::std_path => UseTarget::Std(lower_std_path(ctx, pair)),
-        pair if pair.as_rule() == Rule::string => UseTarget::File(lower_string(ctx, pair)),
-        pair => unreachable!("use_decl: unexpected {:?}", pair.as_rule()),
+        pair if pair.as_rule().kind() == Rule::std_path => UseTarget::Std(lower_std_path(ctx, pair)),
+        pair if pair.as_rule().kind() == Rule::string => UseTarget::File(lower_string(ctx, pair)),
+        pair => unreachable!("use_decl: unexpected {:?}", pair.as_rule().kind()),
     };
     cursor.finish();
     UseDecl { target, span }
 }
 
-fn lower_std_path(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+fn lower_std_path<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Vec<Ident> {
     let mut cursor = Cursor::new(pair);
     let parts = lower_idents(ctx, &mut cursor);
     cursor.finish();
     parts
 }
 
-fn lower_enum_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> EnumDecl {
+fn lower_enum_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> EnumDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -886,7 +938,7 @@ fn lower_enum_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> EnumDecl {
     EnumDecl { name, variants, span }
 }
 
-fn lower_record_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> RecordDecl {
+fn lower_record_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> RecordDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -911,7 +963,7 @@ fn lower_record_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> RecordDecl {
 }
 
 /// The key field, its alias, or the fields of a compound key.
-fn lower_key_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> (Option<Ident>, Option<Ident>, Vec<Ident>) {
+fn lower_key_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> (Option<Ident>, Option<Ident>, Vec<Ident>) {
     let mut cursor = Cursor::new(pair);
     if let Some(fields) = cursor.optional(Rule::key_fields) {
         cursor.finish();
@@ -925,14 +977,14 @@ fn lower_key_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> (Option<Ident>, Option<I
     (Some(key), alias, Vec::new())
 }
 
-fn lower_key_fields(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+fn lower_key_fields<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Vec<Ident> {
     let mut cursor = Cursor::new(pair);
     let fields = lower_idents(ctx, &mut cursor);
     cursor.finish();
     fields
 }
 
-fn lower_alias_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
+fn lower_alias_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Ident {
     let mut cursor = Cursor::new(pair);
     let alias = lower_ident(ctx, cursor.expect(Rule::ident));
     cursor.finish();
@@ -941,7 +993,7 @@ fn lower_alias_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
 
 // ---------------------------------------------------------------- data
 
-fn lower_data_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> DataDecl {
+fn lower_data_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> DataDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     // A body read before the grammar ran: `data::fill` puts its rows in. In a text as written,
@@ -966,7 +1018,7 @@ fn lower_data_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> DataDecl {
     DataDecl { rows, span }
 }
 
-fn lower_field_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> FieldDecl {
+fn lower_field_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> FieldDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -976,11 +1028,11 @@ fn lower_field_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> FieldDecl {
 }
 
 /// Lowers a type. Its nesting (`Set<Set<…>>`) is bounded by the pre-scan.
-fn lower_type_expr(ctx: &Ctx, pair: Pair<'_, Rule>) -> TypeExpr {
+fn lower_type_expr<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> TypeExpr {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let inner = cursor.any();
-    let kind = match inner.as_rule() {
+    let kind = match inner.as_rule().kind() {
         Rule::set_type => TypeKind::Set(Box::new(lower_set_type(ctx, inner))),
         Rule::list_type => TypeKind::List(Box::new(lower_list_type(ctx, inner))),
         Rule::named_type => TypeKind::Named(lower_named_type(ctx, inner)),
@@ -991,28 +1043,28 @@ fn lower_type_expr(ctx: &Ctx, pair: Pair<'_, Rule>) -> TypeExpr {
     TypeExpr { kind, optional, span }
 }
 
-fn lower_set_type(ctx: &Ctx, pair: Pair<'_, Rule>) -> TypeExpr {
+fn lower_set_type<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> TypeExpr {
     let mut cursor = Cursor::new(pair);
     let element = lower_type_expr(ctx, cursor.expect(Rule::type_expr));
     cursor.finish();
     element
 }
 
-fn lower_list_type(ctx: &Ctx, pair: Pair<'_, Rule>) -> TypeExpr {
+fn lower_list_type<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> TypeExpr {
     let mut cursor = Cursor::new(pair);
     let element = lower_type_expr(ctx, cursor.expect(Rule::type_expr));
     cursor.finish();
     element
 }
 
-fn lower_named_type(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
+fn lower_named_type<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Ident {
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
     cursor.finish();
     name
 }
 
-fn lower_let_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<LetDecl> {
+fn lower_let_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Lowered<LetDecl> {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -1029,7 +1081,7 @@ fn lower_let_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<LetDecl> {
     })
 }
 
-fn lower_fn_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<FnDecl> {
+fn lower_fn_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Lowered<FnDecl> {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -1052,7 +1104,7 @@ fn lower_fn_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<FnDecl> {
     })
 }
 
-fn lower_param(ctx: &Ctx, pair: Pair<'_, Rule>) -> Param {
+fn lower_param<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Param {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -1061,7 +1113,7 @@ fn lower_param(ctx: &Ctx, pair: Pair<'_, Rule>) -> Param {
     Param { name, ty, span }
 }
 
-fn lower_obligation_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> ObligationDecl {
+fn lower_obligation_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> ObligationDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -1070,7 +1122,7 @@ fn lower_obligation_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> ObligationDecl {
     ObligationDecl { name, text, span }
 }
 
-fn lower_decide_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<DecideDecl> {
+fn lower_decide_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Lowered<DecideDecl> {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let var = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -1088,7 +1140,7 @@ fn lower_decide_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<DecideDecl> {
     })
 }
 
-fn lower_default_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> DefaultDecl {
+fn lower_default_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> DefaultDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let effect = lower_effect(cursor.expect(Rule::effect));
@@ -1113,7 +1165,7 @@ fn lower_default_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> DefaultDecl {
     }
 }
 
-fn lower_effect(pair: Pair<'_, Rule>) -> Effect {
+fn lower_effect<R: Kind>(pair: Pair<'_, R>) -> Effect {
     match pair.as_str() {
         "permit" => Effect::Permit,
         "deny" => Effect::Deny,
@@ -1121,7 +1173,7 @@ fn lower_effect(pair: Pair<'_, Rule>) -> Effect {
     }
 }
 
-fn lower_rule_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<RuleDecl> {
+fn lower_rule_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Lowered<RuleDecl> {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -1142,8 +1194,8 @@ fn lower_rule_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<RuleDecl> {
 }
 
 /// Lowers one clause of a rule (`rule_clause` is a silent rule: the pair is the clause).
-fn lower_rule_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<RuleClause> {
-    Ok(match pair.as_rule() {
+fn lower_rule_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Lowered<RuleClause> {
+    Ok(match pair.as_rule().kind() {
         Rule::when_clause => RuleClause::When(lower_when_clause(ctx, pair)?),
         Rule::unless_clause => RuleClause::Unless(lower_unless_clause(ctx, pair)?),
         Rule::because_clause => RuleClause::Because(lower_because_clause(ctx, pair)),
@@ -1168,56 +1220,56 @@ fn lower_rule_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<RuleClause> {
     })
 }
 
-fn lower_when_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<Expr> {
+fn lower_when_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Lowered<Expr> {
     let mut cursor = Cursor::new(pair);
     let condition = *lower_expr(ctx, cursor.expect(Rule::expr), 0)?.expr;
     cursor.finish();
     Ok(condition)
 }
 
-fn lower_unless_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Lowered<Expr> {
+fn lower_unless_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Lowered<Expr> {
     let mut cursor = Cursor::new(pair);
     let condition = *lower_expr(ctx, cursor.expect(Rule::expr), 0)?.expr;
     cursor.finish();
     Ok(condition)
 }
 
-fn lower_because_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
+fn lower_because_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Text {
     let mut cursor = Cursor::new(pair);
     let reason = lower_string(ctx, cursor.expect(Rule::string));
     cursor.finish();
     reason
 }
 
-fn lower_cite_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
+fn lower_cite_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Text {
     let mut cursor = Cursor::new(pair);
     let provision = lower_string(ctx, cursor.expect(Rule::string));
     cursor.finish();
     provision
 }
 
-fn lower_oblige_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+fn lower_oblige_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Vec<Ident> {
     let mut cursor = Cursor::new(pair);
     let names = lower_idents(ctx, &mut cursor);
     cursor.finish();
     names
 }
 
-fn lower_effective_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Date {
+fn lower_effective_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Date {
     let mut cursor = Cursor::new(pair);
     let date = lower_date(ctx, cursor.expect(Rule::date));
     cursor.finish();
     date
 }
 
-fn lower_until_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Date {
+fn lower_until_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Date {
     let mut cursor = Cursor::new(pair);
     let date = lower_date(ctx, cursor.expect(Rule::date));
     cursor.finish();
     date
 }
 
-fn lower_exception_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+fn lower_exception_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Vec<Ident> {
     let mut cursor = Cursor::new(pair);
     let names = lower_idents(ctx, &mut cursor);
     cursor.finish();
@@ -1226,7 +1278,7 @@ fn lower_exception_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
 
 // ---------------------------------------------------------------- tests
 
-fn lower_test_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> TestDecl {
+fn lower_test_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> TestDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_string(ctx, cursor.expect(Rule::string));
@@ -1237,7 +1289,7 @@ fn lower_test_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> TestDecl {
     let mut facts = Vec::new();
     let mut expects = Vec::new();
     while let Some(pair) = cursor.next() {
-        match pair.as_rule() {
+        match pair.as_rule().kind() {
             Rule::fact_decl => facts.push(lower_fact_decl(ctx, pair)),
             Rule::expect_decl => expects.push(lower_expect_decl(ctx, pair)),
             rule => unreachable!("test_decl: unexpected {rule:?}"),
@@ -1252,14 +1304,14 @@ fn lower_test_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> TestDecl {
     }
 }
 
-fn lower_as_of_clause(ctx: &Ctx, pair: Pair<'_, Rule>) -> Date {
+fn lower_as_of_clause<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Date {
     let mut cursor = Cursor::new(pair);
     let date = lower_date(ctx, cursor.expect(Rule::date));
     cursor.finish();
     date
 }
 
-fn lower_fact_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactDecl {
+fn lower_fact_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> FactDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let record = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -1272,7 +1324,7 @@ fn lower_fact_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactDecl {
     FactDecl { record, fields, span }
 }
 
-fn lower_fact_field(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactField {
+fn lower_fact_field<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> FactField {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let name = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -1282,12 +1334,12 @@ fn lower_fact_field(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactField {
 }
 
 /// Lowers a fact value. Nested sets are bounded by the pre-scan's bracket count.
-fn lower_fact_value(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactValue {
+fn lower_fact_value<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> FactValue {
     let mut cursor = Cursor::new(pair);
     let inner = cursor.any();
     cursor.finish();
     let span = ctx.span(&inner);
-    match inner.as_rule() {
+    match inner.as_rule().kind() {
         Rule::unknown_lit => FactValue::Unknown(span),
         Rule::none_lit => FactValue::None(span),
         Rule::fact_set => FactValue::Set(lower_fact_set(ctx, inner), span),
@@ -1306,11 +1358,11 @@ fn lower_fact_value(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactValue {
 
 /// A nested record has the shape of a fact (a record name, then fields), so it lowers as one;
 /// its nesting is bounded by the pre-scan's bracket count.
-fn lower_fact_record(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactDecl {
+fn lower_fact_record<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> FactDecl {
     lower_fact_decl(ctx, pair)
 }
 
-fn lower_fact_set(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<FactValue> {
+fn lower_fact_set<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Vec<FactValue> {
     let mut cursor = Cursor::new(pair);
     let values = cursor
         .many(Rule::fact_value)
@@ -1321,7 +1373,7 @@ fn lower_fact_set(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<FactValue> {
     values
 }
 
-fn lower_expect_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> ExpectDecl {
+fn lower_expect_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> ExpectDecl {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let subject = lower_subject_ref(ctx, cursor.expect(Rule::subject_ref));
@@ -1348,7 +1400,7 @@ fn lower_expect_decl(ctx: &Ctx, pair: Pair<'_, Rule>) -> ExpectDecl {
     }
 }
 
-fn lower_subject_ref(ctx: &Ctx, pair: Pair<'_, Rule>) -> SubjectRef {
+fn lower_subject_ref<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> SubjectRef {
     let mut cursor = Cursor::new(pair);
     let inner = cursor.any();
     cursor.finish();
@@ -1356,8 +1408,8 @@ fn lower_subject_ref(ctx: &Ctx, pair: Pair<'_, Rule>) -> SubjectRef {
 }
 
 /// A subject as written in `expect` or in a fact path: `"key"` or `#n`.
-fn lower_subject(ctx: &Ctx, pair: Pair<'_, Rule>) -> SubjectRef {
-    match pair.as_rule() {
+fn lower_subject<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> SubjectRef {
+    match pair.as_rule().kind() {
         Rule::string => SubjectRef::Key(lower_string(ctx, pair)),
         Rule::position => {
             let span = ctx.span(&pair);
@@ -1368,7 +1420,7 @@ fn lower_subject(ctx: &Ctx, pair: Pair<'_, Rule>) -> SubjectRef {
 }
 
 /// Lowers `#n`, a 1-based position kept as written (the checker rejects `#0`).
-fn lower_position(ctx: &Ctx, pair: Pair<'_, Rule>) -> u32 {
+fn lower_position<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> u32 {
     let mut cursor = Cursor::new(pair);
     let int = cursor.expect(Rule::int);
     cursor.finish();
@@ -1383,21 +1435,21 @@ fn lower_position(ctx: &Ctx, pair: Pair<'_, Rule>) -> u32 {
     })
 }
 
-fn lower_expect_by(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+fn lower_expect_by<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Vec<Ident> {
     let mut cursor = Cursor::new(pair);
     let rules = lower_idents(ctx, &mut cursor);
     cursor.finish();
     rules
 }
 
-fn lower_expect_oblige(ctx: &Ctx, pair: Pair<'_, Rule>) -> Vec<Ident> {
+fn lower_expect_oblige<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Vec<Ident> {
     let mut cursor = Cursor::new(pair);
     let obligations = lower_idents(ctx, &mut cursor);
     cursor.finish();
     obligations
 }
 
-fn lower_expect_undecided(ctx: &Ctx, pair: Pair<'_, Rule>) -> Option<Vec<FactPath>> {
+fn lower_expect_undecided<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Option<Vec<FactPath>> {
     let mut cursor = Cursor::new(pair);
     let paths: Vec<FactPath> = cursor
         .many(Rule::fact_path)
@@ -1409,7 +1461,7 @@ fn lower_expect_undecided(ctx: &Ctx, pair: Pair<'_, Rule>) -> Option<Vec<FactPat
     (!paths.is_empty()).then_some(paths)
 }
 
-fn lower_fact_path(ctx: &Ctx, pair: Pair<'_, Rule>) -> FactPath {
+fn lower_fact_path<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> FactPath {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let record = lower_ident(ctx, cursor.expect(Rule::ident));
@@ -1478,8 +1530,8 @@ fn infix(text: &str) -> (BinaryOp, usize) {
 
 /// An operator's fixity and binding power (higher binds tighter), or `None` for an
 /// operand or the call arguments or key that follow a name.
-fn operator(pair: &Pair<'_, Rule>) -> Option<(Fixity, usize)> {
-    match pair.as_rule() {
+fn operator<R: Kind>(pair: &Pair<'_, R>) -> Option<(Fixity, usize)> {
+    match pair.as_rule().kind() {
         Rule::prefix_op if pair.as_str() == "-" => Some((Fixity::Prefix, NEG)),
         Rule::prefix_op => Some((Fixity::Prefix, NOT)),
         Rule::infix_op => Some((Fixity::Infix, infix(pair.as_str()).1)),
@@ -1489,8 +1541,11 @@ fn operator(pair: &Pair<'_, Rule>) -> Option<(Fixity, usize)> {
 }
 
 /// Whether a child of `expr` continues the operand before it: a name's call arguments or key.
-fn is_suffix(pair: &Pair<'_, Rule>) -> bool {
-    matches!(pair.as_rule(), Rule::call | Rule::key_ref | Rule::key_lookup)
+fn is_suffix<R: Kind>(pair: &Pair<'_, R>) -> bool {
+    matches!(
+        pair.as_rule().kind(),
+        Rule::call | Rule::key_ref | Rule::key_lookup
+    )
 }
 
 /// The depth of recursion at each operand of one flat `expr`, or a fatal error where
@@ -1501,7 +1556,7 @@ fn is_suffix(pair: &Pair<'_, Rule>) -> bool {
 /// descent with an explicit stack (the binding powers of the open calls, as in
 /// [`Climb::expr`], [`Climb::nud`] and [`Climb::led`]) before it runs, so its real
 /// recursion stays bounded.
-fn climb_depths(ctx: &Ctx, pairs: Pairs<'_, Rule>, depth: usize) -> Lowered<Vec<usize>> {
+fn climb_depths<R: Kind>(ctx: &Ctx, pairs: Pairs<'_, R>, depth: usize) -> Lowered<Vec<usize>> {
     let mut open = vec![0];
     let mut depths = Vec::new();
     for pair in pairs {
@@ -1526,7 +1581,7 @@ fn climb_depths(ctx: &Ctx, pairs: Pairs<'_, Rule>, depth: usize) -> Lowered<Vec<
 }
 
 /// Lowers an expression whose root sits `depth` levels down its tree.
-fn lower_expr(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+fn lower_expr<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>, depth: usize) -> Lowered<Tall> {
     let pairs = pair.into_inner();
     let mut peek = pairs.clone().peekable();
     let first = peek.next().expect("an `expr` has an operand");
@@ -1552,9 +1607,9 @@ fn lower_expr(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
 /// Precedence climbing over the children of one `expr` (a Pratt parser).
 ///
 /// Nodes are built in the order of the tree's post-order, operands left to right.
-struct Climb<'c, 'i> {
+struct Climb<'c, 'i, R: Kind> {
     ctx: &'c Ctx,
-    pairs: Peekable<Pairs<'i, Rule>>,
+    pairs: Peekable<Pairs<'i, R>>,
     /// The depth of each operand, from [`climb_depths`].
     depths: Vec<usize>,
     next_operand: usize,
@@ -1562,7 +1617,7 @@ struct Climb<'c, 'i> {
     depth: usize,
 }
 
-impl Climb<'_, '_> {
+impl<R: Kind> Climb<'_, '_, R> {
     /// An expression whose operators all bind tighter than `power`.
     fn expr(&mut self, power: usize) -> Lowered<Tall> {
         let mut left = self.nud()?;
@@ -1583,7 +1638,7 @@ impl Climb<'_, '_> {
             .pairs
             .next()
             .expect("an `expr` has an operand after each operator");
-        match pair.as_rule() {
+        match pair.as_rule().kind() {
             Rule::prefix_op => {
                 if let Some(min) = self.int_min(&pair) {
                     return min;
@@ -1603,9 +1658,9 @@ impl Climb<'_, '_> {
 
     /// `-9223372036854775808` as one literal, the smallest integer: its digits alone do not
     /// fit in 64 bits, so negating them afterwards cannot work. `None` for any other `-`.
-    fn int_min(&mut self, minus: &Pair<'_, Rule>) -> Option<Lowered<Tall>> {
+    fn int_min(&mut self, minus: &Pair<'_, R>) -> Option<Lowered<Tall>> {
         let mut ahead = self.pairs.clone();
-        let int = ahead.next().filter(|next| next.as_rule() == Rule::int)?;
+        let int = ahead.next().filter(|next| next.as_rule().kind() == Rule::int)?;
         // A postfix operator would bind to the digits before the minus applies.
         if minus.as_str() != "-"
             || ahead
@@ -1628,7 +1683,7 @@ impl Climb<'_, '_> {
     /// The operator after `left`, with its right side.
     fn led(&mut self, left: Tall) -> Lowered<Tall> {
         let pair = self.pairs.next().expect("the caller peeked an operator");
-        match pair.as_rule() {
+        match pair.as_rule().kind() {
             Rule::infix_op => {
                 let (binary, power) = infix(pair.as_str());
                 let right = self.expr(power)?;
@@ -1639,7 +1694,7 @@ impl Climb<'_, '_> {
     }
 }
 
-fn lower_prefix(ctx: &Ctx, op: Pair<'_, Rule>, operand: Tall, depth: usize) -> Lowered<Tall> {
+fn lower_prefix<R: Kind>(ctx: &Ctx, op: Pair<'_, R>, operand: Tall, depth: usize) -> Lowered<Tall> {
     let at = ctx.span(&op);
     let span = at.to(operand.expr.span);
     let kind = if op.as_str() == "-" {
@@ -1650,11 +1705,11 @@ fn lower_prefix(ctx: &Ctx, op: Pair<'_, Rule>, operand: Tall, depth: usize) -> L
     ctx.node(kind, span, operand.height + 1, depth, at)
 }
 
-fn lower_infix(
+fn lower_infix<R: Kind>(
     ctx: &Ctx,
     left: Tall,
     op: BinaryOp,
-    pair: &Pair<'_, Rule>,
+    pair: &Pair<'_, R>,
     right: Tall,
     depth: usize,
 ) -> Lowered<Tall> {
@@ -1665,10 +1720,10 @@ fn lower_infix(
     ctx.node(kind, span, height, depth, at)
 }
 
-fn lower_postfix(ctx: &Ctx, operand: Tall, op: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+fn lower_postfix<R: Kind>(ctx: &Ctx, operand: Tall, op: Pair<'_, R>, depth: usize) -> Lowered<Tall> {
     let at = ctx.span(&op);
     let span = operand.expr.span.to(at);
-    let kind = match op.as_rule() {
+    let kind = match op.as_rule().kind() {
         Rule::field_op => ExprKind::Field(operand.expr, lower_field_op(ctx, op)),
         Rule::is_some_op => ExprKind::IsSome(operand.expr),
         Rule::is_none_op => ExprKind::IsNone(operand.expr),
@@ -1677,7 +1732,7 @@ fn lower_postfix(ctx: &Ctx, operand: Tall, op: Pair<'_, Rule>, depth: usize) -> 
     ctx.node(kind, span, operand.height + 1, depth, at)
 }
 
-fn lower_field_op(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
+fn lower_field_op<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Ident {
     let mut cursor = Cursor::new(pair);
     let field = lower_ident(ctx, cursor.expect(Rule::ident));
     cursor.finish();
@@ -1689,19 +1744,19 @@ fn lower_field_op(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
 ///
 /// Only the operands that hold expressions recurse; the others are lowered in
 /// [`lower_literal`], which keeps this function's frame small on the recursive path.
-fn lower_operand<'i>(
+fn lower_operand<'i, R: Kind>(
     ctx: &Ctx,
-    pair: Pair<'i, Rule>,
-    suffix: Option<Pair<'i, Rule>>,
+    pair: Pair<'i, R>,
+    suffix: Option<Pair<'i, R>>,
     depth: usize,
 ) -> Lowered<Tall> {
-    match (pair.as_rule(), suffix) {
+    match (pair.as_rule().kind(), suffix) {
         (Rule::quantifier, _) => lower_quantifier(ctx, pair, depth),
         (Rule::if_expr, _) => lower_if_expr(ctx, pair, depth),
         (Rule::set_literal, _) => lower_set_literal(ctx, pair, depth),
         (Rule::paren, _) => lower_paren(ctx, pair, depth),
-        (_, Some(call)) if call.as_rule() == Rule::call => lower_call(ctx, pair, call, depth),
-        (_, Some(lookup)) if lookup.as_rule() == Rule::key_lookup => {
+        (_, Some(call)) if call.as_rule().kind() == Rule::call => lower_call(ctx, pair, call, depth),
+        (_, Some(lookup)) if lookup.as_rule().kind() == Rule::key_lookup => {
             lower_key_lookup(ctx, pair, lookup, depth)
         }
         (_, suffix) => lower_literal(ctx, pair, suffix, depth),
@@ -1709,14 +1764,14 @@ fn lower_operand<'i>(
 }
 
 /// Lowers an operand with no expression inside: a literal, a name or a key reference.
-fn lower_literal(
+fn lower_literal<R: Kind>(
     ctx: &Ctx,
-    pair: Pair<'_, Rule>,
-    key: Option<Pair<'_, Rule>>,
+    pair: Pair<'_, R>,
+    key: Option<Pair<'_, R>>,
     depth: usize,
 ) -> Lowered<Tall> {
     let mut span = ctx.span(&pair);
-    let kind = match pair.as_rule() {
+    let kind = match pair.as_rule().kind() {
         Rule::ident => {
             let name = lower_ident(ctx, pair);
             match key {
@@ -1738,7 +1793,7 @@ fn lower_literal(
     ctx.node(kind, span, 1, depth, span)
 }
 
-fn lower_quantifier(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+fn lower_quantifier<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>, depth: usize) -> Lowered<Tall> {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let kind_pair = cursor.expect(Rule::quantifier_kind);
@@ -1752,7 +1807,7 @@ fn lower_quantifier(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Ta
     ctx.node(kind, span, height, depth, at)
 }
 
-fn lower_quantifier_kind(pair: Pair<'_, Rule>) -> Quantifier {
+fn lower_quantifier_kind<R: Kind>(pair: Pair<'_, R>) -> Quantifier {
     match pair.as_str() {
         "any" => Quantifier::Any,
         "all" => Quantifier::All,
@@ -1760,7 +1815,7 @@ fn lower_quantifier_kind(pair: Pair<'_, Rule>) -> Quantifier {
     }
 }
 
-fn lower_if_expr(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+fn lower_if_expr<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>, depth: usize) -> Lowered<Tall> {
     let span = ctx.span(&pair);
     let at = Span::new(span.source, span.start as usize, span.start as usize + 2);
     let mut cursor = Cursor::new(pair);
@@ -1772,7 +1827,11 @@ fn lower_if_expr(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall>
 }
 
 /// Lowers the next `N` children of a cursor, all expressions.
-fn lower_expr_array<const N: usize>(ctx: &Ctx, cursor: &mut Cursor<'_>, depth: usize) -> Lowered<[Tall; N]> {
+fn lower_expr_array<const N: usize, R: Kind>(
+    ctx: &Ctx,
+    cursor: &mut Cursor<'_, R>,
+    depth: usize,
+) -> Lowered<[Tall; N]> {
     let mut lowered = Vec::with_capacity(N);
     for _ in 0..N {
         lowered.push(lower_expr(ctx, cursor.expect(Rule::expr), depth)?);
@@ -1782,7 +1841,7 @@ fn lower_expr_array<const N: usize>(ctx: &Ctx, cursor: &mut Cursor<'_>, depth: u
         .unwrap_or_else(|_| unreachable!("exactly {N} expressions were lowered")))
 }
 
-fn lower_set_literal(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+fn lower_set_literal<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>, depth: usize) -> Lowered<Tall> {
     let span = ctx.span(&pair);
     let at = Span::new(span.source, span.start as usize, span.start as usize + 1);
     let (elements, height) = lower_exprs(ctx, pair, depth + 1)?;
@@ -1790,7 +1849,7 @@ fn lower_set_literal(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<T
 }
 
 /// Lowers a call: the function's name and the `call` pair of its arguments.
-fn lower_call(ctx: &Ctx, name: Pair<'_, Rule>, call: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+fn lower_call<R: Kind>(ctx: &Ctx, name: Pair<'_, R>, call: Pair<'_, R>, depth: usize) -> Lowered<Tall> {
     let function = lower_ident(ctx, name);
     let at = function.span;
     let span = at.to(ctx.span(&call));
@@ -1798,7 +1857,12 @@ fn lower_call(ctx: &Ctx, name: Pair<'_, Rule>, call: Pair<'_, Rule>, depth: usiz
     ctx.node(ExprKind::Call(function, args), span, height + 1, depth, at)
 }
 
-fn lower_key_lookup(ctx: &Ctx, name: Pair<'_, Rule>, lookup: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+fn lower_key_lookup<R: Kind>(
+    ctx: &Ctx,
+    name: Pair<'_, R>,
+    lookup: Pair<'_, R>,
+    depth: usize,
+) -> Lowered<Tall> {
     let record = lower_ident(ctx, name);
     let at = record.span;
     let span = at.to(ctx.span(&lookup));
@@ -1808,12 +1872,12 @@ fn lower_key_lookup(ctx: &Ctx, name: Pair<'_, Rule>, lookup: Pair<'_, Rule>, dep
 
 /// Lowers the children of a pair, all expressions, and returns the tallest height among
 /// them (0 if none).
-fn lower_exprs(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<(Vec<Expr>, usize)> {
+fn lower_exprs<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>, depth: usize) -> Lowered<(Vec<Expr>, usize)> {
     let pairs = pair.into_inner();
     let mut exprs = Vec::with_capacity(pairs.len());
     let mut height = 0;
     for pair in pairs {
-        debug_assert_eq!(pair.as_rule(), Rule::expr);
+        debug_assert_eq!(pair.as_rule().kind(), Rule::expr);
         let tall = lower_expr(ctx, pair, depth)?;
         height = height.max(tall.height);
         exprs.push(*tall.expr);
@@ -1822,7 +1886,7 @@ fn lower_exprs(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<(Vec<Ex
 }
 
 /// Lowers `(e)` to `e`, with a span that takes in the parentheses.
-fn lower_paren(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
+fn lower_paren<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>, depth: usize) -> Lowered<Tall> {
     let span = ctx.span(&pair);
     let mut cursor = Cursor::new(pair);
     let mut inner = lower_expr(ctx, cursor.expect(Rule::expr), depth)?;
@@ -1834,7 +1898,7 @@ fn lower_paren(ctx: &Ctx, pair: Pair<'_, Rule>, depth: usize) -> Lowered<Tall> {
 }
 
 /// Lowers the key of a key reference, `["key"]`.
-fn lower_key_ref(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
+fn lower_key_ref<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Text {
     let mut cursor = Cursor::new(pair);
     let key = lower_string(ctx, cursor.expect(Rule::string));
     cursor.finish();
@@ -1843,15 +1907,19 @@ fn lower_key_ref(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
 
 // ---------------------------------------------------------------- tokens
 
-fn lower_ident(ctx: &Ctx, pair: Pair<'_, Rule>) -> Ident {
+fn lower_ident<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Ident {
+    let name = pair.as_str();
+    if grammar::is_reserved(name) {
+        ctx.reserved.set(true);
+    }
     Ident {
-        name: pair.as_str().to_owned(),
+        name: name.to_owned(),
         span: ctx.span(&pair),
     }
 }
 
 /// Lowers the remaining children of a cursor, all names (`a, b, c` lists).
-fn lower_idents(ctx: &Ctx, cursor: &mut Cursor<'_>) -> Vec<Ident> {
+fn lower_idents<R: Kind>(ctx: &Ctx, cursor: &mut Cursor<'_, R>) -> Vec<Ident> {
     cursor
         .many(Rule::ident)
         .into_iter()
@@ -1859,7 +1927,7 @@ fn lower_idents(ctx: &Ctx, cursor: &mut Cursor<'_>) -> Vec<Ident> {
         .collect()
 }
 
-fn lower_bool_lit(pair: Pair<'_, Rule>) -> bool {
+fn lower_bool_lit<R: Kind>(pair: Pair<'_, R>) -> bool {
     match pair.as_str() {
         "true" => true,
         "false" => false,
@@ -1869,7 +1937,7 @@ fn lower_bool_lit(pair: Pair<'_, Rule>) -> bool {
 
 /// Lowers an integer literal; `_` separates digit groups. Out of range is reported and
 /// lowered as 0 so lowering can go on.
-fn lower_int(ctx: &Ctx, pair: Pair<'_, Rule>) -> i64 {
+fn lower_int<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> i64 {
     let digits: String = pair.as_str().chars().filter(|ch| *ch != '_').collect();
     digits.parse().unwrap_or_else(|_| {
         ctx.report(messages::integer_too_large(
@@ -1883,7 +1951,7 @@ fn lower_int(ctx: &Ctx, pair: Pair<'_, Rule>) -> i64 {
 
 /// Lowers a decimal literal (`12.5`, or `-12.5` in a fact), `_` separating digit groups; one
 /// with too many digits to be held exactly is reported and lowered as 0.
-fn lower_decimal(ctx: &Ctx, pair: Pair<'_, Rule>, negative: bool) -> DecimalLit {
+fn lower_decimal<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>, negative: bool) -> DecimalLit {
     let digits: String = pair.as_str().chars().filter(|ch| *ch != '_').collect();
     let parsed = crate::value::decimal::parse(&digits, '.', false)
         .ok()
@@ -1905,7 +1973,7 @@ fn lower_decimal(ctx: &Ctx, pair: Pair<'_, Rule>, negative: bool) -> DecimalLit 
 }
 
 /// Lowers `-` and an integer literal, down to `i64::MIN`, reporting one beyond it.
-fn lower_negative_int(ctx: &Ctx, pair: Pair<'_, Rule>) -> i64 {
+fn lower_negative_int<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> i64 {
     let digits: String = pair.as_str()[1..].chars().filter(|ch| *ch != '_').collect();
     digits
         .parse::<i128>()
@@ -1918,7 +1986,7 @@ fn lower_negative_int(ctx: &Ctx, pair: Pair<'_, Rule>) -> i64 {
 }
 
 /// Lowers a date literal, reporting one that is not on the calendar.
-fn lower_date(ctx: &Ctx, pair: Pair<'_, Rule>) -> Date {
+fn lower_date<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Date {
     Date::parse(pair.as_str()).unwrap_or_else(|| {
         ctx.report(messages::invalid_date(pair.as_str(), ctx.span(&pair)));
         Date(0)
@@ -1931,7 +1999,7 @@ fn lower_date(ctx: &Ctx, pair: Pair<'_, Rule>) -> Date {
 /// A line break written inside the quotes, together with the spaces and tabs around it
 /// (and any blank lines), reads as one space: long legal texts can wrap across lines
 /// without changing their value. Write `\n` for a real line break.
-fn lower_string(ctx: &Ctx, pair: Pair<'_, Rule>) -> Text {
+fn lower_string<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Text {
     let span = ctx.span(&pair);
     // The text between the quotes.
     let offset = pair.as_span().start() + 1;

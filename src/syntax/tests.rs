@@ -1743,3 +1743,106 @@ fn a_data_body_of_nul_bytes_is_an_invalid_character() {
         Some("outside strings and comments, Pol text is ASCII"),
     );
 }
+
+// ---------------------------------------------------------------- the unchecked parser
+
+/// Every `.pol` file under `dir`, recursively, in a fixed order.
+fn pol_files(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            pol_files(&path, files);
+        } else if path.extension().is_some_and(|ext| ext == "pol") {
+            files.push(path);
+        }
+    }
+}
+
+/// Both parsers have the same rules in the same order, so lowering reads the pairs of either.
+#[test]
+fn the_unchecked_parser_has_the_definitive_rules() {
+    use super::grammar::{Kind, Rule, UncheckedRule};
+    assert_eq!(Rule::all_rules().len(), UncheckedRule::all_rules().len());
+    assert_eq!(UncheckedRule::EOI.kind(), Rule::EOI);
+    for (idx, (&rule, &unchecked)) in Rule::all_rules()
+        .iter()
+        .zip(UncheckedRule::all_rules())
+        .enumerate()
+    {
+        assert_eq!(rule as usize, idx + 1);
+        assert_eq!(unchecked as usize, idx + 1);
+        assert_eq!(format!("{rule:?}"), format!("{unchecked:?}"));
+        assert_eq!(unchecked.kind(), rule);
+    }
+}
+
+/// A text that parses gives the tree of the definitive grammar, which the unchecked parser only
+/// makes faster: every policy, module and test case of the repository (the fuzzers' seeds).
+#[test]
+fn the_unchecked_parser_gives_the_definitive_tree() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["examples", "stdlib", "tests/golden", "bench"] {
+        pol_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 150, "too few policies found: {}", files.len());
+    let mut n_parsed = 0;
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut sources = SourceMap::new();
+        let id = sources.add(path.display().to_string(), text);
+        let fast = crate::syntax::parse(&sources, id);
+        let definitive = super::lower::parse_by_grammar(&sources, id);
+        match (fast, definitive) {
+            (Ok(fast), Ok(definitive)) => {
+                assert_eq!(fast, definitive, "{}", path.display());
+                n_parsed += 1;
+            }
+            (Err(_), Err(_)) => {}
+            (fast, definitive) => panic!(
+                "{}: the parsers disagree: {:?} against {:?}",
+                path.display(),
+                fast.map(|_| "a tree"),
+                definitive.map(|_| "a tree")
+            ),
+        }
+    }
+    assert!(n_parsed > 100, "too few policies parsed: {n_parsed}");
+}
+
+/// A valid text with every reserved word that may stand where a name may (an operand, a test's
+/// `expect`, a fact's `unknown`, `by default`) is parsed once, by the unchecked parser alone.
+#[test]
+fn reserved_words_where_names_may_stand_are_parsed_once() {
+    let text = r#"policy "p"
+record R key k { k: Text, b: Bool?, s: Set<Text> }
+decide r: R
+default deny
+let flag = true
+fn pick(x: Bool) -> Bool = if x then false else true
+rule a: permit {
+  when any v in r.s: v == "x"
+  when all v in r.s: v != "y"
+  when r.b is none or r.b is some and not pick(true)
+  unless r.b == none
+}
+test "t" {
+  R { k: "1", b: unknown, s: {} }
+  R { k: "2", b: true, s: { "x" } }
+  expect "1" deny by default
+  expect #2 permit by a
+}
+"#;
+    let before = super::lower::n_checked_parses();
+    let module = parse_ok(text);
+    assert_eq!(
+        super::lower::n_checked_parses(),
+        before,
+        "the definitive parser ran"
+    );
+    assert_eq!(module.items.len(), 7);
+}
