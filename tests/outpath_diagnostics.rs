@@ -134,15 +134,3 @@ fn failed_decisions_join_the_policy_warnings_in_one_document() {
     assert!(codes.iter().any(|code| code.starts_with('E')), "a failed decision: {codes:?}");
     assert!(codes.iter().any(|code| code.starts_with('W')), "the policy's warning: {codes:?}");
 }
-
-#[test]
-fn the_diagnostics_of_a_test_run_are_one_document() {
-    let dir = folder("outpath-diag-test");
-    std::fs::write(dir.join("unreadable.pol"), [0xff, 0xfe, 0x00]).unwrap();
-    let output = pol(&dir, &["test", ".", "--diagnostics", "json"]);
-    let stderr = stderr(&output);
-    // Whatever the files report, in as many steps as the runner takes: one document.
-    if !stderr.is_empty() {
-        codes_of_one_document(&stderr);
-    }
-}
