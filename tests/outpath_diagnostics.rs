@@ -57,7 +57,11 @@ fn folder(name: &str) -> PathBuf {
 
 /// The codes of the diagnostics of the one JSON document standard error must hold.
 fn codes_of_one_document(stderr: &str) -> Vec<String> {
-    assert_eq!(stderr.lines().count(), 1, "one JSON document on one line: {stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one JSON document on one line: {stderr}"
+    );
     let document: serde_json::Value = serde_json::from_str(stderr).unwrap();
     assert_eq!(document["version"], 2);
     document["diagnostics"]
@@ -88,7 +92,10 @@ fn missed_lookups_join_the_policy_warnings_in_one_document_when_streaming() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let codes = codes_of_one_document(&stderr(&output));
     assert!(codes.contains(&"W0003".to_string()), "{codes:?}");
-    assert!(codes.len() >= 2, "the policy's warning and the missed lookup: {codes:?}");
+    assert!(
+        codes.len() >= 2,
+        "the policy's warning and the missed lookup: {codes:?}"
+    );
 }
 
 #[test]
@@ -109,7 +116,10 @@ fn missed_lookups_join_the_policy_warnings_in_one_document_when_read_whole() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let codes = codes_of_one_document(&stderr(&output));
     assert!(codes.contains(&"W0003".to_string()), "{codes:?}");
-    assert!(codes.len() >= 2, "the policy's warning and the missed lookup: {codes:?}");
+    assert!(
+        codes.len() >= 2,
+        "the policy's warning and the missed lookup: {codes:?}"
+    );
 }
 
 #[test]
@@ -131,6 +141,12 @@ fn failed_decisions_join_the_policy_warnings_in_one_document() {
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let codes = codes_of_one_document(&stderr(&output));
-    assert!(codes.iter().any(|code| code.starts_with('E')), "a failed decision: {codes:?}");
-    assert!(codes.iter().any(|code| code.starts_with('W')), "the policy's warning: {codes:?}");
+    assert!(
+        codes.iter().any(|code| code.starts_with('E')),
+        "a failed decision: {codes:?}"
+    );
+    assert!(
+        codes.iter().any(|code| code.starts_with('W')),
+        "the policy's warning: {codes:?}"
+    );
 }

@@ -153,19 +153,28 @@ impl Sink {
 
     /// Working memory for deciding a slice, kept from an earlier one when there is one.
     fn take_scratch(&self) -> pol::eval::Scratch {
-        let mut spare = self.spare.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut spare = self
+            .spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         spare.scratches.pop().unwrap_or_default()
     }
 
     /// Gives back the working memory of a slice decided, for the next one.
     fn give_back_scratch(&self, scratch: pol::eval::Scratch) {
-        let mut spare = self.spare.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut spare = self
+            .spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         spare.scratches.push(scratch);
     }
 
     /// A buffer for a slice's output, kept from an earlier one when there is one.
     fn take_buffer(&self) -> Vec<u8> {
-        let mut spare = self.spare.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut spare = self
+            .spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         spare.buffers.pop().unwrap_or_default()
     }
 
@@ -224,7 +233,10 @@ impl Sink {
                         Err(_) => !this.summary,
                     };
                     if printed && written.is_ok() {
-                        let shown = decision.as_ref().map(|decision| *decision).map_err(|diagnostic| (subject, diagnostic));
+                        let shown = decision
+                            .as_ref()
+                            .map(|decision| *decision)
+                            .map_err(|diagnostic| (subject, diagnostic));
                         written = this.render(program, facts, sources, shown, &mut out, &mut text);
                     }
                     if let Err(diagnostic) = decision {
