@@ -215,7 +215,9 @@ impl Sink {
         }
         let subjects: Vec<u32> = evaluator.subjects().skip(first as usize).collect();
         let this = &*self;
-        let slices: Vec<(Tally, Vec<(u32, Diagnostic)>, std::io::Result<Vec<u8>>)> = subjects
+        // Per slice: its counts, its failed subjects, and its output.
+        type Slice = (Tally, Vec<(u32, Diagnostic)>, std::io::Result<Vec<u8>>);
+        let slices: Vec<Slice> = subjects
             .par_chunks(FORMAT_SLICE)
             .map(|slice| {
                 let mut out = this.take_buffer();
@@ -235,7 +237,7 @@ impl Sink {
                     if printed && written.is_ok() {
                         let shown = decision
                             .as_ref()
-                            .map(|decision| *decision)
+                            .copied()
                             .map_err(|diagnostic| (subject, diagnostic));
                         written = this.render(program, facts, sources, shown, &mut out, &mut text);
                     }
