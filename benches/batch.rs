@@ -1,9 +1,14 @@
 //! The batch benchmark: `pol run` end to end on 1,000,000 transfers as JSON Lines and as CSV (the
 //! 10,000 transfers of `bench/data` repeated), from process start to exit, with the process's
-//! peak memory; and `pol run` on the small bundled example, from start to exit.
+//! peak memory; `pol run` on the small bundled example, from start to exit; and the table of the
+//! output path: each output of `pol run` on the 1,000,000 transfers (summary, text, JSON, CSV,
+//! `--explain` as text, as JSON and compact), output to `/dev/null`, with wall time, processor
+//! time (user and system, all threads) and peak memory.
 //!
 //! Run with `cargo bench --bench batch`. The transfers file is generated under the target
-//! directory the first time.
+//! directory the first time. With `POL_BASE_BIN=/path/to/pol`, each output is also run with that
+//! binary (a build of an earlier commit), the two in turn, and the table shows both side by
+//! side; `POL_BENCH_RUNS` sets how many runs of each the table takes the median of (default 1).
 
 #![allow(clippy::unwrap_used)] // Benchmark code: a failed unwrap is a failed run.
 
@@ -63,8 +68,39 @@ fn transfers_csv_file() -> PathBuf {
 /// Runs `pol` with these arguments, returning the wall time and the peak resident memory in KiB
 /// (read from `/proc` while it runs: the high-water mark, so the last reading is the peak).
 fn run(args: &[&str]) -> (Duration, Option<u64>) {
+    let measured = run_binary(Path::new(env!("CARGO_BIN_EXE_pol")), args);
+    (measured.wall, measured.peak_kib)
+}
+
+/// What one run of a binary took.
+#[derive(Clone, Copy)]
+struct Measured {
+    /// From start to exit.
+    wall: Duration,
+    /// User and system time of the process, all its threads.
+    cpu: Duration,
+    /// Peak resident memory in KiB, when `/proc` could be read while it ran.
+    peak_kib: Option<u64>,
+}
+
+/// The processor time (user and system) of this process's children that have been waited for,
+/// from `/proc/self/stat` (`cutime` and `cstime`, in ticks of 1/100 s as Linux shows them).
+fn children_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    // The command name, in parentheses, may hold spaces: fields are counted after it.
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // `cutime` and `cstime` are fields 16 and 17 of the line, 14 and 15 after the name.
+    let ticks: u64 = fields[13].parse::<u64>().unwrap() + fields[14].parse::<u64>().unwrap();
+    Duration::from_millis(ticks * 10)
+}
+
+/// Runs `binary` with these arguments, output to `/dev/null`: wall time, processor time and peak
+/// memory.
+fn run_binary(binary: &Path, args: &[&str]) -> Measured {
+    let cpu_before = children_cpu();
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
+    let mut child = Command::new(binary)
         .args(args)
         .current_dir(root())
         .stdout(Stdio::null())
@@ -84,12 +120,16 @@ fn run(args: &[&str]) -> (Duration, Option<u64>) {
             peak = Some(kib);
         }
         if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "pol {args:?} failed");
+            assert!(status.success(), "{} {args:?} failed", binary.display());
             break;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    (start.elapsed(), peak)
+    Measured {
+        wall: start.elapsed(),
+        cpu: children_cpu() - cpu_before,
+        peak_kib: peak,
+    }
 }
 
 fn median(mut timings: Vec<Duration>) -> Duration {
@@ -155,4 +195,97 @@ fn main() {
         "pol run on examples/japan (27 transfers), start to exit: {:.1} ms (median of 21)",
         median(timings).as_secs_f64() * 1000.0
     );
+    output_table(transfers);
+}
+
+/// The outputs of `pol run` the output path is measured on: a name and the arguments that follow
+/// the facts.
+const OUTPUTS: [(&str, &[&str]); 7] = [
+    ("summary", &["--summary"]),
+    ("text", &[]),
+    ("JSON", &["--format", "json"]),
+    ("CSV", &["--format", "csv"]),
+    ("--explain text", &["--explain"]),
+    ("--explain JSON", &["--explain", "--format", "json"]),
+    ("--explain=compact", &["--explain=compact", "--format", "json"]),
+];
+
+/// The median of each of wall time, processor time and peak memory over some runs.
+fn medians(runs: &[Measured]) -> Measured {
+    let mut peaks: Vec<u64> = runs.iter().filter_map(|run| run.peak_kib).collect();
+    peaks.sort_unstable();
+    Measured {
+        wall: median(runs.iter().map(|run| run.wall).collect()),
+        cpu: median(runs.iter().map(|run| run.cpu).collect()),
+        peak_kib: peaks.get(peaks.len() / 2).copied(),
+    }
+}
+
+/// One cell of the table: wall and processor time in seconds, and peak memory in MB.
+fn cell(measured: &Measured) -> String {
+    let peak = measured
+        .peak_kib
+        .map_or_else(|| "?".to_string(), |kib| format!("{:.1}", kib as f64 / 1024.0));
+    format!(
+        "{:.2} s wall, {:.2} s CPU, {peak} MB",
+        measured.wall.as_secs_f64(),
+        measured.cpu.as_secs_f64()
+    )
+}
+
+/// Times each output of `pol run` on the transfers, and those of `POL_BASE_BIN` when it is set,
+/// the two binaries in turn, and prints the table.
+fn output_table(transfers: &str) {
+    let base = std::env::var_os("POL_BASE_BIN").map(PathBuf::from);
+    let n_runs: usize = std::env::var("POL_BENCH_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse().ok())
+        .filter(|runs| *runs > 0)
+        .unwrap_or(1);
+    let this = PathBuf::from(env!("CARGO_BIN_EXE_pol"));
+    println!();
+    println!(
+        "pol run on {N_TRANSFERS} transfers as JSON Lines, output to /dev/null, median of {n_runs} (CPU: user + sys, all threads):"
+    );
+    match &base {
+        Some(base) => {
+            println!(
+                "| output | before ({}) | after | CPU after / before |",
+                base.display()
+            );
+            println!("|---|---:|---:|---:|");
+        }
+        None => {
+            println!("| output | this build |");
+            println!("|---|---:|");
+        }
+    }
+    let transfers = format!("Transfer={transfers}");
+    for (name, flags) in OUTPUTS {
+        let mut args = vec![
+            "run",
+            "bench/reference.pol",
+            "--facts",
+            "Country=bench/data/countries.json",
+            "Item=bench/data/items.json",
+            &transfers,
+        ];
+        args.extend_from_slice(flags);
+        let mut before = Vec::new();
+        let mut after = Vec::new();
+        for _ in 0..n_runs {
+            if let Some(base) = &base {
+                before.push(run_binary(base, &args));
+            }
+            after.push(run_binary(&this, &args));
+        }
+        let after = medians(&after);
+        if base.is_some() {
+            let before = medians(&before);
+            let ratio = after.cpu.as_secs_f64() / before.cpu.as_secs_f64().max(0.01);
+            println!("| {name} | {} | {} | {ratio:.2} |", cell(&before), cell(&after));
+        } else {
+            println!("| {name} | {} |", cell(&after));
+        }
+    }
 }

@@ -75,7 +75,7 @@ pub struct Table {
     /// `None` is unknown; `Some(Value::None)` is an optional value known to be absent.
     pub cells: Vec<Option<Value>>,
     /// The row of each key (records with a key field only).
-    pub keys: HashMap<Sym, u32>,
+    pub keys: KeyIndex,
     /// How many rows came from input; rows from this one on are placeholders for
     /// key references of the policy that no fact has, with every field but the key unknown.
     pub n_input_rows: u32,
@@ -150,12 +150,16 @@ impl TableLayout {
     }
 }
 
+/// The row of each key of a table: looked up for every reference a fact makes, so hashed with
+/// foldhash (seeded at random per process) rather than SipHash.
+pub type KeyIndex = HashMap<Sym, u32, foldhash::fast::RandomState>;
+
 /// A table being filled.
 #[derive(Debug)]
 struct TableBuilder {
     n_fields: usize,
     cells: Vec<Option<Value>>,
-    keys: HashMap<Sym, u32>,
+    keys: KeyIndex,
     origins: Vec<Option<Span>>,
     /// For a nested record type, the field that holds each row.
     parents: Vec<Parent>,
@@ -255,7 +259,7 @@ impl<'p> FactsBuilder<'p> {
                 TableBuilder {
                     n_fields: record.fields.len(),
                     cells: Vec::new(),
-                    keys: HashMap::new(),
+                    keys: KeyIndex::default(),
                     origins: Vec::new(),
                     parents: Vec::new(),
                     key_spans: Vec::new(),

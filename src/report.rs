@@ -152,44 +152,40 @@ pub fn decision_text_with(
     offset: u64,
 ) -> String {
     let mut out = String::new();
-    let record = subject_record(program);
-    let law = decision
-        .law_date
-        .map(|date| format!(" under the law of {date}"))
-        .unwrap_or_default();
-    write!(
-        out,
-        "{record} {}{law}: {}",
-        subject_name(program, facts, decision.subject, offset),
-        decision.verdict.as_str().to_uppercase()
-    )
-    .expect("writing to a `String` cannot fail");
+    push_decision_text(program, facts, texts, decision, offset, &mut out);
+    out
+}
+
+/// Appends [`decision_text_with`] to `out`: the texts no decision changes (the lines of deciding
+/// rules, obligations, the default) come ready from `texts`.
+pub fn push_decision_text(
+    program: &Program,
+    facts: &Facts,
+    texts: &DerivationTexts,
+    decision: &Decision,
+    offset: u64,
+    out: &mut String,
+) {
+    out.push_str(subject_record(program));
+    out.push(' ');
+    push_subject_name(program, facts, decision.subject, offset, out);
+    if let Some(date) = decision.law_date {
+        write!(out, " under the law of {date}").expect("writing to a `String` cannot fail");
+    }
+    out.push_str(match decision.verdict {
+        Verdict::Permit => ": PERMIT",
+        Verdict::Deny => ": DENY",
+        Verdict::Undecided => ": UNDECIDED",
+    });
     if decision.deciding.is_empty() && decision.verdict != Verdict::Undecided {
-        out.push_str(" by default");
-        let default = program.default.as_ref();
-        if let Some(reason) = default.and_then(|default| default.reason.as_ref()) {
-            write!(out, ": {}", escape_controls(reason)).expect("writing to a `String` cannot fail");
-        }
-        if let Some(citation) = default.and_then(|default| default.citation.as_ref()) {
-            write!(out, "\n  cite: {}", escape_controls(citation))
-                .expect("writing to a `String` cannot fail");
-        }
+        out.push_str(&texts.by_default);
     }
     out.push('\n');
     for rule_id in &decision.deciding {
-        let rule = &program.rules[rule_id.idx()];
-        write!(out, "  by {}", rule.name).expect("writing to a `String` cannot fail");
-        push_reason_and_citation(&mut out, rule);
+        out.push_str(&texts.rules[rule_id.idx()].by_line);
     }
     for obligation in &decision.obligations {
-        let obligation = &program.obligations[obligation.idx()];
-        writeln!(
-            out,
-            "  oblige {}: {}",
-            obligation.name,
-            escape_controls(&obligation.text)
-        )
-        .expect("writing to a `String` cannot fail");
+        out.push_str(&texts.obligation_lines[obligation.idx()]);
     }
     for pending in &decision.pending {
         let rule = &program.rules[pending.rule.idx()];
@@ -204,7 +200,7 @@ pub fn decision_text_with(
             rule.effect.as_str()
         )
         .expect("writing to a `String` cannot fail");
-        push_reason_and_citation(&mut out, rule);
+        push_reason_and_citation(out, rule);
         let missing = fact_paths(program, facts, &pending.missing, offset);
         writeln!(out, "     {waits}: {}", missing.join(", ")).expect("writing to a `String` cannot fail");
         // Facts behind an unknown exception are not in the rule's own conditions: say whence.
@@ -234,10 +230,22 @@ pub fn decision_text_with(
         if law_date_unknown(decision) {
             out.push_str("  explain: no rule was evaluated: the law's date is unknown\n");
         } else {
-            texts.push_text(&mut out, program, facts, trace, offset);
+            texts.push_text(out, program, facts, trace, offset);
         }
     }
-    out
+}
+
+/// Appends [`subject_name`] to `out`.
+fn push_subject_name(program: &Program, facts: &Facts, row: u32, offset: u64, out: &mut String) {
+    let key = program
+        .subject
+        .as_ref()
+        .and_then(|subject| facts.key_text(program, subject.record, row));
+    match key {
+        Some(key) if is_plain_key(key) => out.push_str(key),
+        Some(key) => out.push_str(&quote(key)),
+        None => write!(out, "#{}", offset + u64::from(row) + 1).expect("writing to a `String` cannot fail"),
+    }
 }
 
 /// Whether the decision is undecided because the law's date is unknown, so that no rule was
@@ -923,11 +931,19 @@ fn trace_json(program: &Program, facts: &Facts, sources: &SourceMap, trace: &Tra
 /// and, for a test inside a called function, that function and its operands as written.
 pub struct DerivationTexts {
     rules: Vec<RuleTexts>,
+    /// What a decision by default adds to its headline in text: ` by default`, the default's
+    /// reason and its citation's line.
+    by_default: String,
+    /// Each obligation's line in a decision's text: `  oblige name: text`.
+    obligation_lines: Vec<String>,
 }
 
 struct RuleTexts {
     /// `name (effect): `, as the rule's line of a text derivation starts.
     head: String,
+    /// The rule's lines in the text of a decision it decided: `  by name: reason` and its
+    /// citation's line.
+    by_line: String,
     parts: Vec<PartTexts>,
 }
 
@@ -1121,6 +1137,11 @@ impl DerivationTexts {
             .iter()
             .map(|rule| RuleTexts {
                 head: format!("{} ({}): ", rule.name, rule.effect.as_str()),
+                by_line: {
+                    let mut line = format!("  by {}", rule.name);
+                    push_reason_and_citation(&mut line, rule);
+                    line
+                },
                 parts: rule
                     .conditions
                     .iter()
@@ -1128,7 +1149,31 @@ impl DerivationTexts {
                     .collect(),
             })
             .collect();
-        DerivationTexts { rules }
+        let mut by_default = String::from(" by default");
+        let default = program.default.as_ref();
+        if let Some(reason) = default.and_then(|default| default.reason.as_ref()) {
+            write!(by_default, ": {}", escape_controls(reason)).expect("writing to a `String` cannot fail");
+        }
+        if let Some(citation) = default.and_then(|default| default.citation.as_ref()) {
+            write!(by_default, "\n  cite: {}", escape_controls(citation))
+                .expect("writing to a `String` cannot fail");
+        }
+        let obligation_lines = program
+            .obligations
+            .iter()
+            .map(|obligation| {
+                format!(
+                    "  oblige {}: {}\n",
+                    obligation.name,
+                    escape_controls(&obligation.text)
+                )
+            })
+            .collect();
+        DerivationTexts {
+            rules,
+            by_default,
+            obligation_lines,
+        }
     }
 
     /// Appends the derivation of a decision as text (`  explain:` and a line per rule and per

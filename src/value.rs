@@ -25,7 +25,9 @@ pub struct Sym(pub u32);
 /// still shows through the clone.
 #[derive(Clone, Debug, Default)]
 pub struct Interner {
-    ids: HashMap<Box<str>, Sym>,
+    /// Hashed with foldhash, seeded at random per process: reading facts interns every text of
+    /// every fact, and SipHash was a tenth of that.
+    ids: HashMap<Box<str>, Sym, foldhash::fast::RandomState>,
     texts: Vec<Box<str>>,
     computed: Arc<ComputedTexts>,
 }

@@ -3,8 +3,9 @@
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter, ErrorKind, IsTerminal, Stdout, Write};
+use std::sync::{Mutex, PoisonError};
 
-use pol::diagnostic::{Diagnostic, human};
+use pol::diagnostic::{Diagnostic, human, json};
 use pol::source::SourceMap;
 
 use crate::{DiagnosticStyle, EXIT_CLOSED, EXIT_USAGE};
@@ -44,15 +45,48 @@ pub fn eprint(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// The diagnostics a command has reported as JSON so far, while it holds them (see
+/// [`hold_json`]): `None` when reports are written at once.
+static HELD: Mutex<Option<json::Report>> = Mutex::new(None);
+
+/// Holds the diagnostics reported as JSON from now on until [`release_json`], so that a command
+/// that reports several times (its policy's warnings, then missed lookups, then failed decisions)
+/// writes one JSON document on standard error, as `docs/diagnostics-json.md` promises.
+/// Diagnostics in the other styles are still written as they come.
+pub fn hold_json() {
+    *HELD.lock().unwrap_or_else(PoisonError::into_inner) = Some(json::Report {
+        version: json::VERSION,
+        diagnostics: Vec::new(),
+    });
+}
+
+/// Writes the diagnostics held since [`hold_json`] as one JSON document, if there are any, and
+/// writes later ones at once again.
+pub fn release_json() {
+    let held = HELD.lock().unwrap_or_else(PoisonError::into_inner).take();
+    if let Some(report) = held.filter(|report| !report.diagnostics.is_empty()) {
+        eprint(&format!("{}\n", pol::escape::to_json_line(&report)));
+    }
+}
+
 /// Prints diagnostics on standard error in the chosen style.
 pub fn report(sources: &SourceMap, diagnostics: &[Diagnostic], style: DiagnosticStyle) {
     if diagnostics.is_empty() {
         return;
     }
     let diagnostics = &*crate::flags::with_flags(diagnostics);
+    if style == DiagnosticStyle::Json {
+        // Positions are resolved now: a stream replaces the text of its chunks as it goes.
+        let mut report = json::to_report(diagnostics, sources);
+        let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(held) = held.as_mut() {
+            held.diagnostics.append(&mut report.diagnostics);
+            return;
+        }
+    }
     let human = |style| human::render_all(diagnostics, sources, style);
     let text = match style {
-        DiagnosticStyle::Json => format!("{}\n", pol::diagnostic::json::to_json(diagnostics, sources)),
+        DiagnosticStyle::Json => format!("{}\n", json::to_json(diagnostics, sources)),
         DiagnosticStyle::Fancy => human(human::Style::Fancy),
         DiagnosticStyle::Plain => human(human::Style::Plain),
         DiagnosticStyle::Narrated => human(human::Style::Narrated),

@@ -466,6 +466,20 @@ fn main() -> ExitCode {
 
 /// Runs one command; on its own thread, whose stack is sized from the limits.
 fn dispatch(cli: Cli) -> u8 {
+    // A command gives one JSON document of diagnostics, written when it ends; the REPL and the
+    // language server answer each input on its own.
+    let held = !matches!(cli.command, Command::Repl(_) | Command::Lsp(_));
+    if held {
+        console::hold_json();
+    }
+    let code = run_command(cli);
+    if held {
+        console::release_json();
+    }
+    code
+}
+
+fn run_command(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),

@@ -110,6 +110,18 @@ pub struct Sink {
     pub offset: u64,
     /// Distinct failures, each with the subjects it stopped (at most a few names, and a count).
     failures: Vec<(Diagnostic, Vec<String>, usize)>,
+    /// Buffers and working memory of slices written before, kept for the next ones: a slice's
+    /// output runs to megabytes with derivations, and allocating it afresh each time cost as
+    /// much time in the kernel as writing it.
+    spare: std::sync::Mutex<Spare>,
+}
+
+/// What the slices of a chunk leave for the next ones: output buffers, and the evaluator's
+/// working memory.
+#[derive(Default)]
+struct Spare {
+    buffers: Vec<Vec<u8>>,
+    scratches: Vec<pol::eval::Scratch>,
 }
 
 impl Sink {
@@ -135,7 +147,35 @@ impl Sink {
             offset: 0,
             fail_on,
             failures: Vec::new(),
+            spare: std::sync::Mutex::default(),
         }
+    }
+
+    /// Working memory for deciding a slice, kept from an earlier one when there is one.
+    fn take_scratch(&self) -> pol::eval::Scratch {
+        let mut spare = self
+            .spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        spare.scratches.pop().unwrap_or_default()
+    }
+
+    /// Gives back the working memory of a slice decided, for the next one.
+    fn give_back_scratch(&self, scratch: pol::eval::Scratch) {
+        let mut spare = self
+            .spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        spare.scratches.push(scratch);
+    }
+
+    /// A buffer for a slice's output, kept from an earlier one when there is one.
+    fn take_buffer(&self) -> Vec<u8> {
+        let mut spare = self
+            .spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        spare.buffers.pop().unwrap_or_default()
     }
 
     /// Writes (or counts) one decision; an error means standard output could not be written.
@@ -151,43 +191,90 @@ impl Sink {
             return Ok(());
         }
         let mut line = Vec::new();
-        self.render(program, facts, sources, decision, &mut line)?;
+        let decision = decision
+            .as_ref()
+            .map_err(|failure| (failure.subject, &*failure.diagnostic));
+        self.render(program, facts, sources, decision, &mut line, &mut String::new())?;
         self.out.write_all(&line)
     }
 
-    /// Writes (or counts) the decisions of a chunk, in their order: they are counted one by one,
-    /// then formatted in slices on every core, and the slices written in order.
-    pub fn decisions(
+    /// Decides the subjects of `facts` from the row `first` on and writes their decisions, in
+    /// order: each core decides a slice of the subjects, counts its decisions and formats them as
+    /// they are made, without keeping them; the counts are then added and the slices written in
+    /// order. How many subjects were decided.
+    pub fn decide_and_write(
         &mut self,
         program: &Program,
         facts: &Facts,
         sources: &SourceMap,
-        decisions: &[Result<Decision, Failure>],
-    ) -> std::io::Result<()> {
-        self.write_header(program, sources)?;
-        let printed: Vec<bool> = decisions
-            .iter()
-            .map(|decision| self.count(program, facts, decision))
-            .collect();
-        if self.summary {
-            return Ok(());
+        evaluator: &pol::eval::Evaluator<'_>,
+        first: u32,
+    ) -> Result<std::io::Result<usize>, Diagnostic> {
+        if let Err(error) = self.write_header(program, sources) {
+            return Ok(Err(error));
         }
+        let subjects: Vec<u32> = evaluator.subjects().skip(first as usize).collect();
         let this = &*self;
-        let slices: Vec<std::io::Result<Vec<u8>>> = decisions
+        // Per slice: its counts, its failed subjects, and its output.
+        type Slice = (Tally, Vec<(u32, Diagnostic)>, std::io::Result<Vec<u8>>);
+        let slices: Vec<Slice> = subjects
             .par_chunks(FORMAT_SLICE)
-            .zip(printed.par_chunks(FORMAT_SLICE))
-            .map(|(decisions, printed)| {
-                let mut out = Vec::with_capacity(decisions.len() * 128);
-                for (decision, _) in decisions.iter().zip(printed).filter(|(_, printed)| **printed) {
-                    this.render(program, facts, sources, decision, &mut out)?;
-                }
-                Ok(out)
+            .map(|slice| {
+                let mut out = this.take_buffer();
+                let mut scratch = this.take_scratch();
+                let mut tally = Tally::default();
+                let mut failed = Vec::new();
+                let mut text = String::new();
+                let mut written = Ok(());
+                evaluator.decide_each(&mut scratch, slice, |subject, decision| {
+                    let printed = match &decision {
+                        Ok(decision) => {
+                            tally.add(decision, &this.fail_on);
+                            this.is_printed(decision)
+                        }
+                        Err(_) => !this.summary,
+                    };
+                    if printed && written.is_ok() {
+                        let shown = decision
+                            .as_ref()
+                            .copied()
+                            .map_err(|diagnostic| (subject, diagnostic));
+                        written = this.render(program, facts, sources, shown, &mut out, &mut text);
+                    }
+                    if let Err(diagnostic) = decision {
+                        failed.push((subject, diagnostic));
+                    }
+                });
+                this.give_back_scratch(scratch);
+                (tally, failed, written.map(|()| out))
             })
             .collect();
-        for slice in slices {
-            self.out.write_all(&slice?)?;
+        for (tally, failed, written) in slices {
+            self.tally.merge(&tally);
+            for (subject, diagnostic) in failed {
+                self.count_failure(program, facts, subject, &diagnostic);
+            }
+            match written {
+                Ok(mut bytes) => {
+                    if let Err(error) = self.out.write_all(&bytes) {
+                        return Ok(Err(error));
+                    }
+                    bytes.clear();
+                    self.spare
+                        .get_mut()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .buffers
+                        .push(bytes);
+                }
+                Err(error) => return Ok(Err(error)),
+            }
         }
-        Ok(())
+        Ok(Ok(subjects.len()))
+    }
+
+    /// Whether a decision counted is printed: not in a summary, and of a kind `--only` names.
+    fn is_printed(&self, decision: &Decision) -> bool {
+        !self.summary && (self.only.is_empty() || self.only.iter().any(|kind| kind.matches(decision.verdict)))
     }
 
     /// Writes the CSV header before the first row, or the table of rules before the first
@@ -226,8 +313,7 @@ impl Sink {
         match decision {
             Ok(decision) => {
                 self.tally.add(decision, &self.fail_on);
-                !self.summary
-                    && (self.only.is_empty() || self.only.iter().any(|kind| kind.matches(decision.verdict)))
+                self.is_printed(decision)
             }
             Err(failure) => {
                 self.count_failure(program, facts, failure.subject, &failure.diagnostic);
@@ -256,17 +342,18 @@ impl Sink {
     ) -> Result<usize, Diagnostic> {
         let evaluator = pol::eval::Evaluator::new(program, facts, options)?;
         let subjects: Vec<u32> = evaluator.subjects().skip(first as usize).collect();
-        let fail_on = &self.fail_on;
+        let this = &*self;
         let slices: Vec<(Tally, Vec<(u32, Diagnostic)>)> = subjects
             .par_chunks(FORMAT_SLICE)
             .map(|slice| {
-                let mut scratch = pol::eval::Scratch::new();
+                let mut scratch = this.take_scratch();
                 let mut tally = Tally::default();
                 let mut failed = Vec::new();
                 evaluator.decide_each(&mut scratch, slice, |subject, decision| match decision {
-                    Ok(decision) => tally.add(decision, fail_on),
+                    Ok(decision) => tally.add(decision, &this.fail_on),
                     Err(diagnostic) => failed.push((subject, diagnostic)),
                 });
+                this.give_back_scratch(scratch);
                 (tally, failed)
             })
             .collect();
@@ -289,48 +376,35 @@ impl Sink {
         self.tally.total
     }
 
-    /// Writes one counted decision to `out`.
+    /// Writes one counted decision, or the subject whose decision failed and why, to `out`;
+    /// `text` is room to make a decision's text in, kept from one decision to the next.
     fn render(
         &self,
         program: &Program,
         facts: &Facts,
         sources: &SourceMap,
-        decision: &Result<Decision, Failure>,
+        decision: Result<&Decision, (u32, &Diagnostic)>,
         out: &mut Vec<u8>,
+        text: &mut String,
     ) -> std::io::Result<()> {
         let decision = match decision {
             Ok(decision) => decision,
-            Err(failure) => {
+            Err((subject, diagnostic)) => {
                 let line = match self.format {
                     LineFormat::Text => {
-                        let text = pol::report::error_text(
-                            program,
-                            facts,
-                            failure.subject,
-                            self.offset,
-                            &failure.diagnostic,
-                        );
-                        format!(
-                            "{}{}",
-                            text.trim_end(),
-                            self.input_text(program, facts, failure.subject)
-                        )
+                        let text = pol::report::error_text(program, facts, subject, self.offset, diagnostic);
+                        format!("{}{}", text.trim_end(), self.input_text(program, facts, subject))
                     }
                     LineFormat::Json => {
-                        let mut object = pol::report::error_json(
-                            program,
-                            facts,
-                            failure.subject,
-                            self.offset,
-                            &failure.diagnostic,
-                        );
-                        self.input_json(program, facts, failure.subject, &mut object);
+                        let mut object =
+                            pol::report::error_json(program, facts, subject, self.offset, diagnostic);
+                        self.input_json(program, facts, subject, &mut object);
                         pol::escape::to_json_line(&object)
                     }
                     LineFormat::Csv => {
-                        self.write_csv_lead(program, facts, failure.subject, out);
+                        self.write_csv_lead(program, facts, subject, out);
                         out.extend_from_slice(b",error,,,,,,");
-                        write_csv_cell(out, [failure.diagnostic.message.as_str()]);
+                        write_csv_cell(out, [diagnostic.message.as_str()]);
                         out.extend_from_slice(b"\r\n");
                         return Ok(());
                     }
@@ -341,7 +415,8 @@ impl Sink {
         match self.format {
             LineFormat::Text => {
                 let texts = self.texts(program, sources);
-                let text = pol::report::decision_text_with(program, facts, texts, decision, self.offset);
+                text.clear();
+                pol::report::push_decision_text(program, facts, texts, decision, self.offset, text);
                 out.write_all(text.trim_end().as_bytes())?;
                 if !self.includes.is_empty() {
                     out.write_all(self.input_text(program, facts, decision.subject).as_bytes())?;
@@ -1014,12 +1089,9 @@ pub fn stream(
             let decided = if sink.is_summary() {
                 sink.tally(program, &facts, options.clone(), first).map(Ok)
             } else {
-                engine
-                    .decide_from(program, &facts, options.clone(), first)
-                    .map(|decisions| {
-                        sink.decisions(program, &facts, &engine.sources, &decisions)
-                            .map(|()| decisions.len())
-                    })
+                pol::eval::Evaluator::new(program, &facts, options.clone()).and_then(|evaluator| {
+                    sink.decide_and_write(program, &facts, &engine.sources, &evaluator, first)
+                })
             };
             let n_decided = match decided {
                 Ok(Ok(n_decided)) => n_decided,
