@@ -12,7 +12,9 @@ use crate::value::{Date, Value};
 
 use super::columns::Cells;
 use super::plan::{Node, NodeId, Plan, Source};
-use super::word::{BATCH, BOOL, DATE, GIVE_UP, INT, NONE, RECORD, SEQ, Word, fill_rows, mask_rows};
+use super::word::{
+    BATCH, BOOL, DATE, GIVE_UP, INT, NONE, RECORD, SEQ, Word, fill_lanes, fill_rows, mask_lanes, mask_rows,
+};
 
 /// The working memory of one batch, reused from batch to batch.
 #[derive(Debug, Default)]
@@ -178,13 +180,17 @@ impl BatchExec<'_> {
     ) {
         let read = |record: u64| usize::try_from(record).map_or(Word::GIVE_UP, &read);
         let batch = &*self.batch;
-        let column = batch.column(self.plan, id);
+        // A field of booleans alone is kept as masks only (see `plan::bool_fields`).
+        let column = match self.plan.sources[id as usize] {
+            Source::Column(column) => batch.words(column),
+            _ => &[],
+        };
         let (truths, knowns) = match base {
             // A field of the subject, the commonest case, read without dispatching on the base
             // for each row.
             Source::Subject => {
                 let subjects = &batch.subjects[..];
-                fill_rows::<TRUTHS>(column, todo, |row| {
+                fill_lanes::<TRUTHS>(column, todo, |row| {
                     subjects
                         .get(row)
                         .map_or(Word::GIVE_UP, |subject| read(u64::from(*subject)))
@@ -192,7 +198,7 @@ impl BatchExec<'_> {
             }
             Source::Column(base) => {
                 let base = &batch.columns[base as usize * BATCH..][..BATCH];
-                fill_rows::<TRUTHS>(column, todo, |row| {
+                fill_lanes::<TRUTHS>(column, todo, |row| {
                     let base = base[row % BATCH].get();
                     if base.tag != RECORD {
                         return Word::GIVE_UP;
@@ -200,7 +206,7 @@ impl BatchExec<'_> {
                     read(base.bits)
                 })
             }
-            base => fill_rows::<TRUTHS>(column, todo, |row| {
+            base => fill_lanes::<TRUTHS>(column, todo, |row| {
                 let base = batch.at(base, row);
                 if base.tag != RECORD {
                     return Word::GIVE_UP;
@@ -277,7 +283,7 @@ impl BatchExec<'_> {
                 match src(inner) {
                     Source::Column(column) => {
                         let words = self.batch.words(column);
-                        let (truths, knowns) = mask_rows(todo, |row| test(words[row % BATCH].get()));
+                        let (truths, knowns) = mask_lanes(todo, |row| test(words[row % BATCH].get()));
                         self.set_masks(id, todo, truths, knowns);
                     }
                     inner => self.fill_masks(id, todo, |b, row| test(b.at(inner, row))),
@@ -309,7 +315,7 @@ impl BatchExec<'_> {
                     (Source::Column(column), Source::Lit(right)) => {
                         let words = self.batch.words(column);
                         let (truths, knowns) =
-                            mask_rows(todo, |row| compare(op, words[row % BATCH].get(), right));
+                            mask_lanes(todo, |row| compare(op, words[row % BATCH].get(), right));
                         self.set_masks(id, todo, truths, knowns);
                     }
                     (left, Source::Lit(right)) => {
@@ -317,7 +323,7 @@ impl BatchExec<'_> {
                     }
                     (Source::Column(left), Source::Column(right)) => {
                         let (left, right) = (self.batch.words(left), self.batch.words(right));
-                        let (truths, knowns) = mask_rows(todo, |row| {
+                        let (truths, knowns) = mask_lanes(todo, |row| {
                             compare(op, left[row % BATCH].get(), right[row % BATCH].get())
                         });
                         self.set_masks(id, todo, truths, knowns);
@@ -349,7 +355,7 @@ impl BatchExec<'_> {
                             };
                             if let Source::Column(element) = element {
                                 let words = self.batch.words(element);
-                                let (truths, knowns) = mask_rows(todo, |row| test(words[row % BATCH].get()));
+                                let (truths, knowns) = mask_lanes(todo, |row| test(words[row % BATCH].get()));
                                 self.set_masks(id, todo, truths, knowns);
                             } else {
                                 self.fill_masks(id, todo, |b, row| test(b.at(element, row)));
@@ -360,7 +366,7 @@ impl BatchExec<'_> {
                     // A set of each row's, read with its elements from columns.
                     (Source::Column(set), Source::Column(element)) => {
                         let (set, element) = (self.batch.words(set), self.batch.words(element));
-                        let (truths, knowns) = mask_rows(todo, |row| {
+                        let (truths, knowns) = mask_lanes(todo, |row| {
                             let set = set[row % BATCH].get();
                             if set.tag != SEQ {
                                 return None;
