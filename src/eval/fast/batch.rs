@@ -39,7 +39,11 @@ impl BatchMemory {
     pub(crate) fn at(&self, source: Source, row: usize) -> Word {
         match source {
             Source::Lit(word) => word,
-            Source::Subject => Word::new(RECORD, u64::from(self.subjects[row])),
+            // A row past the batch's subjects (computed with every row) has none.
+            Source::Subject => self
+                .subjects
+                .get(row)
+                .map_or(Word::GIVE_UP, |subject| Word::new(RECORD, u64::from(*subject))),
             Source::Column(column) => self.columns[column as usize * BATCH + row].get(),
             Source::Masks(node) => {
                 let bit = 1u64 << row;
@@ -143,6 +147,14 @@ impl BatchExec<'_> {
     pub(crate) fn fill(&mut self, id: NodeId, todo: u64, mut each: impl FnMut(&BatchMemory, usize) -> Word) {
         let batch = &*self.batch;
         let (truths, knowns) = fill_rows::<true>(batch.column(self.plan, id), todo, |row| each(batch, row));
+        self.set_masks(id, todo, truths, knowns);
+    }
+
+    /// As [`BatchExec::fill`], but computing every row when most are asked for (see
+    /// [`fill_lanes`]): only for a node whose value is cheap and defined whatever its operands.
+    pub(crate) fn fill_all(&mut self, id: NodeId, todo: u64, mut each: impl FnMut(&BatchMemory, usize) -> Word) {
+        let batch = &*self.batch;
+        let (truths, knowns) = fill_lanes::<true>(batch.column(self.plan, id), todo, |row| each(batch, row));
         self.set_masks(id, todo, truths, knowns);
     }
 
@@ -387,13 +399,13 @@ impl BatchExec<'_> {
             Node::Neg(inner) => {
                 let inner = *inner;
                 self.ensure(inner, todo);
-                self.fill(id, todo, |b, row| negate(b.at(src(inner), row)));
+                self.fill_all(id, todo, |b, row| negate(b.at(src(inner), row)));
             }
             Node::Arith(op, left, right) => {
                 let (op, left, right) = (*op, *left, *right);
                 self.ensure(left, todo);
                 self.ensure(right, todo);
-                self.fill(id, todo, |b, row| {
+                self.fill_all(id, todo, |b, row| {
                     arith(op, b.at(src(left), row), b.at(src(right), row))
                 });
             }
@@ -404,7 +416,7 @@ impl BatchExec<'_> {
                 }
                 if let (Builtin::Size, [set]) = (builtin, &args[..]) {
                     let set = src(*set);
-                    self.fill(id, todo, |b, row| size(plan, facts, b.at(set, row)));
+                    self.fill_all(id, todo, |b, row| size(plan, facts, b.at(set, row)));
                     return;
                 }
                 self.fill(id, todo, |b, row| {
