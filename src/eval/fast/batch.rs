@@ -152,7 +152,12 @@ impl BatchExec<'_> {
 
     /// As [`BatchExec::fill`], but computing every row when most are asked for (see
     /// [`fill_lanes`]): only for a node whose value is cheap and defined whatever its operands.
-    pub(crate) fn fill_all(&mut self, id: NodeId, todo: u64, mut each: impl FnMut(&BatchMemory, usize) -> Word) {
+    pub(crate) fn fill_all(
+        &mut self,
+        id: NodeId,
+        todo: u64,
+        mut each: impl FnMut(&BatchMemory, usize) -> Word,
+    ) {
         let batch = &*self.batch;
         let (truths, knowns) = fill_lanes::<true>(batch.column(self.plan, id), todo, |row| each(batch, row));
         self.set_masks(id, todo, truths, knowns);

@@ -690,7 +690,10 @@ rule insured: permit {
         // Booleans and unknowns: masks alone. An optional boolean may be `none`, which masks
         // cannot hold, and an integer is no truth: both keep their words.
         assert!(matches!(field_source(plan, program, "fragile"), Source::Masks(_)));
-        assert!(matches!(field_source(plan, program, "insured"), Source::Column(_)));
+        assert!(matches!(
+            field_source(plan, program, "insured"),
+            Source::Column(_)
+        ));
         assert!(matches!(field_source(plan, program, "weight"), Source::Column(_)));
         let decide = |options: Options| {
             let evaluator = Evaluator::new(program, &facts, options).unwrap();

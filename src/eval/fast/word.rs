@@ -216,8 +216,15 @@ mod tests {
             "{todo:#x}"
         );
         assert_eq!(lanes, walked, "{todo:#x}");
-        assert_eq!(fill_lanes::<true>(&[], todo, each), fill_rows::<true>(&[], todo, each));
-        let truth = |row: usize| each(row).value().map(|value| value == crate::value::Value::Bool(true));
+        assert_eq!(
+            fill_lanes::<true>(&[], todo, each),
+            fill_rows::<true>(&[], todo, each)
+        );
+        let truth = |row: usize| {
+            each(row)
+                .value()
+                .map(|value| value == crate::value::Value::Bool(true))
+        };
         assert_eq!(mask_lanes(todo, truth), mask_rows(todo, truth), "{todo:#x}");
     }
 
