@@ -12,9 +12,7 @@ use crate::value::{Date, Value};
 
 use super::columns::Cells;
 use super::plan::{Node, NodeId, Plan, Source};
-use super::word::{
-    BATCH, BOOL, DATE, GIVE_UP, INT, NONE, RECORD, SEQ, Word, fill_lanes, fill_rows, mask_lanes, mask_rows,
-};
+use super::word::{BATCH, BOOL, DATE, GIVE_UP, INT, NONE, RECORD, SEQ, Word, fill_rows, mask_rows};
 
 /// The working memory of one batch, reused from batch to batch.
 #[derive(Debug, Default)]
@@ -39,11 +37,7 @@ impl BatchMemory {
     pub(crate) fn at(&self, source: Source, row: usize) -> Word {
         match source {
             Source::Lit(word) => word,
-            // A row past the batch's subjects (computed with every row) has none.
-            Source::Subject => self
-                .subjects
-                .get(row)
-                .map_or(Word::GIVE_UP, |subject| Word::new(RECORD, u64::from(*subject))),
+            Source::Subject => Word::new(RECORD, u64::from(self.subjects[row])),
             Source::Column(column) => self.columns[column as usize * BATCH + row].get(),
             Source::Masks(node) => {
                 let bit = 1u64 << row;
@@ -150,19 +144,6 @@ impl BatchExec<'_> {
         self.set_masks(id, todo, truths, knowns);
     }
 
-    /// As [`BatchExec::fill`], but computing every row when most are asked for (see
-    /// [`fill_lanes`]): only for a node whose value is cheap and defined whatever its operands.
-    pub(crate) fn fill_all(
-        &mut self,
-        id: NodeId,
-        todo: u64,
-        mut each: impl FnMut(&BatchMemory, usize) -> Word,
-    ) {
-        let batch = &*self.batch;
-        let (truths, knowns) = fill_lanes::<true>(batch.column(self.plan, id), todo, |row| each(batch, row));
-        self.set_masks(id, todo, truths, knowns);
-    }
-
     /// Sets a mask node in the rows of `todo`, row by row: `each` gives `None` to give up.
     pub(crate) fn fill_masks(
         &mut self,
@@ -197,7 +178,7 @@ impl BatchExec<'_> {
     ) {
         let read = |record: u64| usize::try_from(record).map_or(Word::GIVE_UP, &read);
         let batch = &*self.batch;
-        // A field of booleans alone is kept as masks only (see `plan::bool_fields`).
+        // A field of booleans alone is kept as masks only (`Narrow::only_booleans`).
         let column = match self.plan.sources[id as usize] {
             Source::Column(column) => batch.words(column),
             _ => &[],
@@ -207,7 +188,7 @@ impl BatchExec<'_> {
             // for each row.
             Source::Subject => {
                 let subjects = &batch.subjects[..];
-                fill_lanes::<TRUTHS>(column, todo, |row| {
+                fill_rows::<TRUTHS>(column, todo, |row| {
                     subjects
                         .get(row)
                         .map_or(Word::GIVE_UP, |subject| read(u64::from(*subject)))
@@ -215,7 +196,7 @@ impl BatchExec<'_> {
             }
             Source::Column(base) => {
                 let base = &batch.columns[base as usize * BATCH..][..BATCH];
-                fill_lanes::<TRUTHS>(column, todo, |row| {
+                fill_rows::<TRUTHS>(column, todo, |row| {
                     let base = base[row % BATCH].get();
                     if base.tag != RECORD {
                         return Word::GIVE_UP;
@@ -223,7 +204,7 @@ impl BatchExec<'_> {
                     read(base.bits)
                 })
             }
-            base => fill_lanes::<TRUTHS>(column, todo, |row| {
+            base => fill_rows::<TRUTHS>(column, todo, |row| {
                 let base = batch.at(base, row);
                 if base.tag != RECORD {
                     return Word::GIVE_UP;
@@ -300,7 +281,7 @@ impl BatchExec<'_> {
                 match src(inner) {
                     Source::Column(column) => {
                         let words = self.batch.words(column);
-                        let (truths, knowns) = mask_lanes(todo, |row| test(words[row % BATCH].get()));
+                        let (truths, knowns) = mask_rows(todo, |row| test(words[row % BATCH].get()));
                         self.set_masks(id, todo, truths, knowns);
                     }
                     inner => self.fill_masks(id, todo, |b, row| test(b.at(inner, row))),
@@ -332,7 +313,7 @@ impl BatchExec<'_> {
                     (Source::Column(column), Source::Lit(right)) => {
                         let words = self.batch.words(column);
                         let (truths, knowns) =
-                            mask_lanes(todo, |row| compare(op, words[row % BATCH].get(), right));
+                            mask_rows(todo, |row| compare(op, words[row % BATCH].get(), right));
                         self.set_masks(id, todo, truths, knowns);
                     }
                     (left, Source::Lit(right)) => {
@@ -340,7 +321,7 @@ impl BatchExec<'_> {
                     }
                     (Source::Column(left), Source::Column(right)) => {
                         let (left, right) = (self.batch.words(left), self.batch.words(right));
-                        let (truths, knowns) = mask_lanes(todo, |row| {
+                        let (truths, knowns) = mask_rows(todo, |row| {
                             compare(op, left[row % BATCH].get(), right[row % BATCH].get())
                         });
                         self.set_masks(id, todo, truths, knowns);
@@ -372,7 +353,7 @@ impl BatchExec<'_> {
                             };
                             if let Source::Column(element) = element {
                                 let words = self.batch.words(element);
-                                let (truths, knowns) = mask_lanes(todo, |row| test(words[row % BATCH].get()));
+                                let (truths, knowns) = mask_rows(todo, |row| test(words[row % BATCH].get()));
                                 self.set_masks(id, todo, truths, knowns);
                             } else {
                                 self.fill_masks(id, todo, |b, row| test(b.at(element, row)));
@@ -383,7 +364,7 @@ impl BatchExec<'_> {
                     // A set of each row's, read with its elements from columns.
                     (Source::Column(set), Source::Column(element)) => {
                         let (set, element) = (self.batch.words(set), self.batch.words(element));
-                        let (truths, knowns) = mask_lanes(todo, |row| {
+                        let (truths, knowns) = mask_rows(todo, |row| {
                             let set = set[row % BATCH].get();
                             if set.tag != SEQ {
                                 return None;
@@ -404,13 +385,13 @@ impl BatchExec<'_> {
             Node::Neg(inner) => {
                 let inner = *inner;
                 self.ensure(inner, todo);
-                self.fill_all(id, todo, |b, row| negate(b.at(src(inner), row)));
+                self.fill(id, todo, |b, row| negate(b.at(src(inner), row)));
             }
             Node::Arith(op, left, right) => {
                 let (op, left, right) = (*op, *left, *right);
                 self.ensure(left, todo);
                 self.ensure(right, todo);
-                self.fill_all(id, todo, |b, row| {
+                self.fill(id, todo, |b, row| {
                     arith(op, b.at(src(left), row), b.at(src(right), row))
                 });
             }
@@ -421,7 +402,7 @@ impl BatchExec<'_> {
                 }
                 if let (Builtin::Size, [set]) = (builtin, &args[..]) {
                     let set = src(*set);
-                    self.fill_all(id, todo, |b, row| size(plan, facts, b.at(set, row)));
+                    self.fill(id, todo, |b, row| size(plan, facts, b.at(set, row)));
                     return;
                 }
                 self.fill(id, todo, |b, row| {

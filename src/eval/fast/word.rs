@@ -103,7 +103,8 @@ pub(crate) fn rows(mut mask: u64) -> impl Iterator<Item = usize> {
 }
 
 /// Sets a column in the rows of `todo` to the words `each` gives: where they are known, and
-/// where they are true (none, without `TRUTHS`, for words known never to be booleans).
+/// where they are true (none, without `TRUTHS`, for words known never to be booleans). An empty
+/// column keeps only the masks.
 #[inline(always)]
 pub(crate) fn fill_rows<const TRUTHS: bool>(
     column: &[Cell<Word>],
@@ -138,109 +139,7 @@ pub(crate) fn mask_rows(todo: u64, mut each: impl FnMut(usize) -> Option<bool>) 
     (truths, knowns)
 }
 
-/// From this many rows asked for in a batch of 64, a node computes every row in one straight
-/// loop and keeps the rows asked for, rather than walking those rows bit by bit: the loop has no
-/// branch per row, and the compiler unrolls it, so it costs less once most rows are asked for.
-pub(crate) const DENSE: u32 = 24;
-
-/// As [`fill_rows`], but computing every row of the batch when most are asked for (see
-/// [`DENSE`]). `each` must be cheap and defined in every row: in a row not asked for it may
-/// read operands not computed for this batch, and what it gives there is dropped, so a cell
-/// outside `todo` keeps its word. An empty column keeps only the masks.
-#[inline(always)]
-pub(crate) fn fill_lanes<const TRUTHS: bool>(
-    column: &[Cell<Word>],
-    todo: u64,
-    mut each: impl FnMut(usize) -> Word,
-) -> (u64, u64) {
-    if todo.count_ones() < DENSE {
-        return fill_rows::<TRUTHS>(column, todo, each);
-    }
-    let (mut truths, mut knowns) = (0u64, 0u64);
-    for row in 0..BATCH {
-        let word = each(row);
-        if todo >> row & 1 != 0
-            && let Some(cell) = column.get(row)
-        {
-            cell.set(word);
-        }
-        knowns |= u64::from(word.tag != GIVE_UP) << row;
-        if TRUTHS {
-            truths |= (u64::from(word.tag == BOOL) & word.bits) << row;
-        }
-    }
-    (truths & todo, knowns & todo)
-}
-
-/// As [`mask_rows`], but computing every row of the batch when most are asked for (see
-/// [`DENSE`]); `each` must be cheap and defined in every row, and what it gives in a row not
-/// asked for is dropped.
-#[inline(always)]
-pub(crate) fn mask_lanes(todo: u64, mut each: impl FnMut(usize) -> Option<bool>) -> (u64, u64) {
-    if todo.count_ones() < DENSE {
-        return mask_rows(todo, each);
-    }
-    let (mut truths, mut knowns) = (0u64, 0u64);
-    for row in 0..BATCH {
-        let value = each(row);
-        knowns |= u64::from(value.is_some()) << row;
-        truths |= u64::from(value == Some(true)) << row;
-    }
-    (truths & todo, knowns & todo)
-}
-
 /// The mask of the first `n` rows.
 pub(crate) fn first_rows(n: usize) -> u64 {
     if n >= BATCH { u64::MAX } else { (1u64 << n) - 1 }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Checks that computing every row gives the masks and cells of walking the rows asked for,
-    /// and leaves the cells of the other rows alone.
-    fn check(todo: u64) {
-        let each = |row: usize| match row % 5 {
-            0 => Word::GIVE_UP,
-            1 => Word::bool(true),
-            2 => Word::bool(false),
-            3 => Word::new(INT, row as u64),
-            _ => Word::new(NONE, 0),
-        };
-        let walked: Vec<Cell<Word>> = (0..BATCH).map(|_| Cell::new(Word::new(TEXT, 7))).collect();
-        let lanes: Vec<Cell<Word>> = (0..BATCH).map(|_| Cell::new(Word::new(TEXT, 7))).collect();
-        assert_eq!(
-            fill_lanes::<true>(&lanes, todo, each),
-            fill_rows::<true>(&walked, todo, each),
-            "{todo:#x}"
-        );
-        assert_eq!(lanes, walked, "{todo:#x}");
-        assert_eq!(
-            fill_lanes::<true>(&[], todo, each),
-            fill_rows::<true>(&[], todo, each)
-        );
-        let truth = |row: usize| {
-            each(row)
-                .value()
-                .map(|value| value == crate::value::Value::Bool(true))
-        };
-        assert_eq!(mask_lanes(todo, truth), mask_rows(todo, truth), "{todo:#x}");
-    }
-
-    #[test]
-    fn every_row_computed_at_once_gives_the_rows_asked_for_and_keeps_the_others() {
-        for todo in [
-            0,
-            1,
-            0b1011,
-            u64::MAX,
-            u64::MAX >> 1,
-            first_rows(17),
-            0x5555_5555_5555_5555,
-            0xFFFF_0000_FFFF_FFF0,
-        ] {
-            check(todo);
-        }
-    }
 }
