@@ -178,11 +178,7 @@ impl BatchExec<'_> {
     ) {
         let read = |record: u64| usize::try_from(record).map_or(Word::GIVE_UP, &read);
         let batch = &*self.batch;
-        // A field of booleans alone is kept as masks only (`Narrow::only_booleans`).
-        let column = match self.plan.sources[id as usize] {
-            Source::Column(column) => batch.words(column),
-            _ => &[],
-        };
+        let column = batch.column(self.plan, id);
         let (truths, knowns) = match base {
             // A field of the subject, the commonest case, read without dispatching on the base
             // for each row.

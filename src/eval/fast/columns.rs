@@ -46,22 +46,6 @@ impl Narrow {
 }
 
 impl Narrow {
-    /// Whether every cell of a field is a boolean or unknown, and some is a boolean.
-    pub(crate) fn only_booleans(&self, cells: &Cells) -> bool {
-        match cells {
-            Cells::Narrow {
-                start,
-                rows,
-                boolean: true,
-                ..
-            } => {
-                let (tags, _) = self.field(*start, *rows);
-                tags.iter().all(|tag| matches!(u64::from(*tag), BOOL | GIVE_UP))
-            }
-            _ => false,
-        }
-    }
-
     /// The cell of a field in a record's row as a word; giving up past the last row.
     #[inline(always)]
     pub(crate) fn cell(&self, cells: &Cells, row: usize) -> Word {

@@ -438,33 +438,7 @@ pub(crate) fn compile(
         .and_then(|subject| subject.date.as_ref())
         .and_then(|expr| graph.lower(expr, &[], 0));
 
-    let mut read = Vec::new();
-    let mut field_index: HashMap<(RecordId, u32), u32> = HashMap::new();
-    let field_of = graph
-        .nodes
-        .iter()
-        .map(|node| match node {
-            Node::Field { record, field, .. } => *field_index.entry((*record, *field)).or_insert_with(|| {
-                read.push((*record, *field));
-                (read.len() - 1) as u32
-            }),
-            _ => NO_COLUMN,
-        })
-        .collect::<Vec<u32>>();
-    let (fields, narrow) = copy_fields(facts, &read);
-    // A field whose every cell is a boolean or unknown is kept as masks alone, as the boolean
-    // operators are: its words would say no more.
-    let is_mask: Vec<bool> = graph
-        .nodes
-        .iter()
-        .zip(&field_of)
-        .map(|(node, field)| {
-            is_mask(node)
-                || fields
-                    .get(*field as usize)
-                    .is_some_and(|cells| narrow.only_booleans(cells))
-        })
-        .collect();
+    let is_mask: Vec<bool> = graph.nodes.iter().map(is_mask).collect();
     let mut n_columns = 0;
     let column: Vec<u32> = graph
         .nodes
@@ -527,6 +501,20 @@ pub(crate) fn compile(
             _ => Source::Column(column[idx]),
         })
         .collect();
+    let mut read = Vec::new();
+    let mut field_index: HashMap<(RecordId, u32), u32> = HashMap::new();
+    let field_of = graph
+        .nodes
+        .iter()
+        .map(|node| match node {
+            Node::Field { record, field, .. } => *field_index.entry((*record, *field)).or_insert_with(|| {
+                read.push((*record, *field));
+                (read.len() - 1) as u32
+            }),
+            _ => NO_COLUMN,
+        })
+        .collect();
+    let (fields, narrow) = copy_fields(facts, &read);
     let always_computed = graph
         .nodes
         .iter()
@@ -606,116 +594,4 @@ pub(crate) enum Source {
     Column(u32),
     /// The masks of a boolean node.
     Masks(u32),
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
-
-    use super::{Node, Source};
-    use crate::engine::{Engine, FactsInput, NoFiles};
-    use crate::eval::{Evaluator, Options, Scratch};
-    use crate::facts::Format;
-
-    const POLICY: &str = r#"policy "Boolean fields"
-
-record Parcel key id {
-  id: Text
-  fragile: Bool
-  insured: Bool?
-  weight: Int
-}
-
-decide p: Parcel
-default deny because "no rule permits this parcel"
-
-rule fragile_heavy: deny {
-  when p.fragile and p.weight > 10
-  because "fragile and heavy"
-}
-
-rule insured: permit {
-  when p.insured == true or not p.fragile
-  because "insured, or not fragile"
-}
-"#;
-
-    const FACTS: &str = r#"[
-  {"id": "a", "fragile": true, "insured": true, "weight": 20},
-  {"id": "b", "fragile": false, "insured": null, "weight": 1},
-  {"id": "c", "fragile": true, "insured": false, "weight": 1},
-  {"id": "d", "insured": true, "weight": 1},
-  {"id": "e", "fragile": true, "weight": 5}
-]"#;
-
-    /// The source in a batch of the node of field `name` of `Parcel`.
-    fn field_source(plan: &super::Plan, program: &crate::check::ir::Program, name: &str) -> Source {
-        let record = program
-            .records
-            .iter()
-            .position(|record| record.name == "Parcel")
-            .unwrap();
-        let field = program.records[record]
-            .fields
-            .iter()
-            .position(|field| field.name == name)
-            .unwrap() as u32;
-        let idx = plan
-            .nodes
-            .iter()
-            .position(|node| {
-                matches!(node, Node::Field { record: in_record, field: found, .. }
-                    if in_record.idx() == record && *found == field)
-            })
-            .unwrap();
-        plan.sources[idx]
-    }
-
-    #[test]
-    fn a_field_of_booleans_is_kept_as_masks_and_decides_as_the_full_evaluator() {
-        let files = NoFiles;
-        let mut engine = Engine::new(&files, Vec::new());
-        let loaded = engine.load_policy_text("parcels.pol", POLICY, None).unwrap();
-        let program = &loaded.checked.program;
-        let input = FactsInput {
-            name: "parcels.json".to_string(),
-            bytes: FACTS.as_bytes().to_vec(),
-            format: Format::Json,
-            record: Some("Parcel".to_string()),
-            mapping: None,
-        };
-        let facts = engine.load_facts(program, vec![input]).unwrap();
-        let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
-        let plan = &evaluator.plan;
-        // Booleans and unknowns: masks alone. An optional boolean may be `none`, which masks
-        // cannot hold, and an integer is no truth: both keep their words.
-        assert!(matches!(field_source(plan, program, "fragile"), Source::Masks(_)));
-        assert!(matches!(
-            field_source(plan, program, "insured"),
-            Source::Column(_)
-        ));
-        assert!(matches!(field_source(plan, program, "weight"), Source::Column(_)));
-        let decide = |options: Options| {
-            let evaluator = Evaluator::new(program, &facts, options).unwrap();
-            let subjects: Vec<u32> = evaluator.subjects().collect();
-            let mut scratch = Scratch::new();
-            let mut decisions = Vec::new();
-            evaluator.decide_each(&mut scratch, &subjects, |_, decision| {
-                decisions.push(decision.unwrap().clone());
-            });
-            decisions
-        };
-        for explain in [false, true] {
-            let fast = decide(Options {
-                explain,
-                ..Options::default()
-            });
-            let full = decide(Options {
-                explain,
-                full_only: true,
-                ..Options::default()
-            });
-            assert_eq!(fast, full, "explain: {explain}");
-        }
-    }
 }

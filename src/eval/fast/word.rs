@@ -103,8 +103,7 @@ pub(crate) fn rows(mut mask: u64) -> impl Iterator<Item = usize> {
 }
 
 /// Sets a column in the rows of `todo` to the words `each` gives: where they are known, and
-/// where they are true (none, without `TRUTHS`, for words known never to be booleans). An empty
-/// column keeps only the masks.
+/// where they are true (none, without `TRUTHS`, for words known never to be booleans).
 #[inline(always)]
 pub(crate) fn fill_rows<const TRUTHS: bool>(
     column: &[Cell<Word>],
