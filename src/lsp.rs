@@ -775,11 +775,9 @@ impl<'fs> Server<'fs> {
             let text = &document.text;
             let workspace = &mut self.workspace;
             match catch_unwind(AssertUnwindSafe(|| workspace.set_text(&path, text))) {
-                Ok(reported) => affected.extend(
-                    reported
-                        .into_iter()
-                        .map(|file| (file.path, file.diagnostics)),
-                ),
+                Ok(reported) => {
+                    affected.extend(reported.into_iter().map(|file| (file.path, file.diagnostics)))
+                }
                 Err(panic) => {
                     let message = format!(
                         "internal error in Pol while checking `{}`: {}; this is a bug in Pol, and the file's diagnostics are not shown until it changes",

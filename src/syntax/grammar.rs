@@ -1545,11 +1545,17 @@ mod tests {
     fn error_detail_is_on_only_while_a_failing_text_is_parsed_again() {
         let broken = "rule rule rule";
         let detailed = parse_rule(Rule::module, broken).unwrap_err();
-        assert!(detailed.parse_attempts().is_some(), "the failing text is parsed with detail");
+        assert!(
+            detailed.parse_attempts().is_some(),
+            "the failing text is parsed with detail"
+        );
         // No other detailed parse runs while the turn is held, so the switch is seen as the
         // last one left it.
         let _turn = ERROR_DETAIL.lock().unwrap_or_else(PoisonError::into_inner);
         let plain = PolParser::parse(Rule::module, broken).unwrap_err();
-        assert!(plain.parse_attempts().is_none(), "later parses run without detail");
+        assert!(
+            plain.parse_attempts().is_none(),
+            "later parses run without detail"
+        );
     }
 }
