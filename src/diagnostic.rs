@@ -272,7 +272,7 @@ pub fn cap(diagnostics: &mut Vec<Diagnostic>, place: &str) {
 
 /// Sorts diagnostics by file and position, errors before warnings at the same spot.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    diagnostics.sort_by_key(sort_key);
 }
 
 /// Whether two diagnostics have the same place in the order [`sort`] gives.
