@@ -272,8 +272,17 @@ pub fn cap(diagnostics: &mut Vec<Diagnostic>, place: &str) {
 
 /// Sorts diagnostics by file and position, errors before warnings at the same spot.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| (d.span().map(|s| (s.source, s.start, s.end)), d.severity);
-        key(a).cmp(&key(b))
-    });
+    diagnostics.sort_by_key(sort_key);
+}
+
+/// Whether two diagnostics have the same place in the order [`sort`] gives.
+pub fn same_place(a: &Diagnostic, b: &Diagnostic) -> bool {
+    sort_key(a) == sort_key(b)
+}
+
+fn sort_key(diagnostic: &Diagnostic) -> (Option<(crate::source::SourceId, u32, u32)>, Severity) {
+    (
+        diagnostic.span().map(|span| (span.source, span.start, span.end)),
+        diagnostic.severity,
+    )
 }

@@ -762,7 +762,9 @@ impl<'fs> Server<'fs> {
         if self.unsynced.is_empty() {
             return;
         }
-        let mut affected: BTreeSet<PathBuf> = BTreeSet::new();
+        // Each file's list as the last change that reported it left it: a later change that
+        // affects a file reports it again, and one that does not leaves its list as it was.
+        let mut affected: BTreeMap<PathBuf, Vec<crate::diagnostic::Diagnostic>> = BTreeMap::new();
         for path in std::mem::take(&mut self.unsynced) {
             let Some(document) = self.documents.get(&path) else {
                 continue;
@@ -773,7 +775,9 @@ impl<'fs> Server<'fs> {
             let text = &document.text;
             let workspace = &mut self.workspace;
             match catch_unwind(AssertUnwindSafe(|| workspace.set_text(&path, text))) {
-                Ok(reported) => affected.extend(reported.into_iter().map(|file| file.path)),
+                Ok(reported) => {
+                    affected.extend(reported.into_iter().map(|file| (file.path, file.diagnostics)))
+                }
                 Err(panic) => {
                     let message = format!(
                         "internal error in Pol while checking `{}`: {}; this is a bug in Pol, and the file's diagnostics are not shown until it changes",
@@ -792,10 +796,7 @@ impl<'fs> Server<'fs> {
         }
         let reported: Vec<FileDiagnostics> = affected
             .into_iter()
-            .map(|path| FileDiagnostics {
-                diagnostics: self.workspace.diagnostics(&path),
-                path,
-            })
+            .map(|(path, diagnostics)| FileDiagnostics { path, diagnostics })
             .collect();
         self.publish(reported);
     }

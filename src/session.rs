@@ -349,17 +349,31 @@ impl<'fs> Workspace<'fs> {
         let key = ModuleKey::File(path.clone());
         let id = self.modules.get(&key).map(|entry| entry.id);
         let mut found: Vec<Diagnostic> = Vec::new();
+        let mut n_programs = 0;
         for (root, state) in &self.programs {
             let is_root = *root == path;
             if !is_root && !state.reached.contains(&key) {
                 continue;
             }
+            n_programs += 1;
             for diagnostic in &state.diagnostics {
                 let here = match &diagnostic.primary {
                     Some(label) => Some(label.span.source) == id,
                     None => is_root,
                 };
-                if here && !found.contains(diagnostic) {
+                // The first program's list is sorted by place, so a repeat of a diagnostic sits
+                // among the last ones kept at its place: a large policy with thousands of
+                // warnings is not compared with itself whole at each keystroke.
+                let repeated = if n_programs == 1 {
+                    found
+                        .iter()
+                        .rev()
+                        .take_while(|seen| diagnostic::same_place(seen, diagnostic))
+                        .any(|seen| seen == diagnostic)
+                } else {
+                    found.contains(diagnostic)
+                };
+                if here && !repeated {
                     found.push(diagnostic.clone());
                 }
             }

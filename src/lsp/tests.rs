@@ -853,3 +853,34 @@ fn changes_queued_behind_a_request_are_checked_once_and_only_the_latest_is_publi
     // The last change left `friendlyx`, an unknown field.
     assert_eq!(shown(&diagnostics[0].1), ["E0203 7:21-7:30"]);
 }
+
+#[test]
+fn changes_to_a_policy_and_its_import_queued_together_publish_each_file_once_as_both_leave_it() {
+    let (policy_uri, schema_uri) = ("file:///project/policy.pol", "file:///project/schema.pol");
+    let mut client = Client::initialized(files());
+    client.open(policy_uri, POLICY);
+    client.open(schema_uri, SCHEMA);
+    assert!(client.diagnostics(policy_uri).is_empty());
+    assert!(client.diagnostics(schema_uri).is_empty());
+    // While the server sleeps, the policy starts using a field `ally` that only the schema's
+    // change then declares: the policy is checked first (its path sorts first), and reports
+    // an unknown field until the schema's change is applied too.
+    let sleep = client.send_request(SLEEP_METHOD, json!(300));
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": policy_uri, "version": 2}, "contentChanges": [{"text": POLICY.replace("friendly\n", "ally\n")}]}),
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": schema_uri, "version": 2}, "contentChanges": [{"text": SCHEMA.replace("friendly: Bool", "ally: Bool")}]}),
+    );
+    assert!(client.response(&sleep).response_result.is_ok());
+    assert_eq!(client.diagnostics_with_versions(policy_uri), [(2, Vec::new())]);
+    assert_eq!(client.diagnostics_with_versions(schema_uri), [(2, Vec::new())]);
+    // The schema alone taken back: the policy's field is unknown again.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": schema_uri, "version": 3}, "contentChanges": [{"text": SCHEMA}]}),
+    );
+    assert_eq!(shown(&client.diagnostics(policy_uri)), ["E0203 7:21-7:25"]);
+}

@@ -2,7 +2,7 @@
 //! a small lexer over the raw text (nesting pre-scan, comments, error context), and
 //! the one function that turns a pest error into a `Diagnostic`.
 
-use std::sync::Once;
+use std::sync::{Mutex, PoisonError};
 
 use pest::Parser;
 use pest::error::{Error, ErrorVariant, InputLocation};
@@ -308,19 +308,35 @@ pub(super) fn parse_declaration(
 pub(super) fn parse_rule(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Error<Rule>> {
     match PolParser::parse(rule, text) {
         Ok(pairs) => Ok(pairs),
-        Err(error) => {
-            // pest's detailed attempts (the tokens it expected) make parsing about twice as
-            // slow, so they are turned on only once a text fails, and the failing text is parsed
-            // again with them. The switch is process-wide and stays on: a parse running on
-            // another thread at that moment only becomes slower, never different.
-            static ERROR_DETAIL: Once = Once::new();
-            ERROR_DETAIL.call_once(|| pest::set_error_detail(true));
-            match PolParser::parse(rule, text) {
-                Err(detailed) => Err(detailed),
-                Ok(_) => Err(error),
-            }
-        }
+        Err(error) => match parse_with_detail(rule, text) {
+            Err(detailed) => Err(detailed),
+            Ok(_) => Err(error),
+        },
     }
+}
+
+/// Held while pest's error detail is on. The switch is process-wide, so parses that need it
+/// take turns, and it is turned off again after each: left on, it would make every later parse
+/// in a long-running process (a language server) about twice as slow.
+static ERROR_DETAIL: Mutex<()> = Mutex::new(());
+
+/// Turns pest's error detail off when dropped, even if the parse it was on for unwinds.
+struct DetailOn;
+
+impl Drop for DetailOn {
+    fn drop(&mut self) {
+        pest::set_error_detail(false);
+    }
+}
+
+/// Parses `text` as a `rule` with pest's detailed attempts (the tokens it expected), which make
+/// parsing about twice as slow. A parse that starts on another thread meanwhile only becomes
+/// slower, never different: its result is used whole or, if it fails, parsed again here.
+fn parse_with_detail(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Error<Rule>> {
+    let _turn = ERROR_DETAIL.lock().unwrap_or_else(PoisonError::into_inner);
+    pest::set_error_detail(true);
+    let _off = DetailOn;
+    PolParser::parse(rule, text)
 }
 
 /// Whether a text that fails to parse as `rule` fails only because it ends too soon: a next
@@ -1580,4 +1596,27 @@ fn invalid_escape(text: &str, id: SourceId, pos: usize, string_end: usize) -> Di
     }
     let escape = &rest[..len.min(rest.len())];
     messages::invalid_escape(escape, Span::new(id, pos, pos + escape.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_detail_is_on_only_while_a_failing_text_is_parsed_again() {
+        let broken = "rule rule rule";
+        let detailed = parse_rule(Rule::module, broken).unwrap_err();
+        assert!(
+            detailed.parse_attempts().is_some(),
+            "the failing text is parsed with detail"
+        );
+        // No other detailed parse runs while the turn is held, so the switch is seen as the
+        // last one left it.
+        let _turn = ERROR_DETAIL.lock().unwrap_or_else(PoisonError::into_inner);
+        let plain = PolParser::parse(Rule::module, broken).unwrap_err();
+        assert!(
+            plain.parse_attempts().is_none(),
+            "later parses run without detail"
+        );
+    }
 }
