@@ -314,7 +314,7 @@ pub(crate) fn apply_edit(text: &str, at: f64, n_removed: usize, line_start: bool
             .match_indices('\n')
             .nth(n_lines.wrapping_sub(1))
             .filter(|_| n_lines > 0)
-            .map_or(start, |(idx, _)| idx + 1)
+            .map_or(start, |(idx, _)| start + idx + 1)
     } else {
         floor(start + n_removed).max(start)
     };
