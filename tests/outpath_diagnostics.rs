@@ -72,75 +72,53 @@ fn codes_of_one_document(stderr: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn missed_lookups_join_the_policy_warnings_in_one_document_when_streaming() {
-    let dir = folder("outpath-diag-stream");
-    let output = pol(
-        &dir,
-        &[
-            "run",
-            "policy.pol",
-            "--facts",
-            "countries.json",
-            "deliveries.jsonl",
-            "--diagnostics",
-            "json",
-            "--format",
-            "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let codes = codes_of_one_document(&stderr(&output));
+/// Runs `pol run policy.pol --facts countries.json DELIVERIES … --diagnostics json` with
+/// `options` in a folder of its own; the codes of the one JSON document on standard error, after
+/// checking the exit status is `status`.
+fn codes_of_run(name: &str, deliveries: &str, options: &[&str], status: i32) -> Vec<String> {
+    let dir = folder(name);
+    let mut args = vec!["run", "policy.pol", "--facts", "countries.json", deliveries];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&["--diagnostics", "json"]);
+    let output = pol(&dir, &args);
+    assert_eq!(output.status.code(), Some(status), "{}", stderr(&output));
+    codes_of_one_document(&stderr(&output))
+}
+
+/// The policy's warning and the missed lookup, both in `codes`.
+fn assert_warning_and_missed_lookup(codes: &[String]) {
     assert!(codes.contains(&"W0003".to_string()), "{codes:?}");
     assert!(
         codes.len() >= 2,
         "the policy's warning and the missed lookup: {codes:?}"
     );
+}
+
+#[test]
+fn missed_lookups_join_the_policy_warnings_in_one_document_when_streaming() {
+    let codes = codes_of_run(
+        "outpath-diag-stream",
+        "deliveries.jsonl",
+        &["--format", "json"],
+        0,
+    );
+    assert_warning_and_missed_lookup(&codes);
 }
 
 #[test]
 fn missed_lookups_join_the_policy_warnings_in_one_document_when_read_whole() {
-    let dir = folder("outpath-diag-whole");
-    let output = pol(
-        &dir,
-        &[
-            "run",
-            "policy.pol",
-            "--facts",
-            "countries.json",
-            "deliveries.json",
-            "--diagnostics",
-            "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let codes = codes_of_one_document(&stderr(&output));
-    assert!(codes.contains(&"W0003".to_string()), "{codes:?}");
-    assert!(
-        codes.len() >= 2,
-        "the policy's warning and the missed lookup: {codes:?}"
-    );
+    let codes = codes_of_run("outpath-diag-whole", "deliveries.json", &[], 0);
+    assert_warning_and_missed_lookup(&codes);
 }
 
 #[test]
 fn failed_decisions_join_the_policy_warnings_in_one_document() {
-    let dir = folder("outpath-diag-failed");
-    let output = pol(
-        &dir,
-        &[
-            "run",
-            "policy.pol",
-            "--facts",
-            "countries.json",
-            "deliveries.jsonl",
-            "--max-steps",
-            "1",
-            "--diagnostics",
-            "json",
-        ],
+    let codes = codes_of_run(
+        "outpath-diag-failed",
+        "deliveries.jsonl",
+        &["--max-steps", "1"],
+        1,
     );
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let codes = codes_of_one_document(&stderr(&output));
     assert!(
         codes.iter().any(|code| code.starts_with('E')),
         "a failed decision: {codes:?}"
