@@ -24,25 +24,10 @@ use pol::engine::{Engine, NoFiles};
 use pol::eval::{Decision, Evaluator, LawDate, Options, Scratch};
 use pol::value::Date;
 
-use model::Facts;
 use reference::Law;
 use support::engine::json_facts;
 
 static NO_FILES: NoFiles = NoFiles;
-
-/// The facts with 700 transfers picked from theirs in a scrambled order: eleven batches, the
-/// last one partial, in which known, none and unknown fields meet in every mix of rows.
-fn scrambled_transfers(facts: &Facts) -> Facts {
-    let mut grown = facts.clone();
-    grown.transfers.clear();
-    for idx in 0..700u64 {
-        let pick = (idx.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize % facts.transfers.len();
-        let mut copy = facts.transfers[pick].clone();
-        copy.id = format!("t{idx}");
-        grown.transfers.push(copy);
-    }
-    grown
-}
 
 /// A decision or a failure as text that two paths must agree on: the whole decision (with its
 /// derivation, read through), or the failure's code, message and place.
@@ -111,7 +96,7 @@ proptest! {
         let mut engine = Engine::new(&NO_FILES, Vec::new());
         let loaded = engine.load_policy_text("oracle.pol", &text, None).unwrap();
         let program = loaded.checked.program;
-        let many = scrambled_transfers(&case.facts[0]);
+        let many = generate::scrambled_transfers(&case.facts[0], 700);
         let input = json_facts("facts.json", &many.json(case.spelling));
         let facts = engine.load_facts(&program, vec![input]).unwrap();
         for explain in [false, true] {

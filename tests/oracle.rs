@@ -657,20 +657,6 @@ fn many_transfers(facts: &Facts) -> Facts {
     grown
 }
 
-/// The facts with 2,100 transfers picked from theirs in a scrambled order, so that no two
-/// batches of decisions see the same transfers in the same rows.
-fn scrambled_transfers(facts: &Facts) -> Facts {
-    let mut grown = facts.clone();
-    grown.transfers.clear();
-    for idx in 0..2100u64 {
-        let pick = (idx.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize % facts.transfers.len();
-        let mut copy = facts.transfers[pick].clone();
-        copy.id = format!("t{idx}");
-        grown.transfers.push(copy);
-    }
-    grown
-}
-
 fn decide_in_pool(
     run: &Run,
     facts: &LoadedFacts,
@@ -790,7 +776,7 @@ proptest! {
             }
         }
         // Many batches, each decision read while it is handed out.
-        let many = scrambled_transfers(&case.facts[0]);
+        let many = generate::scrambled_transfers(&case.facts[0], 2100);
         let loaded = run.facts(&many.json(case.spelling)).map_err(fail(&text))?;
         let fast = run.decisions_one_by_one(&loaded, options(case.law, true)).map_err(fail(&text))?;
         let full = Options {

@@ -1363,3 +1363,18 @@ pub fn fill(facts: &mut Facts, slot: Slot, mix: &mut super::model::Mix) {
         }
     }
 }
+
+/// The facts with `n` transfers picked from theirs in a scrambled order, so that batches of
+/// decisions (the last one partial when `n` is not a multiple of 64) see the transfers in other
+/// rows and known, none and unknown fields meet in every mix of rows.
+pub fn scrambled_transfers(facts: &Facts, n: u64) -> Facts {
+    let mut grown = facts.clone();
+    grown.transfers.clear();
+    for idx in 0..n {
+        let pick = (idx.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize % facts.transfers.len();
+        let mut copy = facts.transfers[pick].clone();
+        copy.id = format!("t{idx}");
+        grown.transfers.push(copy);
+    }
+    grown
+}
