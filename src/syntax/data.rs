@@ -17,8 +17,19 @@ pub(super) struct Block {
 
 /// Finds every `data` block at the top level of `text` and reads its rows; `None` if there is
 /// none, or if any block holds something this fast path does not read.
-pub(super) fn read_blocks(text: &str, id: SourceId) -> Option<Vec<Block>> {
-    if !text.contains("data") {
+///
+/// `cuts` are the top-level declaration keywords the pre-scan found ([`grammar::Scan::cuts`]):
+/// a text with no `data` among them is not read again here, so that a large policy without
+/// tables costs no second pass of the lexer.
+pub(super) fn read_blocks(text: &str, id: SourceId, cuts: &[usize]) -> Option<Vec<Block>> {
+    let starts_block = |cut: &usize| {
+        text[*cut..].starts_with("data")
+            && !text
+                .as_bytes()
+                .get(cut + "data".len())
+                .is_some_and(|byte| grammar::is_word_byte(*byte))
+    };
+    if !cuts.iter().any(starts_block) {
         return None;
     }
     let mut blocks = Vec::new();

@@ -22,7 +22,8 @@ pub(crate) struct PolParser;
 
 /// The parser tried first on a whole text or a piece of one: the same grammar with a few rules
 /// written for speed (`grammar/unchecked.pest`), among them a name (`ident`) that lets through
-/// the reserved words that cannot start an operand, which is cheaper to test.
+/// every reserved word, which is cheaper to test (an operand still looks for the reserved words
+/// that can start one before a name, as the definitive grammar does).
 ///
 /// Where its tree holds no reserved word as a name, it is the tree [`PolParser`] gives: its other
 /// rules match what the definitive ones match, and the two names differ only where a name is
@@ -627,9 +628,24 @@ pub(super) struct Lexer<'a> {
     pos: usize,
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many lexers started at the start of a text on this thread, for tests of how often a
+    /// text is lexed.
+    static LEXERS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many lexers started at the start of a text on this thread so far.
+#[cfg(test)]
+pub(super) fn n_lexers() -> usize {
+    LEXERS.with(std::cell::Cell::get)
+}
+
 impl<'a> Lexer<'a> {
     /// A lexer from the start of `text`.
     pub fn new(text: &'a str) -> Lexer<'a> {
+        #[cfg(test)]
+        LEXERS.with(|n| n.set(n.get() + 1));
         Lexer { text, pos: 0 }
     }
 
@@ -648,28 +664,76 @@ fn is_whitespace(ch: char) -> bool {
 /// The byte order mark, skipped as whitespace at the very start of a text only.
 const BOM: &str = "\u{FEFF}";
 
-/// The length of the whitespace at the start of `rest`, which starts at byte `pos` of the
-/// text: spaces, tabs, line feeds, CR LF pairs, and a byte order mark at position 0.
-/// A lone carriage return or a later byte order mark is left for a token of its own.
-fn whitespace_len(rest: &str, pos: usize) -> usize {
-    let bytes = rest.as_bytes();
-    let mut idx = if pos == 0 && rest.starts_with(BOM) {
-        BOM.len()
-    } else {
-        0
-    };
-    while let Some(&byte) = bytes.get(idx) {
+/// The end of the whitespace that starts at byte `pos` of `bytes`: spaces, tabs, line feeds,
+/// CR LF pairs, and a byte order mark at position 0. A lone carriage return or a later byte
+/// order mark is left for a token of its own.
+fn whitespace_end(bytes: &[u8], mut pos: usize) -> usize {
+    if pos == 0 && bytes.starts_with(BOM.as_bytes()) {
+        pos = BOM.len();
+    }
+    while let Some(&byte) = bytes.get(pos) {
         match byte {
-            b' ' | b'\t' | b'\n' => idx += 1,
-            b'\r' if bytes.get(idx + 1) == Some(&b'\n') => idx += 2,
+            b' ' | b'\t' | b'\n' => pos += 1,
+            b'\r' if bytes.get(pos + 1) == Some(&b'\n') => pos += 2,
             _ => break,
         }
     }
-    idx
+    pos
 }
 
-fn is_word_byte(byte: u8) -> bool {
+/// Whether a byte may be part of a word: an ASCII letter or digit, or `_`.
+pub(super) fn is_word_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+/// The end of the run of word bytes that starts at byte `pos` of `bytes`.
+fn word_end(bytes: &[u8], mut pos: usize) -> usize {
+    while bytes.get(pos).is_some_and(|byte| is_word_byte(*byte)) {
+        pos += 1;
+    }
+    pos
+}
+
+/// The end of the string whose opening quote is at byte `start` of `text`, and whether it is
+/// terminated.
+fn string_end(text: &str, start: usize) -> (usize, bool) {
+    let bytes = text.as_bytes();
+    let mut idx = start + 1;
+    let mut terminated = false;
+    while let Some(&byte) = bytes.get(idx) {
+        match byte {
+            b'\\' => idx += 2,
+            b'"' => {
+                terminated = true;
+                idx += 1;
+                break;
+            }
+            _ => idx += 1,
+        }
+    }
+    // Skipping the byte after a backslash can land inside a longer character; its continuation
+    // bytes are never `\` or `"`, so no quote is missed, and the end is moved to the next
+    // character boundary.
+    let mut end = idx.min(bytes.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    (end, terminated)
+}
+
+/// The end of the comment that starts at byte `start` of `text`: a comment ends at a line feed,
+/// or at the CR of a CR LF; any other carriage return stays inside it, where the pre-scan
+/// rejects it.
+fn comment_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut end = bytes[start..]
+        .iter()
+        .position(|byte| *byte == b'\n')
+        .map_or(bytes.len(), |len| start + len);
+    if end > start && bytes[end - 1] == b'\r' {
+        end -= 1;
+    }
+    end
 }
 
 impl Iterator for Lexer<'_> {
@@ -677,63 +741,45 @@ impl Iterator for Lexer<'_> {
 
     fn next(&mut self) -> Option<Token> {
         let bytes = self.text.as_bytes();
-        let rest = &self.text[self.pos..];
-        let skipped = whitespace_len(rest, self.pos);
-        self.pos += skipped;
-        let start = self.pos;
+        let start = whitespace_end(bytes, self.pos);
+        self.pos = start;
         let first = *bytes.get(start)?;
-        let kind = if is_word_byte(first) {
-            self.pos += bytes[start..]
-                .iter()
-                .take_while(|byte| is_word_byte(**byte))
-                .count();
-            TokenKind::Word
-        } else if first == b'"' {
-            let mut idx = start + 1;
-            let mut terminated = false;
-            while idx < bytes.len() {
-                match bytes[idx] {
-                    b'\\' => idx += 2,
-                    b'"' => {
-                        terminated = true;
-                        idx += 1;
-                        break;
-                    }
-                    _ => idx += 1,
-                }
+        let kind = match first {
+            _ if is_word_byte(first) => {
+                self.pos = word_end(bytes, start + 1);
+                TokenKind::Word
             }
-            // Skipping the byte after a backslash can land inside a longer character;
-            // its continuation bytes are never `\` or `"`, so no quote is missed, and
-            // the end is moved to the next character boundary.
-            self.pos = idx.min(bytes.len());
-            while !self.text.is_char_boundary(self.pos) {
-                self.pos += 1;
+            b'"' => {
+                let (end, terminated) = string_end(self.text, start);
+                self.pos = end;
+                TokenKind::String { terminated }
             }
-            TokenKind::String { terminated }
-        } else if rest[skipped..].starts_with("//") {
-            // A comment ends at a line feed, or at the CR of a CR LF; any other carriage
-            // return stays inside it, where the pre-scan rejects it.
-            let line = &self.text[start..];
-            let len = line.find('\n').unwrap_or(line.len());
-            self.pos += line[..len].strip_suffix('\r').unwrap_or(&line[..len]).len();
-            TokenKind::Comment
-        } else if matches!(first, b'\r' | 0x0B | 0x0C) {
-            // A lone carriage return, a vertical tab or a form feed: some editors show a
-            // line break, the grammar has none.
-            self.pos += 1;
-            TokenKind::Other
-        } else if first.is_ascii() {
-            let long = bytes.get(start..start + 2).is_some_and(|pair| {
-                [b"==", b"!=", b"<=", b">=", b"->", b"&&", b"||"]
-                    .iter()
-                    .any(|long| long.as_slice() == pair)
-            });
-            self.pos += if long { 2 } else { 1 };
-            TokenKind::Punct
-        } else {
-            let ch = self.text[start..].chars().next().expect("not at the end");
-            self.pos += ch.len_utf8();
-            TokenKind::Other
+            b'/' if bytes.get(start + 1) == Some(&b'/') => {
+                self.pos = comment_end(self.text, start);
+                TokenKind::Comment
+            }
+            // A lone carriage return, a vertical tab or a form feed: some editors show a line
+            // break, the grammar has none.
+            b'\r' | 0x0B | 0x0C => {
+                self.pos = start + 1;
+                TokenKind::Other
+            }
+            _ if first.is_ascii() => {
+                let long = match bytes.get(start + 1) {
+                    Some(b'=') => matches!(first, b'=' | b'!' | b'<' | b'>'),
+                    Some(b'>') => first == b'-',
+                    Some(b'&') => first == b'&',
+                    Some(b'|') => first == b'|',
+                    _ => false,
+                };
+                self.pos = start + if long { 2 } else { 1 };
+                TokenKind::Punct
+            }
+            _ => {
+                let ch = self.text[start..].chars().next().expect("not at the end");
+                self.pos = start + ch.len_utf8();
+                TokenKind::Other
+            }
         };
         Some(Token {
             kind,
@@ -930,24 +976,25 @@ fn check_nesting(text: &str, id: SourceId, max_nesting: usize, find_cuts: Cuts) 
                         errors.poisoned = false;
                     }
                 }
+                // Most words are names: every word this scan treats apart is reserved.
+                let reserved = is_reserved(word);
                 if after_operand {
-                    if CONTINUING_WORDS.contains(&word) {
+                    if reserved && CONTINUING_WORDS.contains(&word) {
                         if word != "is" && word != "then" && word != "else" {
                             nesting.infix(word == "and" || word == "or");
                         }
                     } else {
                         nesting.end_expression();
                     }
-                } else if word == "not" {
+                } else if reserved && word == "not" {
                     nesting.top().nots += 1;
                     nesting.depth += 1;
                 }
-                if ["if", "any", "all"].contains(&word) {
+                if reserved && matches!(word, "if" | "any" | "all") {
                     nesting.top().words += 1;
                     nesting.depth += 1;
                 }
-                after_operand =
-                    !is_reserved(word) || ["true", "false", "none", "some", "unknown"].contains(&word);
+                after_operand = !reserved || matches!(word, "true" | "false" | "none" | "some" | "unknown");
             }
             TokenKind::Punct => match slice {
                 "(" | "[" | "{" => {

@@ -111,6 +111,27 @@ thread_local! {
     /// How many whole texts the definitive parser parsed on this thread, for tests that the
     /// unchecked parser takes a text on its own.
     static CHECKED_PARSES: Cell<usize> = const { Cell::new(0) };
+    /// Whether every expression's depths are replayed before it is climbed.
+    static ALWAYS_REPLAY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether [`lower_expr`] replays the depths of every expression's operands before climbing it,
+/// as it does where they may pass the limit, for tests that counting them while climbing gives
+/// the same depths.
+#[cfg(test)]
+fn always_replay() -> bool {
+    ALWAYS_REPLAY.with(Cell::get)
+}
+
+#[cfg(not(test))]
+fn always_replay() -> bool {
+    false
+}
+
+/// Makes [`lower_expr`] replay the depths of every expression on this thread, or not.
+#[cfg(test)]
+pub(super) fn set_always_replay(on: bool) {
+    ALWAYS_REPLAY.with(|flag| flag.set(on));
 }
 
 /// How many whole texts the definitive parser parsed on this thread so far.
@@ -278,7 +299,7 @@ fn parse_with_fast_data(
     scan: &grammar::Scan,
     threads: usize,
 ) -> Option<Module> {
-    let blocks = super::data::read_blocks(text, id)?;
+    let blocks = super::data::read_blocks(text, id, &scan.cuts)?;
     let blank = super::data::blanked(text, &blocks);
     let pieces = if threads > 1 {
         parse_pieces(&blank, id, max_nesting, scan, threads, true)
@@ -702,6 +723,11 @@ struct Ctx {
     /// Set when a name is a reserved word, which only the unchecked parser lets through: its
     /// tree is then not the definitive grammar's.
     reserved: Cell<bool>,
+    /// The depths of the operands of the expressions being climbed, innermost last (see
+    /// [`climb_depths`]): one buffer for every expression, so that climbing allocates nothing.
+    depths: RefCell<Vec<usize>>,
+    /// The open calls [`climb_depths`] replays, kept between expressions for the same reason.
+    open: RefCell<Vec<usize>>,
 }
 
 impl Ctx {
@@ -714,6 +740,8 @@ impl Ctx {
             diagnostics: RefCell::new(Vec::new()),
             failed: Cell::new(false),
             reserved: Cell::new(false),
+            depths: RefCell::new(Vec::new()),
+            open: RefCell::new(Vec::new()),
         }
     }
 
@@ -1180,7 +1208,7 @@ fn lower_rule_decl<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>) -> Lowered<RuleDecl> {
     let effect_pair = cursor.expect(Rule::effect);
     let effect_span = ctx.span(&effect_pair);
     let effect = lower_effect(effect_pair);
-    let mut clauses = Vec::new();
+    let mut clauses = Vec::with_capacity(cursor.children.len());
     while let Some(pair) = cursor.next() {
         clauses.push(lower_rule_clause(ctx, pair)?);
     }
@@ -1548,17 +1576,20 @@ fn is_suffix<R: Kind>(pair: &Pair<'_, R>) -> bool {
     )
 }
 
-/// The depth of recursion at each operand of one flat `expr`, or a fatal error where
-/// it would pass the limit.
+/// The depth of recursion at each operand of one flat `expr`, pushed onto `ctx.depths` from
+/// the index returned, or a fatal error where it would pass the limit.
 ///
 /// Climbing recurses once per prefix operator and once per infix operator whose right
 /// side binds tighter; `x == not y == not z …` nests without bound. This replays its
 /// descent with an explicit stack (the binding powers of the open calls, as in
 /// [`Climb::expr`], [`Climb::nud`] and [`Climb::led`]) before it runs, so its real
 /// recursion stays bounded.
-fn climb_depths<R: Kind>(ctx: &Ctx, pairs: Pairs<'_, R>, depth: usize) -> Lowered<Vec<usize>> {
-    let mut open = vec![0];
-    let mut depths = Vec::new();
+fn climb_depths<R: Kind>(ctx: &Ctx, pairs: Pairs<'_, R>, depth: usize) -> Lowered<usize> {
+    let mut open = ctx.open.borrow_mut();
+    open.clear();
+    open.push(0);
+    let mut depths = ctx.depths.borrow_mut();
+    let base = depths.len();
     for pair in pairs {
         match operator(&pair) {
             Some((Fixity::Prefix, power)) => open.push(power - 1),
@@ -1574,10 +1605,11 @@ fn climb_depths<R: Kind>(ctx: &Ctx, pairs: Pairs<'_, R>, depth: usize) -> Lowere
             None => depths.push(depth + open.len() - 1),
         }
         if depth + open.len() > ctx.max_nesting {
+            depths.truncate(base);
             return Err(ctx.fatal(messages::nesting_too_deep(ctx.max_nesting, ctx.span(&pair))));
         }
     }
-    Ok(depths)
+    Ok(base)
 }
 
 /// Lowers an expression whose root sits `depth` levels down its tree.
@@ -1593,15 +1625,28 @@ fn lower_expr<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>, depth: usize) -> Lowered<Ta
             return lower_operand(ctx, first, suffix, depth);
         }
     }
-    let depths = climb_depths(ctx, pairs.clone(), depth)?;
+    // Each operator opens at most one call of the climb, so if even one call per child stays
+    // within the limit, nothing can pass it: the depths are then counted while climbing, not
+    // replayed first.
+    let depths = if depth + 1 + pairs.len() <= ctx.max_nesting && !always_replay() {
+        None
+    } else {
+        Some(climb_depths(ctx, pairs.clone(), depth)?)
+    };
     let mut climb = Climb {
         ctx,
         pairs: pairs.peekable(),
         depths,
         next_operand: 0,
+        open: 0,
         depth,
     };
-    climb.expr(0)
+    let lowered = climb.expr(0);
+    // The operands' expressions took their depths from beyond this one's, and gave them back.
+    if let Some(depths) = depths {
+        ctx.depths.borrow_mut().truncate(depths);
+    }
+    lowered
 }
 
 /// Precedence climbing over the children of one `expr` (a Pratt parser).
@@ -1610,9 +1655,13 @@ fn lower_expr<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>, depth: usize) -> Lowered<Ta
 struct Climb<'c, 'i, R: Kind> {
     ctx: &'c Ctx,
     pairs: Peekable<Pairs<'i, R>>,
-    /// The depth of each operand, from [`climb_depths`].
-    depths: Vec<usize>,
+    /// Where the depth of each operand starts in `ctx.depths`, from [`climb_depths`]; `None`
+    /// where no operand can pass the limit, and each is as deep as the calls of [`Climb::expr`]
+    /// open when it is read (the stack [`climb_depths`] replays).
+    depths: Option<usize>,
     next_operand: usize,
+    /// The calls of [`Climb::expr`] open.
+    open: usize,
     /// The depth of the whole expression's root.
     depth: usize,
 }
@@ -1620,6 +1669,14 @@ struct Climb<'c, 'i, R: Kind> {
 impl<R: Kind> Climb<'_, '_, R> {
     /// An expression whose operators all bind tighter than `power`.
     fn expr(&mut self, power: usize) -> Lowered<Tall> {
+        self.open += 1;
+        let lowered = self.expr_open(power);
+        self.open -= 1;
+        lowered
+    }
+
+    /// The body of [`Climb::expr`], its call counted open.
+    fn expr_open(&mut self, power: usize) -> Lowered<Tall> {
         let mut left = self.nud()?;
         while self
             .pairs
@@ -1649,8 +1706,7 @@ impl<R: Kind> Climb<'_, '_, R> {
             }
             _ => {
                 let suffix = self.pairs.next_if(is_suffix);
-                let depth = self.depths[self.next_operand];
-                self.next_operand += 1;
+                let depth = self.operand_depth(0);
                 lower_operand(self.ctx, pair, suffix, depth)
             }
         }
@@ -1674,10 +1730,20 @@ impl<R: Kind> Climb<'_, '_, R> {
             return None;
         }
         self.pairs.next();
-        let depth = self.depths[self.next_operand];
-        self.next_operand += 1;
+        // The minus is a prefix operator whose call is never made: its digits sit one deeper.
+        let depth = self.operand_depth(1);
         let span = self.ctx.span(minus).to(self.ctx.span(&int));
         Some(self.ctx.node(ExprKind::Int(i64::MIN), span, 1, depth, span))
+    }
+
+    /// The depth of the next operand, which sits `unopened` calls below those open.
+    fn operand_depth(&mut self, unopened: usize) -> usize {
+        let depth = match self.depths {
+            Some(depths) => self.ctx.depths.borrow()[depths + self.next_operand],
+            None => self.depth + self.open + unopened - 1,
+        };
+        self.next_operand += 1;
+        depth
     }
 
     /// The operator after `left`, with its right side.

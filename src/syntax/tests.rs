@@ -1705,11 +1705,44 @@ fn data_rows_read_by_hand_are_the_grammars() {
             .any(|item| matches!(item, Item::Data(data) if !data.rows.is_empty()));
         assert!(has_rows || name == "std.dates", "{name} has rows");
         // The fast path reads every block of the stdlib and of the edge cases itself.
+        let cuts = super::grammar::scan(&text, id, DEFAULT_MAX_NESTING, super::grammar::Cuts::TopLevel)
+            .unwrap()
+            .cuts;
         assert!(
-            super::data::read_blocks(&text, id).is_some() || name == "std.dates",
+            super::data::read_blocks(&text, id, &cuts).is_some() || name == "std.dates",
             "{name}: the fast path gave up"
         );
     }
+}
+
+/// The depth of each operand is the same whether it is counted while climbing an expression or
+/// replayed before, as it is where the expression may pass the limit: every limit gives the same
+/// tree or the same error.
+#[test]
+fn operand_depths_counted_while_climbing_are_the_replayed_ones() {
+    let text = "policy \"p\"\nlet a = not x and - y * (z + not - w) == not not f(a - b, -9223372036854775808) or {c} union d.e is some\nlet b = - - -9223372036854775808 - 1 + if p then not q else r * -s\nlet c = a and (b == not c == not d == not e == not g)\n";
+    for limit in 1..24 {
+        let mut sources = SourceMap::new();
+        let id = sources.add("p.pol", text);
+        super::lower::set_always_replay(true);
+        let replayed = parse_with_limit(&sources, id, limit);
+        super::lower::set_always_replay(false);
+        let counted = parse_with_limit(&sources, id, limit);
+        assert_eq!(counted, replayed, "limit {limit}");
+    }
+}
+
+/// A text that parses is lexed once, by the pre-scan, even where its comments, strings and names
+/// speak of `data`: only a `data` declaration sends it to the reader of tables, which lexes it
+/// again.
+#[test]
+fn a_text_without_tables_is_lexed_once() {
+    let text = "policy \"p\" // data\nrecord T key k { k: Text, data: Text }\ndecide t: T\ndefault deny\nrule r: permit { when t.data == \"data\" }\n";
+    let mut sources = SourceMap::new();
+    let id = sources.add("p.pol", text);
+    let before = super::grammar::n_lexers();
+    crate::syntax::parse(&sources, id).unwrap();
+    assert_eq!(super::grammar::n_lexers() - before, 1);
 }
 
 /// What the fast path does not read, the grammar reads or rejects as it always does.
