@@ -406,7 +406,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "end of file",
         Rule::WHITESPACE => "a space",
-        Rule::COMMENT => "a comment",
+        Rule::COMMENT | Rule::comment_text => "a comment",
         Rule::bom => "a byte order mark",
         Rule::keyword | Rule::operand_word => "a reserved word",
         Rule::ident | Rule::ident_char | Rule::named | Rule::named_type => "a name",
