@@ -484,6 +484,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::key_fields => "the fields of a compound key (`(a, b)`)",
         Rule::data_decl => "`data`",
         Rule::read_body => "a `data` block",
+        Rule::read_fact => "a fact",
         Rule::field_decl => "a field (`name: Type`)",
         Rule::type_expr | Rule::set_type | Rule::list_type => "a type",
         Rule::optional_mark => "`?`",
@@ -1357,7 +1358,12 @@ pub(super) fn syntax_error(error: &Error<Rule>, text: &str, id: SourceId, max_ne
         InputLocation::Span((start, _)) => start,
     };
     let positives = match &error.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        // A fact read by hand (`read_fact`) is never written as such: `fact_decl` says "a name".
+        ErrorVariant::ParsingError { positives, .. } => positives
+            .iter()
+            .copied()
+            .filter(|rule| *rule != Rule::read_fact)
+            .collect::<Vec<_>>(),
         // pest's own guard against running out of stack: the stack, not `max_nesting`, ran out.
         ErrorVariant::CustomError { .. } => {
             return messages::parser_stack_exhausted(
