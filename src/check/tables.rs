@@ -185,10 +185,12 @@ impl<'a> Checker<'a> {
                 let Some(checked) = self.check_fact(row, &mut written, true) else {
                     continue;
                 };
-                let def = self.program.records[checked.record.idx()].clone();
+                let def = &self.program.records[checked.record.idx()];
                 if !def.table {
                     continue;
                 }
+                // The row's problems, reported once the record's definition is let go.
+                let mut problems = Vec::new();
                 let mut missing = Vec::new();
                 for (idx, field) in def.fields.iter().enumerate() {
                     // A row without its key is reported when the tables are collected.
@@ -198,7 +200,7 @@ impl<'a> Checker<'a> {
                     let given = row.fields.iter().find(|given| given.name.name == field.name);
                     match given {
                         Some(given) if matches!(given.value, FactValue::Unknown(_)) => {
-                            self.error(messages::data_row_unknown(
+                            problems.push(messages::data_row_unknown(
                                 &def.name,
                                 &field.name,
                                 given.value.span(),
@@ -210,8 +212,10 @@ impl<'a> Checker<'a> {
                     }
                 }
                 if !missing.is_empty() {
-                    let name = def.name.clone();
-                    self.error(messages::data_row_missing(&name, &missing, row.record.span));
+                    problems.push(messages::data_row_missing(&def.name, &missing, row.record.span));
+                }
+                for problem in problems {
+                    self.error(problem);
                 }
                 self.program.data.push(checked);
             }
