@@ -22,6 +22,11 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
+/// The allocator the `pol` command uses (`src/bin/pol/main.rs`), so that loading is measured as
+/// the command loads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use pol::engine::{Engine, NoFiles};
 use pol::source::{SourceId, SourceMap};
 use pol::syntax::ast::Module;

@@ -522,7 +522,7 @@ impl<'a> Checker<'a> {
                 &key.value,
                 key.span,
                 &table.names(),
-                &table.holders(&key.value),
+                &self.table_holders(id, &key.value),
             );
             self.error(diagnostic);
             return error_expr(span);
@@ -536,7 +536,7 @@ impl<'a> Checker<'a> {
                 None => {
                     let table_name = self.program.records[table.idx()].name.clone();
                     let all = names.map(|names| names.names()).unwrap_or_default();
-                    let holders = names.map(|names| names.holders(&key.value)).unwrap_or_default();
+                    let holders = self.table_holders(table, &key.value);
                     let diagnostic =
                         messages::unknown_table_key(&table_name, &key.value, key.span, &all, &holders);
                     self.error(diagnostic);

@@ -77,10 +77,6 @@ pub(super) struct ProbeKeys<'a> {
 #[derive(Clone, Debug, Default)]
 pub(super) struct TableNames {
     pub(super) names: HashMap<String, String>,
-    /// The texts of the rows' other `Text` fields, each with the field and the key of every row
-    /// that holds it: a name that is no key nor alias may still be, say, a former country's
-    /// `alpha2`, and the diagnostic then lists the rows it could mean.
-    pub(super) texts: HashMap<String, Vec<(String, String)>>,
 }
 
 impl TableNames {
@@ -99,20 +95,6 @@ impl TableNames {
             .collect();
         names.sort_unstable();
         names
-    }
-
-    /// The rows whose other `Text` fields hold `text` exactly, as (field, key) pairs, sorted.
-    pub(super) fn holders(&self, text: &str) -> Vec<(&str, &str)> {
-        let mut holders: Vec<(&str, &str)> = self
-            .texts
-            .get(text)
-            .into_iter()
-            .flatten()
-            .map(|(field, key)| (field.as_str(), key.as_str()))
-            .collect();
-        holders.sort_unstable();
-        holders.dedup();
-        holders
     }
 }
 

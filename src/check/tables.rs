@@ -84,26 +84,6 @@ impl<'a> Checker<'a> {
                     self.error(messages::data_row_without_key(&record_name, &key_name, span));
                     continue;
                 };
-                // The other texts of the row, for the diagnostic of a name that is no key nor alias.
-                let texts: Vec<(String, String)> = row
-                    .fields
-                    .iter()
-                    .filter(|field| {
-                        field.name.name != key_name && Some(&field.name.name) != alias_name.as_ref()
-                    })
-                    .filter_map(|field| match &field.value {
-                        FactValue::Text(text) => Some((text.value.clone(), field.name.name.clone())),
-                        _ => None,
-                    })
-                    .collect();
-                let table = self.tables.entry(record).or_default();
-                for (text, field) in texts {
-                    table
-                        .texts
-                        .entry(text)
-                        .or_default()
-                        .push((field, key.value.clone()));
-                }
                 let mut names = vec![(key.value.as_str(), key.span)];
                 if let Some(alias_name) = &alias_name
                     && let Some(field) = row.fields.iter().find(|field| field.name.name == *alias_name)
@@ -205,10 +185,12 @@ impl<'a> Checker<'a> {
                 let Some(checked) = self.check_fact(row, &mut written, true) else {
                     continue;
                 };
-                let def = self.program.records[checked.record.idx()].clone();
+                let def = &self.program.records[checked.record.idx()];
                 if !def.table {
                     continue;
                 }
+                // The row's problems, reported once the record's definition is let go.
+                let mut problems = Vec::new();
                 let mut missing = Vec::new();
                 for (idx, field) in def.fields.iter().enumerate() {
                     // A row without its key is reported when the tables are collected.
@@ -218,7 +200,7 @@ impl<'a> Checker<'a> {
                     let given = row.fields.iter().find(|given| given.name.name == field.name);
                     match given {
                         Some(given) if matches!(given.value, FactValue::Unknown(_)) => {
-                            self.error(messages::data_row_unknown(
+                            problems.push(messages::data_row_unknown(
                                 &def.name,
                                 &field.name,
                                 given.value.span(),
@@ -230,12 +212,61 @@ impl<'a> Checker<'a> {
                     }
                 }
                 if !missing.is_empty() {
-                    let name = def.name.clone();
-                    self.error(messages::data_row_missing(&name, &missing, row.record.span));
+                    problems.push(messages::data_row_missing(&def.name, &missing, row.record.span));
+                }
+                for problem in problems {
+                    self.error(problem);
                 }
                 self.program.data.push(checked);
             }
         }
+    }
+
+    /// The rows of the table `record` whose other `Text` fields (neither key nor alias) hold
+    /// `text` exactly, as (field, key) pairs, sorted: a name that is no key nor alias may still
+    /// be, say, a former country's `alpha2`, and the diagnostic then lists the rows it could
+    /// mean. Read from the rows when a diagnostic asks, not kept for every text of every row.
+    pub(super) fn table_holders(&self, record: RecordId, text: &str) -> Vec<(&'a str, &'a str)> {
+        let def = &self.program.records[record.idx()];
+        let Some(key_field) = def.key else {
+            return Vec::new();
+        };
+        let key_name = def.fields[key_field as usize].name.as_str();
+        let alias_name = def.alias.map(|alias| def.fields[alias as usize].name.as_str());
+        let mut holders = Vec::new();
+        for decl in self.data_decls.iter().copied() {
+            for row in &decl.rows {
+                let row_record = match self.globals.get(row.record.name.as_str()) {
+                    Some((Global::Record(row_record), _)) => *row_record,
+                    _ => continue,
+                };
+                if row_record != record {
+                    continue;
+                }
+                let key = row.fields.iter().find(|field| field.name.name == key_name);
+                let Some(ast::FactField {
+                    value: FactValue::Text(key),
+                    ..
+                }) = key
+                else {
+                    continue;
+                };
+                for field in &row.fields {
+                    let name = field.name.name.as_str();
+                    if name == key_name || Some(name) == alias_name {
+                        continue;
+                    }
+                    if let FactValue::Text(value) = &field.value
+                        && value.value == text
+                    {
+                        holders.push((name, key.value.as_str()));
+                    }
+                }
+            }
+        }
+        holders.sort_unstable();
+        holders.dedup();
+        holders
     }
 
     /// The names of a table's rows, if `record` is a table.

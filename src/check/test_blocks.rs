@@ -213,7 +213,7 @@ impl<'a> Checker<'a> {
                             &text.value,
                             text.span,
                             &table.names(),
-                            &table.holders(&text.value),
+                            &self.table_holders(target, &text.value),
                         );
                         self.error(diagnostic);
                         return TestValue::Unknown;

@@ -184,12 +184,26 @@ fn std_declarations() -> &'static HashMap<&'static str, &'static str> {
             let Some(text) = stdlib::module(std_name) else {
                 continue;
             };
-            for name in text.lines().filter_map(declared_name) {
+            for name in text
+                .lines()
+                .filter(|line| starts_declaration(line))
+                .filter_map(declared_name)
+            {
                 declared.entry(name).or_insert(*std_name);
             }
         }
         declared
     })
+}
+
+/// Whether a line of the standard library starts a declaration that names something. Its
+/// modules start each declaration on a line of its own; the other lines (rows of tables,
+/// comments, clauses) are not read word by word.
+fn starts_declaration(line: &str) -> bool {
+    let line = line.trim_start();
+    ["rule ", "fn ", "let ", "record ", "enum ", "obligation "]
+        .iter()
+        .any(|keyword| line.starts_with(keyword))
 }
 
 /// Whether a code says a name is not declared.
@@ -230,4 +244,56 @@ fn first_word(text: &str) -> &str {
         .flat_map(words)
         .next()
         .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+    use crate::source::SourceMap;
+    use crate::stdlib;
+    use crate::syntax::ast::Item;
+
+    /// The names each module of the standard library declares, found by parsing it.
+    fn declared_by(std_name: &str) -> Vec<String> {
+        let mut sources = SourceMap::new();
+        let id = sources.add(std_name, stdlib::module(std_name).unwrap().to_owned());
+        let module = crate::syntax::parse(&sources, id).unwrap();
+        module
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Enum(decl) => Some(decl.name.name.clone()),
+                Item::Record(decl) => Some(decl.name.name.clone()),
+                Item::Let(decl) => Some(decl.name.name.clone()),
+                Item::Fn(decl) => Some(decl.name.name.clone()),
+                Item::Obligation(decl) => Some(decl.name.name.clone()),
+                Item::Rule(decl) => Some(decl.name.name.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The help suggests a `use` for every name the standard library declares, naming the
+    /// first module that declares it, and for no other: a word in a comment or a table's row
+    /// never passes for a declaration.
+    #[test]
+    fn each_std_name_suggested_is_declared_by_its_module() {
+        let declared = super::std_declarations();
+        let mut expected = std::collections::HashMap::new();
+        for std_name in stdlib::names() {
+            for name in declared_by(std_name) {
+                expected.entry(name).or_insert(*std_name);
+            }
+        }
+        let mut found: Vec<(String, &str)> = declared
+            .iter()
+            .map(|(name, std_name)| (name.to_string(), *std_name))
+            .collect();
+        let mut expected: Vec<(String, &str)> = expected.into_iter().collect();
+        found.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(found, expected);
+        assert!(found.len() > 40, "{} names", found.len());
+    }
 }

@@ -1,8 +1,9 @@
-//! A fast path for the rows of `data` blocks, the bulk of the stdlib's tables: read by hand,
-//! byte by byte, where pest would spend most of a table's load. It reads only what it is sure
-//! of and gives up on anything else (an escape in a string, a literal out of range, a syntax
-//! error), and the text is then parsed by the grammar alone, so the grammar stays the one
-//! definition of the syntax and its diagnostics.
+//! A fast path for the rows of `data` blocks, the bulk of the stdlib's tables, and for the facts
+//! of `test` blocks, the bulk of a policy with many tests: read by hand, byte by byte, where pest
+//! would spend most of their load. It reads only what it is sure of and gives up on anything
+//! else (an escape in a string, a literal out of range, a syntax error), and that text is then
+//! parsed by the grammar alone, so the grammar stays the one definition of the syntax and its
+//! diagnostics.
 
 use super::ast::{FactDecl, FactField, FactValue, Ident, Item, Module, Text};
 use super::grammar::{self, TokenKind};
@@ -15,32 +16,75 @@ pub(super) struct Block {
     pub rows: Vec<FactDecl>,
 }
 
-/// Finds every `data` block at the top level of `text` and reads its rows; `None` if there is
-/// none, or if any block holds something this fast path does not read.
+/// What was read by hand in a text: every `data` block's rows, and the facts of `test` blocks
+/// that this fast path reads (each over its span), in the order of the text.
+pub(super) struct Read {
+    pub blocks: Vec<Block>,
+    pub facts: Vec<FactDecl>,
+}
+
+/// Where the scan of [`read`] is among the tokens of a top-level `test` declaration.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum InTest {
+    /// Not in a test.
+    No,
+    /// After the word `test`, before its name.
+    Named,
+    /// After its name, before its body.
+    Opening,
+    /// In its body.
+    Body,
+}
+
+/// Finds every `data` block at the top level of `text` and reads its rows, and every fact of a
+/// top-level `test` block that this fast path reads; `None` if there is neither, or if any
+/// `data` block holds something this fast path does not read. A fact it does not read is left
+/// to the grammar.
 ///
 /// `cuts` are the top-level declaration keywords the pre-scan found ([`grammar::Scan::cuts`]):
-/// a text with no `data` among them is not read again here, so that a large policy without
-/// tables costs no second pass of the lexer.
-pub(super) fn read_blocks(text: &str, id: SourceId, cuts: &[usize]) -> Option<Vec<Block>> {
-    let starts_block = |cut: &usize| {
-        text[*cut..].starts_with("data")
+/// a text with no `data` nor `test` among them is not read again here, so that a large policy
+/// without tables or tests costs no second pass of the lexer.
+pub(super) fn read(text: &str, id: SourceId, cuts: &[usize]) -> Option<Read> {
+    let starts = |cut: usize, word: &str| {
+        text[cut..].starts_with(word)
             && !text
                 .as_bytes()
-                .get(cut + "data".len())
+                .get(cut + word.len())
                 .is_some_and(|byte| grammar::is_word_byte(*byte))
     };
-    if !cuts.iter().any(starts_block) {
+    if !cuts.iter().any(|cut| starts(*cut, "data") || starts(*cut, "test")) {
         return None;
     }
     let mut blocks = Vec::new();
+    let mut facts = Vec::new();
     let mut depth = 0usize;
     let mut tokens = grammar::Lexer::new(text);
     let mut after_data = false;
+    let mut in_test = InTest::No;
     while let Some(token) = tokens.next() {
         if token.kind == TokenKind::Comment {
             continue;
         }
         let slice = &text[token.start..token.end];
+        // In a test's body, a name at its top is a fact: the only `{` a body's other parts
+        // (`as of`, `expect`) hold is a fact's.
+        if in_test == InTest::Body && depth == 1 && token.kind == TokenKind::Word {
+            let mut reader = Reader {
+                text,
+                id,
+                pos: token.start,
+            };
+            // A fact right after one read is left to the grammar: blanked, the two would be one
+            // run of NUL bytes, one `read_fact`.
+            let follows = facts
+                .last()
+                .is_some_and(|last: &FactDecl| last.span.end as usize == token.start);
+            if !follows && let Some(fact) = reader.fact() {
+                tokens = grammar::Lexer::at(text, reader.pos);
+                facts.push(fact);
+                continue;
+            }
+        }
         match (token.kind, slice) {
             (TokenKind::Punct, "{") if depth == 0 && after_data => {
                 let mut reader = Reader {
@@ -59,44 +103,74 @@ pub(super) fn read_blocks(text: &str, id: SourceId, cuts: &[usize]) -> Option<Ve
                 after_data = false;
                 continue;
             }
+            (TokenKind::Punct, "{") if depth == 0 && in_test == InTest::Opening => {
+                depth = 1;
+                in_test = InTest::Body;
+                continue;
+            }
             (TokenKind::Punct, "{" | "(" | "[") => depth += 1,
             (TokenKind::Punct, "}" | ")" | "]") => depth = depth.saturating_sub(1),
             _ => {}
         }
         after_data = depth == 0 && token.kind == TokenKind::Word && slice == "data";
+        in_test = match (in_test, token.kind) {
+            (InTest::Body, _) if depth > 0 => InTest::Body,
+            (InTest::Named, TokenKind::String { terminated: true }) => InTest::Opening,
+            _ if depth == 0 && token.kind == TokenKind::Word && slice == "test" => InTest::Named,
+            _ => InTest::No,
+        };
     }
-    (!blocks.is_empty()).then_some(blocks)
+    (!blocks.is_empty() || !facts.is_empty()).then_some(Read { blocks, facts })
 }
 
-/// `text` with the bodies of `blocks` made NUL bytes, so that the grammar reads each as a body
-/// already read (`read_body`) at the same offsets, in a few steps instead of one per token.
-pub(super) fn blanked(text: &str, blocks: &[Block]) -> String {
+/// `text` with the bodies of `data` blocks and the facts read made NUL bytes, so that the
+/// grammar reads each as already read (`read_body`, `read_fact`) at the same offsets, in a few
+/// steps instead of one per token.
+pub(super) fn blanked(text: &str, read: &Read) -> String {
     let mut bytes = text.as_bytes().to_vec();
-    for block in blocks {
+    for block in &read.blocks {
         bytes[block.body.0..block.body.1].fill(0);
+    }
+    for fact in &read.facts {
+        bytes[fact.span.start as usize..fact.span.end as usize].fill(0);
     }
     String::from_utf8(bytes).expect("blanking replaces whole characters with NUL bytes")
 }
 
-/// Puts the rows read by hand into the `data` declarations of a module parsed from the
-/// blanked text; false if the module does not have exactly those blocks.
-pub(super) fn fill(module: &mut Module, blocks: Vec<Block>) -> bool {
-    let mut blocks = blocks.into_iter();
+/// Puts what was read by hand into a module parsed from the blanked text: the rows into its
+/// `data` declarations, the facts in place of the tests' facts read (`read_fact`, lowered as a
+/// fact with no record name and the span it was read over); false if the module does not have
+/// exactly those blocks and facts.
+pub(super) fn fill(module: &mut Module, read: Read) -> bool {
+    let mut blocks = read.blocks.into_iter();
+    let mut facts = read.facts.into_iter();
     for item in &mut module.items {
-        let Item::Data(decl) = item else { continue };
-        let Some(block) = blocks.next() else {
-            return false;
-        };
-        let (start, end) = (decl.span.start as usize, decl.span.end as usize);
-        if start >= block.body.0 || block.body.1 >= end {
-            return false;
+        match item {
+            Item::Data(decl) => {
+                let Some(block) = blocks.next() else {
+                    return false;
+                };
+                let (start, end) = (decl.span.start as usize, decl.span.end as usize);
+                if start >= block.body.0 || block.body.1 >= end {
+                    return false;
+                }
+                if !decl.rows.is_empty() {
+                    return false;
+                }
+                decl.rows = block.rows;
+            }
+            Item::Test(decl) => {
+                for slot in decl.facts.iter_mut().filter(|fact| fact.record.name.is_empty()) {
+                    match facts.next() {
+                        Some(fact) if fact.span == slot.span => *slot = fact,
+                        _ => return false,
+                    }
+                }
+            }
+            _ => {}
         }
-        if !decl.rows.is_empty() {
-            return false;
-        }
-        decl.rows = block.rows;
     }
-    blocks.next().is_none()
+    blocks.next().is_none() && facts.next().is_none()
 }
 
 struct Reader<'a> {

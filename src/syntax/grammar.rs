@@ -407,7 +407,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "end of file",
         Rule::WHITESPACE => "a space",
-        Rule::COMMENT => "a comment",
+        Rule::COMMENT | Rule::comment_text => "a comment",
         Rule::bom => "a byte order mark",
         Rule::keyword | Rule::operand_word => "a reserved word",
         Rule::ident | Rule::ident_char | Rule::named | Rule::named_type => "a name",
@@ -485,6 +485,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::key_fields => "the fields of a compound key (`(a, b)`)",
         Rule::data_decl => "`data`",
         Rule::read_body => "a `data` block",
+        Rule::read_fact => "a fact",
         Rule::field_decl => "a field (`name: Type`)",
         Rule::type_expr | Rule::set_type | Rule::list_type => "a type",
         Rule::optional_mark => "`?`",
@@ -1404,7 +1405,12 @@ pub(super) fn syntax_error(error: &Error<Rule>, text: &str, id: SourceId, max_ne
         InputLocation::Span((start, _)) => start,
     };
     let positives = match &error.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        // A fact read by hand (`read_fact`) is never written as such: `fact_decl` says "a name".
+        ErrorVariant::ParsingError { positives, .. } => positives
+            .iter()
+            .copied()
+            .filter(|rule| *rule != Rule::read_fact)
+            .collect::<Vec<_>>(),
         // pest's own guard against running out of stack: the stack, not `max_nesting`, ran out.
         ErrorVariant::CustomError { .. } => {
             return messages::parser_stack_exhausted(

@@ -11,7 +11,13 @@ mod lsp;
 mod output;
 mod repl;
 
+/// The allocator of every `pol` command: parsing, checking and reading facts allocate many small
+/// blocks, which mimalloc gives and takes back faster than the system's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Write;
+use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -552,7 +558,10 @@ pub(crate) fn code_for_load(diagnostics: &[Diagnostic]) -> u8 {
 
 fn run(args: RunArgs) -> u8 {
     let files = DiskFiles;
-    let mut engine = new_engine(&files, &args.common);
+    // The process ends with this command: the policy's trees, the program and the facts are
+    // given back with it rather than freed one allocation at a time (a twelfth of the run on
+    // the Japanese example).
+    let mut engine = ManuallyDrop::new(new_engine(&files, &args.common));
     engine.max_facts_nesting = args.max_facts_nesting;
     let style = args.common.diagnostics;
     if let Some(diagnostic) = check_libs(&args.common).or_else(|| check_stdin_readers(&args.facts)) {
@@ -597,7 +606,7 @@ fn run(args: RunArgs) -> u8 {
         diagnostics: warnings,
         ..
     } = loaded.checked;
-    let program = &program;
+    let program = &*ManuallyDrop::new(program);
     let picture = args.format.picture();
     if let (Some(key), None) = (&args.subject, picture) {
         let diagnostic = pol::engine::invalid_argument(
@@ -726,14 +735,15 @@ fn run(args: RunArgs) -> u8 {
             return code;
         }
     };
-    let unknown = keys::unknown_keys(program, &facts, key_level(args.deny_unknown_keys));
+    let facts = &*ManuallyDrop::new(facts);
+    let unknown = keys::unknown_keys(program, facts, key_level(args.deny_unknown_keys));
     let failed = unknown.iter().any(Diagnostic::is_error);
     report(&engine, &with_warnings(warnings, unknown), style);
     if failed {
         // Decisions under a policy whose keys name nothing would not be defensible: none is printed.
         return EXIT_FAILED;
     }
-    let decisions = match engine.decide_all(program, &facts, options) {
+    let decisions = match engine.decide_all(program, facts, options) {
         Ok(decisions) => decisions,
         Err(diagnostic) => {
             report(&engine, &[diagnostic], style);
@@ -744,7 +754,7 @@ fn run(args: RunArgs) -> u8 {
         return graph::derivation(
             &engine,
             program,
-            &facts,
+            facts,
             &decisions,
             args.subject.as_deref(),
             format,
@@ -753,12 +763,12 @@ fn run(args: RunArgs) -> u8 {
     }
     let mut sink = sink;
     for decision in &decisions {
-        if let Err(error) = sink.decision(program, &facts, &engine.sources, decision) {
+        if let Err(error) = sink.decision(program, facts, &engine.sources, decision) {
             return console::write_failed(&error, style);
         }
     }
     let mut missed = pol::eval::MissedLookups::default();
-    missed.add(program, &facts);
+    missed.add(program, facts);
     let missed = missed.warnings(program);
     if !missed.is_empty() {
         report(&engine, &missed, style);
