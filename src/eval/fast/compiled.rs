@@ -24,6 +24,13 @@ use super::word::{BOOL, DATE, GIVE_UP, NONE, RECORD, SEQ, Word};
 /// instructions grow linearly with the graph, never exponentially with the sharing in it.
 const MAX_COPIED: usize = 32;
 
+/// A condition made of `and`, `or` or a call, read in several places, whose test where a
+/// condition first read it took at most this many instructions, is tested again in place where
+/// other conditions read it, rather than computed once into its register behind a guard: what it
+/// reads is then often known, and a short test costs less than the guard and the copies of its
+/// value.
+const MAX_TESTED_AGAIN: u32 = 8;
+
 /// Gives each compiled program its own number, so that registers filled for one are never read
 /// as another's.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -242,6 +249,9 @@ struct Compiler<'p> {
     readers: Vec<u32>,
     /// Per node: how many instructions it took where it was first emitted.
     emitted: Vec<Option<u32>>,
+    /// Per node (`and`, `or` or a call read in several places): how many instructions its test
+    /// took where a condition first tested it in place.
+    tested: Vec<Option<u32>>,
     /// Per node: whether its register is sure to hold the subject's value where the next
     /// instruction runs, whichever way the jumps before it went.
     known: Vec<bool>,
@@ -506,8 +516,14 @@ impl Compiler<'_> {
     /// instruction each.
     fn emit_cond(&mut self, id: NodeId, when: bool, sites: &mut Vec<usize>) {
         let idx = id as usize;
-        let plan = self.plan;
-        if self.known[idx] || (self.readers[idx] > 1 && !self.tested_in_place(id)) {
+        let composite = matches!(
+            self.plan.nodes[idx],
+            Node::And(..) | Node::Or(..) | Node::Call { .. }
+        );
+        let again = composite
+            && self.ops.len() <= self.budget
+            && self.tested[idx].is_none_or(|len| len <= MAX_TESTED_AGAIN);
+        if self.known[idx] || (self.readers[idx] > 1 && !again && !self.tested_in_place(id)) {
             self.emit(id);
             sites.push(self.push(Op::JumpIf {
                 src: id,
@@ -516,6 +532,17 @@ impl Compiler<'_> {
             }));
             return;
         }
+        let start = self.ops.len();
+        self.emit_test(id, when, sites);
+        if composite && self.readers[idx] > 1 {
+            self.tested[idx].get_or_insert((self.ops.len() - start) as u32);
+        }
+    }
+
+    /// Emits the instructions of [`Compiler::emit_cond`] that test a node in place.
+    fn emit_test(&mut self, id: NodeId, when: bool, sites: &mut Vec<usize>) {
+        let idx = id as usize;
+        let plan = self.plan;
         match &plan.nodes[idx] {
             Node::And(left, right) | Node::Or(left, right) => {
                 // `and` settles on a false left, `or` on a true one, with that result; the right
@@ -719,6 +746,7 @@ impl Code {
             plan,
             readers: vec![0; n_nodes],
             emitted: vec![None; n_nodes],
+            tested: vec![None; n_nodes],
             known: vec![false; n_nodes],
             log: Vec::new(),
             budget: n_nodes.saturating_mul(16).saturating_add(4096),
@@ -1681,6 +1709,72 @@ rule rerouted: deny {
                 r#"Deny ["closed_since", "closed_via"] compiled"#,
                 "Undecided [] full",
                 "Undecided [] full",
+                "Undecided [] full",
+                "Undecided [] full",
+            ]
+        );
+    }
+
+    /// A call read by two rules, whose body is `and` over a comparison and `not`.
+    const SHARED: &str = r#"policy "Shared condition"
+
+record Shipment key id {
+  id: Text
+  weight: Int
+  sealed: Bool
+  tags: Set<Int>
+}
+
+decide s: Shipment
+default permit because "nothing denies it"
+
+fn risky(shipment: Shipment) -> Bool = shipment.weight > 10 and not shipment.sealed
+
+rule risky_tagged: deny {
+  when risky(s) and 1 in s.tags
+  because "risky, and tagged"
+}
+
+rule risky_untagged: deny {
+  when risky(s) and 1 not in s.tags
+  because "risky, and not tagged"
+}
+"#;
+
+    const SHARED_FACTS: &str = r#"[
+  {"id": "a", "weight": 20, "sealed": false, "tags": [1]},
+  {"id": "b", "weight": 20, "sealed": false, "tags": []},
+  {"id": "c", "weight": 5, "sealed": false, "tags": [1]},
+  {"id": "d", "weight": 20, "sealed": true, "tags": []},
+  {"id": "e", "weight": "?", "sealed": false, "tags": [1]},
+  {"id": "f", "weight": 20, "sealed": "?", "tags": []}
+]"#;
+
+    #[test]
+    fn a_short_condition_read_by_several_rules_is_tested_again_where_each_reads_it() {
+        let (kinds, seen) = shapes(SHARED, SHARED_FACTS, Some("Shipment"));
+        // `risky(s)` is tested by two instructions in each rule, with no guard, no register and
+        // no copies of its value.
+        assert_eq!(
+            kinds,
+            [
+                "CompareJump",
+                "JumpIf",
+                "InJump",
+                "Apply",
+                "CompareJump",
+                "JumpIf",
+                "InJump",
+                "Apply"
+            ]
+        );
+        assert_eq!(
+            seen,
+            [
+                r#"Deny ["risky_tagged"] compiled"#,
+                r#"Deny ["risky_untagged"] compiled"#,
+                "Permit [] compiled",
+                "Permit [] compiled",
                 "Undecided [] full",
                 "Undecided [] full",
             ]
