@@ -39,9 +39,11 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// instruction that gives a value writes it to the register `dst` (its node's); a value that is
 /// unknown, an error or beyond the fast path stops the run: the subject is then decided by the
 /// full evaluator, as on the tree walker. So a register never holds [`Word::GIVE_UP`] once
-/// written, and the registers that may be read before they are written for a subject (a node
-/// read in several places, behind [`Op::Memo`], and the nodes the tree walker reads) are emptied
-/// to it when the subject starts: such a register holds a value only if it is the subject's.
+/// written by an instruction, and the registers that may be read before they are written for a
+/// subject (a node read in several places, behind [`Op::Memo`], and the nodes the tree walker
+/// reads) are emptied to it when the subject starts: such a register holds a value only if it is
+/// the subject's. A field of the subject, loaded when the subject starts, holds it when the fact
+/// is unknown: every instruction that reads a register stops the run on it.
 #[derive(Copy, Clone, Debug)]
 enum Op {
     /// Skips `len` instructions when the register of `node` holds a value (this subject's).
@@ -513,7 +515,8 @@ impl Compiler<'_> {
     /// value that is not a known boolean stops the run, as it does in a register. A node no other
     /// place reads is tested where it is computed, its value not kept: `and`, `or` and `not` as
     /// jumps, and comparisons, membership, `is some`, `is none` and boolean fields as one
-    /// instruction each.
+    /// instruction each. So is a node read in several places whose test is short (see
+    /// [`Compiler::tested_in_place`] and [`MAX_TESTED_AGAIN`]).
     fn emit_cond(&mut self, id: NodeId, when: bool, sites: &mut Vec<usize>) {
         let idx = id as usize;
         let composite = matches!(
@@ -1033,8 +1036,16 @@ impl Code {
                         Word { tag: BOOL, bits } => (dst, Word::bool(bits == 0)),
                         _ => return None,
                     },
-                    Op::IsSome { dst, src } => (dst, Word::bool(words[src as usize].tag != NONE)),
-                    Op::IsNone { dst, src } => (dst, Word::bool(words[src as usize].tag == NONE)),
+                    // A field of the subject loaded unknown holds no value: it is neither some
+                    // nor none.
+                    Op::IsSome { dst, src } => match words[src as usize].tag {
+                        GIVE_UP => return None,
+                        tag => (dst, Word::bool(tag != NONE)),
+                    },
+                    Op::IsNone { dst, src } => match words[src as usize].tag {
+                        GIVE_UP => return None,
+                        tag => (dst, Word::bool(tag == NONE)),
+                    },
                     Op::Branch {
                         dst,
                         src,
@@ -1774,6 +1785,48 @@ rule risky_untagged: deny {
                 r#"Deny ["risky_tagged"] compiled"#,
                 r#"Deny ["risky_untagged"] compiled"#,
                 "Permit [] compiled",
+                "Permit [] compiled",
+                "Undecided [] full",
+                "Undecided [] full",
+            ]
+        );
+    }
+
+    /// `is some` of a field of the subject kept as a value, compared with another field.
+    const SOME_AS_VALUE: &str = r#"policy "Some as a value"
+
+record Shipment key id {
+  id: Text
+  escort: Shipment?
+  flagged: Bool
+}
+
+decide s: Shipment
+default permit because "nothing denies it"
+
+rule escorted_as_flagged: deny {
+  when (s.escort is some) == s.flagged
+  because "escorted exactly when flagged"
+}
+"#;
+
+    const SOME_AS_VALUE_FACTS: &str = r#"[
+  {"id": "a", "escort": "a", "flagged": true},
+  {"id": "b", "escort": null, "flagged": true},
+  {"id": "c", "escort": "?", "flagged": true},
+  {"id": "d", "escort": "?", "flagged": false}
+]"#;
+
+    #[test]
+    fn a_field_of_the_subject_that_is_unknown_is_neither_some_nor_none() {
+        let (kinds, seen) = shapes(SOME_AS_VALUE, SOME_AS_VALUE_FACTS, Some("Shipment"));
+        assert_eq!(kinds, ["IsSome", "CompareJump", "Apply"]);
+        // The escort of `c` and `d` is unknown, loaded before any instruction: `is some` of it
+        // stops the run, and the full evaluator decides.
+        assert_eq!(
+            seen,
+            [
+                r#"Deny ["escorted_as_flagged"] compiled"#,
                 "Permit [] compiled",
                 "Undecided [] full",
                 "Undecided [] full",
