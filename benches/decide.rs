@@ -12,8 +12,10 @@
 //!
 //! "one at a time" is `Evaluator::decide_into` without derivations: the compiled instructions of
 //! `src/eval/fast/compiled.rs`, whose cost per decision is `Code::run` (the instructions run) plus
-//! readying the registers and filling the decision. To compare two builds, keep a copy of the
-//! first's binary and run both back to back, with `uptime` before and after.
+//! readying the registers (the subject's fields loaded) and filling the decision. To compare two
+//! builds, keep a copy of the first's binary and run both back to back, alternating, several
+//! times each, with `uptime` before and after: a change to the loop of `Code::run` can move its
+//! time by 10% to 20% either way whatever it does to the count of instructions, so trust the time.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 

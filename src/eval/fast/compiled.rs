@@ -1,10 +1,10 @@
 //! The fast path for one subject at a time, compiled: at an evaluator's first such decision,
 //! the rules become one flat array of instructions over registers (one per node of the graph),
-//! with fields resolved to their cells, short-circuits and rules that do not apply as forward
-//! jumps, conditions tested where they are read (one instruction that jumps) without their
-//! values kept, and a guard before a node read in several places unless it is known to be
-//! computed already. A node kind not compiled here is evaluated by the tree walker of
-//! `single.rs` over the same registers.
+//! with the subject's fields loaded before they run, other fields resolved to their cells,
+//! short-circuits and rules that do not apply as forward jumps, conditions tested where they are
+//! read (one instruction that jumps) without their values kept, and a guard before a node read in
+//! several places unless it is known to be computed already or tested in place. A node kind not
+//! compiled here is evaluated by the tree walker of `single.rs` over the same registers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -24,6 +24,13 @@ use super::word::{BOOL, DATE, GIVE_UP, NONE, RECORD, SEQ, Word};
 /// instructions grow linearly with the graph, never exponentially with the sharing in it.
 const MAX_COPIED: usize = 32;
 
+/// A condition made of `and`, `or` or a call, read in several places, whose test where a
+/// condition first read it took at most this many instructions, is tested again in place where
+/// other conditions read it, rather than computed once into its register behind a guard: what it
+/// reads is then often known, and a short test costs less than the guard and the copies of its
+/// value.
+const MAX_TESTED_AGAIN: u32 = 8;
+
 /// Gives each compiled program its own number, so that registers filled for one are never read
 /// as another's.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -32,9 +39,11 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// instruction that gives a value writes it to the register `dst` (its node's); a value that is
 /// unknown, an error or beyond the fast path stops the run: the subject is then decided by the
 /// full evaluator, as on the tree walker. So a register never holds [`Word::GIVE_UP`] once
-/// written, and the registers that may be read before they are written for a subject (a node
-/// read in several places, behind [`Op::Memo`], and the nodes the tree walker reads) are emptied
-/// to it when the subject starts: such a register holds a value only if it is the subject's.
+/// written by an instruction, and the registers that may be read before they are written for a
+/// subject (a node read in several places, behind [`Op::Memo`], and the nodes the tree walker
+/// reads) are emptied to it when the subject starts: such a register holds a value only if it is
+/// the subject's. A field of the subject, loaded when the subject starts, holds it when the fact
+/// is unknown: every instruction that reads a register stops the run on it.
 #[derive(Copy, Clone, Debug)]
 enum Op {
     /// Skips `len` instructions when the register of `node` holds a value (this subject's).
@@ -133,6 +142,17 @@ enum Op {
         when: bool,
         len: u32,
     },
+    /// [`Op::Narrow`] (or [`Op::NarrowSigned`], when `signed`) then [`Op::SomeJump`] on the
+    /// field: an optional field of a related record loaded and tested by one instruction.
+    NarrowSomeJump {
+        dst: u32,
+        base: u32,
+        start: u32,
+        rows: u32,
+        signed: bool,
+        when: bool,
+        len: u32,
+    },
     Jump {
         len: u32,
     },
@@ -191,6 +211,16 @@ enum Op {
     },
 }
 
+/// A field of the subject loaded into its register when a subject starts: the narrow cells of
+/// [`Op::Narrow`] (or [`Op::NarrowSigned`], when `signed`).
+#[derive(Copy, Clone, Debug)]
+struct Load {
+    dst: u32,
+    start: u32,
+    rows: u32,
+    signed: bool,
+}
+
 /// The plan's conditions as instructions, built once per evaluator.
 #[derive(Debug, Default)]
 pub(crate) struct Code {
@@ -207,6 +237,9 @@ pub(crate) struct Code {
     reset: Vec<u32>,
     /// The subject's register, when some condition reads the subject.
     subject: Option<u32>,
+    /// The fields of the subject the instructions read from narrow cells: loaded when a subject
+    /// starts, in one loop rather than one instruction each, and known to every instruction.
+    loads: Vec<Load>,
     /// Whether the plan's steps come in the order of the rules' indices.
     in_rule_order: bool,
 }
@@ -218,6 +251,9 @@ struct Compiler<'p> {
     readers: Vec<u32>,
     /// Per node: how many instructions it took where it was first emitted.
     emitted: Vec<Option<u32>>,
+    /// Per node (`and`, `or` or a call read in several places): how many instructions its test
+    /// took where a condition first tested it in place.
+    tested: Vec<Option<u32>>,
     /// Per node: whether its register is sure to hold the subject's value where the next
     /// instruction runs, whichever way the jumps before it went.
     known: Vec<bool>,
@@ -479,11 +515,18 @@ impl Compiler<'_> {
     /// value that is not a known boolean stops the run, as it does in a register. A node no other
     /// place reads is tested where it is computed, its value not kept: `and`, `or` and `not` as
     /// jumps, and comparisons, membership, `is some`, `is none` and boolean fields as one
-    /// instruction each.
+    /// instruction each. So is a node read in several places whose test is short (see
+    /// [`Compiler::tested_in_place`] and [`MAX_TESTED_AGAIN`]).
     fn emit_cond(&mut self, id: NodeId, when: bool, sites: &mut Vec<usize>) {
         let idx = id as usize;
-        let plan = self.plan;
-        if self.known[idx] || self.readers[idx] > 1 {
+        let composite = matches!(
+            self.plan.nodes[idx],
+            Node::And(..) | Node::Or(..) | Node::Call { .. }
+        );
+        let again = composite
+            && self.ops.len() <= self.budget
+            && self.tested[idx].is_none_or(|len| len <= MAX_TESTED_AGAIN);
+        if self.known[idx] || (self.readers[idx] > 1 && !again && !self.tested_in_place(id)) {
             self.emit(id);
             sites.push(self.push(Op::JumpIf {
                 src: id,
@@ -492,6 +535,17 @@ impl Compiler<'_> {
             }));
             return;
         }
+        let start = self.ops.len();
+        self.emit_test(id, when, sites);
+        if composite && self.readers[idx] > 1 {
+            self.tested[idx].get_or_insert((self.ops.len() - start) as u32);
+        }
+    }
+
+    /// Emits the instructions of [`Compiler::emit_cond`] that test a node in place.
+    fn emit_test(&mut self, id: NodeId, when: bool, sites: &mut Vec<usize>) {
+        let idx = id as usize;
+        let plan = self.plan;
         match &plan.nodes[idx] {
             Node::And(left, right) | Node::Or(left, right) => {
                 // `and` settles on a false left, `or` on a true one, with that result; the right
@@ -550,12 +604,49 @@ impl Compiler<'_> {
             }
             Node::IsSome(inner) | Node::IsNone(inner) => {
                 let some = matches!(plan.nodes[idx], Node::IsSome(_));
+                let when = when == some;
+                let before = self.ops.len();
                 self.emit(*inner);
-                sites.push(self.push(Op::SomeJump {
-                    src: *inner,
-                    when: when == some,
-                    len: 0,
-                }));
+                // A field loaded by the one instruction just emitted is loaded and tested by one.
+                // Nothing jumps past that instruction yet: jumps emitted before it land on it at
+                // most.
+                let fused = match self.ops[before..] {
+                    [
+                        Op::Narrow {
+                            dst,
+                            base,
+                            start,
+                            rows,
+                        },
+                    ] if dst == *inner => Some((dst, base, start, rows, false)),
+                    [
+                        Op::NarrowSigned {
+                            dst,
+                            base,
+                            start,
+                            rows,
+                        },
+                    ] if dst == *inner => Some((dst, base, start, rows, true)),
+                    _ => None,
+                };
+                if let Some((dst, base, start, rows, signed)) = fused {
+                    self.ops[before] = Op::NarrowSomeJump {
+                        dst,
+                        base,
+                        start,
+                        rows,
+                        signed,
+                        when,
+                        len: 0,
+                    };
+                    sites.push(before);
+                } else {
+                    sites.push(self.push(Op::SomeJump {
+                        src: *inner,
+                        when,
+                        len: 0,
+                    }));
+                }
             }
             Node::Field { base, .. } => {
                 let field = plan.field_of[idx];
@@ -600,6 +691,28 @@ impl Compiler<'_> {
         }
     }
 
+    /// Whether a node read in several places is tested where a condition reads it, by one
+    /// instruction over its operands' registers (or a cell), rather than computed once into its
+    /// register and tested there: the guard and the instruction that keeps the value cost more
+    /// than testing again. Membership is kept, as it searches a set.
+    fn tested_in_place(&self, id: NodeId) -> bool {
+        let plan = self.plan;
+        match &plan.nodes[id as usize] {
+            Node::IsSome(_) | Node::IsNone(_) | Node::Compare(..) => true,
+            Node::Field { .. } => matches!(
+                plan.fields[plan.field_of[id as usize] as usize],
+                Cells::Narrow { start, rows, .. }
+                    if u32::try_from(start).is_ok() && u32::try_from(rows).is_ok()
+            ),
+            Node::Not(inner) => {
+                self.known[*inner as usize]
+                    || self.readers[*inner as usize] > 1
+                    || self.tested_in_place(*inner)
+            }
+            _ => false,
+        }
+    }
+
     /// Points the forward jumps at `sites` to the next instruction to be emitted.
     fn patch(&mut self, sites: &[usize]) {
         let end = self.ops.len();
@@ -611,6 +724,7 @@ impl Compiler<'_> {
                 | Op::CompareJump { len: at, .. }
                 | Op::InJump { len: at, .. }
                 | Op::SomeJump { len: at, .. }
+                | Op::NarrowSomeJump { len: at, .. }
                 | Op::Jump { len: at }
                 | Op::InForce { len: at, .. }
                 | Op::Full { len: at, .. } => *at = len,
@@ -635,6 +749,7 @@ impl Code {
             plan,
             readers: vec![0; n_nodes],
             emitted: vec![None; n_nodes],
+            tested: vec![None; n_nodes],
             known: vec![false; n_nodes],
             log: Vec::new(),
             budget: n_nodes.saturating_mul(16).saturating_add(4096),
@@ -642,6 +757,36 @@ impl Code {
         };
         let roots = plan.conditions.iter().map(|(root, _)| *root).chain(plan.date);
         compiler.count_readers(roots);
+        // The subject's fields are loaded before any instruction runs: known everywhere. Reading
+        // a cell cannot fail, and one that is unknown holds no value, so an instruction that
+        // reads it stops the run, as the instruction that loaded it would have.
+        let loads: Vec<Load> = plan
+            .nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(idx, node)| {
+                let Node::Field { base, .. } = node else {
+                    return None;
+                };
+                if compiler.readers[idx] == 0 || !matches!(plan.nodes[*base as usize], Node::Subject) {
+                    return None;
+                }
+                match plan.fields[plan.field_of[idx] as usize] {
+                    Cells::Narrow {
+                        start, rows, signed, ..
+                    } => Some(Load {
+                        dst: idx as u32,
+                        start: u32::try_from(start).ok()?,
+                        rows: u32::try_from(rows).ok()?,
+                        signed,
+                    }),
+                    Cells::Wide(_) => None,
+                }
+            })
+            .collect();
+        for load in &loads {
+            compiler.known[load.dst as usize] = true;
+        }
         // The decision date is computed before any rule, but only when some rule has dates.
         let date = plan.date.map_or((0, 0), |date| {
             let scope = compiler.scope();
@@ -720,6 +865,7 @@ impl Code {
             registers,
             reset,
             subject,
+            loads,
             in_rule_order,
         }
     }
@@ -736,7 +882,7 @@ impl Code {
         subject: u32,
         decision: &mut Decision,
     ) -> bool {
-        self.start(memory, subject);
+        self.start(plan, memory, subject);
         let law_date = match full.options.law {
             LawDate::AsOf(date) => Some(date),
             LawDate::SubjectDate if !full.any_dated => None,
@@ -783,8 +929,8 @@ impl Code {
     }
 
     /// Readies the registers for a new subject: those of another program or subject are
-    /// forgotten.
-    fn start(&self, memory: &mut SingleMemory, subject: u32) {
+    /// forgotten, and the subject's fields loaded.
+    fn start(&self, plan: &Plan, memory: &mut SingleMemory, subject: u32) {
         if memory.owner != self.id {
             memory.owner = self.id;
             memory.words.clone_from(&self.registers);
@@ -797,6 +943,24 @@ impl Code {
         }
         if let Some(word) = self.subject.and_then(|idx| words.get_mut(idx as usize)) {
             *word = Word::new(RECORD, u64::from(subject));
+        }
+        let (tags, payloads) = (&plan.narrow.tags[..], &plan.narrow.payloads[..]);
+        for load in &self.loads {
+            let idx = load.start as usize + subject as usize;
+            let word = match (tags.get(idx), payloads.get(idx)) {
+                (Some(tag), Some(payload)) if subject < load.rows => {
+                    let bits = if load.signed {
+                        *payload as i32 as i64 as u64
+                    } else {
+                        u64::from(*payload)
+                    };
+                    Word::new(u64::from(*tag), bits)
+                }
+                _ => Word::GIVE_UP,
+            };
+            if let Some(register) = words.get_mut(load.dst as usize) {
+                *register = word;
+            }
         }
     }
 
@@ -872,8 +1036,16 @@ impl Code {
                         Word { tag: BOOL, bits } => (dst, Word::bool(bits == 0)),
                         _ => return None,
                     },
-                    Op::IsSome { dst, src } => (dst, Word::bool(words[src as usize].tag != NONE)),
-                    Op::IsNone { dst, src } => (dst, Word::bool(words[src as usize].tag == NONE)),
+                    // A field of the subject loaded unknown holds no value: it is neither some
+                    // nor none.
+                    Op::IsSome { dst, src } => match words[src as usize].tag {
+                        GIVE_UP => return None,
+                        tag => (dst, Word::bool(tag != NONE)),
+                    },
+                    Op::IsNone { dst, src } => match words[src as usize].tag {
+                        GIVE_UP => return None,
+                        tag => (dst, Word::bool(tag == NONE)),
+                    },
                     Op::Branch {
                         dst,
                         src,
@@ -954,6 +1126,30 @@ impl Code {
                             continue;
                         }
                     },
+                    Op::NarrowSomeJump {
+                        dst,
+                        base,
+                        start,
+                        rows,
+                        signed,
+                        when,
+                        len,
+                    } => {
+                        let (tag, payload) = narrow(plan, words[base as usize], start, rows)?;
+                        if tag == GIVE_UP {
+                            return None;
+                        }
+                        let bits = if signed {
+                            payload as i32 as i64 as u64
+                        } else {
+                            u64::from(payload)
+                        };
+                        words[dst as usize] = Word::new(tag, bits);
+                        if (tag != NONE) == when {
+                            pc += len as usize;
+                        }
+                        continue;
+                    }
                     Op::Jump { len } => {
                         pc += len as usize;
                         continue;
@@ -1295,7 +1491,7 @@ rule home_made_abroad: permit {
                     continue;
                 }
                 let mut walked = SingleMemory::default();
-                code.start(&mut walked, subject);
+                code.start(plan, &mut walked, subject);
                 let walker = SingleExec::resume(plan, &facts, &mut walked, subject).word(node as u32);
                 assert_eq!(*word, walker, "subject {subject}, node {node}");
             }
@@ -1312,6 +1508,67 @@ rule home_made_abroad: permit {
             seen.push(format!("{:?} {rules:?} {path}", expected_decision.verdict));
         }
         assert_eq!(seen, expected);
+    }
+
+    /// Compiles `policy`, decides every subject of `facts` (of `record`, when given) through its
+    /// instructions and checks each decision they make against the full evaluator's; gives the
+    /// kinds of the instructions, and per subject its verdict, deciding rules and whether the
+    /// instructions decided it.
+    fn shapes(policy: &str, facts: &str, record: Option<&str>) -> (Vec<String>, Vec<String>) {
+        let files = NoFiles;
+        let mut engine = Engine::new(&files, Vec::new());
+        let loaded = engine.load_policy_text("tests.pol", policy, None).unwrap();
+        let program = &loaded.checked.program;
+        let input = FactsInput {
+            name: "facts.json".to_string(),
+            bytes: facts.as_bytes().to_vec(),
+            format: Format::Json,
+            record: record.map(str::to_string),
+            mapping: None,
+        };
+        let facts = engine.load_facts(program, vec![input]).unwrap();
+        let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
+        let code = Code::new(&evaluator.plan);
+        let kinds = code
+            .ops
+            .iter()
+            .map(|op| format!("{op:?}").split([' ', '{']).next().unwrap().to_string())
+            .collect();
+        let full = Evaluator::new(
+            program,
+            &facts,
+            Options {
+                full_only: true,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        let mut scratch = Scratch::new();
+        let mut seen = Vec::new();
+        for subject in evaluator.subjects() {
+            let mut decision = Decision::new(subject);
+            let compiled = code.decide(
+                &evaluator.plan,
+                &evaluator.full,
+                &mut scratch.full,
+                &mut scratch.fast.single,
+                subject,
+                &mut decision,
+            );
+            let expected = full.decide(&mut scratch, subject).unwrap();
+            if compiled {
+                assert_eq!(decision, expected, "subject {subject}");
+            }
+            assert_eq!(evaluator.decide(&mut scratch, subject).unwrap(), expected);
+            let rules: Vec<&str> = expected
+                .deciding
+                .iter()
+                .map(|rule| program.rules[rule.idx()].name.as_str())
+                .collect();
+            let path = if compiled { "compiled" } else { "full" };
+            seen.push(format!("{:?} {rules:?} {path}", expected.verdict));
+        }
+        (kinds, seen)
     }
 
     /// A condition made of boolean fields, `and`, `or`, `not`, a comparison and `is none`.
@@ -1346,76 +1603,233 @@ rule risky: deny {
 
     #[test]
     fn each_test_of_a_condition_is_one_instruction_that_jumps() {
-        let files = NoFiles;
-        let mut engine = Engine::new(&files, Vec::new());
-        let loaded = engine.load_policy_text("tests.pol", TESTS, None).unwrap();
-        let program = &loaded.checked.program;
-        let input = FactsInput {
-            name: "shipments.json".to_string(),
-            bytes: TESTS_FACTS.as_bytes().to_vec(),
-            format: Format::Json,
-            record: Some("Shipment".to_string()),
-            mapping: None,
-        };
-        let facts = engine.load_facts(program, vec![input]).unwrap();
-        let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
-        let code = Code::new(&evaluator.plan);
-        // No boolean is kept in a register: each field, comparison and `is none` is tested
-        // where it is read, and `and`, `or` and `not` are where the tests jump.
-        let kinds: Vec<String> = code
-            .ops
-            .iter()
-            .map(|op| format!("{op:?}").split([' ', '{']).next().unwrap().to_string())
-            .collect();
+        let (kinds, seen) = shapes(TESTS, TESTS_FACTS, Some("Shipment"));
+        // No boolean is kept in a register: the subject's fields are loaded before the
+        // instructions, each field, comparison and `is none` is tested where it is read, and
+        // `and`, `or` and `not` are where the tests jump.
+        assert_eq!(kinds, ["JumpIf", "JumpIf", "CompareJump", "SomeJump", "Apply"]);
+        assert_eq!(
+            seen,
+            [
+                r#"Deny ["risky"] compiled"#,
+                "Permit [] compiled",
+                r#"Deny ["risky"] compiled"#,
+                "Permit [] compiled",
+                "Permit [] compiled",
+                "Undecided [] full"
+            ]
+        );
+    }
+
+    /// Rules that read the fields of related records, some in several rules.
+    const RELATED: &str = r#"policy "Related records"
+
+record Port key code {
+  code: Text
+  closed: Bool
+  since: Date?
+}
+
+record Shipment key id {
+  id: Text
+  port: Port
+  via: Port?
+  day: Date
+}
+
+decide s: Shipment
+default permit because "nothing denies it"
+
+rule closed_port: deny {
+  when s.port.closed
+  because "the port is closed"
+}
+
+rule closed_since: deny {
+  when s.port.since is some and s.port.since <= s.day
+  because "the port is closed since a day before"
+}
+
+rule closed_via: deny {
+  when s.via is some and s.via.closed
+  because "the port on the way is closed"
+}
+
+rule closed_both: deny {
+  when s.port.closed and s.via is some
+  because "the port is closed, and there is a port on the way"
+}
+
+rule rerouted: deny {
+  when s.via is some and s.via != s.port and s.port.closed
+  because "the shipment leaves a closed port for another"
+}
+"#;
+
+    const RELATED_FACTS: &str = r#"{
+  "Port": [
+    {"code": "open", "closed": false, "since": null},
+    {"code": "shut", "closed": true, "since": "2020-01-01"},
+    {"code": "later", "closed": false, "since": "2030-01-01"},
+    {"code": "vague", "closed": "?", "since": "?"}
+  ],
+  "Shipment": [
+    {"id": "a", "port": "open", "via": null, "day": "2024-01-01"},
+    {"id": "b", "port": "shut", "via": "open", "day": "2024-01-01"},
+    {"id": "c", "port": "later", "via": null, "day": "2024-01-01"},
+    {"id": "d", "port": "later", "via": "shut", "day": "2031-01-01"},
+    {"id": "e", "port": "open", "via": "vague", "day": "2024-01-01"},
+    {"id": "f", "port": "vague", "via": null, "day": "2024-01-01"},
+    {"id": "g", "port": "?", "via": null, "day": "2024-01-01"},
+    {"id": "h", "port": "open", "via": "?", "day": "2024-01-01"}
+  ]
+}"#;
+
+    #[test]
+    fn a_field_of_a_related_record_is_tested_by_the_instruction_that_loads_it() {
+        let (kinds, seen) = shapes(RELATED, RELATED_FACTS, None);
+        // `s.port`, `s.via` and `s.day` are loaded before the instructions; `s.port.closed`,
+        // read by three rules, is tested from its cell by each, with no guard and no register;
+        // `s.port.since` is loaded and tested for `none` by one instruction.
         assert_eq!(
             kinds,
             [
                 "FieldJump",
-                "FieldJump",
-                "NarrowSigned",
+                "Apply",
+                "NarrowSomeJump",
                 "CompareJump",
-                "Narrow",
+                "Apply",
                 "SomeJump",
+                "FieldJump",
+                "Apply",
+                "FieldJump",
+                "SomeJump",
+                "Apply",
+                "SomeJump",
+                "CompareJump",
+                "FieldJump",
                 "Apply"
             ]
         );
-        let full = Evaluator::new(
-            program,
-            &facts,
-            Options {
-                full_only: true,
-                ..Options::default()
-            },
-        )
-        .unwrap();
-        let mut scratch = Scratch::new();
-        let mut seen = Vec::new();
-        for subject in evaluator.subjects() {
-            let mut decision = Decision::new(subject);
-            let compiled = code.decide(
-                &evaluator.plan,
-                &evaluator.full,
-                &mut scratch.full,
-                &mut scratch.fast.single,
-                subject,
-                &mut decision,
-            );
-            let expected = full.decide(&mut scratch, subject).unwrap();
-            if compiled {
-                assert_eq!(decision, expected, "subject {subject}");
-            }
-            let path = if compiled { "compiled" } else { "full" };
-            seen.push(format!("{:?} {path}", expected.verdict));
-        }
         assert_eq!(
             seen,
             [
-                "Deny compiled",
-                "Permit compiled",
-                "Deny compiled",
-                "Permit compiled",
-                "Permit compiled",
-                "Undecided full"
+                "Permit [] compiled",
+                r#"Deny ["closed_port", "closed_since", "closed_both", "rerouted"] compiled"#,
+                "Permit [] compiled",
+                r#"Deny ["closed_since", "closed_via"] compiled"#,
+                "Undecided [] full",
+                "Undecided [] full",
+                "Undecided [] full",
+                "Undecided [] full",
+            ]
+        );
+    }
+
+    /// A call read by two rules, whose body is `and` over a comparison and `not`.
+    const SHARED: &str = r#"policy "Shared condition"
+
+record Shipment key id {
+  id: Text
+  weight: Int
+  sealed: Bool
+  tags: Set<Int>
+}
+
+decide s: Shipment
+default permit because "nothing denies it"
+
+fn risky(shipment: Shipment) -> Bool = shipment.weight > 10 and not shipment.sealed
+
+rule risky_tagged: deny {
+  when risky(s) and 1 in s.tags
+  because "risky, and tagged"
+}
+
+rule risky_untagged: deny {
+  when risky(s) and 1 not in s.tags
+  because "risky, and not tagged"
+}
+"#;
+
+    const SHARED_FACTS: &str = r#"[
+  {"id": "a", "weight": 20, "sealed": false, "tags": [1]},
+  {"id": "b", "weight": 20, "sealed": false, "tags": []},
+  {"id": "c", "weight": 5, "sealed": false, "tags": [1]},
+  {"id": "d", "weight": 20, "sealed": true, "tags": []},
+  {"id": "e", "weight": "?", "sealed": false, "tags": [1]},
+  {"id": "f", "weight": 20, "sealed": "?", "tags": []}
+]"#;
+
+    #[test]
+    fn a_short_condition_read_by_several_rules_is_tested_again_where_each_reads_it() {
+        let (kinds, seen) = shapes(SHARED, SHARED_FACTS, Some("Shipment"));
+        // `risky(s)` is tested by two instructions in each rule, with no guard, no register and
+        // no copies of its value.
+        assert_eq!(
+            kinds,
+            [
+                "CompareJump",
+                "JumpIf",
+                "InJump",
+                "Apply",
+                "CompareJump",
+                "JumpIf",
+                "InJump",
+                "Apply"
+            ]
+        );
+        assert_eq!(
+            seen,
+            [
+                r#"Deny ["risky_tagged"] compiled"#,
+                r#"Deny ["risky_untagged"] compiled"#,
+                "Permit [] compiled",
+                "Permit [] compiled",
+                "Undecided [] full",
+                "Undecided [] full",
+            ]
+        );
+    }
+
+    /// `is some` of a field of the subject kept as a value, compared with another field.
+    const SOME_AS_VALUE: &str = r#"policy "Some as a value"
+
+record Shipment key id {
+  id: Text
+  escort: Shipment?
+  flagged: Bool
+}
+
+decide s: Shipment
+default permit because "nothing denies it"
+
+rule escorted_as_flagged: deny {
+  when (s.escort is some) == s.flagged
+  because "escorted exactly when flagged"
+}
+"#;
+
+    const SOME_AS_VALUE_FACTS: &str = r#"[
+  {"id": "a", "escort": "a", "flagged": true},
+  {"id": "b", "escort": null, "flagged": true},
+  {"id": "c", "escort": "?", "flagged": true},
+  {"id": "d", "escort": "?", "flagged": false}
+]"#;
+
+    #[test]
+    fn a_field_of_the_subject_that_is_unknown_is_neither_some_nor_none() {
+        let (kinds, seen) = shapes(SOME_AS_VALUE, SOME_AS_VALUE_FACTS, Some("Shipment"));
+        assert_eq!(kinds, ["IsSome", "CompareJump", "Apply"]);
+        // The escort of `c` and `d` is unknown, loaded before any instruction: `is some` of it
+        // stops the run, and the full evaluator decides.
+        assert_eq!(
+            seen,
+            [
+                r#"Deny ["escorted_as_flagged"] compiled"#,
+                "Permit [] compiled",
+                "Undecided [] full",
+                "Undecided [] full",
             ]
         );
     }
