@@ -52,7 +52,10 @@ pub(super) fn read(text: &str, id: SourceId, cuts: &[usize]) -> Option<Read> {
                 .get(cut + word.len())
                 .is_some_and(|byte| grammar::is_word_byte(*byte))
     };
-    if !cuts.iter().any(|cut| starts(*cut, "data") || starts(*cut, "test")) {
+    if !cuts
+        .iter()
+        .any(|cut| starts(*cut, "data") || starts(*cut, "test"))
+    {
         return None;
     }
     let mut blocks = Vec::new();
