@@ -138,6 +138,9 @@ impl Loaded {
     }
 }
 
+/// How many subjects [`Engine::decide_all`] decides as one task: a core's share of a batch.
+const DECIDE_CHUNK: usize = 1024;
+
 /// Runs Pol's stages over one set of sources.
 ///
 /// Modules are parsed once per text: a load reads each file it imports again, but parses a
@@ -467,7 +470,7 @@ impl<'fs> Engine<'fs> {
         }
     }
 
-    /// Decides every subject in the facts, in parallel, in input order. Each entry is a decision,
+    /// Decides every subject in the facts, in parallel (chunks of [`DECIDE_CHUNK`]), in input order. Each entry is a decision,
     /// or the subject's row with the error that stopped its decision.
     pub fn decide_all(
         &self,
@@ -489,19 +492,25 @@ impl<'fs> Engine<'fs> {
     ) -> Result<Vec<Result<Decision, Failure>>, Diagnostic> {
         let evaluator = Evaluator::new(program, facts, options)?;
         let subjects: Vec<u32> = evaluator.subjects().skip(first as usize).collect();
+        let decide_chunk = |chunk: &[u32]| {
+            let mut scratch = Scratch::new();
+            let mut decisions = Vec::with_capacity(chunk.len());
+            evaluator.decide_each(&mut scratch, chunk, |subject, decision| {
+                decisions.push(decision.cloned().map_err(|diagnostic| Failure {
+                    subject,
+                    diagnostic: Box::new(diagnostic),
+                }));
+            });
+            decisions
+        };
+        // One chunk is decided on this thread: starting the other cores' threads for it would
+        // take longer than deciding it.
+        if subjects.len() <= DECIDE_CHUNK {
+            return Ok(decide_chunk(&subjects));
+        }
         Ok(subjects
-            .par_chunks(1024)
-            .flat_map_iter(|chunk| {
-                let mut scratch = Scratch::new();
-                let mut decisions = Vec::with_capacity(chunk.len());
-                evaluator.decide_each(&mut scratch, chunk, |subject, decision| {
-                    decisions.push(decision.cloned().map_err(|diagnostic| Failure {
-                        subject,
-                        diagnostic: Box::new(diagnostic),
-                    }));
-                });
-                decisions
-            })
+            .par_chunks(DECIDE_CHUNK)
+            .flat_map_iter(decide_chunk)
             .collect())
     }
 
