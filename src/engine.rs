@@ -470,8 +470,8 @@ impl<'fs> Engine<'fs> {
         }
     }
 
-    /// Decides every subject in the facts, in parallel (chunks of [`DECIDE_CHUNK`]), in input order. Each entry is a decision,
-    /// or the subject's row with the error that stopped its decision.
+    /// Decides every subject in the facts, in parallel (chunks of 1,024), in input order. Each
+    /// entry is a decision, or the subject's row with the error that stopped its decision.
     pub fn decide_all(
         &self,
         program: &Program,
