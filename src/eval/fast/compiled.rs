@@ -267,33 +267,10 @@ impl Compiler<'_> {
     /// The children the instructions of a node read; none for a node the tree walker evaluates.
     fn children(&self, id: NodeId, mut each: impl FnMut(NodeId)) {
         match &self.plan.nodes[id as usize] {
-            Node::Field { base, .. } => each(*base),
-            Node::Not(inner) | Node::Neg(inner) | Node::IsSome(inner) | Node::IsNone(inner) => each(*inner),
-            Node::And(left, right)
-            | Node::Or(left, right)
-            | Node::Compare(_, left, right)
-            | Node::Arith(_, left, right)
-            | Node::In {
-                element: left,
-                set: right,
-                ..
-            } => {
-                each(*left);
-                each(*right);
-            }
-            Node::If(condition, then, otherwise) => {
-                each(*condition);
-                each(*then);
-                each(*otherwise);
-            }
-            Node::Call { args, body, .. } => {
-                args.iter().copied().for_each(&mut each);
-                each(*body);
-            }
             Node::Builtin(Builtin::Size, args) if args.len() == 1 => each(args[0]),
-            // Leaves, and what the tree walker evaluates (other builtins, and any kind of node
-            // not compiled here).
-            _ => {}
+            // What the tree walker evaluates: other builtins.
+            Node::Builtin(..) => {}
+            node => node.each_child(each),
         }
     }
 
@@ -1261,29 +1238,7 @@ fn reset_registers(plan: &Plan, ops: &[Op]) -> Vec<u32> {
             continue;
         }
         reset[id as usize] = true;
-        match &plan.nodes[id as usize] {
-            Node::Lit(_) | Node::Subject => {}
-            Node::Field { base: inner, .. }
-            | Node::Not(inner)
-            | Node::Neg(inner)
-            | Node::IsSome(inner)
-            | Node::IsNone(inner) => stack.push(*inner),
-            Node::And(left, right)
-            | Node::Or(left, right)
-            | Node::Compare(_, left, right)
-            | Node::Arith(_, left, right)
-            | Node::In {
-                element: left,
-                set: right,
-                ..
-            } => stack.extend([*left, *right]),
-            Node::If(condition, then, otherwise) => stack.extend([*condition, *then, *otherwise]),
-            Node::Builtin(_, args) => stack.extend(args),
-            Node::Call { args, body, .. } => {
-                stack.extend(args);
-                stack.push(*body);
-            }
-        }
+        plan.nodes[id as usize].each_child(|child| stack.push(child));
     }
     (0..n_nodes)
         .filter(|idx| reset[*idx] && !matches!(plan.nodes[*idx], Node::Lit(_) | Node::Subject))

@@ -180,6 +180,43 @@ pub(crate) enum Node {
     },
 }
 
+impl Node {
+    /// Gives each node this one reads, in the order they are evaluated (a call's arguments
+    /// before its body).
+    pub(crate) fn each_child(&self, mut each: impl FnMut(NodeId)) {
+        match self {
+            Node::Lit(_) | Node::Subject => {}
+            Node::Field { base: inner, .. }
+            | Node::Not(inner)
+            | Node::Neg(inner)
+            | Node::IsSome(inner)
+            | Node::IsNone(inner) => each(*inner),
+            Node::And(left, right)
+            | Node::Or(left, right)
+            | Node::Compare(_, left, right)
+            | Node::Arith(_, left, right)
+            | Node::In {
+                element: left,
+                set: right,
+                ..
+            } => {
+                each(*left);
+                each(*right);
+            }
+            Node::If(condition, then, otherwise) => {
+                each(*condition);
+                each(*then);
+                each(*otherwise);
+            }
+            Node::Builtin(_, args) => args.iter().copied().for_each(each),
+            Node::Call { args, body, .. } => {
+                args.iter().copied().for_each(&mut each);
+                each(*body);
+            }
+        }
+    }
+}
+
 /// The graph of every compiled expression, built by lowering the checked IR.
 struct Graph<'p> {
     program: &'p Program,
