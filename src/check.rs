@@ -884,18 +884,23 @@ fn collect_refs<'e>(expr: &'e ast::Expr, out: &mut Vec<(&'e str, Span, bool)>) {
     use ast::ExprKind as K;
     match &expr.kind {
         K::Bool(_) | K::Int(_) | K::Decimal(_) | K::Text(_) | K::Date(_) | K::None | K::KeyRef(..) => {}
-        K::Lookup(_, keys) => keys.iter().for_each(|key| collect_refs(key, out)),
+        K::Lookup(lookup) => lookup.1.iter().for_each(|key| collect_refs(key, out)),
         K::Name(name) => out.push((&name.name, name.span, false)),
         K::Field(base, _) => collect_refs(base, out),
-        K::Call(name, args) => {
+        K::Call(call) => {
+            let (name, args) = &**call;
             out.push((&name.name, name.span, true));
             args.iter().for_each(|arg| collect_refs(arg, out));
         }
         K::Set(items) => items.iter().for_each(|item| collect_refs(item, out)),
         K::Not(inner) | K::Neg(inner) | K::IsSome(inner) | K::IsNone(inner) => collect_refs(inner, out),
-        K::Binary(_, left, right) | K::Quantified(_, _, left, right) => {
+        K::Binary(_, left, right) => {
             collect_refs(left, out);
             collect_refs(right, out);
+        }
+        K::Quantified(_, quantified) => {
+            collect_refs(&quantified.1, out);
+            collect_refs(&quantified.2, out);
         }
         K::If(cond, then, otherwise) => {
             collect_refs(cond, out);

@@ -645,7 +645,7 @@ fn expr() -> impl Strategy<Value = Expr> {
         date().prop_map(ExprKind::Date),
         Just(ExprKind::None),
         ident().prop_map(ExprKind::Name),
-        (ident(), text()).prop_map(|(record, key)| ExprKind::KeyRef(record, key)),
+        (ident(), text()).prop_map(|(record, key)| ExprKind::KeyRef(Box::new((record, key)))),
     ]
     .prop_map(expr_of);
     leaf.prop_recursive(5, 48, 3, |inner| {
@@ -653,9 +653,9 @@ fn expr() -> impl Strategy<Value = Expr> {
         prop_oneof![
             (boxed.clone(), ident()).prop_map(|(base, field)| ExprKind::Field(base, field)),
             (ident(), prop::collection::vec(inner.clone(), 0..3))
-                .prop_map(|(function, args)| ExprKind::Call(function, args)),
+                .prop_map(|(function, args)| ExprKind::Call(Box::new((function, args)))),
             (ident(), prop::collection::vec(inner.clone(), 1..3))
-                .prop_map(|(record, keys)| ExprKind::Lookup(record, keys)),
+                .prop_map(|(record, keys)| ExprKind::Lookup(Box::new((record, keys)))),
             prop::collection::vec(inner.clone(), 0..3).prop_map(ExprKind::Set),
             boxed.clone().prop_map(ExprKind::Not),
             boxed.clone().prop_map(ExprKind::Neg),
@@ -666,10 +666,13 @@ fn expr() -> impl Strategy<Value = Expr> {
             (
                 prop::sample::select(vec![Quantifier::Any, Quantifier::All]),
                 ident(),
-                boxed.clone(),
-                boxed.clone()
+                inner.clone(),
+                inner.clone()
             )
-                .prop_map(|(quantifier, var, set, body)| ExprKind::Quantified(quantifier, var, set, body)),
+                .prop_map(|(quantifier, var, set, body)| ExprKind::Quantified(
+                    quantifier,
+                    Box::new((var, set, body))
+                )),
             (boxed.clone(), boxed.clone(), boxed)
                 .prop_map(|(condition, then, otherwise)| ExprKind::If(condition, then, otherwise)),
         ]

@@ -212,10 +212,10 @@ impl<'a> Checker<'a> {
             K::Date(date) => node(ir::ExprKind::Literal(Value::Date(*date)), prims.date, span),
             K::None => node(ir::ExprKind::Literal(Value::None), prims.nothing, span),
             K::Name(name) => self.name(name, scope),
-            K::KeyRef(record, key) => self.key_ref(record, key, span),
-            K::Lookup(record, keys) => self.lookup(expr, record, keys, scope),
+            K::KeyRef(key_ref) => self.key_ref(&key_ref.0, &key_ref.1, span),
+            K::Lookup(lookup) => self.lookup(expr, &lookup.0, &lookup.1, scope),
             K::Field(base, field) => self.field(base, field, span, scope),
-            K::Call(name, args) => self.call(name, args, span, scope),
+            K::Call(call) => self.call(&call.0, &call.1, span, scope),
             K::Set(items) => self.set_literal(items, span, scope),
             K::Not(inner) => {
                 let inner_expr = self.expr(inner, scope);
@@ -251,7 +251,8 @@ impl<'a> Checker<'a> {
                 node(kind, prims.bool, span)
             }
             K::Binary(op, left, right) => self.binary(*op, left, right, span, scope),
-            K::Quantified(quantifier, var, set, body) => {
+            K::Quantified(quantifier, quantified) => {
+                let (var, set, body) = &**quantified;
                 let set_expr = self.expr(set, scope);
                 let element = self.sequence(set, &set_expr).unwrap_or(ERROR);
                 let def = self.index.define(DefKind::Quantified, &var.name, var.span, None);

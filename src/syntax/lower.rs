@@ -1877,7 +1877,7 @@ fn lower_literal<R: Kind>(
             match key {
                 Some(key) => {
                     span = span.to(ctx.span(&key));
-                    ExprKind::KeyRef(name, lower_key_ref(ctx, key))
+                    ExprKind::KeyRef(Box::new((name, lower_key_ref(ctx, key))))
                 }
                 None => ExprKind::Name(name),
             }
@@ -1903,7 +1903,7 @@ fn lower_quantifier<R: Kind>(ctx: &Ctx, pair: Pair<'_, R>, depth: usize) -> Lowe
     let [set, body] = lower_expr_array(ctx, &mut cursor, depth + 1)?;
     cursor.finish();
     let height = set.height.max(body.height) + 1;
-    let kind = ExprKind::Quantified(quantifier, var, set.expr, body.expr);
+    let kind = ExprKind::Quantified(quantifier, Box::new((var, *set.expr, *body.expr)));
     ctx.node(kind, span, height, depth, at)
 }
 
@@ -1954,7 +1954,13 @@ fn lower_call<R: Kind>(ctx: &Ctx, name: Pair<'_, R>, call: Pair<'_, R>, depth: u
     let at = function.span;
     let span = at.to(ctx.span(&call));
     let (args, height) = lower_exprs(ctx, call, depth + 1)?;
-    ctx.node(ExprKind::Call(function, args), span, height + 1, depth, at)
+    ctx.node(
+        ExprKind::Call(Box::new((function, args))),
+        span,
+        height + 1,
+        depth,
+        at,
+    )
 }
 
 fn lower_key_lookup<R: Kind>(
@@ -1967,7 +1973,13 @@ fn lower_key_lookup<R: Kind>(
     let at = record.span;
     let span = at.to(ctx.span(&lookup));
     let (keys, height) = lower_exprs(ctx, lookup, depth + 1)?;
-    ctx.node(ExprKind::Lookup(record, keys), span, height + 1, depth, at)
+    ctx.node(
+        ExprKind::Lookup(Box::new((record, keys))),
+        span,
+        height + 1,
+        depth,
+        at,
+    )
 }
 
 /// Lowers the children of a pair, all expressions, and returns the tallest height among

@@ -837,26 +837,31 @@ fn bare_doc(expr: &Expr, open_right: bool) -> Doc {
         ExprKind::Date(date) => Doc::text(date.to_string()),
         ExprKind::None => Doc::text("none"),
         ExprKind::Name(name) => Doc::text(name.name.clone()),
-        ExprKind::KeyRef(record, key) => Doc::text(format!("{}[{}]", record.name, quote(&key.value))),
+        ExprKind::KeyRef(key_ref) => {
+            let (record, key) = &**key_ref;
+            Doc::text(format!("{}[{}]", record.name, quote(&key.value)))
+        }
         // A lone text literal between the brackets would read back as a key reference: it keeps
         // parentheses, as it was written.
-        ExprKind::Lookup(record, keys)
-            if matches!(
-                keys[..],
-                [Expr {
+        ExprKind::Lookup(lookup) => {
+            let (record, keys) = &**lookup;
+            if let [
+                key @ Expr {
                     kind: ExprKind::Text(_),
                     ..
-                }]
-            ) =>
-        {
-            Doc::text(format!("{}[({})]", record.name, quote_text(&keys[0])))
+                },
+            ] = &keys[..]
+            {
+                Doc::text(format!("{}[({})]", record.name, quote_text(key)))
+            } else {
+                list_doc(&format!("{}[", record.name), keys, "]")
+            }
         }
-        ExprKind::Lookup(record, keys) => list_doc(&format!("{}[", record.name), keys, "]"),
         ExprKind::Field(base, field) => Doc::Concat(vec![
             expr_doc(base, POSTFIX, false),
             Doc::text(format!(".{}", field.name)),
         ]),
-        ExprKind::Call(function, args) => list_doc(&format!("{}(", function.name), args, ")"),
+        ExprKind::Call(call) => list_doc(&format!("{}(", call.0.name), &call.1, ")"),
         ExprKind::Set(elements) => list_doc("{", elements, "}"),
         ExprKind::Not(operand) => {
             // `not` takes in comparisons and tighter operators, and chains: `not not x`.
@@ -882,7 +887,8 @@ fn bare_doc(expr: &Expr, open_right: bool) -> Doc {
             Doc::Concat(vec![expr_doc(operand, POSTFIX, false), Doc::text(" is none")])
         }
         ExprKind::Binary(..) => chain_doc(expr, open_right),
-        ExprKind::Quantified(quantifier, var, set, body) => {
+        ExprKind::Quantified(quantifier, quantified) => {
+            let (var, set, body) = &**quantified;
             let keyword = match quantifier {
                 Quantifier::Any => "any",
                 Quantifier::All => "all",

@@ -208,11 +208,13 @@ fn expr(expr_node: &mut Expr, shift: &mut impl FnMut(&mut Span)) {
         | ExprKind::Date(_)
         | ExprKind::None => {}
         ExprKind::Name(name) => ident(name, shift),
-        ExprKind::KeyRef(record, key) => {
+        ExprKind::KeyRef(key_ref) => {
+            let (record, key) = &mut **key_ref;
             ident(record, shift);
             text(key, shift);
         }
-        ExprKind::Lookup(record, keys) => {
+        ExprKind::Lookup(lookup) => {
+            let (record, keys) = &mut **lookup;
             ident(record, shift);
             keys.iter_mut().for_each(|key| expr(key, shift));
         }
@@ -220,7 +222,8 @@ fn expr(expr_node: &mut Expr, shift: &mut impl FnMut(&mut Span)) {
             expr(base, shift);
             ident(field, shift);
         }
-        ExprKind::Call(function, args) => {
+        ExprKind::Call(call) => {
+            let (function, args) = &mut **call;
             ident(function, shift);
             args.iter_mut().for_each(|arg| expr(arg, shift));
         }
@@ -232,7 +235,8 @@ fn expr(expr_node: &mut Expr, shift: &mut impl FnMut(&mut Span)) {
             expr(left, shift);
             expr(right, shift);
         }
-        ExprKind::Quantified(_, var, set, body) => {
+        ExprKind::Quantified(_, quantified) => {
+            let (var, set, body) = &mut **quantified;
             ident(var, shift);
             expr(set, shift);
             expr(body, shift);

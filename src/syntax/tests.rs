@@ -83,7 +83,8 @@ fn write_expr(out: &mut String, expr: &Expr) {
         ExprKind::Date(date) => out.push_str(&date.to_string()),
         ExprKind::None => out.push_str("none"),
         ExprKind::Name(name) => out.push_str(&name.name),
-        ExprKind::KeyRef(record, key) => {
+        ExprKind::KeyRef(key_ref) => {
+            let (record, key) = &**key_ref;
             let _ = write!(out, "(key {} {:?})", record.name, key.value);
         }
         ExprKind::Field(base, field) => {
@@ -91,7 +92,8 @@ fn write_expr(out: &mut String, expr: &Expr) {
             write_expr(out, base);
             let _ = write!(out, " {})", field.name);
         }
-        ExprKind::Call(function, args) => {
+        ExprKind::Call(call) => {
+            let (function, args) = &**call;
             let args: Vec<&Expr> = args.iter().collect();
             list(&format!("call {}", function.name), &args);
         }
@@ -99,7 +101,8 @@ fn write_expr(out: &mut String, expr: &Expr) {
             let elements: Vec<&Expr> = elements.iter().collect();
             list("set", &elements);
         }
-        ExprKind::Lookup(record, keys) => {
+        ExprKind::Lookup(lookup) => {
+            let (record, keys) = &**lookup;
             let keys: Vec<&Expr> = keys.iter().collect();
             list(&format!("lookup {}", record.name), &keys);
         }
@@ -108,7 +111,8 @@ fn write_expr(out: &mut String, expr: &Expr) {
         ExprKind::IsSome(operand) => list("is-some", &[operand]),
         ExprKind::IsNone(operand) => list("is-none", &[operand]),
         ExprKind::Binary(op, left, right) => list(op.as_str(), &[left, right]),
-        ExprKind::Quantified(quantifier, var, set, body) => {
+        ExprKind::Quantified(quantifier, quantified) => {
+            let (var, set, body) = &**quantified;
             let head = match quantifier {
                 Quantifier::Any => "any",
                 Quantifier::All => "all",
