@@ -140,6 +140,8 @@ impl<'a> Checker<'a> {
     /// Pass 1: registers every declaration of every module.
     fn collect(&mut self, modules: &'a [ast::Module]) {
         let last = modules.len().saturating_sub(1);
+        self.globals
+            .reserve(modules.iter().map(|module| module.items.len()).sum());
         for (module_idx, module) in modules.iter().enumerate() {
             let in_policy = module_idx == last && module.header.kind == ast::HeaderKind::Policy;
             for item in &module.items {

@@ -2,6 +2,7 @@
 //! use-to-definition index and diagnostics. A leaf of `check`: the passes import it, it imports none of them.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use super::index::{DefId, Index};
 use super::ir::{self, ConstId, EnumId, KeyRefId, RecordId, RuleId, Type, TypeId};
@@ -113,9 +114,11 @@ pub(super) struct Prims {
 pub(super) struct Checker<'a> {
     pub(super) program: ir::Program,
     pub(super) diagnostics: Vec<Diagnostic>,
-    pub(super) globals: HashMap<&'a str, (Global, Span)>,
+    /// Every top-level name, hashed with foldhash rather than SipHash: every name an expression
+    /// reads is looked up here.
+    pub(super) globals: HashMap<&'a str, (Global, Span), foldhash::fast::RandomState>,
     /// Every enum that has a variant of this name, with the variant's index.
-    pub(super) variants: HashMap<&'a str, Vec<(EnumId, u32)>>,
+    pub(super) variants: HashMap<&'a str, Vec<(EnumId, u32)>, foldhash::fast::RandomState>,
     pub(super) enum_decls: Vec<&'a ast::EnumDecl>,
     pub(super) record_decls: Vec<&'a ast::RecordDecl>,
     pub(super) consts: Vec<ConstSlot<'a>>,
@@ -172,8 +175,8 @@ impl<'a> Checker<'a> {
         Checker {
             program,
             diagnostics: Vec::new(),
-            globals: HashMap::new(),
-            variants: HashMap::new(),
+            globals: HashMap::default(),
+            variants: HashMap::default(),
             enum_decls: Vec::new(),
             record_decls: Vec::new(),
             consts: Vec::new(),
@@ -216,14 +219,14 @@ impl<'a> Checker<'a> {
         } else if ir::Builtin::ALL.iter().any(|builtin| builtin.name() == name.name) {
             self.error(messages::builtin_redefined(&name.name, "function", name.span));
         }
-        match self.globals.get(name.name.as_str()) {
-            Some((_, first)) => {
-                let first = *first;
+        match self.globals.entry(&name.name) {
+            Entry::Occupied(entry) => {
+                let (_, first) = *entry.get();
                 self.error(messages::duplicate_definition(&name.name, name.span, first));
                 false
             }
-            None => {
-                self.globals.insert(&name.name, (global, name.span));
+            Entry::Vacant(entry) => {
+                entry.insert((global, name.span));
                 true
             }
         }

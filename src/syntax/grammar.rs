@@ -682,17 +682,29 @@ fn whitespace_end(bytes: &[u8], mut pos: usize) -> usize {
     pos
 }
 
+/// Per byte, whether it may be part of a word: one load per byte where the pre-scan reads words,
+/// rather than three range tests.
+static WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric() || byte as u8 == b'_';
+        byte += 1;
+    }
+    table
+};
+
 /// Whether a byte may be part of a word: an ASCII letter or digit, or `_`.
 pub(super) fn is_word_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
+    WORD_BYTES[usize::from(byte)]
 }
 
 /// The end of the run of word bytes that starts at byte `pos` of `bytes`.
-fn word_end(bytes: &[u8], mut pos: usize) -> usize {
-    while bytes.get(pos).is_some_and(|byte| is_word_byte(*byte)) {
-        pos += 1;
-    }
-    pos
+fn word_end(bytes: &[u8], pos: usize) -> usize {
+    bytes
+        .get(pos..)
+        .and_then(|rest| rest.iter().position(|byte| !is_word_byte(*byte)))
+        .map_or(bytes.len().max(pos), |len| pos + len)
 }
 
 /// The end of the string whose opening quote is at byte `start` of `text`, and whether it is

@@ -1931,3 +1931,11 @@ test "t" {
     );
     assert_eq!(module.items.len(), 7);
 }
+
+#[test]
+fn word_bytes_are_ascii_letters_digits_and_underscore() {
+    for byte in 0..=u8::MAX {
+        let expected = byte.is_ascii_alphanumeric() || byte == b'_';
+        assert_eq!(super::grammar::is_word_byte(byte), expected, "byte {byte:#04x}");
+    }
+}
