@@ -2,6 +2,7 @@
 //! a small lexer over the raw text (nesting pre-scan, comments, error context), and
 //! the one function that turns a pest error into a `Diagnostic`.
 
+use std::borrow::Cow;
 use std::sync::{Mutex, PoisonError};
 
 use pest::Parser;
@@ -381,7 +382,7 @@ pub(super) fn fails_at_end(rule: Rule, text: &str) -> bool {
 /// Parses one piece of a text cut at [`Scan::cuts`]: the first piece as a `module` (header
 /// and declarations), any other as `items` (declarations only), with the unchecked parser.
 /// `None` if it does not parse; no error is built, since the caller then parses the whole text
-/// again with [`parse_tree`].
+/// again with [`parse_tree`]. The piece's comments must be blank ([`without_comments`]).
 pub(super) fn parse_piece(piece: &str, first: bool) -> Option<Pair<'_, UncheckedRule>> {
     let pairs = if first {
         unchecked::UncheckedParser::parse(UncheckedRule::module, piece)
@@ -391,8 +392,33 @@ pub(super) fn parse_piece(piece: &str, first: bool) -> Option<Pair<'_, Unchecked
     pairs.ok()?.next()
 }
 
+/// `text` with each comment of `comments` (the pre-scan's) made spaces, byte for byte, for the
+/// unchecked parser, whose whitespace has no comments (grammar/unchecked.pest): a comment then
+/// costs that parser nothing, and a run of whitespace ends without a failed attempt at one. A
+/// comment already blank (in the body of a `data` block read by hand) is left alone. The text
+/// itself when it has no comment.
+pub(super) fn without_comments<'t>(text: &'t str, comments: &[Token]) -> Cow<'t, str> {
+    let mut comments = comments
+        .iter()
+        .filter(|comment| text.as_bytes().get(comment.start) == Some(&b'/'))
+        .peekable();
+    if comments.peek().is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut blank = String::with_capacity(text.len());
+    let mut copied = 0;
+    for comment in comments {
+        blank.push_str(&text[copied..comment.start]);
+        blank.extend(std::iter::repeat_n(' ', comment.end - comment.start));
+        copied = comment.end;
+    }
+    blank.push_str(&text[copied..]);
+    Cow::Owned(blank)
+}
+
 /// Parses a whole text as a `module` with the unchecked parser, or `None` if it does not parse:
-/// its tree may hold reserved words as names, which lowering must refuse.
+/// its tree may hold reserved words as names, which lowering must refuse. The text's comments
+/// must be blank ([`without_comments`]).
 pub(super) fn parse_unchecked(text: &str) -> Option<Pair<'_, UncheckedRule>> {
     unchecked::UncheckedParser::parse(UncheckedRule::module, text)
         .ok()?

@@ -185,6 +185,7 @@ fn reparse_pieces(
         let idx = old_bounds.binary_search(&old_start).ok()?;
         (old_bounds.get(idx + 1) == Some(&old_end)).then_some((old_start, old_end, moved))
     };
+    let blank = grammar::without_comments(text, &scan.comments);
     let mut old_header = Some(previous.header);
     let mut old_items = previous.items.into_iter().peekable();
     let mut header = None;
@@ -210,7 +211,7 @@ fn reparse_pieces(
         } else {
             #[cfg(test)]
             PIECES_LOWERED.with(|n| n.set(n.get() + 1));
-            let (piece_header, piece_items) = lower_piece(text, id, max_nesting, start, end, false)?;
+            let (piece_header, piece_items) = lower_piece(&blank, id, max_nesting, start, end, false)?;
             if start == 0 {
                 header = piece_header;
             }
@@ -553,7 +554,8 @@ fn parse_whole(
     comments: &[grammar::Token],
     bodies_read: bool,
 ) -> Result<Module, Vec<Diagnostic>> {
-    if let Some(pair) = grammar::parse_unchecked(text) {
+    let blank = grammar::without_comments(text, comments);
+    if let Some(pair) = grammar::parse_unchecked(&blank) {
         let mut ctx = Ctx::new(id, 0, max_nesting);
         ctx.bodies_read = bodies_read;
         let module = lower_module(&ctx, pair, text, comments);
@@ -613,9 +615,11 @@ fn parse_pieces(
     }
     bounds.push(text.len());
     let pieces: Vec<(usize, usize)> = bounds.windows(2).map(|pair| (pair[0], pair[1])).collect();
+    let blank = grammar::without_comments(text, &scan.comments);
+    let blank: &str = &blank;
     let lower_run = |run: &[(usize, usize)]| -> Option<Vec<(Option<Header>, Vec<Item>)>> {
         run.iter()
-            .map(|&(start, end)| lower_piece(text, id, max_nesting, start, end, bodies_read))
+            .map(|&(start, end)| lower_piece(blank, id, max_nesting, start, end, bodies_read))
             .collect()
     };
     let mut runs = pieces.chunks(pieces.len().div_ceil(threads));
@@ -654,9 +658,9 @@ fn parse_pieces(
     })
 }
 
-/// Parses and lowers the piece `start..end` of a text: its header if it is the first
-/// piece, and its declarations, with spans in the whole text. `None` if it does not
-/// parse or has a diagnostic.
+/// Parses and lowers the piece `start..end` of a text whose comments are blank
+/// ([`grammar::without_comments`]): its header if it is the first piece, and its declarations,
+/// with spans in the whole text. `None` if it does not parse or has a diagnostic.
 fn lower_piece(
     text: &str,
     id: SourceId,

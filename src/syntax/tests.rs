@@ -1932,6 +1932,49 @@ test "t" {
     assert_eq!(module.items.len(), 7);
 }
 
+/// Comments wherever whitespace may stand (inside a rule's clauses and expressions, between the
+/// words of `not in`, before a CR LF, at the very end) are made spaces for the unchecked parser,
+/// which then parses the text alone, in one piece or in several, to the definitive tree, and
+/// the module keeps every comment's text.
+#[test]
+fn comments_anywhere_are_parsed_once_by_the_unchecked_parser() {
+    let text = "// head\npolicy \"p\" // after the header\r\nrecord R key k { // fields\n  k: Text, // the key\n  s: Set<Text>\n}\ndecide r: R\ndefault deny\nrule a: permit { // open\n  when r.k // not a comment: \"//\"\n    not // between the words\n    in r.s // and after\n  because \"a // b\" // a string holds no comment\n}\nrule b: deny {\n  when r.k == \"x\" and // mid-expression\n    r.k != \"y\"\n}\n// the end, with no line break";
+    let mut sources = SourceMap::new();
+    let id = sources.add("comments.pol", text.to_owned());
+    let before = super::lower::n_checked_parses();
+    let whole = parse_module_on(&sources, id, DEFAULT_MAX_NESTING, 1).unwrap();
+    let pieces = parse_in_pieces(&sources, id, DEFAULT_MAX_NESTING, 2).expect("the text is cut into pieces");
+    assert_eq!(
+        super::lower::n_checked_parses(),
+        before,
+        "the definitive parser ran"
+    );
+    let definitive = super::lower::parse_by_grammar(&sources, id).unwrap();
+    assert_eq!(whole, definitive);
+    assert_eq!(pieces, definitive);
+    let comments: Vec<&str> = whole
+        .comments
+        .iter()
+        .map(|comment| comment.text.as_str())
+        .collect();
+    assert_eq!(
+        comments,
+        [
+            " head",
+            " after the header",
+            " fields",
+            " the key",
+            " open",
+            " not a comment: \"//\"",
+            " between the words",
+            " and after",
+            " a string holds no comment",
+            " mid-expression",
+            " the end, with no line break"
+        ]
+    );
+}
+
 #[test]
 fn word_bytes_are_ascii_letters_digits_and_underscore() {
     for byte in 0..=u8::MAX {
