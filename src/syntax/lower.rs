@@ -30,6 +30,11 @@ const MAX_THREADS: usize = 8;
 /// token queue small, and its memory is reused from one piece to the next.
 const PIECES_PER_THREAD: usize = 4;
 
+/// The length of a piece beyond which a text is cut into more pieces, even on one thread: pest's
+/// token queue and the lines it indexes for a piece of this size stay in the processor's cache,
+/// where those of a whole large text do not.
+pub(super) const PIECE_BYTES: usize = 32 * 1024;
+
 /// The stack of each thread that parses a piece: as large as a main thread's usually is,
 /// so that a piece may nest as deeply as a whole text parsed on the calling thread.
 const PIECE_STACK_BYTES: usize = 8 * 1024 * 1024;
@@ -108,6 +113,8 @@ pub(crate) fn reparse(
 thread_local! {
     /// How many pieces [`reparse`] lowered on this thread, for tests of what it parses again.
     static PIECES_LOWERED: Cell<usize> = const { Cell::new(0) };
+    /// How many pieces [`lower_piece`] parsed on this thread, for tests of how a text is cut.
+    static PIECES_PARSED: Cell<usize> = const { Cell::new(0) };
     /// How many whole texts the definitive parser parsed on this thread, for tests that the
     /// unchecked parser takes a text on its own.
     static CHECKED_PARSES: Cell<usize> = const { Cell::new(0) };
@@ -144,6 +151,12 @@ pub(super) fn n_checked_parses() -> usize {
 #[cfg(test)]
 pub(super) fn n_pieces_lowered() -> usize {
     PIECES_LOWERED.with(Cell::get)
+}
+
+/// How many pieces [`lower_piece`] parsed on this thread so far.
+#[cfg(test)]
+pub(super) fn n_pieces_parsed() -> usize {
+    PIECES_PARSED.with(Cell::get)
 }
 
 /// The pieces of [`reparse`], or `None` where the whole text must be parsed again.
@@ -279,7 +292,7 @@ fn parse_module_warning_on(
     if let Some(module) = parse_with_fast_data(text, id, max_nesting, &scan, threads) {
         return Ok((module, scan.warnings, scan.cuts));
     }
-    if threads > 1
+    if (threads > 1 || text.len() >= 2 * PIECE_BYTES)
         && let Some(module) = parse_pieces(text, id, max_nesting, &scan, threads, false)
     {
         return Ok((module, scan.warnings, scan.cuts));
@@ -302,7 +315,7 @@ fn parse_with_fast_data(
 ) -> Option<Module> {
     let read = super::data::read(text, id, &scan.cuts)?;
     let blank = super::data::blanked(text, &read);
-    let pieces = if threads > 1 {
+    let pieces = if threads > 1 || text.len() >= 2 * PIECE_BYTES {
         parse_pieces(&blank, id, max_nesting, scan, threads, true)
     } else {
         None
@@ -590,8 +603,9 @@ fn parse_whole_checked(
 }
 
 /// Parses and lowers a text cut into pieces of similar length, [`PIECES_PER_THREAD`] after
-/// each other on each of `threads` threads; `None` if there is nowhere to cut, or if any
-/// piece fails to parse or has a diagnostic.
+/// each other on each of `threads` threads, or more where a piece would be longer than
+/// [`PIECE_BYTES`]; `None` if there is nowhere to cut, or if any piece fails to parse or has a
+/// diagnostic.
 fn parse_pieces(
     text: &str,
     id: SourceId,
@@ -600,7 +614,7 @@ fn parse_pieces(
     threads: usize,
     bodies_read: bool,
 ) -> Option<Module> {
-    let n_pieces = threads * PIECES_PER_THREAD;
+    let n_pieces = (threads * PIECES_PER_THREAD).max(text.len() / PIECE_BYTES);
     let mut bounds = vec![0];
     for idx in 1..n_pieces {
         let target = text.len() / n_pieces * idx;
@@ -669,6 +683,8 @@ fn lower_piece(
     end: usize,
     bodies_read: bool,
 ) -> Option<(Option<Header>, Vec<Item>)> {
+    #[cfg(test)]
+    PIECES_PARSED.with(|n| n.set(n.get() + 1));
     let first = start == 0;
     let pair = grammar::parse_piece(&text[start..end], first)?;
     let mut ctx = Ctx::new(id, start, max_nesting);

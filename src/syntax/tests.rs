@@ -1370,6 +1370,33 @@ fn every_sample_policy_parses_the_same_in_pieces() {
     assert!(files > 50, "found only {files} sample policies");
 }
 
+/// A text longer than two pieces of [`super::lower::PIECE_BYTES`] is cut into pieces of about
+/// that length even on one thread (pest's queue for each then stays in the cache), and gives the
+/// definitive parser's tree of the whole.
+#[test]
+fn a_large_text_on_one_thread_is_parsed_in_pieces_of_bounded_length() {
+    let text = generated_policy(1000);
+    let mut sources = SourceMap::new();
+    let id = sources.add("test.pol", &text);
+    let before = super::lower::n_pieces_parsed();
+    let module = parse_module_on(&sources, id, DEFAULT_MAX_NESTING, 1).unwrap();
+    let pieces = super::lower::n_pieces_parsed() - before;
+    assert_eq!(
+        pieces,
+        text.len() / super::lower::PIECE_BYTES,
+        "pieces of {} bytes",
+        text.len()
+    );
+    assert_eq!(module, super::lower::parse_by_grammar(&sources, id).unwrap());
+    // A text shorter than two pieces is parsed whole.
+    let short = generated_policy(100);
+    assert!(short.len() < 2 * super::lower::PIECE_BYTES);
+    let id = sources.add("short.pol", &short);
+    let before = super::lower::n_pieces_parsed();
+    parse_module_on(&sources, id, DEFAULT_MAX_NESTING, 1).unwrap();
+    assert_eq!(super::lower::n_pieces_parsed(), before);
+}
+
 #[test]
 fn a_large_text_is_parsed_in_pieces_through_the_public_entry() {
     let text = generated_policy(1000);
@@ -1377,10 +1404,7 @@ fn a_large_text_is_parsed_in_pieces_through_the_public_entry() {
     let mut sources = SourceMap::new();
     let id = sources.add("test.pol", &text);
     let module = parse_with_limit(&sources, id, DEFAULT_MAX_NESTING).unwrap();
-    assert_eq!(
-        Ok(&module),
-        parse_module_on(&sources, id, DEFAULT_MAX_NESTING, 1).as_ref()
-    );
+    assert_eq!(Ok(&module), super::lower::parse_by_grammar(&sources, id).as_ref());
     assert_eq!(
         module.items.len(),
         1000 + parse_ok(include_str!("../../bench/reference.pol")).items.len()
