@@ -13,6 +13,7 @@
 //! batch's derivations.
 
 pub(crate) mod batch;
+pub(crate) mod closures;
 pub(crate) mod columns;
 pub(crate) mod compiled;
 pub(crate) mod plan;

@@ -1,0 +1,867 @@
+//! The fast path for one subject at a time, as closures: at an evaluator's first such decision,
+//! each rule's conditions become a list of boxed closures, each specialised when it is built on
+//! where its operands lie (a constant, a field of the subject loaded before the rules run, a
+//! field of a record held by one of those, or any other node), so that running one does no
+//! dispatch on the kind of node or operand. A policy with a node kind not built here is decided
+//! by the instructions of `compiled.rs`.
+
+use std::sync::atomic::Ordering;
+
+use crate::check::ir::{Builtin, CompareOp, RuleId, in_force};
+use crate::eval::decision::{Decision, LawDate};
+use crate::eval::full::{FullEvaluator, FullScratch};
+use crate::facts::Facts;
+use crate::value::Date;
+
+use super::batch::{arith, member, negate, size};
+use super::columns::Cells;
+use super::compiled::NEXT_ID;
+use super::plan::{Node, NodeId, Plan};
+use super::single::SingleMemory;
+use super::word::{BOOL, DATE, GIVE_UP, INT, NONE, RECORD, SEQ, Word};
+
+/// A built condition: its truth for the subject of the context, `None` to give up (an unknown
+/// value, an error, or a value beyond the fast path).
+type Test = Box<dyn Fn(&Ctx<'_>) -> Option<bool> + Send + Sync>;
+
+/// A built value: [`Word::GIVE_UP`] to give up.
+type Value = Box<dyn Fn(&Ctx<'_>) -> Word + Send + Sync>;
+
+/// The trees of closures may copy a node read in several places once per place: beyond this
+/// many closures per node of the graph (and a constant), the instructions decide instead, so
+/// the closures grow linearly with the graph, never exponentially with the sharing in it.
+const CLOSURES_PER_NODE: u64 = 4;
+const MORE_CLOSURES: u64 = 4096;
+
+/// Conditions nested deeper than this (counting inlined calls) are decided by the instructions,
+/// so that neither building the closures nor running them nests calls deeply.
+const MAX_DEPTH: u32 = 48;
+
+/// What a closure reads while it runs: the registers (the subject and its fields loaded) and
+/// the cells of the fields.
+struct Ctx<'a> {
+    plan: &'a Plan,
+    facts: &'a Facts,
+    /// Register 0 holds the subject; the others the fields of [`Closures::loads`], in order.
+    registers: &'a [Word],
+    tags: &'a [u8],
+    payloads: &'a [u32],
+}
+
+/// A field of the subject loaded into a register when a subject starts, from its narrow cells.
+#[derive(Copy, Clone, Debug)]
+struct Load {
+    start: usize,
+    rows: usize,
+    signed: bool,
+}
+
+/// One rule, in the order the plan decides them.
+struct Step {
+    /// Its index in [`Plan::steps`].
+    step: u32,
+    rule: RuleId,
+    deny: bool,
+    /// Whether it is in force only on some dates.
+    dated: bool,
+    /// Its conditions, which all hold when it applies; `None` for a rule the full evaluator
+    /// applies.
+    tests: Option<Box<[Test]>>,
+    /// Whether some rule is an exception to it: its activity is then kept.
+    defeats: bool,
+    defeaters: std::ops::Range<u32>,
+}
+
+/// The plan's conditions as closures, built once per evaluator.
+pub(crate) struct Closures {
+    id: u64,
+    loads: Vec<Load>,
+    steps: Vec<Step>,
+    /// The decision date, when it lowered.
+    date: Option<Value>,
+    /// Whether the plan's steps come in the order of the rules' indices.
+    in_rule_order: bool,
+}
+
+impl std::fmt::Debug for Closures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Closures")
+            .field("loads", &self.loads)
+            .field("steps", &self.steps.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where an operand is found when it is read: the shapes the closures are specialised on.
+enum Operand {
+    Const(Word),
+    /// A register: the subject or one of its fields.
+    Register(usize),
+    /// A narrow field of the record held in a register.
+    Cell {
+        base: usize,
+        start: usize,
+        rows: u64,
+        signed: bool,
+    },
+    /// Any other node, computed by a closure.
+    Computed(Value),
+}
+
+/// An operand read, specialised on its shape.
+trait Read: Send + Sync + 'static {
+    fn read(&self, ctx: &Ctx<'_>) -> Word;
+}
+
+struct Const(Word);
+
+impl Read for Const {
+    #[inline(always)]
+    fn read(&self, _: &Ctx<'_>) -> Word {
+        self.0
+    }
+}
+
+struct Register(usize);
+
+impl Read for Register {
+    #[inline(always)]
+    fn read(&self, ctx: &Ctx<'_>) -> Word {
+        ctx.registers.get(self.0).copied().unwrap_or(Word::GIVE_UP)
+    }
+}
+
+/// A narrow field of the record `base` reads.
+struct Cell<B> {
+    base: B,
+    start: usize,
+    rows: u64,
+    signed: bool,
+}
+
+impl<B: Read> Read for Cell<B> {
+    #[inline(always)]
+    fn read(&self, ctx: &Ctx<'_>) -> Word {
+        let base = self.base.read(ctx);
+        if base.tag != RECORD || base.bits >= self.rows {
+            return Word::GIVE_UP;
+        }
+        let idx = self.start + base.bits as usize;
+        match (ctx.tags.get(idx), ctx.payloads.get(idx)) {
+            (Some(tag), Some(payload)) => {
+                let bits = if self.signed {
+                    *payload as i32 as i64 as u64
+                } else {
+                    u64::from(*payload)
+                };
+                Word::new(u64::from(*tag), bits)
+            }
+            _ => Word::GIVE_UP,
+        }
+    }
+}
+
+struct Computed(Value);
+
+impl Read for Computed {
+    #[inline(always)]
+    fn read(&self, ctx: &Ctx<'_>) -> Word {
+        (self.0)(ctx)
+    }
+}
+
+/// Calls `$body` with `$read` bound to the operand as the [`Read`] of its shape, so that the
+/// closure `$body` builds is specialised on it.
+macro_rules! with_read {
+    ($operand:expr, |$read:ident| $body:expr) => {
+        match $operand {
+            Operand::Const(word) => {
+                let $read = Const(word);
+                $body
+            }
+            Operand::Register(idx) => {
+                let $read = Register(idx);
+                $body
+            }
+            Operand::Cell {
+                base,
+                start,
+                rows,
+                signed,
+            } => {
+                let $read = Cell {
+                    base: Register(base),
+                    start,
+                    rows,
+                    signed,
+                };
+                $body
+            }
+            Operand::Computed(value) => {
+                let $read = Computed(value);
+                $body
+            }
+        }
+    };
+}
+
+impl Operand {
+    /// The operand as a closure that computes it.
+    fn into_value(self) -> Value {
+        match self {
+            Operand::Computed(value) => value,
+            operand => with_read!(operand, |read| Box::new(move |ctx: &Ctx<'_>| read.read(ctx))),
+        }
+    }
+
+    /// Whether reading it cannot give up where its place in the graph could not: a constant,
+    /// or a register (whose unknown value every closure that reads it gives up on).
+    fn is_loaded(&self) -> bool {
+        matches!(self, Operand::Const(_) | Operand::Register(_))
+    }
+}
+
+/// The comparisons as constants, for closures specialised on one.
+const EQ: u8 = 0;
+const NE: u8 = 1;
+const LT: u8 = 2;
+const LE: u8 = 3;
+const GT: u8 = 4;
+const GE: u8 = 5;
+
+/// A comparison of two known values of one type (sets excluded), as `batch::compare`.
+#[inline(always)]
+fn compare<const OP: u8>(left: Word, right: Word) -> Option<bool> {
+    if left.tag == GIVE_UP || right.tag == GIVE_UP || left.tag == SEQ || right.tag == SEQ {
+        return None;
+    }
+    match OP {
+        EQ => Some(left == right),
+        NE => Some(left != right),
+        _ => {
+            if left.tag != right.tag || !matches!(left.tag, INT | DATE) {
+                return None;
+            }
+            // Integers and dates order as their payloads do as signed integers.
+            let (left, right) = (left.bits as i64, right.bits as i64);
+            Some(match OP {
+                LT => left < right,
+                LE => left <= right,
+                GT => left > right,
+                _ => left >= right,
+            })
+        }
+    }
+}
+
+fn compare_test<L: Read, R: Read>(op: u8, left: L, right: R) -> Test {
+    fn build<L: Read, R: Read, const OP: u8>(left: L, right: R) -> Test {
+        Box::new(move |ctx: &Ctx<'_>| compare::<OP>(left.read(ctx), right.read(ctx)))
+    }
+    match op {
+        EQ => build::<L, R, EQ>(left, right),
+        NE => build::<L, R, NE>(left, right),
+        LT => build::<L, R, LT>(left, right),
+        LE => build::<L, R, LE>(left, right),
+        GT => build::<L, R, GT>(left, right),
+        _ => build::<L, R, GE>(left, right),
+    }
+}
+
+fn bool_test<R: Read>(read: R, invert: bool) -> Test {
+    fn build<R: Read, const INVERT: bool>(read: R) -> Test {
+        Box::new(move |ctx: &Ctx<'_>| {
+            let word = read.read(ctx);
+            (word.tag == BOOL).then_some((word.bits != 0) != INVERT)
+        })
+    }
+    if invert {
+        build::<R, true>(read)
+    } else {
+        build::<R, false>(read)
+    }
+}
+
+/// `is some` (`some`) or `is none`: an unknown value is neither.
+fn some_test<R: Read>(read: R, some: bool) -> Test {
+    fn build<R: Read, const SOME: bool>(read: R) -> Test {
+        Box::new(move |ctx: &Ctx<'_>| match read.read(ctx).tag {
+            GIVE_UP => None,
+            tag => Some((tag != NONE) == SOME),
+        })
+    }
+    if some {
+        build::<R, true>(read)
+    } else {
+        build::<R, false>(read)
+    }
+}
+
+/// Membership in a set or list of the facts, or one a node computes.
+fn in_test<E: Read, S: Read>(element: E, set: S, negated: bool, is_set: bool) -> Test {
+    Box::new(move |ctx: &Ctx<'_>| {
+        let (element, set) = (element.read(ctx), set.read(ctx));
+        if set.tag != SEQ {
+            return None;
+        }
+        member(ctx.plan, ctx.facts, set.bits, element, negated, is_set)
+    })
+}
+
+/// Membership in a constant set or list whose elements share one tag: its payloads are kept
+/// in the closure, and a short one is searched in order.
+fn in_constant<E: Read>(element: E, tag: u64, payloads: Box<[i64]>, negated: bool, is_set: bool) -> Test {
+    Box::new(move |ctx: &Ctx<'_>| {
+        let element = element.read(ctx);
+        match element.tag {
+            GIVE_UP | SEQ => None,
+            NONE => Some(negated),
+            found if found != tag => Some(negated),
+            _ => {
+                let probe = element.bits as i64;
+                let found = if payloads.len() <= 16 || !is_set {
+                    payloads.contains(&probe)
+                } else {
+                    payloads.binary_search(&probe).is_ok()
+                };
+                Some(found != negated)
+            }
+        }
+    })
+}
+
+#[inline(never)]
+fn compare_operands(op: u8, left: Operand, right: Operand) -> Test {
+    with_read!(left, |left| with_read!(right, |right| compare_test(op, left, right)))
+}
+
+#[inline(never)]
+fn some_operand(operand: Operand, some: bool) -> Test {
+    with_read!(operand, |read| some_test(read, some))
+}
+
+#[inline(never)]
+fn bool_operand(operand: Operand, invert: bool) -> Test {
+    with_read!(operand, |read| bool_test(read, invert))
+}
+
+#[inline(never)]
+fn in_operands(plan: &Plan, element: Operand, set: Operand, negated: bool, is_set: bool) -> Test {
+    match set {
+        Operand::Const(Word { tag: SEQ, bits }) if plan.elements(bits).is_some() => {
+            let (tag, payloads) = plan.elements(bits).expect("tested just above");
+            let payloads: Box<[i64]> = payloads.into();
+            with_read!(element, |element| in_constant(element, tag, payloads, negated, is_set))
+        }
+        set => with_read!(element, |element| with_read!(set, |set| in_test(
+            element, set, negated, is_set
+        ))),
+    }
+}
+
+/// Builds the closures: the state of one build.
+struct Builder<'p> {
+    plan: &'p Plan,
+    /// Per node: its register, for a field of the subject loaded when a subject starts.
+    register: Vec<Option<usize>>,
+    loads: Vec<Load>,
+    /// How deep the node being built lies.
+    depth: u32,
+}
+
+/// A node kind the closures do not build.
+struct Unsupported;
+
+impl Builder<'_> {
+    /// The register of the subject.
+    const SUBJECT: usize = 0;
+
+    /// The closures a node's tree takes at most, each node of it counted at each place it is
+    /// read; saturating.
+    fn tree_sizes(plan: &Plan) -> Vec<u64> {
+        // A node's children come before it in the graph: a node is added after what it reads.
+        let mut sizes = vec![0u64; plan.nodes.len()];
+        for (idx, node) in plan.nodes.iter().enumerate() {
+            let mut size = 1u64;
+            node.each_child(|child| {
+                size = size.saturating_add(sizes.get(child as usize).copied().unwrap_or(u64::MAX));
+            });
+            sizes[idx] = size;
+        }
+        sizes
+    }
+
+    /// The register of a field of the subject, loaded when a subject starts.
+    fn load(&mut self, id: NodeId) -> Option<usize> {
+        let idx = id as usize;
+        if let Some(register) = self.register[idx] {
+            return Some(register);
+        }
+        let Node::Field { base, .. } = &self.plan.nodes[idx] else {
+            return None;
+        };
+        if !matches!(self.plan.nodes[*base as usize], Node::Subject) {
+            return None;
+        }
+        let Cells::Narrow {
+            start, rows, signed, ..
+        } = self.plan.fields[self.plan.field_of[idx] as usize]
+        else {
+            return None;
+        };
+        self.loads.push(Load { start, rows, signed });
+        let register = self.loads.len();
+        self.register[idx] = Some(register);
+        Some(register)
+    }
+
+    /// Runs `build` one level deeper; too deep is not built.
+    fn deeper<T>(&mut self, build: impl FnOnce(&mut Self) -> Result<T, Unsupported>) -> Result<T, Unsupported> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Unsupported);
+        }
+        self.depth += 1;
+        let built = build(self);
+        self.depth -= 1;
+        built
+    }
+
+    /// Where a node's value is found, or the closure that computes it.
+    fn operand(&mut self, id: NodeId) -> Result<Operand, Unsupported> {
+        self.deeper(|builder| builder.operand_of(id))
+    }
+
+    fn operand_of(&mut self, id: NodeId) -> Result<Operand, Unsupported> {
+        let plan = self.plan;
+        if let Some(register) = self.load(id) {
+            return Ok(Operand::Register(register));
+        }
+        Ok(match &plan.nodes[id as usize] {
+            Node::Lit(value) => Operand::Const(Word::of(*value)),
+            Node::Subject => Operand::Register(Self::SUBJECT),
+            Node::Field { base, .. } => {
+                let field = plan.field_of[id as usize];
+                let base = self.operand(*base)?;
+                match (&plan.fields[field as usize], base) {
+                    (
+                        Cells::Narrow {
+                            start, rows, signed, ..
+                        },
+                        Operand::Register(base),
+                    ) => Operand::Cell {
+                        base,
+                        start: *start,
+                        rows: *rows as u64,
+                        signed: *signed,
+                    },
+                    (
+                        Cells::Narrow {
+                            start, rows, signed, ..
+                        },
+                        base,
+                    ) => {
+                        let read = Cell {
+                            base: Computed(base.into_value()),
+                            start: *start,
+                            rows: *rows as u64,
+                            signed: *signed,
+                        };
+                        Operand::Computed(Box::new(move |ctx: &Ctx<'_>| read.read(ctx)))
+                    }
+                    (Cells::Wide(_), base) => {
+                        let base = base.into_value();
+                        Operand::Computed(Box::new(move |ctx: &Ctx<'_>| {
+                            let base = base(ctx);
+                            let Some(Cells::Wide(cells)) = ctx.plan.fields.get(field as usize) else {
+                                return Word::GIVE_UP;
+                            };
+                            match (base.tag, usize::try_from(base.bits)) {
+                                (RECORD, Ok(row)) => cells.get(row).copied().unwrap_or(Word::GIVE_UP),
+                                _ => Word::GIVE_UP,
+                            }
+                        }))
+                    }
+                }
+            }
+            Node::Neg(inner) => {
+                let inner = self.operand(*inner)?.into_value();
+                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| negate(inner(ctx))))
+            }
+            Node::Arith(op, left, right) => {
+                let op = *op;
+                let (left, right) = (
+                    self.operand(*left)?.into_value(),
+                    self.operand(*right)?.into_value(),
+                );
+                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| {
+                    let left = left(ctx);
+                    if left.tag == GIVE_UP {
+                        return Word::GIVE_UP;
+                    }
+                    arith(op, left, right(ctx))
+                }))
+            }
+            Node::Builtin(Builtin::Size, args) if args.len() == 1 => {
+                let set = self.operand(args[0])?.into_value();
+                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| size(ctx.plan, ctx.facts, set(ctx))))
+            }
+            Node::Builtin(..) => return Err(Unsupported),
+            Node::If(condition, then, otherwise) => {
+                let condition = self.test(*condition, false)?;
+                let (then, otherwise) = (
+                    self.operand(*then)?.into_value(),
+                    self.operand(*otherwise)?.into_value(),
+                );
+                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| match condition(ctx) {
+                    None => Word::GIVE_UP,
+                    Some(true) => then(ctx),
+                    Some(false) => otherwise(ctx),
+                }))
+            }
+            Node::Call { args, body, .. } => {
+                let checks = self.arguments(args)?;
+                let body = self.operand(*body)?;
+                if checks.is_empty() {
+                    return Ok(body);
+                }
+                let body = body.into_value();
+                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| {
+                    if checks.iter().any(|arg| arg(ctx).tag == GIVE_UP) {
+                        return Word::GIVE_UP;
+                    }
+                    body(ctx)
+                }))
+            }
+            Node::Not(_)
+            | Node::IsSome(_)
+            | Node::IsNone(_)
+            | Node::And(..)
+            | Node::Or(..)
+            | Node::Compare(..)
+            | Node::In { .. } => {
+                let test = self.test(id, false)?;
+                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| {
+                    test(ctx).map_or(Word::GIVE_UP, Word::bool)
+                }))
+            }
+        })
+    }
+
+    /// The arguments of a call that must be computed before its body (one that gives up gives
+    /// the call up, read or not, as on the tree walker); constants and registers need none.
+    fn arguments(&mut self, args: &[NodeId]) -> Result<Vec<Value>, Unsupported> {
+        let mut checks = Vec::new();
+        for arg in args {
+            let operand = self.operand(*arg)?;
+            if !operand.is_loaded() {
+                checks.push(operand.into_value());
+            }
+        }
+        Ok(checks)
+    }
+
+    /// Adds to `tests` the conditions that all hold exactly when a boolean node is true (false,
+    /// when `invert`), in the order they are evaluated: `and` (`or`, inverted), `not` and calls
+    /// whose arguments need no computing are flattened.
+    fn conjuncts(&mut self, id: NodeId, invert: bool, tests: &mut Vec<Test>) -> Result<(), Unsupported> {
+        self.deeper(|builder| builder.conjuncts_of(id, invert, tests))
+    }
+
+    fn conjuncts_of(&mut self, id: NodeId, invert: bool, tests: &mut Vec<Test>) -> Result<(), Unsupported> {
+        match &self.plan.nodes[id as usize] {
+            Node::And(left, right) if !invert => {
+                self.conjuncts(*left, invert, tests)?;
+                self.conjuncts(*right, invert, tests)
+            }
+            Node::Or(left, right) if invert => {
+                self.conjuncts(*left, invert, tests)?;
+                self.conjuncts(*right, invert, tests)
+            }
+            Node::Not(inner) => self.conjuncts(*inner, !invert, tests),
+            Node::Call { args, body, .. } => {
+                let checks = self.arguments(args)?;
+                if checks.is_empty() {
+                    return self.conjuncts(*body, invert, tests);
+                }
+                tests.push(self.test(id, invert)?);
+                Ok(())
+            }
+            _ => {
+                tests.push(self.test(id, invert)?);
+                Ok(())
+            }
+        }
+    }
+
+    /// The truth of a boolean node (inverted, when `invert`); `None` to give up as the tree
+    /// walker does: `and` settles on a false left, `or` on a true one, without the right.
+    fn test(&mut self, id: NodeId, invert: bool) -> Result<Test, Unsupported> {
+        self.deeper(|builder| builder.test_of(id, invert))
+    }
+
+    fn test_of(&mut self, id: NodeId, invert: bool) -> Result<Test, Unsupported> {
+        let plan = self.plan;
+        Ok(match &plan.nodes[id as usize] {
+            Node::And(..) | Node::Or(..) => {
+                // Flattened: `and` as all of its conjuncts; `or` as not all of the conjuncts of
+                // its negation.
+                let is_and = matches!(plan.nodes[id as usize], Node::And(..));
+                let flip = !is_and;
+                let mut tests = Vec::new();
+                self.conjuncts(id, invert != flip, &mut tests)?;
+                let tests: Box<[Test]> = tests.into();
+                if flip {
+                    Box::new(move |ctx: &Ctx<'_>| all(&tests, ctx).map(|truth| !truth))
+                } else {
+                    Box::new(move |ctx: &Ctx<'_>| all(&tests, ctx))
+                }
+            }
+            Node::Not(inner) => self.test(*inner, !invert)?,
+            Node::Compare(op, left, right) => {
+                let op = match (op, invert) {
+                    (CompareOp::Eq, false) | (CompareOp::Ne, true) => EQ,
+                    (CompareOp::Ne, false) | (CompareOp::Eq, true) => NE,
+                    (CompareOp::Lt, false) | (CompareOp::Ge, true) => LT,
+                    (CompareOp::Le, false) | (CompareOp::Gt, true) => LE,
+                    (CompareOp::Gt, false) | (CompareOp::Le, true) => GT,
+                    (CompareOp::Ge, false) | (CompareOp::Lt, true) => GE,
+                };
+                let (left, right) = (self.operand(*left)?, self.operand(*right)?);
+                compare_operands(op, left, right)
+            }
+            Node::IsSome(inner) | Node::IsNone(inner) => {
+                let some = matches!(plan.nodes[id as usize], Node::IsSome(_)) != invert;
+                some_operand(self.operand(*inner)?, some)
+            }
+            Node::In {
+                element,
+                set,
+                negated,
+                is_set,
+            } => {
+                let negated = *negated != invert;
+                let is_set = *is_set;
+                let (element, set) = (self.operand(*element)?, self.operand(*set)?);
+                in_operands(plan, element, set, negated, is_set)
+            }
+            Node::Call { args, body, .. } => {
+                let checks = self.arguments(args)?;
+                let body = self.test(*body, invert)?;
+                if checks.is_empty() {
+                    return Ok(body);
+                }
+                Box::new(move |ctx: &Ctx<'_>| {
+                    if checks.iter().any(|arg| arg(ctx).tag == GIVE_UP) {
+                        return None;
+                    }
+                    body(ctx)
+                })
+            }
+            Node::If(condition, then, otherwise) => {
+                let condition = self.test(*condition, false)?;
+                let (then, otherwise) = (self.test(*then, invert)?, self.test(*otherwise, invert)?);
+                Box::new(move |ctx: &Ctx<'_>| {
+                    if condition(ctx)? {
+                        then(ctx)
+                    } else {
+                        otherwise(ctx)
+                    }
+                })
+            }
+            // A boolean value: a literal, a field, a builtin.
+            _ => {
+                bool_operand(self.operand(id)?, invert)
+            }
+        })
+    }
+}
+
+/// Whether every test holds, in order, stopping at the first that does not; `None` to give up.
+#[inline(always)]
+fn all(tests: &[Test], ctx: &Ctx<'_>) -> Option<bool> {
+    for test in tests {
+        if !test(ctx)? {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+impl Closures {
+    /// Builds the closures of a plan's conditions and decision date; `None` when some node is
+    /// of a kind not built here, or when the trees would grow too large.
+    pub(crate) fn new(plan: &Plan) -> Option<Closures> {
+        let sizes = Builder::tree_sizes(plan);
+        let roots = plan.conditions.iter().map(|(root, _)| *root).chain(plan.date);
+        let total = roots.fold(0u64, |total, root| total.saturating_add(sizes[root as usize]));
+        let budget = (plan.nodes.len() as u64)
+            .saturating_mul(CLOSURES_PER_NODE)
+            .saturating_add(MORE_CLOSURES);
+        if total > budget {
+            return None;
+        }
+        let mut builder = Builder {
+            plan,
+            register: vec![None; plan.nodes.len()],
+            loads: Vec::new(),
+            depth: 0,
+        };
+        let date = match plan.date {
+            Some(date) => Some(builder.operand(date).ok()?.into_value()),
+            None => None,
+        };
+        let mut defeats = vec![false; plan.denies.len()];
+        for rule in &plan.defeaters {
+            defeats[rule.idx()] = true;
+        }
+        let mut steps = Vec::with_capacity(plan.steps.len());
+        for (idx, step) in plan.steps.iter().enumerate() {
+            let tests = match plan.conditions(step) {
+                Some(conditions) => {
+                    let mut tests = Vec::new();
+                    for (root, negated) in conditions {
+                        // A `when` holds when its node is true, an `unless` when it is false.
+                        builder.conjuncts(*root, *negated, &mut tests).ok()?;
+                    }
+                    Some(tests.into())
+                }
+                None => None,
+            };
+            steps.push(Step {
+                step: idx as u32,
+                rule: step.rule,
+                deny: step.deny,
+                dated: step.effective.is_some() || step.until.is_some(),
+                tests,
+                defeats: defeats[step.rule.idx()],
+                defeaters: step.defeaters.clone(),
+            });
+        }
+        let in_rule_order = plan
+            .steps
+            .iter()
+            .enumerate()
+            .all(|(idx, step)| step.rule.idx() == idx);
+        Some(Closures {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            loads: builder.loads,
+            steps,
+            date,
+            in_rule_order,
+        })
+    }
+
+    /// Decides one subject into `decision` (its verdict, law date and deciding rules; the
+    /// caller adds obligations); `false` when the fast path gave up and the full evaluator must
+    /// decide, `decision` then holding anything.
+    pub(crate) fn decide(
+        &self,
+        plan: &Plan,
+        full: &FullEvaluator<'_>,
+        scratch: &mut FullScratch,
+        memory: &mut SingleMemory,
+        subject: u32,
+        decision: &mut Decision,
+    ) -> bool {
+        let SingleMemory {
+            owner,
+            words,
+            active,
+            ..
+        } = memory;
+        // The registers are this program's from now on.
+        *owner = self.id;
+        words.clear();
+        words.push(Word::new(RECORD, u64::from(subject)));
+        let (tags, payloads) = (&plan.narrow.tags[..], &plan.narrow.payloads[..]);
+        let row = subject as usize;
+        words.extend(self.loads.iter().map(|load| {
+            let idx = load.start + row;
+            match (tags.get(idx), payloads.get(idx)) {
+                (Some(tag), Some(payload)) if row < load.rows => {
+                    let bits = if load.signed {
+                        *payload as i32 as i64 as u64
+                    } else {
+                        u64::from(*payload)
+                    };
+                    Word::new(u64::from(*tag), bits)
+                }
+                _ => Word::GIVE_UP,
+            }
+        }));
+        let ctx = Ctx {
+            plan,
+            facts: full.facts,
+            registers: &words[..],
+            tags,
+            payloads,
+        };
+        let law_date = match full.options.law {
+            LawDate::AsOf(date) => Some(date),
+            LawDate::SubjectDate if !full.any_dated => None,
+            LawDate::SubjectDate => match self.date.as_ref().map(|date| date(&ctx)) {
+                Some(Word { tag: DATE, bits }) => Some(Date(bits as i64 as i32)),
+                _ => return false,
+            },
+        };
+        let n_rules = plan.denies.len();
+        if active.len() != n_rules {
+            active.clear();
+            active.resize(n_rules, false);
+        }
+        decision.restart(subject, law_date);
+        decision.trace = None;
+        let (mut deny, mut permit) = (false, false);
+        for step in &self.steps {
+            let in_force = !step.dated
+                || law_date.is_none_or(|date| {
+                    plan.steps
+                        .get(step.step as usize)
+                        .is_some_and(|of| in_force(of.effective, of.until, date))
+                });
+            let applies = in_force
+                && match &step.tests {
+                    Some(tests) => match all(tests, &ctx) {
+                        Some(applies) => applies,
+                        None => return false,
+                    },
+                    None => match full.rule_applies(scratch, subject, step.rule, None) {
+                        Ok(Ok(applies)) => applies,
+                        Ok(Err(_)) | Err(_) => return false,
+                    },
+                };
+            let Some(defeaters) = plan
+                .defeaters
+                .get(step.defeaters.start as usize..step.defeaters.end as usize)
+            else {
+                return false;
+            };
+            let is_active = applies && !defeaters.iter().any(|rule| active[rule.idx()]);
+            if step.defeats {
+                active[step.rule.idx()] = is_active;
+            }
+            if !is_active {
+                continue;
+            }
+            // The deciding rules are the active deny rules if any, else the active permit
+            // rules.
+            if step.deny {
+                if !deny {
+                    deny = true;
+                    decision.deciding.clear();
+                }
+                decision.deciding.push(step.rule);
+            } else {
+                permit = true;
+                if !deny {
+                    decision.deciding.push(step.rule);
+                }
+            }
+        }
+        decision.verdict = crate::eval::decide::fast_verdict(plan.default_deny, deny, permit);
+        if !self.in_rule_order {
+            decision.deciding.sort_unstable();
+        }
+        true
+    }
+}
