@@ -5,7 +5,7 @@
 //! dispatch on the kind of node or operand. A policy with a node kind not built here is decided
 //! by the instructions of `compiled.rs`.
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use crate::check::ir::{Builtin, CompareOp, RuleId, in_force};
 use crate::eval::decision::{Decision, LawDate};
@@ -15,7 +15,6 @@ use crate::value::Date;
 
 use super::batch::{arith, member, negate, size};
 use super::columns::Cells;
-use super::compiled::NEXT_ID;
 use super::plan::{Node, NodeId, Plan};
 use super::single::SingleMemory;
 use super::word::{BOOL, DATE, GIVE_UP, INT, NONE, RECORD, SEQ, Word};
@@ -37,15 +36,16 @@ const MORE_CLOSURES: u64 = 4096;
 /// so that neither building the closures nor running them nests calls deeply.
 const MAX_DEPTH: u32 = 48;
 
-/// What a closure reads while it runs: the registers (the subject and its fields loaded) and
-/// the cells of the fields.
+/// How many registers a subject has: the subject and up to 15 of its fields, loaded when it
+/// starts; other fields of the subject are read from their cells where they are read.
+const REGISTERS: usize = 16;
+
+/// What a closure reads while it runs: the registers, and the facts for sets and lists.
 struct Ctx<'a> {
     plan: &'a Plan,
     facts: &'a Facts,
     /// Register 0 holds the subject; the others the fields of [`Closures::loads`], in order.
-    registers: &'a [Word],
-    tags: &'a [u8],
-    payloads: &'a [u32],
+    registers: [Word; REGISTERS],
 }
 
 /// A field of the subject loaded into a register when a subject starts, from its narrow cells.
@@ -58,23 +58,21 @@ struct Load {
 
 /// One rule, in the order the plan decides them.
 struct Step {
-    /// Its index in [`Plan::steps`].
-    step: u32,
     rule: RuleId,
     deny: bool,
-    /// Whether it is in force only on some dates.
-    dated: bool,
+    /// When it is in force, if only on some dates: `effective <= date < until`.
+    dates: Option<(Option<Date>, Option<Date>)>,
     /// Its conditions, which all hold when it applies; `None` for a rule the full evaluator
     /// applies.
     tests: Option<Box<[Test]>>,
     /// Whether some rule is an exception to it: its activity is then kept.
     defeats: bool,
-    defeaters: std::ops::Range<u32>,
+    /// The rules that are exceptions to it.
+    defeaters: Box<[RuleId]>,
 }
 
 /// The plan's conditions as closures, built once per evaluator.
 pub(crate) struct Closures {
-    id: u64,
     loads: Vec<Load>,
     steps: Vec<Step>,
     /// The decision date, when it lowered.
@@ -98,12 +96,9 @@ enum Operand {
     /// A register: the subject or one of its fields.
     Register(usize),
     /// A narrow field of the record held in a register.
-    Cell {
-        base: usize,
-        start: usize,
-        rows: u64,
-        signed: bool,
-    },
+    Cell { base: usize, cells: Packed },
+    /// The size of the set or list in a narrow field of the record held in a register.
+    SizeOfCell { base: usize, cells: Packed },
     /// Any other node, computed by a closure.
     Computed(Value),
 }
@@ -127,37 +122,68 @@ struct Register(usize);
 impl Read for Register {
     #[inline(always)]
     fn read(&self, ctx: &Ctx<'_>) -> Word {
-        ctx.registers.get(self.0).copied().unwrap_or(Word::GIVE_UP)
+        ctx.registers[self.0 % REGISTERS]
     }
+}
+
+/// The narrow cells of one field, each as its word's payload (sign-extended, for a field of
+/// integers or dates) in the low bits and its tag above [`TAG_SHIFT`]: one read per cell. One
+/// copy per field, shared by every closure that reads it.
+type Packed = Arc<[u64]>;
+
+/// Where the tag lies in a packed cell: above the payload's 32 bits sign-extended to 40.
+const TAG_SHIFT: u32 = 40;
+const PAYLOAD_MASK: u64 = (1 << TAG_SHIFT) - 1;
+
+/// The word of a packed cell.
+#[inline(always)]
+fn unpack(cell: u64) -> Word {
+    let payload = cell & PAYLOAD_MASK;
+    // The payload's 40 bits sign-extended to 64: a signed one was extended from 32 already.
+    let bits = ((payload << (64 - TAG_SHIFT)) as i64 >> (64 - TAG_SHIFT)) as u64;
+    Word::new(cell >> TAG_SHIFT, bits)
+}
+
+/// The packed cells of a narrow field.
+fn pack(plan: &Plan, start: usize, rows: usize, signed: bool) -> Packed {
+    let (tags, payloads) = plan.narrow.field(start, rows);
+    tags.iter()
+        .zip(payloads)
+        .map(|(tag, payload)| {
+            let bits = if signed {
+                (*payload as i32 as i64 as u64) & PAYLOAD_MASK
+            } else {
+                u64::from(*payload)
+            };
+            (u64::from(*tag) << TAG_SHIFT) | bits
+        })
+        .collect()
 }
 
 /// A narrow field of the record `base` reads.
 struct Cell<B> {
     base: B,
-    start: usize,
-    rows: u64,
-    signed: bool,
+    cells: Packed,
 }
 
 impl<B: Read> Read for Cell<B> {
     #[inline(always)]
     fn read(&self, ctx: &Ctx<'_>) -> Word {
         let base = self.base.read(ctx);
-        if base.tag != RECORD || base.bits >= self.rows {
-            return Word::GIVE_UP;
-        }
-        let idx = self.start + base.bits as usize;
-        match (ctx.tags.get(idx), ctx.payloads.get(idx)) {
-            (Some(tag), Some(payload)) => {
-                let bits = if self.signed {
-                    *payload as i32 as i64 as u64
-                } else {
-                    u64::from(*payload)
-                };
-                Word::new(u64::from(*tag), bits)
-            }
+        match self.cells.get(base.bits as usize) {
+            Some(cell) if base.tag == RECORD => unpack(*cell),
             _ => Word::GIVE_UP,
         }
+    }
+}
+
+/// The size of the set or list `of` reads.
+struct SizeOf<R>(R);
+
+impl<R: Read> Read for SizeOf<R> {
+    #[inline(always)]
+    fn read(&self, ctx: &Ctx<'_>) -> Word {
+        size(ctx.plan, ctx.facts, self.0.read(ctx))
     }
 }
 
@@ -183,18 +209,18 @@ macro_rules! with_read {
                 let $read = Register(idx);
                 $body
             }
-            Operand::Cell {
-                base,
-                start,
-                rows,
-                signed,
-            } => {
+            Operand::Cell { base, cells } => {
                 let $read = Cell {
                     base: Register(base),
-                    start,
-                    rows,
-                    signed,
+                    cells,
                 };
+                $body
+            }
+            Operand::SizeOfCell { base, cells } => {
+                let $read = SizeOf(Cell {
+                    base: Register(base),
+                    cells,
+                });
                 $body
             }
             Operand::Computed(value) => {
@@ -365,6 +391,8 @@ struct Builder<'p> {
     /// Per node: its register, for a field of the subject loaded when a subject starts.
     register: Vec<Option<usize>>,
     loads: Vec<Load>,
+    /// Per field of [`Plan::fields`]: its packed cells, once made.
+    packed: Vec<Option<Packed>>,
     /// How deep the node being built lies.
     depth: u32,
 }
@@ -409,10 +437,26 @@ impl Builder<'_> {
         else {
             return None;
         };
+        if self.loads.len() + 1 >= REGISTERS {
+            return None;
+        }
         self.loads.push(Load { start, rows, signed });
         let register = self.loads.len();
         self.register[idx] = Some(register);
         Some(register)
+    }
+
+    /// The packed cells of a narrow field, made at its first read.
+    fn packed(&mut self, field: u32) -> Packed {
+        let plan = self.plan;
+        self.packed[field as usize]
+            .get_or_insert_with(|| match plan.fields[field as usize] {
+                Cells::Narrow {
+                    start, rows, signed, ..
+                } => pack(plan, start, rows, signed),
+                Cells::Wide(_) => Packed::default(),
+            })
+            .clone()
     }
 
     /// Runs `build` one level deeper; too deep is not built.
@@ -443,28 +487,14 @@ impl Builder<'_> {
                 let field = plan.field_of[id as usize];
                 let base = self.operand(*base)?;
                 match (&plan.fields[field as usize], base) {
-                    (
-                        Cells::Narrow {
-                            start, rows, signed, ..
-                        },
-                        Operand::Register(base),
-                    ) => Operand::Cell {
+                    (Cells::Narrow { .. }, Operand::Register(base)) => Operand::Cell {
                         base,
-                        start: *start,
-                        rows: *rows as u64,
-                        signed: *signed,
+                        cells: self.packed(field),
                     },
-                    (
-                        Cells::Narrow {
-                            start, rows, signed, ..
-                        },
-                        base,
-                    ) => {
+                    (Cells::Narrow { .. }, base) => {
                         let read = Cell {
                             base: Computed(base.into_value()),
-                            start: *start,
-                            rows: *rows as u64,
-                            signed: *signed,
+                            cells: self.packed(field),
                         };
                         Operand::Computed(Box::new(move |ctx: &Ctx<'_>| read.read(ctx)))
                     }
@@ -501,10 +531,13 @@ impl Builder<'_> {
                     arith(op, left, right(ctx))
                 }))
             }
-            Node::Builtin(Builtin::Size, args) if args.len() == 1 => {
-                let set = self.operand(args[0])?.into_value();
-                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| size(ctx.plan, ctx.facts, set(ctx))))
-            }
+            Node::Builtin(Builtin::Size, args) if args.len() == 1 => match self.operand(args[0])? {
+                Operand::Cell { base, cells } => Operand::SizeOfCell { base, cells },
+                set => {
+                    let set = set.into_value();
+                    Operand::Computed(Box::new(move |ctx: &Ctx<'_>| size(ctx.plan, ctx.facts, set(ctx))))
+                }
+            },
             Node::Builtin(..) => return Err(Unsupported),
             Node::If(condition, then, otherwise) => {
                 let condition = self.test(*condition, false)?;
@@ -704,6 +737,7 @@ impl Closures {
             plan,
             register: vec![None; plan.nodes.len()],
             loads: Vec::new(),
+            packed: vec![None; plan.fields.len()],
             depth: 0,
         };
         let date = match plan.date {
@@ -715,7 +749,7 @@ impl Closures {
             defeats[rule.idx()] = true;
         }
         let mut steps = Vec::with_capacity(plan.steps.len());
-        for (idx, step) in plan.steps.iter().enumerate() {
+        for step in &plan.steps {
             let tests = match plan.conditions(step) {
                 Some(conditions) => {
                     let mut tests = Vec::new();
@@ -728,13 +762,16 @@ impl Closures {
                 None => None,
             };
             steps.push(Step {
-                step: idx as u32,
                 rule: step.rule,
                 deny: step.deny,
-                dated: step.effective.is_some() || step.until.is_some(),
+                dates: (step.effective.is_some() || step.until.is_some())
+                    .then_some((step.effective, step.until)),
                 tests,
                 defeats: defeats[step.rule.idx()],
-                defeaters: step.defeaters.clone(),
+                defeaters: plan
+                    .defeaters
+                    .get(step.defeaters.start as usize..step.defeaters.end as usize)?
+                    .into(),
             });
         }
         let in_rule_order = plan
@@ -743,7 +780,6 @@ impl Closures {
             .enumerate()
             .all(|(idx, step)| step.rule.idx() == idx);
         Some(Closures {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             loads: builder.loads,
             steps,
             date,
@@ -763,38 +799,27 @@ impl Closures {
         subject: u32,
         decision: &mut Decision,
     ) -> bool {
-        let SingleMemory {
-            owner,
-            words,
-            active,
-            ..
-        } = memory;
-        // The registers are this program's from now on.
-        *owner = self.id;
-        words.clear();
-        words.push(Word::new(RECORD, u64::from(subject)));
+        let mut registers = [Word::GIVE_UP; REGISTERS];
+        registers[0] = Word::new(RECORD, u64::from(subject));
         let (tags, payloads) = (&plan.narrow.tags[..], &plan.narrow.payloads[..]);
         let row = subject as usize;
-        words.extend(self.loads.iter().map(|load| {
+        for (register, load) in registers[1..].iter_mut().zip(&self.loads) {
             let idx = load.start + row;
-            match (tags.get(idx), payloads.get(idx)) {
-                (Some(tag), Some(payload)) if row < load.rows => {
-                    let bits = if load.signed {
-                        *payload as i32 as i64 as u64
-                    } else {
-                        u64::from(*payload)
-                    };
-                    Word::new(u64::from(*tag), bits)
-                }
-                _ => Word::GIVE_UP,
+            if let (Some(tag), Some(payload)) = (tags.get(idx), payloads.get(idx))
+                && row < load.rows
+            {
+                let bits = if load.signed {
+                    *payload as i32 as i64 as u64
+                } else {
+                    u64::from(*payload)
+                };
+                *register = Word::new(u64::from(*tag), bits);
             }
-        }));
+        }
         let ctx = Ctx {
             plan,
             facts: full.facts,
-            registers: &words[..],
-            tags,
-            payloads,
+            registers,
         };
         let law_date = match full.options.law {
             LawDate::AsOf(date) => Some(date),
@@ -804,6 +829,7 @@ impl Closures {
                 _ => return false,
             },
         };
+        let active = &mut memory.active;
         let n_rules = plan.denies.len();
         if active.len() != n_rules {
             active.clear();
@@ -813,12 +839,10 @@ impl Closures {
         decision.trace = None;
         let (mut deny, mut permit) = (false, false);
         for step in &self.steps {
-            let in_force = !step.dated
-                || law_date.is_none_or(|date| {
-                    plan.steps
-                        .get(step.step as usize)
-                        .is_some_and(|of| in_force(of.effective, of.until, date))
-                });
+            let in_force = match (step.dates, law_date) {
+                (Some((effective, until)), Some(date)) => in_force(effective, until, date),
+                _ => true,
+            };
             let applies = in_force
                 && match &step.tests {
                     Some(tests) => match all(tests, &ctx) {
@@ -830,13 +854,7 @@ impl Closures {
                         Ok(Err(_)) | Err(_) => return false,
                     },
                 };
-            let Some(defeaters) = plan
-                .defeaters
-                .get(step.defeaters.start as usize..step.defeaters.end as usize)
-            else {
-                return false;
-            };
-            let is_active = applies && !defeaters.iter().any(|rule| active[rule.idx()]);
+            let is_active = applies && !step.defeaters.iter().any(|rule| active[rule.idx()]);
             if step.defeats {
                 active[step.rule.idx()] = is_active;
             }

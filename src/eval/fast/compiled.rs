@@ -33,7 +33,7 @@ const MAX_TESTED_AGAIN: u32 = 8;
 
 /// Gives each compiled program its own number, so that registers filled for one are never read
 /// as another's.
-pub(super) static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// One instruction. Jumps are forward and relative (`len` instructions skipped). Each
 /// instruction that gives a value writes it to the register `dst` (its node's); a value that is
