@@ -48,13 +48,8 @@ struct Ctx<'a> {
     registers: [Word; REGISTERS],
 }
 
-/// A field of the subject loaded into a register when a subject starts, from its narrow cells.
-#[derive(Copy, Clone, Debug)]
-struct Load {
-    start: usize,
-    rows: usize,
-    signed: bool,
-}
+/// A field of the subject loaded into a register when a subject starts: its packed cells.
+type Load = Packed;
 
 /// One rule, in the order the plan decides them.
 struct Step {
@@ -79,6 +74,9 @@ pub(crate) struct Closures {
     date: Option<Value>,
     /// Whether the plan's steps come in the order of the rules' indices.
     in_rule_order: bool,
+    /// Whether every rule is built, always in force, and no exception: the rules then run in
+    /// a shorter loop.
+    plain: bool,
 }
 
 impl std::fmt::Debug for Closures {
@@ -358,7 +356,66 @@ fn in_constant<E: Read>(element: E, tag: u64, payloads: Box<[i64]>, negated: boo
 
 #[inline(never)]
 fn compare_operands(op: u8, left: Operand, right: Operand) -> Test {
-    with_read!(left, |left| with_read!(right, |right| compare_test(op, left, right)))
+    // A constant's tag is known now: a value of that tag is compared by its payload alone.
+    let flipped = match op {
+        LT => GT,
+        LE => GE,
+        GT => LT,
+        GE => LE,
+        same => same,
+    };
+    match (left, right) {
+        (left, Operand::Const(constant)) if !matches!(constant.tag, GIVE_UP | SEQ) => {
+            with_read!(left, |left| compare_constant(op, left, constant))
+        }
+        (Operand::Const(constant), right) if !matches!(constant.tag, GIVE_UP | SEQ) => {
+            with_read!(right, |right| compare_constant(flipped, right, constant))
+        }
+        (left, right) => with_read!(left, |left| with_read!(right, |right| compare_test(op, left, right))),
+    }
+}
+
+/// A comparison of a value with a constant (`value op constant`) whose tag is neither
+/// [`GIVE_UP`] nor [`SEQ`], as [`compare`].
+fn compare_constant<R: Read>(op: u8, read: R, constant: Word) -> Test {
+    fn equal<R: Read, const EQUAL: bool>(read: R, constant: Word) -> Test {
+        Box::new(move |ctx: &Ctx<'_>| {
+            let word = read.read(ctx);
+            if word.tag == constant.tag {
+                Some((word.bits == constant.bits) == EQUAL)
+            } else if word.tag == GIVE_UP || word.tag == SEQ {
+                None
+            } else {
+                Some(!EQUAL)
+            }
+        })
+    }
+    fn ordered<R: Read, const OP: u8>(read: R, constant: Word) -> Test {
+        Box::new(move |ctx: &Ctx<'_>| {
+            let word = read.read(ctx);
+            // Only integers and dates are ordered, and only with their own kind.
+            if word.tag != constant.tag {
+                return None;
+            }
+            let (left, right) = (word.bits as i64, constant.bits as i64);
+            Some(match OP {
+                LT => left < right,
+                LE => left <= right,
+                GT => left > right,
+                _ => left >= right,
+            })
+        })
+    }
+    match op {
+        EQ => equal::<R, true>(read, constant),
+        NE => equal::<R, false>(read, constant),
+        // A constant of another kind is never ordered: every comparison with it gives up.
+        _ if !matches!(constant.tag, INT | DATE) => Box::new(|_: &Ctx<'_>| None),
+        LT => ordered::<R, LT>(read, constant),
+        LE => ordered::<R, LE>(read, constant),
+        GT => ordered::<R, GT>(read, constant),
+        _ => ordered::<R, GE>(read, constant),
+    }
 }
 
 #[inline(never)]
@@ -431,16 +488,14 @@ impl Builder<'_> {
         if !matches!(self.plan.nodes[*base as usize], Node::Subject) {
             return None;
         }
-        let Cells::Narrow {
-            start, rows, signed, ..
-        } = self.plan.fields[self.plan.field_of[idx] as usize]
-        else {
-            return None;
-        };
-        if self.loads.len() + 1 >= REGISTERS {
+        let field = self.plan.field_of[idx];
+        if !matches!(self.plan.fields[field as usize], Cells::Narrow { .. })
+            || self.loads.len() + 1 >= REGISTERS
+        {
             return None;
         }
-        self.loads.push(Load { start, rows, signed });
+        let cells = self.packed(field);
+        self.loads.push(cells);
         let register = self.loads.len();
         self.register[idx] = Some(register);
         Some(register)
@@ -779,7 +834,11 @@ impl Closures {
             .iter()
             .enumerate()
             .all(|(idx, step)| step.rule.idx() == idx);
+        let plain = steps
+            .iter()
+            .all(|step| step.tests.is_some() && step.dates.is_none() && !step.defeats && step.defeaters.is_empty());
         Some(Closures {
+            plain,
             loads: builder.loads,
             steps,
             date,
@@ -799,28 +858,18 @@ impl Closures {
         subject: u32,
         decision: &mut Decision,
     ) -> bool {
-        let mut registers = [Word::GIVE_UP; REGISTERS];
-        registers[0] = Word::new(RECORD, u64::from(subject));
-        let (tags, payloads) = (&plan.narrow.tags[..], &plan.narrow.payloads[..]);
-        let row = subject as usize;
-        for (register, load) in registers[1..].iter_mut().zip(&self.loads) {
-            let idx = load.start + row;
-            if let (Some(tag), Some(payload)) = (tags.get(idx), payloads.get(idx))
-                && row < load.rows
-            {
-                let bits = if load.signed {
-                    *payload as i32 as i64 as u64
-                } else {
-                    u64::from(*payload)
-                };
-                *register = Word::new(u64::from(*tag), bits);
-            }
-        }
-        let ctx = Ctx {
+        let mut ctx = Ctx {
             plan,
             facts: full.facts,
-            registers,
+            registers: [Word::GIVE_UP; REGISTERS],
         };
+        ctx.registers[0] = Word::new(RECORD, u64::from(subject));
+        for (register, load) in ctx.registers[1..].iter_mut().zip(&self.loads) {
+            if let Some(cell) = load.get(subject as usize) {
+                *register = unpack(*cell);
+            }
+        }
+        let ctx = ctx;
         let law_date = match full.options.law {
             LawDate::AsOf(date) => Some(date),
             LawDate::SubjectDate if !full.any_dated => None,
@@ -838,31 +887,8 @@ impl Closures {
         decision.restart(subject, law_date);
         decision.trace = None;
         let (mut deny, mut permit) = (false, false);
-        for step in &self.steps {
-            let in_force = match (step.dates, law_date) {
-                (Some((effective, until)), Some(date)) => in_force(effective, until, date),
-                _ => true,
-            };
-            let applies = in_force
-                && match &step.tests {
-                    Some(tests) => match all(tests, &ctx) {
-                        Some(applies) => applies,
-                        None => return false,
-                    },
-                    None => match full.rule_applies(scratch, subject, step.rule, None) {
-                        Ok(Ok(applies)) => applies,
-                        Ok(Err(_)) | Err(_) => return false,
-                    },
-                };
-            let is_active = applies && !step.defeaters.iter().any(|rule| active[rule.idx()]);
-            if step.defeats {
-                active[step.rule.idx()] = is_active;
-            }
-            if !is_active {
-                continue;
-            }
-            // The deciding rules are the active deny rules if any, else the active permit
-            // rules.
+        // The deciding rules are the active deny rules if any, else the active permit rules.
+        let mut decides = |step: &Step| {
             if step.deny {
                 if !deny {
                     deny = true;
@@ -873,6 +899,43 @@ impl Closures {
                 permit = true;
                 if !deny {
                     decision.deciding.push(step.rule);
+                }
+            }
+        };
+        if self.plain {
+            for step in &self.steps {
+                let Some(tests) = &step.tests else {
+                    return false;
+                };
+                match all(tests, &ctx) {
+                    Some(true) => decides(step),
+                    Some(false) => {}
+                    None => return false,
+                }
+            }
+        } else {
+            for step in &self.steps {
+                let in_force = match (step.dates, law_date) {
+                    (Some((effective, until)), Some(date)) => in_force(effective, until, date),
+                    _ => true,
+                };
+                let applies = in_force
+                    && match &step.tests {
+                        Some(tests) => match all(tests, &ctx) {
+                            Some(applies) => applies,
+                            None => return false,
+                        },
+                        None => match full.rule_applies(scratch, subject, step.rule, None) {
+                            Ok(Ok(applies)) => applies,
+                            Ok(Err(_)) | Err(_) => return false,
+                        },
+                    };
+                let is_active = applies && !step.defeaters.iter().any(|rule| active[rule.idx()]);
+                if step.defeats {
+                    active[step.rule.idx()] = is_active;
+                }
+                if is_active {
+                    decides(step);
                 }
             }
         }
