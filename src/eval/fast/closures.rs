@@ -124,22 +124,16 @@ impl Read for Register {
     }
 }
 
-/// The narrow cells of one field, each as its word's payload (sign-extended, for a field of
-/// integers or dates) in the low bits and its tag above [`TAG_SHIFT`]: one read per cell. One
-/// copy per field, shared by every closure that reads it.
+/// The narrow cells of one field, each as its tag in the low byte and its word's payload
+/// (sign-extended, for a field of integers or dates) above it: one read per cell. One copy per
+/// field, shared by every closure that reads it.
 type Packed = Arc<[u64]>;
-
-/// Where the tag lies in a packed cell: above the payload's 32 bits sign-extended to 40.
-const TAG_SHIFT: u32 = 40;
-const PAYLOAD_MASK: u64 = (1 << TAG_SHIFT) - 1;
 
 /// The word of a packed cell.
 #[inline(always)]
 fn unpack(cell: u64) -> Word {
-    let payload = cell & PAYLOAD_MASK;
-    // The payload's 40 bits sign-extended to 64: a signed one was extended from 32 already.
-    let bits = ((payload << (64 - TAG_SHIFT)) as i64 >> (64 - TAG_SHIFT)) as u64;
-    Word::new(cell >> TAG_SHIFT, bits)
+    // The payload is 32 bits, sign-extended or not, so 56 bits hold it exactly.
+    Word::new(cell & 0xff, ((cell as i64) >> 8) as u64)
 }
 
 /// The packed cells of a narrow field.
@@ -149,11 +143,11 @@ fn pack(plan: &Plan, start: usize, rows: usize, signed: bool) -> Packed {
         .zip(payloads)
         .map(|(tag, payload)| {
             let bits = if signed {
-                (*payload as i32 as i64 as u64) & PAYLOAD_MASK
+                i64::from(*payload as i32)
             } else {
-                u64::from(*payload)
+                i64::from(*payload)
             };
-            (u64::from(*tag) << TAG_SHIFT) | bits
+            ((bits << 8) as u64) | u64::from(*tag)
         })
         .collect()
 }
@@ -693,12 +687,11 @@ impl Builder<'_> {
             Node::And(..) | Node::Or(..) => {
                 // Flattened: `and` as all of its conjuncts; `or` as not all of the conjuncts of
                 // its negation.
-                let is_and = matches!(plan.nodes[id as usize], Node::And(..));
-                let flip = !is_and;
+                let is_or = matches!(plan.nodes[id as usize], Node::Or(..));
                 let mut tests = Vec::new();
-                self.conjuncts(id, invert != flip, &mut tests)?;
+                self.conjuncts(id, is_or, &mut tests)?;
                 let tests: Box<[Test]> = tests.into();
-                if flip {
+                if invert != is_or {
                     Box::new(move |ctx: &Ctx<'_>| all(&tests, ctx).map(|truth| !truth))
                 } else {
                     Box::new(move |ctx: &Ctx<'_>| all(&tests, ctx))
@@ -858,6 +851,7 @@ impl Closures {
         subject: u32,
         decision: &mut Decision,
     ) -> bool {
+        // Built in place, never moved: it is the size of its registers.
         let mut ctx = Ctx {
             plan,
             facts: full.facts,
@@ -869,7 +863,6 @@ impl Closures {
                 *register = unpack(*cell);
             }
         }
-        let ctx = ctx;
         let law_date = match full.options.law {
             LawDate::AsOf(date) => Some(date),
             LawDate::SubjectDate if !full.any_dated => None,
@@ -944,5 +937,327 @@ impl Closures {
             decision.deciding.sort_unstable();
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+    use super::Closures;
+    use crate::engine::{Engine, FactsInput, NoFiles};
+    use crate::eval::{Decision, Evaluator, Options, Scratch};
+    use crate::facts::Format;
+
+    /// Builds the closures of `policy`, decides every subject of `facts` through them and
+    /// checks each decision they make against the full evaluator's, and that `decide` (which
+    /// takes them, or the instructions when they are not built) decides as the full evaluator;
+    /// gives whether they were built, and per subject its verdict, deciding rules and whether
+    /// the closures decided it.
+    fn check(policy: &str, facts: &str) -> (bool, Vec<String>) {
+        let files = NoFiles;
+        let mut engine = Engine::new(&files, Vec::new());
+        let loaded = engine.load_policy_text("tests.pol", policy, None).unwrap();
+        let program = &loaded.checked.program;
+        let input = FactsInput {
+            name: "facts.json".to_string(),
+            bytes: facts.as_bytes().to_vec(),
+            format: Format::Json,
+            record: None,
+            mapping: None,
+        };
+        let facts = engine.load_facts(program, vec![input]).unwrap();
+        let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
+        let full = Evaluator::new(
+            program,
+            &facts,
+            Options {
+                full_only: true,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        let closures = Closures::new(&evaluator.plan);
+        let mut scratch = Scratch::new();
+        let mut seen = Vec::new();
+        for subject in evaluator.subjects() {
+            let expected = full.decide(&mut scratch, subject).unwrap();
+            assert_eq!(evaluator.decide(&mut scratch, subject).unwrap(), expected);
+            let decided = closures.as_ref().is_some_and(|closures| {
+                // A decision that held another subject's rules, so that each is seen replaced.
+                let mut decision = Decision::new(subject);
+                decision.deciding.push(crate::check::ir::RuleId(0));
+                let decided = closures.decide(
+                    &evaluator.plan,
+                    &evaluator.full,
+                    &mut scratch.full,
+                    &mut scratch.fast.single,
+                    subject,
+                    &mut decision,
+                );
+                if decided {
+                    assert_eq!(decision, expected, "subject {subject}");
+                }
+                decided
+            });
+            let rules: Vec<&str> = expected
+                .deciding
+                .iter()
+                .map(|rule| program.rules[rule.idx()].name.as_str())
+                .collect();
+            let path = match (closures.is_some(), decided) {
+                (true, true) => "closures",
+                (true, false) => "full",
+                (false, _) => "instructions",
+            };
+            seen.push(format!("{:?} {rules:?} {path}", expected.verdict));
+        }
+        (closures.is_some(), seen)
+    }
+
+    /// Every shape the closures are built for: fields of the subject (loaded), of related
+    /// records (packed cells) and of records a node computes, a wide field, comparisons with a
+    /// constant on either side and between fields, `and`, `or`, `not`, `if`, calls with and
+    /// without arguments to compute, membership in a constant set and in a set of the facts,
+    /// `size`, arithmetic, negation, `is some`, `is none`, `unless`, a dated rule, exceptions,
+    /// and a rule the full evaluator applies (a quantifier).
+    const SHAPES: &str = r#"policy "Shapes"
+
+record Country key code {
+  code: Text
+  in_conflict: Bool
+  since: Date?
+  partners: Set<Country>
+  ally: Country?
+}
+
+record Item key id {
+  id: Text
+  weight: Int
+  big: Int
+  maker: Country?
+}
+
+record Transfer key id {
+  id: Text
+  item: Item
+  to: Country
+  onward: Country?
+  date: Date
+  tags: Set<Int>
+}
+
+decide t: Transfer on t.date
+default deny because "nothing permits it"
+
+let home = Country["HOME"]
+let light = {1, 2, 3}
+
+fn heavy(item: Item) -> Bool = item.weight * 2 > 10 or -item.weight < -100
+fn partner(country: Country, other: Country) -> Bool = country in other.partners
+fn allied(country: Country) -> Bool = country.ally is some and country.ally.in_conflict
+
+rule embargo: deny {
+  when t.to.since is some and t.to.since <= t.date
+  because "embargo"
+}
+
+rule onward_conflict: deny {
+  when t.onward is some and t.onward.in_conflict
+  because "onward"
+}
+
+rule heavy_to_conflict: deny {
+  when (t.to.in_conflict and heavy(t.item)) or "never" == t.id
+  because "heavy to a country in conflict"
+}
+
+rule heavy_items: permit {
+  when heavy(t.item) and not t.to.in_conflict
+  because "heavy"
+}
+
+rule partners: permit {
+  when partner(t.to, home) and size(t.tags) > 0 and 0 < size(t.to.partners)
+  because "partner"
+}
+
+rule allies: permit {
+  when t.onward is some and allied(t.onward)
+  because "an ally's ally"
+}
+
+rule wide: permit {
+  when t.item.big > 3000000000
+  effective 2020-01-01
+  because "wide"
+}
+
+rule chosen: permit {
+  when if t.onward is none then t.item.weight in light else 7 in t.tags
+  unless t.item.maker is none
+  because "chosen"
+}
+
+rule tagged: permit {
+  when any tag in t.tags: tag > 5
+  because "tagged"
+}
+
+rule home_made: deny {
+  when t.item.maker == home
+  exception to chosen
+  because "home made"
+}
+
+rule home_made_abroad: permit {
+  when home == t.item.maker and t.to.since is some
+  exception to embargo
+  because "home made, sent to a country under embargo"
+}
+"#;
+
+    const SHAPES_FACTS: &str = r#"{
+  "Country": [
+    {"code": "HOME", "in_conflict": false, "since": null, "partners": ["AL"], "ally": null},
+    {"code": "AL", "in_conflict": false, "since": null, "partners": ["HOME"], "ally": "WA"},
+    {"code": "EM", "in_conflict": false, "since": "2001-01-01", "partners": [], "ally": "UK"},
+    {"code": "WA", "in_conflict": true, "since": "2999-01-01", "partners": [], "ally": null},
+    {"code": "UK", "in_conflict": "?", "since": null, "partners": [], "ally": "?"}
+  ],
+  "Item": [
+    {"id": "light", "weight": 2, "big": 1, "maker": "AL"},
+    {"id": "heavy", "weight": 60, "big": 1, "maker": null},
+    {"id": "huge", "weight": 1, "big": 4000000000, "maker": "HOME"},
+    {"id": "odd", "weight": "?", "big": 1, "maker": "AL"}
+  ],
+  "Transfer": [
+    {"id": "embargoed", "item": "light", "to": "EM", "onward": null, "date": "2024-01-01", "tags": []},
+    {"id": "onward_war", "item": "light", "to": "AL", "onward": "WA", "date": "2024-01-01", "tags": [7]},
+    {"id": "heavy_home", "item": "heavy", "to": "HOME", "onward": null, "date": "2024-01-01", "tags": []},
+    {"id": "partner", "item": "light", "to": "AL", "onward": "HOME", "date": "2024-01-01", "tags": [1]},
+    {"id": "allied", "item": "heavy", "to": "HOME", "onward": "AL", "date": "2024-01-01", "tags": [2]},
+    {"id": "vague_ally", "item": "heavy", "to": "HOME", "onward": "EM", "date": "2024-01-01", "tags": []},
+    {"id": "wide_old", "item": "huge", "to": "HOME", "onward": null, "date": "2019-01-01", "tags": []},
+    {"id": "wide_new", "item": "huge", "to": "HOME", "onward": null, "date": "2021-01-01", "tags": []},
+    {"id": "light_home", "item": "light", "to": "HOME", "onward": null, "date": "2024-01-01", "tags": []},
+    {"id": "unknown_weight", "item": "odd", "to": "HOME", "onward": null, "date": "2024-01-01", "tags": []},
+    {"id": "unknown_conflict", "item": "heavy", "to": "UK", "onward": null, "date": "2024-01-01", "tags": []},
+    {"id": "huge_embargoed", "item": "huge", "to": "EM", "onward": null, "date": "2024-01-01", "tags": []},
+    {"id": "unknown_item", "item": "?", "to": "HOME", "onward": null, "date": "2024-01-01", "tags": []},
+    {"id": "unknown_date", "item": "light", "to": "HOME", "onward": null, "date": "?", "tags": []}
+  ]
+}"#;
+
+    #[test]
+    fn closures_of_every_shape_decide_as_the_full_evaluator() {
+        let (built, seen) = check(SHAPES, SHAPES_FACTS);
+        assert!(built);
+        assert_eq!(
+            seen,
+            [
+                r#"Deny ["embargo"] closures"#,
+                r#"Deny ["onward_conflict"] closures"#,
+                r#"Permit ["heavy_items"] closures"#,
+                r#"Permit ["partners"] closures"#,
+                r#"Permit ["heavy_items", "allies"] closures"#,
+                r#"Permit ["heavy_items"] full"#,
+                r#"Deny ["home_made"] closures"#,
+                r#"Deny ["home_made"] closures"#,
+                r#"Permit ["chosen"] closures"#,
+                r#"Undecided [] full"#,
+                r#"Undecided [] full"#,
+                r#"Deny ["home_made"] closures"#,
+                r#"Undecided [] full"#,
+                r#"Undecided [] full"#,
+            ]
+        );
+    }
+
+    /// A builtin the closures are not built for (`year`).
+    const YEAR: &str = r#"policy "Year"
+
+record Shipment key id {
+  id: Text
+  day: Date
+}
+
+decide s: Shipment
+default permit because "nothing denies it"
+
+rule old: deny {
+  when year(s.day) < 2000
+  because "old"
+}
+"#;
+
+    const YEAR_FACTS: &str = r#"{"Shipment": [
+  {"id": "a", "day": "1999-12-31"},
+  {"id": "b", "day": "2000-01-01"},
+  {"id": "c", "day": "?"}
+]}"#;
+
+    #[test]
+    fn a_policy_with_a_node_the_closures_do_not_build_is_decided_by_the_instructions() {
+        let (built, seen) = check(YEAR, YEAR_FACTS);
+        assert!(!built);
+        assert_eq!(
+            seen,
+            [
+                r#"Deny ["old"] instructions"#,
+                r#"Permit [] instructions"#,
+                r#"Undecided [] instructions"#
+            ]
+        );
+    }
+
+    #[test]
+    fn conditions_nested_deeper_than_the_closures_go_are_decided_by_the_instructions() {
+        // `not not … s.sealed`, nested beyond what the closures nest.
+        let condition = format!("{}s.sealed", "not ".repeat(2 * super::MAX_DEPTH as usize));
+        let policy = format!(
+            r#"policy "Deep"
+
+record Shipment key id {{
+  id: Text
+  sealed: Bool
+}}
+
+decide s: Shipment
+default permit because "nothing denies it"
+
+rule sealed: deny {{
+  when {condition}
+  because "sealed"
+}}
+"#
+        );
+        let facts = r#"{"Shipment": [
+  {"id": "a", "sealed": true},
+  {"id": "b", "sealed": false},
+  {"id": "c", "sealed": "?"}
+]}"#;
+        let (built, seen) = check(&policy, facts);
+        assert!(!built);
+        assert_eq!(
+            seen,
+            [
+                r#"Deny ["sealed"] instructions"#,
+                r#"Permit [] instructions"#,
+                r#"Undecided [] instructions"#
+            ]
+        );
+        // Less deep, the same condition is built.
+        let shallow = policy.replace(&condition, "not not s.sealed");
+        let (built, seen) = check(&shallow, facts);
+        assert!(built);
+        assert_eq!(
+            seen,
+            [
+                r#"Deny ["sealed"] closures"#,
+                r#"Permit [] closures"#,
+                r#"Undecided [] full"#
+            ]
+        );
     }
 }
