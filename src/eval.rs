@@ -260,7 +260,8 @@ impl<'a> Evaluator<'a> {
     /// Decides one subject on the fast path, through the compiled instructions, into
     /// `decision`; `false` when it gave up and the full evaluator must decide.
     fn decide_single(&self, scratch: &mut Scratch, subject: u32, decision: &mut Decision) -> bool {
-        let closures = self.closures.get_or_init(|| Closures::new(&self.plan));
+        let closures = self.closures
+            .get_or_init(|| Closures::new(&self.plan, self.full.facts));
         let decided = if let Some(closures) = closures {
             closures.decide(
                 &self.plan,

@@ -93,10 +93,9 @@ enum Operand {
     Const(Word),
     /// A register: the subject or one of its fields.
     Register(usize),
-    /// A narrow field of the record held in a register.
+    /// A narrow field of the record held in a register, or the size of the set or list in
+    /// one (the facts do not change: sizes are cells too).
     Cell { base: usize, cells: Packed },
-    /// The size of the set or list in a narrow field of the record held in a register.
-    SizeOfCell { base: usize, cells: Packed },
     /// Any other node, computed by a closure.
     Computed(Value),
 }
@@ -152,6 +151,21 @@ fn pack(plan: &Plan, start: usize, rows: usize, signed: bool) -> Packed {
         .collect()
 }
 
+/// The packed cells of the sizes of the sets or lists in a field's packed cells: the size as
+/// an integer where a cell holds a set or list, giving up elsewhere.
+fn sizes(plan: &Plan, facts: &Facts, cells: &[u64]) -> Packed {
+    cells
+        .iter()
+        .map(|cell| {
+            let size = size(plan, facts, unpack(*cell));
+            match i64::try_from(size.bits) {
+                Ok(bits) if size.tag == INT && bits < 1 << 48 => ((bits << 8) as u64) | INT,
+                _ => GIVE_UP,
+            }
+        })
+        .collect()
+}
+
 /// A narrow field of the record `base` reads.
 struct Cell<B> {
     base: B,
@@ -169,15 +183,6 @@ impl<B: Read> Read for Cell<B> {
     }
 }
 
-/// The size of the set or list `of` reads.
-struct SizeOf<R>(R);
-
-impl<R: Read> Read for SizeOf<R> {
-    #[inline(always)]
-    fn read(&self, ctx: &Ctx<'_>) -> Word {
-        size(ctx.plan, ctx.facts, self.0.read(ctx))
-    }
-}
 
 struct Computed(Value);
 
@@ -206,13 +211,6 @@ macro_rules! with_read {
                     base: Register(base),
                     cells,
                 };
-                $body
-            }
-            Operand::SizeOfCell { base, cells } => {
-                let $read = SizeOf(Cell {
-                    base: Register(base),
-                    cells,
-                });
                 $body
             }
             Operand::Computed(value) => {
@@ -439,6 +437,7 @@ fn in_operands(plan: &Plan, element: Operand, set: Operand, negated: bool, is_se
 /// Builds the closures: the state of one build.
 struct Builder<'p> {
     plan: &'p Plan,
+    facts: &'p Facts,
     /// Per node: its register, for a field of the subject loaded when a subject starts.
     register: Vec<Option<usize>>,
     loads: Vec<Load>,
@@ -581,7 +580,10 @@ impl Builder<'_> {
                 }))
             }
             Node::Builtin(Builtin::Size, args) if args.len() == 1 => match self.operand(args[0])? {
-                Operand::Cell { base, cells } => Operand::SizeOfCell { base, cells },
+                Operand::Cell { base, cells } => Operand::Cell {
+                    base,
+                    cells: sizes(plan, self.facts, &cells),
+                },
                 set => {
                     let set = set.into_value();
                     Operand::Computed(Box::new(move |ctx: &Ctx<'_>| size(ctx.plan, ctx.facts, set(ctx))))
@@ -769,9 +771,10 @@ fn all(tests: &[Test], ctx: &Ctx<'_>) -> Option<bool> {
 }
 
 impl Closures {
-    /// Builds the closures of a plan's conditions and decision date; `None` when some node is
-    /// of a kind not built here, or when the trees would grow too large.
-    pub(crate) fn new(plan: &Plan) -> Option<Closures> {
+    /// Builds the closures of a plan's conditions and decision date over the facts it was made
+    /// for; `None` when some node is of a kind not built here, or when the trees would grow too
+    /// large or deep.
+    pub(crate) fn new(plan: &Plan, facts: &Facts) -> Option<Closures> {
         let sizes = Builder::tree_sizes(plan);
         let roots = plan.conditions.iter().map(|(root, _)| *root).chain(plan.date);
         let total = roots.fold(0u64, |total, root| total.saturating_add(sizes[root as usize]));
@@ -783,6 +786,7 @@ impl Closures {
         }
         let mut builder = Builder {
             plan,
+            facts,
             register: vec![None; plan.nodes.len()],
             loads: Vec::new(),
             packed: vec![None; plan.fields.len()],
@@ -977,7 +981,7 @@ mod tests {
             },
         )
         .unwrap();
-        let closures = Closures::new(&evaluator.plan);
+        let closures = Closures::new(&evaluator.plan, &facts);
         let mut scratch = Scratch::new();
         let mut seen = Vec::new();
         for subject in evaluator.subjects() {
