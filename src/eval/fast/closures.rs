@@ -19,9 +19,11 @@ use super::plan::{Node, NodeId, Plan};
 use super::single::SingleMemory;
 use super::word::{BOOL, DATE, GIVE_UP, INT, NONE, RECORD, SEQ, Word};
 
-/// A built condition: its truth for the subject of the context, `None` to give up (an unknown
-/// value, an error, or a value beyond the fast path).
-type Test = Box<dyn Fn(&Ctx<'_>) -> Option<bool> + Send + Sync>;
+/// A built condition: its truth for the subject of the context. One that gives up (an unknown
+/// value, an error, or a value beyond the fast path) says so in the context ([`Ctx::give_up`])
+/// and is false: once one gave up, the subject goes to the full evaluator whatever the others
+/// do, so they run on without a check after each.
+type Test = Box<dyn Fn(&Ctx<'_>) -> bool + Send + Sync>;
 
 /// A built value: [`Word::GIVE_UP`] to give up.
 type Value = Box<dyn Fn(&Ctx<'_>) -> Word + Send + Sync>;
@@ -46,6 +48,26 @@ struct Ctx<'a> {
     facts: &'a Facts,
     /// Register 0 holds the subject; the others the fields of [`Closures::loads`], in order.
     registers: [Word; REGISTERS],
+    /// Whether a closure gave up for the subject.
+    gave_up: std::cell::Cell<bool>,
+}
+
+impl Ctx<'_> {
+    /// Gives the subject up; false, as the truth of the test that gave up.
+    #[cold]
+    fn give_up(&self) -> bool {
+        self.gave_up.set(true);
+        false
+    }
+
+    /// A truth, giving up on `None`.
+    #[inline(always)]
+    fn truth(&self, truth: Option<bool>) -> bool {
+        match truth {
+            Some(truth) => truth,
+            None => self.give_up(),
+        }
+    }
 }
 
 /// A field of the subject loaded into a register when a subject starts: its packed cells.
@@ -272,7 +294,7 @@ fn compare<const OP: u8>(left: Word, right: Word) -> Option<bool> {
 
 fn compare_test<L: Read, R: Read>(op: u8, left: L, right: R) -> Test {
     fn build<L: Read, R: Read, const OP: u8>(left: L, right: R) -> Test {
-        Box::new(move |ctx: &Ctx<'_>| compare::<OP>(left.read(ctx), right.read(ctx)))
+        Box::new(move |ctx: &Ctx<'_>| ctx.truth(compare::<OP>(left.read(ctx), right.read(ctx))))
     }
     match op {
         EQ => build::<L, R, EQ>(left, right),
@@ -288,7 +310,11 @@ fn bool_test<R: Read>(read: R, invert: bool) -> Test {
     fn build<R: Read, const INVERT: bool>(read: R) -> Test {
         Box::new(move |ctx: &Ctx<'_>| {
             let word = read.read(ctx);
-            (word.tag == BOOL).then_some((word.bits != 0) != INVERT)
+            if word.tag == BOOL {
+                (word.bits != 0) != INVERT
+            } else {
+                ctx.give_up()
+            }
         })
     }
     if invert {
@@ -302,8 +328,8 @@ fn bool_test<R: Read>(read: R, invert: bool) -> Test {
 fn some_test<R: Read>(read: R, some: bool) -> Test {
     fn build<R: Read, const SOME: bool>(read: R) -> Test {
         Box::new(move |ctx: &Ctx<'_>| match read.read(ctx).tag {
-            GIVE_UP => None,
-            tag => Some((tag != NONE) == SOME),
+            GIVE_UP => ctx.give_up(),
+            tag => (tag != NONE) == SOME,
         })
     }
     if some {
@@ -318,9 +344,9 @@ fn in_test<E: Read, S: Read>(element: E, set: S, negated: bool, is_set: bool) ->
     Box::new(move |ctx: &Ctx<'_>| {
         let (element, set) = (element.read(ctx), set.read(ctx));
         if set.tag != SEQ {
-            return None;
+            return ctx.give_up();
         }
-        member(ctx.plan, ctx.facts, set.bits, element, negated, is_set)
+        ctx.truth(member(ctx.plan, ctx.facts, set.bits, element, negated, is_set))
     })
 }
 
@@ -330,9 +356,9 @@ fn in_constant<E: Read>(element: E, tag: u64, payloads: Box<[i64]>, negated: boo
     Box::new(move |ctx: &Ctx<'_>| {
         let element = element.read(ctx);
         match element.tag {
-            GIVE_UP | SEQ => None,
-            NONE => Some(negated),
-            found if found != tag => Some(negated),
+            GIVE_UP | SEQ => ctx.give_up(),
+            NONE => negated,
+            found if found != tag => negated,
             _ => {
                 let probe = element.bits as i64;
                 let found = if payloads.len() <= 16 || !is_set {
@@ -340,7 +366,7 @@ fn in_constant<E: Read>(element: E, tag: u64, payloads: Box<[i64]>, negated: boo
                 } else {
                     payloads.binary_search(&probe).is_ok()
                 };
-                Some(found != negated)
+                found != negated
             }
         }
     })
@@ -374,11 +400,11 @@ fn compare_constant<R: Read>(op: u8, read: R, constant: Word) -> Test {
         Box::new(move |ctx: &Ctx<'_>| {
             let word = read.read(ctx);
             if word.tag == constant.tag {
-                Some((word.bits == constant.bits) == EQUAL)
+                (word.bits == constant.bits) == EQUAL
             } else if word.tag == GIVE_UP || word.tag == SEQ {
-                None
+                ctx.give_up()
             } else {
-                Some(!EQUAL)
+                !EQUAL
             }
         })
     }
@@ -387,22 +413,22 @@ fn compare_constant<R: Read>(op: u8, read: R, constant: Word) -> Test {
             let word = read.read(ctx);
             // Only integers and dates are ordered, and only with their own kind.
             if word.tag != constant.tag {
-                return None;
+                return ctx.give_up();
             }
             let (left, right) = (word.bits as i64, constant.bits as i64);
-            Some(match OP {
+            match OP {
                 LT => left < right,
                 LE => left <= right,
                 GT => left > right,
                 _ => left >= right,
-            })
+            }
         })
     }
     match op {
         EQ => equal::<R, true>(read, constant),
         NE => equal::<R, false>(read, constant),
         // A constant of another kind is never ordered: every comparison with it gives up.
-        _ if !matches!(constant.tag, INT | DATE) => Box::new(|_: &Ctx<'_>| None),
+        _ if !matches!(constant.tag, INT | DATE) => Box::new(|ctx: &Ctx<'_>| ctx.give_up()),
         LT => ordered::<R, LT>(read, constant),
         LE => ordered::<R, LE>(read, constant),
         GT => ordered::<R, GT>(read, constant),
@@ -596,10 +622,8 @@ impl Builder<'_> {
                     self.operand(*then)?.into_value(),
                     self.operand(*otherwise)?.into_value(),
                 );
-                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| match condition(ctx) {
-                    None => Word::GIVE_UP,
-                    Some(true) => then(ctx),
-                    Some(false) => otherwise(ctx),
+                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| {
+                    if condition(ctx) { then(ctx) } else { otherwise(ctx) }
                 }))
             }
             Node::Call { args, body, .. } => {
@@ -624,9 +648,8 @@ impl Builder<'_> {
             | Node::Compare(..)
             | Node::In { .. } => {
                 let test = self.test(id, false)?;
-                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| {
-                    test(ctx).map_or(Word::GIVE_UP, Word::bool)
-                }))
+                // A test that gave up said so: its value is never used.
+                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| Word::bool(test(ctx))))
             }
         })
     }
@@ -694,7 +717,7 @@ impl Builder<'_> {
                 self.conjuncts(id, is_or, &mut tests)?;
                 let tests: Box<[Test]> = tests.into();
                 if invert != is_or {
-                    Box::new(move |ctx: &Ctx<'_>| all(&tests, ctx).map(|truth| !truth))
+                    Box::new(move |ctx: &Ctx<'_>| !all(&tests, ctx))
                 } else {
                     Box::new(move |ctx: &Ctx<'_>| all(&tests, ctx))
                 }
@@ -735,7 +758,7 @@ impl Builder<'_> {
                 }
                 Box::new(move |ctx: &Ctx<'_>| {
                     if checks.iter().any(|arg| arg(ctx).tag == GIVE_UP) {
-                        return None;
+                        return ctx.give_up();
                     }
                     body(ctx)
                 })
@@ -744,11 +767,7 @@ impl Builder<'_> {
                 let condition = self.test(*condition, false)?;
                 let (then, otherwise) = (self.test(*then, invert)?, self.test(*otherwise, invert)?);
                 Box::new(move |ctx: &Ctx<'_>| {
-                    if condition(ctx)? {
-                        then(ctx)
-                    } else {
-                        otherwise(ctx)
-                    }
+                    if condition(ctx) { then(ctx) } else { otherwise(ctx) }
                 })
             }
             // A boolean value: a literal, a field, a builtin.
@@ -759,15 +778,10 @@ impl Builder<'_> {
     }
 }
 
-/// Whether every test holds, in order, stopping at the first that does not; `None` to give up.
+/// Whether every test holds, in order, stopping at the first that does not (or gives up).
 #[inline(always)]
-fn all(tests: &[Test], ctx: &Ctx<'_>) -> Option<bool> {
-    for test in tests {
-        if !test(ctx)? {
-            return Some(false);
-        }
-    }
-    Some(true)
+fn all(tests: &[Test], ctx: &Ctx<'_>) -> bool {
+    tests.iter().all(|test| test(ctx))
 }
 
 impl Closures {
@@ -860,6 +874,7 @@ impl Closures {
             plan,
             facts: full.facts,
             registers: [Word::GIVE_UP; REGISTERS],
+            gave_up: std::cell::Cell::new(false),
         };
         ctx.registers[0] = Word::new(RECORD, u64::from(subject));
         for (register, load) in ctx.registers[1..].iter_mut().zip(&self.loads) {
@@ -904,10 +919,8 @@ impl Closures {
                 let Some(tests) = &step.tests else {
                     return false;
                 };
-                match all(tests, &ctx) {
-                    Some(true) => decides(step),
-                    Some(false) => {}
-                    None => return false,
+                if all(tests, &ctx) {
+                    decides(step);
                 }
             }
         } else {
@@ -918,10 +931,9 @@ impl Closures {
                 };
                 let applies = in_force
                     && match &step.tests {
-                        Some(tests) => match all(tests, &ctx) {
-                            Some(applies) => applies,
-                            None => return false,
-                        },
+                        Some(tests) => all(tests, &ctx),
+                        // Nothing more is asked of the full evaluator for a subject given up.
+                        None if ctx.gave_up.get() => return false,
                         None => match full.rule_applies(scratch, subject, step.rule, None) {
                             Ok(Ok(applies)) => applies,
                             Ok(Err(_)) | Err(_) => return false,
@@ -935,6 +947,9 @@ impl Closures {
                     decides(step);
                 }
             }
+        }
+        if ctx.gave_up.get() {
+            return false;
         }
         decision.verdict = crate::eval::decide::fast_verdict(plan.default_deny, deny, permit);
         if !self.in_rule_order {
