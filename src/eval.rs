@@ -260,7 +260,8 @@ impl<'a> Evaluator<'a> {
     /// Decides one subject on the fast path, through the compiled instructions, into
     /// `decision`; `false` when it gave up and the full evaluator must decide.
     fn decide_single(&self, scratch: &mut Scratch, subject: u32, decision: &mut Decision) -> bool {
-        let closures = self.closures
+        let closures = self
+            .closures
             .get_or_init(|| Closures::new(&self.plan, self.full.facts));
         let decided = if let Some(closures) = closures {
             closures.decide(
@@ -274,12 +275,12 @@ impl<'a> Evaluator<'a> {
         } else {
             let code = self.code.get_or_init(|| Code::new(&self.plan));
             code.decide(
-            &self.plan,
-            &self.full,
-            &mut scratch.full,
-            &mut scratch.fast.single,
-            subject,
-            decision,
+                &self.plan,
+                &self.full,
+                &mut scratch.full,
+                &mut scratch.fast.single,
+                subject,
+                decision,
             )
         };
         if decided && self.plan.obliges {

@@ -117,7 +117,10 @@ enum Operand {
     Register(usize),
     /// A narrow field of the record held in a register, or the size of the set or list in
     /// one (the facts do not change: sizes are cells too).
-    Cell { base: usize, cells: Packed },
+    Cell {
+        base: usize,
+        cells: Packed,
+    },
     /// Any other node, computed by a closure.
     Computed(Value),
 }
@@ -204,7 +207,6 @@ impl<B: Read> Read for Cell<B> {
         }
     }
 }
-
 
 struct Computed(Value);
 
@@ -389,7 +391,9 @@ fn compare_operands(op: u8, left: Operand, right: Operand) -> Test {
         (Operand::Const(constant), right) if !matches!(constant.tag, GIVE_UP | SEQ) => {
             with_read!(right, |right| compare_constant(flipped, right, constant))
         }
-        (left, right) => with_read!(left, |left| with_read!(right, |right| compare_test(op, left, right))),
+        (left, right) => with_read!(left, |left| with_read!(right, |right| compare_test(
+            op, left, right
+        ))),
     }
 }
 
@@ -452,7 +456,9 @@ fn in_operands(plan: &Plan, element: Operand, set: Operand, negated: bool, is_se
         Operand::Const(Word { tag: SEQ, bits }) if plan.elements(bits).is_some() => {
             let (tag, payloads) = plan.elements(bits).expect("tested just above");
             let payloads: Box<[i64]> = payloads.into();
-            with_read!(element, |element| in_constant(element, tag, payloads, negated, is_set))
+            with_read!(element, |element| in_constant(
+                element, tag, payloads, negated, is_set
+            ))
         }
         set => with_read!(element, |element| with_read!(set, |set| in_test(
             element, set, negated, is_set
@@ -534,7 +540,10 @@ impl Builder<'_> {
     }
 
     /// Runs `build` one level deeper; too deep is not built.
-    fn deeper<T>(&mut self, build: impl FnOnce(&mut Self) -> Result<T, Unsupported>) -> Result<T, Unsupported> {
+    fn deeper<T>(
+        &mut self,
+        build: impl FnOnce(&mut Self) -> Result<T, Unsupported>,
+    ) -> Result<T, Unsupported> {
         if self.depth >= MAX_DEPTH {
             return Err(Unsupported);
         }
@@ -622,9 +631,11 @@ impl Builder<'_> {
                     self.operand(*then)?.into_value(),
                     self.operand(*otherwise)?.into_value(),
                 );
-                Operand::Computed(Box::new(move |ctx: &Ctx<'_>| {
-                    if condition(ctx) { then(ctx) } else { otherwise(ctx) }
-                }))
+                Operand::Computed(Box::new(
+                    move |ctx: &Ctx<'_>| {
+                        if condition(ctx) { then(ctx) } else { otherwise(ctx) }
+                    },
+                ))
             }
             Node::Call { args, body, .. } => {
                 let checks = self.arguments(args)?;
@@ -766,14 +777,14 @@ impl Builder<'_> {
             Node::If(condition, then, otherwise) => {
                 let condition = self.test(*condition, false)?;
                 let (then, otherwise) = (self.test(*then, invert)?, self.test(*otherwise, invert)?);
-                Box::new(move |ctx: &Ctx<'_>| {
-                    if condition(ctx) { then(ctx) } else { otherwise(ctx) }
-                })
+                Box::new(
+                    move |ctx: &Ctx<'_>| {
+                        if condition(ctx) { then(ctx) } else { otherwise(ctx) }
+                    },
+                )
             }
             // A boolean value: a literal, a field, a builtin.
-            _ => {
-                bool_operand(self.operand(id)?, invert)
-            }
+            _ => bool_operand(self.operand(id)?, invert),
         })
     }
 }
@@ -845,9 +856,9 @@ impl Closures {
             .iter()
             .enumerate()
             .all(|(idx, step)| step.rule.idx() == idx);
-        let plain = steps
-            .iter()
-            .all(|step| step.tests.is_some() && step.dates.is_none() && !step.defeats && step.defeaters.is_empty());
+        let plain = steps.iter().all(|step| {
+            step.tests.is_some() && step.dates.is_none() && !step.defeats && step.defeaters.is_empty()
+        });
         Some(Closures {
             plain,
             loads: builder.loads,
