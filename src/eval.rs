@@ -65,12 +65,13 @@ pub struct Evaluator<'a> {
     subject_record: RecordId,
     /// The rules lowered for the fast path.
     plan: Plan,
-    /// The plan compiled into instructions, for subjects decided one at a time: compiled at the
-    /// first such decision, so that deciding in batches alone never pays for it.
+    /// The plan compiled into instructions, for subjects decided one at a time when the closures
+    /// are not built: compiled at the first such decision, so that deciding in batches alone
+    /// never pays for it.
     code: std::sync::OnceLock<Code>,
     /// The plan's conditions as closures, for subjects decided one at a time, built at the
-    /// first such decision; `None` when some node is of a kind they do not build, and the
-    /// instructions of `code` decide instead.
+    /// first such decision; `None` when the policy holds what they do not build (a node kind,
+    /// too many closures, too deep), and the instructions of `code` decide instead.
     closures: std::sync::OnceLock<Option<Closures>>,
     /// What derivations of the fast path read of the rules, when derivations are asked for.
     explain: Arc<Explain>,
@@ -257,8 +258,9 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Decides one subject on the fast path, through the compiled instructions, into
-    /// `decision`; `false` when it gave up and the full evaluator must decide.
+    /// Decides one subject on the fast path, through the closures (or the compiled instructions
+    /// when they are not built), into `decision`; `false` when it gave up and the full evaluator
+    /// must decide.
     fn decide_single(&self, scratch: &mut Scratch, subject: u32, decision: &mut Decision) -> bool {
         let closures = self
             .closures

@@ -489,7 +489,8 @@ impl Builder<'_> {
     /// The closures a node's tree takes at most, each node of it counted at each place it is
     /// read; saturating.
     fn tree_sizes(plan: &Plan) -> Vec<u64> {
-        // A node's children come before it in the graph: a node is added after what it reads.
+        // INVARIANT: a node's children come before it in the graph (`plan.rs` adds a node after
+        // lowering what it reads), so their sizes are known when it is counted.
         let mut sizes = vec![0u64; plan.nodes.len()];
         for (idx, node) in plan.nodes.iter().enumerate() {
             let mut size = 1u64;
