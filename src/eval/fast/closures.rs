@@ -254,8 +254,9 @@ impl Operand {
         }
     }
 
-    /// Whether reading it cannot give up where its place in the graph could not: a constant,
-    /// or a register (whose unknown value every closure that reads it gives up on).
+    /// Whether it needs no computing, so a call need not check it before its body: a constant,
+    /// or a register (a field of the subject: one that is unknown is no error, and every
+    /// closure that reads it gives up on it, as the instructions do).
     fn is_loaded(&self) -> bool {
         matches!(self, Operand::Const(_) | Operand::Register(_))
     }
@@ -712,8 +713,8 @@ impl Builder<'_> {
         }
     }
 
-    /// The truth of a boolean node (inverted, when `invert`); `None` to give up as the tree
-    /// walker does: `and` settles on a false left, `or` on a true one, without the right.
+    /// The test of a boolean node (inverted, when `invert`), giving up where the tree walker
+    /// does: `and` settles on a false left, `or` on a true one, without the right.
     fn test(&mut self, id: NodeId, invert: bool) -> Result<Test, Unsupported> {
         self.deeper(|builder| builder.test_of(id, invert))
     }
