@@ -10,12 +10,13 @@
 //! (`callgrind_annotate --inclusive=yes`): `decide_into` is called 31 times per transfer (30 timed
 //! runs and one check), the hand-written `decide` 12 times.
 //!
-//! "one at a time" is `Evaluator::decide_into` without derivations: the compiled instructions of
-//! `src/eval/fast/compiled.rs`, whose cost per decision is `Code::run` (the instructions run) plus
-//! readying the registers (the subject's fields loaded) and filling the decision. To compare two
+//! "one at a time" is `Evaluator::decide_into` without derivations: the closures of
+//! `src/eval/fast/closures.rs` (the instructions of `src/eval/fast/compiled.rs` for a policy they
+//! do not build), whose cost per decision is `Closures::decide`: the subject's fields loaded
+//! into registers, one list of closures per rule run, and the decision filled. To compare two
 //! builds, keep a copy of the first's binary and run both back to back, alternating, several
-//! times each, with `uptime` before and after: a change to the loop of `Code::run` can move its
-//! time by 10% to 20% either way whatever it does to the count of instructions, so trust the time.
+//! times each, with `uptime` before and after: a change to how a decision runs can move its time
+//! by 10% to 20% either way whatever it does to the count of instructions, so trust the time.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 

@@ -31,6 +31,7 @@ use crate::facts::Facts;
 use crate::value::Value;
 
 use fast::batch::BatchExec;
+use fast::closures::Closures;
 use fast::compiled::Code;
 use fast::plan::{Plan, compile};
 use fast::record::{BatchRecord, Explain};
@@ -64,9 +65,14 @@ pub struct Evaluator<'a> {
     subject_record: RecordId,
     /// The rules lowered for the fast path.
     plan: Plan,
-    /// The plan compiled into instructions, for subjects decided one at a time: compiled at the
-    /// first such decision, so that deciding in batches alone never pays for it.
+    /// The plan compiled into instructions, for subjects decided one at a time when the closures
+    /// are not built: compiled at the first such decision, so that deciding in batches alone
+    /// never pays for it.
     code: std::sync::OnceLock<Code>,
+    /// The plan's conditions as closures, for subjects decided one at a time, built at the
+    /// first such decision; `None` when the policy holds what they do not build (a node kind,
+    /// too many closures, too deep), and the instructions of `code` decide instead.
+    closures: std::sync::OnceLock<Option<Closures>>,
     /// What derivations of the fast path read of the rules, when derivations are asked for.
     explain: Arc<Explain>,
 }
@@ -118,6 +124,7 @@ impl<'a> Evaluator<'a> {
             full,
             subject_record: subject.record,
             code: std::sync::OnceLock::new(),
+            closures: std::sync::OnceLock::new(),
             plan,
             explain,
         })
@@ -251,18 +258,33 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Decides one subject on the fast path, through the compiled instructions, into
-    /// `decision`; `false` when it gave up and the full evaluator must decide.
+    /// Decides one subject on the fast path, through the closures (or the compiled instructions
+    /// when they are not built), into `decision`; `false` when it gave up and the full evaluator
+    /// must decide.
     fn decide_single(&self, scratch: &mut Scratch, subject: u32, decision: &mut Decision) -> bool {
-        let code = self.code.get_or_init(|| Code::new(&self.plan));
-        let decided = code.decide(
-            &self.plan,
-            &self.full,
-            &mut scratch.full,
-            &mut scratch.fast.single,
-            subject,
-            decision,
-        );
+        let closures = self
+            .closures
+            .get_or_init(|| Closures::new(&self.plan, self.full.facts));
+        let decided = if let Some(closures) = closures {
+            closures.decide(
+                &self.plan,
+                &self.full,
+                &mut scratch.full,
+                &mut scratch.fast.single,
+                subject,
+                decision,
+            )
+        } else {
+            let code = self.code.get_or_init(|| Code::new(&self.plan));
+            code.decide(
+                &self.plan,
+                &self.full,
+                &mut scratch.full,
+                &mut scratch.fast.single,
+                subject,
+                decision,
+            )
+        };
         if decided && self.plan.obliges {
             decide::add_obligations(self.full.program, decision);
         }

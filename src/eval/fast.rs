@@ -8,11 +8,13 @@
 //! always the full evaluator's.
 //!
 //! `plan.rs` lowers the rules into the graph, `columns.rs` copies the fields they read,
-//! `batch.rs` runs the graph over 64 subjects, `compiled.rs` compiles it into instructions for
-//! one subject at a time, `single.rs` walks the nodes those leave out, and `record.rs` records a
+//! `batch.rs` runs the graph over 64 subjects, `closures.rs` builds it into closures for one
+//! subject at a time, `compiled.rs` compiles it into instructions for the policies those leave
+//! out, `single.rs` walks the nodes the instructions leave out, and `record.rs` records a
 //! batch's derivations.
 
 pub(crate) mod batch;
+pub(crate) mod closures;
 pub(crate) mod columns;
 pub(crate) mod compiled;
 pub(crate) mod plan;
