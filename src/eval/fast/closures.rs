@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::check::ir::{Builtin, CompareOp, RuleId, in_force};
+use crate::check::ir::{Builtin, CompareOp, RecordId, RuleId, in_force};
 use crate::eval::decision::{Decision, LawDate};
 use crate::eval::full::{FullEvaluator, FullScratch};
 use crate::facts::Facts;
@@ -25,6 +25,69 @@ use super::word::{BOOL, DATE, GIVE_UP, INT, NONE, RECORD, SEQ, Word};
 /// do, so they run on without a check after each.
 type Test = Box<dyn Fn(&Ctx<'_>) -> bool + Send + Sync>;
 
+/// A test with the node it tests and whether inverted: two rules whose conditions start with
+/// the same keys share those tests (see [`Prefixes`]).
+type Keyed = (Key, Test);
+
+/// A condition's node and whether it is inverted; or, for a run of conditions computed as one,
+/// an index past the graph's nodes.
+type Key = (NodeId, bool);
+
+/// A condition of a rule as the rules run it: a test, or a run of tests computed for every row
+/// ([`Builder::row_tests`]), read without a call.
+enum Cond {
+    Test(Test),
+    Rows(RowTest),
+}
+
+/// Conditions that read one record a subject field refers to, computed for every row of its
+/// table and for `none`.
+struct RowTest {
+    /// The register of the subject field.
+    register: usize,
+    /// Per row, then for `none`, then for anything else: 0 false, 1 true, 2 gave up, 3 run
+    /// the conditions.
+    truths: Box<[u8]>,
+    /// The conditions, for a value of the register not computed.
+    conditions: Box<[Test]>,
+}
+
+impl RowTest {
+    #[inline(always)]
+    fn holds(&self, ctx: &Ctx<'_>) -> bool {
+        let base = ctx.registers[self.register % REGISTERS];
+        let other = self.truths.len().saturating_sub(1) as u64;
+        let cell = match base.tag {
+            RECORD => base.bits.min(other),
+            NONE => other.saturating_sub(1),
+            _ => other,
+        };
+        match self.truths.get(cell as usize).copied().unwrap_or(3) {
+            0 => false,
+            1 => true,
+            2 => ctx.give_up(),
+            _ => all_cold(&self.conditions, ctx),
+        }
+    }
+}
+
+impl Cond {
+    #[inline(always)]
+    fn holds(&self, ctx: &Ctx<'_>) -> bool {
+        match self {
+            Cond::Test(test) => test(ctx),
+            Cond::Rows(rows) => rows.holds(ctx),
+        }
+    }
+
+    fn into_test(self) -> Test {
+        match self {
+            Cond::Test(test) => test,
+            Cond::Rows(rows) => Box::new(move |ctx: &Ctx<'_>| rows.holds(ctx)),
+        }
+    }
+}
+
 /// A built value: [`Word::GIVE_UP`] to give up.
 type Value = Box<dyn Fn(&Ctx<'_>) -> Word + Send + Sync>;
 
@@ -37,6 +100,14 @@ const MORE_CLOSURES: u64 = 4096;
 /// Conditions nested deeper than this (counting inlined calls) are decided by the instructions,
 /// so that neither building the closures nor running them nests calls deeply.
 const MAX_DEPTH: u32 = 48;
+
+/// A condition that reads one record a subject field refers to (and constants), and would take
+/// at least this many closures, is computed when the closures are built for every row of that
+/// record's table, and read as one cell of those rows.
+const ROW_TEST_SIZE: u64 = 5;
+/// How many rows the conditions so computed may take in all, so that building the closures
+/// stays short on large facts.
+const ROW_TEST_CELLS: usize = 1 << 20;
 
 /// How many registers a subject has: the subject and up to 15 of its fields, loaded when it
 /// starts; other fields of the subject are read from their cells where they are read.
@@ -90,21 +161,157 @@ struct Step {
 
 /// The plan's conditions as closures, built once per evaluator.
 pub(crate) struct Closures {
-    loads: Vec<Load>,
+    /// How many fields of the subject are loaded into registers.
+    n_loads: usize,
+    /// Their packed cells, row by row: a subject's loads are `n_loads` cells side by side.
+    subject_cells: Box<[u64]>,
+    /// The rules, when some rule is not built, is in force only on some dates, or is an
+    /// exception or has one (empty otherwise).
     steps: Vec<Step>,
+    /// The rules otherwise: every rule built, always in force, and no exception.
+    prefixes: Option<Prefixes>,
     /// The decision date, when it lowered.
     date: Option<Value>,
     /// Whether the plan's steps come in the order of the rules' indices.
     in_rule_order: bool,
-    /// Whether every rule is built, always in force, and no exception: the rules then run in
-    /// a shorter loop.
-    plain: bool,
+}
+
+/// The rules of a plain policy as the tree of their conditions, laid out in preorder: rules
+/// whose conditions start with the same tests (`t.exporter == home` opens four rules of the
+/// reference policy) run those tests once, and a test that fails skips every rule below it.
+/// The tests are pure, so running a shared test once gives what running it per rule gives, and
+/// every rule is still evaluated as far as its first false condition.
+struct Prefixes {
+    /// The tests in preorder.
+    nodes: Box<[PrefixNode]>,
+    /// The rules each node ends (with whether it denies), by node; the rules with no
+    /// condition first.
+    ends: Box<[(RuleId, bool)]>,
+    /// How many rules have no condition: they apply to every subject.
+    always: usize,
+    /// Whether `ends` lists the rules in the order of their indices.
+    in_rule_order: bool,
+    /// With at most 64 rules, the deny and permit rules that apply to every subject, as bits
+    /// by rule index; [`PrefixNode::masks`] holds each node's.
+    masks: Option<[u64; 2]>,
+}
+
+/// A rule of a plain policy: its index, whether it denies, and its conditions in order.
+type PlainRule = (RuleId, bool, Vec<(Key, Cond)>);
+
+/// A test of [`Prefixes`]: when it holds, its rules apply and the next node follows; when
+/// not, the node at `skip`, past its subtree.
+struct PrefixNode {
+    cond: Cond,
+    skip: u32,
+    /// Its rules in [`Prefixes::ends`].
+    ends: (u32, u32),
+    /// Its deny and permit rules as bits by rule index, with at most 64 rules.
+    masks: [u64; 2],
+}
+
+/// The deny and permit rules of `ends` as bits by rule index; `None` beyond rule 63.
+fn masks(ends: &[(RuleId, bool)]) -> Option<[u64; 2]> {
+    let mut masks = [0u64; 2];
+    for (rule, deny) in ends {
+        let bit = 1u64.checked_shl(rule.0)?;
+        masks[usize::from(!*deny)] |= bit;
+    }
+    Some(masks)
+}
+
+impl Prefixes {
+    /// The tree of the rules' conditions, given in the plan's order, each rule with whether it
+    /// denies.
+    fn new(rules: Vec<PlainRule>) -> Prefixes {
+        struct Branch {
+            cond: Cond,
+            children: Vec<u32>,
+            ends: Vec<(RuleId, bool)>,
+        }
+        const ROOT: u32 = u32::MAX;
+        let mut branches: Vec<Branch> = Vec::new();
+        let mut roots: Vec<u32> = Vec::new();
+        let mut always: Vec<(RuleId, bool)> = Vec::new();
+        let mut child_of: std::collections::HashMap<(u32, Key), u32, foldhash::fast::RandomState> =
+            std::collections::HashMap::default();
+        for (rule, deny, tests) in rules {
+            let mut at = ROOT;
+            for (key, cond) in tests {
+                at = *child_of.entry((at, key)).or_insert_with(|| {
+                    let idx = branches.len() as u32;
+                    branches.push(Branch {
+                        cond,
+                        children: Vec::new(),
+                        ends: Vec::new(),
+                    });
+                    match branches.get_mut(at as usize) {
+                        Some(parent) => parent.children.push(idx),
+                        None => roots.push(idx),
+                    }
+                    idx
+                });
+            }
+            match branches.get_mut(at as usize) {
+                Some(branch) => branch.ends.push((rule, deny)),
+                None => always.push((rule, deny)),
+            }
+        }
+        // INVARIANT: a branch comes after its parent, so sizes summed backwards are complete.
+        let mut sizes = vec![1u32; branches.len()];
+        for idx in (0..branches.len()).rev() {
+            let size = branches[idx]
+                .children
+                .iter()
+                .map(|child| sizes[*child as usize])
+                .sum::<u32>();
+            sizes[idx] += size;
+        }
+        let n_always = always.len();
+        let mut ends = always;
+        let mut nodes = Vec::with_capacity(branches.len());
+        let mut branches: Vec<Option<Branch>> = branches.into_iter().map(Some).collect();
+        let mut stack: Vec<u32> = roots.into_iter().rev().collect();
+        while let Some(idx) = stack.pop() {
+            let Some(branch) = branches.get_mut(idx as usize).and_then(Option::take) else {
+                continue;
+            };
+            let start = ends.len() as u32;
+            ends.extend(branch.ends);
+            let position = nodes.len() as u32;
+            nodes.push(PrefixNode {
+                cond: branch.cond,
+                skip: position + sizes[idx as usize],
+                ends: (start, ends.len() as u32),
+                masks: [0; 2],
+            });
+            stack.extend(branch.children.iter().rev());
+        }
+        let in_rule_order = ends.iter().enumerate().all(|(idx, (rule, _))| rule.idx() == idx);
+        let masks = masks(&ends).map(|_| {
+            for node in &mut nodes {
+                node.masks = masks(
+                    ends.get(node.ends.0 as usize..node.ends.1 as usize)
+                        .unwrap_or_default(),
+                )
+                .unwrap_or_default();
+            }
+            masks(&ends[..n_always]).unwrap_or_default()
+        });
+        Prefixes {
+            nodes: nodes.into(),
+            ends: ends.into(),
+            always: n_always,
+            in_rule_order,
+            masks,
+        }
+    }
 }
 
 impl std::fmt::Debug for Closures {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Closures")
-            .field("loads", &self.loads)
+            .field("loads", &self.n_loads)
             .field("steps", &self.steps.len())
             .finish_non_exhaustive()
     }
@@ -478,6 +685,12 @@ struct Builder<'p> {
     packed: Vec<Option<Packed>>,
     /// How deep the node being built lies.
     depth: u32,
+    /// Per node: how many closures its tree takes ([`Builder::tree_sizes`]).
+    sizes: Vec<u64>,
+    /// How many rows of conditions were computed when building ([`ROW_TEST_CELLS`]).
+    row_cells: usize,
+    /// The keys of the runs of conditions computed as one ([`Builder::row_tests`]).
+    runs: std::collections::HashMap<Vec<(NodeId, bool)>, NodeId, foldhash::fast::RandomState>,
 }
 
 /// A node kind the closures do not build.
@@ -683,11 +896,11 @@ impl Builder<'_> {
     /// Adds to `tests` the conditions that all hold exactly when a boolean node is true (false,
     /// when `invert`), in the order they are evaluated: `and` (`or`, inverted), `not` and calls
     /// whose arguments need no computing are flattened.
-    fn conjuncts(&mut self, id: NodeId, invert: bool, tests: &mut Vec<Test>) -> Result<(), Unsupported> {
+    fn conjuncts(&mut self, id: NodeId, invert: bool, tests: &mut Vec<Keyed>) -> Result<(), Unsupported> {
         self.deeper(|builder| builder.conjuncts_of(id, invert, tests))
     }
 
-    fn conjuncts_of(&mut self, id: NodeId, invert: bool, tests: &mut Vec<Test>) -> Result<(), Unsupported> {
+    fn conjuncts_of(&mut self, id: NodeId, invert: bool, tests: &mut Vec<Keyed>) -> Result<(), Unsupported> {
         match &self.plan.nodes[id as usize] {
             Node::And(left, right) if !invert => {
                 self.conjuncts(*left, invert, tests)?;
@@ -703,12 +916,155 @@ impl Builder<'_> {
                 if checks.is_empty() {
                     return self.conjuncts(*body, invert, tests);
                 }
-                tests.push(self.test(id, invert)?);
+                tests.push(((id, invert), self.test(id, invert)?));
                 Ok(())
             }
             _ => {
-                tests.push(self.test(id, invert)?);
+                tests.push(((id, invert), self.test(id, invert)?));
                 Ok(())
+            }
+        }
+    }
+
+    /// A rule's conditions, given as flattened, with each run of consecutive conditions that
+    /// read one record a subject field refers to (and constants) computed beforehand for every
+    /// row of that record's table, and for `none`, into one test: one read where the register
+    /// holds such a record or `none`, the conditions run as built where it holds anything else
+    /// (a value unknown). A run of one condition is computed only when its tree is large enough
+    /// to be worth it ([`ROW_TEST_SIZE`]); all runs share a budget of rows ([`ROW_TEST_CELLS`]).
+    fn row_tests(&mut self, conditions: Vec<Keyed>) -> Vec<(Key, Cond)> {
+        let mut tests = Vec::with_capacity(conditions.len());
+        let mut run: Vec<Keyed> = Vec::new();
+        let mut run_of: Option<(usize, Option<RecordId>)> = None;
+        for (key, test) in conditions {
+            let one = self.reads_one_record(key.0);
+            match (one, run_of) {
+                (Some((register, record)), Some((of_run, record_of_run))) if register == of_run => {
+                    run_of = Some((register, record_of_run.or(record)));
+                }
+                _ => {
+                    self.end_run(&mut run, run_of, &mut tests);
+                    run_of = one;
+                }
+            }
+            run.push((key, test));
+        }
+        self.end_run(&mut run, run_of, &mut tests);
+        tests
+    }
+
+    /// The register and record type a node reads alone, with constants ([`Builder::one_record`]);
+    /// the record is unknown when the node reads only the register.
+    fn reads_one_record(&mut self, id: NodeId) -> Option<(usize, Option<RecordId>)> {
+        let (mut register, mut record) = (None, None);
+        if !self.one_record(id, 0, &mut register, &mut record) {
+            return None;
+        }
+        Some((register?, record))
+    }
+
+    /// Adds a run of conditions of [`Builder::row_tests`] to `tests`, as one test computed for
+    /// every row when it is worth it, else each as built.
+    fn end_run(
+        &mut self,
+        run: &mut Vec<Keyed>,
+        run_of: Option<(usize, Option<RecordId>)>,
+        tests: &mut Vec<(Key, Cond)>,
+    ) {
+        let worth = match run.as_slice() {
+            [] => false,
+            [((id, _), _)] => self
+                .sizes
+                .get(*id as usize)
+                .is_some_and(|size| *size >= ROW_TEST_SIZE),
+            _ => true,
+        };
+        let Some((register, Some(record))) = run_of.filter(|_| worth) else {
+            tests.extend(run.drain(..).map(|(key, test)| (key, Cond::Test(test))));
+            return;
+        };
+        let rows = self.facts.n_rows(record) as usize;
+        if self.row_cells.saturating_add(rows) > ROW_TEST_CELLS {
+            tests.extend(run.drain(..).map(|(key, test)| (key, Cond::Test(test))));
+            return;
+        }
+        self.row_cells += rows;
+        // A run of one keeps its condition's key; a longer one gets a key of its own, past the
+        // graph's nodes, the same for the same run in another rule.
+        let keys: Vec<(NodeId, bool)> = run.iter().map(|(key, _)| *key).collect();
+        let key = match keys.as_slice() {
+            [key] => *key,
+            _ => {
+                let next = (self.plan.nodes.len() + self.runs.len()) as NodeId;
+                (*self.runs.entry(keys).or_insert(next), false)
+            }
+        };
+        let conditions: Box<[Test]> = run.drain(..).map(|(_, test)| test).collect();
+        let mut ctx = Ctx {
+            plan: self.plan,
+            facts: self.facts,
+            registers: [Word::GIVE_UP; REGISTERS],
+            gave_up: std::cell::Cell::new(false),
+        };
+        // Per row, then for `none`, then for anything else: 0 false, 1 true, 2 gave up, 3 run
+        // the conditions.
+        let values = (0..rows as u64).map(|row| Word::new(RECORD, row));
+        let mut truths: Vec<u8> = values
+            .chain([Word::new(NONE, 0)])
+            .map(|value| {
+                ctx.registers[register] = value;
+                ctx.gave_up.set(false);
+                let truth = all(&conditions, &ctx);
+                if ctx.gave_up.get() { 2 } else { u8::from(truth) }
+            })
+            .collect();
+        truths.push(3);
+        tests.push((
+            key,
+            Cond::Rows(RowTest {
+                register,
+                truths: truths.into(),
+                conditions,
+            }),
+        ));
+    }
+
+    /// Whether a node reads, besides constants, only the register of one subject field and
+    /// fields of the record it refers to: that register and the record's type are then in
+    /// `register` and `record` (the record when some field of it is read).
+    fn one_record(
+        &mut self,
+        id: NodeId,
+        depth: u32,
+        register: &mut Option<usize>,
+        record: &mut Option<RecordId>,
+    ) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        if let Some(loaded) = self.load(id) {
+            return *register.get_or_insert(loaded) == loaded;
+        }
+        let plan = self.plan;
+        match &plan.nodes[id as usize] {
+            Node::Subject => false,
+            Node::Lit(_) => true,
+            Node::Field {
+                base,
+                record: of_base,
+                ..
+            } => {
+                if self.load(*base).is_some() && *record.get_or_insert(*of_base) != *of_base {
+                    return false;
+                }
+                self.one_record(*base, depth + 1, register, record)
+            }
+            node => {
+                let mut reads_one = true;
+                node.each_child(|child| {
+                    reads_one = reads_one && self.one_record(child, depth + 1, register, record);
+                });
+                reads_one
             }
         }
     }
@@ -728,7 +1084,7 @@ impl Builder<'_> {
                 let is_or = matches!(plan.nodes[id as usize], Node::Or(..));
                 let mut tests = Vec::new();
                 self.conjuncts(id, is_or, &mut tests)?;
-                let tests: Box<[Test]> = tests.into();
+                let tests: Box<[Test]> = tests.into_iter().map(|(_, test)| test).collect();
                 if invert != is_or {
                     Box::new(move |ctx: &Ctx<'_>| !all(&tests, ctx))
                 } else {
@@ -797,6 +1153,14 @@ fn all(tests: &[Test], ctx: &Ctx<'_>) -> bool {
     tests.iter().all(|test| test(ctx))
 }
 
+/// [`all`], out of line: for the conditions of a run computed for every row, when the register
+/// holds a value they were not computed for, so that the test that reads them stays small.
+#[cold]
+#[inline(never)]
+fn all_cold(tests: &[Test], ctx: &Ctx<'_>) -> bool {
+    all(tests, ctx)
+}
+
 impl Closures {
     /// Builds the closures of a plan's conditions and decision date over the facts it was made
     /// for; `None` when some node is of a kind not built here, or when the trees would grow too
@@ -818,6 +1182,9 @@ impl Closures {
             loads: Vec::new(),
             packed: vec![None; plan.fields.len()],
             depth: 0,
+            sizes,
+            row_cells: 0,
+            runs: Default::default(),
         };
         let date = match plan.date {
             Some(date) => Some(builder.operand(date).ok()?.into_value()),
@@ -827,7 +1194,7 @@ impl Closures {
         for rule in &plan.defeaters {
             defeats[rule.idx()] = true;
         }
-        let mut steps = Vec::with_capacity(plan.steps.len());
+        let mut built = Vec::with_capacity(plan.steps.len());
         for step in &plan.steps {
             let tests = match plan.conditions(step) {
                 Some(conditions) => {
@@ -836,35 +1203,65 @@ impl Closures {
                         // A `when` holds when its node is true, an `unless` when it is false.
                         builder.conjuncts(*root, *negated, &mut tests).ok()?;
                     }
-                    Some(tests.into())
+                    Some(builder.row_tests(tests))
                 }
                 None => None,
             };
-            steps.push(Step {
-                rule: step.rule,
-                deny: step.deny,
-                dates: (step.effective.is_some() || step.until.is_some())
-                    .then_some((step.effective, step.until)),
-                tests,
-                defeats: defeats[step.rule.idx()],
-                defeaters: plan
-                    .defeaters
-                    .get(step.defeaters.start as usize..step.defeaters.end as usize)?
-                    .into(),
-            });
+            let defeaters: Box<[RuleId]> = plan
+                .defeaters
+                .get(step.defeaters.start as usize..step.defeaters.end as usize)?
+                .into();
+            built.push((step, tests, defeaters));
         }
+        let plain = built.iter().all(|(step, tests, defeaters)| {
+            tests.is_some()
+                && step.effective.is_none()
+                && step.until.is_none()
+                && !defeats[step.rule.idx()]
+                && defeaters.is_empty()
+        });
         let in_rule_order = plan
             .steps
             .iter()
             .enumerate()
             .all(|(idx, step)| step.rule.idx() == idx);
-        let plain = steps.iter().all(|step| {
-            step.tests.is_some() && step.dates.is_none() && !step.defeats && step.defeaters.is_empty()
-        });
+        let (steps, prefixes) = if plain {
+            let rules = built
+                .into_iter()
+                .map(|(step, tests, _)| (step.rule, step.deny, tests.unwrap_or_default()))
+                .collect();
+            (Vec::new(), Some(Prefixes::new(rules)))
+        } else {
+            let steps = built
+                .into_iter()
+                .map(|(step, tests, defeaters)| Step {
+                    rule: step.rule,
+                    deny: step.deny,
+                    dates: (step.effective.is_some() || step.until.is_some())
+                        .then_some((step.effective, step.until)),
+                    tests: tests.map(|tests| tests.into_iter().map(|(_, cond)| cond.into_test()).collect()),
+                    defeats: defeats[step.rule.idx()],
+                    defeaters,
+                })
+                .collect();
+            (steps, None)
+        };
+        let n_loads = builder.loads.len();
+        let n_subjects = builder.loads.first().map_or(0, |cells| cells.len());
+        let mut subject_cells = Vec::with_capacity(n_subjects * n_loads);
+        for row in 0..n_subjects {
+            subject_cells.extend(
+                builder
+                    .loads
+                    .iter()
+                    .map(|cells| cells.get(row).copied().unwrap_or(GIVE_UP)),
+            );
+        }
         Some(Closures {
-            plain,
-            loads: builder.loads,
+            n_loads,
+            subject_cells: subject_cells.into(),
             steps,
+            prefixes,
             date,
             in_rule_order,
         })
@@ -890,8 +1287,9 @@ impl Closures {
             gave_up: std::cell::Cell::new(false),
         };
         ctx.registers[0] = Word::new(RECORD, u64::from(subject));
-        for (register, load) in ctx.registers[1..].iter_mut().zip(&self.loads) {
-            if let Some(cell) = load.get(subject as usize) {
+        let start = subject as usize * self.n_loads;
+        if let Some(cells) = self.subject_cells.get(start..start + self.n_loads) {
+            for (register, cell) in ctx.registers[1..].iter_mut().zip(cells) {
                 *register = unpack(*cell);
             }
         }
@@ -913,29 +1311,65 @@ impl Closures {
         decision.trace = None;
         let (mut deny, mut permit) = (false, false);
         // The deciding rules are the active deny rules if any, else the active permit rules.
-        let mut decides = |step: &Step| {
-            if step.deny {
+        let mut decides = |rule: RuleId, denies: bool| {
+            if denies {
                 if !deny {
                     deny = true;
                     decision.deciding.clear();
                 }
-                decision.deciding.push(step.rule);
+                decision.deciding.push(rule);
             } else {
                 permit = true;
                 if !deny {
-                    decision.deciding.push(step.rule);
+                    decision.deciding.push(rule);
                 }
             }
         };
-        if self.plain {
-            for step in &self.steps {
-                let Some(tests) = &step.tests else {
-                    return false;
-                };
-                if all(tests, &ctx) {
-                    decides(step);
+        let in_rule_order = if let Some(Prefixes {
+            nodes,
+            masks: Some(always),
+            ..
+        }) = &self.prefixes
+        {
+            let mut rules = *always;
+            let mut at = 0;
+            while let Some(node) = nodes.get(at) {
+                if node.cond.holds(&ctx) {
+                    rules[0] |= node.masks[0];
+                    rules[1] |= node.masks[1];
+                    at += 1;
+                } else {
+                    at = node.skip as usize;
                 }
             }
+            (deny, permit) = (rules[0] != 0, rules[1] != 0);
+            let mut deciding = if deny { rules[0] } else { rules[1] };
+            while deciding != 0 {
+                decision.deciding.push(RuleId(deciding.trailing_zeros()));
+                deciding &= deciding - 1;
+            }
+            true
+        } else if let Some(prefixes) = &self.prefixes {
+            let ends = &prefixes.ends;
+            for (rule, denies) in ends.iter().take(prefixes.always) {
+                decides(*rule, *denies);
+            }
+            let nodes = &prefixes.nodes;
+            let mut at = 0;
+            while let Some(node) = nodes.get(at) {
+                if node.cond.holds(&ctx) {
+                    for (rule, denies) in ends
+                        .get(node.ends.0 as usize..node.ends.1 as usize)
+                        .unwrap_or_default()
+                    {
+                        decides(*rule, *denies);
+                    }
+                    at += 1;
+                } else {
+                    at = node.skip as usize;
+                }
+            }
+            prefixes.in_rule_order
         } else {
             for step in &self.steps {
                 let in_force = match (step.dates, law_date) {
@@ -957,15 +1391,16 @@ impl Closures {
                     active[step.rule.idx()] = is_active;
                 }
                 if is_active {
-                    decides(step);
+                    decides(step.rule, step.deny);
                 }
             }
-        }
+            self.in_rule_order
+        };
         if ctx.gave_up.get() {
             return false;
         }
         decision.verdict = crate::eval::decide::fast_verdict(plan.default_deny, deny, permit);
-        if !self.in_rule_order {
+        if !in_rule_order {
             decision.deciding.sort_unstable();
         }
         true
@@ -1204,6 +1639,163 @@ rule home_made_abroad: permit {
                 r#"Undecided [] full"#,
             ]
         );
+    }
+
+    /// Rules whose conditions open with the same tests: identical conditions, conditions that
+    /// are the opening of another rule's, deny and permit rules sharing tests, a rule with no
+    /// condition, a shared test that meets an unknown fact, and conditions on one country
+    /// computed for every country and for `none`.
+    const SHARED: &str = r#"policy "Shared"
+
+record Country key code {
+  code: Text
+  partner: Bool
+  in_conflict: Bool
+}
+
+record Transfer key id {
+  id: Text
+  to: Country
+  onward: Country?
+  lethal: Bool
+  consent: Bool
+}
+
+decide t: Transfer
+default deny because "nothing permits it"
+
+rule partner_consent: permit {
+  when t.to.partner and t.consent
+  because "a partner, with consent"
+}
+
+rule conflict: deny {
+  when t.lethal and t.to.in_conflict
+  because "lethal, to a country in conflict"
+}
+
+rule partner_consent_again: permit {
+  when t.to.partner
+  when t.consent
+  because "the same conditions"
+}
+
+rule partner: permit {
+  when t.to.partner
+  because "a partner"
+}
+
+rule registered: permit {
+  because "every transfer here is registered"
+}
+
+rule conflict_onward: deny {
+  when t.lethal and t.onward is some and t.onward.in_conflict
+  because "lethal, passed on to a country in conflict"
+}
+
+rule partner_direct: permit {
+  when t.to.partner and not t.consent and t.onward is none
+  because "a partner, directly"
+}
+
+rule partner_in_conflict: deny {
+  when t.to.partner and t.to.in_conflict
+  because "a partner in conflict"
+}
+"#;
+
+    const SHARED_FACTS: &str = r#"{
+  "Country": [
+    {"code": "PA", "partner": true, "in_conflict": false},
+    {"code": "PW", "partner": true, "in_conflict": true},
+    {"code": "NO", "partner": false, "in_conflict": false},
+    {"code": "WA", "partner": false, "in_conflict": true},
+    {"code": "UN", "partner": "?", "in_conflict": "?"}
+  ],
+  "Transfer": [
+    {"id": "consent", "to": "PA", "onward": null, "lethal": false, "consent": true},
+    {"id": "direct", "to": "PA", "onward": null, "lethal": true, "consent": false},
+    {"id": "onward", "to": "PA", "onward": "NO", "lethal": false, "consent": false},
+    {"id": "onward_war", "to": "PA", "onward": "WA", "lethal": true, "consent": true},
+    {"id": "partner_war", "to": "PW", "onward": null, "lethal": true, "consent": true},
+    {"id": "war", "to": "WA", "onward": null, "lethal": true, "consent": true},
+    {"id": "other", "to": "NO", "onward": null, "lethal": false, "consent": true},
+    {"id": "unknown", "to": "UN", "onward": null, "lethal": false, "consent": true}
+  ]
+}"#;
+
+    #[test]
+    fn rules_opening_with_the_same_tests_run_them_once_and_decide_as_the_full_evaluator() {
+        let (built, seen) = check(SHARED, SHARED_FACTS);
+        assert!(built);
+        assert_eq!(
+            seen,
+            [
+                r#"Permit ["partner_consent", "partner_consent_again", "partner", "registered"] closures"#,
+                r#"Permit ["partner", "registered", "partner_direct"] closures"#,
+                r#"Permit ["partner", "registered"] closures"#,
+                r#"Deny ["conflict_onward"] closures"#,
+                r#"Deny ["conflict", "partner_in_conflict"] closures"#,
+                r#"Deny ["conflict"] closures"#,
+                r#"Permit ["registered"] closures"#,
+                r#"Undecided [] full"#,
+            ]
+        );
+        // Eight tests, not fifteen: `t.to.partner` opens four rules, `t.lethal` two, and
+        // `t.consent` after `t.to.partner` two; `t.onward is some and t.onward.in_conflict`
+        // and `t.to.partner and t.to.in_conflict` each read one country, so each is one test
+        // computed for every country (which makes the second share no test with the others).
+        let files = NoFiles;
+        let mut engine = Engine::new(&files, Vec::new());
+        let loaded = engine.load_policy_text("tests.pol", SHARED, None).unwrap();
+        let program = &loaded.checked.program;
+        let input = FactsInput {
+            name: "facts.json".to_string(),
+            bytes: SHARED_FACTS.as_bytes().to_vec(),
+            format: Format::Json,
+            record: None,
+            mapping: None,
+        };
+        let facts = engine.load_facts(program, vec![input]).unwrap();
+        let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
+        let closures = Closures::new(&evaluator.plan, &facts).unwrap();
+        let prefixes = closures.prefixes.as_ref().unwrap();
+        assert_eq!(prefixes.nodes.len(), 8);
+        let rows = prefixes
+            .nodes
+            .iter()
+            .filter(|node| matches!(node.cond, super::Cond::Rows(_)));
+        assert_eq!(rows.count(), 2);
+        assert!(!prefixes.in_rule_order);
+    }
+
+    #[test]
+    fn more_than_64_rules_opening_with_the_same_tests_decide_as_the_full_evaluator() {
+        // Rules beyond the 64 that bits by rule index hold: their rules are listed per test,
+        // and the deciding rules sorted.
+        let mut policy = SHARED.to_string();
+        for idx in 0..70 {
+            let (effect, test) = if idx % 3 == 0 {
+                ("deny", "t.lethal and t.to.in_conflict and t.consent")
+            } else {
+                ("permit", "t.to.partner and t.consent")
+            };
+            policy.push_str(&format!(
+                "\nrule more_{idx}: {effect} {{\n  when {test}\n  because \"more\"\n}}\n"
+            ));
+        }
+        let (built, seen) = check(&policy, SHARED_FACTS);
+        assert!(built);
+        let paths: Vec<&str> = seen.iter().map(|seen| seen.rsplit(' ').next().unwrap()).collect();
+        assert_eq!(
+            paths,
+            [
+                "closures", "closures", "closures", "closures", "closures", "closures", "closures", "full"
+            ]
+        );
+        assert!(seen[0].starts_with(r#"Permit ["partner_consent", "partner_consent_again", "partner", "registered", "more_1", "more_2", "more_4""#));
+        assert!(seen[4].starts_with(r#"Deny ["conflict", "partner_in_conflict", "more_0", "more_3""#));
     }
 
     /// A builtin the closures are not built for (`year`).
