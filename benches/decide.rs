@@ -13,7 +13,8 @@
 //! "one at a time" is `Evaluator::decide_into` without derivations: the closures of
 //! `src/eval/fast/closures.rs` (the instructions of `src/eval/fast/compiled.rs` for a policy they
 //! do not build), whose cost per decision is `Closures::decide`: the subject's fields loaded
-//! into registers, one list of closures per rule run, and the decision filled. To compare two
+//! into registers, the tree of the rules' conditions run (each shared condition once), and the
+//! decision filled. To compare two
 //! builds, keep a copy of the first's binary and run both back to back, alternating, several
 //! times each, with `uptime` before and after: a change to how a decision runs can move its time
 //! by 10% to 20% either way whatever it does to the count of instructions, so trust the time.

@@ -135,3 +135,39 @@ fn reference_policy_matches_the_oracle_on_every_transfer() {
         &differences[..differences.len().min(10)]
     );
 }
+
+/// One decision per call (`Evaluator::decide_into`: the closures, with the conditions rules
+/// share run once and conditions on one country or item computed for each of its rows) gives
+/// every transfer the decision a batch gives it, which the test above holds to the oracle.
+#[test]
+fn one_decision_per_call_is_the_batch_decision_on_every_transfer() {
+    let files = NoFiles;
+    let mut engine = Engine::new(&files, Vec::new());
+    let (loaded, facts) = load(&mut engine);
+    let program = &loaded.checked.program;
+    let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
+    let subjects: Vec<u32> = evaluator.subjects().collect();
+    let mut scratch = Scratch::new();
+    let mut batches = Vec::new();
+    evaluator.decide_each(&mut scratch, &subjects, |_, decision| {
+        batches.push(decision.unwrap().clone());
+    });
+    assert_eq!(batches.len(), 10_000);
+    let mut decision = Decision::new(0);
+    let differences: Vec<u32> = subjects
+        .iter()
+        .copied()
+        .filter(|subject| {
+            evaluator
+                .decide_into(&mut scratch, *subject, &mut decision)
+                .unwrap();
+            decision != batches[*subject as usize]
+        })
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "{} transfers decided otherwise one per call, the first {:?}",
+        differences.len(),
+        &differences[..differences.len().min(10)]
+    );
+}

@@ -1770,6 +1770,62 @@ rule partner_in_conflict: deny {
         assert!(!prefixes.in_rule_order);
     }
 
+    /// The reference workload (`bench/reference.pol` on the 10,000 transfers of `bench/data`,
+    /// every fact known): every transfer is decided by the closures, none given up to the full
+    /// evaluator, each as the full evaluator decides it.
+    #[test]
+    fn the_reference_workload_is_decided_by_the_closures_alone() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read = |path: &str| std::fs::read(root.join(path)).unwrap();
+        let files = NoFiles;
+        let mut engine = Engine::new(&files, Vec::new());
+        let policy = String::from_utf8(read("bench/reference.pol")).unwrap();
+        let loaded = engine.load_policy_text("reference.pol", &policy, None).unwrap();
+        let program = &loaded.checked.program;
+        let inputs = [
+            ("Country", "bench/data/countries.json"),
+            ("Item", "bench/data/items.json"),
+            ("Transfer", "bench/data/transfers-10000.json"),
+        ]
+        .map(|(record, path)| FactsInput {
+            name: path.to_string(),
+            bytes: read(path),
+            format: Format::Json,
+            record: Some(record.to_string()),
+            mapping: None,
+        });
+        let facts = engine.load_facts(program, inputs.into()).unwrap();
+        let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
+        let full = Evaluator::new(
+            program,
+            &facts,
+            Options {
+                full_only: true,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        let closures = Closures::new(&evaluator.plan, &facts).unwrap();
+        assert!(closures.prefixes.is_some());
+        let mut scratch = Scratch::new();
+        let mut decision = Decision::new(0);
+        for subject in evaluator.subjects() {
+            let decided = closures.decide(
+                &evaluator.plan,
+                &evaluator.full,
+                &mut scratch.full,
+                &mut scratch.fast.single,
+                subject,
+                &mut decision,
+            );
+            assert!(decided, "transfer {subject} was given up");
+            let mut expected = full.decide(&mut scratch, subject).unwrap();
+            // The caller adds the obligations; the reference policy has none.
+            expected.obligations.clear();
+            assert_eq!(decision, expected, "transfer {subject}");
+        }
+    }
+
     #[test]
     fn more_than_64_rules_opening_with_the_same_tests_decide_as_the_full_evaluator() {
         // Rules beyond the 64 that bits by rule index hold: their rules are listed per test,
