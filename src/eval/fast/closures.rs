@@ -1422,10 +1422,6 @@ mod tests {
     /// gives whether they were built, and per subject its verdict, deciding rules and whether
     /// the closures decided it.
     fn check(policy: &str, facts: &str) -> (bool, Vec<String>) {
-        let files = NoFiles;
-        let mut engine = Engine::new(&files, Vec::new());
-        let loaded = engine.load_policy_text("tests.pol", policy, None).unwrap();
-        let program = &loaded.checked.program;
         let input = FactsInput {
             name: "facts.json".to_string(),
             bytes: facts.as_bytes().to_vec(),
@@ -1433,7 +1429,20 @@ mod tests {
             record: None,
             mapping: None,
         };
-        let facts = engine.load_facts(program, vec![input]).unwrap();
+        check_inputs(policy, vec![input], |_| {})
+    }
+
+    /// [`check`] on facts of several inputs, giving the closures built to `inspect` first.
+    fn check_inputs(
+        policy: &str,
+        inputs: Vec<FactsInput>,
+        inspect: impl FnOnce(Option<&Closures>),
+    ) -> (bool, Vec<String>) {
+        let files = NoFiles;
+        let mut engine = Engine::new(&files, Vec::new());
+        let loaded = engine.load_policy_text("tests.pol", policy, None).unwrap();
+        let program = &loaded.checked.program;
+        let facts = engine.load_facts(program, inputs).unwrap();
         let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
         let full = Evaluator::new(
             program,
@@ -1445,6 +1454,7 @@ mod tests {
         )
         .unwrap();
         let closures = Closures::new(&evaluator.plan, &facts);
+        inspect(closures.as_ref());
         let mut scratch = Scratch::new();
         let mut seen = Vec::new();
         for subject in evaluator.subjects() {
@@ -1727,7 +1737,28 @@ rule partner_in_conflict: deny {
 
     #[test]
     fn rules_opening_with_the_same_tests_run_them_once_and_decide_as_the_full_evaluator() {
-        let (built, seen) = check(SHARED, SHARED_FACTS);
+        let input = FactsInput {
+            name: "facts.json".to_string(),
+            bytes: SHARED_FACTS.as_bytes().to_vec(),
+            format: Format::Json,
+            record: None,
+            mapping: None,
+        };
+        let (built, seen) = check_inputs(SHARED, vec![input], |closures| {
+            // Eight tests, not fifteen: `t.to.partner` opens four rules, `t.lethal` two, and
+            // `t.consent` after `t.to.partner` two; `t.onward is some and t.onward.in_conflict`
+            // and `t.to.partner and t.to.in_conflict` each read one country, so each is one
+            // test computed for every country (which makes the second share no test with the
+            // others).
+            let prefixes = closures.unwrap().prefixes.as_ref().unwrap();
+            assert_eq!(prefixes.nodes.len(), 8);
+            let rows = prefixes
+                .nodes
+                .iter()
+                .filter(|node| matches!(node.cond, super::Cond::Rows(_)));
+            assert_eq!(rows.count(), 2);
+            assert!(!prefixes.in_rule_order);
+        });
         assert!(built);
         assert_eq!(
             seen,
@@ -1742,32 +1773,6 @@ rule partner_in_conflict: deny {
                 r#"Undecided [] full"#,
             ]
         );
-        // Eight tests, not fifteen: `t.to.partner` opens four rules, `t.lethal` two, and
-        // `t.consent` after `t.to.partner` two; `t.onward is some and t.onward.in_conflict`
-        // and `t.to.partner and t.to.in_conflict` each read one country, so each is one test
-        // computed for every country (which makes the second share no test with the others).
-        let files = NoFiles;
-        let mut engine = Engine::new(&files, Vec::new());
-        let loaded = engine.load_policy_text("tests.pol", SHARED, None).unwrap();
-        let program = &loaded.checked.program;
-        let input = FactsInput {
-            name: "facts.json".to_string(),
-            bytes: SHARED_FACTS.as_bytes().to_vec(),
-            format: Format::Json,
-            record: None,
-            mapping: None,
-        };
-        let facts = engine.load_facts(program, vec![input]).unwrap();
-        let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
-        let closures = Closures::new(&evaluator.plan, &facts).unwrap();
-        let prefixes = closures.prefixes.as_ref().unwrap();
-        assert_eq!(prefixes.nodes.len(), 8);
-        let rows = prefixes
-            .nodes
-            .iter()
-            .filter(|node| matches!(node.cond, super::Cond::Rows(_)));
-        assert_eq!(rows.count(), 2);
-        assert!(!prefixes.in_rule_order);
     }
 
     /// The reference workload (`bench/reference.pol` on the 10,000 transfers of `bench/data`,
@@ -1777,11 +1782,7 @@ rule partner_in_conflict: deny {
     fn the_reference_workload_is_decided_by_the_closures_alone() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let read = |path: &str| std::fs::read(root.join(path)).unwrap();
-        let files = NoFiles;
-        let mut engine = Engine::new(&files, Vec::new());
         let policy = String::from_utf8(read("bench/reference.pol")).unwrap();
-        let loaded = engine.load_policy_text("reference.pol", &policy, None).unwrap();
-        let program = &loaded.checked.program;
         let inputs = [
             ("Country", "bench/data/countries.json"),
             ("Item", "bench/data/items.json"),
@@ -1794,36 +1795,20 @@ rule partner_in_conflict: deny {
             record: Some(record.to_string()),
             mapping: None,
         });
-        let facts = engine.load_facts(program, inputs.into()).unwrap();
-        let evaluator = Evaluator::new(program, &facts, Options::default()).unwrap();
-        let full = Evaluator::new(
-            program,
-            &facts,
-            Options {
-                full_only: true,
-                ..Options::default()
-            },
-        )
-        .unwrap();
-        let closures = Closures::new(&evaluator.plan, &facts).unwrap();
-        assert!(closures.prefixes.is_some());
-        let mut scratch = Scratch::new();
-        let mut decision = Decision::new(0);
-        for subject in evaluator.subjects() {
-            let decided = closures.decide(
-                &evaluator.plan,
-                &evaluator.full,
-                &mut scratch.full,
-                &mut scratch.fast.single,
-                subject,
-                &mut decision,
-            );
-            assert!(decided, "transfer {subject} was given up");
-            let mut expected = full.decide(&mut scratch, subject).unwrap();
-            // The caller adds the obligations; the reference policy has none.
-            expected.obligations.clear();
-            assert_eq!(decision, expected, "transfer {subject}");
-        }
+        let (built, seen) = check_inputs(&policy, inputs.into(), |closures| {
+            assert!(closures.unwrap().prefixes.is_some());
+        });
+        assert!(built);
+        assert_eq!(seen.len(), 10_000);
+        let given_up: Vec<usize> = (0..seen.len())
+            .filter(|idx| !seen[*idx].ends_with(" closures"))
+            .collect();
+        assert!(
+            given_up.is_empty(),
+            "{} transfers given up, the first {:?}",
+            given_up.len(),
+            &given_up[..given_up.len().min(10)]
+        );
     }
 
     #[test]
