@@ -2,8 +2,10 @@
 //! each rule's conditions become a list of boxed closures, each specialised when it is built on
 //! where its operands lie (a constant, a field of the subject loaded before the rules run, a
 //! field of a record held by one of those, or any other node), so that running one does no
-//! dispatch on the kind of node or operand. A policy with a node kind not built here is decided
-//! by the instructions of `compiled.rs`.
+//! dispatch on the kind of node or operand. Runs of conditions on one related record are
+//! computed beforehand for each of its rows ([`RowTest`]), and the rules of a policy without
+//! dates or exceptions run as the tree of their conditions ([`Prefixes`]). A policy with a node
+//! kind not built here is decided by the instructions of `compiled.rs`.
 
 use std::sync::Arc;
 
@@ -117,13 +119,24 @@ const REGISTERS: usize = 16;
 struct Ctx<'a> {
     plan: &'a Plan,
     facts: &'a Facts,
-    /// Register 0 holds the subject; the others the fields of [`Closures::loads`], in order.
+    /// Register 0 holds the subject; the others the fields of [`Closures::subject_cells`], in
+    /// order.
     registers: [Word; REGISTERS],
     /// Whether a closure gave up for the subject.
     gave_up: std::cell::Cell<bool>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A context with every register empty (giving up where read).
+    fn new(plan: &'a Plan, facts: &'a Facts) -> Ctx<'a> {
+        Ctx {
+            plan,
+            facts,
+            registers: [Word::GIVE_UP; REGISTERS],
+            gave_up: std::cell::Cell::new(false),
+        }
+    }
+
     /// Gives the subject up; false, as the truth of the test that gave up.
     #[cold]
     fn give_up(&self) -> bool {
@@ -221,6 +234,21 @@ fn masks(ends: &[(RuleId, bool)]) -> Option<[u64; 2]> {
 }
 
 impl Prefixes {
+    /// Runs the tests in preorder, giving each node whose test holds to `holds`, and skipping
+    /// the subtree of each whose test does not.
+    #[inline(always)]
+    fn walk(&self, ctx: &Ctx<'_>, mut holds: impl FnMut(&PrefixNode)) {
+        let mut at = 0;
+        while let Some(node) = self.nodes.get(at) {
+            if node.cond.holds(ctx) {
+                holds(node);
+                at += 1;
+            } else {
+                at = node.skip as usize;
+            }
+        }
+    }
+
     /// The tree of the rules' conditions, given in the plan's order, each rule with whether it
     /// denies.
     fn new(rules: Vec<PlainRule>) -> Prefixes {
@@ -1000,12 +1028,7 @@ impl Builder<'_> {
             }
         };
         let conditions: Box<[Test]> = run.drain(..).map(|(_, test)| test).collect();
-        let mut ctx = Ctx {
-            plan: self.plan,
-            facts: self.facts,
-            registers: [Word::GIVE_UP; REGISTERS],
-            gave_up: std::cell::Cell::new(false),
-        };
+        let mut ctx = Ctx::new(self.plan, self.facts);
         // Per row, then for `none`, then for anything else: 0 false, 1 true, 2 gave up, 3 run
         // the conditions.
         let values = (0..rows as u64).map(|row| Word::new(RECORD, row));
@@ -1280,12 +1303,7 @@ impl Closures {
         decision: &mut Decision,
     ) -> bool {
         // Built in place, never moved: it is the size of its registers.
-        let mut ctx = Ctx {
-            plan,
-            facts: full.facts,
-            registers: [Word::GIVE_UP; REGISTERS],
-            gave_up: std::cell::Cell::new(false),
-        };
+        let mut ctx = Ctx::new(plan, full.facts);
         ctx.registers[0] = Word::new(RECORD, u64::from(subject));
         let start = subject as usize * self.n_loads;
         if let Some(cells) = self.subject_cells.get(start..start + self.n_loads) {
@@ -1301,12 +1319,6 @@ impl Closures {
                 _ => return false,
             },
         };
-        let active = &mut memory.active;
-        let n_rules = plan.denies.len();
-        if active.len() != n_rules {
-            active.clear();
-            active.resize(n_rules, false);
-        }
         decision.restart(subject, law_date);
         decision.trace = None;
         let (mut deny, mut permit) = (false, false);
@@ -1325,23 +1337,17 @@ impl Closures {
                 }
             }
         };
-        let in_rule_order = if let Some(Prefixes {
-            nodes,
-            masks: Some(always),
-            ..
-        }) = &self.prefixes
+        let in_rule_order = if let Some(
+            prefixes @ Prefixes {
+                masks: Some(always), ..
+            },
+        ) = &self.prefixes
         {
             let mut rules = *always;
-            let mut at = 0;
-            while let Some(node) = nodes.get(at) {
-                if node.cond.holds(&ctx) {
-                    rules[0] |= node.masks[0];
-                    rules[1] |= node.masks[1];
-                    at += 1;
-                } else {
-                    at = node.skip as usize;
-                }
-            }
+            prefixes.walk(&ctx, |node| {
+                rules[0] |= node.masks[0];
+                rules[1] |= node.masks[1];
+            });
             (deny, permit) = (rules[0] != 0, rules[1] != 0);
             let mut deciding = if deny { rules[0] } else { rules[1] };
             while deciding != 0 {
@@ -1354,23 +1360,20 @@ impl Closures {
             for (rule, denies) in ends.iter().take(prefixes.always) {
                 decides(*rule, *denies);
             }
-            let nodes = &prefixes.nodes;
-            let mut at = 0;
-            while let Some(node) = nodes.get(at) {
-                if node.cond.holds(&ctx) {
-                    for (rule, denies) in ends
-                        .get(node.ends.0 as usize..node.ends.1 as usize)
-                        .unwrap_or_default()
-                    {
-                        decides(*rule, *denies);
-                    }
-                    at += 1;
-                } else {
-                    at = node.skip as usize;
+            prefixes.walk(&ctx, |node| {
+                let rules = ends.get(node.ends.0 as usize..node.ends.1 as usize);
+                for (rule, denies) in rules.unwrap_or_default() {
+                    decides(*rule, *denies);
                 }
-            }
+            });
             prefixes.in_rule_order
         } else {
+            let active = &mut memory.active;
+            let n_rules = plan.denies.len();
+            if active.len() != n_rules {
+                active.clear();
+                active.resize(n_rules, false);
+            }
             for step in &self.steps {
                 let in_force = match (step.dates, law_date) {
                     (Some((effective, until)), Some(date)) => in_force(effective, until, date),
