@@ -258,14 +258,18 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The closures of the plan's conditions, built at the first call.
+    fn closures(&self) -> Option<&Closures> {
+        self.closures
+            .get_or_init(|| Closures::new(&self.plan, self.full.facts))
+            .as_ref()
+    }
+
     /// Decides one subject on the fast path, through the closures (or the compiled instructions
     /// when they are not built), into `decision`; `false` when it gave up and the full evaluator
     /// must decide.
     fn decide_single(&self, scratch: &mut Scratch, subject: u32, decision: &mut Decision) -> bool {
-        let closures = self
-            .closures
-            .get_or_init(|| Closures::new(&self.plan, self.full.facts));
-        let decided = if let Some(closures) = closures {
+        let decided = if let Some(closures) = self.closures() {
             closures.decide(
                 &self.plan,
                 &self.full,

@@ -19,7 +19,11 @@ use super::batch::{arith, member, negate, size};
 use super::columns::Cells;
 use super::plan::{Node, NodeId, Plan};
 use super::single::SingleMemory;
+
+mod screens;
+
 use super::word::{BOOL, DATE, GIVE_UP, INT, NONE, RECORD, SEQ, Word};
+use screens::Screens;
 
 /// A built condition: its truth for the subject of the context. One that gives up (an unknown
 /// value, an error, or a value beyond the fast path) says so in the context ([`Ctx::give_up`])
@@ -183,6 +187,9 @@ pub(crate) struct Closures {
     steps: Vec<Step>,
     /// The rules otherwise: every rule built, always in force, and no exception.
     prefixes: Option<Prefixes>,
+    /// With those, and at most 64 rules: the rules screened by the subject fields they open
+    /// with, tried before [`Prefixes`].
+    screens: Option<Screens<Cond>>,
     /// The decision date, when it lowered.
     date: Option<Value>,
     /// Whether the plan's steps come in the order of the rules' indices.
@@ -1052,6 +1059,55 @@ impl Builder<'_> {
         ));
     }
 
+    /// The rules of a plain policy, each with whether it denies and its flattened conditions,
+    /// screened by the fields of the subject they open with ([`Screens`]): a field is screened
+    /// when its cells hold records, booleans or enum variants (and `none`), while the budget of
+    /// rows computed lasts ([`ROW_TEST_CELLS`]), in the order rules open with them. The
+    /// conditions left to run are computed per row as [`Builder::row_tests`] does.
+    fn screens(&mut self, rules: Vec<(RuleId, bool, Vec<Keyed>)>) -> Option<Screens<Cond>> {
+        let mut domains: Vec<Option<(u64, usize)>> = vec![None; REGISTERS];
+        let mut considered = [false; REGISTERS];
+        let mut read = Vec::with_capacity(rules.len());
+        for (rule, deny, conditions) in rules {
+            let mut opening = true;
+            let mut conditions_read = Vec::with_capacity(conditions.len());
+            for (key, test) in conditions {
+                let register = self.reads_one_record(key.0).map(|(register, _)| register);
+                let first = register.filter(|register| {
+                    opening && !std::mem::replace(&mut considered[register % REGISTERS], true)
+                });
+                if let Some(register) = first.filter(|register| *register != Self::SUBJECT) {
+                    let cells = self.loads.get(register - 1);
+                    let domain =
+                        cells.and_then(|cells| screens::domain(cells.iter().map(|cell| unpack(*cell))));
+                    if let Some((tag, values)) = domain {
+                        let rows = self.row_cells.saturating_add(values + 1);
+                        if rows <= ROW_TEST_CELLS {
+                            self.row_cells = rows;
+                            domains[register % REGISTERS] = Some((tag, values));
+                        }
+                    }
+                }
+                // A rule's screened conditions end at its first on anything but a screened field.
+                opening = opening && register.is_some_and(|register| domains[register % REGISTERS].is_some());
+                conditions_read.push((register, (key, test)));
+            }
+            read.push((rule, deny, conditions_read));
+        }
+        let mut ctx = Ctx::new(self.plan, self.facts);
+        Screens::new(
+            read,
+            &domains,
+            |rest: Vec<Keyed>| self.row_tests(rest).into_iter().map(|(_, cond)| cond).collect(),
+            |register, word, tests: &[Keyed]| {
+                ctx.registers[register % REGISTERS] = word;
+                ctx.gave_up.set(false);
+                let holds = tests.iter().all(|(_, test)| test(&ctx));
+                (!ctx.gave_up.get()).then_some(holds)
+            },
+        )
+    }
+
     /// Whether a node reads, besides constants, only the register of one subject field and
     /// fields of the record it refers to: that register and the record's type are then in
     /// `register` and `record` (the record when some field of it is read).
@@ -1248,12 +1304,22 @@ impl Closures {
             .iter()
             .enumerate()
             .all(|(idx, step)| step.rule.idx() == idx);
-        let (steps, prefixes) = if plain {
+        let (steps, prefixes, screens) = if plain {
+            let mut screened = Vec::with_capacity(built.len());
+            for (step, _, _) in &built {
+                let mut tests = Vec::new();
+                for (root, negated) in plan.conditions(step).unwrap_or_default() {
+                    builder.conjuncts(*root, *negated, &mut tests).ok()?;
+                }
+                screened.push((step.rule, step.deny, tests));
+            }
             let rules = built
                 .into_iter()
                 .map(|(step, tests, _)| (step.rule, step.deny, tests.unwrap_or_default()))
                 .collect();
-            (Vec::new(), Some(Prefixes::new(rules)))
+            let prefixes = Prefixes::new(rules);
+            let screens = prefixes.masks.and_then(|_| builder.screens(screened));
+            (Vec::new(), Some(prefixes), screens)
         } else {
             let steps = built
                 .into_iter()
@@ -1267,7 +1333,7 @@ impl Closures {
                     defeaters,
                 })
                 .collect();
-            (steps, None)
+            (steps, None, None)
         };
         let n_loads = builder.loads.len();
         let n_subjects = builder.loads.first().map_or(0, |cells| cells.len());
@@ -1285,9 +1351,33 @@ impl Closures {
             subject_cells: subject_cells.into(),
             steps,
             prefixes,
+            screens,
             date,
             in_rule_order,
         })
+    }
+
+    /// Puts a subject and its loaded fields in the registers of a new context.
+    #[inline(always)]
+    fn load(&self, ctx: &mut Ctx<'_>, subject: u32) {
+        ctx.registers[0] = Word::new(RECORD, u64::from(subject));
+        let start = subject as usize * self.n_loads;
+        if let Some(cells) = self.subject_cells.get(start..start + self.n_loads) {
+            for (register, cell) in ctx.registers[1..].iter_mut().zip(cells) {
+                *register = unpack(*cell);
+            }
+        }
+    }
+
+    /// Whether the screens decide a subject ([`Screens::rules`]) rather than falling back to
+    /// running the conditions in order.
+    #[cfg(test)]
+    fn screens_decide(&self, plan: &Plan, facts: &Facts, subject: u32) -> bool {
+        let mut ctx = Ctx::new(plan, facts);
+        self.load(&mut ctx, subject);
+        self.screens
+            .as_ref()
+            .is_some_and(|screens| screens.rules(&ctx.registers, |cond| cond.holds(&ctx)).is_some())
     }
 
     /// Decides one subject into `decision` (its verdict, law date and deciding rules; the
@@ -1304,13 +1394,7 @@ impl Closures {
     ) -> bool {
         // Built in place, never moved: it is the size of its registers.
         let mut ctx = Ctx::new(plan, full.facts);
-        ctx.registers[0] = Word::new(RECORD, u64::from(subject));
-        let start = subject as usize * self.n_loads;
-        if let Some(cells) = self.subject_cells.get(start..start + self.n_loads) {
-            for (register, cell) in ctx.registers[1..].iter_mut().zip(cells) {
-                *register = unpack(*cell);
-            }
-        }
+        self.load(&mut ctx, subject);
         let law_date = match full.options.law {
             LawDate::AsOf(date) => Some(date),
             LawDate::SubjectDate if !full.any_dated => None,
@@ -1343,10 +1427,15 @@ impl Closures {
             },
         ) = &self.prefixes
         {
-            let mut rules = *always;
-            prefixes.walk(&ctx, |node| {
-                rules[0] |= node.masks[0];
-                rules[1] |= node.masks[1];
+            let screened = (self.screens.as_ref())
+                .and_then(|screens| screens.rules(&ctx.registers, |cond| cond.holds(&ctx)));
+            let rules = screened.unwrap_or_else(|| {
+                let mut rules = *always;
+                prefixes.walk(&ctx, |node| {
+                    rules[0] |= node.masks[0];
+                    rules[1] |= node.masks[1];
+                });
+                rules
             });
             (deny, permit) = (rules[0] != 0, rules[1] != 0);
             let mut deciding = if deny { rules[0] } else { rules[1] };
@@ -1424,7 +1513,7 @@ mod tests {
     /// takes them, or the instructions when they are not built) decides as the full evaluator;
     /// gives whether they were built, and per subject its verdict, deciding rules and whether
     /// the closures decided it.
-    fn check(policy: &str, facts: &str) -> (bool, Vec<String>) {
+    pub(super) fn check(policy: &str, facts: &str) -> (bool, Vec<String>) {
         let input = FactsInput {
             name: "facts.json".to_string(),
             bytes: facts.as_bytes().to_vec(),
@@ -1435,11 +1524,12 @@ mod tests {
         check_inputs(policy, vec![input], |_| {})
     }
 
-    /// [`check`] on facts of several inputs, giving the closures built to `inspect` first.
-    fn check_inputs(
+    /// [`check`] on facts of several inputs, giving the closures built to `inspect` (which may
+    /// change them) first.
+    pub(super) fn check_inputs(
         policy: &str,
         inputs: Vec<FactsInput>,
-        inspect: impl FnOnce(Option<&Closures>),
+        inspect: impl FnOnce(Option<&mut Closures>),
     ) -> (bool, Vec<String>) {
         let files = NoFiles;
         let mut engine = Engine::new(&files, Vec::new());
@@ -1456,8 +1546,8 @@ mod tests {
             },
         )
         .unwrap();
-        let closures = Closures::new(&evaluator.plan, &facts);
-        inspect(closures.as_ref());
+        let mut closures = Closures::new(&evaluator.plan, &facts);
+        inspect(closures.as_mut());
         let mut scratch = Scratch::new();
         let mut seen = Vec::new();
         for subject in evaluator.subjects() {
@@ -1485,10 +1575,14 @@ mod tests {
                 .iter()
                 .map(|rule| program.rules[rule.idx()].name.as_str())
                 .collect();
-            let path = match (closures.is_some(), decided) {
-                (true, true) => "closures",
-                (true, false) => "full",
-                (false, _) => "instructions",
+            let screened = closures
+                .as_ref()
+                .is_some_and(|closures| closures.screens_decide(&evaluator.plan, &facts, subject));
+            let path = match (closures.is_some(), decided, screened) {
+                (true, true, true) => "screens",
+                (true, true, false) => "closures",
+                (true, false, _) => "full",
+                (false, _, _) => "instructions",
             };
             seen.push(format!("{:?} {rules:?} {path}", expected.verdict));
         }
@@ -1753,7 +1847,10 @@ rule partner_in_conflict: deny {
             // and `t.to.partner and t.to.in_conflict` each read one country, so each is one
             // test computed for every country (which makes the second share no test with the
             // others).
-            let prefixes = closures.unwrap().prefixes.as_ref().unwrap();
+            let closures = closures.unwrap();
+            // The rules in order, not screened (`screens` tests the screens on these rules).
+            closures.screens = None;
+            let prefixes = closures.prefixes.as_ref().unwrap();
             assert_eq!(prefixes.nodes.len(), 8);
             let rows = prefixes
                 .nodes
@@ -1779,39 +1876,52 @@ rule partner_in_conflict: deny {
     }
 
     /// The reference workload (`bench/reference.pol` on the 10,000 transfers of `bench/data`,
-    /// every fact known): every transfer is decided by the closures, none given up to the full
-    /// evaluator, each as the full evaluator decides it.
+    /// every fact known): every transfer is decided by the screens, none falling back to the
+    /// conditions in order or given up to the full evaluator, each as the full evaluator
+    /// decides it; and, the screens taken away, by the conditions in order alone.
     #[test]
     fn the_reference_workload_is_decided_by_the_closures_alone() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let read = |path: &str| std::fs::read(root.join(path)).unwrap();
         let policy = String::from_utf8(read("bench/reference.pol")).unwrap();
-        let inputs = [
-            ("Country", "bench/data/countries.json"),
-            ("Item", "bench/data/items.json"),
-            ("Transfer", "bench/data/transfers-10000.json"),
-        ]
-        .map(|(record, path)| FactsInput {
-            name: path.to_string(),
-            bytes: read(path),
-            format: Format::Json,
-            record: Some(record.to_string()),
-            mapping: None,
-        });
-        let (built, seen) = check_inputs(&policy, inputs.into(), |closures| {
-            assert!(closures.unwrap().prefixes.is_some());
-        });
-        assert!(built);
-        assert_eq!(seen.len(), 10_000);
-        let given_up: Vec<usize> = (0..seen.len())
-            .filter(|idx| !seen[*idx].ends_with(" closures"))
-            .collect();
-        assert!(
-            given_up.is_empty(),
-            "{} transfers given up, the first {:?}",
-            given_up.len(),
-            &given_up[..given_up.len().min(10)]
-        );
+        let inputs = || {
+            [
+                ("Country", "bench/data/countries.json"),
+                ("Item", "bench/data/items.json"),
+                ("Transfer", "bench/data/transfers-10000.json"),
+            ]
+            .map(|(record, path)| FactsInput {
+                name: path.to_string(),
+                bytes: read(path),
+                format: Format::Json,
+                record: Some(record.to_string()),
+                mapping: None,
+            })
+            .into()
+        };
+        for (screened, path) in [(true, " screens"), (false, " closures")] {
+            let (built, seen) = check_inputs(&policy, inputs(), |closures| {
+                let closures = closures.unwrap();
+                assert!(closures.prefixes.is_some());
+                // Four fields screened (the item, the exporter, the destination and the onward
+                // destination); eight rules with conditions left to run.
+                assert_eq!(closures.screens.as_ref().unwrap().counts(), (4, 8));
+                if !screened {
+                    closures.screens = None;
+                }
+            });
+            assert!(built);
+            assert_eq!(seen.len(), 10_000);
+            let other: Vec<usize> = (0..seen.len())
+                .filter(|idx| !seen[*idx].ends_with(path))
+                .collect();
+            assert!(
+                other.is_empty(),
+                "{} transfers not decided by the{path}, the first {:?}",
+                other.len(),
+                &other[..other.len().min(10)]
+            );
+        }
     }
 
     #[test]
@@ -1922,9 +2032,135 @@ rule sealed: deny {{
         assert_eq!(
             seen,
             [
-                r#"Deny ["sealed"] closures"#,
-                r#"Permit [] closures"#,
+                r#"Deny ["sealed"] screens"#,
+                r#"Permit [] screens"#,
                 r#"Undecided [] full"#
+            ]
+        );
+    }
+
+    /// Rules opening with conditions on several fields: a related record (the destination, the
+    /// item, the onward destination, `none` included), a boolean and an enum variant; a field's
+    /// conditions split by another's; a rule whose conditions all read two fields, one whose
+    /// condition on one field comes after such a condition, one with no condition; a condition
+    /// that overflows for one item, met only where another field's condition is false; a
+    /// country with a fact unknown; a transfer whose onward destination is unknown.
+    const SCREENED: &str = r#"policy "Screened"
+
+enum Purpose { civil, military }
+
+record Country key code {
+  code: Text
+  partner: Bool
+  in_conflict: Bool
+}
+
+record Item key id {
+  id: Text
+  lethal: Bool
+  weight: Int
+  maker: Country?
+}
+
+record Transfer key id {
+  id: Text
+  item: Item
+  to: Country
+  onward: Country?
+  consent: Bool
+  purpose: Purpose
+}
+
+decide t: Transfer
+default deny because "nothing permits it"
+
+rule lethal_to_conflict: deny {
+  when t.to.in_conflict and t.item.lethal and t.purpose == Purpose.military
+  because "lethal, for military use, to a country in conflict"
+}
+
+rule heavy_to_conflict: deny {
+  when t.to.in_conflict and t.item.weight * 4611686018427387904 > 0
+  because "heavy, to a country in conflict"
+}
+
+rule onward_conflict: deny {
+  when t.onward is some and t.consent and t.onward.in_conflict
+  because "passed on, with consent, to a country in conflict"
+}
+
+rule back_to_maker: permit {
+  when t.to == t.item.maker
+  because "back to its maker"
+}
+
+rule partner_maker: permit {
+  when t.to.partner and t.to == t.item.maker and not t.item.lethal
+  because "a partner that made it, not lethal"
+}
+
+rule civil: permit {
+  when t.purpose == Purpose.civil and t.onward is none
+  because "civil use, not passed on"
+}
+
+rule registered: permit {
+  because "every transfer here is registered"
+}
+"#;
+
+    const SCREENED_FACTS: &str = r#"{
+  "Country": [
+    {"code": "PA", "partner": true, "in_conflict": false},
+    {"code": "WA", "partner": false, "in_conflict": true},
+    {"code": "NO", "partner": false, "in_conflict": false},
+    {"code": "UN", "partner": false, "in_conflict": "?"}
+  ],
+  "Item": [
+    {"id": "rifle", "lethal": true, "weight": 1, "maker": null},
+    {"id": "crane", "lethal": false, "weight": 5, "maker": "NO"},
+    {"id": "radio", "lethal": false, "weight": 1, "maker": "PA"}
+  ],
+  "Transfer": [
+    {"id": "war", "item": "rifle", "to": "WA", "onward": null, "consent": false, "purpose": "military"},
+    {"id": "heavy", "item": "crane", "to": "NO", "onward": null, "consent": false, "purpose": "civil"},
+    {"id": "onward", "item": "radio", "to": "NO", "onward": "WA", "consent": true, "purpose": "civil"},
+    {"id": "onward_no_consent", "item": "radio", "to": "NO", "onward": "WA", "consent": false, "purpose": "civil"},
+    {"id": "maker", "item": "radio", "to": "PA", "onward": "NO", "consent": false, "purpose": "military"},
+    {"id": "rifle_home", "item": "rifle", "to": "PA", "onward": null, "consent": true, "purpose": "military"},
+    {"id": "unknown_conflict", "item": "radio", "to": "UN", "onward": null, "consent": false, "purpose": "civil"},
+    {"id": "unknown_onward", "item": "radio", "to": "NO", "onward": "?", "consent": true, "purpose": "civil"}
+  ]
+}"#;
+
+    #[test]
+    fn rules_screened_by_the_fields_they_open_with_decide_as_the_full_evaluator() {
+        let input = FactsInput {
+            name: "facts.json".to_string(),
+            bytes: SCREENED_FACTS.as_bytes().to_vec(),
+            format: Format::Json,
+            record: None,
+            mapping: None,
+        };
+        let (built, seen) = check_inputs(SCREENED, vec![input], |closures| {
+            // The destination, the item, the purpose, the onward destination and the consent;
+            // `back_to_maker` and `partner_maker` have conditions left to run.
+            assert_eq!(closures.unwrap().screens.as_ref().unwrap().counts(), (5, 2));
+        });
+        assert!(built);
+        assert_eq!(
+            seen,
+            [
+                r#"Deny ["lethal_to_conflict", "heavy_to_conflict"] screens"#,
+                // The crane's weight overflows, which gives its screened conditions up: the
+                // conditions run in order, and stop at the destination, not in conflict.
+                r#"Permit ["back_to_maker", "civil", "registered"] closures"#,
+                r#"Deny ["onward_conflict"] screens"#,
+                r#"Permit ["registered"] screens"#,
+                r#"Permit ["back_to_maker", "partner_maker", "registered"] screens"#,
+                r#"Permit ["registered"] screens"#,
+                r#"Undecided [] full"#,
+                r#"Undecided [] full"#,
             ]
         );
     }
