@@ -7,14 +7,17 @@
 //! `cargo bench --bench decide --no-run`, then run the binary it names under
 //! `valgrind --tool=callgrind --toggle-collect='*Evaluator*decide_into*' --toggle-collect='*baseline*decide*'`
 //! with `POL_BENCH_ONLY_DECIDE=1`, and divide each function's inclusive count by its calls
-//! (`callgrind_annotate --inclusive=yes`): `decide_into` is called 31 times per transfer (30 timed
-//! runs and one check), the hand-written `decide` 12 times.
+//! (`callgrind_annotate --inclusive=yes`): `decide_into` is called 61 times per transfer (30 timed
+//! runs one at a time, 30 through `decide_each`, which decides the reference policy one subject
+//! at a time, and one check), the hand-written `decide` 12 times.
 //!
 //! "one at a time" is `Evaluator::decide_into` without derivations: the closures of
 //! `src/eval/fast/closures.rs` (the instructions of `src/eval/fast/compiled.rs` for a policy they
 //! do not build), whose cost per decision is `Closures::decide`: the subject's fields loaded
-//! into registers, the tree of the rules' conditions run (each shared condition once), and the
-//! decision filled. To compare two
+//! into registers, the rules screened by the fields they open with (or the tree of the rules'
+//! conditions run, each shared condition once), and the decision filled. "pol decide" is
+//! `Evaluator::decide_each`: one at a time too when the rules are screened, as the reference
+//! policy's are, else in batches of 64; with derivations, always in batches. To compare two
 //! builds, keep a copy of the first's binary and run both back to back, alternating, several
 //! times each, with `uptime` before and after: a change to how a decision runs can move its time
 //! by 10% to 20% either way whatever it does to the count of instructions, so trust the time.

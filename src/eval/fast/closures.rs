@@ -123,7 +123,7 @@ const REGISTERS: usize = 16;
 struct Ctx<'a> {
     plan: &'a Plan,
     facts: &'a Facts,
-    /// Register 0 holds the subject; the others the fields of [`Closures::subject_cells`], in
+    /// Register 0 holds the subject; the others the fields of [`Closures::loads`], in
     /// order.
     registers: [Word; REGISTERS],
     /// Whether a closure gave up for the subject.
@@ -158,8 +158,34 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// A field of the subject loaded into a register when a subject starts: its packed cells.
-type Load = Packed;
+/// A field of the subject loaded into a register when a subject starts: where its cells lie in
+/// the plan's narrow columns, read there (no copy is made, so building the closures takes no
+/// time per subject).
+#[derive(Clone, Copy, Debug)]
+struct Load {
+    start: usize,
+    rows: usize,
+    signed: bool,
+}
+
+impl Load {
+    /// The field's cell of a subject, from the plan's narrow columns: `None` past their end.
+    #[inline(always)]
+    fn word(&self, tags: &[u8], payloads: &[u32], subject: usize) -> Option<Word> {
+        let idx = self.start.wrapping_add(subject);
+        let (tag, payload) = (*tags.get(idx)?, *payloads.get(idx)?);
+        let signed = payload as i32 as i64 as u64;
+        let bits = if self.signed { signed } else { u64::from(payload) };
+        Some(Word::new(u64::from(tag), bits))
+    }
+
+    /// The field's cells, every subject's.
+    fn words<'p>(&self, plan: &'p Plan) -> impl Iterator<Item = Word> + 'p {
+        let load = *self;
+        let (tags, payloads) = (&plan.narrow.tags[..], &plan.narrow.payloads[..]);
+        (0..self.rows).map(move |subject| load.word(tags, payloads, subject).unwrap_or(Word::GIVE_UP))
+    }
+}
 
 /// One rule, in the order the plan decides them.
 struct Step {
@@ -178,10 +204,10 @@ struct Step {
 
 /// The plan's conditions as closures, built once per evaluator.
 pub(crate) struct Closures {
-    /// How many fields of the subject are loaded into registers.
-    n_loads: usize,
-    /// Their packed cells, row by row: a subject's loads are `n_loads` cells side by side.
-    subject_cells: Box<[u64]>,
+    /// The fields of the subject loaded into registers 1 on, in order.
+    loads: Box<[Load]>,
+    /// How many subjects there are: each field loaded has a cell for each.
+    subjects: usize,
     /// The rules, when some rule is not built, is in force only on some dates, or is an
     /// exception or has one (empty otherwise).
     steps: Vec<Step>,
@@ -346,7 +372,7 @@ impl Prefixes {
 impl std::fmt::Debug for Closures {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Closures")
-            .field("loads", &self.n_loads)
+            .field("loads", &self.loads.len())
             .field("steps", &self.steps.len())
             .finish_non_exhaustive()
     }
@@ -764,13 +790,16 @@ impl Builder<'_> {
             return None;
         }
         let field = self.plan.field_of[idx];
-        if !matches!(self.plan.fields[field as usize], Cells::Narrow { .. })
-            || self.loads.len() + 1 >= REGISTERS
-        {
+        let Cells::Narrow {
+            start, rows, signed, ..
+        } = self.plan.fields[field as usize]
+        else {
+            return None;
+        };
+        if self.loads.len() + 1 >= REGISTERS {
             return None;
         }
-        let cells = self.packed(field);
-        self.loads.push(cells);
+        self.loads.push(Load { start, rows, signed });
         let register = self.loads.len();
         self.register[idx] = Some(register);
         Some(register)
@@ -1077,9 +1106,8 @@ impl Builder<'_> {
                     opening && !std::mem::replace(&mut considered[register % REGISTERS], true)
                 });
                 if let Some(register) = first.filter(|register| *register != Self::SUBJECT) {
-                    let cells = self.loads.get(register - 1);
-                    let domain =
-                        cells.and_then(|cells| screens::domain(cells.iter().map(|cell| unpack(*cell))));
+                    let load = self.loads.get(register - 1);
+                    let domain = load.and_then(|load| screens::domain(load.words(self.plan)));
                     if let Some((tag, values)) = domain {
                         let rows = self.row_cells.saturating_add(values + 1);
                         if rows <= ROW_TEST_CELLS {
@@ -1335,20 +1363,9 @@ impl Closures {
                 .collect();
             (steps, None, None)
         };
-        let n_loads = builder.loads.len();
-        let n_subjects = builder.loads.first().map_or(0, |cells| cells.len());
-        let mut subject_cells = Vec::with_capacity(n_subjects * n_loads);
-        for row in 0..n_subjects {
-            subject_cells.extend(
-                builder
-                    .loads
-                    .iter()
-                    .map(|cells| cells.get(row).copied().unwrap_or(GIVE_UP)),
-            );
-        }
         Some(Closures {
-            n_loads,
-            subject_cells: subject_cells.into(),
+            subjects: builder.loads.iter().map(|load| load.rows).min().unwrap_or(0),
+            loads: builder.loads.into(),
             steps,
             prefixes,
             screens,
@@ -1357,14 +1374,23 @@ impl Closures {
         })
     }
 
+    /// Whether the rules are screened by the fields they open with ([`Screens`]).
+    pub(crate) fn screened(&self) -> bool {
+        self.screens.is_some()
+    }
+
     /// Puts a subject and its loaded fields in the registers of a new context.
     #[inline(always)]
     fn load(&self, ctx: &mut Ctx<'_>, subject: u32) {
         ctx.registers[0] = Word::new(RECORD, u64::from(subject));
-        let start = subject as usize * self.n_loads;
-        if let Some(cells) = self.subject_cells.get(start..start + self.n_loads) {
-            for (register, cell) in ctx.registers[1..].iter_mut().zip(cells) {
-                *register = unpack(*cell);
+        let subject = subject as usize;
+        // Every field loaded is the subject's: it has a cell for each subject.
+        if subject < self.subjects {
+            let (tags, payloads) = (&ctx.plan.narrow.tags[..], &ctx.plan.narrow.payloads[..]);
+            for (register, load) in ctx.registers[1..].iter_mut().zip(&self.loads) {
+                if let Some(word) = load.word(tags, payloads, subject) {
+                    *register = word;
+                }
             }
         }
     }
