@@ -1539,20 +1539,24 @@ mod tests {
     /// takes them, or the instructions when they are not built) decides as the full evaluator;
     /// gives whether they were built, and per subject its verdict, deciding rules and whether
     /// the closures decided it.
-    pub(super) fn check(policy: &str, facts: &str) -> (bool, Vec<String>) {
-        let input = FactsInput {
+    fn check(policy: &str, facts: &str) -> (bool, Vec<String>) {
+        check_inputs(policy, vec![json(facts)], |_| {})
+    }
+
+    /// Facts of every record, as JSON.
+    fn json(facts: &str) -> FactsInput {
+        FactsInput {
             name: "facts.json".to_string(),
             bytes: facts.as_bytes().to_vec(),
             format: Format::Json,
             record: None,
             mapping: None,
-        };
-        check_inputs(policy, vec![input], |_| {})
+        }
     }
 
     /// [`check`] on facts of several inputs, giving the closures built to `inspect` (which may
     /// change them) first.
-    pub(super) fn check_inputs(
+    fn check_inputs(
         policy: &str,
         inputs: Vec<FactsInput>,
         inspect: impl FnOnce(Option<&mut Closures>),
@@ -1860,14 +1864,7 @@ rule partner_in_conflict: deny {
 
     #[test]
     fn rules_opening_with_the_same_tests_run_them_once_and_decide_as_the_full_evaluator() {
-        let input = FactsInput {
-            name: "facts.json".to_string(),
-            bytes: SHARED_FACTS.as_bytes().to_vec(),
-            format: Format::Json,
-            record: None,
-            mapping: None,
-        };
-        let (built, seen) = check_inputs(SHARED, vec![input], |closures| {
+        let (built, seen) = check_inputs(SHARED, vec![json(SHARED_FACTS)], |closures| {
             // Eight tests, not fifteen: `t.to.partner` opens four rules, `t.lethal` two, and
             // `t.consent` after `t.to.partner` two; `t.onward is some and t.onward.in_conflict`
             // and `t.to.partner and t.to.in_conflict` each read one country, so each is one
@@ -2161,14 +2158,7 @@ rule registered: permit {
 
     #[test]
     fn rules_screened_by_the_fields_they_open_with_decide_as_the_full_evaluator() {
-        let input = FactsInput {
-            name: "facts.json".to_string(),
-            bytes: SCREENED_FACTS.as_bytes().to_vec(),
-            format: Format::Json,
-            record: None,
-            mapping: None,
-        };
-        let (built, seen) = check_inputs(SCREENED, vec![input], |closures| {
+        let (built, seen) = check_inputs(SCREENED, vec![json(SCREENED_FACTS)], |closures| {
             // The destination, the item, the purpose, the onward destination and the consent;
             // `back_to_maker` and `partner_maker` have conditions left to run.
             assert_eq!(closures.unwrap().screens.as_ref().unwrap().counts(), (5, 2));
