@@ -196,9 +196,9 @@ impl<'a> Evaluator<'a> {
             }
             return;
         }
-        if !explain && self.closures().is_some_and(Closures::screened) {
+        if !explain && Closures::may_screen(&self.plan) && self.closures().is_some_and(Closures::screened) {
             // Rules screened by the fields they open with decide a subject alone faster than a
-            // batch decides it.
+            // batch decides it; the closures are not built for a plan that cannot be screened.
             let mut decision = std::mem::take(&mut scratch.fast.decision);
             for subject in subjects {
                 match self.decide_into(scratch, *subject, &mut decision) {

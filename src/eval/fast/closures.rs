@@ -17,7 +17,7 @@ use crate::value::Date;
 
 use super::batch::{arith, member, negate, size};
 use super::columns::Cells;
-use super::plan::{Node, NodeId, Plan};
+use super::plan::{Node, NodeId, Plan, Step as PlanStep};
 use super::single::SingleMemory;
 
 mod screens;
@@ -1333,20 +1333,28 @@ impl Closures {
             .enumerate()
             .all(|(idx, step)| step.rule.idx() == idx);
         let (steps, prefixes, screens) = if plain {
-            let mut screened = Vec::with_capacity(built.len());
-            for (step, _, _) in &built {
-                let mut tests = Vec::new();
-                for (root, negated) in plan.conditions(step).unwrap_or_default() {
-                    builder.conjuncts(*root, *negated, &mut tests).ok()?;
-                }
-                screened.push((step.rule, step.deny, tests));
-            }
+            let plain_steps: Vec<&PlanStep> = built.iter().map(|(step, _, _)| *step).collect();
             let rules = built
                 .into_iter()
                 .map(|(step, tests, _)| (step.rule, step.deny, tests.unwrap_or_default()))
                 .collect();
             let prefixes = Prefixes::new(rules);
-            let screens = prefixes.masks.and_then(|_| builder.screens(screened));
+            // With bits by rule, the rules are screened too, from their conditions built again
+            // (the tree took the first ones).
+            let screens = match prefixes.masks {
+                Some(_) => {
+                    let mut screened = Vec::with_capacity(plain_steps.len());
+                    for step in plain_steps {
+                        let mut tests = Vec::new();
+                        for (root, negated) in plan.conditions(step).unwrap_or_default() {
+                            builder.conjuncts(*root, *negated, &mut tests).ok()?;
+                        }
+                        screened.push((step.rule, step.deny, tests));
+                    }
+                    builder.screens(screened)
+                }
+                None => None,
+            };
             (Vec::new(), Some(prefixes), screens)
         } else {
             let steps = built
@@ -1363,6 +1371,9 @@ impl Closures {
                 .collect();
             (steps, None, None)
         };
+        // `decide_each` asks `may_screen` before building the closures: it must not miss a plan
+        // whose rules are screened.
+        debug_assert!(screens.is_none() || Closures::may_screen(plan));
         Some(Closures {
             subjects: builder.loads.iter().map(|load| load.rows).min().unwrap_or(0),
             loads: builder.loads.into(),
@@ -1377,6 +1388,15 @@ impl Closures {
     /// Whether the rules are screened by the fields they open with ([`Screens`]).
     pub(crate) fn screened(&self) -> bool {
         self.screens.is_some()
+    }
+
+    /// Whether a plan's rules may be screened, to know without building the closures: at most
+    /// 64 rules, none in force only on some dates, no exception (the closures, once built, say
+    /// whether every rule was built and some field screened).
+    pub(crate) fn may_screen(plan: &Plan) -> bool {
+        plan.denies.len() <= 64
+            && plan.defeaters.is_empty()
+            && (plan.steps.iter()).all(|step| step.effective.is_none() && step.until.is_none())
     }
 
     /// Puts a subject and its loaded fields in the registers of a new context.
@@ -1871,7 +1891,7 @@ rule partner_in_conflict: deny {
             // test computed for every country (which makes the second share no test with the
             // others).
             let closures = closures.unwrap();
-            // The rules in order, not screened (`screens` tests the screens on these rules).
+            // The rules in order, not screened (the screens have tests of their own below).
             closures.screens = None;
             let prefixes = closures.prefixes.as_ref().unwrap();
             assert_eq!(prefixes.nodes.len(), 8);
